@@ -1,0 +1,24 @@
+"""Activities and their builders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activitypub.objects import Note
+from activitypub.vocab import AS_CONTEXT, ActivityType
+
+
+def create(note: Note, *, with_context: bool = True) -> dict[str, Any]:
+    """The `Create` that publishes `note`, addressed exactly as the note is."""
+    document: dict[str, Any] = {
+        "id": f"{note.id}/activity",
+        "type": str(ActivityType.CREATE),
+        "actor": note.attributed_to,
+        "published": note.published,
+        "to": list(note.to),
+        "cc": list(note.cc),
+        "object": note.to_document(with_context=False),
+    }
+    if with_context:
+        document = {"@context": [AS_CONTEXT, {"sensitive": "as:sensitive"}], **document}
+    return document

@@ -1,0 +1,128 @@
+"""Actor documents: Person, Group, Organization, Application and Service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from activitypub.errors import InvalidDocument
+from activitypub.jsonld import id_of, optional_str, require_str, require_uri
+from activitypub.keys import check_public_pem
+from activitypub.vocab import ACTOR_EXTENSIONS, AS_CONTEXT, SECURITY_CONTEXT, ActorType
+
+MAX_PEM_LENGTH = 16_384
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """An actor's `publicKey`: the key id, its owner and the PEM."""
+
+    id: str
+    owner: str
+    pem: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An ActivityPub actor as Harbour reads and writes it."""
+
+    id: str
+    type: ActorType
+    preferred_username: str
+    inbox: str
+    outbox: str
+    public_key: PublicKey
+    name: str | None = None
+    summary: str | None = None
+    url: str | None = None
+    followers: str | None = None
+    following: str | None = None
+    featured: str | None = None
+    shared_inbox: str | None = None
+    manually_approves_followers: bool = False
+    discoverable: bool = False
+    published: str | None = None
+
+    def to_document(self) -> dict[str, Any]:
+        """The actor as a compacted JSON-LD document, ready to serve."""
+        document: dict[str, Any] = {
+            "@context": [AS_CONTEXT, SECURITY_CONTEXT, ACTOR_EXTENSIONS],
+            "id": self.id,
+            "type": str(self.type),
+            "preferredUsername": self.preferred_username,
+            "name": self.name or self.preferred_username,
+            "summary": self.summary or "",
+            "url": self.url or self.id,
+            "inbox": self.inbox,
+            "outbox": self.outbox,
+            "manuallyApprovesFollowers": self.manually_approves_followers,
+            "discoverable": self.discoverable,
+            "indexable": False,
+            "publicKey": {
+                "id": self.public_key.id,
+                "owner": self.public_key.owner,
+                "publicKeyPem": self.public_key.pem,
+            },
+        }
+        optional = {
+            "followers": self.followers,
+            "following": self.following,
+            "featured": self.featured,
+            "published": self.published,
+        }
+        document.update({key: value for key, value in optional.items() if value})
+        if self.shared_inbox:
+            document["endpoints"] = {"sharedInbox": self.shared_inbox}
+        return document
+
+
+def parse_actor(document: Mapping[str, Any]) -> Actor:
+    """Read an actor document strictly; raise InvalidDocument on anything unusable."""
+    if not isinstance(document, Mapping):
+        raise InvalidDocument("an actor must be a JSON object")
+    raw_type = document.get("type")
+    try:
+        actor_type = ActorType(raw_type)
+    except ValueError:
+        raise InvalidDocument(f"{raw_type!r} is not an actor type") from None
+    actor_id = require_uri(document, "id")
+    return Actor(
+        id=actor_id,
+        type=actor_type,
+        preferred_username=require_str(document, "preferredUsername"),
+        inbox=require_uri(document, "inbox"),
+        outbox=require_uri(document, "outbox"),
+        public_key=_parse_public_key(document.get("publicKey"), actor_id),
+        name=optional_str(document, "name"),
+        summary=optional_str(document, "summary"),
+        url=id_of(document.get("url")),
+        followers=id_of(document.get("followers")),
+        following=id_of(document.get("following")),
+        featured=id_of(document.get("featured")),
+        shared_inbox=_shared_inbox(document.get("endpoints")),
+        manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
+        discoverable=document.get("discoverable") is True,
+        published=optional_str(document, "published"),
+    )
+
+
+def _parse_public_key(value: Any, actor_id: str) -> PublicKey:
+    if isinstance(value, list):  # some servers publish several keys; the first is the main one
+        value = value[0] if value else None
+    if not isinstance(value, Mapping):
+        raise InvalidDocument("'publicKey' must be an object")
+    pem = require_str(value, "publicKeyPem")
+    if len(pem) > MAX_PEM_LENGTH:
+        raise InvalidDocument("publicKeyPem is too long")
+    owner = require_str(value, "owner")
+    if owner != actor_id:
+        raise InvalidDocument("publicKey.owner must be the actor itself")
+    return PublicKey(id=require_str(value, "id"), owner=owner, pem=check_public_pem(pem))
+
+
+def _shared_inbox(endpoints: Any) -> str | None:
+    if not isinstance(endpoints, Mapping):
+        return None
+    shared = endpoints.get("sharedInbox")
+    return shared if isinstance(shared, str) else None

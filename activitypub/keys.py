@@ -1,0 +1,50 @@
+"""RSA key pairs for actors, serialised as PEM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from activitypub.errors import InvalidDocument
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """A PEM-encoded RSA key pair: PKCS#8 private key, SubjectPublicKeyInfo public key."""
+
+    private_pem: str
+    public_pem: str
+
+
+def generate_keypair(bits: int = 2048) -> KeyPair:
+    """A fresh RSA key pair (2048 bits, as Mastodon and every other server use)."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+    return KeyPair(private_pem=private_pem, public_pem=public_pem_of(private_pem))
+
+
+def public_pem_of(private_pem: str) -> str:
+    """The public half of a PEM private key, as SubjectPublicKeyInfo PEM."""
+    private = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
+    return (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
+
+
+def check_public_pem(public_pem: str) -> str:
+    """Return `public_pem` if it is a loadable RSA public key, else raise InvalidDocument."""
+    try:
+        key = serialization.load_pem_public_key(public_pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise InvalidDocument("publicKeyPem is not a valid PEM public key") from exc
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise InvalidDocument("publicKeyPem is not an RSA key")
+    return public_pem

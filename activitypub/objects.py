@@ -1,0 +1,51 @@
+"""Objects: the Note, as Harbour publishes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from activitypub.vocab import AS_CONTEXT, ObjectType
+
+
+@dataclass(frozen=True)
+class Note:
+    """A short post. `content` is already-sanitised HTML; `language` is a BCP 47 tag."""
+
+    id: str
+    attributed_to: str
+    content: str
+    published: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...] = ()
+    url: str | None = None
+    summary: str | None = None
+    sensitive: bool = False
+    in_reply_to: str | None = None
+    language: str | None = None
+    updated: str | None = None
+    tags: tuple[dict[str, Any], ...] = field(default=())
+
+    def to_document(self, *, with_context: bool = True) -> dict[str, Any]:
+        """The note as compacted JSON-LD; embedded in an activity, leave out the context."""
+        document: dict[str, Any] = {
+            "id": self.id,
+            "type": str(ObjectType.NOTE),
+            "attributedTo": self.attributed_to,
+            "content": self.content,
+            "published": self.published,
+            "to": list(self.to),
+            "cc": list(self.cc),
+            "url": self.url or self.id,
+            "sensitive": self.sensitive,
+            "summary": self.summary,
+            "inReplyTo": self.in_reply_to,
+            "tag": list(self.tags),
+        }
+        if self.language:
+            document["contentMap"] = {self.language: self.content}
+        if self.updated:
+            document["updated"] = self.updated
+        if with_context:
+            document = {"@context": [AS_CONTEXT, {"sensitive": "as:sensitive"}], **document}
+        return document

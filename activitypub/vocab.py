@@ -1,0 +1,59 @@
+"""Vocabulary: JSON-LD context URIs, well-known addresses, type names and media types."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+SECURITY_CONTEXT = "https://w3id.org/security/v1"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+ACTIVITY_JSON = "application/activity+json"
+LD_JSON_PROFILE = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+JRD_JSON = "application/jrd+json"
+
+# Terms other servers use in actor documents, declared inline so nobody must fetch a context.
+ACTOR_EXTENSIONS: dict[str, object] = {
+    "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+    "toot": "http://joinmastodon.org/ns#",
+    "featured": {"@id": "toot:featured", "@type": "@id"},
+    "discoverable": "toot:discoverable",
+    "indexable": "toot:indexable",
+    "sensitive": "as:sensitive",
+    "lemmy": "https://join-lemmy.org/ns#",
+    "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+}
+
+
+class ActorType(StrEnum):
+    """Actor types Harbour serves and understands."""
+
+    PERSON = "Person"
+    GROUP = "Group"
+    ORGANIZATION = "Organization"
+    APPLICATION = "Application"
+    SERVICE = "Service"
+
+
+class ObjectType(StrEnum):
+    """Object types Harbour builds."""
+
+    NOTE = "Note"
+    TOMBSTONE = "Tombstone"
+
+
+class ActivityType(StrEnum):
+    """Activity types Harbour builds or accepts."""
+
+    CREATE = "Create"
+    UPDATE = "Update"
+    DELETE = "Delete"
+    FOLLOW = "Follow"
+    ACCEPT = "Accept"
+    REJECT = "Reject"
+    UNDO = "Undo"
+    LIKE = "Like"
+    ANNOUNCE = "Announce"
+    BLOCK = "Block"
+    FLAG = "Flag"
+    MOVE = "Move"

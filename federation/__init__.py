@@ -1,0 +1,1 @@
+"""Federation: inbound activities into content changes, content changes into deliveries."""

@@ -1,0 +1,1 @@
+"""Policy: domain and account blocks, allowlists, reports and the verdicts others ask for."""
