@@ -1,0 +1,274 @@
+"""Accounts: local members, organisations and groups, and cached remote actors.
+
+A row with `domain IS NULL` is local. Every actor endpoint is stored as a URI, for local and
+remote accounts alike, so rendering an actor never needs to know the node's base URL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Index, String, Text, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from activitypub import ActorType, KeyPair
+from content.orm import Base, new_id, utcnow
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9_]{1,30}$")
+RESERVED_USERNAMES = frozenset(
+    {
+        "about",
+        "actor",
+        "api",
+        "health",
+        "inbox",
+        "instance",
+        "invite",
+        "login",
+        "logout",
+        "nodeinfo",
+        "oauth",
+        "root",
+        "settings",
+        "static",
+        "users",
+        "www",
+    }
+)
+LOCAL_KINDS = (ActorType.PERSON, ActorType.ORGANIZATION, ActorType.GROUP)
+
+
+class UsernameError(ValueError):
+    """A username is malformed, reserved or taken; the message is fit to show the user."""
+
+
+class Account(Base):
+    """An actor: local (domain is NULL) or a cached copy of a remote one."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        Index(
+            "uq_accounts_local_username",
+            "username",
+            unique=True,
+            sqlite_where=text("domain IS NULL"),
+            postgresql_where=text("domain IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(255))
+    domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    actor_type: Mapped[str] = mapped_column(String(32))
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    summary_html: Mapped[str] = mapped_column(Text, default="")
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    inbox_uri: Mapped[str] = mapped_column(String(2048))
+    outbox_uri: Mapped[str] = mapped_column(String(2048))
+    shared_inbox_uri: Mapped[str | None] = mapped_column(String(2048))
+    followers_uri: Mapped[str | None] = mapped_column(String(2048))
+    following_uri: Mapped[str | None] = mapped_column(String(2048))
+    featured_uri: Mapped[str | None] = mapped_column(String(2048))
+    key_id: Mapped[str] = mapped_column(String(2048))
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    private_key_pem: Mapped[str | None] = mapped_column(Text)
+    manually_approves_followers: Mapped[bool] = mapped_column(default=False)
+    discoverable: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    suspended_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+    @property
+    def is_local(self) -> bool:
+        return self.domain is None
+
+    @property
+    def is_gone(self) -> bool:
+        """Deleted or suspended: the actor is no longer shown."""
+        return self.deleted_at is not None or self.suspended_at is not None
+
+
+@dataclass(frozen=True)
+class LocalActorUris:
+    """Where a local actor's endpoints live, derived once from the node's base URL."""
+
+    uri: str
+    url: str
+    inbox: str
+    outbox: str
+    shared_inbox: str
+    followers: str | None
+    following: str | None
+    featured: str | None
+
+    @classmethod
+    def for_username(cls, base_url: str, username: str) -> LocalActorUris:
+        uri = f"{base_url}/users/{username}"
+        return cls(
+            uri=uri,
+            url=f"{base_url}/@{username}",
+            inbox=f"{uri}/inbox",
+            outbox=f"{uri}/outbox",
+            shared_inbox=f"{base_url}/inbox",
+            followers=f"{uri}/followers",
+            following=f"{uri}/following",
+            featured=f"{uri}/collections/featured",
+        )
+
+    @classmethod
+    def for_instance_actor(cls, base_url: str) -> LocalActorUris:
+        uri = f"{base_url}/actor"
+        return cls(
+            uri=uri,
+            url=f"{base_url}/about",
+            inbox=f"{uri}/inbox",
+            outbox=f"{uri}/outbox",
+            shared_inbox=f"{base_url}/inbox",
+            followers=None,
+            following=None,
+            featured=None,
+        )
+
+
+def check_username(username: str) -> str:
+    """Return the username if it may be registered, else raise UsernameError saying why."""
+    if not USERNAME_PATTERN.match(username):
+        raise UsernameError(
+            "a username is 1 to 30 characters: lower-case letters a-z, digits and underscores"
+        )
+    if username in RESERVED_USERNAMES:
+        raise UsernameError(f"the username {username!r} is reserved")
+    return username
+
+
+async def create_local(
+    session: AsyncSession,
+    *,
+    base_url: str,
+    username: str,
+    keypair: KeyPair,
+    actor_type: ActorType = ActorType.PERSON,
+    display_name: str = "",
+) -> Account:
+    """Add a local actor. Members approve their followers by default; others do not."""
+    if actor_type not in LOCAL_KINDS:
+        raise ValueError(f"local accounts are one of {', '.join(LOCAL_KINDS)}")
+    check_username(username)
+    if await get_local(session, username, include_gone=True) is not None:
+        raise UsernameError(f"the username {username!r} is taken")
+    uris = LocalActorUris.for_username(base_url, username)
+    is_member = actor_type == ActorType.PERSON
+    return _add_local(
+        session,
+        username,
+        actor_type,
+        uris,
+        keypair,
+        display_name,
+        manually_approves_followers=is_member,
+        discoverable=not is_member,
+    )
+
+
+async def ensure_instance_actor(
+    session: AsyncSession, *, base_url: str, host: str, keypair: KeyPair
+) -> Account:
+    """The node's own Application actor, which signs fetches; created on first call."""
+    found = await instance_actor(session)
+    if found is not None:
+        return found
+    uris = LocalActorUris.for_instance_actor(base_url)
+    return _add_local(
+        session,
+        host,
+        ActorType.APPLICATION,
+        uris,
+        keypair,
+        host,
+        manually_approves_followers=True,
+        discoverable=False,
+    )
+
+
+async def instance_actor(session: AsyncSession) -> Account | None:
+    """The node's Application actor, if the node has been initialised."""
+    return await session.scalar(
+        select(Account).where(
+            Account.domain.is_(None), Account.actor_type == str(ActorType.APPLICATION)
+        )
+    )
+
+
+async def get_local(
+    session: AsyncSession, username: str, *, include_gone: bool = False
+) -> Account | None:
+    """The local actor with this username (any kind, instance actor included)."""
+    query = select(Account).where(Account.domain.is_(None), Account.username == username.lower())
+    if not include_gone:
+        query = query.where(Account.deleted_at.is_(None), Account.suspended_at.is_(None))
+    return await session.scalar(query)
+
+
+async def count_local(session: AsyncSession, actor_type: ActorType) -> int:
+    """How many live local actors of this type there are."""
+    query = (
+        select(func.count())
+        .select_from(Account)
+        .where(
+            Account.domain.is_(None),
+            Account.actor_type == str(actor_type),
+            Account.deleted_at.is_(None),
+            Account.suspended_at.is_(None),
+        )
+    )
+    return int(await session.scalar(query) or 0)
+
+
+def suspend(account: Account) -> None:
+    """Hide the account from everyone; its data is kept so the suspension can be lifted."""
+    account.suspended_at = account.suspended_at or utcnow()
+
+
+def unsuspend(account: Account) -> None:
+    """Lift a suspension."""
+    account.suspended_at = None
+
+
+def _add_local(
+    session: AsyncSession,
+    username: str,
+    actor_type: ActorType,
+    uris: LocalActorUris,
+    keypair: KeyPair,
+    display_name: str,
+    *,
+    manually_approves_followers: bool,
+    discoverable: bool,
+) -> Account:
+    account = Account(
+        id=new_id(),
+        username=username,
+        domain=None,
+        actor_type=str(actor_type),
+        display_name=display_name,
+        summary_html="",
+        uri=uris.uri,
+        url=uris.url,
+        inbox_uri=uris.inbox,
+        outbox_uri=uris.outbox,
+        shared_inbox_uri=uris.shared_inbox,
+        followers_uri=uris.followers,
+        following_uri=uris.following,
+        featured_uri=uris.featured,
+        key_id=f"{uris.uri}#main-key",
+        public_key_pem=keypair.public_pem,
+        private_key_pem=keypair.private_pem,
+        manually_approves_followers=manually_approves_followers,
+        discoverable=discoverable,
+    )
+    session.add(account)
+    return account

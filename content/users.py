@@ -1,0 +1,99 @@
+"""Local logins: the password and role behind a local account. No e-mail is ever asked for."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from content.accounts import Account
+from content.orm import Base, utcnow
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+_hasher = PasswordHasher()
+
+
+class Role(StrEnum):
+    """What a local user may do beyond posting: staff publish listings, moderators moderate."""
+
+    MEMBER = "member"
+    STAFF = "staff"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class PasswordError(ValueError):
+    """A password does not meet the rules; the message is fit to show the user."""
+
+
+class User(Base):
+    """The login of a local account."""
+
+    __tablename__ = "users"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def check_password(password: str) -> str:
+    """Return the password if it is acceptable, else raise PasswordError saying why."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PasswordError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise PasswordError(f"a password has at most {MAX_PASSWORD_LENGTH} characters")
+    return password
+
+
+def add_user(session: AsyncSession, account: Account, password: str, role: Role) -> User:
+    """Give a local account a login with an argon2-hashed password."""
+    user = User(
+        account_id=account.id, password_hash=_hasher.hash(check_password(password)), role=role
+    )
+    session.add(user)
+    return user
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> Account | None:
+    """The live local account whose password this is, or None (in the same time either way)."""
+    row = (
+        await session.execute(
+            select(Account, User)
+            .join(User, User.account_id == Account.id)
+            .where(
+                Account.domain.is_(None),
+                Account.username == username.strip().lower(),
+                Account.deleted_at.is_(None),
+                Account.suspended_at.is_(None),
+            )
+        )
+    ).first()
+    stored = row[1].password_hash if row else _dummy_hash()
+    try:
+        _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        row[1].password_hash = _hasher.hash(password)
+    return row[0]
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked when the username is unknown, so a miss takes as long as a wrong password."""
+    return _hasher.hash("harbour-unknown-user")
+
+
+async def user_of(session: AsyncSession, account: Account) -> User | None:
+    """The login of a local account, if it has one."""
+    return await session.get(User, account.id)

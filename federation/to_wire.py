@@ -1,0 +1,68 @@
+"""Renders content rows as ActivityPub documents (GoToSocial's `internaltoas`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activitypub import PUBLIC, Actor, ActorType, Note, PublicKey, create
+from content.accounts import Account
+from content.audience import Visibility
+from content.orm import iso
+from content.posts import Post
+
+
+def actor(account: Account) -> Actor:
+    """The actor document of an account."""
+    return Actor(
+        id=account.uri,
+        type=ActorType(account.actor_type),
+        preferred_username=account.username,
+        name=account.display_name or account.username,
+        summary=account.summary_html,
+        url=account.url,
+        inbox=account.inbox_uri,
+        outbox=account.outbox_uri,
+        followers=account.followers_uri,
+        following=account.following_uri,
+        featured=account.featured_uri,
+        shared_inbox=account.shared_inbox_uri,
+        manually_approves_followers=account.manually_approves_followers,
+        discoverable=account.discoverable,
+        published=iso(account.created_at),
+        public_key=PublicKey(id=account.key_id, owner=account.uri, pem=account.public_key_pem),
+    )
+
+
+def note(post: Post, author: Account) -> Note:
+    """A post as a Note, addressed by its visibility."""
+    to, cc = _addressing(Visibility(post.visibility), author)
+    return Note(
+        id=post.uri,
+        attributed_to=author.uri,
+        content=post.content_html,
+        published=iso(post.created_at),
+        updated=iso(post.edited_at) if post.edited_at else None,
+        to=to,
+        cc=cc,
+        url=post.url,
+        summary=post.spoiler_text or None,
+        sensitive=bool(post.spoiler_text),
+        in_reply_to=post.in_reply_to_uri,
+        language=post.language,
+    )
+
+
+def create_activity(post: Post, author: Account) -> dict[str, Any]:
+    """The `Create` that published a post, as listed in its author's outbox."""
+    return create(note(post, author), with_context=False)
+
+
+def _addressing(visibility: Visibility, author: Account) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    followers = (author.followers_uri,) if author.followers_uri else ()
+    if visibility == Visibility.PUBLIC:
+        return (PUBLIC,), followers
+    if visibility == Visibility.UNLISTED:
+        return followers, (PUBLIC,)
+    if visibility == Visibility.PRIVATE:
+        return followers, ()
+    return (), ()  # direct and local-only: addressed per post by the federation engine
