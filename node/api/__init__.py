@@ -1,0 +1,1 @@
+"""HTTP surfaces for machines: ActivityPub, WebFinger and NodeInfo."""

@@ -1,0 +1,170 @@
+"""ActivityPub GETs: actors, posts and collections, negotiated against their HTML pages."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from activitypub import AS_CONTEXT, ObjectType, ordered_collection, ordered_collection_page
+from content import accounts, posts, relationships
+from content.accounts import Account
+from federation import to_wire
+from node.api.negotiation import activity_response, wants_activitypub
+from node.state import services
+from node.web import pages
+
+PAGE_SIZE = 20
+
+
+async def actor(request: Request) -> Response:
+    """A local actor: JSON-LD for servers, the profile page for people."""
+    account = await _local_account(request)
+    if account.is_gone:
+        return _gone(account.uri) if wants_activitypub(request) else await pages.gone(request)
+    if not wants_activitypub(request):
+        return await pages.profile(request, account)
+    return activity_response(to_wire.actor(account).to_document())
+
+
+async def instance_actor(request: Request) -> Response:
+    """The node's own Application actor, which signs the node's fetches."""
+    async with services(request).sessions() as session:
+        account = await accounts.instance_actor(session)
+    if account is None:
+        raise HTTPException(503, "this node has not been initialised")
+    if not wants_activitypub(request):
+        return await pages.about(request)
+    return activity_response(to_wire.actor(account).to_document())
+
+
+async def instance_outbox(request: Request) -> Response:
+    """The instance actor only signs fetches; it never publishes, so its outbox is empty."""
+    return activity_response(
+        ordered_collection(f"{services(request).settings.base_url}/actor/outbox", total_items=0)
+    )
+
+
+async def outbox(request: Request) -> Response:
+    """The actor's public activities: a collection head, or one page of it (newest first)."""
+    account = await _live_local_account(request)
+    if "page" not in request.query_params:
+        async with services(request).sessions() as session:
+            total = await posts.count_open_posts(session, account)
+        return activity_response(
+            ordered_collection(
+                account.outbox_uri, total_items=total, first=f"{account.outbox_uri}?page=true"
+            )
+        )
+    max_id = _cursor(request.query_params.get("max_id"))
+    async with services(request).sessions() as session:
+        rows = await posts.open_posts_page(session, account, max_id=max_id, limit=PAGE_SIZE + 1)
+    shown = rows[:PAGE_SIZE]
+    page_id = f"{account.outbox_uri}?page=true" + (f"&max_id={max_id}" if max_id else "")
+    next_page = (
+        f"{account.outbox_uri}?page=true&max_id={shown[-1].id}" if len(rows) > PAGE_SIZE else None
+    )
+    return activity_response(
+        ordered_collection_page(
+            page_id,
+            part_of=account.outbox_uri,
+            next_page=next_page,
+            items=[to_wire.create_activity(post, account) for post in shown],
+        )
+    )
+
+
+async def followers(request: Request) -> Response:
+    """How many follow the actor. Who they are is never published: it would expose members."""
+    account = await _live_local_account(request)
+    async with services(request).sessions() as session:
+        total = await relationships.count_followers(session, account)
+    return activity_response(ordered_collection(str(account.followers_uri), total_items=total))
+
+
+async def following(request: Request) -> Response:
+    """How many the actor follows; the accounts themselves stay private, as for followers."""
+    account = await _live_local_account(request)
+    async with services(request).sessions() as session:
+        total = await relationships.count_following(session, account)
+    return activity_response(ordered_collection(str(account.following_uri), total_items=total))
+
+
+async def featured(request: Request) -> Response:
+    """The actor's pinned posts, inline, as Mastodon publishes them."""
+    account = await _live_local_account(request)
+    async with services(request).sessions() as session:
+        pinned = await posts.pinned_open_posts(session, account)
+    document = ordered_collection(str(account.featured_uri), total_items=len(pinned))
+    document["orderedItems"] = [
+        to_wire.note(post, account).to_document(with_context=False) for post in pinned
+    ]
+    return activity_response(document)
+
+
+async def status(request: Request) -> Response:
+    """One public or unlisted post: a Note for servers, its page for people."""
+    account, post = await _open_post(request)
+    if not wants_activitypub(request):
+        return await pages.post(request, account, post)
+    return activity_response(to_wire.note(post, account).to_document())
+
+
+async def status_activity(request: Request) -> Response:
+    """The `Create` activity that published a post."""
+    account, post = await _open_post(request)
+    document = to_wire.create_activity(post, account)
+    return activity_response({"@context": AS_CONTEXT, **document})
+
+
+async def _local_account(request: Request) -> Account:
+    username = request.path_params["username"]
+    async with services(request).sessions() as session:
+        account = await accounts.get_local(session, username, include_gone=True)
+    if account is None or account.actor_type not in accounts.LOCAL_KINDS:
+        raise HTTPException(404, f"there is no account {username!r} here")
+    return account
+
+
+async def _live_local_account(request: Request) -> Account:
+    account = await _local_account(request)
+    if account.is_gone:
+        raise HTTPException(410, "this account is gone")
+    return account
+
+
+async def _open_post(request: Request) -> tuple[Account, posts.Post]:
+    account = await _live_local_account(request)
+    post_id = _cursor(request.path_params["post_id"])
+    async with services(request).sessions() as session:
+        post = await posts.get_open_post(session, account, post_id) if post_id else None
+    if post is None:
+        raise HTTPException(404, "there is no such post here")
+    return account, post
+
+
+def _cursor(value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.isdigit() or len(value) > 19:
+        raise HTTPException(400, "ids are decimal numbers")
+    return int(value)
+
+
+def _gone(uri: str) -> Response:
+    tombstone = {"@context": AS_CONTEXT, "id": uri, "type": str(ObjectType.TOMBSTONE)}
+    return activity_response(tombstone, status_code=410)
+
+
+routes = [
+    Route("/actor", instance_actor),
+    Route("/actor/outbox", instance_outbox),
+    Route("/users/{username}", actor),
+    Route("/users/{username}/outbox", outbox),
+    Route("/users/{username}/followers", followers),
+    Route("/users/{username}/following", following),
+    Route("/users/{username}/collections/featured", featured),
+    Route("/users/{username}/statuses/{post_id}", status),
+    Route("/users/{username}/statuses/{post_id}/activity", status_activity),
+]

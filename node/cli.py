@@ -1,0 +1,115 @@
+"""The `harbour` command: set up, serve, and manage accounts and invites."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sqlalchemy.exc import OperationalError
+
+from node import commands
+from node.settings import ConfigError, Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `harbour` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = Settings.load(config_file=args.config).with_secret_key()
+        args.run(settings, args)
+    except ConfigError as error:
+        _fail(f"configuration: {error}", status=2)
+    # ValueError covers the content rules' errors: UsernameError, PasswordError, InviteError.
+    except (commands.CommandError, ValueError) as error:
+        _fail(str(error))
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        _fail(f"cannot use the database: {reason}")
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def _fail(message: str, status: int = 1) -> NoReturn:
+    print(f"harbour: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def _async(action: Callable[..., Awaitable[Any]]) -> Callable[[Settings, argparse.Namespace], None]:
+    def run(settings: Settings, args: argparse.Namespace) -> None:
+        asyncio.run(action(settings, args))
+
+    return run
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harbour", description=__doc__)
+    parser.add_argument("--config", type=Path, help="TOML settings file (or HARBOUR_CONFIG)")
+    verbs = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    verbs.add_parser(
+        "init", help="create or upgrade the database and the node's first accounts"
+    ).set_defaults(run=commands.init)
+    verbs.add_parser("migrate", help="apply database migrations only").set_defaults(
+        run=commands.migrate_only
+    )
+    serve = verbs.add_parser("serve", help="set up if needed, then serve HTTP")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.set_defaults(run=commands.serve)
+
+    account = verbs.add_parser("account", help="manage local accounts").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    create = account.add_parser("create", help="create an account and print its password")
+    create.add_argument("username")
+    create.add_argument("--kind", choices=["person", "organisation", "group"], default="person")
+    create.add_argument(
+        "--role",
+        choices=["member", "staff", "moderator", "admin"],
+        default="member",
+        help="role of a person's login",
+    )
+    create.set_defaults(run=_async(commands.account_create))
+    for action, helptext in [
+        ("suspend", "hide an account and block its login; reversible"),
+        ("unsuspend", "lift a suspension"),
+        ("password", "set a new random password and print it"),
+    ]:
+        sub = account.add_parser(action, help=helptext)
+        sub.add_argument("username")
+        sub.set_defaults(run=_async(getattr(commands, f"account_{action}")))
+    delete = account.add_parser("delete", help="erase an account's data for good")
+    delete.add_argument("username")
+    delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    delete.set_defaults(run=_async(commands.account_delete))
+    account.add_parser("list", help="list local accounts").set_defaults(
+        run=_async(commands.account_list)
+    )
+
+    invite = verbs.add_parser("invite", help="invite people").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    invite_create = invite.add_parser("create", help="create an invite link")
+    invite_create.add_argument("--uses", type=int, default=1, help="how many people may use it")
+    invite_create.add_argument("--days", type=int, default=7, help="days until it expires")
+    invite_create.set_defaults(run=_async(commands.invite_create))
+
+    admin = verbs.add_parser("admin", help="staff and admin roles").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    grant = admin.add_parser("grant", help="give a person's login a role (default admin)")
+    grant.add_argument("username")
+    grant.add_argument("--role", choices=["member", "staff", "moderator", "admin"], default="admin")
+    grant.set_defaults(run=_async(commands.admin_grant))
+    return parser
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""What each `harbour` command does, apart from parsing its arguments."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import timedelta
+
+import uvicorn
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activitypub import ActorType, generate_keypair
+from content import accounts, invites
+from content.accounts import Account
+from content.erasure import erase_local_account
+from content.users import Role, User, add_user, user_of
+from node.app import create_app
+from node.bootstrap import Credentials, ensure_node, new_password
+from node.database import create_engine, create_sessionmaker, migrate, session_scope
+from node.settings import Settings
+
+KINDS = {
+    "person": ActorType.PERSON,
+    "organisation": ActorType.ORGANIZATION,
+    "group": ActorType.GROUP,
+}
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked; the message is one line for the terminal."""
+
+
+def init(settings: Settings, _args: argparse.Namespace) -> None:
+    """Migrate the database and create the node's first accounts."""
+    _print_welcome(settings, _set_up(settings))
+
+
+def migrate_only(settings: Settings, _args: argparse.Namespace) -> None:
+    """Apply pending migrations."""
+    migrate(settings.database_url)
+    print("The database schema is up to date.")
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> None:
+    """Set up if needed, then serve HTTP until interrupted."""
+    settings = replace(
+        settings,
+        listen_host=args.host or settings.listen_host,
+        listen_port=args.port or settings.listen_port,
+    )
+    _print_welcome(settings, _set_up(settings))
+    uvicorn.run(
+        create_app(settings),
+        host=settings.listen_host,
+        port=settings.listen_port,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        log_level="info",
+    )
+
+
+async def account_create(settings: Settings, args: argparse.Namespace) -> None:
+    """Create a local account; a person also gets a login, whose password is printed."""
+    kind = KINDS[args.kind]
+    keypair = await asyncio.to_thread(generate_keypair)
+    async with _session(settings) as session:
+        account = await accounts.create_local(
+            session,
+            base_url=settings.base_url,
+            username=args.username,
+            actor_type=kind,
+            keypair=keypair,
+        )
+        password = new_password() if kind == ActorType.PERSON else None
+        if password:
+            add_user(session, account, password, Role(args.role))
+    print(f"Created @{account.username}@{settings.domain} ({args.kind}): {account.uri}")
+    if password:
+        print(f"  password: {password}")
+
+
+async def account_suspend(settings: Settings, args: argparse.Namespace) -> None:
+    """Suspend an account."""
+    async with _session(settings) as session:
+        accounts.suspend(await _account(session, args.username))
+    print(f"Suspended @{args.username}.")
+
+
+async def account_unsuspend(settings: Settings, args: argparse.Namespace) -> None:
+    """Lift a suspension."""
+    async with _session(settings) as session:
+        accounts.unsuspend(await _account(session, args.username))
+    print(f"@{args.username} is no longer suspended.")
+
+
+async def account_password(settings: Settings, args: argparse.Namespace) -> None:
+    """Give a person a new random password and print it."""
+    async with _session(settings) as session:
+        account = await _account(session, args.username)
+        user = await user_of(session, account)
+        if user is None:
+            raise CommandError(f"@{args.username} has no login (it is not a person)")
+        password = new_password()
+        await session.delete(user)
+        await session.flush()
+        add_user(session, account, password, Role(user.role))
+    print(f"New password for @{args.username}: {password}")
+
+
+async def account_delete(settings: Settings, args: argparse.Namespace) -> None:
+    """Erase a local account's data, keeping its name reserved."""
+    if not args.yes:
+        raise CommandError(f"this erases @{args.username} for good; add --yes to confirm")
+    async with _session(settings) as session:
+        await erase_local_account(session, await _account(session, args.username))
+    print(f"Erased @{args.username}. The name stays reserved.")
+
+
+async def account_list(settings: Settings, _args: argparse.Namespace) -> None:
+    """Print every local account with its kind, role and state."""
+    async with _session(settings) as session:
+        rows = await session.execute(
+            select(Account, User.role)
+            .outerjoin(User, User.account_id == Account.id)
+            .where(Account.domain.is_(None))
+            .order_by(Account.username)
+        )
+        for account, role in rows:
+            state = (
+                "deleted"
+                if account.deleted_at
+                else "suspended"
+                if account.suspended_at
+                else "active"
+            )
+            print(f"{account.username:32} {account.actor_type:13} {role or '-':10} {state}")
+
+
+async def invite_create(settings: Settings, args: argparse.Namespace) -> None:
+    """Create an invite and print the link to join with it."""
+    if args.days < 1:
+        raise CommandError("--days must be at least 1")
+    async with _session(settings) as session:
+        code = invites.create_invite(
+            session, created_by=None, max_uses=args.uses, lifetime=timedelta(days=args.days)
+        )
+    print(f"{settings.base_url}/register?invite={code}")
+    print(f"  valid for {args.uses} use(s) within {args.days} day(s); the code is shown only now")
+
+
+async def admin_grant(settings: Settings, args: argparse.Namespace) -> None:
+    """Give a person's login a role."""
+    async with _session(settings) as session:
+        user = await user_of(session, await _account(session, args.username))
+        if user is None:
+            raise CommandError(f"@{args.username} has no login (it is not a person)")
+        user.role = Role(args.role)
+    print(f"@{args.username} is now {args.role}.")
+
+
+def _set_up(settings: Settings) -> Credentials | None:
+    migrate(settings.database_url)
+
+    async def run() -> Credentials | None:
+        engine = create_engine(settings.database_url)
+        try:
+            return await ensure_node(settings, create_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _print_welcome(settings: Settings, credentials: Credentials | None) -> None:
+    print(f"Harbour node {settings.domain} is set up ({_database_kind(settings)}).")
+    if credentials is None:
+        return
+    print(
+        f"\n  Sign in at {settings.base_url}/login\n"
+        f"    nickname: {credentials.username}\n"
+        f"    password: {credentials.password}\n"
+        "  This password is shown only now. If it is lost: "
+        f"harbour account password {credentials.username}\n",
+        flush=True,
+    )
+
+
+def _database_kind(settings: Settings) -> str:
+    return "SQLite" if settings.database_url.startswith("sqlite") else "PostgreSQL"
+
+
+@asynccontextmanager
+async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_scope(create_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+async def _account(session: AsyncSession, username: str) -> Account:
+    account = await accounts.get_local(session, username, include_gone=True)
+    if account is None or account.actor_type not in accounts.LOCAL_KINDS:
+        raise CommandError(f"there is no local account @{username}")
+    if account.deleted_at is not None:
+        raise CommandError(f"@{username} has been deleted")
+    return account

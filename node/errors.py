@@ -1,0 +1,35 @@
+"""Exceptions to HTTP responses: JSON for machines, an HTML page for people."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from node.api.negotiation import wants_activitypub
+from node.web.rendering import render
+
+log = logging.getLogger("harbour")
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") and not wants_activitypub(request)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """An HTTPException as `{"error": ...}` or as the error page."""
+    assert isinstance(exc, HTTPException)
+    if _wants_html(request):
+        return render(request, "error.html", status_code=exc.status_code, message=exc.detail)
+    return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected failure: logged with its traceback, answered without details."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    message = "Something went wrong on this node. Please try again later."
+    if _wants_html(request):
+        return render(request, "error.html", status_code=500, message=message)
+    return JSONResponse({"error": message}, status_code=500)

@@ -1,0 +1,27 @@
+"""What every request handler can reach: settings, database sessions and templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from node.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    """The node's long-lived parts, built once in `create_app`."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    templates: Jinja2Templates
+
+
+def services(request: Request) -> Services:
+    """The services of the app serving this request."""
+    found: Services = request.app.state.services
+    return found

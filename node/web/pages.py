@@ -1,0 +1,82 @@
+"""Public pages: the home page, the node's about page, profiles and posts."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from content import accounts, posts, relationships
+from content.accounts import Account
+from content.posts import Post
+from node.state import services
+from node.web.rendering import render
+from node.web.sessions import signed_in_account
+
+PROFILE_PAGE_SIZE = 20
+
+
+async def home(request: Request) -> Response:
+    """The front page: what this node is, and who is signed in."""
+    settings = services(request).settings
+    async with services(request).sessions() as session:
+        organisation = await accounts.get_local(session, settings.organisation_username)
+        viewer = await signed_in_account(request, session)
+    return render(request, "home.html", organisation=organisation, viewer=viewer)
+
+
+async def about(request: Request) -> Response:
+    """About this node: the organisation that runs it and how to join."""
+    return await home(request)
+
+
+async def profile(request: Request, account: Account) -> Response:
+    """A local actor's profile with its newest public posts."""
+    async with services(request).sessions() as session:
+        recent = await posts.open_posts_page(session, account, max_id=None, limit=PROFILE_PAGE_SIZE)
+        follower_count = await relationships.count_followers(session, account)
+    return render(
+        request, "profile.html", account=account, posts=recent, follower_count=follower_count
+    )
+
+
+async def profile_page(request: Request) -> Response:
+    """`/@name`: the profile page at its short address."""
+    async with services(request).sessions() as session:
+        account = await accounts.get_local(session, request.path_params["username"])
+    if account is None or account.actor_type not in accounts.LOCAL_KINDS:
+        return render(request, "error.html", status_code=404, message="There is no such account.")
+    return await profile(request, account)
+
+
+async def post(request: Request, account: Account, item: Post) -> Response:
+    """One post on its own page."""
+    return render(request, "post.html", account=account, post=item)
+
+
+async def post_page(request: Request) -> Response:
+    """`/@name/123`: a post at its short address."""
+    raw_id = request.path_params["post_id"]
+    async with services(request).sessions() as session:
+        account = await accounts.get_local(session, request.path_params["username"])
+        item = (
+            await posts.get_open_post(session, account, int(raw_id))
+            if account and raw_id.isdigit() and len(raw_id) < 20
+            else None
+        )
+    if account is None or item is None:
+        return render(request, "error.html", status_code=404, message="There is no such post.")
+    return await post(request, account, item)
+
+
+async def gone(request: Request) -> Response:
+    """The page of an account that was deleted or suspended."""
+    return render(request, "error.html", status_code=410, message="This account is gone.")
+
+
+routes = [
+    Route("/", home),
+    Route("/about", about),
+    Route("/@{username}", profile_page),
+    Route("/@{username}/{post_id}", post_page),
+]

@@ -1,0 +1,31 @@
+"""Rendering the node's Jinja2 templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from node.state import services
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def create_templates() -> Jinja2Templates:
+    """The template set, with autoescaping on for every page."""
+    return Jinja2Templates(directory=TEMPLATES)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    """A page from the node's templates, with the node's name at hand."""
+    settings = services(request).settings
+    return services(request).templates.TemplateResponse(
+        request,
+        template,
+        {"node_name": settings.organisation_name, "domain": settings.domain, **context},
+        status_code=status_code,
+        headers={"Vary": "Accept, Cookie"},
+    )
