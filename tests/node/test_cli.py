@@ -1,0 +1,94 @@
+"""The `harbour` command, run as an operator runs it, against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.rig.nodes import NodeProcess, free_port
+
+pytestmark = pytest.mark.processes
+
+
+@pytest.fixture
+def node(database_url: str, tmp_path: Path) -> NodeProcess:
+    return NodeProcess(port=free_port(), data_dir=tmp_path / "node", database_url=database_url)
+
+
+def test_init_creates_the_node_and_prints_the_first_admin_login_once(node: NodeProcess) -> None:
+    first = node.run("init")
+    assert first.returncode == 0, first.stderr
+    assert f"Sign in at {node.base_url}/login" in first.stdout
+    assert "nickname: admin" in first.stdout
+    second = node.run("init")
+    assert second.returncode == 0 and "password" not in second.stdout
+
+    listing = node.run("account", "list").stdout.split("\n")
+    assert any(line.split()[:4] == ["admin", "Person", "admin", "active"] for line in listing)
+    assert any(line.split()[:2] == ["organisation", "Organization"] for line in listing)
+    assert any(line.split()[:2] == [node.domain, "Application"] for line in listing)
+
+
+def test_account_lifecycle(node: NodeProcess) -> None:
+    assert node.run("init").returncode == 0
+    created = node.run("account", "create", "mira")
+    assert created.returncode == 0
+    assert f"{node.base_url}/users/mira" in created.stdout and "password:" in created.stdout
+    assert node.run("account", "create", "talk", "--kind", "group").returncode == 0
+    assert node.run("admin", "grant", "mira", "--role", "staff").returncode == 0
+    assert node.run("account", "suspend", "mira").returncode == 0
+    assert node.run("account", "password", "mira").stdout.startswith("New password for @mira")
+
+    taken = node.run("account", "create", "mira")
+    assert taken.returncode == 1
+    assert taken.stderr == "harbour: the username 'mira' is taken\n"
+    refused = node.run("account", "delete", "mira")
+    assert refused.returncode == 1 and "--yes" in refused.stderr
+    assert node.run("account", "delete", "mira", "--yes").returncode == 0
+    listing = node.run("account", "list").stdout
+    assert any(
+        line.split()[:1] == ["mira"] and line.split()[-1] == "deleted"
+        for line in listing.splitlines()
+    )
+    assert node.run("account", "create", "mira").returncode == 1  # the name stays reserved
+    assert node.run("admin", "grant", "talk").stderr == (
+        "harbour: @talk has no login (it is not a person)\n"
+    )
+
+
+def test_bad_configuration_is_one_line_not_a_traceback(node: NodeProcess) -> None:
+    node.extra_env["HARBOUR_DOMAIN"] = "https://wrong.example/"
+    result = node.run("init")
+    assert result.returncode == 2
+    assert result.stderr.startswith("harbour: configuration: HARBOUR_DOMAIN=")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_is_one_line(node: NodeProcess) -> None:
+    node.database_url = f"postgresql://postgres@127.0.0.1:{free_port()}/nothing"
+    result = node.run("init")
+    assert result.returncode == 1
+    assert result.stderr.startswith("harbour: cannot use the database: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_an_invite_link_lets_a_newcomer_join_a_running_node(node: NodeProcess) -> None:
+    node.start()
+    try:
+        link = node.run("invite", "create").stdout.split()[0]
+        assert link.startswith(f"{node.base_url}/register?invite=")
+        with httpx.Client(base_url=node.base_url) as http:
+            joined = http.post(
+                "/register",
+                data={
+                    "invite": link.split("=", 1)[1],
+                    "username": "nova",
+                    "password": "a long passphrase",
+                },
+            )
+            assert joined.status_code == 303
+            assert "signed in as <strong>@nova</strong>" in http.get("/").text
+    finally:
+        node.stop()

@@ -1,0 +1,92 @@
+"""WebFinger, host-meta and NodeInfo, as another server discovers a node."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from activitypub import ActorType, parse_nodeinfo, self_link
+from content import accounts
+from node.state import Services
+from tests.rig import world
+
+pytestmark = pytest.mark.anyio
+BASE = "https://harbour.test"
+
+
+async def test_webfinger_finds_a_member_by_every_address_form(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    async with services.sessions() as session, session.begin():
+        await world.local_member(session, "alice", base_url=BASE)
+
+    for resource in (
+        "acct:alice@harbour.test",
+        "alice@harbour.test",
+        "acct:ALICE@Harbour.Test",
+        f"{BASE}/users/alice",
+        f"{BASE}/@alice",
+    ):
+        response = await client.get("/.well-known/webfinger", params={"resource": resource})
+        assert response.status_code == 200, resource
+        assert response.headers["content-type"] == "application/jrd+json"
+        assert response.headers["access-control-allow-origin"] == "*"
+        jrd = response.json()
+        assert jrd["subject"] == "acct:alice@harbour.test"
+        assert self_link(jrd) == f"{BASE}/users/alice"
+
+
+async def test_webfinger_refuses_what_it_cannot_answer(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    async with services.sessions() as session, session.begin():
+        accounts.suspend(await world.local_member(session, "suspended", base_url=BASE))
+        await world.local_actor(session, "talk", ActorType.GROUP, base_url=BASE)
+
+    async def status(resource: str | None) -> int:
+        params = {"resource": resource} if resource is not None else {}
+        return (await client.get("/.well-known/webfinger", params=params)).status_code
+
+    assert await status(None) == 400
+    assert await status("x" * 600) == 400
+    assert await status("acct:alice@other.example") == 404
+    assert await status("acct:nobody@harbour.test") == 404
+    assert await status("acct:suspended@harbour.test") == 404
+    assert await status("not an address") == 404
+    assert await status("acct:talk@harbour.test") == 200
+    missing = await client.get("/.well-known/webfinger")
+    assert missing.json() == {"error": "give resource=acct:name@domain"}
+
+
+async def test_host_meta_points_at_webfinger(client: httpx.AsyncClient) -> None:
+    xml = await client.get("/.well-known/host-meta")
+    assert xml.headers["content-type"] == "application/xrd+xml"
+    template = f"{BASE}/.well-known/webfinger?resource={{uri}}"
+    assert f'template="{template}"' in xml.text
+    json_form = (await client.get("/.well-known/host-meta.json")).json()
+    assert json_form["links"][0]["template"] == template
+
+
+async def test_nodeinfo_describes_a_closed_activitypub_node(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    async with services.sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        await world.local_member(session, "bob", base_url=BASE)
+        await world.local_actor(session, "talk", ActorType.GROUP, base_url=BASE)
+        await world.post(session, alice, "one")
+        await world.post(session, alice, "two")
+
+    links = (await client.get("/.well-known/nodeinfo")).json()["links"]
+    assert [link["rel"].rsplit("/", 1)[1] for link in links] == ["2.0", "2.1"]
+    for link in links:
+        response = await client.get(link["href"].removeprefix(BASE))
+        assert "profile=" in response.headers["content-type"]
+        info = parse_nodeinfo(response.json())
+        assert info.software_name == "harbour"
+        assert info.protocols == ("activitypub",)
+        assert info.open_registrations is False
+        assert info.usage.users_total == 2  # people, not groups
+        assert info.usage.users_active_month == 1
+        assert info.usage.local_posts == 2
+    assert (await client.get("/nodeinfo/3.0")).status_code == 404

@@ -1,0 +1,59 @@
+"""Small builders that write real rows: a local member, a group, a post."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activitypub import ActorType
+from content import accounts, posts
+from content.accounts import Account
+from content.audience import Visibility
+from content.posts import Post
+from content.users import Role, add_user
+from tests.rig.keys import keypair_for_tests
+
+BASE_URL = "https://harbour.test"
+PASSWORD = "correct horse battery staple"
+
+
+async def local_member(
+    session: AsyncSession,
+    username: str = "alice",
+    *,
+    base_url: str = BASE_URL,
+    role: Role = Role.MEMBER,
+) -> Account:
+    """A local person with a login whose password is PASSWORD."""
+    account = await accounts.create_local(
+        session, base_url=base_url, username=username, keypair=keypair_for_tests(0)
+    )
+    add_user(session, account, PASSWORD, role)
+    await session.flush()
+    return account
+
+
+async def local_actor(
+    session: AsyncSession, username: str, actor_type: ActorType, *, base_url: str = BASE_URL
+) -> Account:
+    """A local group or organisation (no login)."""
+    account = await accounts.create_local(
+        session,
+        base_url=base_url,
+        username=username,
+        keypair=keypair_for_tests(1),
+        actor_type=actor_type,
+    )
+    await session.flush()
+    return account
+
+
+async def post(
+    session: AsyncSession,
+    author: Account,
+    text: str,
+    visibility: Visibility = Visibility.PUBLIC,
+) -> Post:
+    """A post by a local author."""
+    created = posts.create_local(session, author, text, visibility=visibility)
+    await session.flush()
+    return created

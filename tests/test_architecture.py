@@ -1,0 +1,76 @@
+"""The design's rules, checked: layers, module size and names, exports, lint and migrations."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+import activitypub
+import content.erasure  # noqa: F401  (registers the models)
+import content.invites  # noqa: F401
+from content.orm import Base
+from node.database import driver_url
+from tests.rig.databases import SQLiteDatabases
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ["activitypub", "content", "moderation", "federation", "node"]
+BANNED_NAMES = {"utils", "helpers", "common", "misc", "managers"}
+BIN = Path(sys.executable).parent
+
+
+def _modules() -> list[Path]:
+    return [path for package in [*PACKAGES, "tests"] for path in (ROOT / package).rglob("*.py")]
+
+
+def test_layers_and_third_party_fences_hold() -> None:
+    result = subprocess.run(
+        [str(BIN / "lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_finds_nothing() -> None:
+    result = subprocess.run(
+        [str(BIN / "ruff"), "check", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_module_is_over_500_lines() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in _modules()
+        if (n := len(p.read_text().splitlines())) > 500
+    }
+    assert long == {}
+
+
+def test_no_module_has_a_catch_all_name() -> None:
+    assert [p for p in _modules() if p.stem in BANNED_NAMES] == []
+
+
+def test_activitypub_exports_exactly_its_public_names() -> None:
+    tree = ast.parse((ROOT / "activitypub" / "__init__.py").read_text())
+    imported = {
+        alias.asname or alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__"
+        for alias in node.names
+    }
+    assert sorted(activitypub.__all__) == sorted(imported)
+    assert all(hasattr(activitypub, name) for name in activitypub.__all__)
+
+
+def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
+    url = SQLiteDatabases(tmp_path).create()
+    engine = create_engine(driver_url(url, asynchronous=False))
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert differences == []
