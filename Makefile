@@ -1,0 +1,22 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test clean
+
+## run: start a node on http://127.0.0.1:8000 (SQLite under ./data); prints how to sign in
+run: $(VENV)/.installed
+	HARBOUR_CONFIG=harbour.dev.toml $(BIN)/harbour serve
+
+## test: run the whole test suite, on SQLite and on PostgreSQL
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) data .pytest_cache
