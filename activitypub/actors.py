@@ -83,7 +83,7 @@ def parse_actor(document: Mapping[str, Any]) -> Actor:
         raise InvalidDocument("an actor must be a JSON object")
     raw_type = document.get("type")
     try:
-        actor_type = ActorType(raw_type)
+        actor_type = ActorType(str(raw_type))
     except ValueError:
         raise InvalidDocument(f"{raw_type!r} is not an actor type") from None
     actor_id = require_uri(document, "id")

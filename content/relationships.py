@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,13 +44,7 @@ async def count_following(session: AsyncSession, account: Account) -> int:
     return await _count(session, Follow.follower_id == account.id)
 
 
-async def _count(session: AsyncSession, condition: object) -> int:
-    query = (
-        select(func.count())
-        .select_from(Follow)
-        .where(
-            condition,
-            Follow.state == FollowState.ACCEPTED,  # type: ignore[arg-type]
-        )
-    )
+async def _count(session: AsyncSession, condition: ColumnElement[bool]) -> int:
+    accepted = Follow.state == FollowState.ACCEPTED
+    query = select(func.count()).select_from(Follow).where(condition, accepted)
     return int(await session.scalar(query) or 0)

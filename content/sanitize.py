@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import MutableMapping
 from functools import cache
-from typing import Any
 
 import bleach
 from bleach.linkifier import Linker
@@ -37,7 +37,9 @@ LINK_REL = "nofollow noopener noreferrer"
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
-def _set_rel(attrs: dict[Any, Any], new: bool = False) -> dict[Any, Any]:
+def _set_rel(
+    attrs: MutableMapping[tuple[str | None, str], str], new: bool = False
+) -> MutableMapping[tuple[str | None, str], str]:
     attrs[(None, "rel")] = LINK_REL
     return attrs
 

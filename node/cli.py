@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -41,7 +41,9 @@ def _fail(message: str, status: int = 1) -> NoReturn:
     sys.exit(status)
 
 
-def _async(action: Callable[..., Awaitable[Any]]) -> Callable[[Settings, argparse.Namespace], None]:
+def _async(
+    action: Callable[..., Coroutine[Any, Any, None]],
+) -> Callable[[Settings, argparse.Namespace], None]:
     def run(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(action(settings, args))
 

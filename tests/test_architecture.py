@@ -42,6 +42,11 @@ def test_ruff_finds_nothing() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_mypy_strict_passes() -> None:
+    result = subprocess.run([str(BIN / "mypy")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_no_module_is_over_500_lines() -> None:
     long = {
         str(p.relative_to(ROOT)): n
