@@ -96,11 +96,11 @@ def parse_actor(document: Mapping[str, Any]) -> Actor:
         public_key=_parse_public_key(document.get("publicKey"), actor_id),
         name=optional_str(document, "name"),
         summary=optional_str(document, "summary"),
-        url=id_of(document.get("url")),
-        followers=id_of(document.get("followers")),
-        following=id_of(document.get("following")),
-        featured=id_of(document.get("featured")),
-        shared_inbox=_shared_inbox(document.get("endpoints")),
+        url=_web_uri(_first_link(document.get("url"))),
+        followers=_web_uri(id_of(document.get("followers"))),
+        following=_web_uri(id_of(document.get("following"))),
+        featured=_web_uri(id_of(document.get("featured"))),
+        shared_inbox=_web_uri(_shared_inbox(document.get("endpoints"))),
         manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
         discoverable=document.get("discoverable") is True,
         published=optional_str(document, "published"),
@@ -119,6 +119,22 @@ def _parse_public_key(value: Any, actor_id: str) -> PublicKey:
     if owner != actor_id:
         raise InvalidDocument("publicKey.owner must be the actor itself")
     return PublicKey(id=require_str(value, "id"), owner=owner, pem=check_public_pem(pem))
+
+
+def _web_uri(value: str | None) -> str | None:
+    """`value` if it is an http(s) URI; anything else (javascript:, data:...) is dropped."""
+    if value and value.startswith(("https://", "http://")):
+        return value
+    return None
+
+
+def _first_link(value: Any) -> str | None:
+    """`url` may be a string, a Link object or a list of either; the first one counts."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, Mapping) and isinstance(value.get("href"), str):
+        return str(value["href"])
+    return id_of(value)
 
 
 def _shared_inbox(endpoints: Any) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -43,7 +44,7 @@ def check_public_pem(public_pem: str) -> str:
     """Return `public_pem` if it is a loadable RSA public key, else raise InvalidDocument."""
     try:
         key = serialization.load_pem_public_key(public_pem.encode("ascii"))
-    except (ValueError, UnicodeEncodeError) as exc:
+    except (ValueError, UnicodeEncodeError, UnsupportedAlgorithm) as exc:
         raise InvalidDocument("publicKeyPem is not a valid PEM public key") from exc
     if not isinstance(key, rsa.RSAPublicKey):
         raise InvalidDocument("publicKeyPem is not an RSA key")

@@ -92,4 +92,18 @@ def parse_nodeinfo(document: Mapping[str, Any]) -> NodeInfo:
         raise InvalidDocument(f"not a NodeInfo document: missing or wrong {exc}") from None
     if version not in VERSIONS or not isinstance(info.open_registrations, bool):
         raise InvalidDocument("not a NodeInfo 2.0/2.1 document")
+    if not isinstance(document["protocols"], list) or not all(
+        isinstance(p, str) for p in info.protocols
+    ):
+        raise InvalidDocument("NodeInfo protocols must be a list of strings")
+    counts = (
+        info.usage.users_total,
+        info.usage.users_active_month,
+        info.usage.users_active_halfyear,
+        info.usage.local_posts,
+    )
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in counts):
+        raise InvalidDocument("NodeInfo usage counts must be whole numbers")
+    if not isinstance(info.metadata, Mapping):
+        raise InvalidDocument("NodeInfo metadata must be an object")
     return info

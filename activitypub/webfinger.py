@@ -30,9 +30,16 @@ def parse_acct(resource: str) -> Acct:
     text = resource.strip()
     text = text.removeprefix("acct:").removeprefix("@")
     user, sep, host = text.rpartition("@")
-    if not sep or not _USER.match(user) or not _HOST.match(host):
+    if not sep or not _USER.fullmatch(user) or not _valid_host(host):
         raise InvalidDocument(f"{resource!r} is not an account address of the form user@host")
     return Acct(user=user, host=host.lower())
+
+
+def _valid_host(host: str) -> bool:
+    if not _HOST.fullmatch(host):
+        return False
+    _, _, port = host.partition(":")
+    return not port or 0 < int(port) < 65536
 
 
 def build_jrd(acct: Acct, *, actor_id: str, profile_url: str) -> dict[str, Any]:

@@ -136,7 +136,7 @@ class LocalActorUris:
 
 def check_username(username: str) -> str:
     """Return the username if it may be registered, else raise UsernameError saying why."""
-    if not USERNAME_PATTERN.match(username):
+    if not USERNAME_PATTERN.fullmatch(username):
         raise UsernameError(
             "a username is 1 to 30 characters: lower-case letters a-z, digits and underscores"
         )

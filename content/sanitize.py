@@ -8,33 +8,28 @@ from collections.abc import MutableMapping
 from functools import cache
 
 import bleach
-from bleach.linkifier import Linker
+from bleach.linkifier import Linker, build_url_re
 
 ALLOWED_TAGS = frozenset(
-    {
-        "p",
-        "br",
-        "a",
-        "span",
-        "strong",
-        "b",
-        "em",
-        "i",
-        "u",
-        "del",
-        "s",
-        "code",
-        "pre",
-        "blockquote",
-        "ul",
-        "ol",
-        "li",
-    }
-)
-ALLOWED_ATTRIBUTES = {"a": ["href", "rel", "class"], "span": ["class"]}
+    {"p", "br", "a", "span", "strong", "b", "em", "i", "u", "del", "s", "code", "pre",
+     "blockquote", "ul", "ol", "li"}
+)  # fmt: skip
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "xmpp", "matrix", "tel"})
+# Microformats and the classes Mastodon gives mentions and hashtags; never our own CSS classes.
+ALLOWED_CLASS = re.compile(r"(h-|u-|p-|e-|dt-)[a-z-]+|mention|hashtag|invisible|ellipsis")
 LINK_REL = "nofollow noopener noreferrer"
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# Elements whose text is code, not content: removed with everything inside them.
+_EXECUTABLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TRAILING_PUNCTUATION = ".,;:!?)]'\""
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if tag not in ("a", "span"):
+        return False
+    if name == "class":
+        return all(ALLOWED_CLASS.fullmatch(c) for c in value.split())
+    return tag == "a" and name in ("href", "rel")
 
 
 def _set_rel(
@@ -49,12 +44,17 @@ def _linker() -> Linker:
     return Linker(callbacks=[_set_rel], skip_tags={"pre", "code"})
 
 
+@cache
+def _url_pattern() -> re.Pattern[str]:
+    return build_url_re(protocols=["http", "https"])
+
+
 def clean_html(markup: str) -> str:
     """Remote or stored HTML reduced to the allow-list; every link gets a safe `rel`."""
     cleaned = bleach.clean(
-        markup,
+        _EXECUTABLE.sub("", markup),
         tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes=_allowed_attribute,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
@@ -65,7 +65,20 @@ def clean_html(markup: str) -> str:
 def render_plain_text(text: str) -> str:
     """A member's plain text as HTML: escaped, paragraphs and line breaks kept, links made."""
     paragraphs = [p for p in _PARAGRAPH_BREAK.split(text.strip().replace("\r\n", "\n")) if p]
-    body = "".join(
-        "<p>" + html.escape(p, quote=False).replace("\n", "<br>") + "</p>" for p in paragraphs
-    )
-    return _linker().linkify(body)
+    return "".join("<p>" + _link_and_escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
+
+
+def _link_and_escape(text: str) -> str:
+    """Escape text, turning web addresses (found in the raw text) into safe links."""
+    parts: list[str] = []
+    position = 0
+    for match in _url_pattern().finditer(text):
+        url = match.group(0).rstrip(_TRAILING_PUNCTUATION)
+        if "://" not in url:
+            continue
+        parts.append(html.escape(text[position : match.start()], quote=False))
+        escaped = html.escape(url)
+        parts.append(f'<a href="{escaped}" rel="{LINK_REL}">{escaped}</a>')
+        position = match.start() + len(url)
+    parts.append(html.escape(text[position:], quote=False))
+    return "".join(parts)

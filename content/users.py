@@ -76,12 +76,13 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> A
             )
         )
     ).first()
-    stored = row[1].password_hash if row else _dummy_hash()
+    too_long = len(password) > MAX_PASSWORD_LENGTH
+    stored = row[1].password_hash if row and not too_long else _dummy_hash()
     try:
         _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])
     except (VerificationError, InvalidHashError):
         return None
-    if row is None:
+    if row is None or too_long:
         return None
     if _hasher.check_needs_rehash(stored):
         row[1].password_hash = _hasher.hash(password)

@@ -70,7 +70,7 @@ class Settings:
                 "HARBOUR_DOMAIN is not set: give the public host name of this node, "
                 "e.g. HARBOUR_DOMAIN=harbour.example.org"
             )
-        if "://" in domain or not _DOMAIN.match(domain):
+        if "://" in domain or not _DOMAIN.fullmatch(domain):
             raise ConfigError(
                 f"HARBOUR_DOMAIN={domain!r} is not a host name: write it like harbour.example.org "
                 "or 127.0.0.1:8000, without https:// or a path"
@@ -82,7 +82,7 @@ class Settings:
                 "HARBOUR_DATABASE_URL must be a sqlite:///path or postgresql://user@host/db URL"
             )
         organisation_username = str(values.get("organisation_username", "organisation"))
-        if not _USERNAME.match(organisation_username):
+        if not _USERNAME.fullmatch(organisation_username):
             raise ConfigError(
                 "the organisation username is 1 to 30 characters: a-z, 0-9 and underscores"
             )
