@@ -1,0 +1,182 @@
+"""HTTP Signatures (draft-cavage-http-signatures-12), as Mastodon and its peers use them.
+
+Built on `httpsig` for the signing string and the RSA operations. Requests are described by
+a plain `RequestParts`, so this module knows nothing of any HTTP library.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
+
+from httpsig.sign import Signer
+from httpsig.utils import HttpSigException, generate_message
+from httpsig.verify import Verifier
+
+from activitypub.digests import check_digest, digest_header
+from activitypub.errors import SignatureError
+
+POST_HEADERS = ("(request-target)", "host", "date", "digest", "content-type")
+GET_HEADERS = ("(request-target)", "host", "date")
+ACCEPTED_ALGORITHMS = frozenset({"rsa-sha256", "hs2019"})
+MAX_SKEW = timedelta(hours=1)
+_PARAM = re.compile(r'\s*([a-zA-Z]+)\s*=\s*"([^"]*)"\s*,?')
+
+
+@dataclass(frozen=True)
+class RequestParts:
+    """What a signature covers: method, path with query, headers (any case), body."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        """A header's value, looked up case-insensitively."""
+        wanted = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == wanted:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class SignatureHeader:
+    """The parameters of a `Signature` header."""
+
+    key_id: str
+    algorithm: str
+    headers: tuple[str, ...]
+    signature: str
+
+
+@dataclass(frozen=True)
+class SignatureInfo:
+    """A verified signature: whose key signed, and over which headers."""
+
+    key_id: str
+    headers: tuple[str, ...]
+
+
+def sign(
+    parts: RequestParts, *, key_id: str, private_pem: str, now: datetime | None = None
+) -> dict[str, str]:
+    """The headers to add so `parts` is signed: Date, Digest (with a body), Signature."""
+    added = {"Date": format_datetime((now or datetime.now(UTC)).astimezone(UTC), usegmt=True)}
+    covered: tuple[str, ...] = GET_HEADERS
+    if parts.method.upper() != "GET":
+        added["Digest"] = digest_header(parts.body)
+        covered = POST_HEADERS
+    headers = {
+        **{k.lower(): v for k, v in parts.headers.items()},
+        **{k.lower(): v for k, v in added.items()},
+    }
+    missing = [h for h in covered if h != "(request-target)" and h not in headers]
+    if missing:
+        raise SignatureError(f"cannot sign without the {', '.join(missing)} header")
+    message = generate_message(list(covered), headers, None, parts.method.upper(), parts.path)
+    signature = _signer(private_pem).sign(message)
+    added["Signature"] = (
+        f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(covered)}",'
+        f'signature="{signature}"'
+    )
+    return added
+
+
+def parse_signature_header(value: str) -> SignatureHeader:
+    """Read a `Signature` header (or the part after `Signature ` in Authorization)."""
+    params = dict(_PARAM.findall(value.removeprefix("Signature ")))
+    if "keyId" not in params or "signature" not in params:
+        raise SignatureError("the Signature header needs keyId and signature")
+    algorithm = params.get("algorithm", "hs2019").lower()
+    if algorithm not in ACCEPTED_ALGORITHMS:
+        raise SignatureError(f"signature algorithm {algorithm!r} is not accepted")
+    return SignatureHeader(
+        key_id=params["keyId"],
+        algorithm=algorithm,
+        headers=tuple(params.get("headers", "date").lower().split()),
+        signature=params["signature"],
+    )
+
+
+def signature_of(parts: RequestParts) -> SignatureHeader:
+    """The signature a request carries, from `Signature` or `Authorization: Signature`."""
+    value = parts.header("signature")
+    if value is None:
+        authorization = parts.header("authorization") or ""
+        value = authorization if authorization.startswith("Signature ") else None
+    if value is None:
+        raise SignatureError("the request is not signed")
+    return parse_signature_header(value)
+
+
+def verify(
+    parts: RequestParts,
+    public_pem: str,
+    *,
+    now: datetime | None = None,
+    max_skew: timedelta = MAX_SKEW,
+) -> SignatureInfo:
+    """Check a request's signature against `public_pem`; raise SignatureError if it fails.
+
+    The signature must cover (request-target), host and date, and for a request with a body
+    also digest, whose value must match the body. The date must be within `max_skew`.
+    """
+    header = signature_of(parts)
+    required = ["(request-target)", "host", "date"]
+    if parts.method.upper() != "GET":
+        required.append("digest")
+    uncovered = [name for name in required if name not in header.headers]
+    if uncovered:
+        raise SignatureError(f"the signature must cover {', '.join(uncovered)}")
+    _check_date(parts.header("date"), now or datetime.now(UTC), max_skew)
+    if "digest" in header.headers:
+        check_digest(parts.header("digest"), parts.body)
+    headers = {k.lower(): v for k, v in parts.headers.items()}
+    absent = [h for h in header.headers if h != "(request-target)" and h not in headers]
+    if absent:
+        raise SignatureError(f"signed header {absent[0]!r} is missing from the request")
+    message = generate_message(
+        list(header.headers), headers, None, parts.method.upper(), parts.path
+    )
+    try:
+        valid = _verifier(public_pem)._verify(message, header.signature)
+    except (HttpSigException, ValueError, TypeError) as error:
+        raise SignatureError(f"the signature cannot be checked: {error}") from None
+    if not valid:
+        raise SignatureError("the signature does not match the request")
+    return SignatureInfo(key_id=header.key_id, headers=header.headers)
+
+
+def _check_date(value: str | None, now: datetime, max_skew: timedelta) -> None:
+    if not value:
+        raise SignatureError("the Date header is missing")
+    try:
+        sent = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        raise SignatureError("the Date header is not an HTTP date") from None
+    if sent.tzinfo is None:
+        sent = sent.replace(tzinfo=UTC)
+    if abs(now - sent) > max_skew:
+        raise SignatureError("the Date header is too far from now")
+
+
+@lru_cache(maxsize=256)
+def _signer(private_pem: str) -> Signer:
+    try:
+        return Signer(private_pem, algorithm="rsa-sha256")
+    except HttpSigException as error:
+        raise SignatureError("the private key cannot sign") from error
+
+
+@lru_cache(maxsize=4096)
+def _verifier(public_pem: str) -> Verifier:
+    try:
+        return Verifier(public_pem, algorithm="rsa-sha256")
+    except HttpSigException as error:
+        raise SignatureError("the public key cannot be read") from error
