@@ -14,8 +14,9 @@ from sqlalchemy import Index, String, Text, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from activitypub import ActorType, KeyPair
+from activitypub import Actor, ActorType, KeyPair
 from content.orm import Base, new_id, utcnow
+from content.sanitize import clean_html
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_]{1,30}$")
 RESERVED_USERNAMES = frozenset(
@@ -73,18 +74,29 @@ class Account(Base):
     followers_uri: Mapped[str | None] = mapped_column(String(2048))
     following_uri: Mapped[str | None] = mapped_column(String(2048))
     featured_uri: Mapped[str | None] = mapped_column(String(2048))
-    key_id: Mapped[str] = mapped_column(String(2048))
+    key_id: Mapped[str] = mapped_column(String(2048), index=True)
     public_key_pem: Mapped[str] = mapped_column(Text)
     private_key_pem: Mapped[str | None] = mapped_column(Text)
     manually_approves_followers: Mapped[bool] = mapped_column(default=False)
     discoverable: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fetched_at: Mapped[datetime | None]
     suspended_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
 
     @property
     def is_local(self) -> bool:
         return self.domain is None
+
+    @property
+    def handle(self) -> str:
+        """`name@domain` for remote accounts, `name` for local ones."""
+        return f"{self.username}@{self.domain}" if self.domain else self.username
+
+    @property
+    def delivery_inbox(self) -> str:
+        """Where activities for this account go: its server's shared inbox if it has one."""
+        return self.shared_inbox_uri or self.inbox_uri
 
     @property
     def is_gone(self) -> bool:
@@ -226,6 +238,53 @@ async def count_local(session: AsyncSession, actor_type: ActorType) -> int:
         )
     )
     return int(await session.scalar(query) or 0)
+
+
+async def get_by_uri(session: AsyncSession, uri: str) -> Account | None:
+    """The account (local or cached remote) with this actor id."""
+    return await session.scalar(select(Account).where(Account.uri == uri))
+
+
+async def get_remote_by_key_id(session: AsyncSession, key_id: str) -> Account | None:
+    """The cached remote account whose public key has this id."""
+    return await session.scalar(
+        select(Account).where(Account.key_id == key_id, Account.domain.is_not(None)).limit(1)
+    )
+
+
+async def get_remote_by_handle(session: AsyncSession, username: str, domain: str) -> Account | None:
+    """A cached remote account by `username@domain`."""
+    return await session.scalar(
+        select(Account).where(Account.username == username, Account.domain == domain).limit(1)
+    )
+
+
+async def upsert_remote(session: AsyncSession, actor: Actor, domain: str) -> Account:
+    """Store or refresh the cached copy of a remote actor; `domain` is its host (and port)."""
+    account = await get_by_uri(session, actor.id)
+    if account is None:
+        account = Account(id=new_id(), uri=actor.id, domain=domain)
+        session.add(account)
+    elif account.domain is None:
+        raise ValueError("a remote actor cannot replace a local account")
+    account.username = actor.preferred_username[:255]
+    account.actor_type = str(actor.type)
+    account.display_name = (actor.name or "")[:255]
+    account.summary_html = clean_html(actor.summary or "")
+    account.url = actor.url or actor.id
+    account.inbox_uri = actor.inbox
+    account.outbox_uri = actor.outbox
+    account.shared_inbox_uri = actor.shared_inbox
+    account.followers_uri = actor.followers
+    account.following_uri = actor.following
+    account.featured_uri = actor.featured
+    account.key_id = actor.public_key.id
+    account.public_key_pem = actor.public_key.pem
+    account.manually_approves_followers = actor.manually_approves_followers
+    account.discoverable = actor.discoverable
+    account.fetched_at = utcnow()
+    await session.flush()
+    return account
 
 
 def suspend(account: Account) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, func, select
+from sqlalchemy import ForeignKey, String, Text, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
@@ -40,6 +40,19 @@ class Post(Base):
     pinned_at: Mapped[datetime | None]
 
 
+class Mention(Base):
+    """An account a post addresses by name; for direct posts, the only readers."""
+
+    __tablename__ = "mentions"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True, index=True)
+    # Declared so a flush always inserts the post before its mentions.
+    post: Mapped[Post] = relationship(viewonly=False, lazy="raise")
+
+
 def create_local(
     session: AsyncSession,
     author: Account,
@@ -48,29 +61,96 @@ def create_local(
     visibility: Visibility = Visibility.PUBLIC,
     spoiler_text: str = "",
     language: str | None = None,
+    in_reply_to: Post | None = None,
+    mentioned: Sequence[Account] = (),
 ) -> Post:
     """A new post by a local author, from plain text."""
     if not author.is_local:
         raise PostError("only local accounts post here")
-    if not text.strip():
-        raise PostError("a post needs some text")
-    if len(text) > MAX_TEXT_LENGTH:
-        raise PostError(f"a post has at most {MAX_TEXT_LENGTH} characters")
+    _check_text(text)
     post_id = new_id()
-    uri = f"{author.uri}/statuses/{post_id}"
     post = Post(
         id=post_id,
         account_id=author.id,
-        uri=uri,
+        uri=f"{author.uri}/statuses/{post_id}",
         url=f"{author.url}/{post_id}",
         content_html=render_plain_text(text),
         spoiler_text=spoiler_text.strip(),
         visibility=visibility,
         language=language,
+        in_reply_to_uri=in_reply_to.uri if in_reply_to else None,
         created_at=utcnow(),
     )
     session.add(post)
+    session.add_all(Mention(post=post, account_id=a.id) for a in _unique(mentioned))
     return post
+
+
+def edit_local(post: Post, text: str, *, spoiler_text: str | None = None) -> None:
+    """Change a local post's text; it is marked as edited."""
+    _check_text(text)
+    post.content_html = render_plain_text(text)
+    if spoiler_text is not None:
+        post.spoiler_text = spoiler_text.strip()
+    post.edited_at = utcnow()
+
+
+def store_remote(
+    session: AsyncSession,
+    author: Account,
+    *,
+    uri: str,
+    url: str | None,
+    content_html: str,
+    visibility: Visibility,
+    created_at: datetime,
+    spoiler_text: str = "",
+    language: str | None = None,
+    in_reply_to_uri: str | None = None,
+    mentioned: Sequence[Account] = (),
+) -> Post:
+    """Keep a copy of a remote post. `content_html` must already be sanitised."""
+    post = Post(
+        id=new_id(),
+        account_id=author.id,
+        uri=uri,
+        url=url or uri,
+        content_html=content_html,
+        spoiler_text=spoiler_text[:1024],
+        visibility=visibility,
+        language=language,
+        in_reply_to_uri=in_reply_to_uri,
+        created_at=min(created_at, utcnow()),
+    )
+    session.add(post)
+    session.add_all(Mention(post=post, account_id=a.id) for a in _unique(mentioned))
+    return post
+
+
+async def get_by_uri(session: AsyncSession, uri: str) -> Post | None:
+    """A post, local or remote, by its id."""
+    return await session.scalar(select(Post).where(Post.uri == uri))
+
+
+async def mentioned_ids(session: AsyncSession, post: Post) -> set[int]:
+    """The accounts a post mentions."""
+    return set(await session.scalars(select(Mention.account_id).where(Mention.post_id == post.id)))
+
+
+async def delete_post(session: AsyncSession, post: Post) -> None:
+    """Remove a post with its mentions and the likes and boosts it received."""
+    await session.execute(delete(Post).where(Post.id == post.id))
+
+
+def _check_text(text: str) -> None:
+    if not text.strip():
+        raise PostError("a post needs some text")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise PostError(f"a post has at most {MAX_TEXT_LENGTH} characters")
+
+
+def _unique(accounts: Sequence[Account]) -> list[Account]:
+    return list({account.id: account for account in accounts}.values())
 
 
 async def open_posts_page(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -48,3 +48,73 @@ async def _count(session: AsyncSession, condition: ColumnElement[bool]) -> int:
     accepted = Follow.state == FollowState.ACCEPTED
     query = select(func.count()).select_from(Follow).where(condition, accepted)
     return int(await session.scalar(query) or 0)
+
+
+async def find_follow(session: AsyncSession, follower: Account, followed: Account) -> Follow | None:
+    """The follow (pending or accepted) of `follower` to `followed`, if any."""
+    return await session.scalar(
+        select(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == followed.id)
+    )
+
+
+async def get_follow_by_uri(session: AsyncSession, uri: str) -> Follow | None:
+    """A follow by the id of the Follow activity that made it."""
+    return await session.scalar(select(Follow).where(Follow.uri == uri))
+
+
+async def add_follow(
+    session: AsyncSession, follower: Account, followed: Account, *, uri: str, accepted: bool
+) -> Follow:
+    """Record a follow, or update the one that exists (a repeated Follow is not an error)."""
+    follow = await find_follow(session, follower, followed)
+    if follow is None:
+        follow = Follow(follower_id=follower.id, followed_id=followed.id)
+        session.add(follow)
+    follow.uri = uri
+    if accepted:
+        follow.state = FollowState.ACCEPTED
+    await session.flush()
+    return follow
+
+
+async def remove_follow(session: AsyncSession, follower: Account, followed: Account) -> bool:
+    """End a follow or withdraw a request; False if there was none."""
+    result = await session.execute(
+        delete(Follow).where(Follow.follower_id == follower.id, Follow.followed_id == followed.id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def follower_inboxes(session: AsyncSession, account: Account) -> set[str]:
+    """The inboxes (shared where offered) of the account's accepted remote followers."""
+    rows = await session.execute(
+        select(Account.shared_inbox_uri, Account.inbox_uri)
+        .join(Follow, Follow.follower_id == Account.id)
+        .where(
+            Follow.followed_id == account.id,
+            Follow.state == FollowState.ACCEPTED,
+            Account.domain.is_not(None),
+        )
+    )
+    return {shared or inbox for shared, inbox in rows}
+
+
+async def followed_ids(session: AsyncSession, account: Account) -> list[int]:
+    """Ids of the accounts `account` follows (accepted)."""
+    rows = await session.scalars(
+        select(Follow.followed_id).where(
+            Follow.follower_id == account.id, Follow.state == FollowState.ACCEPTED
+        )
+    )
+    return list(rows)
+
+
+async def pending_requests(session: AsyncSession, account: Account) -> list[tuple[Follow, Account]]:
+    """Follow requests waiting for `account` to approve them, oldest first."""
+    rows = await session.execute(
+        select(Follow, Account)
+        .join(Account, Account.id == Follow.follower_id)
+        .where(Follow.followed_id == account.id, Follow.state == FollowState.PENDING)
+        .order_by(Follow.id)
+    )
+    return [(follow, follower) for follow, follower in rows]

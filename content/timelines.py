@@ -1,0 +1,88 @@
+"""Timelines: what an account sees from the accounts it follows, and what reaches it directly."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.accounts import Account
+from content.audience import Visibility
+from content.interactions import Interaction, Kind
+from content.posts import Mention, Post
+from content.relationships import followed_ids
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A post on a timeline, with who wrote it and, for a boost, who boosted it."""
+
+    post: Post
+    author: Account
+    boosted_by: Account | None = None
+
+
+async def home(
+    session: AsyncSession,
+    viewer: Account,
+    *,
+    limit: int = 40,
+    exclude_accounts: Collection[int] = (),
+) -> list[Entry]:
+    """Newest first: the viewer's own posts, posts of accounts it follows that it may see,
+    boosts by them, and posts that mention it. `exclude_accounts` come from moderation."""
+    followed = await followed_ids(session, viewer)
+    mentions_viewer = select(Mention.post_id).where(Mention.account_id == viewer.id)
+    visible_from_followed = and_(
+        Post.account_id.in_(followed),
+        Post.visibility.in_(
+            [Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE, Visibility.LOCAL]
+        ),
+    )
+    query = (
+        select(Post, Account)
+        .join(Account, Account.id == Post.account_id)
+        .where(
+            or_(Post.account_id == viewer.id, visible_from_followed, Post.id.in_(mentions_viewer)),
+            Account.id.not_in(exclude_accounts),
+            Account.suspended_at.is_(None),
+        )
+        .order_by(Post.id.desc())
+        .limit(limit)
+    )
+    entries = [Entry(post, author) for post, author in await session.execute(query)]
+    entries += await _boosts(session, followed, limit, exclude_accounts)
+    entries.sort(key=lambda entry: entry.post.id, reverse=True)
+    return entries[:limit]
+
+
+async def _boosts(
+    session: AsyncSession, followed: list[int], limit: int, exclude: Collection[int]
+) -> list[Entry]:
+    if not followed:
+        return []
+    booster = Account.__table__.alias("booster")
+    rows = await session.execute(
+        select(Post, Account, booster.c.id)
+        .join(Interaction, Interaction.post_id == Post.id)
+        .join(Account, Account.id == Post.account_id)
+        .join(booster, booster.c.id == Interaction.account_id)
+        .where(
+            Interaction.kind == Kind.BOOST,
+            Interaction.account_id.in_(followed),
+            Post.visibility.in_([Visibility.PUBLIC, Visibility.UNLISTED]),
+            Account.id.not_in(exclude),
+        )
+        .order_by(Interaction.id.desc())
+        .limit(limit)
+    )
+    found = list(rows)
+    boosters = {
+        a.id: a
+        for a in await session.scalars(
+            select(Account).where(Account.id.in_({row[2] for row in found}))
+        )
+    }
+    return [Entry(post, author, boosters[booster_id]) for post, author, booster_id in found]

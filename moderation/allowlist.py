@@ -1,0 +1,65 @@
+"""The allowlist: in allowlist mode, only these hosts federate with the node."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import String, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from content.orm import Base, utcnow
+
+
+class AllowedDomain(Base):
+    """A host (and port, where it has one) this node federates with in allowlist mode."""
+
+    __tablename__ = "allowed_domains"
+
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def normalise(domain: str) -> str:
+    """A domain as stored: lower case, without scheme, path or trailing dot."""
+    text = domain.strip().lower()
+    text = text.split("://", 1)[-1].split("/", 1)[0]
+    return text.rstrip(".")
+
+
+async def allow(session: AsyncSession, domain: str) -> str:
+    """Add a domain to the allowlist (idempotent); returns it normalised."""
+    name = normalise(domain)
+    if not name:
+        raise ValueError("give a domain such as harbour.example.org")
+    if await session.get(AllowedDomain, name) is None:
+        session.add(AllowedDomain(domain=name))
+    return name
+
+
+async def disallow(session: AsyncSession, domain: str) -> bool:
+    """Remove a domain from the allowlist; False if it was not on it."""
+    result = await session.execute(
+        delete(AllowedDomain).where(AllowedDomain.domain == normalise(domain))
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def allowed_domains(session: AsyncSession) -> Sequence[str]:
+    """Every allowed domain, sorted."""
+    return (
+        await session.scalars(select(AllowedDomain.domain).order_by(AllowedDomain.domain))
+    ).all()
+
+
+async def is_allowed(session: AsyncSession, host: str) -> bool:
+    """Whether `host` (with its port, if any) or its bare host name or a parent is listed."""
+    name = normalise(host)
+    bare = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+    labels = bare.split(".")
+    candidates = {name, bare} | {".".join(labels[i:]) for i in range(1, len(labels) - 1)}
+    found = await session.scalar(
+        select(AllowedDomain.domain).where(AllowedDomain.domain.in_(candidates)).limit(1)
+    )
+    return found is not None

@@ -1,0 +1,63 @@
+"""Reports: from local members, and `Flag`s from other servers, in one moderation queue."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from content.accounts import Account
+from content.orm import Base, new_id, utcnow
+
+MAX_COMMENT = 5000
+
+
+class Report(Base):
+    """A report about an account (and some of its posts), waiting for a moderator."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    target_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    origin_domain: Mapped[str | None] = mapped_column(String(255))  # for a Flag: who sent it
+    post_uris: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    comment: Mapped[str] = mapped_column(Text, default="")
+    uri: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+
+async def receive_flag(
+    session: AsyncSession,
+    *,
+    uri: str,
+    origin_domain: str,
+    target: Account,
+    post_uris: Sequence[str],
+    comment: str,
+) -> Report:
+    """File a report that another server sent as a `Flag` (its sender stays anonymous)."""
+    report = Report(
+        target_id=target.id,
+        origin_domain=origin_domain,
+        uri=uri,
+        post_uris=json.dumps(list(post_uris)[:50]),
+        comment=comment[:MAX_COMMENT],
+    )
+    session.add(report)
+    await session.flush()
+    return report
+
+
+async def open_reports(session: AsyncSession) -> Sequence[Report]:
+    """Unresolved reports, oldest first."""
+    return (
+        await session.scalars(
+            select(Report).where(Report.resolved_at.is_(None)).order_by(Report.id)
+        )
+    ).all()
