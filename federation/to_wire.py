@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from activitypub import PUBLIC, Actor, ActorType, Note, PublicKey, create
+from activitypub import AS_CONTEXT, PUBLIC, Actor, ActorType, Note, PublicKey, create
 from content.accounts import Account
 from content.audience import Visibility
 from content.orm import iso
 from content.posts import Post
+from federation.hosts import host_of
+
+# The context of activities Harbour sends: ActivityStreams plus Mastodon's `sensitive`.
+CONTEXT: list[Any] = [AS_CONTEXT, {"sensitive": "as:sensitive"}]
 
 
 def actor(account: Account) -> Actor:
@@ -33,9 +38,14 @@ def actor(account: Account) -> Actor:
     )
 
 
-def note(post: Post, author: Account) -> Note:
-    """A post as a Note, addressed by its visibility."""
+def note(post: Post, author: Account, mentioned: Sequence[Account] = ()) -> Note:
+    """A post as a Note, addressed by its visibility and to the accounts it mentions."""
     to, cc = _addressing(Visibility(post.visibility), author)
+    mentioned_uris = tuple(a.uri for a in mentioned)
+    if Visibility(post.visibility) == Visibility.DIRECT:
+        to = mentioned_uris
+    else:
+        cc = cc + mentioned_uris
     return Note(
         id=post.uri,
         attributed_to=author.uri,
@@ -49,12 +59,18 @@ def note(post: Post, author: Account) -> Note:
         sensitive=bool(post.spoiler_text),
         in_reply_to=post.in_reply_to_uri,
         language=post.language,
+        tags=tuple(
+            {"type": "Mention", "href": a.uri, "name": f"@{a.username}@{host_of(a.uri)}"}
+            for a in mentioned
+        ),
     )
 
 
-def create_activity(post: Post, author: Account) -> dict[str, Any]:
+def create_activity(
+    post: Post, author: Account, mentioned: Sequence[Account] = ()
+) -> dict[str, Any]:
     """The `Create` that published a post, as listed in its author's outbox."""
-    return create(note(post, author), with_context=False)
+    return create(note(post, author, mentioned), with_context=False)
 
 
 def _addressing(visibility: Visibility, author: Account) -> tuple[tuple[str, ...], tuple[str, ...]]:

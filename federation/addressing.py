@@ -1,0 +1,69 @@
+"""Who must receive an activity: followers, mentioned accounts, the replied-to author,
+minus hosts the policy refuses and hosts that have been dead for days; by shared inbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content import posts
+from content.accounts import Account
+from content.audience import Visibility
+from content.posts import Post
+from content.relationships import follower_inboxes
+from federation import hosts
+from federation.context import Federation
+from moderation.policy import may_federate_with
+
+
+async def for_post(
+    fed: Federation,
+    session: AsyncSession,
+    post: Post,
+    author: Account,
+    mentioned: Sequence[Account],
+) -> set[str]:
+    """Inboxes a post (and its later edits and deletion) goes to."""
+    visibility = Visibility(post.visibility)
+    if visibility == Visibility.LOCAL:
+        return set()
+    inboxes = {a.delivery_inbox for a in mentioned if not a.is_local}
+    if visibility != Visibility.DIRECT:
+        inboxes |= await follower_inboxes(session, author)
+    if post.in_reply_to_uri and visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
+        parent = await posts.get_by_uri(session, post.in_reply_to_uri)
+        parent_author = await session.get(Account, parent.account_id) if parent else None
+        if parent_author is not None and not parent_author.is_local:
+            inboxes.add(parent_author.delivery_inbox)
+    return await deliverable(fed, session, inboxes)
+
+
+async def for_followers_and(
+    fed: Federation, session: AsyncSession, actor: Account, others: Iterable[Account]
+) -> set[str]:
+    """The actor's followers' inboxes plus those of `others` (remote ones only)."""
+    inboxes = await follower_inboxes(session, actor)
+    inboxes |= {a.delivery_inbox for a in others if not a.is_local}
+    return await deliverable(fed, session, inboxes)
+
+
+async def for_account(fed: Federation, session: AsyncSession, target: Account) -> set[str]:
+    """The personal inbox of one remote account (follows, blocks, likes go there)."""
+    if target.is_local:
+        return set()
+    return await deliverable(fed, session, {target.inbox_uri})
+
+
+async def deliverable(fed: Federation, session: AsyncSession, inboxes: set[str]) -> set[str]:
+    """`inboxes` less refused and dead hosts."""
+    dead = await hosts.dead_hosts(session)
+    verdicts: dict[str, bool] = {}
+    kept = set()
+    for inbox in inboxes:
+        host = hosts.host_of(inbox)
+        if host not in verdicts:
+            verdicts[host] = host not in dead and await may_federate_with(session, host, fed.mode)
+        if verdicts[host]:
+            kept.add(inbox)
+    return kept

@@ -1,0 +1,99 @@
+"""Outbound deliveries: one row per activity and inbox, signed when sent, retried for days.
+
+Retry schedule after a failed attempt (5xx, timeout, refused connection), each delay with
++-20 % jitter: 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, then daily, giving up once the
+activity is 7 days old. 410 Gone and other 4xx answers are final; 429 and 503 wait for
+Retry-After when the server sends one.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from content.orm import Base, new_id, utcnow
+from federation.hosts import host_of
+from federation.jobs import Job
+
+SCHEDULE = [
+    timedelta(seconds=10),
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+    timedelta(hours=12),
+]
+GIVE_UP_AFTER = timedelta(days=7)
+MAX_RETRY_AFTER = timedelta(hours=12)
+
+
+class Delivery(Job, Base):
+    """An activity on its way to one inbox (a shared inbox serves a whole server)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("activity_id", "inbox"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    activity_id: Mapped[str] = mapped_column(String(2048))
+    inbox: Mapped[str] = mapped_column(String(2048))
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    signer_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def next_attempt(attempts: int, *, age: timedelta) -> timedelta | None:
+    """The wait before attempt `attempts + 1`, or None once the activity is too old."""
+    if age >= GIVE_UP_AFTER:
+        return None
+    base = SCHEDULE[attempts - 1] if attempts <= len(SCHEDULE) else timedelta(days=1)
+    return base * random.uniform(0.8, 1.2)
+
+
+def retry_after(value: str | None) -> timedelta | None:
+    """A Retry-After header (seconds or an HTTP date) as a wait, capped at 12 hours."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        wait = timedelta(seconds=int(value.strip()))
+    else:
+        try:
+            wait = parsedate_to_datetime(value) - utcnow()
+        except (TypeError, ValueError):
+            return None
+    return min(max(wait, timedelta(seconds=1)), MAX_RETRY_AFTER)
+
+
+async def enqueue(
+    session: AsyncSession, activity: dict[str, Any], signer_id: int, inboxes: Iterable[str]
+) -> int:
+    """Queue `activity` for each inbox, in the caller's transaction; returns how many."""
+    body = json.dumps(activity, separators=(",", ":"), ensure_ascii=False)
+    now = utcnow()
+    rows = [
+        {
+            "id": new_id(),
+            "activity_id": activity["id"],
+            "inbox": inbox,
+            "host": host_of(inbox),
+            "body": body,
+            "signer_id": signer_id,
+            "created_at": now,
+            "state": "queued",
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        for inbox in sorted(set(inboxes))
+    ]
+    if rows:
+        await session.execute(insert(Delivery), rows)
+    return len(rows)

@@ -1,0 +1,152 @@
+"""Remote documents into content rows, sanitising on the way in (GoToSocial's astointernal)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activitypub import PUBLIC, as_list, id_of
+from content import posts
+from content.accounts import Account
+from content.audience import Visibility
+from content.orm import utcnow
+from content.posts import Post
+from content.relationships import Follow, FollowState
+from content.sanitize import clean_html
+from federation.context import Federation
+from federation.hosts import host_of
+
+NOTE_TYPES = ("Note", "Article", "Question", "Page")
+PUBLIC_ALIASES = {PUBLIC, "as:Public", "Public"}
+
+
+def visibility_of(note: dict[str, Any], author: Account) -> Visibility:
+    """Mastodon's reading of addressing: Public in `to` is public, in `cc` unlisted,
+    the followers collection is followers-only, anything else is direct."""
+    to = {id_of(v) for v in as_list(note.get("to"))}
+    cc = {id_of(v) for v in as_list(note.get("cc"))}
+    if to & PUBLIC_ALIASES:
+        return Visibility.PUBLIC
+    if cc & PUBLIC_ALIASES:
+        return Visibility.UNLISTED
+    if author.followers_uri and author.followers_uri in to | cc:
+        return Visibility.PRIVATE
+    return Visibility.DIRECT
+
+
+async def local_mentions(
+    fed: Federation, session: AsyncSession, note: dict[str, Any]
+) -> list[Account]:
+    """Local accounts the note mentions (its Mention tags) or addresses directly."""
+    uris = {id_of(v) for v in as_list(note.get("to")) + as_list(note.get("cc"))}
+    uris |= {
+        tag.get("href")
+        for tag in as_list(note.get("tag"))
+        if isinstance(tag, dict) and tag.get("type") == "Mention"
+    }
+    local = [u for u in uris if isinstance(u, str) and fed.is_local(u)]
+    if not local:
+        return []
+    return list(
+        await session.scalars(
+            select(Account).where(Account.uri.in_(local), Account.domain.is_(None))
+        )
+    )
+
+
+async def is_relevant(
+    session: AsyncSession, author: Account, mentioned: list[Account], in_reply_to: Post | None
+) -> bool:
+    """Keep a remote post only if someone here follows its author, it mentions someone here,
+    or it replies to a post here. Nothing else is stored."""
+    if mentioned or (in_reply_to is not None and in_reply_to.account_id != author.id):
+        return True
+    follower = await session.scalar(
+        select(Follow.id)
+        .join(Account, Account.id == Follow.follower_id)
+        .where(
+            Follow.followed_id == author.id,
+            Follow.state == FollowState.ACCEPTED,
+            Account.domain.is_(None),
+        )
+        .limit(1)
+    )
+    return follower is not None
+
+
+def note_owned_by(note: dict[str, Any], author: Account) -> bool:
+    """Origin check: the note is attributed to `author` and lives on the author's host."""
+    return (
+        isinstance(note.get("id"), str)
+        and id_of(note.get("attributedTo")) == author.uri
+        and host_of(note["id"]) == host_of(author.uri)
+    )
+
+
+async def store_note(
+    fed: Federation,
+    session: AsyncSession,
+    note: dict[str, Any],
+    author: Account,
+    *,
+    force: bool = False,
+) -> Post | None:
+    """Store a remote note if it is relevant here (or `force`); None if it is not kept."""
+    if not note_owned_by(note, author):
+        return None
+    existing = await posts.get_by_uri(session, note["id"])
+    if existing is not None:
+        return existing
+    mentioned = await local_mentions(fed, session, note)
+    parent_uri = id_of(note.get("inReplyTo"))
+    parent = await posts.get_by_uri(session, parent_uri) if parent_uri else None
+    if not force and not await is_relevant(session, author, mentioned, parent):
+        return None
+    post = posts.store_remote(
+        session,
+        author,
+        uri=note["id"],
+        url=id_of(note.get("url")),
+        content_html=clean_html(_text(note.get("content"))),
+        visibility=visibility_of(note, author),
+        created_at=_published(note),
+        spoiler_text=_text(note.get("summary")),
+        language=_language(note),
+        in_reply_to_uri=parent_uri,
+        mentioned=mentioned,
+    )
+    await session.flush()
+    return post
+
+
+def update_note(post: Post, note: dict[str, Any]) -> None:
+    """Apply an edit from the post's origin."""
+    post.content_html = clean_html(_text(note.get("content")))
+    post.spoiler_text = _text(note.get("summary"))[:1024]
+    post.edited_at = utcnow()
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _language(note: dict[str, Any]) -> str | None:
+    content_map = note.get("contentMap")
+    if isinstance(content_map, dict) and content_map:
+        first = next(iter(content_map))
+        return first[:35] if isinstance(first, str) else None
+    return None
+
+
+def _published(note: dict[str, Any]) -> datetime:
+    value = note.get("published")
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return utcnow()
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return utcnow()

@@ -1,0 +1,52 @@
+"""The dispatch table from activity type (and object type) to its handler.
+
+Unknown activity types have no handler: they were accepted with 202 and are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from federation.handlers import actors, blocks, flags, follows, notes, reactions
+from federation.handlers.incoming import Incoming
+
+Handler = Callable[[Incoming], Awaitable[None]]
+NOTE_TYPES = ("Note", "Article", "Question", "Page")
+ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
+
+HANDLERS: dict[tuple[str, str | None], Handler] = {
+    ("Follow", None): follows.on_follow,
+    ("Accept", None): follows.on_accept,
+    ("Reject", None): follows.on_reject,
+    ("Undo", "Follow"): follows.on_undo,
+    ("Undo", "Like"): reactions.on_undo,
+    ("Undo", "Announce"): reactions.on_undo,
+    ("Undo", "Block"): blocks.on_undo,
+    ("Like", None): reactions.on_like,
+    ("Announce", None): reactions.on_announce,
+    ("Block", None): blocks.on_block,
+    ("Flag", None): flags.on_flag,
+    ("Delete", None): notes.on_delete,
+    **{("Create", kind): notes.on_create for kind in NOTE_TYPES},
+    ("Create", None): notes.on_create,
+    **{("Update", kind): notes.on_update for kind in NOTE_TYPES},
+    **{("Update", kind): actors.on_update for kind in ACTOR_TYPES},
+}
+
+
+def handler_for(incoming: Incoming) -> Handler | None:
+    """The handler of an activity, or None for types Harbour does not act on."""
+    kind = str(incoming.activity.get("type"))
+    embedded = incoming.object
+    object_type = embedded.get("type") if isinstance(embedded, dict) else None
+    if kind == "Delete" and incoming.object_id == incoming.actor.uri:
+        return actors.on_delete
+    if kind == "Undo" and object_type is None:
+        return _undo_by_reference
+    return HANDLERS.get((kind, object_type)) or HANDLERS.get((kind, None))
+
+
+async def _undo_by_reference(incoming: Incoming) -> None:
+    """An Undo that names its activity only by id: whichever of ours it was, undo it."""
+    for undo in (follows.on_undo, reactions.on_undo):
+        await undo(incoming)

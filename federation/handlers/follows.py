@@ -1,0 +1,68 @@
+"""Follow, Accept, Reject and Undo Follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from content import accounts, relationships
+from content.relationships import FollowState
+from federation import outbox
+from federation.handlers.incoming import Incoming
+from moderation import account_blocks
+
+
+async def on_follow(incoming: Incoming) -> None:
+    """A remote account asks to follow a local one: auto-accepted unless the account
+    approves followers by hand; refused at once if the local account blocks it."""
+    target = await _local_target(incoming, incoming.object_id)
+    if target is None:
+        return
+    session, actor = incoming.session, incoming.actor
+    follow = await relationships.add_follow(
+        session, actor, target, uri=incoming.activity["id"], accepted=False
+    )
+    if await account_blocks.is_blocked_by(session, actor, target):
+        await outbox.answer_follow(incoming.fed, session, target, follow, accept=False)
+    elif not target.manually_approves_followers:
+        await outbox.answer_follow(incoming.fed, session, target, follow, accept=True)
+
+
+async def on_accept(incoming: Incoming) -> None:
+    """Our follow was accepted by the account it asked."""
+    follow = await _our_follow(incoming)
+    if follow is not None:
+        follow.state = FollowState.ACCEPTED
+
+
+async def on_reject(incoming: Incoming) -> None:
+    """Our follow was refused (or a follower was removed): the follow ends."""
+    follow = await _our_follow(incoming)
+    if follow is not None:
+        await incoming.session.delete(follow)
+
+
+async def on_undo(incoming: Incoming) -> None:
+    """A remote follower unfollows, or withdraws its request."""
+    original = incoming.object
+    target_uri = original.get("object") if isinstance(original, dict) else None
+    follow = await relationships.get_follow_by_uri(incoming.session, incoming.object_id or "")
+    if follow is not None and follow.follower_id == incoming.actor.id:
+        await incoming.session.delete(follow)
+        return
+    target = await _local_target(incoming, target_uri if isinstance(target_uri, str) else None)
+    if target is not None:
+        await relationships.remove_follow(incoming.session, incoming.actor, target)
+
+
+async def _our_follow(incoming: Incoming) -> Any:
+    follow = await relationships.get_follow_by_uri(incoming.session, incoming.object_id or "")
+    if follow is None or follow.followed_id != incoming.actor.id:
+        return None
+    return follow
+
+
+async def _local_target(incoming: Incoming, uri: str | None) -> Any:
+    if not uri or not incoming.fed.is_local(uri):
+        return None
+    target = await accounts.get_by_uri(incoming.session, uri)
+    return target if target is not None and target.is_local and not target.is_gone else None

@@ -1,0 +1,32 @@
+"""What a handler is given: the verified activity, its actor, and a session to change things."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activitypub import id_of
+from content.accounts import Account
+from federation.context import Federation
+
+
+@dataclass
+class Incoming:
+    """A verified inbound activity being applied, in one transaction."""
+
+    fed: Federation
+    session: AsyncSession
+    actor: Account
+    activity: dict[str, Any]
+
+    @property
+    def object(self) -> Any:
+        """The activity's object: a URI string or an embedded document."""
+        return self.activity.get("object")
+
+    @property
+    def object_id(self) -> str | None:
+        """The id of the activity's object, embedded or not."""
+        return id_of(self.object)

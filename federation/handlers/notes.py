@@ -1,0 +1,38 @@
+"""Create, Update and Delete of notes: posts, replies and mentions from other servers."""
+
+from __future__ import annotations
+
+from content import posts
+from federation import from_wire
+from federation.handlers.incoming import Incoming
+from federation.resolve import ResolveError, fetch_document
+
+
+async def on_create(incoming: Incoming) -> None:
+    """Store a remote post if someone here follows its author, it mentions someone here or
+    it replies to a post here. A note not embedded is fetched from its own origin."""
+    note = incoming.object
+    if isinstance(note, str):
+        try:
+            note = await fetch_document(incoming.fed, incoming.session, note)
+        except ResolveError:
+            return
+    if isinstance(note, dict):
+        await from_wire.store_note(incoming.fed, incoming.session, note, incoming.actor)
+
+
+async def on_update(incoming: Incoming) -> None:
+    """The author edited a post we keep."""
+    note = incoming.object
+    if not isinstance(note, dict) or not from_wire.note_owned_by(note, incoming.actor):
+        return
+    post = await posts.get_by_uri(incoming.session, note["id"])
+    if post is not None and post.account_id == incoming.actor.id:
+        from_wire.update_note(post, note)
+
+
+async def on_delete(incoming: Incoming) -> None:
+    """The author deleted a post: our copy goes too."""
+    post = await posts.get_by_uri(incoming.session, incoming.object_id or "")
+    if post is not None and post.account_id == incoming.actor.id:
+        await posts.delete_post(incoming.session, post)

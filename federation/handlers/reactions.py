@@ -1,0 +1,44 @@
+"""Like and Announce, and their Undo."""
+
+from __future__ import annotations
+
+from content import interactions, posts
+from content.interactions import Kind
+from federation import from_wire
+from federation.handlers.incoming import Incoming
+from federation.resolve import ResolveError, actor_by_uri, fetch_document
+
+
+async def on_like(incoming: Incoming) -> None:
+    """A remote account likes a local post."""
+    post = await posts.get_by_uri(incoming.session, incoming.object_id or "")
+    if post is not None and incoming.fed.is_local(post.uri):
+        await interactions.add(
+            incoming.session, incoming.actor, post, Kind.LIKE, uri=incoming.activity["id"]
+        )
+
+
+async def on_announce(incoming: Incoming) -> None:
+    """A remote account boosts a post: a local one, one we keep, or one fetched from its
+    origin (never trusted as embedded) when someone here follows the booster."""
+    uri = incoming.object_id
+    if not uri:
+        return
+    session = incoming.session
+    post = await posts.get_by_uri(session, uri)
+    if post is None and await from_wire.is_relevant(session, incoming.actor, [], None):
+        try:
+            note = await fetch_document(incoming.fed, session, uri)
+            author = await actor_by_uri(incoming.fed, session, str(note.get("attributedTo")))
+        except ResolveError:
+            return
+        post = await from_wire.store_note(incoming.fed, session, note, author, force=True)
+    if post is not None:
+        await interactions.add(
+            session, incoming.actor, post, Kind.BOOST, uri=incoming.activity["id"]
+        )
+
+
+async def on_undo(incoming: Incoming) -> None:
+    """A like or boost is taken back."""
+    await interactions.remove_by_uri(incoming.session, incoming.actor, incoming.object_id or "")

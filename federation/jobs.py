@@ -1,0 +1,80 @@
+"""Durable jobs: rows with a state, attempts and a due time, claimed by workers.
+
+A claim sets a token and a lease (`locked_until`). A worker that dies mid-job loses its lease
+when it expires and the job is claimed again, so nothing is lost. On PostgreSQL several
+workers share a table: the claim skips rows another worker holds (FOR UPDATE SKIP LOCKED)
+and re-checks the lease, so no job is taken twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import String, Text, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from content.orm import utcnow
+
+LEASE = timedelta(seconds=45)
+OPEN_STATES = ("queued", "retry")
+
+
+class Job:
+    """Columns every job table has."""
+
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    locked_until: Mapped[datetime | None]
+    claim: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+J = TypeVar("J", bound=Job)
+
+
+async def claim_due(session: AsyncSession, model: type[J], limit: int) -> Sequence[J]:
+    """Lease up to `limit` due jobs of `model` to this worker and return them."""
+    now = utcnow()
+    token = secrets.token_hex(16)
+    table = model.__table__  # type: ignore[attr-defined]
+    free = or_(table.c.locked_until.is_(None), table.c.locked_until < now)
+    due = (
+        select(table.c.id)
+        .where(table.c.state.in_(OPEN_STATES), table.c.next_attempt_at <= now, free)
+        .order_by(table.c.next_attempt_at)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+        due = due.with_for_update(skip_locked=True)
+    await session.execute(
+        update(table)
+        .where(table.c.id.in_(due.scalar_subquery()), free)
+        .values(claim=token, locked_until=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return (await session.scalars(select(model).where(table.c.claim == token))).all()
+
+
+def finish(job: Job, state: str) -> None:
+    """Close a job in a final state."""
+    job.state = state
+    job.locked_until = None
+    job.claim = None
+
+
+def retry(job: Job, after: timedelta | None, error: str, *, final_state: str) -> None:
+    """Schedule another attempt after `after`, or close the job if `after` is None."""
+    job.last_error = error[:2000]
+    if after is None:
+        finish(job, final_state)
+        return
+    job.state = "retry"
+    job.next_attempt_at = utcnow() + after
+    job.locked_until = None
+    job.claim = None

@@ -1,0 +1,231 @@
+"""Local actions that federate. Each changes content, builds its activity and queues the
+deliveries in the caller's transaction; the caller commits and calls `fed.notify()`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activitypub import AS_CONTEXT, PUBLIC
+from content import interactions, posts, relationships
+from content.accounts import Account
+from content.audience import Visibility
+from content.interactions import Kind
+from content.orm import new_id
+from content.posts import Post
+from content.relationships import Follow, FollowState
+from federation import addressing, delivery, to_wire
+from federation.context import Federation
+from moderation import account_blocks
+
+
+class ActionError(ValueError):
+    """The action is not possible; the message is fit to show the member."""
+
+
+def _activity(actor: Account, kind: str, object_: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{actor.uri}#{kind.lower()}s/{new_id()}",
+        "type": kind,
+        "actor": actor.uri,
+        "object": object_,
+        **extra,
+    }
+
+
+async def _send(
+    session: AsyncSession, activity: dict[str, Any], signer: Account, inboxes: set[str]
+) -> None:
+    await delivery.enqueue(session, activity, signer.id, inboxes)
+
+
+async def follow(fed: Federation, session: AsyncSession, actor: Account, target: Account) -> Follow:
+    """Follow an account; pending until it accepts (local ones that do not approve accept now)."""
+    if target.id == actor.id:
+        raise ActionError("you cannot follow yourself")
+    if await account_blocks.is_blocked_by(session, actor, target):
+        raise ActionError("this account does not accept follows from you")
+    activity = _activity(actor, "Follow", target.uri)
+    accepted = target.is_local and not target.manually_approves_followers
+    result = await relationships.add_follow(
+        session, actor, target, uri=activity["id"], accepted=accepted
+    )
+    await _send(session, activity, actor, await addressing.for_account(fed, session, target))
+    return result
+
+
+async def unfollow(fed: Federation, session: AsyncSession, actor: Account, target: Account) -> None:
+    """Stop following an account, or withdraw the request."""
+    existing = await relationships.find_follow(session, actor, target)
+    if existing is None:
+        return
+    await relationships.remove_follow(session, actor, target)
+    original = {"id": existing.uri, "type": "Follow", "actor": actor.uri, "object": target.uri}
+    await _send(
+        session,
+        _activity(actor, "Undo", original),
+        actor,
+        await addressing.for_account(fed, session, target),
+    )
+
+
+async def answer_follow(
+    fed: Federation, session: AsyncSession, target: Account, request: Follow, *, accept: bool
+) -> None:
+    """Accept or reject a follow request made to a local account."""
+    follower = await session.get(Account, request.follower_id)
+    if follower is None or request.followed_id != target.id:
+        raise ActionError("there is no such follow request")
+    original = {"id": request.uri, "type": "Follow", "actor": follower.uri, "object": target.uri}
+    if accept:
+        request.state = FollowState.ACCEPTED
+    else:
+        await session.delete(request)
+    answer = _activity(target, "Accept" if accept else "Reject", original)
+    await _send(session, answer, target, await addressing.for_account(fed, session, follower))
+
+
+async def publish(
+    fed: Federation,
+    session: AsyncSession,
+    author: Account,
+    text: str,
+    *,
+    visibility: Visibility = Visibility.PUBLIC,
+    in_reply_to: Post | None = None,
+    mentioned: Sequence[Account] = (),
+    spoiler_text: str = "",
+    language: str | None = None,
+) -> Post:
+    """Post, and deliver it to whoever the visibility and mentions say."""
+    if in_reply_to is not None:
+        parent_author = await session.get(Account, in_reply_to.account_id)
+        if parent_author is not None and parent_author.id != author.id:
+            mentioned = [*mentioned, parent_author]
+    post = posts.create_local(
+        session,
+        author,
+        text,
+        visibility=visibility,
+        in_reply_to=in_reply_to,
+        mentioned=mentioned,
+        spoiler_text=spoiler_text,
+        language=language,
+    )
+    await session.flush()
+    mentioned = [a for a in {a.id: a for a in mentioned}.values() if a.id != author.id]
+    activity = {"@context": to_wire.CONTEXT, **to_wire.create_activity(post, author, mentioned)}
+    await _send(
+        session, activity, author, await addressing.for_post(fed, session, post, author, mentioned)
+    )
+    return post
+
+
+async def edit(
+    fed: Federation, session: AsyncSession, author: Account, post: Post, text: str
+) -> None:
+    """Edit a post and send the new version where the post went."""
+    _own(author, post)
+    posts.edit_local(post, text)
+    mentioned = await _mentioned(session, post)
+    note = to_wire.note(post, author, mentioned).to_document(with_context=False)
+    activity = _activity(author, "Update", note, to=note["to"], cc=note["cc"])
+    activity["@context"] = to_wire.CONTEXT
+    await _send(
+        session, activity, author, await addressing.for_post(fed, session, post, author, mentioned)
+    )
+
+
+async def delete(fed: Federation, session: AsyncSession, author: Account, post: Post) -> None:
+    """Delete a post here and ask every server it went to to delete it too."""
+    _own(author, post)
+    mentioned = await _mentioned(session, post)
+    inboxes = await addressing.for_post(fed, session, post, author, mentioned)
+    tombstone = {"id": post.uri, "type": "Tombstone"}
+    activity = _activity(author, "Delete", tombstone, to=[PUBLIC])
+    await posts.delete_post(session, post)
+    await _send(session, activity, author, inboxes)
+
+
+async def react(
+    fed: Federation, session: AsyncSession, actor: Account, post: Post, kind: Kind
+) -> None:
+    """Like or boost a post. A like goes to the author; a boost also to the actor's followers."""
+    author = await session.get(Account, post.account_id)
+    if author is None:
+        raise ActionError("there is no such post")
+    if kind == Kind.BOOST and Visibility(post.visibility) not in (
+        Visibility.PUBLIC,
+        Visibility.UNLISTED,
+    ):
+        raise ActionError("only public posts can be boosted")
+    if await interactions.find(session, actor, post, kind) is not None:
+        return
+    if kind == Kind.LIKE:
+        activity = _activity(actor, "Like", post.uri)
+        inboxes = await addressing.for_account(fed, session, author)
+    else:
+        activity = _activity(
+            actor, "Announce", post.uri, to=[PUBLIC], cc=[author.uri, actor.followers_uri]
+        )
+        inboxes = await addressing.for_followers_and(fed, session, actor, [author])
+    await interactions.add(session, actor, post, kind, uri=activity["id"])
+    await _send(session, activity, actor, inboxes)
+
+
+async def unreact(
+    fed: Federation, session: AsyncSession, actor: Account, post: Post, kind: Kind
+) -> None:
+    """Take back a like or boost."""
+    found = await interactions.find(session, actor, post, kind)
+    author = await session.get(Account, post.account_id)
+    if found is None or author is None:
+        return
+    original = {
+        "id": found.uri,
+        "type": "Like" if kind == Kind.LIKE else "Announce",
+        "actor": actor.uri,
+        "object": post.uri,
+    }
+    await interactions.remove_by_uri(session, actor, found.uri)
+    if kind == Kind.LIKE:
+        inboxes = await addressing.for_account(fed, session, author)
+    else:
+        inboxes = await addressing.for_followers_and(fed, session, actor, [author])
+    await _send(session, _activity(actor, "Undo", original), actor, inboxes)
+
+
+async def block(fed: Federation, session: AsyncSession, actor: Account, target: Account) -> None:
+    """Block an account: follows end both ways and its server is told."""
+    if target.id == actor.id:
+        raise ActionError("you cannot block yourself")
+    activity = _activity(actor, "Block", target.uri)
+    await account_blocks.block(session, actor, target, uri=activity["id"])
+    await _send(session, activity, actor, await addressing.for_account(fed, session, target))
+
+
+async def unblock(fed: Federation, session: AsyncSession, actor: Account, target: Account) -> None:
+    """Lift a block."""
+    uri = await account_blocks.unblock(session, actor, target)
+    if uri is None:
+        return
+    original = {"id": uri, "type": "Block", "actor": actor.uri, "object": target.uri}
+    await _send(
+        session,
+        _activity(actor, "Undo", original),
+        actor,
+        await addressing.for_account(fed, session, target),
+    )
+
+
+def _own(author: Account, post: Post) -> None:
+    if post.account_id != author.id:
+        raise ActionError("only the author can change a post")
+
+
+async def _mentioned(session: AsyncSession, post: Post) -> list[Account]:
+    ids = await posts.mentioned_ids(session, post)
+    return [a for i in ids if (a := await session.get(Account, i)) is not None]

@@ -1,0 +1,98 @@
+"""Dereferencing remote actors and objects, and caching actors as accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activitypub import InvalidDocument, has_type, parse_acct, parse_actor, self_link
+from content import accounts
+from content.accounts import Account
+from content.orm import utcnow
+from federation.context import Federation
+from federation.hosts import host_of
+from federation.keys import instance_signer
+from federation.transport import FetchError
+from moderation.policy import may_federate_with
+
+ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
+REFRESH_AFTER_SECONDS = 24 * 3600
+
+
+class ResolveError(Exception):
+    """A remote actor or object could not be had; the message says why."""
+
+
+async def fetch_document(fed: Federation, session: AsyncSession, uri: str) -> dict[str, Any]:
+    """A remote document, fetched with the instance actor's signature (for authorized fetch)."""
+    if not await may_federate_with(session, host_of(uri), fed.mode):
+        raise ResolveError(f"{host_of(uri)} is not a host this node federates with")
+    try:
+        return await fed.transport.get_document(uri, await instance_signer(session))
+    except FetchError as error:
+        raise ResolveError(str(error)) from None
+
+
+async def fetch_actor(
+    fed: Federation, session: AsyncSession, uri: str, *, expected_key_id: str | None = None
+) -> Account:
+    """Fetch an actor (or the owner of a key document) and store it as a remote account."""
+    document = await fetch_document(fed, session, uri)
+    if not has_type(document, *ACTOR_TYPES) and isinstance(document.get("owner"), str):
+        document = await fetch_document(fed, session, document["owner"])
+    try:
+        actor = parse_actor(document)
+    except InvalidDocument as error:
+        raise ResolveError(f"{uri} is not a usable actor: {error}") from None
+    if host_of(actor.id) != host_of(uri):
+        raise ResolveError(f"{uri} served an actor of another host")
+    if expected_key_id is not None and actor.public_key.id != expected_key_id:
+        raise ResolveError(f"{actor.id} does not publish the key {expected_key_id}")
+    if fed.is_local(actor.id):
+        raise ResolveError("a remote document claims to be a local actor")
+    return await accounts.upsert_remote(session, actor, host_of(actor.id))
+
+
+async def actor_by_uri(fed: Federation, session: AsyncSession, uri: str) -> Account:
+    """An actor by id: local, cached (refreshed daily), or fetched now."""
+    found = await accounts.get_by_uri(session, uri)
+    if found is not None and (found.is_local or not _stale(found)):
+        return found
+    try:
+        return await fetch_actor(fed, session, uri)
+    except ResolveError:
+        if found is not None:
+            return found  # the cached copy is better than nothing while its server is down
+        raise
+
+
+async def actor_by_handle(fed: Federation, session: AsyncSession, handle: str) -> Account:
+    """An account by `user@host` (or `@user@host`), through WebFinger for remote ones."""
+    try:
+        acct = parse_acct(handle)
+    except InvalidDocument as error:
+        raise ResolveError(str(error)) from None
+    if acct.host == fed.domain:
+        local = await accounts.get_local(session, acct.user)
+        if local is None:
+            raise ResolveError(f"there is no account @{acct.user} here")
+        return local
+    cached = await accounts.get_remote_by_handle(session, acct.user, acct.host)
+    if cached is not None and not _stale(cached):
+        return cached
+    scheme = "http" if fed.transport.policy.allow_http else "https"  # http: development only
+    url = f"{scheme}://{acct.host}/.well-known/webfinger?resource={quote(str(acct))}"
+    if not await may_federate_with(session, acct.host, fed.mode):
+        raise ResolveError(f"{acct.host} is not a host this node federates with")
+    try:
+        uri = self_link(await fed.transport.get_json(url))
+    except (FetchError, InvalidDocument) as error:
+        raise ResolveError(f"cannot find @{acct.user}@{acct.host}: {error}") from None
+    return await fetch_actor(fed, session, uri)
+
+
+def _stale(account: Account) -> bool:
+    fetched = account.fetched_at
+    return fetched is None or (utcnow() - fetched).total_seconds() > REFRESH_AFTER_SECONDS

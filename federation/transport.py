@@ -1,0 +1,208 @@
+"""The one outbound HTTP client: signed, size-capped, and refusing private addresses.
+
+Every remote request Harbour makes goes through `Transport`. It resolves the host itself and
+connects to the address it checked, so a name cannot be re-pointed at an internal service
+between the check and the connection. Redirects are followed by hand, each target checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import socket
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from activitypub import ACTIVITY_JSON
+from activitypub.signatures import RequestParts, sign
+
+ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+MAX_RESPONSE_BYTES = 1_048_576
+MAX_REDIRECTS = 3
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+class FetchError(Exception):
+    """A remote request failed or was refused; the message says why (never with secrets)."""
+
+
+class RefusedAddress(FetchError):
+    """The target resolves to an address Harbour does not connect to."""
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """Whose key signs a request: the key id published in the actor, and the private PEM."""
+
+    key_id: str
+    private_pem: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class TransportPolicy:
+    """Where the transport may connect. The defaults are those of a public node."""
+
+    allow_private_addresses: bool = False
+    allow_http: bool = False
+    # Development and tests only: host names resolved to fixed addresses.
+    static_hosts: Mapping[str, str] = field(default_factory=dict)
+    ca_bundle: str | None = None
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """What an inbox answered."""
+
+    status: int
+    retry_after: str | None = None
+
+
+class Transport:
+    """Signed GETs of documents and signed POSTs of activities."""
+
+    def __init__(
+        self,
+        policy: TransportPolicy,
+        *,
+        user_agent: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+    ) -> None:
+        self.policy = policy
+        self.max_response_bytes = max_response_bytes
+        verify: ssl.SSLContext | bool = True
+        if policy.ca_bundle:
+            verify = ssl.create_default_context(cafile=policy.ca_bundle)
+        self.client = httpx.AsyncClient(
+            transport=transport,
+            verify=verify,
+            timeout=TIMEOUT,
+            follow_redirects=False,
+            headers={"User-Agent": user_agent},
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        )
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self.client.aclose()
+
+    async def get_document(self, url: str, signer: SigningKey | None) -> dict[str, Any]:
+        """Fetch an ActivityPub (or other JSON) document, signed if a key is given."""
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await self._send("GET", url, b"", {"accept": ACCEPT}, signer)
+            if response.status_code in (301, 302, 303, 307, 308):
+                location = response.headers.get("location")
+                if not location:
+                    raise FetchError(f"{url} redirected without a Location")
+                url = str(httpx.URL(url).join(location))
+                continue
+            if response.status_code != 200:
+                raise FetchError(f"{url} answered {response.status_code}")
+            try:
+                document = json.loads(response.content)
+            except ValueError:
+                raise FetchError(f"{url} did not answer JSON") from None
+            if not isinstance(document, dict):
+                raise FetchError(f"{url} did not answer a JSON object")
+            return document
+        raise FetchError(f"{url} redirected more than {MAX_REDIRECTS} times")
+
+    async def get_json(self, url: str) -> dict[str, Any]:
+        """An unsigned GET of a JSON document, e.g. WebFinger or NodeInfo."""
+        return await self.get_document(url, None)
+
+    async def post_activity(self, inbox: str, body: bytes, signer: SigningKey) -> PostResult:
+        """Deliver an activity to an inbox, signed now; redirects are not followed."""
+        response = await self._send(
+            "POST", inbox, body, {"content-type": ACTIVITY_JSON}, signer, read_body=False
+        )
+        return PostResult(response.status_code, response.headers.get("retry-after"))
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        signer: SigningKey | None,
+        *,
+        read_body: bool = True,
+    ) -> httpx.Response:
+        target = httpx.URL(url)
+        if target.scheme != "https" and not (target.scheme == "http" and self.policy.allow_http):
+            raise FetchError(f"{url}: only https URLs are fetched")
+        if not target.host:
+            raise FetchError(f"{url}: no host")
+        address = await self._checked_address(target.host, target.port)
+        netloc = target.netloc.decode("ascii")
+        headers = {**headers, "host": netloc}
+        if signer is not None:
+            path = target.raw_path.decode("ascii")
+            headers.update(
+                sign(
+                    RequestParts(method, path, headers, body),
+                    key_id=signer.key_id,
+                    private_pem=signer.private_pem,
+                )
+            )
+        request = self.client.build_request(
+            method,
+            target.copy_with(host=address),
+            headers=headers,
+            content=body or None,
+            extensions={"sni_hostname": target.host},
+        )
+        try:
+            response = await self.client.send(request, stream=True)
+        except httpx.TimeoutException:
+            raise FetchError(f"{url} timed out") from None
+        except httpx.HTTPError as error:
+            raise FetchError(f"{url}: {type(error).__name__}") from None
+        try:
+            if read_body:
+                await self._read_capped(response, url)
+        finally:
+            await response.aclose()
+        return response
+
+    async def _read_capped(self, response: httpx.Response, url: str) -> None:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_response_bytes:
+            raise FetchError(f"{url} answered more than {self.max_response_bytes} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self.max_response_bytes:
+                raise FetchError(f"{url} answered more than {self.max_response_bytes} bytes")
+            chunks.append(chunk)
+        response._content = b"".join(chunks)
+
+    async def _checked_address(self, host: str, port: int | None) -> str:
+        fixed = self.policy.static_hosts.get(host)
+        if fixed is not None:
+            addresses = [fixed]
+        else:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(
+                    host, port or 443, type=socket.SOCK_STREAM
+                )
+            except OSError:
+                raise FetchError(f"{host} does not resolve") from None
+            addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        for address in addresses:
+            if not self.policy.allow_private_addresses and not _is_public(address):
+                raise RefusedAddress(f"{host} resolves to a private or reserved address")
+        return addresses[0]
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast

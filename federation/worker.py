@@ -1,0 +1,147 @@
+"""The worker: claims due inbox items and deliveries and runs them.
+
+`run_once` is one pass (tests call it until nothing is due); `run_forever` loops, waking at
+once when this process commits work and at least every POLL_SECONDS for work committed by
+other processes (the CLI, other nodes' workers) or falling due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from activitypub import SignatureError
+from content.accounts import Account
+from content.orm import utcnow
+from federation import delivery, hosts, jobs
+from federation.context import Federation
+from federation.delivery import Delivery
+from federation.handlers import handler_for
+from federation.handlers.incoming import Incoming
+from federation.inbox import InboxItem
+from federation.keys import signer_of
+from federation.transport import FetchError
+
+log = logging.getLogger("harbour.worker")
+POLL_SECONDS = 1.0
+BATCH = 100
+PER_HOST = 4
+INBOX_RETRIES = [timedelta(seconds=30), timedelta(minutes=5), timedelta(hours=1)]
+
+
+class Worker:
+    """Runs the job tables of one node."""
+
+    def __init__(self, fed: Federation) -> None:
+        self.fed = fed
+
+    async def run_once(self) -> int:
+        """Apply due inbox items, then attempt due deliveries; returns how many jobs ran."""
+        return await self._apply_inbox() + await self._deliver()
+
+    async def run_forever(self) -> None:
+        """Work until cancelled."""
+        while True:
+            try:
+                done = await self.run_once()
+            except Exception:  # a broken pass must not stop the node's federation
+                log.exception("worker pass failed")
+                done = 0
+            if done:
+                continue
+            self.fed.wakeup.clear()
+            try:
+                await asyncio.wait_for(self.fed.wakeup.wait(), POLL_SECONDS)
+            except TimeoutError:
+                pass
+
+    async def _apply_inbox(self) -> int:
+        async with self.fed.sessions() as session:
+            items = await jobs.claim_due(session, InboxItem, BATCH)
+        for item in items:
+            await self._apply(item.id)
+        return len(items)
+
+    async def _apply(self, item_id: int) -> None:
+        async with self.fed.sessions() as session:
+            item = await session.get(InboxItem, item_id)
+            actor = await session.get(Account, item.actor_id) if item else None
+            if item is None or actor is None:
+                return
+            incoming = Incoming(self.fed, session, actor, json.loads(item.body))
+            handler = handler_for(incoming)
+            try:
+                if handler is not None:
+                    await handler(incoming)
+                jobs.finish(item, "applied" if handler else "ignored")
+                await session.commit()
+            except Exception as error:
+                await session.rollback()
+                log.warning(
+                    "applying %s %s failed: %s",
+                    item.activity_type,
+                    item.activity_id,
+                    type(error).__name__,
+                )
+                item = await session.get(InboxItem, item_id)
+                assert item is not None
+                item.attempts += 1
+                wait = (
+                    INBOX_RETRIES[item.attempts - 1]
+                    if item.attempts <= len(INBOX_RETRIES)
+                    else None
+                )
+                jobs.retry(item, wait, f"{type(error).__name__}: {error}", final_state="errored")
+                await session.commit()
+        if handler is not None:
+            self.fed.notify()  # a handler may have queued deliveries (Accept, Reject)
+
+    async def _deliver(self) -> int:
+        async with self.fed.sessions() as session:
+            due = await jobs.claim_due(session, Delivery, BATCH)
+        limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_HOST))
+        await asyncio.gather(*(self._attempt(d.id, limits[d.host]) for d in due))
+        return len(due)
+
+    async def _attempt(self, delivery_id: int, limit: asyncio.Semaphore) -> None:
+        async with limit, self.fed.sessions() as session:
+            job = await session.get(Delivery, delivery_id)
+            signer = await session.get(Account, job.signer_id) if job else None
+            if job is None or signer is None:
+                return
+            job.attempts += 1
+            try:
+                result = await self.fed.transport.post_activity(
+                    job.inbox, job.body.encode("utf-8"), signer_of(signer)
+                )
+            except (FetchError, SignatureError, ValueError) as error:
+                await hosts.record_failure(session, job.host)
+                self._retry(job, str(error), None)
+            else:
+                self._record(job, result.status, result.retry_after)
+                if result.status < 500 and result.status != 429:
+                    await hosts.record_success(session, job.host)
+                else:
+                    await hosts.record_failure(session, job.host)
+            await session.commit()
+
+    def _record(self, job: Delivery, status: int, retry_after: str | None) -> None:
+        if 200 <= status < 300:
+            jobs.finish(job, "delivered")
+        elif status == 410:
+            jobs.finish(job, "gone")
+        elif status in (429, 503):
+            self._retry(job, f"answered {status}", delivery.retry_after(retry_after))
+        elif 400 <= status < 500:
+            job.last_error = f"answered {status}"
+            jobs.finish(job, "failed")
+        else:
+            self._retry(job, f"answered {status}", None)
+
+    def _retry(self, job: Delivery, error: str, wait: timedelta | None) -> None:
+        age = utcnow() - job.created_at
+        wait = wait or delivery.next_attempt(job.attempts, age=age)
+        jobs.retry(job, wait if age < delivery.GIVE_UP_AFTER else None, error, final_state="failed")
