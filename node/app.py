@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -12,42 +15,79 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from node.api import activitypub, wellknown
+from federation.context import Federation
+from federation.transport import Transport, TransportPolicy
+from federation.worker import Worker
+from node.api import activitypub, inbox, wellknown
 from node.database import create_engine, create_sessionmaker
 from node.errors import http_error, server_error
 from node.middleware import AccessLog, BodySizeLimit, DropClientAddress, SecurityHeaders
 from node.settings import Settings
 from node.state import Services
-from node.web import pages, sessions
+from node.version import harbour_version
+from node.web import actions, pages, sessions
 from node.web.rendering import TEMPLATES, create_templates
 
 MAX_BODY_BYTES = 1_048_576
 SESSION_LIFETIME_SECONDS = 14 * 24 * 3600
 
 
-def create_app(settings: Settings) -> Starlette:
-    """A Harbour node for `settings`, which must carry a secret key."""
+def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Federation:
+    """The federation runtime: one outbound client, allowed to reach loopback only in
+    development."""
+    policy = TransportPolicy(
+        allow_private_addresses=settings.development,
+        allow_http=settings.development,
+        static_hosts=settings.dev_hosts,
+        ca_bundle=settings.ca_bundle,
+    )
+    user_agent = f"Harbour/{harbour_version()} (+{settings.base_url}/)"
+    return Federation(
+        sessions=sessions,
+        transport=Transport(policy, user_agent=user_agent),
+        base_url=settings.base_url,
+        domain=settings.domain,
+        mode=settings.federation_mode,
+    )
+
+
+def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
+    """A Harbour node for `settings`, which must carry a secret key. With `run_worker` the
+    node applies inbound activities and delivers outbound ones in this process."""
     if not settings.secret_key:
         raise ValueError("settings need a secret key: use Settings.with_secret_key()")
     engine = create_engine(settings.database_url)
+    session_factory = create_sessionmaker(engine)
+    federation = create_federation(settings, session_factory)
     services = Services(
         settings=settings,
         engine=engine,
-        sessions=create_sessionmaker(engine),
+        sessions=session_factory,
         templates=create_templates(),
+        federation=federation,
     )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        yield
-        await engine.dispose()
+        task = asyncio.create_task(Worker(federation).run_forever()) if run_worker else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await federation.transport.aclose()
+            await engine.dispose()
 
     app = Starlette(
         routes=[
             *wellknown.routes,
             *activitypub.routes,
+            *inbox.routes,
             *pages.routes,
             *sessions.routes,
+            *actions.routes,
             Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),
         ],
         middleware=[

@@ -64,7 +64,29 @@ def _parser() -> argparse.ArgumentParser:
     serve = verbs.add_parser("serve", help="set up if needed, then serve HTTP")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not deliver or apply activities here (run `harbour worker`)",
+    )
     serve.set_defaults(run=commands.serve)
+    verbs.add_parser(
+        "worker", help="deliver and apply activities, without serving HTTP"
+    ).set_defaults(run=_async(commands.worker))
+
+    domain = verbs.add_parser("domain", help="the federation allowlist").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    for action, helptext in [
+        ("allow", "let a host federate (allowlist mode)"),
+        ("disallow", "take a host off the allowlist"),
+    ]:
+        sub = domain.add_parser(action, help=helptext)
+        sub.add_argument("domain")
+        sub.set_defaults(run=_async(getattr(commands, f"domain_{action}")))
+    domain.add_parser("list", help="list allowed hosts").set_defaults(
+        run=_async(commands.domain_list)
+    )
 
     account = verbs.add_parser("account", help="manage local accounts").add_subparsers(
         required=True, metavar="ACTION"

@@ -18,7 +18,10 @@ from content import accounts, invites
 from content.accounts import Account
 from content.erasure import erase_local_account
 from content.users import Role, User, add_user, user_of
-from node.app import create_app
+from federation.worker import Worker
+from moderation import allowlist
+from moderation.policy import FederationMode
+from node.app import create_app, create_federation
 from node.bootstrap import Credentials, ensure_node, new_password
 from node.database import create_engine, create_sessionmaker, migrate, session_scope
 from node.settings import Settings
@@ -54,7 +57,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     )
     _print_welcome(settings, _set_up(settings))
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, run_worker=not args.no_worker),
         host=settings.listen_host,
         port=settings.listen_port,
         access_log=False,
@@ -161,6 +164,49 @@ async def admin_grant(settings: Settings, args: argparse.Namespace) -> None:
             raise CommandError(f"@{args.username} has no login (it is not a person)")
         user.role = Role(args.role)
     print(f"@{args.username} is now {args.role}.")
+
+
+async def worker(settings: Settings, _args: argparse.Namespace) -> None:
+    """Run the delivery and inbox worker until interrupted."""
+    engine = create_engine(settings.database_url)
+    federation = create_federation(settings, create_sessionmaker(engine))
+    print(f"Harbour worker for {settings.domain} is running.", flush=True)
+    try:
+        await Worker(federation).run_forever()
+    finally:
+        await federation.transport.aclose()
+        await engine.dispose()
+
+
+async def domain_allow(settings: Settings, args: argparse.Namespace) -> None:
+    """Put a host on the allowlist."""
+    async with _session(settings) as session:
+        name = await allowlist.allow(session, args.domain)
+    print(f"{name} may federate with this node.{_mode_hint(settings)}")
+
+
+async def domain_disallow(settings: Settings, args: argparse.Namespace) -> None:
+    """Take a host off the allowlist."""
+    async with _session(settings) as session:
+        removed = await allowlist.disallow(session, args.domain)
+    if not removed:
+        raise CommandError(f"{args.domain} is not on the allowlist")
+    print(f"{allowlist.normalise(args.domain)} is off the allowlist.")
+
+
+async def domain_list(settings: Settings, _args: argparse.Namespace) -> None:
+    """Print the allowlist."""
+    async with _session(settings) as session:
+        for name in await allowlist.allowed_domains(session):
+            print(name)
+
+
+def _mode_hint(settings: Settings) -> str:
+    if settings.federation_mode == FederationMode.ALLOWLIST:
+        return ""
+    return (
+        " (this node is in open mode: the allowlist applies in HARBOUR_FEDERATION_MODE=allowlist)"
+    )
 
 
 def _set_up(settings: Settings) -> Credentials | None:

@@ -8,9 +8,10 @@ import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from moderation.policy import FederationMode
 
 _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
 _USERNAME = re.compile(r"^[a-z0-9_]{1,30}$")
@@ -20,13 +21,6 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message is one line that says how to fix it."""
-
-
-class FederationMode(StrEnum):
-    """Open federation (with a blocklist) or an allowlist of trusted nodes only."""
-
-    OPEN = "open"
-    ALLOWLIST = "allowlist"
 
 
 @dataclass(frozen=True)
@@ -43,6 +37,9 @@ class Settings:
     listen_port: int = 8000
     organisation_username: str = "organisation"
     organisation_name: str = "Harbour"
+    # Development only: host names resolved to fixed addresses, e.g. {"node-a.test": "127.0.0.1"}
+    dev_hosts: Mapping[str, str] = field(default_factory=dict)
+    ca_bundle: str | None = None
 
     @property
     def base_url(self) -> str:
@@ -86,6 +83,10 @@ class Settings:
             raise ConfigError(
                 "the organisation username is 1 to 30 characters: a-z, 0-9 and underscores"
             )
+        development = _flag(values.get("development", False), "HARBOUR_DEVELOPMENT")
+        dev_hosts = _host_map(values.get("dev_hosts", ""))
+        if dev_hosts and not development:
+            raise ConfigError("HARBOUR_DEV_HOSTS is only honoured with HARBOUR_DEVELOPMENT=true")
         return cls(
             domain=domain,
             database_url=database_url,
@@ -96,11 +97,13 @@ class Settings:
                 values.get("federation_mode", "allowlist"),
                 "HARBOUR_FEDERATION_MODE",
             ),
-            development=_flag(values.get("development", False), "HARBOUR_DEVELOPMENT"),
+            development=development,
             listen_host=str(values.get("listen_host", "127.0.0.1")),
             listen_port=_port(values.get("listen_port", 8000)),
             organisation_username=organisation_username,
             organisation_name=str(values.get("organisation_name", "Harbour")),
+            dev_hosts=dev_hosts,
+            ca_bundle=str(values["ca_bundle"]) if values.get("ca_bundle") else None,
         )
 
     def with_secret_key(self) -> Settings:
@@ -133,6 +136,8 @@ _ENV_NAMES = {
     "listen_port": "HARBOUR_LISTEN_PORT",
     "organisation_username": "HARBOUR_ORGANISATION_USERNAME",
     "organisation_name": "HARBOUR_ORGANISATION_NAME",
+    "dev_hosts": "HARBOUR_DEV_HOSTS",
+    "ca_bundle": "HARBOUR_CA_BUNDLE",
 }
 
 
@@ -148,6 +153,20 @@ def _read_toml(path: Path) -> dict[str, Any]:
     if unknown:
         raise ConfigError(f"{path}: unknown setting {unknown[0]!r}; known: {', '.join(_ENV_NAMES)}")
     return document
+
+
+def _host_map(value: Any) -> dict[str, str]:
+    """`name=address,name=address` (or a TOML table) as a mapping."""
+    if isinstance(value, dict):
+        return {str(k).lower(): str(v) for k, v in value.items()}
+    pairs = [p.strip() for p in str(value).split(",") if p.strip()]
+    mapping = {}
+    for pair in pairs:
+        name, sep, address = pair.partition("=")
+        if not sep or not name.strip() or not address.strip():
+            raise ConfigError(f"HARBOUR_DEV_HOSTS entries are name=address, not {pair!r}")
+        mapping[name.strip().lower()] = address.strip()
+    return mapping
 
 
 def _flag(value: Any, name: str) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from federation.context import Federation
 from node.settings import Settings
 
 
@@ -19,6 +20,7 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     templates: Jinja2Templates
+    federation: Federation
 
 
 def services(request: Request) -> Services:

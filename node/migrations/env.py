@@ -5,9 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, event
 
-import content.erasure  # noqa: F401  (registers every content model)
-import content.invites  # noqa: F401
-from content.orm import Base
+from node.models import Base
 
 config = context.config
 url = config.attributes["url"]

@@ -6,8 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from content import accounts, posts, relationships
+from content import accounts, interactions, posts, relationships
 from content.accounts import Account
+from content.interactions import Kind
 from content.posts import Post
 from node.state import services
 from node.web.rendering import render
@@ -50,8 +51,14 @@ async def profile_page(request: Request) -> Response:
 
 
 async def post(request: Request, account: Account, item: Post) -> Response:
-    """One post on its own page."""
-    return render(request, "post.html", account=account, post=item)
+    """One post on its own page, with how many liked and boosted it."""
+    async with services(request).sessions() as session:
+        likes = await interactions.count(session, item, Kind.LIKE)
+        boosts = await interactions.count(session, item, Kind.BOOST)
+        viewer = await signed_in_account(request, session)
+    return render(
+        request, "post.html", account=account, post=item, likes=likes, boosts=boosts, viewer=viewer
+    )
 
 
 async def post_page(request: Request) -> Response:

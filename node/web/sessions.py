@@ -51,7 +51,7 @@ async def login(request: Request) -> Response:
         )
     request.session.clear()
     request.session[SESSION_KEY] = str(account.id)
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse("/home", status_code=303)
 
 
 async def logout(request: Request) -> Response:

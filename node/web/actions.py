@@ -1,0 +1,204 @@
+"""What a signed-in member does from the web: post, reply, follow, like, boost, block.
+
+Every action is a plain form POST (no JavaScript needed), answered with a redirect back.
+Each runs in one transaction that also queues its deliveries, then wakes the worker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from content import posts, relationships, timelines
+from content.accounts import Account
+from content.audience import Visibility
+from content.interactions import Kind
+from content.posts import Post, PostError
+from federation import outbox
+from federation.outbox import ActionError
+from federation.resolve import ResolveError, actor_by_handle
+from moderation.account_blocks import blocked_either_way
+from node.database import session_scope
+from node.state import services
+from node.web.rendering import render
+from node.web.sessions import signed_in_account
+
+MENTION = re.compile(r"(?<![\w@/])@([a-z0-9_]{1,30}(?:@[a-z0-9.-]+(?::\d{1,5})?)?)", re.I)
+MAX_MENTIONS = 20
+Action = Callable[[AsyncSession, Account, FormData, Request], Awaitable[None]]
+
+
+async def home(request: Request) -> Response:
+    """The signed-in member's timeline, with the forms to post and to follow."""
+    async with services(request).sessions() as session:
+        viewer = await signed_in_account(request, session)
+        if viewer is None:
+            return RedirectResponse("/login", status_code=303)
+        hidden = await blocked_either_way(session, viewer)
+        entries = await timelines.home(session, viewer, exclude_accounts=hidden)
+        requests = await relationships.pending_requests(session, viewer)
+    return render(
+        request,
+        "timeline.html",
+        viewer=viewer,
+        entries=entries,
+        request_count=len(requests),
+        notice=request.query_params.get("notice"),
+    )
+
+
+async def follow_requests(request: Request) -> Response:
+    """Accounts waiting for the member to approve their follow."""
+    async with services(request).sessions() as session:
+        viewer = await signed_in_account(request, session)
+        if viewer is None:
+            return RedirectResponse("/login", status_code=303)
+        pending = await relationships.pending_requests(session, viewer)
+    return render(request, "follow_requests.html", viewer=viewer, pending=pending)
+
+
+def action(run: Action) -> Callable[[Request], Awaitable[Response]]:
+    """A form POST by a signed-in member, in one transaction, answered with a redirect."""
+
+    async def endpoint(request: Request) -> Response:
+        origin = request.headers.get("origin")
+        if origin is not None and origin != services(request).settings.base_url:
+            raise HTTPException(403, "forms are accepted from this site only")
+        form = await request.form(max_fields=20, max_files=0)
+        back = "/home"
+        try:
+            async with session_scope(services(request).sessions) as session:
+                viewer = await signed_in_account(request, session)
+                if viewer is None:
+                    return RedirectResponse("/login", status_code=303)
+                await run(session, viewer, form, request)
+        except (ActionError, PostError, ResolveError) as error:
+            return RedirectResponse(f"{back}?notice={_quote(str(error))}", status_code=303)
+        services(request).federation.notify()
+        return RedirectResponse(back, status_code=303)
+
+    return endpoint
+
+
+async def _compose(
+    session: AsyncSession, viewer: Account, form: FormData, request: Request
+) -> None:
+    text = str(form.get("text", ""))
+    visibility = _visibility(str(form.get("visibility", "public")))
+    parent = (
+        await _post(session, str(form.get("in_reply_to", ""))) if form.get("in_reply_to") else None
+    )
+    mentioned = [
+        await actor_by_handle(services(request).federation, session, _full(h, request))
+        for h in dict.fromkeys(MENTION.findall(text[: posts.MAX_TEXT_LENGTH]))
+    ][:MAX_MENTIONS]
+    await outbox.publish(
+        services(request).federation,
+        session,
+        viewer,
+        text,
+        visibility=visibility,
+        in_reply_to=parent,
+        mentioned=mentioned,
+        spoiler_text=str(form.get("spoiler_text", ""))[:500],
+    )
+
+
+async def _follow(session: AsyncSession, viewer: Account, form: FormData, request: Request) -> None:
+    fed = services(request).federation
+    target = await actor_by_handle(fed, session, _full(str(form.get("handle", "")), request))
+    await outbox.follow(fed, session, viewer, target)
+
+
+async def _unfollow(
+    session: AsyncSession, viewer: Account, form: FormData, request: Request
+) -> None:
+    fed = services(request).federation
+    target = await actor_by_handle(fed, session, _full(str(form.get("handle", "")), request))
+    await outbox.unfollow(fed, session, viewer, target)
+
+
+async def _block(session: AsyncSession, viewer: Account, form: FormData, request: Request) -> None:
+    fed = services(request).federation
+    target = await actor_by_handle(fed, session, _full(str(form.get("handle", "")), request))
+    if form.get("undo"):
+        await outbox.unblock(fed, session, viewer, target)
+    else:
+        await outbox.block(fed, session, viewer, target)
+
+
+async def _answer(session: AsyncSession, viewer: Account, form: FormData, request: Request) -> None:
+    if request.path_params["answer"] not in ("accept", "reject"):
+        raise HTTPException(404, "no such action")
+    follow = await session.get(relationships.Follow, request.path_params["follow_id"])
+    if follow is None or follow.followed_id != viewer.id:
+        raise ActionError("there is no such follow request")
+    await outbox.answer_follow(
+        services(request).federation,
+        session,
+        viewer,
+        follow,
+        accept=request.path_params["answer"] == "accept",
+    )
+
+
+async def _on_post(
+    session: AsyncSession, viewer: Account, form: FormData, request: Request
+) -> None:
+    fed = services(request).federation
+    post = await _post(session, request.path_params["post_id"])
+    verb = request.path_params["verb"]
+    if verb in ("like", "boost"):
+        await outbox.react(fed, session, viewer, post, Kind(verb))
+    elif verb in ("unlike", "unboost"):
+        await outbox.unreact(fed, session, viewer, post, Kind(verb.removeprefix("un")))
+    elif verb == "edit":
+        await outbox.edit(fed, session, viewer, post, str(form.get("text", "")))
+    elif verb == "delete":
+        await outbox.delete(fed, session, viewer, post)
+    else:
+        raise HTTPException(404, "no such action")
+
+
+async def _post(session: AsyncSession, raw_id: str) -> Post:
+    post = await session.get(Post, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 20 else None
+    if post is None:
+        raise ActionError("there is no such post")
+    return post
+
+
+def _visibility(value: str) -> Visibility:
+    try:
+        return Visibility(value)
+    except ValueError:
+        raise ActionError(f"{value!r} is not a visibility") from None
+
+
+def _full(handle: str, request: Request) -> str:
+    """`name` alone means a local account."""
+    handle = handle.strip().removeprefix("@")
+    return handle if "@" in handle else f"{handle}@{services(request).settings.domain}"
+
+
+def _quote(text: str) -> str:
+    return quote(text[:200])
+
+
+routes = [
+    Route("/home", home),
+    Route("/follow-requests", follow_requests),
+    Route("/compose", action(_compose), methods=["POST"]),
+    Route("/follow", action(_follow), methods=["POST"]),
+    Route("/unfollow", action(_unfollow), methods=["POST"]),
+    Route("/block", action(_block), methods=["POST"]),
+    Route("/follow-requests/{follow_id:int}/{answer:str}", action(_answer), methods=["POST"]),
+    Route("/posts/{post_id}/{verb}", action(_on_post), methods=["POST"]),
+]
