@@ -12,10 +12,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 import activitypub
-import content.erasure  # noqa: F401  (registers the models)
-import content.invites  # noqa: F401
-from content.orm import Base
 from node.database import driver_url
+from node.models import Base
 from tests.rig.databases import SQLiteDatabases
 
 ROOT = Path(__file__).resolve().parent.parent

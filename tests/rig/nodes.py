@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,10 +33,11 @@ class NodeProcess:
     database_url: str
     process: subprocess.Popen[bytes] | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    name: str = "127.0.0.1"  # a name other than an address needs HARBOUR_DEV_HOSTS
 
     @property
     def domain(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.name}:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -75,7 +77,7 @@ class NodeProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"harbour serve exited:\n{self.log_path.read_text()}")
             try:
-                httpx.get(f"{self.base_url}/.well-known/nodeinfo", timeout=1.0)
+                httpx.get(f"http://127.0.0.1:{self.port}/.well-known/nodeinfo", timeout=1.0)
                 return time.perf_counter() - started
             except httpx.TransportError:
                 time.sleep(0.05)
@@ -93,5 +95,40 @@ class NodeProcess:
             self.process.kill()
             self.process.wait()
 
+    def kill(self) -> None:
+        """Kill the process without warning, as a crash or power cut would."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def output(self) -> str:
         return self.log_path.read_text()
+
+    def client(self) -> httpx.Client:
+        """An HTTP client that reaches this node by its name, as a browser would."""
+        return httpx.Client(
+            base_url=f"http://127.0.0.1:{self.port}", headers={"Host": self.domain}, timeout=20
+        )
+
+    def create_member(self, username: str) -> str:
+        """Create a member account with the CLI; returns its password."""
+        result = self.run("account", "create", username)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split("password:")[1].strip()
+
+    def sign_in(self, username: str, password: str) -> httpx.Client:
+        """A client signed in as `username` through the login form."""
+        http = self.client()
+        response = http.post("/login", data={"username": username, "password": password})
+        assert response.status_code == 303, response.text
+        return http
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
+    """Poll until `predicate()` is true; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

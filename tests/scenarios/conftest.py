@@ -1,0 +1,36 @@
+"""Three real Harbour nodes on loopback, each with its own database, port and host name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.rig.databases import PostgresDatabases, SQLiteDatabases
+from tests.rig.nodes import NodeProcess, free_port
+
+NAMES = ("node-a.test", "node-b.test", "node-c.test")
+
+
+@pytest.fixture
+def fleet(
+    sqlite_databases: SQLiteDatabases, postgresql_databases: PostgresDatabases, tmp_path: Path
+) -> Iterator[list[NodeProcess]]:
+    """Nodes A and C on SQLite, B on PostgreSQL, federating openly with each other."""
+    ports = [free_port() for _ in NAMES]
+    dev_hosts = ",".join(f"{name}=127.0.0.1" for name in NAMES)
+    backends = [sqlite_databases, postgresql_databases, sqlite_databases]
+    nodes = []
+    for name, port, databases in zip(NAMES, ports, backends, strict=True):
+        node = NodeProcess(
+            port=port, data_dir=tmp_path / name, database_url=databases.create(), name=name
+        )
+        node.extra_env.update(HARBOUR_DEV_HOSTS=dev_hosts, HARBOUR_FEDERATION_MODE="open")
+        nodes.append(node)
+    for node in nodes:
+        node.start()
+    yield nodes
+    for node, databases in zip(nodes, backends, strict=True):
+        node.stop()
+        databases.drop(node.database_url)
