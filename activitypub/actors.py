@@ -31,7 +31,7 @@ class Actor:
     type: ActorType
     preferred_username: str
     inbox: str
-    outbox: str
+    outbox: str | None
     public_key: PublicKey
     name: str | None = None
     summary: str | None = None
@@ -55,7 +55,6 @@ class Actor:
             "summary": self.summary or "",
             "url": self.url or self.id,
             "inbox": self.inbox,
-            "outbox": self.outbox,
             "manuallyApprovesFollowers": self.manually_approves_followers,
             "discoverable": self.discoverable,
             "indexable": False,
@@ -66,6 +65,7 @@ class Actor:
             },
         }
         optional = {
+            "outbox": self.outbox,
             "followers": self.followers,
             "following": self.following,
             "featured": self.featured,
@@ -92,7 +92,7 @@ def parse_actor(document: Mapping[str, Any]) -> Actor:
         type=actor_type,
         preferred_username=require_str(document, "preferredUsername"),
         inbox=require_uri(document, "inbox"),
-        outbox=require_uri(document, "outbox"),
+        outbox=_web_uri(id_of(document.get("outbox"))),  # required by the spec, often absent
         public_key=_parse_public_key(document.get("publicKey"), actor_id),
         name=optional_str(document, "name"),
         summary=optional_str(document, "summary"),

@@ -69,7 +69,7 @@ class Account(Base):
     uri: Mapped[str] = mapped_column(String(2048), unique=True)
     url: Mapped[str] = mapped_column(String(2048))
     inbox_uri: Mapped[str] = mapped_column(String(2048))
-    outbox_uri: Mapped[str] = mapped_column(String(2048))
+    outbox_uri: Mapped[str | None] = mapped_column(String(2048))
     shared_inbox_uri: Mapped[str | None] = mapped_column(String(2048))
     followers_uri: Mapped[str | None] = mapped_column(String(2048))
     following_uri: Mapped[str | None] = mapped_column(String(2048))

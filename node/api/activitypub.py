@@ -49,26 +49,27 @@ async def instance_outbox(request: Request) -> Response:
 async def outbox(request: Request) -> Response:
     """The actor's public activities: a collection head, or one page of it (newest first)."""
     account = await _live_local_account(request)
+    outbox_uri = str(account.outbox_uri)  # local accounts always have one
     if "page" not in request.query_params:
         async with services(request).sessions() as session:
             total = await posts.count_open_posts(session, account)
         return activity_response(
             ordered_collection(
-                account.outbox_uri, total_items=total, first=f"{account.outbox_uri}?page=true"
+                outbox_uri, total_items=total, first=f"{outbox_uri}?page=true"
             )
         )
     max_id = _cursor(request.query_params.get("max_id"))
     async with services(request).sessions() as session:
         rows = await posts.open_posts_page(session, account, max_id=max_id, limit=PAGE_SIZE + 1)
     shown = rows[:PAGE_SIZE]
-    page_id = f"{account.outbox_uri}?page=true" + (f"&max_id={max_id}" if max_id else "")
+    page_id = f"{outbox_uri}?page=true" + (f"&max_id={max_id}" if max_id else "")
     next_page = (
-        f"{account.outbox_uri}?page=true&max_id={shown[-1].id}" if len(rows) > PAGE_SIZE else None
+        f"{outbox_uri}?page=true&max_id={shown[-1].id}" if len(rows) > PAGE_SIZE else None
     )
     return activity_response(
         ordered_collection_page(
             page_id,
-            part_of=account.outbox_uri,
+            part_of=outbox_uri,
             next_page=next_page,
             items=[to_wire.create_activity(post, account) for post in shown],
         )

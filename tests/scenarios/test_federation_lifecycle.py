@@ -104,3 +104,44 @@ def lifecycle(
     alice.post("/block", data={"handle": f"carol@{c.domain}"})
     wait_for(lambda: count(a, "/users/alice/followers") == 0, what="the block ends the follow")
     wait_for(lambda: count(c, "/users/carol/following") == 0, what="C learns of the block")
+
+
+def test_a_node_that_was_down_and_a_node_that_crashed_lose_nothing(
+    fleet: list[NodeProcess],
+) -> None:
+    a, b, _ = fleet
+    with (
+        closing(a.sign_in("alice", a.create_member("alice"))) as alice,
+        closing(b.sign_in("bob", b.create_member("bob"))) as bob,
+    ):
+        bob.post("/follow", data={"handle": f"alice@{a.domain}"})
+        wait_for(lambda: "1 follow request" in home(alice), what="bob's request at A")
+        request_id = re.findall(
+            r"/follow-requests/(\d+)/accept", alice.get("/follow-requests").text
+        )
+        alice.post(f"/follow-requests/{request_id[0]}/accept")
+        wait_for(lambda: count(b, "/users/bob/following") == 1, what="bob's follow accepted")
+
+        # B is down when alice posts; it gets the post once it is back.
+        b.stop()
+        post(alice, "Written while you were away")
+        b.start()
+        wait_for(
+            lambda: "Written while you were away" in home(bob),
+            timeout=60,
+            what="the missed post at B",
+        )
+
+        # A crashes with a delivery still queued (B is down again), then both come back.
+        b.stop()
+        post(alice, "Written just before the crash")
+        a.kill()
+        b.start()
+        a.start()
+        wait_for(
+            lambda: "Written just before the crash" in home(bob),
+            timeout=60,
+            what="the post queued before the crash at B",
+        )
+        assert home(bob).count("Written just before the crash") == 1
+        assert home(bob).count("Written while you were away") == 1

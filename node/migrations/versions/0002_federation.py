@@ -195,10 +195,12 @@ def upgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f("ix_accounts_key_id"), ["key_id"], unique=False)
+        batch_op.alter_column("outbox_uri", existing_type=sa.String(length=2048), nullable=True)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
+        batch_op.alter_column("outbox_uri", existing_type=sa.String(length=2048), nullable=False)
         batch_op.drop_index(batch_op.f("ix_accounts_key_id"))
         batch_op.drop_column("fetched_at")
 

@@ -1,0 +1,94 @@
+// A strict, independent ActivityPub peer built with Fedify, for Harbour's interop tests.
+// Usage: node peer.mjs PORT [FOLLOW_URI]
+// Serves the actor "fedi" at http://127.0.0.1:PORT/users/fedi with an RSA key. Fedify checks
+// the HTTP Signature of everything posted to its inboxes. On start it follows FOLLOW_URI if
+// given; when someone follows fedi it accepts and sends them a Note. Every event is printed
+// to stdout as one JSON line.
+import { createServer } from "node:http";
+import {
+  Accept, Create, createFederation, Endpoints, Follow, generateCryptoKeyPair, MemoryKvStore,
+  Note, Person, PUBLIC_COLLECTION, Undo,
+} from "@fedify/fedify";
+import { Temporal } from "@js-temporal/polyfill";
+
+const [port, followUri] = process.argv.slice(2);
+const origin = `http://127.0.0.1:${port}`;
+const keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+const log = (event) => console.log(JSON.stringify(event));
+const federation = createFederation({ kv: new MemoryKvStore(), allowPrivateAddress: true });
+
+federation
+  .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
+    if (identifier !== "fedi") return null;
+    const [pair] = await ctx.getActorKeyPairs(identifier);
+    return new Person({
+      id: ctx.getActorUri(identifier),
+      preferredUsername: identifier,
+      name: "Fedify peer",
+      inbox: ctx.getInboxUri(identifier),
+      endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+      followers: ctx.getFollowersUri(identifier),
+      publicKey: pair.cryptographicKey,
+    });
+  })
+  .setKeyPairsDispatcher(async () => [keys]);
+federation.setFollowersDispatcher("/users/{identifier}/followers", async () => ({ items: [] }));
+
+federation
+  .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+  .on(Follow, async (ctx, follow) => {
+    const follower = await follow.getActor(ctx);
+    log({ event: "follow", actor: follower?.id?.href, id: follow.id?.href });
+    await ctx.sendActivity({ identifier: "fedi" }, follower, new Accept({
+      id: new URL(`${origin}/accepts/${crypto.randomUUID()}`),
+      actor: ctx.getActorUri("fedi"), object: follow,
+    }));
+    const note = new Note({
+      id: new URL(`${origin}/notes/${crypto.randomUUID()}`),
+      attribution: ctx.getActorUri("fedi"),
+      content: "<p>Hello from Fedify</p>",
+      to: follower.id, cc: PUBLIC_COLLECTION, published: Temporal.Now.instant(),
+    });
+    await ctx.sendActivity({ identifier: "fedi" }, follower, new Create({
+      id: new URL(`${note.id.href}/activity`), actor: ctx.getActorUri("fedi"),
+      object: note, to: follower.id, cc: PUBLIC_COLLECTION,
+    }));
+    log({ event: "sent", to: follower?.id?.href });
+  })
+  .on(Accept, async (ctx, accept) => {
+    log({ event: "accept", actor: accept.actorId?.href, id: accept.id?.href });
+  })
+  .on(Undo, async (ctx, undo) => log({ event: "undo", actor: undo.actorId?.href }))
+  .on(Create, async (ctx, create) => {
+    const note = await create.getObject(ctx);
+    log({ event: "create", actor: create.actorId?.href, content: note?.content?.toString() });
+  })
+  .onError((ctx, error) => log({ event: "inbox-error", message: String(error) }));
+
+const server = createServer(async (req, res) => {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const body = chunks.length ? Buffer.concat(chunks) : undefined;
+  const request = new Request(`${origin}${req.url}`, {
+    method: req.method,
+    headers: Object.entries(req.headers).map(([k, v]) => [k, String(v)]),
+    body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
+  });
+  const response = await federation.fetch(request, { contextData: undefined });
+  if (req.method === "POST") log({ event: "inbox-answer", path: req.url, status: response.status });
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.end(Buffer.from(await response.arrayBuffer()));
+});
+server.listen(Number(port), "127.0.0.1", async () => {
+  log({ event: "listening", actor: `${origin}/users/fedi` });
+  if (followUri) {
+    const ctx = federation.createContext(new URL(origin), undefined);
+    const target = await ctx.lookupObject(followUri);
+    if (!target) { log({ event: "lookup-failed", uri: followUri }); return; }
+    await ctx.sendActivity({ identifier: "fedi" }, target, new Follow({
+      id: new URL(`${origin}/follows/${crypto.randomUUID()}`),
+      actor: ctx.getActorUri("fedi"), object: target.id,
+    }));
+    log({ event: "follow-sent", to: target.id.href });
+  }
+});

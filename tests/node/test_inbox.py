@@ -1,0 +1,209 @@
+"""The inbox as a remote server meets it: what is accepted, what is refused, and why."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from activitypub import PUBLIC, KeyPair
+from content import accounts
+from content.orm import utcnow
+from content.posts import Post
+from federation.inbox import InboxItem
+from federation.transport import Transport, TransportPolicy
+from federation.worker import Worker
+from moderation import allowlist
+from node.state import Services
+from tests.rig import world
+from tests.rig.keys import keypair_for_tests
+from tests.rig.remote import FakeServer
+from tests.rig.signing import signed_post
+
+pytestmark = pytest.mark.anyio
+BASE = "https://harbour.test"
+EVE = "https://remote.example/users/eve"
+
+
+@pytest.fixture
+async def remote(services: Services) -> AsyncIterator[FakeServer]:
+    """remote.example, allowlisted, with eve on it; the node reaches it through a mock."""
+    server = FakeServer()
+    server.add_actor(EVE, keypair_for_tests(3), "eve")
+    policy = TransportPolicy(
+        allow_private_addresses=True, static_hosts={"remote.example": "192.0.2.10"}
+    )
+    await services.federation.transport.aclose()
+    services.federation.transport = Transport(
+        policy, user_agent="test", transport=httpx.MockTransport(server.handle)
+    )
+    async with services.sessions() as session, session.begin():
+        await allowlist.allow(session, "remote.example")
+        await world.local_member(session, "alice", base_url=BASE)
+        await accounts.ensure_instance_actor(
+            session, base_url=BASE, host="harbour.test", keypair=keypair_for_tests(2)
+        )
+    yield server
+
+
+def note_to_alice(number: int = 1, **changes: object) -> dict[str, object]:
+    note = {
+        "id": f"{EVE}/statuses/{number}",
+        "type": "Note",
+        "attributedTo": EVE,
+        "content": "<p>hi <script>alert(1)</script>alice</p>",
+        "to": [f"{BASE}/users/alice"],
+        "tag": [{"type": "Mention", "href": f"{BASE}/users/alice"}],
+        "published": "2026-11-01T10:00:00Z",
+    }
+    activity = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{EVE}/statuses/{number}/activity",
+        "type": "Create",
+        "actor": EVE,
+        "to": note["to"],
+        "object": note,
+    }
+    activity.update(changes)
+    return activity
+
+
+async def deliver(
+    client: httpx.AsyncClient,
+    activity: dict[str, object] | bytes,
+    *,
+    keypair: KeyPair | None = None,
+    key_id: str = f"{EVE}#main-key",
+    tamper: bool = False,
+    **sign_options: object,
+) -> httpx.Response:
+    headers, body = signed_post(
+        "/users/alice/inbox",
+        activity,
+        host="harbour.test",
+        key_id=key_id,
+        private_pem=(keypair or keypair_for_tests(3)).private_pem,
+        **sign_options,
+    )  # type: ignore[arg-type]
+    if tamper:
+        body = body.replace(b"hi", b"HI")
+    return await client.post("/users/alice/inbox", content=body, headers=headers)
+
+
+async def stored_posts(services: Services) -> int:
+    async with services.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(Post)) or 0)
+
+
+async def test_a_signed_mention_is_accepted_applied_and_sanitised(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    response = await deliver(client, note_to_alice())
+    assert response.status_code == 202
+    assert await Worker(services.federation).run_once() >= 1
+    async with services.sessions() as session:
+        post = await session.scalar(select(Post))
+    assert post is not None
+    assert post.content_html == "<p>hi alice</p>"
+    assert post.visibility == "direct"
+    again = await deliver(client, note_to_alice())
+    assert again.status_code == 202
+    await Worker(services.federation).run_once()
+    assert await stored_posts(services) == 1
+
+
+async def test_unsigned_tampered_and_wrongly_signed_requests_are_refused(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    unsigned = await client.post(
+        "/users/alice/inbox",
+        content=json.dumps(note_to_alice()),
+        headers={"content-type": "application/activity+json", "digest": "SHA-256=x"},
+    )
+    assert unsigned.status_code == 401
+    tampered = await deliver(client, note_to_alice(), tamper=True)
+    assert tampered.status_code == 401
+    assert tampered.json() == {"error": "the body does not match its SHA-256 digest"}
+    wrong_key = await deliver(client, note_to_alice(), keypair=keypair_for_tests(4))
+    assert wrong_key.status_code == 401
+    assert wrong_key.json() == {"error": "the signature does not match the request"}
+    stale = await deliver(client, note_to_alice(), now=utcnow() - timedelta(hours=2))
+    assert stale.status_code == 401
+    assert "too far from now" in stale.json()["error"]
+    assert await stored_posts(services) == 0
+
+
+async def test_the_key_owner_must_be_the_actor_and_ids_must_be_on_its_host(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    mallory = "https://remote.example/users/mallory"
+    remote.add_actor(mallory, keypair_for_tests(4), "mallory")
+    impersonation = await deliver(
+        client, note_to_alice(actor=EVE), keypair=keypair_for_tests(4), key_id=f"{mallory}#main-key"
+    )
+    assert impersonation.status_code == 401
+    assert impersonation.json() == {"error": "the key's owner is not the activity's actor"}
+    foreign_id = await deliver(client, note_to_alice(id="https://elsewhere.example/a/1"))
+    assert foreign_id.status_code == 403
+
+    # An embedded note claiming another server's id is not trusted, and not stored.
+    forged = note_to_alice()
+    forged["object"] = {**forged["object"], "id": "https://elsewhere.example/notes/1"}  # type: ignore[dict-item]
+    assert (await deliver(client, forged)).status_code == 202
+    await Worker(services.federation).run_once()
+    assert await stored_posts(services) == 0
+
+
+async def test_malformed_and_unknown_activities(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    assert (await deliver(client, b"{not json")).json() == {"error": "the body is not JSON"}
+    no_actor = await deliver(client, {"id": f"{EVE}/x", "type": "Create"})
+    assert no_actor.status_code == 400 and no_actor.json() == {"error": "an activity needs 'actor'"}
+    deep: dict[str, object] = {}
+    for _ in range(40):
+        deep = {"a": deep}
+    assert (await deliver(client, note_to_alice(extra=deep))).status_code == 400
+    dance = await deliver(client, {"id": f"{EVE}/dance/1", "type": "Dance", "actor": EVE})
+    assert dance.status_code == 202
+    await Worker(services.federation).run_once()
+    async with services.sessions() as session:
+        item = await session.scalar(select(InboxItem).where(InboxItem.activity_type == "Dance"))
+    assert item is not None and item.state == "ignored"
+
+
+async def test_hosts_off_the_allowlist_are_refused_before_anything_is_fetched(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    async with services.sessions() as session, session.begin():
+        await allowlist.disallow(session, "remote.example")
+    refused = await deliver(client, note_to_alice())
+    assert refused.status_code == 403
+    assert refused.json() == {"error": "this node does not federate with your server"}
+    assert remote.requests == []
+
+
+async def test_a_rotated_key_is_fetched_again_once(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    assert (await deliver(client, note_to_alice(1))).status_code == 202
+    remote.add_actor(EVE, keypair_for_tests(5), "eve")  # eve's server rotates her key
+    rotated = await deliver(client, note_to_alice(2), keypair=keypair_for_tests(5))
+    assert rotated.status_code == 202
+    fetches = [r for r in remote.requests if r.method == "GET"]
+    assert len(fetches) == 2  # first sight, then once more after the failed verification
+    assert all("signature" in r.headers for r in fetches)  # signed by the instance actor
+
+
+async def test_public_post_from_an_unfollowed_stranger_is_not_stored(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    stranger = note_to_alice(3, to=[PUBLIC])
+    stranger["object"] = {**stranger["object"], "to": [PUBLIC], "tag": []}  # type: ignore[dict-item]
+    assert (await deliver(client, stranger)).status_code == 202
+    await Worker(services.federation).run_once()
+    assert await stored_posts(services) == 0
