@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub import SignatureError, id_of
 from activitypub.signatures import RequestParts, signature_of, verify
 from content import accounts
-from content.accounts import Account
 from federation.context import Federation
 from federation.hosts import host_of
+from federation.keys import RemoteKey
 from federation.resolve import ResolveError, fetch_actor
 
 
@@ -23,42 +23,45 @@ class NotAuthentic(Exception):
         self.status = status
 
 
-async def account_for_key(
+async def key_for(
     fed: Federation, session: AsyncSession, key_id: str, *, refresh: bool = False
-) -> Account:
-    """The remote account that owns `key_id`: cached, else fetched; `refresh` fetches anew
-    (a key may have been rotated)."""
-    if not refresh:
-        cached = await accounts.get_remote_by_key_id(session, key_id)
-        if cached is not None:
-            return cached
-    return await fetch_actor(fed, session, key_id.split("#", 1)[0], expected_key_id=key_id)
+) -> RemoteKey:
+    """The remote public key `key_id`: from memory, the database, or fetched from its actor;
+    `refresh` fetches anew (the key may have been rotated)."""
+    if not refresh and (cached := fed.keys.get(key_id)) is not None:
+        return cached
+    account = None if refresh else await accounts.get_remote_by_key_id(session, key_id)
+    if account is None:
+        account = await fetch_actor(fed, session, key_id.split("#", 1)[0], expected_key_id=key_id)
+    key = RemoteKey(account.id, account.uri, account.domain or "", account.public_key_pem)
+    fed.keys.put(key_id, key)
+    return key
 
 
-async def signed_by(fed: Federation, session: AsyncSession, parts: RequestParts) -> Account:
-    """The remote account whose valid signature the request carries, or NotAuthentic."""
+async def signed_by(fed: Federation, session: AsyncSession, parts: RequestParts) -> RemoteKey:
+    """The remote key whose valid signature the request carries, or NotAuthentic."""
     try:
         key_id = signature_of(parts).key_id
     except SignatureError as error:
         raise NotAuthentic(str(error)) from None
     for refresh in (False, True):
         try:
-            account = await account_for_key(fed, session, key_id, refresh=refresh)
+            key = await key_for(fed, session, key_id, refresh=refresh)
         except ResolveError as error:
             raise NotAuthentic(f"the signing key cannot be fetched: {error}") from None
         try:
-            verify(parts, account.public_key_pem)
-            return account
+            verify(parts, key.pem)
+            return key
         except SignatureError as error:
             failure = error
     raise NotAuthentic(str(failure))
 
 
-def check_origin(activity: dict[str, Any], actor: Account) -> None:
+def check_origin(activity: dict[str, Any], key: RemoteKey) -> None:
     """The activity must be the signer's own: its actor is the signer, and its id and any
     embedded object of the actor's own making are on the signer's host."""
-    if id_of(activity.get("actor")) != actor.uri:
+    if id_of(activity.get("actor")) != key.actor_uri:
         raise NotAuthentic("the key's owner is not the activity's actor")
-    origin = host_of(actor.uri)
+    origin = host_of(key.actor_uri)
     if host_of(str(activity.get("id"))) != origin:
         raise NotAuthentic("the activity id is not on its actor's host", status=403)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation.keys import KeyCache
 from federation.transport import Transport
 from moderation.policy import FederationMode
 
@@ -21,10 +23,22 @@ class Federation:
     domain: str
     mode: FederationMode
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    keys: KeyCache = field(default_factory=KeyCache)
+    _heard: dict[str, float] = field(default_factory=dict)
 
     def notify(self) -> None:
         """Tell the worker in this process that new work was committed."""
         self.wakeup.set()
+
+    def first_word_in_a_while(self, host: str, interval: float = 60.0) -> bool:
+        """True at most once a minute per host: when to record that a host is alive."""
+        now = time.monotonic()
+        if self._heard.get(host, 0.0) > now:
+            return False
+        if len(self._heard) > 10_000:
+            self._heard.clear()
+        self._heard[host] = now + interval
+        return True
 
     def is_local(self, uri: str) -> bool:
         """Whether a URI belongs to this node."""

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, select, update
+from sqlalchemy import ForeignKey, String, Text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from activitypub import SignatureError, id_of
 from activitypub.digests import check_digest
-from activitypub.signatures import RequestParts
+from activitypub.signatures import RequestParts, signature_of
 from content.orm import Base, new_id, utcnow
 from federation import hosts
 from federation.authenticity import NotAuthentic, check_origin, signed_by
@@ -64,28 +64,27 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
             return Outcome(403, "this node does not federate with your server")
         try:
             check_digest(parts.header("digest"), parts.body)
-            actor = await signed_by(fed, session, parts)
-            check_origin(activity, actor)
+            key = await signed_by(fed, session, parts)
+            check_origin(activity, key)
         except SignatureError as error:
             return Outcome(401, str(error))
         except NotAuthentic as error:
             await session.commit()  # keep a key fetched on the way, for the next request
             return Outcome(error.status, str(error))
-        if await _already_have(session, activity["id"]):
-            return Outcome(202, "already received")
         session.add(
             InboxItem(
                 activity_id=activity["id"],
                 activity_type=str(activity["type"])[:64],
-                actor_id=actor.id,
+                actor_id=key.account_id,
                 body=parts.body.decode("utf-8"),
             )
         )
-        if await hosts.heard_from(session, actor.domain or ""):
-            await _make_due_now(session, actor.domain or "")
+        if fed.first_word_in_a_while(key.domain) and await hosts.heard_from(session, key.domain):
+            await _make_due_now(session, key.domain)
         try:
             await session.commit()
-        except IntegrityError:  # the same activity arrived twice at once
+        except IntegrityError:  # a duplicate: the unique activity id refuses it
+            fed.keys.forget(signature_of(parts).key_id)  # its account row may be rolled back too
             return Outcome(202, "already received")
     fed.notify()
     return Outcome(202, "accepted")
@@ -116,11 +115,6 @@ def _depth(value: Any, level: int = 0) -> int:
     if isinstance(value, list):
         return max((_depth(v, level + 1) for v in value), default=level + 1)
     return level
-
-
-async def _already_have(session: AsyncSession, activity_id: str) -> bool:
-    found = await session.scalar(select(InboxItem.id).where(InboxItem.activity_id == activity_id))
-    return found is not None
 
 
 async def _make_due_now(session: AsyncSession, domain: str) -> None:
