@@ -189,7 +189,6 @@ def _with(path: str, value: Any) -> dict[str, Any]:
     ("document", "message"),
     [
         (_without("inbox"), "'inbox' must be a non-empty string"),
-        (_without("outbox"), "'outbox' must be a non-empty string"),
         (_without("preferredUsername"), "'preferredUsername' must be a non-empty string"),
         (_without("publicKey"), "'publicKey' must be an object"),
         (_without("type"), "None is not an actor type"),
@@ -235,3 +234,8 @@ def test_a_url_given_as_link_objects_uses_the_first_href() -> None:
     document = _mastodon_actor()
     document["url"] = [{"type": "Link", "href": "https://example.social/@ada"}]
     assert parse_actor(document).url == "https://example.social/@ada"
+
+
+def test_an_actor_without_an_outbox_is_accepted() -> None:
+    # The spec requires an outbox, but Fedify and others publish actors without one.
+    assert parse_actor(_without("outbox")).outbox is None
