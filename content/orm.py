@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import time
 from datetime import UTC, datetime
@@ -56,9 +57,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_sequence = itertools.count(secrets.randbits(16))
+
+
 def new_id() -> int:
-    """A 63-bit id that sorts by creation time: milliseconds since 1970, then 16 random bits."""
-    return (int(time.time() * 1000) << 16) | secrets.randbits(16)
+    """A 63-bit id that sorts by creation time: milliseconds since 1970, then 16 bits of a
+    per-process counter that starts at a random value. Ids made in one process never collide
+    (up to 65,536 a millisecond) and keep their order; other processes start elsewhere."""
+    return (int(time.time() * 1000) << 16) | (next(_sequence) & 0xFFFF)
 
 
 def iso(moment: datetime) -> str:
