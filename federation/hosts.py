@@ -31,20 +31,29 @@ def host_of(uri: str) -> str:
     return urlsplit(uri).netloc.lower()
 
 
-async def record_success(session: AsyncSession, domain: str) -> None:
-    """The host answered: it is reachable again."""
-    host = await _get(session, domain)
-    host.failures = 0
-    host.unreachable_since = None
-    host.last_success_at = utcnow()
-
-
-async def record_failure(session: AsyncSession, domain: str) -> None:
-    """The host failed to answer; after several failures in a row it is unreachable."""
-    host = await _get(session, domain)
-    host.failures += 1
-    if host.failures >= UNREACHABLE_AFTER_FAILURES and host.unreachable_since is None:
-        host.unreachable_since = utcnow()
+async def record(session: AsyncSession, outcomes: dict[str, bool]) -> None:
+    """Record, per host, whether it answered (True) or failed (False) just now. A host that
+    answers is reachable again; after several failures in a row it is unreachable."""
+    known = {
+        host.domain: host
+        for host in await session.scalars(
+            select(RemoteHost).where(RemoteHost.domain.in_(list(outcomes)))
+        )
+    }
+    now = utcnow()
+    for domain, answered in outcomes.items():
+        host = known.get(domain)
+        if host is None:
+            host = RemoteHost(domain=domain, failures=0)
+            session.add(host)
+        if answered:
+            host.failures = 0
+            host.unreachable_since = None
+            host.last_success_at = now
+        else:
+            host.failures += 1
+            if host.failures >= UNREACHABLE_AFTER_FAILURES and host.unreachable_since is None:
+                host.unreachable_since = now
 
 
 async def dead_hosts(session: AsyncSession) -> set[str]:
@@ -63,11 +72,3 @@ async def heard_from(session: AsyncSession, domain: str) -> bool:
         .values(failures=0, unreachable_since=None)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def _get(session: AsyncSession, domain: str) -> RemoteHost:
-    host = await session.get(RemoteHost, domain)
-    if host is None:
-        host = RemoteHost(domain=domain, failures=0)
-        session.add(host)
-    return host

@@ -13,6 +13,8 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from activitypub import SignatureError
 from content.accounts import Account
 from content.orm import utcnow
@@ -23,7 +25,7 @@ from federation.handlers import handler_for
 from federation.handlers.incoming import Incoming
 from federation.inbox import InboxItem
 from federation.keys import signer_of
-from federation.transport import FetchError
+from federation.transport import FetchError, PostResult, SigningKey
 
 log = logging.getLogger("harbour.worker")
 POLL_SECONDS = 1.0
@@ -100,33 +102,47 @@ class Worker:
             self.fed.notify()  # a handler may have queued deliveries (Accept, Reject)
 
     async def _deliver(self) -> int:
+        """Send a batch of due deliveries concurrently (at most PER_HOST at once to a host),
+        then record every outcome in one transaction."""
         async with self.fed.sessions() as session:
             due = await jobs.claim_due(session, Delivery, BATCH)
-        limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_HOST))
-        await asyncio.gather(*(self._attempt(d.id, limits[d.host]) for d in due))
+            if not due:
+                return 0
+            signers = {
+                account.id: signer_of(account)
+                for account in await session.scalars(
+                    select(Account).where(Account.id.in_({job.signer_id for job in due}))
+                )
+            }
+            await session.commit()  # no transaction stays open while we wait on the network
+            limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_HOST))
+            results = await asyncio.gather(
+                *(self._post(job, signers[job.signer_id], limits[job.host]) for job in due)
+            )
+            answered: dict[str, bool] = {}
+            for job, result in zip(due, results, strict=True):
+                job.attempts += 1
+                if isinstance(result, PostResult):
+                    self._record(job, result.status, result.retry_after)
+                    ok = result.status < 500 and result.status != 429
+                else:
+                    self._retry(job, result, None)
+                    ok = False
+                answered[job.host] = answered.get(job.host, False) or ok
+            await hosts.record(session, answered)
+            await session.commit()
         return len(due)
 
-    async def _attempt(self, delivery_id: int, limit: asyncio.Semaphore) -> None:
-        async with limit, self.fed.sessions() as session:
-            job = await session.get(Delivery, delivery_id)
-            signer = await session.get(Account, job.signer_id) if job else None
-            if job is None or signer is None:
-                return
-            job.attempts += 1
+    async def _post(
+        self, job: Delivery, signer: SigningKey, limit: asyncio.Semaphore
+    ) -> PostResult | str:
+        async with limit:
             try:
-                result = await self.fed.transport.post_activity(
-                    job.inbox, job.body.encode("utf-8"), signer_of(signer)
+                return await self.fed.transport.post_activity(
+                    job.inbox, job.body.encode("utf-8"), signer
                 )
             except (FetchError, SignatureError, ValueError) as error:
-                await hosts.record_failure(session, job.host)
-                self._retry(job, str(error), None)
-            else:
-                self._record(job, result.status, result.retry_after)
-                if result.status < 500 and result.status != 429:
-                    await hosts.record_success(session, job.host)
-                else:
-                    await hosts.record_failure(session, job.host)
-            await session.commit()
+                return str(error)
 
     def _record(self, job: Delivery, status: int, retry_after: str | None) -> None:
         if 200 <= status < 300:
