@@ -1,0 +1,139 @@
+"""Deliveries: the retry policy, what each answer means, and workers that never double up."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from content.orm import utcnow
+from federation import delivery
+from federation.context import Federation
+from federation.delivery import Delivery
+from federation.hosts import RemoteHost
+from federation.transport import Transport, TransportPolicy
+from federation.worker import Worker
+from moderation.policy import FederationMode
+from tests.rig import world
+
+BASE = "https://harbour.test"
+
+
+def test_the_schedule_backs_off_for_a_week_then_gives_up() -> None:
+    week = timedelta(days=7)
+    first = delivery.next_attempt(1, age=timedelta(0))
+    assert first is not None and timedelta(seconds=8) <= first <= timedelta(seconds=12)
+    seventh = delivery.next_attempt(7, age=timedelta(hours=1))
+    assert seventh is not None and timedelta(hours=9) < seventh < timedelta(hours=15)
+    later = delivery.next_attempt(12, age=timedelta(days=3))
+    assert later is not None and timedelta(hours=19) < later < timedelta(hours=29)
+    assert delivery.next_attempt(15, age=week) is None
+
+
+def test_retry_after_is_read_as_seconds_or_a_date_and_capped() -> None:
+    assert delivery.retry_after("120") == timedelta(seconds=120)
+    in_an_hour = format_datetime(utcnow() + timedelta(hours=1), usegmt=True)
+    wait = delivery.retry_after(in_an_hour)
+    assert wait is not None and timedelta(minutes=59) < wait <= timedelta(hours=1)
+    assert delivery.retry_after("999999") == timedelta(hours=12)
+    assert delivery.retry_after("soon") is None
+
+
+def federation_with(
+    sessions: async_sessionmaker[AsyncSession], handler: httpx.MockTransport, hosts: list[str]
+) -> Federation:
+    """A federation runtime whose test hosts all resolve to a documentation address."""
+    policy = TransportPolicy(
+        allow_private_addresses=True, static_hosts={host: "192.0.2.1" for host in hosts}
+    )
+    return Federation(
+        sessions=sessions,
+        transport=Transport(policy, user_agent="test", transport=handler),
+        base_url=BASE,
+        domain="harbour.test",
+        mode=FederationMode.OPEN,
+    )
+
+
+@pytest.mark.anyio
+async def test_each_answer_leads_to_its_state(sessions: async_sessionmaker[AsyncSession]) -> None:
+    answers = {
+        "ok.test": httpx.Response(202),
+        "gone.test": httpx.Response(410),
+        "nope.test": httpx.Response(404),
+        "busy.test": httpx.Response(429, headers={"retry-after": "60"}),
+        "broken.test": httpx.Response(500),
+    }
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        host = request.headers["host"]
+        if host == "slow.test":
+            raise httpx.ConnectTimeout("no answer", request=request)
+        return answers[host]
+
+    hosts = [*answers, "slow.test"]
+    fed = federation_with(sessions, httpx.MockTransport(handle), hosts)
+    async with sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        activity = {"id": f"{BASE}/users/alice#creates/1", "type": "Create"}
+        await delivery.enqueue(
+            session, activity, alice.id, [f"https://{host}/inbox" for host in hosts]
+        )
+    assert await Worker(fed).run_once() == len(hosts)
+    async with sessions() as session:
+        states = {d.host: d for d in await session.scalars(select(Delivery))}
+        health = {h.domain: h for h in await session.scalars(select(RemoteHost))}
+    assert states["ok.test"].state == "delivered"
+    assert states["gone.test"].state == "gone"
+    assert states["nope.test"].state == "failed"
+    busy = states["busy.test"]
+    assert busy.state == "retry"
+    assert timedelta(seconds=55) < busy.next_attempt_at - utcnow() <= timedelta(seconds=60)
+    assert states["broken.test"].state == "retry"
+    assert states["slow.test"].state == "retry" and "timed out" in str(
+        states["slow.test"].last_error
+    )
+    assert health["ok.test"].failures == 0 and health["ok.test"].last_success_at is not None
+    assert health["slow.test"].failures == 1
+    await fed.transport.aclose()
+
+
+@pytest.mark.anyio
+async def test_concurrent_workers_deliver_each_activity_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    received: Counter[tuple[str, str]] = Counter()
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.001)
+        received[(request.headers["host"], request.content.decode())] += 1
+        return httpx.Response(202)
+
+    inboxes = [f"https://server{n}.test/inbox" for n in range(30)]
+    async with sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        for number in range(10):
+            activity = {"id": f"{BASE}/users/alice#creates/{number}", "type": "Create"}
+            await delivery.enqueue(session, activity, alice.id, inboxes)
+    servers = [f"server{n}.test" for n in range(30)]
+    workers = [
+        Worker(federation_with(sessions, httpx.MockTransport(handle), servers)) for _ in range(3)
+    ]
+
+    async def drain(worker: Worker) -> None:
+        while await worker.run_once():
+            pass
+
+    await asyncio.gather(*(drain(worker) for worker in workers))
+    assert len(received) == 300
+    assert set(received.values()) == {1}
+    async with sessions() as session:
+        assert {d.state for d in await session.scalars(select(Delivery))} == {"delivered"}
+    for worker in workers:
+        await worker.fed.transport.aclose()

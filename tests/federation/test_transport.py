@@ -1,0 +1,127 @@
+"""The outbound client: where it refuses to go, and what it refuses to read."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from federation.transport import FetchError, RefusedAddress, SigningKey, Transport, TransportPolicy
+from tests.rig.keys import keypair_for_tests
+
+pytestmark = pytest.mark.anyio
+PUBLIC = {"remote.example": "93.184.216.34", "evil.example": "93.184.216.35"}
+
+
+def transport(handler: httpx.MockTransport, **policy: object) -> Transport:
+    return Transport(
+        TransportPolicy(static_hosts=PUBLIC, **policy),  # type: ignore[arg-type]
+        user_agent="test",
+        transport=handler,
+    )
+
+
+def answering(response: httpx.Response) -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return response
+
+    return httpx.MockTransport(handle), seen
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://localhost/users/x",
+        "https://127.0.0.1/users/x",
+        "https://10.0.0.8/x",
+        "https://[::1]/x",
+        "https://169.254.169.254/latest/meta-data",
+    ],
+)
+async def test_private_and_reserved_addresses_are_refused(url: str) -> None:
+    handler, seen = answering(httpx.Response(200, json={}))
+    client = transport(handler)
+    with pytest.raises(RefusedAddress):
+        await client.get_document(url, None)
+    assert seen == []
+    await client.aclose()
+
+
+async def test_development_allows_loopback_and_http() -> None:
+    handler, seen = answering(httpx.Response(200, json={"id": "x"}))
+    client = transport(handler, allow_private_addresses=True, allow_http=True)
+    assert await client.get_document("http://127.0.0.1:8080/users/x", None) == {"id": "x"}
+    assert seen[0].headers["host"] == "127.0.0.1:8080"
+    await client.aclose()
+
+
+async def test_plain_http_is_refused_on_a_public_node() -> None:
+    handler, _ = answering(httpx.Response(200, json={}))
+    client = transport(handler)
+    with pytest.raises(FetchError, match="only https"):
+        await client.get_document("http://remote.example/users/x", None)
+    await client.aclose()
+
+
+async def test_a_redirect_to_a_private_address_is_refused() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": "https://127.0.0.1/admin"})
+
+    client = transport(httpx.MockTransport(handle))
+    with pytest.raises(RefusedAddress):
+        await client.get_document("https://evil.example/users/x", None)
+    await client.aclose()
+
+
+async def test_endless_redirects_stop() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": "https://remote.example/again"})
+
+    client = transport(httpx.MockTransport(handle))
+    with pytest.raises(FetchError, match="redirected more than 3 times"):
+        await client.get_document("https://remote.example/users/x", None)
+    await client.aclose()
+
+
+async def test_oversized_and_non_json_answers_are_refused() -> None:
+    big, _ = answering(httpx.Response(200, content=b"[" + b"1," * 600_000 + b"1]"))
+    client = transport(big)
+    with pytest.raises(FetchError, match="more than 1048576 bytes"):
+        await client.get_document("https://remote.example/users/x", None)
+    await client.aclose()
+    html, _ = answering(httpx.Response(200, content=b"<html>"))
+    client = transport(html)
+    with pytest.raises(FetchError, match="did not answer JSON"):
+        await client.get_document("https://remote.example/users/x", None)
+    await client.aclose()
+
+
+async def test_timeouts_become_fetch_errors() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    client = transport(httpx.MockTransport(handle))
+    with pytest.raises(FetchError, match="timed out"):
+        await client.post_activity(
+            "https://remote.example/inbox", b"{}", SigningKey("k", keypair_for_tests(0).private_pem)
+        )
+    await client.aclose()
+
+
+async def test_posts_are_signed_with_a_digest_and_connect_to_the_checked_address() -> None:
+    handler, seen = answering(httpx.Response(202))
+    client = transport(handler)
+    result = await client.post_activity(
+        "https://remote.example/inbox",
+        b'{"a":1}',
+        SigningKey("https://h/u#k", keypair_for_tests(0).private_pem),
+    )
+    assert result.status == 202
+    sent = seen[0]
+    assert sent.url.host == "93.184.216.34"
+    assert sent.headers["host"] == "remote.example"
+    assert sent.headers["digest"].startswith("SHA-256=")
+    assert 'keyId="https://h/u#k"' in sent.headers["signature"]
+    await client.aclose()
