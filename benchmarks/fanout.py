@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
-import textwrap
 import time
-import uuid
 from contextlib import closing
 from pathlib import Path
 
@@ -29,6 +26,7 @@ from sqlalchemy import create_engine, func, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._servers import bare_server, scratch_database  # noqa: E402
 from content.accounts import Account  # noqa: E402
 from content.orm import new_id, utcnow  # noqa: E402
 from content.relationships import Follow, FollowState  # noqa: E402
@@ -36,22 +34,6 @@ from federation.delivery import Delivery  # noqa: E402
 from node.database import driver_url  # noqa: E402
 from tests.rig.nodes import NodeProcess, free_port  # noqa: E402
 
-SINK = textwrap.dedent(
-    """
-    import sys, uvicorn
-    from starlette.applications import Starlette
-    from starlette.responses import Response
-    from starlette.routing import Route
-
-    async def inbox(request):
-        await request.body()
-        return Response(status_code=202)
-
-    app = Starlette(routes=[Route("/inbox", inbox, methods=["POST"])])
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
-                access_log=False)
-    """
-)
 PUBLIC_PEM = """-----BEGIN PUBLIC KEY-----
 MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo
 4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u
@@ -81,24 +63,44 @@ def add_followers(database: str, author_username: str, hosts: list[str], per_hos
     now = utcnow()
     with engine.begin() as connection:
         author_id = connection.scalar(
-            select(Account.id).where(Account.username == author_username,
-                                     Account.domain.is_(None)))
+            select(Account.id).where(Account.username == author_username, Account.domain.is_(None))
+        )
         accounts, follows = [], []
         for host in hosts:
             for number in range(per_host):
                 uri = f"http://{host}/users/f{number}"
                 account_id = new_id()
-                accounts.append({
-                    "id": account_id, "username": f"f{number}", "domain": host,
-                    "actor_type": "Person", "display_name": "", "summary_html": "", "uri": uri,
-                    "url": uri, "inbox_uri": f"{uri}/inbox", "outbox_uri": None,
-                    "shared_inbox_uri": f"http://{host}/inbox", "key_id": f"{uri}#main-key",
-                    "public_key_pem": PUBLIC_PEM, "manually_approves_followers": False,
-                    "discoverable": False, "created_at": now, "fetched_at": now,
-                })
-                follows.append({"id": new_id(), "follower_id": account_id,
-                                "followed_id": author_id, "state": FollowState.ACCEPTED,
-                                "uri": f"{uri}#follow", "created_at": now})
+                accounts.append(
+                    {
+                        "id": account_id,
+                        "username": f"f{number}",
+                        "domain": host,
+                        "actor_type": "Person",
+                        "display_name": "",
+                        "summary_html": "",
+                        "uri": uri,
+                        "url": uri,
+                        "inbox_uri": f"{uri}/inbox",
+                        "outbox_uri": None,
+                        "shared_inbox_uri": f"http://{host}/inbox",
+                        "key_id": f"{uri}#main-key",
+                        "public_key_pem": PUBLIC_PEM,
+                        "manually_approves_followers": False,
+                        "discoverable": False,
+                        "created_at": now,
+                        "fetched_at": now,
+                    }
+                )
+                follows.append(
+                    {
+                        "id": new_id(),
+                        "follower_id": account_id,
+                        "followed_id": author_id,
+                        "state": FollowState.ACCEPTED,
+                        "uri": f"{uri}#follow",
+                        "created_at": now,
+                    }
+                )
         connection.execute(insert(Account), accounts)
         connection.execute(insert(Follow), follows)
     engine.dispose()
@@ -107,8 +109,9 @@ def add_followers(database: str, author_username: str, hosts: list[str], per_hos
 def delivered(database: str) -> tuple[int, int]:
     engine = create_engine(driver_url(database, asynchronous=False))
     with engine.connect() as connection:
-        done = connection.scalar(select(func.count()).select_from(Delivery)
-                                 .where(Delivery.state == "delivered"))
+        done = connection.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.state == "delivered")
+        )
         total = connection.scalar(select(func.count()).select_from(Delivery))
     engine.dispose()
     return int(done or 0), int(total or 0)
@@ -124,18 +127,12 @@ def main() -> None:
     sink_port = free_port()
     names = [f"sink-{number:04d}.bench" for number in range(args.servers)]
     hosts = [f"{name}:{sink_port}" for name in names]
-    with tempfile.TemporaryDirectory() as tmp:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        scratch_database(Path(tmp), args.postgres) as database,
+        bare_server(Path(tmp), sink_port),  # the sink every follower's server points at
+    ):
         workdir = Path(tmp)
-        database = f"sqlite:///{workdir / 'fanout.db'}"
-        if args.postgres:
-            import psycopg
-
-            db_name = f"harbour_bench_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(args.postgres, autocommit=True) as connection:
-                connection.execute(f'CREATE DATABASE "{db_name}"')
-            database = f"{args.postgres.rpartition('/')[0]}/{db_name}"
-        (workdir / "sink.py").write_text(SINK)
-        sink = subprocess.Popen([sys.executable, str(workdir / "sink.py"), str(sink_port)])
         node = NodeProcess(port=free_port(), data_dir=workdir / "node", database_url=database)
         node.extra_env.update(
             HARBOUR_FEDERATION_MODE="open",
@@ -147,8 +144,9 @@ def main() -> None:
             add_followers(database, "alice", hosts, args.followers // args.servers)
             with closing(node.sign_in("alice", password)) as alice:
                 started = time.perf_counter()
-                response = alice.post("/compose", data={"text": "Clinic open today",
-                                                        "visibility": "public"})
+                response = alice.post(
+                    "/compose", data={"text": "Clinic open today", "visibility": "public"}
+                )
                 assert response.status_code == 303, response.text
                 queued = time.perf_counter() - started
                 while True:
@@ -159,17 +157,16 @@ def main() -> None:
                 elapsed = time.perf_counter() - started
         finally:
             node.stop()
-            sink.terminate()
-            sink.wait()
-            if args.postgres:
-                with psycopg.connect(args.postgres, autocommit=True) as connection:
-                    connection.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
     rate = done / elapsed
-    print(f"backend: {'PostgreSQL' if args.postgres else 'SQLite'}; {args.followers} followers "
-          f"on {args.servers} servers -> {total} deliveries (one per shared inbox)")
+    print(
+        f"backend: {'PostgreSQL' if args.postgres else 'SQLite'}; {args.followers} followers "
+        f"on {args.servers} servers -> {total} deliveries (one per shared inbox)"
+    )
     print(f"raw RSA-2048 signing: {signing:.0f} signatures/s (median of 3)")
-    print(f"post accepted and deliveries queued in {queued * 1000:.0f} ms; "
-          f"all {done}/{total} delivered in {elapsed:.2f} s")
+    print(
+        f"post accepted and deliveries queued in {queued * 1000:.0f} ms; "
+        f"all {done}/{total} delivered in {elapsed:.2f} s"
+    )
     print(f"fan-out: {rate:.0f} deliveries/s = {rate / signing:.2f}x raw signing")
 
 

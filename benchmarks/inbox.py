@@ -14,17 +14,13 @@ import argparse
 import http.client
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
-import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 from sqlalchemy import create_engine, func, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,27 +29,11 @@ sys.path.insert(0, str(ROOT))
 from activitypub import generate_keypair  # noqa: E402
 from activitypub.actors import Actor, PublicKey  # noqa: E402
 from activitypub.vocab import ActorType  # noqa: E402
+from benchmarks._servers import bare_server, scratch_database  # noqa: E402
 from federation.inbox import InboxItem  # noqa: E402
 from node.database import driver_url  # noqa: E402
 from tests.rig.nodes import NodeProcess, free_port  # noqa: E402
 from tests.rig.signing import signed_post  # noqa: E402
-
-BARE_APP = textwrap.dedent(
-    """
-    import sys, uvicorn
-    from starlette.applications import Starlette
-    from starlette.responses import Response
-    from starlette.routing import Route
-
-    async def inbox(request):
-        await request.body()
-        return Response(status_code=202)
-
-    app = Starlette(routes=[Route("/users/alice/inbox", inbox, methods=["POST"])])
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
-                access_log=False)
-    """
-)
 
 
 def serve_actor(port: int, document: dict[str, object]) -> ThreadingHTTPServer:
@@ -75,8 +55,9 @@ def serve_actor(port: int, document: dict[str, object]) -> ThreadingHTTPServer:
     return server
 
 
-def blast(port: int, host: str, requests: list[tuple[dict[str, str], bytes]],
-          concurrency: int) -> tuple[float, int]:
+def blast(
+    port: int, host: str, requests: list[tuple[dict[str, str], bytes]], concurrency: int
+) -> tuple[float, int]:
     """Send every request from `concurrency` keep-alive connections (stdlib http.client,
     which outpaces an async Python client here); returns (seconds, how many got 202)."""
     pending = list(reversed(requests))
@@ -91,8 +72,9 @@ def blast(port: int, host: str, requests: list[tuple[dict[str, str], bytes]],
                 if not pending:
                     break
                 headers, body = pending.pop()
-            connection.request("POST", "/users/alice/inbox", body=body,
-                               headers={**headers, "host": host})
+            connection.request(
+                "POST", "/users/alice/inbox", body=body, headers={**headers, "host": host}
+            )
             response = connection.getresponse()
             response.read()
             with lock:
@@ -108,16 +90,6 @@ def blast(port: int, host: str, requests: list[tuple[dict[str, str], bytes]],
     return time.perf_counter() - started, accepted
 
 
-def wait_until_listening(port: int) -> None:
-    for _ in range(200):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {port}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activities", type=int, default=2000)
@@ -128,52 +100,65 @@ def main() -> None:
     actor_port = free_port()
     remote = f"remote.bench:{actor_port}"
     eve = f"http://{remote}/users/eve"
-    serve_actor(actor_port, Actor(
-        id=eve, type=ActorType.PERSON, preferred_username="eve", inbox=f"{eve}/inbox",
-        outbox=f"{eve}/outbox", public_key=PublicKey(f"{eve}#main-key", eve, keys.public_pem),
-    ).to_document())
+    serve_actor(
+        actor_port,
+        Actor(
+            id=eve,
+            type=ActorType.PERSON,
+            preferred_username="eve",
+            inbox=f"{eve}/inbox",
+            outbox=f"{eve}/outbox",
+            public_key=PublicKey(f"{eve}#main-key", eve, keys.public_pem),
+        ).to_document(),
+    )
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        scratch_database(Path(tmp), args.postgres) as database,
+    ):
         workdir = Path(tmp)
-        database = f"sqlite:///{workdir / 'bench.db'}"
-        if args.postgres:
-            import psycopg
-
-            name = f"harbour_bench_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(args.postgres, autocommit=True) as connection:
-                connection.execute(f'CREATE DATABASE "{name}"')
-            database = f"{args.postgres.rpartition('/')[0]}/{name}"
         node = NodeProcess(port=free_port(), data_dir=workdir / "node", database_url=database)
-        node.extra_env.update(HARBOUR_FEDERATION_MODE="open",
-                              HARBOUR_DEV_HOSTS="remote.bench=127.0.0.1")
+        node.extra_env.update(
+            HARBOUR_FEDERATION_MODE="open", HARBOUR_DEV_HOSTS="remote.bench=127.0.0.1"
+        )
         node.start()
         node.create_member("alice")
         bare_port = free_port()
-        script = workdir / "bare.py"
-        script.write_text(BARE_APP)
-        bare = subprocess.Popen([sys.executable, str(script), str(bare_port)])
-        wait_until_listening(bare_port)
         try:
             requests = []
             for number in range(args.activities):
                 note_id = f"{eve}/statuses/{number}"
                 activity = {
-                    "id": f"{note_id}/activity", "type": "Create", "actor": eve,
+                    "id": f"{note_id}/activity",
+                    "type": "Create",
+                    "actor": eve,
                     "to": [f"{node.base_url}/users/alice"],
-                    "object": {"id": note_id, "type": "Note", "attributedTo": eve,
-                               "content": f"<p>note {number} for alice</p>",
-                               "to": [f"{node.base_url}/users/alice"],
-                               "published": "2026-11-01T10:00:00Z"},
+                    "object": {
+                        "id": note_id,
+                        "type": "Note",
+                        "attributedTo": eve,
+                        "content": f"<p>note {number} for alice</p>",
+                        "to": [f"{node.base_url}/users/alice"],
+                        "published": "2026-11-01T10:00:00Z",
+                    },
                 }
-                requests.append(signed_post("/users/alice/inbox", activity, host=node.domain,
-                                            key_id=f"{eve}#main-key",
-                                            private_pem=keys.private_pem))
+                requests.append(
+                    signed_post(
+                        "/users/alice/inbox",
+                        activity,
+                        host=node.domain,
+                        key_id=f"{eve}#main-key",
+                        private_pem=keys.private_pem,
+                    )
+                )
             # The first request fetches eve's key; leave it out of the timing.
-            warm = (blast(node.port, node.domain, requests[:1], 1))
+            warm = blast(node.port, node.domain, requests[:1], 1)
             assert warm[1] == 1, "the warm-up activity was refused"
             time.sleep(0.5)
-            bare_runs = [(blast(bare_port, "bare", requests[1:], args.concurrency))
-                         for _ in range(3)]
+            with bare_server(workdir, bare_port, "/users/alice/inbox"):
+                bare_runs = [
+                    blast(bare_port, "bare", requests[1:], args.concurrency) for _ in range(3)
+                ]
             bare_rate = statistics.median((len(requests) - 1) / s for s, _ in bare_runs)
             started = time.perf_counter()
             seconds, accepted = blast(node.port, node.domain, requests[1:], args.concurrency)
@@ -181,8 +166,10 @@ def main() -> None:
             with engine.connect() as connection:
                 while True:
                     applied = connection.scalar(
-                        select(func.count()).select_from(InboxItem)
-                        .where(InboxItem.state == "applied"))
+                        select(func.count())
+                        .select_from(InboxItem)
+                        .where(InboxItem.state == "applied")
+                    )
                     if applied >= args.activities or time.perf_counter() - started > 600:
                         break
                     time.sleep(0.1)
@@ -191,21 +178,22 @@ def main() -> None:
                 stored = connection.scalar(text("SELECT count(*) FROM posts"))
             engine.dispose()
         finally:
-            bare.terminate()
-            bare.wait()
             node.stop()
-            if args.postgres:
-                with psycopg.connect(args.postgres, autocommit=True) as connection:
-                    connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     sent = len(requests) - 1
     accept_rate = sent / seconds
-    print(f"backend: {'PostgreSQL' if args.postgres else 'SQLite'}; {sent} signed activities, "
-          f"concurrency {args.concurrency}")
+    print(
+        f"backend: {'PostgreSQL' if args.postgres else 'SQLite'}; {sent} signed activities, "
+        f"concurrency {args.concurrency}"
+    )
     print(f"bare Starlette endpoint: {bare_rate:.0f} requests/s (median of 3)")
-    print(f"harbour inbox accepted (verified, stored): {accept_rate:.0f}/s "
-          f"= {accept_rate / bare_rate:.2f}x bare; {accepted}/{sent} got 202")
-    print(f"harbour accepted and applied (posts stored): {applied / applied_seconds:.0f}/s "
-          f"end to end; {applied} applied, {stored} posts")
+    print(
+        f"harbour inbox accepted (verified, stored): {accept_rate:.0f}/s "
+        f"= {accept_rate / bare_rate:.2f}x bare; {accepted}/{sent} got 202"
+    )
+    print(
+        f"harbour accepted and applied (posts stored): {applied / applied_seconds:.0f}/s "
+        f"end to end; {applied} applied, {stored} posts"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,78 @@
+"""What the benchmarks share: a bare Starlette server to compare with, and scratch databases."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+
+BARE_APP = textwrap.dedent(
+    """
+    import sys, uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    async def accept(request):
+        await request.body()
+        return Response(status_code=202)
+
+    async def hello(request):
+        return JSONResponse({"ok": True})
+
+    app = Starlette(routes=[Route("/.well-known/nodeinfo", hello),
+                            Route(sys.argv[2], accept, methods=["POST"])])
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
+                access_log=False)
+    """
+)
+
+
+@contextmanager
+def bare_server(workdir: Path, port: int, post_path: str = "/inbox") -> Iterator[tuple[float, int]]:
+    """A one-file Starlette app under uvicorn that answers 202 to POSTs on `post_path`;
+    yields the seconds it took to answer its first request, and its process id."""
+    script = workdir / "bare_server.py"
+    script.write_text(BARE_APP)
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, str(script), str(port), post_path])
+    try:
+        yield wait_until_listening(port) - started, process.pid
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def wait_until_listening(port: int) -> float:
+    """Poll until the server on `port` answers; returns the perf_counter time it did."""
+    for _ in range(600):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/.well-known/nodeinfo", timeout=1)
+            return time.perf_counter()
+        except httpx.TransportError:
+            time.sleep(0.02)
+    raise TimeoutError(f"nothing answers on port {port}")
+
+
+@contextmanager
+def scratch_database(workdir: Path, postgres_admin_url: str | None) -> Iterator[str]:
+    """A new SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if postgres_admin_url is None:
+        yield f"sqlite:///{workdir / f'{uuid.uuid4().hex}.db'}"
+        return
+    name = f"harbour_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{postgres_admin_url.rpartition('/')[0]}/{name}"
+    finally:
+        with psycopg.connect(postgres_admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
