@@ -10,7 +10,6 @@ from activitypub.errors import InvalidDocument
 
 VERSIONS = ("2.0", "2.1")
 SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/{version}"
-SOFTWARE_NAME = "harbour"
 
 
 @dataclass(frozen=True)

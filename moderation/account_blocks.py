@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, or_, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -72,8 +72,3 @@ async def is_blocked_by(session: AsyncSession, actor: Account, target: Account) 
             )
         )
     ) is not None
-
-
-async def forget_blocks_by(session: AsyncSession, account: Account) -> None:
-    """Drop every block an account made (when the account is deleted)."""
-    await session.execute(delete(AccountBlock).where(AccountBlock.account_id == account.id))

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from activitypub import PUBLIC, KeyPair
-from content import accounts
+from content import accounts, relationships
 from content.orm import utcnow
 from content.posts import Post
 from federation.inbox import InboxItem
 from federation.transport import Transport, TransportPolicy
 from federation.worker import Worker
-from moderation import allowlist
+from moderation import account_blocks, allowlist, reports
 from node.state import Services
 from tests.rig import world
 from tests.rig.keys import keypair_for_tests
@@ -207,3 +207,60 @@ async def test_public_post_from_an_unfollowed_stranger_is_not_stored(
     assert (await deliver(client, stranger)).status_code == 202
     await Worker(services.federation).run_once()
     assert await stored_posts(services) == 0
+
+
+async def test_a_flag_from_another_server_lands_in_the_moderation_queue(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        post = await world.post(session, alice, "something reported")
+    flag = {
+        "id": "https://remote.example/flags/1",
+        "type": "Flag",
+        "actor": EVE,
+        "object": [f"{BASE}/users/alice", post.uri],
+        "content": "spam, please look",
+    }
+    assert (await deliver(client, flag)).status_code == 202
+    await Worker(services.federation).run_once()
+    async with services.sessions() as session:
+        queue = await reports.open_reports(session)
+    assert len(queue) == 1
+    assert queue[0].origin_domain == "remote.example"
+    assert queue[0].comment == "spam, please look"
+    assert json.loads(queue[0].post_uris) == [post.uri]
+
+
+async def test_a_remote_block_ends_the_follow_and_its_undo_is_honoured(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    follow = {
+        "id": f"{EVE}#follows/1",
+        "type": "Follow",
+        "actor": EVE,
+        "object": f"{BASE}/users/alice",
+    }
+    assert (await deliver(client, follow)).status_code == 202
+    await Worker(services.federation).run_once()
+    async with services.sessions() as session:
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        assert [f.follower_id for f, _ in await relationships.pending_requests(session, alice)]
+    block = {
+        "id": f"{EVE}#blocks/1",
+        "type": "Block",
+        "actor": EVE,
+        "object": f"{BASE}/users/alice",
+    }
+    assert (await deliver(client, block)).status_code == 202
+    await Worker(services.federation).run_once()
+    async with services.sessions() as session:
+        assert await relationships.pending_requests(session, alice) == []
+        assert await account_blocks.blocked_either_way(session, alice) != set()
+    undo = {"id": f"{EVE}#undos/1", "type": "Undo", "actor": EVE, "object": block}
+    assert (await deliver(client, undo)).status_code == 202
+    await Worker(services.federation).run_once()
+    async with services.sessions() as session:
+        assert await account_blocks.blocked_either_way(session, alice) == set()
