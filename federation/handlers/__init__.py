@@ -14,6 +14,11 @@ Handler = Callable[[Incoming], Awaitable[None]]
 NOTE_TYPES = ("Note", "Article", "Question", "Page")
 ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
 
+# Activities whose handler takes any object; Create and Update only take the types listed.
+ANY_OBJECT = frozenset(
+    {"Follow", "Accept", "Reject", "Like", "Announce", "Block", "Flag", "Delete"}
+)
+
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Follow", None): follows.on_follow,
     ("Accept", None): follows.on_accept,
@@ -43,7 +48,10 @@ def handler_for(incoming: Incoming) -> Handler | None:
         return actors.on_delete
     if kind == "Undo" and object_type is None:
         return _undo_by_reference
-    return HANDLERS.get((kind, object_type)) or HANDLERS.get((kind, None))
+    found = HANDLERS.get((kind, object_type))
+    if found is None and kind in ANY_OBJECT:
+        found = HANDLERS.get((kind, None))
+    return found
 
 
 async def _undo_by_reference(incoming: Incoming) -> None:

@@ -170,10 +170,14 @@ async def test_malformed_and_unknown_activities(
     assert (await deliver(client, note_to_alice(extra=deep))).status_code == 400
     dance = await deliver(client, {"id": f"{EVE}/dance/1", "type": "Dance", "actor": EVE})
     assert dance.status_code == 202
+    event = note_to_alice(9)
+    event["object"] = {**event["object"], "type": "Event"}  # type: ignore[dict-item]
+    assert (await deliver(client, event)).status_code == 202
     await Worker(services.federation).run_once()
     async with services.sessions() as session:
-        item = await session.scalar(select(InboxItem).where(InboxItem.activity_type == "Dance"))
-    assert item is not None and item.state == "ignored"
+        states = {i.activity_type: i.state for i in await session.scalars(select(InboxItem))}
+    assert states == {"Dance": "ignored", "Create": "ignored"}
+    assert await stored_posts(services) == 0
 
 
 async def test_hosts_off_the_allowlist_are_refused_before_anything_is_fetched(
