@@ -40,6 +40,7 @@ class Settings:
     # Development only: host names resolved to fixed addresses, e.g. {"node-a.test": "127.0.0.1"}
     dev_hosts: Mapping[str, str] = field(default_factory=dict)
     ca_bundle: str | None = None
+    authorized_fetch: bool = False
 
     @property
     def base_url(self) -> str:
@@ -104,6 +105,9 @@ class Settings:
             organisation_name=str(values.get("organisation_name", "Harbour")),
             dev_hosts=dev_hosts,
             ca_bundle=str(values["ca_bundle"]) if values.get("ca_bundle") else None,
+            authorized_fetch=_flag(
+                values.get("authorized_fetch", False), "HARBOUR_AUTHORIZED_FETCH"
+            ),
         )
 
     def with_secret_key(self) -> Settings:
@@ -138,6 +142,7 @@ _ENV_NAMES = {
     "organisation_name": "HARBOUR_ORGANISATION_NAME",
     "dev_hosts": "HARBOUR_DEV_HOSTS",
     "ca_bundle": "HARBOUR_CA_BUNDLE",
+    "authorized_fetch": "HARBOUR_AUTHORIZED_FETCH",
 }
 
 

@@ -11,6 +11,7 @@ from activitypub import AS_CONTEXT, ObjectType, ordered_collection, ordered_coll
 from content import accounts, posts, relationships
 from content.accounts import Account
 from federation import to_wire
+from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
 from node.state import services
 from node.web import pages
@@ -25,6 +26,7 @@ async def actor(request: Request) -> Response:
         return _gone(account.uri) if wants_activitypub(request) else await pages.gone(request)
     if not wants_activitypub(request):
         return await pages.profile(request, account)
+    await require_signed_fetch(request)
     return activity_response(to_wire.actor(account).to_document())
 
 
@@ -48,24 +50,21 @@ async def instance_outbox(request: Request) -> Response:
 
 async def outbox(request: Request) -> Response:
     """The actor's public activities: a collection head, or one page of it (newest first)."""
+    await require_signed_fetch(request)
     account = await _live_local_account(request)
     outbox_uri = str(account.outbox_uri)  # local accounts always have one
     if "page" not in request.query_params:
         async with services(request).sessions() as session:
             total = await posts.count_open_posts(session, account)
         return activity_response(
-            ordered_collection(
-                outbox_uri, total_items=total, first=f"{outbox_uri}?page=true"
-            )
+            ordered_collection(outbox_uri, total_items=total, first=f"{outbox_uri}?page=true")
         )
     max_id = _cursor(request.query_params.get("max_id"))
     async with services(request).sessions() as session:
         rows = await posts.open_posts_page(session, account, max_id=max_id, limit=PAGE_SIZE + 1)
     shown = rows[:PAGE_SIZE]
     page_id = f"{outbox_uri}?page=true" + (f"&max_id={max_id}" if max_id else "")
-    next_page = (
-        f"{outbox_uri}?page=true&max_id={shown[-1].id}" if len(rows) > PAGE_SIZE else None
-    )
+    next_page = f"{outbox_uri}?page=true&max_id={shown[-1].id}" if len(rows) > PAGE_SIZE else None
     return activity_response(
         ordered_collection_page(
             page_id,
@@ -78,6 +77,7 @@ async def outbox(request: Request) -> Response:
 
 async def followers(request: Request) -> Response:
     """How many follow the actor. Who they are is never published: it would expose members."""
+    await require_signed_fetch(request)
     account = await _live_local_account(request)
     async with services(request).sessions() as session:
         total = await relationships.count_followers(session, account)
@@ -86,6 +86,7 @@ async def followers(request: Request) -> Response:
 
 async def following(request: Request) -> Response:
     """How many the actor follows; the accounts themselves stay private, as for followers."""
+    await require_signed_fetch(request)
     account = await _live_local_account(request)
     async with services(request).sessions() as session:
         total = await relationships.count_following(session, account)
@@ -94,6 +95,7 @@ async def following(request: Request) -> Response:
 
 async def featured(request: Request) -> Response:
     """The actor's pinned posts, inline, as Mastodon publishes them."""
+    await require_signed_fetch(request)
     account = await _live_local_account(request)
     async with services(request).sessions() as session:
         pinned = await posts.pinned_open_posts(session, account)
@@ -109,11 +111,13 @@ async def status(request: Request) -> Response:
     account, post = await _open_post(request)
     if not wants_activitypub(request):
         return await pages.post(request, account, post)
+    await require_signed_fetch(request)
     return activity_response(to_wire.note(post, account).to_document())
 
 
 async def status_activity(request: Request) -> Response:
     """The `Create` activity that published a post."""
+    await require_signed_fetch(request)
     account, post = await _open_post(request)
     document = to_wire.create_activity(post, account)
     return activity_response({"@context": AS_CONTEXT, **document})

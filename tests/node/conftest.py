@@ -9,11 +9,19 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from content import accounts
+from federation.transport import Transport, TransportPolicy
+from moderation import allowlist
 from node.app import create_app
 from node.settings import Settings
 from node.state import Services
+from tests.rig import world
+from tests.rig.keys import keypair_for_tests
+from tests.rig.remote import FakeServer
 
 DOMAIN = "harbour.test"
+BASE = f"https://{DOMAIN}"
+EVE = "https://remote.example/users/eve"
 
 
 @pytest.fixture
@@ -44,3 +52,24 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.77", 40123))
     async with httpx.AsyncClient(transport=transport, base_url=f"https://{DOMAIN}") as http:
         yield http
+
+
+@pytest.fixture
+async def remote(services: Services) -> AsyncIterator[FakeServer]:
+    """remote.example, allowlisted, with eve on it; the node reaches it through a mock."""
+    server = FakeServer()
+    server.add_actor(EVE, keypair_for_tests(3), "eve")
+    policy = TransportPolicy(
+        allow_private_addresses=True, static_hosts={"remote.example": "192.0.2.10"}
+    )
+    await services.federation.transport.aclose()
+    services.federation.transport = Transport(
+        policy, user_agent="test", transport=httpx.MockTransport(server.handle)
+    )
+    async with services.sessions() as session, session.begin():
+        await allowlist.allow(session, "remote.example")
+        await world.local_member(session, "alice", base_url=BASE)
+        await accounts.ensure_instance_actor(
+            session, base_url=BASE, host="harbour.test", keypair=keypair_for_tests(2)
+        )
+    yield server

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
@@ -15,39 +14,16 @@ from content import accounts, relationships
 from content.orm import utcnow
 from content.posts import Post
 from federation.inbox import InboxItem
-from federation.transport import Transport, TransportPolicy
 from federation.worker import Worker
 from moderation import account_blocks, allowlist, reports
 from node.state import Services
+from tests.node.conftest import BASE, EVE
 from tests.rig import world
 from tests.rig.keys import keypair_for_tests
 from tests.rig.remote import FakeServer
 from tests.rig.signing import signed_post
 
 pytestmark = pytest.mark.anyio
-BASE = "https://harbour.test"
-EVE = "https://remote.example/users/eve"
-
-
-@pytest.fixture
-async def remote(services: Services) -> AsyncIterator[FakeServer]:
-    """remote.example, allowlisted, with eve on it; the node reaches it through a mock."""
-    server = FakeServer()
-    server.add_actor(EVE, keypair_for_tests(3), "eve")
-    policy = TransportPolicy(
-        allow_private_addresses=True, static_hosts={"remote.example": "192.0.2.10"}
-    )
-    await services.federation.transport.aclose()
-    services.federation.transport = Transport(
-        policy, user_agent="test", transport=httpx.MockTransport(server.handle)
-    )
-    async with services.sessions() as session, session.begin():
-        await allowlist.allow(session, "remote.example")
-        await world.local_member(session, "alice", base_url=BASE)
-        await accounts.ensure_instance_actor(
-            session, base_url=BASE, host="harbour.test", keypair=keypair_for_tests(2)
-        )
-    yield server
 
 
 def note_to_alice(number: int = 1, **changes: object) -> dict[str, object]:

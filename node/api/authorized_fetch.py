@@ -1,0 +1,36 @@
+"""Authorized fetch: in this mode ActivityPub GETs must be signed by a server we federate with.
+
+People reading HTML pages are not affected, and the instance actor, WebFinger and NodeInfo
+stay open (other servers need them to find the keys they sign with).
+"""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from activitypub.signatures import RequestParts
+from federation.authenticity import NotAuthentic, signed_by
+from federation.hosts import host_of
+from moderation.policy import may_federate_with
+from node.state import services
+
+
+async def require_signed_fetch(request: Request) -> None:
+    """Raise 401 or 403 unless authorized fetch is off or the GET is validly signed by an
+    actor on a host this node federates with."""
+    if not services(request).settings.authorized_fetch:
+        return
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+    parts = RequestParts("GET", path + (f"?{query}" if query else ""), dict(request.headers))
+    fed = services(request).federation
+    async with fed.sessions() as session:
+        try:
+            key = await signed_by(fed, session, parts)
+        except NotAuthentic as error:
+            await session.commit()  # keep a key fetched on the way
+            raise HTTPException(401, f"this node requires signed fetches: {error}") from None
+        await session.commit()
+        if not await may_federate_with(session, host_of(key.actor_uri), fed.mode):
+            raise HTTPException(403, "this node does not federate with your server")

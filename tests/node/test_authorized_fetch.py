@@ -1,0 +1,71 @@
+"""Authorized fetch: ActivityPub GETs need a signature from a server this node federates with."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from activitypub import KeyPair
+from activitypub.signatures import RequestParts, sign
+from moderation import allowlist
+from node.settings import Settings
+from node.state import Services
+from tests.node.conftest import EVE
+from tests.rig.keys import keypair_for_tests
+from tests.rig.remote import FakeServer
+
+pytestmark = pytest.mark.anyio
+AP = {"accept": "application/activity+json"}
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return replace(settings, authorized_fetch=True)
+
+
+def signed_get(path: str, keys: KeyPair) -> dict[str, str]:
+    headers = {"host": "harbour.test", **AP}
+    headers.update(
+        sign(
+            RequestParts("GET", path, headers),
+            key_id=f"{EVE}#main-key",
+            private_pem=keys.private_pem,
+        )
+    )
+    return headers
+
+
+async def test_unsigned_activitypub_gets_are_refused_but_pages_are_not(
+    client: httpx.AsyncClient, remote: FakeServer
+) -> None:
+    for path in ("/users/alice", "/users/alice/outbox", "/users/alice/followers"):
+        refused = await client.get(path, headers=AP)
+        assert refused.status_code == 401, path
+        assert refused.json()["error"].startswith("this node requires signed fetches")
+    assert (await client.get("/users/alice", headers={"accept": "text/html"})).status_code == 200
+    assert (await client.get("/actor", headers=AP)).status_code == 200
+    webfinger = await client.get(
+        "/.well-known/webfinger", params={"resource": "acct:alice@harbour.test"}
+    )
+    assert webfinger.status_code == 200
+
+
+async def test_signed_gets_from_allowed_servers_are_served(
+    client: httpx.AsyncClient, remote: FakeServer, services: Services
+) -> None:
+    keys = keypair_for_tests(3)
+    served = await client.get(
+        "/users/alice/outbox?page=true", headers=signed_get("/users/alice/outbox?page=true", keys)
+    )
+    assert served.status_code == 200 and served.json()["type"] == "OrderedCollectionPage"
+    forged = await client.get(
+        "/users/alice", headers=signed_get("/users/alice", keypair_for_tests(4))
+    )
+    assert forged.status_code == 401
+    async with services.sessions() as session, session.begin():
+        await allowlist.disallow(session, "remote.example")
+    refused = await client.get("/users/alice", headers=signed_get("/users/alice", keys))
+    assert refused.status_code == 403
+    assert refused.json() == {"error": "this node does not federate with your server"}
