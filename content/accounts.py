@@ -287,6 +287,14 @@ async def upsert_remote(session: AsyncSession, actor: Actor, domain: str) -> Acc
     return account
 
 
+async def known_domains(session: AsyncSession) -> list[str]:
+    """Every server this node has seen an account of, sorted."""
+    rows = await session.scalars(
+        select(Account.domain).where(Account.domain.is_not(None)).distinct()
+    )
+    return sorted(d for d in rows if d)
+
+
 def suspend(account: Account) -> None:
     """Hide the account from everyone; its data is kept so the suspension can be lifted."""
     account.suspended_at = account.suspended_at or utcnow()

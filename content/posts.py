@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
 from content.orm import Base, new_id, utcnow
+from content.relationships import followed_ids
 from content.sanitize import render_plain_text
 
 MAX_TEXT_LENGTH = 5000
@@ -206,3 +207,19 @@ async def count_active_local_authors(session: AsyncSession, since: datetime) -> 
         .where(Account.domain.is_(None), Post.created_at >= since)
     )
     return int(await session.scalar(query) or 0)
+
+
+async def can_see(session: AsyncSession, viewer: Account | None, post: Post) -> bool:
+    """Whether `viewer` (None: someone not signed in) may read `post`."""
+    visibility = Visibility(post.visibility)
+    if visibility in OPEN_TO_ALL:
+        return True
+    if viewer is None:
+        return False
+    if viewer.id == post.account_id or viewer.id in await mentioned_ids(session, post):
+        return True
+    if visibility == Visibility.LOCAL:
+        return viewer.is_local
+    if visibility == Visibility.PRIVATE:
+        return post.account_id in await followed_ids(session, viewer)
+    return False

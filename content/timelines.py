@@ -29,6 +29,7 @@ async def home(
     viewer: Account,
     *,
     limit: int = 40,
+    max_id: int | None = None,
     exclude_accounts: Collection[int] = (),
 ) -> list[Entry]:
     """Newest first: the viewer's own posts, posts of accounts it follows that it may see,
@@ -52,8 +53,11 @@ async def home(
         .order_by(Post.id.desc())
         .limit(limit)
     )
+    if max_id is not None:
+        query = query.where(Post.id < max_id)
     entries = [Entry(post, author) for post, author in await session.execute(query)]
-    entries += await _boosts(session, followed, limit, exclude_accounts)
+    if max_id is None:  # boosts are shown on the first page only, until boosts get their own ids
+        entries += await _boosts(session, followed, limit, exclude_accounts)
     entries.sort(key=lambda entry: entry.post.id, reverse=True)
     return entries[:limit]
 
@@ -86,3 +90,30 @@ async def _boosts(
         )
     }
     return [Entry(post, author, boosters[booster_id]) for post, author, booster_id in found]
+
+
+async def public(
+    session: AsyncSession,
+    *,
+    local_only: bool,
+    limit: int = 20,
+    max_id: int | None = None,
+    exclude_accounts: Collection[int] = (),
+) -> list[Entry]:
+    """Public posts kept here, newest first: this node's only, or every server's."""
+    visible = [Visibility.PUBLIC, *([Visibility.LOCAL] if local_only else [])]
+    query = (
+        select(Post, Account)
+        .join(Account, Account.id == Post.account_id)
+        .where(
+            Post.visibility.in_(visible),
+            Account.id.not_in(exclude_accounts),
+            Account.suspended_at.is_(None),
+        )
+    )
+    if local_only:
+        query = query.where(Account.domain.is_(None))
+    if max_id is not None:
+        query = query.where(Post.id < max_id)
+    rows = await session.execute(query.order_by(Post.id.desc()).limit(limit))
+    return [Entry(post, author) for post, author in rows]

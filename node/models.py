@@ -5,6 +5,7 @@ from __future__ import annotations
 from content.accounts import Account
 from content.interactions import Interaction
 from content.invites import Invite
+from content.oauth import AccessToken, AuthorizationCode, OAuthApp
 from content.orm import Base
 from content.posts import Mention, Post
 from content.relationships import Follow
@@ -17,9 +18,11 @@ from moderation.allowlist import AllowedDomain
 from moderation.reports import Report
 
 __all__ = [
+    "AccessToken",
     "Account",
     "AccountBlock",
     "AllowedDomain",
+    "AuthorizationCode",
     "Base",
     "Delivery",
     "Follow",
@@ -27,6 +30,7 @@ __all__ = [
     "Interaction",
     "Invite",
     "Mention",
+    "OAuthApp",
     "Post",
     "RemoteHost",
     "Report",

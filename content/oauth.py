@@ -1,0 +1,231 @@
+"""OAuth 2 for client apps: registered apps, authorization codes (with PKCE) and tokens.
+
+Secrets, codes and tokens are stored as SHA-256 digests only; each is shown once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from content.accounts import Account
+from content.orm import Base, new_id, utcnow
+
+TOP_SCOPES = ("read", "write", "follow", "push", "admin:read", "admin:write")
+OOB = "urn:ietf:wg:oauth:2.0:oob"
+CODE_LIFETIME = timedelta(minutes=10)
+
+
+class OAuthError(ValueError):
+    """An OAuth request cannot be granted; `error` is the RFC 6749 error code."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error
+
+
+class OAuthApp(Base):
+    """A client app (Tusky, toot, ...) registered with this node."""
+
+    __tablename__ = "oauth_apps"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255))
+    website: Mapped[str | None] = mapped_column(String(2048))
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    redirect_uris: Mapped[str] = mapped_column(Text)  # one per line
+    scopes: Mapped[str] = mapped_column(String(1024))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccessToken(Base):
+    """A bearer token: of an account, or of the app alone (client credentials)."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("oauth_apps.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    scopes: Mapped[str] = mapped_column(String(1024))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class AuthorizationCode(Base):
+    """A code the authorize page hands to an app, exchanged once for a token."""
+
+    __tablename__ = "authorization_codes"
+
+    code_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("oauth_apps.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    redirect_uri: Mapped[str] = mapped_column(String(2048))
+    scopes: Mapped[str] = mapped_column(String(1024))
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    expires_at: Mapped[datetime]
+
+
+def parse_scopes(text: str | None, default: str = "read") -> list[str]:
+    """Scopes from a space- or plus-separated string; unknown ones are an error."""
+    scopes = [s for s in (text or default).replace("+", " ").split() if s]
+    for scope in scopes:
+        if scope.split(":", 1)[0] not in ("read", "write", "follow", "push", "admin", "profile"):
+            raise OAuthError("invalid_scope", f"unknown scope {scope!r}")
+    return list(dict.fromkeys(scopes))
+
+
+def covers(granted: str, needed: str) -> bool:
+    """Whether granted scopes include `needed` (`read` covers `read:statuses`)."""
+    scopes = granted.split()
+    return needed in scopes or needed.split(":", 1)[0] in scopes
+
+
+def register_app(
+    session: AsyncSession,
+    *,
+    name: str,
+    redirect_uris: list[str],
+    scopes: list[str],
+    website: str | None,
+) -> tuple[OAuthApp, str]:
+    """Register an app; returns it with its client secret (the only time it is known)."""
+    secret = secrets.token_urlsafe(32)
+    app = OAuthApp(
+        name=name[:255],
+        website=website,
+        client_id=secrets.token_urlsafe(32),
+        secret_sha256=_digest(secret),
+        redirect_uris="\n".join(redirect_uris),
+        scopes=" ".join(scopes),
+    )
+    session.add(app)
+    return app, secret
+
+
+async def app_by_client_id(session: AsyncSession, client_id: str) -> OAuthApp:
+    """The app with this client id, or OAuthError invalid_client."""
+    app = await session.scalar(select(OAuthApp).where(OAuthApp.client_id == client_id))
+    if app is None:
+        raise OAuthError("invalid_client", "unknown client_id")
+    return app
+
+
+def check_secret(app: OAuthApp, secret: str) -> None:
+    """Raise invalid_client unless `secret` is the app's secret."""
+    if not hmac.compare_digest(app.secret_sha256, _digest(secret)):
+        raise OAuthError("invalid_client", "wrong client_secret")
+
+
+def check_request(app: OAuthApp, redirect_uri: str, scopes: list[str]) -> None:
+    """The redirect URI must be registered and the scopes within the app's."""
+    if redirect_uri not in app.redirect_uris.split("\n"):
+        raise OAuthError("invalid_request", "redirect_uri is not registered for this app")
+    allowed = app.scopes.split()
+    for scope in scopes:
+        if not covers(" ".join(allowed), scope):
+            raise OAuthError("invalid_scope", f"the app did not register the scope {scope!r}")
+
+
+def issue_token(
+    session: AsyncSession, app: OAuthApp, account: Account | None, scopes: list[str]
+) -> tuple[AccessToken, str]:
+    """A new bearer token; returns the row and the token (the only time it is known)."""
+    token = secrets.token_urlsafe(32)
+    row = AccessToken(
+        token_sha256=_digest(token),
+        app_id=app.id,
+        account_id=account.id if account else None,
+        scopes=" ".join(scopes),
+    )
+    session.add(row)
+    return row, token
+
+
+async def token_owner(session: AsyncSession, token: str) -> tuple[AccessToken, Account | None]:
+    """The live token and its account, or OAuthError invalid_token."""
+    row = await session.scalar(
+        select(AccessToken).where(
+            AccessToken.token_sha256 == _digest(token), AccessToken.revoked_at.is_(None)
+        )
+    )
+    if row is None:
+        raise OAuthError("invalid_token", "The access token is invalid")
+    account = await session.get(Account, row.account_id) if row.account_id else None
+    if account is not None and account.is_gone:
+        raise OAuthError("invalid_token", "The access token is invalid")
+    return row, account
+
+
+async def revoke(session: AsyncSession, app: OAuthApp, token: str) -> None:
+    """Revoke one of the app's tokens (unknown tokens are ignored, per RFC 7009)."""
+    row = await session.scalar(
+        select(AccessToken).where(
+            AccessToken.token_sha256 == _digest(token), AccessToken.app_id == app.id
+        )
+    )
+    if row is not None:
+        row.revoked_at = utcnow()
+
+
+def create_code(
+    session: AsyncSession,
+    app: OAuthApp,
+    account: Account,
+    *,
+    redirect_uri: str,
+    scopes: list[str],
+    code_challenge: str | None,
+) -> str:
+    """A one-time authorization code for the app, valid ten minutes."""
+    code = secrets.token_urlsafe(32)
+    session.add(
+        AuthorizationCode(
+            code_sha256=_digest(code),
+            app_id=app.id,
+            account_id=account.id,
+            redirect_uri=redirect_uri,
+            scopes=" ".join(scopes),
+            code_challenge=code_challenge,
+            expires_at=utcnow() + CODE_LIFETIME,
+        )
+    )
+    return code
+
+
+async def redeem_code(
+    session: AsyncSession,
+    app: OAuthApp,
+    code: str,
+    *,
+    redirect_uri: str,
+    code_verifier: str | None,
+) -> tuple[Account, list[str]]:
+    """Exchange a code (once) for its account and scopes, checking PKCE (S256)."""
+    row = await session.get(AuthorizationCode, _digest(code))
+    if row is None or row.app_id != app.id or row.expires_at < utcnow():
+        raise OAuthError("invalid_grant", "the authorization code is invalid or expired")
+    await session.delete(row)
+    if row.redirect_uri != redirect_uri:
+        raise OAuthError("invalid_grant", "redirect_uri does not match the authorization")
+    if row.code_challenge is not None:
+        verifier = (code_verifier or "").encode("ascii", "replace")
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
+        if not hmac.compare_digest(challenge.decode("ascii"), row.code_challenge):
+            raise OAuthError("invalid_grant", "the PKCE code_verifier does not match")
+    account = await session.get(Account, row.account_id)
+    if account is None or account.is_gone:
+        raise OAuthError("invalid_grant", "the account is gone")
+    return account, row.scopes.split()
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
