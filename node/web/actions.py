@@ -6,7 +6,6 @@ Each runs in one transaction that also queues its deliveries, then wakes the wor
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
@@ -23,6 +22,7 @@ from content.audience import Visibility
 from content.interactions import Kind
 from content.posts import Post, PostError
 from federation import outbox
+from federation.mentions import full_handle, resolve_mentions
 from federation.outbox import ActionError
 from federation.resolve import ResolveError, actor_by_handle
 from moderation.account_blocks import blocked_either_way
@@ -31,8 +31,6 @@ from node.state import services
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
-MENTION = re.compile(r"(?<![\w@/])@([a-z0-9_]{1,30}(?:@[a-z0-9.-]+(?::\d{1,5})?)?)", re.I)
-MAX_MENTIONS = 20
 Action = Callable[[AsyncSession, Account, FormData, Request], Awaitable[None]]
 
 
@@ -96,10 +94,9 @@ async def _compose(
     parent = (
         await _post(session, str(form.get("in_reply_to", ""))) if form.get("in_reply_to") else None
     )
-    mentioned = [
-        await actor_by_handle(services(request).federation, session, _full(h, request))
-        for h in dict.fromkeys(MENTION.findall(text[: posts.MAX_TEXT_LENGTH]))
-    ][:MAX_MENTIONS]
+    mentioned = await resolve_mentions(
+        services(request).federation, session, text[: posts.MAX_TEXT_LENGTH]
+    )
     await outbox.publish(
         services(request).federation,
         session,
@@ -114,7 +111,7 @@ async def _compose(
 
 async def _follow(session: AsyncSession, viewer: Account, form: FormData, request: Request) -> None:
     fed = services(request).federation
-    target = await actor_by_handle(fed, session, _full(str(form.get("handle", "")), request))
+    target = await _account_named(session, form, request)
     await outbox.follow(fed, session, viewer, target)
 
 
@@ -122,13 +119,13 @@ async def _unfollow(
     session: AsyncSession, viewer: Account, form: FormData, request: Request
 ) -> None:
     fed = services(request).federation
-    target = await actor_by_handle(fed, session, _full(str(form.get("handle", "")), request))
+    target = await _account_named(session, form, request)
     await outbox.unfollow(fed, session, viewer, target)
 
 
 async def _block(session: AsyncSession, viewer: Account, form: FormData, request: Request) -> None:
     fed = services(request).federation
-    target = await actor_by_handle(fed, session, _full(str(form.get("handle", "")), request))
+    target = await _account_named(session, form, request)
     if form.get("undo"):
         await outbox.unblock(fed, session, viewer, target)
     else:
@@ -182,10 +179,9 @@ def _visibility(value: str) -> Visibility:
         raise ActionError(f"{value!r} is not a visibility") from None
 
 
-def _full(handle: str, request: Request) -> str:
-    """`name` alone means a local account."""
-    handle = handle.strip().removeprefix("@")
-    return handle if "@" in handle else f"{handle}@{services(request).settings.domain}"
+async def _account_named(session: AsyncSession, form: FormData, request: Request) -> Account:
+    fed = services(request).federation
+    return await actor_by_handle(fed, session, full_handle(str(form.get("handle", "")), fed.domain))
 
 
 def _quote(text: str) -> str:
