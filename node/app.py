@@ -19,6 +19,11 @@ from federation.context import Federation
 from federation.transport import Transport, TransportPolicy
 from federation.worker import Worker
 from node.api import activitypub, inbox, wellknown
+from node.api.mastodon import accounts as api_accounts
+from node.api.mastodon import instance as api_instance
+from node.api.mastodon import oauth as api_oauth
+from node.api.mastodon import statuses as api_statuses
+from node.api.mastodon import timelines as api_timelines
 from node.database import create_engine, create_sessionmaker
 from node.errors import http_error, server_error
 from node.middleware import AccessLog, BodySizeLimit, DropClientAddress, SecurityHeaders
@@ -85,6 +90,11 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *wellknown.routes,
             *activitypub.routes,
             *inbox.routes,
+            *api_oauth.routes,
+            *api_instance.routes,
+            *api_accounts.routes,
+            *api_statuses.routes,
+            *api_timelines.routes,
             *pages.routes,
             *sessions.routes,
             *actions.routes,

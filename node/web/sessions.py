@@ -35,7 +35,7 @@ async def signed_in_account(request: Request, session: AsyncSession) -> Account 
 async def login(request: Request) -> Response:
     """The sign-in form, and signing in."""
     if request.method == "GET":
-        return render(request, "login.html")
+        return render(request, "login.html", next=_local_path(request.query_params.get("next")))
     form = await request.form(max_fields=10, max_files=0)
     username = str(form.get("username", ""))[:MAX_FORM_FIELD]
     password = str(form.get("password", ""))[:MAX_FORM_FIELD]
@@ -47,11 +47,19 @@ async def login(request: Request) -> Response:
             "login.html",
             status_code=401,
             username=username,
+            next=_local_path(str(form.get("next", ""))),
             error="That username and password do not match an account here.",
         )
     request.session.clear()
     request.session[SESSION_KEY] = str(account.id)
-    return RedirectResponse("/home", status_code=303)
+    return RedirectResponse(_local_path(str(form.get("next", ""))) or "/home", status_code=303)
+
+
+def _local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site (never another site: no open redirect)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return None
 
 
 async def logout(request: Request) -> Response:

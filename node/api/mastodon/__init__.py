@@ -1,0 +1,1 @@
+"""The Mastodon client API, so members can use the apps they already have."""

@@ -1,0 +1,185 @@
+"""Accounts: who am I, look someone up, follow and unfollow, search."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from content import accounts, relationships
+from content.accounts import Account
+from content.relationships import FollowState
+from federation import outbox
+from federation.mentions import full_handle
+from federation.outbox import ActionError
+from federation.resolve import ResolveError, actor_by_handle
+from node.api.mastodon import entities
+from node.api.mastodon.requests import read_params, token_of, user_of
+from node.database import session_scope
+from node.state import services
+
+
+async def verify_credentials(request: Request) -> Response:
+    """GET /api/v1/accounts/verify_credentials."""
+    viewer = await user_of(request, "read:accounts")
+    async with services(request).sessions() as session:
+        return JSONResponse(
+            await entities.credential_account(session, viewer, services(request).settings.base_url)
+        )
+
+
+async def show(request: Request) -> Response:
+    """GET /api/v1/accounts/:id."""
+    async with services(request).sessions() as session:
+        account = await _account(session, request.path_params["id"])
+        return JSONResponse(
+            await entities.account(session, account, services(request).settings.base_url)
+        )
+
+
+async def lookup(request: Request) -> Response:
+    """GET /api/v1/accounts/lookup?acct=name or name@server (cached accounts only)."""
+    handle = full_handle(request.query_params.get("acct", ""), services(request).settings.domain)
+    user, _, domain = handle.partition("@")
+    async with services(request).sessions() as session:
+        if domain == services(request).settings.domain:
+            account = await accounts.get_local(session, user)
+        else:
+            account = await accounts.get_remote_by_handle(session, user, domain)
+        if account is None:
+            raise HTTPException(404, "Record not found")
+        return JSONResponse(
+            await entities.account(session, account, services(request).settings.base_url)
+        )
+
+
+async def follow(request: Request) -> Response:
+    """POST /api/v1/accounts/:id/follow: the Relationship afterwards."""
+    return await _act(request, follow=True)
+
+
+async def unfollow(request: Request) -> Response:
+    """POST /api/v1/accounts/:id/unfollow."""
+    return await _act(request, follow=False)
+
+
+async def relationships_of(request: Request) -> Response:
+    """GET /api/v1/accounts/relationships?id[]=...: the viewer's relation to each account."""
+    viewer = await user_of(request, "read:follows")
+    ids = request.query_params.getlist("id[]") or request.query_params.getlist("id")
+    async with services(request).sessions() as session:
+        found = [await _account(session, raw) for raw in ids[:40]]
+        return JSONResponse([await _relationship(session, viewer, a) for a in found])
+
+
+async def search(request: Request) -> Response:
+    """GET /api/v2/search: accounts by `@name@server`, resolved through WebFinger when asked."""
+    await token_of(request, "read:search")
+    params = await read_params(request)
+    query = str(params.get("q", "")).strip()
+    found = []
+    fed = services(request).federation
+    if "@" in query and str(params.get("resolve", "false")).lower() in ("true", "1"):
+        try:
+            async with session_scope(services(request).sessions) as session:
+                account = await actor_by_handle(fed, session, full_handle(query, fed.domain))
+                found.append(await entities.account(session, account, fed.base_url))
+        except ResolveError:
+            pass
+    return JSONResponse({"accounts": found, "statuses": [], "hashtags": []})
+
+
+async def _act(request: Request, *, follow: bool) -> Response:
+    viewer = await user_of(request, "write:follows")
+    fed = services(request).federation
+    try:
+        async with session_scope(services(request).sessions) as session:
+            target = await _account(session, request.path_params["id"])
+            viewer = await session.get(Account, viewer.id) or viewer
+            if follow:
+                await outbox.follow(fed, session, viewer, target)
+            else:
+                await outbox.unfollow(fed, session, viewer, target)
+            entity = await _relationship(session, viewer, target)
+    except ActionError as error:
+        raise HTTPException(422, str(error)) from None
+    fed.notify()
+    return JSONResponse(entity)
+
+
+async def _relationship(
+    session: AsyncSession, viewer: Account, target: Account
+) -> dict[str, object]:
+    mine = await relationships.find_follow(session, viewer, target)
+    theirs = await relationships.find_follow(session, target, viewer)
+    return {
+        "id": str(target.id),
+        "following": bool(mine and mine.state == FollowState.ACCEPTED),
+        "requested": bool(mine and mine.state == FollowState.PENDING),
+        "followed_by": bool(theirs and theirs.state == FollowState.ACCEPTED),
+        "blocking": False,
+        "blocked_by": False,
+        "muting": False,
+        "muting_notifications": False,
+        "showing_reblogs": True,
+        "notifying": False,
+        "languages": None,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }
+
+
+async def _account(session: AsyncSession, raw_id: str) -> Account:
+    valid = raw_id.isdigit() and len(raw_id) < 20
+    account = await session.get(Account, int(raw_id)) if valid else None
+    if account is None or account.is_gone or account.actor_type == "Application":
+        raise HTTPException(404, "Record not found")
+    return account
+
+
+routes = [
+    Route("/api/v1/accounts/verify_credentials", verify_credentials),
+    Route("/api/v1/accounts/lookup", lookup),
+    Route("/api/v1/accounts/relationships", relationships_of),
+    Route("/api/v1/accounts/{id}", show),
+    Route("/api/v1/accounts/{id}/follow", follow, methods=["POST"]),
+    Route("/api/v1/accounts/{id}/unfollow", unfollow, methods=["POST"]),
+    Route("/api/v2/search", search),
+]
+
+
+async def follow_requests(request: Request) -> Response:
+    """GET /api/v1/follow_requests: accounts waiting for approval."""
+    viewer = await user_of(request, "read:follows")
+    base = services(request).settings.base_url
+    async with services(request).sessions() as session:
+        pending = await relationships.pending_requests(session, viewer)
+        return JSONResponse([await entities.account(session, a, base) for _, a in pending])
+
+
+async def answer_follow_request(request: Request) -> Response:
+    """POST /api/v1/follow_requests/:id/authorize or /reject (`id` is the follower's)."""
+    if request.path_params["answer"] not in ("authorize", "reject"):
+        raise HTTPException(404, "Record not found")
+    viewer = await user_of(request, "write:follows")
+    fed = services(request).federation
+    async with session_scope(services(request).sessions) as session:
+        follower = await _account(session, request.path_params["id"])
+        found = await relationships.find_follow(session, follower, viewer)
+        if found is None or found.state != FollowState.PENDING:
+            raise HTTPException(404, "Record not found")
+        await outbox.answer_follow(
+            fed, session, viewer, found, accept=request.path_params["answer"] == "authorize"
+        )
+        entity = await _relationship(session, viewer, follower)
+    fed.notify()
+    return JSONResponse(entity)
+
+
+routes += [
+    Route("/api/v1/follow_requests", follow_requests),
+    Route("/api/v1/follow_requests/{id}/{answer:str}", answer_follow_request, methods=["POST"]),
+]

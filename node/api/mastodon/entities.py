@@ -1,0 +1,117 @@
+"""Content rows as Mastodon API entities (GoToSocial's internaltofrontend)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content import interactions, posts, relationships
+from content.accounts import Account
+from content.audience import Visibility
+from content.interactions import Kind
+from content.orm import iso
+from content.posts import Post
+
+AVATAR = "/static/avatar.png"
+HEADER = "/static/header.png"
+
+
+async def account(session: AsyncSession, row: Account, base_url: str) -> dict[str, Any]:
+    """The Account entity."""
+    statuses = await session.scalar(
+        select(func.count()).select_from(Post).where(Post.account_id == row.id)
+    )
+    last = await session.scalar(select(func.max(Post.created_at)).where(Post.account_id == row.id))
+    return {
+        "id": str(row.id),
+        "username": row.username,
+        "acct": row.handle,
+        "display_name": row.display_name,
+        "locked": row.manually_approves_followers,
+        "bot": row.actor_type in ("Application", "Service"),
+        "group": row.actor_type == "Group",
+        "discoverable": row.discoverable,
+        "indexable": False,
+        "noindex": True,
+        "created_at": iso(row.created_at.replace(hour=0, minute=0, second=0, microsecond=0)),
+        "note": row.summary_html,
+        "url": row.url,
+        "uri": row.uri,
+        "avatar": f"{base_url}{AVATAR}",
+        "avatar_static": f"{base_url}{AVATAR}",
+        "header": f"{base_url}{HEADER}",
+        "header_static": f"{base_url}{HEADER}",
+        "followers_count": await relationships.count_followers(session, row),
+        "following_count": await relationships.count_following(session, row),
+        "statuses_count": int(statuses or 0),
+        "last_status_at": last.date().isoformat() if last else None,
+        "emojis": [],
+        "fields": [],
+    }
+
+
+async def credential_account(session: AsyncSession, row: Account, base_url: str) -> dict[str, Any]:
+    """The Account entity with `source`, for the account's own client."""
+    entity = await account(session, row, base_url)
+    entity["source"] = {
+        "privacy": "public",
+        "sensitive": False,
+        "language": None,
+        "note": "",
+        "fields": [],
+        "follow_requests_count": len(await relationships.pending_requests(session, row)),
+    }
+    return entity
+
+
+async def status(
+    session: AsyncSession, post: Post, author: Account, viewer: Account | None, base_url: str
+) -> dict[str, Any]:
+    """The Status entity, as `viewer` sees it."""
+    mentioned = [
+        a
+        for i in await posts.mentioned_ids(session, post)
+        if (a := await session.get(Account, i)) is not None
+    ]
+    parent = await posts.get_by_uri(session, post.in_reply_to_uri) if post.in_reply_to_uri else None
+    replies = await session.scalar(
+        select(func.count()).select_from(Post).where(Post.in_reply_to_uri == post.uri)
+    )
+    visibility = Visibility(post.visibility)
+    return {
+        "id": str(post.id),
+        "uri": post.uri,
+        "url": post.url,
+        "created_at": iso(post.created_at),
+        "edited_at": iso(post.edited_at) if post.edited_at else None,
+        "account": await account(session, author, base_url),
+        "content": post.content_html,
+        "visibility": "public" if visibility == Visibility.LOCAL else str(visibility),
+        "local_only": visibility == Visibility.LOCAL,
+        "sensitive": bool(post.spoiler_text),
+        "spoiler_text": post.spoiler_text,
+        "language": post.language,
+        "in_reply_to_id": str(parent.id) if parent else None,
+        "in_reply_to_account_id": str(parent.account_id) if parent else None,
+        "reblog": None,
+        "application": None,
+        "media_attachments": [],
+        "mentions": [
+            {"id": str(a.id), "username": a.username, "acct": a.handle, "url": a.url}
+            for a in mentioned
+        ],
+        "tags": [],
+        "emojis": [],
+        "card": None,
+        "poll": None,
+        "replies_count": int(replies or 0),
+        "reblogs_count": await interactions.count(session, post, Kind.BOOST),
+        "favourites_count": await interactions.count(session, post, Kind.LIKE),
+        "favourited": bool(viewer and await interactions.find(session, viewer, post, Kind.LIKE)),
+        "reblogged": bool(viewer and await interactions.find(session, viewer, post, Kind.BOOST)),
+        "muted": False,
+        "bookmarked": False,
+        "pinned": post.pinned_at is not None,
+    }

@@ -1,0 +1,107 @@
+"""The instance description clients read before anything else, in v1 and v2 shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from activitypub import ActorType
+from content import accounts, posts
+from node.state import services
+from node.version import harbour_version
+
+# Clients enable features by the Mastodon version they see; Harbour speaks a 4.2-level API.
+MASTODON_COMPATIBILITY = "4.2.0"
+MAX_CHARACTERS = posts.MAX_TEXT_LENGTH
+
+
+def version() -> str:
+    return f"{MASTODON_COMPATIBILITY} (compatible; Harbour {harbour_version()})"
+
+
+async def instance_v1(request: Request) -> Response:
+    """GET /api/v1/instance."""
+    settings = services(request).settings
+    async with services(request).sessions() as session:
+        users = await accounts.count_local(session, ActorType.PERSON)
+        statuses = await posts.count_local_posts(session)
+    document: dict[str, Any] = {
+        "uri": settings.domain,
+        "title": settings.organisation_name,
+        "short_description": "A Harbour community node",
+        "description": "",
+        "email": "",
+        "version": version(),
+        "urls": {},
+        "languages": ["en"],
+        "registrations": False,
+        "approval_required": True,
+        "invites_enabled": True,
+        "stats": {"user_count": users, "status_count": statuses, "domain_count": 0},
+        "thumbnail": None,
+        "rules": [],
+        "contact_account": None,
+        "configuration": _configuration(),
+    }
+    return JSONResponse(document)
+
+
+async def instance_v2(request: Request) -> Response:
+    """GET /api/v2/instance."""
+    settings = services(request).settings
+    async with services(request).sessions() as session:
+        users = await accounts.count_local(session, ActorType.PERSON)
+    document = {
+        "domain": settings.domain,
+        "title": settings.organisation_name,
+        "version": version(),
+        "source_url": "",
+        "description": "A Harbour community node",
+        "usage": {"users": {"active_month": users}},
+        "thumbnail": {"url": ""},
+        "languages": ["en"],
+        "configuration": _configuration(),
+        "registrations": {"enabled": False, "approval_required": True, "message": None},
+        "contact": {"email": "", "account": None},
+        "rules": [],
+    }
+    return JSONResponse(document)
+
+
+async def peers(request: Request) -> Response:
+    """GET /api/v1/instance/peers: the servers this node knows accounts on."""
+    async with services(request).sessions() as session:
+        return JSONResponse(await accounts.known_domains(session))
+
+
+async def empty_list(request: Request) -> Response:
+    """Rules and custom emojis: Harbour has neither yet."""
+    return JSONResponse([])
+
+
+def _configuration() -> dict[str, Any]:
+    return {
+        "statuses": {
+            "max_characters": MAX_CHARACTERS,
+            "max_media_attachments": 0,
+            "characters_reserved_per_url": 23,
+        },
+        "media_attachments": {"supported_mime_types": [], "image_size_limit": 0},
+        "polls": {"max_options": 0, "max_characters_per_option": 0},
+        "accounts": {"max_featured_tags": 0},
+        "urls": {"streaming": ""},
+    }
+
+
+routes = [
+    Route("/api/v1/instance", instance_v1),
+    Route("/api/v1/instance/", instance_v1),
+    Route("/api/v2/instance", instance_v2),
+    Route("/api/v2/instance/", instance_v2),
+    Route("/api/v1/instance/peers", peers),
+    Route("/api/v1/instance/rules", empty_list),
+    Route("/api/v1/custom_emojis", empty_list),
+]

@@ -1,0 +1,174 @@
+"""App registration, the authorize page, tokens and revocation (RFC 6749, 7009, 7636, 8414)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from content import oauth, users
+from content.oauth import OAuthError
+from node.api.mastodon.requests import read_params
+from node.database import session_scope
+from node.state import services
+from node.web.rendering import render
+from node.web.sessions import signed_in_account
+
+GRANTS = ["authorization_code", "password", "client_credentials"]
+
+
+async def create_app(request: Request) -> Response:
+    """POST /api/v1/apps: register a client app."""
+    params = await read_params(request)
+    name = str(params.get("client_name", "")).strip()
+    uris = params.get("redirect_uris", "")
+    redirect_uris = uris if isinstance(uris, list) else str(uris).split()
+    if not name or not redirect_uris:
+        return JSONResponse({"error": "client_name and redirect_uris are required"}, 422)
+    try:
+        scopes = oauth.parse_scopes(params.get("scopes"))
+    except OAuthError as error:
+        return JSONResponse({"error": str(error)}, 422)
+    website = str(params["website"]) if params.get("website") else None
+    async with session_scope(services(request).sessions) as session:
+        app, secret = oauth.register_app(
+            session, name=name, redirect_uris=redirect_uris, scopes=scopes, website=website
+        )
+        await session.flush()
+    return JSONResponse(
+        {
+            "id": str(app.id),
+            "name": app.name,
+            "website": app.website,
+            "redirect_uri": "\n".join(redirect_uris),
+            "redirect_uris": redirect_uris,
+            "client_id": app.client_id,
+            "client_secret": secret,
+            "scopes": scopes,
+            "vapid_key": "",
+        }
+    )
+
+
+async def authorize(request: Request) -> Response:
+    """GET shows who asks for what (signing in first if needed); POST grants it."""
+    params = await read_params(request)
+    try:
+        async with session_scope(services(request).sessions) as session:
+            app = await oauth.app_by_client_id(session, str(params.get("client_id", "")))
+            redirect_uri = str(params.get("redirect_uri", oauth.OOB))
+            scopes = oauth.parse_scopes(params.get("scope"))
+            oauth.check_request(app, redirect_uri, scopes)
+            viewer = await signed_in_account(request, session)
+            if viewer is None:
+                back = f"{request.url.path}?{request.url.query}"
+                return RedirectResponse(f"/login?{urlencode({'next': back})}", 303)
+            if request.method == "GET":
+                return render(
+                    request, "authorize.html", app=app, scopes=scopes, viewer=viewer, params=params
+                )
+            code = oauth.create_code(
+                session,
+                app,
+                viewer,
+                redirect_uri=redirect_uri,
+                scopes=scopes,
+                code_challenge=str(params["code_challenge"])
+                if params.get("code_challenge")
+                else None,
+            )
+    except OAuthError as error:
+        return render(request, "error.html", status_code=400, message=str(error))
+    if redirect_uri == oauth.OOB:
+        return render(request, "authorized.html", code=code, app=app)
+    query = {"code": code, **({"state": params["state"]} if params.get("state") else {})}
+    separator = "&" if "?" in redirect_uri else "?"
+    return RedirectResponse(f"{redirect_uri}{separator}{urlencode(query)}", 303)
+
+
+async def token(request: Request) -> Response:
+    """POST /oauth/token: authorization_code (with PKCE), password or client_credentials."""
+    params = await read_params(request)
+    try:
+        async with session_scope(services(request).sessions) as session:
+            app = await oauth.app_by_client_id(session, str(params.get("client_id", "")))
+            grant = params.get("grant_type")
+            if grant != "authorization_code" or params.get("client_secret"):
+                oauth.check_secret(app, str(params.get("client_secret", "")))
+            scopes = oauth.parse_scopes(params.get("scope"))
+            account = None
+            if grant == "authorization_code":
+                account, scopes = await oauth.redeem_code(
+                    session,
+                    app,
+                    str(params.get("code", "")),
+                    redirect_uri=str(params.get("redirect_uri", oauth.OOB)),
+                    code_verifier=params.get("code_verifier"),
+                )
+            elif grant == "password":
+                oauth.check_request(app, app.redirect_uris.split("\n")[0], scopes)
+                account = await users.authenticate(
+                    session, str(params.get("username", "")), str(params.get("password", ""))
+                )
+                if account is None:
+                    raise OAuthError("invalid_grant", "Invalid username or password")
+            elif grant == "client_credentials":
+                oauth.check_request(app, app.redirect_uris.split("\n")[0], scopes)
+            else:
+                raise OAuthError("unsupported_grant_type", f"grant_type must be one of {GRANTS}")
+            row, secret = oauth.issue_token(session, app, account, scopes)
+            await session.flush()
+    except OAuthError as error:
+        status = 401 if error.error == "invalid_client" else 400
+        return JSONResponse({"error": error.error, "error_description": str(error)}, status)
+    return JSONResponse(
+        {
+            "access_token": secret,
+            "token_type": "Bearer",
+            "scope": row.scopes,
+            "created_at": int(row.created_at.timestamp()),
+        }
+    )
+
+
+async def revoke(request: Request) -> Response:
+    """POST /oauth/revoke."""
+    params = await read_params(request)
+    try:
+        async with session_scope(services(request).sessions) as session:
+            app = await oauth.app_by_client_id(session, str(params.get("client_id", "")))
+            oauth.check_secret(app, str(params.get("client_secret", "")))
+            await oauth.revoke(session, app, str(params.get("token", "")))
+    except OAuthError as error:
+        return JSONResponse({"error": error.error, "error_description": str(error)}, 403)
+    return JSONResponse({})
+
+
+async def metadata(request: Request) -> Response:
+    """/.well-known/oauth-authorization-server (RFC 8414)."""
+    base = services(request).settings.base_url
+    document: dict[str, Any] = {
+        "issuer": f"{base}/",
+        "authorization_endpoint": f"{base}/oauth/authorize",
+        "token_endpoint": f"{base}/oauth/token",
+        "revocation_endpoint": f"{base}/oauth/revoke",
+        "app_registration_endpoint": f"{base}/api/v1/apps",
+        "scopes_supported": list(oauth.TOP_SCOPES),
+        "response_types_supported": ["code"],
+        "grant_types_supported": GRANTS,
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    }
+    return JSONResponse(document)
+
+
+routes = [
+    Route("/api/v1/apps", create_app, methods=["POST"]),
+    Route("/oauth/authorize", authorize, methods=["GET", "POST"]),
+    Route("/oauth/token", token, methods=["POST"]),
+    Route("/oauth/revoke", revoke, methods=["POST"]),
+    Route("/.well-known/oauth-authorization-server", metadata),
+]

@@ -1,0 +1,58 @@
+"""Reading client requests: form or JSON bodies, bearer tokens and scopes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from content import oauth
+from content.accounts import Account
+from content.oauth import AccessToken, OAuthError
+from node.state import services
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    """Query parameters overlaid with the body, which may be a form or JSON (clients use both)."""
+    values: dict[str, Any] = dict(request.query_params)
+    content_type = request.headers.get("content-type", "")
+    if request.method in ("POST", "PUT", "PATCH"):
+        if content_type.startswith("application/json"):
+            try:
+                body = json.loads(await request.body() or b"{}")
+            except ValueError:
+                raise HTTPException(400, "the body is not valid JSON") from None
+            if not isinstance(body, dict):
+                raise HTTPException(400, "the body must be a JSON object")
+            values.update(body)
+        else:
+            form = await request.form(max_fields=100, max_files=0)
+            for key in form:
+                items = form.getlist(key)
+                values[key.removesuffix("[]")] = items if key.endswith("[]") else items[-1]
+    return values
+
+
+async def token_of(request: Request, scope: str) -> tuple[AccessToken, Account | None]:
+    """The request's bearer token, which must grant `scope`; 401 or 403 otherwise."""
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        raise HTTPException(401, "The access token is invalid")
+    async with services(request).sessions() as session:
+        try:
+            token, account = await oauth.token_owner(session, header[7:].strip())
+        except OAuthError as error:
+            raise HTTPException(401, str(error)) from None
+    if not oauth.covers(token.scopes, scope):
+        raise HTTPException(403, "This action is outside the authorized scopes")
+    return token, account
+
+
+async def user_of(request: Request, scope: str) -> Account:
+    """The account behind the request's token; apps without a user get 422, like Mastodon."""
+    _, account = await token_of(request, scope)
+    if account is None:
+        raise HTTPException(422, "This method requires an authenticated user")
+    return account

@@ -1,0 +1,117 @@
+"""Statuses: post, read and delete, through the federation engine."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from content.accounts import Account
+from content.audience import Visibility
+from content.posts import Post, PostError, can_see
+from federation import outbox
+from federation.mentions import resolve_mentions
+from federation.outbox import ActionError
+from federation.resolve import ResolveError
+from node.api.mastodon import entities
+from node.api.mastodon.requests import read_params, token_of, user_of
+from node.database import session_scope
+from node.state import services
+
+
+async def create(request: Request) -> Response:
+    """POST /api/v1/statuses."""
+    author = await user_of(request, "write:statuses")
+    params = await read_params(request)
+    if params.get("media_ids"):
+        raise HTTPException(422, "media attachments are not supported yet")
+    text = str(params.get("status", ""))
+    visibility = _visibility(params)
+    fed = services(request).federation
+    try:
+        async with session_scope(services(request).sessions) as session:
+            author = await session.get(Account, author.id) or author
+            parent = await _post(session, params.get("in_reply_to_id"), author)
+            post = await outbox.publish(
+                fed,
+                session,
+                author,
+                text,
+                visibility=visibility,
+                in_reply_to=parent,
+                mentioned=await resolve_mentions(fed, session, text),
+                spoiler_text=str(params.get("spoiler_text", ""))[:500],
+                language=str(params["language"])[:35] if params.get("language") else None,
+            )
+            entity = await entities.status(session, post, author, author, fed.base_url)
+    except (PostError, ActionError, ResolveError) as error:
+        raise HTTPException(422, str(error)) from None
+    fed.notify()
+    return JSONResponse(entity)
+
+
+async def show(request: Request) -> Response:
+    """GET /api/v1/statuses/:id (public ones without a token)."""
+    viewer = await _optional_viewer(request)
+    async with services(request).sessions() as session:
+        post = await _post(session, request.path_params["id"], viewer)
+        assert post is not None
+        author = await session.get(Account, post.account_id)
+        assert author is not None
+        return JSONResponse(
+            await entities.status(
+                session, post, author, viewer, services(request).settings.base_url
+            )
+        )
+
+
+async def delete(request: Request) -> Response:
+    """DELETE /api/v1/statuses/:id: the deleted status, as Mastodon answers."""
+    author = await user_of(request, "write:statuses")
+    fed = services(request).federation
+    async with session_scope(services(request).sessions) as session:
+        post = await _post(session, request.path_params["id"], author)
+        assert post is not None
+        if post.account_id != author.id:
+            raise HTTPException(403, "This action is not allowed")
+        entity = await entities.status(session, post, author, author, fed.base_url)
+        await outbox.delete(fed, session, author, post)
+    fed.notify()
+    return JSONResponse(entity)
+
+
+async def _optional_viewer(request: Request) -> Account | None:
+    if "authorization" not in request.headers:
+        return None
+    return (await token_of(request, "read:statuses"))[1]
+
+
+async def _post(session: AsyncSession, raw_id: object, viewer: Account | None) -> Post | None:
+    """The post with this id if the viewer may see it; None for no id; 404 otherwise."""
+    if raw_id in (None, ""):
+        return None
+    text = str(raw_id)
+    post = await session.get(Post, int(text)) if text.isdigit() and len(text) < 20 else None
+    if post is None or not await can_see(session, viewer, post):
+        raise HTTPException(404, "Record not found")
+    return post
+
+
+def _visibility(params: dict[str, object]) -> Visibility:
+    """Mastodon's four levels, plus Hometown's local_only and Akkoma's visibility=local."""
+    raw = str(params.get("visibility") or "public")
+    if params.get("local_only") in (True, "true", "1", "True"):
+        return Visibility.LOCAL
+    try:
+        return Visibility(raw)
+    except ValueError:
+        raise HTTPException(422, f"Validation failed: {raw!r} is not a visibility") from None
+
+
+routes = [
+    Route("/api/v1/statuses", create, methods=["POST"]),
+    Route("/api/v1/statuses/{id}", show, methods=["GET"]),
+    Route("/api/v1/statuses/{id}", delete, methods=["DELETE"]),
+]

@@ -1,0 +1,137 @@
+"""Mastodon.py, an independent client from PyPI, against real Harbour nodes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from mastodon import Mastodon
+
+from tests.rig.databases import SQLiteDatabases
+from tests.rig.nodes import NodeProcess, free_port, wait_for
+
+pytestmark = pytest.mark.processes
+SCOPES = ["read", "write", "follow"]
+
+
+@pytest.fixture
+def node(database_url: str, tmp_path: Path) -> Iterator[NodeProcess]:
+    harbour = NodeProcess(port=free_port(), data_dir=tmp_path / "node", database_url=database_url)
+    harbour.start()
+    yield harbour
+    harbour.stop()
+
+
+def client(node: NodeProcess, username: str, password: str) -> Mastodon:
+    """Register an app and log in with the password grant, as Mastodon.py users do."""
+    client_id, secret = Mastodon.create_app(
+        "Harbour tests", api_base_url=node.base_url, scopes=SCOPES
+    )
+    api = Mastodon(
+        client_id=client_id,
+        client_secret=secret,
+        api_base_url=node.base_url,
+        version_check_mode="created",
+    )
+    api.log_in(username, password, scopes=SCOPES, allow_http=True)
+    return api
+
+
+def test_log_in_post_read_and_delete(node: NodeProcess) -> None:
+    api = client(node, "alice", node.create_member("alice"))
+    me = api.account_verify_credentials()
+    assert (me.username, me.acct, me.locked) == ("alice", "alice", True)
+
+    posted = api.status_post("Hello from Mastodon.py", visibility="public")
+    assert posted.content == "<p>Hello from Mastodon.py</p>"
+    assert posted.account.id == me.id
+    quiet = api.status_post("Only for followers", visibility="private")
+    assert [s.id for s in api.timeline_home()] == [quiet.id, posted.id]
+    assert [s.id for s in api.timeline_local()] == [posted.id]  # followers-only stays out
+    assert api.status(posted.id).content == "<p>Hello from Mastodon.py</p>"
+    api.status_delete(posted.id)
+    assert [s.id for s in api.timeline_home()] == [quiet.id]
+    assert api.instance().configuration.statuses.max_characters == 5000
+
+
+def test_the_authorization_code_flow_through_the_login_and_consent_pages(
+    node: NodeProcess,
+) -> None:
+    password = node.create_member("alice")
+    client_id, secret = Mastodon.create_app(
+        "Harbour tests", api_base_url=node.base_url, scopes=SCOPES
+    )
+    api = Mastodon(
+        client_id=client_id,
+        client_secret=secret,
+        api_base_url=node.base_url,
+        version_check_mode="none",
+    )
+    url = api.auth_request_url(scopes=SCOPES, allow_http=True)
+    with httpx.Client(follow_redirects=True) as browser:
+        page = browser.get(url)
+        assert "Sign in" in page.text
+        consent = browser.post(
+            f"{node.base_url}/login",
+            data={
+                "username": "alice",
+                "password": password,
+                "next": re.search(r'name="next" value="([^"]+)"', page.text)[1].replace(
+                    "&amp;", "&"
+                ),
+            },
+        )
+        assert "Let Harbour tests use your account?" in consent.text
+        form = dict(re.findall(r'name="(\w+)" value="([^"]*)"', consent.text))
+        granted = browser.post(f"{node.base_url}/oauth/authorize", data=form)
+        code = re.search(r'<code id="code">([^<]+)</code>', granted.text)[1]
+    api.log_in(code=code, scopes=SCOPES, allow_http=True)
+    assert api.account_verify_credentials().username == "alice"
+
+
+def test_clients_on_two_nodes_talk_through_federation(
+    sqlite_databases: SQLiteDatabases, tmp_path: Path
+) -> None:
+    nodes = [
+        NodeProcess(
+            port=free_port(), data_dir=tmp_path / name, database_url=sqlite_databases.create()
+        )
+        for name in ("a", "b")
+    ]
+    for node in nodes:
+        node.extra_env["HARBOUR_FEDERATION_MODE"] = "open"
+        node.start()
+    a, b = nodes
+    try:
+        alice = client(a, "alice", a.create_member("alice"))
+        bob = client(b, "bob", b.create_member("bob"))
+        found = bob.search_v2(f"@alice@{a.domain}", resolve=True).accounts
+        assert [account.acct for account in found] == [f"alice@{a.domain}"]
+        assert bob.account_follow(found[0].id).requested is True
+        wait_for(lambda: bool(alice.follow_requests()), what="bob's follow request at A")
+        alice.follow_request_authorize(alice.follow_requests()[0].id)
+        wait_for(
+            lambda: bob.account_relationships(found[0].id)[0].following,
+            what="the follow accepted at B",
+        )
+
+        note = alice.status_post("Support group meets on Friday")
+        wait_for(
+            lambda: any("Support group" in s.content for s in bob.timeline_home()),
+            what="alice's post on bob's timeline",
+        )
+        copy = next(s for s in bob.timeline_home() if "Support group" in s.content)
+        bob.status_post("I will be there", in_reply_to_id=copy.id)
+        wait_for(
+            lambda: any("I will be there" in s.content for s in alice.timeline_home()),
+            what="bob's reply on alice's timeline",
+        )
+        reply = next(s for s in alice.timeline_home() if "I will be there" in s.content)
+        assert reply.in_reply_to_id == note.id
+        assert reply.account.acct == f"bob@{b.domain}"
+    finally:
+        for node in nodes:
+            node.stop()

@@ -1,0 +1,41 @@
+"""The toot command-line client, from PyPI, against a real Harbour node."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.rig.nodes import NodeProcess, free_port
+
+pytestmark = pytest.mark.processes
+TOOT = Path(sys.executable).with_name("toot")
+
+
+@pytest.fixture
+def node(database_url: str, tmp_path: Path) -> Iterator[NodeProcess]:
+    harbour = NodeProcess(port=free_port(), data_dir=tmp_path / "node", database_url=database_url)
+    harbour.start()
+    yield harbour
+    harbour.stop()
+
+
+def test_toot_logs_in_posts_and_reads_timelines(node: NodeProcess, tmp_path: Path) -> None:
+    password = node.create_member("alice")
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+
+    def toot(*args: str) -> str:
+        done = subprocess.run(
+            [str(TOOT), *args], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    toot("login_cli", "-i", node.base_url, "-e", "alice", "-p", password)
+    toot("post", "Written with toot")
+    assert "Written with toot" in toot("timelines", "home", "--no-pager", "--no-clear")
+    assert "Written with toot" in toot("timelines", "public", "--local", "--no-pager", "--no-clear")
