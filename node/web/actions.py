@@ -92,7 +92,9 @@ async def _compose(
     text = str(form.get("text", ""))
     visibility = _visibility(str(form.get("visibility", "public")))
     parent = (
-        await _post(session, str(form.get("in_reply_to", ""))) if form.get("in_reply_to") else None
+        await _post(session, str(form.get("in_reply_to", "")), viewer)
+        if form.get("in_reply_to")
+        else None
     )
     mentioned = await resolve_mentions(
         services(request).federation, session, text[: posts.MAX_TEXT_LENGTH]
@@ -151,7 +153,7 @@ async def _on_post(
     session: AsyncSession, viewer: Account, form: FormData, request: Request
 ) -> None:
     fed = services(request).federation
-    post = await _post(session, request.path_params["post_id"])
+    post = await _post(session, request.path_params["post_id"], viewer)
     verb = request.path_params["verb"]
     if verb in ("like", "boost"):
         await outbox.react(fed, session, viewer, post, Kind(verb))
@@ -165,9 +167,10 @@ async def _on_post(
         raise HTTPException(404, "no such action")
 
 
-async def _post(session: AsyncSession, raw_id: str) -> Post:
+async def _post(session: AsyncSession, raw_id: str, viewer: Account) -> Post:
+    """A post the viewer may see; any other id is 'no such post', never a hint it exists."""
     post = await session.get(Post, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 20 else None
-    if post is None:
+    if post is None or not await posts.can_see(session, viewer, post):
         raise ActionError("there is no such post")
     return post
 

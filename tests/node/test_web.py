@@ -7,10 +7,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from content import invites
+from content import interactions, invites, posts
+from content.audience import Visibility
+from content.interactions import Kind
 from content.orm import Base
+from content.posts import Post
 from node.state import Services
 from tests.rig import world
 
@@ -114,3 +117,25 @@ async def test_no_client_address_reaches_the_logs_or_the_database(
         for table in Base.metadata.sorted_tables:
             rows = (await session.execute(select(table))).all()
             assert CLIENT_IP not in repr(rows), table.name
+
+
+async def test_members_cannot_act_on_posts_they_may_not_see(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    async with services.sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        carol = await world.local_member(session, "carol", base_url=BASE)
+        await world.local_member(session, "bob", base_url=BASE)
+        secret = posts.create_local(
+            session, alice, "for carol only", visibility=Visibility.DIRECT, mentioned=[carol]
+        )
+        await session.flush()
+    await client.post("/login", data={"username": "bob", "password": world.PASSWORD})
+    for verb in ("like", "boost"):
+        refused = await client.post(f"/posts/{secret.id}/{verb}")
+        assert refused.headers["location"] == "/home?notice=there%20is%20no%20such%20post"
+    reply = await client.post("/compose", data={"text": "hi", "in_reply_to": str(secret.id)})
+    assert "no%20such%20post" in reply.headers["location"]
+    async with services.sessions() as session:
+        assert await interactions.count(session, secret, Kind.LIKE) == 0
+        assert (await session.scalar(select(func.count()).select_from(Post))) == 1
