@@ -35,6 +35,16 @@ async def fetch_document(fed: Federation, session: AsyncSession, uri: str) -> di
         raise ResolveError(str(error)) from None
 
 
+async def fetch_object(fed: Federation, session: AsyncSession, uri: str) -> dict[str, Any]:
+    """A remote object fetched by id; it must claim an id on the host it came from, so a
+    server cannot hand us a document pretending to be another server's."""
+    document = await fetch_document(fed, session, uri)
+    claimed = document.get("id")
+    if not isinstance(claimed, str) or host_of(claimed) != host_of(uri):
+        raise ResolveError(f"{uri} served a document with an id of another host")
+    return document
+
+
 async def fetch_actor(
     fed: Federation, session: AsyncSession, uri: str, *, expected_key_id: str | None = None
 ) -> Account:

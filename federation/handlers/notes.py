@@ -5,7 +5,7 @@ from __future__ import annotations
 from content import posts
 from federation import from_wire
 from federation.handlers.incoming import Incoming
-from federation.resolve import ResolveError, fetch_document
+from federation.resolve import ResolveError, fetch_object
 
 
 async def on_create(incoming: Incoming) -> None:
@@ -14,7 +14,7 @@ async def on_create(incoming: Incoming) -> None:
     note = incoming.object
     if isinstance(note, str):
         try:
-            note = await fetch_document(incoming.fed, incoming.session, note)
+            note = await fetch_object(incoming.fed, incoming.session, note)
         except ResolveError:
             return
     if isinstance(note, dict):

@@ -6,7 +6,7 @@ from content import interactions, posts
 from content.interactions import Kind
 from federation import from_wire
 from federation.handlers.incoming import Incoming
-from federation.resolve import ResolveError, actor_by_uri, fetch_document
+from federation.resolve import ResolveError, actor_by_uri, fetch_object
 
 
 async def on_like(incoming: Incoming) -> None:
@@ -28,7 +28,7 @@ async def on_announce(incoming: Incoming) -> None:
     post = await posts.get_by_uri(session, uri)
     if post is None and await from_wire.is_relevant(session, incoming.actor, [], None):
         try:
-            note = await fetch_document(incoming.fed, session, uri)
+            note = await fetch_object(incoming.fed, session, uri)
             author = await actor_by_uri(incoming.fed, session, str(note.get("attributedTo")))
         except ResolveError:
             return

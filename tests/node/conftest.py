@@ -60,7 +60,8 @@ async def remote(services: Services) -> AsyncIterator[FakeServer]:
     server = FakeServer()
     server.add_actor(EVE, keypair_for_tests(3), "eve")
     policy = TransportPolicy(
-        allow_private_addresses=True, static_hosts={"remote.example": "192.0.2.10"}
+        allow_private_addresses=True,
+        static_hosts={"remote.example": "192.0.2.10", "victim.example": "192.0.2.11"},
     )
     await services.federation.transport.aclose()
     services.federation.transport = Transport(
@@ -68,6 +69,7 @@ async def remote(services: Services) -> AsyncIterator[FakeServer]:
     )
     async with services.sessions() as session, session.begin():
         await allowlist.allow(session, "remote.example")
+        await allowlist.allow(session, "victim.example")
         await world.local_member(session, "alice", base_url=BASE)
         await accounts.ensure_instance_actor(
             session, base_url=BASE, host="harbour.test", keypair=keypair_for_tests(2)

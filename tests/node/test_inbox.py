@@ -13,6 +13,7 @@ from activitypub import PUBLIC, KeyPair
 from content import accounts, relationships
 from content.orm import utcnow
 from content.posts import Post
+from federation import resolve
 from federation.inbox import InboxItem
 from federation.worker import Worker
 from moderation import account_blocks, allowlist, reports
@@ -244,3 +245,48 @@ async def test_a_remote_block_ends_the_follow_and_its_undo_is_honoured(
     await Worker(services.federation).run_once()
     async with services.sessions() as session:
         assert await account_blocks.blocked_either_way(session, alice) == set()
+
+
+async def test_a_boosted_post_is_fetched_from_its_origin_and_must_be_its_own(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    # alice follows eve, so eve's boosts matter here.
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        eve = await resolve.actor_by_uri(services.federation, session, EVE)
+        assert alice is not None
+        await relationships.add_follow(session, alice, eve, uri=f"{BASE}/f/1", accepted=True)
+    mallory = "https://remote.example/users/mallory"
+    victim = "https://victim.example/users/vic"
+    remote.add_actor(mallory, keypair_for_tests(4), "mallory")
+    remote.add_actor(victim, keypair_for_tests(5), "vic")
+    honest = {
+        "id": "https://remote.example/notes/honest",
+        "type": "Note",
+        "attributedTo": mallory,
+        "content": "<p>real</p>",
+        "to": [PUBLIC],
+    }
+    # Served by remote.example, but claiming to be victim.example's post by vic.
+    forged = {
+        "id": "https://victim.example/notes/1",
+        "type": "Note",
+        "attributedTo": victim,
+        "content": "<p>forged</p>",
+        "to": [PUBLIC],
+    }
+    remote.documents[honest["id"]] = honest
+    remote.documents["https://remote.example/notes/forged"] = forged
+    for number, target in enumerate((honest["id"], "https://remote.example/notes/forged")):
+        announce = {
+            "id": f"{EVE}#announces/{number}",
+            "type": "Announce",
+            "actor": EVE,
+            "object": target,
+            "to": [PUBLIC],
+        }
+        assert (await deliver(client, announce)).status_code == 202
+    await Worker(services.federation).run_once()
+    async with services.sessions() as session:
+        kept = [p.content_html for p in await session.scalars(select(Post))]
+    assert kept == ["<p>real</p>"]
