@@ -133,6 +133,12 @@ async def get_by_uri(session: AsyncSession, uri: str) -> Post | None:
     return await session.scalar(select(Post).where(Post.uri == uri))
 
 
+async def replies_to(session: AsyncSession, post: Post, *, limit: int) -> Sequence[Post]:
+    """Direct replies to a post that are kept here, oldest first."""
+    query = select(Post).where(Post.in_reply_to_uri == post.uri).order_by(Post.id).limit(limit)
+    return (await session.scalars(query)).all()
+
+
 async def mentioned_ids(session: AsyncSession, post: Post) -> set[int]:
     """The accounts a post mentions."""
     return set(await session.scalars(select(Mention.account_id).where(Mention.post_id == post.id)))

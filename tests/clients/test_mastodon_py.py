@@ -132,6 +132,14 @@ def test_clients_on_two_nodes_talk_through_federation(
         reply = next(s for s in alice.timeline_home() if "I will be there" in s.content)
         assert reply.in_reply_to_id == note.id
         assert reply.account.acct == f"bob@{b.domain}"
+        assert [s.id for s in alice.status_context(note.id).descendants] == [reply.id]
+
+        assert bob.status_favourite(copy.id).favourited is True
+        assert bob.status_reblog(copy.id).reblogged is True
+        wait_for(lambda: alice.status(note.id).favourites_count == 1, what="the like at A")
+        wait_for(lambda: alice.status(note.id).reblogs_count == 1, what="the boost at A")
+        bob.status_unfavourite(copy.id)
+        wait_for(lambda: alice.status(note.id).favourites_count == 0, what="the unlike at A")
     finally:
         for node in nodes:
             node.stop()

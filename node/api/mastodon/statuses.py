@@ -8,8 +8,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from content import posts
 from content.accounts import Account
 from content.audience import Visibility
+from content.interactions import Kind
 from content.posts import Post, PostError, can_see
 from federation import outbox
 from federation.mentions import resolve_mentions
@@ -82,6 +84,67 @@ async def delete(request: Request) -> Response:
     return JSONResponse(entity)
 
 
+async def react(request: Request) -> Response:
+    """POST /api/v1/statuses/:id/favourite|unfavourite|reblog|unreblog: the status after."""
+    verb = request.path_params["verb"]
+    if verb not in VERBS:
+        raise HTTPException(404, "Record not found")
+    viewer = await user_of(request, "write:favourites" if "favourite" in verb else "write:statuses")
+    fed = services(request).federation
+    try:
+        async with session_scope(services(request).sessions) as session:
+            post = await _post(session, request.path_params["id"], viewer)
+            assert post is not None
+            kind, undo = VERBS[verb]
+            if undo:
+                await outbox.unreact(fed, session, viewer, post, kind)
+            else:
+                await outbox.react(fed, session, viewer, post, kind)
+            author = await session.get(Account, post.account_id)
+            assert author is not None
+            entity = await entities.status(session, post, author, viewer, fed.base_url)
+    except ActionError as error:
+        raise HTTPException(422, str(error)) from None
+    fed.notify()
+    return JSONResponse(entity)
+
+
+async def context(request: Request) -> Response:
+    """GET /api/v1/statuses/:id/context: the replied-to chain and the replies we keep."""
+    viewer = await _optional_viewer(request)
+    base = services(request).settings.base_url
+    async with services(request).sessions() as session:
+        post = await _post(session, request.path_params["id"], viewer)
+        assert post is not None
+        ancestors: list[Post] = []
+        parent_uri = post.in_reply_to_uri
+        while parent_uri and len(ancestors) < MAX_THREAD:
+            parent = await posts.get_by_uri(session, parent_uri)
+            if parent is None or not await can_see(session, viewer, parent):
+                break
+            ancestors.insert(0, parent)
+            parent_uri = parent.in_reply_to_uri
+        descendants = [
+            p
+            for p in await posts.replies_to(session, post, limit=MAX_THREAD)
+            if await can_see(session, viewer, p)
+        ]
+        return JSONResponse(
+            {
+                "ancestors": [await _entity(session, p, viewer, base) for p in ancestors],
+                "descendants": [await _entity(session, p, viewer, base) for p in descendants],
+            }
+        )
+
+
+async def _entity(
+    session: AsyncSession, post: Post, viewer: Account | None, base: str
+) -> dict[str, object]:
+    author = await session.get(Account, post.account_id)
+    assert author is not None
+    return await entities.status(session, post, author, viewer, base)
+
+
 async def _optional_viewer(request: Request) -> Account | None:
     if "authorization" not in request.headers:
         return None
@@ -110,8 +173,18 @@ def _visibility(params: dict[str, object]) -> Visibility:
         raise HTTPException(422, f"Validation failed: {raw!r} is not a visibility") from None
 
 
+VERBS = {
+    "favourite": (Kind.LIKE, False),
+    "unfavourite": (Kind.LIKE, True),
+    "reblog": (Kind.BOOST, False),
+    "unreblog": (Kind.BOOST, True),
+}
+MAX_THREAD = 200
+
 routes = [
     Route("/api/v1/statuses", create, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/context", context),
+    Route("/api/v1/statuses/{id}/{verb:str}", react, methods=["POST"]),
     Route("/api/v1/statuses/{id}", show, methods=["GET"]),
     Route("/api/v1/statuses/{id}", delete, methods=["DELETE"]),
 ]
