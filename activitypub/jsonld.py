@@ -58,6 +58,7 @@ def require_uri(document: Mapping[str, Any], key: str) -> str:
     """The absolute http(s) URI at `key`, or InvalidDocument naming the field."""
     value = require_str(document, key)
     scheme, sep, rest = value.partition("://")
-    if not sep or scheme not in ("https", "http") or not rest or rest.startswith("/"):
-        raise InvalidDocument(f"{key!r} must be an absolute http(s) URI")
+    authority = rest.split("/", 1)[0]
+    if not sep or scheme not in ("https", "http") or not authority or "@" in authority:
+        raise InvalidDocument(f"{key!r} must be an absolute http(s) URI without user information")
     return value

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import String, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,13 +29,28 @@ class RemoteHost(Base):
 
 
 def host_of(uri: str) -> str:
-    """host[:port] of a URI, lower-cased."""
-    return urlsplit(uri).netloc.lower()
+    """host[:port] of a URI, lower-cased, never with user information ('a@b' is host b)."""
+    try:
+        parts = urlsplit(uri)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return ""
+    return f"{host}:{port}" if port is not None else host
 
 
 async def record(session: AsyncSession, outcomes: dict[str, bool]) -> None:
     """Record, per host, whether it answered (True) or failed (False) just now. A host that
     answers is reachable again; after several failures in a row it is unreachable."""
+    if not outcomes:
+        return
+    # Several workers may meet a new host at once: create its row without a conflict.
+    dialect = session.bind.dialect.name  # type: ignore[union-attr]
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(RemoteHost)
+        .values([{"domain": domain, "failures": 0} for domain in outcomes])
+        .on_conflict_do_nothing(index_elements=["domain"])
+    )
     known = {
         host.domain: host
         for host in await session.scalars(
@@ -42,10 +59,7 @@ async def record(session: AsyncSession, outcomes: dict[str, bool]) -> None:
     }
     now = utcnow()
     for domain, answered in outcomes.items():
-        host = known.get(domain)
-        if host is None:
-            host = RemoteHost(domain=domain, failures=0)
-            session.add(host)
+        host = known[domain]
         if answered:
             host.failures = 0
             host.unreachable_since = None

@@ -99,7 +99,11 @@ class Transport:
                 location = response.headers.get("location")
                 if not location:
                     raise FetchError(f"{url} redirected without a Location")
-                url = str(httpx.URL(url).join(location))
+                following = httpx.URL(url).join(location)
+                if following.netloc != httpx.URL(url).netloc:
+                    # A document's origin is where it was asked for: never follow elsewhere.
+                    raise FetchError(f"{url} redirected to another host")
+                url = str(following)
                 continue
             if response.status_code != 200:
                 raise FetchError(f"{url} answered {response.status_code}")
@@ -138,6 +142,8 @@ class Transport:
             raise FetchError(f"{url}: only https URLs are fetched")
         if not target.host:
             raise FetchError(f"{url}: no host")
+        if target.userinfo:
+            raise FetchError("URLs with user information are refused")
         address = await self._checked_address(target.host, target.port)
         netloc = target.netloc.decode("ascii")
         headers = {**headers, "host": netloc}
@@ -201,8 +207,16 @@ class Transport:
         return addresses[0]
 
 
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
 def _is_public(address: str) -> bool:
+    """Global unicast, also for IPv4 wrapped in IPv6 (mapped, compatible, 6to4, Teredo, NAT64)."""
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is None and (any(ip in net for net in NAT64) or int(ip) >> 32 == 0):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            ip = embedded
     return ip.is_global and not ip.is_multicast

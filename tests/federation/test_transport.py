@@ -5,7 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from federation.transport import FetchError, RefusedAddress, SigningKey, Transport, TransportPolicy
+from federation.transport import (
+    FetchError,
+    RefusedAddress,
+    SigningKey,
+    Transport,
+    TransportPolicy,
+    _is_public,
+)
 from tests.rig.keys import keypair_for_tests
 
 pytestmark = pytest.mark.anyio
@@ -70,7 +77,7 @@ async def test_a_redirect_to_a_private_address_is_refused() -> None:
         return httpx.Response(302, headers={"location": "https://127.0.0.1/admin"})
 
     client = transport(httpx.MockTransport(handle))
-    with pytest.raises(RefusedAddress):
+    with pytest.raises(FetchError, match="redirected to another host"):
         await client.get_document("https://evil.example/users/x", None)
     await client.aclose()
 
@@ -124,4 +131,23 @@ async def test_posts_are_signed_with_a_digest_and_connect_to_the_checked_address
     assert sent.headers["host"] == "remote.example"
     assert sent.headers["digest"].startswith("SHA-256=")
     assert 'keyId="https://h/u#k"' in sent.headers["signature"]
+    await client.aclose()
+
+
+@pytest.mark.parametrize(
+    "address", ["64:ff9b::7f00:1", "2002:7f00:1::", "::7f00:1", "::ffff:10.0.0.1", "::1", "fd00::1"]
+)
+def test_ipv4_wrapped_in_ipv6_is_unwrapped_before_the_check(address: str) -> None:
+    assert _is_public(address) is False
+
+
+async def test_redirects_to_another_host_and_user_information_are_refused() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": "https://evil.example/fake-actor"})
+
+    client = transport(httpx.MockTransport(handle))
+    with pytest.raises(FetchError, match="redirected to another host"):
+        await client.get_document("https://remote.example/redirect", None)
+    with pytest.raises(FetchError, match="user information"):
+        await client.get_document("https://remote.example:443@evil.example/users/x", None)
     await client.aclose()
