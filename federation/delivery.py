@@ -63,12 +63,13 @@ def retry_after(value: str | None) -> timedelta | None:
     """A Retry-After header (seconds or an HTTP date) as a wait, capped at 12 hours."""
     if not value:
         return None
-    if value.strip().isdigit():
-        wait = timedelta(seconds=int(value.strip()))
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        wait = timedelta(seconds=min(int(value[:12]), int(MAX_RETRY_AFTER.total_seconds())))
     else:
         try:
             wait = parsedate_to_datetime(value) - utcnow()
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
     return min(max(wait, timedelta(seconds=1)), MAX_RETRY_AFTER)
 
@@ -93,6 +94,7 @@ async def enqueue(
             "next_attempt_at": now,
         }
         for inbox in sorted(set(inboxes))
+        if host_of(inbox)  # an unparseable inbox URL from a remote actor is skipped
     ]
     if rows:
         await session.execute(insert(Delivery), rows)

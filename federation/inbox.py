@@ -58,6 +58,8 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         activity = _parse(parts.body)
     except ValueError as error:
         return Outcome(400, str(error))
+    if (parts.header("host") or "").lower() != fed.domain:
+        return Outcome(401, "the request is signed for another host")
     actor_uri = id_of(activity.get("actor")) or ""
     async with fed.sessions() as session:
         if not await may_federate_with(session, hosts.host_of(actor_uri), fed.mode):

@@ -1,7 +1,10 @@
 """Durable jobs: rows with a state, attempts and a due time, claimed by workers.
 
 A claim sets a token and a lease (`locked_until`). A worker that dies mid-job loses its lease
-when it expires and the job is claimed again, so nothing is lost. On PostgreSQL several
+when it expires and the job is claimed again, so nothing is lost. Before acting on a job and
+before recording its outcome a worker checks that its claim still holds, so a worker whose
+lease ran out never overwrites another's work (a delivery may then be sent twice; receivers
+drop the duplicate by activity id). On PostgreSQL several
 workers share a table: the claim skips rows another worker holds (FOR UPDATE SKIP LOCKED)
 and re-checks the lease, so no job is taken twice.
 """
@@ -19,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from content.orm import utcnow
 
-LEASE = timedelta(seconds=45)
+LEASE = timedelta(minutes=5)
 OPEN_STATES = ("queued", "retry")
 
 
@@ -59,6 +62,27 @@ async def claim_due(session: AsyncSession, model: type[J], limit: int) -> Sequen
     )
     await session.commit()
     return (await session.scalars(select(model).where(table.c.claim == token))).all()
+
+
+async def still_claimed(session: AsyncSession, model: type[J], job_id: int, claim: str) -> J | None:
+    """The job if this worker's claim on it still holds (and it is still open), else None."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return await session.scalar(
+        select(model).where(
+            table.c.id == job_id, table.c.claim == claim, table.c.state.in_(OPEN_STATES)
+        )
+    )
+
+
+async def claimed_ids(
+    session: AsyncSession, model: type[J], job_ids: list[int], claim: str
+) -> set[int]:
+    """Which of these jobs this worker still holds."""
+    table = model.__table__  # type: ignore[attr-defined]
+    rows = await session.scalars(
+        select(table.c.id).where(table.c.id.in_(job_ids), table.c.claim == claim)
+    )
+    return set(rows)
 
 
 def finish(job: Job, state: str) -> None:

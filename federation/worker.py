@@ -15,7 +15,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from activitypub import SignatureError
 from content.accounts import Account
 from content.orm import utcnow
 from federation import delivery, hosts, jobs
@@ -25,11 +24,14 @@ from federation.handlers import handler_for
 from federation.handlers.incoming import Incoming
 from federation.inbox import InboxItem
 from federation.keys import signer_of
-from federation.transport import FetchError, PostResult, SigningKey
+from federation.transport import PostResult, SigningKey
 
 log = logging.getLogger("harbour.worker")
 POLL_SECONDS = 1.0
 BATCH = 100
+INBOX_BATCH = 4
+APPLY_TIMEOUT = 60.0  # per inbox item: a batch (4 x 60 s) ends inside jobs.LEASE (5 min)
+SEND_TIMEOUT = 30.0  # per delivery, whatever a slow server does byte by byte
 PER_HOST = 4
 INBOX_RETRIES = [timedelta(seconds=30), timedelta(minutes=5), timedelta(hours=1)]
 
@@ -62,44 +64,43 @@ class Worker:
 
     async def _apply_inbox(self) -> int:
         async with self.fed.sessions() as session:
-            items = await jobs.claim_due(session, InboxItem, BATCH)
+            items = await jobs.claim_due(session, InboxItem, INBOX_BATCH)
         for item in items:
-            await self._apply(item.id)
+            try:
+                await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT)
+            except Exception as error:  # even a broken item must not stop the others
+                await self._failed(item, error)
         return len(items)
 
-    async def _apply(self, item_id: int) -> None:
+    async def _apply(self, item_id: int, claim: str) -> None:
         async with self.fed.sessions() as session:
-            item = await session.get(InboxItem, item_id)
+            item = await jobs.still_claimed(session, InboxItem, item_id, claim)
             actor = await session.get(Account, item.actor_id) if item else None
             if item is None or actor is None:
-                return
+                return  # another worker took it over, or the actor is gone
             incoming = Incoming(self.fed, session, actor, json.loads(item.body))
             handler = handler_for(incoming)
-            try:
-                if handler is not None:
-                    await handler(incoming)
-                jobs.finish(item, "applied" if handler else "ignored")
-                await session.commit()
-            except Exception as error:
-                await session.rollback()
-                log.warning(
-                    "applying %s %s failed: %s",
-                    item.activity_type,
-                    item.activity_id,
-                    type(error).__name__,
-                )
-                item = await session.get(InboxItem, item_id)
-                assert item is not None
-                item.attempts += 1
-                wait = (
-                    INBOX_RETRIES[item.attempts - 1]
-                    if item.attempts <= len(INBOX_RETRIES)
-                    else None
-                )
-                jobs.retry(item, wait, f"{type(error).__name__}: {error}", final_state="errored")
-                await session.commit()
-        if handler is not None:
-            self.fed.notify()  # a handler may have queued deliveries (Accept, Reject)
+            if handler is not None:
+                await handler(incoming)
+            jobs.finish(item, "applied" if handler else "ignored")
+            await session.commit()
+
+    async def _failed(self, claimed: InboxItem, error: BaseException) -> None:
+        log.warning(
+            "applying %s %s failed: %s",
+            claimed.activity_type,
+            claimed.activity_id,
+            type(error).__name__,
+        )
+        async with self.fed.sessions() as session:
+            item = await jobs.still_claimed(session, InboxItem, claimed.id, str(claimed.claim))
+            if item is None:
+                return
+            item.attempts += 1
+            retries = INBOX_RETRIES
+            wait = retries[item.attempts - 1] if item.attempts <= len(retries) else None
+            jobs.retry(item, wait, f"{type(error).__name__}: {error}", final_state="errored")
+            await session.commit()
 
     async def _deliver(self) -> int:
         """Send a batch of due deliveries concurrently (at most PER_HOST at once to a host),
@@ -120,7 +121,12 @@ class Worker:
                 *(self._post(job, signers[job.signer_id], limits[job.host]) for job in due)
             )
             answered: dict[str, bool] = {}
+            ours = await jobs.claimed_ids(
+                session, Delivery, [job.id for job in due], str(due[0].claim)
+            )
             for job, result in zip(due, results, strict=True):
+                if job.id not in ours:
+                    continue  # the lease ran out and another worker has it now
                 job.attempts += 1
                 if isinstance(result, PostResult):
                     self._record(job, result.status, result.retry_after)
@@ -138,11 +144,14 @@ class Worker:
     ) -> PostResult | str:
         async with limit:
             try:
-                return await self.fed.transport.post_activity(
-                    job.inbox, job.body.encode("utf-8"), signer
+                return await asyncio.wait_for(
+                    self.fed.transport.post_activity(job.inbox, job.body.encode("utf-8"), signer),
+                    SEND_TIMEOUT,
                 )
-            except (FetchError, SignatureError, ValueError) as error:
-                return str(error)
+            except TimeoutError:
+                return "timed out"
+            except Exception as error:  # anything a remote server makes us raise is its failure
+                return f"{type(error).__name__}: {error}"
 
     def _record(self, job: Delivery, status: int, retry_after: str | None) -> None:
         if 200 <= status < 300:

@@ -7,12 +7,14 @@ from content import accounts, posts
 from federation.handlers.incoming import Incoming
 from moderation import reports
 
+MAX_FLAGGED = 50
+
 
 async def on_flag(incoming: Incoming) -> None:
     """File the report against the local account it names (or whose posts it names)."""
     session = incoming.session
     uris = [u for u in (id_of(v) for v in as_list(incoming.object)) if u]
-    local = [u for u in uris if incoming.fed.is_local(u)]
+    local = [u for u in uris if incoming.fed.is_local(u)][:MAX_FLAGGED]
     target = None
     post_uris = []
     for uri in local:

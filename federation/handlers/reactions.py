@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from content import interactions, posts
+from content.audience import OPEN_TO_ALL, Visibility
 from content.interactions import Kind
 from federation import from_wire
 from federation.handlers.incoming import Incoming
@@ -33,7 +34,7 @@ async def on_announce(incoming: Incoming) -> None:
         except ResolveError:
             return
         post = await from_wire.store_note(incoming.fed, session, note, author, force=True)
-    if post is not None:
+    if post is not None and Visibility(post.visibility) in OPEN_TO_ALL:  # as Mastodon does
         await interactions.add(
             session, incoming.actor, post, Kind.BOOST, uri=incoming.activity["id"]
         )

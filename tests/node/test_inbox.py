@@ -290,3 +290,28 @@ async def test_a_boosted_post_is_fetched_from_its_origin_and_must_be_its_own(
     async with services.sessions() as session:
         kept = [p.content_html for p in await session.scalars(select(Post))]
     assert kept == ["<p>real</p>"]
+
+
+async def test_an_actor_id_with_user_information_does_not_pass_as_an_allowed_host(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    sneaky = "https://remote.example:443@evil.example/users/mallory"
+    activity = note_to_alice(7, actor=sneaky, id=f"{sneaky}/activity")
+    refused = await deliver(client, activity, key_id=f"{sneaky}#main-key")
+    assert refused.status_code == 403
+    assert remote.requests == []
+
+
+async def test_a_request_signed_for_another_host_is_refused(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    headers, body = signed_post(
+        "/users/alice/inbox",
+        note_to_alice(),
+        host="other.example",
+        key_id=f"{EVE}#main-key",
+        private_pem=keypair_for_tests(3).private_pem,
+    )
+    replayed = await client.post("/users/alice/inbox", content=body, headers=headers)
+    assert replayed.status_code == 401
+    assert replayed.json() == {"error": "the request is signed for another host"}
