@@ -76,6 +76,8 @@ async def _boosts(
         .where(
             Interaction.kind == Kind.BOOST,
             Interaction.account_id.in_(followed),
+            Interaction.account_id.not_in(exclude),
+            booster.c.suspended_at.is_(None),
             Post.visibility.in_([Visibility.PUBLIC, Visibility.UNLISTED]),
             Account.id.not_in(exclude),
         )
@@ -96,12 +98,15 @@ async def public(
     session: AsyncSession,
     *,
     local_only: bool,
+    viewer_is_local: bool,
     limit: int = 20,
     max_id: int | None = None,
     exclude_accounts: Collection[int] = (),
 ) -> list[Entry]:
-    """Public posts kept here, newest first: this node's only, or every server's."""
-    visible = [Visibility.PUBLIC, *([Visibility.LOCAL] if local_only else [])]
+    """Public posts kept here, newest first: this node's only, or every server's. Local-only
+    posts are shown in the local timeline to people of this node, and to nobody else."""
+    shows_local_only = local_only and viewer_is_local
+    visible = [Visibility.PUBLIC, *([Visibility.LOCAL] if shows_local_only else [])]
     query = (
         select(Post, Account)
         .join(Account, Account.id == Post.account_id)

@@ -40,7 +40,12 @@ async def public(request: Request) -> Response:
     async with services(request).sessions() as session:
         hidden = await blocked_either_way(session, viewer) if viewer else set()
         entries = await timelines.public(
-            session, local_only=local, limit=limit, max_id=max_id, exclude_accounts=hidden
+            session,
+            local_only=local,
+            viewer_is_local=bool(viewer and viewer.is_local),
+            limit=limit,
+            max_id=max_id,
+            exclude_accounts=hidden,
         )
         return await _page(request, session, entries, viewer)
 
