@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -77,20 +80,22 @@ async def outbox(request: Request) -> Response:
 
 async def followers(request: Request) -> Response:
     """How many follow the actor. Who they are is never published: it would expose members."""
-    await require_signed_fetch(request)
-    account = await _live_local_account(request)
-    async with services(request).sessions() as session:
-        total = await relationships.count_followers(session, account)
-    return activity_response(ordered_collection(str(account.followers_uri), total_items=total))
+    return await _count_only(request, relationships.count_followers, "followers_uri")
 
 
 async def following(request: Request) -> Response:
     """How many the actor follows; the accounts themselves stay private, as for followers."""
+    return await _count_only(request, relationships.count_following, "following_uri")
+
+
+async def _count_only(
+    request: Request, count: Callable[[AsyncSession, Account], Awaitable[int]], uri: str
+) -> Response:
     await require_signed_fetch(request)
     account = await _live_local_account(request)
     async with services(request).sessions() as session:
-        total = await relationships.count_following(session, account)
-    return activity_response(ordered_collection(str(account.following_uri), total_items=total))
+        total = await count(session, account)
+    return activity_response(ordered_collection(str(getattr(account, uri)), total_items=total))
 
 
 async def featured(request: Request) -> Response:
