@@ -9,10 +9,10 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from activitypub.signatures import RequestParts
 from federation.authenticity import NotAuthentic, signed_by
 from federation.hosts import host_of
 from moderation.policy import may_federate_with
+from node.api.signed import request_parts
 from node.state import services
 
 
@@ -21,9 +21,7 @@ async def require_signed_fetch(request: Request) -> None:
     actor on a host this node federates with."""
     if not services(request).settings.authorized_fetch:
         return
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
-    parts = RequestParts("GET", path + (f"?{query}" if query else ""), dict(request.headers))
+    parts = request_parts(request)
     fed = services(request).federation
     async with fed.sessions() as session:
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,14 +14,6 @@ from tests.rig.nodes import NodeProcess, free_port, wait_for
 
 pytestmark = pytest.mark.processes
 SCOPES = ["read", "write", "follow"]
-
-
-@pytest.fixture
-def node(database_url: str, tmp_path: Path) -> Iterator[NodeProcess]:
-    harbour = NodeProcess(port=free_port(), data_dir=tmp_path / "node", database_url=database_url)
-    harbour.start()
-    yield harbour
-    harbour.stop()
 
 
 def client(node: NodeProcess, username: str, password: str) -> Mastodon:

@@ -5,23 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.rig.nodes import NodeProcess, free_port
+from tests.rig.nodes import NodeProcess
 
 pytestmark = pytest.mark.processes
 TOOT = Path(sys.executable).with_name("toot")
-
-
-@pytest.fixture
-def node(database_url: str, tmp_path: Path) -> Iterator[NodeProcess]:
-    harbour = NodeProcess(port=free_port(), data_dir=tmp_path / "node", database_url=database_url)
-    harbour.start()
-    yield harbour
-    harbour.stop()
 
 
 def test_toot_logs_in_posts_and_reads_timelines(node: NodeProcess, tmp_path: Path) -> None:
