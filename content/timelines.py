@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Interaction, Kind
+from content.paging import NEWEST, Window
 from content.posts import Mention, Post
 from content.relationships import followed_ids
 
@@ -28,8 +29,7 @@ async def home(
     session: AsyncSession,
     viewer: Account,
     *,
-    limit: int = 40,
-    max_id: int | None = None,
+    window: Window = NEWEST,
     exclude_accounts: Collection[int] = (),
 ) -> list[Entry]:
     """Newest first: the viewer's own posts, posts of accounts it follows that it may see,
@@ -50,16 +50,13 @@ async def home(
             Account.id.not_in(exclude_accounts),
             Account.suspended_at.is_(None),
         )
-        .order_by(Post.id.desc())
-        .limit(limit)
     )
-    if max_id is not None:
-        query = query.where(Post.id < max_id)
-    entries = [Entry(post, author) for post, author in await session.execute(query)]
-    if max_id is None:  # boosts are shown on the first page only, until boosts get their own ids
-        entries += await _boosts(session, followed, limit, exclude_accounts)
-    entries.sort(key=lambda entry: entry.post.id, reverse=True)
-    return entries[:limit]
+    rows = await session.execute(window.apply(query, Post.id))
+    entries = [Entry(post, author) for post, author in rows]
+    if window.is_newest_page and window.since_id is None:
+        # Boosts are shown on the newest page only, until boosts get their own ids.
+        entries += await _boosts(session, followed, window.limit, exclude_accounts)
+    return window.newest_first(entries, key=lambda entry: entry.post.id)[: window.limit]
 
 
 async def _boosts(
@@ -99,8 +96,7 @@ async def public(
     *,
     local_only: bool,
     viewer_is_local: bool,
-    limit: int = 20,
-    max_id: int | None = None,
+    window: Window = NEWEST,
     exclude_accounts: Collection[int] = (),
 ) -> list[Entry]:
     """Public posts kept here, newest first: this node's only, or every server's. Local-only
@@ -118,7 +114,5 @@ async def public(
     )
     if local_only:
         query = query.where(Account.domain.is_(None))
-    if max_id is not None:
-        query = query.where(Post.id < max_id)
-    rows = await session.execute(query.order_by(Post.id.desc()).limit(limit))
-    return [Entry(post, author) for post, author in rows]
+    rows = await session.execute(window.apply(query, Post.id))
+    return window.newest_first([Entry(post, author) for post, author in rows], lambda e: e.post.id)

@@ -20,6 +20,7 @@ from content import posts, relationships, timelines
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
+from content.paging import Window
 from content.posts import Post, PostError
 from federation import outbox
 from federation.mentions import full_handle, resolve_mentions
@@ -41,7 +42,9 @@ async def home(request: Request) -> Response:
         if viewer is None:
             return RedirectResponse("/login", status_code=303)
         hidden = await blocked_either_way(session, viewer)
-        entries = await timelines.home(session, viewer, exclude_accounts=hidden)
+        entries = await timelines.home(
+            session, viewer, window=Window(limit=40), exclude_accounts=hidden
+        )
         requests = await relationships.pending_requests(session, viewer)
     return render(
         request,

@@ -48,6 +48,18 @@ def test_log_in_post_read_and_delete(node: NodeProcess) -> None:
     assert api.instance().configuration.statuses.max_characters == 5000
 
 
+def test_pages_follow_the_link_headers_both_ways(node: NodeProcess) -> None:
+    api = client(node, "alice", node.create_member("alice"))
+    ids = [api.status_post(f"post {n}", visibility="public").id for n in range(5)]
+    first = api.timeline_home(limit=2)
+    assert [s.id for s in first] == ids[:2:-1]
+    second = api.fetch_next(first)
+    assert [s.id for s in second] == ids[2:0:-1]
+    assert [s.id for s in api.fetch_previous(second)] == ids[:2:-1]
+    assert [s.id for s in api.timeline_home(since_id=ids[2])] == ids[:2:-1]
+    assert [s.id for s in api.timeline_home(min_id=ids[0], limit=2)] == ids[2:0:-1]
+
+
 def test_the_authorization_code_flow_through_the_login_and_consent_pages(
     node: NodeProcess,
 ) -> None:

@@ -1,0 +1,46 @@
+"""Windows over id-ordered lists: Mastodon's limit, max_id, since_id and min_id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute
+
+T = TypeVar("T")
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which slice of a newest-first list to read. `min_id` reads the oldest rows just newer
+    than it (the page before), `since_id` the newest rows newer than it."""
+
+    limit: int = 20
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+
+    def apply(self, query: Q, column: InstrumentedAttribute[int]) -> Q:
+        """Bound, order and limit a query by `column`, which orders the list."""
+        if self.max_id is not None:
+            query = query.where(column < self.max_id)
+        if self.since_id is not None:
+            query = query.where(column > self.since_id)
+        if self.min_id is not None:
+            return query.where(column > self.min_id).order_by(column.asc()).limit(self.limit)
+        return query.order_by(column.desc()).limit(self.limit)
+
+    def newest_first(self, rows: Sequence[T], key: Callable[[T], int]) -> list[T]:
+        """The rows of an applied query, newest first whichever way they were read."""
+        return sorted(rows, key=key, reverse=True)
+
+    @property
+    def is_newest_page(self) -> bool:
+        """Whether this is the newest page of the list."""
+        return self.max_id is None and self.min_id is None
+
+
+NEWEST = Window()
