@@ -74,19 +74,43 @@ class AuthorizationCode(Base):
     expires_at: Mapped[datetime]
 
 
+GRANULAR = {
+    "read": {"accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists",
+             "mutes", "notifications", "search", "statuses"},
+    "write": {"accounts", "blocks", "bookmarks", "conversations", "favourites", "filters",
+              "follows", "lists", "media", "mutes", "notifications", "reports", "statuses"},
+}  # fmt: skip
+# The legacy `follow` scope grants what the granular follows, blocks and mutes scopes grant.
+FOLLOW_GRANTS = {f"{verb}:{what}" for verb in GRANULAR for what in ("follows", "blocks", "mutes")}
+
+
 def parse_scopes(text: str | None, default: str = "read") -> list[str]:
     """Scopes from a space- or plus-separated string; unknown ones are an error."""
     scopes = [s for s in (text or default).replace("+", " ").split() if s]
     for scope in scopes:
-        if scope.split(":", 1)[0] not in ("read", "write", "follow", "push", "admin", "profile"):
+        if not _known(scope):
             raise OAuthError("invalid_scope", f"unknown scope {scope!r}")
     return list(dict.fromkeys(scopes))
 
 
+def _known(scope: str) -> bool:
+    base, _, part = scope.partition(":")
+    if base == "admin":
+        return part.split(":", 1)[0] in ("read", "write")
+    if not part:
+        return base in ("read", "write", "follow", "push", "profile")
+    return part in GRANULAR.get(base, set())
+
+
 def covers(granted: str, needed: str) -> bool:
-    """Whether granted scopes include `needed` (`read` covers `read:statuses`)."""
-    scopes = granted.split()
-    return needed in scopes or needed.split(":", 1)[0] in scopes
+    """Whether granted scopes include `needed`: `read` covers `read:statuses`, `follow` the
+    follows, blocks and mutes scopes, and `profile` (identity only) is in `read:accounts`."""
+    scopes = set(granted.split())
+    if needed in scopes or needed.split(":", 1)[0] in scopes:
+        return True
+    if needed == "profile":
+        return bool(scopes & {"read", "read:accounts"})
+    return needed in FOLLOW_GRANTS and "follow" in scopes
 
 
 def register_app(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, delete, func, select
+from sqlalchemy import ForeignKey, Index, String, Text, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from content import hashtags
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
 from content.orm import Base, new_id, utcnow
@@ -54,6 +55,19 @@ class Mention(Base):
     post: Mapped[Post] = relationship(viewonly=False, lazy="raise")
 
 
+class PostTag(Base):
+    """A hashtag a post carries, in its normal form (`content.hashtags.normalise`)."""
+
+    __tablename__ = "post_tags"
+    __table_args__ = (Index("ix_post_tags_name_post_id", "name", "post_id"),)
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(hashtags.MAX_LENGTH), primary_key=True)
+    post: Mapped[Post] = relationship(viewonly=False, lazy="raise")
+
+
 def create_local(
     session: AsyncSession,
     author: Account,
@@ -75,7 +89,7 @@ def create_local(
         account_id=author.id,
         uri=f"{author.uri}/statuses/{post_id}",
         url=f"{author.url}/{post_id}",
-        content_html=render_plain_text(text),
+        content_html=render_plain_text(text, tag_url=tag_url(author)),
         spoiler_text=spoiler_text.strip(),
         visibility=visibility,
         language=language,
@@ -84,13 +98,22 @@ def create_local(
     )
     session.add(post)
     session.add_all(Mention(post=post, account_id=a.id) for a in _unique(mentioned))
+    session.add_all(PostTag(post=post, name=name) for name in hashtags.hashtags_in(text))
     return post
 
 
-def edit_local(post: Post, text: str, *, spoiler_text: str | None = None) -> None:
-    """Change a local post's text; it is marked as edited."""
+async def edit_local(
+    session: AsyncSession,
+    post: Post,
+    author: Account,
+    text: str,
+    *,
+    spoiler_text: str | None = None,
+) -> None:
+    """Change a local post's text and hashtags; it is marked as edited."""
     _check_text(text)
-    post.content_html = render_plain_text(text)
+    await set_tags(session, post, hashtags.hashtags_in(text))
+    post.content_html = render_plain_text(text, tag_url=tag_url(author))
     if spoiler_text is not None:
         post.spoiler_text = spoiler_text.strip()
     post.edited_at = utcnow()
@@ -109,8 +132,10 @@ def store_remote(
     language: str | None = None,
     in_reply_to_uri: str | None = None,
     mentioned: Sequence[Account] = (),
+    tags: Sequence[str] = (),
 ) -> Post:
-    """Keep a copy of a remote post. `content_html` must already be sanitised."""
+    """Keep a copy of a remote post. `content_html` must already be sanitised, `tags`
+    normalised."""
     post = Post(
         id=new_id(),
         account_id=author.id,
@@ -125,7 +150,20 @@ def store_remote(
     )
     session.add(post)
     session.add_all(Mention(post=post, account_id=a.id) for a in _unique(mentioned))
+    session.add_all(PostTag(post=post, name=name) for name in dict.fromkeys(tags))
     return post
+
+
+async def set_tags(session: AsyncSession, post: Post, names: Sequence[str]) -> None:
+    """Replace a post's hashtags (after an edit)."""
+    await session.execute(delete(PostTag).where(PostTag.post_id == post.id))
+    session.add_all(PostTag(post_id=post.id, name=name) for name in dict.fromkeys(names))
+
+
+async def tag_names(session: AsyncSession, post: Post) -> list[str]:
+    """A post's hashtags, in their normal form."""
+    query = select(PostTag.name).where(PostTag.post_id == post.id).order_by(PostTag.name)
+    return list(await session.scalars(query))
 
 
 async def get_by_uri(session: AsyncSession, uri: str) -> Post | None:
@@ -154,6 +192,12 @@ def _check_text(text: str) -> None:
         raise PostError("a post needs some text")
     if len(text) > MAX_TEXT_LENGTH:
         raise PostError(f"a post has at most {MAX_TEXT_LENGTH} characters")
+
+
+def tag_url(author: Account) -> str:
+    """Where the author's server lists a hashtag's posts: `https://server/tags/`."""
+    scheme, _, rest = author.uri.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}/tags/"
 
 
 def _unique(accounts: Sequence[Account]) -> list[Account]:

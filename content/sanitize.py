@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+import urllib.parse
 from collections.abc import MutableMapping
 from functools import cache
 
 import bleach
 from bleach.linkifier import Linker, build_url_re
+
+from content import hashtags
 
 ALLOWED_TAGS = frozenset(
     {"p", "br", "a", "span", "strong", "b", "em", "i", "u", "del", "s", "code", "pre",
@@ -62,13 +65,16 @@ def clean_html(markup: str) -> str:
     return _linker().linkify(cleaned)
 
 
-def render_plain_text(text: str) -> str:
-    """A member's plain text as HTML: escaped, paragraphs and line breaks kept, links made."""
+def render_plain_text(text: str, tag_url: str = "/tags/") -> str:
+    """A member's plain text as HTML: escaped, paragraphs and line breaks kept, links made,
+    and each hashtag linked to `tag_url` followed by its name."""
     paragraphs = [p for p in _PARAGRAPH_BREAK.split(text.strip().replace("\r\n", "\n")) if p]
-    return "".join("<p>" + _link_and_escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
+    return "".join(
+        "<p>" + _link_and_escape(p, tag_url).replace("\n", "<br>") + "</p>" for p in paragraphs
+    )
 
 
-def _link_and_escape(text: str) -> str:
+def _link_and_escape(text: str, tag_url: str) -> str:
     """Escape text, turning web addresses (found in the raw text) into safe links."""
     parts: list[str] = []
     position = 0
@@ -76,9 +82,28 @@ def _link_and_escape(text: str) -> str:
         url = match.group(0).rstrip(_TRAILING_PUNCTUATION)
         if "://" not in url:
             continue
-        parts.append(html.escape(text[position : match.start()], quote=False))
+        parts.append(_link_hashtags(text[position : match.start()], tag_url))
         escaped = html.escape(url)
         parts.append(f'<a href="{escaped}" rel="{LINK_REL}">{escaped}</a>')
         position = match.start() + len(url)
+    parts.append(_link_hashtags(text[position:], tag_url))
+    return "".join(parts)
+
+
+def _link_hashtags(text: str, tag_url: str) -> str:
+    """Escape text that holds no web address, linking its hashtags as Mastodon marks them."""
+    parts: list[str] = []
+    position = 0
+    for match in hashtags.PATTERN.finditer(text):
+        name = hashtags.normalise(match.group(1))
+        if name is None:
+            continue
+        parts.append(html.escape(text[position : match.start()], quote=False))
+        href = html.escape(tag_url + urllib.parse.quote(name))
+        shown = html.escape(match.group(1), quote=False)
+        parts.append(
+            f'<a href="{href}" class="mention hashtag" rel="tag">#<span>{shown}</span></a>'
+        )
+        position = match.end()
     parts.append(html.escape(text[position:], quote=False))
     return "".join(parts)

@@ -12,7 +12,7 @@ from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Interaction, Kind
 from content.paging import NEWEST, Window
-from content.posts import Mention, Post
+from content.posts import Mention, Post, PostTag
 from content.relationships import followed_ids
 
 
@@ -98,9 +98,11 @@ async def public(
     viewer_is_local: bool,
     window: Window = NEWEST,
     exclude_accounts: Collection[int] = (),
+    hashtag: str | None = None,
 ) -> list[Entry]:
-    """Public posts kept here, newest first: this node's only, or every server's. Local-only
-    posts are shown in the local timeline to people of this node, and to nobody else."""
+    """Public posts kept here, newest first: this node's only, or every server's, and only
+    those carrying `hashtag` if given. Local-only posts are shown in the local timeline to
+    people of this node, and to nobody else."""
     shows_local_only = local_only and viewer_is_local
     visible = [Visibility.PUBLIC, *([Visibility.LOCAL] if shows_local_only else [])]
     query = (
@@ -114,5 +116,7 @@ async def public(
     )
     if local_only:
         query = query.where(Account.domain.is_(None))
+    if hashtag is not None:
+        query = query.join(PostTag, PostTag.post_id == Post.id).where(PostTag.name == hashtag)
     rows = await session.execute(window.apply(query, Post.id))
     return window.newest_first([Entry(post, author) for post, author in rows], lambda e: e.post.id)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import PUBLIC, as_list, id_of
-from content import posts
+from content import hashtags, posts
 from content.accounts import Account
 from content.audience import Visibility
 from content.orm import utcnow
@@ -117,13 +117,25 @@ async def store_note(
         language=_language(note),
         in_reply_to_uri=parent_uri,
         mentioned=mentioned,
+        tags=hashtags_of(note),
     )
     await session.flush()
     return post
 
 
-def update_note(post: Post, note: dict[str, Any]) -> None:
+def hashtags_of(note: dict[str, Any]) -> list[str]:
+    """The note's `Hashtag` tags in their normal form; names that are no hashtag are dropped."""
+    names = (
+        hashtags.normalise(str(tag.get("name", "")))
+        for tag in as_list(note.get("tag"))[: hashtags.MAX_PER_POST * 4]
+        if isinstance(tag, dict) and tag.get("type") == "Hashtag"
+    )
+    return list(dict.fromkeys(name for name in names if name))[: hashtags.MAX_PER_POST]
+
+
+async def update_note(session: AsyncSession, post: Post, note: dict[str, Any]) -> None:
     """Apply an edit from the post's origin."""
+    await posts.set_tags(session, post, hashtags_of(note))
     post.content_html = clean_html(_text(note.get("content")))
     post.spoiler_text = _text(note.get("summary"))[:1024]
     post.edited_at = utcnow()

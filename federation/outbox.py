@@ -117,7 +117,11 @@ async def publish(
     )
     await session.flush()
     mentioned = [a for a in {a.id: a for a in mentioned}.values() if a.id != author.id]
-    activity = {"@context": to_wire.CONTEXT, **to_wire.create_activity(post, author, mentioned)}
+    tags = await posts.tag_names(session, post)
+    activity = {
+        "@context": to_wire.CONTEXT,
+        **to_wire.create_activity(post, author, mentioned, tags),
+    }
     await _send(
         session, activity, author, await addressing.for_post(fed, session, post, author, mentioned)
     )
@@ -129,9 +133,10 @@ async def edit(
 ) -> None:
     """Edit a post and send the new version where the post went."""
     _own(author, post)
-    posts.edit_local(post, text)
+    await posts.edit_local(session, post, author, text)
     mentioned = await _mentioned(session, post)
-    note = to_wire.note(post, author, mentioned).to_document(with_context=False)
+    tags = await posts.tag_names(session, post)
+    note = to_wire.note(post, author, mentioned, tags).to_document(with_context=False)
     activity = _activity(author, "Update", note, to=note["to"], cc=note["cc"])
     activity["@context"] = to_wire.CONTEXT
     await _send(

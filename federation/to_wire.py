@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from activitypub import AS_CONTEXT, PUBLIC, Actor, ActorType, Note, PublicKey, create
 from content.accounts import Account
 from content.audience import Visibility
 from content.orm import iso
-from content.posts import Post
+from content.posts import Post, tag_url
 from federation.hosts import host_of
 
 # The context of activities Harbour sends: ActivityStreams plus Mastodon's `sensitive`.
@@ -38,8 +39,11 @@ def actor(account: Account) -> Actor:
     )
 
 
-def note(post: Post, author: Account, mentioned: Sequence[Account] = ()) -> Note:
-    """A post as a Note, addressed by its visibility and to the accounts it mentions."""
+def note(
+    post: Post, author: Account, mentioned: Sequence[Account] = (), hashtags: Sequence[str] = ()
+) -> Note:
+    """A post as a Note, addressed by its visibility and to the accounts it mentions, with its
+    mentions and hashtags as `tag`s."""
     to, cc = _addressing(Visibility(post.visibility), author)
     mentioned_uris = tuple(a.uri for a in mentioned)
     if Visibility(post.visibility) == Visibility.DIRECT:
@@ -59,18 +63,24 @@ def note(post: Post, author: Account, mentioned: Sequence[Account] = ()) -> Note
         sensitive=bool(post.spoiler_text),
         in_reply_to=post.in_reply_to_uri,
         language=post.language,
-        tags=tuple(
-            {"type": "Mention", "href": a.uri, "name": f"@{a.username}@{host_of(a.uri)}"}
-            for a in mentioned
+        tags=(
+            *(
+                {"type": "Mention", "href": a.uri, "name": f"@{a.username}@{host_of(a.uri)}"}
+                for a in mentioned
+            ),
+            *(
+                {"type": "Hashtag", "href": tag_url(author) + quote(name), "name": f"#{name}"}
+                for name in hashtags
+            ),
         ),
     )
 
 
 def create_activity(
-    post: Post, author: Account, mentioned: Sequence[Account] = ()
+    post: Post, author: Account, mentioned: Sequence[Account] = (), hashtags: Sequence[str] = ()
 ) -> dict[str, Any]:
     """The `Create` that published a post, as listed in its author's outbox."""
-    return create(note(post, author, mentioned), with_context=False)
+    return create(note(post, author, mentioned, hashtags), with_context=False)
 
 
 def _addressing(visibility: Visibility, author: Account) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -23,6 +23,7 @@ from node.api.mastodon import accounts as api_accounts
 from node.api.mastodon import instance as api_instance
 from node.api.mastodon import oauth as api_oauth
 from node.api.mastodon import statuses as api_statuses
+from node.api.mastodon import tags as api_tags
 from node.api.mastodon import timelines as api_timelines
 from node.database import create_engine, create_sessionmaker
 from node.errors import http_error, server_error
@@ -95,6 +96,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_accounts.routes,
             *api_statuses.routes,
             *api_timelines.routes,
+            *api_tags.routes,
             *pages.routes,
             *sessions.routes,
             *actions.routes,

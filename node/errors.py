@@ -15,6 +15,9 @@ log = logging.getLogger("harbour")
 
 
 def _wants_html(request: Request) -> bool:
+    """People get pages; the client API and machines always get JSON."""
+    if request.url.path.startswith(("/api/", "/oauth/token", "/oauth/revoke")):
+        return False
     return "text/html" in request.headers.get("accept", "") and not wants_activitypub(request)
 
 

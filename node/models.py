@@ -7,7 +7,7 @@ from content.interactions import Interaction
 from content.invites import Invite
 from content.oauth import AccessToken, AuthorizationCode, OAuthApp
 from content.orm import Base
-from content.posts import Mention, Post
+from content.posts import Mention, Post, PostTag
 from content.relationships import Follow
 from content.users import User
 from federation.delivery import Delivery
@@ -32,6 +32,7 @@ __all__ = [
     "Mention",
     "OAuthApp",
     "Post",
+    "PostTag",
     "RemoteHost",
     "Report",
     "User",

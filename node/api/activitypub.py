@@ -13,6 +13,7 @@ from starlette.routing import Route
 from activitypub import AS_CONTEXT, ObjectType, ordered_collection, ordered_collection_page
 from content import accounts, posts, relationships
 from content.accounts import Account
+from content.posts import Post
 from federation import to_wire
 from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
@@ -117,15 +118,21 @@ async def status(request: Request) -> Response:
     if not wants_activitypub(request):
         return await pages.post(request, account, post)
     await require_signed_fetch(request)
-    return activity_response(to_wire.note(post, account).to_document())
+    tags = await _tags(request, post)
+    return activity_response(to_wire.note(post, account, hashtags=tags).to_document())
 
 
 async def status_activity(request: Request) -> Response:
     """The `Create` activity that published a post."""
     await require_signed_fetch(request)
     account, post = await _open_post(request)
-    document = to_wire.create_activity(post, account)
+    document = to_wire.create_activity(post, account, hashtags=await _tags(request, post))
     return activity_response({"@context": AS_CONTEXT, **document})
+
+
+async def _tags(request: Request, post: Post) -> list[str]:
+    async with services(request).sessions() as session:
+        return await posts.tag_names(session, post)
 
 
 async def _local_account(request: Request) -> Account:

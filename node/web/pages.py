@@ -6,15 +6,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from content import accounts, interactions, posts, relationships
+from content import accounts, hashtags, interactions, posts, relationships, timelines
 from content.accounts import Account
 from content.interactions import Kind
+from content.paging import Window
 from content.posts import Post
 from node.state import services
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
 PROFILE_PAGE_SIZE = 20
+TAG_PAGE = Window(limit=40)
 
 
 async def home(request: Request) -> Response:
@@ -76,6 +78,18 @@ async def post_page(request: Request) -> Response:
     return await post(request, account, item)
 
 
+async def tag_page(request: Request) -> Response:
+    """`/tags/name`: the newest public posts kept here that carry the hashtag."""
+    name = hashtags.normalise(request.path_params["name"])
+    if name is None:
+        return render(request, "error.html", status_code=404, message="That is not a hashtag.")
+    async with services(request).sessions() as session:
+        entries = await timelines.public(
+            session, local_only=False, viewer_is_local=False, window=TAG_PAGE, hashtag=name
+        )
+    return render(request, "tag.html", name=name, entries=entries)
+
+
 async def gone(request: Request) -> Response:
     """The page of an account that was deleted or suspended."""
     return render(request, "error.html", status_code=410, message="This account is gone.")
@@ -86,4 +100,5 @@ routes = [
     Route("/about", about),
     Route("/@{username}", profile_page),
     Route("/@{username}/{post_id}", post_page),
+    Route("/tags/{name}", tag_page),
 ]

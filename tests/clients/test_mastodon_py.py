@@ -121,12 +121,14 @@ def test_clients_on_two_nodes_talk_through_federation(
             what="the follow accepted at B",
         )
 
-        note = alice.status_post("Support group meets on Friday")
+        note = alice.status_post("Support group meets on Friday #PeerSupport")
         wait_for(
             lambda: any("Support group" in s.content for s in bob.timeline_home()),
             what="alice's post on bob's timeline",
         )
         copy = next(s for s in bob.timeline_home() if "Support group" in s.content)
+        assert [t.name for t in copy.tags] == ["peersupport"]
+        assert [s.id for s in bob.timeline_hashtag("PeerSupport")] == [copy.id]
         bob.status_post("I will be there", in_reply_to_id=copy.id)
         wait_for(
             lambda: any("I will be there" in s.content for s in alice.timeline_home()),

@@ -115,3 +115,16 @@ def test_only_microformat_and_mention_classes_survive() -> None:
     kept = '<span class="h-card"><a class="u-url mention" href="https://a.example/@x">@x</a></span>'
     assert 'class="u-url mention"' in clean_html(kept)
     assert "quick-exit" not in clean_html('<a class="quick-exit" href="https://a.example">x</a>')
+
+
+def test_hashtags_in_plain_text_link_to_their_tag_page() -> None:
+    html = render_plain_text(
+        "Free #PrEP clinic, see https://example.org/info#hours (not #1, not a#b)",
+        tag_url="https://harbour.test/tags/",
+    )
+    assert html == (
+        '<p>Free <a href="https://harbour.test/tags/prep" class="mention hashtag" rel="tag">'
+        "#<span>PrEP</span></a> clinic, see "
+        f'<a href="https://example.org/info#hours" {REL}>https://example.org/info#hours</a>'
+        " (not #1, not a#b)</p>"
+    )

@@ -15,7 +15,7 @@ from federation import outbox
 from federation.mentions import full_handle
 from federation.outbox import ActionError
 from federation.resolve import ResolveError, actor_by_handle
-from node.api.mastodon import entities
+from node.api.mastodon import entities, tags
 from node.api.mastodon.requests import read_params, token_of, user_of
 from node.database import session_scope
 from node.state import services
@@ -23,7 +23,7 @@ from node.state import services
 
 async def verify_credentials(request: Request) -> Response:
     """GET /api/v1/accounts/verify_credentials."""
-    viewer = await user_of(request, "read:accounts")
+    viewer = await user_of(request, "profile")
     async with services(request).sessions() as session:
         return JSONResponse(
             await entities.credential_account(session, viewer, services(request).settings.base_url)
@@ -88,7 +88,9 @@ async def search(request: Request) -> Response:
                 found.append(await entities.account(session, account, fed.base_url))
         except ResolveError:
             pass
-    return JSONResponse({"accounts": found, "statuses": [], "hashtags": []})
+    types = params.get("type")
+    found_tags = await tags.matching(request, query) if types in (None, "", "hashtags") else []
+    return JSONResponse({"accounts": found, "statuses": [], "hashtags": found_tags})
 
 
 async def _act(request: Request, *, follow: bool) -> Response:

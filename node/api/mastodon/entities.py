@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,7 +103,7 @@ async def status(
             {"id": str(a.id), "username": a.username, "acct": a.handle, "url": a.url}
             for a in mentioned
         ],
-        "tags": [],
+        "tags": [tag(name, base_url) for name in await posts.tag_names(session, post)],
         "emojis": [],
         "card": None,
         "poll": None,
@@ -114,4 +115,14 @@ async def status(
         "muted": False,
         "bookmarked": False,
         "pinned": post.pinned_at is not None,
+    }
+
+
+def tag(name: str, base_url: str) -> dict[str, Any]:
+    """The Tag entity (no usage history is kept)."""
+    return {
+        "name": name,
+        "url": f"{base_url}/tags/{quote(name)}",
+        "history": [],
+        "following": False,
     }

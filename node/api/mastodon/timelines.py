@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from content import timelines
+from content import hashtags, timelines
 from content.accounts import Account
 from content.timelines import Entry
 from moderation.account_blocks import blocked_either_way
@@ -30,6 +30,18 @@ async def home(request: Request) -> Response:
 
 async def public(request: Request) -> Response:
     """GET /api/v1/timelines/public (?local=true for this node's posts only)."""
+    return await _public_posts(request, hashtag=None)
+
+
+async def tag(request: Request) -> Response:
+    """GET /api/v1/timelines/tag/:hashtag: public posts carrying the tag (?local=true too)."""
+    name = hashtags.normalise(request.path_params["hashtag"])
+    if name is None:
+        return JSONResponse([])
+    return await _public_posts(request, hashtag=name)
+
+
+async def _public_posts(request: Request, hashtag: str | None) -> Response:
     viewer = None
     if "authorization" in request.headers:
         viewer = (await token_of(request, "read:statuses"))[1]
@@ -42,6 +54,7 @@ async def public(request: Request) -> Response:
             viewer_is_local=bool(viewer and viewer.is_local),
             window=window_of(request),
             exclude_accounts=hidden,
+            hashtag=hashtag,
         )
         return await _page(request, session, entries, viewer)
 
@@ -58,4 +71,5 @@ async def _page(
 routes = [
     Route("/api/v1/timelines/home", home),
     Route("/api/v1/timelines/public", public),
+    Route("/api/v1/timelines/tag/{hashtag}", tag),
 ]
