@@ -11,9 +11,11 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.accounts import Account
 from content.orm import utcnow
@@ -25,6 +27,7 @@ from federation.handlers.incoming import Incoming
 from federation.inbox import InboxItem
 from federation.keys import signer_of
 from federation.transport import PostResult, SigningKey
+from moderation.policy import may_federate_with
 
 log = logging.getLogger("harbour.worker")
 POLL_SECONDS = 1.0
@@ -78,6 +81,10 @@ class Worker:
             actor = await session.get(Account, item.actor_id) if item else None
             if item is None or actor is None:
                 return  # another worker took it over, or the actor is gone
+            if not await may_federate_with(session, hosts.host_of(actor.uri), self.fed.mode):
+                jobs.finish(item, "refused")  # its server was blocked after it arrived
+                await session.commit()
+                return
             incoming = Incoming(self.fed, session, actor, json.loads(item.body))
             handler = handler_for(incoming)
             if handler is not None:
@@ -106,9 +113,13 @@ class Worker:
         """Send a batch of due deliveries concurrently (at most PER_HOST at once to a host),
         then record every outcome in one transaction."""
         async with self.fed.sessions() as session:
-            due = await jobs.claim_due(session, Delivery, BATCH)
-            if not due:
+            claimed = await jobs.claim_due(session, Delivery, BATCH)
+            if not claimed:
                 return 0
+            due = await self._allowed(session, claimed)
+            if not due:
+                await session.commit()
+                return len(claimed)
             signers = {
                 account.id: signer_of(account)
                 for account in await session.scalars(
@@ -137,7 +148,20 @@ class Worker:
                 answered[job.host] = answered.get(job.host, False) or ok
             await hosts.record(session, answered)
             await session.commit()
-        return len(due)
+        return len(claimed)
+
+    async def _allowed(self, session: AsyncSession, claimed: Sequence[Delivery]) -> list[Delivery]:
+        """The claimed deliveries whose host the policy still allows; the others end as
+        refused (a block takes effect on deliveries queued before it)."""
+        verdicts = {
+            host: await may_federate_with(session, host, self.fed.mode)
+            for host in {job.host for job in claimed}
+        }
+        for job in claimed:
+            if not verdicts[job.host]:
+                job.last_error = "refused by this node's federation policy"
+                jobs.finish(job, "refused")
+        return [job for job in claimed if verdicts[job.host]]
 
     async def _post(
         self, job: Delivery, signer: SigningKey, limit: asyncio.Semaphore

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content.orm import Base, utcnow
+from moderation.domain_names import candidates, normalise
 
 
 class AllowedDomain(Base):
@@ -19,13 +20,6 @@ class AllowedDomain(Base):
 
     domain: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-def normalise(domain: str) -> str:
-    """A domain as stored: lower case, without scheme, path or trailing dot."""
-    text = domain.strip().lower()
-    text = text.split("://", 1)[-1].split("/", 1)[0]
-    return text.rstrip(".")
 
 
 async def allow(session: AsyncSession, domain: str) -> str:
@@ -55,11 +49,7 @@ async def allowed_domains(session: AsyncSession) -> Sequence[str]:
 
 async def is_allowed(session: AsyncSession, host: str) -> bool:
     """Whether `host` (with its port, if any) or its bare host name or a parent is listed."""
-    name = normalise(host)
-    bare = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
-    labels = bare.split(".")
-    candidates = {name, bare} | {".".join(labels[i:]) for i in range(1, len(labels) - 1)}
     found = await session.scalar(
-        select(AllowedDomain.domain).where(AllowedDomain.domain.in_(candidates)).limit(1)
+        select(AllowedDomain.domain).where(AllowedDomain.domain.in_(candidates(host))).limit(1)
     )
     return found is not None

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy.exc import OperationalError
 
-from node import commands
+from node import commands, domain_commands
 from node.settings import ConfigError, Settings
 
 
@@ -75,19 +75,41 @@ def _parser() -> argparse.ArgumentParser:
         "worker", help="deliver and apply activities, without serving HTTP"
     ).set_defaults(run=_async(commands.worker))
 
-    domain = verbs.add_parser("domain", help="the federation allowlist").add_subparsers(
-        required=True, metavar="ACTION"
-    )
+    domain = verbs.add_parser(
+        "domain", help="the federation allowlist and domain blocks"
+    ).add_subparsers(required=True, metavar="ACTION")
     for action, helptext in [
         ("allow", "let a host federate (allowlist mode)"),
         ("disallow", "take a host off the allowlist"),
+        ("unblock", "lift a domain block"),
     ]:
         sub = domain.add_parser(action, help=helptext)
         sub.add_argument("domain")
-        sub.set_defaults(run=_async(getattr(commands, f"domain_{action}")))
-    domain.add_parser("list", help="list allowed hosts").set_defaults(
-        run=_async(commands.domain_list)
+        sub.set_defaults(run=_async(getattr(domain_commands, action)))
+    block = domain.add_parser("block", help="limit or cut off a domain and its sub-domains")
+    block.add_argument("domain")
+    block.add_argument(
+        "--severity",
+        choices=["suspend", "silence", "noop"],
+        default="suspend",
+        help="suspend: no federation, cached content purged (default); silence: out of public "
+        "timelines, follows need approval; noop: only the reject options",
     )
+    block.add_argument("--reject-media", action="store_true", help="keep no media from it")
+    block.add_argument("--reject-reports", action="store_true", help="ignore its reports")
+    block.add_argument("--public-comment", default="", help="the reason others may see")
+    block.add_argument("--private-comment", default="", help="a note for moderators only")
+    block.set_defaults(run=_async(domain_commands.block))
+    domain.add_parser("list", help="list allowed hosts and blocks").set_defaults(
+        run=_async(domain_commands.list_domains)
+    )
+    imports = domain.add_parser("import", help="apply a Mastodon domain-block CSV (- for stdin)")
+    imports.add_argument("file")
+    imports.add_argument("--dry-run", action="store_true", help="show the changes, apply none")
+    imports.set_defaults(run=_async(domain_commands.import_csv))
+    export = domain.add_parser("export", help="write the blocks as Mastodon's CSV")
+    export.add_argument("file", nargs="?", default="-", help="a file, or - for stdout (default)")
+    export.set_defaults(run=_async(domain_commands.export_csv))
 
     account = verbs.add_parser("account", help="manage local accounts").add_subparsers(
         required=True, metavar="ACTION"

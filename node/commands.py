@@ -19,8 +19,6 @@ from content.accounts import Account
 from content.erasure import erase_local_account
 from content.users import Role, User, add_user, user_of
 from federation.worker import Worker
-from moderation import allowlist
-from moderation.policy import FederationMode
 from node.app import create_app, create_federation
 from node.bootstrap import Credentials, ensure_node, new_password
 from node.database import create_engine, create_sessionmaker, migrate, session_scope
@@ -71,7 +69,7 @@ async def account_create(settings: Settings, args: argparse.Namespace) -> None:
     """Create a local account; a person also gets a login, whose password is printed."""
     kind = KINDS[args.kind]
     keypair = await asyncio.to_thread(generate_keypair)
-    async with _session(settings) as session:
+    async with session_for(settings) as session:
         account = await accounts.create_local(
             session,
             base_url=settings.base_url,
@@ -89,21 +87,21 @@ async def account_create(settings: Settings, args: argparse.Namespace) -> None:
 
 async def account_suspend(settings: Settings, args: argparse.Namespace) -> None:
     """Suspend an account."""
-    async with _session(settings) as session:
+    async with session_for(settings) as session:
         accounts.suspend(await _account(session, args.username))
     print(f"Suspended @{args.username}.")
 
 
 async def account_unsuspend(settings: Settings, args: argparse.Namespace) -> None:
     """Lift a suspension."""
-    async with _session(settings) as session:
+    async with session_for(settings) as session:
         accounts.unsuspend(await _account(session, args.username))
     print(f"@{args.username} is no longer suspended.")
 
 
 async def account_password(settings: Settings, args: argparse.Namespace) -> None:
     """Give a person a new random password and print it."""
-    async with _session(settings) as session:
+    async with session_for(settings) as session:
         account = await _account(session, args.username)
         user = await user_of(session, account)
         if user is None:
@@ -119,14 +117,14 @@ async def account_delete(settings: Settings, args: argparse.Namespace) -> None:
     """Erase a local account's data, keeping its name reserved."""
     if not args.yes:
         raise CommandError(f"this erases @{args.username} for good; add --yes to confirm")
-    async with _session(settings) as session:
+    async with session_for(settings) as session:
         await erase_local_account(session, await _account(session, args.username))
     print(f"Erased @{args.username}. The name stays reserved.")
 
 
 async def account_list(settings: Settings, _args: argparse.Namespace) -> None:
     """Print every local account with its kind, role and state."""
-    async with _session(settings) as session:
+    async with session_for(settings) as session:
         rows = await session.execute(
             select(Account, User.role)
             .outerjoin(User, User.account_id == Account.id)
@@ -148,7 +146,7 @@ async def invite_create(settings: Settings, args: argparse.Namespace) -> None:
     """Create an invite and print the link to join with it."""
     if args.days < 1:
         raise CommandError("--days must be at least 1")
-    async with _session(settings) as session:
+    async with session_for(settings) as session:
         code = invites.create_invite(
             session, created_by=None, max_uses=args.uses, lifetime=timedelta(days=args.days)
         )
@@ -158,7 +156,7 @@ async def invite_create(settings: Settings, args: argparse.Namespace) -> None:
 
 async def admin_grant(settings: Settings, args: argparse.Namespace) -> None:
     """Give a person's login a role."""
-    async with _session(settings) as session:
+    async with session_for(settings) as session:
         user = await user_of(session, await _account(session, args.username))
         if user is None:
             raise CommandError(f"@{args.username} has no login (it is not a person)")
@@ -176,37 +174,6 @@ async def worker(settings: Settings, _args: argparse.Namespace) -> None:
     finally:
         await federation.transport.aclose()
         await engine.dispose()
-
-
-async def domain_allow(settings: Settings, args: argparse.Namespace) -> None:
-    """Put a host on the allowlist."""
-    async with _session(settings) as session:
-        name = await allowlist.allow(session, args.domain)
-    print(f"{name} may federate with this node.{_mode_hint(settings)}")
-
-
-async def domain_disallow(settings: Settings, args: argparse.Namespace) -> None:
-    """Take a host off the allowlist."""
-    async with _session(settings) as session:
-        removed = await allowlist.disallow(session, args.domain)
-    if not removed:
-        raise CommandError(f"{args.domain} is not on the allowlist")
-    print(f"{allowlist.normalise(args.domain)} is off the allowlist.")
-
-
-async def domain_list(settings: Settings, _args: argparse.Namespace) -> None:
-    """Print the allowlist."""
-    async with _session(settings) as session:
-        for name in await allowlist.allowed_domains(session):
-            print(name)
-
-
-def _mode_hint(settings: Settings) -> str:
-    if settings.federation_mode == FederationMode.ALLOWLIST:
-        return ""
-    return (
-        " (this node is in open mode: the allowlist applies in HARBOUR_FEDERATION_MODE=allowlist)"
-    )
 
 
 def _set_up(settings: Settings) -> Credentials | None:
@@ -241,7 +208,8 @@ def _database_kind(settings: Settings) -> str:
 
 
 @asynccontextmanager
-async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
+async def session_for(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction on the node's database, for one command."""
     engine = create_engine(settings.database_url)
     try:
         async with session_scope(create_sessionmaker(engine)) as session:

@@ -15,6 +15,7 @@ from federation.hosts import RemoteHost
 from federation.inbox import InboxItem
 from moderation.account_blocks import AccountBlock
 from moderation.allowlist import AllowedDomain
+from moderation.domain_blocks import DomainBlock
 from moderation.reports import Report
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "AuthorizationCode",
     "Base",
     "Delivery",
+    "DomainBlock",
     "Follow",
     "InboxItem",
     "Interaction",

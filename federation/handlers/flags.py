@@ -5,14 +5,17 @@ from __future__ import annotations
 from activitypub import as_list, id_of
 from content import accounts, posts
 from federation.handlers.incoming import Incoming
-from moderation import reports
+from moderation import policy, reports
 
 MAX_FLAGGED = 50
 
 
 async def on_flag(incoming: Incoming) -> None:
-    """File the report against the local account it names (or whose posts it names)."""
+    """File the report against the local account it names (or whose posts it names), unless
+    this node rejects reports from the sender's server."""
     session = incoming.session
+    if not await policy.accepts_reports_from(session, incoming.actor.domain or ""):
+        return
     uris = [u for u in (id_of(v) for v in as_list(incoming.object)) if u]
     local = [u for u in uris if incoming.fed.is_local(u)][:MAX_FLAGGED]
     target = None

@@ -8,12 +8,14 @@ from content import accounts, relationships
 from content.relationships import FollowState
 from federation import outbox
 from federation.handlers.incoming import Incoming
-from moderation import account_blocks
+from federation.hosts import host_of
+from moderation import account_blocks, policy
 
 
 async def on_follow(incoming: Incoming) -> None:
     """A remote account asks to follow a local one: auto-accepted unless the account
-    approves followers by hand; refused at once if the local account blocks it."""
+    approves followers by hand or the follower's server is limited; refused at once if the
+    local account blocks it."""
     target = await _local_target(incoming, incoming.object_id)
     if target is None:
         return
@@ -23,7 +25,9 @@ async def on_follow(incoming: Incoming) -> None:
     )
     if await account_blocks.is_blocked_by(session, actor, target):
         await outbox.answer_follow(incoming.fed, session, target, follow, accept=False)
-    elif not target.manually_approves_followers:
+    elif not target.manually_approves_followers and not await policy.is_limited(
+        session, host_of(actor.uri)
+    ):
         await outbox.answer_follow(incoming.fed, session, target, follow, accept=True)
 
 

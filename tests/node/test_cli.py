@@ -92,3 +92,24 @@ def test_an_invite_link_lets_a_newcomer_join_a_running_node(node: NodeProcess) -
             assert "signed in as <strong>@nova</strong>" in http.get("/").text
     finally:
         node.stop()
+
+
+def test_domain_blocks_from_the_command_line(node: NodeProcess, tmp_path: Path) -> None:
+    assert node.run("init").returncode == 0
+    not_a_domain = node.run("domain", "block", "com")
+    assert not_a_domain.returncode == 1
+    assert "'com' is not a domain such as bad.example" in not_a_domain.stderr
+    assert "is not blocked" in node.run("domain", "unblock", "nobody.example").stderr
+    shared = tmp_path / "list.csv"
+    shared.write_text("spam.example\nhate.example\n")
+    dry = node.run("domain", "import", str(shared), "--dry-run")
+    assert "2 blocks would be applied (dry run)" in dry.stdout
+    assert node.run("domain", "list").stdout == ""
+    assert node.run("domain", "import", str(shared)).returncode == 0
+    silence = node.run("domain", "block", "loud.example", "--severity", "silence", "--reject-media")
+    assert silence.returncode == 0
+    assert node.run("domain", "list").stdout.splitlines() == [
+        "suspend  hate.example",
+        "silence  loud.example reject-media",
+        "suspend  spam.example",
+    ]

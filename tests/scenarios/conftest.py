@@ -15,9 +15,14 @@ NAMES = ("node-a.test", "node-b.test", "node-c.test")
 
 @pytest.fixture
 def fleet(
-    sqlite_databases: SQLiteDatabases, postgresql_databases: PostgresDatabases, tmp_path: Path
+    request: pytest.FixtureRequest,
+    sqlite_databases: SQLiteDatabases,
+    postgresql_databases: PostgresDatabases,
+    tmp_path: Path,
 ) -> Iterator[list[NodeProcess]]:
-    """Nodes A and C on SQLite, B on PostgreSQL, federating openly with each other."""
+    """Nodes A and C on SQLite, B on PostgreSQL, federating openly with each other. An
+    indirect parameter gives node A more settings (`HARBOUR_*` variables)."""
+    settings_of_a: dict[str, str] = getattr(request, "param", {})
     ports = [free_port() for _ in NAMES]
     dev_hosts = ",".join(f"{name}=127.0.0.1" for name in NAMES)
     backends = [sqlite_databases, postgresql_databases, sqlite_databases]
@@ -28,6 +33,7 @@ def fleet(
         )
         node.extra_env.update(HARBOUR_DEV_HOSTS=dev_hosts, HARBOUR_FEDERATION_MODE="open")
         nodes.append(node)
+    nodes[0].extra_env.update(settings_of_a)
     for node in nodes:
         node.start()
     yield nodes

@@ -1,0 +1,104 @@
+"""Node A shuts node C out, at once and without a restart, then lets it back in."""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import closing
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.rig.nodes import NodeProcess, wait_for
+from tests.scenarios.test_federation_lifecycle import count, home, post
+
+pytestmark = pytest.mark.processes
+A_SETTINGS = {"HARBOUR_AUTHORIZED_FETCH": "true"}
+
+
+def blocked_with_cli(a: NodeProcess, c: NodeProcess, _tmp: Path) -> None:
+    done = a.run("domain", "block", c.domain, "--public-comment", "harassment")
+    assert done.returncode == 0, done.stderr
+    assert a.run("domain", "list").stdout.split() == ["suspend", c.domain]
+
+
+def blocked_with_csv(a: NodeProcess, c: NodeProcess, tmp: Path) -> None:
+    shared = tmp / "blocklist.csv"
+    shared.write_text(
+        "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
+        f"{c.domain},suspend,true,true,Harassment campaign,false\n"
+    )
+    done = a.run("domain", "import", str(shared))
+    assert done.returncode == 0, done.stderr
+    assert "1 block applied" in done.stdout
+    exported = a.run("domain", "export").stdout
+    assert f"{c.domain},suspend,true,true,Harassment campaign,false" in exported
+
+
+def public_timeline(node: NodeProcess) -> str:
+    with node.client() as http:
+        return " ".join(s["content"] for s in http.get("/api/v1/timelines/public").json())
+
+
+def inbox_refusals(node: NodeProcess) -> int:
+    return len(re.findall(r"POST /(users/\w+/)?inbox 403", node.output()))
+
+
+def approve_all(member: httpx.Client) -> None:
+    for request_id in re.findall(
+        r"/follow-requests/(\d+)/accept", member.get("/follow-requests").text
+    ):
+        member.post(f"/follow-requests/{request_id}/accept")
+
+
+@pytest.mark.parametrize("fleet", [A_SETTINGS], indirect=True)
+@pytest.mark.parametrize("make_block", [blocked_with_cli, blocked_with_csv])
+def test_a_blocked_node_is_refused_both_ways_and_comes_back_when_lifted(
+    fleet: list[NodeProcess], make_block: object, tmp_path: Path
+) -> None:
+    a, b, c = fleet
+    with (
+        closing(a.sign_in("alice", a.create_member("alice"))) as alice,
+        closing(b.sign_in("bob", b.create_member("bob"))) as bob,
+        closing(c.sign_in("carol", c.create_member("carol"))) as carol,
+    ):
+        # Before: alice and carol follow each other; bob follows alice.
+        carol.post("/follow", data={"handle": f"alice@{a.domain}"})
+        bob.post("/follow", data={"handle": f"alice@{a.domain}"})
+        alice.post("/follow", data={"handle": f"carol@{c.domain}"})
+        wait_for(lambda: "2 follow requests" in home(alice), what="requests at A")
+        wait_for(lambda: "1 follow request" in home(carol), what="alice's request at C")
+        approve_all(alice)
+        approve_all(carol)
+        time.sleep(1)  # the Accepts travel
+        post(carol, "Carol's public note before the block")
+        wait_for(lambda: "before the block" in public_timeline(a), what="C's post at A")
+
+        assert callable(make_block)
+        make_block(a, c, tmp_path)
+
+        # A's public timeline no longer shows C's content: it was purged.
+        assert "before the block" not in public_timeline(a)
+        # C's signed deliveries to A are refused.
+        refusals = inbox_refusals(a)
+        post(carol, f"@alice@{a.domain} are you there?")
+        wait_for(lambda: inbox_refusals(a) > refusals, what="A refusing C's delivery")
+        assert "are you there?" not in home(alice)
+        # C cannot fetch A's content (authorized fetch refuses C's signed requests).
+        answer = carol.post("/follow", data={"handle": f"organisation@{a.domain}"})
+        assert "notice=" in answer.headers["location"]  # "could not find ..." for carol
+        # A stops delivering to C: bob gets what carol never gets.
+        post(alice, f"@bob@{b.domain} @carol@{c.domain} news after the block")
+        wait_for(lambda: "news after the block" in home(bob), what="A's post at B")
+        time.sleep(1)
+        assert "news after the block" not in home(carol)
+
+        # Lifting the block restores federation.
+        lifted = a.run("domain", "unblock", c.domain)
+        assert lifted.returncode == 0, lifted.stderr
+        post(carol, f"@alice@{a.domain} hello again")
+        wait_for(lambda: "hello again" in home(alice), what="C's mention at A after the unblock")
+        again = carol.post("/follow", data={"handle": f"organisation@{a.domain}"})
+        assert again.headers["location"] == "/home"
+        wait_for(lambda: count(c, "/users/carol/following") == 2, what="carol follows A's org")
