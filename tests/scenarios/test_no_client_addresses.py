@@ -1,0 +1,102 @@
+"""Nothing a node stores or logs holds the address a member connected from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, select
+
+from node.models import Base
+from tests.rig.nodes import NodeProcess, free_port
+
+pytestmark = pytest.mark.processes
+MEMBER_ADDRESS = "127.0.0.77"  # loopback, but not the address the node's own requests use
+FORWARDED = "203.0.113.77"  # what a proxy in front of the node would add
+
+
+def test_no_database_row_or_log_line_holds_a_client_address(
+    database_url: str, tmp_path: Path
+) -> None:
+    node = NodeProcess(port=free_port(), data_dir=tmp_path / "node", database_url=database_url)
+    node.start()
+    try:
+        invite = node.run("invite", "create").stdout.split()[0].split("invite=")[1]
+        with member_client(node) as member:
+            use_the_node_as_a_member_would(member, invite)
+    finally:
+        node.stop()
+
+    stored = everything_stored(database_url)
+    logged = node.output()
+    assert "from an app" in stored and "POST /api/v1/statuses 200" in logged  # they are complete
+    for address in (MEMBER_ADDRESS, FORWARDED):
+        assert address not in stored
+        assert address not in logged
+    if database_url.startswith("sqlite:///"):  # and not in the file's free pages or journal
+        path = Path(database_url.removeprefix("sqlite:///"))
+        raw = b"".join(f.read_bytes() for f in path.parent.glob(f"{path.name}*"))
+        assert MEMBER_ADDRESS.encode() not in raw and FORWARDED.encode() not in raw
+
+
+def member_client(node: NodeProcess) -> httpx.Client:
+    """A browser-like client connecting from MEMBER_ADDRESS, behind a proxy that says so."""
+    return httpx.Client(
+        base_url=f"http://127.0.0.1:{node.port}",
+        transport=httpx.HTTPTransport(local_address=MEMBER_ADDRESS),
+        headers={
+            "Host": node.domain,
+            "X-Forwarded-For": FORWARDED,
+            "X-Real-IP": FORWARDED,
+            "Forwarded": f"for={FORWARDED}",
+        },
+        timeout=20,
+    )
+
+
+def use_the_node_as_a_member_would(member: httpx.Client, invite: str) -> None:
+    """Join, fail and succeed at signing in, post, use the client API, hit an error."""
+    joined = member.post(
+        "/register", data={"invite": invite, "username": "mira", "password": "a long passphrase 1"}
+    )
+    assert joined.status_code == 303, joined.text
+    member.post("/logout")
+    assert member.post("/login", data={"username": "mira", "password": "wrong"}).status_code == 401
+    signed_in = member.post("/login", data={"username": "mira", "password": "a long passphrase 1"})
+    assert signed_in.status_code == 303
+    assert (
+        member.post("/compose", data={"text": "hello", "visibility": "public"}).status_code == 303
+    )
+    app = member.post(
+        "/api/v1/apps",
+        data={
+            "client_name": "app",
+            "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+            "scopes": "read write",
+        },
+    ).json()
+    token = member.post(
+        "/oauth/token",
+        data={"grant_type": "password", "username": "mira", "password": "a long passphrase 1",
+              "client_id": app["client_id"], "client_secret": app["client_secret"],
+              "scope": "read write"},
+    ).json()["access_token"]  # fmt: skip
+    auth = {"Authorization": f"Bearer {token}"}
+    assert member.post("/api/v1/statuses", data={"status": "from an app"}, headers=auth).is_success
+    assert member.get("/api/v1/timelines/home", headers=auth).is_success
+    assert member.get("/api/v1/no/such/thing").status_code == 404
+
+
+def everything_stored(database_url: str) -> str:
+    """Every row of every table, as text."""
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as connection:
+            return "\n".join(
+                repr(row)
+                for table in Base.metadata.sorted_tables
+                for row in connection.execute(select(table))
+            )
+    finally:
+        engine.dispose()
