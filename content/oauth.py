@@ -93,20 +93,27 @@ def parse_scopes(text: str | None, default: str = "read") -> list[str]:
     return list(dict.fromkeys(scopes))
 
 
+ADMIN_PARTS = {"accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks",
+               "email_domain_blocks", "canonical_email_blocks"}  # fmt: skip
+
+
 def _known(scope: str) -> bool:
     base, _, part = scope.partition(":")
     if base == "admin":
-        return part.split(":", 1)[0] in ("read", "write")
+        verb, _, what = part.partition(":")
+        return verb in ("read", "write") and (not what or what in ADMIN_PARTS)
     if not part:
         return base in ("read", "write", "follow", "push", "profile")
     return part in GRANULAR.get(base, set())
 
 
 def covers(granted: str, needed: str) -> bool:
-    """Whether granted scopes include `needed`: `read` covers `read:statuses`, `follow` the
+    """Whether granted scopes include `needed`: `read` covers `read:statuses` (and
+    `admin:read` covers `admin:read:reports`), `follow` the
     follows, blocks and mutes scopes, and `profile` (identity only) is in `read:accounts`."""
     scopes = set(granted.split())
-    if needed in scopes or needed.split(":", 1)[0] in scopes:
+    parts = needed.split(":")
+    if any(":".join(parts[:end]) in scopes for end in range(1, len(parts) + 1)):
         return True
     if needed == "profile":
         return bool(scopes & {"read", "read:accounts"})

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
 from content.interactions import Interaction
-from content.orm import Base, utcnow
+from content.orm import Base, new_id, utcnow
 from content.posts import Post
 from content.relationships import Follow
 from moderation.domain_names import candidates, normalise, on_domain
@@ -45,7 +45,8 @@ class DomainBlock(Base):
 
     __tablename__ = "domain_blocks"
 
-    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    domain: Mapped[str] = mapped_column(String(255), unique=True)
     severity: Mapped[str] = mapped_column(String(16), default=Severity.SUSPEND)
     reject_media: Mapped[bool] = mapped_column(default=False)
     reject_reports: Mapped[bool] = mapped_column(default=False)
@@ -75,7 +76,7 @@ async def block(session: AsyncSession, terms: BlockTerms) -> DomainBlock:
     bare = name.split(":", 1)[0]
     if "." not in bare and bare != "localhost":
         raise DomainBlockError(f"{terms.domain!r} is not a domain such as bad.example")
-    row = await session.get(DomainBlock, name) or DomainBlock(domain=name)
+    row = await by_domain(session, name) or DomainBlock(domain=name)
     row.severity = Severity(terms.severity)
     row.reject_media = terms.reject_media
     row.reject_reports = terms.reject_reports
@@ -87,6 +88,11 @@ async def block(session: AsyncSession, terms: BlockTerms) -> DomainBlock:
     if row.severity == Severity.SUSPEND:
         await purge(session, name)
     return row
+
+
+async def by_domain(session: AsyncSession, domain: str) -> DomainBlock | None:
+    """The block of exactly this domain, if there is one."""
+    return await session.scalar(select(DomainBlock).where(DomainBlock.domain == normalise(domain)))
 
 
 async def unblock(session: AsyncSession, domain: str) -> bool:

@@ -20,6 +20,7 @@ from federation.transport import Transport, TransportPolicy
 from federation.worker import Worker
 from node.api import activitypub, inbox, wellknown
 from node.api.mastodon import accounts as api_accounts
+from node.api.mastodon import admin as api_admin
 from node.api.mastodon import instance as api_instance
 from node.api.mastodon import oauth as api_oauth
 from node.api.mastodon import statuses as api_statuses
@@ -97,6 +98,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_statuses.routes,
             *api_timelines.routes,
             *api_tags.routes,
+            *api_admin.routes,
             *pages.routes,
             *sessions.routes,
             *actions.routes,

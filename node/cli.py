@@ -131,10 +131,13 @@ def _parser() -> argparse.ArgumentParser:
     ]:
         sub = account.add_parser(action, help=helptext)
         sub.add_argument("username")
+        if action != "password":
+            sub.add_argument("--reason", default="", help="why, for the audit log")
         sub.set_defaults(run=_async(getattr(commands, f"account_{action}")))
     delete = account.add_parser("delete", help="erase an account's data for good")
     delete.add_argument("username")
     delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    delete.add_argument("--reason", default="", help="why, for the audit log")
     delete.set_defaults(run=_async(commands.account_delete))
     account.add_parser("list", help="list local accounts").set_defaults(
         run=_async(commands.account_list)
@@ -147,6 +150,10 @@ def _parser() -> argparse.ArgumentParser:
     invite_create.add_argument("--uses", type=int, default=1, help="how many people may use it")
     invite_create.add_argument("--days", type=int, default=7, help="days until it expires")
     invite_create.set_defaults(run=_async(commands.invite_create))
+
+    audit_log = verbs.add_parser("audit", help="the log of moderation actions")
+    audit_log.add_argument("--limit", type=int, default=100, help="how many, newest first")
+    audit_log.set_defaults(run=_async(commands.audit_list))
 
     admin = verbs.add_parser("admin", help="staff and admin roles").add_subparsers(
         required=True, metavar="ACTION"

@@ -19,6 +19,7 @@ from content.accounts import Account
 from content.erasure import erase_local_account
 from content.users import Role, User, add_user, user_of
 from federation.worker import Worker
+from moderation import audit
 from node.app import create_app, create_federation
 from node.bootstrap import Credentials, ensure_node, new_password
 from node.database import create_engine, create_sessionmaker, migrate, session_scope
@@ -89,6 +90,7 @@ async def account_suspend(settings: Settings, args: argparse.Namespace) -> None:
     """Suspend an account."""
     async with session_for(settings) as session:
         accounts.suspend(await _account(session, args.username))
+        audit.record(session, None, "account.suspend", f"@{args.username}", args.reason)
     print(f"Suspended @{args.username}.")
 
 
@@ -96,6 +98,7 @@ async def account_unsuspend(settings: Settings, args: argparse.Namespace) -> Non
     """Lift a suspension."""
     async with session_for(settings) as session:
         accounts.unsuspend(await _account(session, args.username))
+        audit.record(session, None, "account.unsuspend", f"@{args.username}", args.reason)
     print(f"@{args.username} is no longer suspended.")
 
 
@@ -119,6 +122,7 @@ async def account_delete(settings: Settings, args: argparse.Namespace) -> None:
         raise CommandError(f"this erases @{args.username} for good; add --yes to confirm")
     async with session_for(settings) as session:
         await erase_local_account(session, await _account(session, args.username))
+        audit.record(session, None, "account.delete", f"@{args.username}", args.reason)
     print(f"Erased @{args.username}. The name stays reserved.")
 
 
@@ -140,6 +144,14 @@ async def account_list(settings: Settings, _args: argparse.Namespace) -> None:
                 else "active"
             )
             print(f"{account.username:32} {account.actor_type:13} {role or '-':10} {state}")
+
+
+async def audit_list(settings: Settings, args: argparse.Namespace) -> None:
+    """Print the newest moderation actions: when, who, what, to whom, why."""
+    async with session_for(settings) as session:
+        for entry, actor in await audit.recent(session, args.limit):
+            when = entry.created_at.strftime("%Y-%m-%d %H:%M")
+            print(f"{when}  {actor:16} {entry.action:20} {entry.target}  {entry.reason}".rstrip())
 
 
 async def invite_create(settings: Settings, args: argparse.Namespace) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from moderation import allowlist, domain_blocks
+from moderation import allowlist, audit, domain_blocks
 from moderation.domain_blocks import BlockTerms, DomainBlockError, Severity
 from moderation.domain_names import normalise
 from moderation.policy import FederationMode
@@ -65,6 +65,8 @@ async def unblock(settings: Settings, args: argparse.Namespace) -> None:
     """Lift a domain's block."""
     async with session_for(settings) as session:
         lifted = await domain_blocks.unblock(session, args.domain)
+        if lifted:
+            audit.record(session, None, "domain.unblock", normalise(args.domain))
     if not lifted:
         raise CommandError(f"{args.domain} is not blocked")
     print(f"{normalise(args.domain)} is no longer blocked.")
@@ -104,9 +106,11 @@ async def export_csv(settings: Settings, args: argparse.Namespace) -> None:
 
 async def _apply(session: AsyncSession, terms: BlockTerms) -> domain_blocks.DomainBlock:
     try:
-        return await domain_blocks.block(session, terms)
+        row = await domain_blocks.block(session, terms)
     except DomainBlockError as error:
         raise CommandError(str(error)) from None
+    audit.record(session, None, f"domain.{row.severity}", row.domain, row.private_comment)
+    return row
 
 
 def _mode_hint(settings: Settings) -> str:

@@ -15,6 +15,7 @@ from federation.hosts import RemoteHost
 from federation.inbox import InboxItem
 from moderation.account_blocks import AccountBlock
 from moderation.allowlist import AllowedDomain
+from moderation.audit import AuditEntry
 from moderation.domain_blocks import DomainBlock
 from moderation.reports import Report
 
@@ -23,6 +24,7 @@ __all__ = [
     "Account",
     "AccountBlock",
     "AllowedDomain",
+    "AuditEntry",
     "AuthorizationCode",
     "Base",
     "Delivery",

@@ -16,10 +16,10 @@ pytestmark = pytest.mark.processes
 SCOPES = ["read", "write", "follow"]
 
 
-def client(node: NodeProcess, username: str, password: str) -> Mastodon:
+def client(node: NodeProcess, username: str, password: str, scopes: list[str] = SCOPES) -> Mastodon:
     """Register an app and log in with the password grant, as Mastodon.py users do."""
     client_id, secret = Mastodon.create_app(
-        "Harbour tests", api_base_url=node.base_url, scopes=SCOPES
+        "Harbour tests", api_base_url=node.base_url, scopes=scopes
     )
     api = Mastodon(
         client_id=client_id,
@@ -27,7 +27,7 @@ def client(node: NodeProcess, username: str, password: str) -> Mastodon:
         api_base_url=node.base_url,
         version_check_mode="created",
     )
-    api.log_in(username, password, scopes=SCOPES, allow_http=True)
+    api.log_in(username, password, scopes=scopes, allow_http=True)
     return api
 
 

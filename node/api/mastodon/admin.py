@@ -1,0 +1,176 @@
+"""Mastodon's admin API for domain blocks, so admin tools and shared-blocklist syncers work.
+Only admins may use it, with an `admin:` scope."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from content import users
+from content.accounts import Account
+from content.orm import iso
+from content.users import Role
+from moderation import audit, domain_blocks
+from moderation.domain_blocks import BlockTerms, DomainBlock, DomainBlockError, Severity
+from node.api.mastodon.requests import read_params, user_of
+from node.database import session_scope
+from node.state import services
+
+READ = "admin:read:domain_blocks"
+WRITE = "admin:write:domain_blocks"
+
+
+async def list_blocks(request: Request) -> Response:
+    """GET /api/v1/admin/domain_blocks."""
+    await _admin(request, READ)
+    async with services(request).sessions() as session:
+        return JSONResponse([_entity(row) for row in await domain_blocks.all_blocks(session)])
+
+
+async def show_block(request: Request) -> Response:
+    """GET /api/v1/admin/domain_blocks/:id."""
+    await _admin(request, READ)
+    async with services(request).sessions() as session:
+        return JSONResponse(_entity(await _block(session, request.path_params["id"])))
+
+
+async def create_block(request: Request) -> Response:
+    """POST /api/v1/admin/domain_blocks: a new block (422 if the domain has one already)."""
+    admin = await _admin(request, WRITE)
+    params = await read_params(request)
+    async with session_scope(services(request).sessions) as session:
+        if await domain_blocks.by_domain(session, str(params.get("domain", ""))):
+            raise HTTPException(422, "existing_domain_block: this domain is blocked already")
+        row = await _apply(session, admin, _terms(params, str(params.get("domain", ""))))
+        return JSONResponse(_entity(row))
+
+
+async def update_block(request: Request) -> Response:
+    """PUT /api/v1/admin/domain_blocks/:id: change what the block does."""
+    admin = await _admin(request, WRITE)
+    params = await read_params(request)
+    async with session_scope(services(request).sessions) as session:
+        row = await _block(session, request.path_params["id"])
+        merged = {**_entity(row), "private_comment": row.private_comment, **params}
+        row = await _apply(session, admin, _terms(merged, row.domain))
+        return JSONResponse(_entity(row))
+
+
+async def delete_block(request: Request) -> Response:
+    """DELETE /api/v1/admin/domain_blocks/:id: lift the block."""
+    admin = await _admin(request, WRITE)
+    async with session_scope(services(request).sessions) as session:
+        row = await _block(session, request.path_params["id"])
+        await domain_blocks.unblock(session, row.domain)
+        audit.record(session, admin, "domain.unblock", row.domain)
+    return JSONResponse({})
+
+
+async def public_blocks(request: Request) -> Response:
+    """GET /api/v1/instance/domain_blocks: what this node blocks and why, so member
+    organisations can review and share each other's lists (obfuscated domains stay so)."""
+    async with services(request).sessions() as session:
+        rows = await domain_blocks.all_blocks(session)
+    return JSONResponse(
+        [
+            {
+                "domain": _obfuscated(row.domain) if row.obfuscate else row.domain,
+                "digest": _digest(row.domain),
+                "severity": row.severity,
+                "comment": row.public_comment or None,
+            }
+            for row in rows
+        ]
+    )
+
+
+async def _admin(request: Request, scope: str) -> Account:
+    account = await user_of(request, scope)
+    async with services(request).sessions() as session:
+        login = await users.user_of(session, account)
+    if login is None or login.role != Role.ADMIN:
+        raise HTTPException(403, "This action is not allowed")
+    return account
+
+
+async def _block(session: AsyncSession, raw_id: str) -> DomainBlock:
+    row = (
+        await session.get(DomainBlock, int(raw_id))
+        if raw_id.isdigit() and len(raw_id) < 20
+        else None
+    )
+    if row is None:
+        raise HTTPException(404, "Record not found")
+    return row
+
+
+async def _apply(session: AsyncSession, admin: Account, terms: BlockTerms) -> DomainBlock:
+    try:
+        row = await domain_blocks.block(session, terms)
+    except DomainBlockError as error:
+        raise HTTPException(422, str(error)) from None
+    audit.record(session, admin, f"domain.{row.severity}", row.domain, row.private_comment)
+    return row
+
+
+def _terms(params: dict[str, Any], domain: str) -> BlockTerms:
+    try:
+        severity = Severity(str(params.get("severity") or Severity.SILENCE))
+    except ValueError:
+        raise HTTPException(422, "severity must be silence, suspend or noop") from None
+    return BlockTerms(
+        domain=domain,
+        severity=severity,
+        reject_media=_truth(params.get("reject_media")),
+        reject_reports=_truth(params.get("reject_reports")),
+        public_comment=str(params.get("public_comment") or ""),
+        private_comment=str(params.get("private_comment") or ""),
+        obfuscate=_truth(params.get("obfuscate")),
+    )
+
+
+def _entity(row: DomainBlock) -> dict[str, Any]:
+    """The Admin::DomainBlock entity."""
+    return {
+        "id": str(row.id),
+        "domain": row.domain,
+        "digest": _digest(row.domain),
+        "created_at": iso(row.created_at),
+        "severity": row.severity,
+        "reject_media": row.reject_media,
+        "reject_reports": row.reject_reports,
+        "private_comment": row.private_comment or None,
+        "public_comment": row.public_comment or None,
+        "obfuscate": row.obfuscate,
+    }
+
+
+def _truth(value: object) -> bool:
+    return value in (True, "true", "1", "True", "on")
+
+
+def _digest(domain: str) -> str:
+    return hashlib.sha256(domain.encode()).hexdigest()
+
+
+def _obfuscated(domain: str) -> str:
+    """Mastodon's way: keep the ends, star the middle (`ha*****.example`)."""
+    name, dot, tld = domain.rpartition(".")
+    keep = max(1, len(name) // 4)
+    return f"{name[:keep]}{'*' * (len(name) - 2 * keep)}{name[-keep:]}{dot}{tld}"
+
+
+routes = [
+    Route("/api/v1/admin/domain_blocks", list_blocks),
+    Route("/api/v1/admin/domain_blocks", create_block, methods=["POST"]),
+    Route("/api/v1/admin/domain_blocks/{id}", show_block),
+    Route("/api/v1/admin/domain_blocks/{id}", update_block, methods=["PUT"]),
+    Route("/api/v1/admin/domain_blocks/{id}", delete_block, methods=["DELETE"]),
+    Route("/api/v1/instance/domain_blocks", public_blocks),
+]
