@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from federation.keys import KeyCache
 from federation.transport import Transport
 from moderation.policy import FederationMode
+from moderation.rate_limits import RateLimiter
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Federation:
     mode: FederationMode
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     keys: KeyCache = field(default_factory=KeyCache)
+    limits: RateLimiter = field(default_factory=RateLimiter)
     _heard: dict[str, float] = field(default_factory=dict)
 
     def notify(self) -> None:

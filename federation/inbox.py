@@ -27,6 +27,7 @@ from federation.context import Federation
 from federation.delivery import Delivery
 from federation.jobs import Job
 from moderation.policy import may_federate_with
+from moderation.rate_limits import Action, RateLimited
 
 MAX_DEPTH = 16
 
@@ -50,6 +51,7 @@ class Outcome:
 
     status: int
     message: str
+    retry_after: int | None = None
 
 
 async def receive(fed: Federation, parts: RequestParts) -> Outcome:
@@ -73,6 +75,10 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         except NotAuthentic as error:
             await session.commit()  # keep a key fetched on the way, for the next request
             return Outcome(error.status, str(error))
+        try:
+            fed.limits.take(Action.INBOX, key.domain)
+        except RateLimited as limited:
+            return Outcome(429, str(limited), limited.retry_after)
         session.add(
             InboxItem(
                 activity_id=activity["id"],

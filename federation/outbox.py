@@ -19,6 +19,7 @@ from content.relationships import Follow, FollowState
 from federation import addressing, delivery, to_wire
 from federation.context import Federation
 from moderation import account_blocks
+from moderation.rate_limits import Action
 
 
 class ActionError(ValueError):
@@ -100,7 +101,9 @@ async def publish(
     spoiler_text: str = "",
     language: str | None = None,
 ) -> Post:
-    """Post, and deliver it to whoever the visibility and mentions say."""
+    """Post, and deliver it to whoever the visibility and mentions say. Raises RateLimited
+    when the author posts faster than the node allows."""
+    fed.limits.take(Action.POST, str(author.id))
     if in_reply_to is not None:
         parent_author = await session.get(Account, in_reply_to.account_id)
         if parent_author is not None and parent_author.id != author.id:

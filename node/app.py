@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from federation.context import Federation
 from federation.transport import Transport, TransportPolicy
 from federation.worker import Worker
+from moderation.rate_limits import RateLimited
 from node.api import activitypub, inbox, wellknown
 from node.api.mastodon import accounts as api_accounts
 from node.api.mastodon import admin as api_admin
@@ -27,7 +28,7 @@ from node.api.mastodon import statuses as api_statuses
 from node.api.mastodon import tags as api_tags
 from node.api.mastodon import timelines as api_timelines
 from node.database import create_engine, create_sessionmaker
-from node.errors import http_error, server_error
+from node.errors import http_error, server_error, too_many
 from node.middleware import AccessLog, BodySizeLimit, DropClientAddress, SecurityHeaders
 from node.settings import Settings
 from node.state import Services
@@ -118,7 +119,11 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
                 https_only=not settings.development,
             ),
         ],
-        exception_handlers={HTTPException: http_error, Exception: server_error},
+        exception_handlers={
+            HTTPException: http_error,
+            RateLimited: too_many,
+            Exception: server_error,
+        },
         lifespan=lifespan,
     )
     app.state.services = services

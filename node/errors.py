@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from moderation.rate_limits import RateLimited
 from node.api.negotiation import wants_activitypub
 from node.web.rendering import render
 
@@ -27,6 +28,17 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if _wants_html(request):
         return render(request, "error.html", status_code=exc.status_code, message=exc.detail)
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def too_many(request: Request, exc: Exception) -> Response:
+    """A rate limit was hit: 429 with `Retry-After`, as JSON or as the error page."""
+    assert isinstance(exc, RateLimited)
+    headers = {"Retry-After": str(exc.retry_after)}
+    if _wants_html(request):
+        response = render(request, "error.html", status_code=429, message=str(exc))
+        response.headers.update(headers)
+        return response
+    return JSONResponse({"error": str(exc)}, status_code=429, headers=headers)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

@@ -17,7 +17,8 @@ async def post_inbox(request: Request) -> Response:
     outcome = await inbox.receive(services(request).federation, parts)
     if outcome.status == 202:
         return Response(status_code=202)
-    return JSONResponse({"error": outcome.message}, status_code=outcome.status)
+    headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
+    return JSONResponse({"error": outcome.message}, status_code=outcome.status, headers=headers)
 
 
 routes = [

@@ -13,6 +13,7 @@ from content import invites, users
 from content.accounts import Account, UsernameError
 from content.invites import InviteError
 from content.users import PasswordError
+from moderation.rate_limits import Action
 from node.database import session_scope
 from node.state import services
 from node.web.rendering import render
@@ -39,6 +40,7 @@ async def login(request: Request) -> Response:
     form = await request.form(max_fields=10, max_files=0)
     username = str(form.get("username", ""))[:MAX_FORM_FIELD]
     password = str(form.get("password", ""))[:MAX_FORM_FIELD]
+    services(request).federation.limits.take(Action.LOGIN, username.strip().lower())
     async with session_scope(services(request).sessions) as session:
         account = await users.authenticate(session, username, password)
     if account is None:
@@ -77,6 +79,7 @@ async def register(request: Request) -> Response:
     code = str(form.get("invite", code))[:MAX_FORM_FIELD]
     username = str(form.get("username", "")).strip().lower()[:MAX_FORM_FIELD]
     password = str(form.get("password", ""))[:MAX_FORM_FIELD]
+    services(request).federation.limits.take(Action.REGISTER)
     settings = services(request).settings
     keypair = await run_in_threadpool(generate_keypair)
     try:

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from content import oauth, users
 from content.oauth import OAuthError
+from moderation.rate_limits import Action
 from node.api.mastodon.requests import read_params
 from node.database import session_scope
 from node.state import services
@@ -110,8 +111,10 @@ async def token(request: Request) -> Response:
                 )
             elif grant == "password":
                 oauth.check_request(app, app.redirect_uris.split("\n")[0], scopes)
+                username = str(params.get("username", ""))
+                services(request).federation.limits.take(Action.LOGIN, username.strip().lower())
                 account = await users.authenticate(
-                    session, str(params.get("username", "")), str(params.get("password", ""))
+                    session, username, str(params.get("password", ""))
                 )
                 if account is None:
                     raise OAuthError("invalid_grant", "Invalid username or password")
