@@ -339,3 +339,11 @@ def _add_local(
     )
     session.add(account)
     return account
+
+
+async def known_inboxes(session: AsyncSession) -> set[str]:
+    """Every inbox this node knows (shared ones where offered): where news of a local
+    account's deletion must go."""
+    delivery_inbox = func.coalesce(Account.shared_inbox_uri, Account.inbox_uri)
+    query = select(delivery_inbox).where(Account.domain.is_not(None), Account.deleted_at.is_(None))
+    return set(await session.scalars(query.distinct()))

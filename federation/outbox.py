@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import AS_CONTEXT, PUBLIC
-from content import interactions, posts, relationships
+from content import accounts, interactions, posts, relationships
 from content.accounts import Account
 from content.audience import Visibility
+from content.erasure import erase_local_account
 from content.interactions import Kind
 from content.orm import new_id
 from content.posts import Post
@@ -41,6 +42,14 @@ async def _send(
     session: AsyncSession, activity: dict[str, Any], signer: Account, inboxes: set[str]
 ) -> None:
     await delivery.enqueue(session, activity, signer.id, inboxes)
+
+
+async def delete_account(fed: Federation, session: AsyncSession, account: Account) -> None:
+    """Erase a local account and tell every server this node knows that it is gone."""
+    inboxes = await addressing.deliverable(fed, session, await accounts.known_inboxes(session))
+    activity = _activity(account, "Delete", account.uri, to=[PUBLIC])
+    await erase_local_account(session, account)
+    await _send(session, activity, account, inboxes)
 
 
 async def follow(fed: Federation, session: AsyncSession, actor: Account, target: Account) -> Follow:

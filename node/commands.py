@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub import ActorType, generate_keypair
 from content import accounts, invites
 from content.accounts import Account
-from content.erasure import erase_local_account
 from content.users import Role, User, add_user, user_of
+from federation import outbox
 from federation.worker import Worker
 from moderation import audit
 from node.app import create_app, create_federation
@@ -120,10 +120,20 @@ async def account_delete(settings: Settings, args: argparse.Namespace) -> None:
     """Erase a local account's data, keeping its name reserved."""
     if not args.yes:
         raise CommandError(f"this erases @{args.username} for good; add --yes to confirm")
-    async with session_for(settings) as session:
-        await erase_local_account(session, await _account(session, args.username))
-        audit.record(session, None, "account.delete", f"@{args.username}", args.reason)
-    print(f"Erased @{args.username}. The name stays reserved.")
+    engine = create_engine(settings.database_url)
+    federation = create_federation(settings, create_sessionmaker(engine))
+    try:
+        async with session_scope(federation.sessions) as session:
+            account = await _account(session, args.username)
+            await outbox.delete_account(federation, session, account)
+            audit.record(session, None, "account.delete", f"@{args.username}", args.reason)
+    finally:
+        await federation.transport.aclose()
+        await engine.dispose()
+    print(
+        f"Erased @{args.username}. The name stays reserved; the servers this node knows are"
+        " told it is gone."
+    )
 
 
 async def account_list(settings: Settings, _args: argparse.Namespace) -> None:

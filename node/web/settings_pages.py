@@ -1,0 +1,86 @@
+"""A member's own account: download everything, or delete it for good."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from content import users
+from content.archive import archive_of
+from content.orm import iso, utcnow
+from federation import outbox, to_wire
+from moderation import audit
+from moderation.rate_limits import Action
+from node.database import session_scope
+from node.state import services
+from node.web.rendering import render
+from node.web.sessions import signed_in_account
+
+
+async def settings_page(request: Request) -> Response:
+    """`/settings`: the export link and the deletion form."""
+    async with services(request).sessions() as session:
+        viewer = await signed_in_account(request, session)
+    if viewer is None:
+        return RedirectResponse("/login?next=/settings", status_code=303)
+    return render(request, "settings.html", viewer=viewer, error=request.query_params.get("error"))
+
+
+async def export(request: Request) -> Response:
+    """`/settings/export`: the member's profile, every post they wrote (all visibilities, as
+    ActivityPub) and who they follow and are followed by, as one JSON file."""
+    async with services(request).sessions() as session:
+        viewer = await signed_in_account(request, session)
+        if viewer is None:
+            return RedirectResponse("/login?next=/settings", status_code=303)
+        archive = await archive_of(session, viewer)
+    document = {
+        "exported_at": iso(utcnow()),
+        "actor": to_wire.actor(viewer).to_document(),
+        "posts": [
+            to_wire.create_activity(post, viewer, hashtags=tags) for post, tags in archive.posts
+        ],
+        "following": [a.uri for a in archive.following],
+        "followers": [a.uri for a in archive.followers],
+    }
+    return Response(
+        json.dumps(document, indent=2, ensure_ascii=False),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="harbour-{viewer.username}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def delete_account(request: Request) -> Response:
+    """`POST /settings/delete`: with the password, erase the account and tell other servers."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != services(request).settings.base_url:
+        raise HTTPException(403, "forms are accepted from this site only")
+    form = await request.form(max_fields=5, max_files=0)
+    fed = services(request).federation
+    async with session_scope(services(request).sessions) as session:
+        viewer = await signed_in_account(request, session)
+        if viewer is None:
+            return RedirectResponse("/login", status_code=303)
+        fed.limits.take(Action.LOGIN, viewer.username)
+        password = str(form.get("password", ""))[:1000]
+        if await users.authenticate(session, viewer.username, password) is None:
+            return RedirectResponse("/settings?error=wrong+password", status_code=303)
+        await outbox.delete_account(fed, session, viewer)
+        audit.record(session, viewer, "account.delete", f"@{viewer.username}", "by its owner")
+    fed.notify()
+    request.session.clear()
+    return render(request, "error.html", message="Your account is deleted. Take care.")
+
+
+routes = [
+    Route("/settings", settings_page),
+    Route("/settings/export", export),
+    Route("/settings/delete", delete_account, methods=["POST"]),
+]
