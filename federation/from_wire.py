@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import PUBLIC, as_list, id_of
-from content import posts
+from content import conversations, posts
 from content.accounts import Account
 from content.audience import Visibility
 from content.orm import utcnow
@@ -119,6 +119,7 @@ async def store_note(
         mentioned=mentioned,
     )
     await session.flush()
+    await conversations.record(session, post, author, mentioned)
     return post
 
 

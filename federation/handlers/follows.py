@@ -18,12 +18,14 @@ async def on_follow(incoming: Incoming) -> None:
     if target is None:
         return
     session, actor = incoming.session, incoming.actor
+    blocked = await account_blocks.is_blocked_by(session, actor, target)
+    accepted = not blocked and not target.manually_approves_followers
     follow = await relationships.add_follow(
-        session, actor, target, uri=incoming.activity["id"], accepted=False
+        session, actor, target, uri=incoming.activity["id"], accepted=accepted
     )
-    if await account_blocks.is_blocked_by(session, actor, target):
+    if blocked:
         await outbox.answer_follow(incoming.fed, session, target, follow, accept=False)
-    elif not target.manually_approves_followers:
+    elif accepted:
         await outbox.answer_follow(incoming.fed, session, target, follow, accept=True)
 
 
