@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -54,3 +55,15 @@ async def test_a_key_older_than_an_hour_posts_again(
     second = await post_with_key(client, alice, "Reminder", "key-1")
     assert second != first
     assert await post_with_key(client, alice, "Reminder", "key-1") == second
+
+
+async def test_two_requests_with_one_key_at_the_same_time_post_once(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    alice = await member(services, "alice")
+    ids = await asyncio.gather(
+        *(post_with_key(client, alice, "Are you coming?", "same-time") for _ in range(3))
+    )
+    assert len(set(ids)) == 1
+    home = await client.get("/api/v1/timelines/home", headers=alice.headers)
+    assert [s["id"] for s in home.json()] == ids[:1]
