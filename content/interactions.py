@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
+from content.notifications import NotificationType, notify
 from content.orm import Base, new_id, utcnow
 from content.posts import Post
 
@@ -51,13 +52,17 @@ async def find(
 async def add(
     session: AsyncSession, account: Account, post: Post, kind: Kind, *, uri: str
 ) -> Interaction:
-    """Record a like or boost; doing it twice keeps the first."""
+    """Record a like or boost; doing it twice keeps the first. A local author is notified."""
     existing = await find(session, account, post, kind)
     if existing is not None:
         return existing
     interaction = Interaction(account_id=account.id, post_id=post.id, kind=kind, uri=uri)
     session.add(interaction)
     await session.flush()
+    author = await session.get(Account, post.account_id)
+    if author is not None:
+        notice = NotificationType.FAVOURITE if kind == Kind.LIKE else NotificationType.REBLOG
+        notify(session, author, account.id, notice, post_id=post.id, interaction_id=interaction.id)
     return interaction
 
 

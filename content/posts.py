@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from content import hashtags
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
+from content.notifications import notify_mentions
 from content.orm import Base, new_id, utcnow
 from content.relationships import followed_ids
 from content.sanitize import render_plain_text
@@ -99,6 +100,7 @@ def create_local(
     session.add(post)
     session.add_all(Mention(post=post, account_id=a.id) for a in _unique(mentioned))
     session.add_all(PostTag(post=post, name=name) for name in hashtags.hashtags_in(text))
+    notify_mentions(session, post, author.id, mentioned)
     return post
 
 
@@ -151,6 +153,7 @@ def store_remote(
     session.add(post)
     session.add_all(Mention(post=post, account_id=a.id) for a in _unique(mentioned))
     session.add_all(PostTag(post=post, name=name) for name in dict.fromkeys(tags))
+    notify_mentions(session, post, author.id, mentioned)
     return post
 
 

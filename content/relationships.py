@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
+from content.notifications import NotificationType, drop_follow_request, notify
 from content.orm import Base, new_id, utcnow
 
 
@@ -65,8 +66,10 @@ async def get_follow_by_uri(session: AsyncSession, uri: str) -> Follow | None:
 async def add_follow(
     session: AsyncSession, follower: Account, followed: Account, *, uri: str, accepted: bool
 ) -> Follow:
-    """Record a follow, or update the one that exists (a repeated Follow is not an error)."""
+    """Record a follow, or update the one that exists (a repeated Follow is not an error).
+    A new one notifies a local `followed`: a follow, or a follow request while pending."""
     follow = await find_follow(session, follower, followed)
+    is_new = follow is None
     if follow is None:
         follow = Follow(follower_id=follower.id, followed_id=followed.id)
         session.add(follow)
@@ -74,7 +77,16 @@ async def add_follow(
     if accepted:
         follow.state = FollowState.ACCEPTED
     await session.flush()
+    if is_new:
+        kind = NotificationType.FOLLOW if accepted else NotificationType.FOLLOW_REQUEST
+        notify(session, followed, follower.id, kind, follow_id=follow.id)
     return follow
+
+
+async def accept_follow(session: AsyncSession, follow: Follow) -> None:
+    """A follow request is accepted; its notification goes, as Mastodon's does."""
+    follow.state = FollowState.ACCEPTED
+    await drop_follow_request(session, follow.id)
 
 
 async def remove_follow(session: AsyncSession, follower: Account, followed: Account) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import PUBLIC, as_list, id_of
-from content import hashtags, posts
+from content import conversations, hashtags, posts
 from content.accounts import Account
 from content.audience import Visibility
 from content.orm import utcnow
@@ -120,6 +120,7 @@ async def store_note(
         tags=hashtags_of(note),
     )
     await session.flush()
+    await conversations.record(session, post, author, mentioned)
     return post
 
 

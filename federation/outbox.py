@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import AS_CONTEXT, PUBLIC
-from content import accounts, interactions, posts, relationships
+from content import accounts, conversations, interactions, posts, relationships
 from content.accounts import Account
 from content.audience import Visibility
 from content.erasure import erase_local_account
 from content.interactions import Kind
 from content.orm import new_id
 from content.posts import Post
-from content.relationships import Follow, FollowState
+from content.relationships import Follow
 from federation import addressing, delivery, to_wire
 from federation.context import Federation
 from moderation import account_blocks
@@ -91,7 +91,7 @@ async def answer_follow(
         raise ActionError("there is no such follow request")
     original = {"id": request.uri, "type": "Follow", "actor": follower.uri, "object": target.uri}
     if accept:
-        request.state = FollowState.ACCEPTED
+        await relationships.accept_follow(session, request)
     else:
         await session.delete(request)
     answer = _activity(target, "Accept" if accept else "Reject", original)
@@ -129,6 +129,7 @@ async def publish(
     )
     await session.flush()
     mentioned = [a for a in {a.id: a for a in mentioned}.values() if a.id != author.id]
+    await conversations.record(session, post, author, mentioned)
     tags = await posts.tag_names(session, post)
     activity = {
         "@context": to_wire.CONTEXT,

@@ -22,7 +22,10 @@ from moderation.rate_limits import RateLimited
 from node.api import activitypub, inbox, wellknown
 from node.api.mastodon import accounts as api_accounts
 from node.api.mastodon import admin as api_admin
+from node.api.mastodon import conversations as api_conversations
 from node.api.mastodon import instance as api_instance
+from node.api.mastodon import markers as api_markers
+from node.api.mastodon import notifications as api_notifications
 from node.api.mastodon import oauth as api_oauth
 from node.api.mastodon import statuses as api_statuses
 from node.api.mastodon import tags as api_tags
@@ -100,6 +103,9 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_timelines.routes,
             *api_tags.routes,
             *api_admin.routes,
+            *api_notifications.routes,
+            *api_markers.routes,
+            *api_conversations.routes,
             *pages.routes,
             *sessions.routes,
             *actions.routes,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from content.accounts import Account
+from content.conversations import Conversation
+from content.idempotency import IdempotencyKey
 from content.interactions import Interaction
 from content.invites import Invite
+from content.markers import Marker
+from content.notifications import Notification
 from content.oauth import AccessToken, AuthorizationCode, OAuthApp
 from content.orm import Base
 from content.posts import Mention, Post, PostTag
@@ -27,13 +31,17 @@ __all__ = [
     "AuditEntry",
     "AuthorizationCode",
     "Base",
+    "Conversation",
     "Delivery",
     "DomainBlock",
     "Follow",
+    "IdempotencyKey",
     "InboxItem",
     "Interaction",
     "Invite",
+    "Marker",
     "Mention",
+    "Notification",
     "OAuthApp",
     "Post",
     "PostTag",

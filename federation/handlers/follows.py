@@ -20,14 +20,15 @@ async def on_follow(incoming: Incoming) -> None:
     if target is None:
         return
     session, actor = incoming.session, incoming.actor
+    blocked = await account_blocks.is_blocked_by(session, actor, target)
+    limited = await policy.is_limited(session, host_of(actor.uri))
+    accepted = not blocked and not target.manually_approves_followers and not limited
     follow = await relationships.add_follow(
-        session, actor, target, uri=incoming.activity["id"], accepted=False
+        session, actor, target, uri=incoming.activity["id"], accepted=accepted
     )
-    if await account_blocks.is_blocked_by(session, actor, target):
+    if blocked:
         await outbox.answer_follow(incoming.fed, session, target, follow, accept=False)
-    elif not target.manually_approves_followers and not await policy.is_limited(
-        session, host_of(actor.uri)
-    ):
+    elif accepted:
         await outbox.answer_follow(incoming.fed, session, target, follow, accept=True)
 
 

@@ -1,4 +1,4 @@
-"""A real Harbour node for the client tests, on each database."""
+"""Real Harbour nodes for the client tests: one on each database, or two that federate."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.rig.databases import SQLiteDatabases
 from tests.rig.nodes import NodeProcess, free_port
 
 
@@ -16,3 +17,24 @@ def node(database_url: str, tmp_path: Path) -> Iterator[NodeProcess]:
     harbour.start()
     yield harbour
     harbour.stop()
+
+
+@pytest.fixture
+def two_nodes(
+    sqlite_databases: SQLiteDatabases, tmp_path: Path
+) -> Iterator[tuple[NodeProcess, NodeProcess]]:
+    """Nodes a and b in open federation, each on its own SQLite database."""
+    nodes = [
+        NodeProcess(
+            port=free_port(), data_dir=tmp_path / name, database_url=sqlite_databases.create()
+        )
+        for name in ("a", "b")
+    ]
+    try:
+        for harbour in nodes:
+            harbour.extra_env["HARBOUR_FEDERATION_MODE"] = "open"
+            harbour.start()
+        yield nodes[0], nodes[1]
+    finally:
+        for harbour in nodes:
+            harbour.stop()

@@ -56,3 +56,11 @@ async def user_of(request: Request, scope: str) -> Account:
     if account is None:
         raise HTTPException(422, "This method requires an authenticated user")
     return account
+
+
+def path_id(request: Request) -> int:
+    """The `{id}` of the request's path as a database id; 404 if it cannot be one."""
+    raw = str(request.path_params["id"])
+    if not raw.isdigit() or len(raw) >= 19:
+        raise HTTPException(404, "Record not found")
+    return int(raw)

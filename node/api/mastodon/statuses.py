@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from content import posts
+from content import idempotency, posts
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
@@ -24,17 +27,35 @@ from node.state import services
 
 
 async def create(request: Request) -> Response:
-    """POST /api/v1/statuses."""
+    """POST /api/v1/statuses. With an Idempotency-Key header, the same key from the same
+    account within an hour answers the first status and posts nothing new."""
     author = await user_of(request, "write:statuses")
     params = await read_params(request)
     if params.get("media_ids"):
         raise HTTPException(422, "media attachments are not supported yet")
+    key = request.headers.get("idempotency-key", "")[:256] or None
+    try:
+        entity = await _create(request, author, params, key)
+    except IntegrityError:
+        if key is None:
+            raise
+        entity = await _create(request, author, params, key)  # the same key, at the same time
+    services(request).federation.notify()
+    return JSONResponse(entity)
+
+
+async def _create(
+    request: Request, author: Account, params: dict[str, Any], key: str | None
+) -> dict[str, Any]:
     text = str(params.get("status", ""))
     visibility = _visibility(params)
     fed = services(request).federation
     try:
         async with session_scope(services(request).sessions) as session:
             author = await session.get(Account, author.id) or author
+            earlier = await idempotency.earlier_post(session, author, key) if key else None
+            if earlier is not None and (post := await session.get(Post, earlier)) is not None:
+                return await entities.status(session, post, author, author, fed.base_url)
             parent = await _post(session, params.get("in_reply_to_id"), author)
             post = await outbox.publish(
                 fed,
@@ -47,11 +68,11 @@ async def create(request: Request) -> Response:
                 spoiler_text=str(params.get("spoiler_text", ""))[:500],
                 language=str(params["language"])[:35] if params.get("language") else None,
             )
-            entity = await entities.status(session, post, author, author, fed.base_url)
+            if key:
+                await idempotency.remember(session, author, key, post.id)
+            return await entities.status(session, post, author, author, fed.base_url)
     except (PostError, ActionError, ResolveError) as error:
         raise HTTPException(422, str(error)) from None
-    fed.notify()
-    return JSONResponse(entity)
 
 
 async def show(request: Request) -> Response:

@@ -1,0 +1,119 @@
+"""Conversations: direct posts grouped by thread, one row per local participant.
+
+A row is kept up to date where direct posts are stored (`record`), so listing them is one
+indexed query and each participant has its own unread flag and may delete its copy. The
+thread is found by following `in_reply_to_uri` up to the first post not kept here."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from content import posts
+from content.accounts import Account
+from content.audience import Visibility
+from content.orm import Base, new_id, utcnow
+from content.paging import NEWEST, Window
+from content.posts import Post
+
+MAX_DEPTH = 100
+
+
+class Conversation(Base):
+    """The thread `root_uri` as local `account` sees it: its newest direct post and whether
+    `account` has read it."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("account_id", "root_uri"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    root_uri: Mapped[str] = mapped_column(String(2048))
+    last_post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    unread: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+async def record(
+    session: AsyncSession, post: Post, author: Account, mentioned: Sequence[Account]
+) -> None:
+    """File a stored direct post under its thread for each local participant; it is unread
+    for everyone but its author."""
+    if post.visibility != Visibility.DIRECT:
+        return
+    root = await _root_uri(session, post)
+    participants = {a.id: a for a in (author, *mentioned) if a.is_local}
+    for account_id in participants:
+        row = await session.scalar(
+            select(Conversation).where(
+                Conversation.account_id == account_id, Conversation.root_uri == root
+            )
+        )
+        if row is None:
+            row = Conversation(account_id=account_id, root_uri=root)
+            session.add(row)
+        row.last_post_id = post.id
+        row.unread = account_id != author.id
+        row.updated_at = utcnow()
+    await session.flush()
+
+
+async def _root_uri(session: AsyncSession, post: Post) -> str:
+    uri, parent_uri = post.uri, post.in_reply_to_uri
+    for _ in range(MAX_DEPTH):
+        if parent_uri is None:
+            break
+        uri = parent_uri
+        parent = await posts.get_by_uri(session, parent_uri)
+        parent_uri = parent.in_reply_to_uri if parent is not None else None
+    return uri
+
+
+async def page(
+    session: AsyncSession,
+    account: Account,
+    *,
+    window: Window = NEWEST,
+    exclude_accounts: Collection[int] = (),
+) -> list[tuple[Conversation, Post]]:
+    """The account's conversations with their newest posts, most recently active first,
+    paged by that post's id (as Mastodon pages them)."""
+    query = (
+        select(Conversation, Post)
+        .join(Post, Post.id == Conversation.last_post_id)
+        .where(Conversation.account_id == account.id, Post.account_id.not_in(exclude_accounts))
+    )
+    rows = [
+        (c, p) for c, p in await session.execute(window.apply(query, Conversation.last_post_id))
+    ]
+    return window.newest_first(rows, key=lambda row: row[0].last_post_id)
+
+
+async def get(
+    session: AsyncSession, account: Account, conversation_id: int
+) -> tuple[Conversation, Post] | None:
+    """One of the account's conversations with its newest post."""
+    row = (
+        await session.execute(
+            select(Conversation, Post)
+            .join(Post, Post.id == Conversation.last_post_id)
+            .where(Conversation.id == conversation_id, Conversation.account_id == account.id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def remove(session: AsyncSession, account: Account, conversation_id: int) -> bool:
+    """Take a conversation off the account's list (a new post in it brings it back)."""
+    result = await session.execute(
+        delete(Conversation).where(
+            Conversation.id == conversation_id, Conversation.account_id == account.id
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
