@@ -18,6 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from content.accounts import Account
 from content.orm import Base, new_id, utcnow
 
+FOLLOW_COVERS = frozenset(
+    f"{verb}:{what}" for verb in ("read", "write") for what in ("blocks", "follows", "mutes")
+)
 TOP_SCOPES = ("read", "write", "follow", "push", "admin:read", "admin:write")
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 CODE_LIFETIME = timedelta(minutes=10)
@@ -84,8 +87,11 @@ def parse_scopes(text: str | None, default: str = "read") -> list[str]:
 
 
 def covers(granted: str, needed: str) -> bool:
-    """Whether granted scopes include `needed` (`read` covers `read:statuses`)."""
+    """Whether granted scopes include `needed` (`read` covers `read:statuses`; the old
+    `follow` covers reading and writing blocks, follows and mutes)."""
     scopes = granted.split()
+    if "follow" in scopes and needed in FOLLOW_COVERS:
+        return True
     return needed in scopes or needed.split(":", 1)[0] in scopes
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from content.accounts import Account
+from content.bookmarks import Bookmark
 from content.interactions import Interaction
 from content.invites import Invite
 from content.oauth import AccessToken, AuthorizationCode, OAuthApp
@@ -15,6 +16,8 @@ from federation.hosts import RemoteHost
 from federation.inbox import InboxItem
 from moderation.account_blocks import AccountBlock
 from moderation.allowlist import AllowedDomain
+from moderation.member_domain_blocks import MemberDomainBlock
+from moderation.mutes import Mute
 from moderation.reports import Report
 
 __all__ = [
@@ -24,12 +27,15 @@ __all__ = [
     "AllowedDomain",
     "AuthorizationCode",
     "Base",
+    "Bookmark",
     "Delivery",
     "Follow",
     "InboxItem",
     "Interaction",
     "Invite",
+    "MemberDomainBlock",
     "Mention",
+    "Mute",
     "OAuthApp",
     "Post",
     "RemoteHost",

@@ -18,7 +18,7 @@ async def read_params(request: Request) -> dict[str, Any]:
     """Query parameters overlaid with the body, which may be a form or JSON (clients use both)."""
     values: dict[str, Any] = dict(request.query_params)
     content_type = request.headers.get("content-type", "")
-    if request.method in ("POST", "PUT", "PATCH"):
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if content_type.startswith("application/json"):
             try:
                 body = json.loads(await request.body() or b"{}")
