@@ -18,7 +18,7 @@ from moderation.policy import hidden_from
 from node.api.mastodon import entities, records
 from node.api.mastodon.lists import accounts_response, statuses_response
 from node.api.mastodon.paging import window_of
-from node.api.mastodon.requests import read_params, token_of, user_of
+from node.api.mastodon.requests import optional_viewer, read_params, user_of
 from node.database import session_scope
 from node.state import services
 
@@ -29,7 +29,7 @@ async def statuses(request: Request) -> Response:
     """GET /api/v1/accounts/:id/statuses: what the viewer may read, newest first. Boosts are
     not listed here yet and nothing has media, so exclude_reblogs changes nothing and
     only_media gives []. Blocked either way, the list is empty."""
-    viewer = await _optional_viewer(request)
+    viewer = await optional_viewer(request)
     query = request.query_params
     async with services(request).sessions() as session:
         author = await records.account(session, request.path_params["id"])
@@ -58,7 +58,7 @@ async def following(request: Request) -> Response:
 
 
 async def _follows(request: Request, *, followers: bool) -> Response:
-    viewer = await _optional_viewer(request, "read:accounts")
+    viewer = await optional_viewer(request, "read:accounts")
     async with services(request).sessions() as session:
         account = await records.account(session, request.path_params["id"])
         if viewer is None or viewer.id != account.id:
@@ -116,12 +116,6 @@ async def find_accounts(
             for a in rows
             if a.id not in hidden and (allowed is None or a.id in allowed)
         ]
-
-
-async def _optional_viewer(request: Request, scope: str = "read:statuses") -> Account | None:
-    if "authorization" not in request.headers:
-        return None
-    return (await token_of(request, scope))[1]
 
 
 routes = [

@@ -56,3 +56,11 @@ async def user_of(request: Request, scope: str) -> Account:
     if account is None:
         raise HTTPException(422, "This method requires an authenticated user")
     return account
+
+
+async def optional_viewer(request: Request, scope: str = "read:statuses") -> Account | None:
+    """The account behind the token if the request has one (it must grant `scope`); None
+    for a request without a token, which sees what is open to everyone."""
+    if "authorization" not in request.headers:
+        return None
+    return (await token_of(request, scope))[1]

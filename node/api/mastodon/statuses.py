@@ -18,7 +18,7 @@ from federation.mentions import resolve_mentions
 from federation.outbox import ActionError
 from federation.resolve import ResolveError
 from node.api.mastodon import entities, records
-from node.api.mastodon.requests import read_params, token_of, user_of
+from node.api.mastodon.requests import optional_viewer, read_params, user_of
 from node.database import session_scope
 from node.state import services
 
@@ -56,7 +56,7 @@ async def create(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     """GET /api/v1/statuses/:id (public ones without a token)."""
-    viewer = await _optional_viewer(request)
+    viewer = await optional_viewer(request)
     async with services(request).sessions() as session:
         post = await records.post(session, request.path_params["id"], viewer)
         assert post is not None
@@ -111,7 +111,7 @@ async def react(request: Request) -> Response:
 
 async def context(request: Request) -> Response:
     """GET /api/v1/statuses/:id/context: the replied-to chain and the replies we keep."""
-    viewer = await _optional_viewer(request)
+    viewer = await optional_viewer(request)
     base = services(request).settings.base_url
     async with services(request).sessions() as session:
         post = await records.post(session, request.path_params["id"], viewer)
@@ -143,12 +143,6 @@ async def _entity(
     author = await session.get(Account, post.account_id)
     assert author is not None
     return await entities.status(session, post, author, viewer, base)
-
-
-async def _optional_viewer(request: Request) -> Account | None:
-    if "authorization" not in request.headers:
-        return None
-    return (await token_of(request, "read:statuses"))[1]
 
 
 def _visibility(params: dict[str, object]) -> Visibility:

@@ -13,7 +13,7 @@ from content.timelines import Entry
 from moderation.policy import hidden_from
 from node.api.mastodon import entities
 from node.api.mastodon.paging import link_header, window_of
-from node.api.mastodon.requests import token_of, user_of
+from node.api.mastodon.requests import optional_viewer, user_of
 from node.state import services
 
 
@@ -34,9 +34,7 @@ async def home(request: Request) -> Response:
 
 async def public(request: Request) -> Response:
     """GET /api/v1/timelines/public (?local=true for this node's posts only)."""
-    viewer = None
-    if "authorization" in request.headers:
-        viewer = (await token_of(request, "read:statuses"))[1]
+    viewer = await optional_viewer(request)
     local = request.query_params.get("local", "false").lower() in ("true", "1")
     async with services(request).sessions() as session:
         hidden = await hidden_from(session, viewer)
