@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from content.accounts import Account
 from content.notifications import NotificationType, notify
 from content.orm import Base, new_id, utcnow
+from content.paging import Window, read_pairs
 from content.posts import Post
 
 
@@ -82,3 +83,15 @@ async def count(session: AsyncSession, post: Post, kind: Kind) -> int:
         .where(Interaction.post_id == post.id, Interaction.kind == kind)
     )
     return int(await session.scalar(query) or 0)
+
+
+async def liked_page(
+    session: AsyncSession, account: Account, window: Window
+) -> list[tuple[int, Post]]:
+    """The posts the account liked as (like id, post), newest like first."""
+    query = (
+        select(Interaction.id, Post)
+        .join(Post, Post.id == Interaction.post_id)
+        .where(Interaction.account_id == account.id, Interaction.kind == Kind.LIKE)
+    )
+    return await read_pairs(session, window, query, Interaction.id)

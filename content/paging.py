@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 T = TypeVar("T")
@@ -44,3 +45,14 @@ class Window:
 
 
 NEWEST = Window()
+
+
+async def read_pairs(
+    session: AsyncSession,
+    window: Window,
+    query: Select[int, T],
+    column: InstrumentedAttribute[int],
+) -> list[tuple[int, T]]:
+    """Run a query for (ordering id, row) pairs in the window; newest first."""
+    rows = await session.execute(window.apply(query, column))
+    return window.newest_first([(i, row) for i, row in rows], key=lambda pair: pair[0])

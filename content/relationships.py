@@ -7,11 +7,12 @@ from enum import StrEnum
 
 from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from content.accounts import Account
 from content.notifications import NotificationType, drop_follow_request, notify
 from content.orm import Base, new_id, utcnow
+from content.paging import Window, read_pairs
 
 
 class FollowState(StrEnum):
@@ -128,5 +129,45 @@ async def pending_requests(session: AsyncSession, account: Account) -> list[tupl
         .join(Account, Account.id == Follow.follower_id)
         .where(Follow.followed_id == account.id, Follow.state == FollowState.PENDING)
         .order_by(Follow.id)
+    )
+    return [(follow, follower) for follow, follower in rows]
+
+
+async def followers_page(
+    session: AsyncSession, account: Account, window: Window
+) -> list[tuple[int, Account]]:
+    """The account's accepted followers as (follow id, follower), newest follow first."""
+    return await _page(session, Follow.followed_id == account.id, Follow.follower_id, window)
+
+
+async def following_page(
+    session: AsyncSession, account: Account, window: Window
+) -> list[tuple[int, Account]]:
+    """The accounts this account follows as (follow id, account), newest follow first."""
+    return await _page(session, Follow.follower_id == account.id, Follow.followed_id, window)
+
+
+async def _page(
+    session: AsyncSession,
+    condition: ColumnElement[bool],
+    other: InstrumentedAttribute[int],
+    window: Window,
+) -> list[tuple[int, Account]]:
+    query = (
+        select(Follow.id, Account)
+        .join(Account, Account.id == other)
+        .where(condition, Follow.state == FollowState.ACCEPTED)
+    )
+    return await read_pairs(session, window, query, Follow.id)
+
+
+async def followers_on(
+    session: AsyncSession, account: Account, domain: str
+) -> list[tuple[Follow, Account]]:
+    """Follows of the account (pending or accepted) by accounts on `domain`."""
+    rows = await session.execute(
+        select(Follow, Account)
+        .join(Account, Account.id == Follow.follower_id)
+        .where(Follow.followed_id == account.id, Account.domain == domain)
     )
     return [(follow, follower) for follow, follower in rows]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from content.accounts import Account
 from content.audience import Visibility
@@ -31,9 +32,11 @@ async def home(
     *,
     window: Window = NEWEST,
     exclude_accounts: Collection[int] = (),
+    exclude_domains: Collection[str] = (),
 ) -> list[Entry]:
     """Newest first: the viewer's own posts, posts of accounts it follows that it may see,
-    boosts by them, and posts that mention it. `exclude_accounts` come from moderation."""
+    boosts by them, and posts that mention it. `exclude_accounts` and `exclude_domains` come
+    from moderation."""
     followed = await followed_ids(session, viewer)
     mentions_viewer = select(Mention.post_id).where(Mention.account_id == viewer.id)
     visible_from_followed = and_(
@@ -48,6 +51,7 @@ async def home(
         .where(
             or_(Post.account_id == viewer.id, visible_from_followed, Post.id.in_(mentions_viewer)),
             Account.id.not_in(exclude_accounts),
+            _not_on(Account.domain, exclude_domains),
             Account.suspended_at.is_(None),
         )
     )
@@ -55,12 +59,16 @@ async def home(
     entries = [Entry(post, author) for post, author in rows]
     if window.is_newest_page and window.since_id is None:
         # Boosts are shown on the newest page only, until boosts get their own ids.
-        entries += await _boosts(session, followed, window.limit, exclude_accounts)
+        entries += await _boosts(session, followed, window.limit, exclude_accounts, exclude_domains)
     return window.newest_first(entries, key=lambda entry: entry.post.id)[: window.limit]
 
 
 async def _boosts(
-    session: AsyncSession, followed: list[int], limit: int, exclude: Collection[int]
+    session: AsyncSession,
+    followed: list[int],
+    limit: int,
+    exclude: Collection[int],
+    exclude_domains: Collection[str],
 ) -> list[Entry]:
     if not followed:
         return []
@@ -77,6 +85,8 @@ async def _boosts(
             booster.c.suspended_at.is_(None),
             Post.visibility.in_([Visibility.PUBLIC, Visibility.UNLISTED]),
             Account.id.not_in(exclude),
+            _not_on(Account.domain, exclude_domains),
+            _not_on(booster.c.domain, exclude_domains),
         )
         .order_by(Interaction.id.desc())
         .limit(limit)
@@ -99,6 +109,7 @@ async def public(
     window: Window = NEWEST,
     exclude_accounts: Collection[int] = (),
     hashtag: str | None = None,
+    exclude_domains: Collection[str] = (),
 ) -> list[Entry]:
     """Public posts kept here, newest first: this node's only, or every server's, and only
     those carrying `hashtag` if given. Local-only posts are shown in the local timeline to
@@ -111,6 +122,7 @@ async def public(
         .where(
             Post.visibility.in_(visible),
             Account.id.not_in(exclude_accounts),
+            _not_on(Account.domain, exclude_domains),
             Account.suspended_at.is_(None),
         )
     )
@@ -120,3 +132,42 @@ async def public(
         query = query.join(PostTag, PostTag.post_id == Post.id).where(PostTag.name == hashtag)
     rows = await session.execute(window.apply(query, Post.id))
     return window.newest_first([Entry(post, author) for post, author in rows], lambda e: e.post.id)
+
+
+async def account_posts(
+    session: AsyncSession,
+    author: Account,
+    viewer: Account | None,
+    *,
+    window: Window = NEWEST,
+    pinned: bool = False,
+    exclude_replies: bool = False,
+) -> list[Post]:
+    """The author's posts the viewer may read (as `posts.can_see` decides), newest first."""
+    visible = [Visibility.PUBLIC, Visibility.UNLISTED]
+    readable: ColumnElement[bool] = Post.visibility.in_(visible)
+    if viewer is not None and viewer.id == author.id:
+        readable = true()
+    elif viewer is not None:
+        if viewer.is_local:
+            visible.append(Visibility.LOCAL)
+        if author.id in await followed_ids(session, viewer):
+            visible.append(Visibility.PRIVATE)
+        mentioned = select(Mention.post_id).where(Mention.account_id == viewer.id)
+        readable = or_(Post.visibility.in_(visible), Post.id.in_(mentioned))
+    query = select(Post).where(Post.account_id == author.id, readable)
+    if pinned:
+        query = query.where(Post.pinned_at.is_not(None))
+    if exclude_replies:
+        query = query.where(Post.in_reply_to_uri.is_(None))
+    rows = await session.scalars(window.apply(query, Post.id))
+    return window.newest_first(list(rows), key=lambda post: post.id)
+
+
+def _not_on(
+    column: ColumnElement[str | None] | InstrumentedAttribute[str | None], domains: Collection[str]
+) -> ColumnElement[bool]:
+    """Local accounts, or remote ones on none of `domains`."""
+    if not domains:
+        return true()
+    return or_(column.is_(None), column.not_in(domains))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
 from content.orm import Base, new_id, utcnow
+from content.paging import Window, read_pairs
 from content.relationships import remove_follow
 
 
@@ -28,12 +29,7 @@ class AccountBlock(Base):
 
 async def block(session: AsyncSession, account: Account, target: Account, *, uri: str) -> None:
     """Record a block and end follows both ways, as every fediverse server does."""
-    existing = await session.scalar(
-        select(AccountBlock).where(
-            AccountBlock.account_id == account.id, AccountBlock.target_id == target.id
-        )
-    )
-    if existing is None:
+    if await find(session, account, target) is None:
         session.add(AccountBlock(account_id=account.id, target_id=target.id, uri=uri))
     await remove_follow(session, account, target)
     await remove_follow(session, target, account)
@@ -42,11 +38,7 @@ async def block(session: AsyncSession, account: Account, target: Account, *, uri
 
 async def unblock(session: AsyncSession, account: Account, target: Account) -> str | None:
     """Lift a block; returns the id of the Block activity it undoes, if any."""
-    found = await session.scalar(
-        select(AccountBlock).where(
-            AccountBlock.account_id == account.id, AccountBlock.target_id == target.id
-        )
-    )
+    found = await find(session, account, target)
     if found is None:
         return None
     await session.delete(found)
@@ -65,10 +57,25 @@ async def blocked_either_way(session: AsyncSession, account: Account) -> set[int
 
 async def is_blocked_by(session: AsyncSession, actor: Account, target: Account) -> bool:
     """Whether `target` blocks `actor`."""
-    return (
-        await session.scalar(
-            select(AccountBlock.id).where(
-                AccountBlock.account_id == target.id, AccountBlock.target_id == actor.id
-            )
+    return await find(session, target, actor) is not None
+
+
+async def find(session: AsyncSession, account: Account, target: Account) -> AccountBlock | None:
+    """The account's block of `target`, if any."""
+    return await session.scalar(
+        select(AccountBlock).where(
+            AccountBlock.account_id == account.id, AccountBlock.target_id == target.id
         )
-    ) is not None
+    )
+
+
+async def page(
+    session: AsyncSession, account: Account, window: Window
+) -> list[tuple[int, Account]]:
+    """The accounts `account` blocks as (block id, account), newest block first."""
+    query = (
+        select(AccountBlock.id, Account)
+        .join(Account, Account.id == AccountBlock.target_id)
+        .where(AccountBlock.account_id == account.id)
+    )
+    return await read_pairs(session, window, query, AccountBlock.id)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from moderation import allowlist, domain_blocks
+from content.accounts import Account
+from moderation import account_blocks, allowlist, domain_blocks, member_domain_blocks, mutes
 from moderation.domain_blocks import Severity
 
 
@@ -50,3 +52,22 @@ async def accepts_media_from(session: AsyncSession, host: str) -> bool:
 async def limited_domains(session: AsyncSession) -> list[str]:
     """Silenced domains, whose posts public timelines leave out."""
     return await domain_blocks.domains_with(session, Severity.SILENCE)
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """What a viewer must not be shown: accounts (blocked either way or muted) and the
+    domains the viewer blocks."""
+
+    accounts: frozenset[int] = frozenset()
+    domains: frozenset[str] = frozenset()
+
+
+async def hidden_from(session: AsyncSession, viewer: Account | None) -> Hidden:
+    """The accounts and domains to leave out of everything `viewer` reads."""
+    if viewer is None:
+        return Hidden()
+    blocked = await account_blocks.blocked_either_way(session, viewer)
+    muted = await mutes.muted_ids(session, viewer)
+    domains = await member_domain_blocks.blocked_domains(session, viewer)
+    return Hidden(accounts=frozenset(blocked | muted), domains=frozenset(domains))

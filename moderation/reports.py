@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import ForeignKey, String, Text, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -14,6 +14,8 @@ from content.accounts import Account
 from content.orm import Base, new_id, utcnow
 
 MAX_COMMENT = 5000
+MAX_POSTS = 50
+CATEGORIES = ("spam", "legal", "violation", "other")
 
 
 class Report(Base):
@@ -27,6 +29,8 @@ class Report(Base):
     origin_domain: Mapped[str | None] = mapped_column(String(255))  # for a Flag: who sent it
     post_uris: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
     comment: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(16), default="other", server_default="other")
+    forwarded: Mapped[bool] = mapped_column(default=False, server_default=false())
     uri: Mapped[str | None] = mapped_column(String(2048), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
@@ -46,12 +50,43 @@ async def receive_flag(
         target_id=target.id,
         origin_domain=origin_domain,
         uri=uri,
-        post_uris=json.dumps(list(post_uris)[:50]),
+        post_uris=json.dumps(list(post_uris)[:MAX_POSTS]),
         comment=comment[:MAX_COMMENT],
     )
     session.add(report)
     await session.flush()
     return report
+
+
+async def file_report(
+    session: AsyncSession,
+    *,
+    reporter: Account,
+    target: Account,
+    post_uris: Sequence[str],
+    comment: str,
+    category: str,
+) -> Report:
+    """File a member's report about an account and some of its posts."""
+    if target.id == reporter.id:
+        raise ValueError("you cannot report yourself")
+    report = Report(
+        id=new_id(),
+        target_id=target.id,
+        reporter_id=reporter.id,
+        post_uris=json.dumps(list(dict.fromkeys(post_uris))[:MAX_POSTS]),
+        comment=comment[:MAX_COMMENT],
+        category=category if category in CATEGORIES else "other",
+    )
+    session.add(report)
+    await session.flush()
+    return report
+
+
+def reported_post_uris(report: Report) -> list[str]:
+    """The ids of the posts a report names."""
+    uris = json.loads(report.post_uris)
+    return [u for u in uris if isinstance(u, str)] if isinstance(uris, list) else []
 
 
 async def open_reports(session: AsyncSession) -> Sequence[Report]:

@@ -20,13 +20,18 @@ from federation.transport import Transport, TransportPolicy
 from federation.worker import Worker
 from moderation.rate_limits import RateLimited
 from node.api import activitypub, inbox, wellknown
+from node.api.mastodon import account_lists as api_account_lists
 from node.api.mastodon import accounts as api_accounts
 from node.api.mastodon import admin as api_admin
+from node.api.mastodon import blocks as api_blocks
 from node.api.mastodon import conversations as api_conversations
+from node.api.mastodon import domain_blocks as api_domain_blocks
 from node.api.mastodon import instance as api_instance
 from node.api.mastodon import markers as api_markers
+from node.api.mastodon import marks as api_marks
 from node.api.mastodon import notifications as api_notifications
 from node.api.mastodon import oauth as api_oauth
+from node.api.mastodon import reports as api_reports
 from node.api.mastodon import statuses as api_statuses
 from node.api.mastodon import tags as api_tags
 from node.api.mastodon import timelines as api_timelines
@@ -98,7 +103,13 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *inbox.routes,
             *api_oauth.routes,
             *api_instance.routes,
+            # Before accounts and statuses, whose /{id} and /{id}/{verb} would catch these.
+            *api_account_lists.routes,
+            *api_marks.routes,
             *api_accounts.routes,
+            *api_blocks.routes,
+            *api_domain_blocks.routes,
+            *api_reports.routes,
             *api_statuses.routes,
             *api_timelines.routes,
             *api_tags.routes,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from content.accounts import Account
+from content.bookmarks import Bookmark
 from content.conversations import Conversation
 from content.idempotency import IdempotencyKey
 from content.interactions import Interaction
@@ -21,6 +22,8 @@ from moderation.account_blocks import AccountBlock
 from moderation.allowlist import AllowedDomain
 from moderation.audit import AuditEntry
 from moderation.domain_blocks import DomainBlock
+from moderation.member_domain_blocks import MemberDomainBlock
+from moderation.mutes import Mute
 from moderation.reports import Report
 
 __all__ = [
@@ -32,6 +35,7 @@ __all__ = [
     "AuthorizationCode",
     "Base",
     "Conversation",
+    "Bookmark",
     "Delivery",
     "DomainBlock",
     "Follow",
@@ -42,6 +46,9 @@ __all__ = [
     "Marker",
     "Mention",
     "Notification",
+    "MemberDomainBlock",
+    "Mention",
+    "Mute",
     "OAuthApp",
     "Post",
     "PostTag",

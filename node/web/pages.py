@@ -11,6 +11,7 @@ from content.accounts import Account
 from content.interactions import Kind
 from content.paging import Window
 from content.posts import Post
+from moderation.policy import limited_domains
 from node.state import services
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
@@ -85,7 +86,12 @@ async def tag_page(request: Request) -> Response:
         return render(request, "error.html", status_code=404, message="That is not a hashtag.")
     async with services(request).sessions() as session:
         entries = await timelines.public(
-            session, local_only=False, viewer_is_local=False, window=TAG_PAGE, hashtag=name
+            session,
+            local_only=False,
+            viewer_is_local=False,
+            window=TAG_PAGE,
+            exclude_domains=await limited_domains(session),
+            hashtag=name,
         )
     return render(request, "tag.html", name=name, entries=entries)
 

@@ -17,6 +17,7 @@ from moderation.domain_blocks import BlockTerms, DomainBlockError, Severity
 from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.node.test_inbox import deliver, note_to_alice, stored_posts
+from tests.rig import world
 from tests.rig.remote import FakeServer
 
 pytestmark = pytest.mark.anyio
@@ -107,3 +108,26 @@ async def test_a_block_needs_a_real_domain(services: Services) -> None:
         assert (
             await session.scalar(select(func.count()).select_from(domain_blocks.DomainBlock)) == 0
         )
+
+
+async def test_a_limited_servers_posts_stay_out_of_the_public_timeline_only(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        eve = await resolve.fetch_actor(services.federation, session, EVE)
+        assert alice is not None
+        await relationships.add_follow(session, alice, eve, uri=f"{BASE}/f/2", accepted=True)
+        token = await world.bearer_token(session, alice)
+    public_note = note_to_alice(5, to=["https://www.w3.org/ns/activitystreams#Public"])
+    public_note["object"] = {
+        **public_note["object"],
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }  # type: ignore[dict-item]
+    assert (await deliver(client, public_note)).status_code == 202
+    await Worker(services.federation).run_once()
+    assert len((await client.get("/api/v1/timelines/public")).json()) == 1
+    await block(services, "remote.example", Severity.SILENCE)
+    assert (await client.get("/api/v1/timelines/public")).json() == []
+    home = await client.get("/api/v1/timelines/home", headers={"Authorization": f"Bearer {token}"})
+    assert [s["account"]["acct"] for s in home.json()] == ["eve@remote.example"]  # she follows eve

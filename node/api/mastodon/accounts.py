@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -12,13 +14,16 @@ from content import accounts, relationships
 from content.accounts import Account
 from content.relationships import FollowState
 from federation import outbox
+from federation.context import Federation
 from federation.mentions import full_handle
 from federation.outbox import ActionError
-from federation.resolve import ResolveError, actor_by_handle
-from node.api.mastodon import entities, tags
+from node.api.mastodon import entities, records, tags
+from node.api.mastodon.account_lists import find_accounts
 from node.api.mastodon.requests import read_params, token_of, user_of
 from node.database import session_scope
 from node.state import services
+
+AccountAction = Callable[[Federation, AsyncSession, Account, Account], Awaitable[object]]
 
 
 async def verify_credentials(request: Request) -> Response:
@@ -33,7 +38,7 @@ async def verify_credentials(request: Request) -> Response:
 async def show(request: Request) -> Response:
     """GET /api/v1/accounts/:id."""
     async with services(request).sessions() as session:
-        account = await _account(session, request.path_params["id"])
+        account = await records.account(session, request.path_params["id"])
         return JSONResponse(
             await entities.account(session, account, services(request).settings.base_url)
         )
@@ -57,12 +62,12 @@ async def lookup(request: Request) -> Response:
 
 async def follow(request: Request) -> Response:
     """POST /api/v1/accounts/:id/follow: the Relationship afterwards."""
-    return await _act(request, follow=True)
+    return await act_on_account(request, "write:follows", outbox.follow)
 
 
 async def unfollow(request: Request) -> Response:
     """POST /api/v1/accounts/:id/unfollow."""
-    return await _act(request, follow=False)
+    return await act_on_account(request, "write:follows", outbox.unfollow)
 
 
 async def relationships_of(request: Request) -> Response:
@@ -70,76 +75,43 @@ async def relationships_of(request: Request) -> Response:
     viewer = await user_of(request, "read:follows")
     ids = request.query_params.getlist("id[]") or request.query_params.getlist("id")
     async with services(request).sessions() as session:
-        found = [await _account(session, raw) for raw in ids[:40]]
-        return JSONResponse([await _relationship(session, viewer, a) for a in found])
+        found = [await records.account(session, raw) for raw in ids[:40]]
+        return JSONResponse([await entities.relationship(session, viewer, a) for a in found])
 
 
 async def search(request: Request) -> Response:
-    """GET /api/v2/search: accounts by `@name@server`, resolved through WebFinger when asked."""
-    await token_of(request, "read:search")
+    """GET /api/v2/search: accounts by the start of their name or handle; `@name@server` is
+    resolved through WebFinger when asked. Statuses and hashtags are not searched yet."""
+    _, viewer = await token_of(request, "read:search")
     params = await read_params(request)
-    query = str(params.get("q", "")).strip()
-    found = []
-    fed = services(request).federation
-    if "@" in query and str(params.get("resolve", "false")).lower() in ("true", "1"):
-        try:
-            async with session_scope(services(request).sessions) as session:
-                account = await actor_by_handle(fed, session, full_handle(query, fed.domain))
-                found.append(await entities.account(session, account, fed.base_url))
-        except ResolveError:
-            pass
+    limit = str(params.get("limit", ""))
+    found = await find_accounts(
+        request,
+        viewer,
+        str(params.get("q", "")),
+        resolve=str(params.get("resolve", "false")).lower() in ("true", "1"),
+        limit=min(int(limit), 40) if limit.isdigit() else 20,
+    )
     types = params.get("type")
+    query = str(params.get("q", ""))
     found_tags = await tags.matching(request, query) if types in (None, "", "hashtags") else []
     return JSONResponse({"accounts": found, "statuses": [], "hashtags": found_tags})
 
 
-async def _act(request: Request, *, follow: bool) -> Response:
-    viewer = await user_of(request, "write:follows")
+async def act_on_account(request: Request, scope: str, action: AccountAction) -> Response:
+    """Run an outbox action of the viewer on the account in the path; the Relationship after."""
+    viewer = await user_of(request, scope)
     fed = services(request).federation
     try:
         async with session_scope(services(request).sessions) as session:
-            target = await _account(session, request.path_params["id"])
+            target = await records.account(session, request.path_params["id"])
             viewer = await session.get(Account, viewer.id) or viewer
-            if follow:
-                await outbox.follow(fed, session, viewer, target)
-            else:
-                await outbox.unfollow(fed, session, viewer, target)
-            entity = await _relationship(session, viewer, target)
+            await action(fed, session, viewer, target)
+            entity = await entities.relationship(session, viewer, target)
     except ActionError as error:
         raise HTTPException(422, str(error)) from None
     fed.notify()
     return JSONResponse(entity)
-
-
-async def _relationship(
-    session: AsyncSession, viewer: Account, target: Account
-) -> dict[str, object]:
-    mine = await relationships.find_follow(session, viewer, target)
-    theirs = await relationships.find_follow(session, target, viewer)
-    return {
-        "id": str(target.id),
-        "following": bool(mine and mine.state == FollowState.ACCEPTED),
-        "requested": bool(mine and mine.state == FollowState.PENDING),
-        "followed_by": bool(theirs and theirs.state == FollowState.ACCEPTED),
-        "blocking": False,
-        "blocked_by": False,
-        "muting": False,
-        "muting_notifications": False,
-        "showing_reblogs": True,
-        "notifying": False,
-        "languages": None,
-        "domain_blocking": False,
-        "endorsed": False,
-        "note": "",
-    }
-
-
-async def _account(session: AsyncSession, raw_id: str) -> Account:
-    valid = raw_id.isdigit() and len(raw_id) < 20
-    account = await session.get(Account, int(raw_id)) if valid else None
-    if account is None or account.is_gone or account.actor_type == "Application":
-        raise HTTPException(404, "Record not found")
-    return account
 
 
 routes = [
@@ -169,14 +141,14 @@ async def answer_follow_request(request: Request) -> Response:
     viewer = await user_of(request, "write:follows")
     fed = services(request).federation
     async with session_scope(services(request).sessions) as session:
-        follower = await _account(session, request.path_params["id"])
+        follower = await records.account(session, request.path_params["id"])
         found = await relationships.find_follow(session, follower, viewer)
         if found is None or found.state != FollowState.PENDING:
             raise HTTPException(404, "Record not found")
         await outbox.answer_follow(
             fed, session, viewer, found, accept=request.path_params["answer"] == "authorize"
         )
-        entity = await _relationship(session, viewer, follower)
+        entity = await entities.relationship(session, viewer, follower)
     fed.notify()
     return JSONResponse(entity)
 

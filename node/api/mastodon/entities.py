@@ -8,12 +8,14 @@ from urllib.parse import quote
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import interactions, posts, relationships
+from content import bookmarks, interactions, posts, relationships
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
 from content.orm import iso
 from content.posts import Post
+from content.relationships import FollowState
+from moderation import account_blocks, member_domain_blocks, mutes
 
 AVATAR = "/static/avatar.png"
 HEADER = "/static/header.png"
@@ -112,8 +114,8 @@ async def status(
         "favourites_count": await interactions.count(session, post, Kind.LIKE),
         "favourited": bool(viewer and await interactions.find(session, viewer, post, Kind.LIKE)),
         "reblogged": bool(viewer and await interactions.find(session, viewer, post, Kind.BOOST)),
-        "muted": False,
-        "bookmarked": False,
+        "muted": False,  # conversation mutes do not exist yet
+        "bookmarked": bool(viewer and await bookmarks.is_bookmarked(session, viewer, post)),
         "pinned": post.pinned_at is not None,
     }
 
@@ -125,4 +127,31 @@ def tag(name: str, base_url: str) -> dict[str, Any]:
         "url": f"{base_url}/tags/{quote(name)}",
         "history": [],
         "following": False,
+    }
+
+
+async def relationship(session: AsyncSession, viewer: Account, target: Account) -> dict[str, Any]:
+    """The Relationship entity: how `viewer` stands towards `target`."""
+    mine = await relationships.find_follow(session, viewer, target)
+    theirs = await relationships.find_follow(session, target, viewer)
+    mute = await mutes.find(session, viewer, target)
+    domain_blocked = bool(
+        target.domain and await member_domain_blocks.blocks(session, viewer, target.domain)
+    )
+    return {
+        "id": str(target.id),
+        "following": bool(mine and mine.state == FollowState.ACCEPTED),
+        "requested": bool(mine and mine.state == FollowState.PENDING),
+        "requested_by": bool(theirs and theirs.state == FollowState.PENDING),
+        "followed_by": bool(theirs and theirs.state == FollowState.ACCEPTED),
+        "blocking": await account_blocks.find(session, viewer, target) is not None,
+        "blocked_by": await account_blocks.find(session, target, viewer) is not None,
+        "muting": mute is not None,
+        "muting_notifications": bool(mute and mute.notifications),
+        "showing_reblogs": True,
+        "notifying": False,
+        "languages": None,
+        "domain_blocking": domain_blocked,
+        "endorsed": False,
+        "note": "",
     }

@@ -18,7 +18,7 @@ async def read_params(request: Request) -> dict[str, Any]:
     """Query parameters overlaid with the body, which may be a form or JSON (clients use both)."""
     values: dict[str, Any] = dict(request.query_params)
     content_type = request.headers.get("content-type", "")
-    if request.method in ("POST", "PUT", "PATCH"):
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if content_type.startswith("application/json"):
             try:
                 body = json.loads(await request.body() or b"{}")
@@ -64,3 +64,11 @@ def path_id(request: Request) -> int:
     if not raw.isdigit() or len(raw) >= 19:
         raise HTTPException(404, "Record not found")
     return int(raw)
+
+
+async def optional_viewer(request: Request, scope: str = "read:statuses") -> Account | None:
+    """The account behind the token if the request has one (it must grant `scope`); None
+    for a request without a token, which sees what is open to everyone."""
+    if "authorization" not in request.headers:
+        return None
+    return (await token_of(request, scope))[1]

@@ -20,8 +20,8 @@ from federation import outbox
 from federation.mentions import resolve_mentions
 from federation.outbox import ActionError
 from federation.resolve import ResolveError
-from node.api.mastodon import entities
-from node.api.mastodon.requests import read_params, token_of, user_of
+from node.api.mastodon import entities, records
+from node.api.mastodon.requests import optional_viewer, read_params, user_of
 from node.database import session_scope
 from node.state import services
 
@@ -56,7 +56,7 @@ async def _create(
             earlier = await idempotency.earlier_post(session, author, key) if key else None
             if earlier is not None and (post := await session.get(Post, earlier)) is not None:
                 return await entities.status(session, post, author, author, fed.base_url)
-            parent = await _post(session, params.get("in_reply_to_id"), author)
+            parent = await records.post(session, params.get("in_reply_to_id"), author)
             post = await outbox.publish(
                 fed,
                 session,
@@ -77,9 +77,9 @@ async def _create(
 
 async def show(request: Request) -> Response:
     """GET /api/v1/statuses/:id (public ones without a token)."""
-    viewer = await _optional_viewer(request)
+    viewer = await optional_viewer(request)
     async with services(request).sessions() as session:
-        post = await _post(session, request.path_params["id"], viewer)
+        post = await records.post(session, request.path_params["id"], viewer)
         assert post is not None
         author = await session.get(Account, post.account_id)
         assert author is not None
@@ -95,7 +95,7 @@ async def delete(request: Request) -> Response:
     author = await user_of(request, "write:statuses")
     fed = services(request).federation
     async with session_scope(services(request).sessions) as session:
-        post = await _post(session, request.path_params["id"], author)
+        post = await records.post(session, request.path_params["id"], author)
         assert post is not None
         if post.account_id != author.id:
             raise HTTPException(403, "This action is not allowed")
@@ -114,7 +114,7 @@ async def react(request: Request) -> Response:
     fed = services(request).federation
     try:
         async with session_scope(services(request).sessions) as session:
-            post = await _post(session, request.path_params["id"], viewer)
+            post = await records.post(session, request.path_params["id"], viewer)
             assert post is not None
             kind, undo = VERBS[verb]
             if undo:
@@ -132,10 +132,10 @@ async def react(request: Request) -> Response:
 
 async def context(request: Request) -> Response:
     """GET /api/v1/statuses/:id/context: the replied-to chain and the replies we keep."""
-    viewer = await _optional_viewer(request)
+    viewer = await optional_viewer(request)
     base = services(request).settings.base_url
     async with services(request).sessions() as session:
-        post = await _post(session, request.path_params["id"], viewer)
+        post = await records.post(session, request.path_params["id"], viewer)
         assert post is not None
         ancestors: list[Post] = []
         parent_uri = post.in_reply_to_uri
@@ -164,23 +164,6 @@ async def _entity(
     author = await session.get(Account, post.account_id)
     assert author is not None
     return await entities.status(session, post, author, viewer, base)
-
-
-async def _optional_viewer(request: Request) -> Account | None:
-    if "authorization" not in request.headers:
-        return None
-    return (await token_of(request, "read:statuses"))[1]
-
-
-async def _post(session: AsyncSession, raw_id: object, viewer: Account | None) -> Post | None:
-    """The post with this id if the viewer may see it; None for no id; 404 otherwise."""
-    if raw_id in (None, ""):
-        return None
-    text = str(raw_id)
-    post = await session.get(Post, int(text)) if text.isdigit() and len(text) < 20 else None
-    if post is None or not await can_see(session, viewer, post):
-        raise HTTPException(404, "Record not found")
-    return post
 
 
 def _visibility(params: dict[str, object]) -> Visibility:

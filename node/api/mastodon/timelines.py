@@ -10,10 +10,10 @@ from starlette.routing import Route
 from content import hashtags, timelines
 from content.accounts import Account
 from content.timelines import Entry
-from moderation.account_blocks import blocked_either_way
+from moderation.policy import hidden_from, limited_domains
 from node.api.mastodon import entities
 from node.api.mastodon.paging import link_header, window_of
-from node.api.mastodon.requests import token_of, user_of
+from node.api.mastodon.requests import optional_viewer, user_of
 from node.state import services
 
 
@@ -21,9 +21,13 @@ async def home(request: Request) -> Response:
     """GET /api/v1/timelines/home."""
     viewer = await user_of(request, "read:statuses")
     async with services(request).sessions() as session:
-        hidden = await blocked_either_way(session, viewer)
+        hidden = await hidden_from(session, viewer)
         entries = await timelines.home(
-            session, viewer, window=window_of(request), exclude_accounts=hidden
+            session,
+            viewer,
+            window=window_of(request),
+            exclude_accounts=hidden.accounts,
+            exclude_domains=hidden.domains,
         )
         return await _page(request, session, entries, viewer)
 
@@ -42,18 +46,17 @@ async def tag(request: Request) -> Response:
 
 
 async def _public_posts(request: Request, hashtag: str | None) -> Response:
-    viewer = None
-    if "authorization" in request.headers:
-        viewer = (await token_of(request, "read:statuses"))[1]
+    viewer = await optional_viewer(request)
     local = request.query_params.get("local", "false").lower() in ("true", "1")
     async with services(request).sessions() as session:
-        hidden = await blocked_either_way(session, viewer) if viewer else set()
+        hidden = await hidden_from(session, viewer)
         entries = await timelines.public(
             session,
             local_only=local,
             viewer_is_local=bool(viewer and viewer.is_local),
             window=window_of(request),
-            exclude_accounts=hidden,
+            exclude_accounts=hidden.accounts,
+            exclude_domains=hidden.domains | set(await limited_domains(session)),
             hashtag=hashtag,
         )
         return await _page(request, session, entries, viewer)

@@ -1,0 +1,37 @@
+"""The accounts and statuses a client names by id: found and visible, or 404."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException
+
+from content.accounts import Account
+from content.posts import Post, can_see
+
+
+async def account(session: AsyncSession, raw_id: str) -> Account:
+    """A live account that clients may see (not the instance actor), or 404."""
+    valid = raw_id.isdigit() and len(raw_id) < 20
+    found = await session.get(Account, int(raw_id)) if valid else None
+    if found is None or found.is_gone or found.actor_type == "Application":
+        raise HTTPException(404, "Record not found")
+    return found
+
+
+async def post(session: AsyncSession, raw_id: object, viewer: Account | None) -> Post | None:
+    """The post with this id if the viewer may see it; None for no id; 404 otherwise."""
+    if raw_id in (None, ""):
+        return None
+    text = str(raw_id)
+    found = await session.get(Post, int(text)) if text.isdigit() and len(text) < 20 else None
+    if found is None or not await can_see(session, viewer, found):
+        raise HTTPException(404, "Record not found")
+    return found
+
+
+async def visible_post(session: AsyncSession, raw_id: str, viewer: Account | None) -> Post:
+    """The post with this id if the viewer may see it, or 404."""
+    found = await post(session, raw_id, viewer)
+    if found is None:
+        raise HTTPException(404, "Record not found")
+    return found
