@@ -68,6 +68,11 @@ def render_plain_text(text: str) -> str:
     return "".join("<p>" + _link_and_escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
 
 
+def render_inline_text(text: str) -> str:
+    """One line of a member's plain text (a profile field) as HTML: escaped, links made."""
+    return _link_and_escape(" ".join(text.split()))
+
+
 def _link_and_escape(text: str) -> str:
     """Escape text, turning web addresses (found in the raw text) into safe links."""
     parts: list[str] = []

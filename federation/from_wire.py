@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import PUBLIC, as_list, id_of
-from content import posts
+from content import media, posts
 from content.accounts import Account
 from content.audience import Visibility
+from content.media import MAX_REMOTE_PER_POST, RemoteMedia
 from content.orm import utcnow
 from content.posts import Post
 from content.relationships import Follow, FollowState
@@ -21,6 +22,7 @@ from federation.hosts import host_of
 
 NOTE_TYPES = ("Note", "Article", "Question", "Page")
 PUBLIC_ALIASES = {PUBLIC, "as:Public", "Public"}
+ATTACHMENT_TYPES = ("Document", "Image", "Video", "Audio")
 
 
 def visibility_of(note: dict[str, Any], author: Account) -> Visibility:
@@ -119,7 +121,49 @@ async def store_note(
         mentioned=mentioned,
     )
     await session.flush()
+    media.add_remote(
+        session, author, post.id, attachments_of(note, fed.transport.policy.allow_http)
+    )
     return post
+
+
+def attachments_of(note: dict[str, Any], allow_http: bool = False) -> list[RemoteMedia]:
+    """A note's attachments that can be shown: https links (http only in development) with a
+    media type, at most MAX_REMOTE_PER_POST. Nothing is downloaded."""
+    schemes = ("https://", "http://") if allow_http else ("https://",)
+    found = []
+    for item in as_list(note.get("attachment"))[:MAX_REMOTE_PER_POST]:
+        if not isinstance(item, dict) or item.get("type") not in ATTACHMENT_TYPES:
+            continue
+        url = _link(item.get("url"))
+        mime_type = item.get("mediaType")
+        if not url or not url.startswith(schemes) or len(url) > 2048:
+            continue
+        found.append(
+            RemoteMedia(
+                url=url,
+                mime_type=mime_type[:255] if isinstance(mime_type, str) else "",
+                description=_text(item.get("name")),
+                width=_dimension(item.get("width")),
+                height=_dimension(item.get("height")),
+            )
+        )
+    return found
+
+
+def _link(value: Any) -> str | None:
+    """A `url` given as a string, a Link or a list of them: the first href."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("href")
+    return value if isinstance(value, str) else None
+
+
+def _dimension(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 100_000:
+        return value
+    return None
 
 
 def update_note(post: Post, note: dict[str, Any]) -> None:

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import AS_CONTEXT, PUBLIC
-from content import interactions, posts, relationships
+from content import interactions, media, posts, relationships
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
+from content.media import MediaAttachment
 from content.orm import new_id
 from content.posts import Post
 from content.relationships import Follow, FollowState
@@ -99,6 +100,7 @@ async def publish(
     mentioned: Sequence[Account] = (),
     spoiler_text: str = "",
     language: str | None = None,
+    attachments: Sequence[MediaAttachment] = (),
 ) -> Post:
     """Post, and deliver it to whoever the visibility and mentions say."""
     if in_reply_to is not None:
@@ -114,10 +116,12 @@ async def publish(
         mentioned=mentioned,
         spoiler_text=spoiler_text,
         language=language,
+        attachments=attachments,
     )
     await session.flush()
     mentioned = [a for a in {a.id: a for a in mentioned}.values() if a.id != author.id]
-    activity = {"@context": to_wire.CONTEXT, **to_wire.create_activity(post, author, mentioned)}
+    created = to_wire.create_activity(post, author, mentioned, attachments)
+    activity = {"@context": to_wire.CONTEXT, **created}
     await _send(
         session, activity, author, await addressing.for_post(fed, session, post, author, mentioned)
     )
@@ -131,7 +135,8 @@ async def edit(
     _own(author, post)
     posts.edit_local(post, text)
     mentioned = await _mentioned(session, post)
-    note = to_wire.note(post, author, mentioned).to_document(with_context=False)
+    attached = await media.of_post(session, post.id)
+    note = to_wire.note(post, author, mentioned, attached).to_document(with_context=False)
     activity = _activity(author, "Update", note, to=note["to"], cc=note["cc"])
     activity["@context"] = to_wire.CONTEXT
     await _send(
@@ -218,6 +223,19 @@ async def unblock(fed: Federation, session: AsyncSession, actor: Account, target
         _activity(actor, "Undo", original),
         actor,
         await addressing.for_account(fed, session, target),
+    )
+
+
+async def update_profile(fed: Federation, session: AsyncSession, account: Account) -> None:
+    """Send the account's changed profile (name, note, avatar, fields...) to its followers."""
+    document = to_wire.actor(account).to_document()
+    context = document.pop("@context")
+    activity = _activity(account, "Update", document, to=[PUBLIC])
+    if account.followers_uri:
+        activity["cc"] = [account.followers_uri]
+    activity["@context"] = context
+    await _send(
+        session, activity, account, await addressing.for_followers_and(fed, session, account, [])
     )
 
 

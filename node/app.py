@@ -21,7 +21,9 @@ from federation.worker import Worker
 from node.api import activitypub, inbox, wellknown
 from node.api.mastodon import accounts as api_accounts
 from node.api.mastodon import instance as api_instance
+from node.api.mastodon import media as api_media
 from node.api.mastodon import oauth as api_oauth
+from node.api.mastodon import profile as api_profile
 from node.api.mastodon import statuses as api_statuses
 from node.api.mastodon import timelines as api_timelines
 from node.database import create_engine, create_sessionmaker
@@ -92,9 +94,11 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *inbox.routes,
             *api_oauth.routes,
             *api_instance.routes,
+            *api_profile.routes,
             *api_accounts.routes,
             *api_statuses.routes,
             *api_timelines.routes,
+            *api_media.routes,
             *pages.routes,
             *sessions.routes,
             *actions.routes,
@@ -104,7 +108,11 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Middleware(DropClientAddress),
             Middleware(AccessLog),
             Middleware(SecurityHeaders),
-            Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES),
+            Middleware(
+                BodySizeLimit,
+                max_bytes=MAX_BODY_BYTES,
+                larger=dict.fromkeys(api_media.UPLOAD_PATHS, api_media.MAX_UPLOAD_BODY),
+            ),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from content.accounts import Account
 from content.interactions import Interaction
 from content.invites import Invite
+from content.media import MediaAttachment
 from content.oauth import AccessToken, AuthorizationCode, OAuthApp
 from content.orm import Base
 from content.posts import Mention, Post
@@ -29,6 +30,7 @@ __all__ = [
     "InboxItem",
     "Interaction",
     "Invite",
+    "MediaAttachment",
     "Mention",
     "OAuthApp",
     "Post",

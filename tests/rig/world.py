@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType
-from content import accounts, posts
+from content import accounts, oauth, posts
 from content.accounts import Account
 from content.audience import Visibility
 from content.posts import Post
@@ -14,6 +14,7 @@ from tests.rig.keys import keypair_for_tests
 
 BASE_URL = "https://harbour.test"
 PASSWORD = "correct horse battery staple"
+OOB = "urn:ietf:wg:oauth:2.0:oob"
 
 
 async def local_member(
@@ -57,3 +58,13 @@ async def post(
     created = posts.create_local(session, author, text, visibility=visibility)
     await session.flush()
     return created
+
+
+async def client_token(session: AsyncSession, account: Account, scopes: str = "read write") -> str:
+    """A bearer token of a registered client app for `account`, as after signing in."""
+    app, _ = oauth.register_app(
+        session, name="Test client", redirect_uris=[OOB], scopes=scopes.split(), website=None
+    )
+    await session.flush()
+    _, token = oauth.issue_token(session, app, account, scopes.split())
+    return token

@@ -8,10 +8,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from content import posts
+from content import media, posts
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
+from content.media import MediaError
 from content.posts import Post, PostError, can_see
 from federation import outbox
 from federation.mentions import resolve_mentions
@@ -27,8 +28,6 @@ async def create(request: Request) -> Response:
     """POST /api/v1/statuses."""
     author = await user_of(request, "write:statuses")
     params = await read_params(request)
-    if params.get("media_ids"):
-        raise HTTPException(422, "media attachments are not supported yet")
     text = str(params.get("status", ""))
     visibility = _visibility(params)
     fed = services(request).federation
@@ -36,6 +35,7 @@ async def create(request: Request) -> Response:
         async with session_scope(services(request).sessions) as session:
             author = await session.get(Account, author.id) or author
             parent = await _post(session, params.get("in_reply_to_id"), author)
+            attachments = await media.for_new_post(session, author, _media_ids(params))
             post = await outbox.publish(
                 fed,
                 session,
@@ -46,9 +46,10 @@ async def create(request: Request) -> Response:
                 mentioned=await resolve_mentions(fed, session, text),
                 spoiler_text=str(params.get("spoiler_text", ""))[:500],
                 language=str(params["language"])[:35] if params.get("language") else None,
+                attachments=attachments,
             )
             entity = await entities.status(session, post, author, author, fed.base_url)
-    except (PostError, ActionError, ResolveError) as error:
+    except (PostError, ActionError, ResolveError, MediaError) as error:
         raise HTTPException(422, str(error)) from None
     fed.notify()
     return JSONResponse(entity)
@@ -79,7 +80,10 @@ async def delete(request: Request) -> Response:
         if post.account_id != author.id:
             raise HTTPException(403, "This action is not allowed")
         entity = await entities.status(session, post, author, author, fed.base_url)
+        files = [m.file_name for m in await media.of_post(session, post.id)]
         await outbox.delete(fed, session, author, post)
+    for name in files:  # the rows went with the post; the images go once that is committed
+        media.remove_file(services(request).settings.media_dir, name)
     fed.notify()
     return JSONResponse(entity)
 
@@ -160,6 +164,11 @@ async def _post(session: AsyncSession, raw_id: object, viewer: Account | None) -
     if post is None or not await can_see(session, viewer, post):
         raise HTTPException(404, "Record not found")
     return post
+
+
+def _media_ids(params: dict[str, object]) -> list[object]:
+    raw = params.get("media_ids") or []
+    return list(raw) if isinstance(raw, list) else [raw]
 
 
 def _visibility(params: dict[str, object]) -> Visibility:
