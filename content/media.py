@@ -112,7 +112,11 @@ def clean_image(data: bytes) -> CleanImage:
             pixels = _normalised(upright, output_format)
     except MediaError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise MediaError(
+            f"the image has more than {MAX_PIXELS // 1_000_000} million pixels"
+        ) from None
+    except UnidentifiedImageError:
         raise MediaError("the file is not a JPEG, PNG, WebP or GIF image") from None
     except (OSError, SyntaxError, ValueError):
         raise MediaError("the image is damaged and cannot be read") from None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.rig.databases import SQLiteDatabases
 from tests.rig.nodes import NodeProcess, free_port
 
 
@@ -16,3 +17,22 @@ def node(database_url: str, tmp_path: Path) -> Iterator[NodeProcess]:
     harbour.start()
     yield harbour
     harbour.stop()
+
+
+@pytest.fixture
+def node_pair(sqlite_databases: SQLiteDatabases, tmp_path: Path) -> Iterator[list[NodeProcess]]:
+    """Two real nodes, A and B, that federate with anyone (each on its own SQLite file)."""
+    nodes = [
+        NodeProcess(
+            port=free_port(), data_dir=tmp_path / name, database_url=sqlite_databases.create()
+        )
+        for name in ("a", "b")
+    ]
+    try:
+        for node in nodes:
+            node.extra_env["HARBOUR_FEDERATION_MODE"] = "open"
+            node.start()
+        yield nodes
+    finally:
+        for node in nodes:
+            node.stop()

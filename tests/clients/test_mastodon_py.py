@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
 from mastodon import Mastodon
 
-from tests.rig.databases import SQLiteDatabases
-from tests.rig.nodes import NodeProcess, free_port, wait_for
+from tests.rig.nodes import NodeProcess, wait_for
 
 pytestmark = pytest.mark.processes
 SCOPES = ["read", "write", "follow"]
@@ -95,54 +93,39 @@ def test_the_authorization_code_flow_through_the_login_and_consent_pages(
     assert api.account_verify_credentials().username == "alice"
 
 
-def test_clients_on_two_nodes_talk_through_federation(
-    sqlite_databases: SQLiteDatabases, tmp_path: Path
-) -> None:
-    nodes = [
-        NodeProcess(
-            port=free_port(), data_dir=tmp_path / name, database_url=sqlite_databases.create()
-        )
-        for name in ("a", "b")
-    ]
-    for node in nodes:
-        node.extra_env["HARBOUR_FEDERATION_MODE"] = "open"
-        node.start()
-    a, b = nodes
-    try:
-        alice = client(a, "alice", a.create_member("alice"))
-        bob = client(b, "bob", b.create_member("bob"))
-        found = bob.search_v2(f"@alice@{a.domain}", resolve=True).accounts
-        assert [account.acct for account in found] == [f"alice@{a.domain}"]
-        assert bob.account_follow(found[0].id).requested is True
-        wait_for(lambda: bool(alice.follow_requests()), what="bob's follow request at A")
-        alice.follow_request_authorize(alice.follow_requests()[0].id)
-        wait_for(
-            lambda: bob.account_relationships(found[0].id)[0].following,
-            what="the follow accepted at B",
-        )
+def test_clients_on_two_nodes_talk_through_federation(node_pair: list[NodeProcess]) -> None:
+    a, b = node_pair
+    alice = client(a, "alice", a.create_member("alice"))
+    bob = client(b, "bob", b.create_member("bob"))
+    found = bob.search_v2(f"@alice@{a.domain}", resolve=True).accounts
+    assert [account.acct for account in found] == [f"alice@{a.domain}"]
+    assert bob.account_follow(found[0].id).requested is True
+    wait_for(lambda: bool(alice.follow_requests()), what="bob's follow request at A")
+    alice.follow_request_authorize(alice.follow_requests()[0].id)
+    wait_for(
+        lambda: bob.account_relationships(found[0].id)[0].following,
+        what="the follow accepted at B",
+    )
 
-        note = alice.status_post("Support group meets on Friday")
-        wait_for(
-            lambda: any("Support group" in s.content for s in bob.timeline_home()),
-            what="alice's post on bob's timeline",
-        )
-        copy = next(s for s in bob.timeline_home() if "Support group" in s.content)
-        bob.status_post("I will be there", in_reply_to_id=copy.id)
-        wait_for(
-            lambda: any("I will be there" in s.content for s in alice.timeline_home()),
-            what="bob's reply on alice's timeline",
-        )
-        reply = next(s for s in alice.timeline_home() if "I will be there" in s.content)
-        assert reply.in_reply_to_id == note.id
-        assert reply.account.acct == f"bob@{b.domain}"
-        assert [s.id for s in alice.status_context(note.id).descendants] == [reply.id]
+    note = alice.status_post("Support group meets on Friday")
+    wait_for(
+        lambda: any("Support group" in s.content for s in bob.timeline_home()),
+        what="alice's post on bob's timeline",
+    )
+    copy = next(s for s in bob.timeline_home() if "Support group" in s.content)
+    bob.status_post("I will be there", in_reply_to_id=copy.id)
+    wait_for(
+        lambda: any("I will be there" in s.content for s in alice.timeline_home()),
+        what="bob's reply on alice's timeline",
+    )
+    reply = next(s for s in alice.timeline_home() if "I will be there" in s.content)
+    assert reply.in_reply_to_id == note.id
+    assert reply.account.acct == f"bob@{b.domain}"
+    assert [s.id for s in alice.status_context(note.id).descendants] == [reply.id]
 
-        assert bob.status_favourite(copy.id).favourited is True
-        assert bob.status_reblog(copy.id).reblogged is True
-        wait_for(lambda: alice.status(note.id).favourites_count == 1, what="the like at A")
-        wait_for(lambda: alice.status(note.id).reblogs_count == 1, what="the boost at A")
-        bob.status_unfavourite(copy.id)
-        wait_for(lambda: alice.status(note.id).favourites_count == 0, what="the unlike at A")
-    finally:
-        for node in nodes:
-            node.stop()
+    assert bob.status_favourite(copy.id).favourited is True
+    assert bob.status_reblog(copy.id).reblogged is True
+    wait_for(lambda: alice.status(note.id).favourites_count == 1, what="the like at A")
+    wait_for(lambda: alice.status(note.id).reblogs_count == 1, what="the boost at A")
+    bob.status_unfavourite(copy.id)
+    wait_for(lambda: alice.status(note.id).favourites_count == 0, what="the unlike at A")

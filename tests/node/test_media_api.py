@@ -261,3 +261,11 @@ async def test_profile_edits_show_in_the_api_and_the_actor_and_go_to_followers(
     assert too_long.json() == {
         "error": "Validation failed: a display name has at most 30 characters"
     }
+    replaced = await client.patch(
+        "/api/v1/accounts/update_credentials",
+        headers=alice,
+        files={"avatar": ("new.png", plain_png(5, 5), "image/png")},
+    )
+    assert replaced.json()["avatar"] != me["avatar"]
+    assert (await client.get(me["avatar"].removeprefix(BASE))).status_code == 404
+    assert (await client.get(replaced.json()["avatar"].removeprefix(BASE))).status_code == 200

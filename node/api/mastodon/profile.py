@@ -4,6 +4,8 @@ sent to their followers' servers as an `Update` of the actor."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -36,10 +38,14 @@ async def update_credentials(request: Request) -> Response:
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         async with request.form(max_files=2, max_fields=100) as form:
             params: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
-            for which in ("avatar", "header"):
-                if isinstance(form.get(which), UploadFile):
-                    _, name = await store_image(settings, form.get(which))
-                    images[which] = f"{settings.base_url}/media/{name}"
+            try:
+                for which in ("avatar", "header"):
+                    if isinstance(form.get(which), UploadFile):
+                        _, name = await store_image(settings, form.get(which))
+                        images[which] = f"{settings.base_url}/media/{name}"
+            except HTTPException:
+                _discard(settings.media_dir, images.values())
+                raise
     else:
         params = await read_params(request)
     replaced: list[str | None] = []
@@ -61,15 +67,18 @@ async def update_credentials(request: Request) -> Response:
             await outbox.update_profile(fed, session, account)
             entity = await entities.credential_account(session, account, settings.base_url)
     except ProfileError as error:
-        for url in images.values():
-            media.remove_file(settings.media_dir, url.rpartition("/")[2])
+        _discard(settings.media_dir, images.values())
         raise HTTPException(422, f"Validation failed: {error}") from None
-    local_prefix = f"{settings.base_url}/media/"
-    for old in replaced:
-        if old and old.startswith(local_prefix):
-            media.remove_file(settings.media_dir, old.removeprefix(local_prefix))
+    local = f"{settings.base_url}/media/"
+    _discard(settings.media_dir, [u for u in replaced if u and u.startswith(local)])
     fed.notify()
     return JSONResponse(entity)
+
+
+def _discard(directory: Path, urls: Iterable[str]) -> None:
+    """Remove the files behind local image URLs (replaced, or of a refused change)."""
+    for url in urls:
+        media.remove_file(directory, url.rpartition("/")[2])
 
 
 def _text(params: dict[str, Any], key: str) -> str | None:
