@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import ForeignKey, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -40,6 +40,7 @@ FORMATS = {
     "WEBP": ("image/webp", "webp"),
 }
 INPUT_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+ACCEPTED_MIME_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
 FILE_NAME = re.compile(r"^[A-Za-z0-9_-]{32}\.(jpg|png|webp)$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -246,6 +247,15 @@ async def of_posts(
 async def of_post(session: AsyncSession, post_id: int) -> list[MediaAttachment]:
     """One post's attachments, in upload order."""
     return (await of_posts(session, [post_id]))[post_id]
+
+
+async def remove_remote(session: AsyncSession, post_id: int) -> None:
+    """Forget a remote post's attachments (before its edited version's are added)."""
+    await session.execute(
+        delete(MediaAttachment).where(
+            MediaAttachment.post_id == post_id, MediaAttachment.file_name.is_(None)
+        )
+    )
 
 
 def add_remote(

@@ -166,11 +166,17 @@ def _dimension(value: Any) -> int | None:
     return None
 
 
-def update_note(post: Post, note: dict[str, Any]) -> None:
-    """Apply an edit from the post's origin."""
+async def update_note(
+    fed: Federation, session: AsyncSession, post: Post, author: Account, note: dict[str, Any]
+) -> None:
+    """Apply an edit from the post's origin: text, warning and attachments."""
     post.content_html = clean_html(_text(note.get("content")))
     post.spoiler_text = _text(note.get("summary"))[:1024]
     post.edited_at = utcnow()
+    await media.remove_remote(session, post.id)
+    media.add_remote(
+        session, author, post.id, attachments_of(note, fed.transport.policy.allow_http)
+    )
 
 
 def _text(value: Any) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType, generate_keypair
-from content import accounts, invites
+from content import accounts, invites, media
 from content.accounts import Account
 from content.erasure import erase_local_account
 from content.users import Role, User, add_user, user_of
@@ -120,7 +120,9 @@ async def account_delete(settings: Settings, args: argparse.Namespace) -> None:
     if not args.yes:
         raise CommandError(f"this erases @{args.username} for good; add --yes to confirm")
     async with _session(settings) as session:
-        await erase_local_account(session, await _account(session, args.username))
+        files = await erase_local_account(session, await _account(session, args.username))
+    for name in files:
+        media.remove_file(settings.media_dir, name)
     print(f"Erased @{args.username}. The name stays reserved.")
 
 

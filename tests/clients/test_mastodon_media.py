@@ -31,6 +31,7 @@ def test_a_photo_posted_from_mastodon_py_is_served_without_exif(
     node: NodeProcess, tmp_path: Path
 ) -> None:
     api = client(node, "alice", node.create_member("alice"))
+    assert api.instance().configuration.statuses.max_media_attachments == 4
     photo = tmp_path / "IMG_0001.jpg"
     photo.write_bytes(phone_photo(40, 20))
     assert has_gps(photo.read_bytes())

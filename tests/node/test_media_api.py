@@ -12,12 +12,14 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from content import relationships
 from content.accounts import Account
+from federation import resolve
 from federation.delivery import Delivery
 from federation.worker import Worker
 from node.api.mastodon.media import MAX_UPLOAD_BODY
 from node.state import Services
-from tests.node.conftest import BASE
+from tests.node.conftest import BASE, EVE
 from tests.node.test_inbox import deliver, note_to_alice
 from tests.rig import world
 from tests.rig.images import has_gps, metadata_left, phone_photo, plain_png
@@ -197,14 +199,17 @@ async def test_attachments_of_remote_posts_are_kept_as_checked_links(
         ("video", image + ".mp4", image + ".mp4", None, {}),
     ]
 
+    edited = {**activity["object"], "attachment": [attachments[4]]}  # type: ignore[dict-item]
+    update = {"id": f"{EVE}#updates/1", "type": "Update", "actor": EVE, "object": edited}
+    assert (await deliver(client, update)).status_code == 202
+    await Worker(services.federation).run_once()
+    [status] = (await client.get("/api/v1/timelines/home", headers=alice)).json()
+    assert [m["type"] for m in status["media_attachments"]] == ["video"]
+
 
 async def test_profile_edits_show_in_the_api_and_the_actor_and_go_to_followers(
     client: httpx.AsyncClient, services: Services, remote: FakeServer
 ) -> None:
-    from content import relationships
-    from federation import resolve
-    from tests.node.conftest import EVE
-
     async with services.sessions() as session, session.begin():
         alice_row = await session.scalar(select(Account).where(Account.username == "alice"))
         eve = await resolve.actor_by_uri(services.federation, session, EVE)
