@@ -105,8 +105,12 @@ def test_a_photo_and_a_new_name_reach_a_follower_on_another_node(
     assert (attachment.meta.original.width, attachment.meta.original.height) == (20, 40)
     assert metadata_left(download(attachment.url)) == []
 
-    alice.account_update_credentials(display_name="Alice at the stall")
+    avatar = alice.account_update_credentials(
+        display_name="Alice at the stall", avatar=jpeg(photo), avatar_mime_type="image/jpeg"
+    ).avatar
     wait_for(
         lambda: bob.account(alice_at_b.id).display_name == "Alice at the stall",
         what="alice's new name at B",
     )
+    assert avatar.startswith(f"{a.base_url}/media/")
+    assert bob.account(alice_at_b.id).avatar == avatar
