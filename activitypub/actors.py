@@ -43,6 +43,10 @@ class Actor:
     manually_approves_followers: bool = False
     discoverable: bool = False
     published: str | None = None
+    icon: str | None = None  # the avatar's URL
+    image: str | None = None  # the header's URL
+    # Profile fields as (name, value HTML): schema.org PropertyValue attachments, as Mastodon.
+    fields: tuple[tuple[str, str], ...] = ()
 
     def to_document(self) -> dict[str, Any]:
         """The actor as a compacted JSON-LD document, ready to serve."""
@@ -74,6 +78,15 @@ class Actor:
         document.update({key: value for key, value in optional.items() if value})
         if self.shared_inbox:
             document["endpoints"] = {"sharedInbox": self.shared_inbox}
+        if self.icon:
+            document["icon"] = {"type": "Image", "url": self.icon}
+        if self.image:
+            document["image"] = {"type": "Image", "url": self.image}
+        if self.fields:
+            document["attachment"] = [
+                {"type": "PropertyValue", "name": name, "value": value}
+                for name, value in self.fields
+            ]
         return document
 
 
@@ -104,6 +117,8 @@ def parse_actor(document: Mapping[str, Any]) -> Actor:
         manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
         discoverable=document.get("discoverable") is True,
         published=optional_str(document, "published"),
+        icon=_web_uri(_image_url(document.get("icon"))),
+        image=_web_uri(_image_url(document.get("image"))),
     )
 
 
@@ -135,6 +150,15 @@ def _first_link(value: Any) -> str | None:
     if isinstance(value, Mapping) and isinstance(value.get("href"), str):
         return str(value["href"])
     return id_of(value)
+
+
+def _image_url(value: Any) -> str | None:
+    """`icon` and `image` are an Image (whose `url` is a string or a Link) or a list of them."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, Mapping):
+        return _first_link(value.get("url"))
+    return value if isinstance(value, str) else None
 
 
 def _shared_inbox(endpoints: Any) -> str | None:

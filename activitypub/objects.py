@@ -25,6 +25,7 @@ class Note:
     language: str | None = None
     updated: str | None = None
     tags: tuple[dict[str, Any], ...] = field(default=())
+    attachments: tuple[dict[str, Any], ...] = field(default=())
 
     def to_document(self, *, with_context: bool = True) -> dict[str, Any]:
         """The note as compacted JSON-LD; embedded in an activity, leave out the context."""
@@ -42,6 +43,8 @@ class Note:
             "inReplyTo": self.in_reply_to,
             "tag": list(self.tags),
         }
+        if self.attachments:
+            document["attachment"] = list(self.attachments)
         if self.language:
             document["contentMap"] = {self.language: self.content}
         if self.updated:

@@ -22,6 +22,9 @@ ACTOR_EXTENSIONS: dict[str, object] = {
     "sensitive": "as:sensitive",
     "lemmy": "https://join-lemmy.org/ns#",
     "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+    "schema": "http://schema.org#",
+    "PropertyValue": "schema:PropertyValue",
+    "value": "schema:value",
 }
 
 

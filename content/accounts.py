@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, String, Text, func, select, text
+from sqlalchemy import JSON, Index, String, Text, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -79,6 +80,13 @@ class Account(Base):
     private_key_pem: Mapped[str | None] = mapped_column(Text)
     manually_approves_followers: Mapped[bool] = mapped_column(default=False)
     discoverable: Mapped[bool] = mapped_column(default=False)
+    bot: Mapped[bool] = mapped_column(default=False)
+    # The member's own words behind `summary_html`, for editing (local accounts only).
+    note_text: Mapped[str] = mapped_column(Text, default="")
+    # Profile fields: [{"name": ..., "value": ...}], plain text.
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    avatar_url: Mapped[str | None] = mapped_column(String(2048))
+    header_url: Mapped[str | None] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     fetched_at: Mapped[datetime | None]
     suspended_at: Mapped[datetime | None]
@@ -282,6 +290,8 @@ async def upsert_remote(session: AsyncSession, actor: Actor, domain: str) -> Acc
     account.public_key_pem = actor.public_key.pem
     account.manually_approves_followers = actor.manually_approves_followers
     account.discoverable = actor.discoverable
+    account.avatar_url = actor.icon
+    account.header_url = actor.image
     account.fetched_at = utcnow()
     await session.flush()
     return account

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from content import hashtags
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
+from content.media import MediaAttachment, attach
 from content.notifications import notify_mentions
 from content.orm import Base, new_id, utcnow
 from content.relationships import followed_ids
@@ -79,11 +80,15 @@ def create_local(
     language: str | None = None,
     in_reply_to: Post | None = None,
     mentioned: Sequence[Account] = (),
+    attachments: Sequence[MediaAttachment] = (),
 ) -> Post:
-    """A new post by a local author, from plain text."""
+    """A new post by a local author, from plain text; with attachments the text may be empty.
+    The attachments must be the author's own and in no post yet (`media.for_new_post`)."""
     if not author.is_local:
         raise PostError("only local accounts post here")
-    _check_text(text)
+    if any(a.account_id != author.id or a.post_id is not None for a in attachments):
+        raise PostError("only your own attachments that are in no post yet can be attached")
+    _check_text(text, media_only=bool(attachments))
     post_id = new_id()
     post = Post(
         id=post_id,
@@ -101,6 +106,7 @@ def create_local(
     session.add_all(Mention(post=post, account_id=a.id) for a in _unique(mentioned))
     session.add_all(PostTag(post=post, name=name) for name in hashtags.hashtags_in(text))
     notify_mentions(session, post, author.id, mentioned)
+    attach(post, attachments)
     return post
 
 
@@ -190,8 +196,8 @@ async def delete_post(session: AsyncSession, post: Post) -> None:
     await session.execute(delete(Post).where(Post.id == post.id))
 
 
-def _check_text(text: str) -> None:
-    if not text.strip():
+def _check_text(text: str, *, media_only: bool = False) -> None:
+    if not text.strip() and not media_only:
         raise PostError("a post needs some text")
     if len(text) > MAX_TEXT_LENGTH:
         raise PostError(f"a post has at most {MAX_TEXT_LENGTH} characters")

@@ -74,7 +74,12 @@ def render_plain_text(text: str, tag_url: str = "/tags/") -> str:
     )
 
 
-def _link_and_escape(text: str, tag_url: str) -> str:
+def render_inline_text(text: str) -> str:
+    """One line of a member's plain text (a profile field) as HTML: escaped, links made."""
+    return _link_and_escape(" ".join(text.split()), tag_url=None)
+
+
+def _link_and_escape(text: str, tag_url: str | None) -> str:
     """Escape text, turning web addresses (found in the raw text) into safe links."""
     parts: list[str] = []
     position = 0
@@ -90,8 +95,11 @@ def _link_and_escape(text: str, tag_url: str) -> str:
     return "".join(parts)
 
 
-def _link_hashtags(text: str, tag_url: str) -> str:
-    """Escape text that holds no web address, linking its hashtags as Mastodon marks them."""
+def _link_hashtags(text: str, tag_url: str | None) -> str:
+    """Escape text that holds no web address, linking its hashtags as Mastodon marks them
+    (unless `tag_url` is None)."""
+    if tag_url is None:
+        return html.escape(text, quote=False)
     parts: list[str] = []
     position = 0
     for match in hashtags.PATTERN.finditer(text):

@@ -9,18 +9,21 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import PUBLIC, as_list, id_of
-from content import conversations, hashtags, posts
+from content import conversations, hashtags, media, posts
 from content.accounts import Account
 from content.audience import Visibility
+from content.media import MAX_REMOTE_PER_POST, RemoteMedia
 from content.orm import utcnow
 from content.posts import Post
 from content.relationships import Follow, FollowState
 from content.sanitize import clean_html
 from federation.context import Federation
 from federation.hosts import host_of
+from moderation import policy
 
 NOTE_TYPES = ("Note", "Article", "Question", "Page")
 PUBLIC_ALIASES = {PUBLIC, "as:Public", "Public"}
+ATTACHMENT_TYPES = ("Document", "Image", "Video", "Audio")
 
 
 def visibility_of(note: dict[str, Any], author: Account) -> Visibility:
@@ -120,6 +123,7 @@ async def store_note(
         tags=hashtags_of(note),
     )
     await session.flush()
+    await _keep_attachments(fed, session, post, author, note)
     await conversations.record(session, post, author, mentioned)
     return post
 
@@ -134,12 +138,64 @@ def hashtags_of(note: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(name for name in names if name))[: hashtags.MAX_PER_POST]
 
 
-async def update_note(session: AsyncSession, post: Post, note: dict[str, Any]) -> None:
-    """Apply an edit from the post's origin."""
+def attachments_of(note: dict[str, Any], allow_http: bool = False) -> list[RemoteMedia]:
+    """A note's attachments that can be shown: https links (http only in development) with a
+    media type, at most MAX_REMOTE_PER_POST. Nothing is downloaded."""
+    schemes = ("https://", "http://") if allow_http else ("https://",)
+    found = []
+    for item in as_list(note.get("attachment"))[:MAX_REMOTE_PER_POST]:
+        if not isinstance(item, dict) or item.get("type") not in ATTACHMENT_TYPES:
+            continue
+        url = _link(item.get("url"))
+        mime_type = item.get("mediaType")
+        if not url or not url.startswith(schemes) or len(url) > 2048:
+            continue
+        found.append(
+            RemoteMedia(
+                url=url,
+                mime_type=mime_type[:255] if isinstance(mime_type, str) else "",
+                description=_text(item.get("name")),
+                width=_dimension(item.get("width")),
+                height=_dimension(item.get("height")),
+            )
+        )
+    return found
+
+
+def _link(value: Any) -> str | None:
+    """A `url` given as a string, a Link or a list of them: the first href."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("href")
+    return value if isinstance(value, str) else None
+
+
+def _dimension(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 100_000:
+        return value
+    return None
+
+
+async def update_note(
+    fed: Federation, session: AsyncSession, post: Post, author: Account, note: dict[str, Any]
+) -> None:
+    """Apply an edit from the post's origin: text, warning, hashtags and attachments."""
     await posts.set_tags(session, post, hashtags_of(note))
     post.content_html = clean_html(_text(note.get("content")))
     post.spoiler_text = _text(note.get("summary"))[:1024]
     post.edited_at = utcnow()
+    await media.remove_remote(session, post.id)
+    await _keep_attachments(fed, session, post, author, note)
+
+
+async def _keep_attachments(
+    fed: Federation, session: AsyncSession, post: Post, author: Account, note: dict[str, Any]
+) -> None:
+    """Keep links to the note's attachments, unless this node rejects media from its server."""
+    if await policy.accepts_media_from(session, author.domain or ""):
+        found = attachments_of(note, fed.transport.policy.allow_http)
+        media.add_remote(session, author, post.id, found)
 
 
 def _text(value: Any) -> str:

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import AS_CONTEXT, PUBLIC
-from content import accounts, conversations, interactions, posts, relationships
+from content import accounts, conversations, interactions, media, posts, relationships
 from content.accounts import Account
 from content.audience import Visibility
 from content.erasure import erase_local_account
 from content.interactions import Kind
+from content.media import MediaAttachment
 from content.orm import new_id
 from content.posts import Post
 from content.relationships import Follow
@@ -45,12 +46,14 @@ async def _send(
     await delivery.enqueue(session, activity, signer.id, inboxes)
 
 
-async def delete_account(fed: Federation, session: AsyncSession, account: Account) -> None:
-    """Erase a local account and tell every server this node knows that it is gone."""
+async def delete_account(fed: Federation, session: AsyncSession, account: Account) -> list[str]:
+    """Erase a local account and tell every server this node knows that it is gone. Returns
+    the names of its media files, to remove once the transaction is committed."""
     inboxes = await addressing.deliverable(fed, session, await accounts.known_inboxes(session))
     activity = _activity(account, "Delete", account.uri, to=[PUBLIC])
-    await erase_local_account(session, account)
+    files = await erase_local_account(session, account)
     await _send(session, activity, account, inboxes)
+    return files
 
 
 async def follow(fed: Federation, session: AsyncSession, actor: Account, target: Account) -> Follow:
@@ -110,6 +113,7 @@ async def publish(
     mentioned: Sequence[Account] = (),
     spoiler_text: str = "",
     language: str | None = None,
+    attachments: Sequence[MediaAttachment] = (),
 ) -> Post:
     """Post, and deliver it to whoever the visibility and mentions say. Raises RateLimited
     when the author posts faster than the node allows."""
@@ -127,15 +131,14 @@ async def publish(
         mentioned=mentioned,
         spoiler_text=spoiler_text,
         language=language,
+        attachments=attachments,
     )
     await session.flush()
     mentioned = [a for a in {a.id: a for a in mentioned}.values() if a.id != author.id]
     await conversations.record(session, post, author, mentioned)
     tags = await posts.tag_names(session, post)
-    activity = {
-        "@context": to_wire.CONTEXT,
-        **to_wire.create_activity(post, author, mentioned, tags),
-    }
+    created = to_wire.create_activity(post, author, mentioned, tags, attachments)
+    activity = {"@context": to_wire.CONTEXT, **created}
     await _send(
         session, activity, author, await addressing.for_post(fed, session, post, author, mentioned)
     )
@@ -150,7 +153,8 @@ async def edit(
     await posts.edit_local(session, post, author, text)
     mentioned = await _mentioned(session, post)
     tags = await posts.tag_names(session, post)
-    note = to_wire.note(post, author, mentioned, tags).to_document(with_context=False)
+    attached = await media.of_post(session, post.id)
+    note = to_wire.note(post, author, mentioned, tags, attached).to_document(with_context=False)
     activity = _activity(author, "Update", note, to=note["to"], cc=note["cc"])
     activity["@context"] = to_wire.CONTEXT
     await _send(
@@ -261,6 +265,19 @@ async def forward_report(
     activity = _activity(instance, "Flag", objects, content=report.comment)
     report.forwarded = True
     await _send(session, activity, instance, await addressing.for_account(fed, session, target))
+
+
+async def update_profile(fed: Federation, session: AsyncSession, account: Account) -> None:
+    """Send the account's changed profile (name, note, avatar, fields...) to its followers."""
+    document = to_wire.actor(account).to_document()
+    context = document.pop("@context")
+    activity = _activity(account, "Update", document, to=[PUBLIC])
+    if account.followers_uri:
+        activity["cc"] = [account.followers_uri]
+    activity["@context"] = context
+    await _send(
+        session, activity, account, await addressing.for_followers_and(fed, session, account, [])
+    )
 
 
 def _own(author: Account, post: Post) -> None:

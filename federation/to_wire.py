@@ -9,8 +9,10 @@ from urllib.parse import quote
 from activitypub import AS_CONTEXT, PUBLIC, Actor, ActorType, Note, PublicKey, create
 from content.accounts import Account
 from content.audience import Visibility
+from content.media import MediaAttachment
 from content.orm import iso
 from content.posts import Post, tag_url
+from content.sanitize import render_inline_text
 from federation.hosts import host_of
 
 # The context of activities Harbour sends: ActivityStreams plus Mastodon's `sensitive`.
@@ -19,9 +21,10 @@ CONTEXT: list[Any] = [AS_CONTEXT, {"sensitive": "as:sensitive"}]
 
 def actor(account: Account) -> Actor:
     """The actor document of an account."""
+    kind = ActorType(account.actor_type)
     return Actor(
         id=account.uri,
-        type=ActorType(account.actor_type),
+        type=ActorType.SERVICE if account.bot and kind == ActorType.PERSON else kind,
         preferred_username=account.username,
         name=account.display_name or account.username,
         summary=account.summary_html,
@@ -36,14 +39,21 @@ def actor(account: Account) -> Actor:
         discoverable=account.discoverable,
         published=iso(account.created_at),
         public_key=PublicKey(id=account.key_id, owner=account.uri, pem=account.public_key_pem),
+        icon=account.avatar_url,
+        image=account.header_url,
+        fields=tuple((f["name"], render_inline_text(f["value"])) for f in account.fields or ()),
     )
 
 
 def note(
-    post: Post, author: Account, mentioned: Sequence[Account] = (), hashtags: Sequence[str] = ()
+    post: Post,
+    author: Account,
+    mentioned: Sequence[Account] = (),
+    hashtags: Sequence[str] = (),
+    media: Sequence[MediaAttachment] = (),
 ) -> Note:
     """A post as a Note, addressed by its visibility and to the accounts it mentions, with its
-    mentions and hashtags as `tag`s."""
+    mentions and hashtags as `tag`s and its media as `attachment`s."""
     to, cc = _addressing(Visibility(post.visibility), author)
     mentioned_uris = tuple(a.uri for a in mentioned)
     if Visibility(post.visibility) == Visibility.DIRECT:
@@ -73,14 +83,31 @@ def note(
                 for name in hashtags
             ),
         ),
+        attachments=tuple(document(m) for m in media),
     )
 
 
+def document(attachment: MediaAttachment) -> dict[str, Any]:
+    """An attachment as the `Document` Mastodon sends; `name` is its description."""
+    return {
+        "type": "Document",
+        "mediaType": attachment.mime_type,
+        "url": attachment.url,
+        "name": attachment.description or None,
+        "width": attachment.width,
+        "height": attachment.height,
+    }
+
+
 def create_activity(
-    post: Post, author: Account, mentioned: Sequence[Account] = (), hashtags: Sequence[str] = ()
+    post: Post,
+    author: Account,
+    mentioned: Sequence[Account] = (),
+    hashtags: Sequence[str] = (),
+    media: Sequence[MediaAttachment] = (),
 ) -> dict[str, Any]:
     """The `Create` that published a post, as listed in its author's outbox."""
-    return create(note(post, author, mentioned, hashtags), with_context=False)
+    return create(note(post, author, mentioned, hashtags, media), with_context=False)
 
 
 def _addressing(visibility: Visibility, author: Account) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -29,8 +29,10 @@ from node.api.mastodon import domain_blocks as api_domain_blocks
 from node.api.mastodon import instance as api_instance
 from node.api.mastodon import markers as api_markers
 from node.api.mastodon import marks as api_marks
+from node.api.mastodon import media as api_media
 from node.api.mastodon import notifications as api_notifications
 from node.api.mastodon import oauth as api_oauth
+from node.api.mastodon import profile as api_profile
 from node.api.mastodon import reports as api_reports
 from node.api.mastodon import statuses as api_statuses
 from node.api.mastodon import tags as api_tags
@@ -106,6 +108,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             # Before accounts and statuses, whose /{id} and /{id}/{verb} would catch these.
             *api_account_lists.routes,
             *api_marks.routes,
+            *api_profile.routes,
             *api_accounts.routes,
             *api_blocks.routes,
             *api_domain_blocks.routes,
@@ -117,6 +120,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_notifications.routes,
             *api_markers.routes,
             *api_conversations.routes,
+            *api_media.routes,
             *pages.routes,
             *sessions.routes,
             *actions.routes,
@@ -127,7 +131,11 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Middleware(DropClientAddress),
             Middleware(AccessLog),
             Middleware(SecurityHeaders),
-            Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES),
+            Middleware(
+                BodySizeLimit,
+                max_bytes=MAX_BODY_BYTES,
+                larger=dict.fromkeys(api_media.UPLOAD_PATHS, api_media.MAX_UPLOAD_BODY),
+            ),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,

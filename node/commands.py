@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType, generate_keypair
-from content import accounts, invites
+from content import accounts, invites, media
 from content.accounts import Account
 from content.users import Role, User, add_user, user_of
 from federation import outbox
@@ -125,11 +125,13 @@ async def account_delete(settings: Settings, args: argparse.Namespace) -> None:
     try:
         async with session_scope(federation.sessions) as session:
             account = await _account(session, args.username)
-            await outbox.delete_account(federation, session, account)
+            files = await outbox.delete_account(federation, session, account)
             audit.record(session, None, "account.delete", f"@{args.username}", args.reason)
     finally:
         await federation.transport.aclose()
         await engine.dispose()
+    for name in files:
+        media.remove_file(settings.media_dir, name)
     print(
         f"Erased @{args.username}. The name stays reserved; the servers this node knows are"
         " told it is gone."

@@ -9,6 +9,7 @@ from content.idempotency import IdempotencyKey
 from content.interactions import Interaction
 from content.invites import Invite
 from content.markers import Marker
+from content.media import MediaAttachment
 from content.notifications import Notification
 from content.oauth import AccessToken, AuthorizationCode, OAuthApp
 from content.orm import Base
@@ -44,6 +45,7 @@ __all__ = [
     "Interaction",
     "Invite",
     "Marker",
+    "MediaAttachment",
     "Mention",
     "Notification",
     "MemberDomainBlock",

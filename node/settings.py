@@ -47,6 +47,11 @@ class Settings:
         """This node's origin; plain http only in development."""
         return f"{'http' if self.development else 'https'}://{self.domain}"
 
+    @property
+    def media_dir(self) -> Path:
+        """Where uploaded images (cleaned of metadata) are kept."""
+        return self.data_dir / "media"
+
     @classmethod
     def load(
         cls, environ: Mapping[str, str] | None = None, config_file: Path | None = None

@@ -28,7 +28,7 @@ async def on_update(incoming: Incoming) -> None:
         return
     post = await posts.get_by_uri(incoming.session, note["id"])
     if post is not None and post.account_id == incoming.actor.id:
-        await from_wire.update_note(incoming.session, post, note)
+        await from_wire.update_note(incoming.fed, incoming.session, post, incoming.actor, note)
 
 
 async def on_delete(incoming: Incoming) -> None:

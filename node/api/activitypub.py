@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from activitypub import AS_CONTEXT, ObjectType, ordered_collection, ordered_collection_page
-from content import accounts, posts, relationships
+from content import accounts, media, posts, relationships
 from content.accounts import Account
 from content.posts import Post
 from federation import to_wire
@@ -66,6 +66,7 @@ async def outbox(request: Request) -> Response:
     max_id = _cursor(request.query_params.get("max_id"))
     async with services(request).sessions() as session:
         rows = await posts.open_posts_page(session, account, max_id=max_id, limit=PAGE_SIZE + 1)
+        attached = await media.of_posts(session, [post.id for post in rows[:PAGE_SIZE]])
     shown = rows[:PAGE_SIZE]
     page_id = f"{outbox_uri}?page=true" + (f"&max_id={max_id}" if max_id else "")
     next_page = f"{outbox_uri}?page=true&max_id={shown[-1].id}" if len(rows) > PAGE_SIZE else None
@@ -74,7 +75,9 @@ async def outbox(request: Request) -> Response:
             page_id,
             part_of=outbox_uri,
             next_page=next_page,
-            items=[to_wire.create_activity(post, account) for post in shown],
+            items=[
+                to_wire.create_activity(post, account, media=attached[post.id]) for post in shown
+            ],
         )
     )
 
@@ -105,9 +108,11 @@ async def featured(request: Request) -> Response:
     account = await _live_local_account(request)
     async with services(request).sessions() as session:
         pinned = await posts.pinned_open_posts(session, account)
+        attached = await media.of_posts(session, [post.id for post in pinned])
     document = ordered_collection(str(account.featured_uri), total_items=len(pinned))
     document["orderedItems"] = [
-        to_wire.note(post, account).to_document(with_context=False) for post in pinned
+        to_wire.note(post, account, media=attached[post.id]).to_document(with_context=False)
+        for post in pinned
     ]
     return activity_response(document)
 
@@ -119,14 +124,19 @@ async def status(request: Request) -> Response:
         return await pages.post(request, account, post)
     await require_signed_fetch(request)
     tags = await _tags(request, post)
-    return activity_response(to_wire.note(post, account, hashtags=tags).to_document())
+    attached = await _media_of(request, post)
+    return activity_response(
+        to_wire.note(post, account, hashtags=tags, media=attached).to_document()
+    )
 
 
 async def status_activity(request: Request) -> Response:
     """The `Create` activity that published a post."""
     await require_signed_fetch(request)
     account, post = await _open_post(request)
-    document = to_wire.create_activity(post, account, hashtags=await _tags(request, post))
+    document = to_wire.create_activity(
+        post, account, hashtags=await _tags(request, post), media=await _media_of(request, post)
+    )
     return activity_response({"@context": AS_CONTEXT, **document})
 
 
@@ -159,6 +169,11 @@ async def _open_post(request: Request) -> tuple[Account, posts.Post]:
     if post is None:
         raise HTTPException(404, "there is no such post here")
     return account, post
+
+
+async def _media_of(request: Request, post: posts.Post) -> list[media.MediaAttachment]:
+    async with services(request).sessions() as session:
+        return await media.of_post(session, post.id)
 
 
 def _cursor(value: str | None) -> int | None:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from content import users
+from content import media, users
 from content.archive import archive_of
 from content.orm import iso, utcnow
 from federation import outbox, to_wire
@@ -72,8 +72,10 @@ async def delete_account(request: Request) -> Response:
         password = str(form.get("password", ""))[:1000]
         if await users.authenticate(session, viewer.username, password) is None:
             return RedirectResponse("/settings?error=wrong+password", status_code=303)
-        await outbox.delete_account(fed, session, viewer)
+        files = await outbox.delete_account(fed, session, viewer)
         audit.record(session, viewer, "account.delete", f"@{viewer.username}", "by its owner")
+    for name in files:
+        media.remove_file(services(request).settings.media_dir, name)
     fed.notify()
     request.session.clear()
     return render(request, "error.html", message="Your account is deleted. Take care.")

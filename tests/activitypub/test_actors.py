@@ -239,3 +239,27 @@ def test_a_url_given_as_link_objects_uses_the_first_href() -> None:
 def test_an_actor_without_an_outbox_is_accepted() -> None:
     # The spec requires an outbox, but Fedify and others publish actors without one.
     assert parse_actor(_without("outbox")).outbox is None
+
+
+def test_avatar_header_and_fields_are_published_and_the_images_read_back() -> None:
+    actor = _actor(
+        icon="https://harbour.test/media/a.jpg",
+        image="https://harbour.test/media/h.png",
+        fields=(("Languages", "nl, en"),),
+    )
+    document = actor.to_document()
+    assert document["icon"] == {"type": "Image", "url": "https://harbour.test/media/a.jpg"}
+    assert document["image"] == {"type": "Image", "url": "https://harbour.test/media/h.png"}
+    assert document["attachment"] == [
+        {"type": "PropertyValue", "name": "Languages", "value": "nl, en"}
+    ]
+    back = parse_actor(document)
+    assert (back.icon, back.image) == (actor.icon, actor.image)
+
+
+def test_avatars_given_as_lists_links_or_scripts_are_read_safely() -> None:
+    document = _mastodon_actor()
+    document["icon"] = [{"type": "Image", "url": {"href": "https://social.example/a.png"}}]
+    document["image"] = {"type": "Image", "url": "javascript:alert(1)"}
+    actor = parse_actor(document)
+    assert (actor.icon, actor.image) == ("https://social.example/a.png", None)

@@ -7,23 +7,29 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activitypub import ActorType
-from content import accounts, users
+from content import accounts, media, users
 from content.erasure import erase_local_account
+from content.media import MediaAttachment
 from content.posts import Post
 from content.relationships import Follow, FollowState, count_followers
 from tests.rig import world
+from tests.rig.images import plain_png
 from tests.rig.world import PASSWORD
 
 pytestmark = pytest.mark.anyio
 
 
-async def _erase_ada(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def _erase_ada(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
     async with sessions() as session, session.begin():
         ada = await world.local_member(session, "ada")
         bea = await world.local_member(session, "bea")
         cat = await world.local_member(session, "cat")
         ada.display_name = "Ada L."
         ada.summary_html = "<p>about me</p>"
+        ada.avatar_url = f"{world.BASE_URL}/media/{'a' * 32}.png"
+        image = media.clean_image(plain_png(2, 2))
+        for owner, name in ((ada, "ada-upload.png"), (bea, "bea-upload.png")):
+            media.add_local(session, owner, image, file_name=name, base_url=world.BASE_URL)
         await world.post(session, ada, "mine")
         await world.post(session, bea, "bea's")
         for follower, followed in ((ada, bea), (bea, ada), (cat, bea)):
@@ -34,16 +40,19 @@ async def _erase_ada(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session, session.begin():
         member = await accounts.get_local(session, "ada")
         assert member is not None
-        await erase_local_account(session, member)
+        return await erase_local_account(session, member)
 
 
 async def test_erasure_removes_posts_follows_and_login_of_that_member_only(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    await _erase_ada(sessions)
+    files = await _erase_ada(sessions)
 
+    assert files == ["ada-upload.png", f"{'a' * 32}.png"]
     async with sessions() as session, session.begin():
         assert (await session.scalars(select(Post.content_html))).all() == ["<p>bea's</p>"]
+        uploads = await session.scalars(select(MediaAttachment.file_name))
+        assert uploads.all() == ["bea-upload.png"]
         follows = (await session.scalars(select(Follow))).all()
         bea = await accounts.get_local(session, "bea")
         cat = await accounts.get_local(session, "cat")
@@ -64,7 +73,7 @@ async def test_the_erased_account_is_a_blank_hidden_tombstone(
         ada = await accounts.get_local(session, "ada", include_gone=True)
         assert ada is not None
         assert ada.is_gone and ada.deleted_at is not None
-        assert (ada.display_name, ada.summary_html) == ("", "")
+        assert (ada.display_name, ada.summary_html, ada.avatar_url) == ("", "", None)
         assert ada.uri == f"{world.BASE_URL}/users/ada"
         assert await users.user_of(session, ada) is None
         assert await accounts.count_local(session, ActorType.PERSON) == 2

@@ -131,3 +131,22 @@ async def test_a_limited_servers_posts_stay_out_of_the_public_timeline_only(
     assert (await client.get("/api/v1/timelines/public")).json() == []
     home = await client.get("/api/v1/timelines/home", headers={"Authorization": f"Bearer {token}"})
     assert [s["account"]["acct"] for s in home.json()] == ["eve@remote.example"]  # she follows eve
+
+
+async def test_media_from_a_server_whose_media_is_rejected_is_not_kept(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    picture = {"type": "Document", "mediaType": "image/jpeg", "url": "https://remote.example/a.jpg"}
+    for number, rejected in ((1, False), (2, True)):
+        if rejected:
+            await block(services, "remote.example", Severity.NOOP, reject_media=True)
+        note = note_to_alice(number)
+        note["object"] = {**note["object"], "attachment": [picture]}  # type: ignore[dict-item]
+        assert (await deliver(client, note)).status_code == 202
+        await Worker(services.federation).run_once()
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        token = await world.bearer_token(session, alice)
+    home = await client.get("/api/v1/timelines/home", headers={"Authorization": f"Bearer {token}"})
+    assert [len(s["media_attachments"]) for s in home.json()] == [0, 1]  # newest first

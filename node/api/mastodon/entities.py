@@ -8,13 +8,15 @@ from urllib.parse import quote
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import bookmarks, interactions, posts, relationships
+from content import bookmarks, interactions, media, posts, relationships
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
+from content.media import MediaAttachment
 from content.orm import iso
 from content.posts import Post
 from content.relationships import FollowState
+from content.sanitize import render_inline_text
 from moderation import account_blocks, member_domain_blocks, mutes
 
 AVATAR = "/static/avatar.png"
@@ -27,13 +29,15 @@ async def account(session: AsyncSession, row: Account, base_url: str) -> dict[st
         select(func.count()).select_from(Post).where(Post.account_id == row.id)
     )
     last = await session.scalar(select(func.max(Post.created_at)).where(Post.account_id == row.id))
+    avatar = row.avatar_url or f"{base_url}{AVATAR}"
+    header = row.header_url or f"{base_url}{HEADER}"
     return {
         "id": str(row.id),
         "username": row.username,
         "acct": row.handle,
         "display_name": row.display_name,
         "locked": row.manually_approves_followers,
-        "bot": row.actor_type in ("Application", "Service"),
+        "bot": row.bot or row.actor_type in ("Application", "Service"),
         "group": row.actor_type == "Group",
         "discoverable": row.discoverable,
         "indexable": False,
@@ -42,16 +46,19 @@ async def account(session: AsyncSession, row: Account, base_url: str) -> dict[st
         "note": row.summary_html,
         "url": row.url,
         "uri": row.uri,
-        "avatar": f"{base_url}{AVATAR}",
-        "avatar_static": f"{base_url}{AVATAR}",
-        "header": f"{base_url}{HEADER}",
-        "header_static": f"{base_url}{HEADER}",
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
         "followers_count": await relationships.count_followers(session, row),
         "following_count": await relationships.count_following(session, row),
         "statuses_count": int(statuses or 0),
         "last_status_at": last.date().isoformat() if last else None,
         "emojis": [],
-        "fields": [],
+        "fields": [
+            {"name": f["name"], "value": render_inline_text(f["value"]), "verified_at": None}
+            for f in row.fields or ()
+        ],
     }
 
 
@@ -62,8 +69,8 @@ async def credential_account(session: AsyncSession, row: Account, base_url: str)
         "privacy": "public",
         "sensitive": False,
         "language": None,
-        "note": "",
-        "fields": [],
+        "note": row.note_text,
+        "fields": [{"name": f["name"], "value": f["value"]} for f in row.fields or ()],
         "follow_requests_count": len(await relationships.pending_requests(session, row)),
     }
     return entity
@@ -100,7 +107,7 @@ async def status(
         "in_reply_to_account_id": str(parent.account_id) if parent else None,
         "reblog": None,
         "application": None,
-        "media_attachments": [],
+        "media_attachments": [attachment(m) for m in await media.of_post(session, post.id)],
         "mentions": [
             {"id": str(a.id), "username": a.username, "acct": a.handle, "url": a.url}
             for a in mentioned
@@ -154,4 +161,28 @@ async def relationship(session: AsyncSession, viewer: Account, target: Account) 
         "domain_blocking": domain_blocked,
         "endorsed": False,
         "note": "",
+    }
+
+
+def attachment(row: MediaAttachment) -> dict[str, Any]:
+    """The MediaAttachment entity. No preview is made: `preview_url` is the image itself."""
+    size = {}
+    if row.width and row.height:
+        size = {
+            "width": row.width,
+            "height": row.height,
+            "size": f"{row.width}x{row.height}",
+            "aspect": row.width / row.height,
+        }
+    return {
+        "id": str(row.id),
+        "type": row.type,
+        "url": row.url,
+        "preview_url": row.url if row.type == "image" else None,
+        "remote_url": row.remote_url,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": {"original": size, "small": size} if size else {},
+        "description": row.description or None,
+        "blurhash": None,
     }

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from activitypub import ActorType
-from content import accounts, posts
+from content import accounts, media, posts
 from node.state import services
 from node.version import harbour_version
 
@@ -86,10 +86,17 @@ def _configuration() -> dict[str, Any]:
     return {
         "statuses": {
             "max_characters": MAX_CHARACTERS,
-            "max_media_attachments": 0,
+            "max_media_attachments": media.MAX_PER_POST,
             "characters_reserved_per_url": 23,
         },
-        "media_attachments": {"supported_mime_types": [], "image_size_limit": 0},
+        "media_attachments": {
+            "supported_mime_types": list(media.ACCEPTED_MIME_TYPES),
+            "image_size_limit": media.MAX_UPLOAD_BYTES,
+            "image_matrix_limit": media.MAX_PIXELS,
+            "video_size_limit": 0,
+            "video_frame_rate_limit": 0,
+            "video_matrix_limit": 0,
+        },
         "polls": {"max_options": 0, "max_characters_per_option": 0},
         "accounts": {"max_featured_tags": 0},
         "urls": {"streaming": ""},

@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from content import idempotency, posts
+from content import idempotency, media, posts
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
+from content.media import MediaError
 from content.posts import Post, PostError, can_see
 from federation import outbox
 from federation.mentions import resolve_mentions
@@ -31,8 +32,6 @@ async def create(request: Request) -> Response:
     account within an hour answers the first status and posts nothing new."""
     author = await user_of(request, "write:statuses")
     params = await read_params(request)
-    if params.get("media_ids"):
-        raise HTTPException(422, "media attachments are not supported yet")
     key = request.headers.get("idempotency-key", "")[:256] or None
     try:
         entity = await _create(request, author, params, key)
@@ -57,6 +56,7 @@ async def _create(
             if earlier is not None and (post := await session.get(Post, earlier)) is not None:
                 return await entities.status(session, post, author, author, fed.base_url)
             parent = await records.post(session, params.get("in_reply_to_id"), author)
+            attachments = await media.for_new_post(session, author, _media_ids(params))
             post = await outbox.publish(
                 fed,
                 session,
@@ -67,11 +67,12 @@ async def _create(
                 mentioned=await resolve_mentions(fed, session, text),
                 spoiler_text=str(params.get("spoiler_text", ""))[:500],
                 language=str(params["language"])[:35] if params.get("language") else None,
+                attachments=attachments,
             )
             if key:
                 await idempotency.remember(session, author, key, post.id)
             return await entities.status(session, post, author, author, fed.base_url)
-    except (PostError, ActionError, ResolveError) as error:
+    except (PostError, ActionError, ResolveError, MediaError) as error:
         raise HTTPException(422, str(error)) from None
 
 
@@ -100,7 +101,10 @@ async def delete(request: Request) -> Response:
         if post.account_id != author.id:
             raise HTTPException(403, "This action is not allowed")
         entity = await entities.status(session, post, author, author, fed.base_url)
+        files = [m.file_name for m in await media.of_post(session, post.id)]
         await outbox.delete(fed, session, author, post)
+    for name in files:  # the rows went with the post; the images go once that is committed
+        media.remove_file(services(request).settings.media_dir, name)
     fed.notify()
     return JSONResponse(entity)
 
@@ -164,6 +168,11 @@ async def _entity(
     author = await session.get(Account, post.account_id)
     assert author is not None
     return await entities.status(session, post, author, viewer, base)
+
+
+def _media_ids(params: dict[str, object]) -> list[object]:
+    raw = params.get("media_ids") or []
+    return list(raw) if isinstance(raw, list) else [raw]
 
 
 def _visibility(params: dict[str, object]) -> Visibility:

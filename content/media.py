@@ -1,0 +1,281 @@
+"""Media attachments: images decoded, checked, turned upright and re-encoded without metadata.
+
+An upload is never stored as it came: only its pixels are kept and written afresh, so EXIF
+(camera, GPS position, times), XMP, IPTC, ICC profiles and comments are gone. Files get random
+names under the node's media folder; remote attachments are kept as links, never downloaded.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import ForeignKey, String, Text, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from content.accounts import Account
+from content.orm import Base, new_id, utcnow
+
+if TYPE_CHECKING:
+    from content.posts import Post
+
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_DESCRIPTION = 1500
+MAX_PER_POST = 4
+MAX_REMOTE_PER_POST = 8
+# The decoders Harbour lets near an upload; everything else is refused before decoding.
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+INPUT_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+ACCEPTED_MIME_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
+FILE_NAME = re.compile(r"^[A-Za-z0-9_-]{32}\.(jpg|png|webp)$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class MediaError(ValueError):
+    """An upload or attachment is refused; the message is fit to show the member."""
+
+
+class MediaAttachment(Base):
+    """An image a local member uploaded (a file here) or a remote post's attachment (a link)."""
+
+    __tablename__ = "media_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    # Deleting a post deletes its attachments: a photo must not outlive the post it was in.
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    type: Mapped[str] = mapped_column(String(16), default="image")
+    file_name: Mapped[str | None] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(String(2048))
+    remote_url: Mapped[str | None] = mapped_column(String(2048))
+    mime_type: Mapped[str] = mapped_column(String(255))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Declared so a flush always inserts a new post before the attachments put into it.
+    post: Mapped[Post | None] = relationship(lazy="raise")
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    """An image re-encoded from its pixels alone, ready to be written."""
+
+    data: bytes
+    mime_type: str
+    extension: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class RemoteMedia:
+    """A remote post's attachment, already checked: an allowed URL and a plain description."""
+
+    url: str
+    mime_type: str
+    description: str
+    width: int | None
+    height: int | None
+
+
+def clean_image(data: bytes) -> CleanImage:
+    """Decode an uploaded image, refuse what is not one or is too big, apply its EXIF
+    orientation and re-encode the pixels only. CPU-bound: call it off the event loop."""
+    if not data:
+        raise MediaError("the file is empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise MediaError(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB")
+    try:
+        with Image.open(io.BytesIO(data), formats=INPUT_FORMATS) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise MediaError(_too_many_pixels(image.width, image.height))
+            output_format = image.format if image.format in FORMATS else "PNG"
+            upright = ImageOps.exif_transpose(image)
+            pixels = _normalised(upright, output_format)
+    except MediaError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise MediaError(
+            f"the image has more than {MAX_PIXELS // 1_000_000} million pixels"
+        ) from None
+    except UnidentifiedImageError:
+        raise MediaError("the file is not a JPEG, PNG, WebP or GIF image") from None
+    except (OSError, SyntaxError, ValueError):
+        raise MediaError("the image is damaged and cannot be read") from None
+    # An animated GIF keeps its first frame (the one open). A fresh image made from raw
+    # pixels carries no metadata at all, whatever an encoder would copy from `info`.
+    fresh = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+    buffer = io.BytesIO()
+    if output_format == "JPEG":
+        fresh.save(buffer, "JPEG", quality=90, optimize=True)
+    elif output_format == "WEBP":
+        fresh.save(buffer, "WEBP", quality=90)
+    else:
+        fresh.save(buffer, "PNG", optimize=True)
+    mime_type, extension = FORMATS[output_format]
+    return CleanImage(buffer.getvalue(), mime_type, extension, fresh.width, fresh.height)
+
+
+def _normalised(image: Image.Image, output_format: str) -> Image.Image:
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if has_alpha and output_format != "JPEG":
+        return image.convert("RGBA")
+    return image.convert("RGB")
+
+
+def _too_many_pixels(width: int, height: int) -> str:
+    return f"the image has {width}×{height} pixels; at most {MAX_PIXELS // 1_000_000} million"
+
+
+def write_file(directory: Path, image: CleanImage) -> str:
+    """Write a cleaned image under a new random name in `directory`; return the name."""
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_urlsafe(24)}.{image.extension}"
+    descriptor = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(image.data)
+    return name
+
+
+def remove_file(directory: Path, name: str | None) -> None:
+    """Delete a stored file, if the name is one of ours."""
+    if name and FILE_NAME.fullmatch(name):
+        (directory / name).unlink(missing_ok=True)
+
+
+def add_local(
+    session: AsyncSession,
+    owner: Account,
+    image: CleanImage,
+    *,
+    file_name: str,
+    base_url: str,
+    description: str = "",
+) -> MediaAttachment:
+    """Record an uploaded image, not yet attached to a post."""
+    attachment = MediaAttachment(
+        id=new_id(),
+        account_id=owner.id,
+        type="image",
+        file_name=file_name,
+        url=f"{base_url}/media/{file_name}",
+        mime_type=image.mime_type,
+        width=image.width,
+        height=image.height,
+        description=plain_description(description),
+        created_at=utcnow(),
+    )
+    session.add(attachment)
+    return attachment
+
+
+def plain_description(text: str) -> str:
+    """A description as plain text: no control characters, at most MAX_DESCRIPTION long."""
+    return _CONTROL.sub("", text).strip()[:MAX_DESCRIPTION]
+
+
+async def get_unattached(
+    session: AsyncSession, owner: Account, raw_id: object
+) -> MediaAttachment | None:
+    """The owner's own attachment that is not in a post yet; None for anyone else's."""
+    text = str(raw_id)
+    if not text.isdigit() or len(text) > 19:
+        return None
+    found = await session.get(MediaAttachment, int(text))
+    if found is None or found.account_id != owner.id or found.post_id is not None:
+        return None
+    return found
+
+
+async def for_new_post(
+    session: AsyncSession, owner: Account, raw_ids: Sequence[object]
+) -> list[MediaAttachment]:
+    """The attachments a new post asks for, in the order asked: the owner's own, unattached."""
+    if len(raw_ids) > MAX_PER_POST:
+        raise MediaError(f"a post has at most {MAX_PER_POST} attachments")
+    found = []
+    for raw_id in dict.fromkeys(str(i) for i in raw_ids):
+        attachment = await get_unattached(session, owner, raw_id)
+        if attachment is None:
+            raise MediaError(f"there is no attachment {raw_id} of yours that is not in a post")
+        found.append(attachment)
+    return found
+
+
+def attach(post: Post, attachments: Sequence[MediaAttachment]) -> None:
+    """Put attachments into a post."""
+    for attachment in attachments:
+        attachment.post = post
+
+
+async def of_posts(
+    session: AsyncSession, post_ids: Sequence[int]
+) -> dict[int, list[MediaAttachment]]:
+    """The attachments of several posts, by post id, in upload order."""
+    found: dict[int, list[MediaAttachment]] = {i: [] for i in post_ids}
+    if not post_ids:
+        return found
+    rows = await session.scalars(
+        select(MediaAttachment)
+        .where(MediaAttachment.post_id.in_(post_ids))
+        .order_by(MediaAttachment.id)
+    )
+    for row in rows:
+        found[row.post_id or 0].append(row)
+    return found
+
+
+async def of_post(session: AsyncSession, post_id: int) -> list[MediaAttachment]:
+    """One post's attachments, in upload order."""
+    return (await of_posts(session, [post_id]))[post_id]
+
+
+async def remove_remote(session: AsyncSession, post_id: int) -> None:
+    """Forget a remote post's attachments (before its edited version's are added)."""
+    await session.execute(
+        delete(MediaAttachment).where(
+            MediaAttachment.post_id == post_id, MediaAttachment.file_name.is_(None)
+        )
+    )
+
+
+def add_remote(
+    session: AsyncSession, author: Account, post_id: int, found: Sequence[RemoteMedia]
+) -> None:
+    """Record a remote post's attachments as links (at most MAX_REMOTE_PER_POST)."""
+    for item in found[:MAX_REMOTE_PER_POST]:
+        major = item.mime_type.partition("/")[0]
+        session.add(
+            MediaAttachment(
+                id=new_id(),
+                account_id=author.id,
+                post_id=post_id,
+                type=major if major in ("image", "video", "audio") else "unknown",
+                url=item.url,
+                remote_url=item.url,
+                mime_type=item.mime_type,
+                width=item.width,
+                height=item.height,
+                description=plain_description(item.description),
+                created_at=utcnow(),
+            )
+        )

@@ -1,0 +1,102 @@
+"""Media: upload an image (re-encoded without metadata), read and describe it before it is
+posted, and the files themselves under /media/."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from content import media
+from content.media import MAX_UPLOAD_BYTES, CleanImage, MediaError
+from node.api.mastodon import entities
+from node.api.mastodon.requests import read_params, user_of
+from node.database import session_scope
+from node.settings import Settings
+from node.state import services
+
+# Paths whose bodies may carry images; BodySizeLimit lets these (and only these) be larger.
+UPLOAD_PATHS = ("/api/v1/media", "/api/v2/media", "/api/v1/accounts/update_credentials")
+MAX_UPLOAD_BODY = 2 * MAX_UPLOAD_BYTES + 64 * 1024  # avatar and header in one request
+MIME_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+async def store_image(settings: Settings, part: object) -> tuple[CleanImage, str]:
+    """Clean an uploaded form part and write it under a random name; 422 if it is refused."""
+    if not isinstance(part, UploadFile):
+        raise HTTPException(422, "Validation failed: the file is missing")
+    data = await part.read(MAX_UPLOAD_BYTES + 1)
+    try:
+        image = await run_in_threadpool(media.clean_image, data)
+    except MediaError as error:
+        raise HTTPException(422, f"Validation failed: {error}") from None
+    return image, await run_in_threadpool(media.write_file, settings.media_dir, image)
+
+
+async def upload(request: Request) -> Response:
+    """POST /api/v1/media and /api/v2/media: processed at once, so always 200 with a URL."""
+    owner = await user_of(request, "write:media")
+    settings = services(request).settings
+    async with request.form(max_files=1, max_fields=10) as form:
+        image, name = await store_image(settings, form.get("file"))
+        description = form.get("description")
+    async with session_scope(services(request).sessions) as session:
+        row = media.add_local(
+            session,
+            owner,
+            image,
+            file_name=name,
+            base_url=settings.base_url,
+            description=description if isinstance(description, str) else "",
+        )
+        entity = entities.attachment(row)
+    return JSONResponse(entity)
+
+
+async def show(request: Request) -> Response:
+    """GET /api/v1/media/:id: the owner's own attachment, while it is in no post."""
+    owner = await user_of(request, "write:media")
+    async with services(request).sessions() as session:
+        row = await media.get_unattached(session, owner, request.path_params["id"])
+        if row is None:
+            raise HTTPException(404, "Record not found")
+        return JSONResponse(entities.attachment(row))
+
+
+async def update(request: Request) -> Response:
+    """PUT /api/v1/media/:id: change the description (`focus` is accepted and ignored)."""
+    owner = await user_of(request, "write:media")
+    params = await read_params(request)
+    async with session_scope(services(request).sessions) as session:
+        row = await media.get_unattached(session, owner, request.path_params["id"])
+        if row is None:
+            raise HTTPException(404, "Record not found")
+        if "description" in params:
+            row.description = media.plain_description(str(params["description"] or ""))
+        entity = entities.attachment(row)
+    return JSONResponse(entity)
+
+
+async def serve(request: Request) -> Response:
+    """GET /media/NAME: a stored image, by its random name only (nothing is ever listed)."""
+    name = request.path_params["name"]
+    path = services(request).settings.media_dir / name
+    if not media.FILE_NAME.fullmatch(name) or not path.is_file():
+        raise HTTPException(404, "there is no such file")
+    return FileResponse(
+        path,
+        media_type=MIME_TYPES[name.rpartition(".")[2]],
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
+
+
+routes = [
+    Route("/api/v1/media", upload, methods=["POST"]),
+    Route("/api/v2/media", upload, methods=["POST"]),
+    Route("/api/v1/media/{id}", show, methods=["GET"]),
+    Route("/api/v1/media/{id}", update, methods=["PUT"]),
+    Route("/media/{name}", serve, methods=["GET", "HEAD"]),
+]
