@@ -113,6 +113,13 @@ async def _plans(
             if "FROM posts" not in statement:
                 continue
             rows = await connection.exec_driver_sql(explain + statement, params)
-            lines = [" | ".join(str(v) for v in row[-1:]) for row in rows]
-            plans.append(" ".join(statement.split())[:160] + " ...\n    " + "\n    ".join(lines))
+            lines = [_shorten(str(row[-1]), 150) for row in rows]
+            plans.append(
+                _shorten(" ".join(statement.split()), 150) + "\n    " + "\n    ".join(lines)
+            )
     return plans
+
+
+def _shorten(line: str, width: int) -> str:
+    """PostgreSQL prints the 500 followed ids inline; a plan line is cut to `width`."""
+    return line if len(line) <= width else line[: width - 4] + " ..."
