@@ -1,7 +1,7 @@
 """Home timeline latency: a member following 500 accounts, on a database of 1,000,000 posts.
 
 Run: .venv/bin/python benchmarks/home_timeline.py [--posts 1000000] [--requests 200]
-                                                  [--postgres URL] [--rebuild]
+                                                  [--postgres URL [--only-postgres]] [--rebuild]
 
 The database (5,000 accounts, 1,000 of them local; follows; posts of every visibility, a fifth
 of them replies; mentions, likes and boosts) is migrated with Alembic and bulk-loaded
@@ -67,6 +67,8 @@ def database(workdir: Path, postgres: str | None, shape: Shape, rebuild: bool) -
     cached = CACHE / f"home_timeline-{schema_key()}-{shape.posts}.db"
     if rebuild or not cached.exists():
         CACHE.mkdir(exist_ok=True)
+        for stale in CACHE.glob("home_timeline-*"):  # one cached database at a time
+            stale.unlink()
         partial = cached.with_suffix(".partial")
         partial.unlink(missing_ok=True)
         started = time.perf_counter()
