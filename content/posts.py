@@ -29,16 +29,18 @@ class Post(Base):
     """A status. `content_html` is always sanitised before it is stored."""
 
     __tablename__ = "posts"
+    # An author's posts newest first, counted, and their latest time, from the index alone.
+    __table_args__ = (Index("ix_posts_account_id_id_created_at", "account_id", "id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     uri: Mapped[str] = mapped_column(String(2048), unique=True)
     url: Mapped[str] = mapped_column(String(2048))
     content_html: Mapped[str] = mapped_column(Text)
     spoiler_text: Mapped[str] = mapped_column(String(1024), default="")
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC)
     language: Mapped[str | None] = mapped_column(String(35))
-    in_reply_to_uri: Mapped[str | None] = mapped_column(String(2048))
+    in_reply_to_uri: Mapped[str | None] = mapped_column(String(2048), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     edited_at: Mapped[datetime | None]
     pinned_at: Mapped[datetime | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -15,6 +15,8 @@ from content.interactions import Interaction, Kind
 from content.paging import NEWEST, Window
 from content.posts import Mention, Post, PostTag
 from content.relationships import followed_ids
+
+FOR_FOLLOWERS = [Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE, Visibility.LOCAL]
 
 
 @dataclass(frozen=True)
@@ -38,22 +40,28 @@ async def home(
     boosts by them, and posts that mention it. `exclude_accounts` and `exclude_domains` come
     from moderation."""
     followed = await followed_ids(session, viewer)
-    mentions_viewer = select(Mention.post_id).where(Mention.account_id == viewer.id)
-    visible_from_followed = and_(
-        Post.account_id.in_(followed),
-        Post.visibility.in_(
-            [Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE, Visibility.LOCAL]
-        ),
+    live = (
+        Account.id.not_in(exclude_accounts),
+        _not_on(Account.domain, exclude_domains),
+        Account.suspended_at.is_(None),
     )
+    by_author = select(Post.id).join(Account, Account.id == Post.account_id).where(*live)
+    branches = [
+        by_author.where(Post.account_id == viewer.id),
+        by_author.join(Mention, Mention.post_id == Post.id).where(Mention.account_id == viewer.id),
+    ]
+    if followed:
+        branches.append(
+            by_author.where(Post.account_id.in_(followed), Post.visibility.in_(FOR_FOLLOWERS))
+        )
+    # One newest-first page per branch, each read along an index, then merged: one OR
+    # across the branches makes SQLite sort every post of every followed account.
+    pages = [window.apply(branch, Post.id).subquery() for branch in branches]
+    candidates = union_all(*(select(page.c.id) for page in pages))
     query = (
         select(Post, Account)
         .join(Account, Account.id == Post.account_id)
-        .where(
-            or_(Post.account_id == viewer.id, visible_from_followed, Post.id.in_(mentions_viewer)),
-            Account.id.not_in(exclude_accounts),
-            _not_on(Account.domain, exclude_domains),
-            Account.suspended_at.is_(None),
-        )
+        .where(Post.id.in_(candidates))
     )
     rows = await session.execute(window.apply(query, Post.id))
     entries = [Entry(post, author) for post, author in rows]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import bookmarks, interactions, media, posts, relationships
+from content import relationships
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
@@ -18,17 +18,25 @@ from content.posts import Post
 from content.relationships import FollowState
 from content.sanitize import render_inline_text
 from moderation import account_blocks, member_domain_blocks, mutes
+from node.api.mastodon.entity_facts import (
+    AccountCounts,
+    StatusFacts,
+    account_counts,
+    count_of,
+    status_facts,
+    viewer_did,
+)
 
 AVATAR = "/static/avatar.png"
 HEADER = "/static/header.png"
 
 
-async def account(session: AsyncSession, row: Account, base_url: str) -> dict[str, Any]:
-    """The Account entity."""
-    statuses = await session.scalar(
-        select(func.count()).select_from(Post).where(Post.account_id == row.id)
-    )
-    last = await session.scalar(select(func.max(Post.created_at)).where(Post.account_id == row.id))
+async def account(
+    session: AsyncSession, row: Account, base_url: str, counts: AccountCounts | None = None
+) -> dict[str, Any]:
+    """The Account entity; `counts` when they were read for a whole page."""
+    counts = counts or (await account_counts(session, [row.id]))[row.id]
+    last = counts.last_status_at
     avatar = row.avatar_url or f"{base_url}{AVATAR}"
     header = row.header_url or f"{base_url}{HEADER}"
     return {
@@ -50,9 +58,9 @@ async def account(session: AsyncSession, row: Account, base_url: str) -> dict[st
         "avatar_static": avatar,
         "header": header,
         "header_static": header,
-        "followers_count": await relationships.count_followers(session, row),
-        "following_count": await relationships.count_following(session, row),
-        "statuses_count": int(statuses or 0),
+        "followers_count": counts.followers,
+        "following_count": counts.following,
+        "statuses_count": counts.statuses,
         "last_status_at": last.date().isoformat() if last else None,
         "emojis": [],
         "fields": [
@@ -76,19 +84,26 @@ async def credential_account(session: AsyncSession, row: Account, base_url: str)
     return entity
 
 
+async def statuses(
+    session: AsyncSession, rows: Sequence[tuple[Post, Account]], viewer: Account | None, base: str
+) -> list[dict[str, Any]]:
+    """Status entities of a page, with what they show beyond their rows read all at once."""
+    facts = await status_facts(session, rows, viewer)
+    return [await status(session, post, author, viewer, base, facts) for post, author in rows]
+
+
 async def status(
-    session: AsyncSession, post: Post, author: Account, viewer: Account | None, base_url: str
+    session: AsyncSession,
+    post: Post,
+    author: Account,
+    viewer: Account | None,
+    base_url: str,
+    facts: StatusFacts | None = None,
 ) -> dict[str, Any]:
-    """The Status entity, as `viewer` sees it."""
-    mentioned = [
-        a
-        for i in await posts.mentioned_ids(session, post)
-        if (a := await session.get(Account, i)) is not None
-    ]
-    parent = await posts.get_by_uri(session, post.in_reply_to_uri) if post.in_reply_to_uri else None
-    replies = await session.scalar(
-        select(func.count()).select_from(Post).where(Post.in_reply_to_uri == post.uri)
-    )
+    """The Status entity, as `viewer` sees it; `facts` when they were read for a whole page."""
+    facts = facts or await status_facts(session, [(post, author)], viewer)
+    mentioned = facts.mentions.get(post.id, [])
+    parent = facts.parent_of(post)
     visibility = Visibility(post.visibility)
     return {
         "id": str(post.id),
@@ -96,33 +111,33 @@ async def status(
         "url": post.url,
         "created_at": iso(post.created_at),
         "edited_at": iso(post.edited_at) if post.edited_at else None,
-        "account": await account(session, author, base_url),
+        "account": await account(session, author, base_url, facts.accounts[author.id]),
         "content": post.content_html,
         "visibility": "public" if visibility == Visibility.LOCAL else str(visibility),
         "local_only": visibility == Visibility.LOCAL,
         "sensitive": bool(post.spoiler_text),
         "spoiler_text": post.spoiler_text,
         "language": post.language,
-        "in_reply_to_id": str(parent.id) if parent else None,
-        "in_reply_to_account_id": str(parent.account_id) if parent else None,
+        "in_reply_to_id": str(parent[0]) if parent else None,
+        "in_reply_to_account_id": str(parent[1]) if parent else None,
         "reblog": None,
         "application": None,
-        "media_attachments": [attachment(m) for m in await media.of_post(session, post.id)],
+        "media_attachments": [attachment(m) for m in facts.media.get(post.id, [])],
         "mentions": [
             {"id": str(a.id), "username": a.username, "acct": a.handle, "url": a.url}
             for a in mentioned
         ],
-        "tags": [tag(name, base_url) for name in await posts.tag_names(session, post)],
+        "tags": [tag(name, base_url) for name in facts.tags.get(post.id, [])],
         "emojis": [],
         "card": None,
         "poll": None,
-        "replies_count": int(replies or 0),
-        "reblogs_count": await interactions.count(session, post, Kind.BOOST),
-        "favourites_count": await interactions.count(session, post, Kind.LIKE),
-        "favourited": bool(viewer and await interactions.find(session, viewer, post, Kind.LIKE)),
-        "reblogged": bool(viewer and await interactions.find(session, viewer, post, Kind.BOOST)),
+        "replies_count": facts.replies.get(post.uri, 0),
+        "reblogs_count": count_of(facts, post, Kind.BOOST),
+        "favourites_count": count_of(facts, post, Kind.LIKE),
+        "favourited": viewer_did(facts, post, Kind.LIKE),
+        "reblogged": viewer_did(facts, post, Kind.BOOST),
         "muted": False,  # conversation mutes do not exist yet
-        "bookmarked": bool(viewer and await bookmarks.is_bookmarked(session, viewer, post)),
+        "bookmarked": post.id in facts.bookmarked,
         "pinned": post.pinned_at is not None,
     }
 

@@ -34,9 +34,10 @@ async def statuses_response(
     """Status entities for (row id, post) pairs, newest row first, leaving out posts the
     viewer may no longer see (the Link headers still page over every row)."""
     base = services(request).settings.base_url
-    found = []
+    shown = []
     for _, post in rows:
         author = await session.get(Account, post.account_id)
         if author is not None and await can_see(session, viewer, post):
-            found.append(await entities.status(session, post, author, viewer, base))
+            shown.append((post, author))
+    found = await entities.statuses(session, shown, viewer, base)
     return JSONResponse(found, headers=link_header(request, base, [i for i, _ in rows]))

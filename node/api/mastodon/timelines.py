@@ -66,7 +66,7 @@ async def _page(
     request: Request, session: AsyncSession, entries: list[Entry], viewer: Account | None
 ) -> Response:
     base = services(request).settings.base_url
-    statuses = [await entities.status(session, e.post, e.author, viewer, base) for e in entries]
+    statuses = await entities.statuses(session, [(e.post, e.author) for e in entries], viewer, base)
     headers = link_header(request, base, [e.post.id for e in entries])
     return JSONResponse(statuses, headers=headers)
 

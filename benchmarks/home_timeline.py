@@ -1,0 +1,185 @@
+"""Home timeline latency: a member following 500 accounts, on a database of 1,000,000 posts.
+
+Run: .venv/bin/python benchmarks/home_timeline.py [--posts 1000000] [--requests 200]
+                                                  [--postgres URL [--only-postgres]] [--rebuild]
+
+The database (5,000 accounts, 1,000 of them local; follows; posts of every visibility, a fifth
+of them replies; mentions, likes and boosts) is migrated with Alembic and bulk-loaded
+(benchmarks/_timeline_data.py). The SQLite file is cached in benchmarks/.cache, keyed by the
+migrations and the size; PostgreSQL gets a new database, dropped afterwards. A real
+`harbour serve` answers GET /api/v1/timelines/home?limit=20 with the reader's token, for the
+newest page and for a page six months back (max_id); p50 and p99 over --requests requests
+after a warm-up. The baseline is a bare Starlette JSON endpoint under uvicorn, hit by the same
+client in the same run. In-process probes then split a page into the SQL that picks the posts
+and the rendering of Status entities, and print the database's plan for the timeline query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._servers import bare_server, scratch_database  # noqa: E402
+from benchmarks._timeline_data import NOW, READER, READER_PASSWORD, Shape, build  # noqa: E402
+from benchmarks._timeline_probe import probe  # noqa: E402
+from content.paging import Window  # noqa: E402
+from tests.rig.nodes import NodeProcess, free_port  # noqa: E402
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+WARM_UP = 20
+DEEP_ID = int((NOW - timedelta(days=180)).timestamp() * 1000) << 16
+PAGES = {"newest page": {}, "page 6 months back (max_id)": {"max_id": str(DEEP_ID)}}
+
+
+def schema_key() -> str:
+    """A digest of every migration, so a cached database is rebuilt when the schema changes."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "node" / "migrations" / "versions").glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@contextmanager
+def database(workdir: Path, postgres: str | None, shape: Shape, rebuild: bool) -> Iterator[str]:
+    """A filled database: a copy of the cached SQLite file, or a new PostgreSQL database."""
+    if postgres is not None:
+        with scratch_database(workdir, postgres) as url:
+            started = time.perf_counter()
+            build(url, shape)
+            print(f"  built PostgreSQL database in {time.perf_counter() - started:.0f} s")
+            yield url
+        return
+    cached = CACHE / f"home_timeline-{schema_key()}-{shape.posts}.db"
+    if rebuild or not cached.exists():
+        CACHE.mkdir(exist_ok=True)
+        for stale in CACHE.glob("home_timeline-*"):  # one cached database at a time
+            stale.unlink()
+        partial = cached.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        started = time.perf_counter()
+        build(f"sqlite:///{partial}", shape)
+        partial.rename(cached)
+        print(f"  built SQLite database in {time.perf_counter() - started:.0f} s -> {cached}")
+    copy = workdir / "timeline.db"
+    shutil.copyfile(cached, copy)
+    yield f"sqlite:///{copy}"
+
+
+def latencies(http: httpx.Client, path: str, params: dict[str, str], count: int) -> list[float]:
+    """Seconds each of `count` sequential GETs took, after a warm-up."""
+    for _ in range(WARM_UP):
+        http.get(path, params=params).raise_for_status()
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = http.get(path, params=params)
+        times.append(time.perf_counter() - started)
+        response.raise_for_status()
+    return times
+
+
+def p50_p99(times: list[float]) -> tuple[float, float]:
+    """The median and 99th percentile, in milliseconds."""
+    return statistics.median(times) * 1000, statistics.quantiles(times, n=100)[98] * 1000
+
+
+def reader_token(node: NodeProcess) -> str:
+    """A read token for the reader, by the password grant as a client app gets one."""
+    with closing(node.client()) as http:
+        app = http.post(
+            "/api/v1/apps",
+            data={"client_name": "bench", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"},
+        ).json()
+        token = http.post(
+            "/oauth/token",
+            data={
+                "grant_type": "password",
+                "client_id": app["client_id"],
+                "client_secret": app["client_secret"],
+                "username": READER,
+                "password": READER_PASSWORD,
+                "scope": "read",
+            },
+        )
+        token.raise_for_status()
+        return str(token.json()["access_token"])
+
+
+def run_backend(workdir: Path, url: str, args: argparse.Namespace, bare_p50: float) -> None:
+    node = NodeProcess(port=free_port(), data_dir=workdir / f"node-{free_port()}", database_url=url)
+    node.start()
+    try:
+        token = reader_token(node)
+        with closing(node.client()) as http:
+            http.headers["authorization"] = f"Bearer {token}"
+            for label, params in PAGES.items():
+                page = http.get("/api/v1/timelines/home?limit=20", params=params).json()
+                assert len(page) == 20, f"{label}: {len(page)} statuses"
+                p50, p99 = p50_p99(
+                    latencies(http, "/api/v1/timelines/home?limit=20", params, args.requests)
+                )
+                print(
+                    f"  GET home {label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
+                    f"= {p50 / bare_p50:.1f}x bare p50 ({args.requests} requests)"
+                )
+    finally:
+        node.stop()
+    for label, params in PAGES.items():
+        window = Window(limit=20, max_id=int(params["max_id"]) if params else None)
+        found = asyncio.run(probe(url, READER, window, node.base_url, args.probes))
+        print(
+            f"  in process, {label}: timeline query {found.query_ms:.1f} ms "
+            f"({found.query_statements} statements), rendering 20 statuses "
+            f"{found.render_ms:.1f} ms ({found.render_statements} statements), "
+            f"median of {args.probes}"
+        )
+        if label == "newest page":
+            for plan in found.plans:
+                print(f"    plan: {plan}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--probes", type=int, default=30)
+    parser.add_argument("--postgres", help="admin URL; also runs on a new PostgreSQL database")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached SQLite file")
+    parser.add_argument("--only-postgres", action="store_true", help="skip the SQLite run")
+    args = parser.parse_args()
+    shape = Shape(posts=args.posts)
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        with bare_server(workdir, port := free_port()), httpx.Client() as http:
+            bare = latencies(http, f"http://127.0.0.1:{port}/.well-known/nodeinfo", {}, 1000)
+        bare_p50, bare_p99 = p50_p99(bare)
+        print(
+            f"{shape.posts} posts, {shape.accounts} accounts; the reader follows {shape.followed}"
+        )
+        print(f"bare Starlette JSON endpoint: p50 {bare_p50:.2f} ms, p99 {bare_p99:.2f} ms")
+        backends = {} if args.only_postgres else {"SQLite": None}
+        if args.postgres:
+            backends["PostgreSQL"] = args.postgres
+        for name, admin_url in backends.items():
+            print(f"{name}:")
+            with database(workdir, admin_url, shape, args.rebuild) as url:
+                run_backend(workdir, url, args, bare_p50)
+
+
+if __name__ == "__main__":
+    main()
