@@ -13,7 +13,7 @@ from content.posts import Post
 from node.state import Services
 from tests.node.conftest import BASE
 from tests.rig import world
-from tests.rig.tokens import bearer
+from tests.rig.world import bearer
 
 pytestmark = pytest.mark.anyio
 

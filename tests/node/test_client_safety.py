@@ -21,7 +21,7 @@ from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.rig import world
 from tests.rig.remote import FakeServer
-from tests.rig.tokens import bearer
+from tests.rig.world import bearer
 
 pytestmark = pytest.mark.anyio
 

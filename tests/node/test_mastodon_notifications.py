@@ -14,8 +14,9 @@ from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.node.test_inbox import deliver, note_to_alice
 from tests.rig import world
-from tests.rig.members import Member, bearer, get_list, members, post_status
+from tests.rig.members import Member, get_list, members, post_status
 from tests.rig.remote import FakeServer
+from tests.rig.world import bearer
 
 pytestmark = pytest.mark.anyio
 

@@ -6,14 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import oauth
 from content.accounts import Account
 from node.state import Services
 from tests.rig import world
-
-SCOPES = ["read", "write", "follow"]
 
 
 @dataclass
@@ -28,28 +24,11 @@ class Member:
         return str(self.account.id)
 
 
-async def bearer(
-    session: AsyncSession, account: Account, scopes: list[str] = SCOPES
-) -> dict[str, str]:
-    """An Authorization header for `account`, from a freshly registered app."""
-    app, _ = oauth.register_app(
-        session,
-        name="tests",
-        redirect_uris=["urn:ietf:wg:oauth:2.0:oob"],
-        scopes=scopes,
-        website=None,
-    )
-    await session.flush()
-    _, token = oauth.issue_token(session, app, account, scopes)
-    await session.flush()
-    return {"Authorization": f"Bearer {token}"}
-
-
 async def member(services: Services, name: str, base_url: str = world.BASE_URL) -> Member:
     """A new local member with a token."""
     async with services.sessions() as session, session.begin():
         account = await world.local_member(session, name, base_url=base_url)
-        return Member(account, await bearer(session, account))
+        return Member(account, await world.bearer(session, account))
 
 
 async def members(services: Services, *names: str) -> list[Member]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType
@@ -58,6 +60,13 @@ async def post(
     created = posts.create_local(session, author, text, visibility=visibility)
     await session.flush()
     return created
+
+
+async def bearer(
+    session: AsyncSession, account: Account, scopes: Sequence[str] = ("read", "write", "follow")
+) -> dict[str, str]:
+    """An Authorization header for `account`, from a freshly registered app."""
+    return {"Authorization": f"Bearer {await bearer_token(session, account, ' '.join(scopes))}"}
 
 
 async def bearer_token(session: AsyncSession, account: Account, scopes: str = "read write") -> str:
