@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import String, Text, or_, select, update
+from sqlalchemy import String, Text, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -102,3 +102,13 @@ def retry(job: Job, after: timedelta | None, error: str, *, final_state: str) ->
     job.next_attempt_at = utcnow() + after
     job.locked_until = None
     job.claim = None
+
+
+async def prune(session: AsyncSession, model: type[Job], older_than: timedelta) -> int:
+    """Delete jobs of `model` that ended (were last due) more than `older_than` ago; open
+    jobs are never touched. Returns how many went."""
+    cutoff = utcnow() - older_than
+    result = await session.execute(
+        delete(model).where(model.state.not_in(OPEN_STATES), model.next_attempt_at < cutoff)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

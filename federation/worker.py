@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
@@ -37,6 +38,8 @@ APPLY_TIMEOUT = 60.0  # per inbox item: a batch (4 x 60 s) ends inside jobs.LEAS
 SEND_TIMEOUT = 30.0  # per delivery, whatever a slow server does byte by byte
 PER_HOST = 4
 INBOX_RETRIES = [timedelta(seconds=30), timedelta(minutes=5), timedelta(hours=1)]
+KEEP_ENDED = timedelta(days=14)  # ended jobs are kept this long for inspection, then deleted
+PRUNE_EVERY = 3600.0
 
 
 class Worker:
@@ -44,10 +47,23 @@ class Worker:
 
     def __init__(self, fed: Federation) -> None:
         self.fed = fed
+        self._next_prune = 0.0
 
     async def run_once(self) -> int:
-        """Apply due inbox items, then attempt due deliveries; returns how many jobs ran."""
+        """Apply due inbox items, then attempt due deliveries; returns how many jobs ran.
+        About once an hour it also forgets jobs that ended more than KEEP_ENDED ago."""
+        if time.monotonic() >= self._next_prune:
+            await self.prune()
+            self._next_prune = time.monotonic() + PRUNE_EVERY
         return await self._apply_inbox() + await self._deliver()
+
+    async def prune(self) -> None:
+        """Delete applied, ignored and refused inbox items and finished deliveries that
+        ended more than KEEP_ENDED ago, so the job tables do not grow forever."""
+        async with self.fed.sessions() as session:
+            for model in (InboxItem, Delivery):
+                await jobs.prune(session, model, KEEP_ENDED)
+            await session.commit()
 
     async def run_forever(self) -> None:
         """Work until cancelled."""

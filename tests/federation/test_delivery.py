@@ -137,3 +137,27 @@ async def test_concurrent_workers_deliver_each_activity_once(
         assert {d.state for d in await session.scalars(select(Delivery))} == {"delivered"}
     for worker in workers:
         await worker.fed.transport.aclose()
+
+
+@pytest.mark.anyio
+async def test_ended_jobs_are_forgotten_after_two_weeks_and_open_ones_never(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    fed = federation_with(sessions, httpx.MockTransport(lambda r: httpx.Response(202)), [])
+    long_ago = utcnow() - timedelta(days=15)
+    async with sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        for n, (state, due) in enumerate(
+            [("delivered", long_ago), ("failed", long_ago), ("retry", long_ago),
+             ("delivered", utcnow() - timedelta(days=1))]
+        ):  # fmt: skip
+            session.add(
+                Delivery(activity_id=f"{BASE}/a/{n}", inbox=f"https://x{n}.test/inbox",
+                         host=f"x{n}.test", body="{}", signer_id=alice.id, state=state,
+                         next_attempt_at=due + timedelta(days=30) if state == "retry" else due)
+            )  # fmt: skip
+    await Worker(fed).prune()
+    async with sessions() as session:
+        kept = sorted(d.activity_id for d in await session.scalars(select(Delivery)))
+    assert kept == [f"{BASE}/a/2", f"{BASE}/a/3"]  # the open one and the recent one
+    await fed.transport.aclose()
