@@ -97,8 +97,10 @@ class Worker:
             actor = await session.get(Account, item.actor_id) if item else None
             if item is None or actor is None:
                 return  # another worker took it over, or the actor is gone
-            if not await may_federate_with(session, hosts.host_of(actor.uri), self.fed.mode):
-                jobs.finish(item, "refused")  # its server was blocked after it arrived
+            if actor.suspended_at is not None or not await may_federate_with(
+                session, hosts.host_of(actor.uri), self.fed.mode
+            ):
+                jobs.finish(item, "refused")  # a suspended actor, or its server is blocked
                 await session.commit()
                 return
             incoming = Incoming(self.fed, session, actor, json.loads(item.body))

@@ -150,3 +150,14 @@ async def test_media_from_a_server_whose_media_is_rejected_is_not_kept(
         token = await world.bearer_token(session, alice)
     home = await client.get("/api/v1/timelines/home", headers={"Authorization": f"Bearer {token}"})
     assert [len(s["media_attachments"]) for s in home.json()] == [0, 1]  # newest first
+
+
+async def test_a_suspended_remote_actor_is_not_heard(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    async with services.sessions() as session, session.begin():
+        eve = await resolve.fetch_actor(services.federation, session, EVE)
+        accounts.suspend(eve)
+    assert (await deliver(client, note_to_alice(1))).status_code == 202
+    await Worker(services.federation).run_once()
+    assert await stored_posts(services) == 0
