@@ -102,6 +102,20 @@ async def answer_follow(
     await _send(session, answer, target, await addressing.for_account(fed, session, follower))
 
 
+async def remove_follower(
+    fed: Federation, session: AsyncSession, account: Account, follower: Account
+) -> None:
+    """Stop `follower` following `account`: the follow ends here and its server gets a
+    `Reject`, as Mastodon's "remove from followers" does."""
+    found = await relationships.find_follow(session, follower, account)
+    if found is None:
+        return
+    if follower.is_local:
+        await session.delete(found)
+    else:
+        await answer_follow(fed, session, account, found, accept=False)
+
+
 async def publish(
     fed: Federation,
     session: AsyncSession,

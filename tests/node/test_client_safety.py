@@ -156,6 +156,21 @@ async def test_blocking_a_remote_account_tells_its_server(
     assert [b["object"]["type"] for b in sent(remote, "Undo")] == ["Block"]  # type: ignore[index]
 
 
+async def test_a_member_removes_a_follower_here_and_on_its_server(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    alice, bob, headers = await alice_and_bob(services)
+    eve = await eve_with_a_post(services, alice)
+    for follower in (eve, bob):
+        gone = await client.post(
+            f"/api/v1/accounts/{follower.id}/remove_from_followers", headers=headers
+        )
+        assert (gone.status_code, gone.json()["followed_by"]) == (200, False)
+        assert gone.json()["following"] is True  # alice still follows them
+    await Worker(services.federation).run_once()
+    assert [b["object"]["id"] for b in sent(remote, "Reject")] == [f"{EVE}#f/4"]  # type: ignore[index]
+
+
 async def test_a_domain_block_hides_the_server_and_removes_its_followers(
     client: httpx.AsyncClient, services: Services, remote: FakeServer
 ) -> None:

@@ -114,6 +114,12 @@ async def act_on_account(request: Request, scope: str, action: AccountAction) ->
     return JSONResponse(entity)
 
 
+async def remove_from_followers(request: Request) -> Response:
+    """POST /api/v1/accounts/:id/remove_from_followers: that account follows the viewer no
+    more (its server is told)."""
+    return await act_on_account(request, "write:follows", outbox.remove_follower)
+
+
 routes = [
     Route("/api/v1/accounts/verify_credentials", verify_credentials),
     Route("/api/v1/accounts/lookup", lookup),
@@ -121,6 +127,7 @@ routes = [
     Route("/api/v1/accounts/{id}", show),
     Route("/api/v1/accounts/{id}/follow", follow, methods=["POST"]),
     Route("/api/v1/accounts/{id}/unfollow", unfollow, methods=["POST"]),
+    Route("/api/v1/accounts/{id}/remove_from_followers", remove_from_followers, methods=["POST"]),
     Route("/api/v2/search", search),
 ]
 
