@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -17,6 +16,7 @@ from moderation import audit
 from moderation.rate_limits import Action
 from node.database import session_scope
 from node.state import services
+from node.web.actions import check_origin
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -59,9 +59,7 @@ async def export(request: Request) -> Response:
 
 async def delete_account(request: Request) -> Response:
     """`POST /settings/delete`: with the password, erase the account and tell other servers."""
-    origin = request.headers.get("origin")
-    if origin is not None and origin != services(request).settings.base_url:
-        raise HTTPException(403, "forms are accepted from this site only")
+    check_origin(request)
     form = await request.form(max_fields=5, max_files=0)
     fed = services(request).federation
     async with session_scope(services(request).sessions) as session:
