@@ -15,6 +15,7 @@ from federation import outbox, to_wire
 from moderation import audit
 from moderation.rate_limits import Action
 from node.database import session_scope
+from node.moderating import MODERATORS, has_role
 from node.state import services
 from node.web.actions import check_origin
 from node.web.rendering import render
@@ -25,9 +26,16 @@ async def settings_page(request: Request) -> Response:
     """`/settings`: the export link and the deletion form."""
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
-    if viewer is None:
-        return RedirectResponse("/login?next=/settings", status_code=303)
-    return render(request, "settings.html", viewer=viewer, error=request.query_params.get("error"))
+        if viewer is None:
+            return RedirectResponse("/login?next=/settings", status_code=303)
+        moderates = await has_role(session, viewer, MODERATORS)
+    return render(
+        request,
+        "settings.html",
+        viewer=viewer,
+        moderates=moderates,
+        error=request.query_params.get("error"),
+    )
 
 
 async def export(request: Request) -> Response:

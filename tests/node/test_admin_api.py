@@ -187,6 +187,8 @@ async def test_a_limited_account_leaves_public_timelines_and_must_ask_to_follow(
     assert await admin_accounts(client, mod, status="silenced") == ["bob", "eve@remote.example"]
     shown = (await client.get(f"/api/v1/admin/accounts/{eve.id}", headers=mod)).json()
     assert (shown["silenced"], shown["suspended"]) == (True, False)
+    assert shown["account"]["limited"] is True  # Mastodon's flag for a limited account
+    assert "limited" not in (await client.get(f"/api/v1/accounts/{org.id}")).json()
     assert (await client.get("/api/v1/timelines/public")).json() == []
     assert (await client.get(f"/api/v1/admin/reports/{report_id}", headers=mod)).json()[
         "action_taken"

@@ -3,18 +3,21 @@ blocks for admins, the audit log, and a 403 for everyone else."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from sqlalchemy import select
 
-from content import accounts, posts
+from content import accounts, posts, relationships
 from content.posts import Post
 from content.users import Role
+from federation.worker import Worker
 from moderation import domain_blocks, reports
 from node.state import Services
 from tests.node.conftest import BASE
 from tests.node.test_admin_api import alice_reports_eve
-from tests.node.test_settings_pages import sign_in
+from tests.node.test_settings_pages import _cache_eve, sign_in
 from tests.rig import world
 from tests.rig.remote import FakeServer
 
@@ -33,12 +36,14 @@ async def test_members_get_a_403_and_moderators_no_domain_pages(
     await person(services, "mel", Role.MEMBER)
     await person(services, "mo", Role.MODERATOR)
     await sign_in(client, "mel")
+    assert 'href="/admin"' not in (await client.get("/settings")).text
     for path in ("/admin", "/admin/reports", "/admin/audit", "/admin/domains"):
         page = await client.get(path)
         assert page.status_code == 403 and "for the moderators of this node" in page.text
     refused = await client.post("/admin/domains/block", data={"domain": "bad.example"})
     assert refused.status_code == 403
     await sign_in(client, "mo")
+    assert 'href="/admin"' in (await client.get("/settings")).text
     start = await client.get("/admin")
     assert 'href="/admin/reports"' in start.text and "/admin/domains" not in start.text
     assert (await client.get("/admin/domains")).status_code == 403
@@ -97,6 +102,34 @@ async def test_a_moderator_resolves_a_report_and_deletes_the_post_through_the_fo
         "report.resolve",
     ):
         assert line in log
+
+
+async def test_a_moderator_deletes_a_reported_local_post_everywhere(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    eve = await _cache_eve(services)
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        bob = await world.local_member(session, "bob", base_url=BASE)
+        await relationships.add_follow(session, eve, bob, uri=f"{eve.uri}/f/1", accepted=True)
+        post = await world.post(session, bob, "doxxing someone")
+        await reports.file_report(
+            session, reporter=alice, target=bob, post_uris=[post.uri], comment="doxxing",
+            category="violation",
+        )  # fmt: skip
+    await person(services, "mo", Role.MODERATOR)
+    await sign_in(client, "mo")
+    assert "doxxing someone" in (await client.get("/admin/reports")).text
+    gone = await client.post(f"/admin/posts/{post.id}/delete", data={"reason": "doxxing"})
+    assert gone.status_code == 303
+    assert (await client.get(f"/@bob/{post.id}")).status_code == 404
+    await Worker(services.federation).run_once()
+    [sent] = [json.loads(r.content) for r in remote.requests if r.method == "POST"]
+    assert (sent["type"], sent["actor"], sent["object"]["id"]) == (
+        "Delete", f"{BASE}/users/bob", post.uri,
+    )  # fmt: skip
+    assert f"post.delete {post.uri} — doxxing" in (await client.get("/admin/audit")).text
 
 
 async def test_an_admin_blocks_and_unblocks_a_domain_through_the_form(
