@@ -90,6 +90,8 @@ class Account(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     fetched_at: Mapped[datetime | None]
     suspended_at: Mapped[datetime | None]
+    # Limited by a moderator: out of public timelines, its follows of members need approval.
+    silenced_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
 
     @property
@@ -313,6 +315,17 @@ def suspend(account: Account) -> None:
 def unsuspend(account: Account) -> None:
     """Lift a suspension."""
     account.suspended_at = None
+
+
+def silence(account: Account) -> None:
+    """Limit the account: its posts stay out of public timelines and its follows of local
+    accounts wait for approval. Nothing is deleted."""
+    account.silenced_at = account.silenced_at or utcnow()
+
+
+def unsilence(account: Account) -> None:
+    """Lift a limit."""
+    account.silenced_at = None
 
 
 def _add_local(

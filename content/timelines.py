@@ -120,8 +120,8 @@ async def public(
     exclude_domains: Collection[str] = (),
 ) -> list[Entry]:
     """Public posts kept here, newest first: this node's only, or every server's, and only
-    those carrying `hashtag` if given. Local-only posts are shown in the local timeline to
-    people of this node, and to nobody else."""
+    those carrying `hashtag` if given. Limited (silenced) accounts are left out. Local-only
+    posts are shown in the local timeline to people of this node, and to nobody else."""
     shows_local_only = local_only and viewer_is_local
     visible = [Visibility.PUBLIC, *([Visibility.LOCAL] if shows_local_only else [])]
     query = (
@@ -132,6 +132,7 @@ async def public(
             Account.id.not_in(exclude_accounts),
             _not_on(Account.domain, exclude_domains),
             Account.suspended_at.is_(None),
+            Account.silenced_at.is_(None),
         )
     )
     if local_only:

@@ -57,13 +57,16 @@ async def delete_account(fed: Federation, session: AsyncSession, account: Accoun
 
 
 async def follow(fed: Federation, session: AsyncSession, actor: Account, target: Account) -> Follow:
-    """Follow an account; pending until it accepts (local ones that do not approve accept now)."""
+    """Follow an account; pending until it accepts (local ones that do not approve accept now,
+    unless the follower is limited)."""
     if target.id == actor.id:
         raise ActionError("you cannot follow yourself")
     if await account_blocks.is_blocked_by(session, actor, target):
         raise ActionError("this account does not accept follows from you")
     activity = _activity(actor, "Follow", target.uri)
-    accepted = target.is_local and not target.manually_approves_followers
+    accepted = (
+        target.is_local and not target.manually_approves_followers and actor.silenced_at is None
+    )
     result = await relationships.add_follow(
         session, actor, target, uri=activity["id"], accepted=accepted
     )

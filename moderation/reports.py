@@ -12,6 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
 from content.orm import Base, new_id, utcnow
+from content.paging import NEWEST, Window
+from moderation import audit
 
 MAX_COMMENT = 5000
 MAX_POSTS = 50
@@ -25,6 +27,7 @@ class Report(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
     target_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # A local member, or for a Flag the remote actor that sent it (usually its server's).
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     origin_domain: Mapped[str | None] = mapped_column(String(255))  # for a Flag: who sent it
     post_uris: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
@@ -34,6 +37,10 @@ class Report(Base):
     uri: Mapped[str | None] = mapped_column(String(2048), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    resolution_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    updated_at: Mapped[datetime | None]
 
 
 async def receive_flag(
@@ -44,10 +51,14 @@ async def receive_flag(
     target: Account,
     post_uris: Sequence[str],
     comment: str,
+    sender: Account | None = None,
 ) -> Report:
-    """File a report that another server sent as a `Flag` (its sender stays anonymous)."""
+    """File a report that another server sent as a `Flag`. The sender is the remote actor
+    that signed it (servers send Flags from their instance actor, so the person stays
+    anonymous)."""
     report = Report(
         target_id=target.id,
+        reporter_id=sender.id if sender else None,
         origin_domain=origin_domain,
         uri=uri,
         post_uris=json.dumps(list(post_uris)[:MAX_POSTS]),
@@ -96,3 +107,48 @@ async def open_reports(session: AsyncSession) -> Sequence[Report]:
             select(Report).where(Report.resolved_at.is_(None)).order_by(Report.id)
         )
     ).all()
+
+
+async def reports_page(
+    session: AsyncSession, *, resolved: bool, window: Window = NEWEST
+) -> list[Report]:
+    """Resolved or unresolved reports in a window, newest first."""
+    done = Report.resolved_at.is_not(None) if resolved else Report.resolved_at.is_(None)
+    rows = await session.scalars(window.apply(select(Report).where(done), Report.id))
+    return window.newest_first(list(rows), key=lambda report: report.id)
+
+
+def _target(report: Report) -> str:
+    return f"report {report.id}"
+
+
+def resolve(session: AsyncSession, report: Report, moderator: Account, note: str = "") -> None:
+    """Close a report, with the moderator's note; audited. Closing a closed one does nothing."""
+    if report.resolved_at is not None:
+        return
+    report.resolved_at = report.updated_at = utcnow()
+    report.resolved_by_id = moderator.id
+    report.resolution_note = note[:MAX_COMMENT]
+    audit.record(session, moderator, "report.resolve", _target(report), note)
+
+
+def reopen(session: AsyncSession, report: Report, moderator: Account, reason: str = "") -> None:
+    """Put a closed report back in the queue; audited."""
+    if report.resolved_at is None:
+        return
+    report.resolved_at = report.resolved_by_id = None
+    report.updated_at = utcnow()
+    audit.record(session, moderator, "report.reopen", _target(report), reason)
+
+
+def assign(session: AsyncSession, report: Report, moderator: Account, *, to_self: bool) -> None:
+    """Take a report on (`to_self`), or give it back to the queue; audited."""
+    report.assigned_to_id = moderator.id if to_self else None
+    report.updated_at = utcnow()
+    action = "report.assign" if to_self else "report.unassign"
+    audit.record(session, moderator, action, _target(report))
+
+
+def note_forwarded(session: AsyncSession, report: Report, moderator: Account) -> None:
+    """Record in the audit log that a moderator sent the report on to the target's server."""
+    audit.record(session, moderator, "report.forward", _target(report))

@@ -23,6 +23,8 @@ from node.api import activitypub, inbox, wellknown
 from node.api.mastodon import account_lists as api_account_lists
 from node.api.mastodon import accounts as api_accounts
 from node.api.mastodon import admin as api_admin
+from node.api.mastodon import admin_accounts as api_admin_accounts
+from node.api.mastodon import admin_reports as api_admin_reports
 from node.api.mastodon import blocks as api_blocks
 from node.api.mastodon import conversations as api_conversations
 from node.api.mastodon import domain_blocks as api_domain_blocks
@@ -43,7 +45,7 @@ from node.middleware import AccessLog, BodySizeLimit, DropClientAddress, Securit
 from node.settings import Settings
 from node.state import Services
 from node.version import harbour_version
-from node.web import actions, pages, sessions, settings_pages
+from node.web import actions, admin_domains, admin_pages, pages, sessions, settings_pages
 from node.web.rendering import TEMPLATES, create_templates
 
 MAX_BODY_BYTES = 1_048_576
@@ -117,6 +119,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_timelines.routes,
             *api_tags.routes,
             *api_admin.routes,
+            *api_admin_reports.routes,
+            *api_admin_accounts.routes,
             *api_notifications.routes,
             *api_markers.routes,
             *api_conversations.routes,
@@ -125,6 +129,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *sessions.routes,
             *actions.routes,
             *settings_pages.routes,
+            *admin_pages.routes,
+            *admin_domains.routes,
             Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),
         ],
         middleware=[

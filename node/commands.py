@@ -153,6 +153,8 @@ async def account_list(settings: Settings, _args: argparse.Namespace) -> None:
                 if account.deleted_at
                 else "suspended"
                 if account.suspended_at
+                else "limited"
+                if account.silenced_at
                 else "active"
             )
             print(f"{account.username:32} {account.actor_type:13} {role or '-':10} {state}")

@@ -39,4 +39,5 @@ async def on_flag(incoming: Incoming) -> None:
         target=target,
         post_uris=post_uris,
         comment=content if isinstance(content, str) else "",
+        sender=incoming.actor,
     )

@@ -14,14 +14,14 @@ from moderation import account_blocks, policy
 
 async def on_follow(incoming: Incoming) -> None:
     """A remote account asks to follow a local one: auto-accepted unless the account
-    approves followers by hand or the follower's server is limited; refused at once if the
-    local account blocks it."""
+    approves followers by hand or the follower (or its server) is limited; refused at once
+    if the local account blocks it."""
     target = await _local_target(incoming, incoming.object_id)
     if target is None:
         return
     session, actor = incoming.session, incoming.actor
     blocked = await account_blocks.is_blocked_by(session, actor, target)
-    limited = await policy.is_limited(session, host_of(actor.uri))
+    limited = actor.silenced_at is not None or await policy.is_limited(session, host_of(actor.uri))
     accepted = not blocked and not target.manually_approves_followers and not limited
     follow = await relationships.add_follow(
         session, actor, target, uri=incoming.activity["id"], accepted=accepted

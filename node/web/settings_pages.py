@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -16,7 +15,9 @@ from federation import outbox, to_wire
 from moderation import audit
 from moderation.rate_limits import Action
 from node.database import session_scope
+from node.moderating import MODERATORS, has_role
 from node.state import services
+from node.web.actions import check_origin
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -25,9 +26,16 @@ async def settings_page(request: Request) -> Response:
     """`/settings`: the export link and the deletion form."""
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
-    if viewer is None:
-        return RedirectResponse("/login?next=/settings", status_code=303)
-    return render(request, "settings.html", viewer=viewer, error=request.query_params.get("error"))
+        if viewer is None:
+            return RedirectResponse("/login?next=/settings", status_code=303)
+        moderates = await has_role(session, viewer, MODERATORS)
+    return render(
+        request,
+        "settings.html",
+        viewer=viewer,
+        moderates=moderates,
+        error=request.query_params.get("error"),
+    )
 
 
 async def export(request: Request) -> Response:
@@ -59,9 +67,7 @@ async def export(request: Request) -> Response:
 
 async def delete_account(request: Request) -> Response:
     """`POST /settings/delete`: with the password, erase the account and tell other servers."""
-    origin = request.headers.get("origin")
-    if origin is not None and origin != services(request).settings.base_url:
-        raise HTTPException(403, "forms are accepted from this site only")
+    check_origin(request)
     form = await request.form(max_fields=5, max_files=0)
     fed = services(request).federation
     async with session_scope(services(request).sessions) as session:

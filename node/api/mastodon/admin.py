@@ -12,14 +12,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from content import users
 from content.accounts import Account
 from content.orm import iso
-from content.users import Role
 from moderation import audit, domain_blocks
 from moderation.domain_blocks import BlockTerms, DomainBlock, DomainBlockError, Severity
-from node.api.mastodon.requests import read_params, user_of
+from node.api.mastodon.requests import read_params, staff_of
 from node.database import session_scope
+from node.moderating import ADMINS
 from node.state import services
 
 READ = "admin:read:domain_blocks"
@@ -91,12 +90,7 @@ async def public_blocks(request: Request) -> Response:
 
 
 async def _admin(request: Request, scope: str) -> Account:
-    account = await user_of(request, scope)
-    async with services(request).sessions() as session:
-        login = await users.user_of(session, account)
-    if login is None or login.role != Role.ADMIN:
-        raise HTTPException(403, "This action is not allowed")
-    return account
+    return await staff_of(request, scope, ADMINS)
 
 
 async def _block(session: AsyncSession, raw_id: str) -> DomainBlock:

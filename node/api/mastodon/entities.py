@@ -34,7 +34,8 @@ HEADER = "/static/header.png"
 async def account(
     session: AsyncSession, row: Account, base_url: str, counts: AccountCounts | None = None
 ) -> dict[str, Any]:
-    """The Account entity; `counts` when they were read for a whole page."""
+    """The Account entity; `counts` when they were read for a whole page. `limited` is there
+    only for an account a moderator limited, as Mastodon does."""
     counts = counts or (await account_counts(session, [row.id]))[row.id]
     last = counts.last_status_at
     avatar = row.avatar_url or f"{base_url}{AVATAR}"
@@ -67,6 +68,7 @@ async def account(
             {"name": f["name"], "value": render_inline_text(f["value"]), "verified_at": None}
             for f in row.fields or ()
         ],
+        **({"limited": True} if row.silenced_at else {}),
     }
 
 

@@ -60,6 +60,16 @@ async def report_entity(
     """The Report entity, as the member who filed it sees it."""
     found = [await posts.get_by_uri(session, uri) for uri in reports.reported_post_uris(report)]
     return {
+        **report_fields(report),
+        "status_ids": [str(p.id) for p in found if p is not None] or None,
+        "rule_ids": None,
+        "target_account": await entities.account(session, target, base_url),
+    }
+
+
+def report_fields(report: Report) -> dict[str, Any]:
+    """What the Report and Admin::Report entities share."""
+    return {
         "id": str(report.id),
         "action_taken": report.resolved_at is not None,
         "action_taken_at": iso(report.resolved_at) if report.resolved_at else None,
@@ -67,9 +77,6 @@ async def report_entity(
         "comment": report.comment,
         "forwarded": report.forwarded,
         "created_at": iso(report.created_at),
-        "status_ids": [str(p.id) for p in found if p is not None] or None,
-        "rule_ids": None,
-        "target_account": await entities.account(session, target, base_url),
     }
 
 

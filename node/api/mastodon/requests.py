@@ -11,6 +11,8 @@ from starlette.requests import Request
 from content import oauth
 from content.accounts import Account
 from content.oauth import AccessToken, OAuthError
+from content.users import Role
+from node.moderating import has_role
 from node.state import services
 
 
@@ -55,6 +57,16 @@ async def user_of(request: Request, scope: str) -> Account:
     _, account = await token_of(request, scope)
     if account is None:
         raise HTTPException(422, "This method requires an authenticated user")
+    return account
+
+
+async def staff_of(request: Request, scope: str, roles: frozenset[Role]) -> Account:
+    """The account behind the token, whose login must hold one of `roles` (moderators and
+    admins for reports and accounts, admins alone for domain blocks); 403 otherwise."""
+    account = await user_of(request, scope)
+    async with services(request).sessions() as session:
+        if not await has_role(session, account, roles):
+            raise HTTPException(403, "This action is not allowed")
     return account
 
 

@@ -1,0 +1,141 @@
+"""What moderators do to reports, accounts and posts, for the admin API and the admin pages
+alike. Each action writes its audit entry (who, what, to whom, why) in its own transaction;
+the caller commits, removes returned media files, and wakes the worker."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content import accounts, media, posts, users
+from content.accounts import Account
+from content.posts import Post
+from content.users import Role
+from federation import outbox
+from federation.context import Federation
+from moderation import audit, reports
+from moderation.reports import Report
+
+MODERATORS = frozenset({Role.MODERATOR, Role.ADMIN})
+ADMINS = frozenset({Role.ADMIN})
+
+
+class AccountAction(StrEnum):
+    """Mastodon's `type` of `POST /api/v1/admin/accounts/:id/action`, as far as Harbour has
+    it (`none` only records a warning in the audit log)."""
+
+    NONE = "none"
+    SILENCE = "silence"
+    SUSPEND = "suspend"
+    UNSILENCE = "unsilence"
+    UNSUSPEND = "unsuspend"
+
+
+class ModerationError(ValueError):
+    """The action is not possible; the message is fit to show the moderator."""
+
+
+async def has_role(session: AsyncSession, account: Account, roles: frozenset[Role]) -> bool:
+    """Whether a local account's login holds one of `roles`."""
+    login = await users.user_of(session, account)
+    return login is not None and Role(login.role) in roles
+
+
+def subject(account: Account) -> str:
+    """How the audit log names an account: `@name` or `@name@domain`."""
+    return f"@{account.handle}"
+
+
+async def resolve_report(
+    fed: Federation,
+    session: AsyncSession,
+    report: Report,
+    moderator: Account,
+    *,
+    note: str = "",
+    forward: bool = False,
+) -> None:
+    """Close a report with a note; with `forward`, also send it (once) to the reported
+    account's server as an anonymous `Flag` from this node."""
+    target = await session.get(Account, report.target_id)
+    if forward and not report.forwarded and target is not None and not target.is_local:
+        await outbox.forward_report(fed, session, report, target)
+        reports.note_forwarded(session, report, moderator)
+    reports.resolve(session, report, moderator, note)
+
+
+async def change_report(
+    fed: Federation,
+    session: AsyncSession,
+    report: Report,
+    moderator: Account,
+    verb: str,
+    *,
+    note: str = "",
+    forward: bool = False,
+) -> None:
+    """`resolve` (see `resolve_report`), `reopen`, `assign_to_self` or `unassign` a report."""
+    if verb == "resolve":
+        await resolve_report(fed, session, report, moderator, note=note, forward=forward)
+    elif verb == "reopen":
+        reports.reopen(session, report, moderator)
+    elif verb in ("assign_to_self", "unassign"):
+        reports.assign(session, report, moderator, to_self=verb == "assign_to_self")
+    else:
+        raise ModerationError(f"{verb!r} is not something done to a report")
+
+
+def act_on_account(
+    session: AsyncSession,
+    moderator: Account,
+    target: Account,
+    action: AccountAction,
+    reason: str = "",
+) -> None:
+    """Limit, suspend, lift either, or only warn (an audit entry), local or remote alike."""
+    if target.id == moderator.id and action in (AccountAction.SILENCE, AccountAction.SUSPEND):
+        raise ModerationError("you cannot limit or suspend yourself")
+    if target.actor_type == "Application" and target.is_local:
+        raise ModerationError("this node's own actor cannot be moderated")
+    change = {
+        AccountAction.SILENCE: accounts.silence,
+        AccountAction.UNSILENCE: accounts.unsilence,
+        AccountAction.SUSPEND: accounts.suspend,
+        AccountAction.UNSUSPEND: accounts.unsuspend,
+    }.get(action)
+    if change is not None:
+        change(target)
+    name = "warn" if action == AccountAction.NONE else str(action)
+    audit.record(session, moderator, f"account.{name}", subject(target), reason)
+
+
+async def delete_account(
+    fed: Federation, session: AsyncSession, moderator: Account, target: Account, reason: str
+) -> list[str]:
+    """Erase a local account and tell the servers this node knows; returns the media files
+    to remove after the commit."""
+    if not target.is_local or target.actor_type not in accounts.LOCAL_KINDS:
+        raise ModerationError("only this node's accounts can be deleted")
+    if target.id == moderator.id:
+        raise ModerationError("delete your own account from your settings")
+    files = await outbox.delete_account(fed, session, target)
+    audit.record(session, moderator, "account.delete", subject(target), reason)
+    return files
+
+
+async def delete_post(
+    fed: Federation, session: AsyncSession, moderator: Account, post: Post, reason: str
+) -> list[str]:
+    """Delete a post: a local one everywhere it went, a remote one only here (our copy).
+    Returns the media files to remove after the commit."""
+    author = await session.get(Account, post.account_id)
+    if author is None:
+        raise ModerationError("there is no such post")
+    files = [m.file_name for m in await media.of_post(session, post.id) if m.file_name]
+    if author.is_local:
+        await outbox.delete(fed, session, author, post)
+    else:
+        await posts.delete_post(session, post)
+    audit.record(session, moderator, "post.delete", post.uri, reason)
+    return files

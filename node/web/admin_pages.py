@@ -1,0 +1,160 @@
+"""The moderators' pages: the report queue with its forms, actions on accounts and posts,
+and the audit log. Plain HTML forms, no JavaScript."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from content import posts
+from content.accounts import Account
+from content.paging import Window
+from content.posts import Post
+from moderation import audit, reports
+from moderation.reports import Report
+from node.moderating import (
+    ADMINS,
+    MODERATORS,
+    AccountAction,
+    act_on_account,
+    change_report,
+    delete_post,
+    has_role,
+)
+from node.state import services
+from node.web.rendering import render
+from node.web.staff import staff_form, staff_viewer
+
+T = TypeVar("T")
+QUEUE = Window(limit=50)
+AUDIT_PAGE = 100
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A report as the queue shows it."""
+
+    report: Report
+    target: Account
+    reporter: Account | None
+    posts: list[Post]
+
+
+async def index(request: Request) -> Response:
+    """`/admin`: where moderators start."""
+    async with services(request).sessions() as session:
+        viewer = await staff_viewer(request, session, MODERATORS)
+        if isinstance(viewer, Response):
+            return viewer
+        is_admin = await has_role(session, viewer, ADMINS)
+    return render(request, "admin.html", viewer=viewer, is_admin=is_admin)
+
+
+async def report_queue(request: Request) -> Response:
+    """`/admin/reports`: open reports (`?resolved=1`: closed ones), newest first."""
+    resolved = request.query_params.get("resolved") == "1"
+    async with services(request).sessions() as session:
+        viewer = await staff_viewer(request, session, MODERATORS)
+        if isinstance(viewer, Response):
+            return viewer
+        page = await reports.reports_page(session, resolved=resolved, window=QUEUE)
+        items = [await _item(session, report) for report in page]
+    return render(
+        request,
+        "admin_reports.html",
+        viewer=viewer,
+        items=items,
+        resolved=resolved,
+        notice=request.query_params.get("notice"),
+    )
+
+
+async def audit_log(request: Request) -> Response:
+    """`/admin/audit`: the newest moderation actions."""
+    async with services(request).sessions() as session:
+        viewer = await staff_viewer(request, session, MODERATORS)
+        if isinstance(viewer, Response):
+            return viewer
+        entries = await audit.recent(session, AUDIT_PAGE)
+    return render(request, "admin_audit.html", viewer=viewer, entries=entries)
+
+
+async def _item(session: AsyncSession, report: Report) -> QueueItem:
+    target = await session.get(Account, report.target_id)
+    assert target is not None
+    reporter = await session.get(Account, report.reporter_id) if report.reporter_id else None
+    found = [await posts.get_by_uri(session, uri) for uri in reports.reported_post_uris(report)]
+    return QueueItem(report, target, reporter, [p for p in found if p is not None])
+
+
+async def _on_report(
+    session: AsyncSession, viewer: Account, form: FormData, request: Request
+) -> list[str]:
+    report = await _row(session, Report, request.path_params["report_id"])
+    await change_report(
+        services(request).federation,
+        session,
+        report,
+        viewer,
+        request.path_params["verb"],
+        note=str(form.get("note", ""))[: reports.MAX_COMMENT],
+        forward=form.get("forward") == "on",
+    )
+    return []
+
+
+async def _on_account(
+    session: AsyncSession, viewer: Account, form: FormData, request: Request
+) -> list[str]:
+    target = await _row(session, Account, request.path_params["account_id"])
+    try:
+        action = AccountAction(str(form.get("type", "")))
+    except ValueError:
+        raise HTTPException(400, "no such action") from None
+    act_on_account(session, viewer, target, action, str(form.get("reason", ""))[:2000])
+    return []
+
+
+async def _on_post(
+    session: AsyncSession, viewer: Account, form: FormData, request: Request
+) -> list[str]:
+    post = await _row(session, Post, request.path_params["post_id"])
+    reason = str(form.get("reason", ""))[:2000]
+    return await delete_post(services(request).federation, session, viewer, post, reason)
+
+
+async def _row(session: AsyncSession, model: type[T], raw_id: str) -> T:
+    found = await session.get(model, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 19 else None
+    if found is None:
+        raise HTTPException(404, "there is no such record")
+    return found
+
+
+QUEUE_PATH = "/admin/reports"
+routes = [
+    Route("/admin", index),
+    Route(QUEUE_PATH, report_queue),
+    Route("/admin/audit", audit_log),
+    Route(
+        "/admin/reports/{report_id}/{verb}",
+        staff_form(_on_report, MODERATORS, QUEUE_PATH),
+        methods=["POST"],
+    ),
+    Route(
+        "/admin/accounts/{account_id}/action",
+        staff_form(_on_account, MODERATORS, QUEUE_PATH),
+        methods=["POST"],
+    ),
+    Route(
+        "/admin/posts/{post_id}/delete",
+        staff_form(_on_post, MODERATORS, QUEUE_PATH),
+        methods=["POST"],
+    ),
+]
