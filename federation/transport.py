@@ -55,6 +55,14 @@ class TransportPolicy:
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """A document as served: its media type and its bytes."""
+
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
 class PostResult:
     """What an inbox answered."""
 
@@ -93,8 +101,23 @@ class Transport:
 
     async def get_document(self, url: str, signer: SigningKey | None) -> dict[str, Any]:
         """Fetch an ActivityPub (or other JSON) document, signed if a key is given."""
+        response = await self._get(url, ACCEPT, signer)
+        try:
+            document = json.loads(response.content)
+        except ValueError:
+            raise FetchError(f"{url} did not answer JSON") from None
+        if not isinstance(document, dict):
+            raise FetchError(f"{url} did not answer a JSON object")
+        return document
+
+    async def get_bytes(self, url: str, accept: str) -> Fetched:
+        """An unsigned GET of any document (a published domain list), capped in size."""
+        response = await self._get(url, accept, None)
+        return Fetched(response.headers.get("content-type", ""), response.content)
+
+    async def _get(self, url: str, accept: str, signer: SigningKey | None) -> httpx.Response:
         for _ in range(MAX_REDIRECTS + 1):
-            response = await self._send("GET", url, b"", {"accept": ACCEPT}, signer)
+            response = await self._send("GET", url, b"", {"accept": accept}, signer)
             if response.status_code in (301, 302, 303, 307, 308):
                 location = response.headers.get("location")
                 if not location:
@@ -107,13 +130,7 @@ class Transport:
                 continue
             if response.status_code != 200:
                 raise FetchError(f"{url} answered {response.status_code}")
-            try:
-                document = json.loads(response.content)
-            except ValueError:
-                raise FetchError(f"{url} did not answer JSON") from None
-            if not isinstance(document, dict):
-                raise FetchError(f"{url} did not answer a JSON object")
-            return document
+            return response
         raise FetchError(f"{url} redirected more than {MAX_REDIRECTS} times")
 
     async def get_json(self, url: str) -> dict[str, Any]:
@@ -167,11 +184,17 @@ class Transport:
             response = await self.client.send(request, stream=True)
         except httpx.TimeoutException:
             raise FetchError(f"{url} timed out") from None
+        except httpx.ConnectError:
+            raise FetchError(f"{url}: cannot connect (the server is down or unreachable)") from None
         except httpx.HTTPError as error:
             raise FetchError(f"{url}: {type(error).__name__}") from None
         try:
             if read_body:
                 await self._read_capped(response, url)
+        except httpx.TimeoutException:
+            raise FetchError(f"{url} timed out") from None
+        except httpx.HTTPError as error:
+            raise FetchError(f"{url}: {type(error).__name__}") from None
         finally:
             await response.aclose()
         return response

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy.exc import OperationalError
 
-from node import commands, domain_commands
+from node import commands, domain_commands, trust_commands
 from node.settings import ConfigError, Settings
 
 
@@ -111,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("file", nargs="?", default="-", help="a file, or - for stdout (default)")
     export.set_defaults(run=_async(domain_commands.export_csv))
 
+    _trust_parser(verbs)
+
     account = verbs.add_parser("account", help="manage local accounts").add_subparsers(
         required=True, metavar="ACTION"
     )
@@ -163,6 +165,30 @@ def _parser() -> argparse.ArgumentParser:
     grant.add_argument("--role", choices=["member", "staff", "moderator", "admin"], default="admin")
     grant.set_defaults(run=_async(commands.admin_grant))
     return parser
+
+
+def _trust_parser(verbs: Any) -> None:
+    trust = verbs.add_parser(
+        "trust", help="subscribe to other organisations' block- or allowlists"
+    ).add_subparsers(required=True, metavar="ACTION")
+    subscribe = trust.add_parser("subscribe", help="subscribe to a published list (URL)")
+    subscribe.add_argument("url", help="https://host/api/v1/instance/domain_blocks or a CSV")
+    subscribe.add_argument("--allowlist", action="store_true", help="it feeds the allowlist")
+    subscribe.add_argument("--name", help="a short name (default: the host)")
+    subscribe.set_defaults(run=_async(trust_commands.subscribe))
+    trust.add_parser("list", help="list subscriptions").set_defaults(
+        run=_async(trust_commands.list_subscriptions)
+    )
+    review = trust.add_parser("review", help="fetch and show the changes a list would make")
+    review.add_argument("list", nargs="?", help="NAME or URL (default: every list)")
+    review.set_defaults(run=_async(trust_commands.review))
+    apply = trust.add_parser("apply", help="apply the changes of the last review")
+    apply.add_argument("list", nargs="?", help="NAME or URL (default: every list)")
+    apply.add_argument("--only", nargs="+", metavar="DOMAIN", help="apply only these domains")
+    apply.set_defaults(run=_async(trust_commands.apply))
+    unsubscribe = trust.add_parser("unsubscribe", help="end a subscription (keeps its entries)")
+    unsubscribe.add_argument("list", help="NAME or URL")
+    unsubscribe.set_defaults(run=_async(trust_commands.unsubscribe))
 
 
 if __name__ == "__main__":

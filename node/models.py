@@ -26,6 +26,7 @@ from moderation.domain_blocks import DomainBlock
 from moderation.member_domain_blocks import MemberDomainBlock
 from moderation.mutes import Mute
 from moderation.reports import Report
+from moderation.trust_lists import TrustList, TrustListEntry
 
 __all__ = [
     "AccessToken",
@@ -56,5 +57,7 @@ __all__ = [
     "PostTag",
     "RemoteHost",
     "Report",
+    "TrustList",
+    "TrustListEntry",
     "User",
 ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
+import requests
 from mastodon import Mastodon
 
 from tests.rig.nodes import NodeProcess, wait_for
@@ -14,16 +16,40 @@ pytestmark = pytest.mark.processes
 SCOPES = ["read", "write", "follow"]
 
 
+class ByName(requests.Session):
+    """Reaches a node on loopback under its name, also at URLs the node hands out."""
+
+    def __init__(self, node: NodeProcess) -> None:
+        super().__init__()
+        self.node = node
+        self.headers["Host"] = node.domain
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        loopback = f"http://127.0.0.1:{self.node.port}"
+        request.url = str(request.url).replace(self.node.base_url, loopback)
+        return super().send(request, **kwargs)
+
+    def should_strip_auth(self, old_url: str, new_url: str) -> bool:
+        loopback = f"http://127.0.0.1:{self.node.port}"
+        return bool(
+            super().should_strip_auth(old_url, new_url.replace(self.node.base_url, loopback))
+        )
+
+
 def client(node: NodeProcess, username: str, password: str, scopes: list[str] = SCOPES) -> Mastodon:
-    """Register an app and log in with the password grant, as Mastodon.py users do."""
+    """Register an app and log in with the password grant, as Mastodon.py users do. The
+    node is reached on loopback by its name (`node-a.test:PORT` in the scenarios)."""
+    session = ByName(node)
+    base_url = f"http://127.0.0.1:{node.port}"
     client_id, secret = Mastodon.create_app(
-        "Harbour tests", api_base_url=node.base_url, scopes=scopes
+        "Harbour tests", api_base_url=base_url, scopes=scopes, session=session
     )
     api = Mastodon(
         client_id=client_id,
         client_secret=secret,
-        api_base_url=node.base_url,
+        api_base_url=base_url,
         version_check_mode="created",
+        session=session,
     )
     api.log_in(username, password, scopes=scopes, allow_http=True)
     return api

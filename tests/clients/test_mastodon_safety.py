@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from mastodon import Mastodon
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.accounts import Account
 from moderation import reports
-from node.database import create_engine, create_sessionmaker
 from tests.clients.test_mastodon_py import client
-from tests.rig.nodes import NodeProcess, wait_for
+from tests.rig.nodes import NodeProcess, read_database, wait_for
 
 pytestmark = pytest.mark.processes
 
@@ -32,21 +30,16 @@ def befriend(node: NodeProcess) -> tuple[Mastodon, Mastodon]:
 def queued_reports(node: NodeProcess) -> list[tuple[str, str, str]]:
     """(reporter, reported, comment) of the open reports, read from the node's database."""
 
-    async def read() -> list[tuple[str, str, str]]:
-        engine = create_engine(node.database_url)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                found = []
-                for report in await reports.open_reports(session):
-                    reporter = await session.get(Account, report.reporter_id)
-                    target = await session.get(Account, report.target_id)
-                    assert reporter is not None and target is not None
-                    found.append((reporter.username, target.username, report.comment))
-                return found
-        finally:
-            await engine.dispose()
+    async def read(session: AsyncSession) -> list[tuple[str, str, str]]:
+        found = []
+        for report in await reports.open_reports(session):
+            reporter = await session.get(Account, report.reporter_id)
+            target = await session.get(Account, report.target_id)
+            assert reporter is not None and target is not None
+            found.append((reporter.username, target.username, report.comment))
+        return found
 
-    return asyncio.run(read())
+    return read_database(node, read)
 
 
 def test_mute_hides_a_followed_account_and_block_answers_blocking(node: NodeProcess) -> None:

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.database import create_engine, create_sessionmaker
 
 HARBOUR = Path(sys.executable).with_name("harbour")
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -122,6 +128,20 @@ class NodeProcess:
         response = http.post("/login", data={"username": username, "password": password})
         assert response.status_code == 303, response.text
         return http
+
+
+def read_database(node: NodeProcess, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """What `query` reads from a node's database, in a session of its own (the node may run)."""
+
+    async def run() -> T:
+        engine = create_engine(node.database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                return await query(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:

@@ -1,0 +1,33 @@
+"""Fetching a subscribed trust list from another organisation, through the one transport."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from federation.context import Federation
+from federation.hosts import host_of
+from federation.transport import FetchError
+from moderation.policy import may_federate_with
+from moderation.published_lists import ListFormatError, Published, parse
+
+ACCEPT = "application/json, text/csv;q=0.9, text/plain;q=0.8"
+
+
+class SourceError(Exception):
+    """A list could not be had or read; the message is one line."""
+
+
+async def fetch_list(fed: Federation, session: AsyncSession, url: str) -> Published:
+    """The list published at `url` (size-capped, private addresses refused outside
+    development), parsed; a host this node refuses to federate with is not asked."""
+    host = host_of(url)
+    if not await may_federate_with(session, host, fed.mode):
+        raise SourceError(f"{host} is not a host this node federates with")
+    try:
+        fetched = await fed.transport.get_bytes(url, ACCEPT)
+    except FetchError as error:
+        raise SourceError(str(error)) from None
+    try:
+        return parse(fetched.body, fetched.content_type)
+    except ListFormatError as error:
+        raise SourceError(f"{url}: {error}") from None

@@ -1,0 +1,228 @@
+"""Shared trust lists: subscriptions to another member organisation's published block- or
+allowlist, reviewed as a diff against this node and applied only when an admin says so.
+
+Applied entries remember the list they came from, so a review proposes removing only what
+that list brought, never a block an admin made by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, Text, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from content.orm import Base, new_id, utcnow
+from moderation import allowlist, audit, domain_blocks
+from moderation.domain_blocks import BlockTerms, Severity
+from moderation.domain_names import normalise
+from moderation.published_lists import Published
+
+STRICTNESS = {Severity.NOOP: 0, Severity.SILENCE: 1, Severity.SUSPEND: 2}
+
+
+class Kind(StrEnum):
+    """What a subscribed list feeds: domain blocks or the allowlist."""
+
+    BLOCKLIST = "blocklist"
+    ALLOWLIST = "allowlist"
+
+
+class TrustListError(ValueError):
+    """A subscription that cannot be made or found; the message says why."""
+
+
+class TrustList(Base):
+    """A subscription to a published list, with the copy last fetched for review."""
+
+    __tablename__ = "trust_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default=Kind.BLOCKLIST)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_fetched_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    reviewed: Mapped[str | None] = mapped_column(Text)  # JSON of the entries last reviewed
+
+
+class TrustListEntry(Base):
+    """A domain a subscription put in place here (its provenance)."""
+
+    __tablename__ = "trust_list_entries"
+
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("trust_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Action(StrEnum):
+    ADD = "add"
+    CHANGE = "change"
+    REMOVE = "remove"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One pending change; `before` is the severity here now, for a change."""
+
+    action: Action
+    entry: BlockTerms
+    before: Severity | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """What applying a list would do here, and what it cannot apply."""
+
+    changes: tuple[Change, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+def diff(
+    kind: Kind,
+    published: Published,
+    current: Mapping[str, Severity | None],
+    brought: Collection[str],
+    kept_elsewhere: Collection[str] = (),
+) -> Review:
+    """The changes from this node's `current` state (domain -> severity, or None when only
+    allowed) to the published list. A severity is changed when the list brought the block or
+    is stricter than ours; removals are only of domains this list `brought` and no other
+    subscription keeps."""
+    changes: list[Change] = []
+    listed = {entry.domain: entry for entry in published.entries}
+    for name, entry in listed.items():
+        if name not in current:
+            changes.append(Change(Action.ADD, entry))
+            continue
+        before = current[name]
+        if kind == Kind.BLOCKLIST and before is not None and before != entry.severity:
+            stricter = STRICTNESS[entry.severity] > STRICTNESS[before]
+            if name in brought or stricter:
+                changes.append(Change(Action.CHANGE, entry, before))
+    for name in sorted(set(brought) - set(listed) - set(kept_elsewhere)):
+        if name in current:
+            changes.append(Change(Action.REMOVE, BlockTerms(name), current[name]))
+    return Review(tuple(changes), published.skipped)
+
+
+async def subscribe(session: AsyncSession, url: str, kind: Kind, name: str = "") -> TrustList:
+    """Subscribe to a list at `url` (fetched and reviewed later, applied never on its own)."""
+    if not url.startswith(("https://", "http://")):
+        raise TrustListError(f"{url!r} is not an http(s) URL")
+    name = name or normalise(url) + ("/allowlist" if kind == Kind.ALLOWLIST else "")
+    taken = await session.scalar(
+        select(TrustList).where(or_(TrustList.url == url, TrustList.name == name))
+    )
+    if taken is not None:
+        raise TrustListError(f"already subscribed as {taken.name} ({taken.url}); try --name")
+    row = TrustList(name=name, url=url, kind=kind)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def all_lists(session: AsyncSession) -> Sequence[TrustList]:
+    """Every subscription, by name."""
+    return (await session.scalars(select(TrustList).order_by(TrustList.name))).all()
+
+
+async def applied_counts(session: AsyncSession) -> dict[int, int]:
+    """How many entries each subscription has in place here, by subscription id."""
+    query = select(TrustListEntry.list_id, func.count()).group_by(TrustListEntry.list_id)
+    return {list_id: count for list_id, count in await session.execute(query)}
+
+
+async def find(session: AsyncSession, name_or_url: str) -> TrustList:
+    """A subscription by its name or URL."""
+    row = await session.scalar(
+        select(TrustList).where(or_(TrustList.name == name_or_url, TrustList.url == name_or_url))
+    )
+    if row is None:
+        raise TrustListError(f"there is no subscription {name_or_url!r} (see `harbour trust list`)")
+    return row
+
+
+async def unsubscribe(session: AsyncSession, row: TrustList) -> None:
+    """End a subscription; what it applied stays, and no longer counts as brought by it."""
+    await session.delete(row)
+
+
+def record_fetch(row: TrustList, published: Published | None, error: str | None) -> None:
+    """Note a fetch: the copy to review and apply, or why there is none."""
+    row.last_fetched_at = utcnow()
+    row.last_error = error
+    if published is not None:
+        row.reviewed = json.dumps(
+            {
+                "entries": [asdict(entry) for entry in published.entries],
+                "skipped": [list(pair) for pair in published.skipped],
+            }
+        )
+
+
+def reviewed_copy(row: TrustList) -> Published:
+    """The list as last fetched for review; applying uses this, never a newer fetch."""
+    if row.reviewed is None:
+        raise TrustListError(f"{row.name} has not been reviewed: run `harbour trust review` first")
+    stored = json.loads(row.reviewed)
+    entries = [BlockTerms(**{**e, "severity": Severity(e["severity"])}) for e in stored["entries"]]
+    skipped = [(str(name), str(why)) for name, why in stored["skipped"]]
+    return Published(tuple(entries), tuple(skipped))
+
+
+async def review(session: AsyncSession, row: TrustList, published: Published) -> Review:
+    """The diff between `published` and this node's current state."""
+    brought = set(
+        await session.scalars(select(TrustListEntry.domain).where(TrustListEntry.list_id == row.id))
+    )
+    others = set(
+        await session.scalars(select(TrustListEntry.domain).where(TrustListEntry.list_id != row.id))
+    )
+    current: dict[str, Severity | None]
+    if row.kind == Kind.ALLOWLIST:
+        current = dict.fromkeys(await allowlist.allowed_domains(session))
+    else:
+        blocks = await domain_blocks.all_blocks(session)
+        current = {block.domain: Severity(block.severity) for block in blocks}
+    return diff(Kind(row.kind), published, current, brought, others)
+
+
+async def apply(session: AsyncSession, row: TrustList, changes: Sequence[Change]) -> None:
+    """Apply changes from `row`'s reviewed copy, writing an audit entry for each; a
+    suspension purges what this node keeps from the domain, as a hand-made one does."""
+    reason = f"from trust list {row.name}"
+    for change in changes:
+        name = change.entry.domain
+        if change.action == Action.REMOVE:
+            await session.execute(
+                delete(TrustListEntry).where(
+                    TrustListEntry.list_id == row.id, TrustListEntry.domain == name
+                )
+            )
+            if row.kind == Kind.ALLOWLIST:
+                await allowlist.disallow(session, name)
+                audit.record(session, None, "domain.disallow", name, reason)
+            else:
+                await domain_blocks.unblock(session, name)
+                audit.record(session, None, "domain.unblock", name, reason)
+            continue
+        if row.kind == Kind.ALLOWLIST:
+            await allowlist.allow(session, name)
+            audit.record(session, None, "domain.allow", name, reason)
+        else:
+            terms = replace(change.entry, private_comment=reason)
+            await domain_blocks.block(session, terms)
+            audit.record(session, None, f"domain.{terms.severity}", name, reason)
+        if await session.get(TrustListEntry, (row.id, name)) is None:
+            session.add(TrustListEntry(list_id=row.id, domain=name))
+    await session.flush()

@@ -1,0 +1,170 @@
+"""Trust lists: reading published lists, and the diff an admin reviews before applying."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from moderation import allowlist, audit, domain_blocks, trust_lists
+from moderation.domain_blocks import BlockTerms, Severity
+from moderation.published_lists import ListFormatError, Published, parse
+from moderation.trust_lists import Action, Change, Kind, TrustListEntry, diff
+
+SUSPEND, SILENCE, NOOP = Severity.SUSPEND, Severity.SILENCE, Severity.NOOP
+
+
+def listing(*entries: BlockTerms) -> Published:
+    return Published(entries)
+
+
+def actions(review: trust_lists.Review) -> list[tuple[str, str, str | None]]:
+    return [(c.action, c.entry.domain, c.before) for c in review.changes]
+
+
+def test_a_new_domain_is_an_addition_and_a_known_one_is_left_alone() -> None:
+    published = listing(
+        BlockTerms("hostile.example", public_comment="harassment"), BlockTerms("known.example")
+    )
+    review = diff(Kind.BLOCKLIST, published, {"known.example": SUSPEND}, brought=())
+    assert actions(review) == [(Action.ADD, "hostile.example", None)]
+    assert review.changes[0].entry.public_comment == "harassment"
+
+
+def test_a_severity_changes_when_the_list_brought_it_or_is_stricter() -> None:
+    published = listing(BlockTerms("ours.example", SILENCE), BlockTerms("theirs.example", SILENCE),
+                        BlockTerms("mild.example", SUSPEND))  # fmt: skip
+    current = {"ours.example": SUSPEND, "theirs.example": SUSPEND, "mild.example": SILENCE}
+    review = diff(Kind.BLOCKLIST, published, current, brought={"theirs.example"})
+    # An admin's own suspension is never softened by someone else's list.
+    assert actions(review) == [
+        (Action.CHANGE, "theirs.example", SUSPEND),
+        (Action.CHANGE, "mild.example", SILENCE),
+    ]
+
+
+def test_only_domains_the_list_brought_are_proposed_for_removal() -> None:
+    current = {"handmade.example": SUSPEND, "gone.example": SILENCE, "shared.example": SUSPEND}
+    review = diff(
+        Kind.BLOCKLIST,
+        listing(),
+        current,
+        brought={"gone.example", "shared.example", "lifted-here.example"},
+        kept_elsewhere={"shared.example"},  # another subscription still lists it
+    )
+    assert actions(review) == [(Action.REMOVE, "gone.example", SILENCE)]
+
+
+def test_an_allowlist_adds_and_removes_hosts_without_severities() -> None:
+    published = listing(BlockTerms("friend.example"), BlockTerms("known.example", NOOP))
+    current = {"known.example": None, "old.example": None}
+    review = diff(Kind.ALLOWLIST, published, current, brought={"old.example"})
+    assert actions(review) == [
+        (Action.ADD, "friend.example", None),
+        (Action.REMOVE, "old.example", None),
+    ]
+
+
+def test_mastodons_public_json_is_read_and_obfuscated_domains_are_skipped() -> None:
+    body = (
+        b'[{"domain":"hostile.example","digest":"ab","severity":"suspend","comment":"harassment"},'
+        b'{"domain":"no*sy.example","digest":"cd","severity":"silence","comment":null},'
+        b'{"domain":"Quiet.Example.","digest":"ef","severity":"silence","comment":null}]'
+    )
+    published = parse(body, "application/json")
+    assert published.entries == (
+        BlockTerms("hostile.example", SUSPEND, public_comment="harassment"),
+        BlockTerms("quiet.example", SILENCE),
+    )
+    assert published.skipped == (("no*sy.example", "obfuscated"),)
+    review = diff(Kind.BLOCKLIST, published, {}, brought=())
+    assert review.skipped == (("no*sy.example", "obfuscated"),)
+
+
+def test_a_csv_or_a_plain_list_is_read_too() -> None:
+    csv = (
+        b"#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
+        b"noisy.example,silence,true,false,Spam,false\n"
+    )
+    assert parse(csv, "text/csv").entries == (
+        BlockTerms("noisy.example", SILENCE, reject_media=True, public_comment="Spam"),
+    )
+    assert parse(b"one.example\nlocalhost\n", "text/plain") == Published(
+        (BlockTerms("one.example"),), (("localhost", "not a domain"),)
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "problem"),
+    [
+        (b"<html><body>Not found</body></html>", "text/html", "neither JSON nor CSV"),
+        (b'{"error": "nope"}', "application/json", "not a list"),
+        (b"[1, 2]", "application/json", "entry 1 has no domain"),
+        (b"[{", "application/json", "not valid JSON"),
+        (b"\xff\xfe\x00", "text/plain", "not UTF-8"),
+        (b"#domain,#severity\na.example,obliterate\n", "text/csv", "line 2"),
+    ],
+)
+def test_unusable_lists_are_refused_with_a_reason(
+    body: bytes, content_type: str, problem: str
+) -> None:
+    with pytest.raises(ListFormatError, match=problem):
+        parse(body, content_type)
+
+
+@pytest.mark.anyio
+async def test_review_then_apply_records_provenance_audit_and_removal(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    url = "https://partner.example/api/v1/instance/domain_blocks"
+    async with sessions() as session, session.begin():
+        row = await trust_lists.subscribe(session, url, Kind.BLOCKLIST)
+        await domain_blocks.block(session, BlockTerms("handmade.example"))
+        published = listing(BlockTerms("hostile.example", public_comment="harassment"))
+        trust_lists.record_fetch(row, published, None)
+        # Nothing changes until an admin applies the reviewed copy.
+        assert [b.domain for b in await domain_blocks.all_blocks(session)] == ["handmade.example"]
+        pending = await trust_lists.review(session, row, trust_lists.reviewed_copy(row))
+        await trust_lists.apply(session, row, pending.changes)
+    assert row.name == "partner.example"
+    async with sessions() as session, session.begin():
+        block = await domain_blocks.by_domain(session, "hostile.example")
+        assert block is not None
+        assert (block.severity, block.public_comment) == ("suspend", "harassment")
+        [(entry, who)] = await audit.recent(session)
+        assert (entry.action, entry.target, who) == (
+            "domain.suspend", "hostile.example", "command line"
+        )  # fmt: skip
+        assert entry.reason == "from trust list partner.example"
+        assert list(await session.scalars(select(TrustListEntry.domain))) == ["hostile.example"]
+
+        # The partner lifts its block: the next review proposes removing only that one.
+        row = await trust_lists.find(session, url)
+        trust_lists.record_fetch(row, listing(), None)
+        pending = await trust_lists.review(session, row, trust_lists.reviewed_copy(row))
+        assert pending.changes == (Change(Action.REMOVE, BlockTerms("hostile.example"), SUSPEND),)
+        await trust_lists.apply(session, row, pending.changes)
+    async with sessions() as session:
+        assert [b.domain for b in await domain_blocks.all_blocks(session)] == ["handmade.example"]
+        assert list(await session.scalars(select(TrustListEntry.domain))) == []
+
+
+@pytest.mark.anyio
+async def test_an_allowlist_subscription_feeds_the_allowlist(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        row = await trust_lists.subscribe(
+            session, "https://partner.example/allowed.csv", Kind.ALLOWLIST
+        )
+        with pytest.raises(trust_lists.TrustListError, match="not been reviewed"):
+            trust_lists.reviewed_copy(row)
+        trust_lists.record_fetch(row, listing(BlockTerms("friend.example")), None)
+        pending = await trust_lists.review(session, row, trust_lists.reviewed_copy(row))
+        await trust_lists.apply(session, row, pending.changes)
+        assert list(await allowlist.allowed_domains(session)) == ["friend.example"]
+        assert row.name == "partner.example/allowlist"
+        with pytest.raises(trust_lists.TrustListError, match="already subscribed"):
+            await trust_lists.subscribe(
+                session, "https://partner.example/allowed.csv", Kind.BLOCKLIST
+            )
