@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, func, select, text
+from sqlalchemy import JSON, Index, String, Text, false, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -91,6 +91,9 @@ class Account(Base):
     fetched_at: Mapped[datetime | None]
     suspended_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    # Joined with an invite while registrations need approval, and not approved yet: it cannot
+    # sign in, and nobody here or elsewhere can find it.
+    awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_local(self) -> bool:
@@ -108,8 +111,10 @@ class Account(Base):
 
     @property
     def is_gone(self) -> bool:
-        """Deleted or suspended: the actor is no longer shown."""
-        return self.deleted_at is not None or self.suspended_at is not None
+        """Deleted, suspended or awaiting approval: the actor is not shown."""
+        return (
+            self.deleted_at is not None or self.suspended_at is not None or self.awaiting_approval
+        )
 
 
 @dataclass(frozen=True)
@@ -229,7 +234,11 @@ async def get_local(
     """The local actor with this username (any kind, instance actor included)."""
     query = select(Account).where(Account.domain.is_(None), Account.username == username.lower())
     if not include_gone:
-        query = query.where(Account.deleted_at.is_(None), Account.suspended_at.is_(None))
+        query = query.where(
+            Account.deleted_at.is_(None),
+            Account.suspended_at.is_(None),
+            Account.awaiting_approval.is_(False),
+        )
     return await session.scalar(query)
 
 
@@ -243,6 +252,7 @@ async def count_local(session: AsyncSession, actor_type: ActorType) -> int:
             Account.actor_type == str(actor_type),
             Account.deleted_at.is_(None),
             Account.suspended_at.is_(None),
+            Account.awaiting_approval.is_(False),
         )
     )
     return int(await session.scalar(query) or 0)
@@ -313,6 +323,11 @@ def suspend(account: Account) -> None:
 def unsuspend(account: Account) -> None:
     """Lift a suspension."""
     account.suspended_at = None
+
+
+def approve(account: Account) -> None:
+    """Let an account that joined while registrations needed approval sign in and be seen."""
+    account.awaiting_approval = False
 
 
 def _add_local(

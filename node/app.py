@@ -43,7 +43,7 @@ from node.middleware import AccessLog, BodySizeLimit, DropClientAddress, Securit
 from node.settings import Settings
 from node.state import Services
 from node.version import harbour_version
-from node.web import actions, pages, sessions, settings_pages
+from node.web import actions, pages, sessions, settings_pages, two_factor_pages
 from node.web.rendering import TEMPLATES, create_templates
 
 MAX_BODY_BYTES = 1_048_576
@@ -125,6 +125,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *sessions.routes,
             *actions.routes,
             *settings_pages.routes,
+            *two_factor_pages.routes,
             Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),
         ],
         middleware=[
