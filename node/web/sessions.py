@@ -72,7 +72,6 @@ async def login(request: Request) -> Response:
             user = await users.user_of(session, account) if account else None
     except AwaitingApproval:
         return render(request, "login.html", 403, username=username, error=AWAITING_APPROVAL)
-    request.session.clear()
     if account is None or user is None:
         return render(
             request,
@@ -82,6 +81,7 @@ async def login(request: Request) -> Response:
             next=next_path,
             error="That username and password do not match an account here.",
         )
+    request.session.clear()
     if user.has_two_factor:
         pending = {"id": str(account.id), "at": int(time.time()), "next": next_path or ""}
         request.session[PENDING_KEY] = pending

@@ -66,7 +66,7 @@ async def test_setting_up_shows_the_key_and_needs_a_current_code(
 async def test_the_secret_is_encrypted_at_rest(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    app, _ = await _turn_on(client, services)
+    app, _, _ = await _turn_on(client, services)
     secret = app.secret
     async with services.sessions() as session:
         alice = await accounts.get_local(session, "alice")
@@ -82,14 +82,14 @@ async def test_the_secret_is_encrypted_at_rest(
 async def test_signing_in_asks_for_the_code_and_refuses_wrong_and_replayed_ones(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    app, _ = await _turn_on(client, services)
+    app, _, first_code = await _turn_on(client, services)
     await _password_step(client)
     assert (await client.get("/settings")).headers["location"] == "/login?next=/settings"
 
     wrong = await client.post("/login/code", data={"code": _wrong(app)})
     assert wrong.status_code == 401 and "That code is not right" in wrong.text
     # The code that turned 2FA on was used already; the app's next one works.
-    used = await client.post("/login/code", data={"code": app.now()})
+    used = await client.post("/login/code", data={"code": first_code})
     assert used.status_code == 401
     following = app.at(time.time() + app.interval)
     signed_in = await client.post("/login/code", data={"code": following})
@@ -103,7 +103,7 @@ async def test_signing_in_asks_for_the_code_and_refuses_wrong_and_replayed_ones(
 
 
 async def test_a_recovery_code_signs_in_once(client: httpx.AsyncClient, services: Services) -> None:
-    _, codes = await _turn_on(client, services)
+    _, codes, _ = await _turn_on(client, services)
     for expected in (303, 401):
         await _password_step(client)
         answer = await client.post("/login/code", data={"code": codes[3].upper()})
@@ -121,7 +121,7 @@ async def test_the_code_step_alone_is_not_a_way_in(client: httpx.AsyncClient) ->
 async def test_guessing_codes_is_rate_limited_like_passwords(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    app, _ = await _turn_on(client, services)
+    app, _, _ = await _turn_on(client, services)
     await _password_step(client)
     answers = [
         (await client.post("/login/code", data={"code": _wrong(app)})).status_code
@@ -135,7 +135,7 @@ async def test_guessing_codes_is_rate_limited_like_passwords(
 async def test_the_browser_flow_for_apps_goes_through_the_second_step(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    totp, _ = await _turn_on(client, services)
+    totp, _, _ = await _turn_on(client, services)
     client.cookies.clear()
     app = await _client_app(client)
     query = urlencode(
@@ -203,7 +203,7 @@ async def test_the_password_grant_refuses_accounts_with_two_factor(
 async def test_turning_it_off_needs_the_password_and_a_code(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    app, codes = await _turn_on(client, services)
+    app, codes, _ = await _turn_on(client, services)
     following = app.at(time.time() + app.interval)
     no_password = await client.post(
         "/settings/two-factor/disable", data={"password": "not it", "code": following}
@@ -235,19 +235,20 @@ async def _sign_in(client: httpx.AsyncClient) -> None:
 
 async def _turn_on(
     client: httpx.AsyncClient, services: Services, *, member: bool = True
-) -> tuple[pyotp.TOTP, list[str]]:
+) -> tuple[pyotp.TOTP, list[str], str]:
     """alice (made here if `member`) signs in and turns 2FA on with her authenticator app;
-    the app and her recovery codes."""
+    the app, her recovery codes and the code that turned it on."""
     if member:
         await _member(services)
     await _sign_in(client)
     await client.post("/settings/two-factor/start")
     secret = _secret_on((await client.get("/settings")).text)
+    app = pyotp.TOTP(secret)
+    first_code = app.now()
     answer = await client.post(
-        "/settings/two-factor/enable",
-        data={"password": world.PASSWORD, "code": pyotp.TOTP(secret).now()},
+        "/settings/two-factor/enable", data={"password": world.PASSWORD, "code": first_code}
     )
-    return pyotp.TOTP(secret), _recovery_codes(answer)
+    return app, _recovery_codes(answer), first_code
 
 
 async def _password_step(client: httpx.AsyncClient) -> None:
@@ -279,7 +280,7 @@ def _recovery_codes(answer: httpx.Response) -> list[str]:
 
 
 def _wrong(app: pyotp.TOTP) -> str:
-    """A six-digit code the app does not show now, nor just before or after."""
+    """A six-digit code the app does not show now, nor in the two steps before or after."""
     now = time.time()
-    near = {app.at(now + offset) for offset in (-app.interval, 0, app.interval)}
+    near = {app.at(now + steps * app.interval) for steps in range(-2, 3)}
     return next(c for c in (f"{n:06d}" for n in range(0, 10**6, 7919)) if c not in near)
