@@ -23,6 +23,7 @@ async def by_prefix(
     query = select(Account).where(
         Account.deleted_at.is_(None),
         Account.suspended_at.is_(None),
+        Account.awaiting_approval.is_(False),
         Account.actor_type != str(ActorType.APPLICATION),
     )
     if domain:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, func, select, text
+from sqlalchemy import JSON, Index, String, Text, false, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -93,6 +93,9 @@ class Account(Base):
     # Limited by a moderator: out of public timelines, its follows of members need approval.
     silenced_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    # Joined with an invite while registrations need approval, and not approved yet: it cannot
+    # sign in, and nobody here or elsewhere can find it.
+    awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def is_local(self) -> bool:
@@ -110,8 +113,10 @@ class Account(Base):
 
     @property
     def is_gone(self) -> bool:
-        """Deleted or suspended: the actor is no longer shown."""
-        return self.deleted_at is not None or self.suspended_at is not None
+        """Deleted, suspended or awaiting approval: the actor is not shown."""
+        return (
+            self.deleted_at is not None or self.suspended_at is not None or self.awaiting_approval
+        )
 
 
 @dataclass(frozen=True)
@@ -231,7 +236,11 @@ async def get_local(
     """The local actor with this username (any kind, instance actor included)."""
     query = select(Account).where(Account.domain.is_(None), Account.username == username.lower())
     if not include_gone:
-        query = query.where(Account.deleted_at.is_(None), Account.suspended_at.is_(None))
+        query = query.where(
+            Account.deleted_at.is_(None),
+            Account.suspended_at.is_(None),
+            Account.awaiting_approval.is_(False),
+        )
     return await session.scalar(query)
 
 
@@ -245,6 +254,7 @@ async def count_local(session: AsyncSession, actor_type: ActorType) -> int:
             Account.actor_type == str(actor_type),
             Account.deleted_at.is_(None),
             Account.suspended_at.is_(None),
+            Account.awaiting_approval.is_(False),
         )
     )
     return int(await session.scalar(query) or 0)
@@ -326,6 +336,11 @@ def silence(account: Account) -> None:
 def unsilence(account: Account) -> None:
     """Lift a limit."""
     account.silenced_at = None
+
+
+def approve(account: Account) -> None:
+    """Let an account that joined while registrations needed approval sign in and be seen."""
+    account.awaiting_approval = False
 
 
 def _add_local(

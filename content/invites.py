@@ -78,11 +78,15 @@ async def register(
     username: str,
     password: str,
     keypair: KeyPair,
+    approval_required: bool = False,
 ) -> Account:
-    """Create a member account with an invite; raises InviteError, UsernameError, PasswordError."""
+    """Create a member account with an invite; raises InviteError, UsernameError, PasswordError.
+
+    With `approval_required` the account waits for a moderator (`awaiting_approval`)."""
     invite = await find_usable(session, code)
     check_password(password)
     account = await create_local(session, base_url=base_url, username=username, keypair=keypair)
+    account.awaiting_approval = approval_required
     add_user(session, account, password, Role.MEMBER)
     claimed = await session.execute(
         update(Invite)

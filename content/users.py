@@ -8,7 +8,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +33,10 @@ class PasswordError(ValueError):
     """A password does not meet the rules; the message is fit to show the user."""
 
 
+class AwaitingApproval(Exception):
+    """The password is right, but the account waits for a moderator's approval."""
+
+
 class User(Base):
     """The login of a local account."""
 
@@ -42,6 +46,17 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The TOTP secret (content.two_factor), encrypted with a key derived from the node's
+    # secret key. Set but not enabled while the member confirms it with a first code.
+    totp_secret: Mapped[str | None] = mapped_column(Text)
+    totp_enabled_at: Mapped[datetime | None]
+    # The 30-second time step of the last code accepted, so a code is never accepted twice.
+    totp_last_step: Mapped[int | None]
+
+    @property
+    def has_two_factor(self) -> bool:
+        """Whether signing in needs a code from an authenticator app."""
+        return self.totp_enabled_at is not None
 
 
 def check_password(password: str) -> str:
@@ -62,8 +77,15 @@ def add_user(session: AsyncSession, account: Account, password: str, role: Role)
     return user
 
 
+def set_password(user: User, password: str) -> None:
+    """Give a login a new password (its second factor, if any, stays as it is)."""
+    user.password_hash = _hasher.hash(check_password(password))
+
+
 async def authenticate(session: AsyncSession, username: str, password: str) -> Account | None:
-    """The live local account whose password this is, or None (in the same time either way)."""
+    """The live local account whose password this is, or None (in the same time either way).
+
+    Raises AwaitingApproval if the password is right but the account is not approved yet."""
     row = (
         await session.execute(
             select(Account, User)
@@ -86,6 +108,8 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> A
         return None
     if _hasher.check_needs_rehash(stored):
         row[1].password_hash = _hasher.hash(password)
+    if row[0].awaiting_approval:
+        raise AwaitingApproval(row[0].username)
     return row[0]
 
 

@@ -45,7 +45,15 @@ from node.middleware import AccessLog, BodySizeLimit, DropClientAddress, Securit
 from node.settings import Settings
 from node.state import Services
 from node.version import harbour_version
-from node.web import actions, admin_domains, admin_pages, pages, sessions, settings_pages
+from node.web import (
+    actions,
+    admin_domains,
+    admin_pages,
+    pages,
+    sessions,
+    settings_pages,
+    two_factor_pages,
+)
 from node.web.rendering import TEMPLATES, create_templates
 
 MAX_BODY_BYTES = 1_048_576
@@ -131,6 +139,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *settings_pages.routes,
             *admin_pages.routes,
             *admin_domains.routes,
+            *two_factor_pages.routes,
             Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),
         ],
         middleware=[

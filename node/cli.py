@@ -130,12 +130,16 @@ def _parser() -> argparse.ArgumentParser:
         ("suspend", "hide an account and block its login; reversible"),
         ("unsuspend", "lift a suspension"),
         ("password", "set a new random password and print it"),
+        ("disable-2fa", "turn off a locked-out member's two-factor sign-in"),
+        ("approve", "let an account waiting for approval sign in"),
+        ("reject", "erase an account waiting for approval"),
     ]:
         sub = account.add_parser(action, help=helptext)
         sub.add_argument("username")
         if action != "password":
             sub.add_argument("--reason", default="", help="why, for the audit log")
-        sub.set_defaults(run=_async(getattr(commands, f"account_{action}")))
+        command = f"account_{action.replace('-', '_')}"
+        sub.set_defaults(run=_async(getattr(commands, command)))
     delete = account.add_parser("delete", help="erase an account's data for good")
     delete.add_argument("username")
     delete.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType, generate_keypair
-from content import accounts, invites, media
+from content import accounts, invites, media, two_factor
 from content.accounts import Account
-from content.users import Role, User, add_user, user_of
+from content.users import Role, User, add_user, set_password, user_of
 from federation import outbox
 from federation.worker import Worker
-from moderation import audit
+from moderation import approvals, audit
 from node.app import create_app, create_federation
 from node.bootstrap import Credentials, ensure_node, new_password
 from node.database import create_engine, create_sessionmaker, migrate, session_scope
@@ -110,10 +110,36 @@ async def account_password(settings: Settings, args: argparse.Namespace) -> None
         if user is None:
             raise CommandError(f"@{args.username} has no login (it is not a person)")
         password = new_password()
-        await session.delete(user)
-        await session.flush()
-        add_user(session, account, password, Role(user.role))
+        set_password(user, password)
     print(f"New password for @{args.username}: {password}")
+
+
+async def account_disable_2fa(settings: Settings, args: argparse.Namespace) -> None:
+    """Turn off a locked-out member's two-factor sign-in."""
+    async with session_for(settings) as session:
+        user = await user_of(session, await _account(session, args.username))
+        if user is None or not user.has_two_factor:
+            raise CommandError(f"@{args.username} does not use two-factor sign-in")
+        await two_factor.disable(session, user)
+        audit.record(session, None, "account.disable_2fa", f"@{args.username}", args.reason)
+    print(f"Two-factor sign-in is off for @{args.username}; the password alone signs in now.")
+
+
+async def account_approve(settings: Settings, args: argparse.Namespace) -> None:
+    """Approve an account that joined while registrations needed approval."""
+    async with session_for(settings) as session:
+        approvals.approve(session, await _account(session, args.username), None, args.reason)
+    print(f"Approved @{args.username}: it can sign in now.")
+
+
+async def account_reject(settings: Settings, args: argparse.Namespace) -> None:
+    """Reject (erase) an account waiting for approval."""
+    async with session_for(settings) as session:
+        account = await _account(session, args.username)
+        files = await approvals.reject(session, account, None, args.reason)
+    for name in files:
+        media.remove_file(settings.media_dir, name)
+    print(f"Rejected @{args.username}: the account is erased.")
 
 
 async def account_delete(settings: Settings, args: argparse.Namespace) -> None:
@@ -155,6 +181,8 @@ async def account_list(settings: Settings, _args: argparse.Namespace) -> None:
                 if account.suspended_at
                 else "limited"
                 if account.silenced_at
+                else "pending"
+                if account.awaiting_approval
                 else "active"
             )
             print(f"{account.username:32} {account.actor_type:13} {role or '-':10} {state}")

@@ -15,6 +15,7 @@ from content.oauth import AccessToken, AuthorizationCode, OAuthApp
 from content.orm import Base
 from content.posts import Mention, Post, PostTag
 from content.relationships import Follow
+from content.two_factor import RecoveryCode
 from content.users import User
 from federation.delivery import Delivery
 from federation.hosts import RemoteHost
@@ -55,6 +56,7 @@ __all__ = [
     "OAuthApp",
     "Post",
     "PostTag",
+    "RecoveryCode",
     "RemoteHost",
     "Report",
     "TrustList",

@@ -41,6 +41,8 @@ class Settings:
     dev_hosts: Mapping[str, str] = field(default_factory=dict)
     ca_bundle: str | None = None
     authorized_fetch: bool = False
+    # Accounts made with an invite wait for a moderator's approval before they can sign in.
+    registration_approval: bool = False
 
     @property
     def base_url(self) -> str:
@@ -113,6 +115,9 @@ class Settings:
             authorized_fetch=_flag(
                 values.get("authorized_fetch", False), "HARBOUR_AUTHORIZED_FETCH"
             ),
+            registration_approval=_flag(
+                values.get("registration_approval", False), "HARBOUR_REGISTRATION_APPROVAL"
+            ),
         )
 
     def with_secret_key(self) -> Settings:
@@ -148,6 +153,7 @@ _ENV_NAMES = {
     "dev_hosts": "HARBOUR_DEV_HOSTS",
     "ca_bundle": "HARBOUR_CA_BUNDLE",
     "authorized_fetch": "HARBOUR_AUTHORIZED_FETCH",
+    "registration_approval": "HARBOUR_REGISTRATION_APPROVAL",
 }
 
 

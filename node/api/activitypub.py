@@ -149,7 +149,12 @@ async def _local_account(request: Request) -> Account:
     username = request.path_params["username"]
     async with services(request).sessions() as session:
         account = await accounts.get_local(session, username, include_gone=True)
-    if account is None or account.actor_type not in accounts.LOCAL_KINDS:
+    # An account awaiting approval is not there yet (404, not 410: once approved it appears).
+    if (
+        account is None
+        or account.actor_type not in accounts.LOCAL_KINDS
+        or account.awaiting_approval
+    ):
         raise HTTPException(404, f"there is no account {username!r} here")
     return account
 

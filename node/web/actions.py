@@ -30,7 +30,7 @@ from moderation.account_blocks import blocked_either_way
 from node.database import session_scope
 from node.state import services
 from node.web.rendering import render
-from node.web.sessions import signed_in_account
+from node.web.sessions import require_same_origin, signed_in_account
 
 Action = Callable[[AsyncSession, Account, FormData, Request], Awaitable[None]]
 
@@ -66,18 +66,11 @@ async def follow_requests(request: Request) -> Response:
     return render(request, "follow_requests.html", viewer=viewer, pending=pending)
 
 
-def check_origin(request: Request) -> None:
-    """Refuse a form posted from another site (403); browsers send `Origin` with POSTs."""
-    origin = request.headers.get("origin")
-    if origin is not None and origin != services(request).settings.base_url:
-        raise HTTPException(403, "forms are accepted from this site only")
-
-
 def action(run: Action) -> Callable[[Request], Awaitable[Response]]:
     """A form POST by a signed-in member, in one transaction, answered with a redirect."""
 
     async def endpoint(request: Request) -> Response:
-        check_origin(request)
+        require_same_origin(request)
         form = await request.form(max_fields=20, max_files=0)
         back = "/home"
         try:

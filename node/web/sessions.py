@@ -1,25 +1,37 @@
-"""Signing in and out with a password, and joining with an invite."""
+"""Signing in and out with a password (and a second factor if the member turned it on), and
+joining with an invite."""
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from activitypub import generate_keypair
-from content import invites, users
+from content import invites, two_factor, users
 from content.accounts import Account, UsernameError
 from content.invites import InviteError
-from content.users import PasswordError
+from content.two_factor import SecretBox, TwoFactorError
+from content.users import AwaitingApproval, PasswordError
 from moderation.rate_limits import Action
 from node.database import session_scope
 from node.state import services
 from node.web.rendering import render
 
 SESSION_KEY = "account_id"
+# Set once the password was right, until the second factor is: {"id", "at", "next"}.
+PENDING_KEY = "two_factor_pending"
+PENDING_SECONDS = 300
 MAX_FORM_FIELD = 1024
+AWAITING_APPROVAL = (
+    "Your account is waiting for approval by this node's moderators. "
+    "You can sign in once they have approved it."
+)
 
 
 async def signed_in_account(request: Request, session: AsyncSession) -> Account | None:
@@ -33,28 +45,83 @@ async def signed_in_account(request: Request, session: AsyncSession) -> Account 
     return account
 
 
+def secret_box(request: Request) -> SecretBox:
+    """What encrypts and decrypts members' two-factor secrets on this node."""
+    return SecretBox(services(request).settings.secret_key)
+
+
+def require_same_origin(request: Request) -> None:
+    """Refuse a form posted from another site (a browser sends Origin with every POST)."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != services(request).settings.base_url:
+        raise HTTPException(403, "forms are accepted from this site only")
+
+
 async def login(request: Request) -> Response:
-    """The sign-in form, and signing in."""
+    """The sign-in form, and signing in: with the password, then the code if 2FA is on."""
     if request.method == "GET":
         return render(request, "login.html", next=_local_path(request.query_params.get("next")))
     form = await request.form(max_fields=10, max_files=0)
     username = str(form.get("username", ""))[:MAX_FORM_FIELD]
     password = str(form.get("password", ""))[:MAX_FORM_FIELD]
+    next_path = _local_path(str(form.get("next", "")))
     services(request).federation.limits.take(Action.LOGIN, username.strip().lower())
-    async with session_scope(services(request).sessions) as session:
-        account = await users.authenticate(session, username, password)
-    if account is None:
+    try:
+        async with session_scope(services(request).sessions) as session:
+            account = await users.authenticate(session, username, password)
+            user = await users.user_of(session, account) if account else None
+    except AwaitingApproval:
+        return render(request, "login.html", 403, username=username, error=AWAITING_APPROVAL)
+    if account is None or user is None:
         return render(
             request,
             "login.html",
             status_code=401,
             username=username,
-            next=_local_path(str(form.get("next", ""))),
+            next=next_path,
             error="That username and password do not match an account here.",
         )
     request.session.clear()
+    if user.has_two_factor:
+        pending = {"id": str(account.id), "at": int(time.time()), "next": next_path or ""}
+        request.session[PENDING_KEY] = pending
+        return render(request, "login_code.html")
     request.session[SESSION_KEY] = str(account.id)
-    return RedirectResponse(_local_path(str(form.get("next", ""))) or "/home", status_code=303)
+    return RedirectResponse(next_path or "/home", status_code=303)
+
+
+async def login_code(request: Request) -> Response:
+    """`POST /login/code`: the second step, a code from the authenticator app or a recovery
+    code. The session is set only once it is right."""
+    pending = request.session.get(PENDING_KEY)
+    if (
+        not isinstance(pending, dict)
+        or not str(pending.get("id", "")).isdigit()
+        or not isinstance(pending.get("at"), int)
+        or time.time() - pending["at"] > PENDING_SECONDS
+    ):
+        request.session.clear()
+        message = "Signing in took too long. Please start again."
+        return render(request, "login.html", status_code=401, error=message)
+    form = await request.form(max_fields=5, max_files=0)
+    code = str(form.get("code", ""))[:MAX_FORM_FIELD]
+    async with session_scope(services(request).sessions) as session:
+        account = await session.get(Account, int(pending["id"]))
+        user = await users.user_of(session, account) if account else None
+        if account is None or account.is_gone or user is None:
+            request.session.clear()
+            return render(request, "login.html", status_code=401, error="Please sign in again.")
+        services(request).federation.limits.take(Action.LOGIN, account.username)
+        try:
+            accepted = await two_factor.check_code(session, user, secret_box(request), code)
+        except TwoFactorError as error:
+            return render(request, "login_code.html", status_code=401, error=str(error))
+    if not accepted:
+        wrong = "That code is not right, or it was used already. Try the next one."
+        return render(request, "login_code.html", status_code=401, error=wrong)
+    request.session.clear()
+    request.session[SESSION_KEY] = str(account.id)
+    return RedirectResponse(_local_path(str(pending.get("next"))) or "/home", status_code=303)
 
 
 def _local_path(target: str | None) -> str | None:
@@ -91,6 +158,7 @@ async def register(request: Request) -> Response:
                 username=username,
                 password=password,
                 keypair=keypair,
+                approval_required=settings.registration_approval,
             )
     except (InviteError, UsernameError, PasswordError) as error:
         return render(
@@ -102,12 +170,17 @@ async def register(request: Request) -> Response:
             error=str(error),
         )
     request.session.clear()
+    if account.awaiting_approval:
+        return render(
+            request, "error.html", message=f"Welcome, @{account.username}. {AWAITING_APPROVAL}"
+        )
     request.session[SESSION_KEY] = str(account.id)
     return RedirectResponse(f"/@{account.username}", status_code=303)
 
 
 routes = [
     Route("/login", login, methods=["GET", "POST"]),
+    Route("/login/code", login_code, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
     Route("/register", register, methods=["GET", "POST"]),
 ]

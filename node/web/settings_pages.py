@@ -1,4 +1,5 @@
-"""A member's own account: download everything, or delete it for good."""
+"""A member's own account: download everything, or delete it for good (two-factor sign-in is
+in `two_factor_pages`)."""
 
 from __future__ import annotations
 
@@ -15,27 +16,25 @@ from federation import outbox, to_wire
 from moderation import audit
 from moderation.rate_limits import Action
 from node.database import session_scope
-from node.moderating import MODERATORS, has_role
 from node.state import services
-from node.web.actions import check_origin
 from node.web.rendering import render
-from node.web.sessions import signed_in_account
+from node.web.sessions import require_same_origin, signed_in_account
+from node.web.two_factor_pages import render_settings
 
 
 async def settings_page(request: Request) -> Response:
-    """`/settings`: the export link and the deletion form."""
+    """`/settings`: the export link, two-factor sign-in and the deletion form."""
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         if viewer is None:
             return RedirectResponse("/login?next=/settings", status_code=303)
-        moderates = await has_role(session, viewer, MODERATORS)
-    return render(
-        request,
-        "settings.html",
-        viewer=viewer,
-        moderates=moderates,
-        error=request.query_params.get("error"),
-    )
+        return await render_settings(
+            request,
+            session,
+            viewer,
+            delete_error=request.query_params.get("error") == "wrong password",
+            notice=request.query_params.get("notice"),
+        )
 
 
 async def export(request: Request) -> Response:
@@ -67,7 +66,7 @@ async def export(request: Request) -> Response:
 
 async def delete_account(request: Request) -> Response:
     """`POST /settings/delete`: with the password, erase the account and tell other servers."""
-    check_origin(request)
+    require_same_origin(request)
     form = await request.form(max_fields=5, max_files=0)
     fed = services(request).federation
     async with session_scope(services(request).sessions) as session:

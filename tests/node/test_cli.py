@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 
+from content import accounts, invites, two_factor, users
+from content.two_factor import SecretBox
+from node.database import create_engine, create_sessionmaker, session_scope
+from tests.rig.keys import keypair_for_tests
 from tests.rig.nodes import NodeProcess, free_port
 
 pytestmark = pytest.mark.processes
@@ -113,3 +119,70 @@ def test_domain_blocks_from_the_command_line(node: NodeProcess, tmp_path: Path) 
         "silence  loud.example reject-media",
         "suspend  spam.example",
     ]
+
+
+def test_a_locked_out_member_and_newcomers_waiting_for_approval(node: NodeProcess) -> None:
+    assert node.run("init").returncode == 0
+    asyncio.run(_locked_out_and_waiting(node.database_url, node.base_url))
+    states = _states(node)
+    assert (states["nova"], states["spam"], states["mira"]) == ("pending", "pending", "active")
+
+    disabled = node.run("account", "disable-2fa", "mira", "--reason", "lost her phone")
+    assert disabled.stdout == (
+        "Two-factor sign-in is off for @mira; the password alone signs in now.\n"
+    )
+    assert asyncio.run(_two_factor_of(node.database_url, "mira")) is False
+    assert node.run("account", "approve", "nova").stdout == "Approved @nova: it can sign in now.\n"
+    assert node.run("account", "reject", "spam", "--reason", "spam").returncode == 0
+    states = _states(node)
+    assert (states["nova"], states["spam"]) == ("active", "deleted")
+    logged = [line.split()[2:] for line in node.run("audit").stdout.splitlines()]
+    assert logged == [
+        ["command", "line", "account.reject", "@spam", "spam"],
+        ["command", "line", "account.approve", "@nova"],
+        ["command", "line", "account.disable_2fa", "@mira", "lost", "her", "phone"],
+    ]
+
+
+def _states(node: NodeProcess) -> dict[str, str]:
+    rows = [line.split() for line in node.run("account", "list").stdout.splitlines()]
+    return {row[0]: row[-1] for row in rows}
+
+
+async def _locked_out_and_waiting(database_url: str, base_url: str) -> None:
+    """mira with two-factor sign-in on; nova and spam joined while approval is required."""
+    engine = create_engine(database_url)
+    try:
+        async with session_scope(create_sessionmaker(engine)) as session:
+            mira = await accounts.create_local(
+                session, base_url=base_url, username="mira", keypair=keypair_for_tests(0)
+            )
+            user = users.add_user(session, mira, "a long passphrase", users.Role.MEMBER)
+            await session.flush()
+            box = SecretBox("a-test-secret-key-that-is-long-enough-0123456789")
+            secret = two_factor.start_setup(user, box)
+            await two_factor.enable(session, user, box, pyotp.TOTP(secret).now())
+            for name in ("nova", "spam"):
+                await invites.register(
+                    session,
+                    code=invites.create_invite(session, created_by=None),
+                    base_url=base_url,
+                    username=name,
+                    password="a long passphrase",
+                    keypair=keypair_for_tests(0),
+                    approval_required=True,
+                )
+    finally:
+        await engine.dispose()
+
+
+async def _two_factor_of(database_url: str, username: str) -> bool:
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            account = await accounts.get_local(session, username)
+            user = await users.user_of(session, account) if account else None
+            assert user is not None
+            return user.has_two_factor
+    finally:
+        await engine.dispose()

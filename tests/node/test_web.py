@@ -54,6 +54,7 @@ async def test_join_with_an_invite_once(client: httpx.AsyncClient, services: Ser
         "/register", data={"invite": code, "username": "Nova", "password": "a long passphrase"}
     )
     assert joined.status_code == 303 and joined.headers["location"] == "/@nova"
+    assert (await client.get("/api/v1/instance")).json()["approval_required"] is False
     assert (
         await client.get("/users/nova", headers={"Accept": "application/activity+json"})
     ).json()["preferredUsername"] == "nova"

@@ -37,8 +37,8 @@ async def instance_v1(request: Request) -> Response:
         "version": version(),
         "urls": {},
         "languages": ["en"],
-        "registrations": False,
-        "approval_required": True,
+        "registrations": False,  # by invite only
+        "approval_required": settings.registration_approval,
         "invites_enabled": True,
         "stats": {"user_count": users, "status_count": statuses, "domain_count": 0},
         "thumbnail": None,
@@ -64,7 +64,11 @@ async def instance_v2(request: Request) -> Response:
         "thumbnail": {"url": ""},
         "languages": ["en"],
         "configuration": _configuration(),
-        "registrations": {"enabled": False, "approval_required": True, "message": None},
+        "registrations": {
+            "enabled": False,  # by invite only
+            "approval_required": settings.registration_approval,
+            "message": None,
+        },
         "contact": {"email": "", "account": None},
         "rules": [],
     }

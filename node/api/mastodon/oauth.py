@@ -5,20 +5,28 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from content import oauth, users
+from content.accounts import Account
 from content.oauth import OAuthError
+from content.users import AwaitingApproval
 from moderation.rate_limits import Action
 from node.api.mastodon.requests import read_params
 from node.database import session_scope
 from node.state import services
 from node.web.rendering import render
-from node.web.sessions import signed_in_account
+from node.web.sessions import AWAITING_APPROVAL, signed_in_account
 
 GRANTS = ["authorization_code", "password", "client_credentials"]
+TWO_FACTOR_NEEDS_BROWSER = (
+    "This account uses two-factor sign-in, which the password grant cannot ask for. "
+    "Sign in through the browser instead (the authorization code flow: most apps call it "
+    "'sign in with browser' or 'log in via web')."
+)
 
 
 async def create_app(request: Request) -> Response:
@@ -113,11 +121,7 @@ async def token(request: Request) -> Response:
                 oauth.check_request(app, app.redirect_uris.split("\n")[0], scopes)
                 username = str(params.get("username", ""))
                 services(request).federation.limits.take(Action.LOGIN, username.strip().lower())
-                account = await users.authenticate(
-                    session, username, str(params.get("password", ""))
-                )
-                if account is None:
-                    raise OAuthError("invalid_grant", "Invalid username or password")
+                account = await _password_owner(session, username, str(params.get("password", "")))
             elif grant == "client_credentials":
                 oauth.check_request(app, app.redirect_uris.split("\n")[0], scopes)
             else:
@@ -135,6 +139,21 @@ async def token(request: Request) -> Response:
             "created_at": int(row.created_at.timestamp()),
         }
     )
+
+
+async def _password_owner(session: AsyncSession, username: str, password: str) -> Account:
+    """The account for the password grant. Accounts with two-factor sign-in are refused, as
+    Mastodon refuses them: the grant has no place for the code."""
+    try:
+        account = await users.authenticate(session, username, password)
+    except AwaitingApproval:
+        raise OAuthError("invalid_grant", AWAITING_APPROVAL) from None
+    user = await users.user_of(session, account) if account else None
+    if account is None or user is None:
+        raise OAuthError("invalid_grant", "Invalid username or password")
+    if user.has_two_factor:
+        raise OAuthError("invalid_grant", TWO_FACTOR_NEEDS_BROWSER)
+    return account
 
 
 async def revoke(request: Request) -> Response:

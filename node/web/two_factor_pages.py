@@ -1,0 +1,142 @@
+"""Turning two-factor sign-in on and off on `/settings`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from content import two_factor, users
+from content.accounts import Account
+from content.two_factor import TwoFactorError
+from content.users import User
+from moderation.rate_limits import Action
+from node.database import session_scope
+from node.moderating import MODERATORS, has_role
+from node.state import services
+from node.web.rendering import render
+from node.web.sessions import require_same_origin, secret_box, signed_in_account
+
+MAX_FIELD = 1024
+
+
+async def render_settings(
+    request: Request, session: AsyncSession, viewer: Account, status_code: int = 200, **extra: Any
+) -> Response:
+    """The `/settings` page, with the state of the viewer's second factor."""
+    user = await users.user_of(session, viewer)
+    context: dict[str, Any] = {"two_factor_on": False, "secret": None}
+    if user is not None and user.has_two_factor:
+        context["two_factor_on"] = True
+        context["codes_left"] = await two_factor.recovery_codes_left(session, user)
+    elif user is not None:
+        secret = _readable_pending_secret(user, request)
+        if secret is not None:
+            domain = services(request).settings.domain
+            context["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+            context["otpauth_uri"] = two_factor.provisioning_uri(
+                secret, account_name=f"{viewer.username}@{domain}", issuer=domain
+            )
+    response = render(
+        request,
+        "settings.html",
+        status_code,
+        viewer=viewer,
+        has_login=user is not None,
+        moderates=await has_role(session, viewer, MODERATORS),
+        **context,
+        **extra,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def start(request: Request) -> Response:
+    """`POST /settings/two-factor/start`: make a new secret and show it, not yet enabled."""
+    require_same_origin(request)
+    async with session_scope(services(request).sessions) as session:
+        viewer, user = await _viewer(request, session)
+        if viewer is None or user is None:
+            return RedirectResponse("/login?next=/settings", status_code=303)
+        try:
+            two_factor.start_setup(user, secret_box(request))
+        except TwoFactorError as error:
+            return await render_settings(request, session, viewer, 400, error=str(error))
+    return RedirectResponse("/settings#two-factor", status_code=303)
+
+
+Step = Callable[[Request, AsyncSession, Account, User, FormData], Awaitable[Response]]
+
+
+def with_password(step: Step) -> Callable[[Request], Awaitable[Response]]:
+    """A settings form that needs the signed-in member's password, in one transaction; a
+    wrong password or a TwoFactorError shows the settings page with the reason."""
+
+    async def endpoint(request: Request) -> Response:
+        require_same_origin(request)
+        form = await request.form(max_fields=5, max_files=0)
+        async with session_scope(services(request).sessions) as session:
+            viewer, user = await _viewer(request, session)
+            if viewer is None or user is None:
+                return RedirectResponse("/login?next=/settings", status_code=303)
+            services(request).federation.limits.take(Action.LOGIN, viewer.username)
+            password = str(form.get("password", ""))[:MAX_FIELD]
+            if await users.authenticate(session, viewer.username, password) is None:
+                error = "That password is not right. Nothing was changed."
+                return await render_settings(request, session, viewer, 400, error=error)
+            try:
+                return await step(request, session, viewer, user, form)
+            except TwoFactorError as error:
+                return await render_settings(request, session, viewer, 400, error=str(error))
+
+    return endpoint
+
+
+@with_password
+async def enable(
+    request: Request, session: AsyncSession, viewer: Account, user: User, form: FormData
+) -> Response:
+    """`POST /settings/two-factor/enable`: with the password and a current code, turn it on
+    and show the recovery codes, once."""
+    code = str(form.get("code", ""))[:MAX_FIELD]
+    codes = await two_factor.enable(session, user, secret_box(request), code)
+    response = render(request, "recovery_codes.html", viewer=viewer, codes=codes)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@with_password
+async def disable(
+    request: Request, session: AsyncSession, viewer: Account, user: User, form: FormData
+) -> Response:
+    """`POST /settings/two-factor/disable`: with the password and a code (or a recovery
+    code), turn it off."""
+    code = str(form.get("code", ""))[:MAX_FIELD]
+    if not await two_factor.check_code(session, user, secret_box(request), code):
+        raise TwoFactorError("That code is not right, or it was used already. Nothing was changed.")
+    await two_factor.disable(session, user)
+    return RedirectResponse("/settings?notice=two-factor-off#two-factor", status_code=303)
+
+
+async def _viewer(request: Request, session: AsyncSession) -> tuple[Account | None, User | None]:
+    viewer = await signed_in_account(request, session)
+    return viewer, await users.user_of(session, viewer) if viewer else None
+
+
+def _readable_pending_secret(user: User, request: Request) -> str | None:
+    try:
+        return two_factor.pending_secret(user, secret_box(request))
+    except TwoFactorError:
+        return None  # sealed with an older node key: starting again makes a new one
+
+
+routes = [
+    Route("/settings/two-factor/start", start, methods=["POST"]),
+    Route("/settings/two-factor/enable", enable, methods=["POST"]),
+    Route("/settings/two-factor/disable", disable, methods=["POST"]),
+]
