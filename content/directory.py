@@ -109,13 +109,15 @@ async def save(
     account: Account,
     values: ListingFields,
     *,
-    uri: str | None = None,
+    uri: str = "",
+    base_url: str = "",
     listing: Listing | None = None,
 ) -> Listing:
-    """Store validated values: a new listing of `account` at `uri` (local ones get their uri
-    from `local_uri` when None), or new values for `listing`."""
+    """Store validated values: a new listing of `account` at `uri` (a local one, given
+    `base_url` instead, at `local_uri(base_url, id)`), or new values for `listing`."""
     if listing is None:
-        listing = Listing(id=new_id(), account_id=account.id, uri=uri or "")
+        listing = Listing(id=new_id(), account_id=account.id, uri=uri)
+        listing.uri = uri or local_uri(base_url, listing.id)
         session.add(listing)
     else:
         listing.updated_at = utcnow()
