@@ -44,6 +44,7 @@ from node.settings import Settings
 from node.state import Services
 from node.version import harbour_version
 from node.web import actions, pages, sessions, settings_pages
+from node.web import directory as web_directory
 from node.web.rendering import TEMPLATES, create_templates
 
 MAX_BODY_BYTES = 1_048_576
@@ -125,6 +126,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *sessions.routes,
             *actions.routes,
             *settings_pages.routes,
+            *web_directory.routes,
             Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),
         ],
         middleware=[
