@@ -51,7 +51,8 @@ async def search(request: Request) -> Response:
         text=params.get("q", "")[:200],
     )
     raw_max = params.get("max_id", "")
-    window = Window(limit=PAGE_SIZE, max_id=int(raw_max) if raw_max.isdigit() else None)
+    max_id = int(raw_max) if raw_max.isdigit() and len(raw_max) < 19 else None
+    window = Window(limit=PAGE_SIZE, max_id=max_id)
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         staff = await listing_form.is_staff(session, viewer)

@@ -3,7 +3,9 @@ change sent to the organisation's followers); members and visitors search and re
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Any
 
 import httpx
@@ -126,3 +128,21 @@ async def test_members_and_visitors_search_and_read_but_do_not_publish(
     document = await client.get(path, headers={"Accept": "application/activity+json"})
     assert document.json()["name"] == "Night clinic"
     assert "Secret street" not in document.text
+
+
+async def test_the_directory_pages_through_older_listings(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    await setup(services)
+    await sign_in(client, "sam")
+    for number in range(21):
+        await client.post("/directory/new", data={**FORM, "name": f"Service {number:02}"})
+    client.cookies.clear()
+    first = (await client.get("/directory")).text
+    assert "Service 20" in first and "Service 01" in first and "Service 00" not in first
+    older = re.search(r'<a href="([^"]+)">More listings</a>', first)
+    assert older is not None
+    second = (await client.get(html.unescape(older[1]))).text
+    assert "Service 00" in second and "Service 01" not in second
+    assert "More listings" not in second
+    assert (await client.get("/directory", params={"max_id": "9" * 30})).status_code == 200
