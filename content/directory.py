@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, delete, select
+from sqlalchemy import Date, ForeignKey, Index, Select, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -162,6 +162,14 @@ async def remove(session: AsyncSession, listing: Listing) -> None:
         await session.execute(delete(table).where(table.listing_id == listing.id))
     await session.delete(listing)
     await session.flush()
+
+
+async def remove_of_accounts(session: AsyncSession, accounts: Select[int]) -> None:
+    """Delete every listing of the accounts the query selects (a suspended domain's)."""
+    listings = select(Listing.id).where(Listing.account_id.in_(accounts))
+    for table in (ListingCategory, ListingLanguage):
+        await session.execute(delete(table).where(table.listing_id.in_(listings)))
+    await session.execute(delete(Listing).where(Listing.account_id.in_(accounts)))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from content.directory import Query
 from content.paging import NEWEST
 from federation import resolve
 from federation.worker import Worker
+from moderation import domain_blocks
+from moderation.domain_blocks import BlockTerms, Severity
 from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.node.test_inbox import deliver
@@ -123,4 +125,15 @@ async def test_an_invalid_listing_is_not_kept(
 ) -> None:
     await follow_eve(services)
     await send(client, services, activity("Create", listing(availableLanguage=[]), 1))
+    assert await found(services) == []
+
+
+async def test_suspending_a_server_removes_its_listings(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    await follow_eve(services)
+    await send(client, services, activity("Create", listing(), 1))
+    assert len(await found(services)) == 1
+    async with services.sessions() as session, session.begin():
+        await domain_blocks.block(session, BlockTerms("remote.example", Severity.SUSPEND))
     assert await found(services) == []
