@@ -156,6 +156,12 @@ async def get_by_uri(session: AsyncSession, uri: str) -> Listing | None:
     return await session.scalar(select(Listing).where(Listing.uri == uri))
 
 
+async def of_account(session: AsyncSession, account: Account) -> list[Listing]:
+    """Every listing an organisation publishes, oldest first."""
+    query = select(Listing).where(Listing.account_id == account.id).order_by(Listing.id)
+    return list(await session.scalars(query))
+
+
 async def remove(session: AsyncSession, listing: Listing) -> None:
     """Delete a listing with its category and language rows."""
     for table in (ListingCategory, ListingLanguage):

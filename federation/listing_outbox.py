@@ -49,10 +49,30 @@ async def delete(
     await _send(fed, session, organisation, "Delete", tombstone)
 
 
+async def send_existing(
+    fed: Federation, session: AsyncSession, organisation: Account, follower: Account
+) -> None:
+    """A new follower on another server gets a Create of each of the organisation's listings,
+    so its directory holds them without waiting for the next edit."""
+    if follower.is_local:
+        return
+    inboxes = await addressing.for_account(fed, session, follower)
+    for listing in await directory.of_account(session, organisation):
+        document = listing_wire.document(listing, organisation)
+        await delivery.enqueue(
+            session, _activity(organisation, "Create", document), organisation.id, inboxes
+        )
+
+
 async def _send(
     fed: Federation, session: AsyncSession, actor: Account, kind: str, object_: dict[str, Any]
 ) -> None:
-    activity = {
+    inboxes = await addressing.for_followers_and(fed, session, actor, ())
+    await delivery.enqueue(session, _activity(actor, kind, object_), actor.id, inboxes)
+
+
+def _activity(actor: Account, kind: str, object_: dict[str, Any]) -> dict[str, Any]:
+    return {
         "@context": listing_wire.CONTEXT,
         "id": f"{actor.uri}#{kind.lower()}s/{new_id()}",
         "type": kind,
@@ -61,5 +81,3 @@ async def _send(
         "to": [PUBLIC],
         "cc": [actor.followers_uri] if actor.followers_uri else [],
     }
-    inboxes = await addressing.for_followers_and(fed, session, actor, ())
-    await delivery.enqueue(session, activity, actor.id, inboxes)

@@ -18,6 +18,7 @@ from federation import resolve
 from federation.worker import Worker
 from node.state import Services
 from tests.node.conftest import BASE, EVE
+from tests.node.test_inbox import deliver
 from tests.rig import world
 from tests.rig.remote import FakeServer
 
@@ -146,3 +147,25 @@ async def test_the_directory_pages_through_older_listings(
     assert "Service 00" in second and "Service 01" not in second
     assert "More listings" not in second
     assert (await client.get("/directory", params={"max_id": "9" * 30})).status_code == 200
+
+
+async def test_a_new_follower_of_the_organisation_gets_its_listings(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    async with services.sessions() as session, session.begin():
+        await world.local_actor(session, "organisation", ActorType.ORGANIZATION)
+        await world.local_member(session, "sam", role=Role.STAFF)
+    await sign_in(client, "sam")
+    await client.post("/directory/new", data=FORM)
+    assert await sent(services, remote) == []  # nobody follows the organisation yet
+    follow = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{EVE}/follows/1",
+        "type": "Follow",
+        "actor": EVE,
+        "object": f"{BASE}/users/organisation",
+    }
+    assert (await deliver(client, follow)).status_code == 202
+    await Worker(services.federation).run_once()
+    kinds = sorted((a["type"], a["object"].get("name", "")) for a in await sent(services, remote))
+    assert kinds == [("Accept", ""), ("Create", "Night clinic")]
