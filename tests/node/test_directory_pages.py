@@ -117,6 +117,7 @@ async def test_members_and_visitors_search_and_read_but_do_not_publish(
     assert (await client.post(f"{path}/delete")).status_code == 403
     client.cookies.clear()
     assert (await client.get("/directory/new")).headers["location"].startswith("/login")
+    assert '<a href="/directory">Services</a>' in (await client.get("/")).text
     everything = (await client.get("/directory")).text
     assert "Night clinic" in everything and "Bucharest legal" in everything
     romania = (await client.get("/directory", params={"country": "RO"})).text
