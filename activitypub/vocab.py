@@ -27,6 +27,40 @@ ACTOR_EXTENSIONS: dict[str, object] = {
     "value": "schema:value",
 }
 
+HARBOUR_NS = "https://harbour.community/ns#"
+SCHEMA_NS = "http://schema.org#"
+
+# Service listings: schema.org terms where they exist, Harbour's own for the rest.
+LISTING_CONTEXT: dict[str, object] = {
+    "harbour": HARBOUR_NS,
+    "schema": SCHEMA_NS,
+    "ServiceListing": "harbour:ServiceListing",
+    "provider": "schema:provider",
+    "areaServed": "schema:areaServed",
+    "Place": "schema:Place",
+    "PostalAddress": "schema:PostalAddress",
+    "address": "schema:address",
+    "addressCountry": "schema:addressCountry",
+    "addressRegion": "schema:addressRegion",
+    "addressLocality": "schema:addressLocality",
+    "streetAddress": "schema:streetAddress",
+    "postalCode": "schema:postalCode",
+    "availableLanguage": "schema:availableLanguage",
+    "serviceType": "schema:serviceType",
+    "openingHours": "schema:openingHours",
+    "isAccessibleForFree": "schema:isAccessibleForFree",
+    "telephone": "schema:telephone",
+    "email": "schema:email",
+    "cost": "harbour:cost",
+    "anonymous": "harbour:anonymous",
+    "papersRequired": "harbour:papersRequired",
+    "insuranceRequired": "harbour:insuranceRequired",
+    "website": {"@id": "harbour:website", "@type": "@id"},
+    "messaging": "harbour:messaging",
+    "lastVerified": "harbour:lastVerified",
+    "verifiedBy": "harbour:verifiedBy",
+}
+
 
 class ActorType(StrEnum):
     """Actor types Harbour serves and understands."""
@@ -42,6 +76,8 @@ class ObjectType(StrEnum):
     """Object types Harbour builds."""
 
     NOTE = "Note"
+    PAGE = "Page"
+    SERVICE_LISTING = "ServiceListing"
     TOMBSTONE = "Tombstone"
 
 

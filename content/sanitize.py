@@ -115,3 +115,9 @@ def _link_hashtags(text: str, tag_url: str | None) -> str:
         position = match.end()
     parts.append(html.escape(text[position:], quote=False))
     return "".join(parts)
+
+
+def strip_html(markup: str) -> str:
+    """Remote text as plain text: every tag removed, entities decoded. Pages escape it again
+    when they show it."""
+    return html.unescape(bleach.clean(_EXECUTABLE.sub("", markup), tags=set(), strip=True))

@@ -54,6 +54,7 @@ from node.web import (
     settings_pages,
     two_factor_pages,
 )
+from node.web import directory as web_directory
 from node.web.rendering import TEMPLATES, create_templates
 
 MAX_BODY_BYTES = 1_048_576
@@ -140,6 +141,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *admin_pages.routes,
             *admin_domains.routes,
             *two_factor_pages.routes,
+            *web_directory.routes,
             Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),
         ],
         middleware=[

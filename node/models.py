@@ -5,6 +5,7 @@ from __future__ import annotations
 from content.accounts import Account
 from content.bookmarks import Bookmark
 from content.conversations import Conversation
+from content.directory import Listing, ListingCategory, ListingLanguage
 from content.idempotency import IdempotencyKey
 from content.interactions import Interaction
 from content.invites import Invite
@@ -46,6 +47,9 @@ __all__ = [
     "InboxItem",
     "Interaction",
     "Invite",
+    "Listing",
+    "ListingCategory",
+    "ListingLanguage",
     "Marker",
     "MediaAttachment",
     "Mention",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from federation.handlers import actors, blocks, flags, follows, notes, reactions
+from federation.handlers import actors, blocks, flags, follows, listings, notes, reactions
 from federation.handlers.incoming import Incoming
 
 Handler = Callable[[Incoming], Awaitable[None]]
@@ -18,6 +18,13 @@ ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
 ANY_OBJECT = frozenset(
     {"Follow", "Accept", "Reject", "Like", "Announce", "Block", "Flag", "Delete"}
 )
+
+
+async def _delete_object(incoming: Incoming) -> None:
+    """A Delete of an object: a post or a listing, whichever we keep."""
+    await notes.on_delete(incoming)
+    await listings.on_delete(incoming)
+
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Follow", None): follows.on_follow,
@@ -31,11 +38,13 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Announce", None): reactions.on_announce,
     ("Block", None): blocks.on_block,
     ("Flag", None): flags.on_flag,
-    ("Delete", None): notes.on_delete,
+    ("Delete", None): _delete_object,
     **{("Create", kind): notes.on_create for kind in NOTE_TYPES},
     ("Create", None): notes.on_create,
     **{("Update", kind): notes.on_update for kind in NOTE_TYPES},
     **{("Update", kind): actors.on_update for kind in ACTOR_TYPES},
+    ("Create", "ServiceListing"): listings.on_create,
+    ("Update", "ServiceListing"): listings.on_update,
 }
 
 
@@ -44,6 +53,8 @@ def handler_for(incoming: Incoming) -> Handler | None:
     kind = str(incoming.activity.get("type"))
     embedded = incoming.object
     object_type = embedded.get("type") if isinstance(embedded, dict) else None
+    if isinstance(object_type, list):  # several types: a listing is a Page and a ServiceListing
+        object_type = "ServiceListing" if "ServiceListing" in object_type else None
     if kind == "Delete" and incoming.object_id == incoming.actor.uri:
         return actors.on_delete
     if kind == "Undo" and object_type is None:

@@ -1,0 +1,219 @@
+"""Service listings: the `Listing` table (local and mirrored from followed organisations),
+its category and language rows for indexed filters, and search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Select, String, Text, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from content.accounts import Account
+from content.listing_fields import ListingFields, normal_tag, primary_language
+from content.orm import Base, new_id, utcnow
+from content.paging import Window
+from content.provenance import is_stale
+
+
+class Listing(Base):
+    """A health, social or legal service. `account_id` is the organisation actor that
+    publishes it: a local one, or a followed remote one whose copy is mirrored here."""
+
+    __tablename__ = "listings"
+    __table_args__ = (Index("ix_listings_country_id", "country", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    organisation: Mapped[str] = mapped_column(String(255))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str] = mapped_column(String(255), default="")
+    city: Mapped[str] = mapped_column(String(255), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    cost: Mapped[str] = mapped_column(String(255), default="")
+    free: Mapped[bool] = mapped_column(default=False)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    papers_required: Mapped[bool] = mapped_column(default=False)
+    insurance_required: Mapped[bool] = mapped_column(default=False)
+    opening_hours: Mapped[str] = mapped_column(String(255), default="")
+    phone: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str] = mapped_column(String(255), default="")
+    website: Mapped[str] = mapped_column(String(255), default="")
+    messaging: Mapped[str] = mapped_column(String(255), default="")
+    street_address: Mapped[str] = mapped_column(String(255), default="")
+    postal_code: Mapped[str] = mapped_column(String(255), default="")
+    address_hidden: Mapped[bool] = mapped_column(default=False)
+    last_verified: Mapped[date] = mapped_column(Date)
+    verified_by: Mapped[str] = mapped_column(String(255))
+    # The categories and language tags, space-separated, for showing; filters use the rows.
+    category_codes: Mapped[str] = mapped_column(Text, default="")
+    language_tags: Mapped[str] = mapped_column(Text, default="")
+    # Name, organisation, city, region and summary, case-folded, for free-text search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def categories(self) -> list[str]:
+        return self.category_codes.split()
+
+    @property
+    def languages(self) -> list[str]:
+        return self.language_tags.split()
+
+    def stale(self, today: date) -> bool:
+        """Not verified again for twelve months."""
+        return is_stale(self.last_verified, today)
+
+    def values(self) -> ListingFields:
+        """The listing's fields, as a form or a document shows them."""
+        names = {f.name for f in fields(ListingFields)} - {"categories", "languages"}
+        found = ListingFields(**{name: getattr(self, name) for name in names})
+        found.categories, found.languages = self.categories, self.languages
+        return found
+
+
+class ListingCategory(Base):
+    """One category of a listing, read by code then listing (newest first)."""
+
+    __tablename__ = "listing_categories"
+    __table_args__ = (Index("ix_listing_categories_code_listing_id", "code", "listing_id"),)
+
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class ListingLanguage(Base):
+    """One language of a listing: the full tag and its primary language, each indexed."""
+
+    __tablename__ = "listing_languages"
+    __table_args__ = (
+        Index("ix_listing_languages_language_listing_id", "language", "listing_id"),
+        Index("ix_listing_languages_tag_listing_id", "tag", "listing_id"),
+    )
+
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16))
+
+
+async def save(
+    session: AsyncSession,
+    account: Account,
+    values: ListingFields,
+    *,
+    uri: str = "",
+    base_url: str = "",
+    listing: Listing | None = None,
+) -> Listing:
+    """Store validated values: a new listing of `account` at `uri` (a local one, given
+    `base_url` instead, at `local_uri(base_url, id)`), or new values for `listing`."""
+    if listing is None:
+        listing = Listing(id=new_id(), account_id=account.id, uri=uri)
+        listing.uri = uri or local_uri(base_url, listing.id)
+        session.add(listing)
+    else:
+        listing.updated_at = utcnow()
+    for name, value in vars(values).items():
+        if name not in ("categories", "languages"):
+            setattr(listing, name, value)
+    listing.category_codes = " ".join(values.categories)
+    listing.language_tags = " ".join(values.languages)
+    listing.search_text = " ".join(
+        (values.name, values.organisation, values.city, values.region, values.summary)
+    ).casefold()
+    await session.flush()
+    for table in (ListingCategory, ListingLanguage):
+        await session.execute(delete(table).where(table.listing_id == listing.id))
+    session.add_all(ListingCategory(listing_id=listing.id, code=c) for c in values.categories)
+    session.add_all(
+        ListingLanguage(listing_id=listing.id, tag=t, language=primary_language(t))
+        for t in values.languages
+    )
+    await session.flush()
+    return listing
+
+
+def local_uri(base_url: str, listing_id: int) -> str:
+    """The id of a listing published here."""
+    return f"{base_url}/directory/{listing_id}"
+
+
+async def get(session: AsyncSession, listing_id: int) -> Listing | None:
+    """A listing by id."""
+    return await session.get(Listing, listing_id)
+
+
+async def get_by_uri(session: AsyncSession, uri: str) -> Listing | None:
+    """A listing by its ActivityPub id."""
+    return await session.scalar(select(Listing).where(Listing.uri == uri))
+
+
+async def of_account(session: AsyncSession, account: Account) -> list[Listing]:
+    """Every listing an organisation publishes, oldest first."""
+    query = select(Listing).where(Listing.account_id == account.id).order_by(Listing.id)
+    return list(await session.scalars(query))
+
+
+async def remove(session: AsyncSession, listing: Listing) -> None:
+    """Delete a listing with its category and language rows."""
+    for table in (ListingCategory, ListingLanguage):
+        await session.execute(delete(table).where(table.listing_id == listing.id))
+    await session.delete(listing)
+    await session.flush()
+
+
+async def remove_of_accounts(session: AsyncSession, accounts: Select[int]) -> None:
+    """Delete every listing of the accounts the query selects (a suspended domain's)."""
+    listings = select(Listing.id).where(Listing.account_id.in_(accounts))
+    for table in (ListingCategory, ListingLanguage):
+        await session.execute(delete(table).where(table.listing_id.in_(listings)))
+    await session.execute(delete(Listing).where(Listing.account_id.in_(accounts)))
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a directory search asks for; empty strings filter nothing."""
+
+    country: str = ""
+    category: str = ""
+    language: str = ""
+    text: str = ""
+
+
+async def search(
+    session: AsyncSession, query: Query, window: Window
+) -> list[tuple[Listing, Account]]:
+    """Listings matching every filter, newest first, each with its origin organisation."""
+    found = select(Listing, Account).join(Account, Account.id == Listing.account_id)
+    found = found.where(Account.suspended_at.is_(None), Account.deleted_at.is_(None))
+    if query.country:
+        found = found.where(Listing.country == query.country.upper())
+    if query.category:
+        found = found.where(
+            Listing.id.in_(
+                select(ListingCategory.listing_id).where(ListingCategory.code == query.category)
+            )
+        )
+    if query.language:
+        tag = normal_tag(query.language)
+        column = ListingLanguage.tag if "-" in tag else ListingLanguage.language
+        wanted = tag if "-" in tag else tag.lower()
+        found = found.where(
+            Listing.id.in_(select(ListingLanguage.listing_id).where(column == wanted))
+        )
+    for word in query.text.casefold().split()[:8]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        found = found.where(Listing.search_text.like(f"%{escaped}%", escape="\\"))
+    rows = [
+        (listing, account)
+        for listing, account in await session.execute(window.apply(found, Listing.id))
+    ]
+    return window.newest_first(rows, key=lambda row: row[0].id)

@@ -1,0 +1,199 @@
+"""The fields of a service listing: the category vocabulary and validation with an error per
+field (countries ISO 3166-1 alpha-2 via pycountry, languages BCP 47 via langcodes)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+import langcodes
+import pycountry
+
+
+class Category(StrEnum):
+    """The controlled vocabulary of service categories. Extend it by adding a member and its
+    label; codes from other nodes that are not listed here are kept and shown as they are."""
+
+    SEXUAL_HEALTH = "sexual-health"
+    PREP = "prep"
+    GENERAL_HEALTH = "general-health"
+    MENTAL_HEALTH = "mental-health"
+    HARM_REDUCTION = "harm-reduction"
+    GENDER_AFFIRMING_CARE = "gender-affirming-care"
+    REPRODUCTIVE_HEALTH = "reproductive-health"
+    HOUSING = "housing"
+    SOCIAL_SUPPORT = "social-support"
+    PEER_SUPPORT = "peer-support"
+    MIGRATION_LEGAL = "migration-legal"
+    LABOUR_RIGHTS = "labour-rights"
+    CRIMINAL_DEFENCE = "criminal-defence"
+    VIOLENCE_SUPPORT = "violence-support"
+    FINANCIAL_SUPPORT = "financial-support"
+    EDUCATION = "education"
+
+
+LABELS: dict[str, str] = {
+    Category.SEXUAL_HEALTH: "Sexual health and HIV/STI testing",
+    Category.PREP: "PrEP",
+    Category.GENERAL_HEALTH: "General health",
+    Category.MENTAL_HEALTH: "Mental health",
+    Category.HARM_REDUCTION: "Harm reduction",
+    Category.GENDER_AFFIRMING_CARE: "Gender-affirming care",
+    Category.REPRODUCTIVE_HEALTH: "Reproductive health",
+    Category.HOUSING: "Housing and shelter",
+    Category.SOCIAL_SUPPORT: "Social support",
+    Category.PEER_SUPPORT: "Peer support",
+    Category.MIGRATION_LEGAL: "Legal advice on migration and residence",
+    Category.LABOUR_RIGHTS: "Labour rights",
+    Category.CRIMINAL_DEFENCE: "Criminal-law defence",
+    Category.VIOLENCE_SUPPORT: "Support after violence",
+    Category.FINANCIAL_SUPPORT: "Financial support",
+    Category.EDUCATION: "Education and training",
+}
+
+CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+SHORT = 200
+LONG = 4000
+OPTIONAL_TEXT = ("region", "city", "cost", "phone", "email", "website", "messaging",
+                 "street_address", "postal_code", "opening_hours")  # fmt: skip
+MAX_CATEGORIES = 12
+MAX_LANGUAGES = 20
+
+
+def label_of(code: str) -> str:
+    """The English label of a category code (the code itself for one not in the vocabulary)."""
+    return LABELS.get(code, code)
+
+
+def country_name(code: str) -> str:
+    """The English name of an ISO 3166-1 alpha-2 code, or the code if unknown."""
+    found = pycountry.countries.get(alpha_2=code)
+    return str(found.name) if found is not None else code
+
+
+def language_name(tag: str) -> str:
+    """The English name of a BCP 47 tag (`pt-BR`: Portuguese (Brazil))."""
+    try:
+        return str(langcodes.Language.get(tag).display_name())
+    except ValueError:
+        return tag
+
+
+def normal_tag(tag: str) -> str:
+    """A BCP 47 tag in its standard form (`PT-br`: `pt-BR`), or stripped if it is not one."""
+    tag = tag.strip()
+    return langcodes.standardize_tag(tag) if tag and langcodes.tag_is_valid(tag) else tag
+
+
+def primary_language(tag: str) -> str:
+    """The primary language subtag of a BCP 47 tag: `pt` for `pt-BR`."""
+    return tag.split("-", 1)[0].lower()
+
+
+class ListingError(ValueError):
+    """A listing is not valid; `errors` maps each field to a message fit to show staff."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class ListingFields:
+    """A listing's values, checked by `validate()`. Text is plain text."""
+
+    name: str = ""
+    organisation: str = ""
+    country: str = ""
+    region: str = ""
+    city: str = ""
+    summary: str = ""
+    categories: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    cost: str = ""
+    free: bool = False
+    anonymous: bool = False
+    papers_required: bool = False
+    insurance_required: bool = False
+    opening_hours: str = ""
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    messaging: str = ""
+    street_address: str = ""
+    postal_code: str = ""
+    address_hidden: bool = False
+    last_verified: date | None = None
+    verified_by: str = ""
+
+
+def validate(values: ListingFields, *, today: date, known_categories_only: bool = True) -> None:
+    """Normalise `values` in place (country upper case, tags in their standard form), or raise
+    ListingError with one message per bad field. Remote listings may carry category codes
+    outside the vocabulary (`known_categories_only=False`)."""
+    errors: dict[str, str] = {}
+    _strip(values)
+    for name, limit in (("name", SHORT), ("organisation", SHORT), ("verified_by", SHORT)):
+        if not getattr(values, name):
+            errors[name] = "This field is required."
+        elif len(getattr(values, name)) > limit:
+            errors[name] = f"At most {limit} characters."
+    for name in OPTIONAL_TEXT:
+        if len(getattr(values, name)) > SHORT:
+            errors[name] = f"At most {SHORT} characters."
+    if len(values.summary) > LONG:
+        errors["summary"] = f"At most {LONG} characters."
+    values.country = values.country.upper()
+    if pycountry.countries.get(alpha_2=values.country) is None or len(values.country) != 2:
+        errors["country"] = "Choose a country (ISO 3166-1 two-letter code)."
+    _check_categories(values, errors, known_categories_only)
+    _check_languages(values, errors)
+    if values.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", values.email):
+        errors["email"] = "This is not an e-mail address."
+    if values.website and not re.match(r"https?://[^\s/]+\.[^\s]+$", values.website):
+        errors["website"] = "A web address starts with https:// (or http://)."
+    if values.last_verified is None:
+        errors["last_verified"] = "Give the date the listing was last checked."
+    elif values.last_verified > today:
+        errors["last_verified"] = "The date of the last check cannot be in the future."
+    if errors:
+        raise ListingError(errors)
+
+
+def _strip(values: ListingFields) -> None:
+    for name, value in vars(values).items():
+        if isinstance(value, str):
+            setattr(values, name, " ".join(value.split()) if name != "summary" else value.strip())
+
+
+def _check_categories(values: ListingFields, errors: dict[str, str], known_only: bool) -> None:
+    codes = list(dict.fromkeys(c.strip().lower() for c in values.categories if c.strip()))
+    if not codes:
+        errors["categories"] = "Choose at least one category."
+    elif len(codes) > MAX_CATEGORIES:
+        errors["categories"] = f"At most {MAX_CATEGORIES} categories."
+    elif known_only and (unknown := [c for c in codes if c not in LABELS]):
+        errors["categories"] = f"Unknown category: {', '.join(unknown)}."
+    elif not all(CODE.fullmatch(c) for c in codes):
+        errors["categories"] = "A category code is lower-case letters, digits and hyphens."
+    values.categories = codes
+
+
+def _check_languages(values: ListingFields, errors: dict[str, str]) -> None:
+    tags: list[str] = []
+    for raw in values.languages:
+        raw = raw.strip()
+        if not raw:
+            continue
+        if not langcodes.tag_is_valid(raw):
+            errors["languages"] = f"{raw!r} is not a language tag (BCP 47, such as ro or pt-BR)."
+            return
+        tags.append(langcodes.standardize_tag(raw))
+    tags = list(dict.fromkeys(tags))
+    if not tags:
+        errors["languages"] = "Give at least one language spoken (such as en, ro, pt-BR)."
+    elif len(tags) > MAX_LANGUAGES:
+        errors["languages"] = f"At most {MAX_LANGUAGES} languages."
+    values.languages = tags

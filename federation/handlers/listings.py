@@ -1,0 +1,74 @@
+"""Create, Update and Delete of service listings from organisations followed here: their
+listings are mirrored into this node's directory, only ever changed by their origin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content import directory
+from content.accounts import Account
+from content.listing_fields import ListingError, validate
+from content.orm import utcnow
+from content.relationships import Follow
+from federation import listing_wire
+from federation.handlers.incoming import Incoming
+from federation.resolve import ResolveError, fetch_object
+
+
+async def on_create(incoming: Incoming) -> None:
+    """Mirror a listing of an organisation someone here follows (fetched from its origin
+    when given by id)."""
+    document = incoming.object
+    if isinstance(document, str):
+        try:
+            document = await fetch_object(incoming.fed, incoming.session, document)
+        except ResolveError:
+            return
+    await _store(incoming, document)
+
+
+async def on_update(incoming: Incoming) -> None:
+    """The origin changed a listing: our copy follows (or is made, if it was missed)."""
+    await _store(incoming, incoming.object)
+
+
+async def on_delete(incoming: Incoming) -> None:
+    """The origin deleted a listing: our copy goes too."""
+    listing = await directory.get_by_uri(incoming.session, incoming.object_id or "")
+    if listing is not None and listing.account_id == incoming.actor.id:
+        await directory.remove(incoming.session, listing)
+
+
+async def _followed_here(session: AsyncSession, organisation: Account) -> bool:
+    """Whether a local account follows the organisation, or has asked to: its listings may
+    arrive just before its Accept does."""
+    found = await session.scalar(
+        select(Follow.id)
+        .join(Account, Account.id == Follow.follower_id)
+        .where(Follow.followed_id == organisation.id, Account.domain.is_(None))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def _store(incoming: Incoming, document: Any) -> None:
+    actor = incoming.actor
+    if not listing_wire.is_listing(document) or not listing_wire.owned_by(document, actor):
+        return
+    existing = await directory.get_by_uri(incoming.session, document["id"])
+    if existing is not None and existing.account_id != actor.id:
+        return
+    if existing is None and not await _followed_here(incoming.session, actor):
+        return
+    values = listing_wire.fields_of(document)
+    try:
+        # A day's grace for clocks that run ahead of ours.
+        today = (utcnow() + timedelta(days=1)).date()
+        validate(values, today=today, known_categories_only=False)
+    except ListingError:
+        return
+    await directory.save(incoming.session, actor, values, uri=document["id"], listing=existing)

@@ -1,0 +1,145 @@
+"""Service listings on the wire: a `Page` that is also a Harbour `ServiceListing`, with
+schema.org terms for its fields and readable `content`, so a plain Mastodon user sees a post.
+A hidden street address never leaves the node."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from typing import Any
+
+from activitypub import AS_CONTEXT, PUBLIC, as_list, id_of
+from activitypub.vocab import LISTING_CONTEXT, ObjectType
+from content.accounts import Account
+from content.directory import Listing
+from content.listing_fields import ListingFields, country_name, label_of, language_name
+from content.orm import iso
+from content.sanitize import strip_html
+from federation.hosts import host_of
+
+CONTEXT: list[Any] = [AS_CONTEXT, LISTING_CONTEXT]
+TYPES = [str(ObjectType.PAGE), str(ObjectType.SERVICE_LISTING)]
+
+
+def is_listing(document: Any) -> bool:
+    """Whether a document is a Harbour service listing."""
+    return isinstance(document, dict) and ObjectType.SERVICE_LISTING in as_list(
+        document.get("type")
+    )
+
+
+def owned_by(document: dict[str, Any], actor: Account) -> bool:
+    """Origin check: the listing is attributed to `actor` and lives on the actor's host."""
+    return (
+        isinstance(document.get("id"), str)
+        and id_of(document.get("attributedTo")) == actor.uri
+        and host_of(document["id"]) == host_of(actor.uri)
+    )
+
+
+def document(listing: Listing, organisation: Account) -> dict[str, Any]:
+    """A listing as an object embedded in an activity (no `@context`)."""
+    address: dict[str, Any] = {
+        "type": "PostalAddress",
+        "addressCountry": listing.country,
+        "addressRegion": listing.region or None,
+        "addressLocality": listing.city or None,
+    }
+    if not listing.address_hidden:
+        address["streetAddress"] = listing.street_address or None
+        address["postalCode"] = listing.postal_code or None
+    return {
+        "id": listing.uri,
+        "type": TYPES,
+        "attributedTo": organisation.uri,
+        "to": [PUBLIC],
+        "cc": [organisation.followers_uri] if organisation.followers_uri else [],
+        "url": listing.uri,
+        "name": listing.name,
+        "summary": listing.summary or None,
+        "content": _readable(listing),
+        "published": iso(listing.created_at),
+        "updated": iso(listing.updated_at),
+        "provider": {"type": "Organization", "name": listing.organisation},
+        "areaServed": {"type": "Place", "address": address},
+        "serviceType": listing.categories,
+        "availableLanguage": listing.languages,
+        "openingHours": listing.opening_hours or None,
+        "isAccessibleForFree": listing.free,
+        "cost": listing.cost or None,
+        "anonymous": listing.anonymous,
+        "papersRequired": listing.papers_required,
+        "insuranceRequired": listing.insurance_required,
+        "telephone": listing.phone or None,
+        "email": listing.email or None,
+        "website": listing.website or None,
+        "messaging": listing.messaging or None,
+        "lastVerified": listing.last_verified.isoformat(),
+        "verifiedBy": listing.verified_by,
+    }
+
+
+def _readable(listing: Listing) -> str:
+    """The listing as short HTML for servers that know nothing of listings."""
+    place = ", ".join(p for p in (listing.city, country_name(listing.country)) if p)
+    lines = [
+        f"<p><strong>{html.escape(listing.name)}</strong> ({html.escape(listing.organisation)})"
+        f"<br>{html.escape(place)}</p>",
+    ]
+    if listing.summary:
+        lines.append(f"<p>{html.escape(listing.summary)}</p>")
+    facts = [
+        "Services: " + ", ".join(label_of(c) for c in listing.categories),
+        "Languages: " + ", ".join(language_name(t) for t in listing.languages),
+    ]
+    if listing.opening_hours:
+        facts.append(f"Opening hours: {listing.opening_hours}")
+    facts.append(f"Last verified {listing.last_verified.isoformat()} by {listing.verified_by}")
+    lines.append("<p>" + "<br>".join(html.escape(f) for f in facts) + "</p>")
+    return "".join(lines)
+
+
+def fields_of(document: dict[str, Any]) -> ListingFields:
+    """A remote listing's values as plain text (any markup stripped), not yet validated."""
+    area = document.get("areaServed")
+    address = area.get("address") if isinstance(area, dict) else None
+    address = address if isinstance(address, dict) else {}
+    provider = document.get("provider")
+    return ListingFields(
+        name=_text(document.get("name")),
+        organisation=_text(provider.get("name") if isinstance(provider, dict) else provider),
+        country=_text(address.get("addressCountry")),
+        region=_text(address.get("addressRegion")),
+        city=_text(address.get("addressLocality")),
+        summary=_text(document.get("summary")),
+        categories=[_text(c) for c in as_list(document.get("serviceType"))][:20],
+        languages=[_text(t) for t in as_list(document.get("availableLanguage"))][:30],
+        cost=_text(document.get("cost")),
+        free=document.get("isAccessibleForFree") is True,
+        anonymous=document.get("anonymous") is True,
+        papers_required=document.get("papersRequired") is True,
+        insurance_required=document.get("insuranceRequired") is True,
+        opening_hours=_text(document.get("openingHours")),
+        phone=_text(document.get("telephone")),
+        email=_text(document.get("email")),
+        website=_text(id_of(document.get("website"))),
+        messaging=_text(document.get("messaging")),
+        street_address=_text(address.get("streetAddress")),
+        postal_code=_text(address.get("postalCode")),
+        last_verified=_date(document.get("lastVerified")),
+        verified_by=_text(document.get("verifiedBy")),
+    )
+
+
+def _text(value: Any) -> str:
+    """Plain text from a remote value: tags stripped, entities decoded (pages escape it)."""
+    if not isinstance(value, str):
+        return ""
+    return strip_html(value[:5000])
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None

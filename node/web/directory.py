@@ -1,0 +1,209 @@
+"""The service directory pages: anyone searches and reads; staff of this node publish,
+edit and delete their organisation's listings (which federate to its followers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from content import directory
+from content.accounts import Account
+from content.directory import Listing, Query
+from content.listing_fields import (
+    LABELS,
+    ListingError,
+    ListingFields,
+    country_name,
+    label_of,
+    language_name,
+    validate,
+)
+from content.orm import utcnow
+from content.paging import Window
+from federation import listing_outbox, listing_wire
+from node.api.negotiation import activity_response, wants_activitypub
+from node.database import session_scope
+from node.state import services
+from node.web import listing_form
+from node.web.rendering import render
+from node.web.sessions import signed_in_account
+
+PAGE_SIZE = 20
+HELPERS: dict[str, Any] = {
+    "category_labels": lambda codes: ", ".join(label_of(c) for c in codes),
+    "language_names": lambda tags: ", ".join(language_name(t) for t in tags),
+    "country_name": country_name,
+}
+
+
+async def search(request: Request) -> Response:
+    """`/directory`: the search form and a page of matching listings, newest first."""
+    params = request.query_params
+    query = Query(
+        country=params.get("country", "")[:2],
+        category=params.get("category", "")[:40],
+        language=params.get("language", "")[:40],
+        text=params.get("q", "")[:200],
+    )
+    raw_max = params.get("max_id", "")
+    max_id = int(raw_max) if raw_max.isdigit() and len(raw_max) < 19 else None
+    window = Window(limit=PAGE_SIZE, max_id=max_id)
+    async with services(request).sessions() as session:
+        viewer = await signed_in_account(request, session)
+        staff = await listing_form.is_staff(session, viewer)
+        rows = await directory.search(session, query, window)
+    older = None
+    if len(rows) == PAGE_SIZE:
+        older = str(request.url.include_query_params(max_id=rows[-1][0].id))
+    return render(
+        request,
+        "directory.html",
+        viewer=viewer,
+        staff=staff,
+        query=query,
+        rows=rows,
+        older=older,
+        categories=LABELS,
+        today=utcnow().date(),
+        **HELPERS,
+    )
+
+
+async def show(request: Request) -> Response:
+    """`/directory/ID`: one listing; its ActivityPub document when asked for one."""
+    async with services(request).sessions() as session:
+        listing = await directory.get(session, request.path_params["listing_id"])
+        origin = await session.get(Account, listing.account_id) if listing else None
+        if listing is None or origin is None or origin.is_gone:
+            raise HTTPException(404, "There is no such listing.")
+        if wants_activitypub(request):
+            if not origin.is_local:
+                raise HTTPException(404, "There is no such listing.")
+            document = {"@context": listing_wire.CONTEXT, **listing_wire.document(listing, origin)}
+            return activity_response(document)
+        viewer = await signed_in_account(request, session)
+        staff = await listing_form.is_staff(session, viewer) and origin.is_local
+    return render(
+        request,
+        "listing.html",
+        viewer=viewer,
+        staff=staff,
+        listing=listing,
+        origin=origin,
+        today=utcnow().date(),
+        **HELPERS,
+    )
+
+
+async def new(request: Request) -> Response:
+    """`/directory/new`: staff publish a listing in the organisation's name."""
+    return await _form(request, None)
+
+
+async def edit(request: Request) -> Response:
+    """`/directory/ID/edit`: staff change one of the organisation's listings."""
+    return await _form(request, request.path_params["listing_id"])
+
+
+async def _form(request: Request, listing_id: int | None) -> Response:
+    settings = services(request).settings
+    fed = services(request).federation
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        _same_origin(request, settings.base_url)
+    async with session_scope(services(request).sessions) as session:
+        viewer = await signed_in_account(request, session)
+        if not await listing_form.is_staff(session, viewer):
+            return _refused(request, viewer is None)
+        organisation = await listing_form.organisation(session, settings.organisation_username)
+        listing = await _own_listing(session, listing_id, organisation.id)
+        if request.method == "GET":
+            values = listing.values() if listing else _blank(organisation.display_name)
+        else:
+            form = await request.form(max_fields=listing_form.MAX_FIELDS, max_files=0)
+            values, errors = listing_form.read(form)
+            try:
+                validate(values, today=utcnow().date())
+            except ListingError as error:
+                errors = {**error.errors, **errors}
+            if not errors:
+                if listing is None:
+                    listing = await listing_outbox.publish(fed, session, organisation, values)
+                else:
+                    await listing_outbox.update(fed, session, organisation, listing, values)
+                saved_id = listing.id
+    if request.method == "POST" and not errors:
+        fed.notify()
+        return RedirectResponse(f"/directory/{saved_id}", status_code=303)
+    return render(
+        request,
+        "listing_form.html",
+        status_code=400 if errors else 200,
+        viewer=viewer,
+        listing=listing,
+        values=values,
+        errors=errors,
+        categories=LABELS,
+    )
+
+
+async def delete(request: Request) -> Response:
+    """`POST /directory/ID/delete`: staff delete one of the organisation's listings."""
+    settings = services(request).settings
+    _same_origin(request, settings.base_url)
+    async with session_scope(services(request).sessions) as session:
+        viewer = await signed_in_account(request, session)
+        if not await listing_form.is_staff(session, viewer):
+            return _refused(request, viewer is None)
+        organisation = await listing_form.organisation(session, settings.organisation_username)
+        listing = await _own_listing(session, request.path_params["listing_id"], organisation.id)
+        if listing is None:
+            raise HTTPException(404, "There is no such listing.")
+        await listing_outbox.delete(services(request).federation, session, organisation, listing)
+    services(request).federation.notify()
+    return RedirectResponse("/directory", status_code=303)
+
+
+async def _own_listing(
+    session: AsyncSession, listing_id: int | None, owner_id: int
+) -> Listing | None:
+    if listing_id is None:
+        return None
+    found = await directory.get(session, listing_id)
+    if found is None or found.account_id != owner_id:
+        raise HTTPException(404, "There is no such listing of this organisation.")
+    return found
+
+
+def _blank(organisation_name: str) -> ListingFields:
+    return ListingFields(
+        organisation=organisation_name,
+        verified_by=organisation_name,
+        last_verified=utcnow().date(),
+    )
+
+
+def _same_origin(request: Request, base_url: str) -> None:
+    origin = request.headers.get("origin")
+    if origin is not None and origin != base_url:
+        raise HTTPException(403, "forms are accepted from this site only")
+
+
+def _refused(request: Request, signed_out: bool) -> Response:
+    if signed_out:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return render(request, "error.html", status_code=403, message="Only staff publish listings.")
+
+
+routes = [
+    Route("/directory", search),
+    Route("/directory/new", new, methods=["GET", "POST"]),
+    Route("/directory/{listing_id:int}", show),
+    Route("/directory/{listing_id:int}/edit", edit, methods=["GET", "POST"]),
+    Route("/directory/{listing_id:int}/delete", delete, methods=["POST"]),
+]
