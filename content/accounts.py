@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, false, func, select, text
+from sqlalchemy import JSON, ColumnElement, Index, String, Text, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from activitypub import Actor, ActorType, KeyPair
 from content.orm import Base, new_id, utcnow
@@ -385,3 +385,16 @@ async def known_inboxes(session: AsyncSession) -> set[str]:
     delivery_inbox = func.coalesce(Account.shared_inbox_uri, Account.inbox_uri)
     query = select(delivery_inbox).where(Account.domain.is_not(None), Account.deleted_at.is_(None))
     return set(await session.scalars(query.distinct()))
+
+
+def on_domain(
+    column: ColumnElement[str | None] | InstrumentedAttribute[str | None], domain: str
+) -> ColumnElement[bool]:
+    """Whether a host column is `domain` or one of its sub-domains, with or without a port."""
+    escaped = domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(
+        column == domain,
+        column.like(f"{escaped}:%", escape="\\"),
+        column.like(f"%.{escaped}", escape="\\"),
+        column.like(f"%.{escaped}:%", escape="\\"),
+    )

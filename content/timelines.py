@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select, true, union_all
+from sqlalchemy import ColumnElement, not_, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from content.accounts import Account
+from content.accounts import Account, on_domain
 from content.audience import Visibility
 from content.interactions import Interaction, Kind
 from content.paging import NEWEST, Window
@@ -176,7 +176,7 @@ async def account_posts(
 def _not_on(
     column: ColumnElement[str | None] | InstrumentedAttribute[str | None], domains: Collection[str]
 ) -> ColumnElement[bool]:
-    """Local accounts, or remote ones on none of `domains`."""
+    """Local accounts, or remote ones on none of `domains` nor their sub-domains."""
     if not domains:
         return true()
-    return or_(column.is_(None), column.not_in(domains))
+    return or_(column.is_(None), not_(or_(*(on_domain(column, d) for d in domains))))

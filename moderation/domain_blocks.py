@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content import directory
-from content.accounts import Account
+from content.accounts import Account, on_domain
 from content.interactions import Interaction
 from content.orm import Base, new_id, utcnow
 from content.posts import Post
 from content.relationships import Follow
-from moderation.domain_names import candidates, normalise, on_domain
+from moderation.domain_names import candidates, normalise
 
 CSV_HEADER = (
     "#domain", "#severity", "#reject_media", "#reject_reports", "#public_comment", "#obfuscate"

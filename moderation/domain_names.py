@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_
-from sqlalchemy.orm import InstrumentedAttribute
-
 
 def normalise(domain: str) -> str:
     """A domain as stored: lower case, without scheme, path or trailing dot."""
@@ -20,14 +17,3 @@ def candidates(host: str) -> set[str]:
     bare = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
     labels = bare.split(".")
     return {name, bare} | {".".join(labels[i:]) for i in range(1, len(labels) - 1)}
-
-
-def on_domain(column: InstrumentedAttribute[str | None], domain: str) -> ColumnElement[bool]:
-    """Whether a host column is `domain` or under it, with or without a port."""
-    escaped = domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return or_(
-        column == domain,
-        column.like(f"{escaped}:%", escape="\\"),
-        column.like(f"%.{escaped}", escape="\\"),
-        column.like(f"%.{escaped}:%", escape="\\"),
-    )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from content import posts, relationships, timelines
+from content import accounts, posts, relationships, timelines
 from content.accounts import Account
 from content.audience import Visibility
 from content.orm import utcnow
 from content.paging import Window
 from tests.rig import world
+from tests.rig.keys import keypair_for_tests
+from tests.rig.remote import FakeServer
 
 pytestmark = pytest.mark.anyio
 
@@ -76,3 +78,25 @@ async def test_home_pages_go_back_in_time_without_gaps(
     assert everything == [f"<p>post {number}</p>" for number in reversed(range(7))]
     assert [e.post.content_html for e in first + older] == everything[:6]
     assert [e.post.content_html for e in newer] == everything[1:3]
+
+
+@pytest.mark.anyio
+async def test_a_hidden_domain_takes_its_sub_domains_along(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        for host in ("social.hostile.example:8443", "hostile.example", "nothostile.example"):
+            uri = f"https://{host}/users/x"
+            server = FakeServer()
+            author = await accounts.upsert_remote(
+                session, server.add_actor(uri, keypair_for_tests(3), "x"), host
+            )
+            posts.store_remote(
+                session, author, uri=f"{uri}/1", url=None, content_html=f"<p>{host}</p>",
+                visibility=Visibility.PUBLIC, created_at=utcnow(),
+            )  # fmt: skip
+        await session.flush()
+        shown = await timelines.public(
+            session, local_only=False, viewer_is_local=True, exclude_domains=["hostile.example"]
+        )
+    assert [entry.author.domain for entry in shown] == ["nothostile.example"]
