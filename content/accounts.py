@@ -7,6 +7,7 @@ remote accounts alike, so rendering an actor never needs to know the node's base
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -258,6 +259,11 @@ async def count_local(session: AsyncSession, actor_type: ActorType) -> int:
         )
     )
     return int(await session.scalar(query) or 0)
+
+
+async def by_ids(session: AsyncSession, ids: Collection[int]) -> dict[int, Account]:
+    """The accounts with these ids that exist, by id."""
+    return {a.id: a for a in await session.scalars(select(Account).where(Account.id.in_(ids)))}
 
 
 async def get_by_uri(session: AsyncSession, uri: str) -> Account | None:

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, not_, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from content.accounts import Account, on_domain
+from content.accounts import Account, by_ids, on_domain
 from content.audience import Visibility
 from content.interactions import Interaction, Kind
 from content.paging import NEWEST, Window
@@ -100,12 +100,7 @@ async def _boosts(
         .limit(limit)
     )
     found = list(rows)
-    boosters = {
-        a.id: a
-        for a in await session.scalars(
-            select(Account).where(Account.id.in_({row[2] for row in found}))
-        )
-    }
+    boosters = await by_ids(session, {row[2] for row in found})
     return [Entry(post, author, boosters[booster_id]) for post, author, booster_id in found]
 
 

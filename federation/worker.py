@@ -15,10 +15,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.accounts import Account
+from content.accounts import Account, by_ids
 from content.orm import utcnow
 from federation import delivery, hosts, jobs
 from federation.context import Federation
@@ -138,12 +137,8 @@ class Worker:
             if not due:
                 await session.commit()
                 return len(claimed)
-            signers = {
-                account.id: signer_of(account)
-                for account in await session.scalars(
-                    select(Account).where(Account.id.in_({job.signer_id for job in due}))
-                )
-            }
+            accounts = await by_ids(session, {job.signer_id for job in due})
+            signers = {account_id: signer_of(a) for account_id, a in accounts.items()}
             await session.commit()  # no transaction stays open while we wait on the network
             limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_HOST))
             results = await asyncio.gather(

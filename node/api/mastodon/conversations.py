@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,12 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from content import conversations, posts
+from content import accounts, conversations
 from content.accounts import Account
 from content.conversations import Conversation
 from content.posts import Post
 from moderation.account_blocks import blocked_either_way
 from node.api.mastodon import entities
+from node.api.mastodon.entity_facts import account_counts, status_facts
 from node.api.mastodon.paging import link_header, window_of
 from node.api.mastodon.requests import path_id, user_of
 from node.database import session_scope
@@ -33,7 +35,7 @@ async def index(request: Request) -> Response:
             window=window_of(request),
             exclude_accounts=await blocked_either_way(session, viewer),
         )
-        found = [await _entity(session, c, post, viewer, base) for c, post in rows]
+        found = await _entities(session, rows, viewer, base)
     ids = [c.last_post_id for c, _ in rows]
     return JSONResponse(found, headers=link_header(request, base, ids))
 
@@ -48,7 +50,8 @@ async def read(request: Request) -> Response:
         conversation, post = found
         conversation.unread = False
         base = services(request).settings.base_url
-        return JSONResponse(await _entity(session, conversation, post, viewer, base))
+        [entity] = await _entities(session, [(conversation, post)], viewer, base)
+        return JSONResponse(entity)
 
 
 async def remove(request: Request) -> Response:
@@ -60,21 +63,38 @@ async def remove(request: Request) -> Response:
     return JSONResponse({})
 
 
-async def _entity(
-    session: AsyncSession, conversation: Conversation, post: Post, viewer: Account, base: str
-) -> dict[str, Any]:
-    """The Conversation entity: the other participants of its newest post (the viewer alone
-    in a note to self), whether it is unread, and that post."""
-    others = ({post.account_id} | await posts.mentioned_ids(session, post)) - {viewer.id}
-    people = [a for i in sorted(others) if (a := await session.get(Account, i)) is not None]
-    author = await session.get(Account, post.account_id)
-    assert author is not None
-    return {
-        "id": str(conversation.id),
-        "unread": conversation.unread,
-        "accounts": [await entities.account(session, a, base) for a in people or [viewer]],
-        "last_status": await entities.status(session, post, author, viewer, base),
-    }
+async def _entities(
+    session: AsyncSession,
+    rows: Sequence[tuple[Conversation, Post]],
+    viewer: Account,
+    base: str,
+) -> list[dict[str, Any]]:
+    """Conversation entities: the other participants of each newest post (the viewer alone
+    in a note to self), whether it is unread, and that post; read for the page at once."""
+    authors = await accounts.by_ids(session, {post.account_id for _, post in rows})
+    shown = [(post, authors[post.account_id]) for _, post in rows]
+    facts = await status_facts(session, shown, viewer)
+    people: dict[int, list[Account]] = {}
+    for _, post in rows:
+        taking_part = {
+            a.id: a for a in (authors[post.account_id], *facts.mentions.get(post.id, []))
+        }
+        taking_part.pop(viewer.id, None)
+        people[post.id] = [taking_part[i] for i in sorted(taking_part)] or [viewer]
+    counts = await account_counts(session, {a.id for group in people.values() for a in group})
+    return [
+        {
+            "id": str(conversation.id),
+            "unread": conversation.unread,
+            "accounts": [
+                await entities.account(session, a, base, counts[a.id]) for a in people[post.id]
+            ],
+            "last_status": await entities.status(
+                session, post, authors[post.account_id], viewer, base, facts
+            ),
+        }
+        for conversation, post in rows
+    ]
 
 
 routes = [

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -11,13 +13,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from content import markers, notifications
-from content.accounts import Account
+from content.accounts import Account, by_ids
 from content.markers import Timeline
 from content.notifications import Notification, NotificationType
 from content.orm import iso
 from content.posts import Post
 from moderation.account_blocks import blocked_either_way
 from node.api.mastodon import entities
+from node.api.mastodon.entity_facts import account_counts, status_facts
 from node.api.mastodon.paging import link_header, window_of
 from node.api.mastodon.requests import path_id, user_of
 from node.database import session_scope
@@ -38,7 +41,7 @@ async def index(request: Request) -> Response:
             exclude_accounts=await blocked_either_way(session, viewer),
             **_filters(request),
         )
-        found = [await _entity(session, row, viewer, base) for row in rows]
+        found = await _entities(session, rows, viewer, base)
     return JSONResponse(found, headers=link_header(request, base, [row.id for row in rows]))
 
 
@@ -50,9 +53,8 @@ async def show(request: Request) -> Response:
         row = await notifications.get(session, viewer, path_id(request), hidden)
         if row is None:
             raise HTTPException(404, "Record not found")
-        return JSONResponse(
-            await _entity(session, row, viewer, services(request).settings.base_url)
-        )
+        [entity] = await _entities(session, [row], viewer, services(request).settings.base_url)
+        return JSONResponse(entity)
 
 
 async def dismiss(request: Request) -> Response:
@@ -104,25 +106,36 @@ def _filters(request: Request) -> dict[str, Any]:
     }
 
 
-async def _entity(
-    session: AsyncSession, row: Notification, viewer: Account, base: str
-) -> dict[str, Any]:
-    """The Notification entity; `status` only for the types that are about a post."""
-    sender = await session.get(Account, row.from_account_id)
-    assert sender is not None
-    entity: dict[str, Any] = {
-        "id": str(row.id),
-        "type": row.type,
-        "group_key": f"ungrouped-{row.id}",
-        "created_at": iso(row.created_at),
-        "account": await entities.account(session, sender, base),
-    }
-    if row.type in ABOUT_A_POST and row.post_id is not None:
-        post = await session.get(Post, row.post_id)
-        author = await session.get(Account, post.account_id) if post else None
-        if post is not None and author is not None:
-            entity["status"] = await entities.status(session, post, author, viewer, base)
-    return entity
+async def _entities(
+    session: AsyncSession, rows: Sequence[Notification], viewer: Account, base: str
+) -> list[dict[str, Any]]:
+    """Notification entities, with `status` only for the types that are about a post. The
+    senders' counts and the posts' facts are read for the whole page at once."""
+    senders = await by_ids(session, {row.from_account_id for row in rows})
+    post_ids = {row.post_id for row in rows if row.type in ABOUT_A_POST and row.post_id}
+    about = {p.id: p for p in await session.scalars(select(Post).where(Post.id.in_(post_ids)))}
+    authors = await by_ids(session, {post.account_id for post in about.values()})
+    shown = [
+        (post, authors[post.account_id]) for post in about.values() if post.account_id in authors
+    ]
+    facts = await status_facts(session, shown, viewer)
+    counts = await account_counts(session, senders.keys())
+    found = []
+    for row in rows:
+        sender = senders[row.from_account_id]
+        entity: dict[str, Any] = {
+            "id": str(row.id),
+            "type": row.type,
+            "group_key": f"ungrouped-{row.id}",
+            "created_at": iso(row.created_at),
+            "account": await entities.account(session, sender, base, counts[sender.id]),
+        }
+        post = about.get(row.post_id) if row.type in ABOUT_A_POST and row.post_id else None
+        if post is not None and post.account_id in authors:
+            author = authors[post.account_id]
+            entity["status"] = await entities.status(session, post, author, viewer, base, facts)
+        found.append(entity)
+    return found
 
 
 routes = [
