@@ -10,7 +10,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from activitypub import AS_CONTEXT, ObjectType, ordered_collection, ordered_collection_page
+from activitypub import (
+    AS_CONTEXT,
+    Note,
+    ObjectType,
+    create,
+    ordered_collection,
+    ordered_collection_page,
+)
 from content import accounts, media, posts, relationships
 from content.accounts import Account
 from content.posts import Post
@@ -123,26 +130,23 @@ async def status(request: Request) -> Response:
     if not wants_activitypub(request):
         return await pages.post(request, account, post)
     await require_signed_fetch(request)
-    tags = await _tags(request, post)
-    attached = await _media_of(request, post)
-    return activity_response(
-        to_wire.note(post, account, hashtags=tags, media=attached).to_document()
-    )
+    return activity_response((await _note(request, account, post)).to_document())
 
 
 async def status_activity(request: Request) -> Response:
     """The `Create` activity that published a post."""
     await require_signed_fetch(request)
     account, post = await _open_post(request)
-    document = to_wire.create_activity(
-        post, account, hashtags=await _tags(request, post), media=await _media_of(request, post)
-    )
+    document = create(await _note(request, account, post), with_context=False)
     return activity_response({"@context": AS_CONTEXT, **document})
 
 
-async def _tags(request: Request, post: Post) -> list[str]:
+async def _note(request: Request, account: Account, post: Post) -> Note:
+    """The post as a Note, with its hashtags and media read in one session."""
     async with services(request).sessions() as session:
-        return await posts.tag_names(session, post)
+        tags = await posts.tag_names(session, post)
+        attached = await media.of_post(session, post.id)
+    return to_wire.note(post, account, hashtags=tags, media=attached)
 
 
 async def _local_account(request: Request) -> Account:
@@ -174,11 +178,6 @@ async def _open_post(request: Request) -> tuple[Account, posts.Post]:
     if post is None:
         raise HTTPException(404, "there is no such post here")
     return account, post
-
-
-async def _media_of(request: Request, post: posts.Post) -> list[media.MediaAttachment]:
-    async with services(request).sessions() as session:
-        return await media.of_post(session, post.id)
 
 
 def _cursor(value: str | None) -> int | None:
