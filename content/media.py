@@ -11,7 +11,7 @@ import io
 import os
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -160,6 +160,12 @@ def remove_file(directory: Path, name: str | None) -> None:
     """Delete a stored file, if the name is one of ours."""
     if name and FILE_NAME.fullmatch(name):
         (directory / name).unlink(missing_ok=True)
+
+
+def remove_files(directory: Path, names: Iterable[str | None]) -> None:
+    """Delete stored files (after the transaction that dropped their rows committed)."""
+    for name in names:
+        remove_file(directory, name)
 
 
 def add_local(

@@ -137,8 +137,7 @@ async def account_reject(settings: Settings, args: argparse.Namespace) -> None:
     async with session_for(settings) as session:
         account = await _account(session, args.username)
         files = await approvals.reject(session, account, None, args.reason)
-    for name in files:
-        media.remove_file(settings.media_dir, name)
+    media.remove_files(settings.media_dir, files)
     print(f"Rejected @{args.username}: the account is erased.")
 
 
@@ -156,8 +155,7 @@ async def account_delete(settings: Settings, args: argparse.Namespace) -> None:
     finally:
         await federation.transport.aclose()
         await engine.dispose()
-    for name in files:
-        media.remove_file(settings.media_dir, name)
+    media.remove_files(settings.media_dir, files)
     print(
         f"Erased @{args.username}. The name stays reserved; the servers this node knows are"
         " told it is gone."

@@ -79,8 +79,7 @@ async def delete_account(request: Request) -> Response:
             return RedirectResponse("/settings?error=wrong+password", status_code=303)
         files = await outbox.delete_account(fed, session, viewer)
         audit.record(session, viewer, "account.delete", f"@{viewer.username}", "by its owner")
-    for name in files:
-        media.remove_file(services(request).settings.media_dir, name)
+    media.remove_files(services(request).settings.media_dir, files)
     fed.notify()
     request.session.clear()
     return render(request, "error.html", message="Your account is deleted. Take care.")

@@ -61,8 +61,7 @@ def staff_form(
                 files = await run(session, viewer, form, request)
         except (ModerationError, DomainBlockError) as error:
             return RedirectResponse(f"{back}?notice={quote(str(error)[:200])}", status_code=303)
-        for name in files:
-            media.remove_file(services(request).settings.media_dir, name)
+        media.remove_files(services(request).settings.media_dir, files)
         services(request).federation.notify()
         return RedirectResponse(back, status_code=303)
 

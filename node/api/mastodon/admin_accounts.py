@@ -107,8 +107,7 @@ async def delete(request: Request) -> Response:
         except ModerationError as error:
             raise HTTPException(403, str(error)) from None
         entity = await admin_account(session, target, fed.base_url)
-    for name in files:
-        media.remove_file(services(request).settings.media_dir, name)
+    media.remove_files(services(request).settings.media_dir, files)
     fed.notify()
     return JSONResponse(entity)
 

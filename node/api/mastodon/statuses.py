@@ -103,8 +103,8 @@ async def delete(request: Request) -> Response:
         entity = await entities.status(session, post, author, author, fed.base_url)
         files = [m.file_name for m in await media.of_post(session, post.id)]
         await outbox.delete(fed, session, author, post)
-    for name in files:  # the rows went with the post; the images go once that is committed
-        media.remove_file(services(request).settings.media_dir, name)
+    # The rows went with the post; the images go once that is committed.
+    media.remove_files(services(request).settings.media_dir, files)
     fed.notify()
     return JSONResponse(entity)
 
