@@ -20,14 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._directory_data import Shape, build  # noqa: E402
-from benchmarks._servers import bare_server, scratch_database  # noqa: E402
-from benchmarks.home_timeline import latencies, p50_p99  # noqa: E402
+from benchmarks._servers import scratch_database  # noqa: E402
+from benchmarks.home_timeline import bare_latency, latencies, p50_p99  # noqa: E402
 from content import directory  # noqa: E402
 from content.directory import Query  # noqa: E402
 from content.paging import Window  # noqa: E402
@@ -108,9 +106,7 @@ def main() -> None:
     shape = Shape(listings=args.listings)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        with bare_server(workdir, port := free_port()), httpx.Client() as http:
-            bare = latencies(http, f"http://127.0.0.1:{port}/.well-known/nodeinfo", {}, 1000)
-        bare_p50, bare_p99 = p50_p99(bare)
+        bare_p50, bare_p99 = bare_latency(workdir)
         print(f"{shape.listings} listings from {shape.organisations} organisations")
         print(f"bare Starlette JSON endpoint: p50 {bare_p50:.2f} ms, p99 {bare_p99:.2f} ms")
         backends = {} if args.only_postgres else {"SQLite": None}

@@ -98,6 +98,13 @@ def p50_p99(times: list[float]) -> tuple[float, float]:
     return statistics.median(times) * 1000, statistics.quantiles(times, n=100)[98] * 1000
 
 
+def bare_latency(workdir: Path) -> tuple[float, float]:
+    """p50 and p99 (ms) of 1,000 GETs of a bare Starlette JSON endpoint under uvicorn."""
+    with bare_server(workdir, port := free_port()), httpx.Client() as http:
+        bare = latencies(http, f"http://127.0.0.1:{port}/.well-known/nodeinfo", {}, 1000)
+    return p50_p99(bare)
+
+
 def reader_token(node: NodeProcess) -> str:
     """A read token for the reader, by the password grant as a client app gets one."""
     with closing(node.client()) as http:
@@ -165,9 +172,7 @@ def main() -> None:
     shape = Shape(posts=args.posts)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        with bare_server(workdir, port := free_port()), httpx.Client() as http:
-            bare = latencies(http, f"http://127.0.0.1:{port}/.well-known/nodeinfo", {}, 1000)
-        bare_p50, bare_p99 = p50_p99(bare)
+        bare_p50, bare_p99 = bare_latency(workdir)
         print(
             f"{shape.posts} posts, {shape.accounts} accounts; the reader follows {shape.followed}"
         )
