@@ -10,16 +10,25 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("harbour.access")
 
+
+def content_security_policy(*form_targets: str) -> bytes:
+    """The pages' policy: nothing from elsewhere, forms sent only here and to `form_targets`
+    (sources such as `https://app.example` or `tusky:`, where the OAuth consent form redirects)."""
+    form_action = " ".join(("'self'", *form_targets))
+    return (
+        "default-src 'none'; style-src 'self'; img-src 'self' https: data:; "
+        f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    ).encode()
+
+
+# `same-origin`, not `no-referrer`: with `no-referrer` browsers send `Origin: null` on form posts,
+# and the same-origin check on forms could not tell this site from another.
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"interest-cohort=(), browsing-topics=()"),
-    (
-        b"content-security-policy",
-        b"default-src 'none'; style-src 'self'; img-src 'self' https: data:; "
-        b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    ),
+    (b"content-security-policy", content_security_policy()),
 ]
 
 
@@ -70,7 +79,8 @@ class AccessLog:
 
 
 class SecurityHeaders:
-    """Headers that keep pages from being framed, sniffed, or leaking where readers came from."""
+    """Headers that keep pages from being framed, sniffed, or leaking where readers came from.
+    A response that sets one of them itself (the OAuth consent page's policy) keeps its own."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -82,7 +92,10 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -81,7 +81,7 @@ async def test_every_response_carries_the_security_headers(client: httpx.AsyncCl
     for path in ("/", "/login", "/.well-known/nodeinfo", "/no-such-page"):
         headers = (await client.get(path)).headers
         assert headers["x-content-type-options"] == "nosniff"
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
 
 

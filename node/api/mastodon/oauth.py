@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from content.users import AwaitingApproval
 from moderation.rate_limits import Action
 from node.api.mastodon.requests import read_params
 from node.database import session_scope
+from node.middleware import content_security_policy
 from node.state import services
 from node.web.rendering import render
 from node.web.sessions import AWAITING_APPROVAL, signed_in_account
@@ -27,6 +29,9 @@ TWO_FACTOR_NEEDS_BROWSER = (
     "Sign in through the browser instead (the authorization code flow: most apps call it "
     "'sign in with browser' or 'log in via web')."
 )
+
+SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
+HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]+)?|\[[0-9A-Fa-f:.]+\](:[0-9]+)?")
 
 
 async def create_app(request: Request) -> Response:
@@ -62,6 +67,16 @@ async def create_app(request: Request) -> Response:
     )
 
 
+def form_target(redirect_uri: str) -> list[str]:
+    """The CSP source the consent form redirects to: the app's origin, or its own scheme."""
+    parts = urlsplit(redirect_uri)
+    if redirect_uri == oauth.OOB or not SCHEME.fullmatch(parts.scheme):
+        return []
+    if parts.scheme in ("http", "https"):
+        return [f"{parts.scheme}://{parts.netloc}"] if HOST.fullmatch(parts.netloc) else []
+    return [f"{parts.scheme}:"]
+
+
 async def authorize(request: Request) -> Response:
     """GET shows who asks for what (signing in first if needed); POST grants it."""
     params = await read_params(request)
@@ -76,9 +91,12 @@ async def authorize(request: Request) -> Response:
                 back = f"{request.url.path}?{request.url.query}"
                 return RedirectResponse(f"/login?{urlencode({'next': back})}", 303)
             if request.method == "GET":
-                return render(
+                page = render(
                     request, "authorize.html", app=app, scopes=scopes, viewer=viewer, params=params
                 )
+                policy = content_security_policy(*form_target(redirect_uri))
+                page.headers["content-security-policy"] = policy.decode()
+                return page
             code = oauth.create_code(
                 session,
                 app,

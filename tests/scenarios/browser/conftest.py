@@ -1,0 +1,71 @@
+"""A real headless Chromium (Debian's `/usr/bin/chromium`) driven by Playwright.
+
+Playwright's own browser download is never used: `.ci/run` installs Debian's chromium, and
+the tests skip, saying why, on a machine without it (on CI they fail instead)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.rig.nodes import NodeProcess
+
+CHROMIUM = Path(os.environ.get("HARBOUR_TEST_CHROMIUM", "/usr/bin/chromium"))
+# As root and on a closed network: no sandbox, and none of Chromium's calls home.
+QUIET_CHROMIUM = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """Playwright's driver, once per session; skips where Debian's chromium is absent."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as driver:
+        yield driver
+
+
+def browser_for(playwright: Playwright, nodes: list[NodeProcess]) -> Browser:
+    """A headless Chromium that finds the test nodes' host names on loopback."""
+    rules = ", ".join(f"MAP {node.name} 127.0.0.1" for node in nodes)
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=[*QUIET_CHROMIUM, f"--host-resolver-rules={rules}"],
+    )
+
+
+@pytest.fixture
+def browser(playwright: Playwright, fleet: list[NodeProcess]) -> Iterator[Browser]:
+    """Chromium for this test's fleet of nodes."""
+    chromium = browser_for(playwright, fleet)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A page on a small touch screen, as most members use Harbour, reading English."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        locale="en-GB",
+        java_script_enabled=False,
+    )
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
