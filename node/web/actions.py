@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from content import posts, relationships, timelines
+from content import media, posts, relationships, timelines
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
@@ -46,12 +46,14 @@ async def home(request: Request) -> Response:
             session, viewer, window=Window(limit=40), exclude_accounts=hidden
         )
         requests = await relationships.pending_requests(session, viewer)
+        attachments = await media.of_posts(session, [entry.post.id for entry in entries])
     return render(
         request,
         "timeline.html",
         viewer=viewer,
         entries=entries,
         request_count=len(requests),
+        attachments=attachments,
         notice=request.query_params.get("notice"),
     )
 

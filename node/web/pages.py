@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from content import accounts, hashtags, interactions, posts, relationships, timelines
+from content import accounts, hashtags, interactions, media, posts, relationships, timelines
 from content.accounts import Account
 from content.interactions import Kind
 from content.paging import Window
@@ -39,8 +39,14 @@ async def profile(request: Request, account: Account) -> Response:
     async with services(request).sessions() as session:
         recent = await posts.open_posts_page(session, account, max_id=None, limit=PROFILE_PAGE_SIZE)
         follower_count = await relationships.count_followers(session, account)
+        attachments = await media.of_posts(session, [item.id for item in recent])
     return render(
-        request, "profile.html", account=account, posts=recent, follower_count=follower_count
+        request,
+        "profile.html",
+        account=account,
+        posts=recent,
+        follower_count=follower_count,
+        attachments=attachments,
     )
 
 
@@ -59,8 +65,16 @@ async def post(request: Request, account: Account, item: Post) -> Response:
         likes = await interactions.count(session, item, Kind.LIKE)
         boosts = await interactions.count(session, item, Kind.BOOST)
         viewer = await signed_in_account(request, session)
+        attachments = await media.of_posts(session, [item.id])
     return render(
-        request, "post.html", account=account, post=item, likes=likes, boosts=boosts, viewer=viewer
+        request,
+        "post.html",
+        account=account,
+        post=item,
+        likes=likes,
+        boosts=boosts,
+        viewer=viewer,
+        attachments=attachments,
     )
 
 
@@ -93,7 +107,8 @@ async def tag_page(request: Request) -> Response:
             exclude_domains=await limited_domains(session),
             hashtag=name,
         )
-    return render(request, "tag.html", name=name, entries=entries)
+        attachments = await media.of_posts(session, [entry.post.id for entry in entries])
+    return render(request, "tag.html", name=name, entries=entries, attachments=attachments)
 
 
 async def gone(request: Request) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,7 +17,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 def create_templates() -> Jinja2Templates:
     """The template set, with autoescaping on for every page."""
-    return Jinja2Templates(directory=TEMPLATES)
+    templates = Jinja2Templates(directory=TEMPLATES)
+    templates.env.filters["host"] = lambda url: urlsplit(str(url)).hostname or ""
+    return templates
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
