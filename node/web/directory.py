@@ -26,6 +26,7 @@ from content.listing_fields import (
 from content.orm import utcnow
 from content.paging import Window
 from federation import listing_outbox, listing_wire
+from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
 from node.database import session_scope
 from node.state import services
@@ -75,7 +76,10 @@ async def search(request: Request) -> Response:
 
 
 async def show(request: Request) -> Response:
-    """`/directory/ID`: one listing; its ActivityPub document when asked for one."""
+    """`/directory/ID`: one listing; its ActivityPub document when asked for one (signed, in
+    authorized-fetch mode)."""
+    if wants_activitypub(request):
+        await require_signed_fetch(request)
     async with services(request).sessions() as session:
         listing = await directory.get(session, request.path_params["listing_id"])
         origin = await session.get(Account, listing.account_id) if listing else None

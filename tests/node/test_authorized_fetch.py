@@ -12,6 +12,7 @@ from activitypub.signatures import RequestParts, sign
 from moderation import allowlist
 from node.settings import Settings
 from node.state import Services
+from tests.node import test_directory_pages as directory_pages
 from tests.node.conftest import EVE
 from tests.rig.keys import keypair_for_tests
 from tests.rig.remote import FakeServer
@@ -69,3 +70,18 @@ async def test_signed_gets_from_allowed_servers_are_served(
     refused = await client.get("/users/alice", headers=signed_get("/users/alice", keys))
     assert refused.status_code == 403
     assert refused.json() == {"error": "this node does not federate with your server"}
+
+
+async def test_listings_are_served_to_other_servers_only_when_signed(
+    client: httpx.AsyncClient, remote: FakeServer, services: Services
+) -> None:
+    await directory_pages.setup(services)
+    await directory_pages.sign_in(client, "sam")
+    listing = (await client.post("/directory/new", data=directory_pages.FORM)).headers["location"]
+
+    refused = await client.get(listing, headers=AP)
+    served = await client.get(listing, headers=signed_get(listing, keypair_for_tests(3)))
+
+    assert refused.status_code == 401
+    assert served.status_code == 200 and served.json()["name"] == "Night clinic"
+    assert "Night clinic" in (await client.get(listing)).text
