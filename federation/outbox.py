@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import AS_CONTEXT, PUBLIC
-from content import accounts, conversations, interactions, media, posts, relationships
+from content import accounts, conversations, interactions, media, mirrors, posts, relationships
 from content.accounts import Account
 from content.audience import Visibility
 from content.erasure import erase_local_account
@@ -80,6 +80,7 @@ async def unfollow(fed: Federation, session: AsyncSession, actor: Account, targe
     if existing is None:
         return
     await relationships.remove_follow(session, actor, target)
+    await mirrors.forget_if_unfollowed(session, target)
     original = {"id": existing.uri, "type": "Follow", "actor": actor.uri, "object": target.uri}
     await _send(
         session,
@@ -246,6 +247,7 @@ async def block(fed: Federation, session: AsyncSession, actor: Account, target: 
         raise ActionError("you cannot block yourself")
     activity = _activity(actor, "Block", target.uri)
     await account_blocks.block(session, actor, target, uri=activity["id"])
+    await mirrors.forget_if_unfollowed(session, target)
     await _send(session, activity, actor, await addressing.for_account(fed, session, target))
 
 

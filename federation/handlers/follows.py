@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from content import accounts, relationships
+from content import accounts, mirrors, relationships
 from content.relationships import FollowState
 from federation import outbox
 from federation.handlers.incoming import Incoming
@@ -44,6 +44,7 @@ async def on_reject(incoming: Incoming) -> None:
     follow = await _our_follow(incoming)
     if follow is not None:
         await incoming.session.delete(follow)
+        await mirrors.forget_if_unfollowed(incoming.session, incoming.actor)
 
 
 async def on_undo(incoming: Incoming) -> None:

@@ -12,13 +12,14 @@ import pytest
 from content import accounts, directory, relationships
 from content.directory import Query
 from content.paging import NEWEST
-from federation import resolve
+from federation import outbox, resolve
 from federation.worker import Worker
 from moderation import domain_blocks
 from moderation.domain_blocks import BlockTerms, Severity
 from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.node.test_inbox import deliver
+from tests.rig import world
 from tests.rig.keys import keypair_for_tests
 from tests.rig.remote import FakeServer
 
@@ -136,4 +137,23 @@ async def test_suspending_a_server_removes_its_listings(
     assert len(await found(services)) == 1
     async with services.sessions() as session, session.begin():
         await domain_blocks.block(session, BlockTerms("remote.example", Severity.SUSPEND))
+    assert await found(services) == []
+
+
+async def test_copies_go_when_the_last_follow_of_their_organisation_ends(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    await follow_eve(services)
+    async with services.sessions() as session, session.begin():
+        bob = await world.local_member(session, "bob")
+        eve = await resolve.actor_by_uri(services.federation, session, EVE)
+        await relationships.add_follow(session, bob, eve, uri=f"{BASE}/f/2", accepted=True)
+    await send(client, services, activity("Create", listing(), 1))
+
+    async with services.sessions() as session, session.begin():
+        await outbox.unfollow(services.federation, session, bob, eve)
+    assert [c.name for c in await found(services)] == ["Clinic Rosa"]  # alice still follows
+
+    refused = {"id": f"{BASE}/f/1", "type": "Follow", "actor": f"{BASE}/users/alice"}
+    await send(client, services, activity("Reject", {**refused, "object": EVE}, 2))
     assert await found(services) == []
