@@ -58,6 +58,10 @@ SHORT = 200
 LONG = 4000
 OPTIONAL_TEXT = ("region", "city", "cost", "phone", "email", "website", "messaging",
                  "street_address", "postal_code", "opening_hours")  # fmt: skip
+# Suggested first in country fields: the Council of Europe's members and Belarus, Kosovo's
+# code not being in ISO 3166-1; any other country can still be typed.
+EUROPE = ("AD AL AM AT AZ BA BE BG BY CH CY CZ DE DK EE ES FI FR GB GE GR HR HU IE IS IT LI LT "
+          "LU LV MC MD ME MK MT NL NO PL PT RO RS SE SI SK SM TR UA").split()  # fmt: skip
 MAX_CATEGORIES = 12
 MAX_LANGUAGES = 20
 
@@ -71,6 +75,18 @@ def country_name(code: str) -> str:
     """The English name of an ISO 3166-1 alpha-2 code, or the code if unknown."""
     found = pycountry.countries.get(alpha_2=code)
     return str(found.name) if found is not None else code
+
+
+def country_code(text: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a country given by code or English name (`ro`,
+    `Romania`), `""` for no country, or None when no country has that name."""
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        return None
 
 
 def language_name(tag: str) -> str:

@@ -15,9 +15,11 @@ from content import directory
 from content.accounts import Account
 from content.directory import Listing, Query
 from content.listing_fields import (
+    EUROPE,
     LABELS,
     ListingError,
     ListingFields,
+    country_code,
     country_name,
     label_of,
     language_name,
@@ -39,14 +41,16 @@ HELPERS: dict[str, Any] = {
     "category_labels": lambda codes: ", ".join(label_of(c) for c in codes),
     "language_names": lambda tags: ", ".join(language_name(t) for t in tags),
     "country_name": country_name,
+    "europe": sorted(EUROPE, key=country_name),
 }
 
 
 async def search(request: Request) -> Response:
     """`/directory`: the search form and a page of matching listings, newest first."""
     params = request.query_params
+    country = country_code(params.get("country", "")[:60])
     query = Query(
-        country=params.get("country", "")[:2],
+        country=country if country is not None else params.get("country", "")[:60],
         category=params.get("category", "")[:40],
         language=params.get("language", "")[:40],
         text=params.get("q", "")[:200],
@@ -57,7 +61,7 @@ async def search(request: Request) -> Response:
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         staff = await listing_form.is_staff(session, viewer)
-        rows = await directory.search(session, query, window)
+        rows = await directory.search(session, query, window) if country is not None else []
     older = None
     if len(rows) == PAGE_SIZE:
         older = str(request.url.include_query_params(max_id=rows[-1][0].id))
@@ -69,6 +73,7 @@ async def search(request: Request) -> Response:
         query=query,
         rows=rows,
         older=older,
+        unknown_country=country is None,
         categories=LABELS,
         today=utcnow().date(),
         **HELPERS,

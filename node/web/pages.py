@@ -9,10 +9,12 @@ from starlette.routing import Route
 from content import accounts, hashtags, interactions, media, posts, relationships, timelines
 from content.accounts import Account
 from content.interactions import Kind
+from content.listing_fields import LABELS
 from content.paging import Window
 from content.posts import Post
 from moderation.policy import limited_domains
 from node.state import services
+from node.web import directory
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -26,7 +28,14 @@ async def home(request: Request) -> Response:
     async with services(request).sessions() as session:
         organisation = await accounts.get_local(session, settings.organisation_username)
         viewer = await signed_in_account(request, session)
-    return render(request, "home.html", organisation=organisation, viewer=viewer)
+    return render(
+        request,
+        "home.html",
+        organisation=organisation,
+        viewer=viewer,
+        categories=LABELS,
+        **directory.HELPERS,
+    )
 
 
 async def about(request: Request) -> Response:

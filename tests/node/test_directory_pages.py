@@ -120,8 +120,13 @@ async def test_members_and_visitors_search_and_read_but_do_not_publish(
     assert '<a href="/directory">Services</a>' in (await client.get("/")).text
     everything = (await client.get("/directory")).text
     assert "Night clinic" in everything and "Bucharest legal" in everything
-    romania = (await client.get("/directory", params={"country": "RO"})).text
-    assert "Bucharest legal" in romania and "Night clinic" not in romania
+    for country in ("RO", "romania", " Romania "):
+        romania = (await client.get("/directory", params={"country": country})).text
+        assert "Bucharest legal" in romania and "Night clinic" not in romania
+    nowhere = (await client.get("/directory", params={"country": "Atlantis"})).text
+    assert "There is no country called “Atlantis”" in nowhere and "Bucharest" not in nowhere
+    home = (await client.get("/")).text
+    assert 'aria-label="Find a service"' in home and '<option value="Romania">RO</option>' in home
     legal = (await client.get("/directory", params={"category": "prep", "language": "de"})).text
     assert "Night clinic" in legal and "Bucharest legal" not in legal
     assert "Night clinic" in (await client.get("/directory", params={"q": "NIGHT"})).text
