@@ -6,28 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from content import directory
-from content.accounts import Account
+from content import directory, relationships
 from content.listing_fields import ListingError, validate
 from content.orm import utcnow
-from content.relationships import Follow
 from federation import listing_wire
 from federation.handlers.incoming import Incoming
-from federation.resolve import ResolveError, fetch_object
 
 
 async def on_create(incoming: Incoming) -> None:
     """Mirror a listing of an organisation someone here follows (fetched from its origin
     when given by id)."""
-    document = incoming.object
-    if isinstance(document, str):
-        try:
-            document = await fetch_object(incoming.fed, incoming.session, document)
-        except ResolveError:
-            return
+    document = await incoming.object_document()
     await _store(incoming, document)
 
 
@@ -43,18 +32,6 @@ async def on_delete(incoming: Incoming) -> None:
         await directory.remove(incoming.session, listing)
 
 
-async def _followed_here(session: AsyncSession, organisation: Account) -> bool:
-    """Whether a local account follows the organisation, or has asked to: its listings may
-    arrive just before its Accept does."""
-    found = await session.scalar(
-        select(Follow.id)
-        .join(Account, Account.id == Follow.follower_id)
-        .where(Follow.followed_id == organisation.id, Account.domain.is_(None))
-        .limit(1)
-    )
-    return found is not None
-
-
 async def _store(incoming: Incoming, document: Any) -> None:
     actor = incoming.actor
     if not listing_wire.is_listing(document) or not listing_wire.owned_by(document, actor):
@@ -62,7 +39,7 @@ async def _store(incoming: Incoming, document: Any) -> None:
     existing = await directory.get_by_uri(incoming.session, document["id"])
     if existing is not None and existing.account_id != actor.id:
         return
-    if existing is None and not await _followed_here(incoming.session, actor):
+    if existing is None and not await relationships.followed_from_here(incoming.session, actor):
         return
     values = listing_wire.fields_of(document)
     try:
