@@ -67,7 +67,7 @@ async def show(request: Request) -> Response:
         chosen = languages.negotiate(list(versions), header, override)
         others = [tag for tag in versions if tag != chosen]
         shown.append((origin, versions[chosen], others))
-    return render(
+    page = render(
         request,
         "country.html",
         viewer=viewer,
@@ -77,6 +77,18 @@ async def show(request: Request) -> Response:
         today=utcnow().date(),
         **HELPERS,
     )
+    page.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    return page
+
+
+async def write(request: Request) -> Response:
+    """`/countries/write?country=XX&lang=xx`: the staff form on `/countries` leads to the
+    editor of that country's page in that language."""
+    country = country_code(request.query_params.get("country", "")[:8])
+    if country is None:
+        raise HTTPException(404, "There is no such country: give a two-letter code.")
+    language = language_tag(request.query_params.get("lang", "")[:64]) or "en"
+    return RedirectResponse(f"/countries/{country}/edit?lang={language}", status_code=303)
 
 
 async def document(request: Request) -> Response:
@@ -192,6 +204,7 @@ def _refused(request: Request, signed_out: bool) -> Response:
 
 routes = [
     Route("/countries", index),
+    Route("/countries/write", write),
     Route("/countries/{code}", show),
     Route("/countries/{code}/history", history),
     Route("/countries/{code}/edit", edit, methods=["GET", "POST"]),

@@ -42,6 +42,9 @@ async def test_staff_write_translations_and_followers_are_told(
 ) -> None:
     await setup(services)
     await sign_in(client, "sam")
+    assert 'action="/countries/write"' in (await client.get("/countries")).text
+    opened = await client.get("/countries/write", params={"country": "de", "lang": "EN"})
+    assert opened.headers["location"] == "/countries/DE/edit?lang=en"
     assert (await client.get("/countries/de/edit?lang=en")).status_code == 200
     saved = await client.post("/countries/de/edit", data=FORM)
     assert saved.status_code == 303 and saved.headers["location"] == "/countries/DE?lang=en"
@@ -94,9 +97,9 @@ async def test_readers_get_their_language_and_links_to_the_others(
     client.cookies.clear()
     assert '<a href="/countries">Countries</a>' in (await client.get("/")).text
     index = (await client.get("/countries")).text
-    assert '<a href="/countries/DE">Germany</a>' in index
+    assert '<a href="/countries/DE">Germany</a>' in index and "/countries/write" not in index
     french = await client.get("/countries/de", headers={"Accept-Language": "fr-CH, en;q=0.5"})
-    assert french.status_code == 200
+    assert french.status_code == 200 and "Accept-Language" in french.headers["vary"]
     assert (
         '<h2 id="page-' in french.text
         and 'lang="fr">Le travail du sexe en Allemagne' in french.text
