@@ -17,6 +17,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -105,7 +106,6 @@ class CountryRevision(Base):
             **{name: getattr(self, name) for name in SECTION_NAMES},
             sources=[line for line in self.sources_text.split("\n") if line],
             last_reviewed=self.last_reviewed,
-            note="",
         )
 
 
@@ -159,7 +159,7 @@ async def store_mirrored(
             uri=uri, account_id=origin.id, country=values.country, language=values.language
         )
         session.add(page)
-    page.revision = revision
+    page.uri, page.revision = uri, revision
     _apply(page, values, {k: clean_document_html(v) for k, v in values.sections().items()})
     await session.flush()
     return page
@@ -252,6 +252,15 @@ async def current_revision(session: AsyncSession, page: CountryPage) -> CountryR
         select(CountryRevision).where(
             CountryRevision.page_id == page.id, CountryRevision.number == page.revision
         )
+    )
+
+
+async def forget_author(session: AsyncSession, account: Account) -> None:
+    """An erased member's revisions keep their text but no longer name them."""
+    await session.execute(
+        update(CountryRevision)
+        .where(CountryRevision.author_id == account.id)
+        .values(author_id=None, author_name="")
     )
 
 

@@ -67,7 +67,7 @@ async def show(request: Request) -> Response:
         chosen = languages.negotiate(list(versions), header, override)
         others = [tag for tag in versions if tag != chosen]
         shown.append((origin, versions[chosen], others))
-    page = render(
+    response = render(
         request,
         "country.html",
         viewer=viewer,
@@ -77,8 +77,8 @@ async def show(request: Request) -> Response:
         today=utcnow().date(),
         **HELPERS,
     )
-    page.headers["Vary"] = "Accept, Accept-Language, Cookie"
-    return page
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    return response
 
 
 async def write(request: Request) -> Response:

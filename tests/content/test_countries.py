@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activitypub import ActorType
-from content import countries, languages
+from content import countries, erasure, languages
 from content.country_fields import CountryPageError, CountryPageFields, validate
 from content.sanitize import LINK_REL, clean_document_html, clean_html, render_markdown
 from tests.rig import world
@@ -145,6 +145,9 @@ async def test_each_save_is_a_revision_with_its_author(
         assert current is not None and current.values("DE", "en").legal == second.legal
         assert [p.language for p in await countries.by_uri(session, uri)] == ["en", "fr"]
         assert await countries.countries(session) == [("DE", 1)]
+        await erasure.erase_local_account(session, sam)
+        history = await countries.history(session, org, "DE")
+        assert {(r.author_id, r.author_name) for r, _ in history} == {(None, "")}
 
 
 async def test_a_page_not_reviewed_for_twelve_months_is_stale(
