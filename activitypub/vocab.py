@@ -61,6 +61,25 @@ LISTING_CONTEXT: dict[str, object] = {
     "verifiedBy": "harbour:verifiedBy",
 }
 
+# Country information pages: every language version of one organisation's page about one
+# country in one object, schema.org terms where they exist.
+COUNTRY_CONTEXT: dict[str, object] = {
+    "harbour": HARBOUR_NS,
+    "schema": SCHEMA_NS,
+    "CountryInformation": "harbour:CountryInformation",
+    "countryCode": "harbour:countryCode",
+    "languageVersions": {"@id": "harbour:languageVersions", "@container": "@list"},
+    "inLanguage": "schema:inLanguage",
+    "legalFramework": "harbour:legalFramework",
+    "migrationAndResidence": "harbour:migrationAndResidence",
+    "healthCareAccess": "harbour:healthCareAccess",
+    "workingConditions": "harbour:workingConditions",
+    "keyContacts": "harbour:keyContacts",
+    "sources": "harbour:sources",
+    "lastReviewed": "schema:lastReviewed",
+    "revision": "harbour:revision",
+}
+
 
 class ActorType(StrEnum):
     """Actor types Harbour serves and understands."""
@@ -77,6 +96,8 @@ class ObjectType(StrEnum):
 
     NOTE = "Note"
     PAGE = "Page"
+    ARTICLE = "Article"
+    COUNTRY_INFORMATION = "CountryInformation"
     SERVICE_LISTING = "ServiceListing"
     TOMBSTONE = "Tombstone"
 

@@ -112,6 +112,18 @@ async def follower_inboxes(session: AsyncSession, account: Account) -> set[str]:
     return {shared or inbox for shared, inbox in rows}
 
 
+async def followed_from_here(session: AsyncSession, account: Account) -> bool:
+    """Whether a local account follows `account`, or has asked to (what it publishes may
+    arrive just before the Accept does)."""
+    found = await session.scalar(
+        select(Follow.id)
+        .join(Account, Account.id == Follow.follower_id)
+        .where(Follow.followed_id == account.id, Account.domain.is_(None))
+        .limit(1)
+    )
+    return found is not None
+
+
 async def followed_ids(session: AsyncSession, account: Account) -> list[int]:
     """Ids of the accounts `account` follows (accepted)."""
     rows = await session.scalars(

@@ -1,4 +1,4 @@
-"""The one HTML allow-list, for remote HTML and for rendering local text."""
+"""The one HTML allow-list, for remote HTML and for rendering local text and Markdown."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from functools import cache
 
 import bleach
 from bleach.linkifier import Linker, build_url_re
+from markdown_it import MarkdownIt
 
 from content import hashtags
 
@@ -17,6 +18,10 @@ ALLOWED_TAGS = frozenset(
     {"p", "br", "a", "span", "strong", "b", "em", "i", "u", "del", "s", "code", "pre",
      "blockquote", "ul", "ol", "li"}
 )  # fmt: skip
+# Longer documents (country pages) may also have headings; posts may not.
+DOCUMENT_TAGS = ALLOWED_TAGS | {"h3", "h4", "h5", "h6"}
+# Markdown `#` becomes h4: a page shows a section's own heading as h3.
+_HEADING_SHIFT = 3
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "xmpp", "matrix", "tel"})
 # Microformats and the classes Mastodon gives mentions and hashtags; never our own CSS classes.
 ALLOWED_CLASS = re.compile(r"(h-|u-|p-|e-|dt-)[a-z-]+|mention|hashtag|invisible|ellipsis")
@@ -54,15 +59,40 @@ def _url_pattern() -> re.Pattern[str]:
 
 def clean_html(markup: str) -> str:
     """Remote or stored HTML reduced to the allow-list; every link gets a safe `rel`."""
+    return _clean(markup, ALLOWED_TAGS)
+
+
+def clean_document_html(markup: str) -> str:
+    """A document's HTML (a country page's section) reduced to the allow-list with headings."""
+    return _clean(markup, DOCUMENT_TAGS)
+
+
+def _clean(markup: str, tags: frozenset[str]) -> str:
     cleaned = bleach.clean(
         _EXECUTABLE.sub("", markup),
-        tags=ALLOWED_TAGS,
+        tags=tags,
         attributes=_allowed_attribute,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
     )
     return _linker().linkify(cleaned)
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+
+
+def render_markdown(source: str) -> str:
+    """Staff Markdown as HTML: raw HTML is shown as text, headings start at h4, and the
+    result passes the document allow-list (so links get a safe `rel` and unsafe ones go)."""
+    parser = _markdown()
+    tokens = parser.parse(source)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + _HEADING_SHIFT, 6)}"
+    return clean_document_html(parser.renderer.render(tokens, parser.options, {}))
 
 
 def render_plain_text(text: str, tag_url: str = "/tags/") -> str:

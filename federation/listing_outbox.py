@@ -8,13 +8,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import PUBLIC
 from content import directory
 from content.accounts import Account
 from content.directory import Listing
 from content.listing_fields import ListingFields
-from content.orm import new_id
-from federation import addressing, delivery, listing_wire
+from federation import listing_wire, object_outbox
 from federation.context import Federation
 
 
@@ -54,30 +52,14 @@ async def send_existing(
 ) -> None:
     """A new follower on another server gets a Create of each of the organisation's listings,
     so its directory holds them without waiting for the next edit."""
-    if follower.is_local:
-        return
-    inboxes = await addressing.for_account(fed, session, follower)
-    for listing in await directory.of_account(session, organisation):
-        document = listing_wire.document(listing, organisation)
-        await delivery.enqueue(
-            session, _activity(organisation, "Create", document), organisation.id, inboxes
-        )
+    listings = await directory.of_account(session, organisation)
+    documents = [listing_wire.document(listing, organisation) for listing in listings]
+    await object_outbox.to_follower(
+        fed, session, organisation, follower, documents, listing_wire.CONTEXT
+    )
 
 
 async def _send(
     fed: Federation, session: AsyncSession, actor: Account, kind: str, object_: dict[str, Any]
 ) -> None:
-    inboxes = await addressing.for_followers_and(fed, session, actor, ())
-    await delivery.enqueue(session, _activity(actor, kind, object_), actor.id, inboxes)
-
-
-def _activity(actor: Account, kind: str, object_: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "@context": listing_wire.CONTEXT,
-        "id": f"{actor.uri}#{kind.lower()}s/{new_id()}",
-        "type": kind,
-        "actor": actor.uri,
-        "object": object_,
-        "to": [PUBLIC],
-        "cc": [actor.followers_uri] if actor.followers_uri else [],
-    }
+    await object_outbox.to_followers(fed, session, actor, kind, object_, listing_wire.CONTEXT)

@@ -18,7 +18,7 @@ from content.media import MediaAttachment
 from content.orm import new_id
 from content.posts import Post
 from content.relationships import Follow
-from federation import addressing, delivery, listing_outbox, to_wire
+from federation import addressing, country_outbox, delivery, listing_outbox, to_wire
 from federation.context import Federation
 from moderation import account_blocks, member_domain_blocks, reports
 from moderation.rate_limits import Action
@@ -106,6 +106,7 @@ async def answer_follow(
     await _send(session, answer, target, await addressing.for_account(fed, session, follower))
     if accept:
         await listing_outbox.send_existing(fed, session, target, follower)
+        await country_outbox.send_existing(fed, session, target, follower)
 
 
 async def remove_follower(

@@ -54,6 +54,7 @@ from node.web import (
     settings_pages,
     two_factor_pages,
 )
+from node.web import countries as web_countries
 from node.web import directory as web_directory
 from node.web.rendering import TEMPLATES, create_templates
 
@@ -142,6 +143,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *admin_domains.routes,
             *two_factor_pages.routes,
             *web_directory.routes,
+            *web_countries.routes,
             Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),
         ],
         middleware=[

@@ -5,6 +5,7 @@ from __future__ import annotations
 from content.accounts import Account
 from content.bookmarks import Bookmark
 from content.conversations import Conversation
+from content.countries import CountryPage, CountryRevision
 from content.directory import Listing, ListingCategory, ListingLanguage
 from content.idempotency import IdempotencyKey
 from content.interactions import Interaction
@@ -39,6 +40,8 @@ __all__ = [
     "AuthorizationCode",
     "Base",
     "Conversation",
+    "CountryPage",
+    "CountryRevision",
     "Bookmark",
     "Delivery",
     "DomainBlock",

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from federation.handlers import actors, blocks, flags, follows, listings, notes, reactions
+from federation.handlers import (
+    actors,
+    blocks,
+    countries,
+    flags,
+    follows,
+    listings,
+    notes,
+    reactions,
+)
 from federation.handlers.incoming import Incoming
 
 Handler = Callable[[Incoming], Awaitable[None]]
@@ -21,9 +30,10 @@ ANY_OBJECT = frozenset(
 
 
 async def _delete_object(incoming: Incoming) -> None:
-    """A Delete of an object: a post or a listing, whichever we keep."""
+    """A Delete of an object: a post, a listing or a country page, whichever we keep."""
     await notes.on_delete(incoming)
     await listings.on_delete(incoming)
+    await countries.on_delete(incoming)
 
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
@@ -45,6 +55,8 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     **{("Update", kind): actors.on_update for kind in ACTOR_TYPES},
     ("Create", "ServiceListing"): listings.on_create,
     ("Update", "ServiceListing"): listings.on_update,
+    ("Create", "CountryInformation"): countries.on_create,
+    ("Update", "CountryInformation"): countries.on_update,
 }
 
 
@@ -54,7 +66,8 @@ def handler_for(incoming: Incoming) -> Handler | None:
     embedded = incoming.object
     object_type = embedded.get("type") if isinstance(embedded, dict) else None
     if isinstance(object_type, list):  # several types: a listing is a Page and a ServiceListing
-        object_type = "ServiceListing" if "ServiceListing" in object_type else None
+        known = [t for t in ("ServiceListing", "CountryInformation") if t in object_type]
+        object_type = known[0] if known else None
     if kind == "Delete" and incoming.object_id == incoming.actor.uri:
         return actors.on_delete
     if kind == "Undo" and object_type is None:

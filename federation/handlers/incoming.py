@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub import id_of
 from content.accounts import Account
 from federation.context import Federation
+from federation.resolve import ResolveError, fetch_object
 
 
 @dataclass
@@ -30,3 +31,13 @@ class Incoming:
     def object_id(self) -> str | None:
         """The id of the activity's object, embedded or not."""
         return id_of(self.object)
+
+    async def object_document(self) -> Any:
+        """The activity's object as a document: the embedded one, or fetched from its own
+        origin when given by id (None when that fails)."""
+        if not isinstance(self.object, str):
+            return self.object
+        try:
+            return await fetch_object(self.fed, self.session, self.object)
+        except ResolveError:
+            return None

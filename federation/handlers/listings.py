@@ -6,23 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from content import directory, mirrors
+from content import directory, relationships
 from content.listing_fields import ListingError, validate
 from content.orm import utcnow
 from federation import listing_wire
 from federation.handlers.incoming import Incoming
-from federation.resolve import ResolveError, fetch_object
 
 
 async def on_create(incoming: Incoming) -> None:
     """Mirror a listing of an organisation someone here follows (fetched from its origin
     when given by id)."""
-    document = incoming.object
-    if isinstance(document, str):
-        try:
-            document = await fetch_object(incoming.fed, incoming.session, document)
-        except ResolveError:
-            return
+    document = await incoming.object_document()
     await _store(incoming, document)
 
 
@@ -45,7 +39,7 @@ async def _store(incoming: Incoming, document: Any) -> None:
     existing = await directory.get_by_uri(incoming.session, document["id"])
     if existing is not None and existing.account_id != actor.id:
         return
-    if existing is None and not await mirrors.followed_here(incoming.session, actor):
+    if existing is None and not await relationships.followed_from_here(incoming.session, actor):
         return
     values = listing_wire.fields_of(document)
     try:

@@ -5,18 +5,12 @@ from __future__ import annotations
 from content import posts
 from federation import from_wire
 from federation.handlers.incoming import Incoming
-from federation.resolve import ResolveError, fetch_object
 
 
 async def on_create(incoming: Incoming) -> None:
     """Store a remote post if someone here follows its author, it mentions someone here or
     it replies to a post here. A note not embedded is fetched from its own origin."""
-    note = incoming.object
-    if isinstance(note, str):
-        try:
-            note = await fetch_object(incoming.fed, incoming.session, note)
-        except ResolveError:
-            return
+    note = await incoming.object_document()
     if isinstance(note, dict):
         await from_wire.store_note(incoming.fed, incoming.session, note, incoming.actor)
 

@@ -12,8 +12,9 @@ from activitypub.signatures import RequestParts, sign
 from moderation import allowlist
 from node.settings import Settings
 from node.state import Services
+from tests.node import test_country_pages as country_pages
 from tests.node import test_directory_pages as directory_pages
-from tests.node.conftest import EVE
+from tests.node.conftest import BASE, EVE
 from tests.rig.keys import keypair_for_tests
 from tests.rig.remote import FakeServer
 
@@ -72,16 +73,19 @@ async def test_signed_gets_from_allowed_servers_are_served(
     assert refused.json() == {"error": "this node does not federate with your server"}
 
 
-async def test_listings_are_served_to_other_servers_only_when_signed(
+async def test_listings_and_country_pages_are_served_to_other_servers_only_when_signed(
     client: httpx.AsyncClient, remote: FakeServer, services: Services
 ) -> None:
     await directory_pages.setup(services)
     await directory_pages.sign_in(client, "sam")
     listing = (await client.post("/directory/new", data=directory_pages.FORM)).headers["location"]
 
-    refused = await client.get(listing, headers=AP)
-    served = await client.get(listing, headers=signed_get(listing, keypair_for_tests(3)))
+    assert (await client.post("/countries/de/edit", data=country_pages.FORM)).status_code == 303
+    country = country_pages.OBJECT.removeprefix(BASE)
 
-    assert refused.status_code == 401
-    assert served.status_code == 200 and served.json()["name"] == "Night clinic"
+    for path, name in ((listing, "Night clinic"), (country, "Germany")):
+        refused = await client.get(path, headers=AP)
+        served = await client.get(path, headers=signed_get(path, keypair_for_tests(3)))
+        assert refused.status_code == 401, path
+        assert served.status_code == 200 and name in served.json()["name"], path
     assert "Night clinic" in (await client.get(listing)).text

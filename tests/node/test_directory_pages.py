@@ -60,6 +60,22 @@ async def sent(services: Services, remote: FakeServer) -> list[dict[str, Any]]:
     return posts
 
 
+async def eve_follows_the_organisation(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> list[tuple[str, str]]:
+    """Eve follows the organisation: what it sent her, as (type, object name) pairs."""
+    follow = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{EVE}/follows/1",
+        "type": "Follow",
+        "actor": EVE,
+        "object": f"{BASE}/users/organisation",
+    }
+    assert (await deliver(client, follow)).status_code == 202
+    await Worker(services.federation).run_once()
+    return sorted((a["type"], a["object"].get("name", "")) for a in await sent(services, remote))
+
+
 async def test_staff_publish_edit_and_delete_and_followers_are_told(
     client: httpx.AsyncClient, services: Services, remote: FakeServer
 ) -> None:
@@ -164,14 +180,6 @@ async def test_a_new_follower_of_the_organisation_gets_its_listings(
     await sign_in(client, "sam")
     await client.post("/directory/new", data=FORM)
     assert await sent(services, remote) == []  # nobody follows the organisation yet
-    follow = {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{EVE}/follows/1",
-        "type": "Follow",
-        "actor": EVE,
-        "object": f"{BASE}/users/organisation",
-    }
-    assert (await deliver(client, follow)).status_code == 202
-    await Worker(services.federation).run_once()
-    kinds = sorted((a["type"], a["object"].get("name", "")) for a in await sent(services, remote))
-    assert kinds == [("Accept", ""), ("Create", "Night clinic")]
+    assert await eve_follows_the_organisation(client, services, remote) == [
+        ("Accept", ""), ("Create", "Night clinic")
+    ]  # fmt: skip

@@ -1,0 +1,60 @@
+"""Create, Update and Delete of country pages from organisations followed here: every
+language version is mirrored (sections as sanitised HTML), only ever changed by its origin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from content import countries, relationships
+from content.country_fields import CountryPageError, validate
+from content.orm import utcnow
+from federation import country_wire
+from federation.handlers.incoming import Incoming
+from federation.listing_wire import owned_by
+
+
+async def on_create(incoming: Incoming) -> None:
+    """Mirror the page of an organisation someone here follows (fetched from its origin
+    when given by id)."""
+    document = await incoming.object_document()
+    await _store(incoming, document)
+
+
+async def on_update(incoming: Incoming) -> None:
+    """The origin changed a page: our copy follows (or is made, if it was missed)."""
+    await _store(incoming, incoming.object)
+
+
+async def on_delete(incoming: Incoming) -> None:
+    """The origin deleted a page: every language version of our copy goes."""
+    pages = await countries.by_uri(incoming.session, incoming.object_id or "")
+    if pages and all(page.account_id == incoming.actor.id for page in pages):
+        await countries.remove(incoming.session, pages)
+
+
+async def _store(incoming: Incoming, document: Any) -> None:
+    actor, session = incoming.actor, incoming.session
+    if not country_wire.is_country_information(document) or not owned_by(document, actor):
+        return
+    existing = await countries.by_uri(session, document["id"])
+    if any(page.account_id != actor.id for page in existing):
+        return
+    if not existing and not await relationships.followed_from_here(session, actor):
+        return
+    # A day's grace for clocks that run ahead of ours.
+    today = (utcnow() + timedelta(days=1)).date()
+    kept: dict[str, tuple[Any, int]] = {}
+    for values, revision in country_wire.versions_of(document):
+        try:
+            validate(values, today=today, section_limit=country_wire.MAX_SECTION)
+        except CountryPageError:
+            continue
+        if existing and values.country != existing[0].country:
+            return
+        kept.setdefault(values.language, (values, revision))
+    if not kept:
+        return
+    await countries.remove(session, [p for p in existing if p.language not in kept])
+    for values, revision in kept.values():
+        await countries.store_mirrored(session, actor, document["id"], values, revision)

@@ -1,0 +1,215 @@
+"""Country information pages: anyone reads every organisation's page about a country in the
+reader's language (with links to the other translations); staff of this node write their
+organisation's pages in Markdown, each save a revision sent to the organisation's followers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from content import accounts, countries, languages
+from content.accounts import Account
+from content.countries import CountryPage
+from content.country_fields import SECTIONS, CountryPageError, country_code, language_tag, validate
+from content.listing_fields import country_name
+from content.orm import utcnow
+from content.sanitize import render_inline_text
+from federation import country_outbox, country_wire
+from node.api.authorized_fetch import require_signed_fetch
+from node.api.negotiation import activity_response, wants_activitypub
+from node.database import session_scope
+from node.state import services
+from node.web import country_form, listing_form
+from node.web.rendering import render
+from node.web.sessions import require_same_origin, signed_in_account
+
+HELPERS: dict[str, Any] = {
+    "country_name": country_name,
+    "native_name": languages.native_name,
+    "source_html": render_inline_text,
+    "sections": SECTIONS,
+}
+
+
+def _country(request: Request) -> str:
+    found = country_code(request.path_params["code"])
+    if found is None:
+        raise HTTPException(404, "There is no such country.")
+    return found
+
+
+async def index(request: Request) -> Response:
+    """`/countries`: every country with information, local or mirrored."""
+    async with services(request).sessions() as session:
+        viewer = await signed_in_account(request, session)
+        staff = await listing_form.is_staff(session, viewer)
+        found = await countries.countries(session)
+    rows = sorted(found, key=lambda row: country_name(row[0]))
+    return render(request, "countries.html", viewer=viewer, staff=staff, rows=rows, **HELPERS)
+
+
+async def show(request: Request) -> Response:
+    """`/countries/XX`: each organisation's page about the country, in the reader's language."""
+    country = _country(request)
+    header = request.headers.get("accept-language", "")[:500]
+    override = request.query_params.get("lang", "")[:64]
+    async with services(request).sessions() as session:
+        viewer = await signed_in_account(request, session)
+        staff = await listing_form.is_staff(session, viewer)
+        by_origin: dict[int, tuple[Account, dict[str, CountryPage]]] = {}
+        for page, origin in await countries.for_country(session, country):
+            by_origin.setdefault(origin.id, (origin, {}))[1][page.language] = page
+    shown = []
+    for origin, versions in by_origin.values():
+        chosen = languages.negotiate(list(versions), header, override)
+        others = [tag for tag in versions if tag != chosen]
+        shown.append((origin, versions[chosen], others))
+    response = render(
+        request,
+        "country.html",
+        viewer=viewer,
+        staff=staff,
+        country=country,
+        shown=shown,
+        today=utcnow().date(),
+        **HELPERS,
+    )
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    return response
+
+
+async def write(request: Request) -> Response:
+    """`/countries/write?country=XX&lang=xx`: the staff form on `/countries` leads to the
+    editor of that country's page in that language."""
+    country = country_code(request.query_params.get("country", "")[:8])
+    if country is None:
+        raise HTTPException(404, "There is no such country: give a two-letter code.")
+    language = language_tag(request.query_params.get("lang", "")[:64]) or "en"
+    return RedirectResponse(f"/countries/{country}/edit?lang={language}", status_code=303)
+
+
+async def document(request: Request) -> Response:
+    """`/countries/XX/NAME`: the ActivityPub object of a local organisation's page about the
+    country (every language version); a browser is sent to the country's page."""
+    country = _country(request)
+    if not wants_activitypub(request):
+        return RedirectResponse(f"/countries/{country}", status_code=303)
+    await require_signed_fetch(request)
+    fed = services(request).federation
+    async with services(request).sessions() as session:
+        organisation = await accounts.get_local(session, request.path_params["username"])
+        if organisation is None:
+            raise HTTPException(404, "There is no such page.")
+        uri = countries.local_uri(fed.base_url, country, organisation.username)
+        pages = await countries.by_uri(session, uri)
+        if not pages:
+            raise HTTPException(404, "There is no such page.")
+        found = country_wire.document(pages, organisation, country_outbox.page_url(fed, country))
+    return activity_response({"@context": country_wire.CONTEXT, **found})
+
+
+async def history(request: Request) -> Response:
+    """`/countries/XX/history`: every revision of this node's page, newest first."""
+    country = _country(request)
+    settings = services(request).settings
+    async with services(request).sessions() as session:
+        viewer = await signed_in_account(request, session)
+        organisation = await listing_form.organisation(session, settings.organisation_username)
+        revisions = await countries.history(session, organisation, country)
+    return render(
+        request,
+        "country_history.html",
+        viewer=viewer,
+        country=country,
+        organisation=organisation,
+        revisions=revisions,
+        **HELPERS,
+    )
+
+
+async def edit(request: Request) -> Response:
+    """`/countries/XX/edit?lang=xx`: staff write one language version of this node's page."""
+    country = _country(request)
+    fed = services(request).federation
+    settings = services(request).settings
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        require_same_origin(request)
+    async with session_scope(services(request).sessions) as session:
+        viewer = await signed_in_account(request, session)
+        if viewer is None or not await listing_form.is_staff(session, viewer):
+            return _refused(request, viewer is None)
+        organisation = await listing_form.organisation(session, settings.organisation_username)
+        if request.method == "GET":
+            language = language_tag(request.query_params.get("lang", "")[:64]) or "en"
+            page = await countries.get(session, organisation, country, language)
+            revision = await countries.current_revision(session, page) if page else None
+            values = (
+                revision.values(country, language)
+                if revision
+                else country_form.blank(country, language, utcnow().date())
+            )
+        else:
+            form = await request.form(max_fields=country_form.MAX_FIELDS, max_files=0)
+            values, errors = country_form.read(form, country)
+            try:
+                validate(values, today=utcnow().date())
+            except CountryPageError as error:
+                errors = {**error.errors, **errors}
+            if not errors:
+                await country_outbox.save(fed, session, organisation, viewer, values)
+    if request.method == "POST" and not errors:
+        fed.notify()
+        return RedirectResponse(f"/countries/{country}?lang={values.language}", status_code=303)
+    return render(
+        request,
+        "country_form.html",
+        status_code=400 if errors else 200,
+        viewer=viewer,
+        country=country,
+        values=values,
+        errors=errors,
+        **HELPERS,
+    )
+
+
+async def delete(request: Request) -> Response:
+    """`POST /countries/XX/delete?lang=xx`: staff delete one language version."""
+    country = _country(request)
+    require_same_origin(request)
+    fed = services(request).federation
+    async with session_scope(services(request).sessions) as session:
+        viewer = await signed_in_account(request, session)
+        if not await listing_form.is_staff(session, viewer):
+            return _refused(request, viewer is None)
+        name = services(request).settings.organisation_username
+        organisation = await listing_form.organisation(session, name)
+        language = language_tag(request.query_params.get("lang", "")[:64]) or ""
+        page = await countries.get(session, organisation, country, language)
+        if page is None:
+            raise HTTPException(404, "There is no such page of this organisation.")
+        await country_outbox.delete(fed, session, organisation, page)
+    fed.notify()
+    return RedirectResponse(f"/countries/{country}", status_code=303)
+
+
+def _refused(request: Request, signed_out: bool) -> Response:
+    if signed_out:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    message = "Only staff write country pages."
+    return render(request, "error.html", status_code=403, message=message)
+
+
+routes = [
+    Route("/countries", index),
+    Route("/countries/write", write),
+    Route("/countries/{code}", show),
+    Route("/countries/{code}/history", history),
+    Route("/countries/{code}/edit", edit, methods=["GET", "POST"]),
+    Route("/countries/{code}/delete", delete, methods=["POST"]),
+    Route("/countries/{code}/{username}", document),
+]
