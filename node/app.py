@@ -52,6 +52,7 @@ from node.web import (
     pages,
     sessions,
     settings_pages,
+    threads,
     two_factor_pages,
 )
 from node.web import directory as web_directory
@@ -142,6 +143,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *admin_domains.routes,
             *two_factor_pages.routes,
             *web_directory.routes,
+            *threads.routes,
             Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),
         ],
         middleware=[

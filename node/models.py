@@ -6,6 +6,7 @@ from content.accounts import Account
 from content.bookmarks import Bookmark
 from content.conversations import Conversation
 from content.directory import Listing, ListingCategory, ListingLanguage
+from content.groups import Group, GroupBan, GroupModerator, GroupPost
 from content.idempotency import IdempotencyKey
 from content.interactions import Interaction
 from content.invites import Invite
@@ -43,6 +44,10 @@ __all__ = [
     "Delivery",
     "DomainBlock",
     "Follow",
+    "Group",
+    "GroupBan",
+    "GroupModerator",
+    "GroupPost",
     "IdempotencyKey",
     "InboxItem",
     "Interaction",

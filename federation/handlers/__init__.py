@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from federation.handlers import actors, blocks, flags, follows, listings, notes, reactions
+from federation.handlers import (
+    actors,
+    blocks,
+    flags,
+    follows,
+    groups,
+    listings,
+    notes,
+    reactions,
+)
 from federation.handlers.incoming import Incoming
 
 Handler = Callable[[Incoming], Awaitable[None]]
@@ -26,6 +35,13 @@ async def _delete_object(incoming: Incoming) -> None:
     await listings.on_delete(incoming)
 
 
+async def _create_note(incoming: Incoming) -> None:
+    """A Create of a note: a post written in a local group is the group's to take first;
+    otherwise it is kept if relevant here."""
+    await groups.on_create(incoming)
+    await notes.on_create(incoming)
+
+
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Follow", None): follows.on_follow,
     ("Accept", None): follows.on_accept,
@@ -39,8 +55,10 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Block", None): blocks.on_block,
     ("Flag", None): flags.on_flag,
     ("Delete", None): _delete_object,
-    **{("Create", kind): notes.on_create for kind in NOTE_TYPES},
-    ("Create", None): notes.on_create,
+    **{("Create", kind): _create_note for kind in NOTE_TYPES},
+    ("Create", None): _create_note,
+    # A group relaying an activity (FEP-1b12): the object is the activity, embedded.
+    **{("Announce", kind): groups.on_announce for kind in ("Create", "Delete", "Block")},
     **{("Update", kind): notes.on_update for kind in NOTE_TYPES},
     **{("Update", kind): actors.on_update for kind in ACTOR_TYPES},
     ("Create", "ServiceListing"): listings.on_create,

@@ -1,0 +1,193 @@
+"""The FEP-1b12 group relay. A post addressed to a local group (in `to`, `cc` or
+`audience`, or replying to a post in it) from an account the group accepts is kept and
+announced by the group to its members' servers. A remote group's `Announce` of a post (a
+Lemmy community someone here follows) files that post in the group; its `Announce` of a
+Delete removes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from activitypub import ActorType, as_list, id_of
+from content import groups, posts, relationships
+from content.accounts import Account
+from content.audience import OPEN_TO_ALL, Visibility
+from content.groups import GroupPost, GroupVisibility, Space
+from content.posts import Post
+from content.relationships import Follow
+from content.sanitize import strip_html
+from federation import from_wire, group_outbox
+from federation.handlers.incoming import Incoming
+from federation.hosts import host_of
+from federation.resolve import ResolveError, actor_by_uri, fetch_object
+
+TITLE_LIMIT = groups.MAX_TITLE
+
+
+async def on_create(incoming: Incoming) -> None:
+    """A remote member writes in a local group: kept and announced, unless refused (banned,
+    not a member of a members-only group, or the group is local-only)."""
+    note = incoming.object
+    if isinstance(note, str):
+        try:
+            note = await fetch_object(incoming.fed, incoming.session, note)
+        except ResolveError:
+            return
+    if not isinstance(note, dict) or not from_wire.note_owned_by(note, incoming.actor):
+        return
+    found = await _local_group_of(incoming, note)
+    if found is None:
+        return
+    space, thread = found
+    session, author = incoming.session, incoming.actor
+    if await groups.refuses(session, space, author) is not None:
+        return
+    if space.visibility == GroupVisibility.MEMBERS and not await groups.is_member(
+        session, space.account, author
+    ):
+        return
+    if await _file(incoming, note, author, space, thread):
+        await group_outbox.relay(incoming.fed, session, space, incoming.activity)
+
+
+async def on_announce(incoming: Incoming) -> None:
+    """A remote group relays an activity: a post written in it (fetched from its origin
+    unless the group's own server wrote it), or the removal of one."""
+    group = incoming.actor
+    inner = incoming.object
+    if group.actor_type != ActorType.GROUP or not isinstance(inner, dict):
+        return
+    if not await _followed_here(incoming, group):
+        return
+    kind = inner.get("type")
+    if kind == "Create":
+        await _announced_post(incoming, Space(group, None), inner.get("object"))
+    elif kind == "Delete":
+        await _announced_removal(incoming, group, id_of(inner.get("object")))
+    elif kind == "Block" and id_of(inner.get("target")) == group.uri:
+        banned = await _local_account(incoming, id_of(inner.get("object")))
+        if banned is not None:
+            await relationships.remove_follow(incoming.session, banned, group)
+
+
+async def _announced_post(incoming: Incoming, space: Space, document: Any) -> None:
+    fed, session = incoming.fed, incoming.session
+    uri = id_of(document)
+    if not uri:
+        return
+    # The group's signature vouches for what its own server wrote; anything else is
+    # fetched from where it lives, never trusted as embedded.
+    if not (isinstance(document, dict) and host_of(uri) == host_of(space.account.uri)):
+        try:
+            document = await fetch_object(fed, session, uri)
+        except ResolveError:
+            return
+    try:
+        author = await actor_by_uri(fed, session, str(id_of(document.get("attributedTo"))))
+    except ResolveError:
+        return
+    in_group, thread = await _thread(incoming, document, space.account)
+    if in_group:
+        await _file(incoming, document, author, space, thread)
+
+
+async def _announced_removal(incoming: Incoming, group: Account, uri: str | None) -> None:
+    entry = await groups.entry_by_uri(incoming.session, uri or "")
+    if entry is not None and entry.group_id == group.id:
+        post = await incoming.session.get(Post, entry.post_id)
+        if post is not None:
+            await posts.delete_post(incoming.session, post)
+
+
+async def _file(
+    incoming: Incoming,
+    note: dict[str, Any],
+    author: Account,
+    space: Space,
+    thread: GroupPost | None,
+) -> bool:
+    """Keep the note as a post in the group; False if it was already there or not kept."""
+    post = await from_wire.store_note(incoming.fed, incoming.session, note, author, force=True)
+    if post is None or await groups.entry_of(incoming.session, post) is not None:
+        return False
+    if space.account.is_local:
+        post.visibility = space.post_visibility
+    elif Visibility(post.visibility) not in OPEN_TO_ALL:
+        post.visibility = Visibility.MEMBERS
+    title = note.get("name") if thread is None else ""
+    groups.add_post(
+        incoming.session,
+        post,
+        space.account,
+        thread=thread,
+        title=strip_html(title)[:TITLE_LIMIT] if isinstance(title, str) else "",
+    )
+    await incoming.session.flush()
+    return True
+
+
+async def _local_group_of(
+    incoming: Incoming, note: dict[str, Any]
+) -> tuple[Space, GroupPost | None] | None:
+    """The local group a note is written in, with the thread it replies in (None: it opens
+    one); None if it is in no local group, or replies to a post we do not have."""
+    addressed = {
+        id_of(value) for field in ("to", "cc", "audience") for value in as_list(note.get(field))
+    }
+    addressed |= {  # Mastodon names a group it writes to as a mention
+        tag.get("href")
+        for tag in as_list(note.get("tag"))
+        if isinstance(tag, dict) and tag.get("type") == "Mention"
+    }
+    local = [uri for uri in addressed if isinstance(uri, str) and incoming.fed.is_local(uri)]
+    candidates = await incoming.session.scalars(
+        select(Account).where(
+            Account.uri.in_(local),
+            Account.domain.is_(None),
+            Account.actor_type == str(ActorType.GROUP),
+        )
+    )
+    group = next(iter(candidates), None)
+    parent_uri = id_of(note.get("inReplyTo"))
+    parent = await groups.entry_by_uri(incoming.session, parent_uri) if parent_uri else None
+    if group is None and parent is not None:
+        group = await incoming.session.get(Account, parent.group_id)
+    space = await groups.get(incoming.session, group) if group is not None else None
+    if space is None or not space.account.is_local:
+        return None
+    in_group, thread = await _thread(incoming, note, space.account)
+    return (space, thread) if in_group else None
+
+
+async def _thread(
+    incoming: Incoming, note: dict[str, Any], group: Account
+) -> tuple[bool, GroupPost | None]:
+    """Whether the note belongs in the group, and the thread it replies in (None if it opens
+    one); a reply to a post that is not in this group here does not belong."""
+    parent_uri = id_of(note.get("inReplyTo"))
+    if not parent_uri:
+        return True, None
+    parent = await groups.entry_by_uri(incoming.session, parent_uri)
+    if parent is None or parent.group_id != group.id:
+        return False, None
+    thread = await incoming.session.get(GroupPost, parent.thread_id)
+    return thread is not None, thread
+
+
+async def _followed_here(incoming: Incoming, group: Account) -> bool:
+    found = await incoming.session.scalar(
+        select(Follow.id)
+        .join(Account, Account.id == Follow.follower_id)
+        .where(Follow.followed_id == group.id, Account.domain.is_(None))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def _local_account(incoming: Incoming, uri: str | None) -> Account | None:
+    if not uri or not incoming.fed.is_local(uri):
+        return None
+    account = await incoming.session.scalar(select(Account).where(Account.uri == uri))
+    return account if account is not None and account.is_local else None
