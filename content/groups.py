@@ -193,7 +193,7 @@ async def moderators(session: AsyncSession, group: Account) -> Sequence[Account]
     query = (
         select(Account)
         .join(GroupModerator, GroupModerator.account_id == Account.id)
-        .where(GroupModerator.group_id == group.id)
+        .where(GroupModerator.group_id == group.id, Account.deleted_at.is_(None))
         .order_by(Account.username)
     )
     return (await session.scalars(query)).all()
@@ -295,6 +295,11 @@ async def entry_by_uri(session: AsyncSession, uri: str) -> GroupPost | None:
     return await session.scalar(
         select(GroupPost).join(Post, Post.id == GroupPost.post_id).where(Post.uri == uri)
     )
+
+
+async def unfile(session: AsyncSession, post: Post) -> None:
+    """Take a post out of its group; the post itself stays."""
+    await session.execute(delete(GroupPost).where(GroupPost.post_id == post.id))
 
 
 async def group_of(session: AsyncSession, post: Post) -> Account | None:

@@ -75,7 +75,8 @@ async def on_announce(incoming: Incoming) -> None:
 async def _announced_post(incoming: Incoming, space: Space, document: Any) -> None:
     fed, session = incoming.fed, incoming.session
     uri = id_of(document)
-    if not uri:
+    known = await groups.entry_by_uri(session, uri) if uri else None
+    if not uri or known is not None:  # no post, or one already filed (a member's own)
         return
     # The group's signature vouches for what its own server wrote; anything else is
     # fetched from where it lives, never trusted as embedded.
@@ -94,11 +95,23 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
 
 
 async def _announced_removal(incoming: Incoming, group: Account, uri: str | None) -> None:
-    entry = await groups.entry_by_uri(incoming.session, uri or "")
-    if entry is not None and entry.group_id == group.id:
-        post = await incoming.session.get(Post, entry.post_id)
-        if post is not None:
-            await posts.delete_post(incoming.session, post)
+    """The group removed a post (with its thread, if it opened one): copies of remote posts
+    are deleted; a member's own post here only leaves the group."""
+    session = incoming.session
+    entry = await groups.entry_by_uri(session, uri or "")
+    if entry is None or entry.group_id != group.id:
+        return
+    removed = [entry.post_id]
+    if entry.thread_id == entry.post_id:
+        removed = [post.id for post, _ in await groups.thread_posts(session, entry)]
+    for post_id in removed:
+        post = await session.get(Post, post_id)
+        if post is None:
+            continue
+        if incoming.fed.is_local(post.uri):
+            await groups.unfile(session, post)
+        else:
+            await posts.delete_post(session, post)
 
 
 async def _file(

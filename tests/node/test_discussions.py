@@ -14,6 +14,7 @@ from sqlalchemy import select
 from activitypub import PUBLIC
 from content import accounts, groups, relationships
 from content.groups import GroupVisibility
+from content.users import Role
 from federation import resolve
 from federation.delivery import Delivery
 from federation.worker import Worker
@@ -396,3 +397,22 @@ async def _thread_path(services: Services, uri: str, handle: str = "peers") -> s
         entry = await groups.entry_by_uri(session, uri)
         assert entry is not None
         return f"/discussions/{handle}/{entry.post_id}"
+
+
+async def test_staff_create_groups_on_the_web_and_members_cannot(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    async with services.sessions() as session, session.begin():
+        await world.local_member(session, "sam", role=Role.STAFF)
+    await sign_in(client, "alice")
+    assert (await client.get("/discussions/new")).status_code == 403
+    await client.post("/logout")
+    await sign_in(client, "sam")
+    form = {"name": "safety", "title": "Safety", "description": "", "visibility": "local"}
+    made = await client.post("/discussions/new", data=form)
+    assert made.status_code == 303 and made.headers["location"] == "/discussions/safety"
+    page = await client.get("/discussions/safety")
+    assert "Safety" in page.text and "this node only, never federated" in page.text
+    assert "Start a new thread" in page.text  # the creator moderates it
+    again = await client.post("/discussions/new", data=form)
+    assert again.status_code == 400 and "is taken" in again.text
