@@ -30,7 +30,9 @@ ANY_OBJECT = frozenset(
 
 
 async def _delete_object(incoming: Incoming) -> None:
-    """A Delete of an object: a post or a listing, whichever we keep."""
+    """A Delete of an object: a post (relayed first by its local group, if it was written in
+    one) or a listing, whichever we keep."""
+    await groups.on_delete(incoming)
     await notes.on_delete(incoming)
     await listings.on_delete(incoming)
 

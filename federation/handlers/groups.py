@@ -2,7 +2,7 @@
 `audience`, or replying to a post in it) from an account the group accepts is kept and
 announced by the group to its members' servers. A remote group's `Announce` of a post (a
 Lemmy community someone here follows) files that post in the group; its `Announce` of a
-Delete removes it."""
+Delete removes it. An author's Delete of a post in a local group is relayed too."""
 
 from __future__ import annotations
 
@@ -49,6 +49,20 @@ async def on_create(incoming: Incoming) -> None:
     ):
         return
     if await _file(incoming, note, author, space, thread):
+        await group_outbox.relay(incoming.fed, session, space, incoming.activity)
+
+
+async def on_delete(incoming: Incoming) -> None:
+    """A remote author deletes a post written in a local group: the group relays the Delete
+    to its members' servers (the post itself is deleted by `notes.on_delete`)."""
+    session = incoming.session
+    entry = await groups.entry_by_uri(session, incoming.object_id or "")
+    post = await session.get(Post, entry.post_id) if entry else None
+    if entry is None or post is None or post.account_id != incoming.actor.id:
+        return
+    group = await session.get(Account, entry.group_id)
+    space = await groups.get(session, group) if group is not None else None
+    if space is not None:
         await group_outbox.relay(incoming.fed, session, space, incoming.activity)
 
 

@@ -189,6 +189,9 @@ async def test_a_member_joins_starts_a_thread_and_replies_on_the_web(
     assert created["object"]["to"] == [GROUP, PUBLIC]
     assert announces[1][0]["object"]["object"]["type"] == "Note"
     assert row.inbox == "https://remote.example/inbox"
+    # Fetched by its id, the thread is the same Page, addressed to the group.
+    fetched = await client.get(created["object"]["id"], headers=AP)
+    assert fetched.json()["type"] == "Page" and fetched.json()["audience"] == GROUP
 
 
 async def test_only_members_write_and_leaving_ends_membership(
@@ -258,6 +261,18 @@ async def test_a_lemmy_page_and_a_mastodon_reply_are_kept_and_announced(
         f"{EVE}/statuses/2/activity",
     ]
     assert all(body["actor"] == GROUP and "@context" not in body["object"] for body, _ in announces)
+    # The author deletes the reply: gone here, and the group relays the Delete.
+    delete = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{EVE}/statuses/2#delete",
+        "type": "Delete",
+        "actor": EVE,
+        "object": {"id": f"{EVE}/statuses/2", "type": "Tombstone"},
+    }
+    await send(client, services, delete)
+    assert "0 replies" in (await client.get("/discussions/peers")).text
+    relayed = (await sent(services, "Announce"))[-1][0]
+    assert relayed["object"]["id"] == f"{EVE}/statuses/2#delete"
     # A Mastodon post naming the group opens a thread too.
     await send(client, services, mastodon_note(4))
     assert "same here" in (await client.get("/discussions/peers")).text
