@@ -44,6 +44,12 @@ async def _create_note(incoming: Incoming) -> None:
     await notes.on_create(incoming)
 
 
+async def _update_note(incoming: Incoming) -> None:
+    """An edit of a note we keep; a local group relays its author's edit."""
+    await notes.on_update(incoming)
+    await groups.on_update(incoming)
+
+
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Follow", None): follows.on_follow,
     ("Accept", None): follows.on_accept,
@@ -60,8 +66,8 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     **{("Create", kind): _create_note for kind in NOTE_TYPES},
     ("Create", None): _create_note,
     # A group relaying an activity (FEP-1b12): the object is the activity, embedded.
-    **{("Announce", kind): groups.on_announce for kind in ("Create", "Delete", "Block")},
-    **{("Update", kind): notes.on_update for kind in NOTE_TYPES},
+    **{("Announce", kind): groups.on_announce for kind in ("Create", "Update", "Delete", "Block")},
+    **{("Update", kind): _update_note for kind in NOTE_TYPES},
     **{("Update", kind): actors.on_update for kind in ACTOR_TYPES},
     ("Create", "ServiceListing"): listings.on_create,
     ("Update", "ServiceListing"): listings.on_update,

@@ -1,8 +1,9 @@
 """The FEP-1b12 group relay. A post addressed to a local group (in `to`, `cc` or
 `audience`, or replying to a post in it) from an account the group accepts is kept and
 announced by the group to its members' servers. A remote group's `Announce` of a post (a
-Lemmy community someone here follows) files that post in the group; its `Announce` of a
-Delete removes it. An author's Delete of a post in a local group is relayed too."""
+Lemmy community someone here follows) files that post in the group; its `Announce` of an
+Update refreshes it from its origin, of a Delete removes it. An author's own Update or
+Delete of a post in a local group is relayed too."""
 
 from __future__ import annotations
 
@@ -52,9 +53,19 @@ async def on_create(incoming: Incoming) -> None:
         await group_outbox.relay(incoming.fed, session, space, incoming.activity)
 
 
+async def on_update(incoming: Incoming) -> None:
+    """A remote author edits a post written in a local group (applied by `notes.on_update`):
+    the group relays the Update to its members' servers."""
+    await _relay_authors_own(incoming)
+
+
 async def on_delete(incoming: Incoming) -> None:
     """A remote author deletes a post written in a local group: the group relays the Delete
     to its members' servers (the post itself is deleted by `notes.on_delete`)."""
+    await _relay_authors_own(incoming)
+
+
+async def _relay_authors_own(incoming: Incoming) -> None:
     session = incoming.session
     entry = await groups.entry_by_uri(session, incoming.object_id or "")
     post = await session.get(Post, entry.post_id) if entry else None
@@ -78,6 +89,8 @@ async def on_announce(incoming: Incoming) -> None:
     kind = inner.get("type")
     if kind == "Create":
         await _announced_post(incoming, Space(group, None), inner.get("object"))
+    elif kind == "Update":
+        await _announced_edit(incoming, group, id_of(inner.get("object")))
     elif kind == "Delete":
         await _announced_removal(incoming, group, id_of(inner.get("object")))
     elif kind == "Block" and id_of(inner.get("target")) == group.uri:
@@ -106,6 +119,22 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
     in_group, thread = await _thread(incoming, document, space.account)
     if in_group:
         await _file(incoming, document, author, space, thread)
+
+
+async def _announced_edit(incoming: Incoming, group: Account, uri: str | None) -> None:
+    """An edit of a post in the group: the new version is fetched from its origin."""
+    fed, session = incoming.fed, incoming.session
+    entry = await groups.entry_by_uri(session, uri or "")
+    post = await session.get(Post, entry.post_id) if entry else None
+    if entry is None or post is None or entry.group_id != group.id or fed.is_local(post.uri):
+        return
+    author = await session.get(Account, post.account_id)
+    try:
+        document = await fetch_object(fed, session, post.uri)
+    except ResolveError:
+        return
+    if author is not None and from_wire.note_owned_by(document, author):
+        await from_wire.update_note(fed, session, post, author, document)
 
 
 async def _announced_removal(incoming: Incoming, group: Account, uri: str | None) -> None:

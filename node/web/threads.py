@@ -361,8 +361,8 @@ async def _opener(
     return post
 
 
-async def _in_group(session: AsyncSession, space: Space, raw_id: str | int) -> Post:
-    post = await session.get(Post, int(raw_id))
+async def _in_group(session: AsyncSession, space: Space, raw_id: int) -> Post:
+    post = await session.get(Post, raw_id) if 0 < raw_id < 2**63 else None
     entry = await groups.entry_of(session, post) if post else None
     if post is None or entry is None or entry.group_id != space.account.id:
         raise HTTPException(404, "There is no such thread here.")

@@ -261,6 +261,13 @@ async def test_a_lemmy_page_and_a_mastodon_reply_are_kept_and_announced(
         f"{EVE}/statuses/2/activity",
     ]
     assert all(body["actor"] == GROUP and "@context" not in body["object"] for body, _ in announces)
+    # The author edits the thread: changed here, and the group relays the Update.
+    edited = lemmy_page(1, content="<p>Found one, thanks.</p>")
+    edited.update(id=f"{EVE}/activities/update/1", type="Update")
+    await send(client, services, edited)
+    thread = await _thread_path(services, f"{EVE}/post/1")
+    assert "Found one, thanks." in (await client.get(thread)).text
+    assert (await sent(services, "Announce"))[-1][0]["object"]["type"] == "Update"
     # The author deletes the reply: gone here, and the group relays the Delete.
     delete = {
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -404,6 +411,25 @@ async def test_a_remote_group_s_announced_post_is_filed_in_the_group(
     assert "Finding a clinic in Cluj" in shown.text
     opened = await client.get(await _thread_path(services, page["id"], "peers@remote.example"))
     assert "walk-in clinic" in opened.text
+    # The community relays an edit (fetched again from its origin) and then a removal.
+    remote.documents[page["id"]] = {**page, "content": "<p>Clinic closed on Mondays</p>"}
+    relayed = {"type": "Update", "actor": EVE, "object": remote.documents[page["id"]]}
+    for number, inner in (
+        (2, relayed),
+        (3, {"type": "Delete", "actor": EVE, "object": page["id"]}),
+    ):
+        inner_id = {"id": f"{EVE}/activities/{number}"}
+        body = {**announce, "id": f"{community}/activities/announce/{number}"}
+        body["object"] = {**inner_id, **inner}
+        answer = await deliver(
+            client, body, keypair=keypair_for_tests(4), key_id=f"{community}#main-key"
+        )
+        assert answer.status_code == 202
+        await Worker(services.federation).run_once()
+        if number == 2:
+            path = await _thread_path(services, page["id"], "peers@remote.example")
+            assert "Clinic closed on Mondays" in (await client.get(path)).text
+    assert "Finding a" not in (await client.get("/discussions/peers@remote.example")).text
     assert "peers@remote.example" in (await client.get("/discussions")).text
 
 
