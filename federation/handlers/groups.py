@@ -24,8 +24,6 @@ from federation.handlers.incoming import Incoming
 from federation.hosts import host_of
 from federation.resolve import ResolveError, actor_by_uri, fetch_object
 
-TITLE_LIMIT = groups.MAX_TITLE
-
 
 async def on_create(incoming: Incoming) -> None:
     """A remote member writes in a local group: kept and announced, unless refused (banned,
@@ -78,8 +76,9 @@ async def _relay_authors_own(incoming: Incoming) -> None:
 
 
 async def on_announce(incoming: Incoming) -> None:
-    """A remote group relays an activity: a post written in it (fetched from its origin
-    unless the group's own server wrote it), or the removal of one."""
+    """A remote group someone here follows relays an activity: a post written in it (fetched
+    from its origin unless the group's own server wrote it), its edit or removal, or the ban
+    of a member here."""
     group = incoming.actor
     inner = incoming.object
     if group.actor_type != ActorType.GROUP or not isinstance(inner, dict):
@@ -178,7 +177,7 @@ async def _file(
         post,
         space.account,
         thread=thread,
-        title=strip_html(title)[:TITLE_LIMIT] if isinstance(title, str) else "",
+        title=strip_html(title)[: groups.MAX_TITLE] if isinstance(title, str) else "",
     )
     await incoming.session.flush()
     return True
