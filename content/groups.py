@@ -97,7 +97,8 @@ class GroupPost(Base):
 
 @dataclass(frozen=True)
 class Space:
-    """A group as shown: its actor, its settings (None for a remote group) and moderators."""
+    """A group as shown: its actor and its settings (None for a remote group, or a local one
+    made without them: public)."""
 
     account: Account
     settings: Group | None
@@ -156,11 +157,17 @@ async def get(session: AsyncSession, account: Account) -> Space | None:
 
 
 async def local_groups(session: AsyncSession) -> list[Space]:
-    """Every live local group, by name."""
+    """Every live local group, by name (one made with `account create --kind group` has no
+    settings row and is public)."""
     rows = await session.execute(
         select(Account, Group)
-        .join(Group, Group.account_id == Account.id)
-        .where(Account.deleted_at.is_(None), Account.suspended_at.is_(None))
+        .outerjoin(Group, Group.account_id == Account.id)
+        .where(
+            Account.domain.is_(None),
+            Account.actor_type == str(ActorType.GROUP),
+            Account.deleted_at.is_(None),
+            Account.suspended_at.is_(None),
+        )
         .order_by(Account.username)
     )
     return [Space(account, settings) for account, settings in rows]

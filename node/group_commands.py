@@ -63,7 +63,7 @@ async def moderator_add(settings: Settings, args: argparse.Namespace) -> None:
     """Let a local member moderate a local group."""
     async with session_for(settings) as session:
         space = await groups.get(session, await local_account(session, args.group))
-        if space is None or space.settings is None:
+        if space is None:
             raise CommandError(f"@{args.group} is not a group of this node")
         member = await local_account(session, args.username)
         await groups.add_moderator(session, space.account, member)
