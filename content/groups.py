@@ -229,6 +229,17 @@ async def ban(session: AsyncSession, group: Account, account: Account) -> None:
     await session.flush()
 
 
+async def banned(session: AsyncSession, group: Account) -> Sequence[Account]:
+    """The accounts banned from the group, most recently banned first."""
+    query = (
+        select(Account)
+        .join(GroupBan, GroupBan.account_id == Account.id)
+        .where(GroupBan.group_id == group.id)
+        .order_by(GroupBan.created_at.desc())
+    )
+    return (await session.scalars(query)).all()
+
+
 async def unban(session: AsyncSession, group: Account, account: Account) -> None:
     """Lift a ban; the account may join again."""
     await session.execute(

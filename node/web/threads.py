@@ -64,12 +64,16 @@ async def show_group(request: Request) -> Response:
         readable = await groups.can_read(session, page.space, page.viewer)
         members_too = page.member == "member" or page.moderator
         rows = await groups.threads(session, page.space.account, members_too=members_too)
+        moderators = await groups.moderators(session, page.space.account)
+        banned = await groups.banned(session, page.space.account) if page.moderator else []
     return render(
         request,
         "discussion.html",
         **page.context(request),
         readable=readable,
         rows=rows if readable else [],
+        moderators=moderators,
+        banned=banned,
     )
 
 

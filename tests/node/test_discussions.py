@@ -239,10 +239,17 @@ async def test_a_remote_follow_is_accepted_by_the_group_unless_banned(
         assert await relationships.count_followers(session, group) == 0
         actions = list(await session.scalars(select(AuditEntry.action)))
     assert "group.ban" in actions
+    page = (await client.get("/discussions/peers")).text
+    assert "Moderated by @alice" in page and "Lift ban on @eve@remote.example" in page
     # A post from the banned account is refused, and nothing is announced.
     await send(client, services, lemmy_page(3))
     assert "Finding a" not in (await client.get("/discussions/peers")).text
     assert await sent(services, "Announce") == []
+    # Lifted, the ban no longer refuses a follow.
+    lifted = {"handle": "eve@remote.example", "undo": "1"}
+    assert (await client.post("/discussions/peers/ban", data=lifted)).status_code == 303
+    await send(client, services, {**follow, "id": f"{EVE}/follows/10"})
+    assert len(await sent(services, "Accept")) == 2
 
 
 async def test_a_lemmy_page_and_a_mastodon_reply_are_kept_and_announced(
