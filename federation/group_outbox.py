@@ -115,7 +115,7 @@ async def remove(
     if entry is None or entry.group_id != group.id:
         raise ActionError("there is no such post in this group")
     author = await session.get(Account, target.account_id)
-    activity = group_wire.delete(moderator, group, target)
+    activity = group_wire.delete(moderator, group, target, reason)
     await relay(fed, session, space, activity, also=[author] if author else [])
     audit.record(session, moderator, "group.remove_post", target.uri, reason)
     if entry.thread_id == target.id:  # the whole thread goes with its opening post
@@ -142,7 +142,7 @@ async def ban(
     await groups.ban(session, group, target)
     audit.record(session, moderator, "group.ban", target.uri, reason)
     if space.federates:
-        activity = group_wire.block(group, target)
+        activity = group_wire.block(group, target, reason)
         await delivery.enqueue(
             session, activity, group.id, await addressing.for_account(fed, session, target)
         )

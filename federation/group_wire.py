@@ -103,9 +103,11 @@ def announce(group: Account, activity: dict[str, Any], *, public: bool) -> dict[
     }
 
 
-def delete(moderator: Account, group: Account, post: Post) -> dict[str, Any]:
-    """A moderator's removal of a post from the group (announced by the group, as Lemmy)."""
+def delete(moderator: Account, group: Account, post: Post, reason: str = "") -> dict[str, Any]:
+    """A moderator's removal of a post from the group, the reason as `summary` (announced by
+    the group, as Lemmy does)."""
     return {
+        **({"summary": reason} if reason else {}),
         "@context": AS_CONTEXT,
         "id": f"{moderator.uri}#deletes/{new_id()}",
         "type": "Delete",
@@ -117,9 +119,11 @@ def delete(moderator: Account, group: Account, post: Post) -> dict[str, Any]:
     }
 
 
-def block(group: Account, target: Account) -> dict[str, Any]:
-    """A ban: the group blocks an account, with the group as `target` (as Lemmy bans)."""
+def block(group: Account, target: Account, reason: str = "") -> dict[str, Any]:
+    """A ban: the group blocks an account, with the group as `target` and the reason as
+    `summary` (as Lemmy bans)."""
     return {
+        **({"summary": reason} if reason else {}),
         "@context": AS_CONTEXT,
         "id": f"{group.uri}#blocks/{new_id()}",
         "type": "Block",

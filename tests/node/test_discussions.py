@@ -360,6 +360,7 @@ async def test_moderators_pin_and_remove_threads(
     assert removal["object"]["type"] == "Delete"
     assert removal["object"]["object"]["id"] == f"{EVE}/post/1"
     assert removal["object"]["actor"] == f"{BASE}/users/alice"
+    assert removal["object"]["summary"] == "spam"
     assert (await client.get(thread)).status_code == 200
     async with services.sessions() as session:
         actions = list(await session.scalars(select(AuditEntry.action)))
