@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import groups, posts
+from content import group_threads, posts
 from content.accounts import Account
 from content.audience import Visibility
 from content.posts import Post
@@ -29,7 +29,7 @@ async def for_post(
     if visibility == Visibility.LOCAL:
         return set()
     inboxes = {a.delivery_inbox for a in mentioned if not a.is_local}
-    group = await groups.group_of(session, post)
+    group = await group_threads.group_of(session, post)
     if group is not None:  # a local group's members' servers, or the remote group
         inboxes |= await _group_inboxes(session, group)
         return await deliverable(fed, session, inboxes)

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import groups, posts
+from content import group_threads, groups, posts
 from content.accounts import Account
-from content.groups import GroupPost, GroupVisibility, Space
+from content.group_threads import GroupPost
+from content.groups import GroupVisibility, Space
 from content.posts import Post
 from federation import addressing, delivery, group_wire, outbox
 from federation.context import Federation
@@ -67,7 +68,7 @@ async def post(
         mentioned=mentioned,
     )
     await session.flush()
-    entry = groups.add_post(session, created, group, thread=thread, title=title)
+    entry = group_threads.add_post(session, created, group, thread=thread, title=title)
     await session.flush()
     if space.federates:
         tags = await posts.tag_names(session, created)
@@ -111,7 +112,7 @@ async def remove(
     announces the Delete so its members' servers drop their copies."""
     group = space.account
     await _check_moderator(session, space, moderator)
-    entry = await groups.entry_of(session, target)
+    entry = await group_threads.entry_of(session, target)
     if entry is None or entry.group_id != group.id:
         raise ActionError("there is no such post in this group")
     author = await session.get(Account, target.account_id)
@@ -119,7 +120,7 @@ async def remove(
     await relay(fed, session, space, activity, also=[author] if author else [])
     audit.record(session, moderator, "group.remove_post", target.uri, reason)
     if entry.thread_id == target.id:  # the whole thread goes with its opening post
-        for reply, _ in await groups.thread_posts(session, entry):
+        for reply, _ in await group_threads.thread_posts(session, entry):
             if reply.id != target.id:
                 await posts.delete_post(session, reply)
     await posts.delete_post(session, target)
@@ -160,10 +161,10 @@ async def pin(
 ) -> None:
     """A moderator pins (or unpins) a thread: it is listed first and in `featured`."""
     await _check_moderator(session, space, moderator)
-    entry = await groups.entry_of(session, target)
+    entry = await group_threads.entry_of(session, target)
     if entry is None or entry.group_id != space.account.id:
         raise ActionError("there is no such thread in this group")
-    groups.pin(entry, on=on)
+    group_threads.pin(entry, on=on)
     audit.record(session, moderator, "group.pin" if on else "group.unpin", target.uri)
 
 
@@ -179,7 +180,7 @@ async def _thread_of(
 ) -> GroupPost | None:
     if parent is None:
         return None
-    entry = await groups.entry_of(session, parent)
+    entry = await group_threads.entry_of(session, parent)
     if entry is None or entry.group_id != group.id:
         raise ActionError("there is no such thread in this group")
     thread = await session.get(GroupPost, entry.thread_id)

@@ -10,7 +10,7 @@ from typing import Any
 from activitypub import AS_CONTEXT, PUBLIC
 from content.accounts import Account
 from content.audience import Visibility
-from content.groups import GroupPost
+from content.group_threads import GroupPost
 from content.media import MediaAttachment
 from content.orm import new_id
 from content.posts import Post

@@ -6,7 +6,8 @@ from content.accounts import Account
 from content.bookmarks import Bookmark
 from content.conversations import Conversation
 from content.directory import Listing, ListingCategory, ListingLanguage
-from content.groups import Group, GroupBan, GroupModerator, GroupPost
+from content.group_threads import GroupPost
+from content.groups import Group, GroupBan, GroupModerator
 from content.idempotency import IdempotencyKey
 from content.interactions import Interaction
 from content.invites import Invite

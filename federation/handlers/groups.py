@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import select
 
 from activitypub import ActorType, as_list, id_of
-from content import groups, posts, relationships
+from content import group_threads, groups, posts, relationships
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
-from content.groups import GroupPost, GroupVisibility, Space
+from content.group_threads import GroupPost
+from content.groups import GroupVisibility, Space
 from content.posts import Post
 from content.relationships import Follow
 from content.sanitize import strip_html
@@ -65,7 +66,7 @@ async def on_delete(incoming: Incoming) -> None:
 
 async def _relay_authors_own(incoming: Incoming) -> None:
     session = incoming.session
-    entry = await groups.entry_by_uri(session, incoming.object_id or "")
+    entry = await group_threads.entry_by_uri(session, incoming.object_id or "")
     post = await session.get(Post, entry.post_id) if entry else None
     if entry is None or post is None or post.account_id != incoming.actor.id:
         return
@@ -101,7 +102,7 @@ async def on_announce(incoming: Incoming) -> None:
 async def _announced_post(incoming: Incoming, space: Space, document: Any) -> None:
     fed, session = incoming.fed, incoming.session
     uri = id_of(document)
-    known = await groups.entry_by_uri(session, uri) if uri else None
+    known = await group_threads.entry_by_uri(session, uri) if uri else None
     if not uri or known is not None:  # no post, or one already filed (a member's own)
         return
     # The group's signature vouches for what its own server wrote; anything else is
@@ -123,7 +124,7 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
 async def _announced_edit(incoming: Incoming, group: Account, uri: str | None) -> None:
     """An edit of a post in the group: the new version is fetched from its origin."""
     fed, session = incoming.fed, incoming.session
-    entry = await groups.entry_by_uri(session, uri or "")
+    entry = await group_threads.entry_by_uri(session, uri or "")
     post = await session.get(Post, entry.post_id) if entry else None
     if entry is None or post is None or entry.group_id != group.id or fed.is_local(post.uri):
         return
@@ -140,18 +141,18 @@ async def _announced_removal(incoming: Incoming, group: Account, uri: str | None
     """The group removed a post (with its thread, if it opened one): copies of remote posts
     are deleted; a member's own post here only leaves the group."""
     session = incoming.session
-    entry = await groups.entry_by_uri(session, uri or "")
+    entry = await group_threads.entry_by_uri(session, uri or "")
     if entry is None or entry.group_id != group.id:
         return
     removed = [entry.post_id]
     if entry.thread_id == entry.post_id:
-        removed = [post.id for post, _ in await groups.thread_posts(session, entry)]
+        removed = [post.id for post, _ in await group_threads.thread_posts(session, entry)]
     for post_id in removed:
         post = await session.get(Post, post_id)
         if post is None:
             continue
         if incoming.fed.is_local(post.uri):
-            await groups.unfile(session, post)
+            await group_threads.unfile(session, post)
         else:
             await posts.delete_post(session, post)
 
@@ -165,19 +166,19 @@ async def _file(
 ) -> bool:
     """Keep the note as a post in the group; False if it was already there or not kept."""
     post = await from_wire.store_note(incoming.fed, incoming.session, note, author, force=True)
-    if post is None or await groups.entry_of(incoming.session, post) is not None:
+    if post is None or await group_threads.entry_of(incoming.session, post) is not None:
         return False
     if space.account.is_local:
         post.visibility = space.post_visibility
     elif Visibility(post.visibility) not in OPEN_TO_ALL:
         post.visibility = Visibility.MEMBERS
     title = note.get("name") if thread is None else ""
-    groups.add_post(
+    group_threads.add_post(
         incoming.session,
         post,
         space.account,
         thread=thread,
-        title=strip_html(title)[: groups.MAX_TITLE] if isinstance(title, str) else "",
+        title=strip_html(title)[: group_threads.MAX_TITLE] if isinstance(title, str) else "",
     )
     await incoming.session.flush()
     return True
@@ -206,7 +207,7 @@ async def _local_group_of(
     )
     group = next(iter(candidates), None)
     parent_uri = id_of(note.get("inReplyTo"))
-    parent = await groups.entry_by_uri(incoming.session, parent_uri) if parent_uri else None
+    parent = await group_threads.entry_by_uri(incoming.session, parent_uri) if parent_uri else None
     if group is None and parent is not None:
         group = await incoming.session.get(Account, parent.group_id)
     space = await groups.get(incoming.session, group) if group is not None else None
@@ -224,7 +225,7 @@ async def _thread(
     parent_uri = id_of(note.get("inReplyTo"))
     if not parent_uri:
         return True, None
-    parent = await groups.entry_by_uri(incoming.session, parent_uri)
+    parent = await group_threads.entry_by_uri(incoming.session, parent_uri)
     if parent is None or parent.group_id != group.id:
         return False, None
     thread = await incoming.session.get(GroupPost, parent.thread_id)

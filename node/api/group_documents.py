@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ordered_collection
-from content import accounts, groups, media, posts
+from content import accounts, group_threads, groups, media, posts
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
 from content.media import MediaAttachment
@@ -22,7 +22,7 @@ async def featured(services: Services, group: Account) -> dict[str, Any]:
     """The group's pinned threads, inline, as Lemmy reads a community's `featured`."""
     async with services.sessions() as session:
         space = await groups.get(session, group)
-        pinned = await groups.pinned(session, group)
+        pinned = await group_threads.pinned(session, group)
         items = []
         if space is not None and space.visibility == groups.GroupVisibility.PUBLIC:
             authors = await accounts.by_ids(session, {p.account_id for p in pinned})
@@ -54,7 +54,7 @@ async def post(
     attached: Sequence[MediaAttachment],
 ) -> dict[str, Any] | None:
     """A public post written in a group, addressed to the group; None if it is in none."""
-    entry = await groups.entry_of(session, post)
+    entry = await group_threads.entry_of(session, post)
     group = await session.get(Account, entry.group_id) if entry else None
     if entry is None or group is None or Visibility(post.visibility) not in OPEN_TO_ALL:
         return None

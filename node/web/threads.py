@@ -1,40 +1,19 @@
-"""Discussion pages: the list of groups, a group's threads, a thread with its replies, and
-the forms to join, write, and moderate. Plain forms, no JavaScript; each POST runs in one
-transaction that also queues its deliveries."""
+"""Discussion pages: the list of groups, a group's threads, and a thread with its replies;
+plain HTML with forms, no JavaScript. The forms' endpoints are in `group_forms`."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
-
-from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from activitypub import generate_keypair
-from content import accounts, groups
-from content.accounts import Account
-from content.audience import Visibility
-from content.groups import GroupError, Space
-from content.posts import Post, PostError
-from federation import group_outbox
-from federation.mentions import full_handle
-from federation.outbox import ActionError
-from federation.resolve import ResolveError, actor_by_handle
-from node.database import session_scope
+from content import group_threads, groups
 from node.state import services
+from node.web import group_forms
+from node.web.group_access import opener_of, page_of
 from node.web.listing_form import is_staff
 from node.web.rendering import render
-from node.web.sessions import require_same_origin, signed_in_account
-
-FormRun = Callable[[AsyncSession, Account, Space, FormData, Request], Awaitable[str]]
-REFUSED = (ActionError, GroupError, PostError, ResolveError)
+from node.web.sessions import signed_in_account
 
 
 async def index(request: Request) -> Response:
@@ -60,10 +39,10 @@ async def index(request: Request) -> Response:
 async def show_group(request: Request) -> Response:
     """A group's threads, pinned first, then by latest activity."""
     async with services(request).sessions() as session:
-        page = await _page(session, request)
+        page = await page_of(session, request)
         readable = await groups.can_read(session, page.space, page.viewer)
         members_too = page.member == "member" or page.moderator
-        rows = await groups.threads(session, page.space.account, members_too=members_too)
+        rows = await group_threads.threads(session, page.space.account, members_too=members_too)
         moderators = await groups.moderators(session, page.space.account)
         banned = await groups.banned(session, page.space.account) if page.moderator else []
     return render(
@@ -80,11 +59,11 @@ async def show_group(request: Request) -> Response:
 async def show_thread(request: Request) -> Response:
     """A thread: its opening post and the replies, oldest first, with the reply form."""
     async with services(request).sessions() as session:
-        page = await _page(session, request)
-        opener = await _opener(session, page.space, request, page.viewer)
-        entry = await groups.entry_of(session, opener)
+        page = await page_of(session, request)
+        opener = await opener_of(session, page.space, request, page.viewer)
+        entry = await group_threads.entry_of(session, opener)
         assert entry is not None  # _opener found it
-        shown = await groups.thread_posts(session, entry)
+        shown = await group_threads.thread_posts(session, entry)
     return render(
         request,
         "thread.html",
@@ -96,297 +75,9 @@ async def show_thread(request: Request) -> Response:
     )
 
 
-async def new_thread(request: Request) -> Response:
-    """The form to start a thread (GET), and starting it (POST)."""
-    values = {"title": "", "text": ""}
-    error = ""
-    if request.method == "POST":
-        require_same_origin(request)
-    async with session_scope(services(request).sessions) as session:
-        viewer = await signed_in_account(request, session)
-        if viewer is None:
-            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-        space = await _space(session, request)
-        if request.method == "POST":
-            form = await request.form(max_fields=10, max_files=0)
-            values = {key: str(form.get(key, "")) for key in values}
-            try:
-                post = await group_outbox.post(
-                    services(request).federation,
-                    session,
-                    viewer,
-                    space,
-                    values["text"],
-                    title=values["title"][: groups.MAX_TITLE],
-                )
-            except REFUSED as refused:
-                error = str(refused)
-            else:
-                location = f"/discussions/{_handle(space)}/{post.id}"
-    if request.method == "POST" and not error:
-        services(request).federation.notify()
-        return RedirectResponse(location, status_code=303)
-    return render(
-        request,
-        "thread_form.html",
-        status_code=400 if error else 200,
-        viewer=viewer,
-        space=space,
-        handle=_handle(space),
-        values=values,
-        error=error,
-    )
-
-
-async def new_group(request: Request) -> Response:
-    """Staff create a local group (GET shows the form)."""
-    values = {"name": "", "title": "", "description": "", "visibility": "public"}
-    error = ""
-    if request.method == "POST":
-        require_same_origin(request)
-    async with session_scope(services(request).sessions) as session:
-        viewer = await signed_in_account(request, session)
-        if viewer is None:
-            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-        if not await is_staff(session, viewer):
-            message = "Only the staff of this node create groups."
-            return render(request, "error.html", status_code=403, viewer=viewer, message=message)
-        if request.method == "POST":
-            form = await request.form(max_fields=10, max_files=0)
-            values = {key: str(form.get(key, ""))[:2000] for key in values}
-            try:
-                await _create_group(request, session, viewer, values)
-            except ValueError as refused:
-                error = str(refused)
-    if request.method == "POST" and not error:
-        return RedirectResponse(f"/discussions/{values['name']}", status_code=303)
-    return render(
-        request,
-        "group_form.html",
-        status_code=400 if error else 200,
-        viewer=viewer,
-        values=values,
-        error=error,
-    )
-
-
-async def _create_group(
-    request: Request, session: AsyncSession, viewer: Account, values: dict[str, str]
-) -> None:
-    try:
-        visibility = groups.GroupVisibility(values["visibility"])
-    except ValueError:
-        raise GroupError("choose who can read the group") from None
-    await groups.create(
-        session,
-        base_url=services(request).settings.base_url,
-        username=values["name"].strip().lower(),
-        keypair=await asyncio.to_thread(generate_keypair),
-        title=values["title"],
-        visibility=visibility,
-        description=values["description"],
-        moderator=viewer,
-    )
-
-
-async def join_remote(request: Request) -> Response:
-    """Join a group on another server by its handle (`name@server`)."""
-    require_same_origin(request)
-    form = await request.form(max_fields=5, max_files=0)
-    fed = services(request).federation
-    try:
-        async with session_scope(services(request).sessions) as session:
-            viewer = await signed_in_account(request, session)
-            if viewer is None:
-                return RedirectResponse("/login", status_code=303)
-            handle = full_handle(str(form.get("handle", "")).strip()[:300], fed.domain)
-            space = await groups.get(session, await actor_by_handle(fed, session, handle))
-            if space is None:
-                raise ActionError(f"{handle} is not a group")
-            await group_outbox.join(fed, session, viewer, space)
-            target = _handle(space)
-    except REFUSED as refused:
-        return RedirectResponse(f"/discussions?notice={quote(str(refused)[:200])}", 303)
-    fed.notify()
-    return RedirectResponse(f"/discussions/{target}", status_code=303)
-
-
-def group_form(run: FormRun) -> Callable[[Request], Awaitable[Response]]:
-    """A form POST in a group by a signed-in member; answered with a redirect to the page
-    `run` names, or back with a notice if refused."""
-
-    async def endpoint(request: Request) -> Response:
-        require_same_origin(request)
-        form = await request.form(max_fields=10, max_files=0)
-        back = f"/discussions/{request.path_params['group']}"
-        if "post_id" in request.path_params:
-            back += f"/{request.path_params['post_id']}"
-        try:
-            async with session_scope(services(request).sessions) as session:
-                viewer = await signed_in_account(request, session)
-                if viewer is None:
-                    return RedirectResponse(f"/login?next={quote(back)}", status_code=303)
-                space = await _space(session, request)
-                location = await run(session, viewer, space, form, request)
-        except REFUSED as refused:
-            return RedirectResponse(f"{back}?notice={quote(str(refused)[:200])}", 303)
-        services(request).federation.notify()
-        return RedirectResponse(location, status_code=303)
-
-    return endpoint
-
-
-async def _join(
-    session: AsyncSession, viewer: Account, space: Space, form: FormData, request: Request
-) -> str:
-    await group_outbox.join(services(request).federation, session, viewer, space)
-    return f"/discussions/{_handle(space)}"
-
-
-async def _leave(
-    session: AsyncSession, viewer: Account, space: Space, form: FormData, request: Request
-) -> str:
-    await group_outbox.leave(services(request).federation, session, viewer, space)
-    return f"/discussions/{_handle(space)}"
-
-
-async def _reply(
-    session: AsyncSession, viewer: Account, space: Space, form: FormData, request: Request
-) -> str:
-    opener = await _opener(session, space, request, viewer)
-    parent = opener
-    raw_parent = str(form.get("in_reply_to", ""))
-    if raw_parent.isdigit() and len(raw_parent) < 20:
-        found = await session.get(Post, int(raw_parent))
-        entry = await groups.entry_of(session, found) if found else None
-        if found is None or entry is None or entry.thread_id != opener.id:
-            raise ActionError("there is no such post in this thread")
-        parent = found
-    await group_outbox.post(
-        services(request).federation,
-        session,
-        viewer,
-        space,
-        str(form.get("text", "")),
-        in_reply_to=parent,
-    )
-    return f"/discussions/{_handle(space)}/{opener.id}"
-
-
-async def _moderate(
-    session: AsyncSession, viewer: Account, space: Space, form: FormData, request: Request
-) -> str:
-    fed = services(request).federation
-    post = await _in_group(session, space, request.path_params["post_id"])
-    verb = request.path_params["verb"]
-    reason = str(form.get("reason", ""))[:500]
-    if verb == "remove":
-        entry = await groups.entry_of(session, post)
-        thread_id = entry.thread_id if entry else post.id
-        await group_outbox.remove(fed, session, viewer, space, post, reason)
-        if thread_id != post.id:
-            return f"/discussions/{_handle(space)}/{thread_id}"
-        return f"/discussions/{_handle(space)}"
-    if verb in ("pin", "unpin"):
-        await group_outbox.pin(session, viewer, space, post, on=verb == "pin")
-        return f"/discussions/{_handle(space)}/{post.id}"
-    raise HTTPException(404, "no such action")
-
-
-async def _ban(
-    session: AsyncSession, viewer: Account, space: Space, form: FormData, request: Request
-) -> str:
-    fed = services(request).federation
-    handle = full_handle(str(form.get("handle", "")).strip()[:300], fed.domain)
-    target = await actor_by_handle(fed, session, handle)
-    reason = str(form.get("reason", ""))[:500]
-    if form.get("undo"):
-        await group_outbox.unban(session, viewer, space, target)
-    else:
-        await group_outbox.ban(fed, session, viewer, space, target, reason)
-    return f"/discussions/{_handle(space)}"
-
-
-@dataclass(frozen=True)
-class GroupPage:
-    """Who looks at which group: what every group page shows around its content."""
-
-    viewer: Account | None
-    space: Space
-    member: str
-    moderator: bool
-
-    def context(self, request: Request) -> dict[str, Any]:
-        return {
-            "viewer": self.viewer,
-            "space": self.space,
-            "handle": _handle(self.space),
-            "member": self.member,
-            "moderator": self.moderator,
-            "notice": request.query_params.get("notice"),
-        }
-
-
-async def _page(session: AsyncSession, request: Request) -> GroupPage:
-    viewer = await signed_in_account(request, session)
-    space = await _space(session, request)
-    member = await groups.membership(session, space.account, viewer)
-    moderator = await groups.is_moderator(session, space.account, viewer)
-    return GroupPage(viewer, space, member, moderator)
-
-
-async def _space(session: AsyncSession, request: Request) -> Space:
-    raw = str(request.path_params["group"])[:300]
-    name, _, domain = raw.partition("@")
-    if domain:
-        account = await accounts.get_remote_by_handle(session, name, domain)
-    else:
-        account = await accounts.get_local(session, name)
-    space = await groups.get(session, account) if account is not None else None
-    if space is None:
-        raise HTTPException(404, "There is no such discussion group here.")
-    return space
-
-
-async def _opener(
-    session: AsyncSession, space: Space, request: Request, viewer: Account | None
-) -> Post:
-    """The thread's opening post, if the viewer may read it; any other is 'not found'."""
-    post = await _in_group(session, space, request.path_params["post_id"])
-    entry = await groups.entry_of(session, post)
-    readable = await groups.can_read(session, space, viewer)
-    members_only = Visibility(post.visibility) == Visibility.MEMBERS
-    if members_only and readable:
-        readable = await groups.is_member(session, space.account, viewer) or (
-            await groups.is_moderator(session, space.account, viewer)
-        )
-    if entry is None or entry.thread_id != post.id or not readable:
-        raise HTTPException(404, "There is no such thread here.")
-    return post
-
-
-async def _in_group(session: AsyncSession, space: Space, raw_id: int) -> Post:
-    post = await session.get(Post, raw_id) if 0 < raw_id < 2**63 else None
-    entry = await groups.entry_of(session, post) if post else None
-    if post is None or entry is None or entry.group_id != space.account.id:
-        raise HTTPException(404, "There is no such thread here.")
-    return post
-
-
-def _handle(space: Space) -> str:
-    return space.account.handle
-
-
 routes = [
     Route("/discussions", index),
-    Route("/discussions/new", new_group, methods=["GET", "POST"]),
-    Route("/discussions/join", join_remote, methods=["POST"]),
+    *group_forms.routes,  # before /discussions/{group}, which would catch /discussions/new
     Route("/discussions/{group}", show_group),
-    Route("/discussions/{group}/new", new_thread, methods=["GET", "POST"]),
-    Route("/discussions/{group}/join", group_form(_join), methods=["POST"]),
-    Route("/discussions/{group}/leave", group_form(_leave), methods=["POST"]),
-    Route("/discussions/{group}/ban", group_form(_ban), methods=["POST"]),
     Route("/discussions/{group}/{post_id:int}", show_thread),
-    Route("/discussions/{group}/{post_id:int}/reply", group_form(_reply), methods=["POST"]),
-    Route("/discussions/{group}/{post_id:int}/{verb}", group_form(_moderate), methods=["POST"]),
 ]

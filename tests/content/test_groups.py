@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activitypub import Actor, ActorType, PublicKey
-from content import accounts, groups, posts, relationships
+from content import accounts, group_threads, groups, posts, relationships
 from content.audience import Visibility
 from content.groups import GroupError, GroupVisibility
 from tests.rig import world
@@ -88,7 +88,7 @@ async def test_threads_are_listed_pinned_first_then_by_latest_activity(
         entries = {}
         for title in ("first", "second", "third"):
             opener = await world.post(session, author, title)
-            entries[title] = groups.add_post(
+            entries[title] = group_threads.add_post(
                 session, opener, space.account, thread=None, title=title
             )
             await session.flush()
@@ -96,18 +96,20 @@ async def test_threads_are_listed_pinned_first_then_by_latest_activity(
         first_post = await session.get(posts.Post, first.post_id)
         reply = posts.create_local(session, author, "a reply", in_reply_to=first_post)
         await session.flush()
-        groups.add_post(session, reply, space.account, thread=first)
+        group_threads.add_post(session, reply, space.account, thread=first)
         await session.flush()
-        listed = [(e.title, n) for e, _, _, n in await groups.threads(session, space.account)]
+        listed = [
+            (e.title, n) for e, _, _, n in await group_threads.threads(session, space.account)
+        ]
         assert listed == [("first", 1), ("third", 0), ("second", 0)]
-        groups.pin(entries["second"], on=True)
+        group_threads.pin(entries["second"], on=True)
         await session.flush()
-        listed = [e.title for e, _, _, _ in await groups.threads(session, space.account)]
+        listed = [e.title for e, _, _, _ in await group_threads.threads(session, space.account)]
         assert listed == ["second", "first", "third"]
-        reply_entry = await groups.entry_of(session, reply)
+        reply_entry = await group_threads.entry_of(session, reply)
         assert reply_entry is not None and reply_entry.thread_id == first.post_id
         with pytest.raises(GroupError):
-            groups.pin(reply_entry, on=True)
+            group_threads.pin(reply_entry, on=True)
         with pytest.raises(GroupError):
             await groups.create(
                 session,

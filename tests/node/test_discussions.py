@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from activitypub import PUBLIC
-from content import accounts, groups, relationships
+from content import accounts, group_threads, groups, relationships
 from content.groups import GroupVisibility
 from content.users import Role
 from federation import resolve
@@ -443,7 +443,7 @@ async def test_a_remote_group_s_announced_post_is_filed_in_the_group(
 
 async def _thread_path(services: Services, uri: str, handle: str = "peers") -> str:
     async with services.sessions() as session:
-        entry = await groups.entry_by_uri(session, uri)
+        entry = await group_threads.entry_by_uri(session, uri)
         assert entry is not None
         return f"/discussions/{handle}/{entry.post_id}"
 
