@@ -35,16 +35,25 @@ FormRun = Callable[[AsyncSession, Account, Space, FormData, Request], Awaitable[
 REFUSED = (ActionError, GroupError, PostError, ResolveError)
 
 
+async def _form_viewer(request: Request, session: AsyncSession) -> Account | Response:
+    """The signed-in member showing or sending a form page (sent from this site only), or
+    the redirect to sign in first."""
+    if request.method == "POST":
+        require_same_origin(request)
+    viewer = await signed_in_account(request, session)
+    if viewer is None:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    return viewer
+
+
 async def new_thread(request: Request) -> Response:
     """The form to start a thread (GET), and starting it (POST)."""
     values = {"title": "", "text": ""}
     error = ""
-    if request.method == "POST":
-        require_same_origin(request)
     async with session_scope(services(request).sessions) as session:
-        viewer = await signed_in_account(request, session)
-        if viewer is None:
-            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        viewer = await _form_viewer(request, session)
+        if isinstance(viewer, Response):
+            return viewer
         space = await space_named(session, request)
         if request.method == "POST":
             form = await request.form(max_fields=10, max_files=0)
@@ -81,12 +90,10 @@ async def new_group(request: Request) -> Response:
     """Staff create a local group (GET shows the form)."""
     values = {"name": "", "title": "", "description": "", "visibility": "public"}
     error = ""
-    if request.method == "POST":
-        require_same_origin(request)
     async with session_scope(services(request).sessions) as session:
-        viewer = await signed_in_account(request, session)
-        if viewer is None:
-            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        viewer = await _form_viewer(request, session)
+        if isinstance(viewer, Response):
+            return viewer
         if not await is_staff(session, viewer):
             message = "Only the staff of this node create groups."
             return render(request, "error.html", status_code=403, viewer=viewer, message=message)
