@@ -13,6 +13,7 @@ class Visibility(StrEnum):
     PRIVATE = "private"  # followers only
     DIRECT = "direct"
     LOCAL = "local"
+    MEMBERS = "members"  # a members-only discussion group's members (content.groups)
 
 
 # Shown to anyone, including logged-out readers and other servers fetching the outbox.

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import posts
+from content import group_threads, posts
 from content.accounts import Account
 from content.audience import Visibility
 from content.posts import Post
@@ -29,6 +29,10 @@ async def for_post(
     if visibility == Visibility.LOCAL:
         return set()
     inboxes = {a.delivery_inbox for a in mentioned if not a.is_local}
+    group = await group_threads.group_of(session, post)
+    if group is not None:  # a local group's members' servers, or the remote group
+        inboxes |= await _group_inboxes(session, group)
+        return await deliverable(fed, session, inboxes)
     if visibility != Visibility.DIRECT:
         inboxes |= await follower_inboxes(session, author)
     if post.in_reply_to_uri and visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
@@ -37,6 +41,12 @@ async def for_post(
         if parent_author is not None and not parent_author.is_local:
             inboxes.add(parent_author.delivery_inbox)
     return await deliverable(fed, session, inboxes)
+
+
+async def _group_inboxes(session: AsyncSession, group: Account) -> set[str]:
+    if group.is_local:
+        return await follower_inboxes(session, group)
+    return {group.delivery_inbox}
 
 
 async def for_followers_and(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import PUBLIC, as_list, id_of
+from activitypub import PUBLIC, ActorType, as_list, id_of
 from content import conversations, hashtags, media, posts
 from content.accounts import Account
 from content.audience import Visibility
@@ -43,7 +43,9 @@ def visibility_of(note: dict[str, Any], author: Account) -> Visibility:
 async def local_mentions(
     fed: Federation, session: AsyncSession, note: dict[str, Any]
 ) -> list[Account]:
-    """Local accounts the note mentions (its Mention tags) or addresses directly."""
+    """Local accounts the note mentions (its Mention tags) or addresses directly. Local
+    groups are left out: a note addressed to a group is the group's to take or refuse
+    (`handlers.groups`), never kept as a mention of it."""
     uris = {id_of(v) for v in as_list(note.get("to")) + as_list(note.get("cc"))}
     uris |= {
         tag.get("href")
@@ -55,7 +57,11 @@ async def local_mentions(
         return []
     return list(
         await session.scalars(
-            select(Account).where(Account.uri.in_(local), Account.domain.is_(None))
+            select(Account).where(
+                Account.uri.in_(local),
+                Account.domain.is_(None),
+                Account.actor_type != str(ActorType.GROUP),
+            )
         )
     )
 

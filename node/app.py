@@ -52,6 +52,7 @@ from node.web import (
     pages,
     sessions,
     settings_pages,
+    threads,
     two_factor_pages,
 )
 from node.web import countries as web_countries
@@ -144,6 +145,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *two_factor_pages.routes,
             *web_directory.routes,
             *web_countries.routes,
+            *threads.routes,
             Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),
         ],
         middleware=[

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy.exc import OperationalError
 
-from node import commands, domain_commands, trust_commands
+from node import commands, domain_commands, group_commands, trust_commands
 from node.settings import ConfigError, Settings
 
 
@@ -112,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_async(domain_commands.export_csv))
 
     _trust_parser(verbs)
+    group_commands.add_parser(verbs, _async)
 
     account = verbs.add_parser("account", help="manage local accounts").add_subparsers(
         required=True, metavar="ACTION"

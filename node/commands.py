@@ -89,7 +89,7 @@ async def account_create(settings: Settings, args: argparse.Namespace) -> None:
 async def account_suspend(settings: Settings, args: argparse.Namespace) -> None:
     """Suspend an account."""
     async with session_for(settings) as session:
-        accounts.suspend(await _account(session, args.username))
+        accounts.suspend(await local_account(session, args.username))
         audit.record(session, None, "account.suspend", f"@{args.username}", args.reason)
     print(f"Suspended @{args.username}.")
 
@@ -97,7 +97,7 @@ async def account_suspend(settings: Settings, args: argparse.Namespace) -> None:
 async def account_unsuspend(settings: Settings, args: argparse.Namespace) -> None:
     """Lift a suspension."""
     async with session_for(settings) as session:
-        accounts.unsuspend(await _account(session, args.username))
+        accounts.unsuspend(await local_account(session, args.username))
         audit.record(session, None, "account.unsuspend", f"@{args.username}", args.reason)
     print(f"@{args.username} is no longer suspended.")
 
@@ -105,7 +105,7 @@ async def account_unsuspend(settings: Settings, args: argparse.Namespace) -> Non
 async def account_password(settings: Settings, args: argparse.Namespace) -> None:
     """Give a person a new random password and print it."""
     async with session_for(settings) as session:
-        account = await _account(session, args.username)
+        account = await local_account(session, args.username)
         user = await user_of(session, account)
         if user is None:
             raise CommandError(f"@{args.username} has no login (it is not a person)")
@@ -117,7 +117,7 @@ async def account_password(settings: Settings, args: argparse.Namespace) -> None
 async def account_disable_2fa(settings: Settings, args: argparse.Namespace) -> None:
     """Turn off a locked-out member's two-factor sign-in."""
     async with session_for(settings) as session:
-        user = await user_of(session, await _account(session, args.username))
+        user = await user_of(session, await local_account(session, args.username))
         if user is None or not user.has_two_factor:
             raise CommandError(f"@{args.username} does not use two-factor sign-in")
         await two_factor.disable(session, user)
@@ -128,14 +128,14 @@ async def account_disable_2fa(settings: Settings, args: argparse.Namespace) -> N
 async def account_approve(settings: Settings, args: argparse.Namespace) -> None:
     """Approve an account that joined while registrations needed approval."""
     async with session_for(settings) as session:
-        approvals.approve(session, await _account(session, args.username), None, args.reason)
+        approvals.approve(session, await local_account(session, args.username), None, args.reason)
     print(f"Approved @{args.username}: it can sign in now.")
 
 
 async def account_reject(settings: Settings, args: argparse.Namespace) -> None:
     """Reject (erase) an account waiting for approval."""
     async with session_for(settings) as session:
-        account = await _account(session, args.username)
+        account = await local_account(session, args.username)
         files = await approvals.reject(session, account, None, args.reason)
     media.remove_files(settings.media_dir, files)
     print(f"Rejected @{args.username}: the account is erased.")
@@ -149,7 +149,7 @@ async def account_delete(settings: Settings, args: argparse.Namespace) -> None:
     federation = create_federation(settings, create_sessionmaker(engine))
     try:
         async with session_scope(federation.sessions) as session:
-            account = await _account(session, args.username)
+            account = await local_account(session, args.username)
             files = await outbox.delete_account(federation, session, account)
             audit.record(session, None, "account.delete", f"@{args.username}", args.reason)
     finally:
@@ -209,7 +209,7 @@ async def invite_create(settings: Settings, args: argparse.Namespace) -> None:
 async def admin_grant(settings: Settings, args: argparse.Namespace) -> None:
     """Give a person's login a role."""
     async with session_for(settings) as session:
-        user = await user_of(session, await _account(session, args.username))
+        user = await user_of(session, await local_account(session, args.username))
         if user is None:
             raise CommandError(f"@{args.username} has no login (it is not a person)")
         user.role = Role(args.role)
@@ -270,7 +270,8 @@ async def session_for(settings: Settings) -> AsyncIterator[AsyncSession]:
         await engine.dispose()
 
 
-async def _account(session: AsyncSession, username: str) -> Account:
+async def local_account(session: AsyncSession, username: str) -> Account:
+    """A local account by username, or CommandError saying why there is none."""
     account = await accounts.get_local(session, username, include_gone=True)
     if account is None or account.actor_type not in accounts.LOCAL_KINDS:
         raise CommandError(f"there is no local account @{username}")

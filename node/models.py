@@ -7,6 +7,8 @@ from content.bookmarks import Bookmark
 from content.conversations import Conversation
 from content.countries import CountryPage, CountryRevision
 from content.directory import Listing, ListingCategory, ListingLanguage
+from content.group_threads import GroupPost
+from content.groups import Group, GroupBan, GroupModerator
 from content.idempotency import IdempotencyKey
 from content.interactions import Interaction
 from content.invites import Invite
@@ -46,6 +48,10 @@ __all__ = [
     "Delivery",
     "DomainBlock",
     "Follow",
+    "Group",
+    "GroupBan",
+    "GroupModerator",
+    "GroupPost",
     "IdempotencyKey",
     "InboxItem",
     "Interaction",

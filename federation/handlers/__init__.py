@@ -13,6 +13,7 @@ from federation.handlers import (
     countries,
     flags,
     follows,
+    groups,
     listings,
     notes,
     reactions,
@@ -30,10 +31,25 @@ ANY_OBJECT = frozenset(
 
 
 async def _delete_object(incoming: Incoming) -> None:
-    """A Delete of an object: a post, a listing or a country page, whichever we keep."""
+    """A Delete of an object: a post (relayed first by its local group, if it was written in
+    one), a listing or a country page, whichever we keep."""
+    await groups.on_delete(incoming)
     await notes.on_delete(incoming)
     await listings.on_delete(incoming)
     await countries.on_delete(incoming)
+
+
+async def _create_note(incoming: Incoming) -> None:
+    """A Create of a note: a post written in a local group is the group's to take first;
+    otherwise it is kept if relevant here."""
+    await groups.on_create(incoming)
+    await notes.on_create(incoming)
+
+
+async def _update_note(incoming: Incoming) -> None:
+    """An edit of a note we keep; a local group relays its author's edit."""
+    await notes.on_update(incoming)
+    await groups.on_update(incoming)
 
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
@@ -49,9 +65,11 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Block", None): blocks.on_block,
     ("Flag", None): flags.on_flag,
     ("Delete", None): _delete_object,
-    **{("Create", kind): notes.on_create for kind in NOTE_TYPES},
-    ("Create", None): notes.on_create,
-    **{("Update", kind): notes.on_update for kind in NOTE_TYPES},
+    **{("Create", kind): _create_note for kind in NOTE_TYPES},
+    ("Create", None): _create_note,
+    # A group relaying an activity (FEP-1b12): the object is the activity, embedded.
+    **{("Announce", kind): groups.on_announce for kind in ("Create", "Update", "Delete", "Block")},
+    **{("Update", kind): _update_note for kind in NOTE_TYPES},
     **{("Update", kind): actors.on_update for kind in ACTOR_TYPES},
     ("Create", "ServiceListing"): listings.on_create,
     ("Update", "ServiceListing"): listings.on_update,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from content import accounts, mirrors, relationships
+from content import accounts, groups, mirrors, relationships
 from content.relationships import FollowState
 from federation import outbox
 from federation.handlers.incoming import Incoming
@@ -15,12 +15,15 @@ from moderation import account_blocks, policy
 async def on_follow(incoming: Incoming) -> None:
     """A remote account asks to follow a local one: auto-accepted unless the account
     approves followers by hand or the follower (or its server) is limited; refused at once
-    if the local account blocks it."""
+    if the local account blocks it, or it is a group that bans it or is local-only."""
     target = await _local_target(incoming, incoming.object_id)
     if target is None:
         return
     session, actor = incoming.session, incoming.actor
-    blocked = await account_blocks.is_blocked_by(session, actor, target)
+    space = await groups.get(session, target)
+    blocked = await account_blocks.is_blocked_by(session, actor, target) or (
+        space is not None and await groups.refuses(session, space, actor) is not None
+    )
     limited = actor.silenced_at is not None or await policy.is_limited(session, host_of(actor.uri))
     accepted = not blocked and not target.manually_approves_followers and not limited
     follow = await relationships.add_follow(

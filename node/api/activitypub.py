@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from activitypub import (
     AS_CONTEXT,
-    Note,
+    ActorType,
     ObjectType,
-    create,
     ordered_collection,
     ordered_collection_page,
 )
 from content import accounts, media, posts, relationships
 from content.accounts import Account
 from content.posts import Post
-from federation import to_wire
+from federation import group_wire, to_wire
+from node.api import group_documents
 from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
 from node.state import services
@@ -35,9 +36,14 @@ async def actor(request: Request) -> Response:
     account = await _local_account(request)
     if account.is_gone:
         return _gone(account.uri) if wants_activitypub(request) else await pages.gone(request)
+    is_group = account.actor_type == ActorType.GROUP
     if not wants_activitypub(request):
+        if is_group:
+            return RedirectResponse(f"/discussions/{account.username}", status_code=303)
         return await pages.profile(request, account)
     await require_signed_fetch(request)
+    if is_group:
+        return activity_response(group_wire.actor_document(account))
     return activity_response(to_wire.actor(account).to_document())
 
 
@@ -110,9 +116,12 @@ async def _count_only(
 
 
 async def featured(request: Request) -> Response:
-    """The actor's pinned posts, inline, as Mastodon publishes them."""
+    """The actor's pinned posts, inline, as Mastodon publishes them; a group's pinned
+    threads, as Lemmy reads them."""
     await require_signed_fetch(request)
     account = await _live_local_account(request)
+    if account.actor_type == ActorType.GROUP:
+        return activity_response(await group_documents.featured(services(request), account))
     async with services(request).sessions() as session:
         pinned = await posts.pinned_open_posts(session, account)
         attached = await media.of_posts(session, [post.id for post in pinned])
@@ -124,29 +133,47 @@ async def featured(request: Request) -> Response:
     return activity_response(document)
 
 
+async def moderators(request: Request) -> Response:
+    """A group's moderators (FEP-1b12 `attributedTo`)."""
+    await require_signed_fetch(request)
+    account = await _live_local_account(request)
+    if account.actor_type != ActorType.GROUP:
+        raise HTTPException(404, "only groups have moderators")
+    return activity_response(await group_documents.moderators(services(request), account))
+
+
 async def status(request: Request) -> Response:
     """One public or unlisted post: a Note for servers, its page for people."""
     account, post = await _open_post(request)
     if not wants_activitypub(request):
         return await pages.post(request, account, post)
     await require_signed_fetch(request)
-    return activity_response((await _note(request, account, post)).to_document())
+    return activity_response({"@context": to_wire.CONTEXT, **await _note(request, account, post)})
 
 
 async def status_activity(request: Request) -> Response:
     """The `Create` activity that published a post."""
     await require_signed_fetch(request)
     account, post = await _open_post(request)
-    document = create(await _note(request, account, post), with_context=False)
-    return activity_response({"@context": AS_CONTEXT, **document})
+    note = await _note(request, account, post)
+    document: dict[str, Any] = {"id": f"{post.uri}/activity", "type": "Create"}
+    document["actor"] = account.uri
+    document.update(published=note["published"], to=note["to"], cc=note["cc"], object=note)
+    return activity_response({"@context": to_wire.CONTEXT, **document})
 
 
-async def _note(request: Request, account: Account, post: Post) -> Note:
-    """The post as a Note, with its hashtags and media read in one session."""
+async def _note(request: Request, account: Account, post: Post) -> dict[str, Any]:
+    """The post as a Note (a post in a group as the group has it), with its hashtags and
+    media read in one session."""
     async with services(request).sessions() as session:
         tags = await posts.tag_names(session, post)
         attached = await media.of_post(session, post.id)
-    return to_wire.note(post, account, hashtags=tags, media=attached)
+        in_group = await group_documents.post(session, post, account, tags, attached)
+    if in_group is not None:
+        return in_group
+    return to_wire.note(post, account, hashtags=tags, media=attached).to_document(
+        with_context=False
+    )
 
 
 async def _local_account(request: Request) -> Account:
@@ -201,6 +228,7 @@ routes = [
     Route("/users/{username}/followers", followers),
     Route("/users/{username}/following", following),
     Route("/users/{username}/collections/featured", featured),
+    Route("/users/{username}/moderators", moderators),
     Route("/users/{username}/statuses/{post_id}", status),
     Route("/users/{username}/statuses/{post_id}/activity", status_activity),
 ]

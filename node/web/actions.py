@@ -180,9 +180,12 @@ async def _post(session: AsyncSession, raw_id: str, viewer: Account) -> Post:
 
 def _visibility(value: str) -> Visibility:
     try:
-        return Visibility(value)
+        visibility = Visibility(value)
     except ValueError:
-        raise ActionError(f"{value!r} is not a visibility") from None
+        visibility = Visibility.MEMBERS  # refused below, as any unknown level
+    if visibility == Visibility.MEMBERS:  # only posts in a discussion group are for members
+        raise ActionError(f"{value!r} is not a visibility")
+    return visibility
 
 
 async def _account_named(session: AsyncSession, form: FormData, request: Request) -> Account:

@@ -186,3 +186,20 @@ async def _two_factor_of(database_url: str, username: str) -> bool:
             return user.has_two_factor
     finally:
         await engine.dispose()
+
+
+def test_discussion_groups_from_the_command_line(node: NodeProcess) -> None:
+    assert node.run("init").returncode == 0
+    assert node.run("account", "create", "mira").returncode == 0
+    created = node.run("group", "create", "talk", "--title", "Talk", "--visibility", "members")
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.startswith(f"Created group talk@{node.domain} (members): ")
+    assert (
+        node.run("group", "moderator", "add", "talk", "mira").stdout
+        == "@mira now moderates talk.\n"
+    )
+    assert node.run("group", "moderator", "add", "mira", "mira").stderr == (
+        "harbour: @mira is not a group of this node\n"
+    )
+    assert "taken by a page" in node.run("group", "create", "new").stderr
+    assert "group.moderator_add" in node.run("audit").stdout

@@ -30,6 +30,9 @@ from node.api.mastodon.entity_facts import (
 AVATAR = "/static/avatar.png"
 HEADER = "/static/header.png"
 
+# Levels Mastodon clients do not know, as the nearest level they do.
+CLIENT_VISIBILITY = {Visibility.LOCAL: "public", Visibility.MEMBERS: "private"}
+
 
 async def account(
     session: AsyncSession, row: Account, base_url: str, counts: AccountCounts | None = None
@@ -115,7 +118,7 @@ async def status(
         "edited_at": iso(post.edited_at) if post.edited_at else None,
         "account": await account(session, author, base_url, facts.accounts[author.id]),
         "content": post.content_html,
-        "visibility": "public" if visibility == Visibility.LOCAL else str(visibility),
+        "visibility": CLIENT_VISIBILITY.get(visibility, str(visibility)),
         "local_only": visibility == Visibility.LOCAL,
         "sensitive": bool(post.spoiler_text),
         "spoiler_text": post.spoiler_text,

@@ -181,9 +181,12 @@ def _visibility(params: dict[str, object]) -> Visibility:
     if params.get("local_only") in (True, "true", "1", "True"):
         return Visibility.LOCAL
     try:
-        return Visibility(raw)
+        visibility = Visibility(raw)
     except ValueError:
-        raise HTTPException(422, f"Validation failed: {raw!r} is not a visibility") from None
+        visibility = Visibility.MEMBERS  # refused below, as any unknown level
+    if visibility == Visibility.MEMBERS:  # only posts in a discussion group are for members
+        raise HTTPException(422, f"Validation failed: {raw!r} is not a visibility")
+    return visibility
 
 
 VERBS = {

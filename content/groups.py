@@ -1,0 +1,265 @@
+"""Discussion groups: FEP-1b12 `Group` actors, their members, moderators and bans.
+
+A local group is a local `Group` account plus a `groups` row (visibility, description).
+Membership is an accepted follow of the group; remote groups (a Lemmy community someone
+here follows) have no `groups` row. The posts written in groups are filed by
+`content.group_threads`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, Text, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from activitypub import ActorType, KeyPair
+from content import accounts
+from content.accounts import Account
+from content.audience import Visibility
+from content.orm import Base, utcnow
+from content.relationships import Follow, FollowState
+
+PAGE_NAMES = frozenset({"new", "join"})  # /discussions/new and /discussions/join
+
+
+class GroupError(ValueError):
+    """A group action is not possible; the message is fit to show the member."""
+
+
+class GroupVisibility(StrEnum):
+    """Who reads a group: anyone, its members only, or this node's members (never federated)."""
+
+    PUBLIC = "public"
+    MEMBERS = "members"
+    LOCAL = "local"
+
+
+POST_VISIBILITY = {
+    GroupVisibility.PUBLIC: Visibility.PUBLIC,
+    GroupVisibility.MEMBERS: Visibility.MEMBERS,
+    GroupVisibility.LOCAL: Visibility.LOCAL,
+}
+
+
+class Group(Base):
+    """The settings of a local group; the actor itself is its `Group` account."""
+
+    __tablename__ = "groups"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    visibility: Mapped[str] = mapped_column(String(16), default=GroupVisibility.PUBLIC)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GroupModerator(Base):
+    """An account that moderates a local group."""
+
+    __tablename__ = "group_moderators"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+
+
+class GroupBan(Base):
+    """An account banned from a local group: its follows and posts are refused."""
+
+    __tablename__ = "group_bans"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True)
+class Space:
+    """A group as shown: its actor and its settings (None for a remote group, or a local one
+    made without them: public)."""
+
+    account: Account
+    settings: Group | None
+
+    @property
+    def visibility(self) -> GroupVisibility:
+        if self.settings is None:
+            return GroupVisibility.PUBLIC
+        return GroupVisibility(self.settings.visibility)
+
+    @property
+    def federates(self) -> bool:
+        return self.visibility != GroupVisibility.LOCAL
+
+    @property
+    def post_visibility(self) -> Visibility:
+        return POST_VISIBILITY[self.visibility]
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    base_url: str,
+    username: str,
+    keypair: KeyPair,
+    title: str,
+    visibility: GroupVisibility,
+    description: str = "",
+    moderator: Account | None = None,
+) -> Space:
+    """A new local group; `moderator` (its creator) moderates it."""
+    if username in PAGE_NAMES:
+        raise GroupError(f"the name {username!r} is taken by a page of the discussions")
+    account = await accounts.create_local(
+        session,
+        base_url=base_url,
+        username=username,
+        keypair=keypair,
+        actor_type=ActorType.GROUP,
+        display_name=title.strip()[:255] or username,
+    )
+    account.summary_html = ""
+    settings = Group(account_id=account.id, visibility=visibility, description=description)
+    session.add(settings)
+    await session.flush()
+    if moderator is not None:
+        await add_moderator(session, account, moderator)
+    return Space(account, settings)
+
+
+async def get(session: AsyncSession, account: Account) -> Space | None:
+    """The group this account is, or None if it is no group."""
+    if account.actor_type != ActorType.GROUP or account.is_gone:
+        return None
+    return Space(account, await session.get(Group, account.id) if account.is_local else None)
+
+
+async def local_groups(session: AsyncSession) -> list[Space]:
+    """Every live local group, by name (one made with `account create --kind group` has no
+    settings row and is public)."""
+    rows = await session.execute(
+        select(Account, Group)
+        .outerjoin(Group, Group.account_id == Account.id)
+        .where(
+            Account.domain.is_(None),
+            Account.actor_type == str(ActorType.GROUP),
+            Account.deleted_at.is_(None),
+            Account.suspended_at.is_(None),
+        )
+        .order_by(Account.username)
+    )
+    return [Space(account, settings) for account, settings in rows]
+
+
+async def remote_groups_of(session: AsyncSession, member: Account) -> list[Space]:
+    """Remote groups the member follows or has asked to follow."""
+    rows = await session.scalars(
+        select(Account)
+        .join(Follow, Follow.followed_id == Account.id)
+        .where(
+            Follow.follower_id == member.id,
+            Account.domain.is_not(None),
+            Account.actor_type == str(ActorType.GROUP),
+        )
+        .order_by(Account.username)
+    )
+    return [Space(account, None) for account in rows]
+
+
+async def add_moderator(session: AsyncSession, group: Account, account: Account) -> None:
+    """Let `account` moderate the local group (again is no error)."""
+    if await session.get(GroupModerator, (group.id, account.id)) is None:
+        session.add(GroupModerator(group_id=group.id, account_id=account.id))
+        await session.flush()
+
+
+async def moderators(session: AsyncSession, group: Account) -> Sequence[Account]:
+    """The group's moderators, by name."""
+    query = (
+        select(Account)
+        .join(GroupModerator, GroupModerator.account_id == Account.id)
+        .where(GroupModerator.group_id == group.id, Account.deleted_at.is_(None))
+        .order_by(Account.username)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def is_moderator(session: AsyncSession, group: Account, account: Account | None) -> bool:
+    """Whether `account` moderates the group."""
+    if account is None:
+        return False
+    return await session.get(GroupModerator, (group.id, account.id)) is not None
+
+
+async def is_banned(session: AsyncSession, group: Account, account: Account) -> bool:
+    """Whether `account` is banned from the group."""
+    return await session.get(GroupBan, (group.id, account.id)) is not None
+
+
+async def ban(session: AsyncSession, group: Account, account: Account) -> None:
+    """Ban an account: its membership ends and its follows are refused from now on."""
+    if await is_banned(session, group, account):
+        return
+    session.add(GroupBan(group_id=group.id, account_id=account.id))
+    await session.execute(
+        delete(Follow).where(Follow.follower_id == account.id, Follow.followed_id == group.id)
+    )
+    await session.flush()
+
+
+async def banned(session: AsyncSession, group: Account) -> Sequence[Account]:
+    """The accounts banned from the group, most recently banned first."""
+    query = (
+        select(Account)
+        .join(GroupBan, GroupBan.account_id == Account.id)
+        .where(GroupBan.group_id == group.id)
+        .order_by(GroupBan.created_at.desc())
+    )
+    return (await session.scalars(query)).all()
+
+
+async def unban(session: AsyncSession, group: Account, account: Account) -> None:
+    """Lift a ban; the account may join again."""
+    await session.execute(
+        delete(GroupBan).where(GroupBan.group_id == group.id, GroupBan.account_id == account.id)
+    )
+
+
+async def membership(session: AsyncSession, group: Account, account: Account | None) -> str:
+    """ "member", "pending" or "" for the account's follow of the group."""
+    if account is None:
+        return ""
+    state = await session.scalar(
+        select(Follow.state).where(Follow.follower_id == account.id, Follow.followed_id == group.id)
+    )
+    return "member" if state == FollowState.ACCEPTED else "pending" if state else ""
+
+
+async def is_member(session: AsyncSession, group: Account, account: Account | None) -> bool:
+    """Whether the account is an accepted member (follower) of the group."""
+    return await membership(session, group, account) == "member"
+
+
+async def refuses(session: AsyncSession, space: Space, account: Account) -> str | None:
+    """Why the group refuses a follow or a post from `account`, or None if it accepts it."""
+    if await is_banned(session, space.account, account):
+        return "you are banned from this group"
+    if not account.is_local and not space.federates:
+        return "this group is for members of this node only"
+    return None
+
+
+async def can_read(session: AsyncSession, space: Space, viewer: Account | None) -> bool:
+    """Whether `viewer` may read the group's threads."""
+    if space.visibility == GroupVisibility.PUBLIC:
+        return True
+    if viewer is None:
+        return False
+    if space.visibility == GroupVisibility.LOCAL:
+        return viewer.is_local
+    return await is_member(session, space.account, viewer) or await is_moderator(
+        session, space.account, viewer
+    )

@@ -1,0 +1,249 @@
+"""The FEP-1b12 group relay. A post addressed to a local group (in `to`, `cc` or
+`audience`, or replying to a post in it) from an account the group accepts is kept and
+announced by the group to its members' servers. A remote group's `Announce` of a post (a
+Lemmy community someone here follows) files that post in the group; its `Announce` of an
+Update refreshes it from its origin, of a Delete removes it. An author's own Update or
+Delete of a post in a local group is relayed too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from activitypub import ActorType, as_list, id_of
+from content import group_threads, groups, posts, relationships
+from content.accounts import Account
+from content.audience import OPEN_TO_ALL, Visibility
+from content.group_threads import GroupPost
+from content.groups import GroupVisibility, Space
+from content.posts import Post
+from content.relationships import Follow
+from content.sanitize import strip_html
+from federation import from_wire, group_outbox
+from federation.handlers.incoming import Incoming
+from federation.hosts import host_of
+from federation.resolve import ResolveError, actor_by_uri, fetch_object
+
+
+async def on_create(incoming: Incoming) -> None:
+    """A remote member writes in a local group: kept and announced, unless refused (banned,
+    not a member of a members-only group, or the group is local-only)."""
+    note = incoming.object
+    if isinstance(note, str):
+        try:
+            note = await fetch_object(incoming.fed, incoming.session, note)
+        except ResolveError:
+            return
+    if not isinstance(note, dict) or not from_wire.note_owned_by(note, incoming.actor):
+        return
+    found = await _local_group_of(incoming, note)
+    if found is None:
+        return
+    space, thread = found
+    session, author = incoming.session, incoming.actor
+    if await groups.refuses(session, space, author) is not None:
+        return
+    if space.visibility == GroupVisibility.MEMBERS and not await groups.is_member(
+        session, space.account, author
+    ):
+        return
+    if await _file(incoming, note, author, space, thread):
+        await group_outbox.relay(incoming.fed, session, space, incoming.activity)
+
+
+async def on_update(incoming: Incoming) -> None:
+    """A remote author edits a post written in a local group (applied by `notes.on_update`):
+    the group relays the Update to its members' servers."""
+    await _relay_authors_own(incoming)
+
+
+async def on_delete(incoming: Incoming) -> None:
+    """A remote author deletes a post written in a local group: the group relays the Delete
+    to its members' servers (the post itself is deleted by `notes.on_delete`)."""
+    await _relay_authors_own(incoming)
+
+
+async def _relay_authors_own(incoming: Incoming) -> None:
+    session = incoming.session
+    entry = await group_threads.entry_by_uri(session, incoming.object_id or "")
+    post = await session.get(Post, entry.post_id) if entry else None
+    if entry is None or post is None or post.account_id != incoming.actor.id:
+        return
+    group = await session.get(Account, entry.group_id)
+    space = await groups.get(session, group) if group is not None else None
+    if space is not None:
+        await group_outbox.relay(incoming.fed, session, space, incoming.activity)
+
+
+async def on_announce(incoming: Incoming) -> None:
+    """A remote group someone here follows relays an activity: a post written in it (fetched
+    from its origin unless the group's own server wrote it), its edit or removal, or the ban
+    of a member here."""
+    group = incoming.actor
+    inner = incoming.object
+    if group.actor_type != ActorType.GROUP or not isinstance(inner, dict):
+        return
+    if not await _followed_here(incoming, group):
+        return
+    kind = inner.get("type")
+    if kind == "Create":
+        await _announced_post(incoming, Space(group, None), inner.get("object"))
+    elif kind == "Update":
+        await _announced_edit(incoming, group, id_of(inner.get("object")))
+    elif kind == "Delete":
+        await _announced_removal(incoming, group, id_of(inner.get("object")))
+    elif kind == "Block" and id_of(inner.get("target")) == group.uri:
+        banned = await _local_account(incoming, id_of(inner.get("object")))
+        if banned is not None:
+            await relationships.remove_follow(incoming.session, banned, group)
+
+
+async def _announced_post(incoming: Incoming, space: Space, document: Any) -> None:
+    fed, session = incoming.fed, incoming.session
+    uri = id_of(document)
+    known = await group_threads.entry_by_uri(session, uri) if uri else None
+    if not uri or known is not None:  # no post, or one already filed (a member's own)
+        return
+    # The group's signature vouches for what its own server wrote; anything else is
+    # fetched from where it lives, never trusted as embedded.
+    if not (isinstance(document, dict) and host_of(uri) == host_of(space.account.uri)):
+        try:
+            document = await fetch_object(fed, session, uri)
+        except ResolveError:
+            return
+    try:
+        author = await actor_by_uri(fed, session, str(id_of(document.get("attributedTo"))))
+    except ResolveError:
+        return
+    in_group, thread = await _thread(incoming, document, space.account)
+    if in_group:
+        await _file(incoming, document, author, space, thread)
+
+
+async def _announced_edit(incoming: Incoming, group: Account, uri: str | None) -> None:
+    """An edit of a post in the group: the new version is fetched from its origin."""
+    fed, session = incoming.fed, incoming.session
+    entry = await group_threads.entry_by_uri(session, uri or "")
+    post = await session.get(Post, entry.post_id) if entry else None
+    if entry is None or post is None or entry.group_id != group.id or fed.is_local(post.uri):
+        return
+    author = await session.get(Account, post.account_id)
+    try:
+        document = await fetch_object(fed, session, post.uri)
+    except ResolveError:
+        return
+    if author is not None and from_wire.note_owned_by(document, author):
+        await from_wire.update_note(fed, session, post, author, document)
+
+
+async def _announced_removal(incoming: Incoming, group: Account, uri: str | None) -> None:
+    """The group removed a post (with its thread, if it opened one): copies of remote posts
+    are deleted; a member's own post here only leaves the group."""
+    session = incoming.session
+    entry = await group_threads.entry_by_uri(session, uri or "")
+    if entry is None or entry.group_id != group.id:
+        return
+    removed = [entry.post_id]
+    if entry.thread_id == entry.post_id:
+        removed = [post.id for post, _ in await group_threads.thread_posts(session, entry)]
+    for post_id in removed:
+        post = await session.get(Post, post_id)
+        if post is None:
+            continue
+        if incoming.fed.is_local(post.uri):
+            await group_threads.unfile(session, post)
+        else:
+            await posts.delete_post(session, post)
+
+
+async def _file(
+    incoming: Incoming,
+    note: dict[str, Any],
+    author: Account,
+    space: Space,
+    thread: GroupPost | None,
+) -> bool:
+    """Keep the note as a post in the group; False if it was already there or not kept."""
+    post = await from_wire.store_note(incoming.fed, incoming.session, note, author, force=True)
+    if post is None or await group_threads.entry_of(incoming.session, post) is not None:
+        return False
+    if space.account.is_local:
+        post.visibility = space.post_visibility
+    elif Visibility(post.visibility) not in OPEN_TO_ALL:
+        post.visibility = Visibility.MEMBERS
+    title = note.get("name") if thread is None else ""
+    group_threads.add_post(
+        incoming.session,
+        post,
+        space.account,
+        thread=thread,
+        title=strip_html(title)[: group_threads.MAX_TITLE] if isinstance(title, str) else "",
+    )
+    await incoming.session.flush()
+    return True
+
+
+async def _local_group_of(
+    incoming: Incoming, note: dict[str, Any]
+) -> tuple[Space, GroupPost | None] | None:
+    """The local group a note is written in, with the thread it replies in (None: it opens
+    one); None if it is in no local group, or replies to a post we do not have."""
+    addressed = {
+        id_of(value) for field in ("to", "cc", "audience") for value in as_list(note.get(field))
+    }
+    addressed |= {  # Mastodon names a group it writes to as a mention
+        tag.get("href")
+        for tag in as_list(note.get("tag"))
+        if isinstance(tag, dict) and tag.get("type") == "Mention"
+    }
+    local = [uri for uri in addressed if isinstance(uri, str) and incoming.fed.is_local(uri)]
+    candidates = await incoming.session.scalars(
+        select(Account).where(
+            Account.uri.in_(local),
+            Account.domain.is_(None),
+            Account.actor_type == str(ActorType.GROUP),
+        )
+    )
+    group = next(iter(candidates), None)
+    parent_uri = id_of(note.get("inReplyTo"))
+    parent = await group_threads.entry_by_uri(incoming.session, parent_uri) if parent_uri else None
+    if group is None and parent is not None:
+        group = await incoming.session.get(Account, parent.group_id)
+    space = await groups.get(incoming.session, group) if group is not None else None
+    if space is None or not space.account.is_local:
+        return None
+    in_group, thread = await _thread(incoming, note, space.account)
+    return (space, thread) if in_group else None
+
+
+async def _thread(
+    incoming: Incoming, note: dict[str, Any], group: Account
+) -> tuple[bool, GroupPost | None]:
+    """Whether the note belongs in the group, and the thread it replies in (None if it opens
+    one); a reply to a post that is not in this group here does not belong."""
+    parent_uri = id_of(note.get("inReplyTo"))
+    if not parent_uri:
+        return True, None
+    parent = await group_threads.entry_by_uri(incoming.session, parent_uri)
+    if parent is None or parent.group_id != group.id:
+        return False, None
+    thread = await incoming.session.get(GroupPost, parent.thread_id)
+    return thread is not None, thread
+
+
+async def _followed_here(incoming: Incoming, group: Account) -> bool:
+    found = await incoming.session.scalar(
+        select(Follow.id)
+        .join(Account, Account.id == Follow.follower_id)
+        .where(Follow.followed_id == group.id, Account.domain.is_(None))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def _local_account(incoming: Incoming, uri: str | None) -> Account | None:
+    if not uri or not incoming.fed.is_local(uri):
+        return None
+    account = await incoming.session.scalar(select(Account).where(Account.uri == uri))
+    return account if account is not None and account.is_local else None
