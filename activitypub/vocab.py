@@ -46,6 +46,7 @@ LISTING_CONTEXT: dict[str, object] = {
     "streetAddress": "schema:streetAddress",
     "postalCode": "schema:postalCode",
     "availableLanguage": "schema:availableLanguage",
+    "inLanguage": "schema:inLanguage",
     "serviceType": "schema:serviceType",
     "openingHours": "schema:openingHours",
     "isAccessibleForFree": "schema:isAccessibleForFree",

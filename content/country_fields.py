@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import langcodes
 import pycountry
+
+from content.languages import language_tag
 
 # (field name, English heading), in the order pages show them.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -61,14 +62,6 @@ def country_code(raw: str) -> str | None:
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
         return None
     return code
-
-
-def language_tag(raw: str) -> str | None:
-    """A BCP 47 tag in its standard form (`PT-br`: `pt-BR`), or None if `raw` is not one."""
-    raw = raw.strip()
-    if not raw or len(raw) > 35 or not langcodes.tag_is_valid(raw):
-        return None
-    return langcodes.standardize_tag(raw)
 
 
 def validate(values: CountryPageFields, *, today: date, section_limit: int = SECTION) -> None:

@@ -3,15 +3,15 @@ its category and language rows for indexed filters, and search."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Select, String, Text, delete, select
+from sqlalchemy import JSON, Date, ForeignKey, Index, Select, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
-from content.listing_fields import ListingFields, normal_tag, primary_language
+from content.listing_fields import ListingFields, Translation, normal_tag, primary_language
 from content.orm import Base, new_id, utcnow
 from content.paging import Window
 from content.provenance import is_stale
@@ -51,7 +51,14 @@ class Listing(Base):
     # The categories and language tags, space-separated, for showing; filters use the rows.
     category_codes: Mapped[str] = mapped_column(Text, default="")
     language_tags: Mapped[str] = mapped_column(Text, default="")
-    # Name, organisation, city, region and summary, case-folded, for free-text search.
+    # The language of the name and summary (not those spoken: `language_tags`), and their
+    # translations as [{"language", "name", "summary"}], read with the listing.
+    language: Mapped[str] = mapped_column(String(64), default="en", server_default="en")
+    translation_list: Mapped[list[dict[str, str]]] = mapped_column(
+        "translations", JSON, default=list, server_default="[]"
+    )
+    # Name, organisation, city, region and summary (translated ones too), case-folded, for
+    # free-text search.
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -64,16 +71,51 @@ class Listing(Base):
     def languages(self) -> list[str]:
         return self.language_tags.split()
 
+    @property
+    def translations(self) -> list[Translation]:
+        return [Translation(**item) for item in self.translation_list]
+
+    @property
+    def available_languages(self) -> list[str]:
+        """The listing's own language first, then those it is translated into."""
+        return [self.language] + [item["language"] for item in self.translation_list]
+
+    def wording(self, language: str) -> Wording:
+        """The name and summary to show in `language`, each in its own language: a
+        translation lacking one falls back to the listing's own."""
+        own = Wording(self.name, self.language, self.summary, self.language)
+        for item in self.translation_list:
+            if item["language"] == language:
+                return Wording(
+                    item["name"] or own.name,
+                    language if item["name"] else own.name_language,
+                    item["summary"] or own.summary,
+                    language if item["summary"] else own.summary_language,
+                )
+        return own
+
     def stale(self, today: date) -> bool:
         """Not verified again for twelve months."""
         return is_stale(self.last_verified, today)
 
     def values(self) -> ListingFields:
         """The listing's fields, as a form or a document shows them."""
-        names = {f.name for f in fields(ListingFields)} - {"categories", "languages"}
+        lists = {"categories", "languages", "translations"}
+        names = {f.name for f in fields(ListingFields)} - lists
         found = ListingFields(**{name: getattr(self, name) for name in names})
         found.categories, found.languages = self.categories, self.languages
+        found.translations = self.translations
         return found
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A listing's name and summary as shown to a reader, with the language of each."""
+
+    name: str
+    name_language: str
+    summary: str
+    summary_language: str
 
 
 class ListingCategory(Base):
@@ -122,12 +164,14 @@ async def save(
     else:
         listing.updated_at = utcnow()
     for name, value in vars(values).items():
-        if name not in ("categories", "languages"):
+        if name not in ("categories", "languages", "translations"):
             setattr(listing, name, value)
     listing.category_codes = " ".join(values.categories)
     listing.language_tags = " ".join(values.languages)
+    listing.translation_list = [asdict(t) for t in values.translations]
+    translated = [text for t in values.translations for text in (t.name, t.summary)]
     listing.search_text = " ".join(
-        (values.name, values.organisation, values.city, values.region, values.summary)
+        (values.name, values.organisation, values.city, values.region, values.summary, *translated)
     ).casefold()
     await session.flush()
     for table in (ListingCategory, ListingLanguage):

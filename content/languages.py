@@ -55,6 +55,14 @@ def negotiate(
     return _match(default, available) or (available[0] if available else default)
 
 
+def language_tag(raw: str) -> str | None:
+    """A BCP 47 tag in its standard form (`PT-br`: `pt-BR`), or None if `raw` is not one."""
+    raw = raw.strip()
+    if not raw or len(raw) > 35 or not langcodes.tag_is_valid(raw):
+        return None
+    return langcodes.standardize_tag(raw)
+
+
 def native_name(tag: str) -> str:
     """A language's name in that language (`fr`: français, `pt-BR`: português (Brasil))."""
     try:

@@ -1,5 +1,6 @@
-"""The fields of a service listing: the category vocabulary and validation with an error per
-field (countries ISO 3166-1 alpha-2 via pycountry, languages BCP 47 via langcodes)."""
+"""The fields of a service listing: the category vocabulary, translations of its name and
+summary, and validation with an error per field (countries ISO 3166-1 alpha-2 via pycountry,
+languages BCP 47 via langcodes)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from enum import StrEnum
 
 import langcodes
 import pycountry
+
+from content.languages import language_tag
 
 
 class Category(StrEnum):
@@ -64,6 +67,7 @@ EUROPE = ("AD AL AM AT AZ BA BE BG BY CH CY CZ DE DK EE ES FI FR GB GE GR HR HU 
           "LU LV MC MD ME MK MT NL NO PL PT RO RS SE SI SK SM TR UA").split()  # fmt: skip
 MAX_CATEGORIES = 12
 MAX_LANGUAGES = 20
+MAX_TRANSLATIONS = 40
 
 
 def label_of(code: str) -> str:
@@ -117,8 +121,19 @@ class ListingError(ValueError):
 
 
 @dataclass
+class Translation:
+    """The name and summary of a listing in another language; either may be empty (the
+    listing's own is shown instead)."""
+
+    language: str = ""
+    name: str = ""
+    summary: str = ""
+
+
+@dataclass
 class ListingFields:
-    """A listing's values, checked by `validate()`. Text is plain text."""
+    """A listing's values, checked by `validate()`. Text is plain text. `language` is the
+    language the name and summary are written in, `languages` those spoken at the service."""
 
     name: str = ""
     organisation: str = ""
@@ -143,6 +158,8 @@ class ListingFields:
     address_hidden: bool = False
     last_verified: date | None = None
     verified_by: str = ""
+    language: str = "en"
+    translations: list[Translation] = field(default_factory=list)
 
 
 def validate(values: ListingFields, *, today: date, known_categories_only: bool = True) -> None:
@@ -166,6 +183,7 @@ def validate(values: ListingFields, *, today: date, known_categories_only: bool 
         errors["country"] = "Choose a country (ISO 3166-1 two-letter code)."
     _check_categories(values, errors, known_categories_only)
     _check_languages(values, errors)
+    _check_translations(values, errors)
     if values.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", values.email):
         errors["email"] = "This is not an e-mail address."
     if values.website and not re.match(r"https?://[^\s/]+\.[^\s]+$", values.website):
@@ -182,6 +200,9 @@ def _strip(values: ListingFields) -> None:
     for name, value in vars(values).items():
         if isinstance(value, str):
             setattr(values, name, " ".join(value.split()) if name != "summary" else value.strip())
+    for translation in values.translations:
+        translation.name = " ".join(translation.name.split())
+        translation.summary = translation.summary.strip()
 
 
 def _check_categories(values: ListingFields, errors: dict[str, str], known_only: bool) -> None:
@@ -213,3 +234,48 @@ def _check_languages(values: ListingFields, errors: dict[str, str]) -> None:
     elif len(tags) > MAX_LANGUAGES:
         errors["languages"] = f"At most {MAX_LANGUAGES} languages."
     values.languages = tags
+
+
+def _check_translations(values: ListingFields, errors: dict[str, str]) -> None:
+    if (tag := language_tag(values.language)) is None:
+        errors["language"] = "Give a language tag (BCP 47, such as en, ro or pt-BR)."
+    else:
+        values.language = tag
+    if len(values.translations) > MAX_TRANSLATIONS:
+        errors["translations"] = f"At most {MAX_TRANSLATIONS} translations."
+    seen = {values.language}
+    for index, translation in enumerate(values.translations):
+        for part, message in _translation_errors(translation, seen).items():
+            errors[f"translations-{index}-{part}"] = message
+        seen.add(translation.language)
+
+
+def _translation_errors(translation: Translation, seen: set[str]) -> dict[str, str]:
+    """A translation's errors by part; its tag put in standard form when it is one."""
+    errors: dict[str, str] = {}
+    if (tag := language_tag(translation.language)) is None:
+        errors["language"] = "Give the language of this translation (such as ro or pt-BR)."
+    elif tag in seen:
+        errors["language"] = "There is already a text in this language."
+    else:
+        translation.language = tag
+    if not translation.name and not translation.summary:
+        errors["name"] = "Give the name or the summary in this language."
+    elif len(translation.name) > SHORT:
+        errors["name"] = f"At most {SHORT} characters."
+    if len(translation.summary) > LONG:
+        errors["summary"] = f"At most {LONG} characters."
+    return errors
+
+
+def drop_invalid_translations(values: ListingFields) -> None:
+    """Keep only the translations that would pass `validate()`, at most MAX_TRANSLATIONS:
+    a remote listing keeps its valid languages rather than being refused for one bad one."""
+    _strip(values)
+    seen = {language_tag(values.language) or values.language}
+    kept: list[Translation] = []
+    for translation in values.translations:
+        if len(kept) < MAX_TRANSLATIONS and not _translation_errors(translation, seen):
+            kept.append(translation)
+            seen.add(translation.language)
+    values.translations = kept

@@ -1,6 +1,8 @@
 """Service listings on the wire: a `Page` that is also a Harbour `ServiceListing`, with
 schema.org terms for its fields and readable `content`, so a plain Mastodon user sees a post.
-A hidden street address never leaves the node."""
+The name and summary come in every language (`nameMap`, `summaryMap`, `contentMap`, the
+listing's own language first and in `inLanguage`). A hidden street address never leaves
+the node."""
 
 from __future__ import annotations
 
@@ -11,8 +13,16 @@ from typing import Any
 from activitypub import AS_CONTEXT, PUBLIC, as_list, id_of
 from activitypub.vocab import LISTING_CONTEXT, ObjectType
 from content.accounts import Account
-from content.directory import Listing
-from content.listing_fields import ListingFields, country_name, label_of, language_name
+from content.directory import Listing, Wording
+from content.languages import language_tag
+from content.listing_fields import (
+    MAX_TRANSLATIONS,
+    ListingFields,
+    Translation,
+    country_name,
+    label_of,
+    language_name,
+)
 from content.orm import iso
 from content.sanitize import strip_html
 from federation.hosts import host_of
@@ -48,6 +58,9 @@ def document(listing: Listing, organisation: Account) -> dict[str, Any]:
     if not listing.address_hidden:
         address["streetAddress"] = listing.street_address or None
         address["postalCode"] = listing.postal_code or None
+    wordings = {tag: listing.wording(tag) for tag in listing.available_languages}
+    names = {tag: w.name for tag, w in wordings.items() if w.name_language == tag}
+    summaries = {tag: w.summary for tag, w in wordings.items() if w.summary_language == tag}
     return {
         "id": listing.uri,
         "type": TYPES,
@@ -55,9 +68,13 @@ def document(listing: Listing, organisation: Account) -> dict[str, Any]:
         "to": [PUBLIC],
         "cc": [organisation.followers_uri] if organisation.followers_uri else [],
         "url": listing.uri,
+        "inLanguage": listing.language,
         "name": listing.name,
+        "nameMap": names,
         "summary": listing.summary or None,
-        "content": _readable(listing),
+        "summaryMap": {tag: text for tag, text in summaries.items() if text} or None,
+        "content": _readable(listing, wordings[listing.language]),
+        "contentMap": {tag: _readable(listing, w) for tag, w in wordings.items()},
         "published": iso(listing.created_at),
         "updated": iso(listing.updated_at),
         "provider": {"type": "Organization", "name": listing.organisation},
@@ -79,15 +96,16 @@ def document(listing: Listing, organisation: Account) -> dict[str, Any]:
     }
 
 
-def _readable(listing: Listing) -> str:
-    """The listing as short HTML for servers that know nothing of listings."""
+def _readable(listing: Listing, wording: Wording) -> str:
+    """The listing with one language's name and summary, as short HTML for servers that
+    know nothing of listings."""
     place = ", ".join(p for p in (listing.city, country_name(listing.country)) if p)
     lines = [
-        f"<p><strong>{html.escape(listing.name)}</strong> ({html.escape(listing.organisation)})"
+        f"<p><strong>{html.escape(wording.name)}</strong> ({html.escape(listing.organisation)})"
         f"<br>{html.escape(place)}</p>",
     ]
-    if listing.summary:
-        lines.append(f"<p>{html.escape(listing.summary)}</p>")
+    if wording.summary:
+        lines.append(f"<p>{html.escape(wording.summary)}</p>")
     facts = [
         "Services: " + ", ".join(label_of(c) for c in listing.categories),
         "Languages: " + ", ".join(language_name(t) for t in listing.languages),
@@ -100,18 +118,27 @@ def _readable(listing: Listing) -> str:
 
 
 def fields_of(document: dict[str, Any]) -> ListingFields:
-    """A remote listing's values as plain text (any markup stripped), not yet validated."""
+    """A remote listing's values as plain text (any markup stripped), not yet validated.
+    A document without language maps is in English and has no translations."""
     area = document.get("areaServed")
     address = area.get("address") if isinstance(area, dict) else None
     address = address if isinstance(address, dict) else {}
     provider = document.get("provider")
+    names, summaries = _map(document.get("nameMap")), _map(document.get("summaryMap"))
+    language = _language(document)
     return ListingFields(
-        name=_text(document.get("name")),
+        language=language,
+        translations=[
+            Translation(tag, _text(names.get(tag)), _text(summaries.get(tag)))
+            for tag in list(dict.fromkeys([*names, *summaries]))[: MAX_TRANSLATIONS + 1]
+            if tag != language
+        ],
+        name=_text(document.get("name") or names.get(language)),
         organisation=_text(provider.get("name") if isinstance(provider, dict) else provider),
         country=_text(address.get("addressCountry")),
         region=_text(address.get("addressRegion")),
         city=_text(address.get("addressLocality")),
-        summary=_text(document.get("summary")),
+        summary=_text(document.get("summary") or summaries.get(language)),
         categories=[_text(c) for c in as_list(document.get("serviceType"))][:20],
         languages=[_text(t) for t in as_list(document.get("availableLanguage"))][:30],
         cost=_text(document.get("cost")),
@@ -129,6 +156,27 @@ def fields_of(document: dict[str, Any]) -> ListingFields:
         last_verified=_date(document.get("lastVerified")),
         verified_by=_text(document.get("verifiedBy")),
     )
+
+
+def _map(value: Any) -> dict[str, Any]:
+    """A language map's entries keyed by tags in standard form; other keys are left out."""
+    if not isinstance(value, dict):
+        return {}
+    found: dict[str, Any] = {}
+    for key, text in list(value.items())[: MAX_TRANSLATIONS * 2]:
+        tag = language_tag(key) if isinstance(key, str) else None
+        if tag is not None and isinstance(text, str):
+            found.setdefault(tag, text)
+    return found
+
+
+def _language(document: dict[str, Any]) -> str:
+    """The language of a remote listing's own text: `inLanguage`, else the first key of
+    `contentMap` (as Mastodon reads it), else English."""
+    declared = document.get("inLanguage")
+    if isinstance(declared, str) and (tag := language_tag(declared)) is not None:
+        return tag
+    return next(iter(_map(document.get("contentMap"))), "en")
 
 
 def _text(value: Any) -> str:

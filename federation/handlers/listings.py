@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from content import directory, relationships
-from content.listing_fields import ListingError, validate
+from content.listing_fields import ListingError, drop_invalid_translations, validate
 from content.orm import utcnow
 from federation import listing_wire
 from federation.handlers.incoming import Incoming
@@ -42,6 +42,7 @@ async def _store(incoming: Incoming, document: Any) -> None:
     if existing is None and not await relationships.followed_from_here(incoming.session, actor):
         return
     values = listing_wire.fields_of(document)
+    drop_invalid_translations(values)
     try:
         # A day's grace for clocks that run ahead of ours.
         today = (utcnow() + timedelta(days=1)).date()

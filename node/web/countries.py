@@ -14,7 +14,7 @@ from starlette.routing import Route
 from content import accounts, countries, languages
 from content.accounts import Account
 from content.countries import CountryPage
-from content.country_fields import SECTIONS, CountryPageError, country_code, language_tag, validate
+from content.country_fields import SECTIONS, CountryPageError, country_code, validate
 from content.listing_fields import country_name
 from content.orm import utcnow
 from content.sanitize import render_inline_text
@@ -88,7 +88,7 @@ async def write(request: Request) -> Response:
     country = country_code(request.query_params.get("country", "")[:8])
     if country is None:
         raise HTTPException(404, "There is no such country: give a two-letter code.")
-    language = language_tag(request.query_params.get("lang", "")[:64]) or "en"
+    language = languages.language_tag(request.query_params.get("lang", "")[:64]) or "en"
     return RedirectResponse(f"/countries/{country}/edit?lang={language}", status_code=303)
 
 
@@ -145,7 +145,7 @@ async def edit(request: Request) -> Response:
             return _refused(request, viewer is None)
         organisation = await listing_form.organisation(session, settings.organisation_username)
         if request.method == "GET":
-            language = language_tag(request.query_params.get("lang", "")[:64]) or "en"
+            language = languages.language_tag(request.query_params.get("lang", "")[:64]) or "en"
             page = await countries.get(session, organisation, country, language)
             revision = await countries.current_revision(session, page) if page else None
             values = (
@@ -188,7 +188,7 @@ async def delete(request: Request) -> Response:
             return _refused(request, viewer is None)
         name = services(request).settings.organisation_username
         organisation = await listing_form.organisation(session, name)
-        language = language_tag(request.query_params.get("lang", "")[:64]) or ""
+        language = languages.language_tag(request.query_params.get("lang", "")[:64]) or ""
         page = await countries.get(session, organisation, country, language)
         if page is None:
             raise HTTPException(404, "There is no such page of this organisation.")

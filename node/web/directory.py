@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from content import directory
+from content import directory, languages
 from content.accounts import Account
 from content.directory import Listing, Query
 from content.listing_fields import (
@@ -41,8 +41,25 @@ HELPERS: dict[str, Any] = {
     "category_labels": lambda codes: ", ".join(label_of(c) for c in codes),
     "language_names": lambda tags: ", ".join(language_name(t) for t in tags),
     "country_name": country_name,
+    "native_name": languages.native_name,
     "europe": sorted(EUROPE, key=country_name),
 }
+
+
+def _reader_language(request: Request) -> tuple[str, str]:
+    """The reader's Accept-Language header and `?lang=` choice."""
+    header = request.headers.get("accept-language", "")[:500]
+    return header, request.query_params.get("lang", "")[:64]
+
+
+def _in_language(listing: Listing, header: str, override: str) -> str:
+    """The language to show a listing in: the reader's choice or header, else its own."""
+    return languages.negotiate(listing.available_languages, header, override, listing.language)
+
+
+def _varying(response: Response) -> Response:
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    return response
 
 
 async def search(request: Request) -> Response:
@@ -65,19 +82,24 @@ async def search(request: Request) -> Response:
     older = None
     if len(rows) == PAGE_SIZE:
         older = str(request.url.include_query_params(max_id=rows[-1][0].id))
-    return render(
+    header, override = _reader_language(request)
+    shown = [(listing, origin, listing.wording(_in_language(listing, header, override)))
+             for listing, origin in rows]  # fmt: skip
+    page = render(
         request,
         "directory.html",
         viewer=viewer,
         staff=staff,
         query=query,
-        rows=rows,
+        rows=shown,
         older=older,
+        override=languages.language_tag(override) or "",
         unknown_country=country is None,
         categories=LABELS,
         today=utcnow().date(),
         **HELPERS,
     )
+    return _varying(page)
 
 
 async def show(request: Request) -> Response:
@@ -97,16 +119,20 @@ async def show(request: Request) -> Response:
             return activity_response(document)
         viewer = await signed_in_account(request, session)
         staff = await listing_form.is_staff(session, viewer) and origin.is_local
-    return render(
+    chosen = _in_language(listing, *_reader_language(request))
+    page = render(
         request,
         "listing.html",
         viewer=viewer,
         staff=staff,
         listing=listing,
+        wording=listing.wording(chosen),
+        others=[tag for tag in listing.available_languages if tag != chosen],
         origin=origin,
         today=utcnow().date(),
         **HELPERS,
     )
+    return _varying(page)
 
 
 async def new(request: Request) -> Response:
@@ -156,8 +182,10 @@ async def _form(request: Request, listing_id: int | None) -> Response:
         viewer=viewer,
         listing=listing,
         values=values,
+        rows=listing_form.rows(values),
         errors=errors,
         categories=LABELS,
+        native_name=languages.native_name,
     )
 
 

@@ -1,4 +1,5 @@
-"""The listing form: its fields read from a POST, and who may use it (staff of this node)."""
+"""The listing form: its fields read from a POST (translations as numbered rows, a cleared
+row removed), and who may use it (staff of this node)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from starlette.datastructures import FormData
 
 from content import accounts, users
 from content.accounts import Account
-from content.listing_fields import ListingFields
+from content.listing_fields import MAX_TRANSLATIONS, ListingFields, Translation
 from content.users import Role
 
 STAFF_ROLES = frozenset({Role.STAFF, Role.MODERATOR, Role.ADMIN})
@@ -19,7 +20,9 @@ TEXT_FIELDS = (
     "phone", "email", "website", "messaging", "street_address", "postal_code", "verified_by",
 )  # fmt: skip
 FLAGS = ("free", "anonymous", "papers_required", "insurance_required", "address_hidden")
-MAX_FIELDS = 80
+# Empty translation rows the form offers after the existing ones.
+BLANK_ROWS = 2
+MAX_FIELDS = 80 + 3 * (MAX_TRANSLATIONS + BLANK_ROWS)
 MAX_VALUE = 5000
 
 
@@ -48,6 +51,8 @@ def read(form: FormData) -> tuple[ListingFields, dict[str, str]]:
         setattr(values, name, form.get(name) == "on")
     values.categories = [str(c)[:50] for c in form.getlist("categories")][:30]
     values.languages = [t for t in re.split(r"[\s,]+", str(form.get("languages", ""))) if t][:30]
+    values.language = str(form.get("language", "en"))[:MAX_VALUE]
+    values.translations = _translations(form)
     errors: dict[str, str] = {}
     raw_date = str(form.get("last_verified", "")).strip()
     if raw_date:
@@ -56,3 +61,23 @@ def read(form: FormData) -> tuple[ListingFields, dict[str, str]]:
         except ValueError:
             errors["last_verified"] = "Give a date as YYYY-MM-DD."
     return values, errors
+
+
+def _translations(form: FormData) -> list[Translation]:
+    """The translation rows `translations-N-language|name|summary`; a row with neither name
+    nor summary is left out, so clearing a row removes the translation."""
+    rows = []
+    for index in range(MAX_TRANSLATIONS + BLANK_ROWS):
+        language, name, summary = (
+            str(form.get(f"translations-{index}-{part}", ""))[:MAX_VALUE]
+            for part in ("language", "name", "summary")
+        )
+        if name.strip() or summary.strip():
+            rows.append(Translation(language, name, summary))
+    return rows
+
+
+def rows(values: ListingFields) -> list[Translation]:
+    """The translation rows the form shows: the existing ones, then blank ones to add more."""
+    blank = min(BLANK_ROWS, MAX_TRANSLATIONS + BLANK_ROWS - len(values.translations))
+    return values.translations + [Translation() for _ in range(max(blank, 0))]

@@ -1,5 +1,6 @@
-"""Service listings: field-level validation, and search by country, category, language and
-text, newest first and paged, with stale listings marked."""
+"""Service listings: field-level validation (translations too), and search by country,
+category, language and text (translated text too), newest first and paged, with stale
+listings marked."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from activitypub import ActorType
 from content import directory
 from content.accounts import Account
 from content.directory import Query
-from content.listing_fields import ListingError, ListingFields, validate
+from content.listing_fields import (
+    ListingError,
+    ListingFields,
+    Translation,
+    drop_invalid_translations,
+    validate,
+)
 from content.paging import NEWEST, Window
 from tests.rig import world
 
@@ -82,6 +89,52 @@ def test_remote_listings_may_carry_codes_outside_the_vocabulary() -> None:
     assert values.categories == ["sex-work-unions"]
 
 
+def test_translations_are_normalised_and_checked_row_by_row() -> None:
+    values = fields(
+        language="EN-gb",
+        translations=[Translation("RO", "  Testare   Checkpoint ", " Teste HIV gratuite. ")],
+    )
+    validate(values, today=TODAY)
+    assert values.language == "en-GB"
+    assert values.translations == [Translation("ro", "Testare Checkpoint", "Teste HIV gratuite.")]
+    errors = errors_of(
+        fields(
+            language="not a tag",
+            translations=[
+                Translation("ro", "Testare", ""),
+                Translation("RO", "Again", ""),
+                Translation("<b>", "x" * 201, "y" * 4001),
+                Translation("de", "", ""),
+            ],
+        )
+    )
+    assert errors == {
+        "language": "Give a language tag (BCP 47, such as en, ro or pt-BR).",
+        "translations-1-language": "There is already a text in this language.",
+        "translations-2-language": "Give the language of this translation (such as ro or pt-BR).",
+        "translations-2-name": "At most 200 characters.",
+        "translations-2-summary": "At most 4000 characters.",
+        "translations-3-name": "Give the name or the summary in this language.",
+    }
+    same = errors_of(fields(language="de", translations=[Translation("de", "Test", "")]))
+    assert same == {"translations-0-language": "There is already a text in this language."}
+    many = [Translation(f"x-{n:03}", "Name", "") for n in range(41)]
+    assert errors_of(fields(translations=many)) == {"translations": "At most 40 translations."}
+
+
+def test_a_remote_listing_keeps_only_its_valid_translations() -> None:
+    values = fields(
+        language="ro",
+        translations=[Translation("en", "Checkpoint", ""), Translation("<script>", "x", ""),
+                      Translation("RO", "Dup", ""), Translation("hu", "", "")]
+        + [Translation(f"x-{n:03}", "Name", "") for n in range(45)],
+    )  # fmt: skip
+    drop_invalid_translations(values)
+    validate(values, today=TODAY)
+    assert [t.language for t in values.translations[:2]] == ["en", "x-000"]
+    assert len(values.translations) == 40
+
+
 async def _organisation(session: AsyncSession) -> Account:
     return await world.local_actor(session, "hydra", ActorType.ORGANIZATION)
 
@@ -121,6 +174,28 @@ async def test_search_filters_by_country_category_language_and_text(
         assert await _names(session, Query(text="0%")) == ["Lisbon shelter"]
         assert await _names(session, Query(text="s_")) == ["Lisbon shelter"]
         assert await _names(session, Query(country="DE", category="housing")) == []
+
+
+async def test_translated_names_and_summaries_are_found_and_shown(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        org = await _organisation(session)
+        romanian = Translation("ro", "Clinica de noapte", "Teste anonime ÎN FIECARE SEARĂ.")
+        summary_only = Translation("hu", "", "Névtelen tesztek.")
+        listing = await _add(session, org, translations=[romanian, summary_only])
+        await _add(session, org, name="Other")
+        assert await _names(session, Query(text="CLINICA seară")) == ["Checkpoint testing"]
+        assert await _names(session, Query(text="névtelen")) == ["Checkpoint testing"]
+        assert listing.available_languages == ["en", "ro", "hu"]
+        assert listing.wording("ro") == directory.Wording(
+            "Clinica de noapte", "ro", "Teste anonime ÎN FIECARE SEARĂ.", "ro"
+        )
+        hungarian = listing.wording("hu")
+        assert (hungarian.name, hungarian.name_language) == ("Checkpoint testing", "en")
+        assert hungarian.summary_language == "hu"
+        assert listing.wording("fr") == listing.wording("en")
+        assert listing.values().translations == [romanian, summary_only]
 
 
 async def test_search_pages_newest_first_and_an_edit_moves_the_filters(

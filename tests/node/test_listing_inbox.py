@@ -11,6 +11,7 @@ import pytest
 
 from content import accounts, directory, relationships
 from content.directory import Query
+from content.listing_fields import Translation
 from content.paging import NEWEST
 from federation import outbox, resolve
 from federation.worker import Worker
@@ -92,6 +93,7 @@ async def test_a_followed_organisations_listing_is_mirrored_updated_and_deleted(
     assert copy.summary == "Walk-in STI tests & PrEP"
     assert copy.categories == ["sexual-health", "sex-work-unions"]
     assert copy.anonymous and copy.last_verified == date(2026, 10, 1)
+    assert copy.language == "en" and copy.translations == []  # no language maps: English
     await send(client, services, activity("Update", listing(name="Clinic Rosa Cluj"), 2))
     assert [c.name for c in await found(services, text="cluj")] == ["Clinic Rosa Cluj"]
     await send(client, services, activity("Delete", {"id": LISTING, "type": "Tombstone"}, 3))
@@ -157,3 +159,45 @@ async def test_copies_go_when_the_last_follow_of_their_organisation_ends(
     refused = {"id": f"{BASE}/f/1", "type": "Follow", "actor": f"{BASE}/users/alice"}
     await send(client, services, activity("Reject", {**refused, "object": EVE}, 2))
     assert await found(services) == []
+
+
+async def test_a_listing_keeps_its_valid_translations_sanitised(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    await follow_eve(services)
+    names = {
+        "ro": "Clinica Rosa",
+        "en": "Rosa <b>clinic</b>",
+        '"><script>alert(1)</script>': "Hostile",
+        "HU": "Rosa klinika",
+        "de": ["not", "text"],
+    }
+    summaries = {"en": "<img src=x onerror=alert(1)>Walk-in tests", "fr": "Tests"}
+    many = {f"x-{n:03}": "Name" for n in range(60)}
+    document = listing(
+        name="Clinica Rosa",
+        summary="Teste ITS",
+        inLanguage="ro",
+        nameMap={**names, **many},
+        summaryMap=summaries,
+    )
+    await send(client, services, activity("Create", document, 1))
+    [copy] = await found(services, text="klinika")
+    assert copy.language == "ro"
+    assert copy.translations[:3] == [
+        Translation("en", "Rosa clinic", "Walk-in tests"),
+        Translation("hu", "Rosa klinika", ""),
+        Translation("x-000", "Name", ""),
+    ]
+    assert len(copy.translations) == 40
+    assert "Hostile" not in copy.search_text
+    page = await client.get(f"/directory/{copy.id}", headers={"Accept-Language": "en"})
+    assert '<h1 lang="en">Rosa clinic</h1>' in page.text
+    assert "<img" not in page.text and "<script>alert" not in page.text
+
+    older = listing(name="Clinica Rosa", contentMap={"ro": "<p>Clinica Rosa</p>"},
+                    nameMap={"ro": "Clinica Rosa", "hu": "Rosa klinika"})  # fmt: skip
+    await send(client, services, activity("Update", older, 2))
+    [copy] = await found(services)
+    assert copy.language == "ro"  # no inLanguage: the first key of contentMap, as Mastodon
+    assert copy.translations == [Translation("hu", "Rosa klinika", "")]

@@ -1,6 +1,6 @@
-"""The directory across three real nodes: a listing published on A is found on B and C,
-whose members follow A's organisation (C only after it was published); edits and deletion
-follow; old ones are marked stale."""
+"""The directory across three real nodes: a listing published on A (with a Romanian
+translation) is found on B and C, whose members follow A's organisation (C only after it was
+published), in the reader's language; edits and deletion follow; old ones are marked stale."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ LISTING = {
     "anonymous": "on",
     "last_verified": "2026-10-01",
     "verified_by": "Rosa Collective",
+}
+ROMANIAN = {
+    "translations-0-language": "ro",
+    "translations-0-name": "Clinica de noapte Rosa",
+    "translations-0-summary": "Teste HIV și ITS anonime.",
 }
 
 
@@ -56,7 +61,7 @@ def test_listings_reach_followers_nodes_with_edits_deletion_and_staleness(
     ):
         bob.post("/follow", data={"handle": f"organisation@{a.domain}"})
         wait_for(lambda: following(b, "bob") == 1, what="B follows A's organisation")
-        path = publish(sam)
+        path = publish(sam, **ROMANIAN)
         # C follows only now, and still gets the listing published before.
         carol.post("/follow", data={"handle": f"organisation@{a.domain}"})
         wait_for(lambda: following(c, "carol") == 1, what="C follows A's organisation")
@@ -70,6 +75,10 @@ def test_listings_reach_followers_nodes_with_edits_deletion_and_staleness(
         found = directory(b, q="cluj", category="sexual-health")
         assert "Rosa night clinic" in found and a.domain in found
         assert "stale" not in found
+        with b.client() as http:
+            romanian = http.get("/directory", params={"q": "anonime"},
+                                headers={"Accept-Language": "ro"}).text  # fmt: skip
+        assert 'lang="ro">Clinica de noapte Rosa</a>' in romanian
 
         assert (
             sam.post(f"{path}/edit", data={**LISTING, "name": "Rosa day clinic"}).status_code == 303
