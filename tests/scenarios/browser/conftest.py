@@ -13,7 +13,9 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.rig.nodes import NodeProcess
+from tests.rig.npm import npm_installed
 
+AXE_DIR = Path(__file__).parent / "axe"
 CHROMIUM = Path(os.environ.get("HARBOUR_TEST_CHROMIUM", "/usr/bin/chromium"))
 # As root and on a closed network: no sandbox, and none of Chromium's calls home.
 QUIET_CHROMIUM = [
@@ -69,3 +71,10 @@ def phone(browser: Browser) -> Iterator[Page]:
     context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture(scope="session")
+def axe() -> str:
+    """The source of axe-core (npm, from the committed lock file), to inject into pages."""
+    folder = npm_installed(AXE_DIR, "axe-core", "the accessibility audit")
+    return (folder / "node_modules" / "axe-core" / "axe.min.js").read_text()

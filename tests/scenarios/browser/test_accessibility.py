@@ -1,0 +1,249 @@
+"""Every kind of page passes axe-core's WCAG 2.2 A and AA checks (and its best practices) in
+Chromium, on a phone and a desktop screen, in light and dark colours, for a visitor and for an
+admin; and a keyboard reaches every control, with a focus outline that shows where it is.
+
+To audit a new page, add its path to VISITOR_PAGES or ADMIN_PAGES (a form with its errors
+shown to FORMS_WITH_ERRORS), making what it shows in `furnish` if it needs content."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager
+from typing import Literal
+from urllib.parse import urlsplit
+
+import httpx
+from playwright.sync_api import Browser, Page, ViewportSize, expect
+
+from tests.rig.nodes import NodeProcess
+
+SCREENS: dict[str, ViewportSize] = {
+    "phone": {"width": 390, "height": 844},
+    "desktop": {"width": 1280, "height": 900},
+}
+SCHEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+MISSING = "/no/such/page"
+# Paths with {names} that `furnish` fills in.
+VISITOR_PAGES = [
+    "/",
+    "/login",
+    "/register?invite={invite}",
+    "/directory?country=RO&category=sexual-health",
+    "/directory/{listing}",
+    "/countries",
+    "/countries/RO",
+    "/@admin",
+    "{post}",
+    "/tags/harbour",
+    MISSING,
+]
+ADMIN_PAGES = [
+    "/",
+    "/home",
+    "/@admin",
+    "{post}",
+    "/tags/harbour",
+    "/settings",
+    "/follow-requests",
+    "/directory?country=RO",
+    "/directory/{listing}",
+    "/countries",
+    "/countries/RO",
+    "/countries/RO/history",
+    "/admin",
+    "/admin/reports",
+    "/admin/domains",
+    "/admin/audit",
+]
+# Forms an admin sends empty, to see them come back with every error shown: path, button.
+FORMS_WITH_ERRORS = [
+    ("/directory/new", "Publish listing"),
+    ("/countries/PT/edit", "Save"),
+]
+# Pages whose every control the keyboard must reach, showing a focus outline on each.
+KEYBOARD_PAGES = ["/home", "/directory/new"]
+
+AUDIT = """async (tags) => {
+  const found = await axe.run(document, {runOnly: {type: "tag", values: tags},
+                                         resultTypes: ["violations"]});
+  return found.violations.map(v => `${v.id} (${v.impact}): ${v.help}\\n` + v.nodes.map(
+    n => `      ${n.target.join(" ")}: ${n.failureSummary.replaceAll("\\n", " ")}`).join("\\n"));
+}"""
+
+LISTING = {
+    "name": "Rosa night clinic",
+    "organisation": "Rosa Collective",
+    "country": "RO",
+    "city": "Cluj",
+    "summary": "Anonymous HIV and STI tests at night.",
+    "categories": "sexual-health",
+    "languages": "ro, hu, en",
+    "anonymous": "on",
+    "last_verified": "2026-10-01",
+    "verified_by": "Rosa Collective",
+}
+MO = {"username": "mo", "password": "a long passphrase 1"}
+BLOCK = {"severity": "suspend", "public_comment": "Spam", "private_comment": "Seen in reports"}
+COUNTRY_PAGE = {
+    "language": "en",
+    "title": "Working in Romania",
+    "legal": "Selling sex is a **minor offence**; see [the law](https://example.org/law).",
+    "health": "- Free HIV tests in Cluj\n- PrEP in Bucharest",
+    "sources": "https://example.org/law",
+    "last_reviewed": "2026-10-01",
+    "note": "First version",
+}
+
+# The controls a keyboard must reach, numbered in the order of the page, and the focused one.
+CONTROLS = """() => {
+  const shown = [...document.querySelectorAll(
+    "a[href], button, input:not([type=hidden]), select, textarea, summary")].filter(
+    e => e.checkVisibility());
+  shown.forEach((e, i) => e.dataset.control = i);
+  return shown.map(e => e.outerHTML.slice(0, 100));
+}"""
+FOCUSED = """() => {
+  const e = document.activeElement, style = getComputedStyle(e);
+  return [e.dataset.control ?? e.outerHTML.slice(0, 100), e.matches(":focus-visible")
+          && style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2];
+}"""
+
+
+def furnish(node: NodeProcess) -> dict[str, str]:
+    """Give node A, through its forms as far as they go, a listing, a country page, posts by
+    its first admin (one behind a content warning, one a reply), a domain block, and a member
+    who asks to follow the admin and reports a post. Return the admin's password (printed by
+    the node's first start) and the values the page paths need."""
+    password = re.findall(r"password: (\S+)", node.output())[0]
+    with (
+        ThreadPoolExecutor(1) as pool,  # the command takes seconds to start: meanwhile, write
+        closing(node.sign_in("admin", password)) as admin,
+        closing(node.client()) as mo,
+    ):
+        invited = pool.submit(node.run, "invite", "create", "--uses", "2")
+        sent(admin.post("/directory/new", data=LISTING))
+        sent(admin.post("/countries/RO/edit", data=COUNTRY_PAGE))
+        warned = {"text": "Clinic hours changed #harbour", "spoiler_text": "Health"}
+        sent(admin.post("/compose", data={**warned, "visibility": "public"}))
+        admin_id = admin.get("/api/v1/accounts/lookup", params={"acct": "admin"}).json()["id"]
+        status = admin.get(f"/api/v1/accounts/{admin_id}/statuses").json()[0]
+        reply = {"text": "Now also on Sundays.", "in_reply_to": status["id"]}
+        sent(admin.post("/compose", data={**reply, "visibility": "public"}))
+        sent(admin.post("/admin/domains/block", data={"domain": "bad.example", **BLOCK}))
+        listing = re.findall(r'href="/directory/(\d+)"', admin.get("/directory").text)[0]
+        invite = invited.result().stdout.split("invite=")[1].split()[0]
+        sent(mo.post("/register", data={"invite": invite, **MO}))
+        sent(mo.post("/follow", data={"handle": f"admin@{node.domain}"}))
+        report = {"account_id": admin_id, "status_ids[]": status["id"], "comment": "Spam?"}
+        assert mo.post("/api/v1/reports", data=report, headers=bearer(mo)).is_success
+    return {
+        "password": password,
+        "invite": invite,
+        "listing": listing,
+        "post": urlsplit(status["url"]).path,
+    }
+
+
+def sent(response: httpx.Response) -> None:
+    """A form was accepted: it redirects to what it made."""
+    assert response.status_code == 303, response.text
+
+
+def bearer(member: httpx.Client) -> dict[str, str]:
+    """An Authorization header for `member`, from an app that signed in with a password."""
+    app = {"client_name": "app", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "write"}
+    client = member.post("/api/v1/apps", data=app).json()
+    grant = {"grant_type": "password", **MO, "client_id": client["client_id"],
+             "client_secret": client["client_secret"], "scope": "write"}  # fmt: skip
+    return {
+        "Authorization": f"Bearer {member.post('/oauth/token', data=grant).json()['access_token']}"
+    }
+
+
+@contextmanager
+def audited(browser: Browser, node: NodeProcess, axe: str) -> Iterator[Page]:
+    """A page with axe-core added to every document it opens. The checker needs JavaScript;
+    the pages have none. Scripts added this way are outside the pages' policy, so the policy
+    stays on (`bypass_csp` would also let through the inline styles it blocks, and the audit
+    would see another page than people do)."""
+    context = browser.new_context(base_url=node.base_url, locale="en-GB", java_script_enabled=True)
+    context.add_init_script(script=axe)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def visit(page: Page, path: str) -> None:
+    """Open `path`, which must answer (all but the page that does not exist)."""
+    response = page.goto(path)
+    assert response is not None
+    assert response.ok or path == MISSING, f"{path}: {response.status}"
+
+
+def audit(page: Page, what: str) -> list[str]:
+    """What axe-core finds wrong on the open page on each screen in each colour scheme (the
+    style sheet differs by width and scheme only), one line per rule and screen."""
+    failures: list[str] = []
+    for screen, size in SCREENS.items():
+        page.set_viewport_size(size)
+        for scheme in SCHEMES:
+            page.emulate_media(color_scheme=scheme)
+            found: list[str] = page.evaluate(AUDIT, TAGS)
+            failures += [f"{what}, {screen}, {scheme}: {violation}" for violation in found]
+    return failures
+
+
+def keyboard_check(page: Page, path: str) -> list[str]:
+    """Tab through `path` on a phone: every visible control takes the focus in the order of
+    the page, and shows a focus outline."""
+    page.set_viewport_size(SCREENS["phone"])
+    page.emulate_media(color_scheme="light")
+    visit(page, path)
+    controls: list[str] = page.evaluate(CONTROLS)
+    failures: list[str] = []
+    reached = ""
+    for expected, control in enumerate(controls):
+        for _ in range(4):  # a date field takes a Tab for each of its day, month and year
+            page.keyboard.press("Tab")
+            previous, (reached, outlined) = reached, page.evaluate(FOCUSED)
+            if reached != previous:
+                break
+        if reached != str(expected):
+            return [*failures, f"keyboard, {path}: Tab reached {reached}, not {control}"]
+        if not outlined:
+            failures.append(f"keyboard, {path}: no focus outline on {control}")
+    return failures
+
+
+def test_every_kind_of_page_passes_the_audit_and_works_by_keyboard(
+    fleet: list[NodeProcess], browser: Browser, axe: str
+) -> None:
+    node = fleet[0]
+    values = furnish(node)
+    failures: list[str] = []
+    with audited(browser, node, axe) as visitor:
+        for path in [path.format(**values) for path in VISITOR_PAGES]:
+            visit(visitor, path)
+            failures += audit(visitor, f"visitor, {path}")
+    with audited(browser, node, axe) as admin:
+        visit(admin, "/login")
+        admin.get_by_label("Nickname").fill("admin")
+        admin.get_by_label("Password").fill(values["password"])
+        admin.get_by_role("button", name="Sign in").click()
+        expect(admin.get_by_role("link", name="@admin")).to_be_visible()
+        for path in [path.format(**values) for path in ADMIN_PAGES]:
+            visit(admin, path)
+            failures += audit(admin, f"admin, {path}")
+        for path, button in FORMS_WITH_ERRORS:
+            visit(admin, path)
+            admin.get_by_role("button", name=button).click()
+            expect(admin.get_by_role("alert")).to_be_visible()
+            failures += audit(admin, f"admin, {path} with errors")
+        for path in KEYBOARD_PAGES:
+            failures += keyboard_check(admin, path)
+    assert not failures, "\n".join(failures)
