@@ -29,9 +29,11 @@ QUIET_CHROMIUM = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
-    """Playwright's driver, once per session; skips where Debian's chromium is absent."""
+    """Playwright's driver, for the browser tests only (while it runs, its event loop is the
+    thread's, and `asyncio.run` in later tests would fail); skips where Debian's chromium is
+    absent."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"
         if os.environ.get("CI"):

@@ -39,6 +39,9 @@ VISITOR_PAGES = [
     "/@admin",
     "{post}",
     "/tags/harbour",
+    "/discussions",
+    "/discussions/peer_support",
+    "{thread}",
     MISSING,
 ]
 ADMIN_PAGES = [
@@ -54,6 +57,11 @@ ADMIN_PAGES = [
     "/countries",
     "/countries/RO",
     "/countries/RO/history",
+    "/discussions",
+    "/discussions/new",
+    "/discussions/peer_support",
+    "/discussions/peer_support/new",
+    "{thread}",
     "/admin",
     "/admin/reports",
     "/admin/domains",
@@ -125,6 +133,8 @@ def furnish(node: NodeProcess) -> dict[str, str]:
         closing(node.client()) as mo,
     ):
         invited = pool.submit(node.run, "invite", "create", "--uses", "2")
+        group = ("group", "create", "peer_support", "--title", "Peer support", "--moderator")
+        grouped = pool.submit(node.run, *group, "admin")
         sent(admin.post("/directory/new", data=LISTING))
         sent(admin.post("/countries/RO/edit", data=COUNTRY_PAGE))
         warned = {"text": "Clinic hours changed #harbour", "spoiler_text": "Health"}
@@ -140,11 +150,20 @@ def furnish(node: NodeProcess) -> dict[str, str]:
         sent(mo.post("/follow", data={"handle": f"admin@{node.domain}"}))
         report = {"account_id": admin_id, "status_ids[]": status["id"], "comment": "Spam?"}
         assert mo.post("/api/v1/reports", data=report, headers=bearer(mo)).is_success
+        assert grouped.result().returncode == 0
+        opened = {"title": "Where to rent safely?", "text": "Landlords to avoid?"}
+        thread = admin.post("/discussions/peer_support/new", data=opened)
+        sent(thread)
+        sent(mo.post("/discussions/peer_support/join"))
+        thread_path = urlsplit(thread.headers["location"]).path
+        reply = {"text": "Ask the housing desk.", "in_reply_to": thread_path.rsplit("/", 1)[1]}
+        sent(mo.post(f"{thread_path}/reply", data=reply))
     return {
         "password": password,
         "invite": invite,
         "listing": listing,
         "post": urlsplit(status["url"]).path,
+        "thread": thread_path,
     }
 
 
