@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,9 +32,12 @@ def two_nodes(
         for name in ("a", "b")
     ]
     try:
-        for harbour in nodes:
+        for harbour in nodes:  # both at once: each spends seconds setting up its database
             harbour.extra_env["HARBOUR_FEDERATION_MODE"] = "open"
-            harbour.start()
+            harbour.launch()
+        deadline = time.perf_counter() + 90
+        for harbour in nodes:
+            harbour.wait_until_serving(deadline)
         yield nodes[0], nodes[1]
     finally:
         for harbour in nodes:

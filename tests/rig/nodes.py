@@ -72,19 +72,29 @@ class NodeProcess:
 
     def start(self, timeout: float = 60.0) -> float:
         """Start serving; return the seconds until the first request was answered."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
+        self.launch()
+        self.wait_until_serving(started + timeout)
+        return time.perf_counter() - started
+
+    def launch(self) -> None:
+        """Start `harbour serve` without waiting for it (to start several nodes at once)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [str(HARBOUR), "serve"], env=self.env(), stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = started + timeout
+
+    def wait_until_serving(self, deadline: float) -> None:
+        """Wait until the launched node answers, failing (and stopping it) at `deadline`, a
+        `time.perf_counter()` value."""
+        assert self.process is not None, "launch() first"
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"harbour serve exited:\n{self.log_path.read_text()}")
             try:
                 httpx.get(f"http://127.0.0.1:{self.port}/.well-known/nodeinfo", timeout=1.0)
-                return time.perf_counter() - started
+                return
             except httpx.TransportError:
                 time.sleep(0.05)
         self.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,8 +35,11 @@ def fleet(
         node.extra_env.update(HARBOUR_DEV_HOSTS=dev_hosts, HARBOUR_FEDERATION_MODE="open")
         nodes.append(node)
     nodes[0].extra_env.update(settings_of_a)
+    for node in nodes:  # all at once: each spends seconds setting up its database
+        node.launch()
+    deadline = time.perf_counter() + 90
     for node in nodes:
-        node.start()
+        node.wait_until_serving(deadline)
     yield nodes
     for node, databases in zip(nodes, backends, strict=True):
         node.stop()
