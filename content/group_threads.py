@@ -103,15 +103,22 @@ async def threads(
     return [(entry, post, author, int(count)) for entry, post, author, count in rows]
 
 
-async def thread_posts(session: AsyncSession, opener: GroupPost) -> list[tuple[Post, Account]]:
-    """A thread's posts, the opening post first, then replies oldest first."""
-    rows = await session.execute(
+async def thread_posts(
+    session: AsyncSession, opener: GroupPost, *, members_too: bool = True, limit: int = 500
+) -> list[tuple[Post, Account]]:
+    """A thread's posts, the opening post first, then replies oldest first (at most `limit`).
+    Without `members_too`, members-only posts are left out (a reader who is not a member)."""
+    query = (
         select(Post, Account)
         .join(GroupPost, GroupPost.post_id == Post.id)
         .join(Account, Account.id == Post.account_id)
         .where(GroupPost.thread_id == opener.thread_id, GroupPost.group_id == opener.group_id)
         .order_by(Post.id)
+        .limit(limit)
     )
+    if not members_too:
+        query = query.where(Post.visibility != Visibility.MEMBERS)
+    rows = await session.execute(query)
     return [(post, author) for post, author in rows]
 
 

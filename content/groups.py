@@ -239,8 +239,10 @@ async def membership(session: AsyncSession, group: Account, account: Account | N
 
 
 async def is_member(session: AsyncSession, group: Account, account: Account | None) -> bool:
-    """Whether the account is an accepted member (follower) of the group."""
-    return await membership(session, group, account) == "member"
+    """Whether the account is an accepted member (follower) of the group, and not banned."""
+    if account is None or await membership(session, group, account) != "member":
+        return False
+    return not await is_banned(session, group, account)
 
 
 async def refuses(session: AsyncSession, space: Space, account: Account) -> str | None:

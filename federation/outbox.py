@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import AS_CONTEXT, PUBLIC
-from content import accounts, conversations, interactions, media, mirrors, posts, relationships
+from content import (
+    accounts,
+    conversations,
+    groups,
+    interactions,
+    media,
+    mirrors,
+    posts,
+    relationships,
+)
 from content.accounts import Account
 from content.audience import Visibility
 from content.erasure import erase_local_account
@@ -63,6 +72,9 @@ async def follow(fed: Federation, session: AsyncSession, actor: Account, target:
         raise ActionError("you cannot follow yourself")
     if await account_blocks.is_blocked_by(session, actor, target):
         raise ActionError("this account does not accept follows from you")
+    space = await groups.get(session, target) if target.is_local else None
+    if space is not None and (refusal := await groups.refuses(session, space, actor)):
+        raise ActionError(refusal)
     activity = _activity(actor, "Follow", target.uri)
     accepted = (
         target.is_local and not target.manually_approves_followers and actor.silenced_at is None

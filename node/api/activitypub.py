@@ -18,7 +18,7 @@ from activitypub import (
     ordered_collection,
     ordered_collection_page,
 )
-from content import accounts, media, posts, relationships
+from content import accounts, groups, media, posts, relationships
 from content.accounts import Account
 from content.posts import Post
 from federation import group_wire, to_wire
@@ -43,8 +43,17 @@ async def actor(request: Request) -> Response:
         return await pages.profile(request, account)
     await require_signed_fetch(request)
     if is_group:
+        await _require_federated_group(request, account)
         return activity_response(group_wire.actor_document(account))
     return activity_response(to_wire.actor(account).to_document())
+
+
+async def _require_federated_group(request: Request, group: Account) -> None:
+    """404 for a group other servers must not see: a local-only one never federates."""
+    async with services(request).sessions() as session:
+        space = await groups.get(session, group)
+    if space is None or not space.federates:
+        raise HTTPException(404, "There is no such account.")
 
 
 async def instance_actor(request: Request) -> Response:
@@ -121,6 +130,7 @@ async def featured(request: Request) -> Response:
     await require_signed_fetch(request)
     account = await _live_local_account(request)
     if account.actor_type == ActorType.GROUP:
+        await _require_federated_group(request, account)
         return activity_response(await group_documents.featured(services(request), account))
     async with services(request).sessions() as session:
         pinned = await posts.pinned_open_posts(session, account)
@@ -139,6 +149,7 @@ async def moderators(request: Request) -> Response:
     account = await _live_local_account(request)
     if account.actor_type != ActorType.GROUP:
         raise HTTPException(404, "only groups have moderators")
+    await _require_federated_group(request, account)
     return activity_response(await group_documents.moderators(services(request), account))
 
 

@@ -63,7 +63,8 @@ async def show_thread(request: Request) -> Response:
         opener = await opener_of(session, page.space, request, page.viewer)
         entry = await group_threads.entry_of(session, opener)
         assert entry is not None  # _opener found it
-        shown = await group_threads.thread_posts(session, entry)
+        members_too = page.member == "member" or page.moderator
+        shown = await group_threads.thread_posts(session, entry, members_too=members_too)
     return render(
         request,
         "thread.html",
