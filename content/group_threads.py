@@ -103,14 +103,18 @@ async def threads(
     return [(entry, post, author, int(count)) for entry, post, author, count in rows]
 
 
-async def thread_posts(session: AsyncSession, opener: GroupPost) -> list[tuple[Post, Account]]:
-    """A thread's posts, the opening post first, then replies oldest first."""
+async def thread_posts(
+    session: AsyncSession, opener: GroupPost, limit: int | None = None
+) -> list[tuple[Post, Account]]:
+    """A thread's posts, the opening post first, then replies oldest first (the first
+    `limit` of them, if given)."""
     rows = await session.execute(
         select(Post, Account)
         .join(GroupPost, GroupPost.post_id == Post.id)
         .join(Account, Account.id == Post.account_id)
         .where(GroupPost.thread_id == opener.thread_id, GroupPost.group_id == opener.group_id)
         .order_by(Post.id)
+        .limit(limit)
     )
     return [(post, author) for post, author in rows]
 
