@@ -1,7 +1,7 @@
 """The FEP-1b12 group relay. A post addressed to a local group (in `to`, `cc` or
 `audience`, or replying to a post in it) from an account the group accepts is kept and
 announced by the group to its members' servers, if its own addressing is as wide as the
-group's. A remote group's `Announce` of a new post written to it (a Lemmy community someone
+group's. A remote group's `Announce` of a post written to it (a Lemmy community someone
 here follows) files that post in the group; its `Announce` of an Update refreshes it from
 its origin, of a Delete removes it. An author's own Update or Delete of a post in a local
 group is relayed too (an Update only while the group accepts the author)."""
@@ -226,13 +226,17 @@ async def _file(
     space: Space,
     thread: GroupPost | None,
 ) -> bool:
-    """Keep the note as a new post in the group; False if it is not kept, or was here
-    already (a post kept here outside the group is never moved into one)."""
+    """Keep the note as a post in the group; False if it is not kept, or was filed already.
+    A post kept here outside any group (a reply delivered to its parent's author here)
+    moves into the group only if its own document names the group."""
     visibility = _visibility(space, note, author)
-    if visibility is None or await posts.get_by_uri(incoming.session, note["id"]) is not None:
+    if visibility is None:
+        return False
+    existing = await posts.get_by_uri(incoming.session, note["id"])
+    if existing is not None and not _names(note, space.account):
         return False
     post = await from_wire.store_note(incoming.fed, incoming.session, note, author, force=True)
-    if post is None:
+    if post is None or await group_threads.entry_of(incoming.session, post) is not None:
         return False
     post.visibility = visibility
     title = note.get("name") if thread is None else ""
