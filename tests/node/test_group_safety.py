@@ -96,6 +96,31 @@ async def test_a_remote_group_cannot_claim_and_delete_a_post_it_did_not_carry(
         assert kept is not None and "bob's own words" in kept.content_html
 
 
+async def test_a_post_kept_here_moves_into_a_group_only_if_it_names_it(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    await _evil_group(services, remote, accepted=True)
+    opener = {**remote.documents[BOB_POST], "id": f"{BOB}/statuses/2", "cc": [EVIL]}
+    remote.documents[opener["id"]] = opener
+    await _announce(client, services, 1, {"type": "Create", "object": opener["id"]})
+    replies = {
+        f"{BOB}/statuses/{number}": {**opener, "id": f"{BOB}/statuses/{number}", "cc": cc}
+        for number, cc in ((3, []), (4, [EVIL]))
+    }
+    async with services.sessions() as session, session.begin():
+        bob = await resolve.actor_by_uri(services.federation, session, BOB)
+        for uri, reply in replies.items():  # delivered to bob's followers first
+            reply["inReplyTo"] = opener["id"]
+            remote.documents[uri] = reply
+            assert await from_wire.store_note(services.federation, session, reply, bob)
+    for number, uri in enumerate(replies, start=2):
+        await _announce(client, services, number, {"type": "Create", "object": uri})
+    async with services.sessions() as session:
+        assert await group_threads.entry_by_uri(session, opener["id"]) is not None
+        assert await group_threads.entry_by_uri(session, f"{BOB}/statuses/3") is None
+        assert await group_threads.entry_by_uri(session, f"{BOB}/statuses/4") is not None
+
+
 async def test_a_group_only_asked_to_follow_files_nothing(
     client: httpx.AsyncClient, services: Services, remote: FakeServer
 ) -> None:
