@@ -104,9 +104,10 @@ async def threads(
 
 
 async def thread_posts(
-    session: AsyncSession, opener: GroupPost, *, members_too: bool = True, limit: int = 500
+    session: AsyncSession, opener: GroupPost, *, members_too: bool = True, limit: int | None = 500
 ) -> list[tuple[Post, Account]]:
-    """A thread's posts, the opening post first, then replies oldest first (at most `limit`).
+    """A thread's posts, the opening post first, then replies oldest first (at most `limit`;
+    None for all).
     Without `members_too`, members-only posts are left out (a reader who is not a member)."""
     query = (
         select(Post, Account)

@@ -120,7 +120,7 @@ async def remove(
     await relay(fed, session, space, activity, also=[author] if author else [])
     audit.record(session, moderator, "group.remove_post", target.uri, reason)
     if entry.thread_id == target.id:  # the whole thread goes with its opening post
-        for reply, _ in await group_threads.thread_posts(session, entry):
+        for reply, _ in await group_threads.thread_posts(session, entry, limit=None):
             if reply.id != target.id:
                 await posts.delete_post(session, reply)
     await posts.delete_post(session, target)

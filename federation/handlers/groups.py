@@ -1,15 +1,18 @@
 """The FEP-1b12 group relay. A post addressed to a local group (in `to`, `cc` or
 `audience`, or replying to a post in it) from an account the group accepts is kept and
-announced by the group to its members' servers. A remote group's `Announce` of a post (a
-Lemmy community someone here follows) files that post in the group; its `Announce` of an
-Update refreshes it from its origin, of a Delete removes it. An author's own Update or
-Delete of a post in a local group is relayed too."""
+announced by the group to its members' servers, if its own addressing is as wide as the
+group's. A remote group's `Announce` of a post written to it (a Lemmy community someone
+here follows) files that post in the group; its `Announce` of an Update refreshes it from
+its origin, of a Delete removes it. An author's own Update or Delete of a post in a local
+group is relayed too (an Update only while the group accepts the author)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType, as_list, id_of
 from content import group_threads, groups, posts, relationships
@@ -18,38 +21,94 @@ from content.audience import OPEN_TO_ALL, Visibility
 from content.group_threads import GroupPost
 from content.groups import GroupVisibility, Space
 from content.posts import Post
-from content.relationships import Follow
+from content.relationships import Follow, FollowState
 from content.sanitize import strip_html
 from federation import from_wire, group_outbox
 from federation.handlers.incoming import Incoming
 from federation.hosts import host_of
 from federation.resolve import ResolveError, actor_by_uri, fetch_object
 
+# A removed thread takes at most this many of its posts with it, to bound one activity's
+# work; any left over stay filed until the group removes them one by one.
+MAX_REMOVED = 500
 
-async def on_create(incoming: Incoming) -> None:
+
+class Verdict(StrEnum):
+    """What a local group made of a note: not for a group, taken, or refused (then it is
+    not kept as an ordinary post either)."""
+
+    NONE = "none"
+    TAKEN = "taken"
+    REFUSED = "refused"
+
+
+async def on_create(incoming: Incoming) -> Verdict:
     """A remote member writes in a local group: kept and announced, unless refused (banned,
-    not a member of a members-only group, or the group is local-only)."""
+    not a member of a members-only group, or the group is local-only). A note narrower than
+    the group is not the group's (a public group takes only public or unlisted notes, a
+    members-only one only notes addressed to the group or its followers): it is neither filed
+    nor announced, and kept only where an ordinary note would be (a direct message to a
+    member here still reaches them)."""
     note = incoming.object
     if isinstance(note, str):
         try:
             note = await fetch_object(incoming.fed, incoming.session, note)
         except ResolveError:
-            return
+            return Verdict.NONE
     if not isinstance(note, dict) or not from_wire.note_owned_by(note, incoming.actor):
-        return
+        return Verdict.NONE
     found = await _local_group_of(incoming, note)
     if found is None:
-        return
+        return Verdict.NONE
     space, thread = found
     session, author = incoming.session, incoming.actor
-    if await groups.refuses(session, space, author) is not None:
-        return
-    if space.visibility == GroupVisibility.MEMBERS and not await groups.is_member(
-        session, space.account, author
-    ):
-        return
+    if await _refuses(session, space, author):
+        return Verdict.REFUSED
+    if _visibility(space, note, author) is None:
+        return Verdict.NONE  # not the group's; kept only where an ordinary note would be
     if await _file(incoming, note, author, space, thread):
         await group_outbox.relay(incoming.fed, session, space, incoming.activity)
+    return Verdict.TAKEN
+
+
+async def _refuses(session: AsyncSession, space: Space, author: Account) -> bool:
+    """Whether a local group refuses the author's posts and edits (banned, gone from a
+    members-only group, or the group is local-only)."""
+    if await groups.refuses(session, space, author) is not None:
+        return True
+    return space.visibility == GroupVisibility.MEMBERS and not await groups.is_member(
+        session, space.account, author
+    )
+
+
+def _visibility(space: Space, note: dict[str, Any], author: Account) -> Visibility | None:
+    """The visibility a note keeps in the group, None if the group must not take it: a
+    public group never widens a followers-only or direct note; a members-only group takes
+    what is addressed to it and shows it to its members only."""
+    own = from_wire.visibility_of(note, author)
+    if space.visibility == GroupVisibility.MEMBERS:
+        return Visibility.MEMBERS if _addressed_to(note, space.account) else None
+    if not space.account.is_local:
+        return own if own in OPEN_TO_ALL else Visibility.MEMBERS
+    return own if own in OPEN_TO_ALL else None
+
+
+def _addressed_to(note: dict[str, Any], group: Account) -> bool:
+    """Whether the note names the group or its followers in `to`, `cc` or `audience`."""
+    names = {group.uri, group.followers_uri} - {None}
+    return any(
+        id_of(value) in names
+        for field in ("to", "cc", "audience")
+        for value in as_list(note.get(field))
+    )
+
+
+def _names(note: dict[str, Any], group: Account) -> bool:
+    """Whether the note is written to the group: addressed to it or mentioning it."""
+    return _addressed_to(note, group) or any(
+        isinstance(tag, dict) and tag.get("type") == "Mention" and tag.get("href") == group.uri
+        for tag in as_list(note.get("tag"))
+    )
 
 
 async def on_update(incoming: Incoming) -> None:
@@ -68,12 +127,16 @@ async def _relay_authors_own(incoming: Incoming) -> None:
     session = incoming.session
     entry = await group_threads.entry_by_uri(session, incoming.object_id or "")
     post = await session.get(Post, entry.post_id) if entry else None
-    if entry is None or post is None or post.account_id != incoming.actor.id:
+    post_author = incoming.actor
+    if entry is None or post is None or post.account_id != post_author.id:
         return
     group = await session.get(Account, entry.group_id)
     space = await groups.get(session, group) if group is not None else None
-    if space is not None:
-        await group_outbox.relay(incoming.fed, session, space, incoming.activity)
+    if space is None:
+        return
+    if incoming.activity.get("type") == "Update" and await _refuses(session, space, post_author):
+        return  # a banned or departed author's edits are not relayed; deletes still are
+    await group_outbox.relay(incoming.fed, session, space, incoming.activity)
 
 
 async def on_announce(incoming: Incoming) -> None:
@@ -117,7 +180,9 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
     except ResolveError:
         return
     in_group, thread = await _thread(incoming, document, space.account)
-    if in_group:
+    # A post is filed only if it names the group itself or replies in one of its threads:
+    # a group cannot claim (and later remove) any post it likes.
+    if in_group and (thread is not None or _names(document, space.account)):
         await _file(incoming, document, author, space, thread)
 
 
@@ -146,7 +211,8 @@ async def _announced_removal(incoming: Incoming, group: Account, uri: str | None
         return
     removed = [entry.post_id]
     if entry.thread_id == entry.post_id:
-        removed = [post.id for post, _ in await group_threads.thread_posts(session, entry)]
+        thread = await group_threads.thread_posts(session, entry, limit=MAX_REMOVED)
+        removed = [post.id for post, _ in thread]
     for post_id in removed:
         post = await session.get(Post, post_id)
         if post is None:
@@ -164,14 +230,19 @@ async def _file(
     space: Space,
     thread: GroupPost | None,
 ) -> bool:
-    """Keep the note as a post in the group; False if it was already there or not kept."""
+    """Keep the note as a post in the group; False if it is not kept, or was filed already.
+    A post kept here outside any group (a reply delivered to its parent's author here)
+    moves into the group only if its own document names the group."""
+    visibility = _visibility(space, note, author)
+    if visibility is None:
+        return False
+    existing = await posts.get_by_uri(incoming.session, note["id"])
+    if existing is not None and not _names(note, space.account):
+        return False
     post = await from_wire.store_note(incoming.fed, incoming.session, note, author, force=True)
     if post is None or await group_threads.entry_of(incoming.session, post) is not None:
         return False
-    if space.account.is_local:
-        post.visibility = space.post_visibility
-    elif Visibility(post.visibility) not in OPEN_TO_ALL:
-        post.visibility = Visibility.MEMBERS
+    post.visibility = visibility
     title = note.get("name") if thread is None else ""
     group_threads.add_post(
         incoming.session,
@@ -236,7 +307,11 @@ async def _followed_here(incoming: Incoming, group: Account) -> bool:
     found = await incoming.session.scalar(
         select(Follow.id)
         .join(Account, Account.id == Follow.follower_id)
-        .where(Follow.followed_id == group.id, Account.domain.is_(None))
+        .where(
+            Follow.followed_id == group.id,
+            Follow.state == FollowState.ACCEPTED,
+            Account.domain.is_(None),
+        )
         .limit(1)
     )
     return found is not None

@@ -126,6 +126,17 @@ def mastodon_note(number: int, in_reply_to: str | None = None) -> dict[str, Any]
     }
 
 
+def delete_of(uri: str) -> dict[str, Any]:
+    """Eve's Delete of one of her posts."""
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{uri}#delete",
+        "type": "Delete",
+        "actor": EVE,
+        "object": {"id": uri, "type": "Tombstone"},
+    }
+
+
 async def send(client: httpx.AsyncClient, services: Services, body: dict[str, Any]) -> None:
     assert (await deliver(client, body)).status_code == 202
     await Worker(services.federation).run_once()
@@ -276,14 +287,7 @@ async def test_a_lemmy_page_and_a_mastodon_reply_are_kept_and_announced(
     assert "Found one, thanks." in (await client.get(thread)).text
     assert (await sent(services, "Announce"))[-1][0]["object"]["type"] == "Update"
     # The author deletes the reply: gone here, and the group relays the Delete.
-    delete = {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{EVE}/statuses/2#delete",
-        "type": "Delete",
-        "actor": EVE,
-        "object": {"id": f"{EVE}/statuses/2", "type": "Tombstone"},
-    }
-    await send(client, services, delete)
+    await send(client, services, delete_of(f"{EVE}/statuses/2"))
     assert "0 replies" in (await client.get("/discussions/peers")).text
     relayed = (await sent(services, "Announce"))[-1][0]
     assert relayed["object"]["id"] == f"{EVE}/statuses/2#delete"
@@ -401,6 +405,18 @@ async def test_a_remote_group_s_announced_post_is_filed_in_the_group(
     assert joined.headers["location"] == "/discussions/peers@remote.example"
     (follow, _), *_ = await sent(services, "Follow")
     assert follow["object"] == community
+    accept = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{community}/activities/accept/1",
+        "type": "Accept",
+        "actor": community,
+        "object": follow,
+    }
+    response = await deliver(
+        client, accept, keypair=keypair_for_tests(4), key_id=f"{community}#main-key"
+    )
+    assert response.status_code == 202
+    await Worker(services.federation).run_once()
     announce = {
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": f"{community}/activities/announce/1",
