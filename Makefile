@@ -8,9 +8,9 @@ BIN := $(VENV)/bin
 run: $(VENV)/.installed
 	HARBOUR_CONFIG=harbour.dev.toml $(BIN)/harbour serve
 
-## test: run the whole test suite, on SQLite and on PostgreSQL
+## test: run the whole test suite, on SQLite and on PostgreSQL, one worker per CPU
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

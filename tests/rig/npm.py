@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -17,11 +18,14 @@ def npm_installed(folder: Path, package: str, what: str) -> Path:
         if os.environ.get("CI"):
             pytest.fail(f"Node.js and npm are needed for {what}")
         pytest.skip(f"Node.js and npm are not installed; {what} need them")
-    if not (folder / "node_modules" / package).exists():
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=folder,
-            check=True,
-            timeout=600,
-        )
+    # Test workers run in parallel: one installs while the others wait for it.
+    with (folder / "node_modules.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "node_modules" / package).exists():
+            subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=folder,
+                check=True,
+                timeout=600,
+            )
     return folder
