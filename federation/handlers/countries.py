@@ -18,12 +18,12 @@ async def on_create(incoming: Incoming) -> None:
     """Mirror the page of an organisation someone here follows (fetched from its origin
     when given by id)."""
     document = await incoming.object_document()
-    await _store(incoming, document)
+    await _store(incoming, document, complete=False)
 
 
 async def on_update(incoming: Incoming) -> None:
     """The origin changed a page: our copy follows (or is made, if it was missed)."""
-    await _store(incoming, incoming.object)
+    await _store(incoming, incoming.object, complete=True)
 
 
 async def on_delete(incoming: Incoming) -> None:
@@ -33,7 +33,10 @@ async def on_delete(incoming: Incoming) -> None:
         await countries.remove(incoming.session, pages)
 
 
-async def _store(incoming: Incoming, document: Any) -> None:
+async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
+    """Mirror the document's language versions. Deliveries can overtake each other, so a
+    version older than ours is ignored, and only an Update (`complete`) drops languages it
+    no longer has: a late Create must not take back a translation an Update brought."""
     actor, session = incoming.actor, incoming.session
     if not country_wire.is_country_information(document) or not owned_by(document, actor):
         return
@@ -55,6 +58,9 @@ async def _store(incoming: Incoming, document: Any) -> None:
         kept.setdefault(values.language, (values, revision))
     if not kept:
         return
-    await countries.remove(session, [p for p in existing if p.language not in kept])
+    if complete:
+        await countries.remove(session, [p for p in existing if p.language not in kept])
+    ours = {page.language: page.revision for page in existing}
     for values, revision in kept.values():
-        await countries.store_mirrored(session, actor, document["id"], values, revision)
+        if revision >= ours.get(values.language, 0):
+            await countries.store_mirrored(session, actor, document["id"], values, revision)

@@ -17,12 +17,12 @@ async def on_create(incoming: Incoming) -> None:
     """Mirror a listing of an organisation someone here follows (fetched from its origin
     when given by id)."""
     document = await incoming.object_document()
-    await _store(incoming, document)
+    await _store(incoming, document, replaces=False)
 
 
 async def on_update(incoming: Incoming) -> None:
     """The origin changed a listing: our copy follows (or is made, if it was missed)."""
-    await _store(incoming, incoming.object)
+    await _store(incoming, incoming.object, replaces=True)
 
 
 async def on_delete(incoming: Incoming) -> None:
@@ -32,12 +32,15 @@ async def on_delete(incoming: Incoming) -> None:
         await directory.remove(incoming.session, listing)
 
 
-async def _store(incoming: Incoming, document: Any) -> None:
+async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
+    """Mirror the listing. Deliveries can overtake each other: a Create that arrives after
+    an Update (which made the copy) must not take the copy back to the first version, so
+    only an Update (`replaces`) changes a copy we have."""
     actor = incoming.actor
     if not listing_wire.is_listing(document) or not listing_wire.owned_by(document, actor):
         return
     existing = await directory.get_by_uri(incoming.session, document["id"])
-    if existing is not None and existing.account_id != actor.id:
+    if existing is not None and (existing.account_id != actor.id or not replaces):
         return
     if existing is None and not await relationships.followed_from_here(incoming.session, actor):
         return

@@ -133,3 +133,22 @@ async def test_suspending_a_server_removes_its_pages(
         await domain_blocks.block(session, BlockTerms("remote.example", Severity.SUSPEND))
     assert await mirrored(services) == []
     assert "Romania" not in (await client.get("/countries")).text
+
+
+async def test_a_create_overtaken_by_the_update_takes_nothing_back(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    await follow_eve(services)
+    first = page(version("en", revision=1))
+    translated = page(version("en", revision=1), version("fr", name="Roumanie", revision=1))
+    edited = page(version("en", name="Romania, revised", revision=2))
+
+    await send(client, services, activity("Update", translated, 2))
+    await send(client, services, activity("Create", first, 1))  # delivered late
+    assert {p.language for p in await mirrored(services)} == {"en", "fr"}
+
+    await send(client, services, activity("Update", edited, 3))
+    assert {p.language for p in await mirrored(services)} == {"en"}
+    await send(client, services, activity("Update", translated, 4))  # an older edit, late
+    found = {p.language: (p.title, p.revision) for p in await mirrored(services)}
+    assert found["en"] == ("Romania, revised", 2)

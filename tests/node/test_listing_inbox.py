@@ -201,3 +201,12 @@ async def test_a_listing_keeps_its_valid_translations_sanitised(
     [copy] = await found(services)
     assert copy.language == "ro"  # no inLanguage: the first key of contentMap, as Mastodon
     assert copy.translations == [Translation("hu", "Rosa klinika", "")]
+
+
+async def test_a_create_overtaken_by_the_update_does_not_take_the_edit_back(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    await follow_eve(services)
+    await send(client, services, activity("Update", listing(name="Clinic Rosa Cluj"), 2))
+    await send(client, services, activity("Create", listing(), 1))  # delivered late
+    assert [c.name for c in await found(services)] == ["Clinic Rosa Cluj"]

@@ -154,7 +154,7 @@ def read_database(node: NodeProcess, query: Callable[[AsyncSession], Awaitable[T
     return asyncio.run(run())
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
+def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:
     """Poll until `predicate()` is true; fail with `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
