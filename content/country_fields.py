@@ -8,6 +8,7 @@ from datetime import date
 
 import pycountry
 
+from content.field_errors import FieldErrors
 from content.languages import language_tag
 
 # (field name, English heading), in the order pages show them.
@@ -26,12 +27,8 @@ MAX_SOURCES = 50
 NOTE = 300
 
 
-class CountryPageError(ValueError):
+class CountryPageError(FieldErrors):
     """A country page is not valid; `errors` maps each field to a message fit to show staff."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 @dataclass

@@ -12,6 +12,7 @@ from enum import StrEnum
 import langcodes
 import pycountry
 
+from content.field_errors import FieldErrors
 from content.languages import language_tag
 
 
@@ -112,12 +113,8 @@ def primary_language(tag: str) -> str:
     return tag.split("-", 1)[0].lower()
 
 
-class ListingError(ValueError):
+class ListingError(FieldErrors):
     """A listing is not valid; `errors` maps each field to a message fit to show staff."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 @dataclass
