@@ -12,7 +12,7 @@ import ipaddress
 import json
 import socket
 import ssl
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,10 @@ ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/
 MAX_RESPONSE_BYTES = 1_048_576
 MAX_REDIRECTS = 3
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+"""Resolves a host name (and port) to its addresses; `system_resolver` unless injected."""
 
 
 class FetchError(Exception):
@@ -80,8 +84,10 @@ class Transport:
         user_agent: str,
         transport: httpx.AsyncBaseTransport | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        resolver: Resolver | None = None,
     ) -> None:
         self.policy = policy
+        self.resolver = resolver or system_resolver
         self.max_response_bytes = max_response_bytes
         verify: ssl.SSLContext | bool = True
         if policy.ca_bundle:
@@ -213,21 +219,38 @@ class Transport:
         response._content = b"".join(chunks)
 
     async def _checked_address(self, host: str, port: int | None) -> str:
+        """The address to connect to: every address the host resolves to must be allowed,
+        and the request goes to the one checked here, never to a second resolution."""
         fixed = self.policy.static_hosts.get(host)
         if fixed is not None:
             addresses = [fixed]
+        elif _is_address(host):
+            addresses = [host]
         else:
-            try:
-                infos = await asyncio.get_running_loop().getaddrinfo(
-                    host, port or 443, type=socket.SOCK_STREAM
-                )
-            except OSError:
-                raise FetchError(f"{host} does not resolve") from None
-            addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+            addresses = list(dict.fromkeys(await self.resolver(host, port or 443)))
+            if not addresses:
+                raise FetchError(f"{host} does not resolve")
         for address in addresses:
             if not self.policy.allow_private_addresses and not _is_public(address):
                 raise RefusedAddress(f"{host} resolves to a private or reserved address")
         return addresses[0]
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """The host's addresses from the system resolver (getaddrinfo, off the event loop)."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        raise FetchError(f"{host} does not resolve") from None
+    return [str(info[4][0]) for info in infos]
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
