@@ -111,7 +111,9 @@ async def test_a_redirect_on_a_rebound_name_is_checked_again() -> None:
 
 async def test_a_name_that_resolves_to_nothing_is_a_fetch_error() -> None:
     network, seen = recording(httpx.Response(200, json={}))
-    client = Transport(TransportPolicy(), user_agent="test", transport=network, resolver=Resolver([]))
+    client = Transport(
+        TransportPolicy(), user_agent="test", transport=network, resolver=Resolver([])
+    )
     with pytest.raises(FetchError, match="does not resolve"):
         await client.get_document("https://nowhere.example/users/x", None)
     assert seen == []
