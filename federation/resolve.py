@@ -14,7 +14,7 @@ from content.orm import utcnow
 from federation.context import Federation
 from federation.hosts import host_of
 from federation.keys import instance_signer
-from federation.transport import FetchError
+from federation.transport import FetchError, Unavailable
 from moderation.policy import may_federate_with
 
 ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
@@ -25,12 +25,18 @@ class ResolveError(Exception):
     """A remote actor or object could not be had; the message says why."""
 
 
+class TryLater(ResolveError):
+    """The remote server is down, slow or overloaded: asking again later may work."""
+
+
 async def fetch_document(fed: Federation, session: AsyncSession, uri: str) -> dict[str, Any]:
     """A remote document, fetched with the instance actor's signature (for authorized fetch)."""
     if not await may_federate_with(session, host_of(uri), fed.mode):
         raise ResolveError(f"{host_of(uri)} is not a host this node federates with")
     try:
         return await fed.transport.get_document(uri, await instance_signer(session))
+    except Unavailable as error:
+        raise TryLater(str(error)) from None
     except FetchError as error:
         raise ResolveError(str(error)) from None
 

@@ -35,6 +35,11 @@ class FetchError(Exception):
     """A remote request failed or was refused; the message says why (never with secrets)."""
 
 
+class Unavailable(FetchError):
+    """The server is down, slow or overloaded (no connection, a timeout, 429 or 5xx): the
+    same request may well work later."""
+
+
 class RefusedAddress(FetchError):
     """The target resolves to an address Harbour does not connect to."""
 
@@ -134,6 +139,8 @@ class Transport:
                     raise FetchError(f"{url} redirected to another host")
                 url = str(following)
                 continue
+            if response.status_code == 429 or response.status_code >= 500:
+                raise Unavailable(f"{url} answered {response.status_code}")
             if response.status_code != 200:
                 raise FetchError(f"{url} answered {response.status_code}")
             return response
@@ -189,16 +196,18 @@ class Transport:
         try:
             response = await self.client.send(request, stream=True)
         except httpx.TimeoutException:
-            raise FetchError(f"{url} timed out") from None
+            raise Unavailable(f"{url} timed out") from None
         except httpx.ConnectError:
-            raise FetchError(f"{url}: cannot connect (the server is down or unreachable)") from None
+            raise Unavailable(
+                f"{url}: cannot connect (the server is down or unreachable)"
+            ) from None
         except httpx.HTTPError as error:
             raise FetchError(f"{url}: {type(error).__name__}") from None
         try:
             if read_body:
                 await self._read_capped(response, url)
         except httpx.TimeoutException:
-            raise FetchError(f"{url} timed out") from None
+            raise Unavailable(f"{url} timed out") from None
         except httpx.HTTPError as error:
             raise FetchError(f"{url}: {type(error).__name__}") from None
         finally:

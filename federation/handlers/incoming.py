@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub import id_of
 from content.accounts import Account
 from federation.context import Federation
-from federation.resolve import ResolveError, fetch_object
+from federation.resolve import ResolveError, TryLater, fetch_object
 
 
 @dataclass
@@ -34,10 +34,13 @@ class Incoming:
 
     async def object_document(self) -> Any:
         """The activity's object as a document: the embedded one, or fetched from its own
-        origin when given by id (None when that fails)."""
+        origin when given by id (None when the origin refuses it). While the origin is down
+        `TryLater` propagates, so the worker applies the activity again later."""
         if not isinstance(self.object, str):
             return self.object
         try:
             return await fetch_object(self.fed, self.session, self.object)
+        except TryLater:
+            raise
         except ResolveError:
             return None
