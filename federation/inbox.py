@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from activitypub import SignatureError, id_of
 from activitypub.digests import check_digest
 from activitypub.signatures import RequestParts, signature_of
+from content import accounts
 from content.orm import Base, new_id, utcnow
 from federation import hosts
 from federation.authenticity import NotAuthentic, check_origin, signed_by
@@ -66,6 +67,10 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
     async with fed.sessions() as session:
         if not await may_federate_with(session, hosts.host_of(actor_uri), fed.mode):
             return Outcome(403, "this node does not federate with your server")
+        if id_of(activity.get("object")) == actor_uri and activity["type"] == "Delete":
+            if await accounts.get_by_uri(session, actor_uri) is None:
+                # Its key is gone with it, and there is nothing of it here to remove.
+                return Outcome(202, "an account this node never knew was deleted")
         try:
             check_digest(parts.header("digest"), parts.body)
             key = await signed_by(fed, session, parts)
