@@ -53,7 +53,7 @@ async def lookup(request: Request) -> Response:
             account = await accounts.get_local(session, user)
         else:
             account = await accounts.get_remote_by_handle(session, user, domain)
-        if account is None:
+        if account is None or account.is_gone:  # a deleted remote account is gone here too
             raise HTTPException(404, "Record not found")
         return JSONResponse(
             await entities.account(session, account, services(request).settings.base_url)
