@@ -48,9 +48,10 @@ def host_of(uri: str) -> str:
 
 
 def same_host(uri: str, other: str) -> bool:
-    """Whether two URIs are on one host (False if either names none)."""
+    """Whether `uri`, written in canonical form, is on the host of `other` (False if either
+    names none, or `uri` is spelled otherwise)."""
     try:
-        return host_of(uri) == host_of(other)
+        return check_canonical(uri) == host_of(other)
     except InvalidHost:
         return False
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from activitypub.hostnames import InvalidHost, canonical_host, check_canonical, host_of
+from activitypub.hostnames import InvalidHost, canonical_host, check_canonical, host_of, same_host
 
 SPELLINGS_OF_ONE_HOST = [
     "bad.example",
@@ -106,3 +106,12 @@ def test_ids_must_be_written_in_canonical_form(uri: str) -> None:
 def test_canonical_ids_pass_and_name_their_host() -> None:
     assert check_canonical("https://xn--bcher-kva.example/users/a") == "xn--bcher-kva.example"
     assert check_canonical("http://node-a.test:8000/users/a") == "node-a.test:8000"
+
+
+def test_an_id_is_on_an_actors_host_only_when_written_canonically() -> None:
+    actor = "https://bad.example/users/mallory"
+    assert same_host("https://bad.example/notes/1", actor)
+    assert not same_host("https://BAD.example/notes/1", actor)
+    assert not same_host("https://bad.example./notes/1", actor)
+    assert not same_host("https://good.example/notes/1", actor)
+    assert not same_host("https://bad.example:99999/notes/1", actor)

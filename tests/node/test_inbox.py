@@ -331,6 +331,27 @@ async def test_an_actor_id_with_an_unparsable_port_is_refused_never_stored_as_lo
                 await accounts.upsert_remote(session, actor, domain)
 
 
+@pytest.mark.parametrize(
+    "respelled", ["https://REMOTE.example", "https://remote.example.", "https://remote.example:443"]
+)
+async def test_a_note_whose_id_respells_its_authors_host_is_never_stored(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer, respelled: str
+) -> None:
+    """Ids are stored only as their origin writes them: one canonical host, never a
+    re-spelling that other checks would read as another server."""
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        eve = await resolve.actor_by_uri(services.federation, session, EVE)
+        assert alice is not None
+        await relationships.add_follow(session, alice, eve, uri=f"{BASE}/f/1", accepted=True)
+    activity = note_to_alice(9)
+    activity["object"] = {**activity["object"], "id": f"{respelled}/users/eve/statuses/9"}
+    assert (await deliver(client, activity)).status_code == 202
+    await Worker(services.federation).run_once()
+    async with services.sessions() as session:
+        assert (await session.scalars(select(Post.uri))).all() == []
+
+
 async def test_a_request_signed_for_another_host_is_refused(
     client: httpx.AsyncClient, services: Services, remote: FakeServer
 ) -> None:
