@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, Index, String, Text, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, validates
 
 from activitypub import Actor, ActorType, KeyPair
 from activitypub.hostnames import InvalidHost, check_canonical
@@ -98,6 +98,13 @@ class Account(Base):
     # Joined with an invite while registrations need approval, and not approved yet: it cannot
     # sign in, and nobody here or elsewhere can find it.
     awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    @validates("domain")
+    def _domain_names_a_host(self, _key: str, value: str | None) -> str | None:
+        """NULL means local: an empty domain would show a remote account as local."""
+        if value is not None and not value:
+            raise ValueError("a remote account needs the host it lives on")
+        return value
 
     @property
     def is_local(self) -> bool:

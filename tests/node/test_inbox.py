@@ -329,6 +329,8 @@ async def test_an_actor_id_with_an_unparsable_port_is_refused_never_stored_as_lo
         for actor, domain in ((replace(eve, id=odd), ""), (eve, ""), (eve, "harbour.test")):
             with pytest.raises(InvalidHost):
                 await accounts.upsert_remote(session, actor, domain)
+        with pytest.raises(ValueError, match="host"):
+            Account(uri=odd, domain="")
 
 
 @pytest.mark.parametrize(
