@@ -67,6 +67,8 @@ def check_canonical(uri: str) -> str:
 
 
 def _authority(uri: str) -> tuple[str, str]:
+    if any(c <= " " or c == "\x7f" for c in uri):  # urlsplit would drop some silently
+        raise InvalidHost(f"{uri!r} has spaces or control characters")
     try:
         parts = urlsplit(uri)
     except ValueError:

@@ -96,6 +96,9 @@ def test_hosts_naming_no_server_unambiguously_are_invalid(authority: str) -> Non
         "https://bad.example:99999/users/mallory",
         "ftp://bad.example/users/mallory",
         "/users/mallory",
+        "https://bad.exa\tmple/users/mallory",
+        " https://bad.example/users/mallory",
+        "https://bad.example/users/mal\nlory",
     ],
 )
 def test_ids_must_be_written_in_canonical_form(uri: str) -> None:
