@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from activitypub.errors import InvalidDocument
+from activitypub.hostnames import InvalidHost, check_canonical
 
 
 def as_list(value: Any) -> list[Any]:
@@ -55,10 +56,11 @@ def optional_str(document: Mapping[str, Any], key: str) -> str | None:
 
 
 def require_uri(document: Mapping[str, Any], key: str) -> str:
-    """The absolute http(s) URI at `key`, or InvalidDocument naming the field."""
+    """The absolute http(s) URI at `key`, its host written in canonical form, or
+    InvalidDocument naming the field."""
     value = require_str(document, key)
-    scheme, sep, rest = value.partition("://")
-    authority = rest.split("/", 1)[0]
-    if not sep or scheme not in ("https", "http") or not authority or "@" in authority:
-        raise InvalidDocument(f"{key!r} must be an absolute http(s) URI without user information")
+    try:
+        check_canonical(value)
+    except InvalidHost as error:
+        raise InvalidDocument(f"{key!r} must be an absolute http(s) URI: {error}") from None
     return value

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from activitypub.errors import InvalidDocument
+from activitypub.hostnames import InvalidHost, canonical_host
 from activitypub.vocab import ACTIVITY_JSON
 
 _USER = re.compile(r"^[A-Za-z0-9_.~-]{1,255}$")
-_HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$")
 
 
 @dataclass(frozen=True)
@@ -26,20 +26,18 @@ class Acct:
 
 
 def parse_acct(resource: str) -> Acct:
-    """Parse `acct:user@host`, `user@host` or `@user@host`; the host is lower-cased."""
+    """Parse `acct:user@host`, `user@host` or `@user@host`; the host in canonical form."""
     text = resource.strip()
     text = text.removeprefix("acct:").removeprefix("@")
     user, sep, host = text.rpartition("@")
-    if not sep or not _USER.fullmatch(user) or not _valid_host(host):
-        raise InvalidDocument(f"{resource!r} is not an account address of the form user@host")
-    return Acct(user=user, host=host.lower())
-
-
-def _valid_host(host: str) -> bool:
-    if not _HOST.fullmatch(host):
-        return False
-    _, _, port = host.partition(":")
-    return not port or 0 < int(port) < 65536
+    try:
+        if not sep or not _USER.fullmatch(user):
+            raise InvalidHost("no user")
+        return Acct(user=user, host=canonical_host(host))
+    except InvalidHost:
+        raise InvalidDocument(
+            f"{resource!r} is not an account address of the form user@host"
+        ) from None
 
 
 def build_jrd(acct: Acct, *, actor_id: str, profile_url: str) -> dict[str, Any]:

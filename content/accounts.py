@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, Index, String, Text, false, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, validates
 
 from activitypub import Actor, ActorType, KeyPair
+from activitypub.hostnames import InvalidHost, check_canonical
 from content.orm import Base, new_id, utcnow
 from content.sanitize import clean_html
 
@@ -98,6 +99,13 @@ class Account(Base):
     # sign in, and nobody here or elsewhere can find it.
     awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
 
+    @validates("domain")
+    def _domain_names_a_host(self, _key: str, value: str | None) -> str | None:
+        """NULL means local: an empty domain would show a remote account as local."""
+        if value is not None and not value:
+            raise ValueError("a remote account needs the host it lives on")
+        return value
+
     @property
     def is_local(self) -> bool:
         return self.domain is None
@@ -105,7 +113,7 @@ class Account(Base):
     @property
     def handle(self) -> str:
         """`name@domain` for remote accounts, `name` for local ones."""
-        return f"{self.username}@{self.domain}" if self.domain else self.username
+        return self.username if self.domain is None else f"{self.username}@{self.domain}"
 
     @property
     def delivery_inbox(self) -> str:
@@ -286,7 +294,11 @@ async def get_remote_by_handle(session: AsyncSession, username: str, domain: str
 
 
 async def upsert_remote(session: AsyncSession, actor: Actor, domain: str) -> Account:
-    """Store or refresh the cached copy of a remote actor; `domain` is its host (and port)."""
+    """Store or refresh the cached copy of a remote actor; `domain` is its host (and port),
+    which must be the canonical host its id is written with: a remote account never has an
+    empty domain, which would show it as local."""
+    if not domain or check_canonical(actor.id) != domain:
+        raise InvalidHost(f"{actor.id!r} is not an id on {domain!r}")
     account = await get_by_uri(session, actor.id)
     if account is None:
         account = Account(id=new_id(), uri=actor.id, domain=domain)

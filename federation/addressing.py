@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub.hostnames import InvalidHost, host_of
 from content import group_threads, posts
 from content.accounts import Account
 from content.audience import Visibility
@@ -71,7 +72,10 @@ async def deliverable(fed: Federation, session: AsyncSession, inboxes: set[str])
     verdicts: dict[str, bool] = {}
     kept = set()
     for inbox in inboxes:
-        host = hosts.host_of(inbox)
+        try:
+            host = host_of(inbox)
+        except InvalidHost:
+            continue  # an unparseable inbox URL from a remote actor is skipped
         if host not in verdicts:
             verdicts[host] = host not in dead and await may_federate_with(session, host, fed.mode)
         if verdicts[host]:

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import SignatureError, id_of
+from activitypub.hostnames import InvalidHost, canonical_host, check_canonical, same_host
 from activitypub.signatures import RequestParts, signature_of, verify
 from content import accounts
 from federation.context import Federation
-from federation.hosts import host_of
 from federation.keys import RemoteKey
 from federation.resolve import ResolveError, fetch_actor
 
@@ -39,11 +39,18 @@ async def key_for(
 
 
 async def signed_by(fed: Federation, session: AsyncSession, parts: RequestParts) -> RemoteKey:
-    """The remote key whose valid signature the request carries, or NotAuthentic."""
+    """The remote key whose valid signature the request carries, or NotAuthentic. The
+    request must be made for this node (its signed `Host` is ours), so a request signed for
+    another server cannot be replayed here."""
+    if not _made_for(parts, fed.domain):
+        raise NotAuthentic("the request is signed for another host")
     try:
         key_id = signature_of(parts).key_id
+        check_canonical(key_id)
     except SignatureError as error:
         raise NotAuthentic(str(error)) from None
+    except InvalidHost as error:
+        raise NotAuthentic(f"the keyId is not usable: {error}", status=400) from None
     for refresh in (False, True):
         try:
             key = await key_for(fed, session, key_id, refresh=refresh)
@@ -57,11 +64,17 @@ async def signed_by(fed: Federation, session: AsyncSession, parts: RequestParts)
     raise NotAuthentic(str(failure))
 
 
+def _made_for(parts: RequestParts, domain: str) -> bool:
+    try:
+        return canonical_host(parts.header("host") or "") == domain
+    except InvalidHost:
+        return False
+
+
 def check_origin(activity: dict[str, Any], key: RemoteKey) -> None:
     """The activity must be the signer's own: its actor is the signer, and its id and any
     embedded object of the actor's own making are on the signer's host."""
     if id_of(activity.get("actor")) != key.actor_uri:
         raise NotAuthentic("the key's owner is not the activity's actor")
-    origin = host_of(key.actor_uri)
-    if host_of(str(activity.get("id"))) != origin:
+    if not same_host(str(activity.get("id")), key.actor_uri):
         raise NotAuthentic("the activity id is not on its actor's host", status=403)

@@ -19,8 +19,8 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from activitypub.hostnames import InvalidHost, host_of
 from content.orm import Base, new_id, utcnow
-from federation.hosts import host_of
 from federation.jobs import Job
 
 SCHEDULE = [
@@ -85,7 +85,7 @@ async def enqueue(
             "id": new_id(),
             "activity_id": activity["id"],
             "inbox": inbox,
-            "host": host_of(inbox),
+            "host": host,
             "body": body,
             "signer_id": signer_id,
             "created_at": now,
@@ -93,9 +93,19 @@ async def enqueue(
             "attempts": 0,
             "next_attempt_at": now,
         }
-        for inbox in sorted(set(inboxes))
-        if host_of(inbox)  # an unparseable inbox URL from a remote actor is skipped
+        for inbox, host in _with_hosts(inboxes)
     ]
     if rows:
         await session.execute(insert(Delivery), rows)
     return len(rows)
+
+
+def _with_hosts(inboxes: Iterable[str]) -> list[tuple[str, str]]:
+    """Each inbox with its canonical host; an unparseable inbox URL is skipped."""
+    pairs = []
+    for inbox in sorted(set(inboxes)):
+        try:
+            pairs.append((inbox, host_of(inbox)))
+        except InvalidHost:
+            continue
+    return pairs

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import PUBLIC, ActorType, as_list, id_of
+from activitypub.hostnames import same_host
 from content import conversations, hashtags, media, posts
 from content.accounts import Account
 from content.audience import Visibility
@@ -18,7 +19,6 @@ from content.posts import Post
 from content.relationships import Follow, FollowState
 from content.sanitize import clean_html
 from federation.context import Federation
-from federation.hosts import host_of
 from moderation import policy
 
 NOTE_TYPES = ("Note", "Article", "Question", "Page")
@@ -91,7 +91,7 @@ def note_owned_by(note: dict[str, Any], author: Account) -> bool:
     return (
         isinstance(note.get("id"), str)
         and id_of(note.get("attributedTo")) == author.uri
-        and host_of(note["id"]) == host_of(author.uri)
+        and same_host(note["id"], author.uri)
     )
 
 

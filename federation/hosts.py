@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import String, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -18,7 +17,7 @@ DEAD_AFTER = timedelta(days=7)
 
 
 class RemoteHost(Base):
-    """What Harbour knows of a remote host's health. `domain` is host[:port]."""
+    """What Harbour knows of a remote host's health. `domain` is its canonical host[:port]."""
 
     __tablename__ = "remote_hosts"
 
@@ -26,16 +25,6 @@ class RemoteHost(Base):
     failures: Mapped[int] = mapped_column(default=0)
     unreachable_since: Mapped[datetime | None]
     last_success_at: Mapped[datetime | None]
-
-
-def host_of(uri: str) -> str:
-    """host[:port] of a URI, lower-cased, never with user information ('a@b' is host b)."""
-    try:
-        parts = urlsplit(uri)
-        host, port = (parts.hostname or "").lower(), parts.port
-    except ValueError:
-        return ""
-    return f"{host}:{port}" if port is not None else host
 
 
 async def record(session: AsyncSession, outcomes: dict[str, bool]) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from activitypub import SignatureError, id_of
 from activitypub.digests import check_digest
+from activitypub.hostnames import InvalidHost, check_canonical
 from activitypub.signatures import RequestParts, signature_of
 from content import accounts
 from content.orm import Base, new_id, utcnow
@@ -61,11 +62,13 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         activity = _parse(parts.body)
     except ValueError as error:
         return Outcome(400, str(error))
-    if (parts.header("host") or "").lower() != fed.domain:
-        return Outcome(401, "the request is signed for another host")
-    actor_uri = id_of(activity.get("actor")) or ""
+    try:
+        host = check_canonical(str(id_of(activity.get("actor"))))
+        check_canonical(activity["id"])
+    except InvalidHost as error:
+        return Outcome(400, str(error))
     async with fed.sessions() as session:
-        if not await may_federate_with(session, hosts.host_of(actor_uri), fed.mode):
+        if not await may_federate_with(session, host, fed.mode):
             return Outcome(403, "this node does not federate with your server")
         if id_of(activity.get("object")) == actor_uri and activity["type"] == "Delete":
             if await accounts.get_by_uri(session, actor_uri) is None:

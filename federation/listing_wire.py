@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from activitypub import AS_CONTEXT, PUBLIC, as_list, id_of
+from activitypub.hostnames import same_host
 from activitypub.vocab import LISTING_CONTEXT, ObjectType
 from content.accounts import Account
 from content.directory import Listing, Wording
@@ -25,7 +26,6 @@ from content.listing_fields import (
 )
 from content.orm import iso
 from content.sanitize import strip_html
-from federation.hosts import host_of
 
 CONTEXT: list[Any] = [AS_CONTEXT, LISTING_CONTEXT]
 TYPES = [str(ObjectType.PAGE), str(ObjectType.SERVICE_LISTING)]
@@ -43,7 +43,7 @@ def owned_by(document: dict[str, Any], actor: Account) -> bool:
     return (
         isinstance(document.get("id"), str)
         and id_of(document.get("attributedTo")) == actor.uri
-        and host_of(document["id"]) == host_of(actor.uri)
+        and same_host(document["id"], actor.uri)
     )
 
 

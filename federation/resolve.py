@@ -8,11 +8,11 @@ from urllib.parse import quote
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import InvalidDocument, has_type, parse_acct, parse_actor, self_link
+from activitypub.hostnames import InvalidHost, check_canonical, host_of
 from content import accounts
 from content.accounts import Account
 from content.orm import utcnow
 from federation.context import Federation
-from federation.hosts import host_of
 from federation.keys import instance_signer
 from federation.transport import FetchError, Unavailable
 from moderation.policy import may_federate_with
@@ -30,9 +30,11 @@ class TryLater(ResolveError):
 
 
 async def fetch_document(fed: Federation, session: AsyncSession, uri: str) -> dict[str, Any]:
-    """A remote document, fetched with the instance actor's signature (for authorized fetch)."""
-    if not await may_federate_with(session, host_of(uri), fed.mode):
-        raise ResolveError(f"{host_of(uri)} is not a host this node federates with")
+    """A remote document, fetched with the instance actor's signature (for authorized fetch);
+    its id must be written in canonical form, the one the policy is asked about."""
+    host = _canonical(uri)
+    if not await may_federate_with(session, host, fed.mode):
+        raise ResolveError(f"{host} is not a host this node federates with")
     try:
         return await fed.transport.get_document(uri, await instance_signer(session))
     except Unavailable as error:
@@ -46,7 +48,7 @@ async def fetch_object(fed: Federation, session: AsyncSession, uri: str) -> dict
     server cannot hand us a document pretending to be another server's."""
     document = await fetch_document(fed, session, uri)
     claimed = document.get("id")
-    if not isinstance(claimed, str) or host_of(claimed) != host_of(uri):
+    if not isinstance(claimed, str) or _canonical(claimed) != host_of(uri):
         raise ResolveError(f"{uri} served a document with an id of another host")
     return document
 
@@ -62,13 +64,14 @@ async def fetch_actor(
         actor = parse_actor(document)
     except InvalidDocument as error:
         raise ResolveError(f"{uri} is not a usable actor: {error}") from None
-    if host_of(actor.id) != host_of(uri):
+    host = _canonical(actor.id)
+    if host != host_of(uri):
         raise ResolveError(f"{uri} served an actor of another host")
     if expected_key_id is not None and actor.public_key.id != expected_key_id:
         raise ResolveError(f"{actor.id} does not publish the key {expected_key_id}")
     if fed.is_local(actor.id):
         raise ResolveError("a remote document claims to be a local actor")
-    return await accounts.upsert_remote(session, actor, host_of(actor.id))
+    return await accounts.upsert_remote(session, actor, host)
 
 
 async def actor_by_uri(fed: Federation, session: AsyncSession, uri: str) -> Account:
@@ -107,6 +110,13 @@ async def actor_by_handle(fed: Federation, session: AsyncSession, handle: str) -
     except (FetchError, InvalidDocument) as error:
         raise ResolveError(f"cannot find @{acct.user}@{acct.host}: {error}") from None
     return await fetch_actor(fed, session, uri)
+
+
+def _canonical(uri: str) -> str:
+    try:
+        return check_canonical(uri)
+    except InvalidHost as error:
+        raise ResolveError(str(error)) from None
 
 
 def _stale(account: Account) -> bool:

@@ -7,13 +7,13 @@ from typing import Any
 from urllib.parse import quote
 
 from activitypub import AS_CONTEXT, PUBLIC, Actor, ActorType, Note, PublicKey, create
+from activitypub.hostnames import host_of
 from content.accounts import Account
 from content.audience import Visibility
 from content.media import MediaAttachment
 from content.orm import iso
 from content.posts import Post, tag_url
 from content.sanitize import render_inline_text
-from federation.hosts import host_of
 
 # The context of activities Harbour sends: ActivityStreams plus Mastodon's `sensitive`.
 CONTEXT: list[Any] = [AS_CONTEXT, {"sensitive": "as:sensitive"}]

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from activitypub import ACTIVITY_JSON
+from activitypub.hostnames import InvalidHost, host_of, split_port
 from activitypub.signatures import RequestParts, sign
 
 ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -133,11 +134,11 @@ class Transport:
                 location = response.headers.get("location")
                 if not location:
                     raise FetchError(f"{url} redirected without a Location")
-                following = httpx.URL(url).join(location)
-                if following.netloc != httpx.URL(url).netloc:
+                following = str(httpx.URL(url).join(location))
+                if _canonical_host(following) != _canonical_host(url):
                     # A document's origin is where it was asked for: never follow elsewhere.
                     raise FetchError(f"{url} redirected to another host")
-                url = str(following)
+                url = following
                 continue
             if response.status_code == 429 or response.status_code >= 500:
                 raise Unavailable(f"{url} answered {response.status_code}")
@@ -167,15 +168,18 @@ class Transport:
         *,
         read_body: bool = True,
     ) -> httpx.Response:
-        target = httpx.URL(url)
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL:
+            raise FetchError(f"{url!r} is not a valid URL") from None
         if target.scheme != "https" and not (target.scheme == "http" and self.policy.allow_http):
             raise FetchError(f"{url}: only https URLs are fetched")
-        if not target.host:
-            raise FetchError(f"{url}: no host")
-        if target.userinfo:
-            raise FetchError("URLs with user information are refused")
-        address = await self._checked_address(target.host, target.port)
-        netloc = target.netloc.decode("ascii")
+        # Connect to exactly the canonical host the policy was asked about, whatever the
+        # spelling of the URL (httpx reads some spellings differently).
+        netloc = _canonical_host(url)
+        name, port = split_port(netloc)
+        name = name.strip("[]")
+        address = await self._checked_address(name, port)
         headers = {**headers, "host": netloc}
         if signer is not None:
             path = target.raw_path.decode("ascii")
@@ -188,10 +192,10 @@ class Transport:
             )
         request = self.client.build_request(
             method,
-            target.copy_with(host=address),
+            target.copy_with(host=address, port=port),
             headers=headers,
             content=body or None,
-            extensions={"sni_hostname": target.host},
+            extensions={"sni_hostname": name},
         )
         try:
             response = await self.client.send(request, stream=True)
@@ -260,6 +264,13 @@ def _is_address(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _canonical_host(url: str) -> str:
+    try:
+        return host_of(url)
+    except InvalidHost as error:
+        raise FetchError(str(error)) from None
 
 
 NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub.hostnames import InvalidHost, host_of
 from federation.context import Federation
-from federation.hosts import host_of
 from federation.transport import FetchError
 from moderation.policy import may_federate_with
 from moderation.published_lists import ListFormatError, Published, parse
@@ -20,7 +20,10 @@ class SourceError(Exception):
 async def fetch_list(fed: Federation, session: AsyncSession, url: str) -> Published:
     """The list published at `url` (size-capped, private addresses refused outside
     development), parsed; a host this node refuses to federate with is not asked."""
-    host = host_of(url)
+    try:
+        host = host_of(url)
+    except InvalidHost as error:
+        raise SourceError(str(error)) from None
     if not await may_federate_with(session, host, fed.mode):
         raise SourceError(f"{host} is not a host this node federates with")
     try:

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub.hostnames import InvalidHost, host_of
 from content.accounts import Account, by_ids
 from content.orm import utcnow
 from federation import delivery, hosts, jobs
@@ -90,15 +91,21 @@ class Worker:
                 await self._failed(item, error)
         return len(items)
 
+    async def _federates(self, session: AsyncSession, actor: Account) -> bool:
+        """Whether the policy still accepts the actor's (canonical) host."""
+        try:
+            host = host_of(actor.uri)
+        except InvalidHost:
+            return False
+        return await may_federate_with(session, host, self.fed.mode)
+
     async def _apply(self, item_id: int, claim: str) -> None:
         async with self.fed.sessions() as session:
             item = await jobs.still_claimed(session, InboxItem, item_id, claim)
             actor = await session.get(Account, item.actor_id) if item else None
             if item is None or actor is None:
                 return  # another worker took it over, or the actor is gone
-            if actor.suspended_at is not None or not await may_federate_with(
-                session, hosts.host_of(actor.uri), self.fed.mode
-            ):
+            if actor.suspended_at is not None or not await self._federates(session, actor):
                 jobs.finish(item, "refused")  # a suspended actor, or its server is blocked
                 await session.commit()
                 return

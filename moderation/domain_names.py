@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from activitypub.hostnames import InvalidHost, canonical_host
+
 
 def normalise(domain: str) -> str:
-    """A domain as stored: lower case, without scheme, path or trailing dot."""
-    text = domain.strip().lower()
-    text = text.split("://", 1)[-1].split("/", 1)[0]
-    return text.rstrip(".")
+    """A domain as stored, without scheme or path: the canonical host ids are matched with
+    (`activitypub.hostnames`), or, for what is no host (`*.example`), lower case without a
+    trailing dot, for the caller to refuse."""
+    text = domain.strip().split("://", 1)[-1].split("/", 1)[0]
+    try:
+        return canonical_host(text)
+    except InvalidHost:
+        return text.lower().rstrip(".")
 
 
 def candidates(host: str) -> set[str]:

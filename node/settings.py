@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from activitypub.hostnames import InvalidHost, canonical_host
 from moderation.policy import FederationMode
 
 _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
@@ -75,10 +76,10 @@ class Settings:
                 "HARBOUR_DOMAIN is not set: give the public host name of this node, "
                 "e.g. HARBOUR_DOMAIN=harbour.example.org"
             )
-        if "://" in domain or not _DOMAIN.fullmatch(domain):
+        if "://" in domain or not _DOMAIN.fullmatch(domain) or _canonical(domain) != domain:
             raise ConfigError(
-                f"HARBOUR_DOMAIN={domain!r} is not a host name: write it like harbour.example.org "
-                "or 127.0.0.1:8000, without https:// or a path"
+                f"HARBOUR_DOMAIN={domain!r} is not a host name in canonical form: write it like "
+                "harbour.example.org or 127.0.0.1:8000, without https://, a path or port 443"
             )
         data_dir = Path(str(values.get("data_dir", "data"))).expanduser().resolve()
         database_url = str(values.get("database_url") or f"sqlite:///{data_dir / 'harbour.db'}")
@@ -171,17 +172,24 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return document
 
 
+def _canonical(host: str) -> str:
+    try:
+        return canonical_host(host)
+    except InvalidHost:
+        return ""
+
+
 def _host_map(value: Any) -> dict[str, str]:
-    """`name=address,name=address` (or a TOML table) as a mapping."""
+    """`name=address,name=address` (or a TOML table) as a mapping, by canonical name."""
     if isinstance(value, dict):
-        return {str(k).lower(): str(v) for k, v in value.items()}
+        return {_canonical(str(k)): str(v) for k, v in value.items()}
     pairs = [p.strip() for p in str(value).split(",") if p.strip()]
     mapping = {}
     for pair in pairs:
         name, sep, address = pair.partition("=")
         if not sep or not name.strip() or not address.strip():
             raise ConfigError(f"HARBOUR_DEV_HOSTS entries are name=address, not {pair!r}")
-        mapping[name.strip().lower()] = address.strip()
+        mapping[_canonical(name.strip())] = address.strip()
     return mapping
 
 

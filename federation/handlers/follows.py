@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from activitypub.hostnames import host_of
 from content import accounts, groups, mirrors, relationships
 from content.relationships import FollowState
 from federation import outbox
 from federation.handlers.incoming import Incoming
-from federation.hosts import host_of
 from moderation import account_blocks, policy
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType, as_list, id_of
+from activitypub.hostnames import same_host
 from content import group_threads, groups, posts, relationships
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
@@ -25,7 +26,6 @@ from content.relationships import Follow, FollowState
 from content.sanitize import strip_html
 from federation import from_wire, group_outbox
 from federation.handlers.incoming import Incoming
-from federation.hosts import host_of
 from federation.resolve import ResolveError, actor_by_uri, fetch_object
 
 # A removed thread takes at most this many of its posts with it, to bound one activity's
@@ -170,7 +170,7 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
         return
     # The group's signature vouches for what its own server wrote; anything else is
     # fetched from where it lives, never trusted as embedded.
-    if not (isinstance(document, dict) and host_of(uri) == host_of(space.account.uri)):
+    if not (isinstance(document, dict) and same_host(uri, space.account.uri)):
         try:
             document = await fetch_object(fed, session, uri)
         except ResolveError:

@@ -9,16 +9,16 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from activitypub.hostnames import host_of
 from federation.authenticity import NotAuthentic, signed_by
-from federation.hosts import host_of
 from moderation.policy import may_federate_with
 from node.api.signed import request_parts
 from node.state import services
 
 
 async def require_signed_fetch(request: Request) -> None:
-    """Raise 401 or 403 unless authorized fetch is off or the GET is validly signed by an
-    actor on a host this node federates with."""
+    """Raise 401 or 403 unless authorized fetch is off or the GET is validly signed, for this
+    node's host, by an actor on a host this node federates with."""
     if not services(request).settings.authorized_fetch:
         return
     parts = request_parts(request)

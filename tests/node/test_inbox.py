@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from activitypub import PUBLIC, KeyPair
+from activitypub import PUBLIC, KeyPair, parse_actor
+from activitypub.hostnames import InvalidHost
 from content import accounts, relationships
+from content.accounts import Account
 from content.orm import utcnow
 from content.posts import Post
 from federation import resolve
 from federation.inbox import InboxItem
 from federation.worker import Worker
 from moderation import account_blocks, allowlist, reports
+from moderation.policy import FederationMode
 from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.rig import world
@@ -298,8 +302,56 @@ async def test_an_actor_id_with_user_information_does_not_pass_as_an_allowed_hos
     sneaky = "https://remote.example:443@evil.example/users/mallory"
     activity = note_to_alice(7, actor=sneaky, id=f"{sneaky}/activity")
     refused = await deliver(client, activity, key_id=f"{sneaky}#main-key")
-    assert refused.status_code == 403
+    assert refused.status_code == 400
+    assert "user information" in refused.json()["error"]
     assert remote.requests == []
+
+
+async def test_an_actor_id_with_an_unparsable_port_is_refused_never_stored_as_local(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """Finding 2: an id whose port cannot be parsed once gave an empty domain, so the actor
+    was stored as if it were this node's own `@organisation`."""
+    services.federation.mode = FederationMode.OPEN
+    odd = "https://remote.example:99999/users/organisation"
+    remote.add_actor(odd, keypair_for_tests(3), "organisation")
+    activity = note_to_alice(8, actor=odd, id=f"{odd}/activity")
+    activity["object"] = {**activity["object"], "id": f"{odd}/8", "attributedTo": odd}
+    refused = await deliver(client, activity, key_id=f"{odd}#main-key")
+    assert refused.status_code == 400
+    assert "port" in refused.json()["error"]
+    assert remote.requests == []
+    async with services.sessions() as session:
+        assert (await session.scalars(select(Account).where(Account.uri == odd))).all() == []
+        assert await session.scalar(select(func.count()).select_from(InboxItem)) == 0
+        # Wherever a remote actor is stored, an empty or foreign domain is refused.
+        eve = parse_actor(remote.documents[EVE])
+        for actor, domain in ((replace(eve, id=odd), ""), (eve, ""), (eve, "harbour.test")):
+            with pytest.raises(InvalidHost):
+                await accounts.upsert_remote(session, actor, domain)
+        with pytest.raises(ValueError, match="host"):
+            Account(uri=odd, domain="")
+
+
+@pytest.mark.parametrize(
+    "respelled", ["https://REMOTE.example", "https://remote.example.", "https://remote.example:443"]
+)
+async def test_a_note_whose_id_respells_its_authors_host_is_never_stored(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer, respelled: str
+) -> None:
+    """Ids are stored only as their origin writes them: one canonical host, never a
+    re-spelling that other checks would read as another server."""
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        eve = await resolve.actor_by_uri(services.federation, session, EVE)
+        assert alice is not None
+        await relationships.add_follow(session, alice, eve, uri=f"{BASE}/f/1", accepted=True)
+    activity = note_to_alice(9)
+    activity["object"] = {**activity["object"], "id": f"{respelled}/users/eve/statuses/9"}
+    assert (await deliver(client, activity)).status_code == 202
+    await Worker(services.federation).run_once()
+    async with services.sessions() as session:
+        assert (await session.scalars(select(Post.uri))).all() == []
 
 
 async def test_a_request_signed_for_another_host_is_refused(

@@ -15,8 +15,15 @@ NAMES = ("node-a.test", "node-b.test", "node-c.test")
 
 
 @pytest.fixture
+def fleet_names() -> tuple[str, ...]:
+    """The host names of nodes A, B and C; a test module may name them otherwise."""
+    return NAMES
+
+
+@pytest.fixture
 def fleet(
     request: pytest.FixtureRequest,
+    fleet_names: tuple[str, ...],
     sqlite_databases: SQLiteDatabases,
     postgresql_databases: PostgresDatabases,
     tmp_path: Path,
@@ -24,11 +31,11 @@ def fleet(
     """Nodes A and C on SQLite, B on PostgreSQL, federating openly with each other. An
     indirect parameter gives node A more settings (`HARBOUR_*` variables)."""
     settings_of_a: dict[str, str] = getattr(request, "param", {})
-    ports = [free_port() for _ in NAMES]
-    dev_hosts = ",".join(f"{name}=127.0.0.1" for name in NAMES)
+    ports = [free_port() for _ in fleet_names]
+    dev_hosts = ",".join(f"{name}=127.0.0.1" for name in fleet_names)
     backends = [sqlite_databases, postgresql_databases, sqlite_databases]
     nodes = []
-    for name, port, databases in zip(NAMES, ports, backends, strict=True):
+    for name, port, databases in zip(fleet_names, ports, backends, strict=True):
         node = NodeProcess(
             port=port, data_dir=tmp_path / name, database_url=databases.create(), name=name
         )
