@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import socket
 import ssl
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from activitypub import ACTIVITY_JSON
+from activitypub import ACTIVITY_JSON, InvalidDocument, read_json
 from activitypub.signatures import RequestParts, sign
 
 ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -103,8 +102,8 @@ class Transport:
         """Fetch an ActivityPub (or other JSON) document, signed if a key is given."""
         response = await self._get(url, ACCEPT, signer)
         try:
-            document = json.loads(response.content)
-        except ValueError:
+            document = read_json(response.content)
+        except InvalidDocument:
             raise FetchError(f"{url} did not answer JSON") from None
         if not isinstance(document, dict):
             raise FetchError(f"{url} did not answer a JSON object")
