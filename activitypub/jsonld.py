@@ -21,8 +21,8 @@ def read_json(body: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """JSON from the network, or InvalidDocument: not UTF-8, not JSON, a number beyond
     Python's digit limit, or nested deeper than `max_depth` levels."""
     too_deep = InvalidDocument(f"the document nests deeper than {max_depth} levels")
-    try:
-        value = json.loads(body)
+    try:  # UTF-8 only: json.loads would also take UTF-16 and UTF-32 bytes
+        value = json.loads(body.decode("utf-8") if isinstance(body, bytes) else body)
     except ValueError:  # UnicodeDecodeError is one too
         raise InvalidDocument("the body is not JSON") from None
     except RecursionError:

@@ -43,6 +43,7 @@ NUMBERS = [BEYOND_64_BITS, NINETEEN_DIGITS, *NOT_A_NUMBER]
 DEEP_ARRAYS = b"[" * 100_000 + b"]" * 100_000
 DEEP_OBJECTS = b'{"a":' * 50_000 + b"1" + b"}" * 50_000
 BAD_UTF8 = b'{"id": "https://remote.example/\xff\xfe", "type": "Create"}'
+UTF16 = '{"id": "https://remote.example/1", "type": "Create", "actor": "a"}'.encode("utf-16")
 
 
 @pytest.fixture
@@ -72,7 +73,9 @@ async def test_ids_limits_and_offsets_that_are_no_numbers_answer_4xx(
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(
-    "body", [DEEP_ARRAYS, DEEP_OBJECTS, BAD_UTF8], ids=["arrays", "objects", "utf8"]
+    "body",
+    [DEEP_ARRAYS, DEEP_OBJECTS, BAD_UTF8, UTF16],
+    ids=["arrays", "objects", "utf8", "utf16"],
 )
 @pytest.mark.parametrize(
     "path", ["/inbox", "/users/alice/inbox", "/api/v1/statuses", "/api/v1/markers"]

@@ -120,4 +120,4 @@ def test_the_node_answers_within_100_ms_while_a_nested_tag_profile_is_handled(
 
     assert statistics.median(latencies) < 0.1, latencies
     assert served_meanwhile >= 2, "the attack was not under way while the node was timed"
-    assert answers and set(answers) == {401}, answers
+    assert answers and all(400 <= status < 500 for status in answers), answers  # refused
