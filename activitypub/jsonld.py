@@ -6,11 +6,37 @@ way every deployed server writes them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from activitypub.errors import InvalidDocument
 from activitypub.hostnames import InvalidHost, check_canonical
+
+# Far deeper than any document servers exchange (an activity with an embedded object with
+# a tag is four levels), far shallower than the recursion of Python's parser.
+MAX_JSON_DEPTH = 32
+
+
+def read_json(body: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """JSON from the network, or InvalidDocument: not UTF-8, not JSON, a number beyond
+    Python's digit limit, or nested deeper than `max_depth` levels."""
+    too_deep = InvalidDocument(f"the document nests deeper than {max_depth} levels")
+    try:  # UTF-8 only: json.loads would also take UTF-16 and UTF-32 bytes
+        value = json.loads(body.decode("utf-8") if isinstance(body, bytes) else body)
+    except ValueError:  # UnicodeDecodeError is one too
+        raise InvalidDocument("the body is not JSON") from None
+    except RecursionError:
+        raise too_deep from None
+    pending = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            if level > max_depth:
+                raise too_deep
+            pending.extend((child, level + 1) for child in children)
+    return value
 
 
 def as_list(value: Any) -> list[Any]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, validat
 from activitypub import Actor, ActorType, KeyPair
 from activitypub.hostnames import InvalidHost, check_canonical
 from content.orm import Base, new_id, utcnow
-from content.sanitize import clean_html
+from content.sanitize import clean_html, in_thread
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_]{1,30}$")
 RESERVED_USERNAMES = frozenset(
@@ -308,7 +308,7 @@ async def upsert_remote(session: AsyncSession, actor: Actor, domain: str) -> Acc
     account.username = actor.preferred_username[:255]
     account.actor_type = str(actor.type)
     account.display_name = (actor.name or "")[:255]
-    account.summary_html = clean_html(actor.summary or "")
+    account.summary_html = await in_thread(clean_html, actor.summary or "")
     account.url = actor.url or actor.id
     account.inbox_uri = actor.inbox
     account.outbox_uri = actor.outbox

@@ -26,7 +26,7 @@ from content.accounts import Account
 from content.country_fields import SECTION_NAMES, SECTIONS, CountryPageFields
 from content.orm import Base, new_id, utcnow
 from content.provenance import is_stale
-from content.sanitize import clean_document_html, render_markdown
+from content.sanitize import clean_document_html, in_thread, render_markdown
 
 
 class CountryPage(Base):
@@ -160,7 +160,8 @@ async def store_mirrored(
         )
         session.add(page)
     page.uri, page.revision = uri, revision
-    _apply(page, values, {k: clean_document_html(v) for k, v in values.sections().items()})
+    sections = values.sections().items()
+    _apply(page, values, {k: await in_thread(clean_document_html, v) for k, v in sections})
     await session.flush()
     return page
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from content.accounts import Account
 from content.orm import Base, new_id, utcnow
+from content.paging import parse_id
 
 if TYPE_CHECKING:
     from content.posts import Post
@@ -203,10 +204,10 @@ async def get_unattached(
     session: AsyncSession, owner: Account, raw_id: object
 ) -> MediaAttachment | None:
     """The owner's own attachment that is not in a post yet; None for anyone else's."""
-    text = str(raw_id)
-    if not text.isdigit() or len(text) > 19:
+    media_id = parse_id(raw_id)
+    if media_id is None:
         return None
-    found = await session.get(MediaAttachment, int(text))
+    found = await session.get(MediaAttachment, media_id)
     if found is None or found.account_id != owner.id or found.post_id is not None:
         return None
     return found

@@ -11,6 +11,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 T = TypeVar("T")
+MAX_ID = 2**63 - 1  # ids are signed 64-bit integers in both databases
+
+
+def parse_id(raw: object) -> int | None:
+    """A row id given as text (a path, a query, a form, JSON): ASCII digits up to MAX_ID,
+    else None. Longer numbers, `²` and `1e5` are no ids, never an overflow in SQL."""
+    text = raw if isinstance(raw, str) else str(raw) if isinstance(raw, int) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
+
+
+def parse_count(raw: object, default: int, maximum: int, minimum: int = 0) -> int:
+    """A limit or offset given as text, clamped to [minimum, maximum]; `default` if it is
+    not a number."""
+    text = raw if isinstance(raw, str) else ""
+    if not (text.isascii() and text.isdigit()):
+        return default
+    digits = text.lstrip("0") or "0"
+    return maximum if len(digits) > len(str(maximum)) else max(minimum, min(int(digits), maximum))
+
+
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 
 

@@ -17,7 +17,7 @@ from content.media import MAX_REMOTE_PER_POST, RemoteMedia
 from content.orm import utcnow
 from content.posts import Post
 from content.relationships import Follow, FollowState
-from content.sanitize import clean_html
+from content.sanitize import clean_html, in_thread
 from federation.context import Federation
 from moderation import policy
 
@@ -119,7 +119,7 @@ async def store_note(
         author,
         uri=note["id"],
         url=id_of(note.get("url")),
-        content_html=clean_html(_text(note.get("content"))),
+        content_html=await in_thread(clean_html, _text(note.get("content"))),
         visibility=visibility_of(note, author),
         created_at=_published(note),
         spoiler_text=_text(note.get("summary")),
@@ -188,7 +188,7 @@ async def update_note(
 ) -> None:
     """Apply an edit from the post's origin: text, warning, hashtags and attachments."""
     await posts.set_tags(session, post, hashtags_of(note))
-    post.content_html = clean_html(_text(note.get("content")))
+    post.content_html = await in_thread(clean_html, _text(note.get("content")))
     post.spoiler_text = _text(note.get("summary"))[:1024]
     post.edited_at = utcnow()
     await media.remove_remote(session, post.id)

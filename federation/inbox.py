@@ -7,7 +7,6 @@ worker and hands the stored activity to its handler in one transaction.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from activitypub import SignatureError, id_of
+from activitypub import InvalidDocument, SignatureError, id_of, read_json
 from activitypub.digests import check_digest
 from activitypub.hostnames import InvalidHost, check_canonical
 from activitypub.signatures import RequestParts, signature_of
@@ -108,29 +107,17 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
 
 def _parse(body: bytes) -> dict[str, Any]:
     try:
-        activity = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("the body is not JSON") from None
+        activity = read_json(body, MAX_DEPTH)
+    except InvalidDocument as error:
+        raise ValueError(str(error)) from None
     if not isinstance(activity, dict):
         raise ValueError("an activity must be a JSON object")
-    if _depth(activity) > MAX_DEPTH:
-        raise ValueError(f"the activity is nested deeper than {MAX_DEPTH} levels")
     for field in ("id", "type", "actor"):
         if not (activity.get(field) if field != "actor" else id_of(activity.get("actor"))):
             raise ValueError(f"an activity needs {field!r}")
     if not isinstance(activity["id"], str) or not isinstance(activity["type"], str):
         raise ValueError("'id' and 'type' must be strings")
     return activity
-
-
-def _depth(value: Any, level: int = 0) -> int:
-    if level > MAX_DEPTH:
-        return level
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level + 1)
-    return level
 
 
 async def _make_due_now(session: AsyncSession, domain: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from activitypub import ACTIVITY_JSON
+from activitypub import ACTIVITY_JSON, InvalidDocument, read_json
 from activitypub.hostnames import InvalidHost, host_of, split_port
 from activitypub.signatures import RequestParts, sign
 
@@ -115,8 +114,8 @@ class Transport:
         """Fetch an ActivityPub (or other JSON) document, signed if a key is given."""
         response = await self._get(url, ACCEPT, signer)
         try:
-            document = json.loads(response.content)
-        except ValueError:
+            document = read_json(response.content)
+        except InvalidDocument:
             raise FetchError(f"{url} did not answer JSON") from None
         if not isinstance(document, dict):
             raise FetchError(f"{url} did not answer a JSON object")

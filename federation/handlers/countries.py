@@ -3,6 +3,7 @@ language version is mirrored (sections as sanitised HTML), only ever changed by 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -48,7 +49,8 @@ async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
     # A day's grace for clocks that run ahead of ours.
     today = (utcnow() + timedelta(days=1)).date()
     kept: dict[str, tuple[Any, int]] = {}
-    for values, revision in country_wire.versions_of(document):
+    # Sanitising up to a megabyte of sections is work for a thread, not the event loop.
+    for values, revision in await asyncio.to_thread(country_wire.versions_of, document):
         try:
             validate(values, today=today, section_limit=country_wire.MAX_SECTION)
         except CountryPageError:

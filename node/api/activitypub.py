@@ -20,6 +20,7 @@ from activitypub import (
 )
 from content import accounts, groups, media, posts, relationships
 from content.accounts import Account
+from content.paging import parse_id
 from content.posts import Post
 from federation import group_wire, to_wire
 from node.api import group_documents
@@ -221,9 +222,10 @@ async def _open_post(request: Request) -> tuple[Account, posts.Post]:
 def _cursor(value: str | None) -> int | None:
     if value is None or value == "":
         return None
-    if not value.isdigit() or len(value) > 19:
+    found = parse_id(value)
+    if found is None:
         raise HTTPException(400, "ids are decimal numbers")
-    return int(value)
+    return found
 
 
 def _gone(uri: str) -> Response:

@@ -20,7 +20,7 @@ from content import media, posts, relationships, timelines
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
-from content.paging import Window
+from content.paging import Window, parse_id
 from content.posts import Post, PostError
 from federation import outbox
 from federation.mentions import full_handle, resolve_mentions
@@ -172,7 +172,7 @@ async def _on_post(
 
 async def _post(session: AsyncSession, raw_id: str, viewer: Account) -> Post:
     """A post the viewer may see; any other id is 'no such post', never a hint it exists."""
-    post = await session.get(Post, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 20 else None
+    post = await session.get(Post, found) if (found := parse_id(raw_id)) is not None else None
     if post is None or not await posts.can_see(session, viewer, post):
         raise ActionError("there is no such post")
     return post
@@ -204,6 +204,6 @@ routes = [
     Route("/follow", action(_follow), methods=["POST"]),
     Route("/unfollow", action(_unfollow), methods=["POST"]),
     Route("/block", action(_block), methods=["POST"]),
-    Route("/follow-requests/{follow_id:int}/{answer:str}", action(_answer), methods=["POST"]),
+    Route("/follow-requests/{follow_id:id}/{answer:str}", action(_answer), methods=["POST"]),
     Route("/posts/{post_id}/{verb}", action(_on_post), methods=["POST"]),
 ]

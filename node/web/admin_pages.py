@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from content import posts
 from content.accounts import Account
-from content.paging import Window
+from content.paging import Window, parse_id
 from content.posts import Post
 from moderation import audit, reports
 from moderation.reports import Report
@@ -131,7 +131,7 @@ async def _on_post(
 
 
 async def _row(session: AsyncSession, model: type[T], raw_id: str) -> T:
-    found = await session.get(model, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 19 else None
+    found = await session.get(model, id_) if (id_ := parse_id(raw_id)) is not None else None
     if found is None:
         raise HTTPException(404, "there is no such record")
     return found

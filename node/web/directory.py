@@ -26,7 +26,7 @@ from content.listing_fields import (
     validate,
 )
 from content.orm import utcnow
-from content.paging import Window
+from content.paging import Window, parse_id
 from federation import listing_outbox, listing_wire
 from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
@@ -72,9 +72,7 @@ async def search(request: Request) -> Response:
         language=params.get("language", "")[:40],
         text=params.get("q", "")[:200],
     )
-    raw_max = params.get("max_id", "")
-    max_id = int(raw_max) if raw_max.isdigit() and len(raw_max) < 19 else None
-    window = Window(limit=PAGE_SIZE, max_id=max_id)
+    window = Window(limit=PAGE_SIZE, max_id=parse_id(params.get("max_id")))
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         staff = await listing_form.is_staff(session, viewer)
@@ -240,7 +238,7 @@ def _refused(request: Request, signed_out: bool) -> Response:
 routes = [
     Route("/directory", search),
     Route("/directory/new", new, methods=["GET", "POST"]),
-    Route("/directory/{listing_id:int}", show),
-    Route("/directory/{listing_id:int}/edit", edit, methods=["GET", "POST"]),
-    Route("/directory/{listing_id:int}/delete", delete, methods=["POST"]),
+    Route("/directory/{listing_id:id}", show),
+    Route("/directory/{listing_id:id}/edit", edit, methods=["GET", "POST"]),
+    Route("/directory/{listing_id:id}/delete", delete, methods=["POST"]),
 ]

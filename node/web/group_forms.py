@@ -19,6 +19,7 @@ from activitypub import generate_keypair
 from content import group_threads, groups
 from content.accounts import Account
 from content.groups import GroupError, Space
+from content.paging import parse_id
 from content.posts import Post, PostError
 from federation import group_outbox
 from federation.mentions import full_handle
@@ -202,8 +203,8 @@ async def _reply(
     opener = await opener_of(session, space, request, viewer)
     parent = opener
     raw_parent = str(form.get("in_reply_to", ""))
-    if raw_parent.isdigit() and len(raw_parent) < 20:
-        found = await session.get(Post, int(raw_parent))
+    if (parent_id := parse_id(raw_parent)) is not None:
+        found = await session.get(Post, parent_id)
         entry = await group_threads.entry_of(session, found) if found else None
         if found is None or entry is None or entry.thread_id != opener.id:
             raise ActionError("there is no such post in this thread")
@@ -260,6 +261,6 @@ routes = [
     Route("/discussions/{group}/join", group_form(_join), methods=["POST"]),
     Route("/discussions/{group}/leave", group_form(_leave), methods=["POST"]),
     Route("/discussions/{group}/ban", group_form(_ban), methods=["POST"]),
-    Route("/discussions/{group}/{post_id:int}/reply", group_form(_reply), methods=["POST"]),
-    Route("/discussions/{group}/{post_id:int}/{verb}", group_form(_moderate), methods=["POST"]),
+    Route("/discussions/{group}/{post_id:id}/reply", group_form(_reply), methods=["POST"]),
+    Route("/discussions/{group}/{post_id:id}/{verb}", group_form(_moderate), methods=["POST"]),
 ]

@@ -10,7 +10,7 @@ from content import accounts, hashtags, interactions, media, posts, relationship
 from content.accounts import Account
 from content.interactions import Kind
 from content.listing_fields import LABELS
-from content.paging import Window
+from content.paging import Window, parse_id
 from content.posts import Post
 from moderation.policy import limited_domains
 from node.state import services
@@ -92,9 +92,10 @@ async def post_page(request: Request) -> Response:
     raw_id = request.path_params["post_id"]
     async with services(request).sessions() as session:
         account = await accounts.get_local(session, request.path_params["username"])
+        post_id = parse_id(raw_id)
         item = (
-            await posts.get_open_post(session, account, int(raw_id))
-            if account and raw_id.isdigit() and len(raw_id) < 20
+            await posts.get_open_post(session, account, post_id)
+            if account and post_id is not None
             else None
         )
     if account is None or item is None:

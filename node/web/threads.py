@@ -80,5 +80,5 @@ routes = [
     Route("/discussions", index),
     *group_forms.routes,  # before /discussions/{group}, which would catch /discussions/new
     Route("/discussions/{group}", show_group),
-    Route("/discussions/{group}/{post_id:int}", show_thread),
+    Route("/discussions/{group}/{post_id:id}", show_thread),
 ]

@@ -79,7 +79,7 @@ def test_allowed_formatting_survives_and_other_tags_leave_their_text() -> None:
     markup = "<p><strong>a</strong> <em>b</em> <del>c</del></p><ul><li>d</li></ul><h1>e</h1>"
 
     assert clean_html(markup) == (
-        "<p><strong>a</strong> <em>b</em> <del>c</del></p><ul><li>d</li></ul>\ne"
+        "<p><strong>a</strong> <em>b</em> <del>c</del></p><ul><li>d</li></ul>e"
     )
 
 

@@ -1,4 +1,5 @@
-"""The replay suite runs against the in-process node of `tests/node` (a real database, remote
-servers faked at the transport)."""
+"""The in-process node of `tests/node` (a real database, a fake remote server), shared."""
 
-from tests.node.conftest import app, client, remote, services, settings  # noqa: F401
+from tests.node.conftest import app, client, remote, services, settings
+
+__all__ = ["app", "client", "remote", "services", "settings"]

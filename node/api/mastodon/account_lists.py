@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from content import account_search, relationships, timelines
 from content.accounts import Account
+from content.paging import parse_count
 from content.relationships import followed_ids
 from federation.mentions import full_handle
 from federation.resolve import ResolveError, actor_by_handle
@@ -23,6 +24,7 @@ from node.database import session_scope
 from node.state import services
 
 TRUE = ("true", "1")
+MAX_OFFSET = 10_000  # a search is read no deeper than this
 
 
 async def statuses(request: Request) -> Response:
@@ -80,8 +82,8 @@ async def search(request: Request) -> Response:
         viewer,
         str(params.get("q", "")),
         resolve=str(params.get("resolve", "false")).lower() in TRUE,
-        limit=min(int(limit), 80) if limit.isdigit() else 40,
-        offset=int(offset) if offset.isdigit() else 0,
+        limit=parse_count(limit, 40, 80),
+        offset=parse_count(offset, 0, MAX_OFFSET),
         following=str(params.get("following", "false")).lower() in TRUE,
     )
     return JSONResponse(found)

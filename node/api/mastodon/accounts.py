@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from content import accounts, relationships
 from content.accounts import Account
+from content.paging import parse_count
 from content.relationships import FollowState
 from federation import outbox
 from federation.context import Federation
@@ -90,7 +91,7 @@ async def search(request: Request) -> Response:
         viewer,
         str(params.get("q", "")),
         resolve=str(params.get("resolve", "false")).lower() in ("true", "1"),
-        limit=min(int(limit), 40) if limit.isdigit() else 20,
+        limit=parse_count(limit, 20, 40),
     )
     types = params.get("type")
     query = str(params.get("q", ""))

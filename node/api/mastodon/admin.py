@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from content.accounts import Account
 from content.orm import iso
+from content.paging import parse_id
 from moderation import audit, domain_blocks
 from moderation.domain_blocks import BlockTerms, DomainBlock, DomainBlockError, Severity
 from node.api.mastodon.requests import read_params, staff_of
@@ -94,11 +95,8 @@ async def _admin(request: Request, scope: str) -> Account:
 
 
 async def _block(session: AsyncSession, raw_id: str) -> DomainBlock:
-    row = (
-        await session.get(DomainBlock, int(raw_id))
-        if raw_id.isdigit() and len(raw_id) < 20
-        else None
-    )
+    found = parse_id(raw_id)
+    row = await session.get(DomainBlock, found) if found is not None else None
     if row is None:
         raise HTTPException(404, "Record not found")
     return row

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from content import media
 from content.accounts import Account
+from content.paging import parse_id
 from moderation.reports import Report
 from node.api.mastodon.admin_entities import admin_account
 from node.api.mastodon.paging import link_header, window_of
@@ -152,9 +153,8 @@ async def _account(session: AsyncSession, request: Request) -> Account:
 async def _report_about(session: AsyncSession, target: Account, raw_id: str) -> Report | None:
     if not raw_id:
         return None
-    report = (
-        await session.get(Report, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 19 else None
-    )
+    found = parse_id(raw_id)
+    report = await session.get(Report, found) if found is not None else None
     if report is None or report.target_id != target.id:
         raise HTTPException(404, "Record not found")
     return report

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from content.paging import parse_count
 from federation import outbox
 from moderation import account_blocks, mutes
 from node.api.mastodon import entities, records
@@ -39,9 +40,9 @@ async def mute(request: Request) -> Response:
     params = await read_params(request)
     notifications = str(params.get("notifications", "true")).lower() not in ("false", "0")
     raw = str(params.get("duration") or "0")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise HTTPException(422, "Validation failed: duration must be a number of seconds")
-    seconds = min(int(raw), MAX_MUTE_SECONDS)
+    seconds = parse_count(raw, 0, MAX_MUTE_SECONDS)
     async with session_scope(services(request).sessions) as session:
         target = await records.account(session, request.path_params["id"])
         try:

@@ -12,6 +12,7 @@ from starlette.routing import Route
 from content import markers
 from content.markers import Marker, Timeline
 from content.orm import iso
+from content.paging import parse_id
 from node.api.mastodon.requests import read_params, user_of
 from node.database import session_scope
 from node.state import services
@@ -37,9 +38,9 @@ async def save(request: Request) -> Response:
     saved: dict[str, Any] = {}
     async with session_scope(services(request).sessions) as session:
         for timeline, raw in wanted.items():
-            if not raw.isdigit() or len(raw) >= 19:
+            if (last_read := parse_id(raw)) is None:
                 raise HTTPException(422, f"Validation failed: {timeline} last_read_id is no id")
-            saved[timeline] = _entity(await markers.save(session, viewer, timeline, int(raw)))
+            saved[timeline] = _entity(await markers.save(session, viewer, timeline, last_read))
     return JSONResponse(saved)
 
 

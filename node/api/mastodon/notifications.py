@@ -17,6 +17,7 @@ from content.accounts import Account, by_ids
 from content.markers import Timeline
 from content.notifications import Notification, NotificationType
 from content.orm import iso
+from content.paging import parse_count, parse_id
 from content.posts import Post
 from moderation.account_blocks import blocked_either_way
 from node.api.mastodon import entities
@@ -79,7 +80,7 @@ async def unread_count(request: Request) -> Response:
     marker, counted up to `limit` (100 by default, at most 1000)."""
     viewer = await user_of(request, "read:notifications")
     raw = request.query_params.get("limit", "")
-    limit = min(max(int(raw), 1), 1000) if raw.isdigit() and len(raw) < 6 else 100
+    limit = parse_count(raw, 100, 1000, minimum=1)
     async with services(request).sessions() as session:
         count = await notifications.count_after(
             session,
@@ -98,7 +99,7 @@ def _filters(request: Request) -> dict[str, Any]:
     raw_account = query.get("account_id")
     from_account = None
     if raw_account is not None:
-        from_account = int(raw_account) if raw_account.isdigit() and len(raw_account) < 19 else 0
+        from_account = parse_id(raw_account) or 0
     return {
         "types": [*query.getlist("types[]"), *query.getlist("types")],
         "exclude_types": [*query.getlist("exclude_types[]"), *query.getlist("exclude_types")],

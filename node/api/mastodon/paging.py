@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from content.paging import Window
+from content.paging import Window, parse_count, parse_id
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
@@ -13,13 +13,11 @@ MAX_LIMIT = 40
 def window_of(request: Request, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> Window:
     """The window a request asks for; ids that are not ids are ignored, limits are clamped."""
     query = request.query_params
-    raw_limit = query.get("limit", "")
-    limit = min(max(int(raw_limit), 1), maximum) if raw_limit.isdigit() else default
     return Window(
-        limit=limit,
-        max_id=_id(query.get("max_id")),
-        since_id=_id(query.get("since_id")),
-        min_id=_id(query.get("min_id")),
+        limit=parse_count(query.get("limit"), default, maximum, minimum=1),
+        max_id=parse_id(query.get("max_id")),
+        since_id=parse_id(query.get("since_id")),
+        min_id=parse_id(query.get("min_id")),
     )
 
 
@@ -34,7 +32,3 @@ def link_header(request: Request, base_url: str, ids: list[int]) -> dict[str, st
         "Link": f'<{base_url}{older.path}?{older.query}>; rel="next", '
         f'<{base_url}{newer.path}?{newer.query}>; rel="prev"'
     }
-
-
-def _id(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 20 else None

@@ -6,13 +6,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 
 from content.accounts import Account
+from content.paging import parse_id
 from content.posts import Post, can_see
 
 
 async def account(session: AsyncSession, raw_id: str) -> Account:
     """A live account that clients may see (not the instance actor), or 404."""
-    valid = raw_id.isdigit() and len(raw_id) < 20
-    found = await session.get(Account, int(raw_id)) if valid else None
+    found = await session.get(Account, id_) if (id_ := parse_id(raw_id)) is not None else None
     if found is None or found.is_gone or found.actor_type == "Application":
         raise HTTPException(404, "Record not found")
     return found
@@ -22,8 +22,7 @@ async def post(session: AsyncSession, raw_id: object, viewer: Account | None) ->
     """The post with this id if the viewer may see it; None for no id; 404 otherwise."""
     if raw_id in (None, ""):
         return None
-    text = str(raw_id)
-    found = await session.get(Post, int(text)) if text.isdigit() and len(text) < 20 else None
+    found = await session.get(Post, id_) if (id_ := parse_id(raw_id)) is not None else None
     if found is None or not await can_see(session, viewer, found):
         raise HTTPException(404, "Record not found")
     return found

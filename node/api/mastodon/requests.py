@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from activitypub import InvalidDocument, read_json
 from content import oauth
 from content.accounts import Account
 from content.oauth import AccessToken, OAuthError
+from content.paging import parse_id
 from content.users import Role
 from node.moderating import has_role
 from node.state import services
@@ -23,9 +24,9 @@ async def read_params(request: Request) -> dict[str, Any]:
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if content_type.startswith("application/json"):
             try:
-                body = json.loads(await request.body() or b"{}")
-            except ValueError:
-                raise HTTPException(400, "the body is not valid JSON") from None
+                body = read_json(await request.body() or b"{}")
+            except InvalidDocument as error:
+                raise HTTPException(400, f"the body is not valid JSON: {error}") from None
             if not isinstance(body, dict):
                 raise HTTPException(400, "the body must be a JSON object")
             values.update(body)
@@ -72,10 +73,10 @@ async def staff_of(request: Request, scope: str, roles: frozenset[Role]) -> Acco
 
 def path_id(request: Request) -> int:
     """The `{id}` of the request's path as a database id; 404 if it cannot be one."""
-    raw = str(request.path_params["id"])
-    if not raw.isdigit() or len(raw) >= 19:
+    found = parse_id(request.path_params["id"])
+    if found is None:
         raise HTTPException(404, "Record not found")
-    return int(raw)
+    return found
 
 
 async def optional_viewer(request: Request, scope: str = "read:statuses") -> Account | None:
