@@ -110,7 +110,9 @@ def _linkify(cleaned: str) -> str:
         elif inside or "://" not in piece:
             parts.append(piece)
         else:
-            parts.append(_link_and_escape(html.unescape(piece), tag_url=None))
+            # Serialised as nh3 does (it writes U+00A0 as &nbsp;), so cleaning is idempotent.
+            linked = _link_and_escape(html.unescape(piece), tag_url=None)
+            parts.append(linked.replace("\xa0", "&nbsp;"))
     return "".join(parts)
 
 

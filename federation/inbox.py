@@ -62,7 +62,8 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
     except ValueError as error:
         return Outcome(400, str(error))
     try:
-        host = check_canonical(str(id_of(activity.get("actor"))))
+        actor_uri = str(id_of(activity.get("actor")))
+        host = check_canonical(actor_uri)
         check_canonical(activity["id"])
     except InvalidHost as error:
         return Outcome(400, str(error))
