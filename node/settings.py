@@ -19,6 +19,9 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+DEFAULT_QUICK_EXIT_URL = "https://www.yr.no/"
+
+
 class ConfigError(Exception):
     """The configuration cannot be used; the message is one line that says how to fix it."""
 
@@ -43,6 +46,8 @@ class Settings:
     authorized_fetch: bool = False
     # Accounts made with an invite wait for a moderator's approval before they can sign in.
     registration_approval: bool = False
+    # Where the quick exit leaves for: a neutral page that says nothing about Harbour.
+    quick_exit_url: str = DEFAULT_QUICK_EXIT_URL
 
     @property
     def base_url(self) -> str:
@@ -118,6 +123,7 @@ class Settings:
             registration_approval=_flag(
                 values.get("registration_approval", False), "HARBOUR_REGISTRATION_APPROVAL"
             ),
+            quick_exit_url=_web_address(values.get("quick_exit_url", DEFAULT_QUICK_EXIT_URL)),
         )
 
     def with_secret_key(self) -> Settings:
@@ -154,6 +160,7 @@ _ENV_NAMES = {
     "ca_bundle": "HARBOUR_CA_BUNDLE",
     "authorized_fetch": "HARBOUR_AUTHORIZED_FETCH",
     "registration_approval": "HARBOUR_REGISTRATION_APPROVAL",
+    "quick_exit_url": "HARBOUR_QUICK_EXIT_URL",
 }
 
 
@@ -192,6 +199,15 @@ def _flag(value: Any, name: str) -> bool:
     if text in _TRUE | _FALSE:
         return text in _TRUE
     raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _web_address(value: Any) -> str:
+    text = str(value).strip()
+    if not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", text):
+        raise ConfigError(
+            f"HARBOUR_QUICK_EXIT_URL must be a web address like https://www.yr.no/, not {text!r}"
+        )
+    return text
 
 
 def _port(value: Any) -> int:

@@ -28,7 +28,13 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return services(request).templates.TemplateResponse(
         request,
         template,
-        {"node_name": settings.organisation_name, "domain": settings.domain, **context},
+        {
+            "node_name": settings.organisation_name,
+            "domain": settings.domain,
+            "quick_exit_url": settings.quick_exit_url,
+            "discreet": getattr(request.state, "discreet", False),
+            **context,
+        },
         status_code=status_code,
         headers={"Vary": "Accept, Cookie"},
     )
