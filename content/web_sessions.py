@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Date, ForeignKey, String, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,8 @@ from content.orm import Base, new_id, utcnow
 from content.users import User, set_password
 
 MAX_LABEL = 80
+# A session not used for this long is over (the cookie's own lifetime, renewed on each use).
+IDLE_DAYS = 14
 
 
 class WebSession(Base):
@@ -59,17 +61,32 @@ def start(session: AsyncSession, account_id: int) -> tuple[WebSession, str]:
 
 
 async def find(session: AsyncSession, token: str) -> WebSession | None:
-    """The live session with this cookie id, marked as used today; None if it was ended."""
+    """The live session with this cookie id, marked as used today; None if it was ended or
+    lay idle too long (then it is ended now, with the account's other idle ones)."""
     row = await session.scalar(select(WebSession).where(WebSession.token_sha256 == _digest(token)))
-    if row is not None and row.last_used_on != today():
-        row.last_used_on = today()
+    if row is None or row.last_used_on == today():
+        return row
+    if row.last_used_on < today() - timedelta(days=IDLE_DAYS):
+        await session.execute(
+            delete(WebSession).where(
+                WebSession.account_id == row.account_id,
+                WebSession.last_used_on < today() - timedelta(days=IDLE_DAYS),
+            )
+        )
+        return None
+    row.last_used_on = today()
     return row
 
 
 async def of_account(session: AsyncSession, account_id: int) -> list[WebSession]:
     """The account's live sessions, newest first."""
     rows = await session.scalars(
-        select(WebSession).where(WebSession.account_id == account_id).order_by(WebSession.id.desc())
+        select(WebSession)
+        .where(
+            WebSession.account_id == account_id,
+            WebSession.last_used_on >= today() - timedelta(days=IDLE_DAYS),
+        )
+        .order_by(WebSession.id.desc())
     )
     return list(rows)
 

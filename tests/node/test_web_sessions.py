@@ -4,19 +4,22 @@ off and a suspension end them (and app tokens), so a kept cookie or token is wor
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.applications import Starlette
 
 from content import accounts
+from content.oauth import AccessToken
 from content.users import Role
-from content.web_sessions import WebSession
+from content.web_sessions import WebSession, today
 from node.state import Services
 from tests.node.conftest import BASE
 from tests.rig import world
@@ -73,7 +76,7 @@ async def test_the_cookie_holds_only_a_random_id_the_server_keeps_hashed(
     assert list(payload) == ["sid"]
     async with services.sessions() as session:
         rows = list(await session.scalars(select(WebSession)))
-    assert len(rows) == 1 and payload["sid"] not in rows[0].token_sha256
+    assert len(rows) == 1 and rows[0].token_sha256 == _digest_of(cookie)
     assert rows[0].label.startswith("Browser session, started ")
 
 
@@ -164,3 +167,88 @@ async def test_a_suspension_ends_every_session_and_token_for_good(
     assert not await is_signed_in(app, cookie) and not await token_works(client, alice)
     await client.post(f"{path}/unsuspend", headers=staff)
     assert not await is_signed_in(app, cookie) and not await token_works(client, alice)
+
+
+async def test_she_sees_renames_and_ends_her_sessions_and_apps(
+    app: Starlette, client: httpx.AsyncClient, services: Services, alice: str
+) -> None:
+    async with browser(app) as phone:
+        other = await sign_in(phone)
+    mine = await sign_in(client)
+    async with services.sessions() as session:
+        phone_id = await session.scalar(
+            select(WebSession.id).where(WebSession.token_sha256 == _digest_of(other))
+        )
+    page = await client.get("/settings/security")
+    assert page.text.count("Browser session, started ") == 4  # two sessions, label and field
+    assert "(this browser)" in page.text and "tests" in page.text
+    renamed = await client.post(f"/settings/sessions/{phone_id}/rename", data={"label": "Phone"})
+    assert renamed.status_code == 303
+    assert "<strong>Phone</strong>" in (await client.get("/settings/security")).text
+    elsewhere = await client.post(
+        f"/settings/sessions/{phone_id}/end", headers={"Origin": "https://evil.example"}
+    )
+    assert elsewhere.status_code == 403 and await is_signed_in(app, other)
+    await client.post(f"/settings/sessions/{phone_id}/end")
+    assert not await is_signed_in(app, other) and await is_signed_in(app, mine)
+    async with services.sessions() as session:
+        (app_id,) = await session.scalars(select(AccessToken.app_id))
+    await client.post(f"/settings/apps/{app_id}/revoke")
+    assert not await token_works(client, alice)
+    assert "No app can use your account." in (await client.get("/settings/security")).text
+    everywhere = await client.post("/settings/sign-out-everywhere")
+    assert everywhere.headers["location"] == "/login"
+    assert not await is_signed_in(app, mine)
+
+
+async def test_another_members_session_cannot_be_ended_or_renamed(
+    app: Starlette, client: httpx.AsyncClient, services: Services, alice: str
+) -> None:
+    alices = await sign_in(client)
+    async with services.sessions() as session, session.begin():
+        await world.local_member(session, "bob", base_url=BASE)
+        (alices_id,) = await session.scalars(select(WebSession.id))
+    async with browser(app) as bobs:
+        await sign_in(bobs, "bob")
+        await bobs.post(f"/settings/sessions/{alices_id}/rename", data={"label": "gotcha"})
+        await bobs.post(f"/settings/sessions/{alices_id}/end")
+    assert await is_signed_in(app, alices)
+    assert "gotcha" not in (await client.get("/settings/security")).text
+
+
+async def test_she_changes_her_profile_and_other_servers_hear_of_it(
+    client: httpx.AsyncClient, services: Services, alice: str
+) -> None:
+    await sign_in(client)
+    saved = await client.post(
+        "/settings/profile", data={"display_name": "Alice R.", "note": "Peer support, Tuesdays"}
+    )
+    assert saved.headers["location"] == "/settings/security?notice=profile"
+    profile = (await client.get("/@alice")).text
+    assert "Alice R." in profile and "Peer support, Tuesdays" in profile
+    too_long = await client.post("/settings/profile", data={"display_name": "x" * 31})
+    assert too_long.status_code == 400 and "at most 30 characters" in too_long.text
+    assert "Alice R." in (await client.get("/@alice")).text
+
+
+def _digest_of(cookie: str) -> str:
+    payload = json.loads(base64.b64decode(cookie.split(".")[0] + "=="))
+    return hashlib.sha256(payload["sid"].encode()).hexdigest()
+
+
+async def test_a_session_left_idle_for_two_weeks_is_over(
+    app: Starlette, client: httpx.AsyncClient, services: Services, alice: str
+) -> None:
+    cookie = await sign_in(client)
+    async with services.sessions() as session, session.begin():
+        await session.execute(
+            update(WebSession).values(last_used_on=today() - timedelta(days=13))
+        )
+    assert await is_signed_in(app, cookie)
+    async with services.sessions() as session, session.begin():
+        await session.execute(
+            update(WebSession).values(last_used_on=today() - timedelta(days=15))
+        )
+    assert not await is_signed_in(app, cookie)
+    async with services.sessions() as session:
+        assert list(await session.scalars(select(WebSession))) == []
