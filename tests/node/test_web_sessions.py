@@ -252,3 +252,24 @@ async def test_a_session_left_idle_for_two_weeks_is_over(
     assert not await is_signed_in(app, cookie)
     async with services.sessions() as session:
         assert list(await session.scalars(select(WebSession))) == []
+
+
+async def test_a_suspension_from_the_moderation_page_ends_her_sessions_too(
+    app: Starlette, client: httpx.AsyncClient, services: Services, alice: str
+) -> None:
+    async with services.sessions() as session, session.begin():
+        await world.local_member(session, "mo", role=Role.MODERATOR, base_url=BASE)
+        target = await accounts.get_local(session, "alice")
+        assert target is not None
+    cookie = await sign_in(client)
+    async with browser(app) as moderator:
+        await sign_in(moderator, "mo")
+        done = await moderator.post(
+            f"/admin/accounts/{target.id}/action", data={"type": "suspend", "reason": "spam"}
+        )
+        assert done.status_code == 303
+        assert not await is_signed_in(app, cookie) and not await token_works(client, alice)
+        await moderator.post(f"/admin/accounts/{target.id}/action", data={"type": "unsuspend"})
+    assert not await is_signed_in(app, cookie) and not await token_works(client, alice)
+    async with browser(app) as again:
+        await sign_in(again)
