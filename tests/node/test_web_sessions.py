@@ -241,14 +241,10 @@ async def test_a_session_left_idle_for_two_weeks_is_over(
 ) -> None:
     cookie = await sign_in(client)
     async with services.sessions() as session, session.begin():
-        await session.execute(
-            update(WebSession).values(last_used_on=today() - timedelta(days=13))
-        )
+        await session.execute(update(WebSession).values(last_used_on=today() - timedelta(days=13)))
     assert await is_signed_in(app, cookie)
     async with services.sessions() as session, session.begin():
-        await session.execute(
-            update(WebSession).values(last_used_on=today() - timedelta(days=15))
-        )
+        await session.execute(update(WebSession).values(last_used_on=today() - timedelta(days=15)))
     assert not await is_signed_in(app, cookie)
     async with services.sessions() as session:
         assert list(await session.scalars(select(WebSession))) == []
