@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -179,12 +180,15 @@ async def notifications_page(request: Request) -> Response:
             exclude_accounts=hidden,
         )
         senders = await accounts.by_ids(session, {row.from_account_id for row in rows})
-        mentioned = {row.id: await session.get(Post, row.post_id) for row in rows if row.post_id}
+        ids = {row.post_id for row in rows if row.post_id}
+        found = {p.id: p for p in await session.scalars(select(Post).where(Post.id.in_(ids)))}
         return render(
             request,
             "notifications.html",
             viewer=viewer,
-            items=[(row, senders.get(row.from_account_id), mentioned.get(row.id)) for row in rows],
+            items=[
+                (row, senders.get(row.from_account_id), found.get(row.post_id or 0)) for row in rows
+            ],
         )
 
 
