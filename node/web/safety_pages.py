@@ -165,13 +165,13 @@ VERBS: dict[str, Verb] = {
 
 async def notifications_page(request: Request) -> Response:
     """`/notifications`: mentions, replies, follows and follow requests, newest first (not
-    from accounts she blocks or mutes)."""
+    from accounts she blocks, nor from those she muted with their notifications)."""
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         if viewer is None:
             return RedirectResponse("/login?next=/notifications", status_code=303)
         hidden = await account_blocks.blocked_either_way(session, viewer)
-        hidden |= await mutes.muted_ids(session, viewer)
+        hidden |= await mutes.muted_ids(session, viewer, notifications=True)
         rows = await inbox.page(
             session,
             viewer,

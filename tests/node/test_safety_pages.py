@@ -125,5 +125,12 @@ async def test_the_notifications_page_shows_mentions_replies_and_follows(
     page = (await client.get("/notifications")).text
     assert "mentioned you." in page and "replied to you." in page
     assert "asked to follow you." in page
+    await client.post(f"/accounts/{bob.id}/mute", data={"duration": "0"})  # posts only
+    assert "mentioned you." in (await client.get("/notifications")).text
+    await client.post(f"/accounts/{bob.id}/unmute")
+    muted = {"duration": "3600", "notifications": "hide"}
+    await client.post(f"/accounts/{bob.id}/mute", data=muted)
+    page = (await client.get("/notifications")).text
+    assert "mentioned you." not in page and "asked to follow you." in page
     client.cookies.clear()
     assert (await client.get("/notifications")).headers["location"] == "/login?next=/notifications"
