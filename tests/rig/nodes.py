@@ -137,7 +137,11 @@ class NodeProcess:
         with self.client() as http:
             app = http.post(
                 "/api/v1/apps",
-                data={"client_name": "tests", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"},
+                data={
+                    "client_name": "tests",
+                    "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                    "scopes": scope,
+                },
             ).json()
             token = http.post(
                 "/oauth/token",

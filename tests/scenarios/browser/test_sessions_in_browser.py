@@ -1,9 +1,12 @@
-"""Sessions and the quick exit in a real Chromium at phone size: a password change signs out
-the member's other browser and her app; the quick exit leaves no Harbour page one Back away
-(with script on, it replaces the page in the history; Escape twice leaves too)."""
+"""Sessions, self-defence and the quick exit in a real Chromium at phone size: a password
+change signs out the member's other browser and her app; from a profile she reports (to her
+moderators only), mutes, unfollows and blocks without script; the quick exit leaves no
+Harbour page one Back away (with script on, it replaces the page in the history; Escape
+twice leaves too)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -117,3 +120,43 @@ def test_the_quick_exit_leaves_no_harbour_page_one_back_away(
     page.go_back()
     page.wait_for_url(BEFORE)
     context.close()
+
+
+def test_from_a_profile_she_reports_mutes_unfollows_and_blocks_without_script(
+    fleet: list[NodeProcess], phone: Page
+) -> None:
+    node = fleet[0]
+    admin = node.app_token("admin", re.findall(r"password: (\S+)", node.output())[0], "admin:read")
+    bob = node.app_token("bob", node.create_member("bob"), "read write follow")
+    password = node.create_member("maria")
+    maria = node.app_token("maria", password, "read write follow")
+    with node.client() as http:
+        http.post("/api/v1/statuses", data={"status": "Meet me tonight"}, headers=auth(bob))
+        bob_id = http.get("/api/v1/accounts/lookup", params={"acct": "bob"}).json()["id"]
+        http.post(f"/api/v1/accounts/{bob_id}/follow", headers=auth(maria))
+    sign_in(phone, node, "maria", password)
+
+    phone.goto(f"{node.base_url}/@bob")
+    phone.get_by_role("link", name="Block, mute or report @bob").click()
+    expect(phone.get_by_role("main")).to_contain_text("You follow this account.")
+    phone.get_by_label("What is wrong").select_option(label="Breaks this node's rules")
+    phone.get_by_label("Meet me tonight").check()
+    phone.get_by_label("What happened").fill("He keeps asking where I work.")
+    phone.get_by_role("button", name="Send the report to the moderators").click()
+    expect(phone.get_by_role("status")).to_contain_text("went to this node's moderators")
+    phone.get_by_label("For how long").select_option(label="a day")
+    phone.get_by_role("button", name="Mute @bob").click()
+    expect(phone.get_by_role("main")).to_contain_text("You mute this account until")
+    phone.get_by_role("button", name="Unfollow").click()
+    expect(phone.get_by_role("main")).to_contain_text("You do not follow this account.")
+    phone.get_by_role("button", name="Block @bob").click()
+    expect(phone.get_by_role("main")).to_contain_text("You block this account.")
+
+    with node.client() as http:
+        (report,) = http.get("/api/v1/admin/reports", headers=auth(admin)).json()
+    assert (report["category"], report["comment"]) == ("violation", "He keeps asking where I work.")
+    assert report["forwarded"] is False and len(report["statuses"]) == 1
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
