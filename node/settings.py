@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from content.languages import language_tag
 from moderation.policy import FederationMode
 
 _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
@@ -20,6 +21,7 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 DEFAULT_QUICK_EXIT_URL = "https://www.yr.no/"
+EXITS = "HARBOUR_QUICK_EXIT_URLS"
 
 
 class ConfigError(Exception):
@@ -48,6 +50,8 @@ class Settings:
     registration_approval: bool = False
     # Where the quick exit leaves for: a neutral page that says nothing about Harbour.
     quick_exit_url: str = DEFAULT_QUICK_EXIT_URL
+    # Where it leaves for in a reader's language, by language tag, e.g. {"ro": "https://..."}.
+    quick_exit_urls: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -124,6 +128,10 @@ class Settings:
                 values.get("registration_approval", False), "HARBOUR_REGISTRATION_APPROVAL"
             ),
             quick_exit_url=_web_address(values.get("quick_exit_url", DEFAULT_QUICK_EXIT_URL)),
+            quick_exit_urls={
+                _language(tag): _web_address(url)
+                for tag, url in _host_map(values.get("quick_exit_urls", ""), EXITS).items()
+            },
         )
 
     def with_secret_key(self) -> Settings:
@@ -161,6 +169,7 @@ _ENV_NAMES = {
     "authorized_fetch": "HARBOUR_AUTHORIZED_FETCH",
     "registration_approval": "HARBOUR_REGISTRATION_APPROVAL",
     "quick_exit_url": "HARBOUR_QUICK_EXIT_URL",
+    "quick_exit_urls": EXITS,
 }
 
 
@@ -178,7 +187,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return document
 
 
-def _host_map(value: Any) -> dict[str, str]:
+def _host_map(value: Any, name: str = "HARBOUR_DEV_HOSTS") -> dict[str, str]:
     """`name=address,name=address` (or a TOML table) as a mapping."""
     if isinstance(value, dict):
         return {str(k).lower(): str(v) for k, v in value.items()}
@@ -187,7 +196,7 @@ def _host_map(value: Any) -> dict[str, str]:
     for pair in pairs:
         name, sep, address = pair.partition("=")
         if not sep or not name.strip() or not address.strip():
-            raise ConfigError(f"HARBOUR_DEV_HOSTS entries are name=address, not {pair!r}")
+            raise ConfigError(f"{name} entries are name=address, not {pair!r}")
         mapping[name.strip().lower()] = address.strip()
     return mapping
 
@@ -201,11 +210,18 @@ def _flag(value: Any, name: str) -> bool:
     raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
+def _language(value: str) -> str:
+    tag = language_tag(value)
+    if tag is None:
+        raise ConfigError(f"{EXITS} names languages by tag (ro, pt-BR), not {value!r}")
+    return tag
+
+
 def _web_address(value: Any) -> str:
     text = str(value).strip()
     if not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", text):
         raise ConfigError(
-            f"HARBOUR_QUICK_EXIT_URL must be a web address like https://www.yr.no/, not {text!r}"
+            f"the quick exit must be a web address like https://www.yr.no/, not {text!r}"
         )
     return text
 

@@ -46,11 +46,25 @@ async def test_signed_in_pages_and_api_answers_are_never_stored(
 async def test_the_exit_leaves_for_the_nodes_own_neutral_page_with_a_same_origin_script(
     settings: Settings,
 ) -> None:
-    app: Starlette = create_app(replace(settings, quick_exit_url="https://weather.example/oslo"))
+    exits = Settings.load(
+        {"HARBOUR_DOMAIN": "x.test", "HARBOUR_QUICK_EXIT_URLS": "RO=https://vremea.example/?q=a"}
+    ).quick_exit_urls
+    assert exits == {"ro": "https://vremea.example/?q=a"}
+    changed = replace(
+        settings, quick_exit_url="https://weather.example/oslo", quick_exit_urls=exits
+    )
+    app: Starlette = create_app(changed)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
         page = await client.get("/directory")
+        romanian = await client.get(
+            "/login", headers={"Accept-Language": "ro-RO,ro;q=0.9,en;q=0.5"}
+        )
+        swiss = await client.get("/", headers={"Accept-Language": "de-CH, fr;q=0.5"})
     await app.state.services.engine.dispose()
+    assert 'href="https://vremea.example/?q=a"' in romanian.text
+    assert "Accept-Language" in romanian.headers["vary"]
+    assert 'href="https://weather.example/oslo"' in swiss.text
     assert '<a id="quick-exit" href="https://weather.example/oslo" rel="noreferrer">' in page.text
     assert '<script src="/static/exit.js" defer></script>' in page.text
     assert "<script>" not in page.text
