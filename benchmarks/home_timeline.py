@@ -107,24 +107,7 @@ def bare_latency(workdir: Path) -> tuple[float, float]:
 
 def reader_token(node: NodeProcess) -> str:
     """A read token for the reader, by the password grant as a client app gets one."""
-    with closing(node.client()) as http:
-        app = http.post(
-            "/api/v1/apps",
-            data={"client_name": "bench", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"},
-        ).json()
-        token = http.post(
-            "/oauth/token",
-            data={
-                "grant_type": "password",
-                "client_id": app["client_id"],
-                "client_secret": app["client_secret"],
-                "username": READER,
-                "password": READER_PASSWORD,
-                "scope": "read",
-            },
-        )
-        token.raise_for_status()
-        return str(token.json()["access_token"])
+    return node.app_token(READER, READER_PASSWORD)
 
 
 def run_backend(workdir: Path, url: str, args: argparse.Namespace, bare_p50: float) -> None:

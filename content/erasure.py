@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import countries
+from content import countries, web_sessions
 from content.accounts import Account
 from content.media import MediaAttachment
 from content.orm import utcnow
@@ -15,9 +15,9 @@ from content.users import User
 
 
 async def erase_local_account(session: AsyncSession, account: Account) -> list[str]:
-    """Delete a local account's posts, media, follows, login and profile (and its name on the
-    country page revisions it wrote), keeping a tombstone row; return the names of its image
-    files, for the caller to delete once this is committed.
+    """Delete a local account's posts, media, follows, login, sessions, app tokens and
+    profile (and its name on the country page revisions it wrote), keeping a tombstone row;
+    return the names of its image files, for the caller to delete once this is committed.
 
     The row stays so the username is never given to someone else: other servers still hold
     the old actor id and would take a newcomer for the deleted member.
@@ -32,6 +32,7 @@ async def erase_local_account(session: AsyncSession, account: Account) -> list[s
             (Follow.follower_id == account.id) | (Follow.followed_id == account.id)
         )
     )
+    await web_sessions.end_all(session, account.id)
     await session.execute(delete(User).where(User.account_id == account.id))
     await countries.forget_author(session, account)
     account.display_name = ""

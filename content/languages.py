@@ -44,15 +44,25 @@ def _match(wanted: str, available: Sequence[str]) -> str | None:
     return None
 
 
-def negotiate(
-    available: Sequence[str], accept_language: str = "", override: str = "", default: str = DEFAULT
-) -> str:
-    """The tag to show from `available`: the `override` (from `?lang=`) if available, else
-    the best match for the header, else `default`, else the first available tag."""
+def best(available: Sequence[str], accept_language: str, override: str = "") -> str | None:
+    """The `override` (from `?lang=`) if available, else the best match for the header, else
+    None."""
     for wanted in ([override] if override else []) + requested(accept_language):
         if (found := _match(wanted, available)) is not None:
             return found
-    return _match(default, available) or (available[0] if available else default)
+    return None
+
+
+def negotiate(
+    available: Sequence[str], accept_language: str = "", override: str = "", default: str = DEFAULT
+) -> str:
+    """The tag to show from `available`: the `best` one for the reader, else `default`, else
+    the first available tag."""
+    return (
+        best(available, accept_language, override)
+        or _match(default, available)
+        or (available[0] if available else default)
+    )
 
 
 def language_tag(raw: str) -> str | None:

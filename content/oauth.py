@@ -11,7 +11,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import ForeignKey, String, Text, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -205,6 +205,34 @@ async def revoke(session: AsyncSession, app: OAuthApp, token: str) -> None:
     )
     if row is not None:
         row.revoked_at = utcnow()
+
+
+async def revoke_all(session: AsyncSession, account_id: int, app_id: int | None = None) -> None:
+    """Revoke every live token of the account (only the app's, with `app_id`) and drop its
+    unused authorization codes."""
+    tokens = update(AccessToken).where(
+        AccessToken.account_id == account_id, AccessToken.revoked_at.is_(None)
+    )
+    codes = delete(AuthorizationCode).where(AuthorizationCode.account_id == account_id)
+    if app_id is not None:
+        tokens = tokens.where(AccessToken.app_id == app_id)
+        codes = codes.where(AuthorizationCode.app_id == app_id)
+    await session.execute(tokens.values(revoked_at=utcnow()))
+    await session.execute(codes)
+
+
+async def authorised_apps(
+    session: AsyncSession, account_id: int
+) -> list[tuple[OAuthApp, datetime]]:
+    """The apps holding a live token of the account, with when the first was issued."""
+    rows = await session.execute(
+        select(OAuthApp, func.min(AccessToken.created_at))
+        .join(AccessToken, AccessToken.app_id == OAuthApp.id)
+        .where(AccessToken.account_id == account_id, AccessToken.revoked_at.is_(None))
+        .group_by(OAuthApp.id)
+        .order_by(OAuthApp.name)
+    )
+    return [(app, first) for app, first in rows]
 
 
 def create_code(

@@ -25,6 +25,7 @@ from sqlalchemy import ForeignKey, String, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from content import web_sessions
 from content.orm import Base, new_id, utcnow
 from content.users import User
 
@@ -96,15 +97,19 @@ def provisioning_uri(secret: str, *, account_name: str, issuer: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=account_name, issuer_name=issuer)
 
 
-async def enable(session: AsyncSession, user: User, box: SecretBox, code: str) -> list[str]:
-    """Turn two-factor sign-in on once `code` matches the pending secret; return the ten
-    recovery codes (the only time they are known)."""
+async def enable(
+    session: AsyncSession, user: User, box: SecretBox, code: str, *, keep: int | None = None
+) -> list[str]:
+    """Turn two-factor sign-in on once `code` matches the pending secret, ending every
+    session (but `keep`) and app token of the login; return the ten recovery codes (the only
+    time they are known)."""
     secret = pending_secret(user, box)
     if secret is None:
         raise TwoFactorError("start setting up two-factor sign-in first")
     if not await _accept_totp(session, user, secret, code):
         raise TwoFactorError("that code is not right; check the time on your phone")
     user.totp_enabled_at = utcnow()
+    await web_sessions.end_all(session, user.account_id, keep=keep)
     return await _new_recovery_codes(session, user)
 
 
@@ -119,12 +124,14 @@ async def check_code(session: AsyncSession, user: User, box: SecretBox, code: st
     return await _use_recovery_code(session, user, typed)
 
 
-async def disable(session: AsyncSession, user: User) -> None:
-    """Turn two-factor sign-in off and forget the secret and the recovery codes."""
+async def disable(session: AsyncSession, user: User, *, keep: int | None = None) -> None:
+    """Turn two-factor sign-in off, forget the secret and the recovery codes, and end every
+    session (but `keep`) and app token of the login."""
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
     await session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == user.account_id))
+    await web_sessions.end_all(session, user.account_id, keep=keep)
 
 
 async def recovery_codes_left(session: AsyncSession, user: User) -> int:

@@ -8,7 +8,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import ForeignKey, String, Text, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,6 +52,8 @@ class User(Base):
     totp_enabled_at: Mapped[datetime | None]
     # The 30-second time step of the last code accepted, so a code is never accepted twice.
     totp_last_step: Mapped[int | None]
+    # Pages show a neutral title and icon, for a member who shares a phone or a screen.
+    discreet: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def has_two_factor(self) -> bool:

@@ -62,9 +62,14 @@ async def find(session: AsyncSession, account: Account, target: Account) -> Mute
     )
 
 
-async def muted_ids(session: AsyncSession, account: Account) -> set[int]:
-    """The accounts `account` mutes now."""
+async def muted_ids(
+    session: AsyncSession, account: Account, *, notifications: bool = False
+) -> set[int]:
+    """The accounts `account` mutes now (with `notifications`, only those whose
+    notifications are muted too)."""
     query = select(Mute.target_id).where(Mute.account_id == account.id, _live())
+    if notifications:
+        query = query.where(Mute.notifications.is_(True))
     return set(await session.scalars(query))
 
 

@@ -41,7 +41,7 @@ from node.api.mastodon import tags as api_tags
 from node.api.mastodon import timelines as api_timelines
 from node.database import create_engine, create_sessionmaker
 from node.errors import http_error, server_error, too_many
-from node.middleware import AccessLog, BodySizeLimit, DropClientAddress, SecurityHeaders
+from node.middleware import AccessLog, BodySizeLimit, DropClientAddress, NoStore, SecurityHeaders
 from node.settings import Settings
 from node.state import Services
 from node.version import harbour_version
@@ -50,6 +50,8 @@ from node.web import (
     admin_domains,
     admin_pages,
     pages,
+    safety_pages,
+    security_pages,
     sessions,
     settings_pages,
     threads,
@@ -61,6 +63,7 @@ from node.web.rendering import TEMPLATES, create_templates
 
 MAX_BODY_BYTES = 1_048_576
 SESSION_LIFETIME_SECONDS = 14 * 24 * 3600
+SESSION_COOKIE = "harbour_session"
 
 
 def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Federation:
@@ -140,6 +143,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *sessions.routes,
             *actions.routes,
             *settings_pages.routes,
+            *security_pages.routes,
+            *safety_pages.routes,
             *admin_pages.routes,
             *admin_domains.routes,
             *two_factor_pages.routes,
@@ -152,6 +157,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Middleware(DropClientAddress),
             Middleware(AccessLog),
             Middleware(SecurityHeaders),
+            Middleware(NoStore, cookie=SESSION_COOKIE),
             Middleware(
                 BodySizeLimit,
                 max_bytes=MAX_BODY_BYTES,
@@ -160,7 +166,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,
-                session_cookie="harbour_session",
+                session_cookie=SESSION_COOKIE,
                 max_age=SESSION_LIFETIME_SECONDS,
                 same_site="lax",
                 https_only=not settings.development,

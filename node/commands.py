@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType, generate_keypair
-from content import accounts, invites, media, two_factor
+from content import accounts, invites, media, two_factor, web_sessions
 from content.accounts import Account
-from content.users import Role, User, add_user, set_password, user_of
+from content.users import Role, User, add_user, user_of
 from federation import outbox
 from federation.worker import Worker
 from moderation import approvals, audit
@@ -89,7 +89,9 @@ async def account_create(settings: Settings, args: argparse.Namespace) -> None:
 async def account_suspend(settings: Settings, args: argparse.Namespace) -> None:
     """Suspend an account."""
     async with session_for(settings) as session:
-        accounts.suspend(await local_account(session, args.username))
+        account = await local_account(session, args.username)
+        accounts.suspend(account)
+        await web_sessions.end_all(session, account.id)
         audit.record(session, None, "account.suspend", f"@{args.username}", args.reason)
     print(f"Suspended @{args.username}.")
 
@@ -110,7 +112,7 @@ async def account_password(settings: Settings, args: argparse.Namespace) -> None
         if user is None:
             raise CommandError(f"@{args.username} has no login (it is not a person)")
         password = new_password()
-        set_password(user, password)
+        await web_sessions.change_password(session, user, password)
     print(f"New password for @{args.username}: {password}")
 
 

@@ -16,7 +16,7 @@ def content_security_policy(*form_targets: str) -> bytes:
     (sources such as `https://app.example` or `tusky:`, where the OAuth consent form redirects)."""
     form_action = " ".join(("'self'", *form_targets))
     return (
-        "default-src 'none'; style-src 'self'; img-src 'self' https: data:; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
         f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
     ).encode()
 
@@ -99,6 +99,38 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class NoStore:
+    """`Cache-Control: no-store` on every answer to a signed-in request (one carrying the
+    session cookie or a bearer token), every answer that sets a cookie, and everything under
+    /api/ and /oauth/: nothing a member saw is kept for Back or for whoever takes the phone."""
+
+    def __init__(self, app: ASGIApp, cookie: str) -> None:
+        self.app = app
+        self.cookie = cookie.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_headers = dict(scope["headers"])
+        private = (
+            b"authorization" in request_headers
+            or self.cookie + b"=" in request_headers.get(b"cookie", b"")
+            or scope["path"].startswith(("/api/", "/oauth/"))
+        )
+
+        async def send_private(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if private or any(name.lower() == b"set-cookie" for name, _ in headers):
+                    headers = [(n, v) for n, v in headers if n.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
+                    message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_private)
 
 
 class BodyTooLarge(Exception):

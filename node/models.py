@@ -21,6 +21,7 @@ from content.posts import Mention, Post, PostTag
 from content.relationships import Follow
 from content.two_factor import RecoveryCode
 from content.users import User
+from content.web_sessions import WebSession
 from federation.delivery import Delivery
 from federation.hosts import RemoteHost
 from federation.inbox import InboxItem
@@ -75,4 +76,5 @@ __all__ = [
     "TrustList",
     "TrustListEntry",
     "User",
+    "WebSession",
 ]

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import accounts, media, posts, users
+from content import accounts, media, posts, users, web_sessions
 from content.accounts import Account
 from content.posts import Post
 from content.users import Role
@@ -86,14 +86,15 @@ async def change_report(
         raise ModerationError(f"{verb!r} is not something done to a report")
 
 
-def act_on_account(
+async def act_on_account(
     session: AsyncSession,
     moderator: Account,
     target: Account,
     action: AccountAction,
     reason: str = "",
 ) -> None:
-    """Limit, suspend, lift either, or only warn (an audit entry), local or remote alike."""
+    """Limit, suspend, lift either, or only warn (an audit entry), local or remote alike. A
+    suspension ends every session and app token of a local account."""
     if target.id == moderator.id and action in (AccountAction.SILENCE, AccountAction.SUSPEND):
         raise ModerationError("you cannot limit or suspend yourself")
     if target.actor_type == "Application" and target.is_local:
@@ -106,6 +107,8 @@ def act_on_account(
     }.get(action)
     if change is not None:
         change(target)
+    if action == AccountAction.SUSPEND and target.is_local:
+        await web_sessions.end_all(session, target.id)
     name = "warn" if action == AccountAction.NONE else str(action)
     audit.record(session, moderator, f"account.{name}", subject(target), reason)
 

@@ -12,12 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from activitypub.hostnames import InvalidHost, canonical_host
+from content.languages import language_tag
 from moderation.policy import FederationMode
 
 _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
 _USERNAME = re.compile(r"^[a-z0-9_]{1,30}$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+DEFAULT_QUICK_EXIT_URL = "https://www.yr.no/"
+EXITS = "HARBOUR_QUICK_EXIT_URLS"
 
 
 class ConfigError(Exception):
@@ -44,6 +49,10 @@ class Settings:
     authorized_fetch: bool = False
     # Accounts made with an invite wait for a moderator's approval before they can sign in.
     registration_approval: bool = False
+    # Where the quick exit leaves for: a neutral page that says nothing about Harbour.
+    quick_exit_url: str = DEFAULT_QUICK_EXIT_URL
+    # Where it leaves for in a reader's language, by language tag, e.g. {"ro": "https://..."}.
+    quick_exit_urls: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -93,7 +102,10 @@ class Settings:
                 "the organisation username is 1 to 30 characters: a-z, 0-9 and underscores"
             )
         development = _flag(values.get("development", False), "HARBOUR_DEVELOPMENT")
-        dev_hosts = _host_map(values.get("dev_hosts", ""))
+        dev_hosts = {
+            _canonical(name): address
+            for name, address in _pairs(values.get("dev_hosts", ""), "HARBOUR_DEV_HOSTS").items()
+        }
         if dev_hosts and not development:
             raise ConfigError("HARBOUR_DEV_HOSTS is only honoured with HARBOUR_DEVELOPMENT=true")
         return cls(
@@ -119,6 +131,11 @@ class Settings:
             registration_approval=_flag(
                 values.get("registration_approval", False), "HARBOUR_REGISTRATION_APPROVAL"
             ),
+            quick_exit_url=_web_address(values.get("quick_exit_url", DEFAULT_QUICK_EXIT_URL)),
+            quick_exit_urls={
+                _language(tag): _web_address(url)
+                for tag, url in _pairs(values.get("quick_exit_urls", ""), EXITS).items()
+            },
         )
 
     def with_secret_key(self) -> Settings:
@@ -155,6 +172,8 @@ _ENV_NAMES = {
     "ca_bundle": "HARBOUR_CA_BUNDLE",
     "authorized_fetch": "HARBOUR_AUTHORIZED_FETCH",
     "registration_approval": "HARBOUR_REGISTRATION_APPROVAL",
+    "quick_exit_url": "HARBOUR_QUICK_EXIT_URL",
+    "quick_exit_urls": EXITS,
 }
 
 
@@ -179,17 +198,16 @@ def _canonical(host: str) -> str:
         return ""
 
 
-def _host_map(value: Any) -> dict[str, str]:
-    """`name=address,name=address` (or a TOML table) as a mapping, by canonical name."""
+def _pairs(value: Any, setting: str) -> dict[str, str]:
+    """`key=value,key=value` (or a TOML table) as a mapping, keys in lower case."""
     if isinstance(value, dict):
-        return {_canonical(str(k)): str(v) for k, v in value.items()}
-    pairs = [p.strip() for p in str(value).split(",") if p.strip()]
+        return {str(k).strip().lower(): str(v) for k, v in value.items()}
     mapping = {}
-    for pair in pairs:
-        name, sep, address = pair.partition("=")
-        if not sep or not name.strip() or not address.strip():
-            raise ConfigError(f"HARBOUR_DEV_HOSTS entries are name=address, not {pair!r}")
-        mapping[_canonical(name.strip())] = address.strip()
+    for pair in (p.strip() for p in str(value).split(",") if p.strip()):
+        key, sep, item = pair.partition("=")
+        if not sep or not key.strip() or not item.strip():
+            raise ConfigError(f"{setting} entries are name=value, not {pair!r}")
+        mapping[key.strip().lower()] = item.strip()
     return mapping
 
 
@@ -200,6 +218,22 @@ def _flag(value: Any, name: str) -> bool:
     if text in _TRUE | _FALSE:
         return text in _TRUE
     raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _language(value: str) -> str:
+    tag = language_tag(value)
+    if tag is None:
+        raise ConfigError(f"{EXITS} names languages by tag (ro, pt-BR), not {value!r}")
+    return tag
+
+
+def _web_address(value: Any) -> str:
+    text = str(value).strip()
+    if not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", text):
+        raise ConfigError(
+            f"the quick exit must be a web address like https://www.yr.no/, not {text!r}"
+        )
+    return text
 
 
 def _port(value: Any) -> int:

@@ -118,7 +118,7 @@ async def _on_account(
         action = AccountAction(str(form.get("type", "")))
     except ValueError:
         raise HTTPException(400, "no such action") from None
-    act_on_account(session, viewer, target, action, str(form.get("reason", ""))[:2000])
+    await act_on_account(session, viewer, target, action, str(form.get("reason", ""))[:2000])
     return []
 
 

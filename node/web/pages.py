@@ -49,9 +49,11 @@ async def profile(request: Request, account: Account) -> Response:
         recent = await posts.open_posts_page(session, account, max_id=None, limit=PROFILE_PAGE_SIZE)
         follower_count = await relationships.count_followers(session, account)
         attachments = await media.of_posts(session, [item.id for item in recent])
+        viewer = await signed_in_account(request, session)
     return render(
         request,
         "profile.html",
+        viewer=viewer,
         account=account,
         posts=recent,
         follower_count=follower_count,

@@ -13,17 +13,19 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from activitypub import generate_keypair
-from content import invites, two_factor, users
+from content import invites, two_factor, users, web_sessions
 from content.accounts import Account, UsernameError
 from content.invites import InviteError
 from content.two_factor import SecretBox, TwoFactorError
 from content.users import AwaitingApproval, PasswordError
+from content.web_sessions import WebSession
 from moderation.rate_limits import Action
 from node.database import session_scope
 from node.state import services
 from node.web.rendering import render
 
-SESSION_KEY = "account_id"
+# The signed cookie holds only the random id of a server-side session (content.web_sessions).
+SESSION_KEY = "sid"
 # Set once the password was right, until the second factor is: {"id", "at", "next"}.
 PENDING_KEY = "two_factor_pending"
 PENDING_SECONDS = 300
@@ -36,13 +38,48 @@ AWAITING_APPROVAL = (
 
 async def signed_in_account(request: Request, session: AsyncSession) -> Account | None:
     """The live local account whose session cookie came with this request, if any."""
-    raw = request.session.get(SESSION_KEY)
-    if not isinstance(raw, str) or not raw.isdigit():
+    current = await current_session(request)
+    if current is None:
         return None
-    account = await session.get(Account, int(raw))
+    account = await session.get(Account, current.account_id)
     if account is None or not account.is_local or account.is_gone:
         return None
     return account
+
+
+async def current_session(request: Request) -> WebSession | None:
+    """The live server-side session the request's cookie names (looked up once a request, in
+    its own transaction, which marks it used today); a cookie of an ended one is forgotten."""
+    if hasattr(request.state, "web_session"):
+        found: WebSession | None = request.state.web_session
+        return found
+    token = request.session.get(SESSION_KEY)
+    found = None
+    if isinstance(token, str) and token:
+        async with session_scope(services(request).sessions) as session:
+            found = await web_sessions.find(session, token)
+            user = await session.get(users.User, found.account_id) if found else None
+        request.state.discreet = user is not None and user.discreet
+        if found is None:
+            request.session.clear()
+    request.state.web_session = found
+    return found
+
+
+async def current_session_id(request: Request) -> int | None:
+    """The id of the request's live session, to keep when the others end."""
+    current = await current_session(request)
+    return current.id if current else None
+
+
+async def begin_session(request: Request, account_id: int) -> None:
+    """Sign the browser in: a new server-side session, named by the cookie (one it had
+    before is ended)."""
+    await end_session(request)
+    async with session_scope(services(request).sessions) as session:
+        row, token = web_sessions.start(session, account_id)
+    request.session[SESSION_KEY] = token
+    request.state.web_session = row
 
 
 def secret_box(request: Request) -> SecretBox:
@@ -81,12 +118,12 @@ async def login(request: Request) -> Response:
             next=next_path,
             error="That username and password do not match an account here.",
         )
-    request.session.clear()
     if user.has_two_factor:
+        await end_session(request)
         pending = {"id": str(account.id), "at": int(time.time()), "next": next_path or ""}
         request.session[PENDING_KEY] = pending
         return render(request, "login_code.html")
-    request.session[SESSION_KEY] = str(account.id)
+    await begin_session(request, account.id)
     return RedirectResponse(next_path or "/home", status_code=303)
 
 
@@ -119,8 +156,7 @@ async def login_code(request: Request) -> Response:
     if not accepted:
         wrong = "That code is not right, or it was used already. Try the next one."
         return render(request, "login_code.html", status_code=401, error=wrong)
-    request.session.clear()
-    request.session[SESSION_KEY] = str(account.id)
+    await begin_session(request, account.id)
     return RedirectResponse(_local_path(str(pending.get("next"))) or "/home", status_code=303)
 
 
@@ -131,9 +167,20 @@ def _local_path(target: str | None) -> str | None:
     return None
 
 
-async def logout(request: Request) -> Response:
-    """Sign out: forget the session."""
+async def end_session(request: Request) -> None:
+    """End the browser's session here, so its cookie is worth nothing even if kept, and
+    forget the cookie."""
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str) and token:
+        async with session_scope(services(request).sessions) as session:
+            await web_sessions.end_by_token(session, token)
     request.session.clear()
+    request.state.web_session = None
+
+
+async def logout(request: Request) -> Response:
+    """Sign out."""
+    await end_session(request)
     return RedirectResponse("/", status_code=303)
 
 
@@ -174,7 +221,7 @@ async def register(request: Request) -> Response:
         return render(
             request, "error.html", message=f"Welcome, @{account.username}. {AWAITING_APPROVAL}"
         )
-    request.session[SESSION_KEY] = str(account.id)
+    await begin_session(request, account.id)
     return RedirectResponse(f"/@{account.username}", status_code=303)
 
 

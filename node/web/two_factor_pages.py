@@ -20,7 +20,12 @@ from node.database import session_scope
 from node.moderating import MODERATORS, has_role
 from node.state import services
 from node.web.rendering import render
-from node.web.sessions import require_same_origin, secret_box, signed_in_account
+from node.web.sessions import (
+    current_session_id,
+    require_same_origin,
+    secret_box,
+    signed_in_account,
+)
 
 MAX_FIELD = 1024
 
@@ -102,9 +107,10 @@ async def enable(
     request: Request, session: AsyncSession, viewer: Account, user: User, form: FormData
 ) -> Response:
     """`POST /settings/two-factor/enable`: with the password and a current code, turn it on
-    and show the recovery codes, once."""
+    (every other session and app token ends) and show the recovery codes, once."""
     code = str(form.get("code", ""))[:MAX_FIELD]
-    codes = await two_factor.enable(session, user, secret_box(request), code)
+    keep = await current_session_id(request)
+    codes = await two_factor.enable(session, user, secret_box(request), code, keep=keep)
     response = render(request, "recovery_codes.html", viewer=viewer, codes=codes)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -115,11 +121,11 @@ async def disable(
     request: Request, session: AsyncSession, viewer: Account, user: User, form: FormData
 ) -> Response:
     """`POST /settings/two-factor/disable`: with the password and a code (or a recovery
-    code), turn it off."""
+    code), turn it off (every other session and app token ends)."""
     code = str(form.get("code", ""))[:MAX_FIELD]
     if not await two_factor.check_code(session, user, secret_box(request), code):
         raise TwoFactorError("That code is not right, or it was used already. Nothing was changed.")
-    await two_factor.disable(session, user)
+    await two_factor.disable(session, user, keep=await current_session_id(request))
     return RedirectResponse("/settings?notice=two-factor-off#two-factor", status_code=303)
 
 

@@ -18,6 +18,7 @@ def test_defaults_are_safe_and_embedded(tmp_path: Path) -> None:
     assert settings.database_url == f"sqlite:///{tmp_path / 'harbour.db'}"
     assert settings.federation_mode == FederationMode.ALLOWLIST
     assert settings.development is False
+    assert settings.quick_exit_url == "https://www.yr.no/" and settings.quick_exit_urls == {}
 
 
 def test_the_environment_overrides_the_toml_file(tmp_path: Path) -> None:
@@ -40,6 +41,13 @@ def test_the_environment_overrides_the_toml_file(tmp_path: Path) -> None:
         ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_DEVELOPMENT": "maybe"}, "true or false"),
         ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_LISTEN_PORT": "99999"}, "port number"),
         ({"HARBOUR_CONFIG": "/nonexistent/harbour.toml"}, "does not exist"),
+        ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_QUICK_EXIT_URL": "yr.no"}, "web address"),
+        ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_QUICK_EXIT_URL": "javascript:x"}, "web address"),
+        ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_QUICK_EXIT_URLS": "ro"}, "name=address"),
+        (
+            {"HARBOUR_DOMAIN": "a.example", "HARBOUR_QUICK_EXIT_URLS": "123=https://a.example/"},
+            "names languages by tag",
+        ),
     ],
 )
 def test_bad_settings_explain_themselves_in_one_line(environ: dict[str, str], message: str) -> None:

@@ -132,6 +132,31 @@ class NodeProcess:
         assert result.returncode == 0, result.stderr
         return result.stdout.split("password:")[1].strip()
 
+    def app_token(self, username: str, password: str, scope: str = "read") -> str:
+        """A token for `username` by the password grant, as a client app gets one."""
+        with self.client() as http:
+            app = http.post(
+                "/api/v1/apps",
+                data={
+                    "client_name": "tests",
+                    "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                    "scopes": scope,
+                },
+            ).json()
+            token = http.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "password",
+                    "client_id": app["client_id"],
+                    "client_secret": app["client_secret"],
+                    "username": username,
+                    "password": password,
+                    "scope": scope,
+                },
+            )
+            token.raise_for_status()
+            return str(token.json()["access_token"])
+
     def sign_in(self, username: str, password: str) -> httpx.Client:
         """A client signed in as `username` through the login form."""
         http = self.client()

@@ -74,7 +74,7 @@ async def take_action(request: Request) -> Response:
     fed = services(request).federation
     async with session_scope(services(request).sessions) as session:
         target = await _account(session, request)
-        _act(session, moderator, target, AccountAction(kind), text)
+        await _act(session, moderator, target, AccountAction(kind), text)
         report = await _report_about(session, target, str(params.get("report_id") or ""))
         if report is not None:
             await resolve_report(fed, session, report, moderator, note=text)
@@ -90,7 +90,7 @@ async def lift(request: Request) -> Response:
         raise HTTPException(404, "Record not found")
     async with session_scope(services(request).sessions) as session:
         target = await _account(session, request)
-        _act(session, moderator, target, AccountAction(verb), "")
+        await _act(session, moderator, target, AccountAction(verb), "")
         await session.flush()
         return JSONResponse(
             await admin_account(session, target, services(request).settings.base_url)
@@ -134,11 +134,11 @@ def _filtered(query: Select[Account], params: dict[str, str]) -> Select[Account]
     return query
 
 
-def _act(
+async def _act(
     session: AsyncSession, moderator: Account, target: Account, action: AccountAction, text: str
 ) -> None:
     try:
-        act_on_account(session, moderator, target, action, text)
+        await act_on_account(session, moderator, target, action, text)
     except ModerationError as error:
         raise HTTPException(403, str(error)) from None
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.rig.nodes import NodeProcess
 from tests.rig.npm import npm_installed
@@ -60,17 +60,24 @@ def browser(playwright: Playwright, fleet: list[NodeProcess]) -> Iterator[Browse
     chromium.close()
 
 
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    """A page on a small touch screen, as most members use Harbour, reading English."""
+def phone_context(browser: Browser, *, script: bool = False) -> BrowserContext:
+    """A small touch screen, as most members use Harbour, reading English; JavaScript off
+    unless `script`."""
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
         is_mobile=True,
         has_touch=True,
         locale="en-GB",
-        java_script_enabled=False,
+        java_script_enabled=script,
     )
     context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A page on a phone, without JavaScript."""
+    context = phone_context(browser)
     yield context.new_page()
     context.close()
 

@@ -51,6 +51,9 @@ ADMIN_PAGES = [
     "{post}",
     "/tags/harbour",
     "/settings",
+    "/settings/security",
+    "/notifications",
+    "/accounts/{mo}/safety",
     "/follow-requests",
     "/directory?country=RO",
     "/directory/{listing}",
@@ -147,6 +150,7 @@ def furnish(node: NodeProcess) -> dict[str, str]:
         listing = re.findall(r'href="/directory/(\d+)"', admin.get("/directory").text)[0]
         invite = invited.result().stdout.split("invite=")[1].split()[0]
         sent(mo.post("/register", data={"invite": invite, **MO}))
+        mo_id = admin.get("/api/v1/accounts/lookup", params={"acct": "mo"}).json()["id"]
         sent(mo.post("/follow", data={"handle": f"admin@{node.domain}"}))
         report = {"account_id": admin_id, "status_ids[]": status["id"], "comment": "Spam?"}
         assert mo.post("/api/v1/reports", data=report, headers=bearer(mo)).is_success
@@ -164,6 +168,7 @@ def furnish(node: NodeProcess) -> dict[str, str]:
         "listing": listing,
         "post": urlsplit(status["url"]).path,
         "thread": thread_path,
+        "mo": mo_id,
     }
 
 

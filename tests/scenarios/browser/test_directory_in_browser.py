@@ -86,7 +86,7 @@ def test_search_the_directory_and_open_a_listing_mirrored_from_another_node(
 def test_quick_exit_is_the_first_thing_a_keyboard_reaches_and_leaves_at_once(
     fleet: list[NodeProcess], phone: Page
 ) -> None:
-    elsewhere = "https://www.bbc.com/weather"
+    elsewhere = "https://www.yr.no/"
     phone.route(f"{elsewhere}*", lambda route: route.fulfill(body="<h1>Weather</h1>"))
     phone.goto(f"{fleet[0].base_url}/directory")
     phone.keyboard.press("Tab")
