@@ -104,7 +104,7 @@ class Settings:
         development = _flag(values.get("development", False), "HARBOUR_DEVELOPMENT")
         dev_hosts = {
             _canonical(name): address
-            for name, address in _pairs(values.get("dev_hosts", ""), "HARBOUR_DEV_HOSTS").items()
+            for name, address in _pairs(values.get("dev_hosts", ""), "HARBOUR_DEV_HOSTS", "name=address").items()
         }
         if dev_hosts and not development:
             raise ConfigError("HARBOUR_DEV_HOSTS is only honoured with HARBOUR_DEVELOPMENT=true")
@@ -134,7 +134,7 @@ class Settings:
             quick_exit_url=_web_address(values.get("quick_exit_url", DEFAULT_QUICK_EXIT_URL)),
             quick_exit_urls={
                 _language(tag): _web_address(url)
-                for tag, url in _pairs(values.get("quick_exit_urls", ""), EXITS).items()
+                for tag, url in _pairs(values.get("quick_exit_urls", ""), EXITS, "language=address").items()
             },
         )
 
@@ -198,7 +198,7 @@ def _canonical(host: str) -> str:
         return ""
 
 
-def _pairs(value: Any, setting: str) -> dict[str, str]:
+def _pairs(value: Any, setting: str, form: str) -> dict[str, str]:
     """`key=value,key=value` (or a TOML table) as a mapping, keys in lower case."""
     if isinstance(value, dict):
         return {str(k).strip().lower(): str(v) for k, v in value.items()}
@@ -206,7 +206,7 @@ def _pairs(value: Any, setting: str) -> dict[str, str]:
     for pair in (p.strip() for p in str(value).split(",") if p.strip()):
         key, sep, item = pair.partition("=")
         if not sep or not key.strip() or not item.strip():
-            raise ConfigError(f"{setting} entries are name=value, not {pair!r}")
+            raise ConfigError(f"{setting} entries are {form}, not {pair!r}")
         mapping[key.strip().lower()] = item.strip()
     return mapping
 

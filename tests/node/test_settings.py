@@ -43,7 +43,7 @@ def test_the_environment_overrides_the_toml_file(tmp_path: Path) -> None:
         ({"HARBOUR_CONFIG": "/nonexistent/harbour.toml"}, "does not exist"),
         ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_QUICK_EXIT_URL": "yr.no"}, "web address"),
         ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_QUICK_EXIT_URL": "javascript:x"}, "web address"),
-        ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_QUICK_EXIT_URLS": "ro"}, "name=address"),
+        ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_QUICK_EXIT_URLS": "ro"}, "language=address"),
         (
             {"HARBOUR_DOMAIN": "a.example", "HARBOUR_QUICK_EXIT_URLS": "123=https://a.example/"},
             "names languages by tag",
