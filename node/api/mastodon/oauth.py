@@ -15,7 +15,6 @@ from content import oauth, users
 from content.accounts import Account
 from content.oauth import OAuthError
 from content.users import AwaitingApproval
-from moderation.rate_limits import Action
 from node.api.mastodon.requests import read_params
 from node.database import session_scope
 from node.middleware import content_security_policy
@@ -138,8 +137,10 @@ async def token(request: Request) -> Response:
             elif grant == "password":
                 oauth.check_request(app, app.redirect_uris.split("\n")[0], scopes)
                 username = str(params.get("username", ""))
-                services(request).federation.limits.take(Action.LOGIN, username.strip().lower())
+                limits = services(request).federation.limits
+                limits.take_sign_in(username)
                 account = await _password_owner(session, username, str(params.get("password", "")))
+                limits.signed_in()
             elif grant == "client_credentials":
                 oauth.check_request(app, app.redirect_uris.split("\n")[0], scopes)
             else:
