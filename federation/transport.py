@@ -12,6 +12,7 @@ import ipaddress
 import json
 import socket
 import ssl
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,9 @@ ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/
 MAX_RESPONSE_BYTES = 1_048_576
 MAX_REDIRECTS = 3
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEADLINE = 20.0  # a whole request (lookup, connect, send, read), however a server dribbles
+BACK_OFF = 60.0  # a host that timed out is not asked again for this long
+MAX_BACKED_OFF = 10_000
 
 
 class FetchError(Exception):
@@ -33,6 +37,10 @@ class FetchError(Exception):
 
 class RefusedAddress(FetchError):
     """The target resolves to an address Harbour does not connect to."""
+
+
+class TimedOut(FetchError):
+    """The host did not answer in time, or timed out a moment ago and is left alone for now."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +88,12 @@ class Transport:
         user_agent: str,
         transport: httpx.AsyncBaseTransport | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        deadline: float = DEADLINE,
     ) -> None:
         self.policy = policy
         self.max_response_bytes = max_response_bytes
+        self.deadline = deadline
+        self._backed_off: dict[str, float] = {}  # host[:port] -> until when (monotonic)
         verify: ssl.SSLContext | bool = True
         if policy.ca_bundle:
             verify = ssl.create_default_context(cafile=policy.ca_bundle)
@@ -154,6 +165,8 @@ class Transport:
         *,
         read_body: bool = True,
     ) -> httpx.Response:
+        """One request within DEADLINE; a host that times out is backed off for BACK_OFF
+        seconds (its requests fail at once), so a slow server costs one wait, not one each."""
         target = httpx.URL(url)
         if target.scheme != "https" and not (target.scheme == "http" and self.policy.allow_http):
             raise FetchError(f"{url}: only https URLs are fetched")
@@ -161,6 +174,29 @@ class Transport:
             raise FetchError(f"{url}: no host")
         if target.userinfo:
             raise FetchError("URLs with user information are refused")
+        netloc = target.netloc.decode("ascii")
+        if self._backed_off.get(netloc, 0.0) > time.monotonic():
+            raise TimedOut(f"{url}: {netloc} timed out a moment ago; not asked again yet")
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._exchange(method, url, target, body, headers, signer, read_body)
+        except (TimeoutError, TimedOut):
+            self._backed_off.pop(netloc, None)
+            self._backed_off[netloc] = time.monotonic() + BACK_OFF
+            while len(self._backed_off) > MAX_BACKED_OFF:
+                del self._backed_off[next(iter(self._backed_off))]  # the oldest
+            raise TimedOut(f"{url} timed out") from None
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        target: httpx.URL,
+        body: bytes,
+        headers: dict[str, str],
+        signer: SigningKey | None,
+        read_body: bool,
+    ) -> httpx.Response:
         address = await self._checked_address(target.host, target.port)
         netloc = target.netloc.decode("ascii")
         headers = {**headers, "host": netloc}
@@ -183,7 +219,7 @@ class Transport:
         try:
             response = await self.client.send(request, stream=True)
         except httpx.TimeoutException:
-            raise FetchError(f"{url} timed out") from None
+            raise TimedOut(f"{url} timed out") from None
         except httpx.ConnectError:
             raise FetchError(f"{url}: cannot connect (the server is down or unreachable)") from None
         except httpx.HTTPError as error:
@@ -192,7 +228,7 @@ class Transport:
             if read_body:
                 await self._read_capped(response, url)
         except httpx.TimeoutException:
-            raise FetchError(f"{url} timed out") from None
+            raise TimedOut(f"{url} timed out") from None
         except httpx.HTTPError as error:
             raise FetchError(f"{url}: {type(error).__name__}") from None
         finally:
