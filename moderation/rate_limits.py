@@ -20,6 +20,8 @@ class Action(StrEnum):
     REGISTER = "register"  # for the whole node
     POST = "post"  # per account
     INBOX = "inbox"  # per remote host, after its signature is verified
+    KEY_HOST = "key-host"  # fetches of unknown signing keys, per host of the keyId
+    KEY = "key"  # fetches of one keyId: a failure is not retried for a minute
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ LIMITS = {
     Action.REGISTER: Limit(burst=20, seconds=3600),
     Action.POST: Limit(burst=300, seconds=3 * 3600),  # Mastodon's 300 statuses in 3 hours
     Action.INBOX: Limit(burst=3000, seconds=30),  # 100 a second once the burst is spent
+    Action.KEY_HOST: Limit(burst=60, seconds=60),  # a burst of new actors, then one a second
+    Action.KEY: Limit(burst=1, seconds=60),
 }
 MAX_BUCKETS = 100_000
 
