@@ -23,9 +23,9 @@ class KeyPair:
     public_pem: str
 
 
-def generate_keypair(bits: int = 2048) -> KeyPair:
+def generate_keypair(bits: int = 2048, exponent: int = RSA_EXPONENT) -> KeyPair:
     """A fresh RSA key pair (2048 bits, as Mastodon and every other server use)."""
-    private = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    private = rsa.generate_private_key(public_exponent=exponent, key_size=bits)
     private_pem = private.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
-from activitypub import KeyPair, generate_keypair, public_pem_of
+from activitypub import KeyPair, generate_keypair
 
 
 @cache
@@ -19,10 +16,4 @@ def keypair_for_tests(index: int = 0) -> KeyPair:
 @cache
 def refused_keypair(bits: int, exponent: int = 65537) -> KeyPair:
     """A real RSA key pair of a size or exponent Harbour refuses, made once per session."""
-    private = rsa.generate_private_key(public_exponent=exponent, key_size=bits)
-    private_pem = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode("ascii")
-    return KeyPair(private_pem=private_pem, public_pem=public_pem_of(private_pem))
+    return generate_keypair(bits, exponent)
