@@ -68,7 +68,7 @@ async def login(request: Request) -> Response:
     limits = services(request).federation.limits
     limits.take_sign_in(username)
     try:
-        async with session_scope(services(request).sessions) as session:
+        async with services(request).sign_ins, session_scope(services(request).sessions) as session:
             account = await users.authenticate(session, username, password)
             user = await users.user_of(session, account) if account else None
     except AwaitingApproval:
@@ -108,7 +108,7 @@ async def login_code(request: Request) -> Response:
         return render(request, "login.html", status_code=401, error=message)
     form = await request.form(max_fields=5, max_files=0)
     code = str(form.get("code", ""))[:MAX_FORM_FIELD]
-    async with session_scope(services(request).sessions) as session:
+    async with services(request).sign_ins, session_scope(services(request).sessions) as session:
         account = await session.get(Account, int(pending["id"]))
         user = await users.user_of(session, account) if account else None
         if account is None or account.is_gone or user is None:
