@@ -37,7 +37,7 @@ INBOX_AT_ONCE = 4  # hosts whose inbox items are applied at once (each host's in
 APPLY_TIMEOUT = 60.0  # per inbox item; a fetch on the way is bounded by the transport's deadline
 SEND_TIMEOUT = 30.0  # per delivery, whatever a slow server does byte by byte
 PER_HOST = 4
-HOSTS_AT_ONCE = 32  # hosts being delivered to at once: at most 128 deliveries in flight
+HOSTS_AT_ONCE = 32  # no new claim while this many hosts are being delivered to
 INBOX_RETRIES = [timedelta(seconds=30), timedelta(minutes=5), timedelta(hours=1)]
 KEEP_ENDED = timedelta(days=14)  # ended jobs are kept this long for inspection, then deleted
 PRUNE_EVERY = 3600.0
