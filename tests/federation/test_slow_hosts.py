@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 import pytest
 from sqlalchemy import select
@@ -31,15 +33,22 @@ PROMPTLY = 3.0  # seconds: far below the transport's 10 s read timeout and the w
 
 
 @asynccontextmanager
-async def loopback(answer: bool) -> AsyncIterator[str]:
-    """An HTTP server on loopback that answers every request 202, or accepts and never
-    answers; yields its host:port."""
+async def loopback(kind: Literal["quick", "silent", "dribbling"]) -> AsyncIterator[str]:
+    """An HTTP server on loopback that answers every request 202 at once, or accepts and
+    never answers, or answers one byte every 0.2 s forever; yields its host:port."""
     held: list[asyncio.StreamWriter] = []
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         held.append(writer)
-        if not answer:
+        if kind == "silent":
             return  # the connection stays open, unanswered
+        if kind == "dribbling":
+            writer.write(b"HTTP/1.1 200 OK\r\n")
+            while not writer.is_closing():
+                writer.write(b"x")
+                await writer.drain()
+                await asyncio.sleep(0.2)
+            return
         head = await reader.readuntil(b"\r\n\r\n")
         length = next(
             (
@@ -77,7 +86,7 @@ async def servers(
         domain="harbour.test",
         mode=FederationMode.OPEN,
     )
-    async with loopback(answer=False) as slow, loopback(answer=True) as fast:
+    async with loopback("silent") as slow, loopback("quick") as fast:
         yield fed, slow, fast
     await fed.transport.aclose()
 
@@ -180,3 +189,46 @@ async def test_an_inbox_item_waiting_on_a_slow_server_does_not_hold_up_other_hos
     await passing
     async with sessions() as session:
         assert (await session.get(InboxItem, items[0].id)).state == "applied"
+
+
+async def test_a_server_answering_byte_by_byte_is_cut_off_at_the_deadline() -> None:
+    policy = TransportPolicy(allow_private_addresses=True, allow_http=True)
+    transport = Transport(policy, user_agent="test", deadline=1.0)
+    async with loopback("dribbling") as dribbling:
+        started = time.monotonic()
+        with pytest.raises(TimedOut):  # each byte comes well within the read timeout
+            await asyncio.wait_for(transport.get_json(f"http://{dribbling}/actor"), 30)
+        assert time.monotonic() - started < PROMPTLY
+    await transport.aclose()
+
+
+async def test_the_running_worker_goes_on_delivering_to_others_while_a_host_is_silent(
+    sessions: async_sessionmaker[AsyncSession], servers: tuple[Federation, str, str]
+) -> None:
+    fed, slow, fast = servers
+
+    async def send(number: int, host: str) -> int:
+        activity = {"id": f"{BASE}/users/alice#creates/{number}", "type": "Create"}
+        async with sessions() as session, session.begin():
+            alice = await accounts.get_local(session, "alice")
+            assert alice is not None
+            await delivery.enqueue(session, activity, alice.id, [f"http://{host}/inbox"])
+            job = await session.scalar(select(Delivery).order_by(Delivery.id.desc()))
+        fed.notify()
+        assert job is not None
+        return job.id
+
+    async with sessions() as session, session.begin():
+        await world.local_member(session, "alice", base_url=BASE)
+    silent = await send(1, slow)
+    running = asyncio.create_task(Worker(fed).run_forever())
+    try:
+        for number in (2, 3):  # one after the other, while the silent host is waited for
+            await wait_for_state(sessions, Delivery, await send(number, fast), {"delivered"})
+        async with sessions() as session:
+            waiting = await session.get(Delivery, silent)
+            assert waiting is not None and waiting.state == "queued"
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
