@@ -53,35 +53,39 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
+Bucket = tuple[float, float]  # tokens left, and when they were counted (monotonic)
+
+
 @dataclass
 class RateLimiter:
-    """Buckets of tokens per (action, key). At most `size` buckets are kept: a new key
-    evicts the bucket used least recently, so a flood of new keys cannot reset a busy one."""
+    """Buckets of tokens per (action, key). Each action keeps at most `size` buckets: a new
+    key evicts that action's bucket used least recently, so a flood of new keys cannot reset
+    a busy bucket, nor can a flood of one action's keys (say, junk keyIds) push out
+    another's (a nickname's sign-in attempts)."""
 
     limits: dict[Action, Limit] = field(default_factory=lambda: dict(LIMITS))
     size: int = MAX_BUCKETS
-    _buckets: OrderedDict[tuple[Action, str], tuple[float, float]] = field(
-        default_factory=OrderedDict
-    )
+    _buckets: dict[Action, OrderedDict[str, Bucket]] = field(default_factory=dict)
 
     def take(self, action: Action, key: str = "") -> None:
         """Spend a token, or raise RateLimited if none is left."""
         limit = self.limits[action]
+        buckets = self._buckets.setdefault(action, OrderedDict())
         now = time.monotonic()
         rate = limit.burst / limit.seconds
-        tokens, last = self._buckets.get((action, key), (float(limit.burst), now))
+        tokens, last = buckets.get(key, (float(limit.burst), now))
         tokens = min(float(limit.burst), tokens + (now - last) * rate)
         if tokens < 1:
-            self._buckets.move_to_end((action, key))
+            buckets.move_to_end(key)
             raise RateLimited(action, math.ceil((1 - tokens) / rate))
-        self._store((action, key), tokens - 1, now)
+        self._store(buckets, key, (tokens - 1, now))
 
     def give_back(self, action: Action, key: str = "") -> None:
         """Return a token taken for an attempt that turned out not to count (a right password)."""
-        found = self._buckets.get((action, key))
-        if found is not None:
+        buckets = self._buckets.get(action, OrderedDict())
+        if (found := buckets.get(key)) is not None:
             burst = float(self.limits[action].burst)
-            self._store((action, key), min(burst, found[0] + 1), found[1])
+            self._store(buckets, key, (min(burst, found[0] + 1), found[1]))
 
     def take_sign_in(self, nickname: str) -> None:
         """Spend a sign-in attempt: one of the node's failed sign-ins (given back by
@@ -97,11 +101,11 @@ class RateLimiter:
         """The attempt was right: it does not count against the node's failed sign-ins."""
         self.give_back(Action.FAILED_LOGIN)
 
-    def _store(self, bucket: tuple[Action, str], tokens: float, at: float) -> None:
-        self._buckets[bucket] = (tokens, at)
-        self._buckets.move_to_end(bucket)
-        while len(self._buckets) > self.size:
-            self._buckets.popitem(last=False)
+    def _store(self, buckets: OrderedDict[str, Bucket], key: str, bucket: Bucket) -> None:
+        buckets[key] = bucket
+        buckets.move_to_end(key)
+        while len(buckets) > self.size:
+            buckets.popitem(last=False)
 
 
 def _in_words(seconds: int) -> str:

@@ -78,7 +78,7 @@ async def test_a_flood_of_new_nicknames_does_not_reset_a_members_login_limit(
     for _ in range(LIMITS[Action.LOGIN].burst):
         await client.post("/login", data={"username": "alice", "password": "a guess"})
     for round_ in range(3):  # the attacker keeps guessing alice between floods of new names
-        for n in range(6):  # with the node-wide bucket, they fill the store but alice
+        for n in range(7):  # with alice's, they fill the store
             flood = await client.post("/login", data={"username": f"x{round_}{n}", "password": "x"})
             assert flood.status_code == 401
         guess = await client.post("/login", data={"username": "alice", "password": world.PASSWORD})
@@ -93,6 +93,16 @@ def test_the_least_recently_used_bucket_is_the_one_forgotten() -> None:
         with pytest.raises(RateLimited):
             limits.take(Action.LOGIN, "victim")  # each refusal keeps the bucket recent
     limits.take(Action.LOGIN, "a")  # "a" was forgotten, not the victim
+
+
+def test_a_flood_of_one_actions_keys_does_not_push_out_anothers_buckets() -> None:
+    limits = RateLimiter({**LIMITS, Action.LOGIN: Limit(burst=1, seconds=3600)}, size=3)
+    limits.take(Action.LOGIN, "victim")
+    for n in range(10):  # junk POSTs naming new keys
+        limits.take(Action.KEY_HOST, f"host{n}.example")
+        limits.take(Action.KEY, f"https://host{n}.example/key")
+    with pytest.raises(RateLimited):
+        limits.take(Action.LOGIN, "victim")
 
 
 async def test_wrong_passwords_under_any_nicknames_are_limited_for_the_whole_node(
