@@ -10,6 +10,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from activitypub.errors import InvalidDocument
 
+MIN_RSA_BITS = 2048
+MAX_RSA_BITS = 8192
+RSA_EXPONENT = 65537
+
 
 @dataclass(frozen=True)
 class KeyPair:
@@ -19,9 +23,9 @@ class KeyPair:
     public_pem: str
 
 
-def generate_keypair(bits: int = 2048) -> KeyPair:
+def generate_keypair(bits: int = 2048, exponent: int = RSA_EXPONENT) -> KeyPair:
     """A fresh RSA key pair (2048 bits, as Mastodon and every other server use)."""
-    private = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    private = rsa.generate_private_key(public_exponent=exponent, key_size=bits)
     private_pem = private.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -41,11 +45,25 @@ def public_pem_of(private_pem: str) -> str:
 
 
 def check_public_pem(public_pem: str) -> str:
-    """Return `public_pem` if it is a loadable RSA public key, else raise InvalidDocument."""
+    """Return `public_pem` if it is a loadable RSA public key of a usable size and exponent,
+    else raise InvalidDocument."""
     try:
         key = serialization.load_pem_public_key(public_pem.encode("ascii"))
     except (ValueError, UnicodeEncodeError, UnsupportedAlgorithm) as exc:
         raise InvalidDocument("publicKeyPem is not a valid PEM public key") from exc
     if not isinstance(key, rsa.RSAPublicKey):
         raise InvalidDocument("publicKeyPem is not an RSA key")
+    if (unusable := unusable_rsa_key(key)) is not None:
+        raise InvalidDocument(f"publicKeyPem is {unusable}")
     return public_pem
+
+
+def unusable_rsa_key(key: rsa.RSAPublicKey) -> str | None:
+    """Why an RSA key is refused, or None: only 2,048 to 8,192 bits with exponent 65537.
+    Smaller keys can be broken; larger ones cost a verification many times over (16,384
+    bits: 80 times a normal one), and no server needs another exponent."""
+    if not MIN_RSA_BITS <= key.key_size <= MAX_RSA_BITS:
+        return f"an RSA key of {key.key_size} bits; {MIN_RSA_BITS} to {MAX_RSA_BITS} are accepted"
+    if key.public_numbers().e != RSA_EXPONENT:
+        return f"an RSA key with an exponent other than {RSA_EXPONENT}"
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, delete, func, select
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -255,19 +255,30 @@ async def get_open_post(session: AsyncSession, author: Account, post_id: int) ->
 
 
 async def count_local_posts(session: AsyncSession) -> int:
-    """How many posts local accounts have made."""
-    query = select(func.count()).select_from(Post).join(Account).where(Account.domain.is_(None))
+    """How many public posts live local accounts have made (for NodeInfo: what is counted
+    must be what anyone may see, so no private, direct, local-only or unlisted post)."""
+    query = select(func.count()).select_from(Post).join(Account).where(*_public_and_live())
     return int(await session.scalar(query) or 0)
 
 
 async def count_active_local_authors(session: AsyncSession, since: datetime) -> int:
-    """How many local accounts have posted since `since`."""
+    """How many live local accounts have posted publicly since `since`."""
     query = (
         select(func.count(func.distinct(Post.account_id)))
         .join(Account)
-        .where(Account.domain.is_(None), Post.created_at >= since)
+        .where(*_public_and_live(), Post.created_at >= since)
     )
     return int(await session.scalar(query) or 0)
+
+
+def _public_and_live() -> tuple[ColumnElement[bool], ...]:
+    return (
+        Post.visibility == Visibility.PUBLIC,
+        Account.domain.is_(None),
+        Account.deleted_at.is_(None),
+        Account.suspended_at.is_(None),
+        Account.awaiting_approval.is_(False),
+    )
 
 
 async def can_see(session: AsyncSession, viewer: Account | None, post: Post) -> bool:

@@ -8,7 +8,6 @@ are stored as argon2 hashes, like passwords, and shown once.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hmac
 import secrets
@@ -16,8 +15,6 @@ import time
 from datetime import datetime
 
 import pyotp
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -27,11 +24,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from content import web_sessions
 from content.orm import Base, new_id, utcnow
+from content.passwords import hasher, matches, off_loop
 from content.users import User
 
 RECOVERY_CODES = 10
 DRIFT_STEPS = 1  # a code of the step before or after is accepted too (clocks drift)
-_hasher = PasswordHasher()
 
 
 class TwoFactorError(ValueError):
@@ -175,7 +172,7 @@ async def _accept_totp(session: AsyncSession, user: User, secret: str, code: str
 async def _new_recovery_codes(session: AsyncSession, user: User) -> list[str]:
     await session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == user.account_id))
     codes = [_format(secrets.token_hex(5)) for _ in range(RECOVERY_CODES)]
-    digests = await asyncio.to_thread(lambda: [_hasher.hash(_plain(c)) for c in codes])
+    digests = await off_loop(lambda: [hasher.hash(_plain(c)) for c in codes])
     session.add_all(RecoveryCode(account_id=user.account_id, code_hash=d) for d in digests)
     return codes
 
@@ -190,7 +187,7 @@ async def _use_recovery_code(session: AsyncSession, user: User, typed: str) -> b
             )
         )
     ).all()
-    found = await asyncio.to_thread(_matching, [(row.id, row.code_hash) for row in rows], typed)
+    found = await off_loop(lambda: _matching([(row.id, row.code_hash) for row in rows], typed))
     if found is None:
         return False
     used = await session.execute(delete(RecoveryCode).where(RecoveryCode.id == found))
@@ -198,13 +195,7 @@ async def _use_recovery_code(session: AsyncSession, user: User, typed: str) -> b
 
 
 def _matching(rows: list[tuple[int, str]], typed: str) -> int | None:
-    for row_id, code_hash in rows:
-        try:
-            _hasher.verify(code_hash, typed)
-        except (VerificationError, InvalidHashError):
-            continue
-        return row_id
-    return None
+    return next((row_id for row_id, code_hash in rows if matches(code_hash, typed)), None)
 
 
 def _format(code: str) -> str:

@@ -6,18 +6,16 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cache
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ForeignKey, String, Text, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
 from content.orm import Base, utcnow
+from content.passwords import hasher, matches, off_loop
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
-_hasher = PasswordHasher()
 
 
 class Role(StrEnum):
@@ -73,7 +71,7 @@ def check_password(password: str) -> str:
 def add_user(session: AsyncSession, account: Account, password: str, role: Role) -> User:
     """Give a local account a login with an argon2-hashed password."""
     user = User(
-        account_id=account.id, password_hash=_hasher.hash(check_password(password)), role=role
+        account_id=account.id, password_hash=hasher.hash(check_password(password)), role=role
     )
     session.add(user)
     return user
@@ -81,7 +79,7 @@ def add_user(session: AsyncSession, account: Account, password: str, role: Role)
 
 def set_password(user: User, password: str) -> None:
     """Give a login a new password (its second factor, if any, stays as it is)."""
-    user.password_hash = _hasher.hash(check_password(password))
+    user.password_hash = hasher.hash(check_password(password))
 
 
 async def authenticate(session: AsyncSession, username: str, password: str) -> Account | None:
@@ -101,15 +99,13 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> A
         )
     ).first()
     too_long = len(password) > MAX_PASSWORD_LENGTH
-    stored = row[1].password_hash if row and not too_long else _dummy_hash()
-    try:
-        _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])
-    except (VerificationError, InvalidHashError):
+    stored = row[1].password_hash if row and not too_long else await off_loop(_dummy_hash)
+    if not await off_loop(lambda: matches(stored, password[:MAX_PASSWORD_LENGTH])):
         return None
     if row is None or too_long:
         return None
-    if _hasher.check_needs_rehash(stored):
-        row[1].password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(stored):
+        row[1].password_hash = await off_loop(lambda: hasher.hash(password))
     if row[0].awaiting_approval:
         raise AwaitingApproval(row[0].username)
     return row[0]
@@ -118,7 +114,7 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> A
 @cache
 def _dummy_hash() -> str:
     """Checked when the username is unknown, so a miss takes as long as a wrong password."""
-    return _hasher.hash("harbour-unknown-user")
+    return hasher.hash("harbour-unknown-user")
 
 
 async def user_of(session: AsyncSession, account: Account) -> User | None:

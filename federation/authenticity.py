@@ -6,13 +6,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import SignatureError, id_of
-from activitypub.hostnames import InvalidHost, canonical_host, check_canonical, same_host
+from activitypub import InvalidDocument, SignatureError, check_public_pem, id_of
+from activitypub.hostnames import InvalidHost, canonical_host, check_canonical, host_of, same_host
 from activitypub.signatures import RequestParts, signature_of, verify
 from content import accounts
 from federation.context import Federation
 from federation.keys import RemoteKey
 from federation.resolve import ResolveError, fetch_actor
+from moderation.rate_limits import Action, RateLimited
+
+UNUSABLE_KEY = (
+    "the signing key cannot be had from its actor, or is not usable here "
+    "(RSA keys of 2,048 to 8,192 bits with exponent 65537 are)"
+)
 
 
 class NotAuthentic(Exception):
@@ -27,21 +33,41 @@ async def key_for(
     fed: Federation, session: AsyncSession, key_id: str, *, refresh: bool = False
 ) -> RemoteKey:
     """The remote public key `key_id`: from memory, the database, or fetched from its actor;
-    `refresh` fetches anew (the key may have been rotated)."""
+    `refresh` fetches anew (the key may have been rotated). Raises ResolveError, or
+    RateLimited when the key's host has had too many keys fetched."""
     if not refresh and (cached := fed.keys.get(key_id)) is not None:
         return cached
     account = None if refresh else await accounts.get_remote_by_key_id(session, key_id)
     if account is None:
+        _may_fetch(fed, key_id)
         account = await fetch_actor(fed, session, key_id.split("#", 1)[0], expected_key_id=key_id)
+        fed.limits.give_back(Action.KEY, key_id)  # only a failure is remembered
+    try:
+        check_public_pem(account.public_key_pem)  # also one stored before sizes were checked
+    except InvalidDocument:
+        raise ResolveError("the key is not usable here") from None
     key = RemoteKey(account.id, account.uri, account.domain or "", account.public_key_pem)
     fed.keys.put(key_id, key)
     return key
 
 
+def _may_fetch(fed: Federation, key_id: str) -> None:
+    """Junk requests must not make this node fetch without limit: a host's keys are fetched
+    at most KEY_HOST at a time (RateLimited: the sender is told to wait), and a keyId whose
+    fetch failed is not fetched again for a minute (ResolveError)."""
+    fed.limits.take(Action.KEY_HOST, host_of(key_id))
+    try:
+        fed.limits.take(Action.KEY, key_id)
+    except RateLimited:
+        fed.limits.give_back(Action.KEY_HOST, host_of(key_id))
+        raise ResolveError("fetched a moment ago") from None
+
+
 async def signed_by(fed: Federation, session: AsyncSession, parts: RequestParts) -> RemoteKey:
-    """The remote key whose valid signature the request carries, or NotAuthentic. The
-    request must be made for this node (its signed `Host` is ours), so a request signed for
-    another server cannot be replayed here."""
+    """The remote key whose valid signature the request carries, or NotAuthentic (whose
+    message never says what a fetch got: that would make the node an oracle). The request
+    must be made for this node (its signed `Host` is ours), so a request signed for another
+    server cannot be replayed here."""
     if not _made_for(parts, fed.domain):
         raise NotAuthentic("the request is signed for another host")
     try:
@@ -54,8 +80,10 @@ async def signed_by(fed: Federation, session: AsyncSession, parts: RequestParts)
     for refresh in (False, True):
         try:
             key = await key_for(fed, session, key_id, refresh=refresh)
-        except ResolveError as error:
-            raise NotAuthentic(f"the signing key cannot be fetched: {error}") from None
+        except ResolveError:
+            if refresh:
+                break  # fetched a moment ago, or gone: the signature failure stands
+            raise NotAuthentic(UNUSABLE_KEY) from None
         try:
             verify(parts, key.pem)
             return key

@@ -78,14 +78,14 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
             check_digest(parts.header("digest"), parts.body)
             key = await signed_by(fed, session, parts)
             check_origin(activity, key)
+            fed.limits.take(Action.INBOX, key.domain)
         except SignatureError as error:
             return Outcome(401, str(error))
         except NotAuthentic as error:
             await session.commit()  # keep a key fetched on the way, for the next request
             return Outcome(error.status, str(error))
-        try:
-            fed.limits.take(Action.INBOX, key.domain)
-        except RateLimited as limited:
+        except RateLimited as limited:  # too many keys fetched, or activities sent
+            await session.commit()
             return Outcome(429, str(limited), limited.retry_after)
         session.add(
             InboxItem(

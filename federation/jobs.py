@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import String, Text, delete, or_, select, update
+from sqlalchemy import ColumnElement, String, Text, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,15 +40,18 @@ class Job:
 J = TypeVar("J", bound=Job)
 
 
-async def claim_due(session: AsyncSession, model: type[J], limit: int) -> Sequence[J]:
-    """Lease up to `limit` due jobs of `model` to this worker and return them."""
+async def claim_due(
+    session: AsyncSession, model: type[J], limit: int, *where: ColumnElement[bool]
+) -> Sequence[J]:
+    """Lease up to `limit` due jobs of `model` (that also meet `where`) to this worker and
+    return them."""
     now = utcnow()
     token = secrets.token_hex(16)
     table = model.__table__  # type: ignore[attr-defined]
     free = or_(table.c.locked_until.is_(None), table.c.locked_until < now)
     due = (
         select(table.c.id)
-        .where(table.c.state.in_(OPEN_STATES), table.c.next_attempt_at <= now, free)
+        .where(table.c.state.in_(OPEN_STATES), table.c.next_attempt_at <= now, free, *where)
         .order_by(table.c.next_attempt_at)
         .limit(limit)
     )
@@ -74,15 +77,15 @@ async def still_claimed(session: AsyncSession, model: type[J], job_id: int, clai
     )
 
 
-async def claimed_ids(
+async def still_claimed_all(
     session: AsyncSession, model: type[J], job_ids: list[int], claim: str
-) -> set[int]:
-    """Which of these jobs this worker still holds."""
+) -> dict[int, J]:
+    """Those of these jobs this worker still holds, by id, loaded in `session`."""
     table = model.__table__  # type: ignore[attr-defined]
     rows = await session.scalars(
-        select(table.c.id).where(table.c.id.in_(job_ids), table.c.claim == claim)
+        select(model).where(table.c.id.in_(job_ids), table.c.claim == claim)
     )
-    return set(rows)
+    return {row.id: row for row in rows}  # type: ignore[attr-defined]
 
 
 def finish(job: Job, state: str) -> None:

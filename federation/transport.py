@@ -11,6 +11,7 @@ import asyncio
 import ipaddress
 import socket
 import ssl
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,9 @@ ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/
 MAX_RESPONSE_BYTES = 1_048_576
 MAX_REDIRECTS = 3
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEADLINE = 20.0  # a whole request (lookup, connect, send, read), however a server dribbles
+BACK_OFF = 60.0  # a host that timed out is not asked again for this long
+MAX_BACKED_OFF = 10_000
 
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -42,6 +46,10 @@ class Unavailable(FetchError):
 
 class RefusedAddress(FetchError):
     """The target resolves to an address Harbour does not connect to."""
+
+
+class TimedOut(Unavailable):
+    """The host did not answer in time, or timed out a moment ago and is left alone for now."""
 
 
 @dataclass(frozen=True)
@@ -90,10 +98,13 @@ class Transport:
         transport: httpx.AsyncBaseTransport | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         resolver: Resolver | None = None,
+        deadline: float = DEADLINE,
     ) -> None:
         self.policy = policy
         self.resolver = resolver or system_resolver
         self.max_response_bytes = max_response_bytes
+        self.deadline = deadline
+        self._backed_off: dict[str, float] = {}  # host[:port] -> until when (monotonic)
         verify: ssl.SSLContext | bool = True
         if policy.ca_bundle:
             verify = ssl.create_default_context(cafile=policy.ca_bundle)
@@ -167,6 +178,8 @@ class Transport:
         *,
         read_body: bool = True,
     ) -> httpx.Response:
+        """One request within DEADLINE; a host that times out is backed off for BACK_OFF
+        seconds (its requests fail at once), so a slow server costs one wait, not one each."""
         try:
             target = httpx.URL(url)
         except httpx.InvalidURL:
@@ -176,9 +189,33 @@ class Transport:
         # Connect to exactly the canonical host the policy was asked about, whatever the
         # spelling of the URL (httpx reads some spellings differently).
         netloc = _canonical_host(url)
+        if self._backed_off.get(netloc, 0.0) > time.monotonic():
+            raise TimedOut(f"{url}: {netloc} timed out a moment ago; not asked again yet")
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._exchange(
+                    method, url, target, netloc, body, headers, signer, read_body
+                )
+        except (TimeoutError, TimedOut):
+            self._backed_off.pop(netloc, None)
+            self._backed_off[netloc] = time.monotonic() + BACK_OFF
+            while len(self._backed_off) > MAX_BACKED_OFF:
+                del self._backed_off[next(iter(self._backed_off))]  # the oldest
+            raise TimedOut(f"{url} timed out") from None
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        target: httpx.URL,
+        netloc: str,
+        body: bytes,
+        headers: dict[str, str],
+        signer: SigningKey | None,
+        read_body: bool,
+    ) -> httpx.Response:
         name, port = split_port(netloc)
-        name = name.strip("[]")
-        address = await self._checked_address(name, port)
+        address = await self._checked_address(name.strip("[]"), port)
         headers = {**headers, "host": netloc}
         if signer is not None:
             path = target.raw_path.decode("ascii")
@@ -199,7 +236,7 @@ class Transport:
         try:
             response = await self.client.send(request, stream=True)
         except httpx.TimeoutException:
-            raise Unavailable(f"{url} timed out") from None
+            raise TimedOut(f"{url} timed out") from None
         except httpx.ConnectError:
             raise Unavailable(
                 f"{url}: cannot connect (the server is down or unreachable)"
@@ -210,7 +247,7 @@ class Transport:
             if read_body:
                 await self._read_capped(response, url)
         except httpx.TimeoutException:
-            raise Unavailable(f"{url} timed out") from None
+            raise TimedOut(f"{url} timed out") from None
         except httpx.HTTPError as error:
             raise FetchError(f"{url}: {type(error).__name__}") from None
         finally:

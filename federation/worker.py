@@ -33,10 +33,12 @@ from moderation.policy import may_federate_with
 log = logging.getLogger("harbour.worker")
 POLL_SECONDS = 1.0
 BATCH = 100
-INBOX_BATCH = 4
-APPLY_TIMEOUT = 60.0  # per inbox item: a batch (4 x 60 s) ends inside jobs.LEASE (5 min)
+INBOX_BATCH = 16
+INBOX_AT_ONCE = 4  # hosts whose inbox items are applied at once (each host's in order)
+APPLY_TIMEOUT = 60.0  # per inbox item; a fetch on the way is bounded by the transport's deadline
 SEND_TIMEOUT = 30.0  # per delivery, whatever a slow server does byte by byte
 PER_HOST = 4
+HOSTS_AT_ONCE = 32  # no new claim while this many hosts are being delivered to
 INBOX_RETRIES = [timedelta(seconds=30), timedelta(minutes=5), timedelta(hours=1)]
 KEEP_ENDED = timedelta(days=14)  # ended jobs are kept this long for inspection, then deleted
 PRUNE_EVERY = 3600.0
@@ -48,10 +50,17 @@ class Worker:
     def __init__(self, fed: Federation) -> None:
         self.fed = fed
         self._next_prune = 0.0
+        self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
 
     async def run_once(self) -> int:
-        """Apply due inbox items, then attempt due deliveries; returns how many jobs ran.
-        About once an hour it also forgets jobs that ended more than KEEP_ENDED ago."""
+        """Apply due inbox items, then attempt due deliveries and wait for them; returns how
+        many jobs ran. About once an hour it also forgets jobs that ended more than
+        KEEP_ENDED ago."""
+        ran = await self._pass()
+        await asyncio.gather(*self._sending.values())
+        return ran
+
+    async def _pass(self) -> int:
         if time.monotonic() >= self._next_prune:
             await self.prune()
             self._next_prune = time.monotonic() + PRUNE_EVERY
@@ -66,30 +75,49 @@ class Worker:
             await session.commit()
 
     async def run_forever(self) -> None:
-        """Work until cancelled."""
-        while True:
-            try:
-                done = await self.run_once()
-            except Exception:  # a broken pass must not stop the node's federation
-                log.exception("worker pass failed")
-                done = 0
-            if done:
-                continue
-            self.fed.wakeup.clear()
-            try:
-                await asyncio.wait_for(self.fed.wakeup.wait(), POLL_SECONDS)
-            except TimeoutError:
-                pass
+        """Work until cancelled. Deliveries to a host go on in the background while the
+        next passes serve other hosts."""
+        try:
+            while True:
+                try:
+                    done = await self._pass()
+                except Exception:  # a broken pass must not stop the node's federation
+                    log.exception("worker pass failed")
+                    done = 0
+                if done:
+                    continue
+                self.fed.wakeup.clear()
+                try:
+                    await asyncio.wait_for(self.fed.wakeup.wait(), POLL_SECONDS)
+                except TimeoutError:
+                    pass
+        finally:
+            for task in self._sending.values():
+                task.cancel()  # their leases run out and another pass takes them again
 
     async def _apply_inbox(self) -> int:
+        """Apply a batch of due inbox items: each host's in order, INBOX_AT_ONCE hosts at
+        once, so an item waiting on a slow server holds up only its own host's."""
         async with self.fed.sessions() as session:
             items = await jobs.claim_due(session, InboxItem, INBOX_BATCH)
+            if not items:
+                return 0
+            actors = await by_ids(session, {item.actor_id for item in items})
+        queues: dict[str, list[InboxItem]] = defaultdict(list)
         for item in items:
-            try:
-                await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT)
-            except Exception as error:  # even a broken item must not stop the others
-                await self._failed(item, error)
+            actor = actors.get(item.actor_id)
+            queues[actor.domain or "" if actor else ""].append(item)  # canonical hosts
+        slots = asyncio.Semaphore(INBOX_AT_ONCE)
+        await asyncio.gather(*(self._apply_in_order(queue, slots) for queue in queues.values()))
         return len(items)
+
+    async def _apply_in_order(self, items: list[InboxItem], slots: asyncio.Semaphore) -> None:
+        async with slots:
+            for item in items:
+                try:
+                    await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT)
+                except Exception as error:  # even a broken item must not stop the others
+                    await self._failed(item, error)
 
     async def _federates(self, session: AsyncSession, actor: Account) -> bool:
         """Whether the policy still accepts the actor's (canonical) host."""
@@ -134,41 +162,56 @@ class Worker:
             await session.commit()
 
     async def _deliver(self) -> int:
-        """Send a batch of due deliveries concurrently (at most PER_HOST at once to a host),
-        then record every outcome in one transaction."""
+        """Claim due deliveries to hosts not being delivered to already, and send each
+        host's in a task of its own (at most PER_HOST at once) that records its outcomes as
+        soon as that host is done: a slow host delays only itself."""
+        if len(self._sending) >= HOSTS_AT_ONCE:
+            return 0
         async with self.fed.sessions() as session:
-            claimed = await jobs.claim_due(session, Delivery, BATCH)
+            busy = Delivery.host.not_in(list(self._sending))
+            claimed = await jobs.claim_due(session, Delivery, BATCH, busy)
             if not claimed:
                 return 0
             due = await self._allowed(session, claimed)
-            if not due:
-                await session.commit()
-                return len(claimed)
             accounts = await by_ids(session, {job.signer_id for job in due})
             signers = {account_id: signer_of(a) for account_id, a in accounts.items()}
             await session.commit()  # no transaction stays open while we wait on the network
-            limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_HOST))
-            results = await asyncio.gather(
-                *(self._post(job, signers[job.signer_id], limits[job.host]) for job in due)
-            )
-            answered: dict[str, bool] = {}
-            ours = await jobs.claimed_ids(
-                session, Delivery, [job.id for job in due], str(due[0].claim)
-            )
-            for job, result in zip(due, results, strict=True):
-                if job.id not in ours:
-                    continue  # the lease ran out and another worker has it now
-                job.attempts += 1
-                if isinstance(result, PostResult):
-                    self._record(job, result.status, result.retry_after)
-                    ok = result.status < 500 and result.status != 429
-                else:
-                    self._retry(job, result, None)
-                    ok = False
-                answered[job.host] = answered.get(job.host, False) or ok
-            await hosts.record(session, answered)
-            await session.commit()
+        queues: dict[str, list[Delivery]] = defaultdict(list)
+        for job in due:
+            queues[job.host].append(job)
+        for host, queue in queues.items():
+            self._sending[host] = asyncio.create_task(self._send_to(host, queue, signers))
         return len(claimed)
+
+    async def _send_to(
+        self, host: str, queue: list[Delivery], signers: dict[int, SigningKey]
+    ) -> None:
+        limit = asyncio.Semaphore(PER_HOST)
+        try:
+            results = await asyncio.gather(
+                *(self._post(job, signers[job.signer_id], limit) for job in queue)
+            )
+            async with self.fed.sessions() as session:
+                ours = await jobs.still_claimed_all(
+                    session, Delivery, [job.id for job in queue], str(queue[0].claim)
+                )
+                answered = False
+                for job, result in zip(queue, results, strict=True):
+                    if (row := ours.get(job.id)) is None:
+                        continue  # the lease ran out and another worker has it now
+                    row.attempts += 1
+                    if isinstance(result, PostResult):
+                        self._record(row, result.status, result.retry_after)
+                        answered = answered or (result.status < 500 and result.status != 429)
+                    else:
+                        self._retry(row, result, None)
+                if ours:
+                    await hosts.record(session, {host: answered})
+                await session.commit()
+        except Exception:  # the leases run out and the deliveries are tried again
+            log.exception("delivering to %s failed", host)
+        finally:
+            del self._sending[host]
 
     async def _allowed(self, session: AsyncSession, claimed: Sequence[Delivery]) -> list[Delivery]:
         """The claimed deliveries whose host the policy still allows; the others end as

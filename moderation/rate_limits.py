@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -15,9 +16,12 @@ class Action(StrEnum):
     """What is limited, and by what key."""
 
     LOGIN = "login"  # per nickname tried, through the web form or the password grant
+    FAILED_LOGIN = "failed-login"  # for the whole node: wrong passwords and codes, any nickname
     REGISTER = "register"  # for the whole node
     POST = "post"  # per account
     INBOX = "inbox"  # per remote host, after its signature is verified
+    KEY_HOST = "key-host"  # fetches of unknown signing keys, per host of the keyId
+    KEY = "key"  # fetches of one keyId: a failure is not retried for a minute
 
 
 @dataclass(frozen=True)
@@ -30,9 +34,12 @@ class Limit:
 
 LIMITS = {
     Action.LOGIN: Limit(burst=10, seconds=600),
+    Action.FAILED_LOGIN: Limit(burst=30, seconds=60),  # a storm of guesses, not a busy morning
     Action.REGISTER: Limit(burst=20, seconds=3600),
     Action.POST: Limit(burst=300, seconds=3 * 3600),  # Mastodon's 300 statuses in 3 hours
     Action.INBOX: Limit(burst=3000, seconds=30),  # 100 a second once the burst is spent
+    Action.KEY_HOST: Limit(burst=60, seconds=60),  # a burst of new actors, then one a second
+    Action.KEY: Limit(burst=1, seconds=60),
 }
 MAX_BUCKETS = 100_000
 
@@ -46,25 +53,59 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
+Bucket = tuple[float, float]  # tokens left, and when they were counted (monotonic)
+
+
 @dataclass
 class RateLimiter:
-    """Buckets of tokens per (action, key)."""
+    """Buckets of tokens per (action, key). Each action keeps at most `size` buckets: a new
+    key evicts that action's bucket used least recently, so a flood of new keys cannot reset
+    a busy bucket, nor can a flood of one action's keys (say, junk keyIds) push out
+    another's (a nickname's sign-in attempts)."""
 
     limits: dict[Action, Limit] = field(default_factory=lambda: dict(LIMITS))
-    _buckets: dict[tuple[Action, str], tuple[float, float]] = field(default_factory=dict)
+    size: int = MAX_BUCKETS
+    _buckets: dict[Action, OrderedDict[str, Bucket]] = field(default_factory=dict)
 
     def take(self, action: Action, key: str = "") -> None:
         """Spend a token, or raise RateLimited if none is left."""
         limit = self.limits[action]
+        buckets = self._buckets.setdefault(action, OrderedDict())
         now = time.monotonic()
         rate = limit.burst / limit.seconds
-        tokens, last = self._buckets.get((action, key), (float(limit.burst), now))
+        tokens, last = buckets.get(key, (float(limit.burst), now))
         tokens = min(float(limit.burst), tokens + (now - last) * rate)
         if tokens < 1:
+            buckets.move_to_end(key)
             raise RateLimited(action, math.ceil((1 - tokens) / rate))
-        if len(self._buckets) >= MAX_BUCKETS:
-            self._buckets.clear()  # forgetting is safe: it only lets some through early
-        self._buckets[(action, key)] = (tokens - 1, now)
+        self._store(buckets, key, (tokens - 1, now))
+
+    def give_back(self, action: Action, key: str = "") -> None:
+        """Return a token taken for an attempt that turned out not to count (a right password)."""
+        buckets = self._buckets.get(action, OrderedDict())
+        if (found := buckets.get(key)) is not None:
+            burst = float(self.limits[action].burst)
+            self._store(buckets, key, (min(burst, found[0] + 1), found[1]))
+
+    def take_sign_in(self, nickname: str) -> None:
+        """Spend a sign-in attempt: one of the node's failed sign-ins (given back by
+        `signed_in`), then one of the nickname's attempts."""
+        self.take(Action.FAILED_LOGIN)
+        try:
+            self.take(Action.LOGIN, nickname.strip().lower())
+        except RateLimited:
+            self.give_back(Action.FAILED_LOGIN)
+            raise
+
+    def signed_in(self) -> None:
+        """The attempt was right: it does not count against the node's failed sign-ins."""
+        self.give_back(Action.FAILED_LOGIN)
+
+    def _store(self, buckets: OrderedDict[str, Bucket], key: str, bucket: Bucket) -> None:
+        buckets[key] = bucket
+        buckets.move_to_end(key)
+        while len(buckets) > self.size:
+            buckets.popitem(last=False)
 
 
 def _in_words(seconds: int) -> str:

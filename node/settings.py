@@ -104,7 +104,9 @@ class Settings:
         development = _flag(values.get("development", False), "HARBOUR_DEVELOPMENT")
         dev_hosts = {
             _canonical(name): address
-            for name, address in _pairs(values.get("dev_hosts", ""), "HARBOUR_DEV_HOSTS", "name=address").items()
+            for name, address in _pairs(
+                values.get("dev_hosts", ""), "HARBOUR_DEV_HOSTS", "name=address"
+            ).items()
         }
         if dev_hosts and not development:
             raise ConfigError("HARBOUR_DEV_HOSTS is only honoured with HARBOUR_DEVELOPMENT=true")
@@ -134,7 +136,9 @@ class Settings:
             quick_exit_url=_web_address(values.get("quick_exit_url", DEFAULT_QUICK_EXIT_URL)),
             quick_exit_urls={
                 _language(tag): _web_address(url)
-                for tag, url in _pairs(values.get("quick_exit_urls", ""), EXITS, "language=address").items()
+                for tag, url in _pairs(
+                    values.get("quick_exit_urls", ""), EXITS, "language=address"
+                ).items()
             },
         )
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
@@ -21,6 +22,9 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     templates: Jinja2Templates
     federation: Federation
+    # Sign-ins checking a password or recovery code at once; the others wait for a turn
+    # holding no database connection, so a storm of them cannot take the pool from pages.
+    sign_ins: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
 
 
 def services(request: Request) -> Services:

@@ -102,12 +102,14 @@ async def login(request: Request) -> Response:
     username = str(form.get("username", ""))[:MAX_FORM_FIELD]
     password = str(form.get("password", ""))[:MAX_FORM_FIELD]
     next_path = _local_path(str(form.get("next", "")))
-    services(request).federation.limits.take(Action.LOGIN, username.strip().lower())
+    limits = services(request).federation.limits
+    limits.take_sign_in(username)
     try:
-        async with session_scope(services(request).sessions) as session:
+        async with services(request).sign_ins, session_scope(services(request).sessions) as session:
             account = await users.authenticate(session, username, password)
             user = await users.user_of(session, account) if account else None
     except AwaitingApproval:
+        limits.signed_in()
         return render(request, "login.html", 403, username=username, error=AWAITING_APPROVAL)
     if account is None or user is None:
         return render(
@@ -118,6 +120,7 @@ async def login(request: Request) -> Response:
             next=next_path,
             error="That username and password do not match an account here.",
         )
+    limits.signed_in()
     if user.has_two_factor:
         await end_session(request)
         pending = {"id": str(account.id), "at": int(time.time()), "next": next_path or ""}
@@ -142,13 +145,14 @@ async def login_code(request: Request) -> Response:
         return render(request, "login.html", status_code=401, error=message)
     form = await request.form(max_fields=5, max_files=0)
     code = str(form.get("code", ""))[:MAX_FORM_FIELD]
-    async with session_scope(services(request).sessions) as session:
+    async with services(request).sign_ins, session_scope(services(request).sessions) as session:
         account = await session.get(Account, int(pending["id"]))
         user = await users.user_of(session, account) if account else None
         if account is None or account.is_gone or user is None:
             request.session.clear()
             return render(request, "login.html", status_code=401, error="Please sign in again.")
-        services(request).federation.limits.take(Action.LOGIN, account.username)
+        limits = services(request).federation.limits
+        limits.take_sign_in(account.username)
         try:
             accepted = await two_factor.check_code(session, user, secret_box(request), code)
         except TwoFactorError as error:
@@ -156,6 +160,7 @@ async def login_code(request: Request) -> Response:
     if not accepted:
         wrong = "That code is not right, or it was used already. Try the next one."
         return render(request, "login_code.html", status_code=401, error=wrong)
+    limits.signed_in()
     await begin_session(request, account.id)
     return RedirectResponse(_local_path(str(pending.get("next"))) or "/home", status_code=303)
 

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 from activitypub import InvalidDocument, check_public_pem, generate_keypair, public_pem_of
-from tests.rig.keys import keypair_for_tests
+from tests.rig.keys import keypair_for_tests, refused_keypair
 
 
 def _pem(label: str, der: bytes) -> str:
@@ -69,3 +69,19 @@ def test_check_public_pem_rejects_a_key_of_an_unknown_algorithm() -> None:
 
     with pytest.raises(InvalidDocument):
         check_public_pem(_pem("PUBLIC KEY", der))
+
+
+@pytest.mark.parametrize(
+    ("bits", "exponent", "message"),
+    [
+        (1024, 65537, "an RSA key of 1024 bits; 2048 to 8192 are accepted"),
+        (2048, 3, "an RSA key with an exponent other than 65537"),
+        (9216, 65537, "an RSA key of 9216 bits; 2048 to 8192 are accepted"),
+    ],
+    ids=["small", "e3", "huge"],
+)
+def test_check_public_pem_rejects_rsa_keys_too_weak_or_too_costly(
+    bits: int, exponent: int, message: str
+) -> None:
+    with pytest.raises(InvalidDocument, match=f"publicKeyPem is {message}"):
+        check_public_pem(refused_keypair(bits, exponent).public_pem)

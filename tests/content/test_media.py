@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from content import media, posts
 from content.media import MediaAttachment, MediaError, clean_image
 from tests.rig import world
-from tests.rig.images import has_gps, metadata_left, phone_photo, plain_png
+from tests.rig.images import has_gps, metadata_left, phone_photo, plain_png, png_header
 
 BASE = "https://harbour.test"
 
@@ -56,8 +58,8 @@ def test_png_gif_and_webp_are_re_encoded_and_transparency_kept() -> None:
         (lambda: b"%PDF-1.7 not an image", "the file is not a JPEG, PNG, WebP or GIF image"),
         (lambda: b"<svg xmlns='http://www.w3.org/2000/svg'/>", "the file is not a JPEG, PNG"),
         (lambda: phone_photo()[:200], "the image is damaged and cannot be read"),
-        (lambda: plain_png(8000, 6000, "1"), "the image has 8000×6000 pixels; at most 40 million"),
-        (lambda: plain_png(20000, 10000, "1"), "the image has more than 40 million pixels"),
+        (lambda: plain_png(8000, 6000, "1"), "the image has 8000×6000 pixels; at most 33 million"),
+        (lambda: plain_png(20000, 10000, "1"), "the image has more than 33 million pixels"),
         (lambda: b"\xff" * (media.MAX_UPLOAD_BYTES + 1), "the file is larger than 16 MiB"),
     ],
     ids=["empty", "pdf", "svg", "truncated", "too-many-pixels", "bomb", "too-many-bytes"],
@@ -68,6 +70,44 @@ def test_what_is_not_a_usable_image_is_refused_with_a_reason(
     with pytest.raises(MediaError) as refused:
         clean_image(make())
     assert str(refused.value).startswith(message)
+
+
+PEAK_MEMORY = """
+import resource, sys
+from content.media import MediaError, clean_image
+data = sys.stdin.buffer.read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    clean_image(data)
+    print("accepted")
+except MediaError as error:
+    print(error)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        # 38 million pixels in a file of 3 kB: decoding it took ~0.4 GB (and 0.7 GB as RGBA).
+        (lambda: plain_png(6400, 6000, "1"), "the image has 6400×6000 pixels; at most 33 million"),
+        (lambda: png_header(30000, 30000), "the image has more than 33 million pixels"),
+    ],
+    ids=["just-too-many", "far-too-many"],
+)
+def test_a_small_file_claiming_many_pixels_is_refused_before_decoding(
+    make: Callable[[], bytes], message: str
+) -> None:
+    checked = subprocess.run(  # in a process of its own, to measure its peak memory
+        [sys.executable, "-c", PEAK_MEMORY],
+        input=make(),
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    said, grown_mb = checked.stdout.decode().splitlines()
+    assert said == message
+    assert int(grown_mb) < 20
 
 
 def test_files_get_random_names_and_only_such_names_are_removed(tmp_path: Path) -> None:

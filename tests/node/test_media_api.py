@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import time
 
 import httpx
 import pytest
@@ -22,7 +23,7 @@ from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.node.test_inbox import deliver, note_to_alice
 from tests.rig import world
-from tests.rig.images import has_gps, metadata_left, phone_photo, plain_png
+from tests.rig.images import has_gps, metadata_left, phone_photo, plain_png, png_header
 from tests.rig.remote import FakeServer
 
 pytestmark = pytest.mark.anyio
@@ -76,6 +77,19 @@ async def test_an_uploaded_photo_is_served_upright_and_without_metadata(
         assert (await client.get(probe)).status_code == 404
 
 
+async def test_a_tiny_png_claiming_900_million_pixels_is_refused_at_once(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    [alice] = await tokens(services, "alice")
+    started = time.monotonic()
+    bomb = await upload(client, alice, png_header(30000, 30000))
+    assert time.monotonic() - started < 2.0
+    assert (bomb.status_code, bomb.json()) == (
+        422,
+        {"error": "Validation failed: the image has more than 33 million pixels"},
+    )
+
+
 async def test_what_is_not_an_image_or_too_big_is_refused_with_a_reason(
     client: httpx.AsyncClient, services: Services
 ) -> None:
@@ -95,7 +109,7 @@ async def test_what_is_not_an_image_or_too_big_is_refused_with_a_reason(
         {"error": "Validation failed: the file is not a JPEG, PNG, WebP or GIF image"},
     )
     assert too_many_pixels.json() == {
-        "error": "Validation failed: the image has 8000×6000 pixels; at most 40 million"
+        "error": "Validation failed: the image has 8000×6000 pixels; at most 33 million"
     }
     assert no_file.json() == {"error": "Validation failed: the file is missing"}
     assert oversized.status_code == 413

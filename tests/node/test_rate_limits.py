@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from moderation.rate_limits import LIMITS, Action, Limit, RateLimiter
+from moderation.rate_limits import LIMITS, Action, Limit, RateLimited, RateLimiter
 from node.state import Services
 from tests.node.conftest import BASE
 from tests.node.test_inbox import deliver, note_to_alice
@@ -64,3 +64,77 @@ async def test_a_flooding_server_is_told_to_wait(
     flood = await deliver(client, note_to_alice(2))
     assert flood.status_code == 429
     assert 50 < int(flood.headers["retry-after"]) <= 60
+
+
+async def test_a_flood_of_new_nicknames_does_not_reset_a_members_login_limit(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # A small store, so a flood a little larger than it would have reset every bucket.
+    services.federation.limits = RateLimiter(
+        {**LIMITS, Action.FAILED_LOGIN: Limit(burst=1000, seconds=60)}, size=8
+    )
+    async with services.sessions() as session, session.begin():
+        await world.local_member(session, "alice", base_url=BASE)
+    for _ in range(LIMITS[Action.LOGIN].burst):
+        await client.post("/login", data={"username": "alice", "password": "a guess"})
+    for round_ in range(3):  # the attacker keeps guessing alice between floods of new names
+        for n in range(7):  # with alice's, they fill the store
+            flood = await client.post("/login", data={"username": f"x{round_}{n}", "password": "x"})
+            assert flood.status_code == 401
+        guess = await client.post("/login", data={"username": "alice", "password": world.PASSWORD})
+        assert guess.status_code == 429
+
+
+def test_the_least_recently_used_bucket_is_the_one_forgotten() -> None:
+    limits = RateLimiter({Action.LOGIN: Limit(burst=1, seconds=3600)}, size=3)
+    limits.take(Action.LOGIN, "victim")
+    for name in ("a", "b", "c", "d", "e"):
+        limits.take(Action.LOGIN, name)
+        with pytest.raises(RateLimited):
+            limits.take(Action.LOGIN, "victim")  # each refusal keeps the bucket recent
+    limits.take(Action.LOGIN, "a")  # "a" was forgotten, not the victim
+
+
+def test_a_flood_of_one_actions_keys_does_not_push_out_anothers_buckets() -> None:
+    limits = RateLimiter({**LIMITS, Action.LOGIN: Limit(burst=1, seconds=3600)}, size=3)
+    limits.take(Action.LOGIN, "victim")
+    for n in range(10):  # junk POSTs naming new keys
+        limits.take(Action.KEY_HOST, f"host{n}.example")
+        limits.take(Action.KEY, f"https://host{n}.example/key")
+    with pytest.raises(RateLimited):
+        limits.take(Action.LOGIN, "victim")
+
+
+async def test_wrong_passwords_under_any_nicknames_are_limited_for_the_whole_node(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    services.federation.limits = RateLimiter(
+        {**LIMITS, Action.FAILED_LOGIN: Limit(burst=3, seconds=60)}
+    )
+    async with services.sessions() as session, session.begin():
+        await world.local_member(session, "bob", base_url=BASE)
+    for _ in range(5):  # right passwords do not count
+        right = await client.post("/login", data={"username": "bob", "password": world.PASSWORD})
+        assert right.status_code == 303
+    app = (
+        await client.post(
+            "/api/v1/apps",
+            data={"client_name": "an app", "redirect_uris": world.OOB, "scopes": "read"},
+        )
+    ).json()
+    grant = {"grant_type": "password", "client_id": app["client_id"]}
+    grant |= {"client_secret": app["client_secret"], "scope": "read"}
+    wrong_grant = await client.post(
+        "/oauth/token", data={**grant, "username": "nobody1", "password": "wrong password"}
+    )
+    assert wrong_grant.status_code == 400
+    for name in ("nobody2", "nobody3"):
+        wrong = await client.post("/login", data={"username": name, "password": "wrong"})
+        assert wrong.status_code == 401
+    storm = await client.post("/login", data={"username": "nobody4", "password": "wrong"})
+    assert storm.status_code == 429
+    assert 10 < int(storm.headers["retry-after"]) <= 20
+    granted = await client.post(
+        "/oauth/token", data={**grant, "username": "bob", "password": world.PASSWORD}
+    )
+    assert granted.status_code == 429

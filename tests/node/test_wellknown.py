@@ -7,6 +7,7 @@ import pytest
 
 from activitypub import ActorType, parse_nodeinfo, self_link
 from content import accounts
+from content.audience import Visibility
 from node.state import Services
 from tests.rig import world
 
@@ -72,10 +73,15 @@ async def test_nodeinfo_describes_a_closed_activitypub_node(
 ) -> None:
     async with services.sessions() as session, session.begin():
         alice = await world.local_member(session, "alice", base_url=BASE)
-        await world.local_member(session, "bob", base_url=BASE)
+        bob = await world.local_member(session, "bob", base_url=BASE)
+        carol = await world.local_member(session, "carol", base_url=BASE)
         await world.local_actor(session, "talk", ActorType.GROUP, base_url=BASE)
         await world.post(session, alice, "one")
         await world.post(session, alice, "two")
+        for hidden in (Visibility.UNLISTED, Visibility.PRIVATE, Visibility.DIRECT):
+            await world.post(session, bob, "not for counting", hidden)
+        await world.post(session, carol, "by an account since suspended")
+        accounts.suspend(carol)
 
     links = (await client.get("/.well-known/nodeinfo")).json()["links"]
     assert [link["rel"].rsplit("/", 1)[1] for link in links] == ["2.0", "2.1"]
@@ -86,7 +92,7 @@ async def test_nodeinfo_describes_a_closed_activitypub_node(
         assert info.software_name == "harbour"
         assert info.protocols == ("activitypub",)
         assert info.open_registrations is False
-        assert info.usage.users_total == 2  # people, not groups
-        assert info.usage.users_active_month == 1
-        assert info.usage.local_posts == 2
+        assert info.usage.users_total == 2  # live people, not groups
+        assert info.usage.users_active_month == 1  # bob posted, but not publicly
+        assert info.usage.local_posts == 2  # public posts of live accounts only
     assert (await client.get("/nodeinfo/3.0")).status_code == 404

@@ -4,6 +4,8 @@ taken, and plain images of a given size."""
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 from PIL import ExifTags, Image, ImageCms
 
@@ -56,3 +58,18 @@ def metadata_left(data: bytes) -> list[str]:
     ]
     found += [s.decode() for s in (*SECRETS, b"Exif\x00\x00") if s in data]
     return found
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A 66-byte PNG that claims `width`×`height` RGBA pixels and holds none: what a
+    decoder would allocate is all it costs."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    pixels = zlib.compress(b"\0")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )

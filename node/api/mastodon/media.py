@@ -30,7 +30,7 @@ async def store_image(settings: Settings, part: object) -> tuple[CleanImage, str
         raise HTTPException(422, "Validation failed: the file is missing")
     data = await part.read(MAX_UPLOAD_BYTES + 1)
     try:
-        image = await run_in_threadpool(media.clean_image, data)
+        image = await media.clean_image_off_loop(data)
     except MediaError as error:
         raise HTTPException(422, f"Validation failed: {error}") from None
     return image, await run_in_threadpool(media.write_file, settings.media_dir, image)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -15,7 +16,6 @@ from content import oauth, users
 from content.accounts import Account
 from content.oauth import OAuthError
 from content.users import AwaitingApproval
-from moderation.rate_limits import Action
 from node.api.mastodon.requests import read_params
 from node.database import session_scope
 from node.middleware import content_security_policy
@@ -80,8 +80,10 @@ def form_target(redirect_uri: str) -> list[str]:
 async def authorize(request: Request) -> Response:
     """GET shows who asks for what (signing in first if needed); POST grants it."""
     params = await read_params(request)
+    checks_password = params.get("grant_type") == "password"
+    turn = services(request).sign_ins if checks_password else contextlib.nullcontext()
     try:
-        async with session_scope(services(request).sessions) as session:
+        async with turn, session_scope(services(request).sessions) as session:
             app = await oauth.app_by_client_id(session, str(params.get("client_id", "")))
             redirect_uri = str(params.get("redirect_uri", oauth.OOB))
             scopes = oauth.parse_scopes(params.get("scope"))
@@ -119,8 +121,10 @@ async def authorize(request: Request) -> Response:
 async def token(request: Request) -> Response:
     """POST /oauth/token: authorization_code (with PKCE), password or client_credentials."""
     params = await read_params(request)
+    checks_password = params.get("grant_type") == "password"
+    turn = services(request).sign_ins if checks_password else contextlib.nullcontext()
     try:
-        async with session_scope(services(request).sessions) as session:
+        async with turn, session_scope(services(request).sessions) as session:
             app = await oauth.app_by_client_id(session, str(params.get("client_id", "")))
             grant = params.get("grant_type")
             if grant != "authorization_code" or params.get("client_secret"):
@@ -138,8 +142,10 @@ async def token(request: Request) -> Response:
             elif grant == "password":
                 oauth.check_request(app, app.redirect_uris.split("\n")[0], scopes)
                 username = str(params.get("username", ""))
-                services(request).federation.limits.take(Action.LOGIN, username.strip().lower())
+                limits = services(request).federation.limits
+                limits.take_sign_in(username)
                 account = await _password_owner(session, username, str(params.get("password", "")))
+                limits.signed_in()
             elif grant == "client_credentials":
                 oauth.check_request(app, app.redirect_uris.split("\n")[0], scopes)
             else:
@@ -177,8 +183,10 @@ async def _password_owner(session: AsyncSession, username: str, password: str) -
 async def revoke(request: Request) -> Response:
     """POST /oauth/revoke."""
     params = await read_params(request)
+    checks_password = params.get("grant_type") == "password"
+    turn = services(request).sign_ins if checks_password else contextlib.nullcontext()
     try:
-        async with session_scope(services(request).sessions) as session:
+        async with turn, session_scope(services(request).sessions) as session:
             app = await oauth.app_by_client_id(session, str(params.get("client_id", "")))
             oauth.check_secret(app, str(params.get("client_secret", "")))
             await oauth.revoke(session, app, str(params.get("token", "")))

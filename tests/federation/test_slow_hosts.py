@@ -1,0 +1,234 @@
+"""A slow server delays only itself: real loopback servers, one of which never answers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Literal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from activitypub import Actor, ActorType, PublicKey
+from content import accounts
+from federation import delivery
+from federation.context import Federation
+from federation.delivery import Delivery
+from federation.inbox import InboxItem
+from federation.keys import signer_of
+from federation.transport import TIMEOUT, TimedOut, Transport, TransportPolicy
+from federation.worker import Worker
+from moderation.policy import FederationMode
+from tests.rig import world
+from tests.rig.keys import keypair_for_tests
+
+pytestmark = pytest.mark.anyio
+BASE = "https://harbour.test"
+PROMPTLY = 3.0  # seconds: far below the transport's 10 s read timeout and the worker's 30/60 s
+
+
+@asynccontextmanager
+async def loopback(kind: Literal["quick", "silent", "dribbling"]) -> AsyncIterator[str]:
+    """An HTTP server on loopback that answers every request 202 at once, or accepts and
+    never answers, or answers one byte every 0.2 s forever; yields its host:port."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+        if kind == "silent":
+            return  # the connection stays open, unanswered
+        if kind == "dribbling":
+            writer.write(b"HTTP/1.1 200 OK\r\n")
+            while not writer.is_closing():
+                writer.write(b"x")
+                await writer.drain()
+                await asyncio.sleep(0.2)
+            return
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            (
+                int(line.split(b":")[1])
+                for line in head.lower().split(b"\r\n")
+                if line.startswith(b"content-length:")
+            ),
+            0,
+        )
+        await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+
+
+@pytest.fixture
+async def servers(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[tuple[Federation, str, str]]:
+    """A node's federation runtime reaching loopback, a silent server and a quick one."""
+    policy = TransportPolicy(allow_private_addresses=True, allow_http=True)
+    fed = Federation(
+        sessions=sessions,
+        transport=Transport(policy, user_agent="test"),
+        base_url=BASE,
+        domain="harbour.test",
+        mode=FederationMode.OPEN,
+    )
+    async with loopback("silent") as slow, loopback("quick") as fast:
+        yield fed, slow, fast
+    await fed.transport.aclose()
+
+
+async def wait_for_state(
+    sessions: async_sessionmaker[AsyncSession],
+    model: type[Delivery] | type[InboxItem],
+    job_id: int,
+    states: set[str],
+) -> None:
+    """Wait until the job reaches one of `states`; fail after PROMPTLY seconds."""
+    started = time.monotonic()
+    while time.monotonic() - started < PROMPTLY:
+        async with sessions() as session:
+            job = await session.get(model, job_id)
+            if job is not None and job.state in states:
+                return
+        await asyncio.sleep(0.05)
+    pytest.fail(f"{model.__name__} {job_id} did not reach {states} within {PROMPTLY} s")
+
+
+async def test_a_server_that_never_answers_does_not_hold_up_deliveries_to_others(
+    sessions: async_sessionmaker[AsyncSession], servers: tuple[Federation, str, str]
+) -> None:
+    fed, slow, fast = servers
+    async with sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        for number in range(6):  # more than are sent to one host at once
+            activity = {"id": f"{BASE}/users/alice#creates/{number}", "type": "Create"}
+            await delivery.enqueue(session, activity, alice.id, [f"http://{slow}/inbox"])
+        activity = {"id": f"{BASE}/users/alice#creates/fast", "type": "Create"}
+        await delivery.enqueue(session, activity, alice.id, [f"http://{fast}/inbox"])
+    async with sessions() as session:
+        jobs = {job.host: job.id for job in await session.scalars(select(Delivery))}
+    started = time.monotonic()
+    passing = asyncio.create_task(Worker(fed).run_once())
+    await wait_for_state(sessions, Delivery, jobs[fast], {"delivered"})
+    assert not passing.done()  # the slow server is still being waited for
+    await passing
+    took = time.monotonic() - started
+    async with sessions() as session:
+        slow_jobs = (await session.scalars(select(Delivery).where(Delivery.host == slow))).all()
+    assert {job.state for job in slow_jobs} == {"retry"}
+    assert all("timed out" in str(job.last_error) for job in slow_jobs)
+    # Six deliveries, four at once: the host was backed off after its first timeout, so
+    # the pass cost one read timeout, not two (nor six).
+    assert took < 1.5 * TIMEOUT.read
+    again = time.monotonic()
+    with pytest.raises(TimedOut, match="not asked again yet"):
+        await fed.transport.post_activity(f"http://{slow}/inbox", b"{}", signer_of(alice))
+    assert time.monotonic() - again < 1.0
+
+
+async def remote_actor(session: AsyncSession, host: str, name: str) -> accounts.Account:
+    uri = f"http://{host}/users/{name}"
+    key = PublicKey(id=f"{uri}#main-key", owner=uri, pem=keypair_for_tests(3).public_pem)
+    actor = Actor(uri, ActorType.PERSON, name, f"{uri}/inbox", None, key)
+    return await accounts.upsert_remote(session, actor, host)
+
+
+async def test_an_inbox_item_waiting_on_a_slow_server_does_not_hold_up_other_hosts_items(
+    sessions: async_sessionmaker[AsyncSession], servers: tuple[Federation, str, str]
+) -> None:
+    fed, slow, fast = servers
+    async with sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        await accounts.ensure_instance_actor(
+            session, base_url=BASE, host="harbour.test", keypair=keypair_for_tests(2)
+        )
+        stalling = await remote_actor(session, slow, "stalling")
+        quick = await remote_actor(session, fast, "quick")
+        # First in line: a Create whose note must be fetched from the silent server.
+        create = {
+            "id": f"http://{slow}/activities/1",
+            "type": "Create",
+            "actor": stalling.uri,
+            "object": f"http://{slow}/notes/1",
+        }
+        follow = {
+            "id": f"http://{fast}/activities/1",
+            "type": "Follow",
+            "actor": quick.uri,
+            "object": alice.uri,
+        }
+        items = [
+            InboxItem(
+                activity_id=a["id"],
+                activity_type=a["type"],
+                actor_id=actor.id,
+                body=json.dumps(a),
+            )
+            for a, actor in ((create, stalling), (follow, quick))
+        ]
+        for item in items:  # one at a time, so the slow one is due first
+            session.add(item)
+            await session.flush()
+    passing = asyncio.create_task(Worker(fed).run_once())
+    await wait_for_state(sessions, InboxItem, items[1].id, {"applied"})
+    assert not passing.done()  # the Create still waits on its server
+    await passing
+    async with sessions() as session:
+        assert (await session.get(InboxItem, items[0].id)).state == "applied"
+
+
+async def test_a_server_answering_byte_by_byte_is_cut_off_at_the_deadline() -> None:
+    policy = TransportPolicy(allow_private_addresses=True, allow_http=True)
+    transport = Transport(policy, user_agent="test", deadline=1.0)
+    async with loopback("dribbling") as dribbling:
+        started = time.monotonic()
+        with pytest.raises(TimedOut):  # each byte comes well within the read timeout
+            await asyncio.wait_for(transport.get_json(f"http://{dribbling}/actor"), 30)
+        assert time.monotonic() - started < PROMPTLY
+    await transport.aclose()
+
+
+async def test_the_running_worker_goes_on_delivering_to_others_while_a_host_is_silent(
+    sessions: async_sessionmaker[AsyncSession], servers: tuple[Federation, str, str]
+) -> None:
+    fed, slow, fast = servers
+
+    async def send(number: int, host: str) -> int:
+        activity = {"id": f"{BASE}/users/alice#creates/{number}", "type": "Create"}
+        async with sessions() as session, session.begin():
+            alice = await accounts.get_local(session, "alice")
+            assert alice is not None
+            await delivery.enqueue(session, activity, alice.id, [f"http://{host}/inbox"])
+            job = await session.scalar(select(Delivery).order_by(Delivery.id.desc()))
+        fed.notify()
+        assert job is not None
+        return job.id
+
+    async with sessions() as session, session.begin():
+        await world.local_member(session, "alice", base_url=BASE)
+    silent = await send(1, slow)
+    running = asyncio.create_task(Worker(fed).run_forever())
+    try:
+        for number in (2, 3):  # one after the other, while the silent host is waited for
+            await wait_for_state(sessions, Delivery, await send(number, fast), {"delivered"})
+        async with sessions() as session:
+            waiting = await session.get(Delivery, silent)
+            assert waiting is not None and waiting.state == "queued"
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
