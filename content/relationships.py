@@ -115,13 +115,22 @@ async def follower_inboxes(session: AsyncSession, account: Account) -> set[str]:
 async def followed_from_here(session: AsyncSession, account: Account) -> bool:
     """Whether a local account follows `account`, or has asked to (what it publishes may
     arrive just before the Accept does)."""
-    found = await session.scalar(
-        select(Follow.id)
+    return await follow_state_from_here(session, account) is not None
+
+
+async def follow_state_from_here(session: AsyncSession, account: Account) -> FollowState | None:
+    """How this node follows `account`: ACCEPTED if a local account's follow is accepted,
+    PENDING if local accounts have only asked to, None if nobody here follows it."""
+    states = await session.scalars(
+        select(Follow.state)
         .join(Account, Account.id == Follow.follower_id)
         .where(Follow.followed_id == account.id, Account.domain.is_(None))
-        .limit(1)
+        .distinct()
     )
-    return found is not None
+    found = set(states)
+    if not found:
+        return None
+    return FollowState.ACCEPTED if FollowState.ACCEPTED in found else FollowState.PENDING
 
 
 async def followed_ids(session: AsyncSession, account: Account) -> list[int]:

@@ -132,3 +132,13 @@ async def _make_due_now(session: AsyncSession, domain: str) -> None:
         .where(Delivery.host == domain, Delivery.state == "retry")
         .values(next_attempt_at=utcnow())
     )
+
+
+async def wake_waiting(session: AsyncSession, actor_id: int) -> None:
+    """An actor's follow was accepted: what it sent before, held back until then
+    (`handlers.incoming.NotYet`), is applied without further delay."""
+    await session.execute(
+        update(InboxItem)
+        .where(InboxItem.actor_id == actor_id, InboxItem.state == "retry")
+        .values(next_attempt_at=utcnow())
+    )

@@ -1,16 +1,18 @@
-"""Create, Update and Delete of country pages from organisations followed here: every
-language version is mirrored (sections as sanitised HTML), only ever changed by its origin."""
+"""Create, Update and Delete of country pages from organisations followed here (as
+`publishers.may_publish` says): every language version is mirrored (sections as sanitised
+HTML), only ever changed by its origin."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from content import countries, relationships
+from content import countries
 from content.country_fields import CountryPageError, validate
 from content.orm import utcnow
 from federation import country_wire
 from federation.handlers.incoming import Incoming
+from federation.handlers.publishers import may_publish
 from federation.listing_wire import owned_by
 
 
@@ -43,7 +45,7 @@ async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
     existing = await countries.by_uri(session, document["id"])
     if any(page.account_id != actor.id for page in existing):
         return
-    if not existing and not await relationships.followed_from_here(session, actor):
+    if not existing and not await may_publish(incoming):
         return
     # A day's grace for clocks that run ahead of ours.
     today = (utcnow() + timedelta(days=1)).date()

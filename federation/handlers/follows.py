@@ -6,7 +6,7 @@ from typing import Any
 
 from content import accounts, groups, mirrors, relationships
 from content.relationships import FollowState
-from federation import outbox
+from federation import inbox, outbox
 from federation.handlers.incoming import Incoming
 from federation.hosts import host_of
 from moderation import account_blocks, policy
@@ -36,10 +36,12 @@ async def on_follow(incoming: Incoming) -> None:
 
 
 async def on_accept(incoming: Incoming) -> None:
-    """Our follow was accepted by the account it asked."""
+    """Our follow was accepted by the account it asked; what the account sent before the
+    Accept and was held back (an organisation's listings) is applied now."""
     follow = await _our_follow(incoming)
     if follow is not None:
         follow.state = FollowState.ACCEPTED
+        await inbox.wake_waiting(incoming.session, incoming.actor.id)
 
 
 async def on_reject(incoming: Incoming) -> None:
