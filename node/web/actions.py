@@ -92,12 +92,13 @@ async def _compose(
     session: AsyncSession, viewer: Account, form: FormData, request: Request
 ) -> None:
     text = str(form.get("text", ""))
-    visibility = _visibility(str(form.get("visibility", "public")))
     parent = (
         await _post(session, str(form.get("in_reply_to", "")), viewer)
         if form.get("in_reply_to")
         else None
     )
+    asked = form.get("visibility")
+    visibility = _visibility(str(asked)) if asked else outbox.default_visibility(parent)
     mentioned = await resolve_mentions(
         services(request).federation, session, text[: posts.MAX_TEXT_LENGTH]
     )
