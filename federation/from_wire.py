@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import PUBLIC, ActorType, as_list, id_of
+from activitypub import PUBLIC, ActorType, as_list, id_of, web_url
 from content import audience, conversations, hashtags, media, posts
 from content.accounts import Account
 from content.audience import Visibility
@@ -127,7 +127,7 @@ async def store_note(
         session,
         author,
         uri=note["id"],
-        url=id_of(note.get("url")),
+        url=web_url(id_of(note.get("url"))),
         content_html=clean_html(_text(note.get("content"))),
         visibility=reply_visibility(note, author, parent),
         created_at=_published(note),
