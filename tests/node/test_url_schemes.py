@@ -17,7 +17,7 @@ from content.posts import Post
 from federation.worker import Worker
 from node.state import Services
 from tests.node.conftest import BASE, EVE
-from tests.node.test_inbox import deliver
+from tests.node.test_inbox import deliver, note_to_alice
 from tests.rig import world
 from tests.rig.remote import FakeServer
 
@@ -47,23 +47,8 @@ async def test_a_remote_notes_and_actors_urls_reach_no_page_or_client_as_scripts
     client: httpx.AsyncClient, services: Services, remote: FakeServer
 ) -> None:
     remote.documents[EVE]["url"] = "javascript:alert('actor')"
-    note = {
-        "id": f"{EVE}/statuses/1",
-        "type": "Note",
-        "attributedTo": EVE,
-        "content": "<p>hi @alice</p>",
-        "url": "javascript:alert('note')",
-        "to": [f"{BASE}/users/alice"],
-        "tag": [{"type": "Mention", "href": f"{BASE}/users/alice"}],
-        "published": "2026-11-01T10:00:00Z",
-    }
-    create = {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{EVE}/statuses/1/activity",
-        "type": "Create",
-        "actor": EVE,
-        "object": note,
-    }
+    create = note_to_alice(1)
+    create["object"] = {**create["object"], "url": "javascript:alert('note')"}  # type: ignore[dict-item]
     assert (await deliver(client, create)).status_code == 202
     await Worker(services.federation).run_once()
     for stored_before_the_check in (False, True):
@@ -77,13 +62,13 @@ async def test_a_remote_notes_and_actors_urls_reach_no_page_or_client_as_scripts
                 values = {"url": hostile, "avatar_url": hostile, "header_url": hostile}
                 await session.execute(update(Account).where(Account.uri == EVE).values(**values))
         status = (await client.get("/api/v1/notifications", headers=headers)).json()[0]["status"]
-        assert status["url"] == note["id"] and status["account"]["url"] == EVE
+        assert status["url"] == f"{EVE}/statuses/1" and status["account"]["url"] == EVE
         assert status["account"]["avatar"] == f"{BASE}/static/avatar.png"
         assert status["account"]["header"] == f"{BASE}/static/header.png"
         signed = await client.post("/login", data={"username": "alice", "password": world.PASSWORD})
         assert signed.status_code == 303
         home = (await client.get("/home")).text
-        assert "hi @alice" in home and "javascript:" not in home
+        assert f"{EVE}/statuses/1" in home and "javascript:" not in home
         client.cookies.clear()
 
 
