@@ -1,0 +1,29 @@
+"""inbox ids per actor: an activity id is unique per actor, not across the node
+
+Revision ID: 0024
+Revises: 0020
+Create Date: 2026-12-04 08:25:00.000000
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0024"
+down_revision = "0020"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("inbox_items", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_inbox_items_activity_id"), type_="unique")
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_inbox_items_actor_id"), ["actor_id", "activity_id"]
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("inbox_items", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_inbox_items_actor_id"), type_="unique")
+        batch_op.create_unique_constraint(batch_op.f("uq_inbox_items_activity_id"), ["activity_id"])
