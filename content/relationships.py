@@ -23,16 +23,20 @@ class FollowState(StrEnum):
 
 
 class Follow(Base):
-    """`follower` follows `followed`."""
+    """`follower` follows `followed`. The Follow activity's id (`uri`) is unique per follower:
+    another account on the follower's server could otherwise take it first."""
 
     __tablename__ = "follows"
-    __table_args__ = (UniqueConstraint("follower_id", "followed_id"),)
+    __table_args__ = (
+        UniqueConstraint("follower_id", "followed_id"),
+        UniqueConstraint("uri", "follower_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
     follower_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     followed_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     state: Mapped[str] = mapped_column(String(16), default=FollowState.PENDING)
-    uri: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    uri: Mapped[str | None] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -59,9 +63,21 @@ async def find_follow(session: AsyncSession, follower: Account, followed: Accoun
     )
 
 
-async def get_follow_by_uri(session: AsyncSession, uri: str) -> Follow | None:
-    """A follow by the id of the Follow activity that made it."""
-    return await session.scalar(select(Follow).where(Follow.uri == uri))
+async def get_follow_by_uri(
+    session: AsyncSession,
+    uri: str,
+    *,
+    follower: Account | None = None,
+    followed: Account | None = None,
+) -> Follow | None:
+    """A follow by the id of the Follow activity that made it, of `follower` or to
+    `followed` (ids are unique per follower only)."""
+    query = select(Follow).where(Follow.uri == uri)
+    if follower is not None:
+        query = query.where(Follow.follower_id == follower.id)
+    if followed is not None:
+        query = query.where(Follow.followed_id == followed.id)
+    return await session.scalar(query.limit(1))
 
 
 async def add_follow(

@@ -1,8 +1,8 @@
 """Inbound activities: checked and stored by `receive`, applied later by the worker.
 
 `receive` runs in the request: size and shape, digest and signature, key owner and origin,
-the federation policy, then a durable row (deduplicated by actor and activity id). `apply` runs in the
-worker and hands the stored activity to its handler in one transaction.
+the federation policy, then a durable row (deduplicated by actor and activity id). `apply`
+runs in the worker and hands the stored activity to its handler in one transaction.
 """
 
 from __future__ import annotations

@@ -56,8 +56,10 @@ async def on_undo(incoming: Incoming) -> None:
     """A remote follower unfollows, or withdraws its request."""
     original = incoming.object
     target_uri = original.get("object") if isinstance(original, dict) else None
-    follow = await relationships.get_follow_by_uri(incoming.session, incoming.object_id or "")
-    if follow is not None and follow.follower_id == incoming.actor.id:
+    follow = await relationships.get_follow_by_uri(
+        incoming.session, incoming.object_id or "", follower=incoming.actor
+    )
+    if follow is not None:
         await incoming.session.delete(follow)
         return
     target = await _local_target(incoming, target_uri if isinstance(target_uri, str) else None)
@@ -66,10 +68,9 @@ async def on_undo(incoming: Incoming) -> None:
 
 
 async def _our_follow(incoming: Incoming) -> Any:
-    follow = await relationships.get_follow_by_uri(incoming.session, incoming.object_id or "")
-    if follow is None or follow.followed_id != incoming.actor.id:
-        return None
-    return follow
+    return await relationships.get_follow_by_uri(
+        incoming.session, incoming.object_id or "", followed=incoming.actor
+    )
 
 
 async def _local_target(incoming: Incoming, uri: str | None) -> Any:

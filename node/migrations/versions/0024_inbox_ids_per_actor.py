@@ -1,4 +1,5 @@
-"""inbox ids per actor: an activity id is unique per actor, not across the node
+"""activity ids per actor: an inbox item's and a follow's activity id are unique per actor,
+not across the node
 
 Revision ID: 0024
 Revises: 0020
@@ -23,7 +24,15 @@ def upgrade() -> None:
         )
 
 
+    with op.batch_alter_table("follows", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_follows_uri"), type_="unique")
+        batch_op.create_unique_constraint(batch_op.f("uq_follows_uri"), ["uri", "follower_id"])
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("follows", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_follows_uri"), type_="unique")
+        batch_op.create_unique_constraint(batch_op.f("uq_follows_uri"), ["uri"])
     with op.batch_alter_table("inbox_items", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_inbox_items_actor_id"), type_="unique")
         batch_op.create_unique_constraint(batch_op.f("uq_inbox_items_activity_id"), ["activity_id"])
