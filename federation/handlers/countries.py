@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from content import countries
+from content import countries, country_trust
 from content.country_fields import CountryPageError, validate
 from content.orm import utcnow
 from federation import country_wire
@@ -60,6 +60,9 @@ async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
         kept.setdefault(values.language, (values, revision))
     if not kept:
         return
+    country = next(iter(kept.values()))[0].country
+    if not await country_trust.trusted(session, actor, country):
+        return  # staff trust other organisations for this country
     if complete:
         await countries.remove(session, [p for p in existing if p.language not in kept])
     ours = {page.language: page.revision for page in existing}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from content import directory
+from content import country_trust, directory
 from content.listing_fields import ListingError, drop_invalid_translations, validate
 from content.orm import utcnow
 from federation import listing_wire
@@ -54,4 +54,6 @@ async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
         validate(values, today=today, known_categories_only=False)
     except ListingError:
         return
+    if not await country_trust.trusted(incoming.session, actor, values.country):
+        return  # staff trust other organisations for this country
     await directory.save(incoming.session, actor, values, uri=document["id"], listing=existing)
