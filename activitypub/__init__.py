@@ -6,7 +6,7 @@ from activitypub.activities import create
 from activitypub.actors import Actor, PublicKey, parse_actor
 from activitypub.collections import ordered_collection, ordered_collection_page
 from activitypub.errors import DigestMismatch, InvalidDocument, SignatureError
-from activitypub.jsonld import as_list, has_type, id_of, read_json
+from activitypub.jsonld import as_list, has_type, id_of, read_json, web_url
 from activitypub.keys import KeyPair, check_public_pem, generate_keypair, public_pem_of
 from activitypub.nodeinfo import NodeInfo, Usage, build_nodeinfo, discovery_document, parse_nodeinfo
 from activitypub.objects import Note
@@ -58,4 +58,5 @@ __all__ = [
     "public_pem_of",
     "read_json",
     "self_link",
+    "web_url",
 ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from activitypub.errors import InvalidDocument
-from activitypub.jsonld import id_of, optional_str, require_str, require_uri
+from activitypub.jsonld import id_of, optional_str, require_str, require_uri, web_url
 from activitypub.keys import check_public_pem
 from activitypub.vocab import ACTOR_EXTENSIONS, AS_CONTEXT, SECURITY_CONTEXT, ActorType
 
@@ -105,20 +105,20 @@ def parse_actor(document: Mapping[str, Any]) -> Actor:
         type=actor_type,
         preferred_username=require_str(document, "preferredUsername"),
         inbox=require_uri(document, "inbox"),
-        outbox=_web_uri(id_of(document.get("outbox"))),  # required by the spec, often absent
+        outbox=web_url(id_of(document.get("outbox"))),  # required by the spec, often absent
         public_key=_parse_public_key(document.get("publicKey"), actor_id),
         name=optional_str(document, "name"),
         summary=optional_str(document, "summary"),
-        url=_web_uri(_first_link(document.get("url"))),
-        followers=_web_uri(id_of(document.get("followers"))),
-        following=_web_uri(id_of(document.get("following"))),
-        featured=_web_uri(id_of(document.get("featured"))),
-        shared_inbox=_web_uri(_shared_inbox(document.get("endpoints"))),
+        url=web_url(_first_link(document.get("url"))),
+        followers=web_url(id_of(document.get("followers"))),
+        following=web_url(id_of(document.get("following"))),
+        featured=web_url(id_of(document.get("featured"))),
+        shared_inbox=web_url(_shared_inbox(document.get("endpoints"))),
         manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
         discoverable=document.get("discoverable") is True,
         published=optional_str(document, "published"),
-        icon=_web_uri(_image_url(document.get("icon"))),
-        image=_web_uri(_image_url(document.get("image"))),
+        icon=web_url(_image_url(document.get("icon"))),
+        image=web_url(_image_url(document.get("image"))),
     )
 
 
@@ -134,13 +134,6 @@ def _parse_public_key(value: Any, actor_id: str) -> PublicKey:
     if owner != actor_id:
         raise InvalidDocument("publicKey.owner must be the actor itself")
     return PublicKey(id=require_str(value, "id"), owner=owner, pem=check_public_pem(pem))
-
-
-def _web_uri(value: str | None) -> str | None:
-    """`value` if it is an http(s) URI; anything else (javascript:, data:...) is dropped."""
-    if value and value.startswith(("https://", "http://")):
-        return value
-    return None
 
 
 def _first_link(value: Any) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from activitypub.errors import InvalidDocument
 from activitypub.hostnames import InvalidHost, check_canonical
@@ -90,3 +91,25 @@ def require_uri(document: Mapping[str, Any], key: str) -> str:
     except InvalidHost as error:
         raise InvalidDocument(f"{key!r} must be an absolute http(s) URI: {error}") from None
     return value
+
+
+_WEB_SCHEMES = frozenset({"http", "https"})
+_MAX_URL_LENGTH = 2048
+
+
+def web_url(value: object) -> str | None:
+    """The one check of a URL from elsewhere before it becomes a link or an image on a page or
+    in the client API: `value` if it is an absolute http(s) URL with a host, else None
+    (never `javascript:`, `data:`, `vbscript:` or a relative path). Whitespace and
+    control characters anywhere refuse it: browsers drop them, so `java\\tscript:` or a
+    leading space would otherwise hide a scheme from this check."""
+    if not isinstance(value, str) or not value or len(value) > _MAX_URL_LENGTH:
+        return None
+    if any(ord(char) <= 0x20 or char.isspace() or ord(char) == 0x7F for char in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return None
+    return value if parts.scheme.lower() in _WEB_SCHEMES and host else None

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, ColumnElement, Index, String, Text, false, func, or
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, validates
 
-from activitypub import Actor, ActorType, KeyPair
+from activitypub import Actor, ActorType, KeyPair, web_url
 from activitypub.hostnames import InvalidHost, check_canonical
 from content.orm import Base, new_id, utcnow
 from content.sanitize import clean_html, in_thread
@@ -309,7 +309,7 @@ async def upsert_remote(session: AsyncSession, actor: Actor, domain: str) -> Acc
     account.actor_type = str(actor.type)
     account.display_name = (actor.name or "")[:255]
     account.summary_html = await in_thread(clean_html, actor.summary or "")
-    account.url = actor.url or actor.id
+    account.url = web_url(actor.url) or actor.id
     account.inbox_uri = actor.inbox
     account.outbox_uri = actor.outbox
     account.shared_inbox_uri = actor.shared_inbox
@@ -320,8 +320,8 @@ async def upsert_remote(session: AsyncSession, actor: Actor, domain: str) -> Acc
     account.public_key_pem = actor.public_key.pem
     account.manually_approves_followers = actor.manually_approves_followers
     account.discoverable = actor.discoverable
-    account.avatar_url = actor.icon
-    account.header_url = actor.image
+    account.avatar_url = web_url(actor.icon)
+    account.header_url = web_url(actor.image)
     account.fetched_at = utcnow()
     await session.flush()
     return account

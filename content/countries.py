@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -272,8 +273,14 @@ async def remove(session: AsyncSession, pages: list[CountryPage]) -> None:
     await session.execute(delete(CountryPage).where(CountryPage.id.in_(ids)))
 
 
-async def remove_of_accounts(session: AsyncSession, accounts: Select[int]) -> None:
-    """Delete every page of the accounts the query selects (a suspended domain's)."""
-    pages = select(CountryPage.id).where(CountryPage.account_id.in_(accounts))
+async def remove_of_accounts(
+    session: AsyncSession, accounts: Select[int], *, country: str | None = None
+) -> None:
+    """Delete every page (about `country`, if given) of the accounts the query selects (a
+    suspended domain's)."""
+    chosen: ColumnElement[bool] = CountryPage.account_id.in_(accounts)
+    if country is not None:
+        chosen = chosen & (CountryPage.country == country)
+    pages = select(CountryPage.id).where(chosen)
     await session.execute(delete(CountryRevision).where(CountryRevision.page_id.in_(pages)))
-    await session.execute(delete(CountryPage).where(CountryPage.account_id.in_(accounts)))
+    await session.execute(delete(CountryPage).where(chosen))

@@ -6,7 +6,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Select, String, Text, delete, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Select,
+    String,
+    Text,
+    delete,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -214,12 +225,18 @@ async def remove(session: AsyncSession, listing: Listing) -> None:
     await session.flush()
 
 
-async def remove_of_accounts(session: AsyncSession, accounts: Select[int]) -> None:
-    """Delete every listing of the accounts the query selects (a suspended domain's)."""
-    listings = select(Listing.id).where(Listing.account_id.in_(accounts))
+async def remove_of_accounts(
+    session: AsyncSession, accounts: Select[int], *, country: str | None = None
+) -> None:
+    """Delete every listing (about `country`, if given) of the accounts the query selects
+    (a suspended domain's)."""
+    chosen: ColumnElement[bool] = Listing.account_id.in_(accounts)
+    if country is not None:
+        chosen = chosen & (Listing.country == country)
+    listings = select(Listing.id).where(chosen)
     for table in (ListingCategory, ListingLanguage):
         await session.execute(delete(table).where(table.listing_id.in_(listings)))
-    await session.execute(delete(Listing).where(Listing.account_id.in_(accounts)))
+    await session.execute(delete(Listing).where(chosen))
 
 
 @dataclass(frozen=True)

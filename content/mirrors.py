@@ -1,7 +1,8 @@
 """What this node mirrors from other organisations (their listings and country pages), and
 when it stops.
 
-A copy is kept only while a local account follows its organisation (or has asked to,
+A copy is made only from an organisation followed with an accepted follow
+(`federation.handlers.publishers`), and kept while a local account follows it (or has asked to,
 `relationships.followed_from_here`): it is updated and deleted only through that follow, so
 once the last follow ends the copy would silently go out of date. A service shown here after
 it closed can send someone to a locked door, so the copies go with the follow, and come back

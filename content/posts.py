@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, delete, f
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from content import hashtags
+from content import audience, hashtags
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
 from content.media import MediaAttachment, attach
@@ -85,12 +85,15 @@ def create_local(
     attachments: Sequence[MediaAttachment] = (),
 ) -> Post:
     """A new post by a local author, from plain text; with attachments the text may be empty.
-    The attachments must be the author's own and in no post yet (`media.for_new_post`)."""
+    A reply is never wider than its parent (`audience.for_reply`). The attachments must be
+    the author's own and in no post yet (`media.for_new_post`)."""
     if not author.is_local:
         raise PostError("only local accounts post here")
     if any(a.account_id != author.id or a.post_id is not None for a in attachments):
         raise PostError("only your own attachments that are in no post yet can be attached")
     _check_text(text, media_only=bool(attachments))
+    if in_reply_to is not None:
+        visibility = audience.for_reply(visibility, Visibility(in_reply_to.visibility))
     post_id = new_id()
     post = Post(
         id=post_id,

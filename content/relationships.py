@@ -23,16 +23,20 @@ class FollowState(StrEnum):
 
 
 class Follow(Base):
-    """`follower` follows `followed`."""
+    """`follower` follows `followed`. The Follow activity's id (`uri`) is unique per follower:
+    another account on the follower's server could otherwise take it first."""
 
     __tablename__ = "follows"
-    __table_args__ = (UniqueConstraint("follower_id", "followed_id"),)
+    __table_args__ = (
+        UniqueConstraint("follower_id", "followed_id"),
+        UniqueConstraint("uri", "follower_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
     follower_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     followed_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     state: Mapped[str] = mapped_column(String(16), default=FollowState.PENDING)
-    uri: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    uri: Mapped[str | None] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -59,9 +63,21 @@ async def find_follow(session: AsyncSession, follower: Account, followed: Accoun
     )
 
 
-async def get_follow_by_uri(session: AsyncSession, uri: str) -> Follow | None:
-    """A follow by the id of the Follow activity that made it."""
-    return await session.scalar(select(Follow).where(Follow.uri == uri))
+async def get_follow_by_uri(
+    session: AsyncSession,
+    uri: str,
+    *,
+    follower: Account | None = None,
+    followed: Account | None = None,
+) -> Follow | None:
+    """A follow by the id of the Follow activity that made it, of `follower` or to
+    `followed` (ids are unique per follower only)."""
+    query = select(Follow).where(Follow.uri == uri)
+    if follower is not None:
+        query = query.where(Follow.follower_id == follower.id)
+    if followed is not None:
+        query = query.where(Follow.followed_id == followed.id)
+    return await session.scalar(query.limit(1))
 
 
 async def add_follow(
@@ -115,13 +131,22 @@ async def follower_inboxes(session: AsyncSession, account: Account) -> set[str]:
 async def followed_from_here(session: AsyncSession, account: Account) -> bool:
     """Whether a local account follows `account`, or has asked to (what it publishes may
     arrive just before the Accept does)."""
-    found = await session.scalar(
-        select(Follow.id)
+    return await follow_state_from_here(session, account) is not None
+
+
+async def follow_state_from_here(session: AsyncSession, account: Account) -> FollowState | None:
+    """How this node follows `account`: ACCEPTED if a local account's follow is accepted,
+    PENDING if local accounts have only asked to, None if nobody here follows it."""
+    states = await session.scalars(
+        select(Follow.state)
         .join(Account, Account.id == Follow.follower_id)
         .where(Follow.followed_id == account.id, Account.domain.is_(None))
-        .limit(1)
+        .distinct()
     )
-    return found is not None
+    found = set(states)
+    if not found:
+        return None
+    return FollowState.ACCEPTED if FollowState.ACCEPTED in found else FollowState.PENDING
 
 
 async def followed_ids(session: AsyncSession, account: Account) -> list[int]:

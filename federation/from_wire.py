@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import PUBLIC, ActorType, as_list, id_of
+from activitypub import PUBLIC, ActorType, as_list, id_of, web_url
 from activitypub.hostnames import same_host
-from content import conversations, hashtags, media, posts
+from content import audience, conversations, hashtags, media, posts
 from content.accounts import Account
 from content.audience import Visibility
 from content.media import MAX_REMOTE_PER_POST, RemoteMedia
@@ -38,6 +38,15 @@ def visibility_of(note: dict[str, Any], author: Account) -> Visibility:
     if author.followers_uri and author.followers_uri in to | cc:
         return Visibility.PRIVATE
     return Visibility.DIRECT
+
+
+def reply_visibility(note: dict[str, Any], author: Account, parent: Post | None) -> Visibility:
+    """The note's visibility by its addressing, never wider than the post here it replies to
+    (a public answer to a followers-only post is kept as followers-only)."""
+    visibility = visibility_of(note, author)
+    if parent is None:
+        return visibility
+    return audience.for_reply(visibility, Visibility(parent.visibility))
 
 
 async def local_mentions(
@@ -118,9 +127,9 @@ async def store_note(
         session,
         author,
         uri=note["id"],
-        url=id_of(note.get("url")),
+        url=web_url(id_of(note.get("url"))),
         content_html=await in_thread(clean_html, _text(note.get("content"))),
-        visibility=visibility_of(note, author),
+        visibility=reply_visibility(note, author, parent),
         created_at=_published(note),
         spoiler_text=_text(note.get("summary")),
         language=_language(note),

@@ -1,8 +1,8 @@
 """Inbound activities: checked and stored by `receive`, applied later by the worker.
 
 `receive` runs in the request: size and shape, digest and signature, key owner and origin,
-the federation policy, then a durable row (deduplicated by activity id). `apply` runs in the
-worker and hands the stored activity to its handler in one transaction.
+the federation policy, then a durable row (deduplicated by actor and activity id). `apply`
+runs in the worker and hands the stored activity to its handler in one transaction.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, update
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,12 +34,16 @@ MAX_DEPTH = 16
 
 
 class InboxItem(Job, Base):
-    """A verified activity waiting to be applied (or kept as applied, for deduplication)."""
+    """A verified activity waiting to be applied (or kept as applied, for deduplication).
+    An activity id is unique per actor: origin checks hold ids to the actor's host only, so
+    across actors another account there could take an id first and have the real one
+    dropped as a duplicate."""
 
     __tablename__ = "inbox_items"
+    __table_args__ = (UniqueConstraint("actor_id", "activity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
-    activity_id: Mapped[str] = mapped_column(String(2048), unique=True)
+    activity_id: Mapped[str] = mapped_column(String(2048))
     activity_type: Mapped[str] = mapped_column(String(64))
     actor_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
@@ -99,7 +103,7 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
             await _make_due_now(session, key.domain)
         try:
             await session.commit()
-        except IntegrityError:  # a duplicate: the unique activity id refuses it
+        except IntegrityError:  # a duplicate: the actor's activity id is already here
             fed.keys.forget(signature_of(parts).key_id)  # its account row may be rolled back too
             return Outcome(202, "already received")
     fed.notify()
@@ -126,5 +130,15 @@ async def _make_due_now(session: AsyncSession, domain: str) -> None:
     await session.execute(
         update(Delivery)
         .where(Delivery.host == domain, Delivery.state == "retry")
+        .values(next_attempt_at=utcnow())
+    )
+
+
+async def wake_waiting(session: AsyncSession, actor_id: int) -> None:
+    """An actor's follow was accepted: what it sent before, held back until then
+    (`handlers.incoming.NotYet`), is applied without further delay."""
+    await session.execute(
+        update(InboxItem)
+        .where(InboxItem.actor_id == actor_id, InboxItem.state == "retry")
         .values(next_attempt_at=utcnow())
     )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub import AS_CONTEXT, PUBLIC
 from content import (
     accounts,
+    audience,
     conversations,
     groups,
     interactions,
@@ -135,6 +136,13 @@ async def remove_follower(
         await answer_follow(fed, session, account, found, accept=False)
 
 
+def default_visibility(in_reply_to: Post | None) -> Visibility:
+    """A new post's visibility when none is asked for: public, or a reply's parent's."""
+    if in_reply_to is None:
+        return Visibility.PUBLIC
+    return audience.default_for_reply(Visibility(in_reply_to.visibility))
+
+
 async def publish(
     fed: Federation,
     session: AsyncSession,
@@ -148,7 +156,8 @@ async def publish(
     language: str | None = None,
     attachments: Sequence[MediaAttachment] = (),
 ) -> Post:
-    """Post, and deliver it to whoever the visibility and mentions say. Raises RateLimited
+    """Post, and deliver it to whoever the visibility and mentions say (a reply's never wider
+    than its parent's, `audience.for_reply`). Raises RateLimited
     when the author posts faster than the node allows."""
     fed.limits.take(Action.POST, str(author.id))
     if in_reply_to is not None:

@@ -24,7 +24,7 @@ from federation import delivery, hosts, jobs
 from federation.context import Federation
 from federation.delivery import Delivery
 from federation.handlers import handler_for
-from federation.handlers.incoming import Incoming
+from federation.handlers.incoming import Incoming, NotYet
 from federation.inbox import InboxItem
 from federation.keys import signer_of
 from federation.transport import PostResult, SigningKey
@@ -116,8 +116,16 @@ class Worker:
             for item in items:
                 try:
                     await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT)
+                except NotYet as waiting:
+                    await self._retry_later(item, str(waiting), final_state="ignored")
                 except Exception as error:  # even a broken item must not stop the others
-                    await self._failed(item, error)
+                    log.warning(
+                        "applying %s %s failed: %s",
+                        item.activity_type,
+                        item.activity_id,
+                        type(error).__name__,
+                    )
+                    await self._retry_later(item, f"{type(error).__name__}: {error}")
 
     async def _federates(self, session: AsyncSession, actor: Account) -> bool:
         """Whether the policy still accepts the actor's (canonical) host."""
@@ -144,13 +152,10 @@ class Worker:
             jobs.finish(item, "applied" if handler else "ignored")
             await session.commit()
 
-    async def _failed(self, claimed: InboxItem, error: BaseException) -> None:
-        log.warning(
-            "applying %s %s failed: %s",
-            claimed.activity_type,
-            claimed.activity_id,
-            type(error).__name__,
-        )
+    async def _retry_later(
+        self, claimed: InboxItem, error: str, final_state: str = "errored"
+    ) -> None:
+        """Try the item again after the next of INBOX_RETRIES, or end it in `final_state`."""
         async with self.fed.sessions() as session:
             item = await jobs.still_claimed(session, InboxItem, claimed.id, str(claimed.claim))
             if item is None:
@@ -158,7 +163,7 @@ class Worker:
             item.attempts += 1
             retries = INBOX_RETRIES
             wait = retries[item.attempts - 1] if item.attempts <= len(retries) else None
-            jobs.retry(item, wait, f"{type(error).__name__}: {error}", final_state="errored")
+            jobs.retry(item, wait, error, final_state=final_state)
             await session.commit()
 
     async def _deliver(self) -> int:

@@ -41,7 +41,14 @@ from node.api.mastodon import tags as api_tags
 from node.api.mastodon import timelines as api_timelines
 from node.database import create_engine, create_sessionmaker
 from node.errors import http_error, server_error, too_many
-from node.middleware import AccessLog, BodySizeLimit, DropClientAddress, NoStore, SecurityHeaders
+from node.middleware import (
+    AccessLog,
+    BodySizeLimit,
+    DropClientAddress,
+    NoStore,
+    SameOriginForms,
+    SecurityHeaders,
+)
 from node.settings import Settings
 from node.state import Services
 from node.version import harbour_version
@@ -158,6 +165,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Middleware(AccessLog),
             Middleware(SecurityHeaders),
             Middleware(NoStore, cookie=SESSION_COOKIE),
+            Middleware(SameOriginForms, origin=settings.base_url),
             Middleware(
                 BodySizeLimit,
                 max_bytes=MAX_BODY_BYTES,

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy.exc import OperationalError
 
-from node import commands, domain_commands, group_commands, trust_commands
+from node import commands, country_trust_commands, domain_commands, group_commands, trust_commands
 from node.settings import ConfigError, Settings
 
 
@@ -112,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_async(domain_commands.export_csv))
 
     _trust_parser(verbs)
+    _country_trust_parser(verbs)
     group_commands.add_parser(verbs, _async)
 
     account = verbs.add_parser("account", help="manage local accounts").add_subparsers(
@@ -194,6 +195,23 @@ def _trust_parser(verbs: Any) -> None:
     unsubscribe = trust.add_parser("unsubscribe", help="end a subscription (keeps its entries)")
     unsubscribe.add_argument("list", help="NAME or URL")
     unsubscribe.set_defaults(run=_async(trust_commands.unsubscribe))
+
+
+def _country_trust_parser(verbs: Any) -> None:
+    trust = verbs.add_parser(
+        "country-trust", help="name the organisations trusted to publish about a country"
+    ).add_subparsers(required=True, metavar="ACTION")
+    for action, helptext in [
+        ("add", "trust an organisation (name@server) for a country"),
+        ("remove", "stop trusting it for that country"),
+    ]:
+        sub = trust.add_parser(action, help=helptext)
+        sub.add_argument("country", help="ISO 3166-1 code or English name")
+        sub.add_argument("handle", help="the organisation, name@server")
+        sub.set_defaults(run=_async(getattr(country_trust_commands, action)))
+    trust.add_parser("list", help="list the organisations named per country").set_defaults(
+        run=_async(country_trust_commands.list_named)
+    )
 
 
 if __name__ == "__main__":

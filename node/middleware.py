@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: drop client addresses, log without them, cap bodies, secure headers."""
+"""Pure ASGI middleware: drop client addresses, log without them, cap bodies, secure headers,
+refuse forms posted from other sites."""
 
 from __future__ import annotations
 
@@ -133,6 +134,50 @@ class NoStore:
         await self.app(scope, receive, send_private)
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CROSS_SITE_REFUSED = b"forms are accepted from this site only"
+
+
+def signed_or_bearer(path: str) -> bool:
+    """Paths that authenticate every request by HTTP signature (inboxes) or bearer token (the
+    client API, OAuth token and revocation): a browser's cookie grants nothing there."""
+    return (
+        path.startswith("/api/")
+        or path in ("/inbox", "/actor/inbox", "/oauth/token", "/oauth/revoke")
+        or (path.startswith("/users/") and path.endswith("/inbox") and path.count("/") == 3)
+    )
+
+
+class SameOriginForms:
+    """Refuse any state-changing request a browser sends from another site (cross-site request
+    forgery, login CSRF included) with 403: an `Origin` other than this node's (`null` too) or
+    a `Sec-Fetch-Site` other than `same-origin`. A request with neither comes from no browser
+    (a browser sends Origin with every POST) and passes. `signed_or_bearer` paths are exempt."""
+
+    def __init__(self, app: ASGIApp, origin: str) -> None:
+        self.app = app
+        self.origin = origin.rstrip("/").lower().encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] in UNSAFE_METHODS
+            and not signed_or_bearer(scope["path"])
+            and not self._same_site(scope)
+        ):
+            await _answer(send, 403, b"text/plain; charset=utf-8", CROSS_SITE_REFUSED)
+            return
+        await self.app(scope, receive, send)
+
+    def _same_site(self, scope: Scope) -> bool:
+        headers = dict(scope["headers"])
+        origin = headers.get(b"origin")
+        fetch_site = headers.get(b"sec-fetch-site")
+        if origin is not None and origin.strip().lower() != self.origin:
+            return False
+        return fetch_site is None or fetch_site.strip().lower() in (b"same-origin", b"none")
+
+
 class BodyTooLarge(Exception):
     """A request body went over the cap while it was being read."""
 
@@ -182,12 +227,16 @@ class BodySizeLimit:
 
 async def _too_large(send: Send, max_bytes: int) -> None:
     body = b'{"error":"the request body is larger than %d bytes"}' % max_bytes
+    await _answer(send, 413, b"application/json", body)
+
+
+async def _answer(send: Send, status: int, content_type: bytes, body: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
             ],
         }

@@ -6,6 +6,7 @@ from content.accounts import Account
 from content.bookmarks import Bookmark
 from content.conversations import Conversation
 from content.countries import CountryPage, CountryRevision
+from content.country_trust import CountryTrust
 from content.directory import Listing, ListingCategory, ListingLanguage
 from content.group_threads import GroupPost
 from content.groups import Group, GroupBan, GroupModerator
@@ -45,6 +46,7 @@ __all__ = [
     "Conversation",
     "CountryPage",
     "CountryRevision",
+    "CountryTrust",
     "Bookmark",
     "Delivery",
     "DomainBlock",

@@ -1,5 +1,6 @@
-"""Create, Update and Delete of country pages from organisations followed here: every
-language version is mirrored (sections as sanitised HTML), only ever changed by its origin."""
+"""Create, Update and Delete of country pages from organisations followed here (as
+`publishers.may_publish` says): every language version is mirrored (sections as sanitised
+HTML), only ever changed by its origin."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from content import countries, relationships
+from content import countries, country_trust
 from content.country_fields import CountryPageError, validate
 from content.orm import utcnow
 from federation import country_wire
 from federation.handlers.incoming import Incoming
+from federation.handlers.publishers import may_publish
 from federation.listing_wire import owned_by
 
 
@@ -44,7 +46,7 @@ async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
     existing = await countries.by_uri(session, document["id"])
     if any(page.account_id != actor.id for page in existing):
         return
-    if not existing and not await relationships.followed_from_here(session, actor):
+    if not existing and not await may_publish(incoming):
         return
     # A day's grace for clocks that run ahead of ours.
     today = (utcnow() + timedelta(days=1)).date()
@@ -60,6 +62,9 @@ async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
         kept.setdefault(values.language, (values, revision))
     if not kept:
         return
+    country = next(iter(kept.values()))[0].country
+    if not await country_trust.trusted(session, actor, country):
+        return  # staff trust other organisations for this country
     if complete:
         await countries.remove(session, [p for p in existing if p.language not in kept])
     ours = {page.language: page.revision for page in existing}

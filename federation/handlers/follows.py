@@ -7,7 +7,7 @@ from typing import Any
 from activitypub.hostnames import host_of
 from content import accounts, groups, mirrors, relationships
 from content.relationships import FollowState
-from federation import outbox
+from federation import inbox, outbox
 from federation.handlers.incoming import Incoming
 from moderation import account_blocks, policy
 
@@ -36,10 +36,12 @@ async def on_follow(incoming: Incoming) -> None:
 
 
 async def on_accept(incoming: Incoming) -> None:
-    """Our follow was accepted by the account it asked."""
+    """Our follow was accepted by the account it asked; what the account sent before the
+    Accept and was held back (an organisation's listings) is applied now."""
     follow = await _our_follow(incoming)
     if follow is not None:
         follow.state = FollowState.ACCEPTED
+        await inbox.wake_waiting(incoming.session, incoming.actor.id)
 
 
 async def on_reject(incoming: Incoming) -> None:
@@ -54,8 +56,10 @@ async def on_undo(incoming: Incoming) -> None:
     """A remote follower unfollows, or withdraws its request."""
     original = incoming.object
     target_uri = original.get("object") if isinstance(original, dict) else None
-    follow = await relationships.get_follow_by_uri(incoming.session, incoming.object_id or "")
-    if follow is not None and follow.follower_id == incoming.actor.id:
+    follow = await relationships.get_follow_by_uri(
+        incoming.session, incoming.object_id or "", follower=incoming.actor
+    )
+    if follow is not None:
         await incoming.session.delete(follow)
         return
     target = await _local_target(incoming, target_uri if isinstance(target_uri, str) else None)
@@ -64,10 +68,9 @@ async def on_undo(incoming: Incoming) -> None:
 
 
 async def _our_follow(incoming: Incoming) -> Any:
-    follow = await relationships.get_follow_by_uri(incoming.session, incoming.object_id or "")
-    if follow is None or follow.followed_id != incoming.actor.id:
-        return None
-    return follow
+    return await relationships.get_follow_by_uri(
+        incoming.session, incoming.object_id or "", followed=incoming.actor
+    )
 
 
 async def _local_target(incoming: Incoming, uri: str | None) -> Any:

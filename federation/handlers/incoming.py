@@ -13,6 +13,11 @@ from federation.context import Federation
 from federation.resolve import ResolveError, TryLater, fetch_object
 
 
+class NotYet(Exception):
+    """The activity can be applied only once another one has arrived (an organisation's
+    listing before its Accept of our follow): the worker holds it back, quietly, until then."""
+
+
 @dataclass
 class Incoming:
     """A verified inbound activity being applied, in one transaction."""

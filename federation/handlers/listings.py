@@ -1,16 +1,18 @@
-"""Create, Update and Delete of service listings from organisations followed here: their
-listings are mirrored into this node's directory, only ever changed by their origin."""
+"""Create, Update and Delete of service listings from organisations followed here (as
+`publishers.may_publish` says): their listings are mirrored into this node's directory, only
+ever changed by their origin."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from content import directory, relationships
+from content import country_trust, directory
 from content.listing_fields import ListingError, drop_invalid_translations, validate
 from content.orm import utcnow
 from federation import listing_wire
 from federation.handlers.incoming import Incoming
+from federation.handlers.publishers import may_publish
 
 
 async def on_create(incoming: Incoming) -> None:
@@ -42,7 +44,7 @@ async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
     existing = await directory.get_by_uri(incoming.session, document["id"])
     if existing is not None and (existing.account_id != actor.id or not replaces):
         return
-    if existing is None and not await relationships.followed_from_here(incoming.session, actor):
+    if existing is None and not await may_publish(incoming):
         return
     values = listing_wire.fields_of(document)
     drop_invalid_translations(values)
@@ -52,4 +54,6 @@ async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
         validate(values, today=today, known_categories_only=False)
     except ListingError:
         return
+    if not await country_trust.trusted(incoming.session, actor, values.country):
+        return  # staff trust other organisations for this country
     await directory.save(incoming.session, actor, values, uri=document["id"], listing=existing)

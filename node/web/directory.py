@@ -147,8 +147,6 @@ async def _form(request: Request, listing_id: int | None) -> Response:
     settings = services(request).settings
     fed = services(request).federation
     errors: dict[str, str] = {}
-    if request.method == "POST":
-        _same_origin(request, settings.base_url)
     async with session_scope(services(request).sessions) as session:
         viewer = await signed_in_account(request, session)
         if not await listing_form.is_staff(session, viewer):
@@ -190,7 +188,6 @@ async def _form(request: Request, listing_id: int | None) -> Response:
 async def delete(request: Request) -> Response:
     """`POST /directory/ID/delete`: staff delete one of the organisation's listings."""
     settings = services(request).settings
-    _same_origin(request, settings.base_url)
     async with session_scope(services(request).sessions) as session:
         viewer = await signed_in_account(request, session)
         if not await listing_form.is_staff(session, viewer):
@@ -221,12 +218,6 @@ def _blank(organisation_name: str) -> ListingFields:
         verified_by=organisation_name,
         last_verified=utcnow().date(),
     )
-
-
-def _same_origin(request: Request, base_url: str) -> None:
-    origin = request.headers.get("origin")
-    if origin is not None and origin != base_url:
-        raise HTTPException(403, "forms are accepted from this site only")
 
 
 def _refused(request: Request, signed_out: bool) -> Response:

@@ -30,7 +30,7 @@ from node.state import services
 from node.web.group_access import handle_of, opener_of, post_in, space_named
 from node.web.listing_form import is_staff
 from node.web.rendering import render
-from node.web.sessions import require_same_origin, signed_in_account
+from node.web.sessions import signed_in_account
 
 FormRun = Callable[[AsyncSession, Account, Space, FormData, Request], Awaitable[str]]
 REFUSED = (ActionError, GroupError, PostError, ResolveError)
@@ -39,8 +39,6 @@ REFUSED = (ActionError, GroupError, PostError, ResolveError)
 async def _form_viewer(request: Request, session: AsyncSession) -> Account | Response:
     """The signed-in member showing or sending a form page (sent from this site only), or
     the redirect to sign in first."""
-    if request.method == "POST":
-        require_same_origin(request)
     viewer = await signed_in_account(request, session)
     if viewer is None:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
@@ -138,7 +136,6 @@ async def _create_group(
 
 async def join_remote(request: Request) -> Response:
     """Join a group on another server by its handle (`name@server`)."""
-    require_same_origin(request)
     form = await request.form(max_fields=5, max_files=0)
     fed = services(request).federation
     try:
@@ -163,7 +160,6 @@ def group_form(run: FormRun) -> Callable[[Request], Awaitable[Response]]:
     `run` names, or back with a notice if refused."""
 
     async def endpoint(request: Request) -> Response:
-        require_same_origin(request)
         form = await request.form(max_fields=10, max_files=0)
         back = f"/discussions/{request.path_params['group']}"
         if "post_id" in request.path_params:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from activitypub import web_url
 from content import languages
 from node.state import services
 
@@ -20,6 +21,7 @@ def create_templates() -> Jinja2Templates:
     """The template set, with autoescaping on for every page."""
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.filters["host"] = lambda url: urlsplit(str(url)).hostname or ""
+    templates.env.filters["web_url"] = web_url  # a link from elsewhere: http(s) or nothing
     return templates
 
 

@@ -25,7 +25,6 @@ from node.web.rendering import render
 from node.web.sessions import (
     current_session,
     current_session_id,
-    require_same_origin,
     signed_in_account,
 )
 
@@ -67,7 +66,6 @@ def member_form(step: Step) -> Callable[[Request], Awaitable[Response]]:
     the page again with the reason and changes nothing."""
 
     async def endpoint(request: Request) -> Response:
-        require_same_origin(request)
         form = await request.form(max_fields=10, max_files=0)
         try:
             async with session_scope(services(request).sessions) as session:

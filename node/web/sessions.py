@@ -7,7 +7,6 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -85,13 +84,6 @@ async def begin_session(request: Request, account_id: int) -> None:
 def secret_box(request: Request) -> SecretBox:
     """What encrypts and decrypts members' two-factor secrets on this node."""
     return SecretBox(services(request).settings.secret_key)
-
-
-def require_same_origin(request: Request) -> None:
-    """Refuse a form posted from another site (a browser sends Origin with every POST)."""
-    origin = request.headers.get("origin")
-    if origin is not None and origin != services(request).settings.base_url:
-        raise HTTPException(403, "forms are accepted from this site only")
 
 
 async def login(request: Request) -> Response:

@@ -18,7 +18,7 @@ from moderation.rate_limits import Action
 from node.database import session_scope
 from node.state import services
 from node.web.rendering import render
-from node.web.sessions import require_same_origin, signed_in_account
+from node.web.sessions import signed_in_account
 from node.web.two_factor_pages import render_settings
 
 
@@ -66,7 +66,6 @@ async def export(request: Request) -> Response:
 
 async def delete_account(request: Request) -> Response:
     """`POST /settings/delete`: with the password, erase the account and tell other servers."""
-    require_same_origin(request)
     form = await request.form(max_fields=5, max_files=0)
     fed = services(request).federation
     async with session_scope(services(request).sessions) as session:

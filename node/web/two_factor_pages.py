@@ -22,7 +22,6 @@ from node.state import services
 from node.web.rendering import render
 from node.web.sessions import (
     current_session_id,
-    require_same_origin,
     secret_box,
     signed_in_account,
 )
@@ -63,7 +62,6 @@ async def render_settings(
 
 async def start(request: Request) -> Response:
     """`POST /settings/two-factor/start`: make a new secret and show it, not yet enabled."""
-    require_same_origin(request)
     async with session_scope(services(request).sessions) as session:
         viewer, user = await _viewer(request, session)
         if viewer is None or user is None:
@@ -83,7 +81,6 @@ def with_password(step: Step) -> Callable[[Request], Awaitable[Response]]:
     wrong password or a TwoFactorError shows the settings page with the reason."""
 
     async def endpoint(request: Request) -> Response:
-        require_same_origin(request)
         form = await request.form(max_fields=5, max_files=0)
         async with session_scope(services(request).sessions) as session:
             viewer, user = await _viewer(request, session)

@@ -16,7 +16,13 @@ from moderation import domain_blocks
 from moderation.domain_blocks import BlockTerms, Severity
 from node.state import Services
 from tests.node.conftest import EVE
-from tests.node.test_listing_inbox import MALLORY, activity, follow_eve, send
+from tests.node.test_listing_inbox import (  # noqa: F401 (a fixture)
+    MALLORY,
+    activity,
+    eve_is_an_organisation,
+    follow_eve,
+    send,
+)
 from tests.rig.keys import keypair_for_tests
 from tests.rig.remote import FakeServer
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from activitypub import ActorType
 from content import accounts, directory, relationships
 from content.directory import Query
 from content.listing_fields import Translation
@@ -27,6 +28,12 @@ from tests.rig.remote import FakeServer
 pytestmark = pytest.mark.anyio
 LISTING = "https://remote.example/directory/1"
 MALLORY = "https://remote.example/users/mallory"
+
+
+@pytest.fixture(autouse=True)
+def eve_is_an_organisation(remote: FakeServer) -> None:
+    """Only organisations publish listings and country pages: eve is one here."""
+    remote.add_actor(EVE, keypair_for_tests(3), "eve", ActorType.ORGANIZATION)
 
 
 def listing(**changes: Any) -> dict[str, Any]:
@@ -62,12 +69,13 @@ def activity(kind: str, object_: Any, number: int, actor: str = EVE) -> dict[str
     }
 
 
-async def follow_eve(services: Services) -> None:
+async def follow_eve(services: Services, uri: str = EVE, *, accepted: bool = True) -> None:
+    """alice follows eve (or the actor at `uri`)."""
     async with services.sessions() as session, session.begin():
         alice = await accounts.get_local(session, "alice")
-        eve = await resolve.actor_by_uri(services.federation, session, EVE)
+        eve = await resolve.actor_by_uri(services.federation, session, uri)
         assert alice is not None
-        await relationships.add_follow(session, alice, eve, uri=f"{BASE}/f/1", accepted=True)
+        await relationships.add_follow(session, alice, eve, uri=f"{BASE}/f/1", accepted=accepted)
 
 
 async def send(

@@ -18,10 +18,12 @@ class FakeServer:
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[httpx.Request] = field(default_factory=list)
 
-    def add_actor(self, uri: str, keypair: KeyPair, username: str) -> Actor:
+    def add_actor(
+        self, uri: str, keypair: KeyPair, username: str, kind: ActorType = ActorType.PERSON
+    ) -> Actor:
         actor = Actor(
             id=uri,
-            type=ActorType.PERSON,
+            type=kind,
             preferred_username=username,
             inbox=f"{uri}/inbox",
             outbox=f"{uri}/outbox",

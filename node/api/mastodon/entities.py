@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub import web_url
 from content import relationships
 from content.accounts import Account
 from content.audience import Visibility
@@ -41,8 +42,8 @@ async def account(
     only for an account a moderator limited, as Mastodon does."""
     counts = counts or (await account_counts(session, [row.id]))[row.id]
     last = counts.last_status_at
-    avatar = row.avatar_url or f"{base_url}{AVATAR}"
-    header = row.header_url or f"{base_url}{HEADER}"
+    avatar = web_url(row.avatar_url) or f"{base_url}{AVATAR}"
+    header = web_url(row.header_url) or f"{base_url}{HEADER}"
     return {
         "id": str(row.id),
         "username": row.username,
@@ -56,7 +57,7 @@ async def account(
         "noindex": True,
         "created_at": iso(row.created_at.replace(hour=0, minute=0, second=0, microsecond=0)),
         "note": row.summary_html,
-        "url": row.url,
+        "url": web_url(row.url) or row.uri,
         "uri": row.uri,
         "avatar": avatar,
         "avatar_static": avatar,
@@ -113,7 +114,7 @@ async def status(
     return {
         "id": str(post.id),
         "uri": post.uri,
-        "url": post.url,
+        "url": web_url(post.url) or post.uri,
         "created_at": iso(post.created_at),
         "edited_at": iso(post.edited_at) if post.edited_at else None,
         "account": await account(session, author, base_url, facts.accounts[author.id]),
@@ -129,7 +130,12 @@ async def status(
         "application": None,
         "media_attachments": [attachment(m) for m in facts.media.get(post.id, [])],
         "mentions": [
-            {"id": str(a.id), "username": a.username, "acct": a.handle, "url": a.url}
+            {
+                "id": str(a.id),
+                "username": a.username,
+                "acct": a.handle,
+                "url": web_url(a.url) or a.uri,
+            }
             for a in mentioned
         ],
         "tags": [tag(name, base_url) for name in facts.tags.get(post.id, [])],

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from activitypub import web_url
 from content import oauth, users
 from content.accounts import Account
 from content.oauth import OAuthError
@@ -46,7 +47,9 @@ async def create_app(request: Request) -> Response:
         scopes = oauth.parse_scopes(params.get("scopes"))
     except OAuthError as error:
         return JSONResponse({"error": str(error)}, 422)
-    website = str(params["website"]) if params.get("website") else None
+    website = web_url(params.get("website")) if params.get("website") else None
+    if params.get("website") and website is None:
+        return JSONResponse({"error": "website must be an http or https address"}, 422)
     async with session_scope(services(request).sessions) as session:
         app, secret = oauth.register_app(
             session, name=name, redirect_uris=redirect_uris, scopes=scopes, website=website
@@ -56,7 +59,7 @@ async def create_app(request: Request) -> Response:
         {
             "id": str(app.id),
             "name": app.name,
-            "website": app.website,
+            "website": web_url(app.website),
             "redirect_uri": "\n".join(redirect_uris),
             "redirect_uris": redirect_uris,
             "client_id": app.client_id,

@@ -62,7 +62,7 @@ async def _create(
                 session,
                 author,
                 text,
-                visibility=visibility,
+                visibility=visibility or outbox.default_visibility(parent),
                 in_reply_to=parent,
                 mentioned=await resolve_mentions(fed, session, text),
                 spoiler_text=str(params.get("spoiler_text", ""))[:500],
@@ -175,11 +175,14 @@ def _media_ids(params: dict[str, object]) -> list[object]:
     return list(raw) if isinstance(raw, list) else [raw]
 
 
-def _visibility(params: dict[str, object]) -> Visibility:
-    """Mastodon's four levels, plus Hometown's local_only and Akkoma's visibility=local."""
-    raw = str(params.get("visibility") or "public")
+def _visibility(params: dict[str, object]) -> Visibility | None:
+    """Mastodon's four levels, plus Hometown's local_only and Akkoma's visibility=local;
+    None when not given (public, or a reply's parent's)."""
+    raw = str(params.get("visibility") or "")
     if params.get("local_only") in (True, "true", "1", "True"):
         return Visibility.LOCAL
+    if not raw:
+        return None
     try:
         visibility = Visibility(raw)
     except ValueError:
