@@ -215,7 +215,7 @@ async def test_local_post_counts_leave_out_remote_posts(
         )
 
     async with sessions() as session:
-        assert await posts.count_local_posts(session) == 4
+        assert await posts.count_local_posts(session) == 3  # public ones only: not the direct
         month_ago = utcnow() - timedelta(days=30)
         assert await posts.count_active_local_authors(session, month_ago) == 2
         assert await posts.count_active_local_authors(session, utcnow() + timedelta(days=1)) == 0
