@@ -1,9 +1,10 @@
 """Discussion groups: FEP-1b12 `Group` actors, their members, moderators and bans.
 
 A local group is a local `Group` account plus a `groups` row (visibility, description).
-Membership is an accepted follow of the group; remote groups (a Lemmy community someone
-here follows) have no `groups` row. The posts written in groups are filed by
-`content.group_threads`.
+Membership is an accepted follow of the group; a members-only group approves follows by
+hand (a moderator answers). Remote groups (a Lemmy community someone here follows) have no
+`groups` row: one that approves followers by hand is members-only. The posts written in
+groups are filed by `content.group_threads`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from content.accounts import Account
 from content.audience import Visibility
 from content.orm import Base, utcnow
 from content.relationships import Follow, FollowState
+from content.sanitize import render_plain_text
 
 PAGE_NAMES = frozenset({"new", "join"})  # /discussions/new and /discussions/join
 
@@ -86,9 +88,14 @@ class Space:
 
     @property
     def visibility(self) -> GroupVisibility:
-        if self.settings is None:
-            return GroupVisibility.PUBLIC
-        return GroupVisibility(self.settings.visibility)
+        """A local group's setting; a remote group is members-only when its actor approves
+        followers by hand (`manuallyApprovesFollowers`, as Lemmy's private communities
+        publish), else public."""
+        if self.settings is not None:
+            return GroupVisibility(self.settings.visibility)
+        if not self.account.is_local and self.account.manually_approves_followers:
+            return GroupVisibility.MEMBERS
+        return GroupVisibility.PUBLIC
 
     @property
     def federates(self) -> bool:
@@ -121,7 +128,8 @@ async def create(
         actor_type=ActorType.GROUP,
         display_name=title.strip()[:255] or username,
     )
-    account.summary_html = ""
+    account.summary_html = render_plain_text(description)  # the actor's `summary`
+    account.manually_approves_followers = visibility == GroupVisibility.MEMBERS
     settings = Group(account_id=account.id, visibility=visibility, description=description)
     session.add(settings)
     await session.flush()

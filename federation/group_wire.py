@@ -32,17 +32,19 @@ def moderators_uri(group: Account) -> str:
 
 
 def actor_document(group: Account) -> dict[str, Any]:
-    """The Group actor, with the FEP-1b12 fields Lemmy and Mbin read."""
+    """The Group actor, with the FEP-1b12 fields Lemmy and Mbin read. A members-only group
+    approves followers by hand (`manuallyApprovesFollowers`, from the account), which is how
+    it says on the wire that its posts are for its members only."""
     document = to_wire.actor(group).to_document()
     document["@context"] = [*document["@context"], CONTEXT[-1]]
     document["attributedTo"] = moderators_uri(group)
     document["postingRestrictedToMods"] = False
-    document["manuallyApprovesFollowers"] = False
     return document
 
 
 def addressing(post: Post, group: Account) -> tuple[list[str], list[str]]:
-    """`to` and `cc` of a post in a group: the group and the public, or the group's members."""
+    """`to` and `cc` of a post in a group: the group and the public, or the group and its
+    members (followers collection) only, never `as:Public`."""
     if Visibility(post.visibility) == Visibility.PUBLIC:
         return [group.uri, PUBLIC], []
     return [group.uri], [group.followers_uri] if group.followers_uri else []

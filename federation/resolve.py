@@ -14,7 +14,7 @@ from content.orm import utcnow
 from federation.context import Federation
 from federation.hosts import host_of
 from federation.keys import instance_signer
-from federation.transport import FetchError
+from federation.transport import FetchError, SigningKey
 from moderation.policy import may_federate_with
 
 ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
@@ -25,20 +25,25 @@ class ResolveError(Exception):
     """A remote actor or object could not be had; the message says why."""
 
 
-async def fetch_document(fed: Federation, session: AsyncSession, uri: str) -> dict[str, Any]:
-    """A remote document, fetched with the instance actor's signature (for authorized fetch)."""
+async def fetch_document(
+    fed: Federation, session: AsyncSession, uri: str, signer: SigningKey | None = None
+) -> dict[str, Any]:
+    """A remote document, fetched with the instance actor's signature (for authorized fetch),
+    or `signer`'s (a member fetching what its group shows members only)."""
     if not await may_federate_with(session, host_of(uri), fed.mode):
         raise ResolveError(f"{host_of(uri)} is not a host this node federates with")
     try:
-        return await fed.transport.get_document(uri, await instance_signer(session))
+        return await fed.transport.get_document(uri, signer or await instance_signer(session))
     except FetchError as error:
         raise ResolveError(str(error)) from None
 
 
-async def fetch_object(fed: Federation, session: AsyncSession, uri: str) -> dict[str, Any]:
+async def fetch_object(
+    fed: Federation, session: AsyncSession, uri: str, signer: SigningKey | None = None
+) -> dict[str, Any]:
     """A remote object fetched by id; it must claim an id on the host it came from, so a
     server cannot hand us a document pretending to be another server's."""
-    document = await fetch_document(fed, session, uri)
+    document = await fetch_document(fed, session, uri, signer)
     claimed = document.get("id")
     if not isinstance(claimed, str) or host_of(claimed) != host_of(uri):
         raise ResolveError(f"{uri} served a document with an id of another host")

@@ -4,7 +4,8 @@ announced by the group to its members' servers, if its own addressing is as wide
 group's. A remote group's `Announce` of a post written to it (a Lemmy community someone
 here follows) files that post in the group; its `Announce` of an Update refreshes it from
 its origin, of a Delete removes it. An author's own Update or Delete of a post in a local
-group is relayed too (an Update only while the group accepts the author)."""
+group is relayed too (an Update only while the group accepts the author). When a remote
+group accepts a member here, its earlier threads are backfilled from its outbox."""
 
 from __future__ import annotations
 
@@ -26,11 +27,14 @@ from content.sanitize import strip_html
 from federation import from_wire, group_outbox
 from federation.handlers.incoming import Incoming
 from federation.hosts import host_of
+from federation.keys import signer_of
 from federation.resolve import ResolveError, actor_by_uri, fetch_object
 
 # A removed thread takes at most this many of its posts with it, to bound one activity's
 # work; any left over stay filed until the group removes them one by one.
 MAX_REMOVED = 500
+# A member who joins a remote group gets at most this many of its latest posts at once.
+BACKFILL = 40
 
 
 class Verdict(StrEnum):
@@ -168,9 +172,12 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
     known = await group_threads.entry_by_uri(session, uri) if uri else None
     if not uri or known is not None:  # no post, or one already filed (a member's own)
         return
-    # The group's signature vouches for what its own server wrote; anything else is
-    # fetched from where it lives, never trusted as embedded.
-    if not (isinstance(document, dict) and host_of(uri) == host_of(space.account.uri)):
+    # The group's signature vouches for what its own server wrote, and for its copies of
+    # members-only posts (their origin shows them to nobody: the group decides who reads
+    # them); anything else is fetched from where it lives, never trusted as embedded.
+    vouched = host_of(uri) == host_of(space.account.uri)
+    vouched |= space.visibility == GroupVisibility.MEMBERS
+    if not (isinstance(document, dict) and vouched):
         try:
             document = await fetch_object(fed, session, uri)
         except ResolveError:
@@ -184,6 +191,31 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
     # a group cannot claim (and later remove) any post it likes.
     if in_group and (thread is not None or _names(document, space.account)):
         await _file(incoming, document, author, space, thread)
+
+
+async def on_accepted(incoming: Incoming) -> None:
+    """A remote group accepted a member here: its latest posts (at most BACKFILL) are read
+    from its outbox, fetched signed by the member (a members-only group shows them to its
+    members only), and filed oldest first as if the group had announced them."""
+    group, session = incoming.actor, incoming.session
+    if group.actor_type != ActorType.GROUP or not group.outbox_uri:
+        return
+    follow = await relationships.get_follow_by_uri(session, incoming.object_id or "")
+    member = await session.get(Account, follow.follower_id) if follow else None
+    if follow is None or follow.followed_id != group.id or member is None or not member.is_local:
+        return
+    try:
+        outbox = await fetch_object(incoming.fed, session, group.outbox_uri, signer_of(member))
+        page = outbox.get("first", outbox)
+        if isinstance(page, str):
+            page = await fetch_object(incoming.fed, session, page, signer_of(member))
+    except ResolveError:
+        return
+    items = as_list(page.get("orderedItems")) if isinstance(page, dict) else []
+    for item in reversed(items[:BACKFILL]):
+        if isinstance(item, dict) and item.get("type") == "Announce":
+            if id_of(item.get("actor")) == group.uri:
+                await on_announce(Incoming(incoming.fed, session, group, item))
 
 
 async def _announced_edit(incoming: Incoming, group: Account, uri: str | None) -> None:

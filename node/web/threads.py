@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from content import group_threads, groups
+from content import group_threads, groups, relationships
 from node.state import services
 from node.web import group_forms
 from node.web.group_access import opener_of, page_of
@@ -45,6 +45,11 @@ async def show_group(request: Request) -> Response:
         rows = await group_threads.threads(session, page.space.account, members_too=members_too)
         moderators = await groups.moderators(session, page.space.account)
         banned = await groups.banned(session, page.space.account) if page.moderator else []
+        asking = (
+            await relationships.pending_requests(session, page.space.account)
+            if page.moderator
+            else []
+        )
     return render(
         request,
         "discussion.html",
@@ -53,6 +58,7 @@ async def show_group(request: Request) -> Response:
         rows=rows if readable else [],
         moderators=moderators,
         banned=banned,
+        asking=asking,
     )
 
 
