@@ -195,6 +195,18 @@ async def moderators(session: AsyncSession, group: Account) -> Sequence[Account]
     return (await session.scalars(query)).all()
 
 
+async def moderated_by(session: AsyncSession, account: Account) -> list[Space]:
+    """The live local groups `account` moderates, by name."""
+    rows = await session.execute(
+        select(Account, Group)
+        .join(GroupModerator, GroupModerator.group_id == Account.id)
+        .outerjoin(Group, Group.account_id == Account.id)
+        .where(GroupModerator.account_id == account.id, Account.deleted_at.is_(None))
+        .order_by(Account.username)
+    )
+    return [Space(group, settings) for group, settings in rows]
+
+
 async def is_moderator(session: AsyncSession, group: Account, account: Account | None) -> bool:
     """Whether `account` moderates the group."""
     if account is None:

@@ -26,6 +26,7 @@ from tests.node.test_discussions import AP, GROUP, make_group, send, sent, signe
 from tests.node.test_inbox import deliver
 from tests.rig import world
 from tests.rig.keys import keypair_for_tests
+from tests.rig.members import get_list, member
 from tests.rig.remote import FakeServer
 
 pytestmark = pytest.mark.anyio
@@ -213,3 +214,33 @@ async def test_joining_a_remote_members_only_group_backfills_its_earlier_threads
     async with services.sessions() as session:
         kept = await posts.get_by_uri(session, f"{BOB}/statuses/2")
         assert kept is not None and kept.visibility == "members"
+
+
+async def test_group_moderators_answer_requests_to_join_in_the_client_api(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    await make_group(services, GroupVisibility.MEMBERS)
+    follow = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{EVE}/follows/2",
+        "type": "Follow",
+        "actor": EVE,
+        "object": GROUP,
+    }
+    await send(client, services, follow)
+    bea = await member(services, "bea")
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        eve = await accounts.get_by_uri(session, EVE)
+        assert alice is not None and eve is not None
+        moderator = await world.bearer(session, alice)
+    listed = await client.get("/api/v1/follow_requests", headers=moderator)
+    assert [entry["acct"] for entry in listed.json()] == ["eve@remote.example"]
+    assert await get_list(client, bea, "/api/v1/follow_requests") == []
+    path = f"/api/v1/follow_requests/{eve.id}/authorize"
+    assert (await client.post(path, headers=bea.headers)).status_code == 404
+    assert await sent(services, "Accept") == []
+    assert (await client.post(path, headers=moderator)).status_code == 200
+    (accept, _), *_ = await sent(services, "Accept")
+    assert accept["actor"] == GROUP and accept["object"]["id"] == follow["id"]
+    assert (await client.get("/api/v1/follow_requests", headers=moderator)).json() == []
