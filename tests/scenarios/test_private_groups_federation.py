@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.signatures import RequestParts, sign
 from content.accounts import Account
+from federation.inbox import InboxItem
 from tests.rig.nodes import NodeProcess, read_database, wait_for
 
 pytestmark = pytest.mark.processes
@@ -180,3 +181,19 @@ def test_a_members_only_post_reaches_the_members_on_three_nodes_and_nobody_else(
                 assert SECRET not in http.get(path, headers=auth).text
             bob_id = http.get("/api/v1/accounts/lookup?acct=bob", headers=auth).json()["id"]
             assert SECRET not in http.get(f"/api/v1/accounts/{bob_id}/statuses", headers=auth).text
+    for node in fleet:
+        logged = [
+            line
+            for line in node.output().splitlines()
+            if re.search(r"WARNING|ERROR|Traceback", line)
+        ]
+        assert logged == [], (node.domain, logged)
+        assert read_database(node, unfinished) == [], node.domain
+
+
+async def unfinished(session: AsyncSession) -> list[str]:
+    """Inbox items that did not apply cleanly (errored, or waiting to try again)."""
+    rows = await session.scalars(
+        select(InboxItem.state).where(InboxItem.state.in_(("errored", "retry")))
+    )
+    return list(rows)
