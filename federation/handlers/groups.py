@@ -157,7 +157,7 @@ async def on_announce(incoming: Incoming) -> None:
     if kind == "Create":
         await _announced_post(incoming, Space(group, None), inner.get("object"))
     elif kind == "Update":
-        await _announced_edit(incoming, group, id_of(inner.get("object")))
+        await _announced_edit(incoming, Space(group, None), inner.get("object"))
     elif kind == "Delete":
         await _announced_removal(incoming, group, id_of(inner.get("object")))
     elif kind == "Block" and id_of(inner.get("target")) == group.uri:
@@ -172,16 +172,9 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
     known = await group_threads.entry_by_uri(session, uri) if uri else None
     if not uri or known is not None:  # no post, or one already filed (a member's own)
         return
-    # The group's signature vouches for what its own server wrote, and for its copies of
-    # members-only posts (their origin shows them to nobody: the group decides who reads
-    # them); anything else is fetched from where it lives, never trusted as embedded.
-    vouched = host_of(uri) == host_of(space.account.uri)
-    vouched |= space.visibility == GroupVisibility.MEMBERS
-    if not (isinstance(document, dict) and vouched):
-        try:
-            document = await fetch_object(fed, session, uri)
-        except ResolveError:
-            return
+    document = await _vouched(incoming, space, uri, document)
+    if document is None:
+        return
     try:
         author = await actor_by_uri(fed, session, str(id_of(document.get("attributedTo"))))
     except ResolveError:
@@ -218,20 +211,35 @@ async def on_accepted(incoming: Incoming) -> None:
                 await on_announce(Incoming(incoming.fed, session, group, item))
 
 
-async def _announced_edit(incoming: Incoming, group: Account, uri: str | None) -> None:
-    """An edit of a post in the group: the new version is fetched from its origin."""
-    fed, session = incoming.fed, incoming.session
-    entry = await group_threads.entry_by_uri(session, uri or "")
+async def _announced_edit(incoming: Incoming, space: Space, document: Any) -> None:
+    """An edit of a post in the group: the new version as the group vouches for it, else
+    fetched from its origin."""
+    fed, session, group = incoming.fed, incoming.session, space.account
+    entry = await group_threads.entry_by_uri(session, id_of(document) or "")
     post = await session.get(Post, entry.post_id) if entry else None
     if entry is None or post is None or entry.group_id != group.id or fed.is_local(post.uri):
         return
     author = await session.get(Account, post.account_id)
+    found = await _vouched(incoming, space, post.uri, document)
+    if found is not None and author is not None and from_wire.note_owned_by(found, author):
+        await from_wire.update_note(fed, session, post, author, found)
+
+
+async def _vouched(
+    incoming: Incoming, space: Space, uri: str, document: Any
+) -> dict[str, Any] | None:
+    """A post's document as a remote group relays it. The group's signature vouches for
+    what its own server wrote, and for its copies of members-only posts (their origin shows
+    them to nobody: the group decides who reads them); anything else is fetched from where
+    it lives, never trusted as embedded. None if it cannot be had."""
+    vouched = host_of(uri) == host_of(space.account.uri)
+    vouched |= space.visibility == GroupVisibility.MEMBERS
+    if isinstance(document, dict) and id_of(document) == uri and vouched:
+        return document
     try:
-        document = await fetch_object(fed, session, post.uri)
+        return await fetch_object(incoming.fed, incoming.session, uri)
     except ResolveError:
-        return
-    if author is not None and from_wire.note_owned_by(document, author):
-        await from_wire.update_note(fed, session, post, author, document)
+        return None
 
 
 async def _announced_removal(incoming: Incoming, group: Account, uri: str | None) -> None:

@@ -32,6 +32,7 @@ from tests.rig.remote import FakeServer
 pytestmark = pytest.mark.anyio
 COMMUNITY = "https://remote.example/c/private"
 BOB = "https://victim.example/users/bob"
+AS = "https://www.w3.org/ns/activitystreams"
 
 
 def _remote_group(remote: FakeServer, *, private: bool) -> None:
@@ -214,6 +215,15 @@ async def test_joining_a_remote_members_only_group_backfills_its_earlier_threads
     async with services.sessions() as session:
         kept = await posts.get_by_uri(session, f"{BOB}/statuses/2")
         assert kept is not None and kept.visibility == "members"
+    # The group relays bob's edit; his server shows members-only posts to nobody.
+    edited = {**reply["object"]["object"], "content": "<p>Clinic 4, Mondays only</p>"}
+    update = {"id": f"{BOB}/statuses/2#update", "type": "Update", "actor": BOB, "object": edited}
+    relayed = {**reply, "id": f"{COMMUNITY}/announces/3", "object": update}
+    await send_as_group(client, services, {"@context": AS, **relayed})
+    async with services.sessions() as session:
+        kept = await posts.get_by_uri(session, f"{BOB}/statuses/2")
+        assert kept is not None and "Mondays only" in kept.content_html
+        assert kept.visibility == "members"
 
 
 async def test_group_moderators_answer_requests_to_join_in_the_client_api(
@@ -244,3 +254,41 @@ async def test_group_moderators_answer_requests_to_join_in_the_client_api(
     (accept, _), *_ = await sent(services, "Accept")
     assert accept["actor"] == GROUP and accept["object"]["id"] == follow["id"]
     assert (await client.get("/api/v1/follow_requests", headers=moderator)).json() == []
+
+
+async def test_a_group_that_says_nothing_never_widens_what_it_announces(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    _remote_group(remote, private=False)
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        group = await resolve.actor_by_uri(services.federation, session, COMMUNITY)
+        assert alice is not None
+        await relationships.add_follow(session, alice, group, uri=f"{BASE}/f/2", accepted=True)
+    for number, to in ((1, [COMMUNITY]), (2, [COMMUNITY, PUBLIC])):
+        page = {
+            "id": f"{COMMUNITY}/post/{number}",
+            "type": "Page",
+            "attributedTo": COMMUNITY,
+            "name": f"Thread {number}",
+            "content": f"<p>words {number}</p>",
+            "to": to,
+            "cc": [f"{COMMUNITY}/followers"],
+            "audience": COMMUNITY,
+            "published": "2026-11-20T10:00:00Z",
+        }
+        create = {"id": f"{page['id']}/create", "type": "Create", "actor": COMMUNITY}
+        announce = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{COMMUNITY}/announce/{number}",
+            "type": "Announce",
+            "actor": COMMUNITY,
+            "to": [f"{COMMUNITY}/followers"],
+            "object": {**create, "object": page},
+        }
+        await send_as_group(client, services, announce)
+    async with services.sessions() as session:
+        kept = [await posts.get_by_uri(session, f"{COMMUNITY}/post/{n}") for n in (1, 2)]
+    assert [post.visibility if post else None for post in kept] == ["members", "public"]
+    assert "Thread 2" in (await client.get("/discussions/private@remote.example")).text
+    assert "Thread 1" not in (await client.get("/discussions/private@remote.example")).text
