@@ -46,6 +46,15 @@ def _remote_group(remote: FakeServer, *, private: bool) -> None:
     }
 
 
+async def _alice_joined(services: Services) -> None:
+    """Alice is already a member of the remote group."""
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        group = await resolve.actor_by_uri(services.federation, session, COMMUNITY)
+        assert alice is not None
+        await relationships.add_follow(session, alice, group, uri=f"{BASE}/f/1", accepted=True)
+
+
 async def _accepted_by(client: httpx.AsyncClient, services: Services, number: int) -> None:
     """The remote group accepts the last Follow sent to it."""
     follow = (await sent(services, "Follow"))[-1][0]
@@ -82,11 +91,7 @@ async def test_a_post_to_a_remote_members_only_group_stays_with_its_members(
     client: httpx.AsyncClient, services: Services, remote: FakeServer
 ) -> None:
     _remote_group(remote, private=True)
-    async with services.sessions() as session, session.begin():
-        alice = await accounts.get_local(session, "alice")
-        group = await resolve.actor_by_uri(services.federation, session, COMMUNITY)
-        assert alice is not None
-        await relationships.add_follow(session, alice, group, uri=f"{BASE}/f/1", accepted=True)
+    await _alice_joined(services)
     await sign_in(client, "alice")
     made = await client.post(
         "/discussions/private@remote.example/new",
@@ -260,11 +265,7 @@ async def test_a_group_that_says_nothing_never_widens_what_it_announces(
     client: httpx.AsyncClient, services: Services, remote: FakeServer
 ) -> None:
     _remote_group(remote, private=False)
-    async with services.sessions() as session, session.begin():
-        alice = await accounts.get_local(session, "alice")
-        group = await resolve.actor_by_uri(services.federation, session, COMMUNITY)
-        assert alice is not None
-        await relationships.add_follow(session, alice, group, uri=f"{BASE}/f/2", accepted=True)
+    await _alice_joined(services)
     for number, to in ((1, [COMMUNITY]), (2, [COMMUNITY, PUBLIC])):
         page = {
             "id": f"{COMMUNITY}/post/{number}",
