@@ -22,6 +22,7 @@ from activitypub import ActorType, KeyPair
 from content import accounts
 from content.accounts import Account
 from content.audience import Visibility
+from content.notifications import NotificationType, notify
 from content.orm import Base, utcnow
 from content.relationships import Follow, FollowState
 from content.sanitize import render_plain_text
@@ -205,6 +206,14 @@ async def moderated_by(session: AsyncSession, account: Account) -> list[Space]:
         .order_by(Account.username)
     )
     return [Space(group, settings) for group, settings in rows]
+
+
+async def tell_moderators(session: AsyncSession, group: Account, follow: Follow) -> None:
+    """A request to join waits: each of the group's moderators gets it as a follow request
+    notification (it goes once the request is answered)."""
+    for moderator in await moderators(session, group):
+        kind = NotificationType.FOLLOW_REQUEST
+        notify(session, moderator, follow.follower_id, kind, follow_id=follow.id)
 
 
 async def is_moderator(session: AsyncSession, group: Account, account: Account | None) -> bool:

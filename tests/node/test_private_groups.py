@@ -249,6 +249,10 @@ async def test_group_moderators_answer_requests_to_join_in_the_client_api(
         eve = await accounts.get_by_uri(session, EVE)
         assert alice is not None and eve is not None
         moderator = await world.bearer(session, alice)
+    told = (await client.get("/api/v1/notifications", headers=moderator)).json()
+    assert [(n["type"], n["account"]["acct"]) for n in told] == [
+        ("follow_request", "eve@remote.example")
+    ]
     listed = await client.get("/api/v1/follow_requests", headers=moderator)
     assert [entry["acct"] for entry in listed.json()] == ["eve@remote.example"]
     assert await get_list(client, bea, "/api/v1/follow_requests") == []
@@ -259,6 +263,12 @@ async def test_group_moderators_answer_requests_to_join_in_the_client_api(
     (accept, _), *_ = await sent(services, "Accept")
     assert accept["actor"] == GROUP and accept["object"]["id"] == follow["id"]
     assert (await client.get("/api/v1/follow_requests", headers=moderator)).json() == []
+    assert (await client.get("/api/v1/notifications", headers=moderator)).json() == []
+    await sign_in(client, "bea")  # a member here asks too, on the web
+    assert (await client.post("/discussions/peers/join")).status_code == 303
+    told = (await client.get("/api/v1/notifications", headers=moderator)).json()
+    assert [(n["type"], n["account"]["acct"]) for n in told] == [("follow_request", "bea")]
+    assert "waiting" in (await client.get("/discussions/peers")).text
 
 
 async def test_a_group_that_says_nothing_never_widens_what_it_announces(
