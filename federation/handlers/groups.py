@@ -9,6 +9,7 @@ group accepts a member here, its earlier threads are backfilled from its outbox.
 
 from __future__ import annotations
 
+import time
 from enum import StrEnum
 from typing import Any
 
@@ -33,8 +34,11 @@ from federation.resolve import ResolveError, actor_by_uri, fetch_object
 # A removed thread takes at most this many of its posts with it, to bound one activity's
 # work; any left over stay filed until the group removes them one by one.
 MAX_REMOVED = 500
-# A member who joins a remote group gets at most this many of its latest posts at once.
+# A member who joins a remote group gets at most this many of its latest posts at once,
+# read for at most this long, so the Accept that started it applies well inside the
+# worker's time bound whatever the servers involved do.
 BACKFILL = 40
+BACKFILL_SECONDS = 20.0
 
 
 class Verdict(StrEnum):
@@ -187,12 +191,14 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
 
 
 async def on_accepted(incoming: Incoming) -> None:
-    """A remote group accepted a member here: its latest posts (at most BACKFILL) are read
-    from its outbox, fetched signed by the member (a members-only group shows them to its
-    members only), and filed oldest first as if the group had announced them."""
+    """A remote group accepted a member here: its latest posts (at most BACKFILL, for at most
+    BACKFILL_SECONDS) are read from its outbox, fetched signed by the member (a members-only
+    group shows them to its members only), and filed oldest first as if the group had
+    announced them."""
     group, session = incoming.actor, incoming.session
     if group.actor_type != ActorType.GROUP or not group.outbox_uri:
         return
+    deadline = time.monotonic() + BACKFILL_SECONDS
     follow = await relationships.get_follow_by_uri(session, incoming.object_id or "")
     member = await session.get(Account, follow.follower_id) if follow else None
     if follow is None or follow.followed_id != group.id or member is None or not member.is_local:
@@ -206,6 +212,8 @@ async def on_accepted(incoming: Incoming) -> None:
         return
     items = as_list(page.get("orderedItems")) if isinstance(page, dict) else []
     for item in reversed(items[:BACKFILL]):
+        if time.monotonic() > deadline:
+            return  # time is up: the newest posts are left out
         if isinstance(item, dict) and item.get("type") == "Announce":
             if id_of(item.get("actor")) == group.uri:
                 await on_announce(Incoming(incoming.fed, session, group, item))
