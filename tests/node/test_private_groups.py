@@ -269,6 +269,9 @@ async def test_group_moderators_answer_requests_to_join_in_the_client_api(
     told = (await client.get("/api/v1/notifications", headers=moderator)).json()
     assert [(n["type"], n["account"]["acct"]) for n in told] == [("follow_request", "bea")]
     assert "waiting" in (await client.get("/discussions/peers")).text
+    let_in = f"/api/v1/follow_requests/{bea.id}/authorize"
+    assert (await client.post(let_in, headers=moderator)).status_code == 200
+    assert "You are a member." in (await client.get("/discussions/peers")).text
 
 
 async def test_a_group_that_says_nothing_never_widens_what_it_announces(
