@@ -129,7 +129,7 @@ async def create(
         actor_type=ActorType.GROUP,
         display_name=title.strip()[:255] or username,
     )
-    account.summary_html = render_plain_text(description)  # the actor's `summary`
+    account.summary_html = render_plain_text(description, f"{base_url}/tags/")  # `summary`
     account.manually_approves_followers = visibility == GroupVisibility.MEMBERS
     settings = Group(account_id=account.id, visibility=visibility, description=description)
     session.add(settings)
