@@ -9,6 +9,7 @@ groups are filed by `content.group_threads`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from activitypub import ActorType, KeyPair
-from content import accounts
+from content import accounts, hashtags, languages
 from content.accounts import Account
 from content.audience import Visibility
 from content.notifications import NotificationType, notify
@@ -28,6 +29,7 @@ from content.relationships import Follow, FollowState
 from content.sanitize import render_plain_text
 
 PAGE_NAMES = frozenset({"new", "join"})  # /discussions/new and /discussions/join
+MAX_TOPICS = 10
 
 
 class GroupError(ValueError):
@@ -57,6 +59,8 @@ class Group(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     visibility: Mapped[str] = mapped_column(String(16), default=GroupVisibility.PUBLIC)
     description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(35), default="")  # BCP 47, "" if unsaid
+    topics: Mapped[str] = mapped_column(String(500), default="")  # tag names, space-separated
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -99,6 +103,25 @@ class Space:
         return GroupVisibility.PUBLIC
 
     @property
+    def topics(self) -> list[str]:
+        """The group's topics (hashtag names), none for a remote group."""
+        return self.settings.topics.split() if self.settings is not None else []
+
+    @property
+    def language(self) -> str:
+        """The language the group talks in (a BCP 47 tag), "" if unsaid or remote."""
+        return self.settings.language if self.settings is not None else ""
+
+    def matches(self, *, language: str = "", topic: str = "") -> bool:
+        """Whether the group talks in `language` (its primary subtag is enough: `pt` finds
+        `pt-BR`) and has `topic` (a hashtag name in its stored form); "" matches any."""
+        mine = self.language.casefold()
+        wanted = language.casefold()
+        if wanted and mine != wanted and not mine.startswith(f"{wanted}-"):
+            return False
+        return not topic or topic in self.topics
+
+    @property
     def federates(self) -> bool:
         return self.visibility != GroupVisibility.LOCAL
 
@@ -117,10 +140,16 @@ async def create(
     visibility: GroupVisibility,
     description: str = "",
     moderator: Account | None = None,
+    language: str = "",
+    topics: str = "",
 ) -> Space:
-    """A new local group; `moderator` (its creator) moderates it."""
+    """A new local group; `moderator` (its creator) moderates it. `topics` are words or
+    hashtags (at most MAX_TOPICS), `language` a BCP 47 tag or ""."""
     if username in PAGE_NAMES:
         raise GroupError(f"the name {username!r} is taken by a page of the discussions")
+    tag = languages.language_tag(language) if language.strip() else ""
+    if tag is None:
+        raise GroupError("the language must be a language tag, such as en, ro or pt-BR")
     account = await accounts.create_local(
         session,
         base_url=base_url,
@@ -131,12 +160,25 @@ async def create(
     )
     account.summary_html = render_plain_text(description, f"{base_url}/tags/")  # `summary`
     account.manually_approves_followers = visibility == GroupVisibility.MEMBERS
-    settings = Group(account_id=account.id, visibility=visibility, description=description)
+    settings = Group(
+        account_id=account.id,
+        visibility=visibility,
+        description=description,
+        language=tag,
+        topics=" ".join(topic_names(topics)),
+    )
     session.add(settings)
     await session.flush()
     if moderator is not None:
         await add_moderator(session, account, moderator)
     return Space(account, settings)
+
+
+def topic_names(text: str) -> list[str]:
+    """The distinct topics in `text` (words or hashtags, by spaces or commas), as hashtag
+    names in their stored form; at most MAX_TOPICS."""
+    names = (hashtags.normalise(word) for word in re.split(r"[\s,]+", text))
+    return list(dict.fromkeys(name for name in names if name))[:MAX_TOPICS]
 
 
 async def get(session: AsyncSession, account: Account) -> Space | None:

@@ -43,8 +43,9 @@ async def actor(request: Request) -> Response:
         return await pages.profile(request, account)
     await require_signed_fetch(request)
     if is_group:
-        await _require_federated_group(request, account)
-        return activity_response(group_wire.actor_document(account))
+        space = await _require_federated_group(request, account)
+        base_url = services(request).settings.base_url
+        return activity_response(group_wire.actor_document(space, base_url))
     return activity_response(to_wire.actor(account).to_document())
 
 

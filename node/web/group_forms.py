@@ -89,7 +89,14 @@ async def new_thread(request: Request) -> Response:
 
 async def new_group(request: Request) -> Response:
     """Staff create a local group (GET shows the form)."""
-    values = {"name": "", "title": "", "description": "", "visibility": "public"}
+    values = {
+        "name": "",
+        "title": "",
+        "description": "",
+        "visibility": "public",
+        "language": "",
+        "topics": "",
+    }
     error = ""
     async with session_scope(services(request).sessions) as session:
         viewer = await _form_viewer(request, session)
@@ -133,6 +140,8 @@ async def _create_group(
         visibility=visibility,
         description=values["description"],
         moderator=viewer,
+        language=values["language"],
+        topics=values["topics"],
     )
 
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from content.languages import native_name
 from node.state import services
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -19,6 +20,7 @@ def create_templates() -> Jinja2Templates:
     """The template set, with autoescaping on for every page."""
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.filters["host"] = lambda url: urlsplit(str(url)).hostname or ""
+    templates.env.filters["language_name"] = native_name
     return templates
 
 

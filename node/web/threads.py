@@ -17,12 +17,17 @@ from node.web.sessions import signed_in_account
 
 
 async def index(request: Request) -> Response:
-    """`/discussions`: this node's groups and the remote groups the member belongs to."""
+    """`/discussions`: this node's groups and the remote groups the member belongs to,
+    found by language (`?language=pt` finds pt-BR too) and topic (`?topic=housing`)."""
+    language = request.query_params.get("language", "").strip()[:35]
+    topic = groups.topic_names(request.query_params.get("topic", "")[:100])
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         spaces = await groups.local_groups(session)
         if viewer is not None:
             spaces += await groups.remote_groups_of(session, viewer)
+        wanted = {"language": language, "topic": topic[0] if topic else ""}
+        spaces = [space for space in spaces if space.matches(**wanted)]
         states = {s.account.id: await groups.membership(session, s.account, viewer) for s in spaces}
         staff = await is_staff(session, viewer)
     return render(
@@ -33,6 +38,7 @@ async def index(request: Request) -> Response:
         states=states,
         staff=staff,
         notice=request.query_params.get("notice"),
+        search=wanted,
     )
 
 

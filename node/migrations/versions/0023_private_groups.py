@@ -1,4 +1,4 @@
-"""members-only groups approve their members: the group actor approves followers by hand
+"""private groups: members-only groups approve their members; a group's language and topics
 
 Revision ID: 0023
 Revises: 0020
@@ -7,6 +7,7 @@ Create Date: 2026-12-04 08:00:00
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
@@ -20,9 +21,19 @@ def upgrade() -> None:
         "UPDATE accounts SET manually_approves_followers = true WHERE id IN "
         "(SELECT account_id FROM groups WHERE visibility = 'members')"
     )
+    with op.batch_alter_table("groups", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("language", sa.String(length=35), server_default="", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("topics", sa.String(length=500), server_default="", nullable=False)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("groups", schema=None) as batch_op:
+        batch_op.drop_column("topics")
+        batch_op.drop_column("language")
     op.execute(
         "UPDATE accounts SET manually_approves_followers = false WHERE id IN "
         "(SELECT account_id FROM groups WHERE visibility = 'members')"
