@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text, delete, select
+from sqlalchemy import ColumnElement, ForeignKey, Select, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from activitypub import ActorType, KeyPair
 from content import accounts, hashtags, languages
@@ -85,8 +85,8 @@ class GroupBan(Base):
 
 @dataclass(frozen=True)
 class Space:
-    """A group as shown: its actor and its settings (None for a remote group, or a local one
-    made without them: public)."""
+    """A group as shown: its actor and its settings (None for a local group made without
+    them: public; for a remote group, what its organisation's directory said, if read)."""
 
     account: Account
     settings: Group | None
@@ -96,20 +96,21 @@ class Space:
         """A local group's setting; a remote group is members-only when its actor approves
         followers by hand (`manuallyApprovesFollowers`, as Lemmy's private communities
         publish), else public."""
-        if self.settings is not None:
-            return GroupVisibility(self.settings.visibility)
-        if not self.account.is_local and self.account.manually_approves_followers:
-            return GroupVisibility.MEMBERS
-        return GroupVisibility.PUBLIC
+        if not self.account.is_local:
+            members = self.account.manually_approves_followers
+            return GroupVisibility.MEMBERS if members else GroupVisibility.PUBLIC
+        if self.settings is None:
+            return GroupVisibility.PUBLIC
+        return GroupVisibility(self.settings.visibility)
 
     @property
     def topics(self) -> list[str]:
-        """The group's topics (hashtag names), none for a remote group."""
+        """The group's topics (hashtag names)."""
         return self.settings.topics.split() if self.settings is not None else []
 
     @property
     def language(self) -> str:
-        """The language the group talks in (a BCP 47 tag), "" if unsaid or remote."""
+        """The language the group talks in (a BCP 47 tag), "" if unsaid."""
         return self.settings.language if self.settings is not None else ""
 
     def matches(self, *, language: str = "", topic: str = "") -> bool:
@@ -188,36 +189,65 @@ async def get(session: AsyncSession, account: Account) -> Space | None:
     return Space(account, await session.get(Group, account.id) if account.is_local else None)
 
 
-async def local_groups(session: AsyncSession) -> list[Space]:
-    """Every live local group, by name (one made with `account create --kind group` has no
-    settings row and is public)."""
-    rows = await session.execute(
+def _live_groups(*where: ColumnElement[bool]) -> Select[Account, Group]:
+    """Live (not deleted, not suspended) groups with their settings, if any, by name."""
+    return (
         select(Account, Group)
         .outerjoin(Group, Group.account_id == Account.id)
         .where(
-            Account.domain.is_(None),
             Account.actor_type == str(ActorType.GROUP),
             Account.deleted_at.is_(None),
             Account.suspended_at.is_(None),
+            *where,
         )
         .order_by(Account.username)
     )
-    return [Space(account, settings) for account, settings in rows]
+
+
+async def _spaces(session: AsyncSession, query: Select[Account, Group]) -> list[Space]:
+    return [Space(account, settings) for account, settings in await session.execute(query)]
+
+
+async def local_groups(session: AsyncSession) -> list[Space]:
+    """Every live local group, by name (one made with `account create --kind group` has no
+    settings row and is public)."""
+    return await _spaces(session, _live_groups(Account.domain.is_(None)))
 
 
 async def remote_groups_of(session: AsyncSession, member: Account) -> list[Space]:
     """Remote groups the member follows or has asked to follow."""
-    rows = await session.scalars(
-        select(Account)
+    query = _live_groups(Account.domain.is_not(None), Follow.follower_id == member.id)
+    return await _spaces(session, query.join(Follow, Follow.followed_id == Account.id))
+
+
+async def of_followed_organisations(session: AsyncSession, limit: int = 500) -> list[Space]:
+    """The remote groups read from the directories of organisations a local account
+    follows (accepted), on those organisations' servers, by name."""
+    follower = aliased(Account)
+    organisations = (
+        select(Account.domain)
         .join(Follow, Follow.followed_id == Account.id)
+        .join(follower, follower.id == Follow.follower_id)
         .where(
-            Follow.follower_id == member.id,
-            Account.domain.is_not(None),
-            Account.actor_type == str(ActorType.GROUP),
+            Account.actor_type == str(ActorType.ORGANIZATION),
+            Follow.state == FollowState.ACCEPTED,
+            follower.domain.is_(None),
         )
-        .order_by(Account.username)
     )
-    return [Space(account, None) for account in rows]
+    query = _live_groups(Account.domain.in_(organisations), Group.account_id.is_not(None))
+    return await _spaces(session, query.limit(limit))
+
+
+async def remember(session: AsyncSession, group: Account, *, language: str, topics: str) -> None:
+    """What another organisation's directory says of one of its groups (a remote group):
+    its language (kept only if a BCP 47 tag) and topics."""
+    settings = await session.get(Group, group.id)
+    if settings is None:
+        settings = Group(account_id=group.id, visibility=GroupVisibility.PUBLIC)
+        session.add(settings)
+    settings.language = languages.language_tag(language) or ""
+    settings.topics = " ".join(topic_names(topics))
+    await session.flush()
 
 
 async def add_moderator(session: AsyncSession, group: Account, account: Account) -> None:

@@ -53,7 +53,8 @@ async def _update_note(incoming: Incoming) -> None:
 
 
 async def _accept(incoming: Incoming) -> None:
-    """Our follow was accepted; a group that accepted a member here is backfilled."""
+    """Our follow was accepted; a group that accepted a member here is backfilled, an
+    organisation's groups are read into the directory."""
     await follows.on_accept(incoming)
     await groups.on_accepted(incoming)
 

@@ -5,7 +5,8 @@ group's. A remote group's `Announce` of a post written to it (a Lemmy community 
 here follows) files that post in the group; its `Announce` of an Update refreshes it from
 its origin, of a Delete removes it. An author's own Update or Delete of a post in a local
 group is relayed too (an Update only while the group accepts the author). When a remote
-group accepts a member here, its earlier threads are backfilled from its outbox."""
+group accepts a member here, its earlier threads are backfilled from its outbox; when an
+organisation accepts a follow, the groups its server lists join this node's directory."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import ActorType, as_list, id_of
-from content import group_threads, groups, posts, relationships
+from activitypub import ActorType, InvalidDocument, as_list, id_of, parse_actor
+from content import accounts, group_threads, groups, posts, relationships
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
 from content.group_threads import GroupPost
@@ -39,6 +40,8 @@ MAX_REMOVED = 500
 # worker's time bound whatever the servers involved do.
 BACKFILL = 40
 BACKFILL_SECONDS = 20.0
+# At most this many groups are read from another organisation's directory.
+DIRECTORY = 100
 
 
 class Verdict(StrEnum):
@@ -194,8 +197,10 @@ async def on_accepted(incoming: Incoming) -> None:
     """A remote group accepted a member here: its latest posts (at most BACKFILL, for at most
     BACKFILL_SECONDS) are read from its outbox, fetched signed by the member (a members-only
     group shows them to its members only), and filed oldest first as if the group had
-    announced them."""
+    announced them. A remote organisation accepted a follow: its groups are read."""
     group, session = incoming.actor, incoming.session
+    if group.actor_type == ActorType.ORGANIZATION:
+        await _read_directory(incoming)
     if group.actor_type != ActorType.GROUP or not group.outbox_uri:
         return
     deadline = time.monotonic() + BACKFILL_SECONDS
@@ -217,6 +222,44 @@ async def on_accepted(incoming: Incoming) -> None:
         if isinstance(item, dict) and item.get("type") == "Announce":
             if id_of(item.get("actor")) == group.uri:
                 await on_announce(Incoming(incoming.fed, session, group, item))
+
+
+async def _read_directory(incoming: Incoming) -> None:
+    """An organisation accepted a follow from here: the discussion groups its server lists
+    at `/discussions` (a Harbour node's directory; other servers have none) are kept with
+    their language and topics, for this node's directory of groups. At most DIRECTORY
+    groups, only actors of the organisation's own server."""
+    organisation, session = incoming.actor, incoming.session
+    scheme, _, rest = organisation.uri.partition("://")
+    host = host_of(organisation.uri)
+    try:
+        listed = await fetch_object(
+            incoming.fed, session, f"{scheme}://{rest.split('/')[0]}/discussions"
+        )
+    except ResolveError:
+        return
+    for document in as_list(listed.get("orderedItems"))[:DIRECTORY]:
+        if not isinstance(document, dict) or document.get("type") != "Group":
+            continue
+        try:
+            actor = parse_actor(document)
+        except InvalidDocument:
+            continue
+        if host_of(actor.id) != host or incoming.fed.is_local(actor.id):
+            continue
+        group = await accounts.upsert_remote(session, actor, host)
+        languages = [
+            entry.get("identifier", "")
+            for entry in as_list(document.get("language"))
+            if isinstance(entry, dict)
+        ]
+        topics = " ".join(
+            str(tag.get("name", ""))
+            for tag in as_list(document.get("tag"))
+            if isinstance(tag, dict) and tag.get("type") == "Hashtag"
+        )
+        language = languages[0] if languages and isinstance(languages[0], str) else ""
+        await groups.remember(session, group, language=language, topics=topics)
 
 
 async def _announced_edit(incoming: Incoming, space: Space, document: Any) -> None:
