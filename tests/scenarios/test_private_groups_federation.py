@@ -82,6 +82,7 @@ def test_a_members_only_post_reaches_the_members_on_three_nodes_and_nobody_else(
     created = a.run(
         "group", "create", "clinic", "--title", "Health questions", "--visibility", "members",
         "--moderator", "mod", "--description", "Rule 1: no names of clients.",
+        "--language", "en", "--topics", "health testing",
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     group = f"clinic@{a.domain}"
@@ -145,11 +146,18 @@ def test_a_members_only_post_reaches_the_members_on_three_nodes_and_nobody_else(
         (on_a,) = re.findall(r'href="/discussions/clinic/(\d+)"', page(mod, "/discussions/clinic"))
         assert SECRET in page(mod, f"/discussions/clinic/{on_a}")
 
+        # Dave on B follows A's organisation: A's groups join B's directory, content not.
+        dave.post("/follow", data={"handle": f"organisation@{a.domain}"})
+        wait_for(
+            lambda: "Health questions" in page(dave, "/discussions?language=en&topic=health"),
+            what="A's group in B's directory of groups",
+        )
+
         # Nobody else: anonymous pages on every node, B's public places, non-members.
         anonymous = [
             (a, "/discussions/clinic"), (a, f"/discussions/clinic/{on_a}"), (a, "/"),
-            (b, f"/discussions/{group}"), (b, bobs_thread), (b, "/"), (b, "/@bob"),
-            (b, f"/@bob/{post_id}"), (b, f"/users/bob/statuses/{post_id}"),
+            (b, "/discussions"), (b, f"/discussions/{group}"), (b, bobs_thread), (b, "/"),
+            (b, "/@bob"), (b, f"/@bob/{post_id}"), (b, f"/users/bob/statuses/{post_id}"),
             (c, f"/discussions/{group}"), (c, f"/discussions/{group}/{on_c}"), (c, "/"),
         ]  # fmt: skip
         for node, path in anonymous:
