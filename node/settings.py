@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from content.retention import Retention
 from moderation.policy import FederationMode
 
 _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
@@ -43,6 +44,9 @@ class Settings:
     authorized_fetch: bool = False
     # Accounts made with an invite wait for a moderator's approval before they can sign in.
     registration_approval: bool = False
+    # Days direct messages and members-only group posts are kept; None keeps them.
+    retention_direct_days: int | None = None
+    retention_group_days: int | None = None
 
     @property
     def base_url(self) -> str:
@@ -53,6 +57,11 @@ class Settings:
     def media_dir(self) -> Path:
         """Where uploaded images (cleaned of metadata) are kept."""
         return self.data_dir / "media"
+
+    @property
+    def retention(self) -> Retention:
+        """What the worker forgets, and when."""
+        return Retention(self.media_dir, self.retention_direct_days, self.retention_group_days)
 
     @classmethod
     def load(
@@ -118,6 +127,12 @@ class Settings:
             registration_approval=_flag(
                 values.get("registration_approval", False), "HARBOUR_REGISTRATION_APPROVAL"
             ),
+            retention_direct_days=_days(
+                values.get("retention_direct_days"), "HARBOUR_RETENTION_DIRECT_DAYS"
+            ),
+            retention_group_days=_days(
+                values.get("retention_group_days"), "HARBOUR_RETENTION_GROUP_DAYS"
+            ),
         )
 
     def with_secret_key(self) -> Settings:
@@ -154,6 +169,8 @@ _ENV_NAMES = {
     "ca_bundle": "HARBOUR_CA_BUNDLE",
     "authorized_fetch": "HARBOUR_AUTHORIZED_FETCH",
     "registration_approval": "HARBOUR_REGISTRATION_APPROVAL",
+    "retention_direct_days": "HARBOUR_RETENTION_DIRECT_DAYS",
+    "retention_group_days": "HARBOUR_RETENTION_GROUP_DAYS",
 }
 
 
@@ -204,6 +221,19 @@ def _port(value: Any) -> int:
             f"HARBOUR_LISTEN_PORT must be a port number from 1 to 65535, not {value!r}"
         )
     return port
+
+
+def _days(value: Any, name: str) -> int | None:
+    """A number of days, or None (off) for nothing, 0 or "off"."""
+    if value is None or str(value).strip().lower() in {"", "0", "off"}:
+        return None
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        days = -1
+    if not 0 < days <= 36500:
+        raise ConfigError(f"{name} must be a number of days (or off), not {value!r}")
+    return days
 
 
 def _choice(enum: type[FederationMode], value: Any, name: str) -> FederationMode:
