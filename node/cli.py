@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy.exc import OperationalError
 
-from node import commands, domain_commands, group_commands, trust_commands
+from node import backup_commands, commands, domain_commands, group_commands, trust_commands
 from node.settings import ConfigError, Settings
 
 
@@ -113,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _trust_parser(verbs)
     group_commands.add_parser(verbs, _async)
+    backup_commands.add_parser(verbs)
 
     account = verbs.add_parser("account", help="manage local accounts").add_subparsers(
         required=True, metavar="ACTION"
