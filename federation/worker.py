@@ -66,8 +66,11 @@ class Worker:
             for model in (InboxItem, Delivery):
                 await jobs.prune(session, model, KEEP_ENDED)
             await session.commit()
-            while self.retention is not None and await expire(session, self.retention):
-                pass
+            expired = 0
+            while self.retention is not None and (batch := await expire(session, self.retention)):
+                expired += batch
+            if expired:
+                log.info("retention: deleted %d direct messages and members-only posts", expired)
 
     async def run_forever(self) -> None:
         """Work until cancelled."""
