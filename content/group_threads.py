@@ -123,6 +123,25 @@ async def thread_posts(
     return [(post, author) for post, author in rows]
 
 
+async def latest(
+    session: AsyncSession, group: Account, *, members_too: bool, limit: int
+) -> list[tuple[GroupPost, Post, Account]]:
+    """The group's newest posts (openers and replies), newest first, with their authors;
+    without `members_too`, members-only posts are left out."""
+    query = (
+        select(GroupPost, Post, Account)
+        .join(Post, Post.id == GroupPost.post_id)
+        .join(Account, Account.id == Post.account_id)
+        .where(GroupPost.group_id == group.id)
+        .order_by(Post.id.desc())
+        .limit(limit)
+    )
+    if not members_too:
+        query = query.where(Post.visibility != Visibility.MEMBERS)
+    rows = await session.execute(query)
+    return [(entry, post, author) for entry, post, author in rows]
+
+
 async def pinned(session: AsyncSession, group: Account) -> list[Post]:
     """The group's pinned threads' opening posts, most recently pinned first."""
     rows = await session.scalars(

@@ -1,6 +1,7 @@
-"""What members and moderators do in discussion groups, federated as FEP-1b12 says: a post
-goes to the group, and a local group `Announce`s it to its members' servers, in the same
-transaction as the change (as `outbox.publish` does). Local-only groups never federate."""
+"""What members and moderators do in discussion groups, federated as FEP-1b12 says: a join
+is a follow (a members-only group's waits for a moderator's answer), a post goes to the
+group, and a local group `Announce`s it to its members' servers, in the same transaction
+as the change (as `outbox.publish` does). Local-only groups never federate."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import group_threads, groups, posts
+from content import group_threads, groups, posts, relationships
 from content.accounts import Account
 from content.group_threads import GroupPost
 from content.groups import GroupVisibility, Space
 from content.posts import Post
+from content.relationships import FollowState
 from federation import addressing, delivery, group_wire, outbox
 from federation.context import Federation
 from federation.outbox import ActionError
@@ -25,6 +27,25 @@ async def join(fed: Federation, session: AsyncSession, member: Account, space: S
     if why := await groups.refuses(session, space, member):
         raise ActionError(why)
     await outbox.follow(fed, session, member, space.account)
+
+
+async def answer(
+    fed: Federation,
+    session: AsyncSession,
+    moderator: Account,
+    space: Space,
+    asker: Account,
+    *,
+    accept: bool,
+) -> None:
+    """A moderator lets an account into a local group that approves its members, or refuses
+    it; its server gets the `Accept` or `Reject`."""
+    await _check_moderator(session, space, moderator)
+    follow = await relationships.find_follow(session, asker, space.account)
+    if follow is None or follow.state != FollowState.PENDING:
+        raise ActionError("there is no such request to join")
+    await outbox.answer_follow(fed, session, space.account, follow, accept=accept)
+    audit.record(session, moderator, "group.accept" if accept else "group.reject", asker.uri)
 
 
 async def leave(fed: Federation, session: AsyncSession, member: Account, space: Space) -> None:

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from activitypub import AS_CONTEXT, PUBLIC
 from content.accounts import Account
 from content.audience import Visibility
 from content.group_threads import GroupPost
+from content.groups import Space
+from content.languages import native_name
 from content.media import MediaAttachment
 from content.orm import new_id
 from content.posts import Post
@@ -31,18 +34,30 @@ def moderators_uri(group: Account) -> str:
     return f"{group.uri}/moderators"
 
 
-def actor_document(group: Account) -> dict[str, Any]:
-    """The Group actor, with the FEP-1b12 fields Lemmy and Mbin read."""
+def actor_document(space: Space, base_url: str) -> dict[str, Any]:
+    """The Group actor, with the FEP-1b12 fields Lemmy and Mbin read. A members-only group
+    approves followers by hand (`manuallyApprovesFollowers`, from the account), which is how
+    it says on the wire that its posts are for its members only. Its language is Lemmy's
+    `language` list, its topics `Hashtag` tags (as on a Mastodon profile)."""
+    group = space.account
     document = to_wire.actor(group).to_document()
     document["@context"] = [*document["@context"], CONTEXT[-1]]
     document["attributedTo"] = moderators_uri(group)
     document["postingRestrictedToMods"] = False
-    document["manuallyApprovesFollowers"] = False
+    if space.language:
+        name = native_name(space.language)
+        document["language"] = [{"identifier": space.language, "name": name}]
+    if space.topics:
+        document["tag"] = [
+            {"type": "Hashtag", "name": f"#{topic}", "href": f"{base_url}/tags/{quote(topic)}"}
+            for topic in space.topics
+        ]
     return document
 
 
 def addressing(post: Post, group: Account) -> tuple[list[str], list[str]]:
-    """`to` and `cc` of a post in a group: the group and the public, or the group's members."""
+    """`to` and `cc` of a post in a group: the group and the public, or the group and its
+    members (followers collection) only, never `as:Public`."""
     if Visibility(post.visibility) == Visibility.PUBLIC:
         return [group.uri, PUBLIC], []
     return [group.uri], [group.followers_uri] if group.followers_uri else []

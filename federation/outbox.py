@@ -83,6 +83,8 @@ async def follow(fed: Federation, session: AsyncSession, actor: Account, target:
     result = await relationships.add_follow(
         session, actor, target, uri=activity["id"], accepted=accepted
     )
+    if space is not None and not accepted:
+        await groups.tell_moderators(session, target, result)
     await _send(session, activity, actor, await addressing.for_account(fed, session, target))
     return result
 

@@ -14,7 +14,7 @@ from content.accounts import Account
 from content.orm import utcnow
 from federation.context import Federation
 from federation.keys import instance_signer
-from federation.transport import FetchError, Unavailable
+from federation.transport import FetchError, SigningKey, Unavailable
 from moderation.policy import may_federate_with
 
 ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
@@ -29,24 +29,29 @@ class TryLater(ResolveError):
     """The remote server is down, slow or overloaded: asking again later may work."""
 
 
-async def fetch_document(fed: Federation, session: AsyncSession, uri: str) -> dict[str, Any]:
-    """A remote document, fetched with the instance actor's signature (for authorized fetch);
-    its id must be written in canonical form, the one the policy is asked about."""
+async def fetch_document(
+    fed: Federation, session: AsyncSession, uri: str, signer: SigningKey | None = None
+) -> dict[str, Any]:
+    """A remote document, fetched with the instance actor's signature (for authorized fetch),
+    or `signer`'s (a member fetching what its group shows members only); its id must be
+    written in canonical form, the one the policy is asked about."""
     host = _canonical(uri)
     if not await may_federate_with(session, host, fed.mode):
         raise ResolveError(f"{host} is not a host this node federates with")
     try:
-        return await fed.transport.get_document(uri, await instance_signer(session))
+        return await fed.transport.get_document(uri, signer or await instance_signer(session))
     except Unavailable as error:
         raise TryLater(str(error)) from None
     except FetchError as error:
         raise ResolveError(str(error)) from None
 
 
-async def fetch_object(fed: Federation, session: AsyncSession, uri: str) -> dict[str, Any]:
+async def fetch_object(
+    fed: Federation, session: AsyncSession, uri: str, signer: SigningKey | None = None
+) -> dict[str, Any]:
     """A remote object fetched by id; it must claim an id on the host it came from, so a
     server cannot hand us a document pretending to be another server's."""
-    document = await fetch_document(fed, session, uri)
+    document = await fetch_document(fed, session, uri, signer)
     claimed = document.get("id")
     if not isinstance(claimed, str) or _canonical(claimed) != host_of(uri):
         raise ResolveError(f"{uri} served a document with an id of another host")

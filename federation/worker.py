@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub.hostnames import InvalidHost, host_of
 from content.accounts import Account, by_ids
 from content.orm import utcnow
+from content.retention import Retention, expire
 from federation import delivery, hosts, jobs
 from federation.context import Federation
 from federation.delivery import Delivery
@@ -47,8 +48,9 @@ PRUNE_EVERY = 3600.0
 class Worker:
     """Runs the job tables of one node."""
 
-    def __init__(self, fed: Federation) -> None:
+    def __init__(self, fed: Federation, retention: Retention | None = None) -> None:
         self.fed = fed
+        self.retention = retention
         self._next_prune = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
 
@@ -68,11 +70,17 @@ class Worker:
 
     async def prune(self) -> None:
         """Delete applied, ignored and refused inbox items and finished deliveries that
-        ended more than KEEP_ENDED ago, so the job tables do not grow forever."""
+        ended more than KEEP_ENDED ago, so the job tables do not grow forever; and direct
+        messages and members-only group posts past the node's retention, if it has one."""
         async with self.fed.sessions() as session:
             for model in (InboxItem, Delivery):
                 await jobs.prune(session, model, KEEP_ENDED)
             await session.commit()
+            expired = 0
+            while self.retention is not None and (batch := await expire(session, self.retention)):
+                expired += batch
+            if expired:
+                log.info("retention: deleted %d direct messages and members-only posts", expired)
 
     async def run_forever(self) -> None:
         """Work until cancelled. Deliveries to a host go on in the background while the

@@ -110,7 +110,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(Worker(federation).run_forever()) if run_worker else None
+        worker = Worker(federation, settings.retention)
+        task = asyncio.create_task(worker.run_forever()) if run_worker else None
         try:
             yield
         finally:

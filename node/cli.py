@@ -12,7 +12,14 @@ from typing import Any, NoReturn
 
 from sqlalchemy.exc import OperationalError
 
-from node import commands, country_trust_commands, domain_commands, group_commands, trust_commands
+from node import (
+    backup_commands,
+    commands,
+    country_trust_commands,
+    domain_commands,
+    group_commands,
+    trust_commands,
+)
 from node.settings import ConfigError, Settings
 
 
@@ -114,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     _trust_parser(verbs)
     _country_trust_parser(verbs)
     group_commands.add_parser(verbs, _async)
+    backup_commands.add_parser(verbs)
 
     account = verbs.add_parser("account", help="manage local accounts").add_subparsers(
         required=True, metavar="ACTION"

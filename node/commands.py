@@ -224,7 +224,7 @@ async def worker(settings: Settings, _args: argparse.Namespace) -> None:
     federation = create_federation(settings, create_sessionmaker(engine))
     print(f"Harbour worker for {settings.domain} is running.", flush=True)
     try:
-        await Worker(federation).run_forever()
+        await Worker(federation, settings.retention).run_forever()
     finally:
         await federation.transport.aclose()
         await engine.dispose()

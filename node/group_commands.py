@@ -30,6 +30,8 @@ def add_parser(verbs: Any, run: Any) -> None:
         help="public, members (only members read it) or local (never federated)",
     )
     create_.add_argument("--moderator", help="a local member who moderates it")
+    create_.add_argument("--language", default="", help="the language it talks in (en, ro)")
+    create_.add_argument("--topics", default="", help="its topics, such as 'housing health'")
     create_.set_defaults(run=run(create))
     moderator = group.add_parser("moderator", help="group moderators").add_subparsers(
         required=True, metavar="ACTION"
@@ -54,6 +56,8 @@ async def create(settings: Settings, args: argparse.Namespace) -> None:
             visibility=GroupVisibility(args.visibility),
             description=args.description,
             moderator=creator,
+            language=args.language,
+            topics=args.topics,
         )
         audit.record(session, None, "group.create", space.account.uri, args.visibility)
     print(f"Created group {args.name}@{settings.domain} ({args.visibility}): {space.account.uri}")

@@ -13,6 +13,7 @@ from typing import Any
 
 from activitypub.hostnames import InvalidHost, canonical_host
 from content.languages import language_tag
+from content.retention import Retention
 from moderation.policy import FederationMode
 
 _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
@@ -53,6 +54,9 @@ class Settings:
     quick_exit_url: str = DEFAULT_QUICK_EXIT_URL
     # Where it leaves for in a reader's language, by language tag, e.g. {"ro": "https://..."}.
     quick_exit_urls: Mapping[str, str] = field(default_factory=dict)
+    # Days direct messages and members-only group posts are kept; None keeps them.
+    retention_direct_days: int | None = None
+    retention_group_days: int | None = None
 
     @property
     def base_url(self) -> str:
@@ -63,6 +67,11 @@ class Settings:
     def media_dir(self) -> Path:
         """Where uploaded images (cleaned of metadata) are kept."""
         return self.data_dir / "media"
+
+    @property
+    def retention(self) -> Retention:
+        """What the worker forgets, and when."""
+        return Retention(self.media_dir, self.retention_direct_days, self.retention_group_days)
 
     @classmethod
     def load(
@@ -140,6 +149,12 @@ class Settings:
                     values.get("quick_exit_urls", ""), EXITS, "language=address"
                 ).items()
             },
+            retention_direct_days=_days(
+                values.get("retention_direct_days"), "HARBOUR_RETENTION_DIRECT_DAYS"
+            ),
+            retention_group_days=_days(
+                values.get("retention_group_days"), "HARBOUR_RETENTION_GROUP_DAYS"
+            ),
         )
 
     def with_secret_key(self) -> Settings:
@@ -178,6 +193,8 @@ _ENV_NAMES = {
     "registration_approval": "HARBOUR_REGISTRATION_APPROVAL",
     "quick_exit_url": "HARBOUR_QUICK_EXIT_URL",
     "quick_exit_urls": EXITS,
+    "retention_direct_days": "HARBOUR_RETENTION_DIRECT_DAYS",
+    "retention_group_days": "HARBOUR_RETENTION_GROUP_DAYS",
 }
 
 
@@ -250,6 +267,19 @@ def _port(value: Any) -> int:
             f"HARBOUR_LISTEN_PORT must be a port number from 1 to 65535, not {value!r}"
         )
     return port
+
+
+def _days(value: Any, name: str) -> int | None:
+    """A number of days, or None (off) for nothing, 0 or "off"."""
+    if value is None or str(value).strip().lower() in {"", "0", "off"}:
+        return None
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        days = -1
+    if not 0 < days <= 36500:
+        raise ConfigError(f"{name} must be a number of days (or off), not {value!r}")
+    return days
 
 
 def _choice(enum: type[FederationMode], value: Any, name: str) -> FederationMode:

@@ -52,9 +52,16 @@ async def _update_note(incoming: Incoming) -> None:
     await groups.on_update(incoming)
 
 
+async def _accept(incoming: Incoming) -> None:
+    """Our follow was accepted; a group that accepted a member here is backfilled, an
+    organisation's groups are read into the directory."""
+    await follows.on_accept(incoming)
+    await groups.on_accepted(incoming)
+
+
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Follow", None): follows.on_follow,
-    ("Accept", None): follows.on_accept,
+    ("Accept", None): _accept,
     ("Reject", None): follows.on_reject,
     ("Undo", "Follow"): follows.on_undo,
     ("Undo", "Like"): reactions.on_undo,

@@ -33,6 +33,8 @@ async def on_follow(incoming: Incoming) -> None:
         await outbox.answer_follow(incoming.fed, session, target, follow, accept=False)
     elif accepted:
         await outbox.answer_follow(incoming.fed, session, target, follow, accept=True)
+    elif space is not None:
+        await groups.tell_moderators(session, target, follow)
 
 
 async def on_accept(incoming: Incoming) -> None:

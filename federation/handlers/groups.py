@@ -4,19 +4,22 @@ announced by the group to its members' servers, if its own addressing is as wide
 group's. A remote group's `Announce` of a post written to it (a Lemmy community someone
 here follows) files that post in the group; its `Announce` of an Update refreshes it from
 its origin, of a Delete removes it. An author's own Update or Delete of a post in a local
-group is relayed too (an Update only while the group accepts the author)."""
+group is relayed too (an Update only while the group accepts the author). When a remote
+group accepts a member here, its earlier threads are backfilled from its outbox; when an
+organisation accepts a follow, the groups its server lists join this node's directory."""
 
 from __future__ import annotations
 
+import time
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import ActorType, as_list, id_of
-from activitypub.hostnames import same_host
-from content import group_threads, groups, posts, relationships
+from activitypub import ActorType, InvalidDocument, as_list, id_of, parse_actor
+from activitypub.hostnames import host_of, same_host
+from content import accounts, group_threads, groups, posts, relationships
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
 from content.group_threads import GroupPost
@@ -26,11 +29,19 @@ from content.relationships import Follow, FollowState
 from content.sanitize import strip_html
 from federation import from_wire, group_outbox
 from federation.handlers.incoming import Incoming
+from federation.keys import signer_of
 from federation.resolve import ResolveError, actor_by_uri, fetch_object
 
 # A removed thread takes at most this many of its posts with it, to bound one activity's
 # work; any left over stay filed until the group removes them one by one.
 MAX_REMOVED = 500
+# A member who joins a remote group gets at most this many of its latest posts at once,
+# read for at most this long, so the Accept that started it applies well inside the
+# worker's time bound whatever the servers involved do.
+BACKFILL = 40
+BACKFILL_SECONDS = 20.0
+# At most this many groups are read from another organisation's directory.
+DIRECTORY = 100
 
 
 class Verdict(StrEnum):
@@ -153,7 +164,7 @@ async def on_announce(incoming: Incoming) -> None:
     if kind == "Create":
         await _announced_post(incoming, Space(group, None), inner.get("object"))
     elif kind == "Update":
-        await _announced_edit(incoming, group, id_of(inner.get("object")))
+        await _announced_edit(incoming, Space(group, None), inner.get("object"))
     elif kind == "Delete":
         await _announced_removal(incoming, group, id_of(inner.get("object")))
     elif kind == "Block" and id_of(inner.get("target")) == group.uri:
@@ -168,13 +179,9 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
     known = await group_threads.entry_by_uri(session, uri) if uri else None
     if not uri or known is not None:  # no post, or one already filed (a member's own)
         return
-    # The group's signature vouches for what its own server wrote; anything else is
-    # fetched from where it lives, never trusted as embedded.
-    if not (isinstance(document, dict) and same_host(uri, space.account.uri)):
-        try:
-            document = await fetch_object(fed, session, uri)
-        except ResolveError:
-            return
+    document = await _vouched(incoming, space, uri, document)
+    if document is None:
+        return
     try:
         author = await actor_by_uri(fed, session, str(id_of(document.get("attributedTo"))))
     except ResolveError:
@@ -186,20 +193,104 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
         await _file(incoming, document, author, space, thread)
 
 
-async def _announced_edit(incoming: Incoming, group: Account, uri: str | None) -> None:
-    """An edit of a post in the group: the new version is fetched from its origin."""
-    fed, session = incoming.fed, incoming.session
-    entry = await group_threads.entry_by_uri(session, uri or "")
+async def on_accepted(incoming: Incoming) -> None:
+    """A remote group accepted a member here: its latest posts (at most BACKFILL, for at most
+    BACKFILL_SECONDS) are read from its outbox, fetched signed by the member (a members-only
+    group shows them to its members only), and filed oldest first as if the group had
+    announced them. A remote organisation accepted a follow: its groups are read."""
+    group, session = incoming.actor, incoming.session
+    if group.actor_type == ActorType.ORGANIZATION:
+        await _read_directory(incoming)
+    if group.actor_type != ActorType.GROUP or not group.outbox_uri:
+        return
+    deadline = time.monotonic() + BACKFILL_SECONDS
+    follow = await relationships.get_follow_by_uri(session, incoming.object_id or "")
+    member = await session.get(Account, follow.follower_id) if follow else None
+    if follow is None or follow.followed_id != group.id or member is None or not member.is_local:
+        return
+    try:
+        outbox = await fetch_object(incoming.fed, session, group.outbox_uri, signer_of(member))
+        page = outbox.get("first", outbox)
+        if isinstance(page, str):
+            page = await fetch_object(incoming.fed, session, page, signer_of(member))
+    except ResolveError:
+        return
+    items = as_list(page.get("orderedItems")) if isinstance(page, dict) else []
+    for item in reversed(items[:BACKFILL]):
+        if time.monotonic() > deadline:
+            return  # time is up: the newest posts are left out
+        if isinstance(item, dict) and item.get("type") == "Announce":
+            if id_of(item.get("actor")) == group.uri:
+                await on_announce(Incoming(incoming.fed, session, group, item))
+
+
+async def _read_directory(incoming: Incoming) -> None:
+    """An organisation accepted a follow from here: the discussion groups its server lists
+    at `/discussions` (a Harbour node's directory; other servers have none) are kept with
+    their language and topics, for this node's directory of groups. At most DIRECTORY
+    groups, only actors of the organisation's own server."""
+    organisation, session = incoming.actor, incoming.session
+    scheme, _, rest = organisation.uri.partition("://")
+    host = host_of(organisation.uri)
+    try:
+        listed = await fetch_object(
+            incoming.fed, session, f"{scheme}://{rest.split('/')[0]}/discussions"
+        )
+    except ResolveError:
+        return
+    for document in as_list(listed.get("orderedItems"))[:DIRECTORY]:
+        if not isinstance(document, dict) or document.get("type") != "Group":
+            continue
+        try:
+            actor = parse_actor(document)
+        except InvalidDocument:
+            continue
+        if not same_host(actor.id, organisation.uri) or incoming.fed.is_local(actor.id):
+            continue
+        group = await accounts.upsert_remote(session, actor, host)
+        languages = [
+            entry.get("identifier", "")
+            for entry in as_list(document.get("language"))
+            if isinstance(entry, dict)
+        ]
+        topics = " ".join(
+            str(tag.get("name", ""))
+            for tag in as_list(document.get("tag"))
+            if isinstance(tag, dict) and tag.get("type") == "Hashtag"
+        )
+        language = languages[0] if languages and isinstance(languages[0], str) else ""
+        await groups.remember(session, group, language=language, topics=topics)
+
+
+async def _announced_edit(incoming: Incoming, space: Space, document: Any) -> None:
+    """An edit of a post in the group: the new version as the group vouches for it, else
+    fetched from its origin."""
+    fed, session, group = incoming.fed, incoming.session, space.account
+    entry = await group_threads.entry_by_uri(session, id_of(document) or "")
     post = await session.get(Post, entry.post_id) if entry else None
     if entry is None or post is None or entry.group_id != group.id or fed.is_local(post.uri):
         return
     author = await session.get(Account, post.account_id)
+    found = await _vouched(incoming, space, post.uri, document)
+    if found is not None and author is not None and from_wire.note_owned_by(found, author):
+        await from_wire.update_note(fed, session, post, author, found)
+
+
+async def _vouched(
+    incoming: Incoming, space: Space, uri: str, document: Any
+) -> dict[str, Any] | None:
+    """A post's document as a remote group relays it. The group's signature vouches for
+    what its own server wrote, and for its copies of members-only posts (their origin shows
+    them to nobody: the group decides who reads them); anything else is fetched from where
+    it lives, never trusted as embedded. None if it cannot be had."""
+    vouched = same_host(uri, space.account.uri)
+    vouched |= space.visibility == GroupVisibility.MEMBERS
+    if isinstance(document, dict) and id_of(document) == uri and vouched:
+        return document
     try:
-        document = await fetch_object(fed, session, post.uri)
+        return await fetch_object(incoming.fed, incoming.session, uri)
     except ResolveError:
-        return
-    if author is not None and from_wire.note_owned_by(document, author):
-        await from_wire.update_note(fed, session, post, author, document)
+        return None
 
 
 async def _announced_removal(incoming: Incoming, group: Account, uri: str | None) -> None:

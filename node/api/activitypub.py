@@ -24,7 +24,7 @@ from content.paging import parse_id
 from content.posts import Post
 from federation import group_wire, to_wire
 from node.api import group_documents
-from node.api.authorized_fetch import require_signed_fetch
+from node.api.authorized_fetch import require_signed_fetch, signed_reader
 from node.api.negotiation import activity_response, wants_activitypub
 from node.state import services
 from node.web import pages
@@ -44,17 +44,20 @@ async def actor(request: Request) -> Response:
         return await pages.profile(request, account)
     await require_signed_fetch(request)
     if is_group:
-        await _require_federated_group(request, account)
-        return activity_response(group_wire.actor_document(account))
+        space = await _require_federated_group(request, account)
+        base_url = services(request).settings.base_url
+        return activity_response(group_wire.actor_document(space, base_url))
     return activity_response(to_wire.actor(account).to_document())
 
 
-async def _require_federated_group(request: Request, group: Account) -> None:
-    """404 for a group other servers must not see: a local-only one never federates."""
+async def _require_federated_group(request: Request, group: Account) -> groups.Space:
+    """The group, or 404 for one other servers must not see: a local-only one never
+    federates."""
     async with services(request).sessions() as session:
         space = await groups.get(session, group)
     if space is None or not space.federates:
         raise HTTPException(404, "There is no such account.")
+    return space
 
 
 async def instance_actor(request: Request) -> Response:
@@ -76,9 +79,16 @@ async def instance_outbox(request: Request) -> Response:
 
 
 async def outbox(request: Request) -> Response:
-    """The actor's public activities: a collection head, or one page of it (newest first)."""
+    """The actor's public activities: a collection head, or one page of it (newest first).
+    A group's outbox is its latest posts; a members-only group's needs a member's signature."""
     await require_signed_fetch(request)
     account = await _live_local_account(request)
+    if account.actor_type == ActorType.GROUP:
+        space = await _require_federated_group(request, account)
+        reader = None
+        if space.visibility != groups.GroupVisibility.PUBLIC:
+            reader = await signed_reader(request)
+        return activity_response(await group_documents.outbox(services(request), account, reader))
     outbox_uri = str(account.outbox_uri)  # local accounts always have one
     if "page" not in request.query_params:
         async with services(request).sessions() as session:

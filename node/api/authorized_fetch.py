@@ -19,8 +19,13 @@ from node.state import services
 async def require_signed_fetch(request: Request) -> None:
     """Raise 401 or 403 unless authorized fetch is off or the GET is validly signed, for this
     node's host, by an actor on a host this node federates with."""
-    if not services(request).settings.authorized_fetch:
-        return
+    if services(request).settings.authorized_fetch:
+        await signed_reader(request)
+
+
+async def signed_reader(request: Request) -> str:
+    """The id of the actor that validly signed this GET, for this node's host, on a host
+    this node federates with; 401 or 403 otherwise (whatever the authorized-fetch setting)."""
     parts = request_parts(request)
     fed = services(request).federation
     async with fed.sessions() as session:
@@ -32,3 +37,4 @@ async def require_signed_fetch(request: Request) -> None:
         await session.commit()
         if not await may_federate_with(session, host_of(key.actor_uri), fed.mode):
             raise HTTPException(403, "this node does not federate with your server")
+    return key.actor_uri

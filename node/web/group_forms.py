@@ -1,5 +1,6 @@
 """Discussion forms: start a thread, reply, join and leave (a remote group by its
-handle), create a group (staff), and moderators' remove, pin and ban. Each POST runs in one
+handle), create a group (staff), and moderators' answers to requests to join, remove, pin
+and ban. Each POST runs in one
 transaction that also queues its deliveries, then wakes the worker."""
 
 from __future__ import annotations
@@ -87,7 +88,14 @@ async def new_thread(request: Request) -> Response:
 
 async def new_group(request: Request) -> Response:
     """Staff create a local group (GET shows the form)."""
-    values = {"name": "", "title": "", "description": "", "visibility": "public"}
+    values = {
+        "name": "",
+        "title": "",
+        "description": "",
+        "visibility": "public",
+        "language": "",
+        "topics": "",
+    }
     error = ""
     async with session_scope(services(request).sessions) as session:
         viewer = await _form_viewer(request, session)
@@ -131,11 +139,14 @@ async def _create_group(
         visibility=visibility,
         description=values["description"],
         moderator=viewer,
+        language=values["language"],
+        topics=values["topics"],
     )
 
 
 async def join_remote(request: Request) -> Response:
-    """Join a group on another server by its handle (`name@server`)."""
+    """Join a group on another server by its handle (`name@server`); a members-only group's
+    page is shown first, with its description and rules and the button to ask to join."""
     form = await request.form(max_fields=5, max_files=0)
     fed = services(request).federation
     try:
@@ -147,8 +158,11 @@ async def join_remote(request: Request) -> Response:
             space = await groups.get(session, await actor_by_handle(fed, session, handle))
             if space is None:
                 raise ActionError(f"{handle} is not a group")
-            await group_outbox.join(fed, session, viewer, space)
             target = handle_of(space)
+            if space.visibility == groups.GroupVisibility.MEMBERS:
+                # Its description and rules are read before asking, on the group's page.
+                return RedirectResponse(f"/discussions/{target}", status_code=303)
+            await group_outbox.join(fed, session, viewer, space)
     except REFUSED as refused:
         return RedirectResponse(f"/discussions?notice={quote(str(refused)[:200])}", 303)
     fed.notify()
@@ -236,6 +250,20 @@ async def _moderate(
     raise HTTPException(404, "no such action")
 
 
+async def _answer(
+    session: AsyncSession, viewer: Account, space: Space, form: FormData, request: Request
+) -> str:
+    raw = str(form.get("account", ""))
+    asker = await session.get(Account, int(raw)) if raw.isdigit() and len(raw) < 20 else None
+    if asker is None:
+        raise ActionError("there is no such request to join")
+    fed = services(request).federation
+    await group_outbox.answer(
+        fed, session, viewer, space, asker, accept=form.get("answer") == "accept"
+    )
+    return f"/discussions/{handle_of(space)}"
+
+
 async def _ban(
     session: AsyncSession, viewer: Account, space: Space, form: FormData, request: Request
 ) -> str:
@@ -257,6 +285,7 @@ routes = [
     Route("/discussions/{group}/join", group_form(_join), methods=["POST"]),
     Route("/discussions/{group}/leave", group_form(_leave), methods=["POST"]),
     Route("/discussions/{group}/ban", group_form(_ban), methods=["POST"]),
+    Route("/discussions/{group}/requests", group_form(_answer), methods=["POST"]),
     Route("/discussions/{group}/{post_id:id}/reply", group_form(_reply), methods=["POST"]),
     Route("/discussions/{group}/{post_id:id}/{verb}", group_form(_moderate), methods=["POST"]),
 ]

@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from activitypub import web_url
 from content import languages
+from content.languages import native_name
 from node.state import services
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -22,6 +23,7 @@ def create_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.filters["host"] = lambda url: urlsplit(str(url)).hostname or ""
     templates.env.filters["web_url"] = web_url  # a link from elsewhere: http(s) or nothing
+    templates.env.filters["language_name"] = native_name
     return templates
 
 

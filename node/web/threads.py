@@ -7,7 +7,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from content import group_threads, groups
+from activitypub import ordered_collection
+from content import group_threads, groups, relationships
+from federation import group_wire
+from node.api.authorized_fetch import require_signed_fetch
+from node.api.negotiation import activity_response, wants_activitypub
 from node.state import services
 from node.web import group_forms
 from node.web.group_access import opener_of, page_of
@@ -15,14 +19,25 @@ from node.web.listing_form import is_staff
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
+DIRECTORY_SIZE = 100  # groups another server reads from this node's directory
+
 
 async def index(request: Request) -> Response:
-    """`/discussions`: this node's groups and the remote groups the member belongs to."""
+    """`/discussions`: this node's groups and the remote groups the member belongs to,
+    found by language (`?language=pt` finds pt-BR too) and topic (`?topic=housing`)."""
+    if wants_activitypub(request):
+        return await _directory(request)
+    language = request.query_params.get("language", "").strip()[:35]
+    topic = groups.topic_names(request.query_params.get("topic", "")[:100])
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         spaces = await groups.local_groups(session)
         if viewer is not None:
             spaces += await groups.remote_groups_of(session, viewer)
+        spaces += await groups.of_followed_organisations(session)
+        spaces = list({space.account.id: space for space in spaces}.values())
+        wanted = {"language": language, "topic": topic[0] if topic else ""}
+        spaces = [space for space in spaces if space.matches(**wanted)]
         states = {s.account.id: await groups.membership(session, s.account, viewer) for s in spaces}
         staff = await is_staff(session, viewer)
     return render(
@@ -33,7 +48,26 @@ async def index(request: Request) -> Response:
         states=states,
         staff=staff,
         notice=request.query_params.get("notice"),
+        search=wanted,
     )
+
+
+async def _directory(request: Request) -> Response:
+    """This node's groups for other servers (not the local-only ones): a collection of
+    their actors, which organisations following this one read to list them."""
+    await require_signed_fetch(request)
+    base_url = services(request).settings.base_url
+    async with services(request).sessions() as session:
+        spaces = [space for space in await groups.local_groups(session) if space.federates]
+    shown = spaces[:DIRECTORY_SIZE]
+    document = ordered_collection(f"{base_url}/discussions", total_items=len(shown))
+    document["orderedItems"] = [
+        {key: value for key, value in group_wire.actor_document(space, base_url).items()
+         if key != "@context"}
+        for space in shown
+    ]  # fmt: skip
+    document["@context"] = group_wire.CONTEXT
+    return activity_response(document)
 
 
 async def show_group(request: Request) -> Response:
@@ -45,6 +79,11 @@ async def show_group(request: Request) -> Response:
         rows = await group_threads.threads(session, page.space.account, members_too=members_too)
         moderators = await groups.moderators(session, page.space.account)
         banned = await groups.banned(session, page.space.account) if page.moderator else []
+        asking = (
+            await relationships.pending_requests(session, page.space.account)
+            if page.moderator
+            else []
+        )
     return render(
         request,
         "discussion.html",
@@ -53,6 +92,7 @@ async def show_group(request: Request) -> Response:
         rows=rows if readable else [],
         moderators=moderators,
         banned=banned,
+        asking=asking,
     )
 
 

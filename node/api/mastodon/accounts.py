@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from content import accounts, relationships
+from content import accounts, groups, relationships
 from content.accounts import Account
 from content.paging import parse_count
 from content.relationships import FollowState
-from federation import outbox
+from federation import group_outbox, outbox
 from federation.context import Federation
 from federation.mentions import full_handle
 from federation.outbox import ActionError
@@ -134,31 +134,51 @@ routes = [
 
 
 async def follow_requests(request: Request) -> Response:
-    """GET /api/v1/follow_requests: accounts waiting for approval."""
+    """GET /api/v1/follow_requests: accounts waiting for approval, the viewer's own first,
+    then those asking to join a group the viewer moderates."""
     viewer = await user_of(request, "read:follows")
     base = services(request).settings.base_url
     async with services(request).sessions() as session:
-        pending = await relationships.pending_requests(session, viewer)
-        return JSONResponse([await entities.account(session, a, base) for _, a in pending])
+        pending = [a for _, a in await relationships.pending_requests(session, viewer)]
+        for space in await groups.moderated_by(session, viewer):
+            pending += [a for _, a in await relationships.pending_requests(session, space.account)]
+        unique = list({account.id: account for account in pending}.values())
+        return JSONResponse([await entities.account(session, a, base) for a in unique])
 
 
 async def answer_follow_request(request: Request) -> Response:
-    """POST /api/v1/follow_requests/:id/authorize or /reject (`id` is the follower's)."""
+    """POST /api/v1/follow_requests/:id/authorize or /reject (`id` is the follower's): the
+    viewer's own request, else the oldest request of that account to join a group the
+    viewer moderates."""
     if request.path_params["answer"] not in ("authorize", "reject"):
         raise HTTPException(404, "Record not found")
     viewer = await user_of(request, "write:follows")
     fed = services(request).federation
+    accept = request.path_params["answer"] == "authorize"
     async with session_scope(services(request).sessions) as session:
         follower = await records.account(session, request.path_params["id"])
         found = await relationships.find_follow(session, follower, viewer)
-        if found is None or found.state != FollowState.PENDING:
+        if found is not None and found.state == FollowState.PENDING:
+            await outbox.answer_follow(fed, session, viewer, found, accept=accept)
+        elif space := await _group_asked(session, viewer, follower):
+            await group_outbox.answer(fed, session, viewer, space, follower, accept=accept)
+        else:
             raise HTTPException(404, "Record not found")
-        await outbox.answer_follow(
-            fed, session, viewer, found, accept=request.path_params["answer"] == "authorize"
-        )
         entity = await entities.relationship(session, viewer, follower)
     fed.notify()
     return JSONResponse(entity)
+
+
+async def _group_asked(
+    session: AsyncSession, moderator: Account, follower: Account
+) -> groups.Space | None:
+    """The group `moderator` moderates that `follower` asked to join first, if any."""
+    asked = []
+    for space in await groups.moderated_by(session, moderator):
+        found = await relationships.find_follow(session, follower, space.account)
+        if found is not None and found.state == FollowState.PENDING:
+            asked.append((found.id, space))
+    return min(asked, key=lambda pair: pair[0])[1] if asked else None
 
 
 routes += [

@@ -41,6 +41,7 @@ VISITOR_PAGES = [
     "/tags/harbour",
     "/discussions",
     "/discussions/peer_support",
+    "/discussions/closed",
     "{thread}",
     MISSING,
 ]
@@ -64,6 +65,7 @@ ADMIN_PAGES = [
     "/discussions/new",
     "/discussions/peer_support",
     "/discussions/peer_support/new",
+    "/discussions/closed",
     "{thread}",
     "/admin",
     "/admin/reports",
@@ -159,6 +161,9 @@ def furnish(node: NodeProcess) -> dict[str, str]:
         thread = admin.post("/discussions/peer_support/new", data=opened)
         sent(thread)
         sent(mo.post("/discussions/peer_support/join"))
+        closed = ("group", "create", "closed", "--visibility", "members", "--moderator", "admin")
+        assert node.run(*closed, "--description", "Rules: be kind.").returncode == 0
+        sent(mo.post("/discussions/closed/join"))  # waits for the admin, who moderates it
         thread_path = urlsplit(thread.headers["location"]).path
         reply = {"text": "Ask the housing desk.", "in_reply_to": thread_path.rsplit("/", 1)[1]}
         sent(mo.post(f"{thread_path}/reply", data=reply))

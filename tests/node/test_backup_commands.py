@@ -1,0 +1,73 @@
+"""`harbour backup` run as an operator runs it: every row crosses between SQLite and
+PostgreSQL unchanged, and a node that already holds data is replaced only with --force."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from node.backup_database import TABLES, engine_for
+from tests.rig.databases import PostgresDatabases, SQLiteDatabases
+from tests.rig.nodes import NodeProcess, free_port
+
+pytestmark = pytest.mark.processes
+
+PASSPHRASE = {"HARBOUR_BACKUP_PASSPHRASE": "twelve or more characters"}
+
+
+def every_row(url: str) -> dict[str, list[tuple[object, ...]]]:
+    with engine_for(url) as engine, engine.connect() as connection:
+        return {
+            name: [
+                tuple(row)
+                for row in connection.execute(sa.select(table).order_by(*table.primary_key))
+            ]
+            for name, table in TABLES.items()
+        }
+
+
+@pytest.fixture
+def other_url(
+    database_url: str, sqlite_databases: SQLiteDatabases, postgresql_databases: PostgresDatabases
+) -> Iterator[str]:
+    """A fresh database on the backend the test's own database is not on."""
+    databases = postgresql_databases if database_url.startswith("sqlite") else sqlite_databases
+    url = databases.create()
+    yield url
+    databases.drop(url)
+
+
+def test_every_row_crosses_to_the_other_database_and_force_replaces_a_node(
+    database_url: str, other_url: str, sqlite_databases: SQLiteDatabases, tmp_path: Path
+) -> None:
+    source = NodeProcess(free_port(), tmp_path / "source", database_url, extra_env=PASSPHRASE)
+    assert source.run("init").returncode == 0
+    source.create_member("alice")
+    assert source.run("invite", "create").returncode == 0
+    (source.data_dir / "media" / "ab").mkdir(parents=True)
+    (source.data_dir / "media" / "ab" / "photo.png").write_bytes(b"\x89PNG pixels")
+    backup = tmp_path / "node.backup"
+    assert source.run("backup", "create", str(backup)).returncode == 0
+
+    target = NodeProcess(source.port, tmp_path / "target", other_url, extra_env=PASSPHRASE)
+    restored = target.run("backup", "restore", str(backup))
+    assert restored.returncode == 0, restored.stderr
+    assert every_row(other_url) == every_row(database_url)
+    assert (target.data_dir / "media" / "ab" / "photo.png").read_bytes() == b"\x89PNG pixels"
+    key = (source.data_dir / "secret.key").read_bytes()
+    assert (target.data_dir / "secret.key").read_bytes() == key
+
+    busy = NodeProcess(
+        source.port, tmp_path / "busy", sqlite_databases.create(), extra_env=PASSPHRASE
+    )
+    assert busy.run("init").returncode == 0
+    refused = busy.run("backup", "restore", str(backup))
+    assert refused.stderr == (
+        "harbour: the database already holds a node: restore into a new one or --force\n"
+    )
+    assert busy.run("backup", "restore", "--force", str(backup)).returncode == 0
+    assert every_row(busy.database_url) == every_row(database_url)
+    assert (busy.data_dir / "secret.key").read_bytes() == key
