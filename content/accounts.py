@@ -82,6 +82,8 @@ class Account(Base):
     manually_approves_followers: Mapped[bool] = mapped_column(default=False)
     discoverable: Mapped[bool] = mapped_column(default=False)
     bot: Mapped[bool] = mapped_column(default=False)
+    # A member's choice: her public posts are shown on the web pages to signed-in viewers only.
+    hide_from_guests: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The member's own words behind `summary_html`, for editing (local accounts only).
     note_text: Mapped[str] = mapped_column(Text, default="")
     # Profile fields: [{"name": ..., "value": ...}], plain text.
