@@ -406,3 +406,11 @@ def on_domain(
         column.like(f"%.{escaped}", escape="\\"),
         column.like(f"%.{escaped}:%", escape="\\"),
     )
+
+
+async def hiding_from_guests(session: AsyncSession) -> list[int]:
+    """The local accounts whose posts the web pages show to signed-in viewers only."""
+    found = await session.scalars(
+        select(Account.id).where(Account.domain.is_(None), Account.hide_from_guests.is_(True))
+    )
+    return list(found)
