@@ -103,8 +103,8 @@ async def share_report(
     """Share a report with a partner organisation's moderators as a case of their own; the
     reported account's server is told nothing. Audited."""
     target = await session.get(Account, report.target_id)
-    if target is None:
-        raise ModerationError("there is no such account")
+    if target is None or report.shared_case:
+        raise ModerationError("a case a partner shared stays between the two of you")
     host = normalise(partner)
     try:
         await report_flags.share(

@@ -226,6 +226,11 @@ async def test_a_shared_case_is_filed_from_the_circle_only(
     queue = (await client.get("/admin/reports")).text
     assert "the partner remote.example, as a shared case" in queue
     assert "/forward" not in queue  # a partner's case is not forwarded from here
+    mod = await staff(services, "mia", Role.MODERATOR, ADMIN_SCOPES)
+    onward = await client.post(
+        f"/api/v1/admin/reports/{filed.id}/share", headers=mod, data={"domain": PARTNER}
+    )
+    assert onward.status_code == 422  # nor passed on to a third organisation
 
 
 async def person_signs_in(client: httpx.AsyncClient, services: Services) -> None:
