@@ -18,6 +18,7 @@ def test_defaults_are_safe_and_embedded(tmp_path: Path) -> None:
     assert settings.database_url == f"sqlite:///{tmp_path / 'harbour.db'}"
     assert settings.federation_mode == FederationMode.ALLOWLIST
     assert settings.development is False
+    assert settings.authorized_fetch is True  # nobody crawls a node without a signature
 
 
 def test_the_environment_overrides_the_toml_file(tmp_path: Path) -> None:
