@@ -30,6 +30,10 @@ ACTOR_EXTENSIONS: dict[str, object] = {
 HARBOUR_NS = "https://harbour.community/ns#"
 SCHEMA_NS = "http://schema.org#"
 
+# A report shared between partner organisations' moderators (a `Flag` to the partner's
+# instance actor): `sharedCase` true says "for your moderators, not the reported server".
+CASE_CONTEXT: dict[str, object] = {"harbour": HARBOUR_NS, "sharedCase": "harbour:sharedCase"}
+
 # Service listings: schema.org terms where they exist, Harbour's own for the rest.
 LISTING_CONTEXT: dict[str, object] = {
     "harbour": HARBOUR_NS,

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from activitypub import ActorType
 from content.accounts import Account
+from content.relationships import Follow
 
 
 async def by_prefix(
-    session: AsyncSession, text: str, *, limit: int, offset: int = 0
+    session: AsyncSession,
+    text: str,
+    *,
+    limit: int,
+    offset: int = 0,
+    viewer: Account | None = None,
 ) -> Sequence[Account]:
     """Live local and known remote accounts whose username or display name starts with
-    `text` (`name@server` narrows by server too), local ones first."""
+    `text` (`name@server` narrows by server too), local ones first. A member who has not
+    opted in to being discoverable is found only by her exact username, or by the `viewer`
+    if either follows the other (or asked to)."""
     username, _, domain = text.strip().lstrip("@").partition("@")
     if not username:
         return []
@@ -25,6 +34,7 @@ async def by_prefix(
         Account.suspended_at.is_(None),
         Account.awaiting_approval.is_(False),
         Account.actor_type != str(ActorType.APPLICATION),
+        _findable(username, viewer),
     )
     if domain:
         query = query.where(
@@ -40,6 +50,20 @@ async def by_prefix(
         )
     query = query.order_by(Account.domain.is_not(None), Account.username, Account.id)
     return (await session.scalars(query.offset(offset).limit(limit))).all()
+
+
+def _findable(username: str, viewer: Account | None) -> ColumnElement[bool]:
+    shown = [
+        Account.discoverable.is_(True),
+        Account.domain.is_not(None),
+        Account.actor_type != str(ActorType.PERSON),
+        func.lower(Account.username) == username.lower(),
+    ]
+    if viewer is not None:
+        followed = select(Follow.followed_id).where(Follow.follower_id == viewer.id)
+        followers = select(Follow.follower_id).where(Follow.followed_id == viewer.id)
+        shown += [Account.id == viewer.id, Account.id.in_(followed), Account.id.in_(followers)]
+    return or_(*shown)
 
 
 def _prefix(text: str) -> str:

@@ -83,6 +83,8 @@ class Account(Base):
     manually_approves_followers: Mapped[bool] = mapped_column(default=False)
     discoverable: Mapped[bool] = mapped_column(default=False)
     bot: Mapped[bool] = mapped_column(default=False)
+    # A member's choice: her public posts are shown on the web pages to signed-in viewers only.
+    hide_from_guests: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The member's own words behind `summary_html`, for editing (local accounts only).
     note_text: Mapped[str] = mapped_column(Text, default="")
     # Profile fields: [{"name": ..., "value": ...}], plain text.
@@ -416,3 +418,11 @@ def on_domain(
         column.like(f"%.{escaped}", escape="\\"),
         column.like(f"%.{escaped}:%", escape="\\"),
     )
+
+
+async def hiding_from_guests(session: AsyncSession) -> list[int]:
+    """The local accounts whose posts the web pages show to signed-in viewers only."""
+    found = await session.scalars(
+        select(Account.id).where(Account.domain.is_(None), Account.hide_from_guests.is_(True))
+    )
+    return list(found)

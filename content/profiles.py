@@ -26,6 +26,7 @@ def edit(
     discoverable: bool | None = None,
     bot: bool | None = None,
     fields: Sequence[tuple[str, str]] | None = None,
+    hide_from_guests: bool | None = None,
 ) -> None:
     """Change what is given; the note is plain text, rendered to sanitised HTML like a post."""
     if not account.is_local:
@@ -45,6 +46,8 @@ def edit(
         account.discoverable = discoverable
     if bot is not None:
         account.bot = bot
+    if hide_from_guests is not None:
+        account.hide_from_guests = hide_from_guests
     if fields is not None:
         account.fields = _fields(fields)
 

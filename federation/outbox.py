@@ -30,9 +30,8 @@ from content.posts import Post
 from content.relationships import Follow
 from federation import addressing, country_outbox, delivery, listing_outbox, to_wire
 from federation.context import Federation
-from moderation import account_blocks, member_domain_blocks, reports
+from moderation import account_blocks, member_domain_blocks
 from moderation.rate_limits import Action
-from moderation.reports import Report
 
 
 class ActionError(ValueError):
@@ -296,20 +295,6 @@ async def block_domain(fed: Federation, session: AsyncSession, member: Account, 
     for follow, _ in await relationships.followers_on(session, member, name):
         await answer_follow(fed, session, member, follow, accept=False)
     return name
-
-
-async def forward_report(
-    fed: Federation, session: AsyncSession, report: Report, target: Account
-) -> None:
-    """Send a member's report to the reported account's server, as a `Flag` from this node's
-    instance actor so the member stays anonymous there."""
-    instance = await accounts.instance_actor(session)
-    if target.is_local or instance is None:
-        return
-    objects = [target.uri, *reports.reported_post_uris(report)]
-    activity = _activity(instance, "Flag", objects, content=report.comment)
-    report.forwarded = True
-    await _send(session, activity, instance, await addressing.for_account(fed, session, target))
 
 
 async def update_profile(fed: Federation, session: AsyncSession, account: Account) -> None:

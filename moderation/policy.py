@@ -43,6 +43,16 @@ async def accepts_reports_from(session: AsyncSession, host: str) -> bool:
     return block is None or not block.reject_reports
 
 
+async def in_trusted_circle(session: AsyncSession, host: str) -> bool:
+    """Whether `host` is a partner organisation moderators share report cases with: a host on
+    this node's allowlist (the federation allowlist in allowlist mode, the trusted partners
+    in open mode), never a suspended or report-rejecting one."""
+    block = await domain_blocks.block_for(session, host)
+    if block is not None and (block.severity == Severity.SUSPEND or block.reject_reports):
+        return False
+    return await allowlist.is_allowed(session, host)
+
+
 async def accepts_media_from(session: AsyncSession, host: str) -> bool:
     """Whether attachments from `host` are kept and shown."""
     block = await domain_blocks.block_for(session, host)

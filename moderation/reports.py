@@ -34,6 +34,12 @@ class Report(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(16), default="other", server_default="other")
     forwarded: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The member asked for it to go to the target's server: a wish shown to moderators only.
+    forward_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The partner organisation (host) a moderator shared this case with, if any.
+    shared_with: Mapped[str | None] = mapped_column(String(255))
+    # A case a partner in the trusted circle shared with us (`origin_domain` is the partner).
+    shared_case: Mapped[bool] = mapped_column(default=False, server_default=false())
     uri: Mapped[str | None] = mapped_column(String(2048), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
@@ -52,11 +58,13 @@ async def receive_flag(
     post_uris: Sequence[str],
     comment: str,
     sender: Account | None = None,
+    shared: bool = False,
 ) -> Report:
     """File a report that another server sent as a `Flag`. The sender is the remote actor
     that signed it (servers send Flags from their instance actor, so the person stays
-    anonymous)."""
+    anonymous). `shared` marks a case a partner in the trusted circle shared with us."""
     report = Report(
+        shared_case=shared,
         target_id=target.id,
         reporter_id=sender.id if sender else None,
         origin_domain=origin_domain,
@@ -77,8 +85,11 @@ async def file_report(
     post_uris: Sequence[str],
     comment: str,
     category: str,
+    forward_requested: bool = False,
 ) -> Report:
-    """File a member's report about an account and some of its posts."""
+    """File a member's report about an account and some of its posts, for this node's
+    moderators. `forward_requested` records her wish that it go to the account's server;
+    only a moderator sends it anywhere."""
     if target.id == reporter.id:
         raise ValueError("you cannot report yourself")
     report = Report(
@@ -88,6 +99,7 @@ async def file_report(
         post_uris=json.dumps(list(dict.fromkeys(post_uris))[:MAX_POSTS]),
         comment=comment[:MAX_COMMENT],
         category=category if category in CATEGORIES else "other",
+        forward_requested=forward_requested and not target.is_local,
     )
     session.add(report)
     await session.flush()
@@ -152,3 +164,10 @@ def assign(session: AsyncSession, report: Report, moderator: Account, *, to_self
 def note_forwarded(session: AsyncSession, report: Report, moderator: Account) -> None:
     """Record in the audit log that a moderator sent the report on to the target's server."""
     audit.record(session, moderator, "report.forward", _target(report))
+
+
+def note_shared(session: AsyncSession, report: Report, moderator: Account, partner: str) -> None:
+    """Record that a moderator shared the report with a partner organisation; audited."""
+    report.shared_with = partner
+    report.updated_at = utcnow()
+    audit.record(session, moderator, "report.share", _target(report), partner)

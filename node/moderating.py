@@ -4,6 +4,7 @@ the caller commits, removes returned media files, and wakes the worker."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,9 +13,10 @@ from content import accounts, media, posts, users, web_sessions
 from content.accounts import Account
 from content.posts import Post
 from content.users import Role
-from federation import outbox
+from federation import outbox, report_flags
 from federation.context import Federation
 from moderation import audit, reports
+from moderation.domain_names import normalise
 from moderation.reports import Report
 
 MODERATORS = frozenset({Role.MODERATOR, Role.ADMIN})
@@ -56,13 +58,67 @@ async def resolve_report(
     note: str = "",
     forward: bool = False,
 ) -> None:
-    """Close a report with a note; with `forward`, also send it (once) to the reported
-    account's server as an anonymous `Flag` from this node."""
+    """Close a report with a note; with `forward`, also send it (once, with its public posts
+    only) to the reported account's server, as `forward_report` does."""
     target = await session.get(Account, report.target_id)
-    if forward and not report.forwarded and target is not None and not target.is_local:
-        await outbox.forward_report(fed, session, report, target)
-        reports.note_forwarded(session, report, moderator)
+    remote = target is not None and not target.is_local
+    if forward and remote and not report.forwarded and not report.shared_case:
+        await forward_report(fed, session, report, moderator, comment=report.comment)
     reports.resolve(session, report, moderator, note)
+
+
+async def forward_report(
+    fed: Federation,
+    session: AsyncSession,
+    report: Report,
+    moderator: Account,
+    *,
+    comment: str,
+    added: Collection[str] = (),
+) -> None:
+    """Send a report on to the reported account's server, anonymously, with the moderator's
+    `comment` and only the non-public reported posts she `added`; audited."""
+    target = await session.get(Account, report.target_id)
+    if target is None or report.shared_case:
+        raise ModerationError("a case shared by a partner is not forwarded from here")
+    try:
+        await report_flags.forward(
+            fed, session, report, target, comment=comment[: reports.MAX_COMMENT], added=added
+        )
+    except report_flags.FlagError as error:
+        raise ModerationError(str(error)) from None
+    reports.note_forwarded(session, report, moderator)
+
+
+async def share_report(
+    fed: Federation,
+    session: AsyncSession,
+    report: Report,
+    moderator: Account,
+    *,
+    partner: str,
+    comment: str,
+    added: Collection[str] = (),
+) -> None:
+    """Share a report with a partner organisation's moderators as a case of their own; the
+    reported account's server is told nothing. Audited."""
+    target = await session.get(Account, report.target_id)
+    if target is None or report.shared_case:
+        raise ModerationError("a case a partner shared stays between the two of you")
+    host = normalise(partner)
+    try:
+        await report_flags.share(
+            fed,
+            session,
+            report,
+            target,
+            partner=host,
+            comment=comment[: reports.MAX_COMMENT],
+            added=added,
+        )
+    except report_flags.FlagError as error:
+        raise ModerationError(str(error)) from None
+    reports.note_shared(session, report, moderator, host)
 
 
 async def change_report(

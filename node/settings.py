@@ -47,7 +47,8 @@ class Settings:
     # Development only: host names resolved to fixed addresses, e.g. {"node-a.test": "127.0.0.1"}
     dev_hosts: Mapping[str, str] = field(default_factory=dict)
     ca_bundle: str | None = None
-    authorized_fetch: bool = False
+    # ActivityPub GETs of actors, posts and collections need a signature (on by default).
+    authorized_fetch: bool = True
     # Accounts made with an invite wait for a moderator's approval before they can sign in.
     registration_approval: bool = False
     # Where the quick exit leaves for: a neutral page that says nothing about Harbour.
@@ -137,7 +138,7 @@ class Settings:
             dev_hosts=dev_hosts,
             ca_bundle=str(values["ca_bundle"]) if values.get("ca_bundle") else None,
             authorized_fetch=_flag(
-                values.get("authorized_fetch", False), "HARBOUR_AUTHORIZED_FETCH"
+                values.get("authorized_fetch", True), "HARBOUR_AUTHORIZED_FETCH"
             ),
             registration_approval=_flag(
                 values.get("registration_approval", False), "HARBOUR_REGISTRATION_APPROVAL"

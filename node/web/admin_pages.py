@@ -15,9 +15,10 @@ from starlette.routing import Route
 
 from content import posts
 from content.accounts import Account
+from content.audience import OPEN_TO_ALL
 from content.paging import Window, parse_id
 from content.posts import Post
-from moderation import audit, reports
+from moderation import allowlist, audit, reports
 from moderation.reports import Report
 from node.moderating import (
     ADMINS,
@@ -26,7 +27,9 @@ from node.moderating import (
     act_on_account,
     change_report,
     delete_post,
+    forward_report,
     has_role,
+    share_report,
 )
 from node.state import services
 from node.web.rendering import render
@@ -66,11 +69,14 @@ async def report_queue(request: Request) -> Response:
             return viewer
         page = await reports.reports_page(session, resolved=resolved, window=QUEUE)
         items = [await _item(session, report) for report in page]
+        partners = await allowlist.allowed_domains(session)
     return render(
         request,
         "admin_reports.html",
         viewer=viewer,
         items=items,
+        partners=partners,
+        open_to_all=OPEN_TO_ALL,
         resolved=resolved,
         notice=request.query_params.get("notice"),
     )
@@ -98,15 +104,21 @@ async def _on_report(
     session: AsyncSession, viewer: Account, form: FormData, request: Request
 ) -> list[str]:
     report = await _row(session, Report, request.path_params["report_id"])
-    await change_report(
-        services(request).federation,
-        session,
-        report,
-        viewer,
-        request.path_params["verb"],
-        note=str(form.get("note", ""))[: reports.MAX_COMMENT],
-        forward=form.get("forward") == "on",
-    )
+    fed = services(request).federation
+    verb = request.path_params["verb"]
+    if verb not in ("forward", "share"):
+        note = str(form.get("note", ""))[: reports.MAX_COMMENT]
+        await change_report(fed, session, report, viewer, verb, note=note)
+        return []
+    added = [(await _row(session, Post, str(i))).uri for i in form.getlist("add")]
+    comment = str(form.get("comment", ""))
+    if verb == "forward":
+        await forward_report(fed, session, report, viewer, comment=comment, added=added)
+    else:
+        partner = str(form.get("domain", ""))
+        await share_report(
+            fed, session, report, viewer, partner=partner, comment=comment, added=added
+        )
     return []
 
 

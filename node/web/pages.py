@@ -44,21 +44,36 @@ async def about(request: Request) -> Response:
 
 
 async def profile(request: Request, account: Account) -> Response:
-    """A local actor's profile with its newest public posts."""
+    """A local actor's profile with its newest public posts: none for a signed-out visitor if
+    the member hides them from guests. Not for search engines unless she is discoverable."""
     async with services(request).sessions() as session:
-        recent = await posts.open_posts_page(session, account, max_id=None, limit=PROFILE_PAGE_SIZE)
+        viewer = await signed_in_account(request, session)
+        hidden = account.hide_from_guests and viewer is None
+        recent = (
+            []
+            if hidden
+            else await posts.open_posts_page(session, account, max_id=None, limit=PROFILE_PAGE_SIZE)
+        )
         follower_count = await relationships.count_followers(session, account)
         attachments = await media.of_posts(session, [item.id for item in recent])
-        viewer = await signed_in_account(request, session)
-    return render(
+    response = render(
         request,
         "profile.html",
         viewer=viewer,
         account=account,
         posts=recent,
+        hidden_from_guests=hidden,
         follower_count=follower_count,
         attachments=attachments,
+        robots=_robots(account),
     )
+    response.headers["X-Robots-Tag"] = _robots(account)
+    return response
+
+
+def _robots(account: Account) -> str:
+    """What search engines may do with an account's pages: nothing, unless it opted in."""
+    return "nofollow" if account.discoverable else "noindex, nofollow"
 
 
 async def profile_page(request: Request) -> Response:
@@ -71,13 +86,16 @@ async def profile_page(request: Request) -> Response:
 
 
 async def post(request: Request, account: Account, item: Post) -> Response:
-    """One post on its own page, with how many liked and boosted it."""
+    """One post on its own page, with how many liked and boosted it; to signed-in viewers only
+    if its author hides her posts from guests."""
     async with services(request).sessions() as session:
+        viewer = await signed_in_account(request, session)
+        if account.hide_from_guests and viewer is None:
+            return render(request, "error.html", status_code=404, message="There is no such post.")
         likes = await interactions.count(session, item, Kind.LIKE)
         boosts = await interactions.count(session, item, Kind.BOOST)
-        viewer = await signed_in_account(request, session)
         attachments = await media.of_posts(session, [item.id])
-    return render(
+    response = render(
         request,
         "post.html",
         account=account,
@@ -86,7 +104,10 @@ async def post(request: Request, account: Account, item: Post) -> Response:
         boosts=boosts,
         viewer=viewer,
         attachments=attachments,
+        robots=_robots(account),
     )
+    response.headers["X-Robots-Tag"] = _robots(account)
+    return response
 
 
 async def post_page(request: Request) -> Response:
@@ -106,16 +127,19 @@ async def post_page(request: Request) -> Response:
 
 
 async def tag_page(request: Request) -> Response:
-    """`/tags/name`: the newest public posts kept here that carry the hashtag."""
+    """`/tags/name`: the newest public posts kept here that carry the hashtag (for a guest,
+    without those of members who hide their posts from guests)."""
     name = hashtags.normalise(request.path_params["name"])
     if name is None:
         return render(request, "error.html", status_code=404, message="That is not a hashtag.")
     async with services(request).sessions() as session:
+        viewer = await signed_in_account(request, session)
         entries = await timelines.public(
             session,
             local_only=False,
             viewer_is_local=False,
             window=TAG_PAGE,
+            exclude_accounts=[] if viewer else await accounts.hiding_from_guests(session),
             exclude_domains=await limited_domains(session),
             hashtag=name,
         )

@@ -49,6 +49,7 @@ def node(sqlite_databases: SQLiteDatabases, tmp_path: Path) -> Iterator[NodeProc
         port=free_port(), data_dir=tmp_path / "harbour", database_url=sqlite_databases.create()
     )
     harbour.extra_env["HARBOUR_FEDERATION_MODE"] = "open"
+    harbour.extra_env["HARBOUR_AUTHORIZED_FETCH"] = "false"  # the Fedify side fetches unsigned
     harbour.start()
     yield harbour
     harbour.stop()

@@ -23,6 +23,7 @@ async def test_fedify_parses_actor_key_outbox_and_nodeinfo(
 ) -> None:
     url = sqlite_databases.create()
     node = NodeProcess(port=free_port(), data_dir=tmp_path / "node", database_url=url)
+    node.extra_env["HARBOUR_AUTHORIZED_FETCH"] = "false"  # Fedify's lookup is unsigned
     node.start()
     try:
         engine = create_engine(url)

@@ -31,6 +31,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         data_dir=tmp_path,
         secret_key="a-test-secret-key-that-is-long-enough-0123456789",
+        # In-process tests GET documents unsigned; test_authorized_fetch turns it back on.
+        authorized_fetch=False,
     )
 
 

@@ -64,6 +64,10 @@ async def test_a_moderator_resolves_a_report_and_deletes_the_post_through_the_fo
     assert f"Report {report_id} about @eve@remote.example" in queue.text
     assert "threats" in queue.text and "<p>threatening</p>" in queue.text
     assert '<label for="note-' in queue.text  # every field has its label
+    forwarded = await client.post(
+        f"/admin/reports/{report_id}/forward", data={"comment": "threats to a member here"}
+    )
+    assert forwarded.headers["location"] == "/admin/reports"
 
     other_site = await client.post(
         f"/admin/reports/{report_id}/resolve",
@@ -82,7 +86,7 @@ async def test_a_moderator_resolves_a_report_and_deletes_the_post_through_the_fo
     assert limited.status_code == 303
     resolved = await client.post(
         f"/admin/reports/{report_id}/resolve",
-        data={"note": "post removed, account limited", "forward": "on"},
+        data={"note": "post removed, account limited"},
     )
     assert resolved.headers["location"] == "/admin/reports"
     assert "No reports are waiting." in (await client.get("/admin/reports")).text

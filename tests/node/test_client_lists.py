@@ -146,6 +146,7 @@ async def test_account_search_by_name_prefix_leaves_out_blocked_accounts(
         amara = await world.local_member(session, "amara", base_url=BASE)
         amara = await session.merge(amara)
         amara.display_name = "Bobbie"
+        amara.discoverable = True  # she opted in: strangers find her by a prefix
     found = await client.get("/api/v1/accounts/search", params={"q": "a"}, headers=alice_h)
     assert [a["username"] for a in found.json()] == ["alice", "amara"]
     by_name = await client.get("/api/v1/accounts/search", params={"q": "@bob"}, headers=alice_h)
@@ -159,3 +160,35 @@ async def test_account_search_by_name_prefix_leaves_out_blocked_accounts(
     v2 = await client.get("/api/v2/search", params={"q": "ama"}, headers=alice_h)
     assert [a["username"] for a in v2.json()["accounts"]] == ["amara"]
     assert (await client.get("/api/v1/accounts/search", params={"q": "a"})).status_code == 401
+
+
+async def test_a_member_who_has_not_opted_in_is_found_only_by_her_name_or_by_people_she_knows(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    alice, _, alice_h, _ = await members(services)
+    async with services.sessions() as session, session.begin():
+        carla = await world.local_member(session, "carla", base_url=BASE)
+        carla_h = await bearer(session, carla)
+
+    async def found(query: str) -> list[str]:
+        answer = await client.get("/api/v1/accounts/search", params={"q": query}, headers=alice_h)
+        return [a["username"] for a in answer.json()]
+
+    actor = await client.get("/users/carla", headers={"Accept": "application/activity+json"})
+    assert actor.json()["discoverable"] is False  # closed by default
+    assert await found("car") == []  # a stranger cannot browse for her
+    assert await found("carla") == await found("@carla") == ["carla"]  # her exact name finds her
+    v2 = await client.get("/api/v2/search", params={"q": "ca"}, headers=alice_h)
+    assert v2.json()["accounts"] == []
+    async with services.sessions() as session, session.begin():
+        await relationships.add_follow(session, carla, alice, uri=f"{BASE}/f/9", accepted=True)
+    assert await found("car") == ["carla"]  # she follows alice: not a stranger
+    async with services.sessions() as session, session.begin():
+        await relationships.remove_follow(session, carla, alice)
+    assert await found("car") == []
+
+    opted = await client.patch(
+        "/api/v1/accounts/update_credentials", headers=carla_h, data={"discoverable": "true"}
+    )
+    assert (opted.json()["discoverable"], opted.json()["noindex"]) == (True, False)
+    assert await found("car") == ["carla"]

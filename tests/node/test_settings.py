@@ -19,6 +19,7 @@ def test_defaults_are_safe_and_embedded(tmp_path: Path) -> None:
     assert settings.federation_mode == FederationMode.ALLOWLIST
     assert settings.development is False
     assert settings.quick_exit_url == "https://www.yr.no/" and settings.quick_exit_urls == {}
+    assert settings.authorized_fetch is True  # nobody crawls a node without a signature
 
 
 def test_the_environment_overrides_the_toml_file(tmp_path: Path) -> None:

@@ -28,7 +28,8 @@ def fleet(
     postgresql_databases: PostgresDatabases,
     tmp_path: Path,
 ) -> Iterator[list[NodeProcess]]:
-    """Nodes A and C on SQLite, B on PostgreSQL, federating openly with each other. An
+    """Nodes A and C on SQLite, B on PostgreSQL, federating openly with each other, with
+    authorized fetch on (the default) unless the test is marked `unsigned_fetches`. An
     indirect parameter gives node A more settings (`HARBOUR_*` variables)."""
     settings_of_a: dict[str, str] = getattr(request, "param", {})
     ports = [free_port() for _ in fleet_names]
@@ -40,6 +41,8 @@ def fleet(
             port=port, data_dir=tmp_path / name, database_url=databases.create(), name=name
         )
         node.extra_env.update(HARBOUR_DEV_HOSTS=dev_hosts, HARBOUR_FEDERATION_MODE="open")
+        if request.node.get_closest_marker("unsigned_fetches"):
+            node.extra_env["HARBOUR_AUTHORIZED_FETCH"] = "false"
         nodes.append(node)
     nodes[0].extra_env.update(settings_of_a)
     for node in nodes:  # all at once: each spends seconds setting up its database

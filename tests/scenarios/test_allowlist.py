@@ -8,7 +8,8 @@ import pytest
 from tests.rig.nodes import NodeProcess
 from tests.scenarios.test_domain_blocks import shut_out_then_let_back
 
-pytestmark = pytest.mark.processes
+# Follows are counted by GETting collections unsigned (A keeps any setting the test gives it).
+pytestmark = [pytest.mark.processes, pytest.mark.unsigned_fetches]
 A_SETTINGS = {"HARBOUR_FEDERATION_MODE": "allowlist", "HARBOUR_AUTHORIZED_FETCH": "true"}
 
 

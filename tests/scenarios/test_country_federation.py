@@ -11,7 +11,8 @@ import pytest
 from tests.rig.nodes import NodeProcess, wait_for
 from tests.scenarios.test_directory_federation import following
 
-pytestmark = pytest.mark.processes
+# Follows are counted by GETting collections unsigned (A keeps any setting the test gives it).
+pytestmark = [pytest.mark.processes, pytest.mark.unsigned_fetches]
 ENGLISH = {
     "language": "en",
     "title": "Sex work in Romania",

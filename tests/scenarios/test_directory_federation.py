@@ -11,7 +11,8 @@ import pytest
 
 from tests.rig.nodes import NodeProcess, wait_for
 
-pytestmark = pytest.mark.processes
+# The tests count followers by GETting collections unsigned.
+pytestmark = [pytest.mark.processes, pytest.mark.unsigned_fetches]
 AP = {"Accept": "application/activity+json"}
 LISTING = {
     "name": "Rosa night clinic",

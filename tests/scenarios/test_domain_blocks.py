@@ -14,7 +14,8 @@ import pytest
 from tests.rig.nodes import NodeProcess, wait_for
 from tests.scenarios.test_federation_lifecycle import count, home, post
 
-pytestmark = pytest.mark.processes
+# Follows are counted by GETting collections unsigned (A keeps any setting the test gives it).
+pytestmark = [pytest.mark.processes, pytest.mark.unsigned_fetches]
 A_SETTINGS = {"HARBOUR_AUTHORIZED_FETCH": "true"}
 
 

@@ -28,6 +28,7 @@ async def test_webfinger_actor_and_outbox_over_http(
     database_url: str, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
     node = NodeProcess(port=free_port(), data_dir=tmp_path / "node", database_url=database_url)
+    node.extra_env["HARBOUR_AUTHORIZED_FETCH"] = "false"  # this test GETs documents unsigned
     node.start()
     try:
         printed = node.output()

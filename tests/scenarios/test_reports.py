@@ -1,12 +1,18 @@
-"""A report made on node B about a post from node A reaches A's moderation queue as a Flag,
-without the reporter's identity."""
+"""Reports between real nodes: a report leaves its node only when a moderator forwards it
+(as a Flag without the reporter's identity) or shares it with a partner in the trusted
+circle."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.accounts import Account
+from federation.delivery import Delivery
 from moderation import reports
 from tests.clients.test_mastodon_py import client
 from tests.rig.nodes import NodeProcess, read_database, wait_for
@@ -35,24 +41,66 @@ def queue(node: NodeProcess) -> list[Queued]:
     return read_database(node, read)
 
 
-def test_a_report_from_b_reaches_as_queue_as_an_anonymous_flag(fleet: list[NodeProcess]) -> None:
-    a, b, _c = fleet
+ADMIN = ["read", "write", "follow", "admin:read", "admin:write"]
+
+
+def flags_queued(node: NodeProcess) -> list[dict[str, Any]]:
+    """The Flags the node has queued for delivery, sent or not, with their inboxes."""
+
+    async def read(session: AsyncSession) -> list[dict[str, Any]]:
+        rows = (await session.scalars(select(Delivery))).all()
+        found = [{**json.loads(row.body), "inbox": row.inbox} for row in rows]
+        return [activity for activity in found if activity["type"] == "Flag"]
+
+    return read_database(node, read)
+
+
+def test_a_members_report_leaves_only_when_a_moderator_forwards_or_shares_it(
+    fleet: list[NodeProcess],
+) -> None:
+    """alice on A reports mallory of C (a public threat and a direct message) and asks for it
+    to be forwarded; C hears nothing until A's moderator forwards it, and then no direct
+    message; a case shared with B (A's partner) reaches B's queue and nothing reaches C."""
+    a, b, c = fleet
     alice = client(a, "alice", a.create_member("alice"))
-    bob = client(b, "bob", b.create_member("bob"))
-    [alice_at_b] = bob.search_v2(f"@alice@{a.domain}", resolve=True).accounts
-    bob.account_follow(alice_at_b.id)
-    wait_for(lambda: len(alice.follow_requests()) == 1, what="bob's request at A")
-    alice.follow_request_authorize(alice.follow_requests()[0].id)
-    wait_for(lambda: bob.account_relationships(alice_at_b.id)[0].following, what="the Accept")
-    posted = alice.status_post("a post someone on B will report", visibility="public")
-    wait_for(lambda: len(bob.timeline_home()) == 1, what="alice's post at B")
-    [seen_at_b] = bob.timeline_home()
-    assert seen_at_b.uri == posted.uri
+    mallory = client(c, "mallory", c.create_member("mallory"))
+    moderator = a.create_member("mo")
+    assert a.run("admin", "grant", "mo", "--role", "moderator").returncode == 0
+    mo = {"Authorization": f"Bearer {client(a, 'mo', moderator, ADMIN).access_token}"}
+    public = mallory.status_post(f"@alice@{a.domain} you will regret this", visibility="public")
+    mallory.status_post(f"@alice@{a.domain} I know where you work", visibility="direct")
+    wait_for(lambda: len(alice.notifications()) == 2, what="mallory's mentions at A")
+    seen = [n.status for n in alice.notifications()]
+    filed = alice.report(
+        seen[0].account.id, [s.id for s in seen], "it is me, alice: he threatens me", forward=True
+    )
+    assert filed.forwarded is False
+    assert flags_queued(a) == []  # her wish sent nothing by itself
+    assert queue(c) == []
 
-    report = bob.report(alice_at_b.id, [seen_at_b.id], "targeted harassment", forward=True)
-    assert report.target_account.id == alice_at_b.id
+    for node, partner in ((a, b), (b, a)):  # each on the other's allowlist: the trusted circle
+        assert node.run("domain", "allow", partner.domain).returncode == 0
+    path = f"/api/v1/admin/reports/{filed.id}"
+    with a.client() as http:
+        shared = http.post(f"{path}/share", headers=mo, data={"domain": b.domain})
+        assert shared.status_code == 200, shared.text
+        wait_for(lambda: len(queue(b)) == 1, what="the shared case in B's queue")
+        mallory_uri = f"{c.base_url}/users/mallory"
+        [(origin, username, uris, comment, _sender)] = queue(b)
+        assert (origin, username, uris) == (a.domain, "mallory", [public.uri])
+        assert comment == "it is me, alice: he threatens me"  # kept by the moderator's choice
+        [case] = flags_queued(a)
+        assert case["sharedCase"] is True and case["inbox"].startswith(b.base_url)
+        assert queue(c) == []  # the reported server heard nothing of the case
 
-    wait_for(lambda: len(queue(a)) == 1, what="the Flag in A's queue")
-    # Sent by B's instance actor: nothing at A says that bob reported.
-    instance_b = f"{b.base_url}/actor"
-    assert queue(a) == [(b.domain, "alice", [posted.uri], "targeted harassment", instance_b)]
+        forwarded = http.post(
+            f"{path}/forward", headers=mo, data={"comment": "Threats against a member here."}
+        )
+        assert forwarded.status_code == 200, forwarded.text
+    wait_for(lambda: len(queue(c)) == 1, what="the forwarded Flag in C's queue")
+    instance_a = f"{a.base_url}/actor"
+    assert queue(c) == [
+        (a.domain, "mallory", [public.uri], "Threats against a member here.", instance_a)
+    ]  # the public post only: the direct message stays here, as nobody added it
+    flag = next(f for f in flags_queued(a) if f["inbox"].startswith(c.base_url))
+    assert flag["object"] == [mallory_uri, public.uri] and "alice" not in json.dumps(flag)

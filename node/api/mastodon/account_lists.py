@@ -112,7 +112,9 @@ async def find_accounts(
     async with services(request).sessions() as session:
         hidden = (await hidden_from(session, viewer)).accounts
         allowed = set(await followed_ids(session, viewer)) if following and viewer else None
-        rows = await account_search.by_prefix(session, query, limit=limit, offset=offset)
+        rows = await account_search.by_prefix(
+            session, query, limit=limit, offset=offset, viewer=viewer
+        )
         return [
             await entities.account(session, a, fed.base_url)
             for a in rows

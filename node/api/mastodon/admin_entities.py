@@ -80,6 +80,10 @@ async def admin_report(
         "action_taken_by_account": await _optional(session, report.resolved_by_id, base_url),
         "statuses": await entities.statuses(session, pairs, viewer, base_url),
         "rules": [],
+        # Harbour's: the member's wish to forward, and cases shared in the trusted circle.
+        "forward_requested": report.forward_requested,
+        "shared_with": report.shared_with,
+        "shared_case": report.shared_case,
     }
 
 

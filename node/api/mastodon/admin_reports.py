@@ -3,12 +3,16 @@ Moderators and admins may use it, with an `admin:` reports scope."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from content.accounts import Account
+from content.posts import Post
 from moderation import reports
 from moderation.reports import Report
 from node import moderating
@@ -22,6 +26,7 @@ from node.state import services
 READ = "admin:read:reports"
 WRITE = "admin:write:reports"
 TRUE = ("true", "1")
+SENDS = ("forward", "share")
 
 
 async def list_reports(request: Request) -> Response:
@@ -46,26 +51,64 @@ async def show_report(request: Request) -> Response:
 
 async def on_report(request: Request) -> Response:
     """POST /api/v1/admin/reports/:id/{resolve,reopen,assign_to_self,unassign}. Resolving
-    takes Harbour's optional `note`, and `forward=true` to send the report on, anonymously,
-    to the reported account's server."""
+    takes Harbour's optional `note`, and `forward=true` to send the report on, anonymously
+    and with its public posts only, to the reported account's server. Harbour's own verbs:
+    `forward` (with `comment`, the words to send, and `add_status_ids`, non-public reported
+    posts the moderator chooses to include) and `share` (also with `domain`, a partner in
+    the trusted circle)."""
     moderator = await staff_of(request, WRITE, MODERATORS)
     params = await read_params(request)
     verb = request.path_params["verb"]
     fed = services(request).federation
     async with session_scope(services(request).sessions) as session:
         report = await _report(session, request)
-        forward = str(params.get("forward", "false")).lower() in TRUE
-        note = str(params.get("note", ""))
         try:
-            await moderating.change_report(
-                fed, session, report, moderator, verb, note=note, forward=forward
-            )
-        except ModerationError:
+            if verb in SENDS:
+                await _send(request, session, report, moderator, params)
+            else:
+                forward = str(params.get("forward", "false")).lower() in TRUE
+                note = str(params.get("note", ""))
+                await moderating.change_report(
+                    fed, session, report, moderator, verb, note=note, forward=forward
+                )
+        except ModerationError as error:
+            if verb in SENDS:
+                raise HTTPException(422, str(error)) from None
             raise HTTPException(404, "Record not found") from None
         await session.flush()
         entity = await admin_report(session, report, moderator, fed.base_url)
     fed.notify()
     return JSONResponse(entity)
+
+
+async def _send(
+    request: Request,
+    session: AsyncSession,
+    report: Report,
+    moderator: Account,
+    params: dict[str, Any],
+) -> None:
+    fed = services(request).federation
+    raw = params.get("add_status_ids") or []
+    ids = raw if isinstance(raw, list) else [raw]
+    added = [await _reported_uri(session, str(i)) for i in ids]
+    comment = str(params.get("comment", report.comment))
+    if request.path_params["verb"] == "forward":
+        await moderating.forward_report(
+            fed, session, report, moderator, comment=comment, added=added
+        )
+    else:
+        partner = str(params.get("domain", ""))
+        await moderating.share_report(
+            fed, session, report, moderator, partner=partner, comment=comment, added=added
+        )
+
+
+async def _reported_uri(session: AsyncSession, raw_id: str) -> str:
+    post = await session.get(Post, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 19 else None
+    if post is None:
+        raise HTTPException(422, f"there is no status {raw_id}")
+    return post.uri
 
 
 async def _report(session: AsyncSession, request: Request) -> Report:

@@ -54,7 +54,7 @@ async def account(
         "group": row.actor_type == "Group",
         "discoverable": row.discoverable,
         "indexable": False,
-        "noindex": True,
+        "noindex": not row.discoverable,
         "created_at": iso(row.created_at.replace(hour=0, minute=0, second=0, microsecond=0)),
         "note": row.summary_html,
         "url": web_url(row.url) or row.uri,
@@ -86,6 +86,7 @@ async def credential_account(session: AsyncSession, row: Account, base_url: str)
         "note": row.note_text,
         "fields": [{"name": f["name"], "value": f["value"]} for f in row.fields or ()],
         "follow_requests_count": len(await relationships.pending_requests(session, row)),
+        "hide_from_guests": row.hide_from_guests,  # Harbour's: posts on the web for members
     }
     return entity
 

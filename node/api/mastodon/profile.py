@@ -30,7 +30,7 @@ _FIELD_KEY = re.compile(r"^fields_attributes\[(\d{1,2})\]\[(name|value)\]$")
 
 async def update_credentials(request: Request) -> Response:
     """Change what is given (display_name, note, locked, discoverable, bot, fields_attributes,
-    avatar, header); answer the CredentialAccount."""
+    avatar, header, and Harbour's hide_from_guests); answer the CredentialAccount."""
     me = await user_of(request, "write:accounts")
     settings = services(request).settings
     fed = services(request).federation
@@ -61,6 +61,7 @@ async def update_credentials(request: Request) -> Response:
                 discoverable=_flag(params, "discoverable"),
                 bot=_flag(params, "bot"),
                 fields=_fields(params),
+                hide_from_guests=_flag(params, "hide_from_guests"),
             )
             for which, url in images.items():
                 replaced.append(profiles.set_image(account, which, url))

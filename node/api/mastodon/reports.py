@@ -13,7 +13,6 @@ from starlette.routing import Route
 from content import posts
 from content.accounts import Account
 from content.orm import iso
-from federation import outbox
 from moderation import reports
 from moderation.reports import Report
 from node.api.mastodon import entities, records
@@ -23,14 +22,15 @@ from node.state import services
 
 
 async def create(request: Request) -> Response:
-    """File a report about an account and some of its posts; `forward=true` also sends it,
-    anonymously, to the account's server. `rule_ids` are ignored: Harbour has no rules list."""
+    """File a report about an account and some of its posts for this node's moderators.
+    `forward=true` only records the member's wish that it go to the account's server: a
+    moderator decides whether it does. `rule_ids` are ignored: Harbour has no rules list."""
     viewer = await user_of(request, "write:reports")
     params = await read_params(request)
     raw_ids = params.get("status_ids") or []
     status_ids = [str(i) for i in (raw_ids if isinstance(raw_ids, list) else [raw_ids])]
     forward = str(params.get("forward", "false")).lower() in ("true", "1")
-    fed = services(request).federation
+    base_url = services(request).settings.base_url
     async with session_scope(services(request).sessions) as session:
         target = await records.account(session, str(params.get("account_id", "")))
         reported = [await records.visible_post(session, i, viewer) for i in status_ids[:50]]
@@ -44,13 +44,11 @@ async def create(request: Request) -> Response:
                 post_uris=[post.uri for post in reported],
                 comment=str(params.get("comment", "")),
                 category=str(params.get("category", "other")),
+                forward_requested=forward,
             )
         except ValueError as error:
             raise HTTPException(422, str(error)) from None
-        if forward:
-            await outbox.forward_report(fed, session, report, target)
-        entity = await report_entity(session, report, target, fed.base_url)
-    fed.notify()
+        entity = await report_entity(session, report, target, base_url)
     return JSONResponse(entity)
 
 

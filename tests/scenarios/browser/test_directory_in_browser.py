@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from contextlib import closing
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.rig.nodes import NodeProcess, wait_for
 
 AP = {"Accept": "application/activity+json"}
+pytestmark = pytest.mark.unsigned_fetches  # the test counts follows by GETting them unsigned
 
 
 def sign_in(page: Page, node: NodeProcess, username: str, password: str) -> None:
