@@ -43,6 +43,10 @@ class Settings:
     authorized_fetch: bool = False
     # Accounts made with an invite wait for a moderator's approval before they can sign in.
     registration_approval: bool = False
+    # Test switches, honoured only in development: retry waits multiplied by this factor,
+    # and every inbox handler raising (to prove the tests notice a crash).
+    test_retry_scale: float = 1.0
+    test_handlers_raise: bool = False
 
     @property
     def base_url(self) -> str:
@@ -95,6 +99,12 @@ class Settings:
         dev_hosts = _host_map(values.get("dev_hosts", ""))
         if dev_hosts and not development:
             raise ConfigError("HARBOUR_DEV_HOSTS is only honoured with HARBOUR_DEVELOPMENT=true")
+        retry_scale = _scale(values.get("test_retry_scale", 1.0))
+        handlers_raise = _flag(
+            values.get("test_handlers_raise", False), "HARBOUR_TEST_HANDLERS_RAISE"
+        )
+        if (retry_scale != 1.0 or handlers_raise) and not development:
+            raise ConfigError("HARBOUR_TEST_* settings are only honoured with HARBOUR_DEVELOPMENT")
         return cls(
             domain=domain,
             database_url=database_url,
@@ -118,6 +128,8 @@ class Settings:
             registration_approval=_flag(
                 values.get("registration_approval", False), "HARBOUR_REGISTRATION_APPROVAL"
             ),
+            test_retry_scale=retry_scale,
+            test_handlers_raise=handlers_raise,
         )
 
     def with_secret_key(self) -> Settings:
@@ -154,6 +166,8 @@ _ENV_NAMES = {
     "ca_bundle": "HARBOUR_CA_BUNDLE",
     "authorized_fetch": "HARBOUR_AUTHORIZED_FETCH",
     "registration_approval": "HARBOUR_REGISTRATION_APPROVAL",
+    "test_retry_scale": "HARBOUR_TEST_RETRY_SCALE",
+    "test_handlers_raise": "HARBOUR_TEST_HANDLERS_RAISE",
 }
 
 
@@ -192,6 +206,16 @@ def _flag(value: Any, name: str) -> bool:
     if text in _TRUE | _FALSE:
         return text in _TRUE
     raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _scale(value: Any) -> float:
+    try:
+        scale = float(value)
+    except (TypeError, ValueError):
+        scale = -1.0
+    if not 0 < scale <= 1:
+        raise ConfigError(f"HARBOUR_TEST_RETRY_SCALE must be above 0 and at most 1, not {value!r}")
+    return scale
 
 
 def _port(value: Any) -> int:

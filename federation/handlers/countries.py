@@ -39,11 +39,14 @@ async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
     no longer has: a late Create must not take back a translation an Update brought."""
     actor, session = incoming.actor, incoming.session
     if not country_wire.is_country_information(document) or not owned_by(document, actor):
+        incoming.drop("not a country page of the actor's")
         return
     existing = await countries.by_uri(session, document["id"])
     if any(page.account_id != actor.id for page in existing):
+        incoming.drop("another actor's page has this id")
         return
     if not existing and not await relationships.followed_from_here(session, actor):
+        incoming.drop("no one here follows the actor")
         return
     # A day's grace for clocks that run ahead of ours.
     today = (utcnow() + timedelta(days=1)).date()
@@ -54,9 +57,11 @@ async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
         except CountryPageError:
             continue
         if existing and values.country != existing[0].country:
+            incoming.drop("a page cannot move to another country")
             return
         kept.setdefault(values.language, (values, revision))
     if not kept:
+        incoming.drop("no valid language version")
         return
     if complete:
         await countries.remove(session, [p for p in existing if p.language not in kept])
