@@ -35,8 +35,9 @@ def queue(node: NodeProcess) -> list[Queued]:
     return read_database(node, read)
 
 
+@pytest.mark.fleet(size=2)
 def test_a_report_from_b_reaches_as_queue_as_an_anonymous_flag(fleet: list[NodeProcess]) -> None:
-    a, b, _c = fleet
+    a, b = fleet
     alice = client(a, "alice", a.create_member("alice"))
     bob = client(b, "bob", b.create_member("bob"))
     [alice_at_b] = bob.search_v2(f"@alice@{a.domain}", resolve=True).accounts
