@@ -10,7 +10,7 @@ run: $(VENV)/.installed
 
 ## test: run the whole test suite, on SQLite and on PostgreSQL, one worker per CPU
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -23,6 +23,9 @@ class Federation:
     base_url: str
     domain: str
     mode: FederationMode
+    # Test switches (development only): retry waits scaled down; every inbox handler raising.
+    retry_scale: float = 1.0
+    handlers_raise: bool = False
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     keys: KeyCache = field(default_factory=KeyCache)
     limits: RateLimiter = field(default_factory=RateLimiter)

@@ -48,6 +48,8 @@ class InboxItem(Job, Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Why it ended as it did, when it was refused or ignored (e.g. "not relevant here").
+    outcome: Mapped[str | None] = mapped_column(Text)
 
 
 @dataclass(frozen=True)

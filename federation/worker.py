@@ -149,16 +149,31 @@ class Worker:
             actor = await session.get(Account, item.actor_id) if item else None
             if item is None or actor is None:
                 return  # another worker took it over, or the actor is gone
-            if actor.suspended_at is not None or not await self._federates(session, actor):
-                jobs.finish(item, "refused")  # a suspended actor, or its server is blocked
+            refusal = await self._refusal(session, actor)
+            if refusal is not None:
+                item.outcome = refusal
+                jobs.finish(item, "refused")
                 await session.commit()
                 return
             incoming = Incoming(self.fed, session, actor, json.loads(item.body))
             handler = handler_for(incoming)
-            if handler is not None:
+            if handler is None:
+                item.outcome = f"Harbour does not act on {_kind(incoming)}"
+            else:
+                if self.fed.handlers_raise:
+                    raise RuntimeError("HARBOUR_TEST_HANDLERS_RAISE: every handler raises")
                 await handler(incoming)
-            jobs.finish(item, "applied" if handler else "ignored")
+                item.outcome = incoming.dropped
+            jobs.finish(item, "applied" if handler and not incoming.dropped else "ignored")
             await session.commit()
+
+    async def _refusal(self, session: AsyncSession, actor: Account) -> str | None:
+        """Why this node refuses the actor's activities now, or None."""
+        if actor.suspended_at is not None:
+            return "the actor is suspended here"
+        if not await self._federates(session, actor):
+            return "this node does not federate with the actor's server"
+        return None
 
     async def _retry_later(
         self, claimed: InboxItem, error: str, final_state: str = "errored"
@@ -171,6 +186,7 @@ class Worker:
             item.attempts += 1
             retries = INBOX_RETRIES
             wait = retries[item.attempts - 1] if item.attempts <= len(retries) else None
+            wait = wait * self.fed.retry_scale if wait is not None else None
             jobs.retry(item, wait, error, final_state=final_state)
             await session.commit()
 
@@ -269,4 +285,13 @@ class Worker:
     def _retry(self, job: Delivery, error: str, wait: timedelta | None) -> None:
         age = utcnow() - job.created_at
         wait = wait or delivery.next_attempt(job.attempts, age=age)
+        wait = wait * self.fed.retry_scale if wait is not None else None
         jobs.retry(job, wait if age < delivery.GIVE_UP_AFTER else None, error, final_state="failed")
+
+
+def _kind(incoming: Incoming) -> str:
+    """An activity's type with its object's, e.g. "Create (Video)"."""
+    embedded = incoming.object
+    object_type = embedded.get("type") if isinstance(embedded, dict) else None
+    kind = str(incoming.activity.get("type"))
+    return f"{kind} ({object_type})" if object_type else kind

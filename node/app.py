@@ -90,6 +90,8 @@ def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSess
         base_url=settings.base_url,
         domain=settings.domain,
         mode=settings.federation_mode,
+        retry_scale=settings.test_retry_scale,
+        handlers_raise=settings.test_handlers_raise,
     )
 
 

@@ -58,6 +58,10 @@ class Settings:
     # Days direct messages and members-only group posts are kept; None keeps them.
     retention_direct_days: int | None = None
     retention_group_days: int | None = None
+    # Test switches, honoured only in development: retry waits multiplied by this factor,
+    # and every inbox handler raising (to prove the tests notice a crash).
+    test_retry_scale: float = 1.0
+    test_handlers_raise: bool = False
 
     @property
     def base_url(self) -> str:
@@ -120,6 +124,12 @@ class Settings:
         }
         if dev_hosts and not development:
             raise ConfigError("HARBOUR_DEV_HOSTS is only honoured with HARBOUR_DEVELOPMENT=true")
+        retry_scale = _scale(values.get("test_retry_scale", 1.0))
+        handlers_raise = _flag(
+            values.get("test_handlers_raise", False), "HARBOUR_TEST_HANDLERS_RAISE"
+        )
+        if (retry_scale != 1.0 or handlers_raise) and not development:
+            raise ConfigError("HARBOUR_TEST_* settings are only honoured with HARBOUR_DEVELOPMENT")
         return cls(
             domain=domain,
             database_url=database_url,
@@ -156,6 +166,8 @@ class Settings:
             retention_group_days=_days(
                 values.get("retention_group_days"), "HARBOUR_RETENTION_GROUP_DAYS"
             ),
+            test_retry_scale=retry_scale,
+            test_handlers_raise=handlers_raise,
         )
 
     def with_secret_key(self) -> Settings:
@@ -196,6 +208,8 @@ _ENV_NAMES = {
     "quick_exit_urls": EXITS,
     "retention_direct_days": "HARBOUR_RETENTION_DIRECT_DAYS",
     "retention_group_days": "HARBOUR_RETENTION_GROUP_DAYS",
+    "test_retry_scale": "HARBOUR_TEST_RETRY_SCALE",
+    "test_handlers_raise": "HARBOUR_TEST_HANDLERS_RAISE",
 }
 
 
@@ -256,6 +270,16 @@ def _web_address(value: Any) -> str:
             f"the quick exit must be a web address like https://www.yr.no/, not {text!r}"
         )
     return text
+
+
+def _scale(value: Any) -> float:
+    try:
+        scale = float(value)
+    except (TypeError, ValueError):
+        scale = -1.0
+    if not 0 < scale <= 1:
+        raise ConfigError(f"HARBOUR_TEST_RETRY_SCALE must be above 0 and at most 1, not {value!r}")
+    return scale
 
 
 def _port(value: Any) -> int:

@@ -1,23 +1,68 @@
-"""Shared fixtures: a real database per test, on SQLite and on PostgreSQL."""
+"""Shared fixtures: a real database per test, on SQLite and on PostgreSQL, and the check
+that fails a test on any failure it did not declare (`tests/rig/strict.py`)."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation import worker
 from node.database import create_engine, create_sessionmaker
+from tests.rig import nodes, strict
 from tests.rig.databases import PostgresDatabases, SQLiteDatabases, postgres_unreachable_reason
 
 BACKENDS = ["sqlite", "postgresql"]
+_real_handler_for = worker.handler_for
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def failure_guard(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Fail the test on a failure it did not declare with `expect_failures`: a WARNING or
+    ERROR of a `harbour.*` logger here, a crashed inbox item or failed delivery in its
+    databases, a WARNING, ERROR or Traceback in a node's serve.log."""
+    if os.environ.get("HARBOUR_TEST_HANDLERS_RAISE"):  # prove the tests notice crashes
+        monkeypatch.setattr(worker, "handler_for", _raising_handler_for)
+    handler = strict.LogFailures()
+    logger = logging.getLogger("harbour")
+    logger.addHandler(handler)
+    strict.DROPPED_DATABASE_FAILURES.clear()
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    found = [*handler.found, *strict.DROPPED_DATABASE_FAILURES]
+    for node in list(nodes.LAUNCHED):
+        found += node.new_failures()
+        if node.process is None or node.process.poll() is not None:
+            nodes.LAUNCHED.remove(node)
+    marker = request.node.get_closest_marker("expect_failures")
+    bad = strict.unexpected(found, marker.args if marker else ())
+    if bad:
+        pytest.fail(
+            "failures this test does not expect (declare them with "
+            "@pytest.mark.expect_failures(regex, ...)):\n" + "\n".join(bad),
+            pytrace=False,
+        )
+
+
+def _raising_handler_for(incoming: Any) -> Any:
+    async def crash(_incoming: Any) -> None:
+        raise RuntimeError("HARBOUR_TEST_HANDLERS_RAISE: every handler raises")
+
+    return crash if _real_handler_for(incoming) is not None else None
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +88,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     databases = request.getfixturevalue(f"{request.param}_databases")
     url = databases.create()
     yield url
+    strict.DROPPED_DATABASE_FAILURES.extend(strict.job_failures(url))
     databases.drop(url)
 
 

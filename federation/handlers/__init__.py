@@ -42,7 +42,9 @@ async def _delete_object(incoming: Incoming) -> None:
 async def _create_note(incoming: Incoming) -> None:
     """A Create of a note: a post written in a local group is the group's to take first;
     otherwise it is kept if relevant here. A note the group refused is not kept at all."""
-    if await groups.on_create(incoming) != groups.Verdict.REFUSED:
+    if await groups.on_create(incoming) == groups.Verdict.REFUSED:
+        incoming.drop("refused by the local group it was written in")
+    else:
         await notes.on_create(incoming)
 
 

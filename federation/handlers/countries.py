@@ -42,9 +42,11 @@ async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
     no longer has: a late Create must not take back a translation an Update brought."""
     actor, session = incoming.actor, incoming.session
     if not country_wire.is_country_information(document) or not owned_by(document, actor):
+        incoming.drop("not a country page of the actor's")
         return
     existing = await countries.by_uri(session, document["id"])
     if any(page.account_id != actor.id for page in existing):
+        incoming.drop("another actor's page has this id")
         return
     if not existing and not await may_publish(incoming):
         return
@@ -58,13 +60,16 @@ async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
         except CountryPageError:
             continue
         if existing and values.country != existing[0].country:
+            incoming.drop("a page cannot move to another country")
             return
         kept.setdefault(values.language, (values, revision))
     if not kept:
+        incoming.drop("no valid language version")
         return
     country = next(iter(kept.values()))[0].country
     if not await country_trust.trusted(session, actor, country):
-        return  # staff trust other organisations for this country
+        incoming.drop("staff here trust other organisations for this country")
+        return
     if complete:
         await countries.remove(session, [p for p in existing if p.language not in kept])
     ours = {page.language: page.revision for page in existing}

@@ -26,6 +26,12 @@ class Incoming:
     session: AsyncSession
     actor: Account
     activity: dict[str, Any]
+    dropped: str | None = None
+
+    def drop(self, reason: str) -> None:
+        """Record that the activity changes nothing here, and why: the inbox item then
+        ends as ignored with this reason."""
+        self.dropped = reason
 
     @property
     def object(self) -> Any:

@@ -40,9 +40,11 @@ async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
     only an Update (`replaces`) changes a copy we have."""
     actor = incoming.actor
     if not listing_wire.is_listing(document) or not listing_wire.owned_by(document, actor):
+        incoming.drop("not a listing of the actor's")
         return
     existing = await directory.get_by_uri(incoming.session, document["id"])
     if existing is not None and (existing.account_id != actor.id or not replaces):
+        incoming.drop("a copy exists; only its origin's Update changes it")
         return
     if existing is None and not await may_publish(incoming):
         return
@@ -52,8 +54,10 @@ async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
         # A day's grace for clocks that run ahead of ours.
         today = (utcnow() + timedelta(days=1)).date()
         validate(values, today=today, known_categories_only=False)
-    except ListingError:
+    except ListingError as error:
+        incoming.drop(f"invalid listing: {error}")
         return
     if not await country_trust.trusted(incoming.session, actor, values.country):
-        return  # staff trust other organisations for this country
+        incoming.drop("staff here trust other organisations for this country")
+        return
     await directory.save(incoming.session, actor, values, uri=document["id"], listing=existing)

@@ -6,13 +6,22 @@ from content import posts
 from federation import from_wire
 from federation.handlers.incoming import Incoming
 
+NOT_RELEVANT = (
+    "not relevant here: no one here follows its author, and it mentions no one here and "
+    "answers no post here"
+)
+
 
 async def on_create(incoming: Incoming) -> None:
     """Store a remote post if someone here follows its author, it mentions someone here or
     it replies to a post here. A note not embedded is fetched from its own origin."""
     note = await incoming.object_document()
-    if isinstance(note, dict):
-        await from_wire.store_note(incoming.fed, incoming.session, note, incoming.actor)
+    if not isinstance(note, dict):
+        incoming.drop("the note could not be read")
+    elif not from_wire.note_owned_by(note, incoming.actor):
+        incoming.drop("the note is not the actor's")
+    elif await from_wire.store_note(incoming.fed, incoming.session, note, incoming.actor) is None:
+        incoming.drop(NOT_RELEVANT)
 
 
 async def on_update(incoming: Incoming) -> None:

@@ -15,8 +15,12 @@ async def may_publish(incoming: Incoming) -> bool:
     objects with its Accept, and they may overtake it, so they wait (unseen) for the Accept."""
     actor = incoming.actor
     if actor.is_local or actor.actor_type != ActorType.ORGANIZATION:
+        incoming.drop("only organisations publish listings and country pages")
         return False
     state = await relationships.follow_state_from_here(incoming.session, actor)
     if state == FollowState.PENDING:
         raise NotYet(f"waiting for {actor.uri} to accept a follow from here")
-    return state == FollowState.ACCEPTED
+    if state != FollowState.ACCEPTED:
+        incoming.drop("no one here follows the organisation")
+        return False
+    return True

@@ -1,4 +1,8 @@
-"""Real Harbour nodes for the client tests: one on each database, or two that federate."""
+"""Real Harbour nodes for the client tests: one node, or two that federate.
+
+The client libraries see the same API whichever database is behind it, so a test runs on
+SQLite only unless marked `both_databases` (paging, search and restarts, where the database
+shows through)."""
 
 from __future__ import annotations
 
@@ -8,16 +12,30 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import BACKENDS
 from tests.rig.databases import SQLiteDatabases
 from tests.rig.nodes import NodeProcess, free_port
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "node" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_databases") is not None
+        metafunc.parametrize("node_backend", BACKENDS if both else ["sqlite"])
+
+
 @pytest.fixture
-def node(database_url: str, tmp_path: Path) -> Iterator[NodeProcess]:
-    harbour = NodeProcess(port=free_port(), data_dir=tmp_path / "node", database_url=database_url)
-    harbour.start()
-    yield harbour
-    harbour.stop()
+def node(
+    node_backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[NodeProcess]:
+    databases = request.getfixturevalue(f"{node_backend}_databases")
+    url = databases.create()
+    harbour = NodeProcess(port=free_port(), data_dir=tmp_path / "node", database_url=url)
+    try:
+        harbour.start()
+        yield harbour
+    finally:
+        harbour.stop()
+        databases.drop(url)
 
 
 @pytest.fixture
@@ -42,3 +60,4 @@ def two_nodes(
     finally:
         for harbour in nodes:
             harbour.stop()
+            sqlite_databases.drop(harbour.database_url)

@@ -69,6 +69,7 @@ def test_acts_of_a_member_on_another_node_notify_and_a_direct_message_is_a_conve
     assert alice.conversations_read(conversation.id).unread is False
 
 
+@pytest.mark.both_databases
 def test_a_post_retried_with_its_idempotency_key_is_posted_once_even_after_a_restart(
     node: NodeProcess,
 ) -> None:

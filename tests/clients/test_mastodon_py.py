@@ -55,6 +55,7 @@ def client(node: NodeProcess, username: str, password: str, scopes: list[str] = 
     return api
 
 
+@pytest.mark.both_databases
 def test_log_in_post_read_and_delete(node: NodeProcess) -> None:
     api = client(node, "alice", node.create_member("alice"))
     me = api.account_verify_credentials()
@@ -72,6 +73,7 @@ def test_log_in_post_read_and_delete(node: NodeProcess) -> None:
     assert api.instance().configuration.statuses.max_characters == 5000
 
 
+@pytest.mark.both_databases
 def test_pages_follow_the_link_headers_both_ways(node: NodeProcess) -> None:
     api = client(node, "alice", node.create_member("alice"))
     ids = [api.status_post(f"post {n}", visibility="public").id for n in range(5)]

@@ -85,6 +85,7 @@ def test_bookmarks_favourites_pins_and_a_report(node: NodeProcess) -> None:
     assert queued_reports(node) == [("alice", "bob", "not ok")]
 
 
+@pytest.mark.both_databases
 def test_follower_lists_and_account_search(node: NodeProcess) -> None:
     alice, bob = befriend(node)
     assert [a.username for a in alice.account_followers(alice.me().id)] == ["bob"]

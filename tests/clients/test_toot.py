@@ -16,7 +16,7 @@ TOOT = Path(sys.executable).with_name("toot")
 
 
 def test_toot_logs_in_posts_and_reads_timelines(node: NodeProcess, tmp_path: Path) -> None:
-    password = node.create_member("alice")
+    password = node.create_member("alice", cli=True)
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
 
     def toot(*args: str) -> str:

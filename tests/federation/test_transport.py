@@ -72,13 +72,28 @@ async def test_plain_http_is_refused_on_a_public_node() -> None:
     await client.aclose()
 
 
-async def test_a_redirect_to_a_private_address_is_refused() -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(302, headers={"location": "https://127.0.0.1/admin"})
+class Rebinding(dict[str, str]):
+    """A name that resolves to a public address first and to loopback after (DNS
+    rebinding), in place of the resolver."""
 
-    client = transport(httpx.MockTransport(handle))
-    with pytest.raises(FetchError, match="redirected to another host"):
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers = iter(["93.184.216.35", "127.0.0.1"])
+
+    def get(self, host: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return next(self.answers)
+
+
+async def test_a_redirect_to_a_private_address_is_refused() -> None:
+    """The redirect stays on its host (the other-host rule lets it through), but the name
+    now resolves to loopback: the address check of the second hop refuses it."""
+    handler, seen = answering(httpx.Response(302, headers={"location": "/admin"}))
+    client = Transport(
+        TransportPolicy(static_hosts=Rebinding()), user_agent="test", transport=handler
+    )
+    with pytest.raises(RefusedAddress, match="private or reserved"):
         await client.get_document("https://evil.example/users/x", None)
+    assert [request.url.path for request in seen] == ["/users/x"]
     await client.aclose()
 
 

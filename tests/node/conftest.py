@@ -61,9 +61,9 @@ async def remote(services: Services) -> AsyncIterator[FakeServer]:
     """remote.example, allowlisted, with eve on it; the node reaches it through a mock."""
     server = FakeServer()
     server.add_actor(EVE, keypair_for_tests(3), "eve")
+    # Public addresses (the mock answers for them): the private-address guard stays on.
     policy = TransportPolicy(
-        allow_private_addresses=True,
-        static_hosts={"remote.example": "192.0.2.10", "victim.example": "192.0.2.11"},
+        static_hosts={"remote.example": "93.184.216.34", "victim.example": "93.184.216.35"}
     )
     await services.federation.transport.aclose()
     services.federation.transport = Transport(

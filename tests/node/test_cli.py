@@ -24,7 +24,7 @@ def node(database_url: str, tmp_path: Path) -> NodeProcess:
 
 
 def test_init_creates_the_node_and_prints_the_first_admin_login_once(node: NodeProcess) -> None:
-    first = node.run("init")
+    first = node.run("init", process=True)  # one real start of the command
     assert first.returncode == 0, first.stderr
     assert f"Sign in at {node.base_url}/login" in first.stdout
     assert "nickname: admin" in first.stdout

@@ -17,6 +17,7 @@ from content.accounts import Account
 from content.orm import utcnow
 from content.posts import Post
 from federation import resolve
+from federation.handlers.notes import NOT_RELEVANT
 from federation.inbox import InboxItem
 from federation.worker import Worker
 from moderation import account_blocks, allowlist, reports
@@ -27,6 +28,7 @@ from tests.rig import world
 from tests.rig.keys import keypair_for_tests
 from tests.rig.remote import FakeServer
 from tests.rig.signing import signed_post
+from tests.rig.strict import inbox_outcome
 
 pytestmark = pytest.mark.anyio
 
@@ -137,6 +139,9 @@ async def test_the_key_owner_must_be_the_actor_and_ids_must_be_on_its_host(
     assert (await deliver(client, forged)).status_code == 202
     await Worker(services.federation).run_once()
     assert await stored_posts(services) == 0
+    async with services.sessions() as session:
+        outcome = await inbox_outcome(session, str(forged["id"]))
+    assert outcome == ("ignored", "the note is not the actor's")
 
 
 async def test_malformed_and_unknown_activities(
@@ -156,8 +161,13 @@ async def test_malformed_and_unknown_activities(
     assert (await deliver(client, event)).status_code == 202
     await Worker(services.federation).run_once()
     async with services.sessions() as session:
-        states = {i.activity_type: i.state for i in await session.scalars(select(InboxItem))}
-    assert states == {"Dance": "ignored", "Create": "ignored"}
+        ended = {
+            i.activity_type: (i.state, i.outcome) for i in await session.scalars(select(InboxItem))
+        }
+    assert ended == {
+        "Dance": ("ignored", "Harbour does not act on Dance"),
+        "Create": ("ignored", "Harbour does not act on Create (Event)"),
+    }
     assert await stored_posts(services) == 0
 
 
@@ -192,6 +202,8 @@ async def test_public_post_from_an_unfollowed_stranger_is_not_stored(
     assert (await deliver(client, stranger)).status_code == 202
     await Worker(services.federation).run_once()
     assert await stored_posts(services) == 0
+    async with services.sessions() as session:
+        assert await inbox_outcome(session, str(stranger["id"])) == ("ignored", NOT_RELEVANT)
 
 
 async def test_a_flag_from_another_server_lands_in_the_moderation_queue(

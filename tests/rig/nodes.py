@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -17,10 +21,18 @@ from typing import TypeVar
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub import generate_keypair
+from content import accounts
+from content.users import Role, add_user
+from node import cli
 from node.database import create_engine, create_sessionmaker
+from tests.rig import strict
+from tests.rig.strict import job_failures, log_failures, open_jobs
 
 HARBOUR = Path(sys.executable).with_name("harbour")
 T = TypeVar("T")
+# Every node launched and not yet checked for failures (see `NodeProcess.new_failures`).
+LAUNCHED: list[NodeProcess] = []
 
 
 def free_port() -> int:
@@ -40,6 +52,9 @@ class NodeProcess:
     process: subprocess.Popen[bytes] | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     name: str = "127.0.0.1"  # a name other than an address needs HARBOUR_DEV_HOSTS
+    _log_read: int = 0
+    _jobs_seen: set[tuple[str, int, str]] = field(default_factory=set)
+    _pending: list[str] = field(default_factory=list)
 
     @property
     def domain(self) -> str:
@@ -55,7 +70,12 @@ class NodeProcess:
 
     def env(self) -> dict[str, str]:
         return {
-            **{k: v for k, v in os.environ.items() if not k.startswith("HARBOUR_")},
+            # The test switches (HARBOUR_TEST_*) pass through to every node.
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith("HARBOUR_") or k.startswith("HARBOUR_TEST_")
+            },
             "HARBOUR_DOMAIN": self.domain,
             "HARBOUR_DEVELOPMENT": "true",
             "HARBOUR_DATA_DIR": str(self.data_dir),
@@ -64,10 +84,19 @@ class NodeProcess:
             **self.extra_env,
         }
 
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run another `harbour` command against this node's settings."""
-        return subprocess.run(
-            [str(HARBOUR), *args], env=self.env(), capture_output=True, text=True, timeout=120
+    def run(self, *args: str, process: bool = False) -> subprocess.CompletedProcess[str]:
+        """Run another `harbour` command against this node's settings: in this process (its
+        environment, output and exit status as in its own, without a second of interpreter
+        start), or as a process of its own when `process`."""
+        if process:
+            return subprocess.run(
+                [str(HARBOUR), *args], env=self.env(), capture_output=True, text=True, timeout=120
+            )
+        out, err = io.StringIO(), io.StringIO()
+        with ThreadPoolExecutor(1) as pool:  # a thread without an event loop of its own
+            status = pool.submit(_main, list(args), self.env(), out, err).result()
+        return subprocess.CompletedProcess(
+            ["harbour", *args], status, out.getvalue(), err.getvalue()
         )
 
     def start(self, timeout: float = 60.0) -> float:
@@ -84,6 +113,8 @@ class NodeProcess:
             self.process = subprocess.Popen(
                 [str(HARBOUR), "serve"], env=self.env(), stdout=log, stderr=subprocess.STDOUT
             )
+        if self not in LAUNCHED:
+            LAUNCHED.append(self)
 
     def wait_until_serving(self, deadline: float) -> None:
         """Wait until the launched node answers, failing (and stopping it) at `deadline`, a
@@ -101,7 +132,8 @@ class NodeProcess:
         raise TimeoutError(f"harbour serve did not answer:\n{self.log_path.read_text()}")
 
     def stop(self) -> None:
-        """Stop the process as an operator would (SIGTERM), killing it if it hangs."""
+        """Stop the process as an operator would (SIGTERM), killing it if it hangs; what
+        failed since the last check is kept for `new_failures` (the database may go next)."""
         if self.process is None or self.process.poll() is not None:
             return
         self.process.send_signal(signal.SIGTERM)
@@ -110,6 +142,23 @@ class NodeProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self._pending += self._collect()
+
+    def new_failures(self) -> list[str]:
+        """WARNING, ERROR and Traceback lines of serve.log and failed inbox items and
+        deliveries in the node's database, since the last call."""
+        found, self._pending = [*self._pending, *self._collect()], []
+        return found
+
+    def _collect(self) -> list[str]:
+        if not self.log_path.exists():
+            return []
+        with self.log_path.open() as log:
+            log.seek(self._log_read)
+            lines = log.readlines()
+            self._log_read = log.tell()
+        found = job_failures(self.database_url, self._jobs_seen)
+        return [f"{self.name}: {line}" for line in [*log_failures(lines), *found]]
 
     def kill(self) -> None:
         """Kill the process without warning, as a crash or power cut would."""
@@ -126,11 +175,28 @@ class NodeProcess:
             base_url=f"http://127.0.0.1:{self.port}", headers={"Host": self.domain}, timeout=20
         )
 
-    def create_member(self, username: str) -> str:
-        """Create a member account with the CLI; returns its password."""
-        result = self.run("account", "create", username)
-        assert result.returncode == 0, result.stderr
-        return result.stdout.split("password:")[1].strip()
+    def create_member(self, username: str, *, cli: bool = False) -> str:
+        """Create a member account and return its password: written straight into the
+        node's database as `harbour account create` would (a second instead of one CLI
+        start), or with the CLI itself when `cli`."""
+        if cli:
+            result = self.run("account", "create", username, process=True)
+            assert result.returncode == 0, result.stderr
+            return result.stdout.split("password:")[1].strip()
+        password = secrets.token_urlsafe(16)
+
+        async def create(session: AsyncSession) -> None:
+            account = await accounts.create_local(
+                session,
+                base_url=self.base_url,
+                username=username,
+                keypair=await asyncio.to_thread(generate_keypair),
+            )
+            add_user(session, account, password, Role.MEMBER)
+            await session.commit()
+
+        read_database(self, create)
+        return password
 
     def app_token(self, username: str, password: str, scope: str = "read") -> str:
         """A token for `username` by the password grant, as a client app gets one."""
@@ -165,8 +231,25 @@ class NodeProcess:
         return http
 
 
+def _main(args: list[str], env: dict[str, str], out: io.StringIO, err: io.StringIO) -> int:
+    """`harbour *args` in this process, with `env` as its environment; the exit status."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            cli.main(args)
+        return 0
+    except SystemExit as end:
+        return end.code if isinstance(end.code, int) else 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def read_database(node: NodeProcess, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """What `query` reads from a node's database, in a session of its own (the node may run)."""
+    """What `query` reads from a node's database, in a session of its own (the node may run);
+    a query that writes commits itself."""
 
     async def run() -> T:
         engine = create_engine(node.database_url)
@@ -176,7 +259,9 @@ def read_database(node: NodeProcess, query: Callable[[AsyncSession], Awaitable[T
         finally:
             await engine.dispose()
 
-    return asyncio.run(run())
+    # In a thread of its own: a Playwright test already runs an event loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, what: str = "") -> None:
@@ -187,3 +272,18 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, what: str = "
             return
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def settle(*nodes: NodeProcess, timeout: float = 60.0) -> None:
+    """Wait until no node has an inbox item or delivery left to run: the barrier before
+    asserting that something did not arrive (never a fixed sleep)."""
+    wait_for(
+        lambda: all(open_jobs(node.database_url) == 0 for node in nodes),
+        timeout,
+        what="every node's inbox items and deliveries to end",
+    )
+
+
+def delivery_states(node: NodeProcess, host: str) -> dict[str, int]:
+    """How many of the node's deliveries to `host` (name:port) are in each state."""
+    return strict.delivery_states(node.database_url, host)

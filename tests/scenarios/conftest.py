@@ -1,17 +1,29 @@
-"""Three real Harbour nodes on loopback, each with its own database, port and host name."""
+"""Real Harbour nodes on loopback, each with its own database, port and host name.
+
+`fleet` is a test's own; `shared_fleet` is one module's, for tests that change no node's
+policy (they use distinct usernames). `@pytest.mark.fleet(size=2)` starts fewer nodes than
+the three (on a module's `pytestmark` for `shared_fleet`)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.rig.databases import PostgresDatabases, SQLiteDatabases
-from tests.rig.nodes import NodeProcess, free_port
+from tests.rig.fleets import NAMES, Fleet
+from tests.rig.nodes import NodeProcess
+from tests.rig.strict import unexpected
 
-NAMES = ("node-a.test", "node-b.test", "node-c.test")
+
+def _size(request: pytest.FixtureRequest) -> int:
+    marker = request.node.get_closest_marker("fleet")
+    return int(marker.kwargs.get("size", 3)) if marker else 3
+
+
+def _unsigned(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("unsigned_fetches") is not None
 
 
 @pytest.fixture
@@ -32,25 +44,40 @@ def fleet(
     authorized fetch on (the default) unless the test is marked `unsigned_fetches`. An
     indirect parameter gives node A more settings (`HARBOUR_*` variables)."""
     settings_of_a: dict[str, str] = getattr(request, "param", {})
-    ports = [free_port() for _ in fleet_names]
-    dev_hosts = ",".join(f"{name}=127.0.0.1" for name in fleet_names)
-    backends = [sqlite_databases, postgresql_databases, sqlite_databases]
-    nodes = []
-    for name, port, databases in zip(fleet_names, ports, backends, strict=True):
-        node = NodeProcess(
-            port=port, data_dir=tmp_path / name, database_url=databases.create(), name=name
-        )
-        node.extra_env.update(HARBOUR_DEV_HOSTS=dev_hosts, HARBOUR_FEDERATION_MODE="open")
-        if request.node.get_closest_marker("unsigned_fetches"):
-            node.extra_env["HARBOUR_AUTHORIZED_FETCH"] = "false"
-        nodes.append(node)
-    nodes[0].extra_env.update(settings_of_a)
-    for node in nodes:  # all at once: each spends seconds setting up its database
-        node.launch()
-    deadline = time.perf_counter() + 90
-    for node in nodes:
-        node.wait_until_serving(deadline)
-    yield nodes
-    for node, databases in zip(nodes, backends, strict=True):
-        node.stop()
-        databases.drop(node.database_url)
+    nodes = Fleet(
+        tmp_path,
+        sqlite_databases,
+        postgresql_databases,
+        _size(request),
+        settings_of_a,
+        all_names=fleet_names,
+        unsigned_fetches=_unsigned(request),
+    )
+    try:
+        yield nodes.start()
+    finally:
+        nodes.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_fleet(
+    request: pytest.FixtureRequest,
+    sqlite_databases: SQLiteDatabases,
+    postgresql_databases: PostgresDatabases,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[list[NodeProcess]]:
+    """One fleet for a whole module, started once: for tests that change no node's policy."""
+    folder = tmp_path_factory.mktemp("fleet")
+    nodes = Fleet(
+        folder,
+        sqlite_databases,
+        postgresql_databases,
+        _size(request),
+        unsigned_fetches=_unsigned(request),
+    )
+    try:
+        yield nodes.start()
+    finally:
+        nodes.stop()
+    late = unexpected([f for node in nodes.nodes for f in node.new_failures()], ())
+    assert not late, "failures after the module's last test:\n" + "\n".join(late)

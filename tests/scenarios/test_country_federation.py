@@ -36,10 +36,11 @@ def romania(node: NodeProcess, language: str = "en") -> str:
         return http.get("/countries/RO", headers={"Accept-Language": language}).text
 
 
+@pytest.mark.fleet(size=2)
 def test_a_country_page_and_its_translation_reach_a_followers_node(
     fleet: list[NodeProcess],
 ) -> None:
-    a, b, _ = fleet
+    a, b = fleet
     sam_password = a.create_member("sam")
     assert a.run("admin", "grant", "sam", "--role", "staff").returncode == 0
     with (

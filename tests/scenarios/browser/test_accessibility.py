@@ -15,9 +15,12 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.rig.nodes import NodeProcess
+
+pytestmark = pytest.mark.fleet(size=1)
 
 SCREENS: dict[str, ViewportSize] = {
     "phone": {"width": 390, "height": 844},
@@ -249,30 +252,71 @@ def keyboard_check(page: Page, path: str) -> list[str]:
     return failures
 
 
-def test_every_kind_of_page_passes_the_audit_and_works_by_keyboard(
-    fleet: list[NodeProcess], browser: Browser, axe: str
+@pytest.fixture
+def fleet(shared_fleet: list[NodeProcess]) -> list[NodeProcess]:
+    """The module's node, furnished once: the audits only read it."""
+    return shared_fleet
+
+
+@pytest.fixture(scope="module")
+def furnished(shared_fleet: list[NodeProcess]) -> dict[str, str]:
+    return furnish(shared_fleet[0])
+
+
+@contextmanager
+def audited_as(
+    browser: Browser, node: NodeProcess, axe: str, values: dict[str, str], who: str
+) -> Iterator[Page]:
+    """An audited page of a visitor, or of the admin once signed in."""
+    with audited(browser, node, axe) as page:
+        if who == "admin":
+            visit(page, "/login")
+            page.get_by_label("Nickname").fill("admin")
+            page.get_by_label("Password").fill(values["password"])
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("link", name="@admin")).to_be_visible()
+        yield page
+
+
+# The pages in groups audited by tests of their own, which pytest-xdist spreads.
+PAGE_GROUPS = {
+    "visitor": ("visitor", VISITOR_PAGES),
+    "admin-reading": ("admin", ADMIN_PAGES[: len(ADMIN_PAGES) // 2]),
+    "admin-writing": ("admin", ADMIN_PAGES[len(ADMIN_PAGES) // 2 :]),
+}
+
+
+@pytest.mark.parametrize("group", PAGE_GROUPS)
+def test_every_kind_of_page_passes_the_audit(
+    fleet: list[NodeProcess], furnished: dict[str, str], browser: Browser, axe: str, group: str
 ) -> None:
-    node = fleet[0]
-    values = furnish(node)
+    who, paths = PAGE_GROUPS[group]
     failures: list[str] = []
-    with audited(browser, node, axe) as visitor:
-        for path in [path.format(**values) for path in VISITOR_PAGES]:
-            visit(visitor, path)
-            failures += audit(visitor, f"visitor, {path}")
-    with audited(browser, node, axe) as admin:
-        visit(admin, "/login")
-        admin.get_by_label("Nickname").fill("admin")
-        admin.get_by_label("Password").fill(values["password"])
-        admin.get_by_role("button", name="Sign in").click()
-        expect(admin.get_by_role("link", name="@admin")).to_be_visible()
-        for path in [path.format(**values) for path in ADMIN_PAGES]:
-            visit(admin, path)
-            failures += audit(admin, f"admin, {path}")
+    with audited_as(browser, fleet[0], axe, furnished, who) as page:
+        for path in [path.format(**furnished) for path in paths]:
+            visit(page, path)
+            failures += audit(page, f"{who}, {path}")
+    assert not failures, "\n".join(failures)
+
+
+def test_forms_sent_back_with_their_errors_pass_the_audit(
+    fleet: list[NodeProcess], furnished: dict[str, str], browser: Browser, axe: str
+) -> None:
+    failures: list[str] = []
+    with audited_as(browser, fleet[0], axe, furnished, "admin") as admin:
         for path, button in FORMS_WITH_ERRORS:
             visit(admin, path)
             admin.get_by_role("button", name=button).click()
             expect(admin.get_by_role("alert")).to_be_visible()
             failures += audit(admin, f"admin, {path} with errors")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_keyboard_reaches_every_control_with_a_visible_outline(
+    fleet: list[NodeProcess], furnished: dict[str, str], browser: Browser, axe: str
+) -> None:
+    failures: list[str] = []
+    with audited_as(browser, fleet[0], axe, furnished, "admin") as admin:
         for path in KEYBOARD_PAGES:
             failures += keyboard_check(admin, path)
     assert not failures, "\n".join(failures)

@@ -12,7 +12,18 @@ from playwright.sync_api import Browser, Page, expect
 from tests.rig.nodes import NodeProcess, wait_for
 
 AP = {"Accept": "application/activity+json"}
-pytestmark = pytest.mark.unsigned_fetches  # the test counts follows by GETting them unsigned
+# One worker runs the module's tests, which share its fleet.
+pytestmark = [
+    pytest.mark.fleet(size=2),
+    pytest.mark.xdist_group("directory_in_browser"),
+    pytest.mark.unsigned_fetches,  # the tests count follows by GETting them unsigned
+]
+
+
+@pytest.fixture
+def fleet(shared_fleet: list[NodeProcess]) -> list[NodeProcess]:
+    """The module's nodes: its tests change no policy and use distinct accounts."""
+    return shared_fleet
 
 
 def sign_in(page: Page, node: NodeProcess, username: str, password: str) -> None:
@@ -49,7 +60,7 @@ def following(node: NodeProcess, username: str) -> int:
 def test_search_the_directory_and_open_a_listing_mirrored_from_another_node(
     fleet: list[NodeProcess], browser: Browser, phone: Page
 ) -> None:
-    a, b, _ = fleet
+    a, b = fleet
     sam_password = a.create_member("sam")
     assert a.run("admin", "grant", "sam", "--role", "staff").returncode == 0
     with closing(b.sign_in("bob", b.create_member("bob"))) as bob:

@@ -4,6 +4,7 @@ it on A's group page and answers, and the answer reaches B."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.rig.nodes import NodeProcess
@@ -22,10 +23,11 @@ def open_until(page: Page, url: str, text: str, what: str) -> None:
     raise AssertionError(f"{what}: {text!r} never appeared at {url}")
 
 
+@pytest.mark.fleet(size=2)
 def test_a_member_of_another_node_posts_in_a_discussion_and_gets_an_answer(
     fleet: list[NodeProcess], browser: Browser, phone: Page
 ) -> None:
-    a, b, _ = fleet
+    a, b = fleet
     created = a.run("group", "create", "peer_support", "--title", "Peer support")
     assert created.returncode == 0, created.stderr
     bob_password = b.create_member("bob")

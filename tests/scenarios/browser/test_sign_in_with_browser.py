@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from mastodon import Mastodon
 from playwright.sync_api import Page, expect
 
@@ -16,6 +17,7 @@ CALLBACK = "https://elk.example/callback"
 SCOPES = ["read", "write"]
 
 
+@pytest.mark.fleet(size=1)
 def test_an_app_signs_a_member_in_through_the_browser(
     fleet: list[NodeProcess], phone: Page
 ) -> None:
