@@ -13,7 +13,7 @@ from federation import outbox
 from node.database import session_scope
 from node.state import services
 from node.web.rendering import render
-from node.web.sessions import require_same_origin, signed_in_account
+from node.web.sessions import signed_in_account
 
 PATH = "/settings/privacy"
 
@@ -30,7 +30,6 @@ async def privacy_page(request: Request) -> Response:
 
 async def save_privacy(request: Request) -> Response:
     """Save both choices; a change of discoverability goes to her followers' servers too."""
-    require_same_origin(request)
     form = await request.form(max_fields=5, max_files=0)
     fed = services(request).federation
     async with session_scope(services(request).sessions) as session:
