@@ -116,19 +116,24 @@ async def test_a_failed_signature_leaves_no_trace(
             },  # fmt: skip
         ]
 
-    # (actor named, keyId, key the signature is made with)
+    # A key document on eve's server claiming vic as its owner, with eve's key in it.
+    claimed_key = "https://remote.example/keys/vic"
+    remote.documents[claimed_key] = {"id": claimed_key, "type": "Key", "owner": VIC,
+                                     "publicKeyPem": keypair_for_tests(3).public_pem}  # fmt: skip
+    # (actor named, keyId, key the signature is made with, whether a GET is validly signed)
     attempts = [
-        (EVE, f"{EVE}#main-key", 4),  # not eve's key: the signature is invalid
-        (EVE, f"{VIC}#main-key", 3),  # vic's keyId, signed with eve's key
-        (EVE, f"{VIC}#main-key", 5),  # vic's own valid signature on an activity naming eve
-        (VIC, f"{EVE}#main-key", 3),  # eve's valid signature on an activity naming vic
+        (EVE, f"{EVE}#main-key", 4, False),  # not eve's key: the signature is invalid
+        (EVE, f"{VIC}#main-key", 3, False),  # vic's keyId, signed with eve's key
+        (VIC, claimed_key, 3, False),  # a key whose claimed owner does not publish it
+        (EVE, f"{VIC}#main-key", 5, True),  # vic's own valid signature on eve's activity
+        (VIC, f"{EVE}#main-key", 3, True),  # eve's valid signature on vic's activity
     ]
-    for round_, (actor, key_id, seed) in enumerate(attempts):
+    for round_, (actor, key_id, seed, valid_get) in enumerate(attempts):
         for activity in activities(actor, round_):
             answer = await deliver(client, activity, key_id=key_id, keys=keypair_for_tests(seed))
             assert answer.status_code == 401, (actor, key_id, activity["type"])
-        if round_ > 1:
-            continue  # a GET names no actor: these two signatures are valid ones
+        if valid_get:
+            continue  # a GET names no actor: these signatures are valid ones
         # A signed GET of a post under authorized fetch, with the same invalid signatures.
         path = f"/users/alice/statuses/{mine.id}"
         refused = await client.get(path, headers=signed_get(path, key_id, seed))
@@ -381,7 +386,10 @@ async def test_uploads_are_served_only_as_images_and_never_fetched_as_objects(
         }
         with pytest.raises(ResolveError, match="JSON media type"):
             await resolve.fetch_object(fed, session, "https://remote.example/images/note")
-    follow = {"id": f"{media}/follows/1", "type": "Follow", "actor": media, "object": ALICE}
-    answer = await deliver(client, follow, key_id=f"{media}#main-key")
-    assert answer.status_code == 401
-    assert media not in await remote_accounts(services)
+    # Neither a remote upload nor one of this node's own names the signer of an activity.
+    for upload in (media, f"{BASE}{path}"):
+        follow = {"id": f"{upload}/follows/1", "type": "Follow", "actor": upload, "object": ALICE}
+        answer = await deliver(client, follow, key_id=f"{upload}#main-key")
+        assert answer.status_code in (401, 403)  # 403: this node does not federate with itself
+        assert upload not in await remote_accounts(services)
+    assert await count(services, Follow) == 0
