@@ -91,6 +91,7 @@ async def _boosts(
             Interaction.account_id.in_(followed),
             Interaction.account_id.not_in(exclude),
             booster.c.suspended_at.is_(None),
+            Account.suspended_at.is_(None),  # a suspended author does not return in a boost
             Post.visibility.in_([Visibility.PUBLIC, Visibility.UNLISTED]),
             Account.id.not_in(exclude),
             _not_on(Account.domain, exclude_domains),

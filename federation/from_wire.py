@@ -112,8 +112,9 @@ async def store_note(
     *,
     force: bool = False,
 ) -> Post | None:
-    """Store a remote note if it is relevant here (or `force`); None if it is not kept."""
-    if not note_owned_by(note, author):
+    """Store a remote note if it is relevant here (or `force`); None if it is not kept. A
+    suspended author's notes are never kept, however they arrive (a boost, a reply fetched)."""
+    if author.suspended_at is not None or not note_owned_by(note, author):
         return None
     existing = await posts.get_by_uri(session, note["id"])
     if existing is not None:

@@ -25,6 +25,8 @@ from activitypub.signatures import RequestParts, sign
 ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 MAX_RESPONSE_BYTES = 1_048_576
 MAX_REDIRECTS = 3
+# Where servers serve uploaded files (Harbour and Akkoma/Pleroma, Mastodon, Misskey).
+UPLOAD_PATHS = ("/media/", "/system/media_attachments/", "/files/")
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DEADLINE = 20.0  # a whole request (lookup, connect, send, read), however a server dribbles
 BACK_OFF = 60.0  # a host that timed out is not asked again for this long
@@ -122,8 +124,14 @@ class Transport:
         await self.client.aclose()
 
     async def get_document(self, url: str, signer: SigningKey | None) -> dict[str, Any]:
-        """Fetch an ActivityPub (or other JSON) document, signed if a key is given."""
-        response = await self._get(url, ACCEPT, signer)
+        """Fetch an ActivityPub (or other JSON) document, signed if a key is given. Uploads
+        are never documents (Akkoma 2024: an uploaded file served from a server's own origin
+        was taken as that server's actor or object): nothing under `/media/` is fetched, even
+        through a redirect, and only an answer of a JSON media type is read."""
+        response = await self._get(url, ACCEPT, signer, documents=True)
+        media_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if not media_type.endswith(("/json", "+json")):
+            raise FetchError(f"{url} did not answer a JSON media type")
         try:
             document = read_json(response.content)
         except InvalidDocument:
@@ -137,8 +145,12 @@ class Transport:
         response = await self._get(url, accept, None)
         return Fetched(response.headers.get("content-type", ""), response.content)
 
-    async def _get(self, url: str, accept: str, signer: SigningKey | None) -> httpx.Response:
+    async def _get(
+        self, url: str, accept: str, signer: SigningKey | None, *, documents: bool = False
+    ) -> httpx.Response:
         for _ in range(MAX_REDIRECTS + 1):
+            if documents and _is_upload(url):
+                raise FetchError(f"{url} is an uploaded media file, not a document")
             response = await self._send("GET", url, b"", {"accept": accept}, signer)
             if response.status_code in (301, 302, 303, 307, 308):
                 location = response.headers.get("location")
@@ -292,6 +304,15 @@ async def system_resolver(host: str, port: int) -> list[str]:
     except OSError:
         raise FetchError(f"{host} does not resolve") from None
     return [str(info[4][0]) for info in infos]
+
+
+def _is_upload(url: str) -> bool:
+    """Whether `url` is where servers (Harbour, Mastodon, Akkoma, Pleroma) serve uploads."""
+    try:
+        path = httpx.URL(url).path
+    except httpx.InvalidURL:
+        return False  # refused as a URL when sent
+    return any(path.startswith(prefix) for prefix in UPLOAD_PATHS)
 
 
 def _is_address(host: str) -> bool:

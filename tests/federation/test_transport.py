@@ -17,6 +17,7 @@ from tests.rig.keys import keypair_for_tests
 
 pytestmark = pytest.mark.anyio
 PUBLIC = {"remote.example": "93.184.216.34", "evil.example": "93.184.216.35"}
+JSON = {"content-type": "application/activity+json"}
 
 
 def transport(handler: httpx.MockTransport, **policy: object) -> Transport:
@@ -113,9 +114,14 @@ async def test_oversized_and_non_json_answers_are_refused() -> None:
     with pytest.raises(FetchError, match="more than 1048576 bytes"):
         await client.get_document("https://remote.example/users/x", None)
     await client.aclose()
-    html, _ = answering(httpx.Response(200, content=b"<html>"))
+    html, _ = answering(httpx.Response(200, content=b"<html>", headers=JSON))
     client = transport(html)
     with pytest.raises(FetchError, match="did not answer JSON"):
+        await client.get_document("https://remote.example/users/x", None)
+    await client.aclose()
+    typed, _ = answering(httpx.Response(200, content=b"{}", headers={"content-type": "text/html"}))
+    client = transport(typed)
+    with pytest.raises(FetchError, match="did not answer a JSON media type"):
         await client.get_document("https://remote.example/users/x", None)
     await client.aclose()
 
