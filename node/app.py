@@ -57,6 +57,7 @@ from node.web import (
     admin_domains,
     admin_pages,
     pages,
+    quick_exit,
     safety_pages,
     security_pages,
     sessions,
@@ -148,6 +149,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_media.routes,
             *pages.routes,
             *sessions.routes,
+            *quick_exit.routes,
             *actions.routes,
             *settings_pages.routes,
             *security_pages.routes,
@@ -165,6 +167,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Middleware(AccessLog),
             Middleware(SecurityHeaders),
             Middleware(NoStore, cookie=SESSION_COOKIE),
+            Middleware(quick_exit.LeftMarker, settings=settings),
             Middleware(SameOriginForms, origin=settings.base_url),
             Middleware(
                 BodySizeLimit,
