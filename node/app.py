@@ -58,6 +58,7 @@ from node.web import (
     admin_pages,
     pages,
     privacy_pages,
+    quick_exit,
     safety_pages,
     security_pages,
     sessions,
@@ -152,6 +153,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_media.routes,
             *pages.routes,
             *sessions.routes,
+            *quick_exit.routes,
             *actions.routes,
             *settings_pages.routes,
             *privacy_pages.routes,
@@ -170,6 +172,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Middleware(AccessLog),
             Middleware(SecurityHeaders),
             Middleware(NoStore, cookie=SESSION_COOKIE),
+            Middleware(quick_exit.LeftMarker, settings=settings),
             Middleware(SameOriginForms, origin=settings.base_url),
             Middleware(
                 BodySizeLimit,

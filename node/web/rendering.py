@@ -11,7 +11,6 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from activitypub import web_url
-from content import languages
 from content.languages import native_name
 from node.state import services
 
@@ -36,19 +35,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         {
             "node_name": settings.organisation_name,
             "domain": settings.domain,
-            "quick_exit_url": quick_exit(request),
             "discreet": getattr(request.state, "discreet", False),
             **context,
         },
         status_code=status_code,
         headers={"Vary": "Accept, Accept-Language, Cookie"},
     )
-
-
-def quick_exit(request: Request) -> str:
-    """Where the quick exit leaves for: the node's page in the reader's language, if it set
-    one, else its default."""
-    settings = services(request).settings
-    header = request.headers.get("accept-language", "")[:500]
-    chosen = languages.best(list(settings.quick_exit_urls), header)
-    return settings.quick_exit_urls[chosen] if chosen else settings.quick_exit_url

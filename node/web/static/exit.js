@@ -1,6 +1,7 @@
-// The quick exit: leave for the node's neutral page, replacing this page in the history so
-// Back does not bring it back. Escape pressed twice within a second leaves too. Without
-// script the link still leaves (as an ordinary link).
+// The quick exit: go through /exit (which signs out and sends on to the node's neutral page),
+// replacing this page in the history so Back does not bring it back. Escape pressed twice
+// within a second leaves too. Without script the link still leaves (as an ordinary link),
+// and /exit's marker turns Back into the neutral page again.
 (function () {
   "use strict";
   var lastEscape = 0;

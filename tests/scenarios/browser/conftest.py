@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from tests.rig.nodes import NodeProcess
+from tests.rig.databases import SQLiteDatabases
+from tests.rig.nodes import NodeProcess, free_port
 from tests.rig.npm import npm_installed
 
 AXE_DIR = Path(__file__).parent / "axe"
@@ -41,6 +43,22 @@ def playwright() -> Iterator[Playwright]:
         pytest.skip(message)
     with sync_playwright() as driver:
         yield driver
+
+
+@contextmanager
+def one_node(databases: SQLiteDatabases, tmp_path: Path, **env: str) -> Iterator[list[NodeProcess]]:
+    """A fleet of one node, node-a.test on SQLite, with `env` as extra settings."""
+    name = "node-a.test"
+    node = NodeProcess(
+        port=free_port(), data_dir=tmp_path / name, database_url=databases.create(), name=name
+    )
+    node.extra_env.update(HARBOUR_DEV_HOSTS=f"{name}=127.0.0.1", **env)
+    node.start(timeout=90)
+    try:
+        yield [node]
+    finally:
+        node.stop()
+        databases.drop(node.database_url)
 
 
 def browser_for(playwright: Playwright, nodes: list[NodeProcess]) -> Browser:

@@ -94,17 +94,3 @@ def test_search_the_directory_and_open_a_listing_mirrored_from_another_node(
     expect(phone.locator("main")).to_contain_text("Anonymous HIV and STI tests at night.")
     expect(phone.locator("main")).to_contain_text(a.domain)
     assert phone.url.startswith(f"{b.base_url}/directory/")
-
-
-def test_quick_exit_is_the_first_thing_a_keyboard_reaches_and_leaves_at_once(
-    fleet: list[NodeProcess], phone: Page
-) -> None:
-    elsewhere = "https://www.yr.no/"
-    phone.route(f"{elsewhere}*", lambda route: route.fulfill(body="<h1>Weather</h1>"))
-    phone.goto(f"{fleet[0].base_url}/directory")
-    phone.keyboard.press("Tab")
-    exit_link = phone.get_by_role("link", name="Quick exit")
-    expect(exit_link).to_be_focused()
-    phone.keyboard.press("Enter")
-    phone.wait_for_url(f"{elsewhere}*")
-    expect(phone.get_by_role("heading", name="Weather")).to_be_visible()

@@ -1,8 +1,6 @@
-"""Sessions, self-defence and the quick exit in a real Chromium at phone size: a password
-change signs out the member's other browser and her app; from a profile she reports (to her
-moderators only), mutes, unfollows and blocks without script; the quick exit leaves no
-Harbour page one Back away (with script on, it replaces the page in the history; Escape
-twice leaves too)."""
+"""Sessions and self-defence in a real Chromium at phone size: a password change signs out
+the member's other browser and her app; from a profile she reports (to her moderators only),
+mutes, unfollows and blocks without script. (The quick exit: test_quick_exit_in_browser.)"""
 
 from __future__ import annotations
 
@@ -14,38 +12,26 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.rig.databases import SQLiteDatabases
-from tests.rig.nodes import NodeProcess, free_port
-from tests.scenarios.browser.conftest import phone_context
+from tests.rig.nodes import NodeProcess
+from tests.scenarios.browser.conftest import one_node, phone_context
 from tests.scenarios.browser.test_directory_in_browser import sign_in
 
 NEUTRAL = "https://www.yr.no/"
-BEFORE = "https://start.example/"
 NEW_PASSWORD = "a long new passphrase"
 
 
 @pytest.fixture
 def fleet(sqlite_databases: SQLiteDatabases, tmp_path: Path) -> Iterator[list[NodeProcess]]:
     """One node is enough here."""
-    name = "node-a.test"
-    node = NodeProcess(
-        port=free_port(),
-        data_dir=tmp_path / name,
-        database_url=sqlite_databases.create(),
-        name=name,
-    )
-    node.extra_env.update(HARBOUR_DEV_HOSTS=f"{name}=127.0.0.1")
-    node.start(timeout=90)
-    yield [node]
-    node.stop()
-    sqlite_databases.drop(node.database_url)
+    with one_node(sqlite_databases, tmp_path) as fleet:
+        yield fleet
 
 
 def elsewhere(browser: Browser, *, script: bool) -> BrowserContext:
     """A phone whose requests to other sites get stand-in pages (the test machine has no
     way out)."""
     context = phone_context(browser, script=script)
-    for address, heading in ((NEUTRAL, "Weather"), (BEFORE, "Somewhere else")):
-        context.route(f"{address}*", page_saying(heading))
+    context.route(f"{NEUTRAL}*", page_saying("Weather"))
     return context
 
 
@@ -92,34 +78,6 @@ def test_a_password_change_signs_out_her_other_browser_and_her_app(
     phone.goto(f"{node.base_url}/home")
     expect(phone.get_by_role("link", name="@maria")).to_be_visible()
     laptop.context.close()
-
-
-def test_the_quick_exit_leaves_no_harbour_page_one_back_away(
-    fleet: list[NodeProcess], browser: Browser
-) -> None:
-    node = fleet[0]
-    password = node.create_member("maria")
-    context = elsewhere(browser, script=True)
-    sign_in(context.new_page(), node, "maria", password)
-    page = context.new_page()
-    page.goto(BEFORE)
-    page.goto(f"{node.base_url}/home")
-    expect(page.get_by_role("link", name="@maria")).to_be_visible()
-    page.get_by_role("link", name="Quick exit").click()
-    page.wait_for_url(f"{NEUTRAL}*")
-    expect(page.get_by_role("heading", name="Weather")).to_be_visible()
-    page.go_back()
-    page.wait_for_url(BEFORE)
-    expect(page.get_by_role("heading", name="Somewhere else")).to_be_visible()
-
-    page.goto(f"{node.base_url}/settings")
-    expect(page.get_by_role("heading", name="Your account", exact=True)).to_be_visible()
-    page.keyboard.press("Escape")
-    page.keyboard.press("Escape")
-    page.wait_for_url(f"{NEUTRAL}*")
-    page.go_back()
-    page.wait_for_url(BEFORE)
-    context.close()
 
 
 def test_from_a_profile_she_reports_mutes_unfollows_and_blocks_without_script(
