@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from federation.keys import RemoteKey
 from federation.resolve import ResolveError, fetch_actor
 from moderation.rate_limits import Action, RateLimited
 
+KEY_WAIT_STEPS = 40  # 2 s for a concurrent fetch of the same key
 UNUSABLE_KEY = (
     "the signing key cannot be had from its actor, or is not usable here "
     "(RSA keys of 2,048 to 8,192 bits with exponent 65537 are)"
@@ -39,7 +41,12 @@ async def key_for(
         return cached
     account = None if refresh else await accounts.get_remote_by_key_id(session, key_id)
     if account is None:
-        _may_fetch(fed, key_id)
+        try:
+            _may_fetch(fed, key_id)
+        except ResolveError:
+            if (fetched := await _fetched_meanwhile(fed, key_id)) is not None:
+                return fetched
+            raise
         account = await fetch_actor(fed, session, key_id.split("#", 1)[0], expected_key_id=key_id)
         fed.limits.give_back(Action.KEY, key_id)  # only a failure is remembered
     try:
@@ -49,6 +56,17 @@ async def key_for(
     key = RemoteKey(account.id, account.uri, account.domain or "", account.public_key_pem)
     fed.keys.put(key_id, key)
     return key
+
+
+async def _fetched_meanwhile(fed: Federation, key_id: str) -> RemoteKey | None:
+    """The key another request of this process is fetching right now, once it has it: a
+    server often delivers several activities at once to a node that does not know it yet,
+    and only one of them fetches the key."""
+    for _ in range(KEY_WAIT_STEPS):
+        await asyncio.sleep(0.05)
+        if (key := fed.keys.get(key_id)) is not None:
+            return key
+    return None
 
 
 def _may_fetch(fed: Federation, key_id: str) -> None:

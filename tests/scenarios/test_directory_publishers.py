@@ -19,7 +19,8 @@ from tests.rig.nodes import NodeProcess, read_database, wait_for
 from tests.rig.signing import signed_post
 from tests.scenarios.test_directory_federation import directory, following, publish
 
-pytestmark = pytest.mark.processes
+# Unsigned GETs must find nothing they should not even where a node allows them.
+pytestmark = [pytest.mark.processes, pytest.mark.unsigned_fetches]
 
 
 def send_listing(sender: NodeProcess, username: str, to: NodeProcess, name: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
@@ -24,40 +23,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.accounts import Account
 from content.posts import Post
-from tests.rig.databases import PostgresDatabases, SQLiteDatabases
-from tests.rig.nodes import NodeProcess, free_port, read_database, wait_for
+from tests.rig.nodes import NodeProcess, read_database, wait_for
 from tests.rig.signing import signed_post
 
-pytestmark = pytest.mark.processes
+# The tests read collections and posts with unsigned GETs, as an anonymous visitor would.
+pytestmark = [pytest.mark.processes, pytest.mark.unsigned_fetches]
 AP = {"Accept": "application/activity+json"}
 NAMES = ("node-a.test", "node-b.test", "node-c.test")
 OPEN = "('queued', 'retry')"
 
 
-@pytest.fixture(scope="module")
-def nodes(
-    sqlite_databases: SQLiteDatabases,
-    postgresql_databases: PostgresDatabases,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[list[NodeProcess]]:
-    """The scenario fleet (see tests/scenarios/conftest.py), started once for this module."""
-    folder = tmp_path_factory.mktemp("guarantees")
-    backends = [sqlite_databases, postgresql_databases, sqlite_databases]
-    fleet = [
-        NodeProcess(free_port(), folder / name, databases.create(), name=name)
-        for name, databases in zip(NAMES, backends, strict=True)
-    ]
-    hosts = ",".join(f"{name}=127.0.0.1" for name in NAMES)
-    for node in fleet:
-        node.extra_env.update(HARBOUR_DEV_HOSTS=hosts, HARBOUR_FEDERATION_MODE="open")
-        node.launch()
-    deadline = time.perf_counter() + 90
-    for node in fleet:
-        node.wait_until_serving(deadline)
-    yield fleet
-    for node, databases in zip(fleet, backends, strict=True):
-        node.stop()
-        databases.drop(node.database_url)
+@pytest.fixture
+def nodes(shared_fleet: list[NodeProcess]) -> list[NodeProcess]:
+    """The module's fleet (tests/scenarios/conftest.py), started once: no test here changes
+    a node's policy."""
+    return shared_fleet
 
 
 @dataclass

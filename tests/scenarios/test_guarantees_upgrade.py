@@ -131,6 +131,7 @@ def test_an_old_database_with_data_is_upgraded_and_served(
     empty_database: str, tmp_path: Path
 ) -> None:
     node = NodeProcess(free_port(), tmp_path / "node", empty_database)
+    node.extra_env["HARBOUR_AUTHORIZED_FETCH"] = "false"  # the test reads the actor unsigned
     command.upgrade(alembic_config(empty_database), oldest_revision())
     fill_as_the_oldest_schema_had_it(empty_database, node.base_url)
 

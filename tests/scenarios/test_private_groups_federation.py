@@ -20,7 +20,8 @@ from content.accounts import Account
 from federation.inbox import InboxItem
 from tests.rig.nodes import NodeProcess, read_database, wait_for
 
-pytestmark = pytest.mark.processes
+# Unsigned GETs must find nothing they should not even where a node allows them.
+pytestmark = [pytest.mark.processes, pytest.mark.unsigned_fetches]
 AP = {"Accept": "application/activity+json"}
 SECRET = "where can I get an HIV test"
 

@@ -16,7 +16,8 @@ from content.posts import Post
 from tests.rig.nodes import NodeProcess, read_database, wait_for
 from tests.scenarios.test_directory_federation import following
 
-pytestmark = pytest.mark.processes
+# Unsigned GETs must find nothing they should not even where a node allows them.
+pytestmark = [pytest.mark.processes, pytest.mark.unsigned_fetches]
 AP = {"Accept": "application/activity+json"}
 
 
