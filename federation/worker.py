@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.hostnames import InvalidHost, host_of
@@ -123,7 +124,7 @@ class Worker:
         async with slots:
             for item in items:
                 try:
-                    await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT)
+                    await self._apply_once_more_on_a_race(item)
                 except NotYet as waiting:
                     await self._retry_later(item, str(waiting), final_state="ignored")
                 except Exception as error:  # even a broken item must not stop the others
@@ -134,6 +135,15 @@ class Worker:
                         type(error).__name__,
                     )
                     await self._retry_later(item, f"{type(error).__name__}: {error}")
+
+    async def _apply_once_more_on_a_race(self, item: InboxItem) -> None:
+        """Apply the item; if another host's item stored the same row at the same moment (a
+        post both delivered by its author and announced by its group), apply it once more,
+        when what it would add is there already."""
+        try:
+            await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT)
+        except IntegrityError:
+            await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT)
 
     async def _federates(self, session: AsyncSession, actor: Account) -> bool:
         """Whether the policy still accepts the actor's (canonical) host."""

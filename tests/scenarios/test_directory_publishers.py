@@ -34,7 +34,8 @@ def send_listing(sender: NodeProcess, username: str, to: NodeProcess, name: str)
 
     key_id, private_pem = read_database(sender, key)
     actor = f"{sender.base_url}/users/{username}"
-    document = listing(id=f"{sender.base_url}/directory/{name}", attributedTo=actor, name=name)
+    slug = name.replace(" ", "-")  # ids are written in canonical form
+    document = listing(id=f"{sender.base_url}/directory/{slug}", attributedTo=actor, name=name)
     activity = {
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": f"{document['id']}/create",
@@ -58,6 +59,8 @@ def state_of(node: NodeProcess, activity_id: str) -> str | None:
     return read_database(node, read)
 
 
+# C's Create waits (unseen) for an Accept that never comes: held back, not a failure.
+@pytest.mark.expect_failures(r"Pending-clinic/create retry: waiting for .* to accept a follow")
 def test_only_an_accepted_organisation_publishes_into_the_directory(
     fleet: list[NodeProcess],
 ) -> None:
@@ -84,9 +87,9 @@ def test_only_an_accepted_organisation_publishes_into_the_directory(
         by_person = send_listing(a, "mallory", b, "Mallory clinic")
         by_pending = send_listing(c, "organisation", b, "Pending clinic")
         by_stranger = send_listing(a, "organisation", c, "Stranger clinic")
-        wait_for(lambda: state_of(b, by_person) == "applied", what="B applied mallory's Create")
+        wait_for(lambda: state_of(b, by_person) == "ignored", what="B ignored mallory's Create")
         wait_for(lambda: state_of(b, by_pending) == "retry", what="B holds C's Create back")
-        wait_for(lambda: state_of(c, by_stranger) == "applied", what="C applied A's Create")
+        wait_for(lambda: state_of(c, by_stranger) == "ignored", what="C ignored A's Create")
 
         publish(sam)
         wait_for(lambda: "Rosa night clinic" in directory(b), what="A's listing at B")

@@ -33,7 +33,7 @@ NAMES = ("node-a.test", "node-b.test", "node-c.test")
 OPEN = "('queued', 'retry')"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def nodes(shared_fleet: list[NodeProcess]) -> list[NodeProcess]:
     """The module's fleet (tests/scenarios/conftest.py), started once: no test here changes
     a node's policy."""
