@@ -17,7 +17,6 @@ from federation import resolve
 from federation.delivery import Delivery
 from federation.worker import Worker
 from node.state import Services
-from tests.node.conftest import BASE
 from tests.node.test_directory_pages import sign_in
 from tests.node.test_private_groups import BOB, _alice_joined, _remote_group
 from tests.rig import world
