@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from activitypub.errors import InvalidDocument
+from activitypub.hostnames import same_host
 from activitypub.jsonld import id_of, optional_str, require_str, require_uri, web_url
 from activitypub.keys import check_public_pem
 from activitypub.vocab import ACTOR_EXTENSIONS, AS_CONTEXT, SECURITY_CONTEXT, ActorType
@@ -133,7 +134,11 @@ def _parse_public_key(value: Any, actor_id: str) -> PublicKey:
     owner = require_str(value, "owner")
     if owner != actor_id:
         raise InvalidDocument("publicKey.owner must be the actor itself")
-    return PublicKey(id=require_str(value, "id"), owner=owner, pem=check_public_pem(pem))
+    key_id = require_str(value, "id")
+    if not same_host(key_id, actor_id):
+        # Another server's key id would be filed under this actor: its key would answer for it.
+        raise InvalidDocument("publicKey.id must be on the actor's own host, written canonically")
+    return PublicKey(id=key_id, owner=owner, pem=check_public_pem(pem))
 
 
 def _first_link(value: Any) -> str | None:

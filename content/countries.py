@@ -131,7 +131,9 @@ async def save_revision(
         )  # fmt: skip
         session.add(page)
     page.revision += 1
-    _apply(page, values, {name: render_markdown(text) for name, text in values.sections().items()})
+    # markdown-it is pure Python and slow on some shapes: large sections render off the loop.
+    sections = values.sections().items()
+    _apply(page, values, {name: await in_thread(render_markdown, text) for name, text in sections})
     session.add(
         CountryRevision(
             page_id=page.id,

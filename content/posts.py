@@ -285,12 +285,15 @@ def _public_and_live() -> tuple[ColumnElement[bool], ...]:
 
 
 async def can_see(session: AsyncSession, viewer: Account | None, post: Post) -> bool:
-    """Whether `viewer` (None: someone not signed in) may read `post`."""
+    """Whether `viewer` (None: someone not signed in) may read `post`. A member who hides
+    her posts from guests has none read by someone not signed in, on a page or through the
+    client API alike."""
     visibility = Visibility(post.visibility)
+    if viewer is None:
+        author = await session.get(Account, post.account_id)
+        return visibility in OPEN_TO_ALL and author is not None and not author.hide_from_guests
     if visibility in OPEN_TO_ALL:
         return True
-    if viewer is None:
-        return False
     if viewer.id == post.account_id or viewer.id in await mentioned_ids(session, post):
         return True
     if visibility == Visibility.LOCAL:

@@ -148,7 +148,10 @@ async def account_posts(
     pinned: bool = False,
     exclude_replies: bool = False,
 ) -> list[Post]:
-    """The author's posts the viewer may read (as `posts.can_see` decides), newest first."""
+    """The author's posts the viewer may read (as `posts.can_see` decides), newest first:
+    none for someone not signed in if the author hides her posts from guests."""
+    if viewer is None and author.hide_from_guests:
+        return []
     visible = [Visibility.PUBLIC, Visibility.UNLISTED]
     readable: ColumnElement[bool] = Post.visibility.in_(visible)
     if viewer is not None and viewer.id == author.id:

@@ -34,7 +34,9 @@ async def for_post(
     if group is not None:  # a local group's members' servers, or the remote group
         inboxes |= await _group_inboxes(session, group)
         return await deliverable(fed, session, inboxes)
-    if visibility != Visibility.DIRECT:
+    # A members-only post outside its group (a reply to a group's post written elsewhere)
+    # goes, like a direct one, to those it mentions only: never to the author's followers.
+    if visibility not in (Visibility.DIRECT, Visibility.MEMBERS):
         inboxes |= await follower_inboxes(session, author)
     if post.in_reply_to_uri and visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
         parent = await posts.get_by_uri(session, post.in_reply_to_uri)

@@ -19,7 +19,7 @@ from content.interactions import Interaction
 from content.orm import Base, new_id, utcnow
 from content.posts import Post
 from content.relationships import Follow
-from moderation.domain_names import candidates, normalise
+from moderation.domain_names import candidates, names_a_server, normalise
 
 CSV_HEADER = (
     "#domain", "#severity", "#reject_media", "#reject_reports", "#public_comment", "#obfuscate"
@@ -74,8 +74,7 @@ async def block(session: AsyncSession, terms: BlockTerms) -> DomainBlock:
     """Add or change the block of a domain; returns the stored row. Suspending a domain also
     purges what this node keeps from it."""
     name = normalise(terms.domain)
-    bare = name.split(":", 1)[0]
-    if "." not in bare and bare != "localhost":
+    if not names_a_server(name, localhost=True):
         raise DomainBlockError(f"{terms.domain!r} is not a domain such as bad.example")
     row = await by_domain(session, name) or DomainBlock(domain=name)
     row.severity = Severity(terms.severity)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from activitypub.hostnames import InvalidHost, canonical_host
+import ipaddress
+
+from activitypub.hostnames import InvalidHost, canonical_host, split_port
 
 
 def normalise(domain: str) -> str:
     """A domain as stored, without scheme or path: the canonical host ids are matched with
-    (`activitypub.hostnames`), or, for what is no host (`*.example`), lower case without a
-    trailing dot, for the caller to refuse."""
+    (`activitypub.hostnames`; an IPv6 address typed without brackets gets them), or, for
+    what is no host (`*.example`), lower case without a trailing dot, for the caller to
+    refuse."""
     text = domain.strip().split("://", 1)[-1].split("/", 1)[0]
+    try:
+        return canonical_host(f"[{ipaddress.IPv6Address(text)}]")
+    except ValueError:
+        pass
     try:
         return canonical_host(text)
     except InvalidHost:
@@ -17,9 +24,33 @@ def normalise(domain: str) -> str:
 
 
 def candidates(host: str) -> set[str]:
-    """The rule names that match `host`: itself, without its port, and every parent domain
-    (a rule for `example.org` covers `social.example.org`), but never a bare top-level."""
+    """The rule names that match `host`: itself, without its port (an IPv6 address's too),
+    and every parent domain of a name (a rule for `example.org` covers
+    `social.example.org`), but never a bare top-level."""
     name = normalise(host)
-    bare = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+    try:
+        bare = split_port(name)[0]
+    except InvalidHost:
+        bare = name
+    if bare.startswith("[") or _is_ipv4(bare):
+        return {name, bare}
     labels = bare.split(".")
     return {name, bare} | {".".join(labels[i:]) for i in range(1, len(labels) - 1)}
+
+
+def names_a_server(name: str, *, localhost: bool = False) -> bool:
+    """Whether a normalised rule name can match a host: an IP address or a name with a dot
+    (never a bare top-level such as `com`), or `localhost` if allowed."""
+    try:
+        bare = split_port(name)[0]
+    except InvalidHost:
+        return False
+    return bare.startswith("[") or "." in bare or (localhost and bare == "localhost")
+
+
+def _is_ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True

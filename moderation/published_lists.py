@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from moderation.domain_blocks import BlockTerms, DomainBlockError, Severity, parse_csv
-from moderation.domain_names import normalise
+from moderation.domain_names import names_a_server, normalise
 
 MAX_ENTRIES = 100_000
 
@@ -82,7 +82,7 @@ def _checked(entries: list[BlockTerms]) -> Published:
         name = normalise(entry.domain)
         if "*" in name:
             skipped.append((entry.domain, "obfuscated"))
-        elif "." not in name.split(":", 1)[0] or any(c.isspace() for c in name):
+        elif not names_a_server(name) or any(c.isspace() for c in name):
             skipped.append((entry.domain, "not a domain"))
         else:
             usable[name] = replace(entry, domain=name, private_comment="")

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from content import hashtags, timelines
+from content import accounts, hashtags, timelines
 from content.accounts import Account
 from content.timelines import Entry
 from moderation.policy import hidden_from, limited_domains
@@ -50,12 +50,14 @@ async def _public_posts(request: Request, hashtag: str | None) -> Response:
     local = request.query_params.get("local", "false").lower() in ("true", "1")
     async with services(request).sessions() as session:
         hidden = await hidden_from(session, viewer)
+        # Someone not signed in (no token, or an app's own) is a guest, as on the web pages.
+        guests_hidden = await accounts.hiding_from_guests(session) if viewer is None else []
         entries = await timelines.public(
             session,
             local_only=local,
             viewer_is_local=bool(viewer and viewer.is_local),
             window=window_of(request),
-            exclude_accounts=hidden.accounts,
+            exclude_accounts=hidden.accounts | set(guests_hidden),
             exclude_domains=hidden.domains | set(await limited_domains(session)),
             hashtag=hashtag,
         )

@@ -1,0 +1,59 @@
+"""Attack: a suspended server written as an IPv6 address comes back on another port.
+
+A domain block matches a host, the host without its port and its parent domains. For an
+IPv6 address the port was never taken off (the address has colons of its own), so a server
+suspended as `[2606:4700::1111]` was let in as `[2606:4700::1111]:8443`; and a block typed
+as admins write an address, without brackets, was stored in a form no host id ever has,
+matching nothing. Checked on a real node: its inbox refuses a suspended host (403) before
+it looks at the signature (401).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.rig.nodes import NodeProcess, free_port
+
+pytestmark = pytest.mark.processes
+# Typed as an admin would, or as the id writes it; the server it means, at ports it may use.
+BLOCKED = ["2606:4700::1111", "[2606:4700::1111]", "https://[2606:4700:0::1111]/"]
+SERVERS = ["https://[2606:4700::1111]", "https://[2606:4700::1111]:8443"]
+
+
+@pytest.fixture
+def node(database_url: str, tmp_path: Path) -> Iterator[NodeProcess]:
+    node = NodeProcess(port=free_port(), data_dir=tmp_path / "node", database_url=database_url)
+    node.extra_env["HARBOUR_FEDERATION_MODE"] = "open"
+    node.start()
+    node.create_member("alice")
+    yield node
+    node.stop()
+
+
+def inbox_answer(node: NodeProcess, server: str) -> int:
+    actor = f"{server}/users/eve"
+    activity = {"id": f"{actor}/follows/1", "type": "Follow", "actor": actor,
+                "object": f"{node.base_url}/users/alice"}  # fmt: skip
+    with node.client() as http:
+        answer = http.post(
+            "/users/alice/inbox",
+            content=json.dumps(activity),
+            headers={"content-type": "application/activity+json"},
+        )
+    return answer.status_code
+
+
+def test_a_suspended_ipv6_server_is_refused_however_the_block_is_typed_and_on_any_port(
+    node: NodeProcess,
+) -> None:
+    # Not blocked yet: the request gets as far as its (missing) signature.
+    assert [inbox_answer(node, server) for server in SERVERS] == [401, 401]
+    for typed in BLOCKED:
+        blocked = node.run("domain", "block", typed)
+        assert blocked.returncode == 0, blocked.stderr
+        assert [inbox_answer(node, server) for server in SERVERS] == [403, 403], typed
+        assert node.run("domain", "unblock", typed).returncode == 0

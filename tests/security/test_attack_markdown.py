@@ -1,0 +1,55 @@
+"""Attack: one country page save of hostile Markdown freezes the node.
+
+Staff write country pages in Markdown; markdown-it is pure Python, and some shapes cost
+hundreds of milliseconds per 20,000-character section (unclosed brackets, mixed emphasis
+markers). Rendered on the event loop, one save of five such sections froze every other
+request for a second. Rendering large Markdown in a worker thread bounds that pause (the
+thread holds the GIL in turns, so on a busy machine a pause of a few tens of ms remains).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from activitypub import ActorType
+from content import countries
+from content.country_fields import CountryPageFields, validate
+from tests.rig import world
+
+pytestmark = pytest.mark.anyio
+HOSTILE = {"legal": "[" * 20_000, "migration": "*_`[" * 5_000, "health": "[" * 20_000,
+           "work": "*a" * 10_000, "contacts": "[" * 20_000}  # fmt: skip
+
+
+async def test_hostile_markdown_in_a_country_page_does_not_freeze_the_node(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    hostile = CountryPageFields(
+        country="DE", title="Germany", last_reviewed=date.today(), **HOSTILE
+    )
+    validate(hostile, today=date.today())
+    gaps: list[float] = []
+
+    async def other_requests() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    async with sessions() as session, session.begin():
+        org = await world.local_actor(session, "hydra", ActorType.ORGANIZATION)
+        sam = await world.local_member(session, "sam")
+        uri = countries.local_uri(world.BASE_URL, "DE", "hydra")
+        ticker = asyncio.create_task(other_requests())
+        await asyncio.sleep(0.02)
+        page = await countries.save_revision(session, org, sam, hostile, uri)
+        ticker.cancel()
+    assert page.revision == 1
+    assert max(gaps) < 0.3, f"the event loop stalled {max(gaps) * 1000:.0f} ms"
