@@ -16,6 +16,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from activitypub import ActorType
 from content.users import Role
 from node import i18n
 from node.state import Services
@@ -36,9 +37,6 @@ PENDING = {
     "country.html",
     "country_form.html",
     "country_history.html",
-    "group_form.html",
-    "listing.html",
-    "listing_form.html",
 }
 VISITOR_PAGES = [
     "/",
@@ -63,6 +61,8 @@ STAFF_PAGES = [
     "/settings/security",
     "/settings/privacy",
     "/accounts/{alice}/safety",
+    "/directory/new",
+    "/discussions/new",
 ]
 
 
@@ -132,8 +132,11 @@ def english_left(page: str, language: str) -> list[str]:
         msgid = entry.id if isinstance(entry.id, str) else entry.id[0]
         if not msgid or entry.string == msgid:
             continue
-        for piece in re.split(r"%\(\w+\)s|<[^>]*>", msgid):
+        pieces = re.split(r"%\(\w+\)s|<[^>]*>", msgid)
+        for piece in pieces:
             piece = " ".join(html.unescape(piece).split()).strip(" .:")
+            if len(pieces) > 1 and " " not in piece:
+                continue  # one word beside a name or link: too likely to be member content
             if len(piece) > 3 and re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", text):
                 left.append(piece)
     return left
@@ -146,6 +149,7 @@ async def test_pages_read_in_romanian_show_no_english_interface_text(
     async with services.sessions() as session, session.begin():
         await world.local_member(session, "sam", role=Role.STAFF)
         alice = await world.local_member(session, "alice")
+        await world.local_actor(session, "organisation", ActorType.ORGANIZATION)
     headers = {"Accept-Language": "ro-RO, ro;q=0.9, en;q=0.5", "Accept": "text/html"}
     for path in VISITOR_PAGES:
         page = await client.get(path, headers=headers)
