@@ -13,6 +13,7 @@ import langcodes
 import pycountry
 
 from content.field_errors import FieldErrors
+from content.interface_text import N_
 from content.languages import language_tag
 
 
@@ -36,12 +37,6 @@ class Category(StrEnum):
     VIOLENCE_SUPPORT = "violence-support"
     FINANCIAL_SUPPORT = "financial-support"
     EDUCATION = "education"
-
-
-def N_(message: str) -> str:
-    """Mark an interface string for the message catalogue (`make messages`); the web layer
-    translates it where it is shown."""
-    return message
 
 
 LABELS: dict[str, str] = {
