@@ -12,9 +12,11 @@ from __future__ import annotations
 from contextvars import ContextVar
 from functools import cache
 from gettext import NullTranslations
+from datetime import date
 from io import BytesIO
 from pathlib import Path
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -30,6 +32,7 @@ SHIPPED = ("en", "ro", "es", "pt", "fr", "de")
 MAX_OVERRIDE = 35
 
 _current: ContextVar[NullTranslations | None] = ContextVar("translations", default=None)
+_language: ContextVar[str] = ContextVar("language", default=SOURCE)
 _SOURCE = NullTranslations()
 
 
@@ -61,6 +64,7 @@ def request_language(request: Request) -> str:
 def activate(language: str) -> None:
     """Translate this request's (this task's) strings into `language`."""
     _current.set(translations(language))
+    _language.set(language)
 
 
 def gettext(message: str) -> str:
@@ -74,6 +78,11 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 
 _ = gettext
+
+
+def day(when: date) -> str:
+    """A day as the current request's language writes it, month in words (`4 dec. 2026`)."""
+    return format_date(when, "d MMM y", locale=_language.get())
 
 
 class InterfaceLanguage:

@@ -29,6 +29,7 @@ def create_templates() -> Jinja2Templates:
     templates.env.filters["host"] = lambda url: urlsplit(str(url)).hostname or ""
     templates.env.filters["web_url"] = web_url  # a link from elsewhere: http(s) or nothing
     templates.env.filters["language_name"] = native_name
+    templates.env.filters["day"] = i18n.day
     return templates
 
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -159,6 +161,9 @@ async def test_pages_read_in_romanian_show_no_english_interface_text(
         page = await client.get(path.format(alice=alice.id), headers=headers)
         assert page.status_code == 200, path
         assert english_left(page.text, "ro") == [], path
+    security = await client.get("/settings/security", headers=headers)
+    today = datetime.now(UTC).date()
+    assert f"Începută {format_date(today, 'd MMM y', locale='ro')}" in security.text
     await client.post("/logout")
     signed = await client.post("/login", data={"username": "ada", "password": world.PASSWORD})
     for path in ADMIN_PAGES:
