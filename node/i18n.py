@@ -10,9 +10,9 @@ a wheel install."""
 from __future__ import annotations
 
 from contextvars import ContextVar
+from datetime import date
 from functools import cache
 from gettext import NullTranslations
-from datetime import date
 from io import BytesIO
 from pathlib import Path
 
