@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test clean
+.PHONY: run test messages clean
 
 ## run: start a node on http://127.0.0.1:8000 (SQLite under ./data); prints how to sign in
 run: $(VENV)/.installed
@@ -11,6 +11,13 @@ run: $(VENV)/.installed
 ## test: run the whole test suite, on SQLite and on PostgreSQL, one worker per CPU
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=25 $(PYTEST_ARGS)
+
+## messages: extract the interface's strings (babel.cfg) and update every language's catalogue
+messages: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --no-wrap \
+		-o node/locale/messages.pot .
+	$(BIN)/pybabel -q update -i node/locale/messages.pot -d node/locale \
+		--no-fuzzy-matching --ignore-obsolete --no-wrap
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -9,15 +9,16 @@ from datetime import date
 import pycountry
 
 from content.field_errors import FieldErrors
+from content.interface_text import N_
 from content.languages import language_tag
 
 # (field name, English heading), in the order pages show them.
 SECTIONS: tuple[tuple[str, str], ...] = (
-    ("legal", "Legal framework for sex work"),
-    ("migration", "Migration and residence"),
-    ("health", "Access to health care"),
-    ("work", "Working conditions"),
-    ("contacts", "Key contacts"),
+    ("legal", N_("Legal framework for sex work")),
+    ("migration", N_("Migration and residence")),
+    ("health", N_("Access to health care")),
+    ("work", N_("Working conditions")),
+    ("contacts", N_("Key contacts")),
 )
 SECTION_NAMES = tuple(name for name, _ in SECTIONS)
 TITLE = 200

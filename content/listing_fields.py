@@ -13,6 +13,7 @@ import langcodes
 import pycountry
 
 from content.field_errors import FieldErrors
+from content.interface_text import N_
 from content.languages import language_tag
 
 
@@ -39,22 +40,22 @@ class Category(StrEnum):
 
 
 LABELS: dict[str, str] = {
-    Category.SEXUAL_HEALTH: "Sexual health and HIV/STI testing",
-    Category.PREP: "PrEP",
-    Category.GENERAL_HEALTH: "General health",
-    Category.MENTAL_HEALTH: "Mental health",
-    Category.HARM_REDUCTION: "Harm reduction",
-    Category.GENDER_AFFIRMING_CARE: "Gender-affirming care",
-    Category.REPRODUCTIVE_HEALTH: "Reproductive health",
-    Category.HOUSING: "Housing and shelter",
-    Category.SOCIAL_SUPPORT: "Social support",
-    Category.PEER_SUPPORT: "Peer support",
-    Category.MIGRATION_LEGAL: "Legal advice on migration and residence",
-    Category.LABOUR_RIGHTS: "Labour rights",
-    Category.CRIMINAL_DEFENCE: "Criminal-law defence",
-    Category.VIOLENCE_SUPPORT: "Support after violence",
-    Category.FINANCIAL_SUPPORT: "Financial support",
-    Category.EDUCATION: "Education and training",
+    Category.SEXUAL_HEALTH: N_("Sexual health and HIV/STI testing"),
+    Category.PREP: N_("PrEP"),
+    Category.GENERAL_HEALTH: N_("General health"),
+    Category.MENTAL_HEALTH: N_("Mental health"),
+    Category.HARM_REDUCTION: N_("Harm reduction"),
+    Category.GENDER_AFFIRMING_CARE: N_("Gender-affirming care"),
+    Category.REPRODUCTIVE_HEALTH: N_("Reproductive health"),
+    Category.HOUSING: N_("Housing and shelter"),
+    Category.SOCIAL_SUPPORT: N_("Social support"),
+    Category.PEER_SUPPORT: N_("Peer support"),
+    Category.MIGRATION_LEGAL: N_("Legal advice on migration and residence"),
+    Category.LABOUR_RIGHTS: N_("Labour rights"),
+    Category.CRIMINAL_DEFENCE: N_("Criminal-law defence"),
+    Category.VIOLENCE_SUPPORT: N_("Support after violence"),
+    Category.FINANCIAL_SUPPORT: N_("Financial support"),
+    Category.EDUCATION: N_("Education and training"),
 }
 
 CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")

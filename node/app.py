@@ -41,6 +41,7 @@ from node.api.mastodon import tags as api_tags
 from node.api.mastodon import timelines as api_timelines
 from node.database import create_engine, create_sessionmaker
 from node.errors import http_error, server_error, too_many
+from node.i18n import InterfaceLanguage
 from node.middleware import (
     AccessLog,
     BodySizeLimit,
@@ -174,6 +175,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Middleware(NoStore, cookie=SESSION_COOKIE),
             Middleware(quick_exit.LeftMarker, settings=settings),
             Middleware(SameOriginForms, origin=settings.base_url),
+            Middleware(InterfaceLanguage),
             Middleware(
                 BodySizeLimit,
                 max_bytes=MAX_BODY_BYTES,

@@ -10,9 +10,12 @@ from starlette.responses import JSONResponse, Response
 
 from moderation.rate_limits import RateLimited
 from node.api.negotiation import wants_activitypub
+from node.i18n import N_, _
 from node.web.rendering import render
 
 log = logging.getLogger("harbour")
+# The reasons Starlette gives by default, shown translated on the error page.
+REASONS = (N_("Not Found"), N_("Method Not Allowed"), N_("Forbidden"), N_("Bad Request"))
 
 
 def _wants_html(request: Request) -> bool:
@@ -26,7 +29,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
     """An HTTPException as `{"error": ...}` or as the error page."""
     assert isinstance(exc, HTTPException)
     if _wants_html(request):
-        return render(request, "error.html", status_code=exc.status_code, message=exc.detail)
+        message = _(str(exc.detail))
+        return render(request, "error.html", status_code=exc.status_code, message=message)
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
@@ -35,7 +39,7 @@ async def too_many(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RateLimited)
     headers = {"Retry-After": str(exc.retry_after)}
     if _wants_html(request):
-        response = render(request, "error.html", status_code=429, message=str(exc))
+        response = render(request, "error.html", status_code=429, message=_(str(exc)))
         response.headers.update(headers)
         return response
     return JSONResponse({"error": str(exc)}, status_code=429, headers=headers)
@@ -44,7 +48,7 @@ async def too_many(request: Request, exc: Exception) -> Response:
 async def server_error(request: Request, exc: Exception) -> Response:
     """An unexpected failure: logged with its traceback, answered without details."""
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    message = "Something went wrong on this node. Please try again later."
+    message = N_("Something went wrong on this node. Please try again later.")
     if _wants_html(request):
-        return render(request, "error.html", status_code=500, message=message)
+        return render(request, "error.html", status_code=500, message=_(message))
     return JSONResponse({"error": message}, status_code=500)

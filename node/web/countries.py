@@ -22,6 +22,7 @@ from federation import country_outbox, country_wire
 from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
 from node.database import session_scope
+from node.i18n import N_
 from node.state import services
 from node.web import country_form, listing_form
 from node.web.rendering import render
@@ -38,7 +39,7 @@ HELPERS: dict[str, Any] = {
 def _country(request: Request) -> str:
     found = country_code(request.path_params["code"])
     if found is None:
-        raise HTTPException(404, "There is no such country.")
+        raise HTTPException(404, N_("There is no such country."))
     return found
 
 
@@ -87,7 +88,7 @@ async def write(request: Request) -> Response:
     editor of that country's page in that language."""
     country = country_code(request.query_params.get("country", "")[:8])
     if country is None:
-        raise HTTPException(404, "There is no such country: give a two-letter code.")
+        raise HTTPException(404, N_("There is no such country: give a two-letter code."))
     language = languages.language_tag(request.query_params.get("lang", "")[:64]) or "en"
     return RedirectResponse(f"/countries/{country}/edit?lang={language}", status_code=303)
 
@@ -103,11 +104,11 @@ async def document(request: Request) -> Response:
     async with services(request).sessions() as session:
         organisation = await accounts.get_local(session, request.path_params["username"])
         if organisation is None:
-            raise HTTPException(404, "There is no such page.")
+            raise HTTPException(404, N_("There is no such page."))
         uri = countries.local_uri(fed.base_url, country, organisation.username)
         pages = await countries.by_uri(session, uri)
         if not pages:
-            raise HTTPException(404, "There is no such page.")
+            raise HTTPException(404, N_("There is no such page."))
         found = country_wire.document(pages, organisation, country_outbox.page_url(fed, country))
     return activity_response({"@context": country_wire.CONTEXT, **found})
 
@@ -188,7 +189,7 @@ async def delete(request: Request) -> Response:
         language = languages.language_tag(request.query_params.get("lang", "")[:64]) or ""
         page = await countries.get(session, organisation, country, language)
         if page is None:
-            raise HTTPException(404, "There is no such page of this organisation.")
+            raise HTTPException(404, N_("There is no such page of this organisation."))
         await country_outbox.delete(fed, session, organisation, page)
     fed.notify()
     return RedirectResponse(f"/countries/{country}", status_code=303)

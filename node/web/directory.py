@@ -31,6 +31,7 @@ from federation import listing_outbox, listing_wire
 from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
 from node.database import session_scope
+from node.i18n import N_, _
 from node.state import services
 from node.web import listing_form
 from node.web.rendering import render
@@ -38,7 +39,7 @@ from node.web.sessions import signed_in_account
 
 PAGE_SIZE = 20
 HELPERS: dict[str, Any] = {
-    "category_labels": lambda codes: ", ".join(label_of(c) for c in codes),
+    "category_labels": lambda codes: ", ".join(_(label_of(c)) for c in codes),
     "language_names": lambda tags: ", ".join(language_name(t) for t in tags),
     "country_name": country_name,
     "native_name": languages.native_name,
@@ -109,10 +110,10 @@ async def show(request: Request) -> Response:
         listing = await directory.get(session, request.path_params["listing_id"])
         origin = await session.get(Account, listing.account_id) if listing else None
         if listing is None or origin is None or origin.is_gone:
-            raise HTTPException(404, "There is no such listing.")
+            raise HTTPException(404, N_("There is no such listing."))
         if wants_activitypub(request):
             if not origin.is_local:
-                raise HTTPException(404, "There is no such listing.")
+                raise HTTPException(404, N_("There is no such listing."))
             document = {"@context": listing_wire.CONTEXT, **listing_wire.document(listing, origin)}
             return activity_response(document)
         viewer = await signed_in_account(request, session)
@@ -195,7 +196,7 @@ async def delete(request: Request) -> Response:
         organisation = await listing_form.organisation(session, settings.organisation_username)
         listing = await _own_listing(session, request.path_params["listing_id"], organisation.id)
         if listing is None:
-            raise HTTPException(404, "There is no such listing.")
+            raise HTTPException(404, N_("There is no such listing."))
         await listing_outbox.delete(services(request).federation, session, organisation, listing)
     services(request).federation.notify()
     return RedirectResponse("/directory", status_code=303)
@@ -208,7 +209,7 @@ async def _own_listing(
         return None
     found = await directory.get(session, listing_id)
     if found is None or found.account_id != owner_id:
-        raise HTTPException(404, "There is no such listing of this organisation.")
+        raise HTTPException(404, N_("There is no such listing of this organisation."))
     return found
 
 
@@ -223,7 +224,7 @@ def _blank(organisation_name: str) -> ListingFields:
 def _refused(request: Request, signed_out: bool) -> Response:
     if signed_out:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return render(request, "error.html", status_code=403, message="Only staff publish listings.")
+    return render(request, "error.html", status_code=403, message=_("Only staff publish listings."))
 
 
 routes = [

@@ -15,6 +15,7 @@ from content.accounts import Account
 from content.audience import Visibility
 from content.groups import Space
 from content.posts import Post
+from node.i18n import N_
 from node.web.sessions import signed_in_account
 
 
@@ -58,7 +59,7 @@ async def space_named(session: AsyncSession, request: Request) -> Space:
         account = await accounts.get_local(session, name)
     space = await groups.get(session, account) if account is not None else None
     if space is None:
-        raise HTTPException(404, "There is no such discussion group here.")
+        raise HTTPException(404, N_("There is no such discussion group here."))
     return space
 
 
@@ -75,7 +76,7 @@ async def opener_of(
             await groups.is_moderator(session, space.account, viewer)
         )
     if entry is None or entry.thread_id != post.id or not readable:
-        raise HTTPException(404, "There is no such thread here.")
+        raise HTTPException(404, N_("There is no such thread here."))
     return post
 
 
@@ -84,7 +85,7 @@ async def post_in(session: AsyncSession, space: Space, raw_id: int) -> Post:
     post = await session.get(Post, raw_id) if 0 < raw_id < 2**63 else None
     entry = await group_threads.entry_of(session, post) if post else None
     if post is None or entry is None or entry.group_id != space.account.id:
-        raise HTTPException(404, "There is no such thread here.")
+        raise HTTPException(404, N_("There is no such thread here."))
     return post
 
 

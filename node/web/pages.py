@@ -13,6 +13,7 @@ from content.listing_fields import LABELS
 from content.paging import Window, parse_id
 from content.posts import Post
 from moderation.policy import limited_domains
+from node.i18n import _
 from node.state import services
 from node.web import directory
 from node.web.rendering import render
@@ -81,7 +82,9 @@ async def profile_page(request: Request) -> Response:
     async with services(request).sessions() as session:
         account = await accounts.get_local(session, request.path_params["username"])
     if account is None or account.actor_type not in accounts.LOCAL_KINDS:
-        return render(request, "error.html", status_code=404, message="There is no such account.")
+        return render(
+            request, "error.html", status_code=404, message=_("There is no such account.")
+        )
     return await profile(request, account)
 
 
@@ -91,7 +94,9 @@ async def post(request: Request, account: Account, item: Post) -> Response:
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         if account.hide_from_guests and viewer is None:
-            return render(request, "error.html", status_code=404, message="There is no such post.")
+            return render(
+                request, "error.html", status_code=404, message=_("There is no such post.")
+            )
         likes = await interactions.count(session, item, Kind.LIKE)
         boosts = await interactions.count(session, item, Kind.BOOST)
         attachments = await media.of_posts(session, [item.id])
@@ -122,7 +127,7 @@ async def post_page(request: Request) -> Response:
             else None
         )
     if account is None or item is None:
-        return render(request, "error.html", status_code=404, message="There is no such post.")
+        return render(request, "error.html", status_code=404, message=_("There is no such post."))
     return await post(request, account, item)
 
 
@@ -131,7 +136,7 @@ async def tag_page(request: Request) -> Response:
     without those of members who hide their posts from guests)."""
     name = hashtags.normalise(request.path_params["name"])
     if name is None:
-        return render(request, "error.html", status_code=404, message="That is not a hashtag.")
+        return render(request, "error.html", status_code=404, message=_("That is not a hashtag."))
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         entries = await timelines.public(
@@ -149,7 +154,7 @@ async def tag_page(request: Request) -> Response:
 
 async def gone(request: Request) -> Response:
     """The page of an account that was deleted or suspended."""
-    return render(request, "error.html", status_code=410, message="This account is gone.")
+    return render(request, "error.html", status_code=410, message=_("This account is gone."))
 
 
 routes = [

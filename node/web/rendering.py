@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from activitypub import web_url
 from content.languages import native_name
+from node import i18n
 from node.state import services
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -20,19 +21,28 @@ TEMPLATES = Path(__file__).parent / "templates"
 def create_templates() -> Jinja2Templates:
     """The template set, with autoescaping on for every page."""
     templates = Jinja2Templates(directory=TEMPLATES)
+    templates.env.add_extension("jinja2.ext.i18n")
+    templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
+    )
     templates.env.filters["host"] = lambda url: urlsplit(str(url)).hostname or ""
     templates.env.filters["web_url"] = web_url  # a link from elsewhere: http(s) or nothing
     templates.env.filters["language_name"] = native_name
+    templates.env.filters["day"] = i18n.day
     return templates
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    """A page from the node's templates, with the node's name at hand."""
+    """A page from the node's templates in the reader's language, with the node's name at
+    hand."""
     settings = services(request).settings
+    language = i18n.request_language(request)
+    i18n.activate(language)
     return services(request).templates.TemplateResponse(
         request,
         template,
         {
+            "language": language,
             "node_name": settings.organisation_name,
             "domain": settings.domain,
             "discreet": getattr(request.state, "discreet", False),

@@ -30,12 +30,18 @@ from federation.outbox import ActionError
 from moderation import account_blocks, mutes, reports
 from node.api.mastodon import records
 from node.database import session_scope
+from node.i18n import N_
 from node.state import services
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
 # The choices of the mute form, in seconds (0: until she lifts it).
-MUTE_DURATIONS = {"3600": "an hour", "86400": "a day", "604800": "a week", "0": "until I unmute"}
+MUTE_DURATIONS = {
+    "3600": N_("an hour"),
+    "86400": N_("a day"),
+    "604800": N_("a week"),
+    "0": N_("until I unmute"),
+}
 RECENT_POSTS = 10
 MAX_COMMENT = 1000
 NOTIFICATIONS = Window(limit=40)

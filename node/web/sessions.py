@@ -20,6 +20,7 @@ from content.users import AwaitingApproval, PasswordError
 from content.web_sessions import WebSession
 from moderation.rate_limits import Action
 from node.database import session_scope
+from node.i18n import N_, _
 from node.state import services
 from node.web.rendering import render
 
@@ -29,7 +30,7 @@ SESSION_KEY = "sid"
 PENDING_KEY = "two_factor_pending"
 PENDING_SECONDS = 300
 MAX_FORM_FIELD = 1024
-AWAITING_APPROVAL = (
+AWAITING_APPROVAL = N_(
     "Your account is waiting for approval by this node's moderators. "
     "You can sign in once they have approved it."
 )
@@ -102,7 +103,7 @@ async def login(request: Request) -> Response:
             user = await users.user_of(session, account) if account else None
     except AwaitingApproval:
         limits.signed_in()
-        return render(request, "login.html", 403, username=username, error=AWAITING_APPROVAL)
+        return render(request, "login.html", 403, username=username, error=_(AWAITING_APPROVAL))
     if account is None or user is None:
         return render(
             request,
@@ -110,7 +111,7 @@ async def login(request: Request) -> Response:
             status_code=401,
             username=username,
             next=next_path,
-            error="That username and password do not match an account here.",
+            error=_("That username and password do not match an account here."),
         )
     limits.signed_in()
     if user.has_two_factor:
@@ -133,7 +134,7 @@ async def login_code(request: Request) -> Response:
         or time.time() - pending["at"] > PENDING_SECONDS
     ):
         request.session.clear()
-        message = "Signing in took too long. Please start again."
+        message = _("Signing in took too long. Please start again.")
         return render(request, "login.html", status_code=401, error=message)
     form = await request.form(max_fields=5, max_files=0)
     code = str(form.get("code", ""))[:MAX_FORM_FIELD]
@@ -142,7 +143,7 @@ async def login_code(request: Request) -> Response:
         user = await users.user_of(session, account) if account else None
         if account is None or account.is_gone or user is None:
             request.session.clear()
-            return render(request, "login.html", status_code=401, error="Please sign in again.")
+            return render(request, "login.html", status_code=401, error=_("Please sign in again."))
         limits = services(request).federation.limits
         limits.take_sign_in(account.username)
         try:
@@ -150,7 +151,7 @@ async def login_code(request: Request) -> Response:
         except TwoFactorError as error:
             return render(request, "login_code.html", status_code=401, error=str(error))
     if not accepted:
-        wrong = "That code is not right, or it was used already. Try the next one."
+        wrong = _("That code is not right, or it was used already. Try the next one.")
         return render(request, "login_code.html", status_code=401, error=wrong)
     limits.signed_in()
     await begin_session(request, account.id)
@@ -216,7 +217,11 @@ async def register(request: Request) -> Response:
     request.session.clear()
     if account.awaiting_approval:
         return render(
-            request, "error.html", message=f"Welcome, @{account.username}. {AWAITING_APPROVAL}"
+            request,
+            "error.html",
+            message=_("Welcome, @%(username)s.") % {"username": account.username}
+            + " "
+            + _(AWAITING_APPROVAL),
         )
     await begin_session(request, account.id)
     return RedirectResponse(f"/@{account.username}", status_code=303)

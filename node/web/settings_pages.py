@@ -16,6 +16,7 @@ from federation import outbox, to_wire
 from moderation import audit
 from moderation.rate_limits import Action
 from node.database import session_scope
+from node.i18n import _
 from node.state import services
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
@@ -81,7 +82,7 @@ async def delete_account(request: Request) -> Response:
     media.remove_files(services(request).settings.media_dir, files)
     fed.notify()
     request.session.clear()
-    return render(request, "error.html", message="Your account is deleted. Take care.")
+    return render(request, "error.html", message=_("Your account is deleted. Take care."))
 
 
 routes = [

@@ -16,6 +16,7 @@ from content.accounts import Account
 from content.users import Role
 from moderation.domain_blocks import DomainBlockError
 from node.database import session_scope
+from node.i18n import _
 from node.moderating import ModerationError, has_role
 from node.state import services
 from node.web.rendering import render
@@ -39,7 +40,7 @@ async def staff_viewer(
             "error.html",
             status_code=403,
             viewer=viewer,
-            message="This page is for the moderators of this node.",
+            message=_("This page is for the moderators of this node."),
         )
     return viewer
 

@@ -112,7 +112,7 @@ async def test_readers_get_their_language_and_links_to_the_others(
     assert "&lt;script&gt;" in english and "<script>alert" not in english
     assert 'href="javascript' not in english
     assert 'rel="nofollow noopener noreferrer">https://www.gesetze-im-internet.de' in english
-    assert "ProstSchG § 3" in english and "History of this page" in english
+    assert "ProstSchG § 3" in english and "Verlauf dieser Seite" in english  # German interface
     assert "Stale" not in english and "Edit this translation" not in english
     chosen = (await client.get("/countries/DE?lang=fr", headers={"Accept-Language": "en"})).text
     assert "Le travail du sexe" in chosen

@@ -1,0 +1,201 @@
+"""The interface speaks the reader's language: every template string is marked for translation,
+every shipped catalogue translates every string (same placeholders, nothing fuzzy), pages read
+with `Accept-Language: ro` show no English catalogue string, and `?lang=` or Accept-Language
+choose the interface language."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from babel.dates import format_date
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from activitypub import ActorType
+from content.users import Role
+from node import i18n
+from node.state import Services
+from node.web.rendering import TEMPLATES
+from tests.rig import world
+
+ROOT = Path(__file__).parents[2]
+# Written the same in every language.
+UNTRANSLATED = {"UTC", "bad.example"}
+LITERAL_LABEL = re.compile(r'(?:aria-label|title|alt|placeholder)="([^"{]*[A-Za-z][^"]*)"')
+PLACEHOLDER = re.compile(r"%\(\w+\)s|%s|%%")
+VISITOR_PAGES = [
+    "/countries/RO",
+    "/",
+    "/@sam",
+    "/tags/harbour",
+    "/login",
+    "/register?invite=x",
+    "/directory",
+    "/countries",
+    "/no/such/page",
+]
+STAFF_PAGES = [
+    "/",
+    "/home",
+    "/@sam",
+    "/countries",
+    "/directory?country=Atlantis",
+    "/discussions",
+    "/notifications",
+    "/follow-requests",
+    "/settings",
+    "/settings/security",
+    "/settings/privacy",
+    "/accounts/{alice}/safety",
+    "/directory/new",
+    "/discussions/new",
+    "/countries/RO/edit",
+]
+ADMIN_PAGES = [
+    "/admin",
+    "/admin/reports",
+    "/admin/reports?resolved=1",
+    "/admin/audit",
+    "/admin/domains",
+]
+
+
+def source_messages() -> dict[str, str | tuple[str, str]]:
+    """The interface's strings as `make messages` extracts them (babel.cfg), by msgid."""
+    with (ROOT / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    found: dict[str, str | tuple[str, str]] = {}
+    for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options_map):
+        found[message if isinstance(message, str) else message[0]] = message
+    return found
+
+
+def catalogue(language: str) -> Catalog:
+    with (i18n.LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        return read_po(po, locale=language)
+
+
+@pytest.mark.parametrize("language", [tag for tag in i18n.SHIPPED if tag != i18n.SOURCE])
+def test_every_shipped_catalogue_translates_every_string(language: str) -> None:
+    found = catalogue(language)
+    problems = []
+    for msgid, message in source_messages().items():
+        entry = found.get(msgid)
+        sources = [message] if isinstance(message, str) else list(message)
+        if entry is None:
+            problems.append(f"missing: {msgid!r}")
+            continue
+        strings = [entry.string] if isinstance(entry.string, str) else list(entry.string)
+        if entry.fuzzy or not all(strings):
+            problems.append(f"untranslated or fuzzy: {msgid!r}")
+        wanted = {p for s in sources for p in PLACEHOLDER.findall(s)}
+        if any(set(PLACEHOLDER.findall(s)) != wanted for s in strings):
+            problems.append(f"placeholders differ: {msgid!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_template_string_is_marked_for_translation() -> None:
+    unmarked = []
+    for template in sorted(TEMPLATES.glob("*.html")):
+        source = re.sub(r"{% trans.*?{% endtrans %}", "", template.read_text(), flags=re.S)
+        attributes = re.findall(
+            r'(?:aria-label|title|alt|placeholder)="([^"{]*[A-Za-z][^"]*)"', source
+        )
+        text = re.sub(r"{{.*?}}|{%.*?%}|{#.*?#}", " ", source, flags=re.S)
+        text = re.sub(r"<[^>]*>|[\w-]+=\"[^\"]*\"", " ", text)  # tags, attributes in macros
+        words = re.findall(r"[A-Za-z][A-Za-z'’]+(?: [A-Za-z'’]+)*", html.unescape(text))
+        found = [text for text in attributes + words if text not in UNTRANSLATED]
+        unmarked += [f"{template.name}: {text!r}" for text in found]
+    assert not unmarked, "\n".join(unmarked)
+
+
+def shown_text(page: str) -> str:
+    """What a reader sees or hears: text between tags and the labelling attributes."""
+    labels = " ".join(re.findall(r'(?:aria-label|title|alt|placeholder)="([^"]*)"', page))
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]*>", " ", body) + " " + labels)
+
+
+def english_left(page: str, language: str) -> list[str]:
+    """The catalogue's English strings shown untranslated on a page in `language`."""
+    text = " ".join(shown_text(page).split())
+    left = []
+    for entry in catalogue(language):
+        msgid = entry.id if isinstance(entry.id, str) else entry.id[0]
+        if not msgid or entry.string == msgid:
+            continue
+        pieces = re.split(r"%\(\w+\)s|<[^>]*>", msgid)
+        for piece in pieces:
+            piece = " ".join(html.unescape(piece).split()).strip(" .:")
+            if len(pieces) > 1 and " " not in piece:
+                continue  # one word beside a name or link: too likely to be member content
+            if len(piece) > 3 and re.search(rf"(?<!\w){re.escape(piece)}(?!\w)", text):
+                left.append(piece)
+    return left
+
+
+@pytest.mark.anyio
+async def test_pages_read_in_romanian_show_no_english_interface_text(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    async with services.sessions() as session, session.begin():
+        await world.local_member(session, "sam", role=Role.STAFF)
+        await world.local_member(session, "ada", role=Role.ADMIN)
+        alice = await world.local_member(session, "alice")
+        await world.local_actor(session, "organisation", ActorType.ORGANIZATION)
+    headers = {"Accept-Language": "ro-RO, ro;q=0.9, en;q=0.5", "Accept": "text/html"}
+    for path in VISITOR_PAGES:
+        page = await client.get(path, headers=headers)
+        assert '<html lang="ro">' in page.text, path
+        assert english_left(page.text, "ro") == [], path
+    signed = await client.post("/login", data={"username": "sam", "password": world.PASSWORD})
+    assert signed.status_code == 303
+    for path in STAFF_PAGES:
+        page = await client.get(path.format(alice=alice.id), headers=headers)
+        assert page.status_code == 200, path
+        assert english_left(page.text, "ro") == [], path
+    security = await client.get("/settings/security", headers=headers)
+    today = datetime.now(UTC).date()
+    assert f"Începută {format_date(today, 'd MMM y', locale='ro')}" in security.text
+    await client.post("/logout")
+    signed = await client.post("/login", data={"username": "ada", "password": world.PASSWORD})
+    for path in ADMIN_PAGES:
+        page = await client.get(path, headers=headers)
+        assert page.status_code == 200, path
+        assert english_left(page.text, "ro") == [], path
+
+
+@pytest.mark.anyio
+async def test_lang_parameter_and_accept_language_choose_the_interface_language(
+    client: httpx.AsyncClient,
+) -> None:
+    chosen = await client.get("/login", headers={"Accept-Language": "pt-BR, de;q=0.5"})
+    assert '<html lang="pt">' in chosen.text
+    assert "Entrar</h1>" in chosen.text
+    assert "Accept-Language" in chosen.headers["vary"]
+    overridden = await client.get("/login?lang=de", headers={"Accept-Language": "pt-BR"})
+    assert '<html lang="de">' in overridden.text
+    assert "Anmelden</h1>" in overridden.text
+    unknown = await client.get("/login?lang=xx", headers={"Accept-Language": "ja, zh;q=0.8"})
+    assert '<html lang="en">' in unknown.text
+    assert "Sign in</h1>" in unknown.text
+
+
+@pytest.mark.anyio
+async def test_error_pages_and_python_messages_are_translated(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/no/such/page?lang=fr", headers={"Accept": "text/html"})
+    assert missing.status_code == 404
+    assert '<html lang="fr">' in missing.text
+    assert "Retour à la page d’accueil" in missing.text
+    wrong = await client.post(
+        "/login?lang=es", data={"username": "nobody", "password": "not the password"}
+    )
+    assert wrong.status_code == 401
+    assert "Ese apodo y esa contraseña no corresponden a ninguna cuenta de aquí." in wrong.text
