@@ -11,12 +11,13 @@ from activitypub import InvalidDocument, SignatureError, check_public_pem, id_of
 from activitypub.hostnames import InvalidHost, canonical_host, check_canonical, host_of, same_host
 from activitypub.signatures import RequestParts, signature_of, verify
 from content import accounts
+from content.accounts import Account
 from federation.context import Federation
 from federation.keys import RemoteKey
 from federation.resolve import ResolveError, fetch_actor
 from moderation.rate_limits import Action, RateLimited
 
-KEY_WAIT_STEPS = 40  # 2 s for a concurrent fetch of the same key
+KEY_WAIT_STEPS = 20  # 2 s for a concurrent fetch of the same key
 UNUSABLE_KEY = (
     "the signing key cannot be had from its actor, or is not usable here "
     "(RSA keys of 2,048 to 8,192 bits with exponent 65537 are)"
@@ -44,11 +45,14 @@ async def key_for(
         try:
             _may_fetch(fed, key_id)
         except ResolveError:
-            if (fetched := await _fetched_meanwhile(fed, key_id)) is not None:
-                return fetched
-            raise
-        account = await fetch_actor(fed, session, key_id.split("#", 1)[0], expected_key_id=key_id)
-        fed.limits.give_back(Action.KEY, key_id)  # only a failure is remembered
+            account = await _fetched_meanwhile(session, key_id)
+            if account is None:
+                raise
+        else:
+            account = await fetch_actor(
+                fed, session, key_id.split("#", 1)[0], expected_key_id=key_id
+            )
+            fed.limits.give_back(Action.KEY, key_id)  # only a failure is remembered
     try:
         check_public_pem(account.public_key_pem)  # also one stored before sizes were checked
     except InvalidDocument:
@@ -58,14 +62,14 @@ async def key_for(
     return key
 
 
-async def _fetched_meanwhile(fed: Federation, key_id: str) -> RemoteKey | None:
-    """The key another request of this process is fetching right now, once it has it: a
-    server often delivers several activities at once to a node that does not know it yet,
-    and only one of them fetches the key."""
+async def _fetched_meanwhile(session: AsyncSession, key_id: str) -> Account | None:
+    """The actor of a key another request is fetching right now, once that request has
+    stored it: a server often delivers several activities at once to a node that does not
+    know it yet, and only one of them fetches the key."""
     for _ in range(KEY_WAIT_STEPS):
-        await asyncio.sleep(0.05)
-        if (key := fed.keys.get(key_id)) is not None:
-            return key
+        await asyncio.sleep(0.1)
+        if (account := await accounts.get_remote_by_key_id(session, key_id)) is not None:
+            return account
     return None
 
 

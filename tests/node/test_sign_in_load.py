@@ -37,5 +37,6 @@ async def test_checking_many_passwords_never_blocks_the_event_loop(
     answers = await asyncio.gather(*(wrong_sign_in(n) for n in range(8)))
     beating.cancel()
     assert answers == [401] * 8
-    # With argon2 on the event loop, the loop stood still for a whole check at least.
-    assert max(gaps) < one_check / 2
+    # With argon2 on the event loop, the loop stood still for a whole check at least; off
+    # it, a pause that long would take a loaded machine (a margin for shared CI cores).
+    assert max(gaps) < one_check * 0.9
