@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activitypub import ActorType
 from content import countries
 from content.country_fields import CountryPageFields, validate
+from content.sanitize import render_markdown
 from tests.rig import world
 
 pytestmark = pytest.mark.anyio
@@ -33,6 +34,10 @@ async def test_hostile_markdown_in_a_country_page_does_not_freeze_the_node(
         country="DE", title="Germany", last_reviewed=date.today(), **HOSTILE
     )
     validate(hostile, today=date.today())
+    started = time.perf_counter()
+    for section in HOSTILE.values():
+        render_markdown(section)
+    on_the_loop = time.perf_counter() - started  # the pause when it was rendered inline
     gaps: list[float] = []
 
     async def other_requests() -> None:
@@ -52,4 +57,7 @@ async def test_hostile_markdown_in_a_country_page_does_not_freeze_the_node(
         page = await countries.save_revision(session, org, sam, hostile, uri)
         ticker.cancel()
     assert page.revision == 1
-    assert max(gaps) < 0.3, f"the event loop stalled {max(gaps) * 1000:.0f} ms"
+    # Inline, the loop stood still for the whole render; in a thread it only waits its
+    # turns for the GIL (half the render leaves a margin for a loaded machine).
+    stalled = max(gaps)
+    assert stalled < on_the_loop / 2, f"the event loop stalled {stalled * 1000:.0f} ms"
