@@ -25,6 +25,8 @@ async def test_checking_many_passwords_never_blocks_the_event_loop(
         answer = await client.post("/login", data={"username": f"nobody{n}", "password": "x"})
         return answer.status_code
 
+    # One sign-in first, so templates, catalogues and connections are made before measuring.
+    assert await wrong_sign_in(-1) == 401
     gaps: list[float] = []
 
     async def heartbeat() -> None:  # what any other request would wait for the loop
