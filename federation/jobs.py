@@ -41,10 +41,14 @@ J = TypeVar("J", bound=Job)
 
 
 async def claim_due(
-    session: AsyncSession, model: type[J], limit: int, *where: ColumnElement[bool]
+    session: AsyncSession,
+    model: type[J],
+    limit: int,
+    *where: ColumnElement[bool],
+    lease: timedelta = LEASE,
 ) -> Sequence[J]:
-    """Lease up to `limit` due jobs of `model` (that also meet `where`) to this worker and
-    return them."""
+    """Lease up to `limit` due jobs of `model` (that also meet `where`) to this worker for
+    `lease` and return them."""
     now = utcnow()
     token = secrets.token_hex(16)
     table = model.__table__  # type: ignore[attr-defined]
@@ -60,7 +64,7 @@ async def claim_due(
     await session.execute(
         update(table)
         .where(table.c.id.in_(due.scalar_subquery()), free)
-        .values(claim=token, locked_until=now + LEASE)
+        .values(claim=token, locked_until=now + lease)
         .execution_options(synchronize_session=False)
     )
     await session.commit()

@@ -54,6 +54,9 @@ class Worker:
         self.retention = retention
         self._next_prune = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
+        # How long a claimed job stays this worker's: after a crash, that long before another
+        # pass takes it (scaled down with the retries by the test-only setting).
+        self._lease = jobs.LEASE * fed.retry_scale
 
     async def run_once(self) -> int:
         """Apply due inbox items, then attempt due deliveries and wait for them; returns how
@@ -108,7 +111,7 @@ class Worker:
         """Apply a batch of due inbox items: each host's in order, INBOX_AT_ONCE hosts at
         once, so an item waiting on a slow server holds up only its own host's."""
         async with self.fed.sessions() as session:
-            items = await jobs.claim_due(session, InboxItem, INBOX_BATCH)
+            items = await jobs.claim_due(session, InboxItem, INBOX_BATCH, lease=self._lease)
             if not items:
                 return 0
             actors = await by_ids(session, {item.actor_id for item in items})
@@ -208,7 +211,7 @@ class Worker:
             return 0
         async with self.fed.sessions() as session:
             busy = Delivery.host.not_in(list(self._sending))
-            claimed = await jobs.claim_due(session, Delivery, BATCH, busy)
+            claimed = await jobs.claim_due(session, Delivery, BATCH, busy, lease=self._lease)
             if not claimed:
                 return 0
             due = await self._allowed(session, claimed)
