@@ -275,13 +275,16 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, what: str = "
 
 
 def settle(*nodes: NodeProcess, timeout: float = 60.0) -> None:
-    """Wait until no node has an inbox item or delivery left to run: the barrier before
-    asserting that something did not arrive (never a fixed sleep)."""
-    wait_for(
-        lambda: all(open_jobs(node.database_url) == 0 for node in nodes),
-        timeout,
-        what="every node's inbox items and deliveries to end",
-    )
+    """Wait until no node has an inbox item or delivery left to run, twice in a row (one
+    node's work may queue more on another): the barrier before asserting that something did
+    not arrive (never a fixed sleep)."""
+    quiet: list[bool] = []
+
+    def all_quiet() -> bool:
+        quiet.append(all(open_jobs(node.database_url) == 0 for node in nodes))
+        return quiet[-2:] == [True, True]
+
+    wait_for(all_quiet, timeout, what="every node's inbox items and deliveries to end")
 
 
 def delivery_states(node: NodeProcess, host: str) -> dict[str, int]:

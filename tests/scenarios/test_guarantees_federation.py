@@ -24,12 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.accounts import Account
 from content.posts import Post
 from tests.rig.nodes import NodeProcess, read_database, wait_for
+from tests.rig.nodes import settle as settle_nodes
 from tests.rig.signing import signed_post
 
 # The tests read collections and posts with unsigned GETs, as an anonymous visitor would.
 pytestmark = [pytest.mark.processes, pytest.mark.unsigned_fetches]
 AP = {"Accept": "application/activity+json"}
-NAMES = ("node-a.test", "node-b.test", "node-c.test")
 OPEN = "('queued', 'retry')"
 
 
@@ -137,26 +137,10 @@ def follow_state(follower: Member, followed: Member) -> str | None:
     )
 
 
-def open_jobs(node: NodeProcess) -> int:
-    return int(
-        scalar(
-            node,
-            f"SELECT (SELECT count(*) FROM deliveries WHERE state IN {OPEN})"
-            f" + (SELECT count(*) FROM inbox_items WHERE state IN {OPEN})",
-        )
-    )
-
-
 def settle(nodes: list[NodeProcess]) -> None:
-    """Wait until no node has a delivery or inbox item left to do (twice in a row, since a
-    node's work may queue more on another), and none ended as failed or errored."""
-    quiet: list[bool] = []
-
-    def all_quiet() -> bool:
-        quiet.append(all(open_jobs(node) == 0 for node in nodes))
-        return quiet[-2:] == [True, True]
-
-    wait_for(all_quiet, timeout=60, what="every node's jobs to end")
+    """The rig's barrier (no node has work left), then none of it ended as failed or
+    errored."""
+    settle_nodes(*nodes)
     for node in nodes:
         assert ended_badly(node) == [], node.name
 
