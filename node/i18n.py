@@ -28,7 +28,7 @@ from content import languages
 LOCALES = Path(__file__).parent / "locale"
 SOURCE = "en"
 # Interface languages shipped, English (the source) first; each has a complete catalogue.
-SHIPPED = ("en", "ro", "es", "pt", "fr", "de", "bg", "ru", "uk", "pl")
+SHIPPED = ("en", "ro", "es", "pt", "fr", "de", "bg", "ru", "uk", "it", "pl", "hu")
 MAX_OVERRIDE = 35
 
 _current: ContextVar[NullTranslations | None] = ContextVar("translations", default=None)
