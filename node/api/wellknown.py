@@ -25,6 +25,7 @@ from activitypub import (
 from activitypub.webfinger import Acct
 from content import accounts, posts
 from content.orm import utcnow
+from node.api.mastodon.instance import MASTODON_COMPATIBILITY
 from node.state import services
 from node.version import harbour_version
 
@@ -104,6 +105,9 @@ async def nodeinfo(request: Request) -> Response:
             metadata={
                 "nodeName": settings.organisation_name,
                 "federationMode": str(settings.federation_mode),
+                # The client API Harbour speaks: megalodon's detector reads it (as it does
+                # for Mastodon's forks) to pick its Mastodon client.
+                "upstream": {"name": "Mastodon", "version": MASTODON_COMPATIBILITY},
             },
         )
     )
