@@ -240,11 +240,12 @@ def attachments_of(note: dict[str, Any], allow_http: bool = False) -> list[Remot
 
 def media_type_of(item: dict[str, Any], url: str) -> str:
     """An attachment's media type: its `mediaType` (or that of the Link chosen from its
-    `url`), else guessed from the URL's extension, else its kind (`image/*` for an Image),
-    else empty (unknown)."""
+    `url`) unless a text type, else guessed from the URL's extension, else its kind
+    (`image/*` for an Image), else empty (unknown)."""
     links = [u for u in as_list(item.get("url")) if isinstance(u, dict) and u.get("href") == url]
     for given in (item.get("mediaType"), *(link.get("mediaType") for link in links)):
-        if isinstance(given, str) and "/" in given and not given.startswith("text/html"):
+        # text/* is a page or the object's own text (PeerTube's Markdown), not the file's.
+        if isinstance(given, str) and "/" in given and not given.startswith("text/"):
             return given[:255]
     guessed, _ = mimetypes.guess_type(urlsplit(url).path, strict=False)
     if guessed:
