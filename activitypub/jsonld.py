@@ -113,3 +113,53 @@ def web_url(value: object) -> str | None:
     except ValueError:
         return None
     return value if parts.scheme.lower() in _WEB_SCHEMES and host else None
+
+
+def language_value(
+    document: Mapping[str, Any], key: str, prefer: str | None = None
+) -> tuple[str | None, str | None]:
+    """A natural-language field (`content`, `name`, `summary`) and its language: the plain
+    value at `key`, else its language map `<key>Map` (the entry in `prefer`, or the first).
+    The language is the map's tag for the value used, when there is one."""
+    value = document.get(key)
+    language_map = document.get(f"{key}Map")
+    entries = {
+        tag: text
+        for tag, text in (language_map.items() if isinstance(language_map, Mapping) else ())
+        if isinstance(tag, str) and isinstance(text, str)
+    }
+    if isinstance(value, str):
+        tag = next((t for t, text in entries.items() if text == value), None)
+        return value, tag or next(iter(entries), None)
+    if not entries:
+        return None, None
+    tag = prefer if prefer in entries else next(iter(entries))
+    return entries[tag], tag
+
+
+def preferred_link(value: Any, media_type: str = "text/html") -> str | None:
+    """A `url` given as a string, a Link or a list of them: the href of the first Link whose
+    `mediaType` starts with `media_type` (a page, or "video/" for a video's file), else the
+    first string or href."""
+    links = [v for v in as_list(value) if isinstance(v, str | Mapping)]
+    for link in links:
+        if isinstance(link, Mapping) and str(link.get("mediaType", "")).startswith(media_type):
+            href = link.get("href")
+            if isinstance(href, str):
+                return href
+    for link in links:
+        href = link.get("href") if isinstance(link, Mapping) else link
+        if isinstance(href, str):
+            return href
+    return None
+
+
+def first_actor(value: Any) -> str | None:
+    """The author an `attributedTo` names, given as an id, an object or a list of them: the
+    Person among several (Lemmy and PeerTube list the Group or Channel too), else the
+    first id."""
+    candidates = as_list(value)
+    for candidate in candidates:
+        if isinstance(candidate, Mapping) and has_type(candidate, "Person"):
+            return id_of(candidate)
+    return next((found for c in candidates if (found := id_of(c))), None)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, delete, func, select
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, delete, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from activitypub import web_url
+from activitypub.hostnames import host_of
 from content import audience, hashtags
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
@@ -38,6 +40,8 @@ class Post(Base):
     url: Mapped[str] = mapped_column(String(2048))
     content_html: Mapped[str] = mapped_column(Text)
     spoiler_text: Mapped[str] = mapped_column(String(1024), default="")
+    # The author marked its media sensitive (Mastodon's `sensitive`); a warning implies it.
+    sensitive: Mapped[bool] = mapped_column(default=False, server_default=false())
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC)
     language: Mapped[str | None] = mapped_column(String(35))
     in_reply_to_uri: Mapped[str | None] = mapped_column(String(2048), index=True)
@@ -79,6 +83,7 @@ def create_local(
     *,
     visibility: Visibility = Visibility.PUBLIC,
     spoiler_text: str = "",
+    sensitive: bool = False,
     language: str | None = None,
     in_reply_to: Post | None = None,
     mentioned: Sequence[Account] = (),
@@ -100,8 +105,11 @@ def create_local(
         account_id=author.id,
         uri=f"{author.uri}/statuses/{post_id}",
         url=f"{author.url}/{post_id}",
-        content_html=render_plain_text(text, tag_url=tag_url(author)),
+        content_html=render_plain_text(
+            text, tag_url=tag_url(author), mentions=mention_links(author, mentioned)
+        ),
         spoiler_text=spoiler_text.strip(),
+        sensitive=sensitive or bool(spoiler_text.strip()),
         visibility=visibility,
         language=language,
         in_reply_to_uri=in_reply_to.uri if in_reply_to else None,
@@ -126,9 +134,17 @@ async def edit_local(
     """Change a local post's text and hashtags; it is marked as edited."""
     _check_text(text)
     await set_tags(session, post, hashtags.hashtags_in(text))
-    post.content_html = render_plain_text(text, tag_url=tag_url(author))
+    mentioned = await session.scalars(
+        select(Account)
+        .join(Mention, Mention.account_id == Account.id)
+        .where(Mention.post_id == post.id)
+    )
+    post.content_html = render_plain_text(
+        text, tag_url=tag_url(author), mentions=mention_links(author, list(mentioned))
+    )
     if spoiler_text is not None:
         post.spoiler_text = spoiler_text.strip()
+        post.sensitive = post.sensitive or bool(post.spoiler_text)
     post.edited_at = utcnow()
 
 
@@ -142,6 +158,7 @@ def store_remote(
     visibility: Visibility,
     created_at: datetime,
     spoiler_text: str = "",
+    sensitive: bool = False,
     language: str | None = None,
     in_reply_to_uri: str | None = None,
     mentioned: Sequence[Account] = (),
@@ -156,6 +173,7 @@ def store_remote(
         url=url or uri,
         content_html=content_html,
         spoiler_text=spoiler_text[:1024],
+        sensitive=sensitive or bool(spoiler_text),
         visibility=visibility,
         language=language,
         in_reply_to_uri=in_reply_to_uri,
@@ -166,6 +184,19 @@ def store_remote(
     session.add_all(PostTag(post=post, name=name) for name in dict.fromkeys(tags))
     notify_mentions(session, post, author.id, mentioned)
     return post
+
+
+def mention_links(author: Account, mentioned: Sequence[Account]) -> dict[str, str]:
+    """How a local author's text may name each mentioned account (`name@server` in lower
+    case, and `name` alone for an account here), to the link shown for it."""
+    links: dict[str, str] = {}
+    for account in mentioned:
+        href = web_url(account.url) or account.uri
+        name = account.username.lower()
+        links[f"{name}@{account.domain or host_of(author.uri)}".lower()] = href
+        if account.domain is None:
+            links[name] = href
+    return links
 
 
 async def set_tags(session: AsyncSession, post: Post, names: Sequence[str]) -> None:

@@ -14,7 +14,7 @@ import asyncio
 import html
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 
 import nh3
@@ -49,6 +49,8 @@ _NOT_LINKED_INSIDE = frozenset({"a", "pre", "code"})
 # A web address in text: a scheme, then what RFC 3986 lets a URL hold.
 _URL = re.compile(r"\bhttps?://[^\s<>\"`{}|\\^\[\]]+", re.IGNORECASE)
 _TRAILING_PUNCTUATION = ".,;:!?)]'\""
+# A mention in a member's text: `@name` (this node) or `@name@server[:port]`.
+MENTION = re.compile(r"(?<![\w@/])@([a-z0-9_]{1,30}(?:@[a-z0-9.-]+(?::\d{1,5})?)?)", re.I)
 
 
 def _allowed_class(tag: str, name: str, value: str) -> str | None:
@@ -132,12 +134,17 @@ def render_markdown(source: str) -> str:
     return clean_document_html(parser.renderer.render(tokens, parser.options, {}))
 
 
-def render_plain_text(text: str, tag_url: str = "/tags/") -> str:
+def render_plain_text(
+    text: str, tag_url: str = "/tags/", mentions: Mapping[str, str] | None = None
+) -> str:
     """A member's plain text as HTML: escaped, paragraphs and line breaks kept, links made,
-    and each hashtag linked to `tag_url` followed by its name."""
+    each hashtag linked to `tag_url` followed by its name, and each mention found in
+    `mentions` (a handle as written, in lower case, to the account's page) linked as
+    Mastodon marks them."""
     paragraphs = [p for p in _PARAGRAPH_BREAK.split(text.strip().replace("\r\n", "\n")) if p]
     return "".join(
-        "<p>" + _link_and_escape(p, tag_url).replace("\n", "<br>") + "</p>" for p in paragraphs
+        "<p>" + _link_and_escape(p, tag_url, mentions or {}).replace("\n", "<br>") + "</p>"
+        for p in paragraphs
     )
 
 
@@ -146,7 +153,9 @@ def render_inline_text(text: str) -> str:
     return _link_and_escape(" ".join(text.split()), tag_url=None)
 
 
-def _link_and_escape(text: str, tag_url: str | None) -> str:
+def _link_and_escape(
+    text: str, tag_url: str | None, mentions: Mapping[str, str] | None = None
+) -> str:
     """Escape text, turning web addresses (found in the raw text) into safe links."""
     parts: list[str] = []
     position = 0
@@ -154,10 +163,32 @@ def _link_and_escape(text: str, tag_url: str | None) -> str:
         url = match.group(0).rstrip(_TRAILING_PUNCTUATION)
         if "://" not in url:
             continue
-        parts.append(_link_hashtags(text[position : match.start()], tag_url))
+        parts.append(_link_mentions(text[position : match.start()], tag_url, mentions))
         escaped = html.escape(url)
         parts.append(f'<a href="{escaped}" rel="{LINK_REL}">{escaped}</a>')
         position = match.start() + len(url)
+    parts.append(_link_mentions(text[position:], tag_url, mentions))
+    return "".join(parts)
+
+
+def _link_mentions(text: str, tag_url: str | None, mentions: Mapping[str, str] | None) -> str:
+    """Text that holds no web address, its known mentions linked as Mastodon writes them
+    (an h-card around a `u-url mention` link showing `@name`), the rest as hashtags."""
+    if not mentions:
+        return _link_hashtags(text, tag_url)
+    parts: list[str] = []
+    position = 0
+    for match in MENTION.finditer(text):
+        href = mentions.get(match.group(1).lower())
+        if href is None:
+            continue
+        parts.append(_link_hashtags(text[position : match.start()], tag_url))
+        name = html.escape(match.group(1).split("@")[0], quote=False)
+        parts.append(
+            f'<span class="h-card"><a href="{html.escape(href)}" class="u-url mention">'
+            f"@<span>{name}</span></a></span>"
+        )
+        position = match.end()
     parts.append(_link_hashtags(text[position:], tag_url))
     return "".join(parts)
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
+import mimetypes
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import PUBLIC, ActorType, as_list, id_of, web_url
 from activitypub.hostnames import same_host
+from activitypub.jsonld import first_actor, has_type, language_value, preferred_link
 from content import audience, conversations, hashtags, media, posts
 from content.accounts import Account
 from content.audience import Visibility
@@ -21,9 +25,14 @@ from content.sanitize import clean_html, in_thread
 from federation.context import Federation
 from moderation import policy
 
-NOTE_TYPES = ("Note", "Article", "Question", "Page")
+# Objects shown as statuses. Past Note and Question, Mastodon "converts" the others: their
+# `name` leads the text, `summary` is text rather than a content warning, a link to their
+# page follows, and an Image, Video or Audio is its own attachment.
+MEDIA_TYPES = ("Image", "Video", "Audio")
+ATTACHMENT_TYPES = ("Document", *MEDIA_TYPES)
+CONVERTED_TYPES = ("Article", "Page", "Event", "Document", *MEDIA_TYPES)
+NOTE_TYPES = ("Note", "Question", *CONVERTED_TYPES)
 PUBLIC_ALIASES = {PUBLIC, "as:Public", "Public"}
-ATTACHMENT_TYPES = ("Document", "Image", "Video", "Audio")
 
 
 def visibility_of(note: dict[str, Any], author: Account) -> Visibility:
@@ -95,11 +104,27 @@ async def is_relevant(
     return follower is not None
 
 
+def author_of(note: dict[str, Any]) -> str | None:
+    """The id of the note's author (`attributedTo` as an id, an object or a list)."""
+    return first_actor(note.get("attributedTo"))
+
+
+def refusal(note: Any) -> str | None:
+    """Why an object is not taken as a status, or None if it is one Harbour shows."""
+    if not isinstance(note, dict):
+        return "the object could not be read"
+    if not note.get("type"):
+        return "the object has no type, so it is not taken for a Note"
+    if not has_type(note, *NOTE_TYPES):
+        return f"objects of type {note.get('type')!r} are not shown as posts here"
+    return None
+
+
 def note_owned_by(note: dict[str, Any], author: Account) -> bool:
     """Origin check: the note is attributed to `author` and lives on the author's host."""
     return (
         isinstance(note.get("id"), str)
-        and id_of(note.get("attributedTo")) == author.uri
+        and author_of(note) == author.uri
         and same_host(note["id"], author.uri)
     )
 
@@ -111,10 +136,12 @@ async def store_note(
     author: Account,
     *,
     force: bool = False,
+    titled: bool = True,
 ) -> Post | None:
     """Store a remote note if it is relevant here (or `force`); None if it is not kept. A
-    suspended author's notes are never kept, however they arrive (a boost, a reply fetched)."""
-    if author.suspended_at is not None or not note_owned_by(note, author):
+    suspended author's notes are never kept, however they arrive (a boost, a reply fetched).
+    With `titled` False its `name` is left out of its text (a thread's title shows it)."""
+    if refusal(note) or author.suspended_at is not None or not note_owned_by(note, author):
         return None
     existing = await posts.get_by_uri(session, note["id"])
     if existing is not None:
@@ -124,16 +151,18 @@ async def store_note(
     parent = await posts.get_by_uri(session, parent_uri) if parent_uri else None
     if not force and not await is_relevant(session, author, mentioned, parent):
         return None
+    text, language = text_of(note, titled=titled)
     post = posts.store_remote(
         session,
         author,
         uri=note["id"],
-        url=web_url(id_of(note.get("url"))),
-        content_html=await in_thread(clean_html, _text(note.get("content"))),
+        url=web_url(preferred_link(note.get("url"))),
+        content_html=await in_thread(clean_html, text),
         visibility=reply_visibility(note, author, parent),
         created_at=_published(note),
-        spoiler_text=_text(note.get("summary")),
-        language=_language(note),
+        spoiler_text=warning_of(note),
+        sensitive=note.get("sensitive") is True,
+        language=language[:35] if language else None,
         in_reply_to_uri=parent_uri,
         mentioned=mentioned,
         tags=hashtags_of(note),
@@ -142,6 +171,33 @@ async def store_note(
     await _keep_attachments(fed, session, post, author, note)
     await conversations.record(session, post, author, mentioned)
     return post
+
+
+def text_of(note: dict[str, Any], *, titled: bool = True) -> tuple[str, str | None]:
+    """The note's HTML before sanitising, and its language. `content` (or its language map);
+    a converted object's `name` leads (as a heading line) unless not `titled`, its
+    `summary` stands in for missing content, and a link to its page follows."""
+    content, language = language_value(note, "content")
+    if not has_type(note, *CONVERTED_TYPES):
+        return content or "", language
+    parts = []
+    name, name_language = language_value(note, "name")
+    if titled and name:
+        parts.append(f"<p><strong>{html.escape(name, quote=False)}</strong></p>")
+    summary, summary_language = language_value(note, "summary")
+    parts.append(content or summary or "")
+    page = web_url(preferred_link(note.get("url")))
+    if page and page != note.get("id"):
+        parts.append(f'<p><a href="{html.escape(page)}">{html.escape(page, quote=False)}</a></p>')
+    return "".join(parts), language or summary_language or name_language
+
+
+def warning_of(note: dict[str, Any]) -> str:
+    """The content warning: a Note's or Question's `summary` (a converted object's summary
+    is its text, as Mastodon reads it)."""
+    if has_type(note, *CONVERTED_TYPES):
+        return ""
+    return (language_value(note, "summary")[0] or "")[:1024]
 
 
 def hashtags_of(note: dict[str, Any]) -> list[str]:
@@ -158,19 +214,23 @@ def attachments_of(note: dict[str, Any], allow_http: bool = False) -> list[Remot
     """A note's attachments that can be shown: https links (http only in development) with a
     media type, at most MAX_REMOTE_PER_POST. Nothing is downloaded."""
     schemes = ("https://", "http://") if allow_http else ("https://",)
+    items = as_list(note.get("attachment"))
+    if not items and has_type(note, *MEDIA_TYPES):
+        items = [note]  # an Image, Video or Audio is its own attachment
     found = []
-    for item in as_list(note.get("attachment"))[:MAX_REMOTE_PER_POST]:
-        if not isinstance(item, dict) or item.get("type") not in ATTACHMENT_TYPES:
+    for item in items[:MAX_REMOTE_PER_POST]:
+        if not isinstance(item, dict) or not has_type(item, *ATTACHMENT_TYPES):
             continue
-        url = _link(item.get("url"))
-        mime_type = item.get("mediaType")
+        kind = next(t for t in ATTACHMENT_TYPES if has_type(item, t))
+        major = kind.lower() if kind in MEDIA_TYPES else ""
+        url = preferred_link(item.get("url"), f"{major}/" if major else "text/html")
         if not url or not url.startswith(schemes) or len(url) > 2048:
             continue
         found.append(
             RemoteMedia(
                 url=url,
-                mime_type=mime_type[:255] if isinstance(mime_type, str) else "",
-                description=_text(item.get("name")),
+                mime_type=media_type_of(item, url),
+                description=_text(item.get("name") if item is not note else ""),
                 width=_dimension(item.get("width")),
                 height=_dimension(item.get("height")),
             )
@@ -178,13 +238,20 @@ def attachments_of(note: dict[str, Any], allow_http: bool = False) -> list[Remot
     return found
 
 
-def _link(value: Any) -> str | None:
-    """A `url` given as a string, a Link or a list of them: the first href."""
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if isinstance(value, dict):
-        value = value.get("href")
-    return value if isinstance(value, str) else None
+def media_type_of(item: dict[str, Any], url: str) -> str:
+    """An attachment's media type: its `mediaType` (or that of the Link chosen from its
+    `url`) unless a text type, else guessed from the URL's extension, else its kind
+    (`image/*` for an Image), else empty (unknown)."""
+    links = [u for u in as_list(item.get("url")) if isinstance(u, dict) and u.get("href") == url]
+    for given in (item.get("mediaType"), *(link.get("mediaType") for link in links)):
+        # text/* is a page or the object's own text (PeerTube's Markdown), not the file's.
+        if isinstance(given, str) and "/" in given and not given.startswith("text/"):
+            return given[:255]
+    guessed, _ = mimetypes.guess_type(urlsplit(url).path, strict=False)
+    if guessed:
+        return guessed
+    kind = next((t for t in MEDIA_TYPES if has_type(item, t)), None)
+    return f"{kind.lower()}/*" if kind else ""
 
 
 def _dimension(value: Any) -> int | None:
@@ -198,8 +265,9 @@ async def update_note(
 ) -> None:
     """Apply an edit from the post's origin: text, warning, hashtags and attachments."""
     await posts.set_tags(session, post, hashtags_of(note))
-    post.content_html = await in_thread(clean_html, _text(note.get("content")))
-    post.spoiler_text = _text(note.get("summary"))[:1024]
+    post.content_html = await in_thread(clean_html, text_of(note)[0])
+    post.spoiler_text = warning_of(note)
+    post.sensitive = note.get("sensitive") is True or bool(post.spoiler_text)
     post.edited_at = utcnow()
     await media.remove_remote(session, post.id)
     await _keep_attachments(fed, session, post, author, note)
@@ -216,14 +284,6 @@ async def _keep_attachments(
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _language(note: dict[str, Any]) -> str | None:
-    content_map = note.get("contentMap")
-    if isinstance(content_map, dict) and content_map:
-        first = next(iter(content_map))
-        return first[:35] if isinstance(first, str) else None
-    return None
 
 
 def _published(note: dict[str, Any]) -> datetime:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.accounts import Account
+from content.sanitize import MENTION
 from federation.context import Federation
 from federation.resolve import actor_by_handle
 
-MENTION = re.compile(r"(?<![\w@/])@([a-z0-9_]{1,30}(?:@[a-z0-9.-]+(?::\d{1,5})?)?)", re.I)
 MAX_MENTIONS = 20
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import AS_CONTEXT, PUBLIC
+from activitypub import AS_CONTEXT, PUBLIC, Note, create
 from content import (
     accounts,
     audience,
@@ -154,6 +154,7 @@ async def publish(
     in_reply_to: Post | None = None,
     mentioned: Sequence[Account] = (),
     spoiler_text: str = "",
+    sensitive: bool = False,
     language: str | None = None,
     attachments: Sequence[MediaAttachment] = (),
 ) -> Post:
@@ -173,15 +174,14 @@ async def publish(
         in_reply_to=in_reply_to,
         mentioned=mentioned,
         spoiler_text=spoiler_text,
+        sensitive=sensitive,
         language=language,
         attachments=attachments,
     )
     await session.flush()
     mentioned = [a for a in {a.id: a for a in mentioned}.values() if a.id != author.id]
     await conversations.record(session, post, author, mentioned)
-    tags = await posts.tag_names(session, post)
-    created = to_wire.create_activity(post, author, mentioned, tags, attachments)
-    activity = {"@context": to_wire.CONTEXT, **created}
+    activity = {"@context": to_wire.CONTEXT, **create(await note_of(session, post, author))}
     await _send(
         session, activity, author, await addressing.for_post(fed, session, post, author, mentioned)
     )
@@ -195,9 +195,7 @@ async def edit(
     _own(author, post)
     await posts.edit_local(session, post, author, text)
     mentioned = await _mentioned(session, post)
-    tags = await posts.tag_names(session, post)
-    attached = await media.of_post(session, post.id)
-    note = to_wire.note(post, author, mentioned, tags, attached).to_document(with_context=False)
+    note = (await note_of(session, post, author)).to_document(with_context=False)
     activity = _activity(author, "Update", note, to=note["to"], cc=note["cc"])
     activity["@context"] = to_wire.CONTEXT
     await _send(
@@ -315,6 +313,15 @@ def _own(author: Account, post: Post) -> None:
         raise ActionError("only the author can change a post")
 
 
+async def note_of(session: AsyncSession, post: Post, author: Account) -> Note:
+    """The one Note of a local post, as its Create and Update deliver it and as a GET
+    serves it: the same Mention tags, `cc`, hashtags and attachments."""
+    mentioned = [a for a in await _mentioned(session, post) if a.id != author.id]
+    tags = await posts.tag_names(session, post)
+    attached = await media.of_post(session, post.id)
+    return to_wire.note(post, author, mentioned, tags, attached)
+
+
 async def _mentioned(session: AsyncSession, post: Post) -> list[Account]:
-    ids = await posts.mentioned_ids(session, post)
+    ids = sorted(await posts.mentioned_ids(session, post))
     return [a for i in ids if (a := await session.get(Account, i)) is not None]

@@ -106,15 +106,27 @@ async def actor_by_handle(fed: Federation, session: AsyncSession, handle: str) -
     cached = await accounts.get_remote_by_handle(session, acct.user, acct.host)
     if cached is not None and not _stale(cached):
         return cached
-    scheme = "http" if fed.transport.policy.allow_http else "https"  # http: development only
-    url = f"{scheme}://{acct.host}/.well-known/webfinger?resource={quote(str(acct))}"
     if not await may_federate_with(session, acct.host, fed.mode):
         raise ResolveError(f"{acct.host} is not a host this node federates with")
-    try:
-        uri = self_link(await fed.transport.get_json(url))
-    except (FetchError, InvalidDocument) as error:
-        raise ResolveError(f"cannot find @{acct.user}@{acct.host}: {error}") from None
-    return await fetch_actor(fed, session, uri)
+    failure: Exception | None = None
+    for scheme in _webfinger_schemes(fed):
+        url = f"{scheme}://{acct.host}/.well-known/webfinger?resource={quote(str(acct))}"
+        try:
+            uri = self_link(await fed.transport.get_json(url))
+        except (FetchError, InvalidDocument) as error:
+            failure = error
+            continue
+        return await fetch_actor(fed, session, uri)
+    raise ResolveError(f"cannot find @{acct.user}@{acct.host}: {failure}")
+
+
+def _webfinger_schemes(fed: Federation) -> tuple[str, ...]:
+    """How a handle's server is asked: https; in development, plain http (loopback
+    peers), after https when a CA bundle is configured for https peers on loopback."""
+    policy = fed.transport.policy
+    if not policy.allow_http:
+        return ("https",)
+    return ("https", "http") if policy.ca_bundle else ("http",)
 
 
 def _canonical(uri: str) -> str:

@@ -70,7 +70,7 @@ def note(
         cc=cc,
         url=post.url,
         summary=post.spoiler_text or None,
-        sensitive=bool(post.spoiler_text),
+        sensitive=post.sensitive or bool(post.spoiler_text),
         in_reply_to=post.in_reply_to_uri,
         language=post.language,
         tags=(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from federation.from_wire import NOTE_TYPES
 from federation.handlers import (
     actors,
     blocks,
@@ -21,7 +22,6 @@ from federation.handlers import (
 from federation.handlers.incoming import Incoming
 
 Handler = Callable[[Incoming], Awaitable[None]]
-NOTE_TYPES = ("Note", "Article", "Question", "Page")
 ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
 
 # Activities whose handler takes any object; Create and Update only take the types listed.

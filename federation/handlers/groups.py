@@ -183,7 +183,7 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
     if document is None:
         return
     try:
-        author = await actor_by_uri(fed, session, str(id_of(document.get("attributedTo"))))
+        author = await actor_by_uri(fed, session, from_wire.author_of(document) or "")
     except ResolveError:
         return
     in_group, thread = await _thread(incoming, document, space.account)
@@ -330,7 +330,9 @@ async def _file(
     existing = await posts.get_by_uri(incoming.session, note["id"])
     if existing is not None and not _names(note, space.account):
         return False
-    post = await from_wire.store_note(incoming.fed, incoming.session, note, author, force=True)
+    post = await from_wire.store_note(
+        incoming.fed, incoming.session, note, author, force=True, titled=thread is not None
+    )
     if post is None or await group_threads.entry_of(incoming.session, post) is not None:
         return False
     post.visibility = visibility

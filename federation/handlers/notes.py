@@ -16,8 +16,8 @@ async def on_create(incoming: Incoming) -> None:
     """Store a remote post if someone here follows its author, it mentions someone here or
     it replies to a post here. A note not embedded is fetched from its own origin."""
     note = await incoming.object_document()
-    if not isinstance(note, dict):
-        incoming.drop("the note could not be read")
+    if (reason := from_wire.refusal(note)) is not None:
+        incoming.drop(reason)
     elif not from_wire.note_owned_by(note, incoming.actor):
         incoming.drop("the note is not the actor's")
     elif await from_wire.store_note(incoming.fed, incoming.session, note, incoming.actor) is None:
@@ -27,7 +27,7 @@ async def on_create(incoming: Incoming) -> None:
 async def on_update(incoming: Incoming) -> None:
     """The author edited a post we keep."""
     note = incoming.object
-    if not isinstance(note, dict) or not from_wire.note_owned_by(note, incoming.actor):
+    if from_wire.refusal(note) is not None or not from_wire.note_owned_by(note, incoming.actor):
         return
     post = await posts.get_by_uri(incoming.session, note["id"])
     if post is not None and post.account_id == incoming.actor.id:

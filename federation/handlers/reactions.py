@@ -30,7 +30,7 @@ async def on_announce(incoming: Incoming) -> None:
     if post is None and await from_wire.is_relevant(session, incoming.actor, [], None):
         try:
             note = await fetch_object(incoming.fed, session, uri)
-            author = await actor_by_uri(incoming.fed, session, str(note.get("attributedTo")))
+            author = await actor_by_uri(incoming.fed, session, from_wire.author_of(note) or "")
         except ResolveError:
             return
         post = await from_wire.store_note(incoming.fed, session, note, author, force=True)

@@ -15,6 +15,7 @@ from activitypub import (
     AS_CONTEXT,
     ActorType,
     ObjectType,
+    create,
     ordered_collection,
     ordered_collection_page,
 )
@@ -23,6 +24,7 @@ from content.accounts import Account
 from content.paging import parse_id
 from content.posts import Post
 from federation import group_wire, to_wire
+from federation.outbox import note_of
 from node.api import group_documents
 from node.api.authorized_fetch import require_signed_fetch, signed_reader
 from node.api.negotiation import activity_response, wants_activitypub
@@ -99,8 +101,8 @@ async def outbox(request: Request) -> Response:
     max_id = _cursor(request.query_params.get("max_id"))
     async with services(request).sessions() as session:
         rows = await posts.open_posts_page(session, account, max_id=max_id, limit=PAGE_SIZE + 1)
-        attached = await media.of_posts(session, [post.id for post in rows[:PAGE_SIZE]])
-    shown = rows[:PAGE_SIZE]
+        shown = rows[:PAGE_SIZE]
+        notes = [await note_of(session, post, account) for post in shown]
     page_id = f"{outbox_uri}?page=true" + (f"&max_id={max_id}" if max_id else "")
     next_page = f"{outbox_uri}?page=true&max_id={shown[-1].id}" if len(rows) > PAGE_SIZE else None
     return activity_response(
@@ -108,9 +110,7 @@ async def outbox(request: Request) -> Response:
             page_id,
             part_of=outbox_uri,
             next_page=next_page,
-            items=[
-                to_wire.create_activity(post, account, media=attached[post.id]) for post in shown
-            ],
+            items=[create(note, with_context=False) for note in notes],
         )
     )
 
@@ -145,12 +145,9 @@ async def featured(request: Request) -> Response:
         return activity_response(await group_documents.featured(services(request), account))
     async with services(request).sessions() as session:
         pinned = await posts.pinned_open_posts(session, account)
-        attached = await media.of_posts(session, [post.id for post in pinned])
+        notes = [await note_of(session, post, account) for post in pinned]
     document = ordered_collection(str(account.featured_uri), total_items=len(pinned))
-    document["orderedItems"] = [
-        to_wire.note(post, account, media=attached[post.id]).to_document(with_context=False)
-        for post in pinned
-    ]
+    document["orderedItems"] = [note.to_document(with_context=False) for note in notes]
     return activity_response(document)
 
 
@@ -191,11 +188,10 @@ async def _note(request: Request, account: Account, post: Post) -> dict[str, Any
         tags = await posts.tag_names(session, post)
         attached = await media.of_post(session, post.id)
         in_group = await group_documents.post(session, post, account, tags, attached)
-    if in_group is not None:
-        return in_group
-    return to_wire.note(post, account, hashtags=tags, media=attached).to_document(
-        with_context=False
-    )
+        if in_group is not None:
+            return in_group
+        note = await note_of(session, post, account)
+    return note.to_document(with_context=False)
 
 
 async def _local_account(request: Request) -> Account:

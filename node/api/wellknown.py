@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import unquote
 
@@ -24,6 +25,7 @@ from activitypub import (
 from activitypub.webfinger import Acct
 from content import accounts, posts
 from content.orm import utcnow
+from node.api.mastodon.instance import MASTODON_COMPATIBILITY
 from node.state import services
 from node.version import harbour_version
 
@@ -37,7 +39,10 @@ async def webfinger(request: Request) -> Response:
     if not resource or len(resource) > MAX_RESOURCE_LENGTH:
         return _jrd_error(400, "give resource=acct:name@domain")
     settings = services(request).settings
-    username = _local_username(resource, settings.domain, settings.base_url)
+    try:
+        username = _local_username(resource, settings.domain, settings.base_url)
+    except InvalidDocument as error:
+        return _jrd_error(400, str(error))
     async with services(request).sessions() as session:
         account = await accounts.get_local(session, username) if username else None
     if account is None:
@@ -100,6 +105,9 @@ async def nodeinfo(request: Request) -> Response:
             metadata={
                 "nodeName": settings.organisation_name,
                 "federationMode": str(settings.federation_mode),
+                # The client API Harbour speaks: megalodon's detector reads it (as it does
+                # for Mastodon's forks) to pick its Mastodon client.
+                "upstream": {"name": "Mastodon", "version": MASTODON_COMPATIBILITY},
             },
         )
     )
@@ -108,19 +116,26 @@ async def nodeinfo(request: Request) -> Response:
 
 
 def _local_username(resource: str, domain: str, base_url: str) -> str | None:
-    """The local username a WebFinger resource names, or None if it names nobody here."""
+    """The local username a WebFinger resource names, or None if it names nobody here.
+    InvalidDocument if it is no URI (RFC 7033 §4.2: a query without a valid resource is a
+    400): it has no scheme, or its `acct:` is not `name@host`."""
     resource = unquote(resource)
+    if not _SCHEME.match(resource):
+        raise InvalidDocument(f"{resource!r} is not a URI: write acct:name@domain")
     if resource.startswith(("https://", "http://")):
         for prefix in (f"{base_url}/users/", f"{base_url}/@"):
             if resource.startswith(prefix):
                 name = resource.removeprefix(prefix)
                 return name if name and "/" not in name else None
         return domain if resource == f"{base_url}/actor" else None
-    try:
-        acct = parse_acct(resource)
-    except InvalidDocument:
-        return None
+    if not resource.lower().startswith("acct:"):
+        return None  # another kind of URI (mailto:, ...): no one here
+    acct = parse_acct("acct:" + resource[5:])
     return acct.user.lower() if acct.host == domain else None
+
+
+# RFC 3986 §3.1: a URI starts with its scheme.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def _jrd_error(status_code: int, message: str) -> Response:

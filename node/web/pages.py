@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from content import accounts, hashtags, interactions, media, posts, relationships, timelines
@@ -13,6 +13,7 @@ from content.listing_fields import LABELS
 from content.paging import Window, parse_id
 from content.posts import Post
 from moderation.policy import limited_domains
+from node.api.negotiation import wants_activitypub
 from node.i18n import _
 from node.state import services
 from node.web import directory
@@ -85,6 +86,8 @@ async def profile_page(request: Request) -> Response:
         return render(
             request, "error.html", status_code=404, message=_("There is no such account.")
         )
+    if wants_activitypub(request):  # a pasted profile address, looked up by a server
+        return RedirectResponse(account.uri, status_code=303)
     return await profile(request, account)
 
 
@@ -128,6 +131,8 @@ async def post_page(request: Request) -> Response:
         )
     if account is None or item is None:
         return render(request, "error.html", status_code=404, message=_("There is no such post."))
+    if wants_activitypub(request):  # a pasted post address, looked up by a server
+        return RedirectResponse(item.uri, status_code=303)
     return await post(request, account, item)
 
 

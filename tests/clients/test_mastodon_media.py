@@ -9,7 +9,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.clients.test_mastodon_py import client
+from tests.clients.test_mastodon_py import client, follow_approved
 from tests.rig.images import has_gps, metadata_left, phone_photo
 from tests.rig.nodes import NodeProcess, wait_for
 
@@ -84,14 +84,7 @@ def test_a_photo_and_a_new_name_reach_a_follower_on_another_node(
     a, b = two_nodes
     alice = client(a, "alice", a.create_member("alice"))
     bob = client(b, "bob", b.create_member("bob"))
-    [alice_at_b] = bob.search_v2(f"@alice@{a.domain}", resolve=True).accounts
-    bob.account_follow(alice_at_b.id)
-    wait_for(lambda: bool(alice.follow_requests()), what="bob's follow request at A")
-    alice.follow_request_authorize(alice.follow_requests()[0].id)
-    wait_for(
-        lambda: bob.account_relationships(alice_at_b.id)[0].following,
-        what="the follow accepted at B",
-    )
+    alice_at_b = follow_approved(bob, alice, f"alice@{a.domain}")
     photo = tmp_path / "stall.jpg"
     photo.write_bytes(phone_photo())
     uploaded = alice.media_post(jpeg(photo), "image/jpeg", description="Our stall")

@@ -55,6 +55,20 @@ def client(node: NodeProcess, username: str, password: str, scopes: list[str] = 
     return api
 
 
+def follow_approved(follower: Mastodon, followed: Mastodon, handle: str) -> Any:
+    """`follower` follows `@handle`, and `followed` (whose account is locked) approves: the
+    followed account as the follower's node knows it."""
+    [found] = follower.search_v2(f"@{handle}", resolve=True).accounts
+    follower.account_follow(found.id)
+    wait_for(lambda: bool(followed.follow_requests()), what=f"the follow request to {handle}")
+    followed.follow_request_authorize(followed.follow_requests()[0].id)
+    wait_for(
+        lambda: follower.account_relationships(found.id)[0].following,
+        what=f"the follow of {handle} accepted",
+    )
+    return found
+
+
 @pytest.mark.both_databases
 def test_log_in_post_read_and_delete(node: NodeProcess) -> None:
     api = client(node, "alice", node.create_member("alice"))

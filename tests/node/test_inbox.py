@@ -156,9 +156,9 @@ async def test_malformed_and_unknown_activities(
     assert (await deliver(client, note_to_alice(extra=deep))).status_code == 400
     dance = await deliver(client, {"id": f"{EVE}/dance/1", "type": "Dance", "actor": EVE})
     assert dance.status_code == 202
-    event = note_to_alice(9)
-    event["object"] = {**event["object"], "type": "Event"}  # type: ignore[dict-item]
-    assert (await deliver(client, event)).status_code == 202
+    chat = note_to_alice(9)  # Pleroma's chat messages are not posts
+    chat["object"] = {**chat["object"], "type": "ChatMessage"}  # type: ignore[dict-item]
+    assert (await deliver(client, chat)).status_code == 202
     await Worker(services.federation).run_once()
     async with services.sessions() as session:
         ended = {
@@ -166,7 +166,7 @@ async def test_malformed_and_unknown_activities(
         }
     assert ended == {
         "Dance": ("ignored", "Harbour does not act on Dance"),
-        "Create": ("ignored", "Harbour does not act on Create (Event)"),
+        "Create": ("ignored", "Harbour does not act on Create (ChatMessage)"),
     }
     assert await stored_posts(services) == 0
 

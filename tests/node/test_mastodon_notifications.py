@@ -19,6 +19,11 @@ from tests.rig.remote import FakeServer
 from tests.rig.world import bearer
 
 pytestmark = pytest.mark.anyio
+# A mention of alice as the post's HTML has it: linked to her profile, as Mastodon writes it.
+AT_ALICE = (
+    '<span class="h-card"><a href="https://harbour.test/@alice" class="u-url mention">'
+    "@<span>alice</span></a></span>"
+)
 
 
 async def listed(client: httpx.AsyncClient, who: Member, **params: object) -> list[Any]:
@@ -49,7 +54,7 @@ async def test_follow_request_mention_favourite_and_reblog_notify_the_author(
     assert summary(found) == [
         ("reblog", "bob", "<p>Drop-in on Tuesday</p>"),
         ("favourite", "bob", "<p>Drop-in on Tuesday</p>"),
-        ("mention", "bob", "<p>@alice see you there</p>"),
+        ("mention", "bob", f"<p>{AT_ALICE} see you there</p>"),
         ("follow_request", "bob", None),
     ]
     first = found[0]
@@ -94,8 +99,8 @@ async def test_types_exclude_types_and_account_id_filter_the_list(
         await post_status(client, fan, "@alice hello")
 
     assert summary(await listed(client, alice, **{"types[]": "mention"})) == [
-        ("mention", "cleo", "<p>@alice hello</p>"),
-        ("mention", "bob", "<p>@alice hello</p>"),
+        ("mention", "cleo", f"<p>{AT_ALICE} hello</p>"),
+        ("mention", "bob", f"<p>{AT_ALICE} hello</p>"),
     ]
     excluded = await listed(client, alice, **{"exclude_types[]": ["mention", "follow"]})
     assert [(n["type"], n["account"]["acct"]) for n in excluded] == [

@@ -23,7 +23,7 @@ async def test_webfinger_finds_a_member_by_every_address_form(
 
     for resource in (
         "acct:alice@harbour.test",
-        "alice@harbour.test",
+        "ACCT:alice@harbour.test",
         "acct:ALICE@Harbour.Test",
         f"{BASE}/users/alice",
         f"{BASE}/@alice",
@@ -53,7 +53,14 @@ async def test_webfinger_refuses_what_it_cannot_answer(
     assert await status("acct:alice@other.example") == 404
     assert await status("acct:nobody@harbour.test") == 404
     assert await status("acct:suspended@harbour.test") == 404
-    assert await status("not an address") == 404
+    # RFC 7033 §4.2: a resource that is no URI (no scheme, a malformed acct:) is a 400.
+    assert await status("not an address") == 400
+    assert await status("alice@harbour.test") == 400
+    assert await status("@alice@harbour.test") == 400
+    assert await status("acct:alice") == 400
+    assert await status("acct:al ice@harbour.test") == 400
+    assert await status("mailto:alice@harbour.test") == 404
+    assert await status("https://other.example/users/alice") == 404
     assert await status("acct:talk@harbour.test") == 200
     missing = await client.get("/.well-known/webfinger")
     assert missing.json() == {"error": "give resource=acct:name@domain"}

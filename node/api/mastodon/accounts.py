@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
@@ -10,14 +11,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from activitypub import web_url
 from content import accounts, groups, relationships
 from content.accounts import Account
 from content.paging import parse_count
+from content.posts import Post, can_see
 from content.relationships import FollowState
 from federation import group_outbox, outbox
 from federation.context import Federation
+from federation.lookup import by_url
 from federation.mentions import full_handle
 from federation.outbox import ActionError
+from federation.resolve import ResolveError
+from moderation.policy import hidden_from
 from node.api.mastodon import entities, records, tags
 from node.api.mastodon.account_lists import find_accounts
 from node.api.mastodon.requests import read_params, token_of, user_of
@@ -82,21 +88,49 @@ async def relationships_of(request: Request) -> Response:
 
 async def search(request: Request) -> Response:
     """GET /api/v2/search: accounts by the start of their name or handle; `@name@server` is
-    resolved through WebFinger when asked. Statuses and hashtags are not searched yet."""
+    resolved through WebFinger when asked, and so is a pasted URL of a profile or post (by
+    a signed-in member). Statuses are not searched by their text."""
     _, viewer = await token_of(request, "read:search")
     params = await read_params(request)
-    limit = str(params.get("limit", ""))
+    query = str(params.get("q", "")).strip()
+    resolve = str(params.get("resolve", "false")).lower() in ("true", "1")
+    types = params.get("type") or None
+    if resolve and viewer is not None and web_url(query):
+        return JSONResponse(await _resolved(request, viewer, query, types))
     found = await find_accounts(
         request,
         viewer,
-        str(params.get("q", "")),
-        resolve=str(params.get("resolve", "false")).lower() in ("true", "1"),
-        limit=parse_count(limit, 20, 40),
+        query,
+        resolve=resolve,
+        limit=parse_count(str(params.get("limit", "")), 20, 40),
     )
-    types = params.get("type")
-    query = str(params.get("q", ""))
-    found_tags = await tags.matching(request, query) if types in (None, "", "hashtags") else []
+    found_tags = await tags.matching(request, query) if types in (None, "hashtags") else []
     return JSONResponse({"accounts": found, "statuses": [], "hashtags": found_tags})
+
+
+async def _resolved(
+    request: Request, viewer: Account, url: str, types: object
+) -> dict[str, list[dict[str, Any]]]:
+    """The search answer for a pasted URL: the account or the post it names, if the viewer
+    may see it and it is of a type asked for."""
+    fed = services(request).federation
+    answer: dict[str, list[dict[str, Any]]] = {"accounts": [], "statuses": [], "hashtags": []}
+    try:
+        async with session_scope(services(request).sessions) as session:
+            found = await by_url(fed, session, url)
+            hidden = (await hidden_from(session, viewer)).accounts
+            if isinstance(found, Account) and types in (None, "accounts"):
+                if found.id not in hidden and not found.is_gone:
+                    answer["accounts"].append(await entities.account(session, found, fed.base_url))
+            elif isinstance(found, Post) and types in (None, "statuses"):
+                author = await session.get(Account, found.account_id)
+                if author and author.id not in hidden and await can_see(session, viewer, found):
+                    answer["statuses"].append(
+                        await entities.status(session, found, author, viewer, fed.base_url)
+                    )
+    except ResolveError:
+        pass  # nothing found: an empty answer, as Mastodon gives
+    return answer
 
 
 async def act_on_account(request: Request, scope: str, action: AccountAction) -> Response:

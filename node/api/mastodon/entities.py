@@ -12,7 +12,7 @@ from activitypub import web_url
 from content import relationships
 from content.accounts import Account
 from content.audience import Visibility
-from content.interactions import Kind
+from content.interactions import Interaction, Kind
 from content.media import MediaAttachment
 from content.orm import iso
 from content.posts import Post
@@ -122,7 +122,7 @@ async def status(
         "content": post.content_html,
         "visibility": CLIENT_VISIBILITY.get(visibility, str(visibility)),
         "local_only": visibility == Visibility.LOCAL,
-        "sensitive": bool(post.spoiler_text),
+        "sensitive": post.sensitive or bool(post.spoiler_text),
         "spoiler_text": post.spoiler_text,
         "language": post.language,
         "in_reply_to_id": str(parent[0]) if parent else None,
@@ -151,6 +151,41 @@ async def status(
         "muted": False,  # conversation mutes do not exist yet
         "bookmarked": post.id in facts.bookmarked,
         "pinned": post.pinned_at is not None,
+    }
+
+
+async def reblog(
+    session: AsyncSession,
+    boost: Interaction,
+    booster: Account,
+    boosted: dict[str, Any],
+    base_url: str,
+) -> dict[str, Any]:
+    """A boost as Mastodon's wrapper status: the booster's, with no text of its own, and
+    the boosted status in `reblog`."""
+    return {
+        **boosted,
+        "id": str(boost.id),
+        "uri": boost.uri,
+        "created_at": iso(boost.created_at),
+        "edited_at": None,
+        "account": await account(session, booster, base_url),
+        "content": "",
+        "sensitive": False,
+        "spoiler_text": "",
+        "language": None,
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": None,
+        "reblog": boosted,
+        "media_attachments": [],
+        "mentions": [],
+        "tags": [],
+        "replies_count": 0,
+        "reblogs_count": 0,
+        "favourites_count": 0,
+        "favourited": False,
+        "bookmarked": False,
+        "pinned": False,
     }
 
 

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 
 from content.accounts import Account
+from content.interactions import Interaction, Kind
 from content.paging import parse_id
 from content.posts import Post, can_see
 
@@ -34,3 +35,13 @@ async def visible_post(session: AsyncSession, raw_id: str, viewer: Account | Non
     if found is None:
         raise HTTPException(404, "Record not found")
     return found
+
+
+async def post_or_boost(session: AsyncSession, raw_id: str, viewer: Account) -> Post:
+    """The post with this id, or the post the viewer's own boost with this id boosted (a
+    client may name a boost it was answered with, as Mastodon allows); 404 otherwise."""
+    id_ = parse_id(raw_id)
+    boost = await session.get(Interaction, id_) if id_ is not None else None
+    if boost is not None and boost.kind == Kind.BOOST and boost.account_id == viewer.id:
+        raw_id = str(boost.post_id)
+    return await visible_post(session, raw_id, viewer)

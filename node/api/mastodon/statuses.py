@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from content import idempotency, media, posts
+from content import idempotency, interactions, media, posts
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
@@ -66,6 +66,7 @@ async def _create(
                 in_reply_to=parent,
                 mentioned=await resolve_mentions(fed, session, text),
                 spoiler_text=str(params.get("spoiler_text", ""))[:500],
+                sensitive=params.get("sensitive") in TRUE,
                 language=str(params["language"])[:35] if params.get("language") else None,
                 attachments=attachments,
             )
@@ -110,7 +111,8 @@ async def delete(request: Request) -> Response:
 
 
 async def react(request: Request) -> Response:
-    """POST /api/v1/statuses/:id/favourite|unfavourite|reblog|unreblog: the status after."""
+    """POST /api/v1/statuses/:id/favourite|unfavourite|reblog|unreblog: the status after;
+    for a reblog, the boost itself with the status in `reblog`, as Mastodon answers."""
     verb = request.path_params["verb"]
     if verb not in VERBS:
         raise HTTPException(404, "Record not found")
@@ -118,8 +120,7 @@ async def react(request: Request) -> Response:
     fed = services(request).federation
     try:
         async with session_scope(services(request).sessions) as session:
-            post = await records.post(session, request.path_params["id"], viewer)
-            assert post is not None
+            post = await records.post_or_boost(session, request.path_params["id"], viewer)
             kind, undo = VERBS[verb]
             if undo:
                 await outbox.unreact(fed, session, viewer, post, kind)
@@ -128,6 +129,9 @@ async def react(request: Request) -> Response:
             author = await session.get(Account, post.account_id)
             assert author is not None
             entity = await entities.status(session, post, author, viewer, fed.base_url)
+            boost = await interactions.find(session, viewer, post, kind)
+            if verb == "reblog" and boost is not None:  # Mastodon answers with the boost
+                entity = await entities.reblog(session, boost, viewer, entity, fed.base_url)
     except ActionError as error:
         raise HTTPException(422, str(error)) from None
     fed.notify()
@@ -179,7 +183,7 @@ def _visibility(params: dict[str, object]) -> Visibility | None:
     """Mastodon's four levels, plus Hometown's local_only and Akkoma's visibility=local;
     None when not given (public, or a reply's parent's)."""
     raw = str(params.get("visibility") or "")
-    if params.get("local_only") in (True, "true", "1", "True"):
+    if params.get("local_only") in TRUE:
         return Visibility.LOCAL
     if not raw:
         return None
@@ -192,6 +196,8 @@ def _visibility(params: dict[str, object]) -> Visibility | None:
     return visibility
 
 
+# How clients write true: JSON true, or a form's "true", "1" or "on".
+TRUE = (True, "true", "1", "True", "on")
 VERBS = {
     "favourite": (Kind.LIKE, False),
     "unfavourite": (Kind.LIKE, True),
