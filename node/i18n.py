@@ -67,6 +67,11 @@ def activate(language: str) -> None:
     _language.set(language)
 
 
+def current() -> str:
+    """The current request's interface language."""
+    return _language.get()
+
+
 def gettext(message: str) -> str:
     """`message` in the current request's language."""
     return (_current.get() or _SOURCE).gettext(message)

@@ -14,6 +14,7 @@ from activitypub import web_url
 from content.languages import native_name
 from node import i18n
 from node.state import services
+from node.web import names
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -29,6 +30,7 @@ def create_templates() -> Jinja2Templates:
     templates.env.filters["web_url"] = web_url  # a link from elsewhere: http(s) or nothing
     templates.env.filters["language_name"] = native_name
     templates.env.filters["day"] = i18n.day
+    templates.env.globals.update(names.GLOBALS)
     return templates
 
 
