@@ -3,6 +3,7 @@ edit and delete their organisation's listings (which federate to its followers).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,8 +33,14 @@ from node.web.sessions import signed_in_account
 PAGE_SIZE = 20
 HELPERS: dict[str, Any] = {
     "category_labels": lambda codes: ", ".join(_(label_of(c)) for c in codes),
-    "europe": lambda: [row for row in names.country_choices() if row[0] in EUROPE],
+    "europe": lambda: _europe(i18n.current()),
 }
+
+
+@cache
+def _europe(language: str) -> list[tuple[str, str]]:
+    """The countries the country field suggests, named and sorted in `language`."""
+    return [row for row in country_names.choices(language) if row[0] in EUROPE]
 
 
 def _version(listing: Listing, wanted: list[str]) -> names.Version:
