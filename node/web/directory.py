@@ -31,16 +31,18 @@ from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
 PAGE_SIZE = 20
-HELPERS: dict[str, Any] = {
-    "category_labels": lambda codes: ", ".join(_(label_of(c)) for c in codes),
-    "europe": lambda: _europe(i18n.current()),
-}
 
 
 @cache
 def _europe(language: str) -> list[tuple[str, str]]:
     """The countries the country field suggests, named and sorted in `language`."""
     return [row for row in country_names.choices(language) if row[0] in EUROPE]
+
+
+HELPERS: dict[str, Any] = {
+    "category_labels": lambda codes: ", ".join(_(label_of(c)) for c in codes),
+    "europe": lambda: _europe(i18n.current()),
+}
 
 
 def _version(listing: Listing, wanted: list[str]) -> names.Version:
