@@ -68,12 +68,20 @@ def index() -> dict[str, str]:
     return found
 
 
-def code_of(text: str) -> str | None:
+def code_of(text: str, language: str = "") -> str | None:
     """The code of the country `text` names (`germanía`, `Deutschland`, `Allemagne`, `de`:
-    `DE`), `""` for empty text, or None when no country is called that."""
+    `DE`), also by its name in the reader's `language` if that is not one of Harbour's, `""`
+    for empty text, or None when no country is called that."""
     if not text.strip():
         return ""
-    return index().get(fold(text))
+    folded = fold(text)
+    return index().get(folded) or (_named_in(language).get(folded) if language else None)
+
+
+@cache
+def _named_in(language: str) -> dict[str, str]:
+    """Every country's folded name in one more language -> its code."""
+    return {fold(name(code, language)): code for code in CODES}
 
 
 def close_to(text: str, limit: int = 3) -> list[str]:

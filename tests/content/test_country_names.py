@@ -29,6 +29,8 @@ def test_countries_are_found_by_their_own_names_and_in_every_search_language() -
     for language in country_names.SEARCH_LANGUAGES:
         for code in ("RO", "BG", "PT", "ES", "IT"):
             assert country_names.code_of(country_names.name(code, language)) == code
+    assert country_names.code_of("Almanya") is None  # Turkish is not one of Harbour's…
+    assert country_names.code_of("Almanya", "tr") == "DE"  # …but a Turkish reader's is used
     assert country_names.code_of("") == ""
     assert country_names.code_of("Atlantis") is None
     assert country_names.code_of("ZZ") is None
