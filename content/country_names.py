@@ -8,7 +8,7 @@ own, or its code, whatever the case and accents. The name index is built once pe
 from __future__ import annotations
 
 from difflib import get_close_matches
-from functools import cache
+from functools import cache, lru_cache
 
 import langcodes
 import pycountry
@@ -22,7 +22,7 @@ CODES: tuple[str, ...] = tuple(sorted(str(c.alpha_2) for c in pycountry.countrie
 _KNOWN = frozenset(CODES)
 
 
-@cache
+@lru_cache(maxsize=8192)  # codes and languages come from stored content: the cache is bounded
 def name(code: str, language: str) -> str:
     """A country's name in `language` (`DE` in `ro`: Germania), or the code if unknown."""
     if code not in _KNOWN:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 import langcodes
 from babel.localedata import locale_identifiers
@@ -89,7 +89,7 @@ def fold(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", bare).split())
 
 
-@cache
+@lru_cache(maxsize=8192)  # tags come from stored and remote content: the cache is bounded
 def name_in(tag: str, language: str) -> str:
     """A language's name in `language` (`pt-BR` in `ro`: portugheză (Brazilia))."""
     try:
@@ -98,7 +98,7 @@ def name_in(tag: str, language: str) -> str:
         return tag
 
 
-@cache
+@lru_cache(maxsize=4096)
 def native_name(tag: str) -> str:
     """A language's name in that language (`fr`: français, `pt-BR`: português (Brasil))."""
     return name_in(tag, tag)
