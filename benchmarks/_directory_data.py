@@ -23,7 +23,8 @@ from benchmarks._timeline_data import (
     _load_sqlite,
     ids_at,
 )
-from content.listing_fields import LABELS, primary_language
+from content.languages import primary
+from content.listing_fields import LABELS
 from node.database import is_sqlite, migrate
 
 COUNTRIES = (
@@ -112,7 +113,7 @@ def _tables(shape: Shape, rng: random.Random) -> Tables:
              search, created[number], created[number])
         )  # fmt: skip
         categories.extend((listing_id, code) for code in picked)
-        languages.extend((listing_id, tag, primary_language(tag)) for tag in tags)
+        languages.extend((listing_id, tag, primary(tag)) for tag in tags)
     return {
         "accounts": (ACCOUNT_COLUMNS, accounts),
         "listings": (LISTING_COLUMNS, listings),

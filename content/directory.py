@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
-from content.listing_fields import ListingFields, Translation, normal_tag, primary_language
+from content.languages import primary
+from content.listing_fields import ListingFields, Translation, normal_tag
 from content.orm import Base, new_id, utcnow
 from content.paging import Window
 from content.provenance import is_stale
@@ -189,8 +190,7 @@ async def save(
         await session.execute(delete(table).where(table.listing_id == listing.id))
     session.add_all(ListingCategory(listing_id=listing.id, code=c) for c in values.categories)
     session.add_all(
-        ListingLanguage(listing_id=listing.id, tag=t, language=primary_language(t))
-        for t in values.languages
+        ListingLanguage(listing_id=listing.id, tag=t, language=primary(t)) for t in values.languages
     )
     await session.flush()
     return listing

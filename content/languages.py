@@ -1,15 +1,23 @@
 """Choosing the language to show a reader: the best of the available BCP 47 tags for an
 Accept-Language header (with q-values) or an explicit `?lang=` choice, English by default;
-and the names of languages in their own language, for a switcher. Pure functions."""
+and the names of languages, in their own language or the reader's, from CLDR's names as
+langcodes' `language_data` holds them (Babel would load each language's whole locale to name
+it: some 70 MB for the list of languages). Pure functions."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
+from functools import cache, lru_cache
 
 import langcodes
+from babel.localedata import locale_identifiers
 
 DEFAULT = "en"
 MAX_RANGES = 20
+MAX_FOLDED = 100
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def requested(accept_language: str) -> list[str]:
@@ -73,9 +81,47 @@ def language_tag(raw: str) -> str | None:
     return langcodes.standardize_tag(raw)
 
 
-def native_name(tag: str) -> str:
-    """A language's name in that language (`fr`: français, `pt-BR`: português (Brasil))."""
+def fold(text: str) -> str:
+    """`text` for comparing names: no accents (NFKD, combining marks dropped), case-folded,
+    punctuation as single spaces (`Côte d’Ivoire`: `cote d ivoire`)."""
+    decomposed = unicodedata.normalize("NFKD", text[:MAX_FOLDED])
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join(_NOT_WORD.sub(" ", bare).split())
+
+
+@lru_cache(maxsize=8192)  # tags come from stored and remote content: the cache is bounded
+def name_in(tag: str, language: str) -> str:
+    """A language's name in `language` (`pt-BR` in `ro`: portugheză (Brazilia))."""
     try:
-        return str(langcodes.Language.get(tag).display_name(tag))
+        return str(langcodes.Language.get(tag).display_name(language))
     except (ValueError, LookupError):
         return tag
+
+
+@lru_cache(maxsize=4096)
+def native_name(tag: str) -> str:
+    """A language's name in that language (`fr`: français, `pt-BR`: português (Brasil))."""
+    return name_in(tag, tag)
+
+
+def primary(tag: str) -> str:
+    """The primary language subtag of a BCP 47 tag: `pt` for `pt-BR`."""
+    return tag.split("-", 1)[0].lower()
+
+
+# The languages CLDR describes (Babel's list of its locales): each one's own name is known.
+LANGUAGES: tuple[str, ...] = tuple(
+    sorted(tag for tag in locale_identifiers() if "_" not in tag and tag != "root")
+)
+
+
+@cache
+def choices(language: str) -> list[tuple[str, str]]:
+    """Every language CLDR describes as (tag, label), the label its own name followed by its
+    name in `language` when that differs (`română (Romanian)`), in alphabetical order of the
+    name in `language` (accents ignored)."""
+    found = []
+    for tag in LANGUAGES:
+        own, reader = native_name(tag), name_in(tag, language)
+        found.append((fold(reader), tag, own if own == reader else f"{own} ({reader})"))
+    return [(tag, label) for _, tag, label in sorted(found)]

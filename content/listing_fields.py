@@ -1,6 +1,7 @@
 """The fields of a service listing: the category vocabulary, translations of its name and
 summary, and validation with an error per field (countries ISO 3166-1 alpha-2 via pycountry,
-languages BCP 47 via langcodes)."""
+languages BCP 47 via langcodes; their names are `content.country_names` and
+`content.languages`)."""
 
 from __future__ import annotations
 
@@ -63,8 +64,8 @@ SHORT = 200
 LONG = 4000
 OPTIONAL_TEXT = ("region", "city", "cost", "phone", "email", "website", "messaging",
                  "street_address", "postal_code", "opening_hours")  # fmt: skip
-# Suggested first in country fields: the Council of Europe's members and Belarus, Kosovo's
-# code not being in ISO 3166-1; any other country can still be typed.
+# Suggested in the directory's country field: the Council of Europe's members and Belarus,
+# Kosovo's code not being in ISO 3166-1; any other country can still be typed.
 EUROPE = ("AD AL AM AT AZ BA BE BG BY CH CY CZ DE DK EE ES FI FR GB GE GR HR HU IE IS IT LI LT "
           "LU LV MC MD ME MK MT NL NO PL PT RO RS SE SI SK SM TR UA").split()  # fmt: skip
 MAX_CATEGORIES = 12
@@ -77,41 +78,10 @@ def label_of(code: str) -> str:
     return LABELS.get(code, code)
 
 
-def country_name(code: str) -> str:
-    """The English name of an ISO 3166-1 alpha-2 code, or the code if unknown."""
-    found = pycountry.countries.get(alpha_2=code)
-    return str(found.name) if found is not None else code
-
-
-def country_code(text: str) -> str | None:
-    """The ISO 3166-1 alpha-2 code of a country given by code or English name (`ro`,
-    `Romania`), `""` for no country, or None when no country has that name."""
-    text = text.strip()
-    if not text:
-        return ""
-    try:
-        return str(pycountry.countries.lookup(text).alpha_2)
-    except LookupError:
-        return None
-
-
-def language_name(tag: str) -> str:
-    """The English name of a BCP 47 tag (`pt-BR`: Portuguese (Brazil))."""
-    try:
-        return str(langcodes.Language.get(tag).display_name())
-    except ValueError:
-        return tag
-
-
 def normal_tag(tag: str) -> str:
     """A BCP 47 tag in its standard form (`PT-br`: `pt-BR`), or stripped if it is not one."""
     tag = tag.strip()
     return langcodes.standardize_tag(tag) if tag and langcodes.tag_is_valid(tag) else tag
-
-
-def primary_language(tag: str) -> str:
-    """The primary language subtag of a BCP 47 tag: `pt` for `pt-BR`."""
-    return tag.split("-", 1)[0].lower()
 
 
 class ListingError(FieldErrors):

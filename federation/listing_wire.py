@@ -13,17 +13,11 @@ from typing import Any
 from activitypub import AS_CONTEXT, PUBLIC, as_list, id_of
 from activitypub.hostnames import same_host
 from activitypub.vocab import LISTING_CONTEXT, ObjectType
+from content import country_names
 from content.accounts import Account
 from content.directory import Listing, Wording
-from content.languages import language_tag
-from content.listing_fields import (
-    MAX_TRANSLATIONS,
-    ListingFields,
-    Translation,
-    country_name,
-    label_of,
-    language_name,
-)
+from content.languages import language_tag, name_in
+from content.listing_fields import MAX_TRANSLATIONS, ListingFields, Translation, label_of
 from content.orm import iso
 from content.sanitize import strip_html
 
@@ -99,7 +93,7 @@ def document(listing: Listing, organisation: Account) -> dict[str, Any]:
 def _readable(listing: Listing, wording: Wording) -> str:
     """The listing with one language's name and summary, as short HTML for servers that
     know nothing of listings."""
-    place = ", ".join(p for p in (listing.city, country_name(listing.country)) if p)
+    place = ", ".join(p for p in (listing.city, country_names.name(listing.country, "en")) if p)
     lines = [
         f"<p><strong>{html.escape(wording.name)}</strong> ({html.escape(listing.organisation)})"
         f"<br>{html.escape(place)}</p>",
@@ -108,7 +102,7 @@ def _readable(listing: Listing, wording: Wording) -> str:
         lines.append(f"<p>{html.escape(wording.summary)}</p>")
     facts = [
         "Services: " + ", ".join(label_of(c) for c in listing.categories),
-        "Languages: " + ", ".join(language_name(t) for t in listing.languages),
+        "Languages: " + ", ".join(name_in(t, "en") for t in listing.languages),
     ]
     if listing.opening_hours:
         facts.append(f"Opening hours: {listing.opening_hours}")

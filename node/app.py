@@ -15,6 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from content import country_names
 from federation.context import Federation
 from federation.transport import Transport, TransportPolicy
 from federation.worker import Worker
@@ -115,6 +116,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await asyncio.to_thread(country_names.index)  # built once, off the event loop
         worker = Worker(federation, settings.retention)
         task = asyncio.create_task(worker.run_forever()) if run_worker else None
         try:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub import ActorType
 from content import accounts, country_trust
 from content.accounts import Account
-from content.listing_fields import country_code
+from content.country_names import code_of
 from node.commands import CommandError, session_for
 from node.settings import Settings
 
@@ -45,9 +45,9 @@ async def list_named(settings: Settings, _args: argparse.Namespace) -> None:
 
 
 def _country(text: str) -> str:
-    code = country_code(text)
+    code = code_of(text)
     if not code:
-        raise CommandError(f"{text!r} is not a country (an ISO 3166-1 code or English name)")
+        raise CommandError(f"{text!r} is not a country (an ISO 3166-1 code or a name)")
     return code
 
 

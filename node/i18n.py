@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from gettext import NullTranslations
 from io import BytesIO
 from pathlib import Path
@@ -67,6 +67,11 @@ def activate(language: str) -> None:
     _language.set(language)
 
 
+def current() -> str:
+    """The current request's interface language."""
+    return _language.get()
+
+
 def gettext(message: str) -> str:
     """`message` in the current request's language."""
     return (_current.get() or _SOURCE).gettext(message)
@@ -82,7 +87,13 @@ _ = gettext
 
 def day(when: date) -> str:
     """A day as the current request's language writes it, month in words (`4 dec. 2026`)."""
-    return format_date(when, "d MMM y", locale=_language.get())
+    return _day(when if type(when) is date else date(when.year, when.month, when.day), current())
+
+
+@lru_cache(maxsize=4096)
+def _day(when: date, language: str) -> str:
+    """A page lists many listings verified on the same days: Babel formats each once."""
+    return format_date(when, "d MMM y", locale=language)
 
 
 class InterfaceLanguage:

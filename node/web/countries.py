@@ -11,26 +11,24 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from content import accounts, countries, languages
+from content import accounts, countries, country_names, languages
 from content.accounts import Account
 from content.countries import CountryPage
 from content.country_fields import SECTIONS, CountryPageError, country_code, validate
-from content.listing_fields import country_name
 from content.orm import utcnow
 from content.sanitize import render_inline_text
 from federation import country_outbox, country_wire
+from node import i18n
 from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
 from node.database import session_scope
-from node.i18n import N_
+from node.i18n import N_, _
 from node.state import services
-from node.web import country_form, listing_form
+from node.web import country_form, listing_form, names
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
 HELPERS: dict[str, Any] = {
-    "country_name": country_name,
-    "native_name": languages.native_name,
     "source_html": render_inline_text,
     "sections": SECTIONS,
 }
@@ -44,31 +42,47 @@ def _country(request: Request) -> str:
 
 
 async def index(request: Request) -> Response:
-    """`/countries`: every country with information, local or mirrored."""
+    """`/countries`: every country with information, local or mirrored; `?country=` finds a
+    country by its name in any of Harbour's languages, its own name or its code."""
+    typed = request.query_params.get("country", "")[:60]
+    if found := country_names.code_of(typed, i18n.current()):
+        return RedirectResponse(f"/countries/{found}", status_code=303)
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         staff = await listing_form.is_staff(session, viewer)
-        found = await countries.countries(session)
-    rows = sorted(found, key=lambda row: country_name(row[0]))
-    return render(request, "countries.html", viewer=viewer, staff=staff, rows=rows, **HELPERS)
+        found_rows = await countries.countries(session)
+    rows = sorted(found_rows, key=lambda row: languages.fold(names.country_name(row[0])))
+    return render(
+        request,
+        "countries.html",
+        viewer=viewer,
+        staff=staff,
+        rows=rows,
+        typed=typed.strip(),
+        suggestions=country_names.close_to(typed) if typed.strip() else [],
+        **HELPERS,
+    )
 
 
 async def show(request: Request) -> Response:
-    """`/countries/XX`: each organisation's page about the country, in the reader's language."""
+    """`/countries/XX`: each organisation's page about the country, in the reader's language
+    (`/countries/Germania` leads to `/countries/DE`)."""
+    typed = request.path_params["code"][:60]
+    if country_code(typed) is None and (found := country_names.code_of(typed, i18n.current())):
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/countries/{found}{query}", status_code=303)
     country = _country(request)
-    header = request.headers.get("accept-language", "")[:500]
-    override = request.query_params.get("lang", "")[:64]
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         staff = await listing_form.is_staff(session, viewer)
         by_origin: dict[int, tuple[Account, dict[str, CountryPage]]] = {}
         for page, origin in await countries.for_country(session, country):
             by_origin.setdefault(origin.id, (origin, {}))[1][page.language] = page
+    wanted = names.wanted(request)
     shown = []
     for origin, versions in by_origin.values():
-        chosen = languages.negotiate(list(versions), header, override)
-        others = [tag for tag in versions if tag != chosen]
-        shown.append((origin, versions[chosen], others))
+        version = names.version(list(versions), wanted, languages.DEFAULT)
+        shown.append((origin, versions[version.shown], version))
     response = render(
         request,
         "country.html",
@@ -84,13 +98,14 @@ async def show(request: Request) -> Response:
 
 
 async def write(request: Request) -> Response:
-    """`/countries/write?country=XX&lang=xx`: the staff form on `/countries` leads to the
+    """`/countries/write?country=XX&version=xx`: the staff form on `/countries` leads to the
     editor of that country's page in that language."""
     country = country_code(request.query_params.get("country", "")[:8])
     if country is None:
         raise HTTPException(404, N_("There is no such country: give a two-letter code."))
-    language = languages.language_tag(request.query_params.get("lang", "")[:64]) or "en"
-    return RedirectResponse(f"/countries/{country}/edit?lang={language}", status_code=303)
+    asked = request.query_params.get("version", "")[:64]
+    language = languages.language_tag(asked) or i18n.current()
+    return RedirectResponse(f"/countries/{country}/edit?version={language}", status_code=303)
 
 
 async def document(request: Request) -> Response:
@@ -133,7 +148,7 @@ async def history(request: Request) -> Response:
 
 
 async def edit(request: Request) -> Response:
-    """`/countries/XX/edit?lang=xx`: staff write one language version of this node's page."""
+    """`/countries/XX/edit?version=xx`: staff write one language version of this node's page."""
     country = _country(request)
     fed = services(request).federation
     settings = services(request).settings
@@ -144,7 +159,8 @@ async def edit(request: Request) -> Response:
             return _refused(request, viewer is None)
         organisation = await listing_form.organisation(session, settings.organisation_username)
         if request.method == "GET":
-            language = languages.language_tag(request.query_params.get("lang", "")[:64]) or "en"
+            asked = request.query_params.get("version", "")[:64]
+            language = languages.language_tag(asked) or i18n.current()
             page = await countries.get(session, organisation, country, language)
             revision = await countries.current_revision(session, page) if page else None
             values = (
@@ -163,7 +179,7 @@ async def edit(request: Request) -> Response:
                 await country_outbox.save(fed, session, organisation, viewer, values)
     if request.method == "POST" and not errors:
         fed.notify()
-        return RedirectResponse(f"/countries/{country}?lang={values.language}", status_code=303)
+        return RedirectResponse(f"/countries/{country}?version={values.language}", status_code=303)
     return render(
         request,
         "country_form.html",
@@ -177,7 +193,7 @@ async def edit(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    """`POST /countries/XX/delete?lang=xx`: staff delete one language version."""
+    """`POST /countries/XX/delete?version=xx`: staff delete one language version."""
     country = _country(request)
     fed = services(request).federation
     async with session_scope(services(request).sessions) as session:
@@ -186,7 +202,8 @@ async def delete(request: Request) -> Response:
             return _refused(request, viewer is None)
         name = services(request).settings.organisation_username
         organisation = await listing_form.organisation(session, name)
-        language = languages.language_tag(request.query_params.get("lang", "")[:64]) or ""
+        asked = request.query_params.get("version", "")[:64]
+        language = languages.language_tag(asked) or ""
         page = await countries.get(session, organisation, country, language)
         if page is None:
             raise HTTPException(404, N_("There is no such page of this organisation."))
@@ -198,7 +215,7 @@ async def delete(request: Request) -> Response:
 def _refused(request: Request, signed_out: bool) -> Response:
     if signed_out:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    message = "Only staff write country pages."
+    message = _("Only staff write country pages.")
     return render(request, "error.html", status_code=403, message=message)
 
 

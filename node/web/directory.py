@@ -3,7 +3,9 @@ edit and delete their organisation's listings (which federate to its followers).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
@@ -11,51 +13,41 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from content import directory, languages
+from content import country_names, directory, languages
 from content.accounts import Account
 from content.directory import Listing, Query
-from content.listing_fields import (
-    EUROPE,
-    LABELS,
-    ListingError,
-    ListingFields,
-    country_code,
-    country_name,
-    label_of,
-    language_name,
-    validate,
-)
+from content.listing_fields import EUROPE, LABELS, ListingError, ListingFields, label_of, validate
 from content.orm import utcnow
 from content.paging import Window, parse_id
 from federation import listing_outbox, listing_wire
+from node import i18n
 from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
 from node.database import session_scope
 from node.i18n import N_, _
 from node.state import services
-from node.web import listing_form
+from node.web import listing_form, names
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
 PAGE_SIZE = 20
+
+
+@cache
+def _europe(language: str) -> list[tuple[str, str]]:
+    """The countries the country field suggests, named and sorted in `language`."""
+    return [row for row in country_names.choices(language) if row[0] in EUROPE]
+
+
 HELPERS: dict[str, Any] = {
     "category_labels": lambda codes: ", ".join(_(label_of(c)) for c in codes),
-    "language_names": lambda tags: ", ".join(language_name(t) for t in tags),
-    "country_name": country_name,
-    "native_name": languages.native_name,
-    "europe": sorted(EUROPE, key=country_name),
+    "europe": lambda: _europe(i18n.current()),
 }
 
 
-def _reader_language(request: Request) -> tuple[str, str]:
-    """The reader's Accept-Language header and `?lang=` choice."""
-    header = request.headers.get("accept-language", "")[:500]
-    return header, request.query_params.get("lang", "")[:64]
-
-
-def _in_language(listing: Listing, header: str, override: str) -> str:
-    """The language to show a listing in: the reader's choice or header, else its own."""
-    return languages.negotiate(listing.available_languages, header, override, listing.language)
+def _version(listing: Listing, wanted: list[str]) -> names.Version:
+    """The language version of a listing to show: the reader's, else its own."""
+    return names.version(listing.available_languages, wanted, listing.language)
 
 
 def _varying(response: Response) -> Response:
@@ -66,7 +58,7 @@ def _varying(response: Response) -> Response:
 async def search(request: Request) -> Response:
     """`/directory`: the search form and a page of matching listings, newest first."""
     params = request.query_params
-    country = country_code(params.get("country", "")[:60])
+    country = country_names.code_of(params.get("country", "")[:60], i18n.current())
     query = Query(
         country=country if country is not None else params.get("country", "")[:60],
         category=params.get("category", "")[:40],
@@ -81,9 +73,12 @@ async def search(request: Request) -> Response:
     older = None
     if len(rows) == PAGE_SIZE:
         older = str(request.url.include_query_params(max_id=rows[-1][0].id))
-    header, override = _reader_language(request)
-    shown = [(listing, origin, listing.wording(_in_language(listing, header, override)))
-             for listing, origin in rows]  # fmt: skip
+    wanted = names.wanted(request)
+    shown = []
+    for listing, origin in rows:
+        version = _version(listing, wanted)
+        shown.append((listing, origin, listing.wording(version.shown), version))
+    override = request.query_params.get("lang", "")[:64]
     page = render(
         request,
         "directory.html",
@@ -94,11 +89,22 @@ async def search(request: Request) -> Response:
         older=older,
         override=languages.language_tag(override) or "",
         unknown_country=country is None,
+        suggestions=_suggestions(request, query.country) if country is None else [],
         categories=LABELS,
         today=utcnow().date(),
         **HELPERS,
     )
     return _varying(page)
+
+
+def _suggestions(request: Request, typed: str) -> list[tuple[str, str]]:
+    """Countries spelt like an unknown one, each with the search's address for it."""
+    params = dict(request.query_params)
+    params.pop("max_id", None)
+    return [
+        (code, "/directory?" + urlencode({**params, "country": code}))
+        for code in country_names.close_to(typed)
+    ]
 
 
 async def show(request: Request) -> Response:
@@ -118,15 +124,15 @@ async def show(request: Request) -> Response:
             return activity_response(document)
         viewer = await signed_in_account(request, session)
         staff = await listing_form.is_staff(session, viewer) and origin.is_local
-    chosen = _in_language(listing, *_reader_language(request))
+    version = _version(listing, names.wanted(request))
     page = render(
         request,
         "listing.html",
         viewer=viewer,
         staff=staff,
         listing=listing,
-        wording=listing.wording(chosen),
-        others=[tag for tag in listing.available_languages if tag != chosen],
+        wording=listing.wording(version.shown),
+        version=version,
         origin=origin,
         today=utcnow().date(),
         **HELPERS,
@@ -182,7 +188,6 @@ async def _form(request: Request, listing_id: int | None) -> Response:
         rows=listing_form.rows(values),
         errors=errors,
         categories=LABELS,
-        native_name=languages.native_name,
     )
 
 
@@ -214,10 +219,12 @@ async def _own_listing(
 
 
 def _blank(organisation_name: str) -> ListingFields:
+    """A new listing's values: written in the staff member's interface language."""
     return ListingFields(
         organisation=organisation_name,
         verified_by=organisation_name,
         last_verified=utcnow().date(),
+        language=i18n.current(),
     )
 
 

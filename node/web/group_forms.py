@@ -26,6 +26,7 @@ from federation import group_outbox
 from federation.mentions import full_handle
 from federation.outbox import ActionError
 from federation.resolve import ResolveError, actor_by_handle
+from node import i18n
 from node.database import session_scope
 from node.state import services
 from node.web.group_access import handle_of, opener_of, post_in, space_named
@@ -93,7 +94,7 @@ async def new_group(request: Request) -> Response:
         "title": "",
         "description": "",
         "visibility": "public",
-        "language": "",
+        "language": i18n.current(),  # the staff member's interface language
         "topics": "",
     }
     error = ""

@@ -50,7 +50,9 @@ def read(form: FormData) -> tuple[ListingFields, dict[str, str]]:
     for name in FLAGS:
         setattr(values, name, form.get(name) == "on")
     values.categories = [str(c)[:50] for c in form.getlist("categories")][:30]
-    values.languages = [t for t in re.split(r"[\s,]+", str(form.get("languages", ""))) if t][:30]
+    # Chosen in a list (one value each), or typed as tags separated by commas.
+    sent = " ".join(str(value)[:MAX_VALUE] for value in form.getlist("languages")[:30])
+    values.languages = [t for t in re.split(r"[\s,]+", sent) if t][:30]
     values.language = str(form.get("language", "en"))[:MAX_VALUE]
     values.translations = _translations(form)
     errors: dict[str, str] = {}

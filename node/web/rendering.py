@@ -11,9 +11,9 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from activitypub import web_url
-from content.languages import native_name
 from node import i18n
 from node.state import services
+from node.web import names
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -27,8 +27,8 @@ def create_templates() -> Jinja2Templates:
     )
     templates.env.filters["host"] = lambda url: urlsplit(str(url)).hostname or ""
     templates.env.filters["web_url"] = web_url  # a link from elsewhere: http(s) or nothing
-    templates.env.filters["language_name"] = native_name
     templates.env.filters["day"] = i18n.day
+    templates.env.globals.update(names.GLOBALS)
     return templates
 
 

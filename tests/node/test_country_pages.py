@@ -43,11 +43,11 @@ async def test_staff_write_translations_and_followers_are_told(
     await setup(services)
     await sign_in(client, "sam")
     assert 'action="/countries/write"' in (await client.get("/countries")).text
-    opened = await client.get("/countries/write", params={"country": "de", "lang": "EN"})
-    assert opened.headers["location"] == "/countries/DE/edit?lang=en"
-    assert (await client.get("/countries/de/edit?lang=en")).status_code == 200
+    opened = await client.get("/countries/write", params={"country": "de", "version": "EN"})
+    assert opened.headers["location"] == "/countries/DE/edit?version=en"
+    assert (await client.get("/countries/de/edit?version=en")).status_code == 200
     saved = await client.post("/countries/de/edit", data=FORM)
-    assert saved.status_code == 303 and saved.headers["location"] == "/countries/DE?lang=en"
+    assert saved.status_code == 303 and saved.headers["location"] == "/countries/DE?version=en"
     [create] = await sent(services, remote)
     assert create["type"] == "Create" and create["actor"] == f"{BASE}/users/organisation"
     page = create["object"]
@@ -68,18 +68,18 @@ async def test_staff_write_translations_and_followers_are_told(
     await client.post("/countries/DE/edit", data={**FORM, "legal": "Legal.", "note": "Shorter"})
     [update] = await sent(services, remote)
     assert update["object"]["languageVersions"][0]["revision"] == 2
-    editor = (await client.get("/countries/DE/edit?lang=en")).text
+    editor = (await client.get("/countries/DE/edit?version=en")).text
     assert ">Legal.</textarea>" in editor
     history = (await client.get("/countries/DE/history")).text
-    order = ["Shorter", "Revision 1</strong> in français", "First version"]
+    order = ["Shorter", "Revision 1</strong> in French", "First version"]
     assert sorted(order, key=history.index) == order
     assert "by sam" in history
     document = await client.get(OBJECT, headers={"Accept": "application/activity+json"})
     assert document.json()["nameMap"]["fr"] == "Le travail du sexe en Allemagne"
-    assert (await client.post("/countries/DE/delete?lang=fr")).status_code == 303
+    assert (await client.post("/countries/DE/delete?version=fr")).status_code == 303
     [update] = await sent(services, remote)
     assert update["type"] == "Update" and list(update["object"]["nameMap"]) == ["en"]
-    assert (await client.post("/countries/DE/delete?lang=en")).status_code == 303
+    assert (await client.post("/countries/DE/delete?version=en")).status_code == 303
     [delete] = await sent(services, remote)
     assert delete["type"] == "Delete" and delete["object"]["id"] == OBJECT
     assert (
@@ -104,7 +104,7 @@ async def test_readers_get_their_language_and_links_to_the_others(
         '<h2 id="page-' in french.text
         and 'lang="fr">Le travail du sexe en Allemagne' in french.text
     )
-    assert '<a href="/countries/DE?lang=en" hreflang="en" lang="en">English</a>' in french.text
+    assert '<a href="/countries/DE?version=en" hreflang="en" lang="en">English</a>' in french.text
     english = (await client.get("/countries/DE", headers={"Accept-Language": "de"})).text
     assert "Sex work in Germany" in english and "Le travail" not in english
     assert 'lang="fr">français</a>' in english
@@ -141,7 +141,7 @@ async def test_errors_are_shown_next_to_their_fields_and_only_staff_edit(
     await sign_in(client, "alice")
     assert (await client.get("/countries/DE/edit")).status_code == 403
     assert (await client.post("/countries/DE/edit", data=FORM)).status_code == 403
-    assert (await client.post("/countries/DE/delete?lang=en")).status_code == 403
+    assert (await client.post("/countries/DE/delete?version=en")).status_code == 403
     client.cookies.clear()
     assert (await client.get("/countries/DE/edit")).headers["location"].startswith("/login")
     forged = await client.post(

@@ -1,6 +1,6 @@
 """Listings in several languages: staff write translations of the name and summary on the
 form, followers get them as language maps, and readers see their own language (chosen by
-Accept-Language or `?lang=`), with links to the others."""
+Accept-Language, `?lang=` or `?version=`), with links to the others."""
 
 from __future__ import annotations
 
@@ -46,8 +46,9 @@ async def test_staff_write_a_translation_and_followers_get_every_language(
     assert "Clinica de noapte" in listing["contentMap"]["ro"]
 
     form = (await client.get(f"{path}/edit")).text
-    assert 'id="language" name="language" value="en"' in form
-    assert 'name="translations-0-language" value="ro"' in form
+    assert '<option value="en" selected>English</option>' in form
+    first_row = form.split('name="translations-0-language"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="ro" selected>română (Romanian)</option>' in first_row
     assert 'value="Clinica de noapte" lang="ro"' in form
     assert 'for="translations-2-name">Translation 3: name</label>' in form  # two blank rows
     assert "translations-3-name" not in form
@@ -102,7 +103,7 @@ async def test_readers_see_their_language_and_links_to_the_others(
 
     chosen = await client.get(path, params={"lang": "en"}, headers={"Accept-Language": "ro"})
     assert '<h1 lang="en">Night clinic</h1>' in chosen.text
-    assert f'<a href="{path}?lang=ro" hreflang="ro" lang="ro">română</a>' in chosen.text
+    assert f'<a href="{path}?version=ro" hreflang="ro" lang="ro">română</a>' in chosen.text
 
     french = await client.get(path, headers={"Accept-Language": "fr"})
     assert '<h1 lang="en">Night clinic</h1>' in french.text  # the listing's own language

@@ -40,11 +40,12 @@ def publish_listing(page: Page, node: NodeProcess) -> None:
     page.get_by_role("link", name="Add a listing").click()
     page.get_by_label("Name of the service").fill("Rosa night clinic")
     page.get_by_label("Organisation providing it").fill("Rosa Collective")
-    page.get_by_label("Country code").fill("RO")
+    page.get_by_label("Country", exact=True).select_option(label="Romania")
     page.get_by_label("City").fill("Cluj")
     page.get_by_label("What the service offers").fill("Anonymous HIV and STI tests at night.")
     page.get_by_label("Sexual health and HIV/STI testing").check()
-    page.get_by_label("Languages spoken").fill("ro, hu, en")
+    spoken = ["română (Romanian)", "magyar (Hungarian)", "English"]
+    page.get_by_label("Languages spoken").select_option(label=spoken)
     page.get_by_label("Can be used anonymously").check()
     page.get_by_label("Last verified on").fill("2026-10-01")
     page.get_by_label("Verified by (organisation)").fill("Rosa Collective")
@@ -75,7 +76,7 @@ def test_search_the_directory_and_open_a_listing_mirrored_from_another_node(
 
     phone.goto(b.base_url)
     finder = phone.get_by_role("search", name="Find a service")
-    finder.get_by_label("Country").fill("Romania")
+    finder.get_by_label("Country").fill("România")  # the country's own name finds it too
     finder.get_by_label("What you need").select_option(label="Sexual health and HIV/STI testing")
     finder.get_by_role("button", name="Find services").click()
     search = phone.get_by_role("search", name="Search the directory")
