@@ -33,8 +33,11 @@ def test_acts_of_a_member_on_another_node_notify_and_a_direct_message_is_a_conve
     note = alice.status_post("Peer support, Thursday 7pm")
     wait_for(lambda: bool(bob.timeline_home()), what="alice's post at B")
     copy = bob.timeline_home()[0]
+    # One at a time: B delivers to A in parallel, and notifications are listed as they came.
     bob.status_favourite(copy.id)
+    wait_for(lambda: len(alice.notifications()) == 1, what="the favourite at A")
     bob.status_reblog(copy.id)
+    wait_for(lambda: len(alice.notifications()) == 2, what="the boost at A")
     bob.status_post(f"@alice@{a.domain} I will bring snacks")
     wait_for(lambda: len(alice.notifications()) == 3, what="three notifications at A")
     found = alice.notifications()
