@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+import node.models  # noqa: F401  (every mapped class, so relationships resolve in any process)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

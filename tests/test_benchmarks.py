@@ -90,3 +90,30 @@ def test_directory_search(postgresql_databases: PostgresDatabases) -> None:
             rf"GET /directory country\+category\+language\+words \(rare\): p50 {MS}",
             rf"in process, search no filter: {MS} \(20 rows\)",
         )
+
+
+def test_login() -> None:
+    output = run("login.py", "--storm", "4", "--baseline", "5")
+    shows(
+        output,
+        r"alone: p50 [\d.]+ ms, p99 [\d.]+ ms \(5 fetches\)",
+        r"during 4 concurrent wrong-password sign-ins: p50 [\d.]+ ms",
+        r"the sign-ins were answered in [\d.]+ s: 4 x 401",
+    )
+
+
+def test_sanitise() -> None:
+    # The 1 MiB worst cases are fixed by the sanitiser's bounds; only the raw table shrinks.
+    output = run("sanitise.py", "--tags", "50", "--repeats", "1")
+    shows(
+        output,
+        r"Raw, 50 tags or attributes, no bounds \(median of 1\)",
+        r"1 MiB worst cases, bounded to \d+ characters",
+        r"nh3 +.+ took +[\d.]+ms, longest loop stall +[\d.]+ms",
+    )
+
+
+def test_every_benchmark_has_a_test() -> None:
+    scripts = {p.stem for p in BENCHMARKS.glob("*.py") if not p.name.startswith("_")}
+    tested = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
+    assert scripts <= tested, f"benchmarks without a tiny run here: {scripts - tested}"
