@@ -10,12 +10,14 @@ that reads the body and answers 202, hit by the same client in the same run.
 
 With --kept, the run is repeated on a fresh node for each number of finished inbox items
 already in the table (ended jobs are kept 14 days), bulk-loaded before the clock starts: the
-apply rate must not fall as they grow.
+apply rate must not fall as they grow. Before the clock starts, a worker poll that finds
+nothing due (what an idle node runs every second) is timed in process on that table.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import statistics
@@ -37,8 +39,10 @@ from activitypub.actors import Actor, PublicKey  # noqa: E402
 from activitypub.vocab import ActorType  # noqa: E402
 from benchmarks._servers import bare_server, scratch_database  # noqa: E402
 from content.orm import new_id, utcnow  # noqa: E402
+from federation import jobs  # noqa: E402
 from federation.inbox import InboxItem  # noqa: E402
-from node.database import driver_url  # noqa: E402
+from node.database import create_engine as create_async_engine  # noqa: E402
+from node.database import create_sessionmaker, driver_url  # noqa: E402
 from tests.rig.nodes import NodeProcess, free_port  # noqa: E402
 from tests.rig.signing import signed_post  # noqa: E402
 
@@ -123,6 +127,27 @@ def keep_finished(database: str, actor_id: int, count: int) -> None:
     engine.dispose()
 
 
+def idle_claim_ms(database: str, probes: int = 20) -> float:
+    """Median milliseconds of one worker poll finding nothing due (what an idle node runs
+    every second), in process, on the table as loaded."""
+
+    async def probe() -> float:
+        engine = create_async_engine(database)
+        times = []
+        try:
+            for _ in range(probes):
+                async with create_sessionmaker(engine)() as session:
+                    started = time.perf_counter()
+                    claimed = await jobs.claim_due(session, InboxItem, 16)
+                    times.append(time.perf_counter() - started)
+                    assert not claimed
+        finally:
+            await engine.dispose()
+        return statistics.median(times) * 1000
+
+    return asyncio.run(probe())
+
+
 def make_requests(
     node: NodeProcess, eve: str, private_pem: str, count: int
 ) -> list[tuple[dict[str, str], bytes]]:
@@ -158,8 +183,9 @@ def make_requests(
 
 def run_node(
     args: argparse.Namespace, eve: str, private_pem: str, kept: int, bare: list[float]
-) -> tuple[float, int, int, float, int]:
-    """(accept seconds, how many got 202, applied, applied seconds, posts) on a fresh node
+) -> tuple[float, int, int, float, int, float]:
+    """(accept seconds, how many got 202, applied, applied seconds, posts, idle poll ms) on a
+    fresh node
     with `kept` finished inbox items; measures the bare endpoint first if `bare` is empty."""
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -183,6 +209,8 @@ def run_node(
                     text("SELECT id FROM accounts WHERE uri = :uri"), {"uri": eve}
                 )
             keep_finished(database, eve_id, kept)
+            time.sleep(1.5)  # the warm-up item applied: nothing is due
+            idle_ms = idle_claim_ms(database)
             time.sleep(0.5)
             if not bare:
                 bare_port = free_port()
@@ -205,7 +233,7 @@ def run_node(
             engine.dispose()
         finally:
             node.stop()
-    return seconds, accepted, stored, applied_seconds, stored
+    return seconds, accepted, stored, applied_seconds, stored, idle_ms
 
 
 def main() -> None:
@@ -239,14 +267,14 @@ def main() -> None:
     )
     bare: list[float] = []
     for number, kept in enumerate(int(n) for n in args.kept.split(",")):
-        seconds, accepted, applied, applied_seconds, stored = run_node(
+        seconds, accepted, applied, applied_seconds, stored, idle_ms = run_node(
             args, eve, keys.private_pem, kept, bare
         )
         bare_rate = statistics.median(bare)
         if number == 0:
             print(f"bare Starlette endpoint: {bare_rate:.0f} requests/s (median of 3)")
         accept_rate = sent / seconds
-        print(f"with {kept} finished inbox items kept:")
+        print(f"with {kept} finished inbox items kept: idle worker poll {idle_ms:.2f} ms (median)")
         print(
             f"harbour inbox accepted (verified, stored): {accept_rate:.0f}/s "
             f"= {accept_rate / bare_rate:.2f}x bare; {accepted}/{sent} got 202"

@@ -1,11 +1,14 @@
 """Start-up time and idle memory of `harbour serve`, against a bare Starlette app under uvicorn.
 
-Run: .venv/bin/python benchmarks/startup.py [--runs 5] [--postgres URL]
+Run: .venv/bin/python benchmarks/startup.py [--runs 5] [--postgres URL] [--harbour PROGRAM]
 
 Each run starts a process on a fresh SQLite database (and, with --postgres, a fresh PostgreSQL
 database), times the first answered request, waits for the process to settle, then reads its
 resident memory (VmRSS) from /proc. The baseline is a one-file Starlette app under the same
-uvicorn, measured in the same run, so the ratios hold on a noisy shared machine.
+uvicorn, measured in the same run, so the ratios hold on a noisy shared machine. Both are
+polled for their first answer the same way (every 20 ms). `--harbour` runs another install's
+program, e.g. the runtime-only one `make run` makes, without the test extras (some of them,
+such as rich, are imported by httpx when present).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._servers import bare_server, scratch_database  # noqa: E402
+from benchmarks._servers import bare_server, scratch_database, wait_until_listening  # noqa: E402
+from tests.rig import nodes  # noqa: E402
 from tests.rig.nodes import NodeProcess, free_port  # noqa: E402
 
 SETTLE_SECONDS = 2.0
@@ -47,10 +51,10 @@ def measure_harbour(workdir: Path, database_url: str) -> tuple[float, float, flo
     node = NodeProcess(
         port=free_port(), data_dir=workdir / uuid.uuid4().hex, database_url=database_url
     )
-    first = node.start()
+    first = start(node)
     node.stop()
     node.port = free_port()
-    again = node.start()
+    again = start(node)
     time.sleep(SETTLE_SECONDS)
     assert node.process is not None
     memory = rss_mib(node.process.pid)
@@ -58,11 +62,21 @@ def measure_harbour(workdir: Path, database_url: str) -> tuple[float, float, flo
     return first, again, memory
 
 
+def start(node: NodeProcess) -> float:
+    """Seconds from launching `harbour serve` to its first answer."""
+    started = time.perf_counter()
+    node.launch()
+    return wait_until_listening(node.port) - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--postgres", help="admin URL, e.g. postgresql://postgres@127.0.0.1/test")
+    parser.add_argument("--harbour", type=Path, help="the harbour program to start")
     args = parser.parse_args()
+    if args.harbour:
+        nodes.HARBOUR = args.harbour
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         bare = [measure_bare(workdir) for _ in range(args.runs)]

@@ -161,7 +161,7 @@ class _Restorer:
             manifest = None
         if not isinstance(manifest, dict) or manifest.get("format") != 1:
             raise BackupError("this backup was made by another version of Harbour's format")
-        head = backup_database.head_revision(self.settings.database_url)
+        head = backup_database.head_revision()
         if manifest.get("revision") != head:
             raise BackupError(
                 f"this backup is of schema {manifest.get('revision')} and this Harbour's is "

@@ -15,11 +15,10 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 
 from content.orm import Base, UTCDateTime
 from node.backup_archive import BackupError
-from node.database import alembic_config, driver_url, is_sqlite
+from node.database import driver_url, head_revisions, is_sqlite
 
 CHUNK_BYTES = 4 * 1024 * 1024
 INSERT_BATCH = 500
@@ -28,9 +27,10 @@ DERIVED = {"account_stats"}
 TABLES = {t.name: t for t in Base.metadata.sorted_tables if t.name not in DERIVED}
 
 
-def head_revision(url: str) -> str:
+def head_revision() -> str:
     """The schema revision this Harbour's migrations end at."""
-    return str(ScriptDirectory.from_config(alembic_config(url)).get_current_head())
+    (head,) = head_revisions()  # a backup is of one schema, so of one head
+    return head
 
 
 @contextmanager
@@ -54,7 +54,7 @@ def snapshot(url: str) -> Iterator[tuple[str, Iterator[bytes]]]:
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
             connection.exec_driver_sql("SET TRANSACTION READ ONLY")
         revision = _revision(connection)
-        if revision != head_revision(url):
+        if revision != head_revision():
             raise BackupError("the database is not at this Harbour's schema: run `harbour migrate`")
         unknown = set(sa.inspect(connection).get_table_names()) - set(TABLES) - DERIVED
         unknown.discard("alembic_version")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -25,6 +27,16 @@ from node.settings import ConfigError, Settings
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `harbour` console script."""
+    try:
+        _run(argv)
+    except BrokenPipeError:
+        # The reader went away (`harbour domain export | head`): stop quietly, as a Unix
+        # tool killed by SIGPIPE does, with nothing left to flush into the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(128 + signal.SIGPIPE)
+
+
+def _run(argv: list[str] | None) -> None:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
