@@ -39,9 +39,9 @@ def test_startup() -> None:
     output = run("startup.py", "--runs", "1")
     shows(
         output,
-        rf"bare Starlette\+uvicorn: first answer {MS}, idle RSS [\d.]+ MiB",
-        rf"harbour serve on sqlite: first start {MS} .*restart {MS} = [\d.]+x bare; "
-        r"idle RSS [\d.]+ MiB",
+        rf"bare Starlette\+uvicorn: first answer {MS} \(CPU {MS}\), idle RSS [\d.]+ MiB",
+        rf"harbour serve on sqlite: first start {MS} .*restart {MS} = [\d.]+x bare "
+        rf"\(CPU {MS} = [\d.]+x bare\); idle RSS [\d.]+ MiB",
     )
 
 
@@ -50,6 +50,7 @@ def test_inbox() -> None:
     shows(
         output,
         r"bare Starlette endpoint: \d+ requests/s",
+        r"with 0 finished inbox items kept: idle worker poll [\d.]+ ms",
         r"harbour inbox accepted \(verified, stored\): \d+/s .*; (\d+)/\1 got 202",
         r"harbour accepted and applied \(posts stored\): \d+/s end to end; 20 applied, 20 posts",
     )

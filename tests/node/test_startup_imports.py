@@ -10,7 +10,17 @@ from alembic.script import ScriptDirectory
 
 from node.database import alembic_config, applied_revisions, head_revisions, migrate
 
-LAZY = ("alembic", "mako", "httpsig", "pkg_resources", "Crypto", "PIL.Image", "markdown_it")
+LAZY = (
+    "alembic",
+    "mako",
+    "httpsig",
+    "pkg_resources",
+    "Crypto",
+    "PIL.Image",
+    "markdown_it",
+    "pyrage",
+    "node.backup_commands",
+)
 
 
 def test_the_heads_read_from_the_migration_files_are_alembics() -> None:
@@ -27,6 +37,7 @@ def test_a_served_node_on_an_up_to_date_database_has_not_imported_the_lazy_libra
     assert applied_revisions(url) == head_revisions()
     script = f"""
 import sys
+import node.cli
 from node.app import create_app
 from node.commands import settle_heap
 from node.database import migrate
