@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 .PHONY: run test messages clean
 
 ## run: start a node on http://127.0.0.1:8000 (SQLite under ./data); prints how to sign in
-run: $(VENV)/.installed
+run: $(VENV)/.runtime
 	HARBOUR_CONFIG=harbour.dev.toml $(BIN)/harbour serve
 
 ## test: run the whole test suite, on SQLite and on PostgreSQL, one worker per CPU
@@ -19,9 +19,14 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel -q update -i node/locale/messages.pot -d node/locale \
 		--no-fuzzy-matching --ignore-obsolete --no-wrap
 
-$(VENV)/.installed: pyproject.toml
+# The runtime dependencies only (`make run`); the test extras on top for `make test`.
+$(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.runtime
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 

@@ -26,7 +26,6 @@ from sqlalchemy import create_engine, func, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import node.models  # noqa: E402,F401  (every mapped class, so relationships between them resolve)
 from benchmarks._servers import bare_server, scratch_database  # noqa: E402
 from content.accounts import Account  # noqa: E402
 from content.orm import new_id, utcnow  # noqa: E402

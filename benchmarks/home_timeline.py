@@ -12,6 +12,9 @@ newest page and for a page six months back (max_id); p50 and p99 over --requests
 after a warm-up. The baseline is a bare Starlette JSON endpoint under uvicorn, hit by the same
 client in the same run. In-process probes then split a page into the SQL that picks the posts
 and the rendering of Status entities, and print the database's plan for the timeline query.
+Last, a full garbage collection is timed in this process (which then holds what a node's
+holds) before and after `settle_heap()`: on a shared machine that pause, a page's p99 when
+it strikes, is steadier to compare than the p99 itself.
 """
 
 from __future__ import annotations
@@ -143,6 +146,39 @@ def run_backend(workdir: Path, url: str, args: argparse.Namespace, bare_p50: flo
                 print(f"    plan: {plan}")
 
 
+def full_collection_ms(runs: int = 5) -> tuple[float, float]:
+    """Median milliseconds of a full garbage collection in this process, which holds what a
+    node's process holds after start-up (every module and model, the app's routes and
+    templates, the rendering the probes did): as it is, then after `settle_heap()`, which
+    `harbour serve` and `harbour worker` call once started."""
+    import gc
+
+    from node import commands
+    from node.app import create_app
+    from node.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.load(
+            {"HARBOUR_DOMAIN": "gc.bench", "HARBOUR_DATA_DIR": tmp, "HARBOUR_SECRET_KEY": "x" * 32}
+        )
+        app = create_app(settings, run_worker=False)
+
+        def timed() -> float:
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                gc.collect()
+                times.append(time.perf_counter() - started)
+            return statistics.median(times) * 1000
+
+        before = timed()
+        commands.settle_heap()
+        after = timed()
+        gc.unfreeze()
+        del app
+    return before, after
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=1_000_000)
@@ -167,6 +203,11 @@ def main() -> None:
             print(f"{name}:")
             with database(workdir, admin_url, shape, args.rebuild) as url:
                 run_backend(workdir, url, args, bare_p50)
+    before, after = full_collection_ms()
+    print(
+        f"a full garbage collection in a process holding the app: {before:.1f} ms; "
+        f"after settle_heap (gc.freeze): {after:.1f} ms (median of 5)"
+    )
 
 
 if __name__ == "__main__":

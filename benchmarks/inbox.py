@@ -1,16 +1,23 @@
 """Inbox ingestion: signed activities per second accepted (202) and applied, by a real node.
 
 Run: .venv/bin/python benchmarks/inbox.py [--activities 2000] [--concurrency 8] [--postgres URL]
+                                          [--kept 0,10000,100000,1000000]
 
 A remote actor (served from this process) sends signed Create activities mentioning a
 member of a real `harbour serve` on loopback. Requests are signed before the clock starts,
 so the figures are the receiver's. The baseline is a bare Starlette endpoint under uvicorn
 that reads the body and answers 202, hit by the same client in the same run.
+
+With --kept, the run is repeated on a fresh node for each number of finished inbox items
+already in the table (ended jobs are kept 14 days), bulk-loaded before the clock starts: the
+apply rate must not fall as they grow. Before the clock starts, a worker poll that finds
+nothing due (what an idle node runs every second) is timed in process on that table.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import statistics
@@ -18,10 +25,11 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, insert, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,8 +38,11 @@ from activitypub import generate_keypair  # noqa: E402
 from activitypub.actors import Actor, PublicKey  # noqa: E402
 from activitypub.vocab import ActorType  # noqa: E402
 from benchmarks._servers import bare_server, scratch_database  # noqa: E402
+from content.orm import new_id, utcnow  # noqa: E402
+from federation import jobs  # noqa: E402
 from federation.inbox import InboxItem  # noqa: E402
-from node.database import driver_url  # noqa: E402
+from node.database import create_engine as create_async_engine  # noqa: E402
+from node.database import create_sessionmaker, driver_url  # noqa: E402
 from tests.rig.nodes import NodeProcess, free_port  # noqa: E402
 from tests.rig.signing import signed_post  # noqa: E402
 
@@ -90,11 +101,149 @@ def blast(
     return time.perf_counter() - started, accepted
 
 
+def keep_finished(database: str, actor_id: int, count: int) -> None:
+    """Bulk-load `count` applied inbox items from the last 14 days, as a busy node keeps."""
+    engine = create_engine(driver_url(database, asynchronous=False))
+    now = utcnow()
+    with engine.begin() as connection:
+        for start in range(0, count, 10_000):
+            rows = [
+                {
+                    "id": new_id(),
+                    "activity_id": f"https://old.bench/activities/{number}",
+                    "activity_type": "Create",
+                    "actor_id": actor_id,
+                    "body": "{}",
+                    "received_at": now - timedelta(seconds=number),
+                    "state": "applied",
+                    "attempts": 1,
+                    "next_attempt_at": now - timedelta(seconds=number),
+                }
+                for number in range(start, min(start + 10_000, count))
+            ]
+            connection.execute(insert(InboxItem.__table__), rows)
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("ANALYZE inbox_items"))  # as autovacuum would
+    engine.dispose()
+
+
+def idle_claim_ms(database: str, probes: int = 20) -> float:
+    """Median milliseconds of one worker poll finding nothing due (what an idle node runs
+    every second), in process, on the table as loaded."""
+
+    async def probe() -> float:
+        engine = create_async_engine(database)
+        times = []
+        try:
+            for _ in range(probes):
+                async with create_sessionmaker(engine)() as session:
+                    started = time.perf_counter()
+                    claimed = await jobs.claim_due(session, InboxItem, 16)
+                    times.append(time.perf_counter() - started)
+                    assert not claimed
+        finally:
+            await engine.dispose()
+        return statistics.median(times) * 1000
+
+    return asyncio.run(probe())
+
+
+def make_requests(
+    node: NodeProcess, eve: str, private_pem: str, count: int
+) -> list[tuple[dict[str, str], bytes]]:
+    """Signed Create activities from eve to alice (signed before any clock starts)."""
+    requests = []
+    for number in range(count):
+        note_id = f"{eve}/statuses/{number}"
+        activity = {
+            "id": f"{note_id}/activity",
+            "type": "Create",
+            "actor": eve,
+            "to": [f"{node.base_url}/users/alice"],
+            "object": {
+                "id": note_id,
+                "type": "Note",
+                "attributedTo": eve,
+                "content": f"<p>note {number} for alice</p>",
+                "to": [f"{node.base_url}/users/alice"],
+                "published": "2026-11-01T10:00:00Z",
+            },
+        }
+        requests.append(
+            signed_post(
+                "/users/alice/inbox",
+                activity,
+                host=node.domain,
+                key_id=f"{eve}#main-key",
+                private_pem=private_pem,
+            )
+        )
+    return requests
+
+
+def run_node(
+    args: argparse.Namespace, eve: str, private_pem: str, kept: int, bare: list[float]
+) -> tuple[float, int, int, float, int, float]:
+    """(accept seconds, how many got 202, applied, applied seconds, posts, idle poll ms) on a
+    fresh node
+    with `kept` finished inbox items; measures the bare endpoint first if `bare` is empty."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        scratch_database(Path(tmp), args.postgres) as database,
+    ):
+        workdir = Path(tmp)
+        node = NodeProcess(port=free_port(), data_dir=workdir / "node", database_url=database)
+        node.extra_env.update(
+            HARBOUR_FEDERATION_MODE="open", HARBOUR_DEV_HOSTS="remote.bench=127.0.0.1"
+        )
+        node.start()
+        node.create_member("alice")
+        try:
+            requests = make_requests(node, eve, private_pem, args.activities)
+            # The first request fetches eve's key; leave it out of the timing.
+            warm = blast(node.port, node.domain, requests[:1], 1)
+            assert warm[1] == 1, "the warm-up activity was refused"
+            engine = create_engine(driver_url(database, asynchronous=False))
+            with engine.connect() as connection:
+                eve_id = connection.scalar(
+                    text("SELECT id FROM accounts WHERE uri = :uri"), {"uri": eve}
+                )
+            keep_finished(database, eve_id, kept)
+            time.sleep(1.5)  # the warm-up item applied: nothing is due
+            idle_ms = idle_claim_ms(database)
+            time.sleep(0.5)
+            if not bare:
+                bare_port = free_port()
+                with bare_server(workdir, bare_port, "/users/alice/inbox"):
+                    bare.extend(
+                        (len(requests) - 1)
+                        / blast(bare_port, "bare", requests[1:], args.concurrency)[0]
+                        for _ in range(3)
+                    )
+            started = time.perf_counter()
+            seconds, accepted = blast(node.port, node.domain, requests[1:], args.concurrency)
+            with engine.connect() as connection:
+                while True:  # every applied Create stores one post
+                    stored = connection.scalar(text("SELECT count(*) FROM posts"))
+                    if stored >= args.activities or time.perf_counter() - started > 600:
+                        break
+                    time.sleep(0.1)
+                    connection.rollback()
+                applied_seconds = time.perf_counter() - started
+            engine.dispose()
+        finally:
+            node.stop()
+    return seconds, accepted, stored, applied_seconds, stored, idle_ms
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activities", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--postgres", help="admin URL; runs on a new PostgreSQL database")
+    parser.add_argument(
+        "--kept", default="0", help="finished inbox items kept, e.g. 0,10000,100000,1000000"
+    )
     args = parser.parse_args()
     keys = generate_keypair()
     actor_port = free_port()
@@ -111,89 +260,29 @@ def main() -> None:
             public_key=PublicKey(f"{eve}#main-key", eve, keys.public_pem),
         ).to_document(),
     )
-
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        scratch_database(Path(tmp), args.postgres) as database,
-    ):
-        workdir = Path(tmp)
-        node = NodeProcess(port=free_port(), data_dir=workdir / "node", database_url=database)
-        node.extra_env.update(
-            HARBOUR_FEDERATION_MODE="open", HARBOUR_DEV_HOSTS="remote.bench=127.0.0.1"
-        )
-        node.start()
-        node.create_member("alice")
-        bare_port = free_port()
-        try:
-            requests = []
-            for number in range(args.activities):
-                note_id = f"{eve}/statuses/{number}"
-                activity = {
-                    "id": f"{note_id}/activity",
-                    "type": "Create",
-                    "actor": eve,
-                    "to": [f"{node.base_url}/users/alice"],
-                    "object": {
-                        "id": note_id,
-                        "type": "Note",
-                        "attributedTo": eve,
-                        "content": f"<p>note {number} for alice</p>",
-                        "to": [f"{node.base_url}/users/alice"],
-                        "published": "2026-11-01T10:00:00Z",
-                    },
-                }
-                requests.append(
-                    signed_post(
-                        "/users/alice/inbox",
-                        activity,
-                        host=node.domain,
-                        key_id=f"{eve}#main-key",
-                        private_pem=keys.private_pem,
-                    )
-                )
-            # The first request fetches eve's key; leave it out of the timing.
-            warm = blast(node.port, node.domain, requests[:1], 1)
-            assert warm[1] == 1, "the warm-up activity was refused"
-            time.sleep(0.5)
-            with bare_server(workdir, bare_port, "/users/alice/inbox"):
-                bare_runs = [
-                    blast(bare_port, "bare", requests[1:], args.concurrency) for _ in range(3)
-                ]
-            bare_rate = statistics.median((len(requests) - 1) / s for s, _ in bare_runs)
-            started = time.perf_counter()
-            seconds, accepted = blast(node.port, node.domain, requests[1:], args.concurrency)
-            engine = create_engine(driver_url(database, asynchronous=False))
-            with engine.connect() as connection:
-                while True:
-                    applied = connection.scalar(
-                        select(func.count())
-                        .select_from(InboxItem)
-                        .where(InboxItem.state == "applied")
-                    )
-                    if applied >= args.activities or time.perf_counter() - started > 600:
-                        break
-                    time.sleep(0.1)
-                    connection.execute(text("SELECT 1"))
-                applied_seconds = time.perf_counter() - started
-                stored = connection.scalar(text("SELECT count(*) FROM posts"))
-            engine.dispose()
-        finally:
-            node.stop()
-    sent = len(requests) - 1
-    accept_rate = sent / seconds
+    sent = args.activities - 1
     print(
         f"backend: {'PostgreSQL' if args.postgres else 'SQLite'}; {sent} signed activities, "
         f"concurrency {args.concurrency}"
     )
-    print(f"bare Starlette endpoint: {bare_rate:.0f} requests/s (median of 3)")
-    print(
-        f"harbour inbox accepted (verified, stored): {accept_rate:.0f}/s "
-        f"= {accept_rate / bare_rate:.2f}x bare; {accepted}/{sent} got 202"
-    )
-    print(
-        f"harbour accepted and applied (posts stored): {applied / applied_seconds:.0f}/s "
-        f"end to end; {applied} applied, {stored} posts"
-    )
+    bare: list[float] = []
+    for number, kept in enumerate(int(n) for n in args.kept.split(",")):
+        seconds, accepted, applied, applied_seconds, stored, idle_ms = run_node(
+            args, eve, keys.private_pem, kept, bare
+        )
+        bare_rate = statistics.median(bare)
+        if number == 0:
+            print(f"bare Starlette endpoint: {bare_rate:.0f} requests/s (median of 3)")
+        accept_rate = sent / seconds
+        print(f"with {kept} finished inbox items kept: idle worker poll {idle_ms:.2f} ms (median)")
+        print(
+            f"harbour inbox accepted (verified, stored): {accept_rate:.0f}/s "
+            f"= {accept_rate / bare_rate:.2f}x bare; {accepted}/{sent} got 202"
+        )
+        print(
+            f"harbour accepted and applied (posts stored): {applied / applied_seconds:.0f}/s "
+            f"end to end; {applied} applied, {stored} posts"
+        )
 
 
 if __name__ == "__main__":

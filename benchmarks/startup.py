@@ -1,16 +1,22 @@
 """Start-up time and idle memory of `harbour serve`, against a bare Starlette app under uvicorn.
 
-Run: .venv/bin/python benchmarks/startup.py [--runs 5] [--postgres URL]
+Run: .venv/bin/python benchmarks/startup.py [--runs 5] [--postgres URL] [--harbour PROGRAM]
 
 Each run starts a process on a fresh SQLite database (and, with --postgres, a fresh PostgreSQL
 database), times the first answered request, waits for the process to settle, then reads its
-resident memory (VmRSS) from /proc. The baseline is a one-file Starlette app under the same
-uvicorn, measured in the same run, so the ratios hold on a noisy shared machine.
+resident memory (VmRSS) from /proc. The CPU time a process used until its first answer is
+read from /proc too: on a shared machine it varies less than the wall clock. The baseline
+is a one-file Starlette app under the same uvicorn, measured in the same run, so the ratios
+hold on a noisy shared machine. Both are polled for their first answer the same way (every
+20 ms). `--harbour` runs another install's program, e.g. the runtime-only one `make run`
+makes, without the test extras (some of them, such as rich, are imported by httpx when
+present).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -21,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._servers import bare_server, scratch_database  # noqa: E402
+from benchmarks._servers import bare_server, scratch_database, wait_until_listening  # noqa: E402
+from tests.rig import nodes  # noqa: E402
 from tests.rig.nodes import NodeProcess, free_port  # noqa: E402
 
 SETTLE_SECONDS = 2.0
@@ -35,42 +42,62 @@ def rss_mib(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
-def measure_bare(workdir: Path) -> tuple[float, float]:
-    """(first answer, idle RSS) of the bare app."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_bare(workdir: Path) -> tuple[float, float, float]:
+    """(first answer, its CPU time, idle RSS) of the bare app."""
     with bare_server(workdir, free_port()) as (first_answer, pid):
+        cpu = cpu_seconds(pid)
         time.sleep(SETTLE_SECONDS)
-        return first_answer, rss_mib(pid)
+        return first_answer, cpu, rss_mib(pid)
 
 
-def measure_harbour(workdir: Path, database_url: str) -> tuple[float, float, float]:
-    """(first start incl. migrations and key generation, restart, idle RSS after restart)."""
+def measure_harbour(workdir: Path, database_url: str) -> tuple[float, float, float, float]:
+    """(first start incl. migrations and key generation, restart, its CPU time, idle RSS
+    after restart)."""
     node = NodeProcess(
         port=free_port(), data_dir=workdir / uuid.uuid4().hex, database_url=database_url
     )
-    first = node.start()
+    first = start(node)
     node.stop()
     node.port = free_port()
-    again = node.start()
-    time.sleep(SETTLE_SECONDS)
+    again = start(node)
     assert node.process is not None
+    cpu = cpu_seconds(node.process.pid)
+    time.sleep(SETTLE_SECONDS)
     memory = rss_mib(node.process.pid)
     node.stop()
-    return first, again, memory
+    return first, again, cpu, memory
+
+
+def start(node: NodeProcess) -> float:
+    """Seconds from launching `harbour serve` to its first answer."""
+    started = time.perf_counter()
+    node.launch()
+    return wait_until_listening(node.port) - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--postgres", help="admin URL, e.g. postgresql://postgres@127.0.0.1/test")
+    parser.add_argument("--harbour", type=Path, help="the harbour program to start")
     args = parser.parse_args()
+    if args.harbour:
+        nodes.HARBOUR = args.harbour
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         bare = [measure_bare(workdir) for _ in range(args.runs)]
         bare_start = statistics.median(b[0] for b in bare)
-        bare_rss = statistics.median(b[1] for b in bare)
+        bare_cpu = statistics.median(b[1] for b in bare)
+        bare_rss = statistics.median(b[2] for b in bare)
         print(
-            f"bare Starlette+uvicorn: first answer {bare_start * 1000:.0f} ms, "
-            f"idle RSS {bare_rss:.1f} MiB (median of {args.runs})"
+            f"bare Starlette+uvicorn: first answer {bare_start * 1000:.0f} ms "
+            f"(CPU {bare_cpu * 1000:.0f} ms), idle RSS {bare_rss:.1f} MiB (median of {args.runs})"
         )
         backends = {"sqlite": None, **({"postgresql": args.postgres} if args.postgres else {})}
         for backend, admin_url in backends.items():
@@ -80,11 +107,13 @@ def main() -> None:
                     runs.append(measure_harbour(workdir, url))
             first = statistics.median(r[0] for r in runs)
             again = statistics.median(r[1] for r in runs)
-            memory = statistics.median(r[2] for r in runs)
+            cpu = statistics.median(r[2] for r in runs)
+            memory = statistics.median(r[3] for r in runs)
             print(
                 f"harbour serve on {backend}: first start {first * 1000:.0f} ms "
                 f"(migrations + 3 RSA keys), restart {again * 1000:.0f} ms "
-                f"= {again / bare_start:.1f}x bare; idle RSS {memory:.1f} MiB "
+                f"= {again / bare_start:.1f}x bare (CPU {cpu * 1000:.0f} ms "
+                f"= {cpu / bare_cpu:.1f}x bare); idle RSS {memory:.1f} MiB "
                 f"= {memory / bare_rss:.1f}x bare (median of {args.runs})"
             )
 

@@ -18,7 +18,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import ForeignKey, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,11 +28,12 @@ from content.paging import parse_id
 from content.pools import Pool
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from content.posts import Post
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 MAX_PIXELS = 7680 * 4320  # 33 million, as Mastodon; decoded as RGBA that is 133 MB a copy
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow itself refuses twice as many when it opens one
 MAX_DESCRIPTION = 1500
 MAX_PER_POST = 4
 MAX_REMOTE_PER_POST = 8
@@ -104,7 +104,11 @@ class RemoteMedia:
 
 def clean_image(data: bytes) -> CleanImage:
     """Decode an uploaded image, refuse what is not one or is too big, apply its EXIF
-    orientation and re-encode the pixels only. CPU-bound: call it off the event loop."""
+    orientation and re-encode the pixels only. CPU-bound: call it off the event loop.
+    Pillow is imported here, on the first upload, not when a node starts."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow itself refuses twice as many when it opens one
     if not data:
         raise MediaError("the file is empty")
     if len(data) > MAX_UPLOAD_BYTES:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from activitypub import web_url
 from activitypub.hostnames import host_of
-from content import audience, hashtags
+from content import account_stats, audience, hashtags
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
 from content.media import MediaAttachment, attach
@@ -260,13 +260,8 @@ async def open_posts_page(
 
 
 async def count_open_posts(session: AsyncSession, author: Account) -> int:
-    """How many public and unlisted posts the author has."""
-    query = (
-        select(func.count())
-        .select_from(Post)
-        .where(Post.account_id == author.id, Post.visibility.in_(OPEN_TO_ALL))
-    )
-    return int(await session.scalar(query) or 0)
+    """How many public and unlisted posts the author has (kept by `content.account_stats`)."""
+    return (await account_stats.counts(session, author.id)).open_posts
 
 
 async def pinned_open_posts(session: AsyncSession, author: Account) -> Sequence[Post]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, delete, func, select
+from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
+from content import account_stats
 from content.accounts import Account
 from content.notifications import NotificationType, drop_follow_request, notify
 from content.orm import Base, new_id, utcnow
@@ -41,19 +42,13 @@ class Follow(Base):
 
 
 async def count_followers(session: AsyncSession, account: Account) -> int:
-    """How many accepted followers the account has."""
-    return await _count(session, Follow.followed_id == account.id)
+    """How many accepted followers the account has (kept by `content.account_stats`)."""
+    return (await account_stats.counts(session, account.id)).followers
 
 
 async def count_following(session: AsyncSession, account: Account) -> int:
     """How many accounts this account follows (accepted follows only)."""
-    return await _count(session, Follow.follower_id == account.id)
-
-
-async def _count(session: AsyncSession, condition: ColumnElement[bool]) -> int:
-    accepted = Follow.state == FollowState.ACCEPTED
-    query = select(func.count()).select_from(Follow).where(condition, accepted)
-    return int(await session.scalar(query) or 0)
+    return (await account_stats.counts(session, account.id)).following
 
 
 async def find_follow(session: AsyncSession, follower: Account, followed: Account) -> Follow | None:

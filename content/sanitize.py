@@ -16,11 +16,14 @@ import re
 import urllib.parse
 from collections.abc import Callable, Mapping
 from functools import cache
+from typing import TYPE_CHECKING
 
 import nh3
-from markdown_it import MarkdownIt
 
 from content import hashtags
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset(
     {"p", "br", "a", "span", "strong", "b", "em", "i", "u", "del", "s", "code", "pre",
@@ -120,6 +123,9 @@ def _linkify(cleaned: str) -> str:
 
 @cache
 def _markdown() -> MarkdownIt:
+    """The parser, imported on first use: only staff documents are Markdown (~40 ms)."""
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from activitypub.hostnames import InvalidHost, host_of
 from content.orm import Base, new_id, utcnow
-from federation.jobs import Job
+from federation.jobs import Job, claim_index
 
 SCHEDULE = [
     timedelta(seconds=10),
@@ -40,7 +40,7 @@ class Delivery(Job, Base):
     """An activity on its way to one inbox (a shared inbox serves a whole server)."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("activity_id", "inbox"),)
+    __table_args__ = (UniqueConstraint("activity_id", "inbox"), claim_index("deliveries"))
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
     activity_id: Mapped[str] = mapped_column(String(2048))

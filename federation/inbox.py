@@ -26,7 +26,7 @@ from federation import hosts
 from federation.authenticity import NotAuthentic, check_origin, signed_by
 from federation.context import Federation
 from federation.delivery import Delivery
-from federation.jobs import Job
+from federation.jobs import Job, claim_index
 from moderation.policy import may_federate_with
 from moderation.rate_limits import Action, RateLimited
 
@@ -40,7 +40,7 @@ class InboxItem(Job, Base):
     dropped as a duplicate."""
 
     __tablename__ = "inbox_items"
-    __table_args__ = (UniqueConstraint("actor_id", "activity_id"),)
+    __table_args__ = (UniqueConstraint("actor_id", "activity_id"), claim_index("inbox_items"))
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
     activity_id: Mapped[str] = mapped_column(String(2048))

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, String, Text, delete, or_, select, update
+from sqlalchemy import ColumnElement, Index, String, Text, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +38,14 @@ class Job:
 
 
 J = TypeVar("J", bound=Job)
+
+
+def claim_index(table: str) -> Index:
+    """The index a claim is looked up by. Only claimed jobs have a token, so it stays as
+    small as the work in hand however many ended jobs are kept; `claim = :token` implies
+    `claim IS NOT NULL`, so both databases use it with a bound token."""
+    held = text("claim IS NOT NULL")
+    return Index(f"ix_{table}_claim", "claim", sqlite_where=held, postgresql_where=held)
 
 
 async def claim_due(

@@ -31,32 +31,6 @@ MANIFEST = "manifest.json"
 SECRET_KEY = "secret.key"
 
 
-def add_parser(verbs: Any) -> None:
-    """The `backup` command and its actions."""
-    backup = verbs.add_parser(
-        "backup", help="encrypted backups of the database, media and secret key"
-    ).add_subparsers(required=True, metavar="ACTION")
-    create_verb = backup.add_parser("create", help="write an encrypted backup to FILE")
-    create_verb.add_argument("file", type=Path)
-    create_verb.add_argument(
-        "--recipient",
-        action="append",
-        default=[],
-        metavar="AGE_PUBLIC_KEY",
-        help="encrypt to this age public key (age1...) instead of a passphrase; repeatable",
-    )
-    create_verb.set_defaults(run=create)
-    restore_verb = backup.add_parser("restore", help="restore FILE into an empty node")
-    restore_verb.add_argument("file", type=Path)
-    restore_verb.add_argument(
-        "--identity", type=Path, help="an age identity file (for public-key backups)"
-    )
-    restore_verb.add_argument(
-        "--force", action="store_true", help="replace a node's existing data (cannot be undone)"
-    )
-    restore_verb.set_defaults(run=restore)
-
-
 def create(settings: Settings, args: argparse.Namespace) -> None:
     """Write the backup file; the passphrase comes from the environment or a prompt."""
     passphrase = None if args.recipient else _passphrase(confirm=True)
@@ -161,7 +135,7 @@ class _Restorer:
             manifest = None
         if not isinstance(manifest, dict) or manifest.get("format") != 1:
             raise BackupError("this backup was made by another version of Harbour's format")
-        head = backup_database.head_revision(self.settings.database_url)
+        head = backup_database.head_revision()
         if manifest.get("revision") != head:
             raise BackupError(
                 f"this backup is of schema {manifest.get('revision')} and this Harbour's is "

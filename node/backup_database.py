@@ -15,21 +15,22 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 
-import node.models  # noqa: F401  (every table in Base.metadata)
 from content.orm import Base, UTCDateTime
 from node.backup_archive import BackupError
-from node.database import alembic_config, driver_url, is_sqlite
+from node.database import driver_url, head_revisions, is_sqlite
 
 CHUNK_BYTES = 4 * 1024 * 1024
 INSERT_BATCH = 500
-TABLES = {table.name: table for table in Base.metadata.sorted_tables}
+# Kept by triggers as the rows they count are loaded, so never written to or read from a backup.
+DERIVED = {"account_stats"}
+TABLES = {t.name: t for t in Base.metadata.sorted_tables if t.name not in DERIVED}
 
 
-def head_revision(url: str) -> str:
+def head_revision() -> str:
     """The schema revision this Harbour's migrations end at."""
-    return str(ScriptDirectory.from_config(alembic_config(url)).get_current_head())
+    (head,) = head_revisions()  # a backup is of one schema, so of one head
+    return head
 
 
 @contextmanager
@@ -53,9 +54,10 @@ def snapshot(url: str) -> Iterator[tuple[str, Iterator[bytes]]]:
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
             connection.exec_driver_sql("SET TRANSACTION READ ONLY")
         revision = _revision(connection)
-        if revision != head_revision(url):
+        if revision != head_revision():
             raise BackupError("the database is not at this Harbour's schema: run `harbour migrate`")
-        unknown = set(sa.inspect(connection).get_table_names()) - set(TABLES) - {"alembic_version"}
+        unknown = set(sa.inspect(connection).get_table_names()) - set(TABLES) - DERIVED
+        unknown.discard("alembic_version")
         if unknown:
             raise BackupError(f"the database has tables Harbour does not know: {sorted(unknown)}")
         yield revision, _chunks(connection)
@@ -95,7 +97,7 @@ def is_empty(connection: sa.Connection) -> bool:
 
 def clear(connection: sa.Connection) -> None:
     """Delete every row, dependants first (restoring over a node with --force)."""
-    for table in reversed(TABLES.values()):
+    for table in reversed(Base.metadata.sorted_tables):
         connection.execute(table.delete())
 
 

@@ -35,9 +35,13 @@ async def ensure_node(
 ) -> Credentials | None:
     """Create what a node needs and does not have yet. Returns the first admin's login once."""
     async with session_scope(sessions) as session:
-        await accounts.ensure_instance_actor(
-            session, base_url=settings.base_url, host=settings.domain, keypair=generate_keypair()
-        )
+        if await accounts.instance_actor(session) is None:  # a key only for a new actor
+            await accounts.ensure_instance_actor(
+                session,
+                base_url=settings.base_url,
+                host=settings.domain,
+                keypair=generate_keypair(),
+            )
         if (
             await accounts.get_local(session, settings.organisation_username, include_gone=True)
             is None

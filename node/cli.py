@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -12,19 +15,42 @@ from typing import Any, NoReturn
 
 from sqlalchemy.exc import OperationalError
 
-from node import (
-    backup_commands,
-    commands,
-    country_trust_commands,
-    domain_commands,
-    group_commands,
-    trust_commands,
-)
+from node import commands, group_commands
 from node.settings import ConfigError, Settings
+
+
+class _Later:
+    """A command module imported only when one of its commands runs: `harbour serve` need
+    not load the backup tools (pyrage, tarfile; ~2 MiB) or the list subscriptions."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def run(*args: Any) -> Any:
+            return getattr(importlib.import_module(self.module), name)(*args)
+
+        return run
+
+
+backup_commands = _Later("node.backup_commands")
+country_trust_commands = _Later("node.country_trust_commands")
+domain_commands = _Later("node.domain_commands")
+trust_commands = _Later("node.trust_commands")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `harbour` console script."""
+    try:
+        _run(argv)
+    except BrokenPipeError:
+        # The reader went away (`harbour domain export | head`): stop quietly, as a Unix
+        # tool killed by SIGPIPE does, with nothing left to flush into the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(128 + signal.SIGPIPE)
+
+
+def _run(argv: list[str] | None) -> None:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -121,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
     _trust_parser(verbs)
     _country_trust_parser(verbs)
     group_commands.add_parser(verbs, _async)
-    backup_commands.add_parser(verbs)
+    _backup_parser(verbs)
 
     account = verbs.add_parser("account", help="manage local accounts").add_subparsers(
         required=True, metavar="ACTION"
@@ -179,6 +205,31 @@ def _parser() -> argparse.ArgumentParser:
     grant.add_argument("--role", choices=["member", "staff", "moderator", "admin"], default="admin")
     grant.set_defaults(run=_async(commands.admin_grant))
     return parser
+
+
+def _backup_parser(verbs: Any) -> None:
+    backup = verbs.add_parser(
+        "backup", help="encrypted backups of the database, media and secret key"
+    ).add_subparsers(required=True, metavar="ACTION")
+    create_verb = backup.add_parser("create", help="write an encrypted backup to FILE")
+    create_verb.add_argument("file", type=Path)
+    create_verb.add_argument(
+        "--recipient",
+        action="append",
+        default=[],
+        metavar="AGE_PUBLIC_KEY",
+        help="encrypt to this age public key (age1...) instead of a passphrase; repeatable",
+    )
+    create_verb.set_defaults(run=backup_commands.create)
+    restore_verb = backup.add_parser("restore", help="restore FILE into an empty node")
+    restore_verb.add_argument("file", type=Path)
+    restore_verb.add_argument(
+        "--identity", type=Path, help="an age identity file (for public-key backups)"
+    )
+    restore_verb.add_argument(
+        "--force", action="store_true", help="replace a node's existing data (cannot be undone)"
+    )
+    restore_verb.set_defaults(run=backup_commands.restore)
 
 
 def _trust_parser(verbs: Any) -> None:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import os
+import shlex
+import shutil
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import uvicorn
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType, generate_keypair
@@ -32,13 +40,16 @@ KINDS = {
 }
 
 
+GC_YOUNG_THRESHOLD = 7_000
+
+
 class CommandError(Exception):
     """A command cannot do what was asked; the message is one line for the terminal."""
 
 
-def init(settings: Settings, _args: argparse.Namespace) -> None:
+def init(settings: Settings, args: argparse.Namespace) -> None:
     """Migrate the database and create the node's first accounts."""
-    _print_welcome(settings, _set_up(settings))
+    _print_welcome(settings, _set_up(settings), args)
 
 
 def migrate_only(settings: Settings, _args: argparse.Namespace) -> None:
@@ -54,9 +65,11 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         listen_host=args.host or settings.listen_host,
         listen_port=args.port or settings.listen_port,
     )
-    _print_welcome(settings, _set_up(settings))
+    _print_welcome(settings, _set_up(settings), args)
+    app = create_app(settings, run_worker=not args.no_worker)
+    settle_heap()
     uvicorn.run(
-        create_app(settings, run_worker=not args.no_worker),
+        app,
         host=settings.listen_host,
         port=settings.listen_port,
         access_log=False,
@@ -222,12 +235,24 @@ async def worker(settings: Settings, _args: argparse.Namespace) -> None:
     """Run the delivery and inbox worker until interrupted."""
     engine = create_engine(settings.database_url)
     federation = create_federation(settings, create_sessionmaker(engine))
+    settle_heap()
     print(f"Harbour worker for {settings.domain} is running.", flush=True)
     try:
         await Worker(federation, settings.retention).run_forever()
     finally:
         await federation.transport.aclose()
         await engine.dispose()
+
+
+def settle_heap() -> None:
+    """After start-up, move everything alive (modules, the app, templates) out of the
+    collector's sight with `gc.freeze()`, so a full collection walks only what requests
+    allocate (it took ~100 ms with all start-up objects, the timeline's p99); and collect
+    the youngest generation less often (7,000 allocations, not 700), as request handling
+    makes many short-lived containers."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
 
 
 def _set_up(settings: Settings) -> Credentials | None:
@@ -243,7 +268,35 @@ def _set_up(settings: Settings) -> Credentials | None:
     return asyncio.run(run())
 
 
-def _print_welcome(settings: Settings, credentials: Credentials | None) -> None:
+def command_line(args: argparse.Namespace, *words: str) -> str:
+    """`harbour WORDS` as it works when pasted into the shell this command was started from:
+    the same program (by path unless it is the `harbour` on PATH) and the same settings
+    file, domain and data location (a database URL with a password is left to the
+    environment, never printed)."""
+    program = sys.argv[0]
+    on_path = shutil.which("harbour")
+    if on_path is not None and Path(on_path).resolve() == Path(program).resolve():
+        program = "harbour"
+    prefix = []
+    for name in ("HARBOUR_CONFIG", "HARBOUR_DOMAIN", "HARBOUR_DATA_DIR", "HARBOUR_DATABASE_URL"):
+        value = os.environ.get(name, "")
+        if value and _password_in(value) is None:
+            prefix.append(f"{name}={shlex.quote(value)}")
+    config = ["--config", str(args.config)] if args.config else []
+    return " ".join([*prefix, shlex.join([program, *config, *words])])
+
+
+def _password_in(value: str) -> str | None:
+    """The password in a database URL, if the value is one and has one (never printed)."""
+    try:
+        return make_url(value).password
+    except ArgumentError:
+        return None
+
+
+def _print_welcome(
+    settings: Settings, credentials: Credentials | None, args: argparse.Namespace
+) -> None:
     print(f"Harbour node {settings.domain} is set up ({_database_kind(settings)}).")
     if credentials is None:
         return
@@ -252,7 +305,7 @@ def _print_welcome(settings: Settings, credentials: Credentials | None) -> None:
         f"    nickname: {credentials.username}\n"
         f"    password: {credentials.password}\n"
         "  This password is shown only now. If it is lost: "
-        f"harbour account password {credentials.username}\n",
+        f"{command_line(args, 'account', 'password', credentials.username)}\n",
         flush=True,
     )
 

@@ -1,14 +1,21 @@
-"""The SQLite or PostgreSQL engine, sessions, and Alembic migrations."""
+"""The SQLite or PostgreSQL engine, sessions, and Alembic migrations.
+
+Alembic (with Mako) is imported only when the schema is behind: a start compares the
+database's `alembic_version` with the heads the migration files declare, which costs a few
+milliseconds where importing Alembic costs about 80.
+"""
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -17,6 +24,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+import node.models  # noqa: F401  (every mapped class, so relationships resolve in any process)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -64,18 +76,54 @@ async def session_scope(
 
 
 def migrate(url: str) -> None:
-    """Bring the database schema to the newest migration."""
+    """Bring the database schema to the newest migration (without loading Alembic when it is
+    there already)."""
     if is_sqlite(url):
         _make_parent_dir(url)
-    command.upgrade(alembic_config(url), "head")
+    if applied_revisions(url) == head_revisions():
+        return
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "heads")
 
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration for `url`, with no alembic.ini needed."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["url"] = driver_url(url, asynchronous=False)
     return config
+
+
+_ASSIGNED = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The revisions no migration file builds on, read from the files' own declarations."""
+    revisions: set[str] = set()
+    built_on: set[str] = set()
+    for script in MIGRATIONS.glob("versions/*.py"):
+        declared = dict(_ASSIGNED.findall(script.read_text(encoding="utf-8")))
+        revisions.add(ast.literal_eval(declared["revision"]))
+        down = ast.literal_eval(declared["down_revision"])
+        built_on.update((down,) if isinstance(down, str) else down or ())
+    return frozenset(revisions - built_on)
+
+
+def applied_revisions(url: str) -> frozenset[str]:
+    """The revisions the database is at (none for a new one)."""
+    engine = sa.create_engine(driver_url(url, asynchronous=False), poolclass=sa.NullPool)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("alembic_version"):
+                return frozenset()
+            rows = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+            return frozenset(str(row[0]) for row in rows)
+    finally:
+        engine.dispose()
 
 
 def _make_parent_dir(url: str) -> None:

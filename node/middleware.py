@@ -102,6 +102,9 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+FAVICON_PATH = "/favicon.ico"
+
+
 class NoStore:
     """`Cache-Control: no-store` on every answer to a signed-in request (one carrying the
     session cookie or a bearer token), every answer that sets a cookie, and everything under
@@ -120,7 +123,7 @@ class NoStore:
             b"authorization" in request_headers
             or self.cookie + b"=" in request_headers.get(b"cookie", b"")
             or scope["path"].startswith(("/api/", "/oauth/"))
-        )
+        ) and scope["path"] != FAVICON_PATH  # the same icon for everyone: kept, even signed in
 
         async def send_private(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -148,7 +148,9 @@ def test_an_old_database_with_data_is_upgraded_and_served(
             document = http.get("/users/olga", headers=AP).json()
             assert document["publicKey"]["publicKeyPem"] == keypair_for_tests(0).public_pem
             followers = http.get("/users/olga/followers", headers=AP).json()
-            assert followers["totalItems"] == 1
+            assert followers["totalItems"] == 1  # counts kept since 0031, backfilled
+            outbox = http.get("/users/olga/outbox", headers=AP).json()
+            assert outbox["totalItems"] == 1  # the public post; not the followers-only one
             note = http.get("/users/olga/statuses/3001", headers=AP).json()
             assert note["content"] == "<p>Our first drop-in was a success</p>"
         with closing(node.sign_in("olga", PASSWORD)) as olga:

@@ -13,15 +13,13 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
-from content import media
+from content import account_stats, media
 from content.accounts import Account
 from content.bookmarks import Bookmark
 from content.interactions import Interaction, Kind
 from content.media import MediaAttachment
 from content.posts import Mention, Post, PostTag
-from content.relationships import Follow, FollowState
 
 
 @dataclass(frozen=True)
@@ -54,25 +52,17 @@ class StatusFacts:
 
 
 async def account_counts(session: AsyncSession, ids: Collection[int]) -> dict[int, AccountCounts]:
-    """Posts, newest post time, accepted followers and follows of each account."""
-    statuses = {
-        account_id: (number, last)
-        for account_id, number, last in await session.execute(
-            select(Post.account_id, func.count(), func.max(Post.created_at))
-            .where(Post.account_id.in_(ids))
-            .group_by(Post.account_id)
-        )
-    }
-    followers = await _follow_counts(session, Follow.followed_id, ids)
-    following = await _follow_counts(session, Follow.follower_id, ids)
+    """Posts, newest post time, accepted followers and follows of each account, from the
+    counts the database keeps (`content.account_stats`): one indexed query, however many
+    posts and follows there are."""
     return {
         account_id: AccountCounts(
-            statuses=statuses.get(account_id, (0, None))[0],
-            last_status_at=statuses.get(account_id, (0, None))[1],
-            followers=followers.get(account_id, 0),
-            following=following.get(account_id, 0),
+            statuses=found.posts,
+            last_status_at=found.last_post_at,
+            followers=found.followers,
+            following=found.following,
         )
-        for account_id in ids
+        for account_id, found in (await account_stats.counts_of(session, ids)).items()
     }
 
 
@@ -132,14 +122,3 @@ def count_of(facts: StatusFacts, post: Post, kind: Kind) -> int:
 def viewer_did(facts: StatusFacts, post: Post, kind: Kind) -> bool:
     """Whether the viewer liked or boosted the post."""
     return (post.id, kind) in facts.by_viewer
-
-
-async def _follow_counts(
-    session: AsyncSession, key: InstrumentedAttribute[int], ids: Collection[int]
-) -> dict[int, int]:
-    query = (
-        select(key, func.count())
-        .where(key.in_(ids), Follow.state == FollowState.ACCEPTED)
-        .group_by(key)
-    )
-    return {account_id: n for account_id, n in await session.execute(query)}

@@ -1,0 +1,56 @@
+"""A start on an up-to-date database loads only what serving needs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+
+from node.database import alembic_config, applied_revisions, head_revisions, migrate
+
+LAZY = (
+    "alembic",
+    "mako",
+    "httpsig",
+    "pkg_resources",
+    "Crypto",
+    "PIL.Image",
+    "markdown_it",
+    "pyrage",
+    "node.backup_commands",
+)
+
+
+def test_the_heads_read_from_the_migration_files_are_alembics() -> None:
+    assert head_revisions() == set(
+        ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    )
+
+
+def test_a_served_node_on_an_up_to_date_database_has_not_imported_the_lazy_libraries(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/node.db"
+    migrate(url)
+    assert applied_revisions(url) == head_revisions()
+    script = f"""
+import sys
+import node.cli
+from node.app import create_app
+from node.commands import settle_heap
+from node.database import migrate
+from node.settings import Settings
+migrate({url!r})
+settings = Settings.load({{"HARBOUR_DOMAIN": "n.example", "HARBOUR_DATABASE_URL": {url!r},
+                          "HARBOUR_DATA_DIR": {str(tmp_path)!r}}}).with_secret_key()
+create_app(settings)
+settle_heap()
+print(" ".join(m for m in {LAZY!r} if m in sys.modules))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
