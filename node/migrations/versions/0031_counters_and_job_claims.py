@@ -1,7 +1,7 @@
 """counts kept by triggers (account_stats) and an index on job claim tokens
 
 Revision ID: 0031
-Revises: 0026
+Revises: 0029
 Create Date: 2026-12-04 11:15:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0031"
-down_revision = "0026"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
