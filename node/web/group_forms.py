@@ -26,6 +26,7 @@ from federation import group_outbox
 from federation.mentions import full_handle
 from federation.outbox import ActionError
 from federation.resolve import ResolveError, actor_by_handle
+from node import i18n
 from node.database import session_scope
 from node.state import services
 from node.web.group_access import handle_of, opener_of, post_in, space_named
@@ -68,7 +69,7 @@ async def new_thread(request: Request) -> Response:
                     title=values["title"][: group_threads.MAX_TITLE],
                 )
             except REFUSED as refused:
-                error = str(refused)
+                error = i18n.explain(refused)
             else:
                 location = f"/discussions/{handle_of(space)}/{post.id}"
     if request.method == "POST" and not error:
@@ -110,7 +111,7 @@ async def new_group(request: Request) -> Response:
             try:
                 await _create_group(request, session, viewer, values)
             except ValueError as refused:
-                error = str(refused)
+                error = i18n.explain(refused)
     if request.method == "POST" and not error:
         return RedirectResponse(f"/discussions/{values['name']}", status_code=303)
     return render(

@@ -14,8 +14,6 @@ import httpx
 import pytest
 from babel.dates import format_date
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from activitypub import ActorType
@@ -23,6 +21,7 @@ from content.users import Role
 from node import i18n
 from node.state import Services
 from node.web.rendering import TEMPLATES
+from tests.i18n_locales import source_messages
 from tests.rig import world
 
 ROOT = Path(__file__).parents[2]
@@ -67,16 +66,6 @@ ADMIN_PAGES = [
 ]
 
 
-def source_messages() -> dict[str, str | tuple[str, str]]:
-    """The interface's strings as `make messages` extracts them (babel.cfg), by msgid."""
-    with (ROOT / "babel.cfg").open() as config:
-        method_map, options_map = parse_mapping_cfg(config)
-    found: dict[str, str | tuple[str, str]] = {}
-    for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options_map):
-        found[message if isinstance(message, str) else message[0]] = message
-    return found
-
-
 def catalogue(language: str) -> Catalog:
     with (i18n.LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
         return read_po(po, locale=language)
@@ -92,7 +81,7 @@ def test_every_shipped_catalogue_translates_every_string(language: str) -> None:
         if entry is None:
             problems.append(f"missing: {msgid!r}")
             continue
-        strings = [entry.string] if isinstance(entry.string, str) else list(entry.string)
+        strings = [entry.string] if isinstance(entry.string, str) else list(entry.string or ())
         if entry.fuzzy or not all(strings):
             problems.append(f"untranslated or fuzzy: {msgid!r}")
         wanted = {p for s in sources for p in PLACEHOLDER.findall(s)}
@@ -153,7 +142,7 @@ async def test_pages_read_in_romanian_show_no_english_interface_text(
     headers = {"Accept-Language": "ro-RO, ro;q=0.9, en;q=0.5", "Accept": "text/html"}
     for path in VISITOR_PAGES:
         page = await client.get(path, headers=headers)
-        assert '<html lang="ro">' in page.text, path
+        assert '<html lang="ro" dir="ltr">' in page.text, path
         assert english_left(page.text, "ro") == [], path
     signed = await client.post("/login", data={"username": "sam", "password": world.PASSWORD})
     assert signed.status_code == 303
@@ -177,14 +166,14 @@ async def test_lang_parameter_and_accept_language_choose_the_interface_language(
     client: httpx.AsyncClient,
 ) -> None:
     chosen = await client.get("/login", headers={"Accept-Language": "pt-BR, de;q=0.5"})
-    assert '<html lang="pt">' in chosen.text
+    assert '<html lang="pt" dir="ltr">' in chosen.text
     assert "Entrar</h1>" in chosen.text
     assert "Accept-Language" in chosen.headers["vary"]
     overridden = await client.get("/login?lang=de", headers={"Accept-Language": "pt-BR"})
-    assert '<html lang="de">' in overridden.text
+    assert '<html lang="de" dir="ltr">' in overridden.text
     assert "Anmelden</h1>" in overridden.text
     unknown = await client.get("/login?lang=xx", headers={"Accept-Language": "ja, zh;q=0.8"})
-    assert '<html lang="en">' in unknown.text
+    assert '<html lang="en" dir="ltr">' in unknown.text
     assert "Sign in</h1>" in unknown.text
 
 
@@ -192,7 +181,7 @@ async def test_lang_parameter_and_accept_language_choose_the_interface_language(
 async def test_error_pages_and_python_messages_are_translated(client: httpx.AsyncClient) -> None:
     missing = await client.get("/no/such/page?lang=fr", headers={"Accept": "text/html"})
     assert missing.status_code == 404
-    assert '<html lang="fr">' in missing.text
+    assert '<html lang="fr" dir="ltr">' in missing.text
     assert "Retour à la page d’accueil" in missing.text
     wrong = await client.post(
         "/login?lang=es", data={"username": "nobody", "password": "not the password"}
