@@ -41,7 +41,8 @@ async def too_many(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RateLimited)
     headers = {"Retry-After": str(exc.retry_after)}
     if _wants_html(request):
-        wait = format_timedelta(exc.retry_after, locale=i18n.locale_of(i18n.current_language()))
+        locale = i18n.locale_of(i18n.current_language())
+        wait = format_timedelta(exc.retry_after, threshold=1.5, locale=locale)  # 89 seconds
         message = _("Too many attempts; please try again in %(time)s.") % {"time": wait}
         response = render(request, "error.html", status_code=429, message=message)
         response.headers.update(headers)
