@@ -299,3 +299,19 @@ def test_right_to_left_languages_get_dir_rtl() -> None:
         "ltr",
         "ltr",
     ]
+
+
+@pytest.mark.anyio
+async def test_every_shipped_catalogue_is_compiled_before_the_node_serves(
+    services: Services,
+) -> None:
+    assert services.interface.languages[: len(i18n.SHIPPED)] == i18n.SHIPPED
+    romanian = services.interface.catalogues["ro"]
+    assert romanian.gettext("Sign in") == "Conectare"
+
+
+def test_the_stylesheet_uses_logical_properties_so_pages_mirror_right_to_left() -> None:
+    css = (TEMPLATES.parent / "static" / "harbour.css").read_text()
+    rules = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    physical = re.findall(r"[\w-]*(?:left|right)[\w-]*\s*:|text-align:\s*(?:left|right)", rules)
+    assert physical == []
