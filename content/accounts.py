@@ -18,6 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, validat
 
 from activitypub import Actor, ActorType, KeyPair, web_url
 from activitypub.hostnames import InvalidHost, check_canonical
+from content.interface_text import N_, Message
 from content.orm import Base, new_id, utcnow
 from content.sanitize import clean_html, in_thread
 
@@ -176,10 +177,12 @@ def check_username(username: str) -> str:
     """Return the username if it may be registered, else raise UsernameError saying why."""
     if not USERNAME_PATTERN.fullmatch(username):
         raise UsernameError(
-            "a username is 1 to 30 characters: lower-case letters a-z, digits and underscores"
+            N_("a username is 1 to 30 characters: lower-case letters a-z, digits and underscores")
         )
     if username in RESERVED_USERNAMES:
-        raise UsernameError(f"the username {username!r} is reserved")
+        raise UsernameError(
+            Message(N_("the username “%(username)s” is reserved"), username=username)
+        )
     return username
 
 
@@ -197,7 +200,7 @@ async def create_local(
         raise ValueError(f"local accounts are one of {', '.join(LOCAL_KINDS)}")
     check_username(username)
     if await get_local(session, username, include_gone=True) is not None:
-        raise UsernameError(f"the username {username!r} is taken")
+        raise UsernameError(Message(N_("the username “%(username)s” is taken"), username=username))
     uris = LocalActorUris.for_username(base_url, username)
     is_member = actor_type == ActorType.PERSON
     return _add_local(

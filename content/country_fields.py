@@ -9,7 +9,7 @@ from datetime import date
 import pycountry
 
 from content.field_errors import FieldErrors
-from content.interface_text import N_
+from content.interface_text import N_, Message
 from content.languages import language_tag
 
 # (field name, English heading), in the order pages show them.
@@ -69,34 +69,34 @@ def validate(values: CountryPageFields, *, today: date, section_limit: int = SEC
     values.title = " ".join(values.title.split())
     values.note = " ".join(values.note.split())
     if (country := country_code(values.country)) is None:
-        errors["country"] = "Choose a country (ISO 3166-1 two-letter code, such as DE)."
+        errors["country"] = N_("Choose a country (ISO 3166-1 two-letter code, such as DE).")
     else:
         values.country = country
     if (language := language_tag(values.language)) is None:
-        errors["language"] = "Give a language tag (BCP 47, such as en, fr or pt-BR)."
+        errors["language"] = N_("Give a language tag (BCP 47, such as en, fr or pt-BR).")
     else:
         values.language = language
     if not values.title:
-        errors["title"] = "This field is required."
+        errors["title"] = N_("This field is required.")
     elif len(values.title) > TITLE:
-        errors["title"] = f"At most {TITLE} characters."
+        errors["title"] = Message(N_("At most %(count)s characters."), count=TITLE)
     for name in SECTION_NAMES:
         text = getattr(values, name).replace("\r\n", "\n").strip()
         setattr(values, name, text)
         if len(text) > section_limit:
-            errors[name] = f"At most {section_limit:,} characters."
+            errors[name] = Message(N_("At most %(count)s characters."), count=section_limit)
     if not any(values.sections().values()):
-        errors["legal"] = "Write at least one section."
+        errors["legal"] = N_("Write at least one section.")
     values.sources = [" ".join(s.split()) for s in values.sources if s.strip()]
     if len(values.sources) > MAX_SOURCES:
-        errors["sources"] = f"At most {MAX_SOURCES} sources."
+        errors["sources"] = Message(N_("At most %(count)s sources."), count=MAX_SOURCES)
     elif any(len(s) > SOURCE for s in values.sources):
-        errors["sources"] = f"A source is at most {SOURCE} characters."
+        errors["sources"] = Message(N_("A source is at most %(count)s characters."), count=SOURCE)
     if values.last_reviewed is None:
-        errors["last_reviewed"] = "Give the date the page was last reviewed."
+        errors["last_reviewed"] = N_("Give the date the page was last reviewed.")
     elif values.last_reviewed > today:
-        errors["last_reviewed"] = "The date of the last review cannot be in the future."
+        errors["last_reviewed"] = N_("The date of the last review cannot be in the future.")
     if len(values.note) > NOTE:
-        errors["note"] = f"At most {NOTE} characters."
+        errors["note"] = Message(N_("At most %(count)s characters."), count=NOTE)
     if errors:
         raise CountryPageError(errors)

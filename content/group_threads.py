@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from content.accounts import Account
 from content.audience import Visibility
 from content.groups import GroupError
+from content.interface_text import N_
 from content.orm import Base, utcnow
 from content.posts import Post
 
@@ -156,5 +157,5 @@ async def pinned(session: AsyncSession, group: Account) -> list[Post]:
 def pin(entry: GroupPost, *, on: bool) -> None:
     """Pin an opening post (or unpin it)."""
     if entry.thread_id != entry.post_id:
-        raise GroupError("only a thread's opening post can be pinned")
+        raise GroupError(N_("only a thread's opening post can be pinned"))
     entry.pinned_at = (entry.pinned_at or utcnow()) if on else None

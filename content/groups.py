@@ -23,6 +23,7 @@ from activitypub import ActorType, KeyPair
 from content import accounts, hashtags, languages
 from content.accounts import Account
 from content.audience import Visibility
+from content.interface_text import N_, Message
 from content.notifications import NotificationType, notify
 from content.orm import Base, utcnow
 from content.relationships import Follow, FollowState
@@ -147,10 +148,15 @@ async def create(
     """A new local group; `moderator` (its creator) moderates it. `topics` are words or
     hashtags (at most MAX_TOPICS), `language` a BCP 47 tag or ""."""
     if username in PAGE_NAMES:
-        raise GroupError(f"the name {username!r} is taken by a page of the discussions")
+        raise GroupError(
+            Message(
+                N_("the name “%(username)s” is taken by a page of the discussions"),
+                username=username,
+            )
+        )
     tag = languages.language_tag(language) if language.strip() else ""
     if tag is None:
-        raise GroupError("the language must be a language tag, such as en, ro or pt-BR")
+        raise GroupError(N_("the language must be a language tag, such as en, ro or pt-BR"))
     account = await accounts.create_local(
         session,
         base_url=base_url,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from activitypub import KeyPair
 from content.accounts import Account, create_local
+from content.interface_text import N_
 from content.orm import Base, new_id, utcnow
 from content.users import Role, add_user, check_password
 
@@ -45,7 +46,7 @@ def create_invite(
 ) -> str:
     """Store a new invite and return its code (the only time the code is known)."""
     if max_uses < 1:
-        raise InviteError("an invite must allow at least one use")
+        raise InviteError(N_("an invite must allow at least one use"))
     code = secrets.token_urlsafe(18)
     session.add(
         Invite(
@@ -62,11 +63,11 @@ async def find_usable(session: AsyncSession, code: str) -> Invite:
     """The invite behind `code`, if it can still be used; else InviteError."""
     invite = await session.scalar(select(Invite).where(Invite.code_sha256 == _digest(code)))
     if invite is None:
-        raise InviteError("this invite code is not known here")
+        raise InviteError(N_("this invite code is not known here"))
     if invite.uses >= invite.max_uses:
-        raise InviteError("this invite has been used already")
+        raise InviteError(N_("this invite has been used already"))
     if invite.expires_at <= utcnow():
-        raise InviteError("this invite has expired")
+        raise InviteError(N_("this invite has expired"))
     return invite
 
 
@@ -94,7 +95,7 @@ async def register(
         .values(uses=Invite.uses + 1)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise InviteError("this invite has been used already")
+        raise InviteError(N_("this invite has been used already"))
     return account
 
 

@@ -14,7 +14,7 @@ import langcodes
 import pycountry
 
 from content.field_errors import FieldErrors
-from content.interface_text import N_
+from content.interface_text import N_, Message
 from content.languages import language_tag
 
 
@@ -138,28 +138,28 @@ def validate(values: ListingFields, *, today: date, known_categories_only: bool 
     _strip(values)
     for name, limit in (("name", SHORT), ("organisation", SHORT), ("verified_by", SHORT)):
         if not getattr(values, name):
-            errors[name] = "This field is required."
+            errors[name] = N_("This field is required.")
         elif len(getattr(values, name)) > limit:
-            errors[name] = f"At most {limit} characters."
+            errors[name] = Message(N_("At most %(count)s characters."), count=limit)
     for name in OPTIONAL_TEXT:
         if len(getattr(values, name)) > SHORT:
-            errors[name] = f"At most {SHORT} characters."
+            errors[name] = Message(N_("At most %(count)s characters."), count=SHORT)
     if len(values.summary) > LONG:
-        errors["summary"] = f"At most {LONG} characters."
+        errors["summary"] = Message(N_("At most %(count)s characters."), count=LONG)
     values.country = values.country.upper()
     if pycountry.countries.get(alpha_2=values.country) is None or len(values.country) != 2:
-        errors["country"] = "Choose a country (ISO 3166-1 two-letter code)."
+        errors["country"] = N_("Choose a country (ISO 3166-1 two-letter code).")
     _check_categories(values, errors, known_categories_only)
     _check_languages(values, errors)
     _check_translations(values, errors)
     if values.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", values.email):
-        errors["email"] = "This is not an e-mail address."
+        errors["email"] = N_("This is not an e-mail address.")
     if values.website and not re.match(r"https?://[^\s/]+\.[^\s]+$", values.website):
-        errors["website"] = "A web address starts with https:// (or http://)."
+        errors["website"] = N_("A web address starts with https:// (or http://).")
     if values.last_verified is None:
-        errors["last_verified"] = "Give the date the listing was last checked."
+        errors["last_verified"] = N_("Give the date the listing was last checked.")
     elif values.last_verified > today:
-        errors["last_verified"] = "The date of the last check cannot be in the future."
+        errors["last_verified"] = N_("The date of the last check cannot be in the future.")
     if errors:
         raise ListingError(errors)
 
@@ -176,13 +176,15 @@ def _strip(values: ListingFields) -> None:
 def _check_categories(values: ListingFields, errors: dict[str, str], known_only: bool) -> None:
     codes = list(dict.fromkeys(c.strip().lower() for c in values.categories if c.strip()))
     if not codes:
-        errors["categories"] = "Choose at least one category."
+        errors["categories"] = N_("Choose at least one category.")
     elif len(codes) > MAX_CATEGORIES:
-        errors["categories"] = f"At most {MAX_CATEGORIES} categories."
+        errors["categories"] = Message(N_("At most %(count)s categories."), count=MAX_CATEGORIES)
     elif known_only and (unknown := [c for c in codes if c not in LABELS]):
-        errors["categories"] = f"Unknown category: {', '.join(unknown)}."
+        errors["categories"] = Message(
+            N_("Unknown category: %(categories)s."), categories=", ".join(unknown)
+        )
     elif not all(CODE.fullmatch(c) for c in codes):
-        errors["categories"] = "A category code is lower-case letters, digits and hyphens."
+        errors["categories"] = N_("A category code is lower-case letters, digits and hyphens.")
     values.categories = codes
 
 
@@ -193,24 +195,28 @@ def _check_languages(values: ListingFields, errors: dict[str, str]) -> None:
         if not raw:
             continue
         if not langcodes.tag_is_valid(raw):
-            errors["languages"] = f"{raw!r} is not a language tag (BCP 47, such as ro or pt-BR)."
+            errors["languages"] = Message(
+                N_("“%(tag)s” is not a language tag (BCP 47, such as ro or pt-BR)."), tag=raw
+            )
             return
         tags.append(langcodes.standardize_tag(raw))
     tags = list(dict.fromkeys(tags))
     if not tags:
-        errors["languages"] = "Give at least one language spoken (such as en, ro, pt-BR)."
+        errors["languages"] = N_("Give at least one language spoken (such as en, ro, pt-BR).")
     elif len(tags) > MAX_LANGUAGES:
-        errors["languages"] = f"At most {MAX_LANGUAGES} languages."
+        errors["languages"] = Message(N_("At most %(count)s languages."), count=MAX_LANGUAGES)
     values.languages = tags
 
 
 def _check_translations(values: ListingFields, errors: dict[str, str]) -> None:
     if (tag := language_tag(values.language)) is None:
-        errors["language"] = "Give a language tag (BCP 47, such as en, ro or pt-BR)."
+        errors["language"] = N_("Give a language tag (BCP 47, such as en, ro or pt-BR).")
     else:
         values.language = tag
     if len(values.translations) > MAX_TRANSLATIONS:
-        errors["translations"] = f"At most {MAX_TRANSLATIONS} translations."
+        errors["translations"] = Message(
+            N_("At most %(count)s translations."), count=MAX_TRANSLATIONS
+        )
     seen = {values.language}
     for index, translation in enumerate(values.translations):
         for part, message in _translation_errors(translation, seen).items():
@@ -222,17 +228,17 @@ def _translation_errors(translation: Translation, seen: set[str]) -> dict[str, s
     """A translation's errors by part; its tag put in standard form when it is one."""
     errors: dict[str, str] = {}
     if (tag := language_tag(translation.language)) is None:
-        errors["language"] = "Give the language of this translation (such as ro or pt-BR)."
+        errors["language"] = N_("Give the language of this translation (such as ro or pt-BR).")
     elif tag in seen:
-        errors["language"] = "There is already a text in this language."
+        errors["language"] = N_("There is already a text in this language.")
     else:
         translation.language = tag
     if not translation.name and not translation.summary:
-        errors["name"] = "Give the name or the summary in this language."
+        errors["name"] = N_("Give the name or the summary in this language.")
     elif len(translation.name) > SHORT:
-        errors["name"] = f"At most {SHORT} characters."
+        errors["name"] = Message(N_("At most %(count)s characters."), count=SHORT)
     if len(translation.summary) > LONG:
-        errors["summary"] = f"At most {LONG} characters."
+        errors["summary"] = Message(N_("At most %(count)s characters."), count=LONG)
     return errors
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
+from content.interface_text import N_, Message
 from content.orm import Base, new_id, utcnow
 
 TOP_SCOPES = ("read", "write", "follow", "push", "admin:read", "admin:write")
@@ -89,7 +90,7 @@ def parse_scopes(text: str | None, default: str = "read") -> list[str]:
     scopes = [s for s in (text or default).replace("+", " ").split() if s]
     for scope in scopes:
         if not _known(scope):
-            raise OAuthError("invalid_scope", f"unknown scope {scope!r}")
+            raise OAuthError("invalid_scope", Message(N_("unknown scope “%(scope)s”"), scope=scope))
     return list(dict.fromkeys(scopes))
 
 
@@ -146,24 +147,27 @@ async def app_by_client_id(session: AsyncSession, client_id: str) -> OAuthApp:
     """The app with this client id, or OAuthError invalid_client."""
     app = await session.scalar(select(OAuthApp).where(OAuthApp.client_id == client_id))
     if app is None:
-        raise OAuthError("invalid_client", "unknown client_id")
+        raise OAuthError("invalid_client", N_("unknown client_id"))
     return app
 
 
 def check_secret(app: OAuthApp, secret: str) -> None:
     """Raise invalid_client unless `secret` is the app's secret."""
     if not hmac.compare_digest(app.secret_sha256, _digest(secret)):
-        raise OAuthError("invalid_client", "wrong client_secret")
+        raise OAuthError("invalid_client", N_("wrong client_secret"))
 
 
 def check_request(app: OAuthApp, redirect_uri: str, scopes: list[str]) -> None:
     """The redirect URI must be registered and the scopes within the app's."""
     if redirect_uri not in app.redirect_uris.split("\n"):
-        raise OAuthError("invalid_request", "redirect_uri is not registered for this app")
+        raise OAuthError("invalid_request", N_("redirect_uri is not registered for this app"))
     allowed = app.scopes.split()
     for scope in scopes:
         if not covers(" ".join(allowed), scope):
-            raise OAuthError("invalid_scope", f"the app did not register the scope {scope!r}")
+            raise OAuthError(
+                "invalid_scope",
+                Message(N_("the app did not register the scope “%(scope)s”"), scope=scope),
+            )
 
 
 def issue_token(
@@ -189,10 +193,10 @@ async def token_owner(session: AsyncSession, token: str) -> tuple[AccessToken, A
         )
     )
     if row is None:
-        raise OAuthError("invalid_token", "The access token is invalid")
+        raise OAuthError("invalid_token", N_("The access token is invalid"))
     account = await session.get(Account, row.account_id) if row.account_id else None
     if account is not None and account.is_gone:
-        raise OAuthError("invalid_token", "The access token is invalid")
+        raise OAuthError("invalid_token", N_("The access token is invalid"))
     return row, account
 
 
@@ -271,18 +275,18 @@ async def redeem_code(
     """Exchange a code (once) for its account and scopes, checking PKCE (S256)."""
     row = await session.get(AuthorizationCode, _digest(code))
     if row is None or row.app_id != app.id or row.expires_at < utcnow():
-        raise OAuthError("invalid_grant", "the authorization code is invalid or expired")
+        raise OAuthError("invalid_grant", N_("the authorization code is invalid or expired"))
     await session.delete(row)
     if row.redirect_uri != redirect_uri:
-        raise OAuthError("invalid_grant", "redirect_uri does not match the authorization")
+        raise OAuthError("invalid_grant", N_("redirect_uri does not match the authorization"))
     if row.code_challenge is not None:
         verifier = (code_verifier or "").encode("ascii", "replace")
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
         if not hmac.compare_digest(challenge.decode("ascii"), row.code_challenge):
-            raise OAuthError("invalid_grant", "the PKCE code_verifier does not match")
+            raise OAuthError("invalid_grant", N_("the PKCE code_verifier does not match"))
     account = await session.get(Account, row.account_id)
     if account is None or account.is_gone:
-        raise OAuthError("invalid_grant", "the account is gone")
+        raise OAuthError("invalid_grant", N_("the account is gone"))
     return account, row.scopes.split()
 
 

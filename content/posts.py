@@ -14,6 +14,7 @@ from activitypub.hostnames import host_of
 from content import account_stats, audience, hashtags
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
+from content.interface_text import N_, Message
 from content.media import MediaAttachment, attach
 from content.notifications import notify_mentions
 from content.orm import Base, new_id, utcnow
@@ -93,9 +94,9 @@ def create_local(
     A reply is never wider than its parent (`audience.for_reply`). The attachments must be
     the author's own and in no post yet (`media.for_new_post`)."""
     if not author.is_local:
-        raise PostError("only local accounts post here")
+        raise PostError(N_("only local accounts post here"))
     if any(a.account_id != author.id or a.post_id is not None for a in attachments):
-        raise PostError("only your own attachments that are in no post yet can be attached")
+        raise PostError(N_("only your own attachments that are in no post yet can be attached"))
     _check_text(text, media_only=bool(attachments))
     if in_reply_to is not None:
         visibility = audience.for_reply(visibility, Visibility(in_reply_to.visibility))
@@ -234,9 +235,11 @@ async def delete_post(session: AsyncSession, post: Post) -> None:
 
 def _check_text(text: str, *, media_only: bool = False) -> None:
     if not text.strip() and not media_only:
-        raise PostError("a post needs some text")
+        raise PostError(N_("a post needs some text"))
     if len(text) > MAX_TEXT_LENGTH:
-        raise PostError(f"a post has at most {MAX_TEXT_LENGTH} characters")
+        raise PostError(
+            Message(N_("a post has at most %(count)s characters"), count=MAX_TEXT_LENGTH)
+        )
 
 
 def tag_url(author: Account) -> str:

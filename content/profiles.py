@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from content.accounts import Account
+from content.interface_text import N_, Message
 from content.sanitize import render_plain_text
 
 MAX_DISPLAY_NAME = 30
@@ -30,14 +31,20 @@ def edit(
 ) -> None:
     """Change what is given; the note is plain text, rendered to sanitised HTML like a post."""
     if not account.is_local:
-        raise ProfileError("only local profiles are edited here")
+        raise ProfileError(N_("only local profiles are edited here"))
     if display_name is not None:
         if len(display_name) > MAX_DISPLAY_NAME:
-            raise ProfileError(f"a display name has at most {MAX_DISPLAY_NAME} characters")
+            raise ProfileError(
+                Message(
+                    N_("a display name has at most %(count)s characters"), count=MAX_DISPLAY_NAME
+                )
+            )
         account.display_name = " ".join(display_name.split())
     if note is not None:
         if len(note) > MAX_NOTE:
-            raise ProfileError(f"a bio has at most {MAX_NOTE} characters")
+            raise ProfileError(
+                Message(N_("a bio has at most %(count)s characters"), count=MAX_NOTE)
+            )
         account.note_text = note.strip()
         account.summary_html = render_plain_text(note)
     if locked is not None:
@@ -55,9 +62,14 @@ def edit(
 def _fields(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
     kept = [(n.strip(), v.strip()) for n, v in pairs if n.strip() or v.strip()]
     if len(kept) > MAX_FIELDS:
-        raise ProfileError(f"a profile has at most {MAX_FIELDS} fields")
+        raise ProfileError(Message(N_("a profile has at most %(count)s fields"), count=MAX_FIELDS))
     if any(len(n) > MAX_FIELD_LENGTH or len(v) > MAX_FIELD_LENGTH for n, v in kept):
-        raise ProfileError(f"a field's name and value have at most {MAX_FIELD_LENGTH} characters")
+        raise ProfileError(
+            Message(
+                N_("a field's name and value have at most %(count)s characters"),
+                count=MAX_FIELD_LENGTH,
+            )
+        )
     return [{"name": n, "value": v} for n, v in kept]
 
 

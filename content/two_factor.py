@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content import web_sessions
+from content.interface_text import N_
 from content.orm import Base, new_id, utcnow
 from content.passwords import hasher, matches, off_loop
 from content.users import User
@@ -67,15 +68,17 @@ class SecretBox:
             return self._fernet.decrypt(sealed.encode("ascii")).decode("ascii")
         except InvalidToken:
             raise TwoFactorError(
-                "the two-factor secret cannot be read (the node's secret key changed); "
-                "an admin can turn two-factor sign-in off with `harbour account disable-2fa`"
+                N_(
+                    "the two-factor secret cannot be read (the node's secret key changed); "
+                    "an admin can turn two-factor sign-in off with `harbour account disable-2fa`"
+                )
             ) from None
 
 
 def start_setup(user: User, box: SecretBox) -> str:
     """Give the login a new secret, not enabled until a code confirms it; return it."""
     if user.has_two_factor:
-        raise TwoFactorError("two-factor sign-in is already on")
+        raise TwoFactorError(N_("two-factor sign-in is already on"))
     secret = pyotp.random_base32()
     user.totp_secret = box.seal(secret)
     user.totp_last_step = None
@@ -102,9 +105,9 @@ async def enable(
     time they are known)."""
     secret = pending_secret(user, box)
     if secret is None:
-        raise TwoFactorError("start setting up two-factor sign-in first")
+        raise TwoFactorError(N_("start setting up two-factor sign-in first"))
     if not await _accept_totp(session, user, secret, code):
-        raise TwoFactorError("that code is not right; check the time on your phone")
+        raise TwoFactorError(N_("that code is not right; check the time on your phone"))
     user.totp_enabled_at = utcnow()
     await web_sessions.end_all(session, user.account_id, keep=keep)
     return await _new_recovery_codes(session, user)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
+from content.interface_text import N_, Message
 from content.orm import Base, utcnow
 from content.passwords import hasher, matches, off_loop
 
@@ -52,6 +53,9 @@ class User(Base):
     totp_last_step: Mapped[int | None]
     # Pages show a neutral title and icon, for a member who shares a phone or a screen.
     discreet: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The member's language (BCP 47): the interface's when it is offered, and the client
+    # API's `source.language`. None until they choose one.
+    language: Mapped[str | None] = mapped_column(String(35))
 
     @property
     def has_two_factor(self) -> bool:
@@ -62,9 +66,13 @@ class User(Base):
 def check_password(password: str) -> str:
     """Return the password if it is acceptable, else raise PasswordError saying why."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise PasswordError(
+            Message(N_("a password needs at least %(count)s characters"), count=MIN_PASSWORD_LENGTH)
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise PasswordError(f"a password has at most {MAX_PASSWORD_LENGTH} characters")
+        raise PasswordError(
+            Message(N_("a password has at most %(count)s characters"), count=MAX_PASSWORD_LENGTH)
+        )
     return password
 
 

@@ -52,7 +52,7 @@ def start(session: AsyncSession, account_id: int) -> tuple[WebSession, str]:
     row = WebSession(
         account_id=account_id,
         token_sha256=_digest(token),
-        label=f"Browser session, started {day.day} {day:%b}",
+        label="",  # until the member names it, the page calls it by the day it started
         started_on=day,
         last_used_on=day,
     )

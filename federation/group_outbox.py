@@ -13,6 +13,7 @@ from content import group_threads, groups, posts, relationships
 from content.accounts import Account
 from content.group_threads import GroupPost
 from content.groups import GroupVisibility, Space
+from content.interface_text import N_
 from content.posts import Post
 from content.relationships import FollowState
 from federation import addressing, delivery, group_wire, outbox
@@ -43,7 +44,7 @@ async def answer(
     await _check_moderator(session, space, moderator)
     follow = await relationships.find_follow(session, asker, space.account)
     if follow is None or follow.state != FollowState.PENDING:
-        raise ActionError("there is no such request to join")
+        raise ActionError(N_("there is no such request to join"))
     await outbox.answer_follow(fed, session, space.account, follow, accept=accept)
     audit.record(session, moderator, "group.accept" if accept else "group.reject", asker.uri)
 
@@ -72,10 +73,10 @@ async def post(
     if not await groups.is_member(session, group, author) and not await groups.is_moderator(
         session, group, author
     ):
-        raise ActionError("join the group to write in it")
+        raise ActionError(N_("join the group to write in it"))
     thread = await _thread_of(session, group, in_reply_to)
     if thread is None and not title.strip():
-        raise ActionError("a new thread needs a title")
+        raise ActionError(N_("a new thread needs a title"))
     mentioned = []
     if in_reply_to is not None and in_reply_to.account_id != author.id:
         parent_author = await session.get(Account, in_reply_to.account_id)
@@ -135,7 +136,7 @@ async def remove(
     await _check_moderator(session, space, moderator)
     entry = await group_threads.entry_of(session, target)
     if entry is None or entry.group_id != group.id:
-        raise ActionError("there is no such post in this group")
+        raise ActionError(N_("there is no such post in this group"))
     author = await session.get(Account, target.account_id)
     activity = group_wire.delete(moderator, group, target, reason)
     await relay(fed, session, space, activity, also=[author] if author else [])
@@ -160,7 +161,7 @@ async def ban(
     group = space.account
     await _check_moderator(session, space, moderator)
     if target.id == moderator.id or await groups.is_moderator(session, group, target):
-        raise ActionError("a moderator cannot be banned; remove them as moderator first")
+        raise ActionError(N_("a moderator cannot be banned; remove them as moderator first"))
     await groups.ban(session, group, target)
     audit.record(session, moderator, "group.ban", target.uri, reason)
     if space.federates:
@@ -184,7 +185,7 @@ async def pin(
     await _check_moderator(session, space, moderator)
     entry = await group_threads.entry_of(session, target)
     if entry is None or entry.group_id != space.account.id:
-        raise ActionError("there is no such thread in this group")
+        raise ActionError(N_("there is no such thread in this group"))
     group_threads.pin(entry, on=on)
     audit.record(session, moderator, "group.pin" if on else "group.unpin", target.uri)
 
@@ -193,7 +194,7 @@ async def _check_moderator(session: AsyncSession, space: Space, moderator: Accou
     if not space.account.is_local or not await groups.is_moderator(
         session, space.account, moderator
     ):
-        raise ActionError("only the group's moderators can do this")
+        raise ActionError(N_("only the group's moderators can do this"))
 
 
 async def _thread_of(
@@ -203,8 +204,8 @@ async def _thread_of(
         return None
     entry = await group_threads.entry_of(session, parent)
     if entry is None or entry.group_id != group.id:
-        raise ActionError("there is no such thread in this group")
+        raise ActionError(N_("there is no such thread in this group"))
     thread = await session.get(GroupPost, entry.thread_id)
     if thread is None:
-        raise ActionError("there is no such thread in this group")
+        raise ActionError(N_("there is no such thread in this group"))
     return thread

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
+from content.interface_text import N_
 from content.orm import Base, new_id, utcnow
 from content.paging import NEWEST, Window
 from moderation import audit
@@ -91,7 +92,7 @@ async def file_report(
     moderators. `forward_requested` records her wish that it go to the account's server;
     only a moderator sends it anywhere."""
     if target.id == reporter.id:
-        raise ValueError("you cannot report yourself")
+        raise ValueError(N_("you cannot report yourself"))
     report = Report(
         id=new_id(),
         target_id=target.id,

@@ -22,6 +22,7 @@ from federation.context import Federation
 from federation.transport import Transport, TransportPolicy
 from federation.worker import Worker
 from moderation.rate_limits import RateLimited
+from node import i18n
 from node.api import activitypub, inbox, wellknown
 from node.api.mastodon import account_lists as api_account_lists
 from node.api.mastodon import accounts as api_accounts
@@ -44,7 +45,6 @@ from node.api.mastodon import tags as api_tags
 from node.api.mastodon import timelines as api_timelines
 from node.database import create_engine, create_sessionmaker
 from node.errors import http_error, server_error, too_many
-from node.i18n import InterfaceLanguage
 from node.middleware import (
     FAVICON_PATH,
     AccessLog,
@@ -61,6 +61,7 @@ from node.web import (
     actions,
     admin_domains,
     admin_pages,
+    language_pages,
     pages,
     privacy_pages,
     quick_exit,
@@ -109,12 +110,14 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
     engine = create_engine(settings.database_url)
     session_factory = create_sessionmaker(engine)
     federation = create_federation(settings, session_factory)
+    interface = i18n.load(settings.test_locales)
     services = Services(
         settings=settings,
         engine=engine,
         sessions=session_factory,
         templates=create_templates(),
         federation=federation,
+        interface=interface,
     )
 
     @asynccontextmanager
@@ -158,6 +161,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_conversations.routes,
             *api_media.routes,
             *pages.routes,
+            *language_pages.routes,
             *sessions.routes,
             *quick_exit.routes,
             *actions.routes,
@@ -181,7 +185,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Middleware(NoStore, cookie=SESSION_COOKIE),
             Middleware(quick_exit.LeftMarker, settings=settings),
             Middleware(SameOriginForms, origin=settings.base_url),
-            Middleware(InterfaceLanguage),
+            Middleware(i18n.InterfaceLanguage, interface=interface),
             Middleware(
                 BodySizeLimit,
                 max_bytes=MAX_BODY_BYTES,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from babel.dates import format_timedelta
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from moderation.rate_limits import RateLimited
+from node import i18n
 from node.api.negotiation import wants_activitypub
 from node.i18n import N_, _
 from node.web.rendering import render
@@ -39,7 +41,10 @@ async def too_many(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RateLimited)
     headers = {"Retry-After": str(exc.retry_after)}
     if _wants_html(request):
-        response = render(request, "error.html", status_code=429, message=_(str(exc)))
+        locale = i18n.locale_of(i18n.current())
+        wait = format_timedelta(exc.retry_after, threshold=1.5, locale=locale)  # 89 seconds
+        message = _("Too many attempts; please try again in %(time)s.") % {"time": wait}
+        response = render(request, "error.html", status_code=429, message=message)
         response.headers.update(headers)
         return response
     return JSONResponse({"error": str(exc)}, status_code=429, headers=headers)

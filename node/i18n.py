@@ -1,70 +1,117 @@
 """The interface's words in the reader's language: gettext catalogues (`node/locale/<lang>/
-LC_MESSAGES/messages.po`, compiled in memory when first used), the language chosen for each
-request (`?lang=`, then Accept-Language, else English), and `_`/`ngettext` for Python strings
-that reach a page. Templates get the same callables through Jinja2's i18n extension.
+LC_MESSAGES/messages.po`, all compiled in memory when the app is made, before it serves), the
+language chosen for each request (`?lang=`, then the signed-in member's language, then the
+`harbour_language` cookie, then Accept-Language, else English), and `_`/`ngettext` for Python
+strings that reach a page. Templates get the same callables through Jinja2's i18n extension.
 
-The `.po` files are the only copy: compiling them at run time (a few milliseconds per language,
+The `.po` files are the only copy: compiling them at start-up (a few milliseconds per language,
 once per process) means no `.mo` file can be stale or missing after a `git pull`, `make run` or
 a wheel install."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from gettext import NullTranslations
 from io import BytesIO
 from pathlib import Path
 
-from babel.dates import format_date
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from content import languages
+from content.interface_text import Message
 
 LOCALES = Path(__file__).parent / "locale"
 SOURCE = "en"
 # Interface languages shipped, English (the source) first; each has a complete catalogue.
 SHIPPED = ("en", "ro", "es", "pt", "fr", "de", "bg", "ru", "uk", "it", "pl", "hu")
 MAX_OVERRIDE = 35
+# The visitor's choice from the language switcher; a member's is kept in their account too.
+COOKIE = "harbour_language"
+COOKIE_SECONDS = 400 * 24 * 3600  # the longest browsers keep a cookie
 
 _current: ContextVar[NullTranslations | None] = ContextVar("translations", default=None)
 _language: ContextVar[str] = ContextVar("language", default=SOURCE)
 _SOURCE = NullTranslations()
 
 
-@cache
-def translations(language: str) -> NullTranslations:
-    """The compiled catalogue of a shipped language; English (the source) translates nothing."""
-    path = LOCALES / language / "LC_MESSAGES" / "messages.po"
-    if language == SOURCE or not path.exists():
-        return NullTranslations()
+def catalogue_path(language: str, locales: Path = LOCALES) -> Path:
+    """Where a language's catalogue is."""
+    return locales / language / "LC_MESSAGES" / "messages.po"
+
+
+def read_catalogue(path: Path, language: str) -> Catalog:
+    """A `.po` file as a Babel catalogue."""
     with path.open("rb") as po:
-        catalog = read_po(po, locale=language)
+        return read_po(po, locale=language)
+
+
+@cache
+def compile_catalogue(path: Path, language: str) -> NullTranslations:
+    """A `.po` file compiled in memory (once per process)."""
     compiled = BytesIO()
-    write_mo(compiled, catalog)
+    write_mo(compiled, read_catalogue(path, language))
     compiled.seek(0)
     return Translations(compiled)
 
 
-def choose(accept_language: str, override: str = "") -> str:
-    """The interface language for a reader: `?lang=` if shipped, else the best of
-    Accept-Language, else English."""
-    return languages.negotiate(SHIPPED, accept_language[:500], override[:MAX_OVERRIDE])
+@dataclass(frozen=True)
+class Interface:
+    """The interface languages a node offers, English first, and their compiled catalogues."""
+
+    catalogues: Mapping[str, NullTranslations]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.catalogues)
+
+    def choose(self, accept_language: str = "", override: str = "", remembered: str = "") -> str:
+        """The language to show: `override` (`?lang=`) if offered, else the `remembered`
+        choice (account or cookie), else the best of Accept-Language (q-values; `pt-BR` is
+        served by `pt`), else English."""
+        offered = self.languages
+        return (
+            languages.best(offered, "", override[:MAX_OVERRIDE])
+            or languages.best(offered, "", remembered[:MAX_OVERRIDE])
+            or languages.negotiate(offered, accept_language[:500])
+        )
+
+    def request_language(self, request: Request) -> str:
+        """The interface language of a request (a signed-in member's language once
+        `remember_account_language` has read it)."""
+        return self.choose(
+            request.headers.get("accept-language", ""),
+            request.query_params.get("lang", ""),
+            getattr(request.state, "account_language", None) or request.cookies.get(COOKIE, ""),
+        )
+
+    def activate(self, language: str) -> None:
+        """Translate this request's (this task's) strings into `language`."""
+        _current.set(self.catalogues.get(language, _SOURCE))
+        _language.set(language)
 
 
-def request_language(request: Request) -> str:
-    """The interface language of a request."""
-    return choose(request.headers.get("accept-language", ""), request.query_params.get("lang", ""))
-
-
-def activate(language: str) -> None:
-    """Translate this request's (this task's) strings into `language`."""
-    _current.set(translations(language))
-    _language.set(language)
+def load(extra: Path | None = None) -> Interface:
+    """The shipped languages' catalogues, compiled now; with `extra` (tests only: see
+    Settings.test_locales) also every catalogue found under that directory."""
+    found: dict[str, NullTranslations] = {SOURCE: _SOURCE}
+    for language in SHIPPED[1:]:
+        found[language] = compile_catalogue(catalogue_path(language), language)
+    for path in sorted(extra.glob("*/LC_MESSAGES/messages.po")) if extra else []:
+        language = path.parents[1].name
+        found[language] = compile_catalogue(path, language)
+    return Interface(found)
 
 
 def current() -> str:
@@ -85,6 +132,40 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 _ = gettext
 
 
+def explain(message: object) -> str:
+    """A message from the layers below (an exception, or its text) in the current request's
+    language: a `Message` with its values put back into the translated template, a plain
+    message (marked with `N_` where written) translated as it is."""
+    if isinstance(message, BaseException):
+        message = message.args[0] if message.args else str(message)
+    if isinstance(message, Message):
+        return gettext(message.template) % message.values
+    return gettext(str(message))
+
+
+@cache
+def locale_of(language: str) -> Locale:
+    """Babel's locale data for an interface language (its primary language if the tag is
+    not in CLDR), English if none."""
+    for tag in (language, language.split("-")[0]):
+        try:
+            return Locale.parse(tag, sep="-")
+        except (ValueError, UnknownLocaleError):
+            continue
+    return Locale.parse(SOURCE)
+
+
+def direction(language: str) -> str:
+    """`rtl` or `ltr`: the way a language's text runs (CLDR's character order)."""
+    return "rtl" if locale_of(language).character_order == "right-to-left" else "ltr"
+
+
+def own_name(language: str) -> str:
+    """A language's name in itself, as a list of languages starts it (`Română`)."""
+    name = languages.native_name(language)
+    return name[:1].upper() + name[1:]
+
+
 def day(when: date) -> str:
     """A day as the current request's language writes it, month in words (`4 dec. 2026`)."""
     return _day(when if type(when) is date else date(when.year, when.month, when.day), current())
@@ -93,18 +174,30 @@ def day(when: date) -> str:
 @lru_cache(maxsize=4096)
 def _day(when: date, language: str) -> str:
     """A page lists many listings verified on the same days: Babel formats each once."""
-    return format_date(when, "d MMM y", locale=language)
+    return format_date(when, "d MMM y", locale=locale_of(language))
+
+
+def moment(when: datetime) -> str:
+    """A time (UTC) as the current request's language writes it (`4 dec. 2026, 11:21 UTC`)."""
+    written = format_datetime(when, "d MMM y, HH:mm", tzinfo=UTC, locale=locale_of(current()))
+    return gettext("%(time)s UTC") % {"time": written}
+
+
+def number(value: int | float) -> str:
+    """A number as the current request's language writes it (`12 345`, `12,345`)."""
+    return format_decimal(value, locale=locale_of(current()))
 
 
 class InterfaceLanguage:
     """Choose each HTTP request's interface language before any handler runs."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, interface: Interface) -> None:
         self.app = app
+        self.interface = interface
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            activate(request_language(Request(scope)))
+            self.interface.activate(self.interface.request_language(Request(scope)))
         await self.app(scope, receive, send)
 
 

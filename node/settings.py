@@ -62,6 +62,9 @@ class Settings:
     # and every inbox handler raising (to prove the tests notice a crash).
     test_retry_scale: float = 1.0
     test_handlers_raise: bool = False
+    # Extra interface catalogues (<dir>/<lang>/LC_MESSAGES/messages.po) offered beside the
+    # shipped ones: the test suite's pseudo and right-to-left locales. Never shipped.
+    test_locales: Path | None = None
 
     @property
     def base_url(self) -> str:
@@ -128,7 +131,8 @@ class Settings:
         handlers_raise = _flag(
             values.get("test_handlers_raise", False), "HARBOUR_TEST_HANDLERS_RAISE"
         )
-        if (retry_scale != 1.0 or handlers_raise) and not development:
+        test_locales = Path(values["test_locales"]) if values.get("test_locales") else None
+        if (retry_scale != 1.0 or handlers_raise or test_locales) and not development:
             raise ConfigError("HARBOUR_TEST_* settings are only honoured with HARBOUR_DEVELOPMENT")
         return cls(
             domain=domain,
@@ -168,6 +172,7 @@ class Settings:
             ),
             test_retry_scale=retry_scale,
             test_handlers_raise=handlers_raise,
+            test_locales=test_locales,
         )
 
     def with_secret_key(self) -> Settings:
@@ -210,6 +215,7 @@ _ENV_NAMES = {
     "retention_group_days": "HARBOUR_RETENTION_GROUP_DAYS",
     "test_retry_scale": "HARBOUR_TEST_RETRY_SCALE",
     "test_handlers_raise": "HARBOUR_TEST_HANDLERS_RAISE",
+    "test_locales": "HARBOUR_TEST_LOCALES",
 }
 
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from federation.context import Federation
+from node.i18n import Interface
 from node.settings import Settings
 
 
@@ -22,6 +23,8 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     templates: Jinja2Templates
     federation: Federation
+    # The interface languages offered and their catalogues, compiled before serving.
+    interface: Interface
     # Sign-ins checking a password or recovery code at once; the others wait for a turn
     # holding no database connection, so a storm of them cannot take the pool from pages.
     sign_ins: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))

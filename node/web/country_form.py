@@ -7,6 +7,7 @@ from datetime import date
 from starlette.datastructures import FormData
 
 from content.country_fields import SECTION_NAMES, CountryPageFields
+from node.i18n import N_
 
 MAX_FIELDS = 20
 MAX_VALUE = 25_000
@@ -29,7 +30,7 @@ def read(form: FormData, country: str) -> tuple[CountryPageFields, dict[str, str
         try:
             values.last_reviewed = date.fromisoformat(raw_date)
         except ValueError:
-            errors["last_reviewed"] = "Give a date as YYYY-MM-DD."
+            errors["last_reviewed"] = N_("Give a date as YYYY-MM-DD.")
     return values, errors
 
 

@@ -69,7 +69,7 @@ async def new_thread(request: Request) -> Response:
                     title=values["title"][: group_threads.MAX_TITLE],
                 )
             except REFUSED as refused:
-                error = str(refused)
+                error = i18n.explain(refused)
             else:
                 location = f"/discussions/{handle_of(space)}/{post.id}"
     if request.method == "POST" and not error:
@@ -111,7 +111,7 @@ async def new_group(request: Request) -> Response:
             try:
                 await _create_group(request, session, viewer, values)
             except ValueError as refused:
-                error = str(refused)
+                error = i18n.explain(refused)
     if request.method == "POST" and not error:
         return RedirectResponse(f"/discussions/{values['name']}", status_code=303)
     return render(

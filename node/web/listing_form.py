@@ -13,6 +13,7 @@ from content import accounts, users
 from content.accounts import Account
 from content.listing_fields import MAX_TRANSLATIONS, ListingFields, Translation
 from content.users import Role
+from node.i18n import N_
 
 STAFF_ROLES = frozenset({Role.STAFF, Role.MODERATOR, Role.ADMIN})
 TEXT_FIELDS = (
@@ -61,7 +62,7 @@ def read(form: FormData) -> tuple[ListingFields, dict[str, str]]:
         try:
             values.last_verified = date.fromisoformat(raw_date)
         except ValueError:
-            errors["last_verified"] = "Give a date as YYYY-MM-DD."
+            errors["last_verified"] = N_("Give a date as YYYY-MM-DD.")
     return values, errors
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,20 +29,34 @@ def create_templates() -> Jinja2Templates:
     templates.env.filters["web_url"] = web_url  # a link from elsewhere: http(s) or nothing
     templates.env.filters["day"] = i18n.day
     templates.env.globals.update(names.GLOBALS)
+    templates.env.filters["number"] = i18n.number
+    templates.env.filters["moment"] = i18n.moment
+    templates.env.filters["explain"] = i18n.explain
+    templates.env.filters["own_name"] = i18n.own_name
     return templates
+
+
+def _here(request: Request) -> str:
+    """This page's path and query without `?lang=`, for the language switcher to come back to."""
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "lang"])
+    return request.url.path + (f"?{query}" if query else "")
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     """A page from the node's templates in the reader's language, with the node's name at
     hand."""
     settings = services(request).settings
-    language = i18n.request_language(request)
-    i18n.activate(language)
+    interface = services(request).interface
+    language = interface.request_language(request)
+    interface.activate(language)
     return services(request).templates.TemplateResponse(
         request,
         template,
         {
             "language": language,
+            "direction": i18n.direction(language),
+            "languages": interface.languages,
+            "here": _here(request),
             "node_name": settings.organisation_name,
             "domain": settings.domain,
             "discreet": getattr(request.state, "discreet", False),

@@ -28,6 +28,7 @@ from federation import outbox
 from federation.context import Federation
 from federation.outbox import ActionError
 from moderation import account_blocks, mutes, reports
+from node import i18n
 from node.api.mastodon import records
 from node.database import session_scope
 from node.i18n import N_
@@ -103,7 +104,7 @@ async def act(request: Request) -> Response:
             target = await _other(session, viewer, request)
             await verb(request, session, viewer, target, form)
     except (ActionError, ValueError) as error:
-        return render(request, "error.html", status_code=400, message=str(error))
+        return render(request, "error.html", status_code=400, message=i18n.explain(error))
     services(request).federation.notify()
     done = request.path_params["verb"]
     return RedirectResponse(f"/accounts/{target.id}/safety?notice={done}", status_code=303)

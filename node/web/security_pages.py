@@ -78,7 +78,7 @@ def member_form(step: Step) -> Callable[[Request], Awaitable[Response]]:
                 viewer = await signed_in_account(request, session)
                 if viewer is None:
                     return RedirectResponse(f"/login?next={PAGE}", status_code=303)
-                return await _render(request, session, viewer, 400, error=str(error))
+                return await _render(request, session, viewer, 400, error=error)
 
     return endpoint
 

@@ -19,6 +19,7 @@ from content.two_factor import SecretBox, TwoFactorError
 from content.users import AwaitingApproval, PasswordError
 from content.web_sessions import WebSession
 from moderation.rate_limits import Action
+from node import i18n
 from node.database import session_scope
 from node.i18n import N_, _
 from node.state import services
@@ -60,6 +61,9 @@ async def current_session(request: Request) -> WebSession | None:
             found = await web_sessions.find(session, token)
             user = await session.get(users.User, found.account_id) if found else None
         request.state.discreet = user is not None and user.discreet
+        request.state.account_language = user.language if user else None
+        interface = services(request).interface
+        interface.activate(interface.request_language(request))
         if found is None:
             request.session.clear()
     request.state.web_session = found
@@ -74,10 +78,15 @@ async def current_session_id(request: Request) -> int | None:
 
 async def begin_session(request: Request, account_id: int) -> None:
     """Sign the browser in: a new server-side session, named by the cookie (one it had
-    before is ended)."""
+    before is ended). A language the visitor chose before signing in becomes the member's."""
     await end_session(request)
+    chosen = request.cookies.get(i18n.COOKIE, "")
     async with session_scope(services(request).sessions) as session:
         row, token = web_sessions.start(session, account_id)
+        if chosen in services(request).interface.languages:
+            user = await session.get(users.User, account_id)
+            if user is not None:
+                user.language = chosen
     request.session[SESSION_KEY] = token
     request.state.web_session = row
 
@@ -90,11 +99,11 @@ def secret_box(request: Request) -> SecretBox:
 async def login(request: Request) -> Response:
     """The sign-in form, and signing in: with the password, then the code if 2FA is on."""
     if request.method == "GET":
-        return render(request, "login.html", next=_local_path(request.query_params.get("next")))
+        return render(request, "login.html", next=local_path(request.query_params.get("next")))
     form = await request.form(max_fields=10, max_files=0)
     username = str(form.get("username", ""))[:MAX_FORM_FIELD]
     password = str(form.get("password", ""))[:MAX_FORM_FIELD]
-    next_path = _local_path(str(form.get("next", "")))
+    next_path = local_path(str(form.get("next", "")))
     limits = services(request).federation.limits
     limits.take_sign_in(username)
     try:
@@ -149,16 +158,16 @@ async def login_code(request: Request) -> Response:
         try:
             accepted = await two_factor.check_code(session, user, secret_box(request), code)
         except TwoFactorError as error:
-            return render(request, "login_code.html", status_code=401, error=str(error))
+            return render(request, "login_code.html", status_code=401, error=error)
     if not accepted:
         wrong = _("That code is not right, or it was used already. Try the next one.")
         return render(request, "login_code.html", status_code=401, error=wrong)
     limits.signed_in()
     await begin_session(request, account.id)
-    return RedirectResponse(_local_path(str(pending.get("next"))) or "/home", status_code=303)
+    return RedirectResponse(local_path(str(pending.get("next"))) or "/home", status_code=303)
 
 
-def _local_path(target: str | None) -> str | None:
+def local_path(target: str | None) -> str | None:
     """`target` if it is a path on this site (never another site: no open redirect)."""
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
@@ -212,7 +221,7 @@ async def register(request: Request) -> Response:
             status_code=400,
             invite=code,
             username=username,
-            error=str(error),
+            error=error,
         )
     request.session.clear()
     if account.awaiting_approval:

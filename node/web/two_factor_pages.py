@@ -69,7 +69,7 @@ async def start(request: Request) -> Response:
         try:
             two_factor.start_setup(user, secret_box(request))
         except TwoFactorError as error:
-            return await render_settings(request, session, viewer, 400, error=str(error))
+            return await render_settings(request, session, viewer, 400, error=error)
     return RedirectResponse("/settings#two-factor", status_code=303)
 
 
@@ -94,7 +94,7 @@ def with_password(step: Step) -> Callable[[Request], Awaitable[Response]]:
             try:
                 return await step(request, session, viewer, user, form)
             except TwoFactorError as error:
-                return await render_settings(request, session, viewer, 400, error=str(error))
+                return await render_settings(request, session, viewer, 400, error=error)
 
     return endpoint
 

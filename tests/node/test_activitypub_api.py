@@ -75,7 +75,9 @@ async def test_a_browser_gets_the_profile_page_at_the_same_url(
     assert response.headers["content-type"].startswith("text/html")
     assert "@alice@harbour.test" in response.text
     assert "Drop-in clinic open &lt;b&gt;today&lt;/b&gt;" in response.text
-    assert (await client.get("/@alice", headers=BROWSER)).text == response.text
+    same = (await client.get("/@alice", headers=BROWSER)).text
+    # The same page; only the language switcher's way back names the address asked for.
+    assert same == response.text.replace('value="/users/alice"', 'value="/@alice"')
 
 
 async def test_outbox_pages_public_activities_newest_first(

@@ -49,7 +49,7 @@ def test_account_lifecycle(node: NodeProcess) -> None:
 
     taken = node.run("account", "create", "mira")
     assert taken.returncode == 1
-    assert taken.stderr == "harbour: the username 'mira' is taken\n"
+    assert taken.stderr == "harbour: the username “mira” is taken\n"
     refused = node.run("account", "delete", "mira")
     assert refused.returncode == 1 and "--yes" in refused.stderr
     assert node.run("account", "delete", "mira", "--yes").returncode == 0

@@ -14,15 +14,16 @@ import httpx
 import pytest
 from babel.dates import format_date
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from activitypub import ActorType
+from content import accounts, users
 from content.users import Role
 from node import i18n
 from node.state import Services
 from node.web.rendering import TEMPLATES
+from tests.i18n_locales import source_messages
+from tests.node.conftest import BASE
 from tests.rig import world
 
 ROOT = Path(__file__).parents[2]
@@ -68,16 +69,6 @@ ADMIN_PAGES = [
 ]
 
 
-def source_messages() -> dict[str, str | tuple[str, str]]:
-    """The interface's strings as `make messages` extracts them (babel.cfg), by msgid."""
-    with (ROOT / "babel.cfg").open() as config:
-        method_map, options_map = parse_mapping_cfg(config)
-    found: dict[str, str | tuple[str, str]] = {}
-    for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options_map):
-        found[message if isinstance(message, str) else message[0]] = message
-    return found
-
-
 def catalogue(language: str) -> Catalog:
     with (i18n.LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
         return read_po(po, locale=language)
@@ -93,7 +84,7 @@ def test_every_shipped_catalogue_translates_every_string(language: str) -> None:
         if entry is None:
             problems.append(f"missing: {msgid!r}")
             continue
-        strings = [entry.string] if isinstance(entry.string, str) else list(entry.string)
+        strings = [entry.string] if isinstance(entry.string, str) else list(entry.string or ())
         if entry.fuzzy or not all(strings):
             problems.append(f"untranslated or fuzzy: {msgid!r}")
         wanted = {p for s in sources for p in PLACEHOLDER.findall(s)}
@@ -163,7 +154,7 @@ async def test_pages_read_in_a_shipped_language_show_no_english_interface_text(
     headers = {"Accept-Language": f"{language}, en;q=0.5", "Accept": "text/html"}
     for path in VISITOR_PAGES:
         page = await client.get(path, headers=headers)
-        assert f'<html lang="{language}">' in page.text, path
+        assert f'<html lang="{language}" dir="ltr">' in page.text, path
         assert english_left(page.text, language) == [], path
     signed = await client.post("/login", data={"username": "sam", "password": world.PASSWORD})
     assert signed.status_code == 303
@@ -188,14 +179,14 @@ async def test_lang_parameter_and_accept_language_choose_the_interface_language(
     client: httpx.AsyncClient,
 ) -> None:
     chosen = await client.get("/login", headers={"Accept-Language": "pt-BR, de;q=0.5"})
-    assert '<html lang="pt">' in chosen.text
+    assert '<html lang="pt" dir="ltr">' in chosen.text
     assert "Entrar</h1>" in chosen.text
     assert "Accept-Language" in chosen.headers["vary"]
     overridden = await client.get("/login?lang=de", headers={"Accept-Language": "pt-BR"})
-    assert '<html lang="de">' in overridden.text
+    assert '<html lang="de" dir="ltr">' in overridden.text
     assert "Anmelden</h1>" in overridden.text
     unknown = await client.get("/login?lang=xx", headers={"Accept-Language": "ja, zh;q=0.8"})
-    assert '<html lang="en">' in unknown.text
+    assert '<html lang="en" dir="ltr">' in unknown.text
     assert "Sign in</h1>" in unknown.text
 
 
@@ -203,10 +194,135 @@ async def test_lang_parameter_and_accept_language_choose_the_interface_language(
 async def test_error_pages_and_python_messages_are_translated(client: httpx.AsyncClient) -> None:
     missing = await client.get("/no/such/page?lang=fr", headers={"Accept": "text/html"})
     assert missing.status_code == 404
-    assert '<html lang="fr">' in missing.text
+    assert '<html lang="fr" dir="ltr">' in missing.text
     assert "Retour à la page d’accueil" in missing.text
     wrong = await client.post(
         "/login?lang=es", data={"username": "nobody", "password": "not the password"}
     )
     assert wrong.status_code == 401
     assert "Ese apodo y esa contraseña no corresponden a ninguna cuenta de aquí." in wrong.text
+
+
+@pytest.mark.anyio
+async def test_accept_language_q_values_and_regional_variants_choose_a_shipped_language(
+    client: httpx.AsyncClient,
+) -> None:
+    wanted = {
+        "fr;q=0.4, pt-BR;q=0.9, de;q=0": "pt",
+        "de-AT": "de",
+        "ja, ro-MD;q=0.3": "ro",
+        "es;q=0, *;q=0.1": "en",
+        "": "en",
+    }
+    for header, language in wanted.items():
+        page = await client.get("/login", headers={"Accept-Language": header})
+        assert f'<html lang="{language}" dir="ltr">' in page.text, header
+        assert "Accept-Language" in page.headers["vary"] and "Cookie" in page.headers["vary"]
+
+
+@pytest.mark.anyio
+async def test_the_switcher_remembers_a_visitors_choice_in_a_cookie(
+    client: httpx.AsyncClient,
+) -> None:
+    front = await client.get("/", headers={"Accept-Language": "de"})
+    assert '<button type="submit" name="language" value="ro" lang="ro">Română</button>' in (
+        front.text
+    )
+    assert 'value="de" lang="de" aria-current="true">Deutsch</button>' in front.text
+    chosen = await client.post("/language", data={"language": "ro", "next": "/directory?q=x"})
+    assert chosen.status_code == 303 and chosen.headers["location"] == "/directory?q=x"
+    cookie = chosen.headers["set-cookie"].lower()
+    assert cookie.startswith(f"{i18n.COOKIE}=ro;")
+    assert "samesite=lax" in cookie and "secure" in cookie and "max-age=34560000" in cookie
+    page = await client.get("/directory", headers={"Accept-Language": "de"})
+    assert '<html lang="ro" dir="ltr">' in page.text and "Servicii" in page.text
+    overridden = await client.get("/directory?lang=fr", headers={"Accept-Language": "de"})
+    assert '<html lang="fr" dir="ltr">' in overridden.text
+    elsewhere = await client.post("/language", data={"language": "xx", "next": "//evil.example"})
+    assert elsewhere.headers["location"] == "/" and "set-cookie" not in elsewhere.headers
+
+
+@pytest.mark.anyio
+async def test_a_members_language_is_kept_in_the_account_and_stays_after_signing_in(
+    app: object, client: httpx.AsyncClient, services: Services
+) -> None:
+    async with services.sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice")
+    await client.post("/language", data={"language": "ro", "next": "/login"})
+    signed = await client.post("/login", data={"username": "alice", "password": world.PASSWORD})
+    assert signed.status_code == 303
+    home = await client.get("/home", headers={"Accept-Language": "de"})
+    assert '<html lang="ro" dir="ltr">' in home.text
+    async with services.sessions() as session:
+        user = await session.get(users.User, alice.id)
+        assert user is not None and user.language == "ro"
+    # Another browser, never switched, reading German: the account's language wins.
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as phone:
+        await phone.post("/login", data={"username": "alice", "password": world.PASSWORD})
+        page = await phone.get("/settings", headers={"Accept-Language": "de"})
+        assert '<html lang="ro" dir="ltr">' in page.text
+        await phone.post("/language", data={"language": "fr", "next": "/settings"})
+    # The first browser still holds a Romanian cookie; the account now says French.
+    assert '<html lang="fr" dir="ltr">' in (await client.get("/home")).text
+
+
+@pytest.mark.anyio
+async def test_the_client_api_reads_and_sets_the_same_language(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    async with services.sessions() as session, session.begin():
+        await world.local_member(session, "alice")
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        headers = await world.bearer(session, alice)
+    me = await client.get("/api/v1/accounts/verify_credentials", headers=headers)
+    assert me.json()["source"]["language"] is None
+    changed = await client.patch(
+        "/api/v1/accounts/update_credentials", headers=headers, data={"source[language]": "PT-br"}
+    )
+    assert changed.status_code == 200 and changed.json()["source"]["language"] == "pt-BR"
+    preferences = await client.get("/api/v1/preferences", headers=headers)
+    assert preferences.json()["posting:default:language"] == "pt-BR"
+    wrong = await client.patch(
+        "/api/v1/accounts/update_credentials", headers=headers, json={"source": {"language": "!"}}
+    )
+    assert wrong.status_code == 422
+    await client.post("/login", data={"username": "alice", "password": world.PASSWORD})
+    assert '<html lang="pt" dir="ltr">' in (await client.get("/home")).text
+
+
+@pytest.mark.anyio
+async def test_about_languages_says_how_each_catalogue_was_made(client: httpx.AsyncClient) -> None:
+    page = await client.get("/about/languages?lang=ro")
+    assert page.status_code == 200 and "Limbile interfeței" in page.text
+    row = page.text.split('<th scope="row" lang="de">Deutsch</th>', 1)[1].split("</tr>", 1)[0]
+    assert "Traducere automată, încă neverificată de o persoană" in row and "<td>Nu</td>" in row
+    assert 'href="/about/languages"' in (await client.get("/")).text
+
+
+def test_right_to_left_languages_get_dir_rtl() -> None:
+    assert [i18n.direction(tag) for tag in ("ar", "he", "fa", "ro", "en", "bg")] == [
+        "rtl",
+        "rtl",
+        "rtl",
+        "ltr",
+        "ltr",
+        "ltr",
+    ]
+
+
+@pytest.mark.anyio
+async def test_every_shipped_catalogue_is_compiled_before_the_node_serves(
+    services: Services,
+) -> None:
+    assert services.interface.languages[: len(i18n.SHIPPED)] == i18n.SHIPPED
+    romanian = services.interface.catalogues["ro"]
+    assert romanian.gettext("Sign in") == "Conectare"
+
+
+def test_the_stylesheet_uses_logical_properties_so_pages_mirror_right_to_left() -> None:
+    css = (TEMPLATES.parent / "static" / "harbour.css").read_text()
+    rules = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    physical = re.findall(r"[\w-]*(?:left|right)[\w-]*\s*:|text-align:\s*(?:left|right)", rules)
+    assert physical == []

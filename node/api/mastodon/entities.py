@@ -18,6 +18,7 @@ from content.orm import iso
 from content.posts import Post
 from content.relationships import FollowState
 from content.sanitize import render_inline_text
+from content.users import User
 from moderation import account_blocks, member_domain_blocks, mutes
 from node.api.mastodon.entity_facts import (
     AccountCounts,
@@ -79,10 +80,11 @@ async def account(
 async def credential_account(session: AsyncSession, row: Account, base_url: str) -> dict[str, Any]:
     """The Account entity with `source`, for the account's own client."""
     entity = await account(session, row, base_url)
+    user = await session.get(User, row.id)
     entity["source"] = {
         "privacy": "public",
         "sensitive": False,
-        "language": None,
+        "language": user.language if user else None,  # also the web interface's language
         "note": row.note_text,
         "fields": [{"name": f["name"], "value": f["value"]} for f in row.fields or ()],
         "follow_requests_count": len(await relationships.pending_requests(session, row)),

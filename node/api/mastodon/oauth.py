@@ -17,8 +17,10 @@ from content import oauth, users
 from content.accounts import Account
 from content.oauth import OAuthError
 from content.users import AwaitingApproval
+from node import i18n
 from node.api.mastodon.requests import read_params
 from node.database import session_scope
+from node.i18n import N_
 from node.middleware import content_security_policy
 from node.state import services
 from node.web.rendering import render
@@ -70,6 +72,28 @@ async def create_app(request: Request) -> Response:
     )
 
 
+# What each scope lets an app do, said on the consent page (a narrower scope, such as
+# `read:statuses`, by the one it narrows).
+SCOPE_LABELS = {
+    "read": N_("Read your posts, messages, notifications and lists"),
+    "write": N_("Post, edit and delete for you, and change your profile"),
+    "follow": N_("Follow, block and mute accounts for you"),
+    "push": N_("Send you push notifications"),
+    "profile": N_("Know who you are on this node"),
+    "admin:read": N_("Read moderation data (reports, accounts, blocked domains)"),
+    "admin:write": N_("Act as a moderator for you"),
+}
+
+
+def scope_label(scope: str) -> str:
+    """What a scope lets an app do, in English (translated by the page)."""
+    parts = scope.split(":")
+    for end in range(len(parts), 0, -1):
+        if (label := SCOPE_LABELS.get(":".join(parts[:end]))) is not None:
+            return label
+    return N_("Something this node does not know")
+
+
 def form_target(redirect_uri: str) -> list[str]:
     """The CSP source the consent form redirects to: the app's origin, or its own scheme."""
     parts = urlsplit(redirect_uri)
@@ -97,7 +121,13 @@ async def authorize(request: Request) -> Response:
                 return RedirectResponse(f"/login?{urlencode({'next': back})}", 303)
             if request.method == "GET":
                 page = render(
-                    request, "authorize.html", app=app, scopes=scopes, viewer=viewer, params=params
+                    request,
+                    "authorize.html",
+                    app=app,
+                    scopes=scopes,
+                    viewer=viewer,
+                    params=params,
+                    scope_label=scope_label,
                 )
                 policy = content_security_policy(*form_target(redirect_uri))
                 page.headers["content-security-policy"] = policy.decode()
@@ -113,7 +143,7 @@ async def authorize(request: Request) -> Response:
                 else None,
             )
     except OAuthError as error:
-        return render(request, "error.html", status_code=400, message=str(error))
+        return render(request, "error.html", status_code=400, message=i18n.explain(error))
     if redirect_uri == oauth.OOB:
         return render(request, "authorized.html", code=code, app=app)
     query = {"code": code, **({"state": params["state"]} if params.get("state") else {})}

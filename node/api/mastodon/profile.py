@@ -1,5 +1,7 @@
 """PATCH /api/v1/accounts/update_credentials: the member edits their profile, which is then
-sent to their followers' servers as an `Update` of the actor."""
+sent to their followers' servers as an `Update` of the actor; `source[language]` is their
+language, the web interface's too (GET /api/v1/preferences shows it as
+`posting:default:language`)."""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from content import media, profiles
+from content import languages, media, profiles
 from content.accounts import Account
 from content.profiles import ProfileError
+from content.users import User
 from federation import outbox
 from node.api.mastodon import entities
 from node.api.mastodon.media import store_image
@@ -48,6 +51,7 @@ async def update_credentials(request: Request) -> Response:
                 raise
     else:
         params = await read_params(request)
+    language = _language(params)
     replaced: list[str | None] = []
     try:
         async with session_scope(services(request).sessions) as session:
@@ -63,6 +67,10 @@ async def update_credentials(request: Request) -> Response:
                 fields=_fields(params),
                 hide_from_guests=_flag(params, "hide_from_guests"),
             )
+            if language is not None:
+                user = await session.get(User, account.id)
+                if user is not None:
+                    user.language = language
             for which, url in images.items():
                 replaced.append(profiles.set_image(account, which, url))
             await outbox.update_profile(fed, session, account)
@@ -74,6 +82,36 @@ async def update_credentials(request: Request) -> Response:
     _discard(settings.media_dir, [u for u in replaced if u and u.startswith(local)])
     fed.notify()
     return JSONResponse(entity)
+
+
+def _language(params: dict[str, Any]) -> str | None:
+    """`source[language]` (a form key, or `source` as a JSON object) as a standard BCP 47
+    tag; 422 if it is not one."""
+    source = params.get("source")
+    given = source.get("language") if isinstance(source, dict) else params.get("source[language]")
+    if given is None or given == "":
+        return None
+    tag = languages.language_tag(str(given))
+    if tag is None:
+        raise HTTPException(422, "Validation failed: source[language] is not a language tag")
+    return tag
+
+
+async def preferences(request: Request) -> Response:
+    """GET /api/v1/preferences: the member's language as the default for posts (the rest are
+    Harbour's fixed defaults)."""
+    me = await user_of(request, "read:accounts")
+    async with services(request).sessions() as session:
+        user = await session.get(User, me.id)
+    return JSONResponse(
+        {
+            "posting:default:visibility": "public",
+            "posting:default:sensitive": False,
+            "posting:default:language": user.language if user else None,
+            "reading:expand:media": "default",
+            "reading:expand:spoilers": False,
+        }
+    )
 
 
 def _discard(directory: Path, urls: Iterable[str]) -> None:
@@ -110,4 +148,5 @@ def _fields(params: dict[str, Any]) -> list[tuple[str, str]] | None:
 
 routes = [
     Route("/api/v1/accounts/update_credentials", update_credentials, methods=["PATCH"]),
+    Route("/api/v1/preferences", preferences),
 ]

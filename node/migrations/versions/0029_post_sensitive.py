@@ -1,7 +1,7 @@
 """posts.sensitive: media marked sensitive by its author, kept apart from the content warning
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-04 11:20:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0029"
-down_revision = "0026"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
