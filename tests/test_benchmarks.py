@@ -90,3 +90,13 @@ def test_directory_search(postgresql_databases: PostgresDatabases) -> None:
             rf"GET /directory country\+category\+language\+words \(rare\): p50 {MS}",
             rf"in process, search no filter: {MS} \(20 rows\)",
         )
+
+
+def test_i18n_rendering() -> None:
+    output = run("i18n_rendering.py", "--listings", "200", "--posts", "2000", "--requests", "3")
+    shows(
+        output,
+        rf"GET /directory\?country=DE \(a directory page\): English p50 {MS}, Romanian p50 "
+        rf"{MS} = [\d.]+x English",
+        rf"GET /home \(the home timeline page\): English p50 {MS}, Romanian p50 {MS} = [\d.]+x",
+    )
