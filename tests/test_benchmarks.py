@@ -95,6 +95,16 @@ def test_directory_search(postgresql_databases: PostgresDatabases) -> None:
         )
 
 
+def test_i18n_rendering() -> None:
+    output = run("i18n_rendering.py", "--listings", "200", "--posts", "2000", "--requests", "3")
+    shows(
+        output,
+        rf"GET /directory\?country=DE \(a directory page\): English p50 {MS}, Romanian p50 "
+        rf"{MS} = [\d.]+x English",
+        rf"GET /home \(the home timeline page\): English p50 {MS}, Romanian p50 {MS} = [\d.]+x",
+    )
+
+
 def test_login() -> None:
     output = run("login.py", "--storm", "4", "--baseline", "5")
     shows(
