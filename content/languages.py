@@ -117,11 +117,11 @@ LANGUAGES: tuple[str, ...] = tuple(
 
 @cache
 def choices(language: str) -> list[tuple[str, str]]:
-    """Every language CLDR describes as (tag, label), the label its own name followed by its
-    name in `language` when that differs (`română (Romanian)`), in alphabetical order of the
-    name in `language` (accents ignored)."""
+    """Every language CLDR names in its own words, as (tag, own name: `română`), in
+    alphabetical order of its name in `language` (accents ignored)."""
     found = []
     for tag in LANGUAGES:
-        own, reader = native_name(tag), name_in(tag, language)
-        found.append((fold(reader), tag, own if own == reader else f"{own} ({reader})"))
-    return [(tag, label) for _, tag, label in sorted(found)]
+        own = native_name(tag)
+        if not own.startswith("Unknown language"):
+            found.append((fold(name_in(tag, language)), tag, own))
+    return [(tag, own) for _, tag, own in sorted(found)]

@@ -39,7 +39,7 @@ def country_choices() -> list[tuple[str, str]]:
 
 
 def language_choices(*keep: str) -> list[tuple[str, str]]:
-    """Every language CLDR describes as (tag, its own name and the reader's name for it), and
+    """Every language CLDR describes as (tag, its own name), and
     any tag of `keep` it lacks (a regional one such as `pt-BR`), so a form keeps its value."""
     found = languages.choices(i18n.current())
     known = {tag for tag, _ in found}

@@ -46,9 +46,9 @@ async def test_staff_write_a_translation_and_followers_get_every_language(
     assert "Clinica de noapte" in listing["contentMap"]["ro"]
 
     form = (await client.get(f"{path}/edit")).text
-    assert '<option value="en" selected>English</option>' in form
+    assert '<option value="en" lang="en" selected>English</option>' in form
     first_row = form.split('name="translations-0-language"', 1)[1].split("</select>", 1)[0]
-    assert '<option value="ro" selected>română (Romanian)</option>' in first_row
+    assert '<option value="ro" lang="ro" selected>română</option>' in first_row
     assert 'value="Clinica de noapte" lang="ro"' in form
     assert 'for="translations-2-name">Translation 3: name</label>' in form  # two blank rows
     assert "translations-3-name" not in form

@@ -65,13 +65,13 @@ async def test_names_and_dates_are_in_the_readers_language(
     assert "Hydra · Berlin, Germania" in found
     assert "germană, engleză, română" in found
     assert '<time datetime="2026-11-01">1 nov. 2026</time>' in found
-    assert '<option value="Germania">DE</option>' in found  # suggested in the country field
+    assert '<option value="Germania" translate="no">DE</option>' in found  # suggested in the country field
     listing = (await client.get(path, headers={"Accept-Language": "fr"})).text
     assert "Berlin, Allemagne" in listing and "allemand, anglais, roumain" in listing
     assert "<dd>1 nov. 2026 par Hydra</dd>" in listing
     home = (await client.get("/", headers={"Accept-Language": "de"})).text
-    assert '<option value="Deutschland">DE</option>' in home
-    assert "etwa Rumänien, România oder RO" in home
+    assert '<option value="Deutschland" translate="no">DE</option>' in home
+    assert "etwa Rumänien, <span lang="ro">România</span> oder <span translate="no">RO</span>" in home
 
 
 async def test_content_without_the_readers_language_says_so_and_links_the_others(
@@ -134,8 +134,8 @@ async def test_staff_pick_countries_and_languages_from_lists_in_their_language(
     assert '<select id="country" name="country">' in form
     assert '<option value="DE">Germania</option>' in form
     own = form.split('<select id="language" name="language"', 1)[1].split("</select>", 1)[0]
-    assert '<option value="ro" selected>română</option>' in own  # the interface language
-    assert '<option value="bg">български (bulgară)</option>' in own
+    assert '<option value="ro" lang="ro" selected>română</option>' in own  # the interface language
+    assert '<option value="bg" lang="bg">български</option>' in own
     assert 'name="languages" multiple' in form
     chosen = {**FORM, "languages": ["de", "ro"], "language": "ro", "country": "DE"}
     made = await client.post("/directory/new", data=chosen)
@@ -148,10 +148,10 @@ async def test_staff_pick_countries_and_languages_from_lists_in_their_language(
 
     countries = (await client.get("/countries")).text
     assert '<select id="version" name="version">' in countries
-    assert '<option value="ro" selected>română</option>' in countries
+    assert '<option value="ro" lang="ro" selected>română</option>' in countries
     opened = await client.get("/countries/write", params={"country": "DE"})
     assert opened.headers["location"] == "/countries/DE/edit?version=ro"
     editor = (await client.get("/countries/DE/edit")).text
-    assert '<option value="ro" selected>română</option>' in editor
+    assert '<option value="ro" lang="ro" selected>română</option>' in editor
     group = (await client.get("/discussions/new")).text
-    assert '<option value="ro" selected>română</option>' in group
+    assert '<option value="ro" lang="ro" selected>română</option>' in group

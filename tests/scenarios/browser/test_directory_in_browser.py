@@ -44,7 +44,7 @@ def publish_listing(page: Page, node: NodeProcess) -> None:
     page.get_by_label("City").fill("Cluj")
     page.get_by_label("What the service offers").fill("Anonymous HIV and STI tests at night.")
     page.get_by_label("Sexual health and HIV/STI testing").check()
-    spoken = ["română (Romanian)", "magyar (Hungarian)", "English"]
+    spoken = ["română", "magyar", "English"]
     page.get_by_label("Languages spoken").select_option(label=spoken)
     page.get_by_label("Can be used anonymously").check()
     page.get_by_label("Last verified on").fill("2026-10-01")

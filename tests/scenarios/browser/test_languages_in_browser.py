@@ -1,0 +1,223 @@
+"""A Romanian and a Bulgarian reader, in real Chromium on a phone with JavaScript off, go from
+the front page to a service in their new country (typed in their own language), read the
+country page, join a discussion and let an app use their account, and never meet an English
+interface word; the language switcher's choice stays after signing in; axe-core finds nothing
+wrong in Romanian, Bulgarian and a right-to-left test locale."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from babel import Locale
+from playwright.sync_api import Browser, Page, Playwright, expect
+
+from node import i18n
+from tests.i18n_locales import RTL, write_test_locales
+from tests.node.test_i18n import english_left
+from tests.rig.databases import SQLiteDatabases
+from tests.rig.nodes import NodeProcess
+from tests.scenarios.browser.conftest import browser_for, one_node
+from tests.scenarios.browser.test_accessibility import audit
+
+# What each reader types for Germany, in her own language and script, not as the node spells it.
+GERMANY = {"ro": "germania", "bg": "Германия"}
+BROWSER_LOCALE = {"ro": "ro-RO", "bg": "bg-BG", RTL: RTL}
+PHONE = {"width": 390, "height": 844}
+LISTING = {
+    "name": "Kassandra Beratung",
+    "organisation": "Kassandra e.V.",
+    "country": "DE",
+    "city": "Nürnberg",
+    "summary": "Beratung und Begleitung für Sexarbeiterinnen.",
+    "categories": "counselling",
+    "languages": ["de", "ro", "bg"],
+    "language": "de",
+    "last_verified": "2026-10-01",
+    "verified_by": "Kassandra e.V.",
+}
+COUNTRY_PAGE = {
+    "language": "de",
+    "title": "Arbeiten in Deutschland",
+    "legal": "Sexarbeit ist legal; Anmeldung nach dem ProstSchG.",
+    "health": "Anonyme Tests in Gesundheitsämtern.",
+    "sources": "https://example.org/prostschg",
+    "last_reviewed": "2026-10-01",
+    "note": "Erste Fassung",
+}
+# The pages audited in each language.
+AUDITED = ["/", "/directory?country=DE", "{listing}", "/countries/DE", "/discussions/peer_support"]
+
+
+def words(language: str) -> i18n.NullTranslations:
+    """The catalogue the node shows `language` from."""
+    return i18n.compile_catalogue(i18n.catalogue_path(language), language)
+
+
+@pytest.fixture(scope="module")
+def test_locales(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_test_locales(tmp_path_factory.mktemp("locales"))
+
+
+@pytest.fixture(scope="module")
+def node(
+    sqlite_databases: SQLiteDatabases, test_locales: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[NodeProcess]:
+    """One node on SQLite that also offers the right-to-left test locale, furnished through
+    its forms: a listing in Germany, Germany's country page, a discussion group, a member and
+    an app."""
+    with one_node(
+        sqlite_databases, tmp_path_factory.mktemp("node"), HARBOUR_TEST_LOCALES=str(test_locales)
+    ) as (started,):
+        yield started
+
+
+@pytest.fixture(scope="module")
+def furnished(node: NodeProcess) -> dict[str, str]:
+    password = re.findall(r"password: (\S+)", node.output())[0]
+    with closing(node.sign_in("admin", password)) as admin:
+        listed = admin.post("/directory/new", data=LISTING)
+        assert listed.status_code == 303, listed.text
+        country = admin.post("/countries/DE/edit", data=COUNTRY_PAGE)
+        assert country.status_code == 303, country.text
+        listing = listed.headers["location"]
+    group = ("group", "create", "peer_support", "--title", "Peer support", "--moderator", "admin")
+    assert node.run(*group).returncode == 0
+    member_password = node.create_member("mara")
+    with closing(node.client()) as http:
+        app = http.post(
+            "/api/v1/apps",
+            data={"client_name": "Tusky", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                  "scopes": "read write"},
+        ).json()  # fmt: skip
+    return {"listing": listing, "password": member_password, "client_id": app["client_id"]}
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright: Playwright, node: NodeProcess) -> Iterator[Browser]:
+    browser = browser_for(playwright, [node])
+    yield browser
+    browser.close()
+
+
+def in_language(page: Page, language: str) -> None:
+    """The open page is in `language` and shows none of the catalogue's English."""
+    html = page.content()
+    assert re.search(rf'<html lang="{language}"', html), html[:200]
+    assert english_left(html, language) == [], page.url
+
+
+@pytest.mark.parametrize("language", ["ro", "bg"])
+def test_a_reader_finds_a_service_reads_her_country_joins_a_discussion_and_signs_in_an_app(
+    node: NodeProcess, furnished: dict[str, str], chromium: Browser, language: str
+) -> None:
+    t = words(language).gettext
+    germany = Locale.parse(language).territories["DE"]
+    context = chromium.new_context(
+        base_url=node.base_url, viewport=PHONE, is_mobile=True, has_touch=True,
+        locale=BROWSER_LOCALE[language], java_script_enabled=False,
+    )  # fmt: skip
+    page = context.new_page()
+    try:
+        page.goto("/")
+        in_language(page, language)
+        page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=t("Services")).click()
+        in_language(page, language)
+        page.get_by_label(t("Country"), exact=True).fill(GERMANY[language])
+        page.get_by_role("button", name=t("Search")).click()
+        in_language(page, language)
+        page.get_by_role("link", name=LISTING["name"]).click()
+        expect(page.get_by_role("heading", name=LISTING["name"])).to_be_visible()
+        in_language(page, language)
+
+        page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=t("Countries")).click()
+        in_language(page, language)
+        page.get_by_role("link", name=germany, exact=True).first.click()
+        expect(page.get_by_text(COUNTRY_PAGE["legal"])).to_be_visible()
+        in_language(page, language)
+
+        page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=t("Sign in")).click()
+        in_language(page, language)
+        page.get_by_label(t("Nickname")).fill("mara")
+        page.get_by_label(t("Password")).fill(furnished["password"])
+        page.get_by_role("button", name=t("Sign in")).click()
+        in_language(page, language)
+        page.goto("/discussions/peer_support")
+        in_language(page, language)
+        page.get_by_role("button", name=t("Join group")).click()
+        expect(page.get_by_role("button", name=t("Leave group"))).to_be_visible()
+        in_language(page, language)
+
+        page.goto(
+            f"/oauth/authorize?response_type=code&client_id={furnished['client_id']}"
+            "&redirect_uri=urn:ietf:wg:oauth:2.0:oob&scope=read+write"
+        )
+        in_language(page, language)
+        page.get_by_role("button", name=t("Authorise")).click()
+        expect(page.locator("code#code")).to_have_text(re.compile(r"\S{20,}"))
+        in_language(page, language)
+        page.get_by_role("button", name=t("Sign out")).click()
+    finally:
+        context.close()
+
+
+def test_the_language_switcher_choice_stays_after_signing_in(
+    node: NodeProcess, furnished: dict[str, str], chromium: Browser
+) -> None:
+    context = chromium.new_context(
+        base_url=node.base_url, viewport=PHONE, locale="en-GB", java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        page.goto("/login")
+        in_language(page, "en")
+        language_nav = page.get_by_role("navigation", name="Language")
+        language_nav.get_by_role("button", name="Български").click()
+        in_language(page, "bg")
+        t = words("bg").gettext
+        page.get_by_label(t("Nickname")).fill("mara")
+        page.get_by_label(t("Password")).fill(furnished["password"])
+        page.get_by_role("button", name=t("Sign in")).click()
+        in_language(page, "bg")
+        page.goto("/settings")
+        in_language(page, "bg")
+    finally:
+        context.close()
+    # Her account remembers it: on another device that reads English, she signs in to Bulgarian.
+    other = chromium.new_context(base_url=node.base_url, locale="en-GB", java_script_enabled=False)
+    page = other.new_page()
+    try:
+        page.goto("/login")
+        page.get_by_label("Nickname").fill("mara")
+        page.get_by_label("Password").fill(furnished["password"])
+        page.get_by_role("button", name="Sign in").click()
+        in_language(page, "bg")
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("language", ["ro", "bg", RTL])
+def test_axe_finds_nothing_wrong_in_romanian_bulgarian_and_right_to_left(
+    node: NodeProcess, furnished: dict[str, str], chromium: Browser, axe: str, language: str
+) -> None:
+    context = chromium.new_context(
+        base_url=node.base_url, locale=BROWSER_LOCALE[language], java_script_enabled=True
+    )
+    context.add_init_script(script=axe)
+    page = context.new_page()
+    failures: list[str] = []
+    try:
+        for path in [path.format(**furnished) for path in AUDITED]:
+            response = page.goto(path)
+            assert response is not None and response.ok, path
+            html = page.content()
+            assert f'lang="{language}"' in html[:200], path
+            if language == RTL:
+                assert 'dir="rtl"' in html[:200], path
+            failures += audit(page, f"{language}, {path}")
+    finally:
+        context.close()
+    assert not failures, "\n".join(failures)
