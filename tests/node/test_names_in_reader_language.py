@@ -71,7 +71,7 @@ async def test_names_and_dates_are_in_the_readers_language(
     assert "<dd>1 nov. 2026 par Hydra</dd>" in listing
     home = (await client.get("/", headers={"Accept-Language": "de"})).text
     assert '<option value="Deutschland" translate="no">DE</option>' in home
-    assert "etwa Rumänien, <span lang="ro">România</span> oder <span translate="no">RO</span>" in home
+    assert 'etwa Rumänien, <span lang="ro">România</span> oder <span translate="no">RO</span>' in home
 
 
 async def test_content_without_the_readers_language_says_so_and_links_the_others(
