@@ -59,9 +59,11 @@ class Settings:
     retention_direct_days: int | None = None
     retention_group_days: int | None = None
     # Test switches, honoured only in development: retry waits multiplied by this factor,
-    # and every inbox handler raising (to prove the tests notice a crash).
+    # every inbox handler raising (to prove the tests notice a crash), and playing a
+    # draft-cavage-only peer (RFC 9421 signatures refused inbound, not made outbound).
     test_retry_scale: float = 1.0
     test_handlers_raise: bool = False
+    test_cavage_only: bool = False
 
     @property
     def base_url(self) -> str:
@@ -128,7 +130,8 @@ class Settings:
         handlers_raise = _flag(
             values.get("test_handlers_raise", False), "HARBOUR_TEST_HANDLERS_RAISE"
         )
-        if (retry_scale != 1.0 or handlers_raise) and not development:
+        cavage_only = _flag(values.get("test_cavage_only", False), "HARBOUR_TEST_CAVAGE_ONLY")
+        if (retry_scale != 1.0 or handlers_raise or cavage_only) and not development:
             raise ConfigError("HARBOUR_TEST_* settings are only honoured with HARBOUR_DEVELOPMENT")
         return cls(
             domain=domain,
@@ -168,6 +171,7 @@ class Settings:
             ),
             test_retry_scale=retry_scale,
             test_handlers_raise=handlers_raise,
+            test_cavage_only=cavage_only,
         )
 
     def with_secret_key(self) -> Settings:
@@ -210,6 +214,7 @@ _ENV_NAMES = {
     "retention_group_days": "HARBOUR_RETENTION_GROUP_DAYS",
     "test_retry_scale": "HARBOUR_TEST_RETRY_SCALE",
     "test_handlers_raise": "HARBOUR_TEST_HANDLERS_RAISE",
+    "test_cavage_only": "HARBOUR_TEST_CAVAGE_ONLY",
 }
 
 
