@@ -90,3 +90,13 @@ def test_directory_search(postgresql_databases: PostgresDatabases) -> None:
             rf"GET /directory country\+category\+language\+words \(rare\): p50 {MS}",
             rf"in process, search no filter: {MS} \(20 rows\)",
         )
+
+
+def test_signatures_rfc9421() -> None:
+    output = run("signatures_rfc9421.py", "--count", "5", "--rounds", "1")
+    shows(
+        output,
+        r"raw RSA-2048 PKCS#1 v1.5 verify: \d+/s",
+        r"RFC 9421 verify: \d+/s = [\d.]+x raw",
+        r"draft-cavage verify: \d+/s = [\d.]+x raw",
+    )
