@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import InvalidDocument, SignatureError, check_public_pem, id_of
+from activitypub import InvalidDocument, SignatureError, check_public_pem, id_of, message_signatures
 from activitypub.hostnames import InvalidHost, canonical_host, check_canonical, host_of, same_host
-from activitypub.signatures import RequestParts, signature_of, verify
+from activitypub.message_signatures import is_message_signature, signing_key_id
+from activitypub.signatures import RequestParts, verify
 from content import accounts
 from content.accounts import Account
 from federation.context import Federation
@@ -88,12 +89,17 @@ def _may_fetch(fed: Federation, key_id: str) -> None:
 async def signed_by(fed: Federation, session: AsyncSession, parts: RequestParts) -> RemoteKey:
     """The remote key whose valid signature the request carries, or NotAuthentic (whose
     message never says what a fetch got: that would make the node an oracle). The request
-    must be made for this node (its signed `Host` is ours), so a request signed for another
-    server cannot be replayed here."""
+    must be made for this node (its signed `Host` is ours; an RFC 9421 signature is checked
+    against this node's own origin as `@target-uri`), so a request signed for another server
+    cannot be replayed here. Either kind of signature is accepted: RFC 9421 when the request
+    carries `Signature-Input`, else draft-cavage."""
     if not _made_for(parts, fed.domain):
         raise NotAuthentic("the request is signed for another host")
+    rfc9421 = is_message_signature(parts)
+    if rfc9421 and not fed.accepts_rfc9421:
+        raise NotAuthentic("this node accepts only draft-cavage HTTP signatures")
     try:
-        key_id = signature_of(parts).key_id
+        key_id = signing_key_id(parts)
         check_canonical(key_id)
     except SignatureError as error:
         raise NotAuthentic(str(error)) from None
@@ -107,7 +113,10 @@ async def signed_by(fed: Federation, session: AsyncSession, parts: RequestParts)
                 break  # fetched a moment ago, or gone: the signature failure stands
             raise NotAuthentic(UNUSABLE_KEY) from None
         try:
-            verify(parts, key.pem)
+            if rfc9421:
+                message_signatures.verify(parts, fed.origin + parts.path, key.pem)
+            else:
+                verify(parts, key.pem)
             return key
         except SignatureError as error:
             failure = error

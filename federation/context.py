@@ -26,6 +26,7 @@ class Federation:
     # Test switches (development only): retry waits scaled down; every inbox handler raising.
     retry_scale: float = 1.0
     handlers_raise: bool = False
+    accepts_rfc9421: bool = True  # False only to play a draft-cavage-only peer in tests
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     keys: KeyCache = field(default_factory=KeyCache)
     limits: RateLimiter = field(default_factory=RateLimiter)
@@ -44,6 +45,11 @@ class Federation:
             self._heard.clear()
         self._heard[host] = now + interval
         return True
+
+    @property
+    def origin(self) -> str:
+        """This node's scheme and canonical host, as an RFC 9421 `@target-uri` starts."""
+        return f"{self.base_url.split('://', 1)[0]}://{self.domain}"
 
     def is_local(self, uri: str) -> bool:
         """Whether a URI belongs to this node."""

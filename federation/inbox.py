@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from activitypub import InvalidDocument, SignatureError, id_of, read_json
-from activitypub.digests import check_digest
 from activitypub.hostnames import InvalidHost, check_canonical
-from activitypub.signatures import RequestParts, signature_of
+from activitypub.message_signatures import check_body_digest, signing_key_id
+from activitypub.signatures import RequestParts
 from content import accounts
 from content.orm import Base, new_id, utcnow
 from federation import hosts
@@ -81,7 +81,7 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
                 # Its key is gone with it, and there is nothing of it here to remove.
                 return Outcome(202, "an account this node never knew was deleted")
         try:
-            check_digest(parts.header("digest"), parts.body)
+            check_body_digest(parts)
             key = await signed_by(fed, session, parts)
             check_origin(activity, key)
             fed.limits.take(Action.INBOX, key.domain)
@@ -106,7 +106,7 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         try:
             await session.commit()
         except IntegrityError:  # a duplicate: the actor's activity id is already here
-            fed.keys.forget(signature_of(parts).key_id)  # its account row may be rolled back too
+            fed.keys.forget(signing_key_id(parts))  # its account row may be rolled back too
             return Outcome(202, "already received")
     fed.notify()
     return Outcome(202, "accepted")

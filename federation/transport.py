@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import socket
 import ssl
 import time
@@ -18,9 +19,16 @@ from typing import Any
 
 import httpx
 
-from activitypub import ACTIVITY_JSON, InvalidDocument, read_json
+from activitypub import (
+    ACTIVITY_JSON,
+    InvalidDocument,
+    SignatureError,
+    message_signatures,
+    read_json,
+)
 from activitypub.hostnames import InvalidHost, host_of, split_port
 from activitypub.signatures import RequestParts, sign
+from federation.signature_styles import SignatureStyles, Style
 
 ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 MAX_RESPONSE_BYTES = 1_048_576
@@ -29,9 +37,12 @@ MAX_REDIRECTS = 3
 UPLOAD_PATHS = ("/media/", "/system/media_attachments/", "/files/")
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DEADLINE = 20.0  # a whole request (lookup, connect, send, read), however a server dribbles
+REFUSED = (401, 403)  # a signature refused: knock again the draft-cavage way
 BACK_OFF = 60.0  # a host that timed out is not asked again for this long
 MAX_BACKED_OFF = 10_000
 
+
+log = logging.getLogger("harbour.transport")
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 """Resolves a host name (and port) to its addresses; `system_resolver` unless injected."""
@@ -101,8 +112,10 @@ class Transport:
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         resolver: Resolver | None = None,
         deadline: float = DEADLINE,
+        styles: SignatureStyles | None = None,
     ) -> None:
         self.policy = policy
+        self.styles = styles or SignatureStyles()
         self.resolver = resolver or system_resolver
         self.max_response_bytes = max_response_bytes
         self.deadline = deadline
@@ -190,8 +203,10 @@ class Transport:
         *,
         read_body: bool = True,
     ) -> httpx.Response:
-        """One request within DEADLINE; a host that times out is backed off for BACK_OFF
-        seconds (its requests fail at once), so a slow server costs one wait, not one each."""
+        """One request within DEADLINE, signed (if at all) RFC 9421 first, and draft-cavage
+        if that is refused (`SignatureStyles` remembers the host); a host that times out is
+        backed off for BACK_OFF seconds (its requests fail at once), so a slow server costs
+        one wait, not one each."""
         try:
             target = httpx.URL(url)
         except httpx.InvalidURL:
@@ -203,11 +218,21 @@ class Transport:
         netloc = _canonical_host(url)
         if self._backed_off.get(netloc, 0.0) > time.monotonic():
             raise TimedOut(f"{url}: {netloc} timed out a moment ago; not asked again yet")
+        style = self.styles.first(netloc)
         try:
             async with asyncio.timeout(self.deadline):
-                return await self._exchange(
-                    method, url, target, netloc, body, headers, signer, read_body
+                response = await self._exchange(
+                    method, url, target, netloc, body, headers, signer, read_body, style
                 )
+                if signer is None or style is Style.CAVAGE or response.status_code not in REFUSED:
+                    return response
+                again = await self._exchange(
+                    method, url, target, netloc, body, headers, signer, read_body, Style.CAVAGE
+                )
+                if again.status_code not in REFUSED:
+                    self.styles.takes_cavage(netloc)
+                    log.info("%s refused RFC 9421 and took draft-cavage signatures", netloc)
+                return again
         except (TimeoutError, TimedOut):
             self._backed_off.pop(netloc, None)
             self._backed_off[netloc] = time.monotonic() + BACK_OFF
@@ -225,19 +250,13 @@ class Transport:
         headers: dict[str, str],
         signer: SigningKey | None,
         read_body: bool,
+        style: Style,
     ) -> httpx.Response:
         name, port = split_port(netloc)
         address = await self._checked_address(name.strip("[]"), port)
         headers = {**headers, "host": netloc}
         if signer is not None:
-            path = target.raw_path.decode("ascii")
-            headers.update(
-                sign(
-                    RequestParts(method, path, headers, body),
-                    key_id=signer.key_id,
-                    private_pem=signer.private_pem,
-                )
-            )
+            headers.update(_signature(method, target, netloc, headers, body, signer, style))
         request = self.client.build_request(
             method,
             target.copy_with(host=address, port=port),
@@ -295,6 +314,32 @@ class Transport:
             if not self.policy.allow_private_addresses and not _is_public(address):
                 raise RefusedAddress(f"{host} resolves to a private or reserved address")
         return addresses[0]
+
+
+def _signature(
+    method: str,
+    target: httpx.URL,
+    netloc: str,
+    headers: dict[str, str],
+    body: bytes,
+    signer: SigningKey,
+    style: Style,
+) -> dict[str, str]:
+    """The headers that sign the request in `style`; the RFC 9421 `@target-uri` is built
+    from the canonical host, as the receiving node rebuilds it from its own name. A target
+    RFC 9421 cannot express (a path with characters URLs must escape, which httpx sends as
+    given) is signed draft-cavage."""
+    path = target.raw_path.decode("ascii")
+    parts = RequestParts(method, path, headers, body)
+    if style is Style.RFC9421:
+        url = f"{target.scheme}://{netloc}{path}"
+        try:
+            return message_signatures.sign(
+                parts, url, key_id=signer.key_id, private_pem=signer.private_pem
+            )
+        except SignatureError:
+            pass
+    return sign(parts, key_id=signer.key_id, private_pem=signer.private_pem)
 
 
 async def system_resolver(host: str, port: int) -> list[str]:

@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from content import country_names
 from federation.context import Federation
+from federation.signature_styles import SignatureStyles
 from federation.transport import Transport, TransportPolicy
 from federation.worker import Worker
 from moderation.rate_limits import RateLimited
@@ -93,12 +94,17 @@ def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSess
     user_agent = f"Harbour/{harbour_version()} (+{settings.base_url}/)"
     return Federation(
         sessions=sessions,
-        transport=Transport(policy, user_agent=user_agent),
+        transport=Transport(
+            policy,
+            user_agent=user_agent,
+            styles=SignatureStyles(rfc9421=not settings.test_cavage_only),
+        ),
         base_url=settings.base_url,
         domain=settings.domain,
         mode=settings.federation_mode,
         retry_scale=settings.test_retry_scale,
         handlers_raise=settings.test_handlers_raise,
+        accepts_rfc9421=not settings.test_cavage_only,
     )
 
 

@@ -59,12 +59,14 @@ class Settings:
     retention_direct_days: int | None = None
     retention_group_days: int | None = None
     # Test switches, honoured only in development: retry waits multiplied by this factor,
-    # and every inbox handler raising (to prove the tests notice a crash).
+    # every inbox handler raising (to prove the tests notice a crash), and playing a
+    # draft-cavage-only peer (RFC 9421 signatures refused inbound, not made outbound).
     test_retry_scale: float = 1.0
     test_handlers_raise: bool = False
     # Extra interface catalogues (<dir>/<lang>/LC_MESSAGES/messages.po) offered beside the
     # shipped ones: the test suite's pseudo and right-to-left locales. Never shipped.
     test_locales: Path | None = None
+    test_cavage_only: bool = False
 
     @property
     def base_url(self) -> str:
@@ -132,7 +134,10 @@ class Settings:
             values.get("test_handlers_raise", False), "HARBOUR_TEST_HANDLERS_RAISE"
         )
         test_locales = Path(values["test_locales"]) if values.get("test_locales") else None
-        if (retry_scale != 1.0 or handlers_raise or test_locales) and not development:
+        cavage_only = _flag(values.get("test_cavage_only", False), "HARBOUR_TEST_CAVAGE_ONLY")
+        if (
+            retry_scale != 1.0 or handlers_raise or test_locales or cavage_only
+        ) and not development:
             raise ConfigError("HARBOUR_TEST_* settings are only honoured with HARBOUR_DEVELOPMENT")
         return cls(
             domain=domain,
@@ -173,6 +178,7 @@ class Settings:
             test_retry_scale=retry_scale,
             test_handlers_raise=handlers_raise,
             test_locales=test_locales,
+            test_cavage_only=cavage_only,
         )
 
     def with_secret_key(self) -> Settings:
@@ -216,6 +222,7 @@ _ENV_NAMES = {
     "test_retry_scale": "HARBOUR_TEST_RETRY_SCALE",
     "test_handlers_raise": "HARBOUR_TEST_HANDLERS_RAISE",
     "test_locales": "HARBOUR_TEST_LOCALES",
+    "test_cavage_only": "HARBOUR_TEST_CAVAGE_ONLY",
 }
 
 

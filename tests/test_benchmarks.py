@@ -95,6 +95,16 @@ def test_directory_search(postgresql_databases: PostgresDatabases) -> None:
         )
 
 
+def test_signatures_rfc9421() -> None:
+    output = run("signatures_rfc9421.py", "--count", "5", "--rounds", "1")
+    shows(
+        output,
+        r"raw RSA-2048 PKCS#1 v1.5 verify: \d+/s",
+        r"RFC 9421 verify: \d+/s = [\d.]+x raw",
+        r"draft-cavage verify: \d+/s = [\d.]+x raw",
+    )
+
+
 def test_i18n_rendering() -> None:
     output = run("i18n_rendering.py", "--listings", "200", "--posts", "2000", "--requests", "3")
     shows(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from federation.signature_styles import RE_PROBE, SignatureStyles
 from federation.transport import (
     FetchError,
     RefusedAddress,
@@ -150,9 +151,56 @@ async def test_posts_are_signed_with_a_digest_and_connect_to_the_checked_address
     sent = seen[0]
     assert sent.url.host == "93.184.216.34"
     assert sent.headers["host"] == "remote.example"
-    assert sent.headers["digest"].startswith("SHA-256=")
-    assert 'keyId="https://h/u#k"' in sent.headers["signature"]
+    assert sent.headers["content-digest"].startswith("sha-256=:")
+    assert 'keyid="https://h/u#k"' in sent.headers["signature-input"]
+    assert '"@target-uri"' in sent.headers["signature-input"]
     await client.aclose()
+
+
+def refusing_rfc9421(cavage_status: int) -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    """An inbox that answers 401 to an RFC 9421 signature and `cavage_status` otherwise."""
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(401 if "signature-input" in request.headers else cavage_status)
+
+    return httpx.MockTransport(handle), seen
+
+
+async def test_a_refused_rfc9421_signature_is_knocked_again_the_draft_cavage_way() -> None:
+    handler, seen = refusing_rfc9421(202)
+    client = transport(handler)
+    signer = SigningKey("https://h/u#k", keypair_for_tests(0).private_pem)
+    assert (await client.post_activity("https://remote.example/inbox", b"{}", signer)).status == 202
+    assert ["signature-input" in sent.headers for sent in seen] == [True, False]
+    assert seen[1].headers["digest"].startswith("SHA-256=")
+    assert 'keyId="https://h/u#k"' in seen[1].headers["signature"]
+    # Remembered: the next request to the host is signed draft-cavage at once.
+    assert (await client.post_activity("https://remote.example/inbox", b"{}", signer)).status == 202
+    assert ["signature-input" in sent.headers for sent in seen] == [True, False, False]
+    assert client.styles.first("remote.example") == "draft-cavage"
+    await client.aclose()
+
+
+async def test_a_host_refusing_both_signatures_is_not_remembered_as_draft_cavage() -> None:
+    handler, seen = refusing_rfc9421(403)
+    client = transport(handler)
+    signer = SigningKey("https://h/u#k", keypair_for_tests(0).private_pem)
+    assert (await client.post_activity("https://remote.example/inbox", b"{}", signer)).status == 403
+    assert len(seen) == 2
+    assert client.styles.first("remote.example") == "rfc9421"
+    await client.aclose()
+
+
+def test_a_draft_cavage_host_is_probed_with_rfc9421_again_after_a_week() -> None:
+    now = [0.0]
+    styles = SignatureStyles(clock=lambda: now[0])
+    styles.takes_cavage("old.example")
+    now[0] = RE_PROBE - 1
+    assert styles.first("old.example") == "draft-cavage"
+    now[0] = RE_PROBE + 1
+    assert styles.first("old.example") == "rfc9421"
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from activitypub import KeyPair
+from activitypub import KeyPair, message_signatures
 from activitypub.signatures import RequestParts, sign
 from moderation import allowlist
 from node.settings import Settings
@@ -71,6 +72,39 @@ async def test_signed_gets_from_allowed_servers_are_served(
     refused = await client.get("/users/alice", headers=signed_get("/users/alice", keys))
     assert refused.status_code == 403
     assert refused.json() == {"error": "this node does not federate with your server"}
+
+
+def rfc9421_get(
+    path: str, keys: KeyPair, origin: str = BASE, now: datetime | None = None
+) -> dict[str, str]:
+    headers = {"host": "harbour.test", **AP}
+    headers.update(
+        message_signatures.sign(
+            RequestParts("GET", path, headers),
+            origin + path,
+            key_id=f"{EVE}#main-key",
+            private_pem=keys.private_pem,
+            now=now,
+        )
+    )
+    return headers
+
+
+async def test_rfc9421_signed_gets_are_served_only_for_this_host_and_while_fresh(
+    client: httpx.AsyncClient, remote: FakeServer
+) -> None:
+    keys = keypair_for_tests(3)
+    path = "/users/alice/outbox?page=true"
+    served = await client.get(path, headers=rfc9421_get(path, keys))
+    assert served.status_code == 200 and served.json()["type"] == "OrderedCollectionPage"
+    for refused_headers in (
+        rfc9421_get(path, keypair_for_tests(4)),  # another key than eve's
+        rfc9421_get(path, keys, origin="https://other.example"),  # signed for another host
+        rfc9421_get(path, keys, now=datetime.now(UTC) - timedelta(hours=2)),  # too old
+        rfc9421_get(path, keys, now=datetime.now(UTC) + timedelta(hours=1)),  # from the future
+    ):
+        refused = await client.get(path, headers=refused_headers)
+        assert refused.status_code == 401, refused.json()
 
 
 async def test_listings_and_country_pages_are_served_to_other_servers_only_when_signed(

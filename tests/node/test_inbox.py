@@ -120,6 +120,31 @@ async def test_unsigned_tampered_and_wrongly_signed_requests_are_refused(
     assert await stored_posts(services) == 0
 
 
+async def test_rfc9421_deliveries_are_accepted_and_checked_like_draft_cavage_ones(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    tampered = await deliver(client, note_to_alice(), tamper=True, rfc9421=True)
+    assert tampered.json() == {"error": "the body does not match its Content-Digest"}
+    wrong_key = await deliver(client, note_to_alice(), keypair=keypair_for_tests(4), rfc9421=True)
+    assert wrong_key.status_code == 401 and "does not verify" in wrong_key.json()["error"]
+    stale = await deliver(client, note_to_alice(), now=utcnow() - timedelta(hours=2), rfc9421=True)
+    assert stale.json() == {"error": "the signature is too old"}
+    mallory = "https://remote.example/users/mallory"
+    remote.add_actor(mallory, keypair_for_tests(4), "mallory")
+    impersonation = await deliver(
+        client,
+        note_to_alice(actor=EVE),
+        keypair=keypair_for_tests(4),
+        key_id=f"{mallory}#main-key",
+        rfc9421=True,
+    )
+    assert impersonation.json() == {"error": "the key's owner is not the activity's actor"}
+    assert await stored_posts(services) == 0
+    assert (await deliver(client, note_to_alice(), rfc9421=True)).status_code == 202
+    assert await Worker(services.federation).run_once() >= 1
+    assert await stored_posts(services) == 1
+
+
 async def test_the_key_owner_must_be_the_actor_and_ids_must_be_on_its_host(
     client: httpx.AsyncClient, services: Services, remote: FakeServer
 ) -> None:

@@ -214,7 +214,7 @@ async def test_joining_a_remote_members_only_group_backfills_its_earlier_threads
     await client.post("/discussions/private@remote.example/join")
     await _accepted_by(client, services, 1)
     (fetched,) = [r for r in remote.requests if r.url.path == "/c/private/outbox"]
-    assert 'keyId="https://harbour.test/users/alice#main-key"' in fetched.headers["signature"]
+    assert 'keyid="https://harbour.test/users/alice#main-key"' in fetched.headers["signature-input"]
     group_page = (await client.get("/discussions/private@remote.example")).text
     assert "Clinics" in group_page and "1 reply" in group_page
     async with services.sessions() as session:

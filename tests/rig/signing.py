@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from activitypub import message_signatures
 from activitypub.signatures import RequestParts, sign
 
 
@@ -17,10 +18,19 @@ def signed_post(
     key_id: str,
     private_pem: str,
     now: datetime | None = None,
+    rfc9421: bool = False,
 ) -> tuple[dict[str, str], bytes]:
-    """Headers and body of a POST signed with `key_id`'s private key."""
+    """Headers and body of a POST signed with `key_id`'s private key (draft-cavage, or RFC
+    9421 as a request to https://`host`)."""
     body = activity if isinstance(activity, bytes) else json.dumps(activity).encode()
     headers = {"host": host, "content-type": "application/activity+json"}
+    if rfc9421:
+        parts = RequestParts("POST", path, headers, body)
+        url = f"https://{host}{path}"
+        headers.update(
+            message_signatures.sign(parts, url, key_id=key_id, private_pem=private_pem, now=now)
+        )
+        return headers, body
     headers.update(
         sign(
             RequestParts("POST", path, headers, body),

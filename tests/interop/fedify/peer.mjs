@@ -3,11 +3,13 @@
 // Serves the actor "fedi" at http://127.0.0.1:PORT/users/fedi with an RSA key. Fedify checks
 // the HTTP Signature of everything posted to its inboxes. On start it follows FOLLOW_URI if
 // given; when someone follows fedi it accepts and sends them a Note. Every event is printed
-// to stdout as one JSON line.
+// to stdout as one JSON line, an inbox POST's with the kind of signature it carried.
+// With PEER_SPEC=rfc9421 (Fedify 1.6+) the first Follow is signed RFC 9421 by hand and posted
+// once, without double-knocking, so its answer shows whether RFC 9421 alone was accepted.
 import { createServer } from "node:http";
 import {
   Accept, Create, createFederation, Endpoints, Follow, generateCryptoKeyPair, MemoryKvStore,
-  Note, Person, PUBLIC_COLLECTION, Undo,
+  Note, Person, PUBLIC_COLLECTION, signRequest, Undo,
 } from "@fedify/fedify";
 import { Temporal } from "@js-temporal/polyfill";
 
@@ -75,7 +77,11 @@ const server = createServer(async (req, res) => {
     body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
   });
   const response = await federation.fetch(request, { contextData: undefined });
-  if (req.method === "POST") log({ event: "inbox-answer", path: req.url, status: response.status });
+  const signature = req.headers["signature-input"] ? "rfc9421"
+    : req.headers.signature ? "draft-cavage" : "none";
+  if (req.method === "POST") {
+    log({ event: "inbox-answer", path: req.url, status: response.status, signature });
+  }
   res.writeHead(response.status, Object.fromEntries(response.headers));
   res.end(Buffer.from(await response.arrayBuffer()));
 });
@@ -85,10 +91,22 @@ server.listen(Number(port), "127.0.0.1", async () => {
     const ctx = federation.createContext(new URL(origin), undefined);
     const target = await ctx.lookupObject(followUri);
     if (!target) { log({ event: "lookup-failed", uri: followUri }); return; }
-    await ctx.sendActivity({ identifier: "fedi" }, target, new Follow({
+    const follow = new Follow({
       id: new URL(`${origin}/follows/${crypto.randomUUID()}`),
       actor: ctx.getActorUri("fedi"), object: target.id,
-    }));
+    });
+    if (process.env.PEER_SPEC === "rfc9421") {
+      const request = await signRequest(new Request(target.inboxId, {
+        method: "POST", headers: { "content-type": "application/activity+json" },
+        body: JSON.stringify(await follow.toJsonLd()),
+      }), keys.privateKey, new URL(`${ctx.getActorUri("fedi").href}#main-key`),
+      { spec: "rfc9421" });
+      const response = await fetch(request);
+      log({ event: "follow-sent", to: target.id.href, spec: "rfc9421", status: response.status,
+        answer: await response.text() });
+      return;
+    }
+    await ctx.sendActivity({ identifier: "fedi" }, target, follow);
     log({ event: "follow-sent", to: target.id.href });
   }
 });

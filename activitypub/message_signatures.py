@@ -1,0 +1,220 @@
+"""HTTP Message Signatures (RFC 9421) with Content-Digest (RFC 9530), as Mastodon 4.5 and
+Fedify sign. Built on `http-message-signatures` (signature bases, algorithms, Content-Digest)
+and `http-sf` (the structured fields), so nothing here parses a header by hand.
+
+A request is RFC 9421 when it carries `Signature-Input`; `Signature` alone is draft-cavage
+(`activitypub.signatures`). Verification requires coverage of `@method` and `@target-uri`
+(which holds the authority), and of `content-digest` for a request with a body, whose value
+must match the body; `created` must be recent and not ahead of our clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+import http_sf
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from http_message_signatures import (
+    ContentDigest,
+    HTTPMessageSignaturesException,
+    HTTPMessageSigner,
+    HTTPMessageVerifier,
+    HTTPSignatureKeyResolver,
+    algorithms,
+)
+
+from activitypub.digests import check_digest
+from activitypub.errors import DigestMismatch, SignatureError
+from activitypub.signatures import RequestParts, signature_of
+
+GET_COMPONENTS = ("@method", "@target-uri", "@authority")
+POST_COMPONENTS = (*GET_COMPONENTS, "content-digest")
+MAX_AGE = timedelta(hours=1)  # as draft-cavage's Date window
+MAX_AHEAD = timedelta(minutes=5)  # clocks drift; a signature from further ahead is refused
+LABEL = "sig1"
+
+PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
+
+
+@dataclass
+class _Message:
+    """The request as the library reads it: method, absolute URL and header fields."""
+
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class _Verifier(HTTPMessageVerifier):
+    """The library's verifier: it refuses a `created` ahead of the wall clock and an
+    `expires` behind it; the age limit is checked here, against an injectable clock."""
+
+    max_clock_skew = MAX_AHEAD
+
+
+class _OneKey(HTTPSignatureKeyResolver):
+    """The one key already fetched for the signature's keyid."""
+
+    def __init__(self, key_id: str, key: object) -> None:
+        self.key_id, self.key = key_id, key
+
+    def resolve_public_key(self, key_id: str) -> object:
+        return self.key if key_id == self.key_id else None
+
+    def resolve_private_key(self, key_id: str) -> object:
+        return self.key if key_id == self.key_id else None
+
+
+def is_message_signature(parts: RequestParts) -> bool:
+    """Whether the request is signed the RFC 9421 way (it carries `Signature-Input`)."""
+    return parts.header("signature-input") is not None
+
+
+def signing_key_id(parts: RequestParts) -> str:
+    """The keyId of whichever signature the request carries, RFC 9421 or draft-cavage."""
+    return key_id_of(parts) if is_message_signature(parts) else signature_of(parts).key_id
+
+
+def check_body_digest(parts: RequestParts) -> None:
+    """The body must match its digest: `Content-Digest` (RFC 9530) for an RFC 9421 request,
+    `Digest` for draft-cavage; checked before any key is fetched for the request."""
+    if not is_message_signature(parts):
+        check_digest(parts.header("digest"), parts.body)
+        return
+    value = parts.header("content-digest")
+    if value is None:
+        raise DigestMismatch("the Content-Digest header is missing")
+    try:
+        ContentDigest.verify(value, parts.body)
+    except HTTPMessageSignaturesException:
+        raise DigestMismatch("the body does not match its Content-Digest") from None
+
+
+def key_id_of(parts: RequestParts) -> str:
+    """The `keyid` of the request's one RFC 9421 signature (read before fetching the key)."""
+    key_id = _params(parts).get("keyid")
+    if not isinstance(key_id, str) or not key_id:
+        raise SignatureError("the signature has no keyid")
+    return key_id
+
+
+def _params(parts: RequestParts) -> dict[str, object]:
+    """The parameters (keyid, created, ...) of the request's one RFC 9421 signature."""
+    value = parts.header("signature-input")
+    if value is None:
+        raise SignatureError("the request carries no Signature-Input")
+    try:
+        members = http_sf.parse(value.encode("latin-1"), tltype="dictionary")
+    except (ValueError, TypeError, UnicodeEncodeError):
+        raise SignatureError("the Signature-Input header is malformed") from None
+    if not isinstance(members, dict) or len(members) != 1:
+        raise SignatureError("the request must carry exactly one RFC 9421 signature")
+    member = next(iter(members.values()))
+    params = member[1] if isinstance(member, tuple) and len(member) == 2 else None
+    return dict(params) if isinstance(params, dict) else {}
+
+
+def sign(
+    parts: RequestParts, url: str, *, key_id: str, private_pem: str, now: datetime | None = None
+) -> dict[str, str]:
+    """The headers to add so the request to `url` is signed: Content-Digest (with a body),
+    Signature-Input and Signature, with rsa-v1_5-sha256 for Harbour's RSA keys."""
+    key = _private_key(private_pem)
+    algorithm = (
+        algorithms.ED25519
+        if isinstance(key, ed25519.Ed25519PrivateKey)
+        else (algorithms.RSA_V1_5_SHA256)
+    )
+    message = _Message(parts.method.upper(), url, {k.lower(): v for k, v in parts.headers.items()})
+    has_body = parts.method.upper() not in ("GET", "HEAD")
+    signer = HTTPMessageSigner(signature_algorithm=algorithm, key_resolver=_OneKey(key_id, key))
+    try:
+        signer.sign(
+            message,
+            key_id=key_id,
+            created=(now or datetime.now(UTC)),
+            label=LABEL,
+            covered_component_ids=POST_COMPONENTS if has_body else GET_COMPONENTS,
+            body=parts.body if has_body else None,
+        )
+    except HTTPMessageSignaturesException as error:
+        raise SignatureError(f"cannot sign the request: {error}") from None
+    added = ("content-digest", "signature-input", "signature")
+    return {name: value for name, value in message.headers.items() if name.lower() in added}
+
+
+def verify(
+    parts: RequestParts,
+    url: str,
+    public_pem: str,
+    *,
+    now: datetime | None = None,
+    required: tuple[str, ...] = ("@method", "@target-uri"),
+) -> str:
+    """Check the request's RFC 9421 signature against `public_pem`, as a request to `url`
+    (this node's own origin and the path asked for); return its keyid or raise
+    SignatureError. The signature must cover `required`, and `content-digest` too when the
+    request has a body; `created` must lie within MAX_AGE before `now` and MAX_AHEAD after."""
+    key_id = key_id_of(parts)
+    _check_created(_params(parts).get("created"), now or datetime.now(UTC))
+    key = public_key(public_pem)
+    algorithm = (
+        algorithms.ED25519
+        if isinstance(key, ed25519.Ed25519PublicKey)
+        else (algorithms.RSA_V1_5_SHA256)
+    )
+    if parts.body or parts.header("content-digest") is not None:
+        required = (*required, "content-digest")
+    verifier = _Verifier(signature_algorithm=algorithm, key_resolver=_OneKey(key_id, key))
+    message = _Message(parts.method.upper(), url, dict(parts.headers))
+    try:
+        verifier.verify(message, max_age=None, require_components=required, body=parts.body)
+    except HTTPMessageSignaturesException as error:
+        raise SignatureError(f"the signature does not verify: {_reason(error)}") from None
+    return key_id
+
+
+def _check_created(created: object, now: datetime) -> None:
+    if type(created) is not int:
+        raise SignatureError("the signature has no created time")
+    try:
+        made = datetime.fromtimestamp(created, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise SignatureError("the signature's created time is not a time") from None
+    if made > now + MAX_AHEAD:
+        raise SignatureError("the signature was created in the future")
+    if made < now - MAX_AGE:
+        raise SignatureError("the signature is too old")
+
+
+def _reason(error: Exception) -> str:
+    """The library's reason, without a traceback's worth of nesting."""
+    cause = error.__cause__
+    return str(cause if cause is not None and not str(error) else error) or "no match"
+
+
+@lru_cache(maxsize=4096)
+def public_key(public_pem: str) -> PublicKey:
+    """An RSA or Ed25519 public key from PEM; SignatureError for anything else."""
+    try:
+        key = serialization.load_pem_public_key(public_pem.encode("ascii"))
+    except (ValueError, UnsupportedAlgorithm, UnicodeEncodeError):
+        raise SignatureError("the public key cannot be read") from None
+    if not isinstance(key, rsa.RSAPublicKey | ed25519.Ed25519PublicKey):
+        raise SignatureError("only RSA and Ed25519 keys are accepted")
+    return key
+
+
+@lru_cache(maxsize=256)
+def _private_key(private_pem: str) -> rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as error:
+        raise SignatureError("the private key cannot sign") from error
+    if not isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):
+        raise SignatureError("only RSA and Ed25519 keys sign here")
+    return key
