@@ -33,7 +33,7 @@ LISTING = {
     "country": "DE",
     "city": "Nürnberg",
     "summary": "Beratung und Begleitung für Sexarbeiterinnen.",
-    "categories": "counselling",
+    "categories": "peer-support",
     "languages": ["de", "ro", "bg"],
     "language": "de",
     "last_verified": "2026-10-01",
@@ -84,7 +84,7 @@ def furnished(node: NodeProcess) -> dict[str, str]:
         country = admin.post("/countries/DE/edit", data=COUNTRY_PAGE)
         assert country.status_code == 303, country.text
         listing = listed.headers["location"]
-    group = ("group", "create", "peer_support", "--title", "Peer support", "--moderator", "admin")
+    group = ("group", "create", "peer_support", "--title", "Kassandra Treff", "--moderator", "admin")
     assert node.run(*group).returncode == 0
     member_password = node.create_member("mara")
     with closing(node.client()) as http:
@@ -107,7 +107,8 @@ def in_language(page: Page, language: str) -> None:
     """The open page is in `language` and shows none of the catalogue's English."""
     html = page.content()
     assert re.search(rf'<html lang="{language}"', html), html[:200]
-    assert english_left(html, language) == [], page.url
+    if language != i18n.SOURCE:
+        assert english_left(html, language) == [], page.url
 
 
 @pytest.mark.parametrize("language", ["ro", "bg"])
@@ -124,7 +125,9 @@ def test_a_reader_finds_a_service_reads_her_country_joins_a_discussion_and_signs
     try:
         page.goto("/")
         in_language(page, language)
-        page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=t("Services")).click()
+        page.get_by_role("navigation", name=t("Main")).get_by_role(
+            "link", name=t("Services")
+        ).click()
         in_language(page, language)
         page.get_by_label(t("Country"), exact=True).fill(GERMANY[language])
         page.get_by_role("button", name=t("Search")).click()
@@ -133,13 +136,17 @@ def test_a_reader_finds_a_service_reads_her_country_joins_a_discussion_and_signs
         expect(page.get_by_role("heading", name=LISTING["name"])).to_be_visible()
         in_language(page, language)
 
-        page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=t("Countries")).click()
+        page.get_by_role("navigation", name=t("Main")).get_by_role(
+            "link", name=t("Countries")
+        ).click()
         in_language(page, language)
         page.get_by_role("link", name=germany, exact=True).first.click()
         expect(page.get_by_text(COUNTRY_PAGE["legal"])).to_be_visible()
         in_language(page, language)
 
-        page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=t("Sign in")).click()
+        page.get_by_role("navigation", name=t("Main")).get_by_role(
+            "link", name=t("Sign in")
+        ).click()
         in_language(page, language)
         page.get_by_label(t("Nickname")).fill("mara")
         page.get_by_label(t("Password")).fill(furnished["password"])
@@ -159,7 +166,6 @@ def test_a_reader_finds_a_service_reads_her_country_joins_a_discussion_and_signs
         page.get_by_role("button", name=t("Authorise")).click()
         expect(page.locator("code#code")).to_have_text(re.compile(r"\S{20,}"))
         in_language(page, language)
-        page.get_by_role("button", name=t("Sign out")).click()
     finally:
         context.close()
 
