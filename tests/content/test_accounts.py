@@ -94,7 +94,7 @@ def test_check_username_refuses_a_trailing_newline() -> None:
 
 @pytest.mark.parametrize("username", ["inbox", "users", "login", "actor", "nodeinfo"])
 def test_reserved_usernames_are_refused(username: str) -> None:
-    with pytest.raises(UsernameError, match=f"^the username '{username}' is reserved$"):
+    with pytest.raises(UsernameError, match=f"^the username “{username}” is reserved$"):
         accounts.check_username(username)
 
 
@@ -121,7 +121,7 @@ async def test_a_username_is_taken_by_a_live_suspended_or_deleted_account(
 
     for username in ("ada", "bea", "cat", "talk"):
         async with sessions() as session, session.begin():
-            with pytest.raises(UsernameError, match=f"^the username '{username}' is taken$"):
+            with pytest.raises(UsernameError, match=f"^the username “{username}” is taken$"):
                 await world.local_actor(session, username, ActorType.ORGANIZATION)
 
 

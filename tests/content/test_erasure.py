@@ -85,5 +85,5 @@ async def test_an_erased_username_is_never_given_to_someone_else(
     await _erase_ada(sessions)
 
     async with sessions() as session, session.begin():
-        with pytest.raises(accounts.UsernameError, match="^the username 'ada' is taken$"):
+        with pytest.raises(accounts.UsernameError, match="^the username “ada” is taken$"):
             await world.local_member(session, "ada")
