@@ -55,8 +55,13 @@ def _match(wanted: str, available: Sequence[str]) -> str | None:
 def best(available: Sequence[str], accept_language: str, override: str = "") -> str | None:
     """The `override` (from `?lang=`) if available, else the best match for the header, else
     None."""
-    for wanted in ([override] if override else []) + requested(accept_language):
-        if (found := _match(wanted, available)) is not None:
+    return first_served(available, ([override] if override else []) + requested(accept_language))
+
+
+def first_served(available: Sequence[str], wanted: Sequence[str]) -> str | None:
+    """The available tag serving the first of the `wanted` ranges that one serves, or None."""
+    for tag in wanted:
+        if (found := _match(tag, available)) is not None:
             return found
     return None
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from starlette.requests import Request
 
 from content import country_names, languages
 from node import i18n
+from node.i18n import _
 
 
 def country_name(code: str) -> str:
@@ -47,6 +49,21 @@ def language_choices(*keep: str) -> list[tuple[str, str]]:
     return [(tag, languages.native_name(tag)) for tag in kept] + found
 
 
+def version_note(version: Version) -> str:
+    """The note that the reader's language has no version of what she reads ("Shown in
+    English: no Romanian version yet."), in her language."""
+    assert version.missing is not None
+    return _version_note(version.shown, version.missing, i18n.current())
+
+
+@lru_cache(maxsize=1024)
+def _version_note(shown: str, missing: str, language: str) -> str:
+    """A directory page shows the same note on most of its listings: it is written once."""
+    names = {"shown": languages.name_in(shown, language)}
+    names["missing"] = languages.name_in(missing, language)
+    return _("Shown in %(shown)s: no %(missing)s version yet.") % names
+
+
 GLOBALS = {
     "country_name": country_name,
     "own_country_name": own_country_name,
@@ -55,6 +72,7 @@ GLOBALS = {
     "native_name": languages.native_name,
     "country_choices": country_choices,
     "language_choices": language_choices,
+    "version_note": version_note,
 }
 
 
@@ -82,13 +100,13 @@ def wanted(request: Request) -> list[str]:
     if interface != i18n.SOURCE:
         chosen.append(interface)
     header = languages.requested(request.headers.get("accept-language", "")[:500])
-    return [*chosen, *header, interface]
+    return list(dict.fromkeys([*chosen, *header, interface]))
 
 
 def version(available: Sequence[str], wanted: Sequence[str], own: str) -> Version:
     """The version to show of content `available` in these languages (`own` if none is
     wanted), with a note of the wanted language that has none."""
-    shown = languages.negotiate(available, ", ".join(wanted), default=own)
+    shown = languages.first_served(available, [*wanted, own]) or (available[0] if available else own)
     asked = {languages.primary(tag) for tag in wanted}
     missing = None if languages.primary(shown) in asked else languages.primary(wanted[0])
     return Version(shown, [tag for tag in available if tag != shown], missing)
