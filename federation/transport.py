@@ -112,6 +112,7 @@ class Transport:
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         resolver: Resolver | None = None,
         deadline: float = DEADLINE,
+        timeout: httpx.Timeout = TIMEOUT,
         styles: SignatureStyles | None = None,
     ) -> None:
         self.policy = policy
@@ -126,7 +127,7 @@ class Transport:
         self.client = httpx.AsyncClient(
             transport=transport,
             verify=verify,
-            timeout=TIMEOUT,
+            timeout=timeout,
             follow_redirects=False,
             headers={"User-Agent": user_agent},
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),

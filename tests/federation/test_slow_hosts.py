@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,7 +22,7 @@ from federation.context import Federation
 from federation.delivery import Delivery
 from federation.inbox import InboxItem
 from federation.keys import signer_of
-from federation.transport import TIMEOUT, TimedOut, Transport, TransportPolicy
+from federation.transport import TimedOut, Transport, TransportPolicy
 from federation.worker import Worker
 from moderation.policy import FederationMode
 from tests.rig import world
@@ -29,7 +30,9 @@ from tests.rig.keys import keypair_for_tests
 
 pytestmark = pytest.mark.anyio
 BASE = "https://harbour.test"
-PROMPTLY = 3.0  # seconds: far below the transport's 10 s read timeout and the worker's 30/60 s
+# The transport waits 10 s for a read in service; here 5 s, still well above PROMPTLY.
+READ_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+PROMPTLY = 3.0  # seconds: below the read timeout here and the worker's 30/60 s
 
 
 @asynccontextmanager
@@ -81,7 +84,7 @@ async def servers(
     policy = TransportPolicy(allow_private_addresses=True, allow_http=True)
     fed = Federation(
         sessions=sessions,
-        transport=Transport(policy, user_agent="test"),
+        transport=Transport(policy, user_agent="test", timeout=READ_TIMEOUT),
         base_url=BASE,
         domain="harbour.test",
         mode=FederationMode.OPEN,
@@ -134,7 +137,7 @@ async def test_a_server_that_never_answers_does_not_hold_up_deliveries_to_others
     assert all("timed out" in str(job.last_error) for job in slow_jobs)
     # Six deliveries, four at once: the host was backed off after its first timeout, so
     # the pass cost one read timeout, not two (nor six).
-    assert took < 1.5 * TIMEOUT.read
+    assert took < 1.5 * READ_TIMEOUT.read
     again = time.monotonic()
     with pytest.raises(TimedOut, match="not asked again yet"):
         await fed.transport.post_activity(f"http://{slow}/inbox", b"{}", signer_of(alice))
