@@ -7,6 +7,7 @@ own, or its code, whatever the case and accents. The name index is built once pe
 
 from __future__ import annotations
 
+import unicodedata
 from difflib import get_close_matches
 from functools import cache, lru_cache
 
@@ -23,6 +24,12 @@ _KNOWN = frozenset(CODES)
 
 
 @lru_cache(maxsize=8192)  # codes and languages come from stored content: the cache is bounded
+def typed(text: str) -> str:
+    """What a reader typed, as a page may repeat it: without the invisible format characters
+    (bidi overrides, zero-width spaces) that could reverse or hide the words around it."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
+
+
 def name(code: str, language: str) -> str:
     """A country's name in `language` (`DE` in `ro`: Germania), or the code if unknown."""
     if code not in _KNOWN:

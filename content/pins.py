@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.accounts import Account
 from content.audience import Visibility
+from content.interface_text import N_, Message
 from content.orm import utcnow
 from content.posts import Post, PostError
 
@@ -17,9 +18,9 @@ PINNABLE = (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE)
 async def pin(session: AsyncSession, account: Account, post: Post) -> None:
     """Pin one of the account's own public, unlisted or followers-only posts."""
     if post.account_id != account.id:
-        raise PostError("you can only pin your own posts")
+        raise PostError(N_("you can only pin your own posts"))
     if Visibility(post.visibility) not in PINNABLE:
-        raise PostError("direct and local-only posts cannot be pinned")
+        raise PostError(N_("direct and local-only posts cannot be pinned"))
     if post.pinned_at is not None:
         return
     pinned = await session.scalar(
@@ -28,12 +29,14 @@ async def pin(session: AsyncSession, account: Account, post: Post) -> None:
         .where(Post.account_id == account.id, Post.pinned_at.is_not(None))
     )
     if int(pinned or 0) >= MAX_PINS:
-        raise PostError(f"you can pin at most {MAX_PINS} posts; unpin one first")
+        raise PostError(
+            Message(N_("you can pin at most %(count)s posts; unpin one first"), count=MAX_PINS)
+        )
     post.pinned_at = utcnow()
 
 
 def unpin(account: Account, post: Post) -> None:
     """Unpin one of the account's own posts."""
     if post.account_id != account.id:
-        raise PostError("you can only unpin your own posts")
+        raise PostError(N_("you can only unpin your own posts"))
     post.pinned_at = None

@@ -13,6 +13,7 @@ from activitypub.message_signatures import is_message_signature, signing_key_id
 from activitypub.signatures import RequestParts, verify
 from content import accounts
 from content.accounts import Account
+from content.interface_text import N_
 from federation.context import Federation
 from federation.keys import RemoteKey
 from federation.resolve import ResolveError, fetch_actor
@@ -57,7 +58,7 @@ async def key_for(
     try:
         check_public_pem(account.public_key_pem)  # also one stored before sizes were checked
     except InvalidDocument:
-        raise ResolveError("the key is not usable here") from None
+        raise ResolveError(N_("the key is not usable here")) from None
     key = RemoteKey(account.id, account.uri, account.domain or "", account.public_key_pem)
     fed.keys.put(key_id, key)
     return key
@@ -83,7 +84,7 @@ def _may_fetch(fed: Federation, key_id: str) -> None:
         fed.limits.take(Action.KEY, key_id)
     except RateLimited:
         fed.limits.give_back(Action.KEY_HOST, host_of(key_id))
-        raise ResolveError("fetched a moment ago") from None
+        raise ResolveError(N_("fetched a moment ago; try again in a minute")) from None
 
 
 async def signed_by(fed: Federation, session: AsyncSession, parts: RequestParts) -> RemoteKey:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub import has_type
 from content import accounts, posts
 from content.accounts import Account
+from content.interface_text import N_, Message
 from content.posts import Post
 from federation import from_wire
 from federation.context import Federation
@@ -24,14 +25,18 @@ async def by_url(fed: Federation, session: AsyncSession, url: str) -> Account | 
     if known is not None:
         return known
     if fed.is_local(url):
-        raise ResolveError(f"there is nothing at {url} here")
+        raise ResolveError(Message(N_("there is nothing at %(url)s here"), url=url))
     document = await fetch_object(fed, session, url)
     if has_type(document, *ACTOR_TYPES):
         return await fetch_actor(fed, session, document["id"])
     if (reason := from_wire.refusal(document)) is not None:
-        raise ResolveError(f"{url}: {reason}")
+        raise ResolveError(
+            Message(N_("%(url)s cannot be shown here: %(reason)s"), url=url, reason=reason)
+        )
     author = await actor_by_uri(fed, session, from_wire.author_of(document) or "")
     post = await from_wire.store_note(fed, session, document, author, force=True)
     if post is None:
-        raise ResolveError(f"{url} is not a post its author's server vouches for")
+        raise ResolveError(
+            Message(N_("%(url)s is not a post its author’s server vouches for"), url=url)
+        )
     return post

@@ -24,6 +24,7 @@ from content.accounts import Account
 from content.audience import Visibility
 from content.erasure import erase_local_account
 from content.interactions import Kind
+from content.interface_text import N_
 from content.media import MediaAttachment
 from content.orm import new_id
 from content.posts import Post
@@ -69,9 +70,9 @@ async def follow(fed: Federation, session: AsyncSession, actor: Account, target:
     """Follow an account; pending until it accepts (local ones that do not approve accept now,
     unless the follower is limited)."""
     if target.id == actor.id:
-        raise ActionError("you cannot follow yourself")
+        raise ActionError(N_("you cannot follow yourself"))
     if await account_blocks.is_blocked_by(session, actor, target):
-        raise ActionError("this account does not accept follows from you")
+        raise ActionError(N_("this account does not accept follows from you"))
     space = await groups.get(session, target) if target.is_local else None
     if space is not None and (refusal := await groups.refuses(session, space, actor)):
         raise ActionError(refusal)
@@ -110,7 +111,7 @@ async def answer_follow(
     """Accept or reject a follow request made to a local account."""
     follower = await session.get(Account, request.follower_id)
     if follower is None or request.followed_id != target.id:
-        raise ActionError("there is no such follow request")
+        raise ActionError(N_("there is no such follow request"))
     original = {"id": request.uri, "type": "Follow", "actor": follower.uri, "object": target.uri}
     if accept:
         await relationships.accept_follow(session, request)
@@ -220,12 +221,12 @@ async def react(
     """Like or boost a post. A like goes to the author; a boost also to the actor's followers."""
     author = await session.get(Account, post.account_id)
     if author is None:
-        raise ActionError("there is no such post")
+        raise ActionError(N_("there is no such post"))
     if kind == Kind.BOOST and Visibility(post.visibility) not in (
         Visibility.PUBLIC,
         Visibility.UNLISTED,
     ):
-        raise ActionError("only public posts can be boosted")
+        raise ActionError(N_("only public posts can be boosted"))
     if await interactions.find(session, actor, post, kind) is not None:
         return
     if kind == Kind.LIKE:
@@ -265,7 +266,7 @@ async def unreact(
 async def block(fed: Federation, session: AsyncSession, actor: Account, target: Account) -> None:
     """Block an account: follows end both ways and its server is told."""
     if target.id == actor.id:
-        raise ActionError("you cannot block yourself")
+        raise ActionError(N_("you cannot block yourself"))
     activity = _activity(actor, "Block", target.uri)
     await account_blocks.block(session, actor, target, uri=activity["id"])
     await mirrors.forget_if_unfollowed(session, target)
@@ -310,7 +311,7 @@ async def update_profile(fed: Federation, session: AsyncSession, account: Accoun
 
 def _own(author: Account, post: Post) -> None:
     if post.account_id != author.id:
-        raise ActionError("only the author can change a post")
+        raise ActionError(N_("only the author can change a post"))
 
 
 async def note_of(session: AsyncSession, post: Post, author: Account) -> Note:

@@ -11,6 +11,7 @@ from activitypub import InvalidDocument, has_type, parse_acct, parse_actor, self
 from activitypub.hostnames import InvalidHost, check_canonical, host_of
 from content import accounts
 from content.accounts import Account
+from content.interface_text import N_, Message
 from content.orm import utcnow
 from federation.context import Federation
 from federation.keys import instance_signer
@@ -19,6 +20,8 @@ from moderation.policy import may_federate_with
 
 ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
 REFRESH_AFTER_SECONDS = 24 * 3600
+# Why a remote document cannot be used, as a member is told; the reason stays technical.
+UNUSABLE = N_("%(where)s answered with something Harbour cannot use: %(why)s")
 
 
 class ResolveError(Exception):
@@ -37,13 +40,13 @@ async def fetch_document(
     written in canonical form, the one the policy is asked about."""
     host = _canonical(uri)
     if not await may_federate_with(session, host, fed.mode):
-        raise ResolveError(f"{host} is not a host this node federates with")
+        raise ResolveError(_not_federating(host))
     try:
         return await fed.transport.get_document(uri, signer or await instance_signer(session))
     except Unavailable as error:
         raise TryLater(str(error)) from None
     except FetchError as error:
-        raise ResolveError(str(error)) from None
+        raise ResolveError(Message(UNUSABLE, where=uri, why=str(error))) from None
 
 
 async def fetch_object(
@@ -54,7 +57,7 @@ async def fetch_object(
     document = await fetch_document(fed, session, uri, signer)
     claimed = document.get("id")
     if not isinstance(claimed, str) or _canonical(claimed) != host_of(uri):
-        raise ResolveError(f"{uri} served a document with an id of another host")
+        raise ResolveError(Message(UNUSABLE, where=uri, why="an id of another host"))
     return document
 
 
@@ -68,14 +71,14 @@ async def fetch_actor(
     try:
         actor = parse_actor(document)
     except InvalidDocument as error:
-        raise ResolveError(f"{uri} is not a usable actor: {error}") from None
+        raise ResolveError(Message(UNUSABLE, where=uri, why=str(error))) from None
     host = _canonical(actor.id)
     if host != host_of(uri):
-        raise ResolveError(f"{uri} served an actor of another host")
+        raise ResolveError(Message(UNUSABLE, where=uri, why="an actor of another host"))
     if expected_key_id is not None and actor.public_key.id != expected_key_id:
-        raise ResolveError(f"{actor.id} does not publish the key {expected_key_id}")
+        raise ResolveError(Message(UNUSABLE, where=actor.id, why=f"no key {expected_key_id}"))
     if fed.is_local(actor.id):
-        raise ResolveError("a remote document claims to be a local actor")
+        raise ResolveError(Message(UNUSABLE, where=uri, why="claims to be a local actor"))
     return await accounts.upsert_remote(session, actor, host)
 
 
@@ -96,18 +99,19 @@ async def actor_by_handle(fed: Federation, session: AsyncSession, handle: str) -
     """An account by `user@host` (or `@user@host`), through WebFinger for remote ones."""
     try:
         acct = parse_acct(handle)
-    except InvalidDocument as error:
-        raise ResolveError(str(error)) from None
+    except InvalidDocument:
+        wanted = N_("“%(handle)s” is not an address such as @name@server.example")
+        raise ResolveError(Message(wanted, handle=handle[:100])) from None
     if acct.host == fed.domain:
         local = await accounts.get_local(session, acct.user)
         if local is None:
-            raise ResolveError(f"there is no account @{acct.user} here")
+            raise ResolveError(Message(N_("there is no account @%(user)s here"), user=acct.user))
         return local
     cached = await accounts.get_remote_by_handle(session, acct.user, acct.host)
     if cached is not None and not _stale(cached):
         return cached
     if not await may_federate_with(session, acct.host, fed.mode):
-        raise ResolveError(f"{acct.host} is not a host this node federates with")
+        raise ResolveError(_not_federating(acct.host))
     failure: Exception | None = None
     for scheme in _webfinger_schemes(fed):
         url = f"{scheme}://{acct.host}/.well-known/webfinger?resource={quote(str(acct))}"
@@ -117,7 +121,14 @@ async def actor_by_handle(fed: Federation, session: AsyncSession, handle: str) -
             failure = error
             continue
         return await fetch_actor(fed, session, uri)
-    raise ResolveError(f"cannot find @{acct.user}@{acct.host}: {failure}")
+    raise ResolveError(
+        Message(
+            N_("cannot find @%(user)s@%(host)s: %(why)s"),
+            user=acct.user,
+            host=acct.host,
+            why=str(failure),
+        )
+    )
 
 
 def _webfinger_schemes(fed: Federation) -> tuple[str, ...]:
@@ -133,7 +144,11 @@ def _canonical(uri: str) -> str:
     try:
         return check_canonical(uri)
     except InvalidHost as error:
-        raise ResolveError(str(error)) from None
+        raise ResolveError(Message(UNUSABLE, where=uri[:200], why=str(error))) from None
+
+
+def _not_federating(host: str) -> Message:
+    return Message(N_("%(host)s is not a server this node federates with"), host=host)
 
 
 def _stale(account: Account) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from content import countries, directory
 from content.accounts import Account, on_domain
 from content.interactions import Interaction
+from content.interface_text import N_, Message
 from content.orm import Base, new_id, utcnow
 from content.posts import Post
 from content.relationships import Follow
@@ -75,7 +76,9 @@ async def block(session: AsyncSession, terms: BlockTerms) -> DomainBlock:
     purges what this node keeps from it."""
     name = normalise(terms.domain)
     if not names_a_server(name, localhost=True):
-        raise DomainBlockError(f"{terms.domain!r} is not a domain such as bad.example")
+        raise DomainBlockError(
+            Message(N_("“%(domain)s” is not a domain such as bad.example"), domain=terms.domain)
+        )
     row = await by_domain(session, name) or DomainBlock(domain=name)
     row.severity = Severity(terms.severity)
     row.reject_media = terms.reject_media

@@ -31,9 +31,23 @@ async def http_error(request: Request, exc: Exception) -> Response:
     """An HTTPException as `{"error": ...}` or as the error page."""
     assert isinstance(exc, HTTPException)
     if _wants_html(request):
-        message = _(str(exc.detail))
+        detail = str(exc.detail)
+        # Only the interface's own words reach the page: a detail with something a visitor
+        # typed in it (a name in the address) is never shown as the page's headline.
+        message = _(detail if detail in i18n.marked() else _generic(exc.status_code))
         return render(request, "error.html", status_code=exc.status_code, message=message)
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def _generic(status: int) -> str:
+    """What the error page says when the detail is not the interface's own words."""
+    if status in (404, 410):
+        return N_("There is no such page.")
+    if status in (401, 403):
+        return N_("You may not see this page.")
+    if status < 500:
+        return N_("That request cannot be answered.")
+    return N_("Something went wrong on this node. Please try again later.")
 
 
 async def too_many(request: Request, exc: Exception) -> Response:

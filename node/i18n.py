@@ -40,6 +40,9 @@ MAX_OVERRIDE = 35
 # The visitor's choice from the language switcher; a member's is kept in their account too.
 COOKIE = "harbour_language"
 COOKIE_SECONDS = 400 * 24 * 3600  # the longest browsers keep a cookie
+# The switcher's choice in this browser's session: the one a member's account takes at sign-in
+# (never the cookie, which may be another person's on a shared phone).
+CHOSEN = "chosen_language"
 
 _current: ContextVar[NullTranslations | None] = ContextVar("translations", default=None)
 _language: ContextVar[str] = ContextVar("language", default=SOURCE)
@@ -90,10 +93,13 @@ class Interface:
     def request_language(self, request: Request) -> str:
         """The interface language of a request (a signed-in member's language once
         `remember_account_language` has read it)."""
+        account = getattr(request.state, "account_language", None) or ""
         return self.choose(
             request.headers.get("accept-language", ""),
             request.query_params.get("lang", ""),
-            getattr(request.state, "account_language", None) or request.cookies.get(COOKIE, ""),
+            account
+            if languages.best(self.languages, "", account)
+            else request.cookies.get(COOKIE, ""),
         )
 
     def activate(self, language: str) -> None:
@@ -102,9 +108,17 @@ class Interface:
         _language.set(language)
 
 
+@cache
+def marked() -> frozenset[str]:
+    """Every string of the interface's catalogue, as written in English."""
+    with (LOCALES / "messages.pot").open("rb") as pot:
+        return frozenset(m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot) if m.id)
+
+
 def load(extra: Path | None = None) -> Interface:
     """The shipped languages' catalogues, compiled now; with `extra` (tests only: see
     Settings.test_locales) also every catalogue found under that directory."""
+    marked()
     found: dict[str, NullTranslations] = {SOURCE: _SOURCE}
     for language in SHIPPED[1:]:
         found[language] = compile_catalogue(catalogue_path(language), language)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import accounts, media, posts, users, web_sessions
 from content.accounts import Account
+from content.interface_text import N_, Message
 from content.posts import Post
 from content.users import Role
 from federation import outbox, report_flags
@@ -80,7 +81,7 @@ async def forward_report(
     `comment` and only the non-public reported posts she `added`; audited."""
     target = await session.get(Account, report.target_id)
     if target is None or report.shared_case:
-        raise ModerationError("a case shared by a partner is not forwarded from here")
+        raise ModerationError(N_("a case shared by a partner is not forwarded from here"))
     try:
         await report_flags.forward(
             fed, session, report, target, comment=comment[: reports.MAX_COMMENT], added=added
@@ -104,7 +105,7 @@ async def share_report(
     reported account's server is told nothing. Audited."""
     target = await session.get(Account, report.target_id)
     if target is None or report.shared_case:
-        raise ModerationError("a case a partner shared stays between the two of you")
+        raise ModerationError(N_("a case a partner shared stays between the two of you"))
     host = normalise(partner)
     try:
         await report_flags.share(
@@ -139,7 +140,9 @@ async def change_report(
     elif verb in ("assign_to_self", "unassign"):
         reports.assign(session, report, moderator, to_self=verb == "assign_to_self")
     else:
-        raise ModerationError(f"{verb!r} is not something done to a report")
+        raise ModerationError(
+            Message(N_("“%(verb)s” is not something done to a report"), verb=verb)
+        )
 
 
 async def act_on_account(
@@ -152,9 +155,9 @@ async def act_on_account(
     """Limit, suspend, lift either, or only warn (an audit entry), local or remote alike. A
     suspension ends every session and app token of a local account."""
     if target.id == moderator.id and action in (AccountAction.SILENCE, AccountAction.SUSPEND):
-        raise ModerationError("you cannot limit or suspend yourself")
+        raise ModerationError(N_("you cannot limit or suspend yourself"))
     if target.actor_type == "Application" and target.is_local:
-        raise ModerationError("this node's own actor cannot be moderated")
+        raise ModerationError(N_("this node's own actor cannot be moderated"))
     change = {
         AccountAction.SILENCE: accounts.silence,
         AccountAction.UNSILENCE: accounts.unsilence,
@@ -175,9 +178,9 @@ async def delete_account(
     """Erase a local account and tell the servers this node knows; returns the media files
     to remove after the commit."""
     if not target.is_local or target.actor_type not in accounts.LOCAL_KINDS:
-        raise ModerationError("only this node's accounts can be deleted")
+        raise ModerationError(N_("only this node's accounts can be deleted"))
     if target.id == moderator.id:
-        raise ModerationError("delete your own account from your settings")
+        raise ModerationError(N_("delete your own account from your settings"))
     files = await outbox.delete_account(fed, session, target)
     audit.record(session, moderator, "account.delete", subject(target), reason)
     return files
@@ -190,7 +193,7 @@ async def delete_post(
     Returns the media files to remove after the commit."""
     author = await session.get(Account, post.account_id)
     if author is None:
-        raise ModerationError("there is no such post")
+        raise ModerationError(N_("there is no such post"))
     files = [m.file_name for m in await media.of_post(session, post.id) if m.file_name]
     if author.is_local:
         await outbox.delete(fed, session, author, post)

@@ -204,7 +204,7 @@ async def _local_account(request: Request) -> Account:
         or account.actor_type not in accounts.LOCAL_KINDS
         or account.awaiting_approval
     ):
-        raise HTTPException(404, f"there is no account {username!r} here")
+        raise HTTPException(404, "There is no such account.")  # never the name typed
     return account
 
 

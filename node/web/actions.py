@@ -7,7 +7,6 @@ Each runs in one transaction that also queues its deliveries, then wakes the wor
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
@@ -20,6 +19,7 @@ from content import media, posts, relationships, timelines
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
+from content.interface_text import N_, Message
 from content.paging import Window, parse_id
 from content.posts import Post, PostError
 from federation import outbox
@@ -29,6 +29,7 @@ from federation.resolve import ResolveError, actor_by_handle
 from moderation.account_blocks import blocked_either_way
 from node.database import session_scope
 from node.state import services
+from node.web import notices
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -54,7 +55,7 @@ async def home(request: Request) -> Response:
         entries=entries,
         request_count=len(requests),
         attachments=attachments,
-        notice=request.query_params.get("notice"),
+        notice=notices.take(request),
     )
 
 
@@ -81,7 +82,7 @@ def action(run: Action) -> Callable[[Request], Awaitable[Response]]:
                     return RedirectResponse("/login", status_code=303)
                 await run(session, viewer, form, request)
         except (ActionError, PostError, ResolveError) as error:
-            return RedirectResponse(f"{back}?notice={_quote(str(error))}", status_code=303)
+            return notices.refused(request, back, error)
         services(request).federation.notify()
         return RedirectResponse(back, status_code=303)
 
@@ -142,7 +143,7 @@ async def _answer(session: AsyncSession, viewer: Account, form: FormData, reques
         raise HTTPException(404, "no such action")
     follow = await session.get(relationships.Follow, request.path_params["follow_id"])
     if follow is None or follow.followed_id != viewer.id:
-        raise ActionError("there is no such follow request")
+        raise ActionError(N_("there is no such follow request"))
     await outbox.answer_follow(
         services(request).federation,
         session,
@@ -174,7 +175,7 @@ async def _post(session: AsyncSession, raw_id: str, viewer: Account) -> Post:
     """A post the viewer may see; any other id is 'no such post', never a hint it exists."""
     post = await session.get(Post, found) if (found := parse_id(raw_id)) is not None else None
     if post is None or not await posts.can_see(session, viewer, post):
-        raise ActionError("there is no such post")
+        raise ActionError(N_("there is no such post"))
     return post
 
 
@@ -184,17 +185,13 @@ def _visibility(value: str) -> Visibility:
     except ValueError:
         visibility = Visibility.MEMBERS  # refused below, as any unknown level
     if visibility == Visibility.MEMBERS:  # only posts in a discussion group are for members
-        raise ActionError(f"{value!r} is not a visibility")
+        raise ActionError(Message(N_("“%(value)s” is not a visibility"), value=value))
     return visibility
 
 
 async def _account_named(session: AsyncSession, form: FormData, request: Request) -> Account:
     fed = services(request).federation
     return await actor_by_handle(fed, session, full_handle(str(form.get("handle", "")), fed.domain))
-
-
-def _quote(text: str) -> str:
-    return quote(text[:200])
 
 
 routes = [

@@ -10,11 +10,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from content.accounts import Account
+from content.interface_text import N_, Message
 from moderation import audit, domain_blocks
 from moderation.domain_blocks import BlockTerms, DomainBlockError, Severity
 from moderation.domain_names import normalise
 from node.moderating import ADMINS
 from node.state import services
+from node.web import notices
 from node.web.rendering import render
 from node.web.staff import staff_form, staff_viewer
 
@@ -34,7 +36,7 @@ async def domains_page(request: Request) -> Response:
         viewer=viewer,
         blocks=blocks,
         severities=list(Severity),
-        notice=request.query_params.get("notice"),
+        notice=notices.take(request),
     )
 
 
@@ -44,7 +46,7 @@ async def _block(
     try:
         severity = Severity(str(form.get("severity", "")))
     except ValueError:
-        raise DomainBlockError("choose a severity: suspend, silence or noop") from None
+        raise DomainBlockError(N_("choose a severity: suspend, silence or noop")) from None
     terms = BlockTerms(
         domain=str(form.get("domain", "")).strip(),
         severity=severity,
@@ -63,7 +65,7 @@ async def _unblock(
 ) -> list[str]:
     domain = str(form.get("domain", ""))
     if not await domain_blocks.unblock(session, domain):
-        raise DomainBlockError(f"{domain} is not blocked")
+        raise DomainBlockError(Message(N_("%(domain)s is not blocked"), domain=domain))
     audit.record(session, viewer, "domain.unblock", normalise(domain))
     return []
 

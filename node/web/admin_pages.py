@@ -32,6 +32,7 @@ from node.moderating import (
     share_report,
 )
 from node.state import services
+from node.web import notices
 from node.web.rendering import render
 from node.web.staff import staff_form, staff_viewer
 
@@ -78,7 +79,7 @@ async def report_queue(request: Request) -> Response:
         partners=partners,
         open_to_all=OPEN_TO_ALL,
         resolved=resolved,
-        notice=request.query_params.get("notice"),
+        notice=notices.take(request),
     )
 
 

@@ -44,7 +44,7 @@ def _country(request: Request) -> str:
 async def index(request: Request) -> Response:
     """`/countries`: every country with information, local or mirrored; `?country=` finds a
     country by its name in any of Harbour's languages, its own name or its code."""
-    typed = request.query_params.get("country", "")[:60]
+    typed = country_names.typed(request.query_params.get("country", "")[:60])
     if found := country_names.code_of(typed, i18n.current()):
         return RedirectResponse(f"/countries/{found}", status_code=303)
     async with services(request).sessions() as session:

@@ -58,9 +58,10 @@ def _varying(response: Response) -> Response:
 async def search(request: Request) -> Response:
     """`/directory`: the search form and a page of matching listings, newest first."""
     params = request.query_params
-    country = country_names.code_of(params.get("country", "")[:60], i18n.current())
+    typed = country_names.typed(params.get("country", "")[:60])
+    country = country_names.code_of(typed, i18n.current())
     query = Query(
-        country=country if country is not None else params.get("country", "")[:60],
+        country=country if country is not None else typed,
         category=params.get("category", "")[:40],
         language=params.get("language", "")[:40],
         text=params.get("q", "")[:200],

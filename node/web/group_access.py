@@ -16,6 +16,7 @@ from content.audience import Visibility
 from content.groups import Space
 from content.posts import Post
 from node.i18n import N_
+from node.web import notices
 from node.web.sessions import signed_in_account
 
 
@@ -36,7 +37,7 @@ class GroupPage:
             "handle": handle_of(self.space),
             "member": self.member,
             "moderator": self.moderator,
-            "notice": request.query_params.get("notice"),
+            "notice": notices.take(request),
         }
 
 

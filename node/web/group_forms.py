@@ -20,6 +20,7 @@ from activitypub import generate_keypair
 from content import group_threads, groups
 from content.accounts import Account
 from content.groups import GroupError, Space
+from content.interface_text import N_, Message
 from content.paging import parse_id
 from content.posts import Post, PostError
 from federation import group_outbox
@@ -29,6 +30,7 @@ from federation.resolve import ResolveError, actor_by_handle
 from node import i18n
 from node.database import session_scope
 from node.state import services
+from node.web import notices
 from node.web.group_access import handle_of, opener_of, post_in, space_named
 from node.web.listing_form import is_staff
 from node.web.rendering import render
@@ -130,7 +132,7 @@ async def _create_group(
     try:
         visibility = groups.GroupVisibility(values["visibility"])
     except ValueError:
-        raise GroupError("choose who can read the group") from None
+        raise GroupError(N_("choose who can read the group")) from None
     await groups.create(
         session,
         base_url=services(request).settings.base_url,
@@ -158,14 +160,14 @@ async def join_remote(request: Request) -> Response:
             handle = full_handle(str(form.get("handle", "")).strip()[:300], fed.domain)
             space = await groups.get(session, await actor_by_handle(fed, session, handle))
             if space is None:
-                raise ActionError(f"{handle} is not a group")
+                raise ActionError(Message(N_("%(handle)s is not a group"), handle=handle))
             target = handle_of(space)
             if space.visibility == groups.GroupVisibility.MEMBERS:
                 # Its description and rules are read before asking, on the group's page.
                 return RedirectResponse(f"/discussions/{target}", status_code=303)
             await group_outbox.join(fed, session, viewer, space)
     except REFUSED as refused:
-        return RedirectResponse(f"/discussions?notice={quote(str(refused)[:200])}", 303)
+        return notices.refused(request, "/discussions", refused)
     fed.notify()
     return RedirectResponse(f"/discussions/{target}", status_code=303)
 
@@ -187,7 +189,7 @@ def group_form(run: FormRun) -> Callable[[Request], Awaitable[Response]]:
                 space = await space_named(session, request)
                 location = await run(session, viewer, space, form, request)
         except REFUSED as refused:
-            return RedirectResponse(f"{back}?notice={quote(str(refused)[:200])}", 303)
+            return notices.refused(request, back, refused)
         services(request).federation.notify()
         return RedirectResponse(location, status_code=303)
 
@@ -218,7 +220,7 @@ async def _reply(
         found = await session.get(Post, parent_id)
         entry = await group_threads.entry_of(session, found) if found else None
         if found is None or entry is None or entry.thread_id != opener.id:
-            raise ActionError("there is no such post in this thread")
+            raise ActionError(N_("there is no such post in this thread"))
         parent = found
     await group_outbox.post(
         services(request).federation,
@@ -257,7 +259,7 @@ async def _answer(
     raw = str(form.get("account", ""))
     asker = await session.get(Account, int(raw)) if raw.isdigit() and len(raw) < 20 else None
     if asker is None:
-        raise ActionError("there is no such request to join")
+        raise ActionError(N_("there is no such request to join"))
     fed = services(request).federation
     await group_outbox.answer(
         fed, session, viewer, space, asker, accept=form.get("answer") == "accept"

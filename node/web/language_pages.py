@@ -54,8 +54,9 @@ def status_of(language: str) -> LanguageStatus:
 
 
 async def choose_language(request: Request) -> Response:
-    """`POST /language` from the switcher: remember the choice in a cookie and, for a
-    signed-in member, in the account; back to the page it was made on."""
+    """`POST /language` from the switcher: remember the choice in the account of a signed-in
+    member, else in a cookie (and in this visit's session, for the account made or signed
+    in next); back to the page it was made on."""
     form = await request.form(max_fields=5, max_files=0)
     language = str(form.get("language", ""))
     back = local_path(str(form.get("next", ""))[:2048]) or "/"
@@ -67,6 +68,8 @@ async def choose_language(request: Request) -> Response:
         user = await users.user_of(session, viewer) if viewer else None
         if user is not None:
             user.language = language
+            return response
+    request.session[i18n.CHOSEN] = language
     response.set_cookie(
         i18n.COOKIE,
         language,

@@ -106,7 +106,8 @@ def wanted(request: Request) -> list[str]:
 def version(available: Sequence[str], wanted: Sequence[str], own: str) -> Version:
     """The version to show of content `available` in these languages (`own` if none is
     wanted), with a note of the wanted language that has none."""
-    shown = languages.first_served(available, [*wanted, own]) or (available[0] if available else own)
+    found = languages.first_served(available, [*wanted, own])
+    shown = found or (available[0] if available else own)
     asked = {languages.primary(tag) for tag in wanted}
     missing = None if languages.primary(shown) in asked else languages.primary(wanted[0])
     return Version(shown, [tag for tag in available if tag != shown], missing)

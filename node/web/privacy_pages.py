@@ -12,6 +12,7 @@ from content import profiles
 from federation import outbox
 from node.database import session_scope
 from node.state import services
+from node.web import notices
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -24,7 +25,7 @@ async def privacy_page(request: Request) -> Response:
         viewer = await signed_in_account(request, session)
     if viewer is None:
         return RedirectResponse(f"/login?next={PATH}", status_code=303)
-    saved = request.query_params.get("notice") == "saved"
+    saved = notices.take_done(request) == "saved"
     return render(request, "privacy.html", viewer=viewer, saved=saved)
 
 
@@ -45,7 +46,7 @@ async def save_privacy(request: Request) -> Response:
         if viewer.discoverable != was:
             await outbox.update_profile(fed, session, viewer)
     fed.notify()
-    return RedirectResponse(f"{PATH}?notice=saved", status_code=303)
+    return notices.done(request, PATH, "saved")
 
 
 routes = [

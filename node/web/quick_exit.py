@@ -16,6 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from content import languages
+from node import i18n
 from node.api.negotiation import wants_activitypub
 from node.middleware import signed_or_bearer
 from node.settings import Settings
@@ -56,6 +57,7 @@ async def leave(request: Request) -> Response:
     await end_session(request)
     settings = services(request).settings
     response = away(settings, request.headers.get("accept-language", ""))
+    response.delete_cookie(i18n.COOKIE)  # no trace of the language she read Harbour in
     response.set_cookie(
         MARKER,
         "1",

@@ -33,6 +33,7 @@ from node.api.mastodon import records
 from node.database import session_scope
 from node.i18n import N_
 from node.state import services
+from node.web import notices
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -75,7 +76,7 @@ async def safety_page(request: Request) -> Response:
             chosen=chosen.id if chosen else None,
             durations=MUTE_DURATIONS,
             categories=reports.CATEGORIES,
-            notice=request.query_params.get("notice"),
+            notice=notices.take_done(request),
         )
 
 
@@ -107,7 +108,7 @@ async def act(request: Request) -> Response:
         return render(request, "error.html", status_code=400, message=i18n.explain(error))
     services(request).federation.notify()
     done = request.path_params["verb"]
-    return RedirectResponse(f"/accounts/{target.id}/safety?notice={done}", status_code=303)
+    return notices.done(request, f"/accounts/{target.id}/safety", done)
 
 
 def _outbox(

@@ -15,12 +15,14 @@ from starlette.routing import Route
 
 from content import oauth, profiles, users, web_sessions
 from content.accounts import Account
+from content.interface_text import N_
 from content.profiles import ProfileError
 from content.users import PasswordError
 from federation import outbox
 from moderation.rate_limits import Action
 from node.database import session_scope
 from node.state import services
+from node.web import notices
 from node.web.rendering import render
 from node.web.sessions import (
     current_session,
@@ -38,7 +40,7 @@ async def security_page(request: Request) -> Response:
         viewer = await signed_in_account(request, session)
         if viewer is None:
             return RedirectResponse(f"/login?next={PAGE}", status_code=303)
-        return await _render(request, session, viewer, notice=request.query_params.get("notice"))
+        return await _render(request, session, viewer, notice=notices.take_done(request))
 
 
 async def _render(
@@ -101,13 +103,13 @@ async def change_password(
     """With the current password, a new one; every other session and every app token end."""
     services(request).federation.limits.take(Action.LOGIN, viewer.username)
     if await users.authenticate(session, viewer.username, _text(form, "current_password")) is None:
-        raise PasswordError("Your current password is not right. Nothing was changed.")
+        raise PasswordError(N_("Your current password is not right. Nothing was changed."))
     user = await users.user_of(session, viewer)
     if user is None:
-        raise PasswordError("This account has no password to change.")
+        raise PasswordError(N_("This account has no password to change."))
     keep = await current_session_id(request)
     await web_sessions.change_password(session, user, _text(form, "new_password"), keep=keep)
-    return RedirectResponse(f"{PAGE}?notice=password", status_code=303)
+    return notices.done(request, PAGE, "password")
 
 
 @member_form
@@ -118,7 +120,7 @@ async def change_profile(
     profiles.edit(viewer, display_name=_text(form, "display_name"), note=_text(form, "note"))
     await outbox.update_profile(services(request).federation, session, viewer)
     services(request).federation.notify()
-    return RedirectResponse(f"{PAGE}?notice=profile", status_code=303)
+    return notices.done(request, PAGE, "profile")
 
 
 @member_form
@@ -129,7 +131,7 @@ async def set_discreet(
     user = await users.user_of(session, viewer)
     if user is not None:
         user.discreet = form.get("discreet") == "on"
-    return RedirectResponse(f"{PAGE}?notice=discreet#discreet", status_code=303)
+    return notices.done(request, f"{PAGE}#discreet", "discreet")
 
 
 @member_form
@@ -151,7 +153,7 @@ async def end_one_session(
     if current is not None and current.id == _item_id(request):
         request.session.clear()
         return RedirectResponse("/", status_code=303)
-    return RedirectResponse(f"{PAGE}?notice=session-ended#sessions", status_code=303)
+    return notices.done(request, f"{PAGE}#sessions", "session-ended")
 
 
 @member_form
@@ -160,7 +162,7 @@ async def revoke_app(
 ) -> Response:
     """Revoke every token one app holds for her."""
     await oauth.revoke_all(session, viewer.id, app_id=_item_id(request))
-    return RedirectResponse(f"{PAGE}?notice=app-revoked#apps", status_code=303)
+    return notices.done(request, f"{PAGE}#apps", "app-revoked")
 
 
 @member_form

@@ -78,9 +78,10 @@ async def current_session_id(request: Request) -> int | None:
 
 async def begin_session(request: Request, account_id: int) -> None:
     """Sign the browser in: a new server-side session, named by the cookie (one it had
-    before is ended). A language the visitor chose before signing in becomes the member's."""
+    before is ended). A language chosen with the switcher during this visit becomes the
+    member's (not the cookie alone: on a shared phone it may be somebody else's)."""
+    chosen = request.session.get(i18n.CHOSEN, "")
     await end_session(request)
-    chosen = request.cookies.get(i18n.COOKIE, "")
     async with session_scope(services(request).sessions) as session:
         row, token = web_sessions.start(session, account_id)
         if chosen in services(request).interface.languages:
@@ -188,7 +189,9 @@ async def end_session(request: Request) -> None:
 async def logout(request: Request) -> Response:
     """Sign out."""
     await end_session(request)
-    return RedirectResponse("/", status_code=303)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(i18n.COOKIE)  # the next person on this phone starts afresh
+    return response
 
 
 async def register(request: Request) -> Response:

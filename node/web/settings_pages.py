@@ -18,6 +18,7 @@ from moderation.rate_limits import Action
 from node.database import session_scope
 from node.i18n import _
 from node.state import services
+from node.web import notices
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 from node.web.two_factor_pages import render_settings
@@ -34,7 +35,7 @@ async def settings_page(request: Request) -> Response:
             session,
             viewer,
             delete_error=request.query_params.get("error") == "wrong password",
-            notice=request.query_params.get("notice"),
+            notice=notices.take_done(request),
         )
 
 

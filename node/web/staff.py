@@ -19,6 +19,7 @@ from node.database import session_scope
 from node.i18n import _
 from node.moderating import ModerationError, has_role
 from node.state import services
+from node.web import notices
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -60,7 +61,7 @@ def staff_form(
                     return viewer
                 files = await run(session, viewer, form, request)
         except (ModerationError, DomainBlockError) as error:
-            return RedirectResponse(f"{back}?notice={quote(str(error)[:200])}", status_code=303)
+            return notices.refused(request, back, error)
         media.remove_files(services(request).settings.media_dir, files)
         services(request).federation.notify()
         return RedirectResponse(back, status_code=303)

@@ -13,7 +13,7 @@ from federation import group_wire
 from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
 from node.state import services
-from node.web import group_forms
+from node.web import group_forms, notices
 from node.web.group_access import opener_of, page_of
 from node.web.listing_form import is_staff
 from node.web.rendering import render
@@ -47,7 +47,7 @@ async def index(request: Request) -> Response:
         spaces=spaces,
         states=states,
         staff=staff,
-        notice=request.query_params.get("notice"),
+        notice=notices.take(request),
         search=wanted,
     )
 

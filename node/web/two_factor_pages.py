@@ -13,12 +13,14 @@ from starlette.routing import Route
 
 from content import two_factor, users
 from content.accounts import Account
+from content.interface_text import N_
 from content.two_factor import TwoFactorError
 from content.users import User
 from moderation.rate_limits import Action
 from node.database import session_scope
 from node.moderating import MODERATORS, has_role
 from node.state import services
+from node.web import notices
 from node.web.rendering import render
 from node.web.sessions import (
     current_session_id,
@@ -121,9 +123,11 @@ async def disable(
     code), turn it off (every other session and app token ends)."""
     code = str(form.get("code", ""))[:MAX_FIELD]
     if not await two_factor.check_code(session, user, secret_box(request), code):
-        raise TwoFactorError("That code is not right, or it was used already. Nothing was changed.")
+        raise TwoFactorError(
+            N_("That code is not right, or it was used already. Nothing was changed.")
+        )
     await two_factor.disable(session, user, keep=await current_session_id(request))
-    return RedirectResponse("/settings?notice=two-factor-off#two-factor", status_code=303)
+    return notices.done(request, "/settings#two-factor", "two-factor-off")
 
 
 async def _viewer(request: Request, session: AsyncSession) -> tuple[Account | None, User | None]:

@@ -179,7 +179,7 @@ async def test_unknown_suspended_and_deleted_accounts(
 
     missing = await client.get("/users/nobody", headers=AP)
     assert missing.status_code == 404
-    assert missing.json() == {"error": "there is no account 'nobody' here"}
+    assert missing.json() == {"error": "There is no such account."}
     deleted = await client.get("/users/gone", headers=AP)
     assert deleted.status_code == 410
     assert deleted.json()["type"] == "Tombstone"

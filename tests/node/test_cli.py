@@ -104,7 +104,7 @@ def test_domain_blocks_from_the_command_line(node: NodeProcess, tmp_path: Path) 
     assert node.run("init").returncode == 0
     not_a_domain = node.run("domain", "block", "com")
     assert not_a_domain.returncode == 1
-    assert "'com' is not a domain such as bad.example" in not_a_domain.stderr
+    assert "“com” is not a domain such as bad.example" in not_a_domain.stderr
     assert "is not blocked" in node.run("domain", "unblock", "nobody.example").stderr
     shared = tmp_path / "list.csv"
     shared.write_text("spam.example\nhate.example\n")

@@ -109,6 +109,24 @@ def test_every_template_string_is_marked_for_translation() -> None:
     assert not unmarked, "\n".join(unmarked)
 
 
+# The refusals a member reads on a page (forms send them back with one).
+REFUSALS = "|".join(
+    ("ActionError", "GroupError", "ModerationError", "PasswordError", "PostError", "ResolveError")
+    + ("TwoFactorError",)
+)
+
+
+def test_every_refusal_shown_on_a_page_is_marked_for_translation() -> None:
+    unmarked = []
+    for layer in ("content", "federation", "moderation", "node"):
+        for module in sorted((ROOT / layer).rglob("*.py")):
+            source = module.read_text()
+            for found in re.finditer(rf"raise (?:{REFUSALS})\(\s*f?[\"']", source):
+                line = source.count("\n", 0, found.start()) + 1
+                unmarked.append(f"{module.relative_to(ROOT)}:{line}")
+    assert not unmarked, "not marked with N_() or a Message:\n" + "\n".join(unmarked)
+
+
 def shown_text(page: str) -> str:
     """What a reader sees or hears: text between tags and the labelling attributes."""
     labels = " ".join(re.findall(r'(?:aria-label|title|alt|placeholder)="([^"]*)"', page))
@@ -273,6 +291,34 @@ async def test_a_members_language_is_kept_in_the_account_and_stays_after_signing
         await phone.post("/language", data={"language": "fr", "next": "/settings"})
     # The first browser still holds a Romanian cookie; the account now says French.
     assert '<html lang="fr" dir="ltr">' in (await client.get("/home")).text
+
+
+@pytest.mark.anyio
+async def test_on_a_shared_phone_one_members_language_never_becomes_the_next_ones(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    async with services.sessions() as session, session.begin():
+        await world.local_member(session, "alice")
+        bea = await world.local_member(session, "bea")
+    await client.post("/language", data={"language": "ro", "next": "/login"})
+    await client.post("/login", data={"username": "alice", "password": world.PASSWORD})
+    signed_out = await client.post("/logout")
+    assert f'{i18n.COOKIE}=""' in signed_out.headers["set-cookie"]  # deleted
+    client.cookies.set(i18n.COOKIE, "ro", domain="harbour.test")  # a browser that kept it
+    await client.post("/login", data={"username": "bea", "password": world.PASSWORD})
+    async with services.sessions() as session:
+        user = await session.get(users.User, bea.id)
+        assert user is not None and user.language in (None, "")
+    # An app set her account to a language the interface does not offer: her browser's
+    # choice still counts.
+    async with services.sessions() as session, session.begin():
+        user = await session.get(users.User, bea.id)
+        assert user is not None
+        user.language = "tlh"
+    page = await client.get("/home", headers={"Accept-Language": "de"})
+    assert '<html lang="ro" dir="ltr">' in page.text
+    left = await client.get("/exit")
+    assert f'{i18n.COOKIE}=""' in " ".join(left.headers.get_list("set-cookie"))
 
 
 @pytest.mark.anyio

@@ -139,7 +139,7 @@ async def test_a_discreet_member_sees_a_neutral_title_and_icon(
     await client.post("/login", data={"username": "alice", "password": world.PASSWORD})
     assert "<title>Home · Harbour</title>" in (await client.get("/home")).text
     turned = await client.post("/settings/discreet", data={"discreet": "on"})
-    assert turned.headers["location"] == "/settings/security?notice=discreet#discreet"
+    assert turned.headers["location"] == "/settings/security#discreet"
     for path in ("/home", "/settings", "/directory"):
         page = (await client.get(path)).text
         assert "<title>Notes</title>" in page and "/static/notes.svg" in page, path

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType
@@ -78,3 +81,11 @@ async def bearer_token(session: AsyncSession, account: Account, scopes: str = "r
     _, token = oauth.issue_token(session, app, account, scopes.split())
     await session.flush()
     return token
+
+
+async def notice_after(client: httpx.AsyncClient, answer: httpx.Response) -> str:
+    """The notice a member reads on the page a refused form sent her back to."""
+    assert answer.status_code == 303, answer.text
+    page = (await client.get(answer.headers["location"])).text
+    shown = re.search(r'<p class="error" role="alert">(.*?)</p>', page, re.S)
+    return html.unescape(shown.group(1)) if shown else ""

@@ -109,7 +109,8 @@ def shut_out_then_let_back(
         assert "are you there?" not in home(alice)
         # C cannot fetch A's content (authorized fetch refuses C's signed requests).
         answer = carol.post("/follow", data={"handle": f"organisation@{a.domain}"})
-        assert "notice=" in answer.headers["location"]  # "could not find ..." for carol
+        refusal = re.search(r'role="alert">([^<]*)<', carol.get(answer.headers["location"]).text)
+        assert refusal is not None and a.domain in refusal.group(1)  # A refused to tell C
         # A stops delivering to C: bob gets what carol never gets.
         post(alice, f"@bob@{b.domain} @carol@{c.domain} news after the block")
         wait_for(lambda: "news after the block" in home(bob), what="A's post at B")
