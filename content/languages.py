@@ -17,6 +17,9 @@ from babel.localedata import locale_identifiers
 DEFAULT = "en"
 MAX_RANGES = 20
 MAX_FOLDED = 100
+MAX_PARSED_TAGS = 10_000
+# Letters, digits and hyphens in subtags of 1-8 characters: anything else is not a tag.
+_BCP47_SHAPE = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -81,9 +84,21 @@ def negotiate(
 def language_tag(raw: str) -> str | None:
     """A BCP 47 tag in its standard form (`PT-br`: `pt-BR`), or None if `raw` is not one."""
     raw = raw.strip()
-    if not raw or len(raw) > 35 or not langcodes.tag_is_valid(raw):
+    if not raw or len(raw) > 35 or not _BCP47_SHAPE.match(raw):
+        return None
+    forget_parsed_tags()
+    if not langcodes.tag_is_valid(raw):
         return None
     return langcodes.standardize_tag(raw)
+
+
+def forget_parsed_tags() -> None:
+    """langcodes keeps every tag it has parsed in class-level dicts that never shrink, and
+    tags come from requests (`?version=`, `?lang=`, filters): past a bound they are emptied,
+    so no stream of made-up tags makes the node's memory grow for good."""
+    for kept in (langcodes.Language._PARSE_CACHE, langcodes.Language._INSTANCES):
+        if len(kept) > MAX_PARSED_TAGS:
+            kept.clear()
 
 
 def fold(text: str) -> str:
@@ -97,6 +112,7 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=8192)  # tags come from stored and remote content: the cache is bounded
 def name_in(tag: str, language: str) -> str:
     """A language's name in `language` (`pt-BR` in `ro`: portugheză (Brazilia))."""
+    forget_parsed_tags()
     try:
         return str(langcodes.Language.get(tag).display_name(language))
     except (ValueError, LookupError):
@@ -130,3 +146,23 @@ def choices(language: str) -> list[tuple[str, str]]:
         if not own.startswith("Unknown language"):
             found.append((fold(name_in(tag, language)), tag, own))
     return [(tag, own) for _, tag, own in sorted(found)]
+
+
+def tag_of(typed: str, readers: Sequence[str]) -> str | None:
+    """The language a reader typed: its tag (`ro`), or its name in any of the `readers`'
+    languages or in its own (`romanian`, `rumano`, `Română`), ignoring case and accents."""
+    folded = fold(typed)
+    if not folded:
+        return None
+    return _names_index(tuple(readers)).get(folded) or language_tag(typed)
+
+
+@cache
+def _names_index(readers: tuple[str, ...]) -> dict[str, str]:
+    """Folded language names, in each reader language and their own, to their tags."""
+    index: dict[str, str] = {}
+    for tag in LANGUAGES:
+        for name in (native_name(tag), *(name_in(tag, reader) for reader in readers)):
+            if not name.startswith("Unknown language"):
+                index.setdefault(fold(name), tag)
+    return index

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-import langcodes
 import pycountry
 
 from content.field_errors import FieldErrors
@@ -80,8 +79,7 @@ def label_of(code: str) -> str:
 
 def normal_tag(tag: str) -> str:
     """A BCP 47 tag in its standard form (`PT-br`: `pt-BR`), or stripped if it is not one."""
-    tag = tag.strip()
-    return langcodes.standardize_tag(tag) if tag and langcodes.tag_is_valid(tag) else tag
+    return language_tag(tag) or tag.strip()
 
 
 class ListingError(FieldErrors):
@@ -194,12 +192,12 @@ def _check_languages(values: ListingFields, errors: dict[str, str]) -> None:
         raw = raw.strip()
         if not raw:
             continue
-        if not langcodes.tag_is_valid(raw):
+        if (tag := language_tag(raw)) is None:
             errors["languages"] = Message(
                 N_("“%(tag)s” is not a language tag (BCP 47, such as ro or pt-BR)."), tag=raw
             )
             return
-        tags.append(langcodes.standardize_tag(raw))
+        tags.append(tag)
     tags = list(dict.fromkeys(tags))
     if not tags:
         errors["languages"] = N_("Give at least one language spoken (such as en, ro, pt-BR).")

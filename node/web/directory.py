@@ -63,7 +63,7 @@ async def search(request: Request) -> Response:
     query = Query(
         country=country if country is not None else typed,
         category=params.get("category", "")[:40],
-        language=params.get("language", "")[:40],
+        language=names.language_typed(params.get("language", "")[:40]),
         text=params.get("q", "")[:200],
     )
     window = Window(limit=PAGE_SIZE, max_id=parse_id(params.get("max_id")))

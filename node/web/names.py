@@ -35,6 +35,12 @@ def language_names(tags: Sequence[str]) -> str:
     return ", ".join(language_name(tag) for tag in tags)
 
 
+def language_typed(typed: str) -> str:
+    """A language filter's tag for what the reader typed: a tag, or the language's name in
+    any interface language or its own (`română`, `Romanian`, `rumano`: `ro`)."""
+    return languages.tag_of(typed, i18n.SHIPPED) or typed.strip()
+
+
 def country_choices() -> list[tuple[str, str]]:
     """Every country as (code, name), in the reader's language and alphabetical order."""
     return country_names.choices(i18n.current())
@@ -109,5 +115,6 @@ def version(available: Sequence[str], wanted: Sequence[str], own: str) -> Versio
     found = languages.first_served(available, [*wanted, own])
     shown = found or (available[0] if available else own)
     asked = {languages.primary(tag) for tag in wanted}
-    missing = None if languages.primary(shown) in asked else languages.primary(wanted[0])
+    first = languages.language_tag(languages.primary(wanted[0]))  # not `*`, not made up
+    missing = None if languages.primary(shown) in asked else first
     return Version(shown, [tag for tag in available if tag != shown], missing)

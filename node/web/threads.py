@@ -13,7 +13,7 @@ from federation import group_wire
 from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
 from node.state import services
-from node.web import group_forms, notices
+from node.web import group_forms, names, notices
 from node.web.group_access import opener_of, page_of
 from node.web.listing_form import is_staff
 from node.web.rendering import render
@@ -27,7 +27,7 @@ async def index(request: Request) -> Response:
     found by language (`?language=pt` finds pt-BR too) and topic (`?topic=housing`)."""
     if wants_activitypub(request):
         return await _directory(request)
-    language = request.query_params.get("language", "").strip()[:35]
+    language = names.language_typed(request.query_params.get("language", "")[:40])
     topic = groups.topic_names(request.query_params.get("topic", "")[:100])
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)

@@ -102,7 +102,7 @@ async def test_readers_get_their_language_and_links_to_the_others(
     assert french.status_code == 200 and "Accept-Language" in french.headers["vary"]
     assert (
         '<h2 id="page-' in french.text
-        and 'lang="fr">Le travail du sexe en Allemagne' in french.text
+        and 'lang="fr" dir="auto">Le travail du sexe en Allemagne' in french.text
     )
     assert '<a href="/countries/DE?version=en" hreflang="en" lang="en">English</a>' in french.text
     english = (await client.get("/countries/DE", headers={"Accept-Language": "de"})).text

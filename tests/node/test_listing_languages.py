@@ -96,25 +96,25 @@ async def test_readers_see_their_language_and_links_to_the_others(
     path = await publish_in_two_languages(client, services, remote)
     client.cookies.clear()
     romanian = await client.get(path, headers={"Accept-Language": "ro-RO,ro;q=0.9,en;q=0.5"})
-    assert '<h1 lang="ro">Clinica de noapte</h1>' in romanian.text
-    assert '<p lang="ro">Teste ITS anonime, noaptea.</p>' in romanian.text
+    assert '<h1 lang="ro" dir="auto">Clinica de noapte</h1>' in romanian.text
+    assert '<p lang="ro" dir="auto">Teste ITS anonime, noaptea.</p>' in romanian.text
     assert 'hreflang="en" lang="en">English</a>' in romanian.text
     assert "Accept-Language" in romanian.headers["vary"]
 
     chosen = await client.get(path, params={"lang": "en"}, headers={"Accept-Language": "ro"})
-    assert '<h1 lang="en">Night clinic</h1>' in chosen.text
+    assert '<h1 lang="en" dir="auto">Night clinic</h1>' in chosen.text
     assert f'<a href="{path}?version=ro" hreflang="ro" lang="ro">română</a>' in chosen.text
 
     french = await client.get(path, headers={"Accept-Language": "fr"})
-    assert '<h1 lang="en">Night clinic</h1>' in french.text  # the listing's own language
+    assert '<h1 lang="en" dir="auto">Night clinic</h1>' in french.text  # the listing's own language
 
     found = await client.get(
         "/directory", params={"q": "NOAPTEA"}, headers={"Accept-Language": "ro"}
     )
-    assert 'lang="ro">Clinica de noapte</a>' in found.text
-    assert '<p lang="ro">Teste ITS anonime, noaptea.</p>' in found.text
+    assert 'lang="ro" dir="auto">Clinica de noapte</a>' in found.text
+    assert '<p lang="ro" dir="auto">Teste ITS anonime, noaptea.</p>' in found.text
     assert "Accept-Language" in found.headers["vary"]
     overridden = (await client.get("/directory", params={"lang": "ro"})).text
-    assert f'<a href="{path}?lang=ro" lang="ro">Clinica de noapte</a>' in overridden
+    assert f'<a href="{path}?lang=ro" lang="ro" dir="auto">Clinica de noapte</a>' in overridden
     assert '<input type="hidden" name="lang" value="ro">' in overridden
     assert "Clinica" not in (await client.get("/directory")).text

@@ -56,6 +56,17 @@ async def test_the_directory_finds_a_country_by_any_name(
     assert "There is no country called “Atlantis”" in nowhere and "Did you mean" not in nowhere
 
 
+async def test_the_language_filter_takes_a_languages_name_in_any_language(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    await publish(client, services, {**ROMANIAN_ONLY, "languages": ["ro"]})
+    for typed in ("ro", "Romanian", "română", "ROMANA", "rumano", "румънски", "Rumänisch"):
+        page = await client.get("/directory", params={"country": "RO", "language": typed})
+        assert "Clinica de noapte" in page.text, typed
+    other = await client.get("/directory", params={"country": "RO", "language": "Hungarian"})
+    assert "Clinica de noapte" not in other.text
+
+
 async def test_names_and_dates_are_in_the_readers_language(
     client: httpx.AsyncClient, services: Services, remote: FakeServer
 ) -> None:
@@ -81,7 +92,7 @@ async def test_content_without_the_readers_language_says_so_and_links_the_others
 ) -> None:
     [path] = await publish(client, services, ROMANIAN_ONLY)
     turkish = (await client.get(path, headers={"Accept-Language": "tr"})).text
-    assert '<h1 lang="ro">Clinica de noapte</h1>' in turkish
+    assert '<h1 lang="ro" dir="auto">Clinica de noapte</h1>' in turkish
     assert "Shown in Romanian: no Turkish version yet." in turkish
     german = (await client.get(path, headers={"Accept-Language": "de"})).text
     assert "Auf Rumänisch angezeigt: noch keine Fassung auf Deutsch." in german
@@ -97,12 +108,12 @@ async def test_content_without_the_readers_language_says_so_and_links_the_others
     client.cookies.clear()
     spanish = (await client.get("/countries/DE", headers={"Accept-Language": "es"})).text
     assert "Se muestra en inglés: todavía no hay versión en español." in spanish
-    assert '<h2 id="page-' in spanish and 'lang="en">Sex work in Germany</h2>' in spanish
+    assert '<h2 id="page-' in spanish and 'lang="en" dir="auto">Sex work in Germany</h2>' in spanish
     assert 'href="/countries/DE?version=fr" hreflang="fr" lang="fr">français</a>' in spanish
     # A version opened from those links leaves the interface in the reader's language.
     french = await client.get("/countries/DE?version=fr", headers={"Accept-Language": "de"})
     assert '<html lang="de"' in french.text and "Verlauf dieser Seite" in french.text
-    assert 'lang="fr">Le travail du sexe en Allemagne</h2>' in french.text
+    assert 'lang="fr" dir="auto">Le travail du sexe en Allemagne</h2>' in french.text
     assert "Auf Französisch angezeigt" not in french.text  # the reader asked for it
 
 

@@ -79,7 +79,7 @@ def test_listings_reach_followers_nodes_with_edits_deletion_and_staleness(
         with b.client() as http:
             romanian = http.get("/directory", params={"q": "anonime"},
                                 headers={"Accept-Language": "ro"}).text  # fmt: skip
-        assert 'lang="ro">Clinica de noapte Rosa</a>' in romanian
+        assert 'lang="ro" dir="auto">Clinica de noapte Rosa</a>' in romanian
 
         assert (
             sam.post(f"{path}/edit", data={**LISTING, "name": "Rosa day clinic"}).status_code == 303
