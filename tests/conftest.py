@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from content import passwords, two_factor, users
 from federation import worker
 from node.database import create_engine, create_sessionmaker
 from tests.rig import nodes, strict
@@ -24,6 +26,19 @@ _real_handler_for = worker.handler_for
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+# Argon2id as the node uses it, at its smallest cost: every test member's password is hashed,
+# and at the node's cost (~50 ms of CPU each) that was minutes of the suite. A hash keeps its
+# parameters, so one made here is checked at its own cost; tests of the cost itself
+# (test_sign_in_load) hash with content.passwords' own hasher and the node's parameters.
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in (passwords, users, two_factor):
+        monkeypatch.setattr(module, "hasher", QUICK_HASHER)
 
 
 @pytest.fixture(autouse=True)
