@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, Index, String, Text, false, func, or_, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, validates
 
@@ -306,10 +307,25 @@ async def upsert_remote(session: AsyncSession, actor: Actor, domain: str) -> Acc
         raise InvalidHost(f"{actor.id!r} is not an id on {domain!r}")
     account = await get_by_uri(session, actor.id)
     if account is None:
-        account = Account(id=new_id(), uri=actor.id, domain=domain)
-        session.add(account)
-    elif account.domain is None:
+        fresh = Account(id=new_id(), uri=actor.id, domain=domain)
+        await _copy_actor(fresh, actor)
+        try:
+            async with session.begin_nested():
+                session.add(fresh)
+            return fresh
+        except IntegrityError:  # another request stored it since: refresh that row instead
+            account = await get_by_uri(session, actor.id)
+            if account is None:
+                raise
+    if account.domain is None:
         raise ValueError("a remote actor cannot replace a local account")
+    await _copy_actor(account, actor)
+    await session.flush()
+    return account
+
+
+async def _copy_actor(account: Account, actor: Actor) -> None:
+    """The actor document's fields, onto its cached copy."""
     account.username = actor.preferred_username[:255]
     account.actor_type = str(actor.type)
     account.display_name = (actor.name or "")[:255]
@@ -328,8 +344,6 @@ async def upsert_remote(session: AsyncSession, actor: Actor, domain: str) -> Acc
     account.avatar_url = web_url(actor.icon)
     account.header_url = web_url(actor.image)
     account.fetched_at = utcnow()
-    await session.flush()
-    return account
 
 
 async def known_domains(session: AsyncSession) -> list[str]:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activitypub import ActorType
+from activitypub import Actor, ActorType, PublicKey
 from content import accounts
 from content.accounts import Account, UsernameError
 from content.orm import utcnow
@@ -235,3 +235,28 @@ def _remote_account(username: str, domain: str) -> Account:
         key_id=f"{uri}#main-key",
         public_key_pem=keypair_for_tests(1).public_pem,
     )
+
+
+async def test_two_requests_storing_the_same_new_actor_at_once_both_get_its_row(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member's follow and the worker's inbox item fetch the same new actor: the second to
+    insert it refreshes the row the first stored (it did 500 before)."""
+    uri = "https://remote.example/users/eve"
+    key = PublicKey(id=f"{uri}#main-key", owner=uri, pem=keypair_for_tests(3).public_pem)
+    actor = Actor(uri, ActorType.PERSON, "eve", f"{uri}/inbox", None, key)
+    async with sessions() as session, session.begin():
+        first = await accounts.upsert_remote(session, actor, "remote.example")
+    looked_up = accounts.get_by_uri
+    calls = []
+
+    async def looked_before_the_other_stored_it(session: AsyncSession, wanted: str) -> object:
+        calls.append(wanted)
+        return None if len(calls) == 1 else await looked_up(session, wanted)
+
+    monkeypatch.setattr(accounts, "get_by_uri", looked_before_the_other_stored_it)
+    async with sessions() as session, session.begin():
+        second = await accounts.upsert_remote(session, actor, "remote.example")
+        assert second.id == first.id and second.username == "eve"
+    async with sessions() as session:
+        assert len((await session.scalars(select(Account).where(Account.uri == uri))).all()) == 1
