@@ -18,8 +18,9 @@ DEFAULT = "en"
 MAX_RANGES = 20
 MAX_FOLDED = 100
 MAX_PARSED_TAGS = 10_000
-# Letters, digits and hyphens in subtags of 1-8 characters: anything else is not a tag.
-_BCP47_SHAPE = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
+# Letters, digits and hyphens in subtags of 1-8 characters (`x-…` private use): nothing else
+# is a tag.
+_BCP47_SHAPE = re.compile(r"^(?:[A-Za-z]{2,8}|[xXiI])(?:-[A-Za-z0-9]{1,8})*$")
 _NOT_WORD = re.compile(r"[\W_]+")
 
 

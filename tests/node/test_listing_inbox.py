@@ -200,7 +200,7 @@ async def test_a_listing_keeps_its_valid_translations_sanitised(
     assert len(copy.translations) == 40
     assert "Hostile" not in copy.search_text
     page = await client.get(f"/directory/{copy.id}", headers={"Accept-Language": "en"})
-    assert '<h1 lang="en">Rosa clinic</h1>' in page.text
+    assert '<h1 lang="en" dir="auto">Rosa clinic</h1>' in page.text
     assert "<img" not in page.text and "<script>alert" not in page.text
 
     older = listing(name="Clinica Rosa", contentMap={"ro": "<p>Clinica Rosa</p>"},
