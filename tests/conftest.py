@@ -23,6 +23,20 @@ BACKENDS = ["sqlite", "postgresql"]
 _real_handler_for = worker.handler_for
 
 
+# Tests that start node processes, browsers or client programs take seconds each.
+SLOW_PLACES = ("tests/scenarios/", "tests/interop/", "tests/clients/", "tests/test_benchmarks.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, so the many quick in-process ones fill each worker's end: in
+    collection order a slow test or two came last and held the run up on one worker."""
+    items.sort(
+        key=lambda item: (
+            not (item.nodeid.startswith(SLOW_PLACES) or item.get_closest_marker("processes"))
+        )
+    )
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
