@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -18,8 +19,11 @@ from node.web import names
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+@cache
 def create_templates() -> Jinja2Templates:
-    """The template set, with autoescaping on for every page."""
+    """The template set, with autoescaping on for every page; one per process, so each
+    template is compiled once however many apps a process makes (the test suite makes one
+    per test)."""
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.add_extension("jinja2.ext.i18n")
     templates.env.install_gettext_callables(  # type: ignore[attr-defined]
