@@ -34,6 +34,7 @@ from moderation.policy import may_federate_with
 
 log = logging.getLogger("harbour.worker")
 POLL_SECONDS = 1.0
+STOP_SECONDS = 5.0  # how long a stopping worker lets its deliveries in flight finish
 BATCH = 100
 INBOX_BATCH = 16
 INBOX_AT_ONCE = 4  # hosts whose inbox items are applied at once (each host's in order)
@@ -54,6 +55,7 @@ class Worker:
         self.retention = retention
         self._next_prune = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
+        self._stopping = False
         # How long a claimed job stays this worker's: after a crash, that long before another
         # pass takes it (scaled down with the retries by the test-only setting).
         self._lease = jobs.LEASE * fed.retry_scale
@@ -87,16 +89,16 @@ class Worker:
                 log.info("retention: deleted %d direct messages and members-only posts", expired)
 
     async def run_forever(self) -> None:
-        """Work until cancelled. Deliveries to a host go on in the background while the
-        next passes serve other hosts."""
+        """Work until `stop` (or cancelled). Deliveries to a host go on in the background
+        while the next passes serve other hosts."""
         try:
-            while True:
+            while not self._stopping:
                 try:
                     done = await self._pass()
                 except Exception:  # a broken pass must not stop the node's federation
                     log.exception("worker pass failed")
                     done = 0
-                if done:
+                if done or self._stopping:
                     continue
                 self.fed.wakeup.clear()
                 try:
@@ -104,8 +106,17 @@ class Worker:
                 except TimeoutError:
                     pass
         finally:
+            if self._stopping and self._sending:
+                await asyncio.wait(self._sending.values(), timeout=STOP_SECONDS)
             for task in self._sending.values():
                 task.cancel()  # their leases run out and another pass takes them again
+
+    def stop(self) -> None:
+        """Finish the pass under way (and, for a while, the deliveries in flight), then
+        return from `run_forever`: a task cancelled in the middle of a transaction left its
+        connection's rollback cancelled too."""
+        self._stopping = True
+        self.fed.notify()
 
     async def _apply_inbox(self) -> int:
         """Apply a batch of due inbox items: each host's in order, INBOX_AT_ONCE hosts at

@@ -21,7 +21,7 @@ from content import country_names
 from federation.context import Federation
 from federation.signature_styles import SignatureStyles
 from federation.transport import Transport, TransportPolicy
-from federation.worker import Worker
+from federation.worker import STOP_SECONDS, Worker
 from moderation.rate_limits import RateLimited
 from node import i18n
 from node.api import activitypub, inbox, wellknown
@@ -135,9 +135,9 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             yield
         finally:
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                worker.stop()
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(task, 2 * STOP_SECONDS)
             await federation.transport.aclose()
             await engine.dispose()
 
