@@ -23,13 +23,13 @@ CODES: tuple[str, ...] = tuple(sorted(str(c.alpha_2) for c in pycountry.countrie
 _KNOWN = frozenset(CODES)
 
 
-@lru_cache(maxsize=8192)  # codes and languages come from stored content: the cache is bounded
 def typed(text: str) -> str:
     """What a reader typed, as a page may repeat it: without the invisible format characters
     (bidi overrides, zero-width spaces) that could reverse or hide the words around it."""
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
 
 
+@lru_cache(maxsize=8192)  # codes and languages come from stored content: the cache is bounded
 def name(code: str, language: str) -> str:
     """A country's name in `language` (`DE` in `ro`: Germania), or the code if unknown."""
     if code not in _KNOWN:
