@@ -16,22 +16,28 @@ PHISHING = "Your account is suspended. Write to help@evil.example to keep it"
 IN_ROMANIAN = {"Accept-Language": "ro"}
 
 
-async def test_a_notice_in_the_address_is_never_shown(
-    client: httpx.AsyncClient, services: Services
-) -> None:
+@pytest.fixture
+async def admin(client: httpx.AsyncClient, services: Services) -> httpx.AsyncClient:
+    """The client, signed in as the node's admin."""
     async with services.sessions() as session, session.begin():
         await world.local_member(session, "ada", role=Role.ADMIN)
     await client.post("/login", data={"username": "ada", "password": world.PASSWORD})
+    return client
+
+
+async def test_a_notice_in_the_address_is_never_shown(
+    admin: httpx.AsyncClient, services: Services
+) -> None:
     for path in ("/home", "/discussions", "/admin/domains", "/admin/reports"):
-        page = await client.get(path, params={"notice": PHISHING})
+        page = await admin.get(path, params={"notice": PHISHING})
         assert page.status_code == 200, path
         assert "help@evil.example" not in page.text, path
     # Nor can a link confirm what was never done.
     async with services.sessions() as session, session.begin():
         eve = await world.local_member(session, "eve")
-    safety = await client.get(f"/accounts/{eve.id}/safety", params={"notice": "report"})
+    safety = await admin.get(f"/accounts/{eve.id}/safety", params={"notice": "report"})
     assert "went to this node's moderators" not in safety.text
-    security = await client.get("/settings/security", params={"notice": "password"})
+    security = await admin.get("/settings/security", params={"notice": "password"})
     assert "Your password is changed" not in security.text
 
 
@@ -45,22 +51,19 @@ async def test_an_unknown_name_in_the_address_is_not_repeated_on_the_error_page(
 
 
 async def test_a_refusal_with_values_is_shown_once_in_the_readers_language(
-    client: httpx.AsyncClient, services: Services
+    admin: httpx.AsyncClient,
 ) -> None:
-    async with services.sessions() as session, session.begin():
-        await world.local_member(session, "ada", role=Role.ADMIN)
-    await client.post("/login", data={"username": "ada", "password": world.PASSWORD})
     words = catalogue("ro")
 
-    refused = await client.post("/follow", data={"handle": "nobody@harbour.test"})
+    refused = await admin.post("/follow", data={"handle": "nobody@harbour.test"})
     assert refused.headers["location"] == "/home"
     expected = words["there is no account @%(user)s here"].string % {"user": "nobody"}
-    assert expected in (await client.get("/home", headers=IN_ROMANIAN)).text
-    assert expected not in (await client.get("/home", headers=IN_ROMANIAN)).text  # once
+    assert expected in (await admin.get("/home", headers=IN_ROMANIAN)).text
+    assert expected not in (await admin.get("/home", headers=IN_ROMANIAN)).text  # once
 
-    refused = await client.post("/admin/domains/unblock", data={"domain": "calm.example"})
+    refused = await admin.post("/admin/domains/unblock", data={"domain": "calm.example"})
     assert refused.headers["location"] == "/admin/domains"
-    page = await client.get("/admin/domains", headers=IN_ROMANIAN)
+    page = await admin.get("/admin/domains", headers=IN_ROMANIAN)
     expected = words["%(domain)s is not blocked"].string % {"domain": "calm.example"}
     assert expected in page.text
 
