@@ -37,6 +37,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     )
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed test that ran node processes shows the end of each node's log, so that a
+    failure seen only in CI can be understood from CI's output."""
+    report = yield
+    if report.failed and call.when == "call":
+        for node in _nodes_of(item):
+            if node.log_path.exists():
+                tail = node.log_path.read_text(errors="replace").splitlines()[-LOG_TAIL:]
+                report.sections.append((f"{node.name} serve.log (end)", "\n".join(tail)))
+    return report
+
+
+LOG_TAIL = 80
+
+
+def _nodes_of(item: pytest.Item) -> list[nodes.NodeProcess]:
+    values = getattr(item, "funcargs", {}).values()
+    found: list[nodes.NodeProcess] = []
+    for value in values:
+        candidates = value if isinstance(value, list | tuple) else [value]
+        found += [node for node in candidates if isinstance(node, nodes.NodeProcess)]
+    return found
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

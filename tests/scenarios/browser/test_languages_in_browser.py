@@ -111,10 +111,22 @@ def chromium(playwright: Playwright, node: NodeProcess) -> Iterator[Browser]:
 
 def in_language(page: Page, language: str) -> None:
     """The open page is in `language` and shows none of the catalogue's English."""
-    html = page.content()
+    html = loaded_html(page)
     assert re.search(rf'<html lang="{language}"', html), html[:200]
     if language != i18n.SOURCE:
         assert english_left(html, language) == [], page.url
+
+
+def loaded_html(page: Page) -> str:
+    """The page's HTML once a navigation under way has brought its document: while a form's
+    answer is on its way, `page.content()` can read an empty one."""
+    for _ in range(100):
+        page.wait_for_load_state()
+        html = page.content()
+        if "<html" in html:
+            return html
+        page.wait_for_timeout(100)
+    return html
 
 
 @pytest.mark.parametrize("language", [tag for tag in GERMANY if tag in i18n.SHIPPED])
@@ -156,7 +168,8 @@ def test_a_reader_finds_a_service_reads_her_country_joins_a_discussion_and_signs
         in_language(page, language)
         page.get_by_label(t("Nickname")).fill(READER[language])
         page.get_by_label(t("Password")).fill(furnished[READER[language]])
-        page.get_by_role("button", name=t("Sign in")).click()
+        with page.expect_navigation():
+            page.get_by_role("button", name=t("Sign in")).click()
         in_language(page, language)
         page.goto("/discussions/peer_support")
         in_language(page, language)
