@@ -42,6 +42,20 @@ class Shape:
     boosts: int = 30_000
     seed: int = 7
 
+    @classmethod
+    def of_posts(cls, posts: int) -> Shape:
+        """A database of `posts` posts with accounts, likes and boosts in the full one's
+        proportions (the full one at 1,000,000), and enough accounts for the reader's
+        follows: a small run stays small throughout."""
+        accounts = max(cls.followed + 100, posts // 200)
+        return cls(
+            posts=posts,
+            accounts=accounts,
+            local_accounts=accounts // 5,
+            likes=posts // 10,
+            boosts=posts * 3 // 100,
+        )
+
 
 @dataclass(frozen=True)
 class Built:

@@ -188,7 +188,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached SQLite file")
     parser.add_argument("--only-postgres", action="store_true", help="skip the SQLite run")
     args = parser.parse_args()
-    shape = Shape(posts=args.posts)
+    shape = Shape.of_posts(args.posts)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         bare_p50, bare_p99 = bare_latency(workdir)

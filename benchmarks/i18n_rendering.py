@@ -85,7 +85,7 @@ def main() -> None:
             report("GET /directory?country=DE (a directory page)", times)
         print(f"{args.posts} posts, the reader follows {_timeline_data.Shape.followed}:")
         with scratch_database(workdir, None) as url:
-            _timeline_data.build(url, _timeline_data.Shape(posts=args.posts))
+            _timeline_data.build(url, _timeline_data.Shape.of_posts(args.posts))
             node = node_over(workdir, url)
             try:
                 reader = _timeline_data.READER, _timeline_data.READER_PASSWORD
