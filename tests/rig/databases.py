@@ -68,6 +68,10 @@ class PostgresDatabases:
                 sql.Identifier(name), sql.Identifier(self.template)
             )
         )
+        # A test database is thrown away: commits need not wait for the disk.
+        _execute(
+            sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name))
+        )
         return self.url_of(name)
 
     def _keep_clones_ready(self) -> None:
