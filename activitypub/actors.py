@@ -8,6 +8,7 @@ from typing import Any
 
 from activitypub.errors import InvalidDocument
 from activitypub.hostnames import same_host
+from activitypub.integrity import ACTOR_CONTEXTS, Multikey, parse_multikey
 from activitypub.jsonld import id_of, optional_str, require_str, require_uri, web_url
 from activitypub.keys import check_public_pem
 from activitypub.vocab import ACTOR_EXTENSIONS, AS_CONTEXT, SECURITY_CONTEXT, ActorType
@@ -48,6 +49,8 @@ class Actor:
     image: str | None = None  # the header's URL
     # Profile fields as (name, value HTML): schema.org PropertyValue attachments, as Mastodon.
     fields: tuple[tuple[str, str], ...] = ()
+    # The Ed25519 key its integrity proofs are made with (FEP-521a), if it publishes one.
+    assertion_method: Multikey | None = None
 
     def to_document(self) -> dict[str, Any]:
         """The actor as a compacted JSON-LD document, ready to serve."""
@@ -83,6 +86,9 @@ class Actor:
             document["icon"] = {"type": "Image", "url": self.icon}
         if self.image:
             document["image"] = {"type": "Image", "url": self.image}
+        if self.assertion_method:
+            document["@context"] += ACTOR_CONTEXTS
+            document["assertionMethod"] = [self.assertion_method.to_document()]
         if self.fields:
             document["attachment"] = [
                 {"type": "PropertyValue", "name": name, "value": value}
@@ -120,6 +126,7 @@ def parse_actor(document: Mapping[str, Any]) -> Actor:
         published=optional_str(document, "published"),
         icon=web_url(_image_url(document.get("icon"))),
         image=web_url(_image_url(document.get("image"))),
+        assertion_method=parse_multikey(document.get("assertionMethod"), actor_id),
     )
 
 

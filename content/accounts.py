@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, validates
 
-from activitypub import Actor, ActorType, KeyPair, web_url
+from activitypub import Actor, ActorType, KeyPair, integrity, web_url
 from activitypub.hostnames import InvalidHost, check_canonical
 from content.interface_text import N_, Message
 from content.orm import Base, new_id, utcnow
@@ -82,6 +82,11 @@ class Account(Base):
     key_id: Mapped[str] = mapped_column(String(2048), index=True)
     public_key_pem: Mapped[str] = mapped_column(Text)
     private_key_pem: Mapped[str | None] = mapped_column(Text)
+    # The Ed25519 key of FEP-8b32 integrity proofs (FEP-521a `assertionMethod`): its id and
+    # publicKeyMultibase for every account that publishes one, the secret for local ones.
+    assertion_key_id: Mapped[str | None] = mapped_column(String(2048))
+    assertion_key: Mapped[str | None] = mapped_column(String(128))
+    ed25519_secret: Mapped[str | None] = mapped_column(Text)
     manually_approves_followers: Mapped[bool] = mapped_column(default=False)
     discoverable: Mapped[bool] = mapped_column(default=False)
     bot: Mapped[bool] = mapped_column(default=False)
@@ -339,6 +344,9 @@ async def _copy_actor(account: Account, actor: Actor) -> None:
     account.featured_uri = actor.featured
     account.key_id = actor.public_key.id
     account.public_key_pem = actor.public_key.pem
+    multikey = actor.assertion_method
+    account.assertion_key_id = multikey.id if multikey else None
+    account.assertion_key = multikey.public if multikey else None
     account.manually_approves_followers = actor.manually_approves_followers
     account.discoverable = actor.discoverable
     account.avatar_url = web_url(actor.icon)
@@ -412,8 +420,16 @@ def _add_local(
         manually_approves_followers=manually_approves_followers,
         discoverable=discoverable,
     )
+    give_assertion_key(account)
     session.add(account)
     return account
+
+
+def give_assertion_key(account: Account) -> None:
+    """A fresh Ed25519 key for a local account's integrity proofs."""
+    account.ed25519_secret = integrity.new_secret()
+    account.assertion_key_id = f"{account.uri}#ed25519-key"
+    account.assertion_key = integrity.public_of(account.ed25519_secret)
 
 
 async def known_inboxes(session: AsyncSession) -> set[str]:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     delete,
+    false,
     func,
     select,
     update,
@@ -57,6 +58,8 @@ class CountryPage(Base):
     sources_text: Mapped[str] = mapped_column(Text, default="")
     last_reviewed: Mapped[date] = mapped_column(Date)
     revision: Mapped[int] = mapped_column(default=1)
+    # A mirror's copy came with its origin's FEP-8b32 integrity proof, and it verified.
+    origin_proven: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -152,17 +155,23 @@ async def save_revision(
 
 
 async def store_mirrored(
-    session: AsyncSession, origin: Account, uri: str, values: CountryPageFields, revision: int
+    session: AsyncSession,
+    origin: Account,
+    uri: str,
+    values: CountryPageFields,
+    revision: int,
+    *,
+    proven: bool,
 ) -> CountryPage:
     """A language version of a page mirrored from `origin`, its sections HTML as sent
-    (sanitised again here)."""
+    (sanitised again here); `proven` if it came with its origin's valid proof."""
     page = await get(session, origin, values.country, values.language)
     if page is None:
         page = CountryPage(
             uri=uri, account_id=origin.id, country=values.country, language=values.language
         )
         session.add(page)
-    page.uri, page.revision = uri, revision
+    page.uri, page.revision, page.origin_proven = uri, revision, proven
     sections = values.sections().items()
     _apply(page, values, {k: await in_thread(clean_document_html, v) for k, v in sections})
     await session.flush()

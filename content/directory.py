@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     delete,
+    false,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,6 +59,8 @@ class Listing(Base):
     street_address: Mapped[str] = mapped_column(String(255), default="")
     postal_code: Mapped[str] = mapped_column(String(255), default="")
     address_hidden: Mapped[bool] = mapped_column(default=False)
+    # A mirror's copy came with its origin's FEP-8b32 integrity proof, and it verified.
+    origin_proven: Mapped[bool] = mapped_column(default=False, server_default=false())
     last_verified: Mapped[date] = mapped_column(Date)
     verified_by: Mapped[str] = mapped_column(String(255))
     # The categories and language tags, space-separated, for showing; filters use the rows.

@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from activitypub.hostnames import InvalidHost, host_of
+from content.accounts import Account
 from content.orm import Base, new_id, utcnow
 from federation.jobs import Job, claim_index
+from federation.proofs import prove
 
 SCHEDULE = [
     timedelta(seconds=10),
@@ -77,7 +79,11 @@ def retry_after(value: str | None) -> timedelta | None:
 async def enqueue(
     session: AsyncSession, activity: dict[str, Any], signer_id: int, inboxes: Iterable[str]
 ) -> int:
-    """Queue `activity` for each inbox, in the caller's transaction; returns how many."""
+    """Queue `activity` for each inbox, in the caller's transaction, with the signer's
+    integrity proof when it is the signer's own; returns how many."""
+    signer = await session.get(Account, signer_id)
+    if signer is not None:
+        activity = prove(activity, signer)
     body = json.dumps(activity, separators=(",", ":"), ensure_ascii=False)
     now = utcnow()
     rows = [

@@ -22,11 +22,12 @@ from activitypub.message_signatures import check_body_digest, signing_key_id
 from activitypub.signatures import RequestParts
 from content import accounts
 from content.orm import Base, new_id, utcnow
-from federation import hosts
+from federation import hosts, proofs
 from federation.authenticity import NotAuthentic, check_origin, signed_by
 from federation.context import Federation
 from federation.delivery import Delivery
 from federation.jobs import Job, claim_index
+from federation.keys import RemoteKey
 from moderation.policy import may_federate_with
 from moderation.rate_limits import Action, RateLimited
 
@@ -83,7 +84,11 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         try:
             check_body_digest(parts)
             key = await signed_by(fed, session, parts)
-            check_origin(activity, key)
+            author = await _proven(fed, session, activity)
+            if author is not None and key.domain != host:  # forwarded: the forwarder's say
+                if not await may_federate_with(session, key.domain, fed.mode):
+                    return Outcome(403, "this node does not federate with your server")
+            check_origin(activity, author or key)
             fed.limits.take(Action.INBOX, key.domain)
         except SignatureError as error:
             return Outcome(401, str(error))
@@ -97,7 +102,7 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
             InboxItem(
                 activity_id=activity["id"],
                 activity_type=str(activity["type"])[:64],
-                actor_id=key.account_id,
+                actor_id=(author or key).account_id,
                 body=parts.body.decode("utf-8"),
             )
         )
@@ -110,6 +115,21 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
             return Outcome(202, "already received")
     fed.notify()
     return Outcome(202, "accepted")
+
+
+async def _proven(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any]
+) -> RemoteKey | None:
+    """The activity's actor when its FEP-8b32 proof holds (it then stands for itself, even
+    forwarded by another server); None without a proof to check. A proof that fails is
+    refused (SignatureError), whatever the HTTP signature says."""
+    try:
+        author = await proofs.proven_author(fed, session, activity)
+    except SignatureError as error:
+        raise SignatureError(f"the integrity proof is refused: {error}") from None
+    if author is None or author.domain is None:
+        return None
+    return RemoteKey(author.id, author.uri, author.domain, author.public_key_pem)
 
 
 def _parse(body: bytes) -> dict[str, Any]:

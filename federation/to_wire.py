@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from activitypub import AS_CONTEXT, PUBLIC, Actor, ActorType, Note, PublicKey, create
+from activitypub import AS_CONTEXT, PUBLIC, Actor, ActorType, Note, PublicKey, create, integrity
 from activitypub.hostnames import host_of
 from content.accounts import Account
 from content.audience import Visibility
@@ -42,7 +42,15 @@ def actor(account: Account) -> Actor:
         icon=account.avatar_url,
         image=account.header_url,
         fields=tuple((f["name"], render_inline_text(f["value"])) for f in account.fields or ()),
+        assertion_method=assertion_method(account),
     )
+
+
+def assertion_method(account: Account) -> integrity.Multikey | None:
+    """The account's Ed25519 key for integrity proofs, as its actor document publishes it."""
+    if account.assertion_key_id is None or account.assertion_key is None:
+        return None
+    return integrity.Multikey(account.assertion_key_id, account.uri, account.assertion_key)
 
 
 def note(

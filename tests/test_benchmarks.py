@@ -105,6 +105,17 @@ def test_signatures_rfc9421() -> None:
     )
 
 
+def test_integrity_proofs() -> None:
+    output = run("integrity_proofs.py", "--count", "5", "--rounds", "1")
+    shows(
+        output,
+        r"raw Ed25519 sign: \d+/s",
+        r"eddsa-jcs-2022 proof made: \d+/s = [\d.]+x raw",
+        r"raw Ed25519 verify: \d+/s",
+        r"eddsa-jcs-2022 proof checked: \d+/s = [\d.]+x raw",
+    )
+
+
 def test_i18n_rendering() -> None:
     output = run("i18n_rendering.py", "--listings", "200", "--posts", "2000", "--requests", "3")
     shows(

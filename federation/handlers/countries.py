@@ -50,6 +50,8 @@ async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
         return
     if not existing and not await may_publish(incoming):
         return
+    if (proven := await incoming.proven(document)) is None:
+        return
     # A day's grace for clocks that run ahead of ours.
     today = (utcnow() + timedelta(days=1)).date()
     kept: dict[str, tuple[Any, int]] = {}
@@ -75,4 +77,6 @@ async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
     ours = {page.language: page.revision for page in existing}
     for values, revision in kept.values():
         if revision >= ours.get(values.language, 0):
-            await countries.store_mirrored(session, actor, document["id"], values, revision)
+            await countries.store_mirrored(
+                session, actor, document["id"], values, revision, proven=proven
+            )

@@ -281,16 +281,13 @@ async def _vouched(
 ) -> dict[str, Any] | None:
     """A post's document as a remote group relays it. The group's signature vouches for
     what its own server wrote, and for its copies of members-only posts (their origin shows
-    them to nobody: the group decides who reads them); anything else is fetched from where
-    it lives, never trusted as embedded. None if it cannot be had."""
+    them to nobody: the group decides who reads them); anything else stands on its author's
+    own integrity proof, or is fetched from where it lives. None if it cannot be had."""
     vouched = same_host(uri, space.account.uri)
     vouched |= space.visibility == GroupVisibility.MEMBERS
     if isinstance(document, dict) and id_of(document) == uri and vouched:
         return document
-    try:
-        return await fetch_object(incoming.fed, incoming.session, uri)
-    except ResolveError:
-        return None
+    return await incoming.proven_or_fetched(uri, document)
 
 
 async def _announced_removal(incoming: Incoming, group: Account, uri: str | None) -> None:

@@ -7,10 +7,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import id_of
+from activitypub import SignatureError, id_of
+from activitypub.hostnames import InvalidHost, host_of, same_host
 from content.accounts import Account
+from federation import proofs
 from federation.context import Federation
 from federation.resolve import ResolveError, TryLater, fetch_object
+from moderation.policy import may_federate_with
 
 
 class NotYet(Exception):
@@ -42,6 +45,45 @@ class Incoming:
     def object_id(self) -> str | None:
         """The id of the activity's object, embedded or not."""
         return id_of(self.object)
+
+    async def proven(self, document: dict[str, Any]) -> bool | None:
+        """Whether a document of the actor's reached us under the actor's valid FEP-8b32
+        proof: its own, or the activity's when it came embedded. None, with the activity
+        dropped, when a proof it carries fails: it was altered on the way."""
+        try:
+            if await proofs.proven_author(self.fed, self.session, document) is not None:
+                return True
+            embedded = document is self.object
+            return (
+                embedded
+                and await proofs.proven_author(self.fed, self.session, self.activity) is not None
+            )
+        except SignatureError:
+            self.drop("its integrity proof does not verify")
+            return None
+
+    async def proven_or_fetched(self, uri: str, document: Any) -> dict[str, Any] | None:
+        """The object `uri`: the embedded `document` when it carries its author's valid
+        FEP-8b32 proof (it then stands for itself, whoever relays it), else fetched from
+        its origin; None if it cannot be had. Never from a server this node does not
+        federate with, however it arrives."""
+        try:
+            if not await may_federate_with(self.session, host_of(uri), self.fed.mode):
+                return None
+        except InvalidHost:
+            return None
+        if isinstance(document, dict) and id_of(document) == uri:
+            try:
+                author = await proofs.proven_author(self.fed, self.session, document)
+            except SignatureError:
+                author = None  # altered on the way: only its origin's copy counts
+            if author is not None and same_host(uri, author.uri):
+                return document
+        try:
+            found = await fetch_object(self.fed, self.session, uri)
+        except ResolveError:
+            return None
+        return found if isinstance(found, dict) else None
 
     async def object_document(self) -> Any:
         """The activity's object as a document: the embedded one, or fetched from its own

@@ -48,6 +48,8 @@ async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
         return
     if existing is None and not await may_publish(incoming):
         return
+    if (proven := await incoming.proven(document)) is None:
+        return
     values = listing_wire.fields_of(document)
     drop_invalid_translations(values)
     try:
@@ -60,4 +62,7 @@ async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
     if not await country_trust.trusted(incoming.session, actor, values.country):
         incoming.drop("staff here trust other organisations for this country")
         return
-    await directory.save(incoming.session, actor, values, uri=document["id"], listing=existing)
+    saved = await directory.save(
+        incoming.session, actor, values, uri=document["id"], listing=existing
+    )
+    saved.origin_proven = proven

@@ -7,7 +7,7 @@ from content.audience import OPEN_TO_ALL, Visibility
 from content.interactions import Kind
 from federation import from_wire
 from federation.handlers.incoming import Incoming
-from federation.resolve import ResolveError, actor_by_uri, fetch_object
+from federation.resolve import ResolveError, actor_by_uri
 
 
 async def on_like(incoming: Incoming) -> None:
@@ -20,16 +20,19 @@ async def on_like(incoming: Incoming) -> None:
 
 
 async def on_announce(incoming: Incoming) -> None:
-    """A remote account boosts a post: a local one, one we keep, or one fetched from its
-    origin (never trusted as embedded) when someone here follows the booster."""
+    """A remote account boosts a post: a local one, one we keep, or, when someone here
+    follows the booster, the embedded one if its author's integrity proof holds, else one
+    fetched from its origin."""
     uri = incoming.object_id
     if not uri:
         return
     session = incoming.session
     post = await posts.get_by_uri(session, uri)
     if post is None and await from_wire.is_relevant(session, incoming.actor, [], None):
+        note = await incoming.proven_or_fetched(uri, incoming.object)
+        if note is None:
+            return
         try:
-            note = await fetch_object(incoming.fed, session, uri)
             author = await actor_by_uri(incoming.fed, session, from_wire.author_of(note) or "")
         except ResolveError:
             return

@@ -23,7 +23,7 @@ from content import accounts, groups, media, posts, relationships
 from content.accounts import Account
 from content.paging import parse_id
 from content.posts import Post
-from federation import group_wire, to_wire
+from federation import group_wire, proofs, to_wire
 from federation.outbox import note_of
 from node.api import group_documents
 from node.api.authorized_fetch import require_signed_fetch, signed_reader
@@ -167,7 +167,8 @@ async def status(request: Request) -> Response:
     if not wants_activitypub(request):
         return await pages.post(request, account, post)
     await require_signed_fetch(request)
-    return activity_response({"@context": to_wire.CONTEXT, **await _note(request, account, post)})
+    note = {"@context": to_wire.CONTEXT, **await _note(request, account, post)}
+    return activity_response(proofs.prove(note, account))
 
 
 async def status_activity(request: Request) -> Response:
@@ -178,7 +179,7 @@ async def status_activity(request: Request) -> Response:
     document: dict[str, Any] = {"id": f"{post.uri}/activity", "type": "Create"}
     document["actor"] = account.uri
     document.update(published=note["published"], to=note["to"], cc=note["cc"], object=note)
-    return activity_response({"@context": to_wire.CONTEXT, **document})
+    return activity_response(proofs.prove({"@context": to_wire.CONTEXT, **document}, account))
 
 
 async def _note(request: Request, account: Account, post: Post) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from content.countries import CountryPage
 from content.country_fields import SECTIONS, CountryPageError, country_code, validate
 from content.orm import utcnow
 from content.sanitize import render_inline_text
-from federation import country_outbox, country_wire
+from federation import country_outbox, country_wire, proofs
 from node import i18n
 from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
@@ -125,7 +125,9 @@ async def document(request: Request) -> Response:
         if not pages:
             raise HTTPException(404, N_("There is no such page."))
         found = country_wire.document(pages, organisation, country_outbox.page_url(fed, country))
-    return activity_response({"@context": country_wire.CONTEXT, **found})
+    return activity_response(
+        proofs.prove({"@context": country_wire.CONTEXT, **found}, organisation)
+    )
 
 
 async def history(request: Request) -> Response:

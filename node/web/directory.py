@@ -19,7 +19,7 @@ from content.directory import Listing, Query
 from content.listing_fields import EUROPE, LABELS, ListingError, ListingFields, label_of, validate
 from content.orm import utcnow
 from content.paging import Window, parse_id
-from federation import listing_outbox, listing_wire
+from federation import listing_outbox, listing_wire, proofs
 from node import i18n
 from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
@@ -122,7 +122,7 @@ async def show(request: Request) -> Response:
             if not origin.is_local:
                 raise HTTPException(404, N_("There is no such listing."))
             document = {"@context": listing_wire.CONTEXT, **listing_wire.document(listing, origin)}
-            return activity_response(document)
+            return activity_response(proofs.prove(document, origin))
         viewer = await signed_in_account(request, session)
         staff = await listing_form.is_staff(session, viewer) and origin.is_local
     version = _version(listing, names.wanted(request))

@@ -1,5 +1,6 @@
 """Fedify 1.9 on Node 22, an independent RFC 9421 implementation, and Harbour exchange a
-follow and a post both ways, each side's RFC 9421 signatures verified by the other."""
+follow and a post both ways, each side's RFC 9421 signatures verified by the other, and
+each side's FEP-8b32 integrity proofs too."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from tests.interop.test_fedify_federates_with_harbour import FedifyPeer
 from tests.rig.databases import PostgresDatabases
 from tests.rig.nodes import NodeProcess, free_port, wait_for
+from tests.rig.strict import connected
 
 pytestmark = pytest.mark.processes
 
@@ -112,3 +115,22 @@ def exchange(peer: Fedify19Peer, alice: httpx.Client, node: NodeProcess) -> None
     assert answers and all(e["signature"] == "rfc9421" for e in answers), answers
     assert all(int(e["status"]) < 300 for e in answers), answers
     assert not peer.saw(event="inbox-error")
+    # FEP-8b32: Fedify's verifyObject holds Harbour's proofs, and refuses them once a
+    # character is changed...
+    proofs = [e for e in peer.events() if e.get("event") == "proof"]
+    assert proofs and all(e["verified"] is True for e in proofs), proofs
+    assert any(e["tampered"] is False for e in proofs), proofs
+    assert not peer.saw(event="proof-error")
+    # ...and Harbour took Fedify's Create on the strength of its proof (one that failed
+    # would have been refused, whatever the HTTP signature said).
+    assert fedify_proofs(node) >= 1
+
+
+def fedify_proofs(node: NodeProcess) -> int:
+    """How many activities from the Fedify peer Harbour took with an eddsa-jcs-2022 proof."""
+    query = text(
+        "SELECT count(*) FROM inbox_items WHERE activity_type = 'Create'"
+        " AND body LIKE '%eddsa-jcs-2022%' AND body LIKE '%/users/fedi%'"
+    )
+    with connected(node.database_url) as connection:
+        return int(connection.execute(query).scalar_one())

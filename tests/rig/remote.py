@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from activitypub import Actor, ActorType, KeyPair, PublicKey
+from activitypub import Actor, ActorType, KeyPair, PublicKey, integrity
 
 
 @dataclass
@@ -19,8 +19,19 @@ class FakeServer:
     requests: list[httpx.Request] = field(default_factory=list)
 
     def add_actor(
-        self, uri: str, keypair: KeyPair, username: str, kind: ActorType = ActorType.PERSON
+        self,
+        uri: str,
+        keypair: KeyPair,
+        username: str,
+        kind: ActorType = ActorType.PERSON,
+        *,
+        ed25519_secret: str | None = None,
     ) -> Actor:
+        """Serve an actor; with `ed25519_secret` it publishes that key for integrity proofs."""
+        multikey = None
+        if ed25519_secret is not None:
+            public = integrity.public_of(ed25519_secret)
+            multikey = integrity.Multikey(f"{uri}#ed25519-key", uri, public)
         actor = Actor(
             id=uri,
             type=kind,
@@ -30,6 +41,7 @@ class FakeServer:
             followers=f"{uri}/followers",
             shared_inbox=uri.split("/users/")[0] + "/inbox",
             public_key=PublicKey(id=f"{uri}#main-key", owner=uri, pem=keypair.public_pem),
+            assertion_method=multikey,
         )
         self.documents[uri] = actor.to_document()
         return actor

@@ -63,5 +63,10 @@ def test_a_country_page_and_its_translation_reach_a_followers_node(
         assert sam.post("/countries/RO/edit", data=edited).status_code == 303
         wait_for(lambda: "no longer" in romania(b), what="the edit on B")
         assert "revision 2" in romania(b)
+        # The copy came under the organisation's FEP-8b32 proof, checked on arrival; the
+        # French reader is told so in French.
+        assert "and the signature checks out" in romania(b)
+        assert "la signature est valide" in romania(b, "fr")
+        assert "digital signature" not in romania(a)  # the origin's own page
         with b.client() as http:
             assert '<a href="/countries/RO">Romania</a>' in http.get("/countries").text

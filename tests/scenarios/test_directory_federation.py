@@ -4,6 +4,7 @@ published), in the reader's language; edits and deletion follow; old ones are ma
 
 from __future__ import annotations
 
+import re
 from contextlib import closing
 
 import httpx
@@ -14,6 +15,7 @@ from tests.rig.nodes import NodeProcess, wait_for
 # The tests count followers by GETting collections unsigned.
 pytestmark = [pytest.mark.processes, pytest.mark.unsigned_fetches]
 AP = {"Accept": "application/activity+json"}
+SIGNED = "This copy carries its publisher's digital signature, and the signature checks out."
 LISTING = {
     "name": "Rosa night clinic",
     "organisation": "Rosa Collective",
@@ -36,6 +38,15 @@ ROMANIAN = {
 def directory(node: NodeProcess, **params: str) -> str:
     with node.client() as http:
         return http.get("/directory", params=params).text
+
+
+def listing_page(node: NodeProcess, name: str) -> str:
+    """The page of the listing called `name`, as the node's directory links it."""
+    with node.client() as http:
+        found = http.get("/directory", params={"q": name}).text
+        match = re.search(rf'href="(/directory/\d+)"[^>]*>{re.escape(name)}<', found)
+        assert match, found
+        return http.get(match.group(1)).text
 
 
 def following(node: NodeProcess, username: str) -> int:
@@ -73,6 +84,10 @@ def test_listings_reach_followers_nodes_with_edits_deletion_and_staleness(
                 ),
                 what=f"the listing at {node.domain}",
             )
+        # Each copy came under the organisation's FEP-8b32 proof, checked on arrival.
+        for node in (b, c):
+            assert SIGNED in listing_page(node, "Rosa night clinic"), node.domain
+        assert "digital signature" not in listing_page(a, "Rosa night clinic")  # the origin
         found = directory(b, q="cluj", category="sexual-health")
         assert "Rosa night clinic" in found and a.domain in found
         assert "stale" not in found

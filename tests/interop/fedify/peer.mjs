@@ -6,23 +6,27 @@
 // to stdout as one JSON line, an inbox POST's with the kind of signature it carried.
 // With PEER_SPEC=rfc9421 (Fedify 1.6+) the first Follow is signed RFC 9421 by hand and posted
 // once, without double-knocking, so its answer shows whether RFC 9421 alone was accepted.
+// fedi also has an Ed25519 key (FEP-521a assertionMethod), so Fedify adds FEP-8b32 integrity
+// proofs to what it sends; every POST that carries a proof is checked with Fedify's own
+// verifyObject, as sent and with one byte changed, and printed as a "proof" event.
 import { createServer } from "node:http";
 import {
-  Accept, Create, createFederation, Endpoints, Follow, generateCryptoKeyPair, MemoryKvStore,
-  Note, Person, PUBLIC_COLLECTION, signRequest, Undo,
+  Accept, Activity, Create, createFederation, Endpoints, Follow, generateCryptoKeyPair,
+  MemoryKvStore, Note, Person, PUBLIC_COLLECTION, signRequest, Undo, verifyObject,
 } from "@fedify/fedify";
 import { Temporal } from "@js-temporal/polyfill";
 
 const [port, followUri] = process.argv.slice(2);
 const origin = `http://127.0.0.1:${port}`;
 const keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+const edKeys = await generateCryptoKeyPair("Ed25519");
 const log = (event) => console.log(JSON.stringify(event));
 const federation = createFederation({ kv: new MemoryKvStore(), allowPrivateAddress: true });
 
 federation
   .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
     if (identifier !== "fedi") return null;
-    const [pair] = await ctx.getActorKeyPairs(identifier);
+    const pairs = await ctx.getActorKeyPairs(identifier);
     return new Person({
       id: ctx.getActorUri(identifier),
       preferredUsername: identifier,
@@ -30,10 +34,11 @@ federation
       inbox: ctx.getInboxUri(identifier),
       endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
       followers: ctx.getFollowersUri(identifier),
-      publicKey: pair.cryptographicKey,
+      publicKey: pairs[0].cryptographicKey,
+      assertionMethods: pairs.map((pair) => pair.multikey),
     });
   })
-  .setKeyPairsDispatcher(async () => [keys]);
+  .setKeyPairsDispatcher(async () => [keys, edKeys]);
 federation.setFollowersDispatcher("/users/{identifier}/followers", async () => ({ items: [] }));
 
 federation
@@ -76,6 +81,7 @@ const server = createServer(async (req, res) => {
     headers: Object.entries(req.headers).map(([k, v]) => [k, String(v)]),
     body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
   });
+  if (req.method === "POST" && body) await checkProof(body.toString("utf8"));
   const response = await federation.fetch(request, { contextData: undefined });
   const signature = req.headers["signature-input"] ? "rfc9421"
     : req.headers.signature ? "draft-cavage" : "none";
@@ -85,6 +91,23 @@ const server = createServer(async (req, res) => {
   res.writeHead(response.status, Object.fromEntries(response.headers));
   res.end(Buffer.from(await response.arrayBuffer()));
 });
+// Fedify's verifyObject on a posted activity that carries a proof: as sent, and with one
+// character of its text changed (which must not verify).
+async function checkProof(text) {
+  let json;
+  try { json = JSON.parse(text); } catch { return; }
+  if (json?.proof == null) return;
+  const ctx = federation.createContext(new URL(origin), undefined);
+  const options = { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader };
+  const verify = async (document) => {
+    try { return (await verifyObject(Activity, document, options)) != null; }
+    catch (error) { log({ event: "proof-error", message: String(error) }); return false; }
+  };
+  const changed = text.replace(/"published":"(\d)/, (_, d) => `"published":"${(Number(d) + 1) % 10}`);
+  log({ event: "proof", id: json.id, verified: await verify(json),
+    tampered: changed === text ? null : await verify(JSON.parse(changed)) });
+}
+
 server.listen(Number(port), "127.0.0.1", async () => {
   log({ event: "listening", actor: `${origin}/users/fedi` });
   if (followUri) {

@@ -1,0 +1,96 @@
+"""FEP-8b32 integrity proofs on what this node publishes, and checked on what it receives.
+
+Everything a local account publishes (activities as delivered, notes, listings and country
+pages as fetched) carries its author's eddsa-jcs-2022 proof; an embedded object of the same
+author's making carries its own, so it vouches for itself when a group or a server forwards
+it. A received document's proof counts only when made with the key its author's actor
+document publishes (FEP-521a `assertionMethod`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activitypub import id_of, integrity
+from activitypub.errors import SignatureError
+from activitypub.jsonld import first_actor
+from content.accounts import Account
+from content.orm import utcnow
+from federation.context import Federation
+from federation.resolve import ResolveError, actor_by_uri, fetch_actor
+
+REFETCH_AFTER = timedelta(minutes=1)
+
+
+def prove(document: dict[str, Any], account: Account) -> dict[str, Any]:
+    """`document` with `account`'s proof, when the account is local and the document its own
+    (its `actor` or `attributedTo`); otherwise `document` unchanged."""
+    if account.ed25519_secret is None or account.assertion_key_id is None:
+        return document
+    if author_of(document) != account.uri:
+        return document
+    context = _with_integrity(document.get("@context"))
+    embedded = document.get("object")
+    if isinstance(embedded, dict) and author_of(embedded) == account.uri:
+        # As FEP-8b32's "signed activity with embedded signed object": its own @context.
+        embedded = prove({"@context": context, **embedded}, account)
+        document = {**document, "object": embedded}
+    return integrity.sign(
+        {**document, "@context": context},
+        key_id=account.assertion_key_id,
+        secret=account.ed25519_secret,
+    )
+
+
+def author_of(document: dict[str, Any]) -> str | None:
+    """Whose document it is: an activity's actor, an object's (first) attributedTo."""
+    if "actor" in document:
+        return id_of(document.get("actor"))
+    return first_actor(document.get("attributedTo"))
+
+
+async def proven_author(
+    fed: Federation, session: AsyncSession, document: dict[str, Any]
+) -> Account | None:
+    """The author whose valid proof `document` carries, or None if it carries no proof or
+    its author publishes no key to check it with (then it counts as unproven). A proof that
+    names a key not its author's, or that does not verify, raises SignatureError: such a
+    document was altered or is not its author's."""
+    method = integrity.verification_method(document)
+    if method is None:
+        return None
+    author_uri = author_of(document)
+    if author_uri is None or method.split("#")[0] != author_uri:
+        raise SignatureError("the proof is not made with its author's key")
+    author = await _author(fed, session, author_uri, method)
+    if author is None or author.assertion_key is None:
+        return None
+    if author.assertion_key_id != method:
+        raise SignatureError("the proof is not made with its author's published key")
+    integrity.verify(document, author.assertion_key)
+    return author
+
+
+async def _author(fed: Federation, session: AsyncSession, uri: str, method: str) -> Account | None:
+    """The author's account, refetched if its stored key is not the one named (a new key, or
+    an actor stored before it published one) and it was not fetched in the last minute."""
+    try:
+        author = await actor_by_uri(fed, session, uri)
+        fetched = author.fetched_at
+        recent = fetched is not None and utcnow() - fetched < REFETCH_AFTER
+        if author.assertion_key_id != method and not author.is_local and not recent:
+            author = await fetch_actor(fed, session, uri)
+    except ResolveError:
+        return None
+    return author
+
+
+def _with_integrity(context: Any) -> list[Any]:
+    """The @context with the Data Integrity context, which defines `proof`."""
+    contexts = list(context) if isinstance(context, list) else [context] if context else []
+    if integrity.DATA_INTEGRITY_CONTEXT not in contexts:
+        contexts.append(integrity.DATA_INTEGRITY_CONTEXT)
+    return contexts
