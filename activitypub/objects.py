@@ -26,6 +26,9 @@ class Note:
     updated: str | None = None
     tags: tuple[dict[str, Any], ...] = field(default=())
     attachments: tuple[dict[str, Any], ...] = field(default=())
+    # FEP-7888: the collection of the note's whole thread, and of its direct replies.
+    context: str | None = None
+    replies: str | None = None
 
     def to_document(self, *, with_context: bool = True) -> dict[str, Any]:
         """The note as compacted JSON-LD; embedded in an activity, leave out the context."""
@@ -49,6 +52,10 @@ class Note:
             document["contentMap"] = {self.language: self.content}
         if self.updated:
             document["updated"] = self.updated
+        if self.context:
+            document["context"] = self.context
+        if self.replies:
+            document["replies"] = self.replies
         if with_context:
             document = {"@context": [AS_CONTEXT, {"sensitive": "as:sensitive"}], **document}
         return document

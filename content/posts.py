@@ -22,6 +22,7 @@ from content.relationships import followed_ids
 from content.sanitize import render_plain_text
 
 MAX_TEXT_LENGTH = 5000
+MAX_THREAD_DEPTH = 64  # replies above this many steps from a thread's root are cut off
 
 
 class PostError(ValueError):
@@ -221,6 +222,41 @@ async def replies_to(session: AsyncSession, post: Post, *, limit: int) -> Sequen
     """Direct replies to a post that are kept here, oldest first."""
     query = select(Post).where(Post.in_reply_to_uri == post.uri).order_by(Post.id).limit(limit)
     return (await session.scalars(query)).all()
+
+
+async def thread_root(session: AsyncSession, post: Post, *, depth: int = MAX_THREAD_DEPTH) -> Post:
+    """The first post of the post's thread that is kept here, following `inReplyTo` up (at
+    most `depth` steps: a longer chain is cut, never followed forever)."""
+    for _ in range(depth):
+        parent = await get_by_uri(session, post.in_reply_to_uri) if post.in_reply_to_uri else None
+        if parent is None:
+            break
+        post = parent
+    return post
+
+
+async def open_thread(session: AsyncSession, root: Post, *, limit: int) -> list[Post]:
+    """The root and the replies under it kept here, breadth first, that anyone may read
+    (public or unlisted, by a live account); at most `limit`."""
+    found: list[Post] = []
+    level = [root]
+    while level and len(found) < limit:
+        found += [p for p in level if Visibility(p.visibility) in OPEN_TO_ALL]
+        uris = [p.uri for p in level]
+        level = list(
+            await session.scalars(
+                select(Post)
+                .join(Account, Account.id == Post.account_id)
+                .where(
+                    Post.in_reply_to_uri.in_(uris),
+                    Account.suspended_at.is_(None),
+                    Account.deleted_at.is_(None),
+                )
+                .order_by(Post.id)
+                .limit(limit)
+            )
+        )
+    return found[:limit]
 
 
 async def mentioned_ids(session: AsyncSession, post: Post) -> set[int]:

@@ -320,7 +320,15 @@ async def note_of(session: AsyncSession, post: Post, author: Account) -> Note:
     mentioned = [a for a in await _mentioned(session, post) if a.id != author.id]
     tags = await posts.tag_names(session, post)
     attached = await media.of_post(session, post.id)
-    return to_wire.note(post, author, mentioned, tags, attached)
+    return to_wire.note(post, author, mentioned, tags, attached, await _context(session, post))
+
+
+async def _context(session: AsyncSession, post: Post) -> str:
+    """The thread's collection: its root's, when the root was written here (every post of a
+    thread begun here names the same one), else the post's own."""
+    root = await posts.thread_root(session, post)
+    origin = await session.get(Account, root.account_id)
+    return f"{(root if origin is not None and origin.is_local else post).uri}/context"
 
 
 async def _mentioned(session: AsyncSession, post: Post) -> list[Account]:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from activitypub import AS_CONTEXT, PUBLIC, Actor, ActorType, Note, PublicKey, create, integrity
 from activitypub.hostnames import host_of
 from content.accounts import Account
-from content.audience import Visibility
+from content.audience import OPEN_TO_ALL, Visibility
 from content.media import MediaAttachment
 from content.orm import iso
 from content.posts import Post, tag_url
@@ -59,11 +59,14 @@ def note(
     mentioned: Sequence[Account] = (),
     hashtags: Sequence[str] = (),
     media: Sequence[MediaAttachment] = (),
+    context: str | None = None,
 ) -> Note:
     """A post as a Note, addressed by its visibility and to the accounts it mentions, with its
-    mentions and hashtags as `tag`s and its media as `attachment`s."""
+    mentions and hashtags as `tag`s and its media as `attachment`s. A post anyone may read
+    links its thread (`context`, FEP-7888) and its replies, as collections served here."""
     to, cc = _addressing(Visibility(post.visibility), author)
     mentioned_uris = tuple(a.uri for a in mentioned)
+    readable = Visibility(post.visibility) in OPEN_TO_ALL  # as its collections serve it
     if Visibility(post.visibility) == Visibility.DIRECT:
         to = mentioned_uris
     else:
@@ -92,6 +95,8 @@ def note(
             ),
         ),
         attachments=tuple(document(m) for m in media),
+        context=(context or f"{post.uri}/context") if readable else None,
+        replies=f"{post.uri}/replies" if readable else None,
     )
 
 

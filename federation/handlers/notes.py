@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from content import posts
-from federation import from_wire
+from federation import from_wire, thread_backfill
 from federation.handlers.incoming import Incoming
 
 NOT_RELEVANT = (
@@ -14,14 +14,21 @@ NOT_RELEVANT = (
 
 async def on_create(incoming: Incoming) -> None:
     """Store a remote post if someone here follows its author, it mentions someone here or
-    it replies to a post here. A note not embedded is fetched from its own origin."""
+    it replies to a post here. A note not embedded is fetched from its own origin. A reply
+    whose parent is not kept here brings the rest of its thread (`thread_backfill`)."""
     note = await incoming.object_document()
     if (reason := from_wire.refusal(note)) is not None:
         incoming.drop(reason)
     elif not from_wire.note_owned_by(note, incoming.actor):
         incoming.drop("the note is not the actor's")
-    elif await from_wire.store_note(incoming.fed, incoming.session, note, incoming.actor) is None:
+    elif (
+        post := await from_wire.store_note(incoming.fed, incoming.session, note, incoming.actor)
+    ) is None:
         incoming.drop(NOT_RELEVANT)
+    elif post.in_reply_to_uri and not await posts.get_by_uri(
+        incoming.session, post.in_reply_to_uri
+    ):
+        await thread_backfill.complete(incoming.fed, incoming.session, note)
 
 
 async def on_update(incoming: Incoming) -> None:

@@ -21,6 +21,7 @@ from activitypub import (
 )
 from content import accounts, groups, media, posts, relationships
 from content.accounts import Account
+from content.audience import OPEN_TO_ALL, Visibility
 from content.paging import parse_id
 from content.posts import Post
 from federation import group_wire, proofs, to_wire
@@ -32,6 +33,7 @@ from node.state import services
 from node.web import pages
 
 PAGE_SIZE = 20
+THREAD_ITEMS = 200  # a thread's collection lists at most this many posts
 
 
 async def actor(request: Request) -> Response:
@@ -182,6 +184,35 @@ async def status_activity(request: Request) -> Response:
     return activity_response(proofs.prove({"@context": to_wire.CONTEXT, **document}, account))
 
 
+async def status_replies(request: Request) -> Response:
+    """A post's direct replies kept here that anyone may read, by id (FEP-7888 `replies`)."""
+    return await _thread_collection(request, "replies")
+
+
+async def status_context(request: Request) -> Response:
+    """The post's thread as kept here (FEP-7888 `context`): its first post and every reply
+    under it that anyone may read, by id, at most THREAD_ITEMS."""
+    return await _thread_collection(request, "context")
+
+
+async def _thread_collection(request: Request, kind: str) -> Response:
+    await require_signed_fetch(request)
+    _, post = await _open_post(request)
+    async with services(request).sessions() as session:
+        if kind == "replies":
+            found = [
+                p
+                for p in await posts.replies_to(session, post, limit=THREAD_ITEMS)
+                if Visibility(p.visibility) in OPEN_TO_ALL
+            ]
+        else:
+            root = await posts.thread_root(session, post)
+            found = await posts.open_thread(session, root, limit=THREAD_ITEMS)
+    document = ordered_collection(f"{post.uri}/{kind}", total_items=len(found))
+    document["orderedItems"] = [p.uri for p in found]
+    return activity_response(document)
+
+
 async def _note(request: Request, account: Account, post: Post) -> dict[str, Any]:
     """The post as a Note (a post in a group as the group has it), with its hashtags and
     media read in one session."""
@@ -251,4 +282,6 @@ routes = [
     Route("/users/{username}/moderators", moderators),
     Route("/users/{username}/statuses/{post_id}", status),
     Route("/users/{username}/statuses/{post_id}/activity", status_activity),
+    Route("/users/{username}/statuses/{post_id}/replies", status_replies),
+    Route("/users/{username}/statuses/{post_id}/context", status_context),
 ]
