@@ -102,6 +102,9 @@ def test_signatures_rfc9421() -> None:
         r"raw RSA-2048 PKCS#1 v1.5 verify: \d+/s",
         r"RFC 9421 verify: \d+/s = [\d.]+x raw",
         r"draft-cavage verify: \d+/s = [\d.]+x raw",
+        r"raw RSA-2048 PKCS#1 v1.5 sign: \d+/s",
+        r"RFC 9421 sign: \d+/s = [\d.]+x raw",
+        r"draft-cavage sign: \d+/s = [\d.]+x raw",
     )
 
 
