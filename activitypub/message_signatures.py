@@ -57,16 +57,17 @@ class _Verifier(HTTPMessageVerifier):
 
 
 class _OneKey(HTTPSignatureKeyResolver):
-    """The one key already fetched for the signature's keyid."""
+    """The one key a verifier or signer is made for. A verifier's key was fetched for the
+    keyid the request names, and a signer's is ours, so every keyid resolves to it."""
 
-    def __init__(self, key_id: str, key: object) -> None:
-        self.key_id, self.key = key_id, key
+    def __init__(self, key: object) -> None:
+        self.key = key
 
     def resolve_public_key(self, key_id: str) -> object:
-        return self.key if key_id == self.key_id else None
+        return self.key
 
     def resolve_private_key(self, key_id: str) -> object:
-        return self.key if key_id == self.key_id else None
+        return self.key
 
 
 def is_message_signature(parts: RequestParts) -> bool:
@@ -123,15 +124,13 @@ def sign(
 ) -> dict[str, str]:
     """The headers to add so the request to `url` is signed: Content-Digest (with a body),
     Signature-Input and Signature, with rsa-v1_5-sha256 for Harbour's RSA keys."""
-    key = _private_key(private_pem)
-    algorithm = (
-        algorithms.ED25519
-        if isinstance(key, ed25519.Ed25519PrivateKey)
-        else (algorithms.RSA_V1_5_SHA256)
-    )
-    message = _Message(parts.method.upper(), url, {k.lower(): v for k, v in parts.headers.items()})
-    has_body = parts.method.upper() not in ("GET", "HEAD")
-    signer = HTTPMessageSigner(signature_algorithm=algorithm, key_resolver=_OneKey(key_id, key))
+    signer = _signer(private_pem)
+    method = parts.method.upper()
+    has_body = method not in ("GET", "HEAD")
+    # Every covered component but content-digest derives from the method and URL, and the
+    # library makes Content-Digest itself, so it is handed no header to read: the request's
+    # own headers would only be normalised for nothing.
+    message = _Message(method, url)
     try:
         signer.sign(
             message,
@@ -143,8 +142,7 @@ def sign(
         )
     except HTTPMessageSignaturesException as error:
         raise SignatureError(f"cannot sign the request: {error}") from None
-    added = ("content-digest", "signature-input", "signature")
-    return {name: value for name, value in message.headers.items() if name.lower() in added}
+    return dict(message.headers)  # Content-Digest (with a body), Signature-Input, Signature
 
 
 def verify(
@@ -157,25 +155,41 @@ def verify(
 ) -> str:
     """Check the request's RFC 9421 signature against `public_pem`, as a request to `url`
     (this node's own origin and the path asked for); return its keyid or raise
-    SignatureError. The signature must cover `required`, and `content-digest` too when the
-    request has a body; `created` must lie within MAX_AGE before `now` and MAX_AHEAD after."""
-    key_id = key_id_of(parts)
-    _check_created(_params(parts).get("created"), now or datetime.now(UTC))
-    key = public_key(public_pem)
-    algorithm = (
-        algorithms.ED25519
-        if isinstance(key, ed25519.Ed25519PublicKey)
-        else (algorithms.RSA_V1_5_SHA256)
-    )
-    if parts.body or parts.header("content-digest") is not None:
-        required = (*required, "content-digest")
-    verifier = _Verifier(signature_algorithm=algorithm, key_resolver=_OneKey(key_id, key))
+    SignatureError. The signature must cover `required` (bare component names), and
+    `content-digest` too when the request has a body; `created` must lie within MAX_AGE
+    before `now` and MAX_AHEAD after.
+
+    The library parses Signature-Input and Signature once and checks everything it can
+    (one signature, its parameters, `created` not ahead, `expires`, `alg`, the signature
+    itself); coverage and the digest are then read from what it verified, so no header or
+    component identifier is parsed again."""
     message = _Message(parts.method.upper(), url, dict(parts.headers))
     try:
-        verifier.verify(message, max_age=None, require_components=required, body=parts.body)
+        (result,) = _verifier(public_pem).verify(message, max_age=None)
     except HTTPMessageSignaturesException as error:
         raise SignatureError(f"the signature does not verify: {_reason(error)}") from None
+    key_id = result.parameters.get("keyid")
+    if not isinstance(key_id, str) or not key_id:
+        raise SignatureError("the signature has no keyid")
+    _check_created(result.parameters.get("created"), now or datetime.now(UTC))
+    has_digest = bool(parts.body) or parts.header("content-digest") is not None
+    covered = result.covered_components
+    for name in (*required, "content-digest") if has_digest else required:
+        if _component_key(name) not in covered:
+            raise SignatureError(f"the signature does not verify: it does not cover {name}")
+    if has_digest:
+        try:
+            ContentDigest.verify(covered[_component_key("content-digest")], parts.body)
+        except HTTPMessageSignaturesException as error:
+            raise SignatureError(f"the signature does not verify: {_reason(error)}") from None
     return key_id
+
+
+@lru_cache(maxsize=64)
+def _component_key(name: str) -> str:
+    """How the library's results name a covered component without parameters: its
+    Structured Field String, as http-sf serialises it (`"@method"`)."""
+    return http_sf.ser(name)
 
 
 def _check_created(created: object, now: datetime) -> None:
@@ -198,6 +212,30 @@ def _reason(error: Exception) -> str:
 
 
 @lru_cache(maxsize=4096)
+def _verifier(public_pem: str) -> _Verifier:
+    """The verifier for one public key, made once per PEM: loading the key and choosing
+    its algorithm are the same for every request it signed."""
+    key = public_key(public_pem)
+    algorithm = (
+        algorithms.ED25519
+        if isinstance(key, ed25519.Ed25519PublicKey)
+        else algorithms.RSA_V1_5_SHA256
+    )
+    return _Verifier(signature_algorithm=algorithm, key_resolver=_OneKey(key))
+
+
+@lru_cache(maxsize=256)
+def _signer(private_pem: str) -> HTTPMessageSigner:
+    """The signer for one private key, made once per PEM, as `_verifier`."""
+    key = _private_key(private_pem)
+    algorithm = (
+        algorithms.ED25519
+        if isinstance(key, ed25519.Ed25519PrivateKey)
+        else algorithms.RSA_V1_5_SHA256
+    )
+    return HTTPMessageSigner(signature_algorithm=algorithm, key_resolver=_OneKey(key))
+
+
 def public_key(public_pem: str) -> PublicKey:
     """An RSA or Ed25519 public key from PEM; SignatureError for anything else."""
     try:
@@ -209,7 +247,6 @@ def public_key(public_pem: str) -> PublicKey:
     return key
 
 
-@lru_cache(maxsize=256)
 def _private_key(private_pem: str) -> rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
