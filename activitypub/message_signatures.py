@@ -23,6 +23,7 @@ from http_message_signatures import (
     HTTPMessageSignaturesException,
     HTTPMessageSigner,
     HTTPMessageVerifier,
+    HTTPSignatureAlgorithm,
     HTTPSignatureKeyResolver,
     algorithms,
 )
@@ -124,7 +125,7 @@ def sign(
 ) -> dict[str, str]:
     """The headers to add so the request to `url` is signed: Content-Digest (with a body),
     Signature-Input and Signature, with rsa-v1_5-sha256 for Harbour's RSA keys."""
-    signer = _signer(private_pem)
+    signer, algorithm = _signer(private_pem)
     method = parts.method.upper()
     has_body = method not in ("GET", "HEAD")
     # Every covered component but content-digest derives from the method and URL, and the
@@ -132,7 +133,7 @@ def sign(
     # own headers would only be normalised for nothing.
     message = _Message(method, url)
     try:
-        signer.sign(
+        prepared = signer.prepare(
             message,
             key_id=key_id,
             created=(now or datetime.now(UTC)),
@@ -140,9 +141,18 @@ def sign(
             covered_component_ids=POST_COMPONENTS if has_body else GET_COMPONENTS,
             body=parts.body if has_body else None,
         )
+        signature = algorithm.sign(prepared.signature_base)
     except HTTPMessageSignaturesException as error:
         raise SignatureError(f"cannot sign the request: {error}") from None
-    return dict(message.headers)  # Content-Digest (with a body), Signature-Input, Signature
+    # The library's apply() would re-parse the prepared parameters and rebuild the whole
+    # signature base, to catch a message changed while an external signer worked: nothing
+    # can change here, so the two fields are written as apply() writes them, a dictionary
+    # of one member under the label prepare() validated, the Signature by http-sf.
+    return {
+        **message.headers,  # Content-Digest, made by prepare() for a body
+        "Signature-Input": f"{prepared.label}={prepared.signature_params}",
+        "Signature": http_sf.ser({prepared.label: (signature, {})}),
+    }
 
 
 def verify(
@@ -225,15 +235,17 @@ def _verifier(public_pem: str) -> _Verifier:
 
 
 @lru_cache(maxsize=256)
-def _signer(private_pem: str) -> HTTPMessageSigner:
-    """The signer for one private key, made once per PEM, as `_verifier`."""
+def _signer(private_pem: str) -> tuple[HTTPMessageSigner, HTTPSignatureAlgorithm]:
+    """The signer for one private key and the library's algorithm holding the key, made
+    once per PEM, as `_verifier`."""
     key = _private_key(private_pem)
     algorithm = (
         algorithms.ED25519
         if isinstance(key, ed25519.Ed25519PrivateKey)
         else algorithms.RSA_V1_5_SHA256
     )
-    return HTTPMessageSigner(signature_algorithm=algorithm, key_resolver=_OneKey(key))
+    signer = HTTPMessageSigner(signature_algorithm=algorithm, key_resolver=_OneKey(key))
+    return signer, algorithm(private_key=key)
 
 
 def public_key(public_pem: str) -> PublicKey:
