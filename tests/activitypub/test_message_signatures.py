@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
 from activitypub.errors import SignatureError
 from activitypub.message_signatures import is_message_signature, key_id_of, sign, verify
@@ -108,8 +109,8 @@ def signed(parts: RequestParts, url: str = "https://b.example/inbox") -> Request
 
 def test_a_signed_post_covers_method_target_authority_and_digest() -> None:
     parts = signed(post())
-    assert parts.header("content-digest").startswith("sha-256=:")
-    signature_input = parts.header("signature-input")
+    assert (parts.header("content-digest") or "").startswith("sha-256=:")
+    signature_input = parts.header("signature-input") or ""
     for component in ('"@method"', '"@target-uri"', '"@authority"', '"content-digest"'):
         assert component in signature_input
     assert 'keyid="https://a.example/actor#main-key"' in signature_input
@@ -146,3 +147,35 @@ def test_two_signatures_or_none_are_refused() -> None:
         key_id_of(RequestParts("POST", "/inbox", doubled, parts.body))
     with pytest.raises(SignatureError, match="no Signature-Input"):
         key_id_of(post())
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_signing_writes_the_fields_the_librarys_own_sign_writes(method: str) -> None:
+    """sign() skips the library's apply() (see its comment): the headers must stay the same."""
+    key = keypair_for_tests(0)
+    key_id, url, now = (
+        "https://a.example/actor#main-key",
+        "https://b.example/inbox",
+        datetime.now(UTC),
+    )
+    parts = RequestParts(
+        method, "/inbox", {"host": "b.example"}, b'{"a":1}' if method == "POST" else b""
+    )
+    ours = sign(parts, url, key_id=key_id, private_pem=key.private_pem, now=now)
+    resolver = MappingKeyResolver(public_keys={}, private_keys={key_id: key.private_pem.encode()})
+    signer = HTTPMessageSigner(
+        signature_algorithm=algorithms.RSA_V1_5_SHA256, key_resolver=resolver
+    )
+    message = type("Message", (), {"method": method, "url": url, "headers": {}})()
+    components = ["@method", "@target-uri", "@authority"]
+    if method == "POST":
+        components.append("content-digest")
+    signer.sign(
+        message,
+        key_id=key_id,
+        created=now,
+        label="sig1",
+        covered_component_ids=components,
+        body=parts.body if method == "POST" else None,
+    )
+    assert ours == message.headers
