@@ -16,19 +16,27 @@ import psycopg
 
 BARE_APP = textwrap.dedent(
     """
-    import sys, uvicorn
+    import collections, sys, uvicorn
     from starlette.applications import Starlette
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
+    SIGNED = collections.Counter()  # POSTs by how they were signed, for GET /signed
+
     async def accept(request):
         await request.body()
+        headers = request.headers
+        SIGNED["rfc9421" if "signature-input" in headers else
+               "draft-cavage" if "signature" in headers else "unsigned"] += 1
         return Response(status_code=202)
 
     async def hello(request):
         return JSONResponse({"ok": True})
 
-    app = Starlette(routes=[Route("/.well-known/nodeinfo", hello),
+    async def signed(request):
+        return JSONResponse(SIGNED)
+
+    app = Starlette(routes=[Route("/.well-known/nodeinfo", hello), Route("/signed", signed),
                             Route(sys.argv[2], accept, methods=["POST"])])
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
                 access_log=False)
@@ -38,8 +46,9 @@ BARE_APP = textwrap.dedent(
 
 @contextmanager
 def bare_server(workdir: Path, port: int, post_path: str = "/inbox") -> Iterator[tuple[float, int]]:
-    """A one-file Starlette app under uvicorn that answers 202 to POSTs on `post_path`;
-    yields the seconds it took to answer its first request, and its process id."""
+    """A one-file Starlette app under uvicorn that answers 202 to POSTs on `post_path` (and
+    counts them by signature kind: GET /signed); yields the seconds it took to answer its
+    first request, and its process id."""
     script = workdir / "bare_server.py"
     script.write_text(BARE_APP)
     started = time.perf_counter()

@@ -57,13 +57,16 @@ def test_inbox() -> None:
 
 
 def test_fanout() -> None:
-    output = run("fanout.py", "--followers", "20", "--servers", "5")
+    output = run("fanout.py", "--followers", "20", "--servers", "5", "--rounds", "1")
     shows(
         output,
         r"20 followers on 5 servers -> 5 deliveries",
         r"raw RSA-2048 signing: \d+ signatures/s",
-        r"all 5/5 delivered in [\d.]+ s",
-        r"fan-out: \d+ deliveries/s",
+        r"RFC 9421: .*all 5/5 delivered in [\d.]+ s, every one signed RFC 9421",
+        r"RFC 9421 fan-out: \d+ deliveries/s = [\d.]+x raw signing",
+        r"draft-cavage: .*all 5/5 delivered in [\d.]+ s, every one signed draft-cavage",
+        r"draft-cavage fan-out: \d+ deliveries/s = [\d.]+x raw signing",
+        r"RFC 9421 fan-out = [\d.]+x draft-cavage",
     )
 
 
