@@ -1,11 +1,12 @@
 """Verifications and signatures per second: RFC 9421 and draft-cavage, each against raw RSA.
 
 One run, one RSA-2048 key, one signed inbox POST of each kind; each figure is the median of
-`--rounds` rounds of `--count` operations. The raw figures are the bare PKCS#1 v1.5 SHA-256
-verify and sign (cryptography/OpenSSL) of a signature base of the same size: what a
-signature scheme cannot beat, so the ratios show the cost of each scheme's own work
-(parsing, building the signature base, digests). Nothing is cached per header value, so
-repeating one request costs what distinct requests would.
+`--rounds` rounds of `--count` operations, the kinds taking turns within each round. The
+raw figures are the bare PKCS#1 v1.5 SHA-256 verify and sign (cryptography/OpenSSL) of a
+signature base of the same size: what a signature scheme cannot beat, so the ratios show
+the cost of each scheme's own work (parsing, building the signature base, digests).
+Nothing is cached per header value, so repeating one request costs what distinct requests
+would.
 
     .venv/bin/python benchmarks/signatures_rfc9421.py --count 2000 --rounds 5
 """
@@ -16,7 +17,7 @@ import argparse
 import json
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -28,15 +29,28 @@ URL = "https://b.example/inbox"
 KEY_ID = "https://a.example/users/alice#main-key"
 
 
-def per_second(action: Callable[[], object], count: int, rounds: int) -> float:
-    """The median over `rounds` of `count` calls, in calls per second."""
-    rates = []
+def per_second(
+    actions: Mapping[str, Callable[[], object]], count: int, rounds: int
+) -> dict[str, float]:
+    """Each action's median over `rounds` of `count` calls, in calls per second. The actions
+    take turns within every round, so a change of load on a shared machine falls on all of
+    them alike rather than on whichever ran then."""
+    rates: dict[str, list[float]] = {name: [] for name in actions}
     for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(count):
-            action()
-        rates.append(count / (time.perf_counter() - start))
-    return statistics.median(rates)
+        for name, action in actions.items():
+            start = time.perf_counter()
+            for _ in range(count):
+                action()
+            rates[name].append(count / (time.perf_counter() - start))
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
+def report(operation: str, rates: dict[str, float], count: int, rounds: int) -> None:
+    """The raw rate of `operation`, then each scheme's against it."""
+    raw = rates["raw"]
+    print(f"raw RSA-2048 PKCS#1 v1.5 {operation}: {raw:.0f}/s (median of {rounds} x {count})")
+    for scheme in ("RFC 9421", "draft-cavage"):
+        print(f"{scheme} {operation}: {rates[scheme]:.0f}/s = {rates[scheme] / raw:.2f}x raw")
 
 
 def main() -> None:
@@ -83,18 +97,10 @@ def main() -> None:
         signatures.sign(base, key_id=KEY_ID, private_pem=pair.private_pem)
 
     count, rounds = args.count, args.rounds
-    raw_rate = per_second(raw, count, rounds)
-    rfc_rate = per_second(rfc9421, count, rounds)
-    cavage_rate = per_second(draft_cavage, count, rounds)
-    print(f"raw RSA-2048 PKCS#1 v1.5 verify: {raw_rate:.0f}/s (median of {rounds} x {count})")
-    print(f"RFC 9421 verify: {rfc_rate:.0f}/s = {rfc_rate / raw_rate:.2f}x raw")
-    print(f"draft-cavage verify: {cavage_rate:.0f}/s = {cavage_rate / raw_rate:.2f}x raw")
-    raw_rate = per_second(raw_sign, count, rounds)
-    rfc_rate = per_second(rfc9421_sign, count, rounds)
-    cavage_rate = per_second(draft_cavage_sign, count, rounds)
-    print(f"raw RSA-2048 PKCS#1 v1.5 sign: {raw_rate:.0f}/s (median of {rounds} x {count})")
-    print(f"RFC 9421 sign: {rfc_rate:.0f}/s = {rfc_rate / raw_rate:.2f}x raw")
-    print(f"draft-cavage sign: {cavage_rate:.0f}/s = {cavage_rate / raw_rate:.2f}x raw")
+    verifying = {"raw": raw, "RFC 9421": rfc9421, "draft-cavage": draft_cavage}
+    report("verify", per_second(verifying, count, rounds), count, rounds)
+    signing = {"raw": raw_sign, "RFC 9421": rfc9421_sign, "draft-cavage": draft_cavage_sign}
+    report("sign", per_second(signing, count, rounds), count, rounds)
 
 
 if __name__ == "__main__":
