@@ -236,27 +236,35 @@ async def thread_root(session: AsyncSession, post: Post, *, depth: int = MAX_THR
 
 
 async def open_thread(session: AsyncSession, root: Post, *, limit: int) -> list[Post]:
-    """The root and the replies under it kept here, breadth first, that anyone may read
-    (public or unlisted, by a live account); at most `limit`."""
+    """The root and the replies under it kept here that anyone may read (public or
+    unlisted), breadth first; at most `limit`."""
+    thread = [root, *await replies_below(session, root, limit=limit)]
+    return [p for p in thread if Visibility(p.visibility) in OPEN_TO_ALL][:limit]
+
+
+async def replies_below(session: AsyncSession, post: Post, *, limit: int) -> list[Post]:
+    """Every reply under `post` kept here, by live accounts, breadth first (each level
+    oldest first), at most `limit`: whoever reads them decides which each may see."""
     found: list[Post] = []
-    level = [root]
-    while level and len(found) < limit:
-        found += [p for p in level if Visibility(p.visibility) in OPEN_TO_ALL]
-        uris = [p.uri for p in level]
+    level = [post]
+    for _ in range(MAX_THREAD_DEPTH):
         level = list(
             await session.scalars(
                 select(Post)
                 .join(Account, Account.id == Post.account_id)
                 .where(
-                    Post.in_reply_to_uri.in_(uris),
+                    Post.in_reply_to_uri.in_([p.uri for p in level]),
                     Account.suspended_at.is_(None),
                     Account.deleted_at.is_(None),
                 )
                 .order_by(Post.id)
-                .limit(limit)
+                .limit(limit - len(found))
             )
         )
-    return found[:limit]
+        found += level
+        if not level or len(found) >= limit:
+            break
+    return found
 
 
 async def mentioned_ids(session: AsyncSession, post: Post) -> set[int]:

@@ -31,6 +31,9 @@ class Federation:
     keys: KeyCache = field(default_factory=KeyCache)
     limits: RateLimiter = field(default_factory=RateLimiter)
     _heard: dict[str, float] = field(default_factory=dict)
+    # Posts whose threads members opened, for the worker to fill in (`want_thread`).
+    threads_wanted: dict[str, None] = field(default_factory=dict)
+    _threads_asked: dict[str, float] = field(default_factory=dict)
 
     def notify(self) -> None:
         """Tell the worker in this process that new work was committed."""
@@ -45,6 +48,19 @@ class Federation:
             self._heard.clear()
         self._heard[host] = now + interval
         return True
+
+    def want_thread(self, uri: str, interval: float = 600.0) -> None:
+        """A member opened the thread of the remote post `uri`: the worker fills it in
+        (`thread_backfill`), at most once in `interval` seconds per post and for at most
+        100 posts waiting (this is a courtesy, not a promise)."""
+        now = time.monotonic()
+        if self._threads_asked.get(uri, 0.0) > now or len(self.threads_wanted) >= 100:
+            return
+        if len(self._threads_asked) > 10_000:
+            self._threads_asked.clear()
+        self._threads_asked[uri] = now + interval
+        self.threads_wanted[uri] = None
+        self.notify()
 
     @property
     def origin(self) -> str:

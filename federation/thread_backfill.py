@@ -93,6 +93,17 @@ class Backfill:
         return found[:MAX_FETCHES]
 
 
+async def complete_opened(fed: Federation, uri: str) -> int:
+    """Fill in the thread of a remote post a member opened, in a session of its own: the
+    post as its origin serves it now, then what `complete` finds."""
+    async with fed.sessions() as session:
+        try:
+            note = await fetch_object(fed, session, uri)
+        except ResolveError:
+            return 0
+        return await complete(fed, session, note)
+
+
 async def complete(fed: Federation, session: AsyncSession, note: dict[str, Any]) -> int:
     """Fetch and store what this node lacks of the thread of `note` (just stored); returns
     how many posts were added. Stops, keeping what it has, when a bound is reached."""

@@ -22,7 +22,7 @@ from activitypub.hostnames import InvalidHost, host_of
 from content.accounts import Account, by_ids
 from content.orm import utcnow
 from content.retention import Retention, expire
-from federation import delivery, hosts, jobs
+from federation import delivery, hosts, jobs, thread_backfill
 from federation.context import Federation
 from federation.delivery import Delivery
 from federation.handlers import handler_for
@@ -41,6 +41,7 @@ INBOX_AT_ONCE = 4  # hosts whose inbox items are applied at once (each host's in
 APPLY_TIMEOUT = 60.0  # per inbox item; a fetch on the way is bounded by the transport's deadline
 SEND_TIMEOUT = 30.0  # per delivery, whatever a slow server does byte by byte
 PER_HOST = 4
+THREADS_AT_ONCE = 2  # threads members opened, filled in at once
 HOSTS_AT_ONCE = 32  # no new claim while this many hosts are being delivered to
 INBOX_RETRIES = [timedelta(seconds=30), timedelta(minutes=5), timedelta(hours=1)]
 KEEP_ENDED = timedelta(days=14)  # ended jobs are kept this long for inspection, then deleted
@@ -55,6 +56,7 @@ class Worker:
         self.retention = retention
         self._next_prune = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
+        self._filling: set[asyncio.Task[None]] = set()  # threads being filled in
         self._stopping = False
         # How long a claimed job stays this worker's: after a crash, that long before another
         # pass takes it (scaled down with the retries by the test-only setting).
@@ -65,14 +67,31 @@ class Worker:
         many jobs ran. About once an hour it also forgets jobs that ended more than
         KEEP_ENDED ago."""
         ran = await self._pass()
-        await asyncio.gather(*self._sending.values())
+        await asyncio.gather(*self._sending.values(), *self._filling)
         return ran
 
     async def _pass(self) -> int:
         if time.monotonic() >= self._next_prune:
             await self.prune()
             self._next_prune = time.monotonic() + PRUNE_EVERY
+        self._fill_threads()
         return await self._apply_inbox() + await self._deliver()
+
+    def _fill_threads(self) -> None:
+        """Start filling in threads members opened, THREADS_AT_ONCE at a time, beside the
+        passes (each is bounded by `thread_backfill`'s limits and time)."""
+        self._filling = {task for task in self._filling if not task.done()}
+        wanted = self.fed.threads_wanted
+        while wanted and len(self._filling) < THREADS_AT_ONCE:
+            uri = next(iter(wanted))
+            del wanted[uri]
+            self._filling.add(asyncio.create_task(self._fill_thread(uri)))
+
+    async def _fill_thread(self, uri: str) -> None:
+        try:
+            await thread_backfill.complete_opened(self.fed, uri)
+        except Exception as error:  # a failed filling-in must not stop the worker
+            log.warning("filling in a thread failed: %s", type(error).__name__)
 
     async def prune(self) -> None:
         """Delete applied, ignored and refused inbox items and finished deliveries that
@@ -106,9 +125,10 @@ class Worker:
                 except TimeoutError:
                     pass
         finally:
-            if self._stopping and self._sending:
-                await asyncio.wait(self._sending.values(), timeout=STOP_SECONDS)
-            for task in self._sending.values():
+            running = [*self._sending.values(), *self._filling]
+            if self._stopping and running:
+                await asyncio.wait(running, timeout=STOP_SECONDS)
+            for task in running:
                 task.cancel()  # their leases run out and another pass takes them again
 
     def stop(self) -> None:

@@ -125,3 +125,33 @@ async def test_an_endless_chain_is_followed_only_so_far(
     await deliver(client, reply_to_alice(eve_note(0, 1, context=None)))
     await Worker(services.federation).run_once()
     assert len(await kept(services)) == depth + 1  # the reply and MAX_DEPTH ancestors
+
+
+async def test_a_thread_a_member_opens_in_an_app_is_filled_in(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """Eve's reply came when its parents could not be had; alice opens it in her app: the
+    worker fills the thread in, and opening it again shows all of it."""
+    await deliver(client, reply_to_alice(eve_note(3, 2)))  # 1 and 2 are not served yet
+    await Worker(services.federation).run_once()
+    assert await kept(services) == {f"{EVE}/statuses/3"}
+    for number, parent in ((1, None), (2, 1)):
+        remote.documents[f"{EVE}/statuses/{number}"] = eve_note(number, parent)
+    remote.documents[f"{EVE}/statuses/3"] = eve_note(3, 2)
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        headers = await world.bearer(session, alice)
+        reply_id = await session.scalar(select(Post.id).where(Post.uri == f"{EVE}/statuses/3"))
+
+    def contents(statuses: list[dict[str, Any]]) -> list[str]:
+        return [s["content"] for s in statuses]
+
+    path = f"/api/v1/statuses/{reply_id}/context"
+    assert (await client.get(path, headers=headers)).json()["ancestors"] == []
+    await Worker(services.federation).run_once()
+    opened = (await client.get(path, headers=headers)).json()
+    assert contents(opened["ancestors"]) == ["<p>note 1</p>", "<p>note 2</p>"]
+    root_id = opened["ancestors"][0]["id"]
+    below = (await client.get(f"/api/v1/statuses/{root_id}/context", headers=headers)).json()
+    assert contents(below["descendants"]) == ["<p>note 2</p>", "<p>note 3</p>"]  # all of it

@@ -139,9 +139,12 @@ async def react(request: Request) -> Response:
 
 
 async def context(request: Request) -> Response:
-    """GET /api/v1/statuses/:id/context: the replied-to chain and the replies we keep."""
+    """GET /api/v1/statuses/:id/context: the replied-to chain and every reply under the
+    post that we keep. A thread begun elsewhere is filled in by the worker meanwhile
+    (`thread_backfill`): an app that opens it again sees what was missing."""
     viewer = await optional_viewer(request)
     base = services(request).settings.base_url
+    fed = services(request).federation
     async with services(request).sessions() as session:
         post = await records.post(session, request.path_params["id"], viewer)
         assert post is not None
@@ -155,9 +158,12 @@ async def context(request: Request) -> Response:
             parent_uri = parent.in_reply_to_uri
         descendants = [
             p
-            for p in await posts.replies_to(session, post, limit=MAX_THREAD)
+            for p in await posts.replies_below(session, post, limit=MAX_THREAD)
             if await can_see(session, viewer, p)
         ]
+        top = ancestors[0] if ancestors else post
+        if viewer is not None and not fed.is_local(top.uri):
+            fed.want_thread(post.uri)  # begun on another server: the worker fills it in
         return JSONResponse(
             {
                 "ancestors": [await _entity(session, p, viewer, base) for p in ancestors],
