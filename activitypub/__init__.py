@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from activitypub.activities import create
+from activitypub.activities import create, move
 from activitypub.actors import Actor, PublicKey, parse_actor
 from activitypub.collections import ordered_collection, ordered_collection_page
 from activitypub.errors import DigestMismatch, InvalidDocument, SignatureError
@@ -50,6 +50,7 @@ __all__ = [
     "generate_keypair",
     "has_type",
     "id_of",
+    "move",
     "ordered_collection",
     "ordered_collection_page",
     "parse_acct",

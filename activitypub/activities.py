@@ -22,3 +22,16 @@ def create(note: Note, *, with_context: bool = True) -> dict[str, Any]:
     if with_context:
         document = {"@context": [AS_CONTEXT, {"sensitive": "as:sensitive"}], **document}
     return document
+
+
+def move(activity_id: str, actor: str, target: str) -> dict[str, Any]:
+    """The `Move` of an account to its new one: the actor moves itself (`object` is the
+    actor) to `target`, as Mastodon sends it."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": activity_id,
+        "type": str(ActivityType.MOVE),
+        "actor": actor,
+        "object": actor,
+        "target": target,
+    }

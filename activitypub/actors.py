@@ -9,11 +9,13 @@ from typing import Any
 from activitypub.errors import InvalidDocument
 from activitypub.hostnames import same_host
 from activitypub.integrity import ACTOR_CONTEXTS, Multikey, parse_multikey
-from activitypub.jsonld import id_of, optional_str, require_str, require_uri, web_url
+from activitypub.jsonld import id_of, ids_of, optional_str, require_str, require_uri, web_url
 from activitypub.keys import check_public_pem
 from activitypub.vocab import ACTOR_EXTENSIONS, AS_CONTEXT, SECURITY_CONTEXT, ActorType
 
 MAX_PEM_LENGTH = 16_384
+# Mastodon lets an account name a handful of aliases; more than this is not a person's.
+MAX_ALIASES = 20
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ class Actor:
     fields: tuple[tuple[str, str], ...] = ()
     # The Ed25519 key its integrity proofs are made with (FEP-521a), if it publishes one.
     assertion_method: Multikey | None = None
+    # Account moves: the actor's other ids (`alsoKnownAs`), and where it went (`movedTo`).
+    also_known_as: tuple[str, ...] = ()
+    moved_to: str | None = None
 
     def to_document(self) -> dict[str, Any]:
         """The actor as a compacted JSON-LD document, ready to serve."""
@@ -78,8 +83,11 @@ class Actor:
             "following": self.following,
             "featured": self.featured,
             "published": self.published,
+            "movedTo": self.moved_to,
         }
         document.update({key: value for key, value in optional.items() if value})
+        if self.also_known_as:
+            document["alsoKnownAs"] = list(self.also_known_as)
         if self.shared_inbox:
             document["endpoints"] = {"sharedInbox": self.shared_inbox}
         if self.icon:
@@ -127,6 +135,10 @@ def parse_actor(document: Mapping[str, Any]) -> Actor:
         icon=web_url(_image_url(document.get("icon"))),
         image=web_url(_image_url(document.get("image"))),
         assertion_method=parse_multikey(document.get("assertionMethod"), actor_id),
+        also_known_as=tuple(
+            uri for uri in ids_of(document.get("alsoKnownAs"), MAX_ALIASES) if web_url(uri)
+        ),
+        moved_to=web_url(id_of(document.get("movedTo"))),
     )
 
 

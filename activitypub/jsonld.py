@@ -59,6 +59,13 @@ def id_of(value: Any) -> str | None:
     return None
 
 
+def ids_of(value: Any, limit: int) -> tuple[str, ...]:
+    """The ids of a reference or a list of references (bare URIs or embedded objects), at
+    most `limit` of them; what has no id is skipped."""
+    found = (id_of(item) for item in as_list(value))
+    return tuple(uri for uri in found if uri is not None)[:limit]
+
+
 def has_type(document: Mapping[str, Any], *names: str) -> bool:
     """Whether the document's `type` (a string or a list) names any of `names`."""
     return any(t in names for t in as_list(document.get("type")))

@@ -25,6 +25,8 @@ ACTOR_EXTENSIONS: dict[str, object] = {
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",
+    "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+    "movedTo": {"@id": "as:movedTo", "@type": "@id"},
 }
 
 HARBOUR_NS = "https://harbour.community/ns#"

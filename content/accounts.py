@@ -107,6 +107,11 @@ class Account(Base):
     # Joined with an invite while registrations need approval, and not approved yet: it cannot
     # sign in, and nobody here or elsewhere can find it.
     awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Moves (`content.moves`): the account's other ids (`alsoKnownAs`: a member's aliases,
+    # a remote actor's as it publishes them), where it moved to, and when a move was applied.
+    also_known_as: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    moved_to_uri: Mapped[str | None] = mapped_column(String(2048))
+    moved_at: Mapped[datetime | None]
 
     @validates("domain")
     def _domain_names_a_host(self, _key: str, value: str | None) -> str | None:
@@ -351,6 +356,8 @@ async def _copy_actor(account: Account, actor: Actor) -> None:
     account.discoverable = actor.discoverable
     account.avatar_url = web_url(actor.icon)
     account.header_url = web_url(actor.image)
+    account.also_known_as = list(actor.also_known_as)
+    account.moved_to_uri = actor.moved_to
     account.fetched_at = utcnow()
 
 

@@ -193,6 +193,20 @@ async def _page(
     return await read_pairs(session, window, query, Follow.id)
 
 
+async def local_followers(session: AsyncSession, account: Account) -> list[Account]:
+    """The local accounts whose follow of `account` is accepted."""
+    rows = await session.scalars(
+        select(Account)
+        .join(Follow, Follow.follower_id == Account.id)
+        .where(
+            Follow.followed_id == account.id,
+            Follow.state == FollowState.ACCEPTED,
+            Account.domain.is_(None),
+        )
+    )
+    return list(rows)
+
+
 async def followers_on(
     session: AsyncSession, account: Account, domain: str
 ) -> list[tuple[Follow, Account]]:

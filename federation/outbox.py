@@ -17,6 +17,7 @@ from content import (
     interactions,
     media,
     mirrors,
+    moves,
     posts,
     relationships,
 )
@@ -162,6 +163,8 @@ async def publish(
     """Post, and deliver it to whoever the visibility and mentions say (a reply's never wider
     than its parent's, `audience.for_reply`). Raises RateLimited
     when the author posts faster than the node allows."""
+    if author.moved_to_uri is not None:
+        raise ActionError(moves.MOVED_CANNOT_POST)
     fed.limits.take(Action.POST, str(author.id))
     if in_reply_to is not None:
         parent_author = await session.get(Account, in_reply_to.account_id)

@@ -43,6 +43,8 @@ def actor(account: Account) -> Actor:
         image=account.header_url,
         fields=tuple((f["name"], render_inline_text(f["value"])) for f in account.fields or ()),
         assertion_method=assertion_method(account),
+        also_known_as=tuple(account.also_known_as or ()),
+        moved_to=account.moved_to_uri,
     )
 
 

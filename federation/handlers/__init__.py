@@ -16,6 +16,7 @@ from federation.handlers import (
     follows,
     groups,
     listings,
+    moves,
     notes,
     reactions,
 )
@@ -26,7 +27,7 @@ ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
 
 # Activities whose handler takes any object; Create and Update only take the types listed.
 ANY_OBJECT = frozenset(
-    {"Follow", "Accept", "Reject", "Like", "Announce", "Block", "Flag", "Delete"}
+    {"Follow", "Accept", "Reject", "Like", "Announce", "Block", "Flag", "Delete", "Move"}
 )
 
 
@@ -74,6 +75,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Block", None): blocks.on_block,
     ("Flag", None): flags.on_flag,
     ("Delete", None): _delete_object,
+    ("Move", None): moves.on_move,
     **{("Create", kind): _create_note for kind in NOTE_TYPES},
     ("Create", None): _create_note,
     # A group relaying an activity (FEP-1b12): the object is the activity, embedded.

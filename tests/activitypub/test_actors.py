@@ -99,6 +99,8 @@ def test_a_full_actor_round_trips_through_its_document() -> None:
         manually_approves_followers=True,
         discoverable=True,
         published="2024-01-02T03:04:05Z",
+        also_known_as=("https://social.example/users/ada",),
+        moved_to="https://social.example/users/ada",
     )
 
     assert parse_actor(actor.to_document()) == actor
@@ -115,7 +117,7 @@ def test_the_served_document_fills_what_clients_expect() -> None:
     assert document["indexable"] is False
     assert document["manuallyApprovesFollowers"] is False
     assert document["publicKey"] == {"id": f"{ADA}#main-key", "owner": ADA, "publicKeyPem": PEM}
-    for absent in ("endpoints", "followers", "following", "featured", "published"):
+    for absent in ("endpoints", "followers", "following", "featured", "published", "movedTo"):
         assert absent not in document
 
 
@@ -162,6 +164,27 @@ def test_embedded_references_and_unusual_values_are_read_leniently() -> None:
     assert actor.shared_inbox is None
     assert actor.manually_approves_followers is False
     assert actor.name is None
+
+
+def test_aliases_and_a_move_are_read_as_ids_whatever_their_shape() -> None:
+    document = _mastodon_actor()
+    document["alsoKnownAs"] = "https://old.example/users/bea"  # one alias, not in a list
+    document["movedTo"] = {"id": "https://new.example/users/bea", "type": "Person"}
+    actor = parse_actor(document)
+    assert actor.also_known_as == ("https://old.example/users/bea",)
+    assert actor.moved_to == "https://new.example/users/bea"
+
+    document["alsoKnownAs"] = [
+        {"id": "https://a.example/users/bea"},
+        "javascript:alert(1)",
+        42,
+        *(f"https://{n}.example/users/bea" for n in range(40)),
+    ]
+    document["movedTo"] = "javascript:alert(1)"
+    actor = parse_actor(document)
+    assert actor.also_known_as[0] == "https://a.example/users/bea"
+    assert "javascript:alert(1)" not in actor.also_known_as
+    assert len(actor.also_known_as) <= 20 and actor.moved_to is None
 
 
 @pytest.mark.parametrize("actor_type", ["Service", "Application", "Organization", "Group"])

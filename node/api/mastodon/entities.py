@@ -9,7 +9,7 @@ from urllib.parse import quote
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import web_url
-from content import relationships
+from content import moves, relationships
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Interaction, Kind
@@ -37,10 +37,17 @@ CLIENT_VISIBILITY = {Visibility.LOCAL: "public", Visibility.MEMBERS: "private"}
 
 
 async def account(
-    session: AsyncSession, row: Account, base_url: str, counts: AccountCounts | None = None
+    session: AsyncSession,
+    row: Account,
+    base_url: str,
+    counts: AccountCounts | None = None,
+    *,
+    with_moved: bool = True,
 ) -> dict[str, Any]:
     """The Account entity; `counts` when they were read for a whole page. `limited` is there
-    only for an account a moderator limited, as Mastodon does."""
+    only for an account a moderator limited, as Mastodon does; `moved` (the new account,
+    one level deep) only for a move both accounts confirm: the new one names the old."""
+    moved = await moves.moved_to(session, row) if with_moved else None
     counts = counts or (await account_counts(session, [row.id]))[row.id]
     last = counts.last_status_at
     avatar = web_url(row.avatar_url) or f"{base_url}{AVATAR}"
@@ -74,6 +81,11 @@ async def account(
             for f in row.fields or ()
         ],
         **({"limited": True} if row.silenced_at else {}),
+        **(
+            {"moved": await account(session, moved, base_url, with_moved=False)}
+            if moved is not None and moves.names(moved, row)
+            else {}
+        ),
     }
 
 
