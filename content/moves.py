@@ -34,7 +34,12 @@ def add_alias(account: Account, other: Account) -> None:
     if other.uri in aliases:
         return
     if len(aliases) >= MAX_ALIASES:
-        raise MoveError(Message(N_("you can name at most %(count)s aliases"), count=MAX_ALIASES))
+        raise MoveError(
+            Message(
+                N_("you have named as many aliases as an account can have (%(count)s)"),
+                count=MAX_ALIASES,
+            )
+        )
     account.also_known_as = [*aliases, other.uri]
 
 

@@ -20,6 +20,7 @@ from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
 from content.interface_text import N_, Message
+from content.moves import MoveError
 from content.paging import Window, parse_id
 from content.posts import Post, PostError
 from federation import outbox
@@ -69,19 +70,19 @@ async def follow_requests(request: Request) -> Response:
     return render(request, "follow_requests.html", viewer=viewer, pending=pending)
 
 
-def action(run: Action) -> Callable[[Request], Awaitable[Response]]:
-    """A form POST by a signed-in member, in one transaction, answered with a redirect."""
+def action(run: Action, back: str = "/home") -> Callable[[Request], Awaitable[Response]]:
+    """A form POST by a signed-in member, in one transaction, answered with a redirect to
+    `back` (which shows why, if the action was refused)."""
 
     async def endpoint(request: Request) -> Response:
         form = await request.form(max_fields=20, max_files=0)
-        back = "/home"
         try:
             async with session_scope(services(request).sessions) as session:
                 viewer = await signed_in_account(request, session)
                 if viewer is None:
                     return RedirectResponse("/login", status_code=303)
                 await run(session, viewer, form, request)
-        except (ActionError, PostError, ResolveError) as error:
+        except (ActionError, MoveError, PostError, ResolveError) as error:
             return notices.refused(request, back, error)
         services(request).federation.notify()
         return RedirectResponse(back, status_code=303)

@@ -6,7 +6,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from content import accounts, hashtags, interactions, media, posts, relationships, timelines
+from content import (
+    accounts,
+    hashtags,
+    interactions,
+    media,
+    moves,
+    posts,
+    relationships,
+    timelines,
+)
 from content.accounts import Account
 from content.interactions import Kind
 from content.listing_fields import LABELS
@@ -58,6 +67,7 @@ async def profile(request: Request, account: Account) -> Response:
         )
         follower_count = await relationships.count_followers(session, account)
         attachments = await media.of_posts(session, [item.id for item in recent])
+        moved_to = await moves.moved_to(session, account)
     response = render(
         request,
         "profile.html",
@@ -67,6 +77,7 @@ async def profile(request: Request, account: Account) -> Response:
         hidden_from_guests=hidden,
         follower_count=follower_count,
         attachments=attachments,
+        moved_to=moved_to,
         robots=_robots(account),
     )
     response.headers["X-Robots-Tag"] = _robots(account)

@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from starlette.routing import Match, Route
 
 from activitypub import ActorType
+from content.accounts import Account
 from content.users import Role
 from moderation.rate_limits import Action
 from node.settings import Settings
@@ -248,6 +249,17 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
         await walk.get(path)
     for path in ("/settings/privacy", "/settings?error=wrong%20password", consent):
         await walk.get(path)
+    # Moving: an alias refused, then alice's account moved away (its profile says where).
+    await client.post("/settings/aliases", data={"handle": "όχι"})
+    await walk.get("/settings/aliases")
+    await client.post("/settings/move", data={"handle": "όχι", "password": "όχι"})
+    await walk.get("/settings/move?refused")
+    async with services.sessions() as session, session.begin():
+        moved = await session.get(Account, alice.id)
+        assert moved is not None
+        moved.moved_to_uri = "https://elsewhere.example/users/alice"
+    await walk.get("/settings/move")
+    await walk.get("/@alice")
     grant = {"client_id": client_id, "redirect_uri": "urn:ietf:wg:oauth:2.0:oob", "scope": "read"}
     await walk.post("/oauth/authorize", {**grant, "response_type": "code"}, status=200)
     await walk.get("/admin", status=403)
