@@ -236,27 +236,37 @@ async def thread_root(session: AsyncSession, post: Post, *, depth: int = MAX_THR
 
 
 async def open_thread(session: AsyncSession, root: Post, *, limit: int) -> list[Post]:
-    """The root and the replies under it kept here that anyone may read (public or
-    unlisted), breadth first; at most `limit`."""
-    thread = [root, *await replies_below(session, root, limit=limit)]
-    return [p for p in thread if Visibility(p.visibility) in OPEN_TO_ALL][:limit]
+    """The root and the replies under it kept here that anyone may read, breadth first; at
+    most `limit`. Anyone: public or unlisted, by a live account that does not hide her
+    posts from guests (a list of them would find what her pages do not show)."""
+    author = await session.get(Account, root.account_id)
+    readable = author is not None and _open(root, author)
+    below = await replies_below(session, root, limit=limit, open_only=True)
+    return ([root] if readable else []) + below[: limit - readable]
 
 
-async def replies_below(session: AsyncSession, post: Post, *, limit: int) -> list[Post]:
+async def replies_below(
+    session: AsyncSession,
+    post: Post,
+    *,
+    limit: int,
+    depth: int = MAX_THREAD_DEPTH,
+    open_only: bool = False,
+) -> list[Post]:
     """Every reply under `post` kept here, by live accounts, breadth first (each level
-    oldest first), at most `limit`: whoever reads them decides which each may see."""
+    oldest first), at most `limit` and `depth` levels down. Whoever reads them decides which
+    each may see; `open_only` keeps those anyone may read (`open_thread`)."""
     found: list[Post] = []
     level = [post]
-    for _ in range(MAX_THREAD_DEPTH):
+    live = [Account.suspended_at.is_(None), Account.deleted_at.is_(None)]
+    if open_only:
+        live += [Post.visibility.in_(OPEN_TO_ALL), Account.hide_from_guests.is_(False)]
+    for _ in range(depth):
         level = list(
             await session.scalars(
                 select(Post)
                 .join(Account, Account.id == Post.account_id)
-                .where(
-                    Post.in_reply_to_uri.in_([p.uri for p in level]),
-                    Account.suspended_at.is_(None),
-                    Account.deleted_at.is_(None),
-                )
+                .where(Post.in_reply_to_uri.in_([p.uri for p in level]), *live)
                 .order_by(Post.id)
                 .limit(limit - len(found))
             )
@@ -265,6 +275,11 @@ async def replies_below(session: AsyncSession, post: Post, *, limit: int) -> lis
         if not level or len(found) >= limit:
             break
     return found
+
+
+def _open(post: Post, author: Account) -> bool:
+    live = author.suspended_at is None and author.deleted_at is None
+    return live and not author.hide_from_guests and Visibility(post.visibility) in OPEN_TO_ALL
 
 
 async def mentioned_ids(session: AsyncSession, post: Post) -> set[int]:

@@ -49,16 +49,18 @@ class Federation:
         self._heard[host] = now + interval
         return True
 
-    def want_thread(self, uri: str, interval: float = 600.0) -> None:
-        """A member opened the thread of the remote post `uri`: the worker fills it in
-        (`thread_backfill`), at most once in `interval` seconds per post and for at most
-        100 posts waiting (this is a courtesy, not a promise)."""
-        now = time.monotonic()
-        if self._threads_asked.get(uri, 0.0) > now or len(self.threads_wanted) >= 100:
+    def want_thread(self, uri: str, thread: str | None = None, interval: float = 600.0) -> None:
+        """The thread of the remote post `uri` is wanted whole (a member opened it, or a
+        reply to a post not kept here arrived): the worker fills it in (`thread_backfill`),
+        at most once in `interval` seconds per thread (`thread`: its `context` or the post
+        replied to, else the post) and for at most 100 waiting: a courtesy, not a promise,
+        so that replies flooding in cannot make this node fetch without end."""
+        now, key = time.monotonic(), thread or uri
+        if self._threads_asked.get(key, 0.0) > now or len(self.threads_wanted) >= 100:
             return
         if len(self._threads_asked) > 10_000:
             self._threads_asked.clear()
-        self._threads_asked[uri] = now + interval
+        self._threads_asked[key] = now + interval
         self.threads_wanted[uri] = None
         self.notify()
 

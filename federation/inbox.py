@@ -8,7 +8,7 @@ runs in the worker and hands the stored activity to its handler in one transacti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, update
@@ -53,6 +53,11 @@ class InboxItem(Job, Base):
     outcome: Mapped[str | None] = mapped_column(Text)
 
 
+# A forwarded activity stands on its actor's proof only this long after it was made: an old
+# one may be of a post its author has since deleted.
+FORWARDED_PROOF_AGE = timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """How the inbox answers: 202 accepted, or an error status with a clear message."""
@@ -84,12 +89,14 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         try:
             check_body_digest(parts)
             key = await signed_by(fed, session, parts)
-            author = await _proven(fed, session, activity)
+            fed.limits.take(Action.INBOX, key.domain)  # before anything more is fetched
+            await session.commit()  # a key fetched on the way; no lock across what follows
+            forwarded = key.account_id != (await _actor_id(session, actor_uri))
+            author = await _proven(fed, session, activity, forwarded=forwarded)
             if author is not None and key.domain != host:  # forwarded: the forwarder's say
                 if not await may_federate_with(session, key.domain, fed.mode):
                     return Outcome(403, "this node does not federate with your server")
             check_origin(activity, author or key)
-            fed.limits.take(Action.INBOX, key.domain)
         except SignatureError as error:
             return Outcome(401, str(error))
         except NotAuthentic as error:
@@ -117,14 +124,20 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
     return Outcome(202, "accepted")
 
 
+async def _actor_id(session: AsyncSession, uri: str) -> int | None:
+    actor = await accounts.get_by_uri(session, uri)
+    return actor.id if actor is not None else None
+
+
 async def _proven(
-    fed: Federation, session: AsyncSession, activity: dict[str, Any]
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], *, forwarded: bool
 ) -> RemoteKey | None:
     """The activity's actor when its FEP-8b32 proof holds (it then stands for itself, even
-    forwarded by another server); None without a proof to check. A proof that fails is
-    refused (SignatureError), whatever the HTTP signature says."""
+    forwarded by another server, if its proof is fresh); None without a proof to check. A
+    proof that fails is refused (SignatureError), whatever the HTTP signature says."""
     try:
-        author = await proofs.proven_author(fed, session, activity)
+        age = FORWARDED_PROOF_AGE if forwarded else None
+        author = await proofs.proven_author(fed, session, activity, max_age=age)
     except SignatureError as error:
         raise SignatureError(f"the integrity proof is refused: {error}") from None
     if author is None or author.domain is None:

@@ -9,18 +9,22 @@ document publishes (FEP-521a `assertionMethod`).
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import id_of, integrity
 from activitypub.errors import SignatureError
+from activitypub.hostnames import InvalidHost, host_of
 from activitypub.jsonld import first_actor
+from content import accounts
 from content.accounts import Account
 from content.orm import utcnow
 from federation.context import Federation
-from federation.resolve import ResolveError, actor_by_uri, fetch_actor
+from federation.resolve import ResolveError, fetch_actor
+from moderation.rate_limits import Action, RateLimited
 
 REFETCH_AFTER = timedelta(minutes=1)
 
@@ -53,14 +57,19 @@ def author_of(document: dict[str, Any]) -> str | None:
 
 
 async def proven_author(
-    fed: Federation, session: AsyncSession, document: dict[str, Any]
+    fed: Federation,
+    session: AsyncSession,
+    document: dict[str, Any],
+    *,
+    max_age: timedelta | None = None,
 ) -> Account | None:
-    """The author whose valid proof `document` carries, or None if it carries no proof or
-    its author publishes no key to check it with (then it counts as unproven). A proof that
-    names a key not its author's, or that does not verify, raises SignatureError: such a
-    document was altered or is not its author's."""
+    """The author whose valid proof `document` carries, or None if it carries no proof,
+    its author publishes no key to check it with, or (given `max_age`) the proof is older:
+    then it counts as unproven. A proof that names a key not its author's, or that does not
+    verify, raises SignatureError: such a document was altered or is not its author's. The
+    check runs in a thread: canonicalising a large document is CPU work."""
     method = integrity.verification_method(document)
-    if method is None:
+    if method is None or (max_age is not None and not _fresh(document, max_age)):
         return None
     author_uri = author_of(document)
     if author_uri is None or method.split("#")[0] != author_uri:
@@ -70,22 +79,34 @@ async def proven_author(
         return None
     if author.assertion_key_id != method:
         raise SignatureError("the proof is not made with its author's published key")
-    integrity.verify(document, author.assertion_key)
+    await asyncio.to_thread(integrity.verify, document, author.assertion_key)
     return author
+
+
+def _fresh(document: dict[str, Any], max_age: timedelta) -> bool:
+    proof = integrity.proof_of(document) or {}
+    try:
+        created = datetime.fromisoformat(str(proof.get("created", "")).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return created.tzinfo is not None and utcnow() - created <= max_age
 
 
 async def _author(fed: Federation, session: AsyncSession, uri: str, method: str) -> Account | None:
-    """The author's account, refetched if its stored key is not the one named (a new key, or
-    an actor stored before it published one) and it was not fetched in the last minute."""
+    """The author's account: as stored, unless it is unknown or its stored key is not the one
+    named (a new key, or an actor stored before it published one) and it was not fetched in
+    the last minute; then fetched, as often as keys are (`Action.KEY_HOST` per host)."""
+    author = await accounts.get_by_uri(session, uri)
+    if author is not None and (author.is_local or author.assertion_key_id == method):
+        return author
+    fetched = author.fetched_at if author is not None else None
+    if fetched is not None and utcnow() - fetched < REFETCH_AFTER:
+        return author
     try:
-        author = await actor_by_uri(fed, session, uri)
-        fetched = author.fetched_at
-        recent = fetched is not None and utcnow() - fetched < REFETCH_AFTER
-        if author.assertion_key_id != method and not author.is_local and not recent:
-            author = await fetch_actor(fed, session, uri)
-    except ResolveError:
-        return None
-    return author
+        fed.limits.take(Action.KEY_HOST, host_of(uri))
+        return await fetch_actor(fed, session, uri)
+    except (RateLimited, ResolveError, InvalidHost):
+        return author
 
 
 def _with_integrity(context: Any) -> list[Any]:

@@ -1,7 +1,9 @@
 """Threads made whole: the posts of a thread this node has only part of, fetched from where
 they live (FEP-7888).
 
-A reply whose parent is unknown here starts it. Its ancestors are fetched up `inReplyTo`,
+A reply whose parent is unknown here, or a thread a member opens in an app, asks for it
+(`Federation.want_thread`); the worker runs it beside its passes (`fill_in`), never inside
+an inbox item, once per thread in ten minutes. Its ancestors are fetched up `inReplyTo`,
 then the thread's `context` collection (FEP-7888) is read, or, from a server that serves
 none, the `replies` collections from the root down. Every fetch goes through the SSRF-safe
 transport and the federation policy (`resolve.fetch_object`: a blocked or unallowed host is
@@ -19,16 +21,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import as_list, id_of
-from content import posts
+from content import accounts, posts
 from federation import from_wire
 from federation.context import Federation
 from federation.resolve import ResolveError, actor_by_uri, fetch_object
 
 MAX_POSTS = 60
-MAX_FETCHES = 120
+MAX_FETCHES = 60  # documents and unknown authors together
 MAX_DEPTH = 20
 MAX_PAGES = 3
-SECONDS = 25.0  # well inside the worker's APPLY_TIMEOUT for the item that starts it
+SECONDS = 25.0
 
 
 @dataclass
@@ -55,8 +57,13 @@ class Backfill:
         """Store a fetched note of the thread (by its author, as its origin serves it)."""
         if self.stored >= MAX_POSTS or from_wire.refusal(note) is not None:
             return False
+        author_uri = from_wire.author_of(note) or ""
+        if await accounts.get_by_uri(self.session, author_uri) is None:
+            if self.fetches >= MAX_FETCHES:
+                return False
+            self.fetches += 1  # an author not known here costs a fetch too
         try:
-            author = await actor_by_uri(self.fed, self.session, from_wire.author_of(note) or "")
+            author = await actor_by_uri(self.fed, self.session, author_uri)
         except ResolveError:
             return False
         post = await from_wire.store_note(self.fed, self.session, note, author, force=True)
@@ -93,14 +100,18 @@ class Backfill:
         return found[:MAX_FETCHES]
 
 
-async def complete_opened(fed: Federation, uri: str) -> int:
-    """Fill in the thread of a remote post a member opened, in a session of its own: the
-    post as its origin serves it now, then what `complete` finds."""
+async def fill_in(fed: Federation, uri: str) -> int:
+    """Fill in the thread of a remote post kept here (a member opened it, or it replied to
+    a post not kept here), in a session of its own: from the post as its origin serves it
+    now, or, if it serves none, as kept here (then its parent chain leads the way)."""
     async with fed.sessions() as session:
         try:
             note = await fetch_object(fed, session, uri)
         except ResolveError:
-            return 0
+            post = await posts.get_by_uri(session, uri)
+            if post is None:
+                return 0
+            note = {"id": post.uri, "inReplyTo": post.in_reply_to_uri}
         return await complete(fed, session, note)
 
 

@@ -74,8 +74,9 @@ class Worker:
         if time.monotonic() >= self._next_prune:
             await self.prune()
             self._next_prune = time.monotonic() + PRUNE_EVERY
+        ran = await self._apply_inbox() + await self._deliver()
         self._fill_threads()
-        return await self._apply_inbox() + await self._deliver()
+        return ran
 
     def _fill_threads(self) -> None:
         """Start filling in threads members opened, THREADS_AT_ONCE at a time, beside the
@@ -89,7 +90,7 @@ class Worker:
 
     async def _fill_thread(self, uri: str) -> None:
         try:
-            await thread_backfill.complete_opened(self.fed, uri)
+            await thread_backfill.fill_in(self.fed, uri)
         except Exception as error:  # a failed filling-in must not stop the worker
             log.warning("filling in a thread failed: %s", type(error).__name__)
 

@@ -179,7 +179,7 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
     known = await group_threads.entry_by_uri(session, uri) if uri else None
     if not uri or known is not None:  # no post, or one already filed (a member's own)
         return
-    document = await _vouched(incoming, space, uri, document)
+    document, trusted = await _vouched(incoming, space, uri, document)
     if document is None:
         return
     try:
@@ -190,7 +190,7 @@ async def _announced_post(incoming: Incoming, space: Space, document: Any) -> No
     # A post is filed only if it names the group itself or replies in one of its threads:
     # a group cannot claim (and later remove) any post it likes.
     if in_group and (thread is not None or _names(document, space.account)):
-        await _file(incoming, document, author, space, thread)
+        await _file(incoming, document, author, space, thread, trusted=trusted)
 
 
 async def on_accepted(incoming: Incoming) -> None:
@@ -271,23 +271,30 @@ async def _announced_edit(incoming: Incoming, space: Space, document: Any) -> No
     if entry is None or post is None or entry.group_id != group.id or fed.is_local(post.uri):
         return
     author = await session.get(Account, post.account_id)
-    found = await _vouched(incoming, space, post.uri, document)
+    found, _ = await _vouched(incoming, space, post.uri, document)
     if found is not None and author is not None and from_wire.note_owned_by(found, author):
         await from_wire.update_note(fed, session, post, author, found)
 
 
 async def _vouched(
     incoming: Incoming, space: Space, uri: str, document: Any
-) -> dict[str, Any] | None:
-    """A post's document as a remote group relays it. The group's signature vouches for
-    what its own server wrote, and for its copies of members-only posts (their origin shows
-    them to nobody: the group decides who reads them); anything else stands on its author's
-    own integrity proof, or is fetched from where it lives. None if it cannot be had."""
-    vouched = same_host(uri, space.account.uri)
-    vouched |= space.visibility == GroupVisibility.MEMBERS
-    if isinstance(document, dict) and id_of(document) == uri and vouched:
-        return document
-    return await incoming.proven_or_fetched(uri, document)
+) -> tuple[dict[str, Any] | None, bool]:
+    """A post's document as a remote group relays it, and whether it is trusted beyond the
+    group's word. The group's signature vouches for what its own server wrote (trusted);
+    anything else stands on its author's integrity proof or is fetched from where it lives
+    (trusted); failing both, a members-only group's copy of a post of a server this node
+    federates with is taken on the group's word alone (its origin shows it to nobody: the
+    group decides who reads it), untrusted: it never changes a post kept here already."""
+    embedded = isinstance(document, dict) and id_of(document) == uri
+    if embedded and same_host(uri, space.account.uri):
+        return document, True
+    if (proven := await incoming.proven_copy(uri, document)) is not None:
+        return proven, True
+    if space.visibility == GroupVisibility.MEMBERS:
+        taken = embedded and await incoming.federates(uri)
+        return (document, False) if taken else (None, False)
+    found = await incoming.proven_or_fetched(uri, None)
+    return found, found is not None
 
 
 async def _announced_removal(incoming: Incoming, group: Account, uri: str | None) -> None:
@@ -317,15 +324,18 @@ async def _file(
     author: Account,
     space: Space,
     thread: GroupPost | None,
+    *,
+    trusted: bool = True,
 ) -> bool:
     """Keep the note as a post in the group; False if it is not kept, or was filed already.
     A post kept here outside any group (a reply delivered to its parent's author here)
-    moves into the group only if its own document names the group."""
+    moves into the group only if its own document names the group, and that document is
+    its author's (`trusted`): on a group's word alone, no post kept here is changed."""
     visibility = _visibility(space, note, author)
     if visibility is None:
         return False
     existing = await posts.get_by_uri(incoming.session, note["id"])
-    if existing is not None and not _names(note, space.account):
+    if existing is not None and not (trusted and _names(note, space.account)):
         return False
     post = await from_wire.store_note(
         incoming.fed, incoming.session, note, author, force=True, titled=thread is not None

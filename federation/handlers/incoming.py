@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,8 @@ from federation import proofs
 from federation.context import Federation
 from federation.resolve import ResolveError, TryLater, fetch_object
 from moderation.policy import may_federate_with
+
+RELAYED_PROOF_AGE = timedelta(days=1)
 
 
 class NotYet(Exception):
@@ -63,27 +66,42 @@ class Incoming:
             return None
 
     async def proven_or_fetched(self, uri: str, document: Any) -> dict[str, Any] | None:
-        """The object `uri`: the embedded `document` when it carries its author's valid
-        FEP-8b32 proof (it then stands for itself, whoever relays it), else fetched from
-        its origin; None if it cannot be had. Never from a server this node does not
+        """The object `uri`: the embedded `document` when it carries its author's fresh,
+        valid FEP-8b32 proof (it then stands for itself, whoever relays it), else fetched
+        from its origin; None if it cannot be had. Never from a server this node does not
         federate with, however it arrives."""
-        try:
-            if not await may_federate_with(self.session, host_of(uri), self.fed.mode):
-                return None
-        except InvalidHost:
+        if (proven := await self.proven_copy(uri, document)) is not None:
+            return proven
+        if not await self.federates(uri):
             return None
-        if isinstance(document, dict) and id_of(document) == uri:
-            try:
-                author = await proofs.proven_author(self.fed, self.session, document)
-            except SignatureError:
-                author = None  # altered on the way: only its origin's copy counts
-            if author is not None and same_host(uri, author.uri):
-                return document
         try:
             found = await fetch_object(self.fed, self.session, uri)
         except ResolveError:
             return None
         return found if isinstance(found, dict) else None
+
+    async def proven_copy(self, uri: str, document: Any) -> dict[str, Any] | None:
+        """The embedded `document` of `uri` if its author's proof holds and was made within
+        RELAYED_PROOF_AGE (an old proof may be of a post its author has since deleted:
+        that one is asked of its origin again), on a server this node federates with."""
+        if not isinstance(document, dict) or id_of(document) != uri:
+            return None
+        if not await self.federates(uri):
+            return None
+        try:
+            author = await proofs.proven_author(
+                self.fed, self.session, document, max_age=RELAYED_PROOF_AGE
+            )
+        except SignatureError:
+            return None  # altered on the way: only its origin's copy counts
+        return document if author is not None and same_host(uri, author.uri) else None
+
+    async def federates(self, uri: str) -> bool:
+        """Whether this node federates with the server `uri` is on."""
+        try:
+            return await may_federate_with(self.session, host_of(uri), self.fed.mode)
+        except InvalidHost:
+            return False
 
     async def object_document(self) -> Any:
         """The activity's object as a document: the embedded one, or fetched from its own

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from activitypub import id_of
 from content import posts
-from federation import from_wire, thread_backfill
+from federation import from_wire
 from federation.handlers.incoming import Incoming
 
 NOT_RELEVANT = (
@@ -15,7 +16,8 @@ NOT_RELEVANT = (
 async def on_create(incoming: Incoming) -> None:
     """Store a remote post if someone here follows its author, it mentions someone here or
     it replies to a post here. A note not embedded is fetched from its own origin. A reply
-    whose parent is not kept here brings the rest of its thread (`thread_backfill`)."""
+    whose parent is not kept here asks the worker for the rest of its thread
+    (`thread_backfill`, after this item, not in it)."""
     note = await incoming.object_document()
     if (reason := from_wire.refusal(note)) is not None:
         incoming.drop(reason)
@@ -28,7 +30,8 @@ async def on_create(incoming: Incoming) -> None:
     elif post.in_reply_to_uri and not await posts.get_by_uri(
         incoming.session, post.in_reply_to_uri
     ):
-        await thread_backfill.complete(incoming.fed, incoming.session, note)
+        thread = id_of(note.get("context")) or post.in_reply_to_uri
+        incoming.fed.want_thread(post.uri, thread)
 
 
 async def on_update(incoming: Incoming) -> None:

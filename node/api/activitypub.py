@@ -21,7 +21,6 @@ from activitypub import (
 )
 from content import accounts, groups, media, posts, relationships
 from content.accounts import Account
-from content.audience import OPEN_TO_ALL, Visibility
 from content.paging import parse_id
 from content.posts import Post
 from federation import group_wire, proofs, to_wire
@@ -200,11 +199,9 @@ async def _thread_collection(request: Request, kind: str) -> Response:
     _, post = await _open_post(request)
     async with services(request).sessions() as session:
         if kind == "replies":
-            found = [
-                p
-                for p in await posts.replies_to(session, post, limit=THREAD_ITEMS)
-                if Visibility(p.visibility) in OPEN_TO_ALL
-            ]
+            found = await posts.replies_below(
+                session, post, limit=THREAD_ITEMS, depth=1, open_only=True
+            )
         else:
             root = await posts.thread_root(session, post)
             found = await posts.open_thread(session, root, limit=THREAD_ITEMS)

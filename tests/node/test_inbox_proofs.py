@@ -5,6 +5,7 @@ signature says."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -162,3 +163,21 @@ async def test_a_boosted_note_stands_on_its_authors_proof_and_is_not_fetched_aga
     async with services.sessions() as session:
         kept = {p.uri: p.content_html for p in await session.scalars(select(Post))}
     assert f"{EVE}/statuses/7" in kept and f"{EVE}/statuses/8" not in kept
+
+
+async def test_a_forwarded_activity_with_an_old_proof_is_not_taken_on_it(
+    client: httpx.AsyncClient, services: Services, eve_with_key: FakeServer
+) -> None:
+    """Attack F2: a server kept eve's proven activity and forwards it days later (she may
+    have deleted the post since): the old proof does not stand for her; sent by her own
+    server, the same activity is taken (its HTTP signature is fresh)."""
+    old = integrity.sign(
+        note_to_alice(9),
+        key_id=f"{EVE}#ed25519-key",
+        secret=SECRET,
+        created=datetime.now(UTC) - timedelta(days=2),
+    )
+    key = f"{MALLORY}#main-key"
+    forwarded = await deliver(client, old, keypair=keypair_for_tests(4), key_id=key)
+    assert forwarded.status_code == 401
+    assert (await deliver(client, old)).status_code == 202

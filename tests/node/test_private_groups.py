@@ -306,3 +306,44 @@ async def test_a_group_that_says_nothing_never_widens_what_it_announces(
     assert [post.visibility if post else None for post in kept] == ["members", "public"]
     assert "Thread 2" in (await client.get("/discussions/private@remote.example")).text
     assert "Thread 1" not in (await client.get("/discussions/private@remote.example")).text
+
+
+async def test_a_members_only_group_cannot_take_over_a_post_kept_here(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """Attack F1: a hostile members-only group relays its own copy of bob's public post,
+    kept here already: on the group's word alone, the post is neither moved into the group
+    nor changed."""
+    _remote_group(remote, private=True)
+    await _alice_joined(services)
+    remote.add_actor(BOB, keypair_for_tests(5), "bob")
+    note = {
+        "id": f"{BOB}/statuses/1",
+        "type": "Note",
+        "attributedTo": BOB,
+        "content": "<p>Clinic open on Tuesday</p>",
+        "to": [PUBLIC, f"{BASE}/users/alice"],
+        "tag": [{"type": "Mention", "href": f"{BASE}/users/alice"}],
+        "published": "2026-11-20T10:00:00Z",
+    }
+    create = {"@context": AS, "id": f"{note['id']}/activity", "type": "Create", "actor": BOB}
+    delivered = await deliver(
+        client, {**create, "object": note}, keypair=keypair_for_tests(5), key_id=f"{BOB}#main-key"
+    )
+    assert delivered.status_code == 202
+    await Worker(services.federation).run_once()
+    forged = {**note, "content": "<p>Clinic closed, go elsewhere</p>", "to": [COMMUNITY]}
+    forged["cc"] = [f"{COMMUNITY}/followers"]
+    announce = {
+        "@context": AS,
+        "id": f"{COMMUNITY}/announce/takeover",
+        "type": "Announce",
+        "actor": COMMUNITY,
+        "to": [f"{COMMUNITY}/followers"],
+        "object": {**create, "object": forged},
+    }
+    await send_as_group(client, services, announce)
+    async with services.sessions() as session:
+        kept = await posts.get_by_uri(session, note["id"])
+    assert kept is not None
+    assert (kept.content_html, kept.visibility) == ("<p>Clinic open on Tuesday</p>", "public")

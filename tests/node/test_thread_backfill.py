@@ -71,6 +71,10 @@ async def test_a_local_post_links_its_thread_and_replies_and_serves_them(
         answer.in_reply_to_uri = root.uri
         hidden = await world.post(session, alice, "only for you", visibility=Visibility.DIRECT)
         hidden.in_reply_to_uri = root.uri
+        shy = await world.local_member(session, "shy", base_url=BASE)
+        shy.hide_from_guests = True  # her replies are on no list (attack F7)
+        unlisted = await world.post(session, shy, "I was there too")
+        unlisted.in_reply_to_uri = root.uri
     path = answer.uri.removeprefix(BASE)
     note = (await client.get(path, headers=AP)).json()
     # Every post of a thread begun here names the root's collection.
