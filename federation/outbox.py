@@ -30,7 +30,7 @@ from content.media import MediaAttachment
 from content.orm import new_id
 from content.posts import Post
 from content.relationships import Follow
-from federation import addressing, country_outbox, delivery, listing_outbox, to_wire
+from federation import addressing, country_outbox, delivery, imports, listing_outbox, to_wire
 from federation.context import Federation
 from moderation import account_blocks, member_domain_blocks
 from moderation.rate_limits import Action
@@ -63,6 +63,7 @@ async def delete_account(fed: Federation, session: AsyncSession, account: Accoun
     inboxes = await addressing.deliverable(fed, session, await accounts.known_inboxes(session))
     activity = _activity(account, "Delete", account.uri, to=[PUBLIC])
     files = await erase_local_account(session, account)
+    await imports.forget(session, account)
     await _send(session, activity, account, inboxes)
     return files
 

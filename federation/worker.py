@@ -1,4 +1,4 @@
-"""The worker: claims due inbox items and deliveries and runs them.
+"""The worker: claims due inbox items, imported list lines and deliveries and runs them.
 
 `run_once` is one pass (tests call it until nothing is due); `run_forever` loops, waking at
 once when this process commits work and at least every POLL_SECONDS for work committed by
@@ -22,7 +22,7 @@ from activitypub.hostnames import InvalidHost, host_of
 from content.accounts import Account, by_ids
 from content.orm import utcnow
 from content.retention import Retention, expire
-from federation import delivery, hosts, jobs, thread_backfill
+from federation import delivery, hosts, import_rows, jobs, thread_backfill
 from federation.context import Federation
 from federation.delivery import Delivery
 from federation.handlers import handler_for
@@ -74,7 +74,8 @@ class Worker:
         if time.monotonic() >= self._next_prune:
             await self.prune()
             self._next_prune = time.monotonic() + PRUNE_EVERY
-        ran = await self._apply_inbox() + await self._deliver()
+        ran = await self._apply_inbox() + await import_rows.run_due(self.fed, self._lease)
+        ran += await self._deliver()
         self._fill_threads()
         return ran
 

@@ -58,7 +58,7 @@ async def unmute(session: AsyncSession, account: Account, target: Account) -> No
 async def find(session: AsyncSession, account: Account, target: Account) -> Mute | None:
     """The account's mute of `target`, if it is in force."""
     return await session.scalar(
-        select(Mute).where(Mute.account_id == account.id, Mute.target_id == target.id, _live())
+        select(Mute).where(Mute.account_id == account.id, Mute.target_id == target.id, in_force())
     )
 
 
@@ -67,7 +67,7 @@ async def muted_ids(
 ) -> set[int]:
     """The accounts `account` mutes now (with `notifications`, only those whose
     notifications are muted too)."""
-    query = select(Mute.target_id).where(Mute.account_id == account.id, _live())
+    query = select(Mute.target_id).where(Mute.account_id == account.id, in_force())
     if notifications:
         query = query.where(Mute.notifications.is_(True))
     return set(await session.scalars(query))
@@ -80,10 +80,11 @@ async def page(
     query = (
         select(Mute.id, Account)
         .join(Account, Account.id == Mute.target_id)
-        .where(Mute.account_id == account.id, _live())
+        .where(Mute.account_id == account.id, in_force())
     )
     return await read_pairs(session, window, query, Mute.id)
 
 
-def _live() -> ColumnElement[bool]:
+def in_force() -> ColumnElement[bool]:
+    """Mutes not yet expired."""
     return or_(Mute.expires_at.is_(None), Mute.expires_at > utcnow())

@@ -63,6 +63,7 @@ from node.web import (
     admin_domains,
     admin_pages,
     language_pages,
+    list_pages,
     move_pages,
     pages,
     privacy_pages,
@@ -173,6 +174,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *quick_exit.routes,
             *actions.routes,
             *settings_pages.routes,
+            *list_pages.routes,
             *privacy_pages.routes,
             *move_pages.routes,
             *security_pages.routes,
@@ -197,7 +199,10 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Middleware(
                 BodySizeLimit,
                 max_bytes=MAX_BODY_BYTES,
-                larger=dict.fromkeys(api_media.UPLOAD_PATHS, api_media.MAX_UPLOAD_BODY),
+                larger={
+                    **dict.fromkeys(api_media.UPLOAD_PATHS, api_media.MAX_UPLOAD_BODY),
+                    list_pages.IMPORT_PATH: list_pages.MAX_IMPORT_BODY,
+                },
             ),
             Middleware(
                 SessionMiddleware,

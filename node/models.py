@@ -7,6 +7,7 @@ from content.models import *  # noqa: F403  (the content layer's classes, Base a
 from content.models import __all__ as CONTENT_MODELS
 from federation.delivery import Delivery
 from federation.hosts import RemoteHost
+from federation.imports import ImportRow, ListImport
 from federation.inbox import InboxItem
 from moderation.account_blocks import AccountBlock
 from moderation.allowlist import AllowedDomain
@@ -24,7 +25,9 @@ __all__ = [
     "AuditEntry",
     "Delivery",
     "DomainBlock",
+    "ImportRow",
     "InboxItem",
+    "ListImport",
     "MemberDomainBlock",
     "Mute",
     "RemoteHost",

@@ -40,6 +40,7 @@ NOT_PAGES = {
     "/favicon.ico": "the browser tab's icon",
     "/exit": "the quick exit leaves for another site",
     "/settings/export": "a JSON download",
+    "/settings/lists/{name}": "a CSV download",
     "/countries/write": "a redirect to the country page editor",
     "/countries/{code}/{username}": "an ActivityPub document; people go to the country page",
 }
@@ -249,6 +250,13 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
         await walk.get(path)
     for path in ("/settings/privacy", "/settings?error=wrong%20password", consent):
         await walk.get(path)
+    for lines in ("λιμάνι.example\n", "όχι διακομιστής!\n"):  # queued, then refused
+        await client.post(
+            "/settings/lists/import",
+            data={"kind": "blocked_domains", "mode": "merge"},
+            files={"file": ("blocked_domains.csv", lines.encode(), "text/csv")},
+        )
+        await walk.get("/settings/lists")
     # Moving: an alias refused, then alice's account moved away (its profile says where).
     await client.post("/settings/aliases", data={"handle": "όχι"})
     await walk.get("/settings/aliases")
