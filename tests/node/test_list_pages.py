@@ -3,17 +3,21 @@ overwriting; the worker applies the lines and the page says how each went."""
 
 from __future__ import annotations
 
+import html
 import json
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from content import accounts, bookmarks, relationships
 from content.accounts import Account
+from content.audience import Visibility
 from federation import outbox
-from federation.imports import ImportRow
+from federation.imports import ImportRow, ListImport
 from federation.worker import Worker
-from moderation import member_domain_blocks, mutes
+from moderation import domain_blocks, member_domain_blocks, mutes
+from moderation.domain_blocks import BlockTerms, Severity
 from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.node.test_settings_pages import _cache_eve, sign_in
@@ -194,3 +198,26 @@ async def test_a_file_that_cannot_be_imported_is_refused_with_the_reason(
         files={"file": ("big.csv", b"x" * (3 * 1024 * 1024), "text/csv")},
     )
     assert too_large.status_code == 413
+
+
+async def test_bookmarks_and_refusals_each_line_says_what_became_of_it(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    alice, bob = await members(services, "bob")
+    async with services.sessions() as session, session.begin():
+        open_post = await world.post(session, bob, "for everyone")
+        hidden = await world.post(session, bob, "for followers", Visibility.PRIVATE)
+        await domain_blocks.block(session, BlockTerms("cut.example", Severity.SUSPEND))
+    await sign_in(client, "alice")
+    await upload(client, "bookmarks", f"{open_post.uri}\n{hidden.uri}\n")
+    await upload(client, "blocked_accounts", "troll@cut.example\n")
+    await drain(services)
+    page = html.unescape((await client.get("/settings/lists")).text)
+    assert f"{hidden.uri}</code>: {hidden.uri} is not a post you can read" in page
+    assert "troll@cut.example</code>: cut.example is not a server this node federates with" in page
+    assert (await client.get("/settings/lists/bookmarks.csv")).text == f"{open_post.uri}\n"
+
+    deleted = await client.post("/settings/delete", data={"password": world.PASSWORD})
+    assert deleted.status_code == 200
+    async with services.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ListImport)) == 0
