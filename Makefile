@@ -8,10 +8,10 @@ BIN := $(VENV)/bin
 run: $(VENV)/.runtime
 	HARBOUR_CONFIG=harbour.dev.toml $(BIN)/harbour serve
 
-## test: run the whole test suite, on SQLite and on PostgreSQL, in three workers (tests wait on
-## node processes and browsers, so three keep two CPUs busy)
+## test: run the whole test suite, on SQLite and on PostgreSQL, in four workers (tests wait on
+## node processes and browsers, so four keep two CPUs busy)
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -n 3 --dist loadgroup --durations=25 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 4 --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 ## messages: extract the interface's strings (babel.cfg) and update every language's catalogue
 messages: $(VENV)/.installed
