@@ -8,7 +8,7 @@ runs in the worker and hands the stored activity to its handler in one transacti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, update
@@ -53,11 +53,6 @@ class InboxItem(Job, Base):
     outcome: Mapped[str | None] = mapped_column(Text)
 
 
-# A forwarded activity stands on its actor's proof only this long after it was made: an old
-# one may be of a post its author has since deleted.
-FORWARDED_PROOF_AGE = timedelta(days=1)
-
-
 @dataclass(frozen=True)
 class Outcome:
     """How the inbox answers: 202 accepted, or an error status with a clear message."""
@@ -91,7 +86,7 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
             key = await signed_by(fed, session, parts)
             fed.limits.take(Action.INBOX, key.domain)  # before anything more is fetched
             await session.commit()  # a key fetched on the way; no lock across what follows
-            forwarded = key.account_id != (await _actor_id(session, actor_uri))
+            forwarded = key.actor_uri != actor_uri
             author = await _proven(fed, session, activity, forwarded=forwarded)
             if author is not None and key.domain != host:  # forwarded: the forwarder's say
                 if not await may_federate_with(session, key.domain, fed.mode):
@@ -124,11 +119,6 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
     return Outcome(202, "accepted")
 
 
-async def _actor_id(session: AsyncSession, uri: str) -> int | None:
-    actor = await accounts.get_by_uri(session, uri)
-    return actor.id if actor is not None else None
-
-
 async def _proven(
     fed: Federation, session: AsyncSession, activity: dict[str, Any], *, forwarded: bool
 ) -> RemoteKey | None:
@@ -136,7 +126,7 @@ async def _proven(
     forwarded by another server, if its proof is fresh); None without a proof to check. A
     proof that fails is refused (SignatureError), whatever the HTTP signature says."""
     try:
-        age = FORWARDED_PROOF_AGE if forwarded else None
+        age = proofs.RELAYED_PROOF_AGE if forwarded else None
         author = await proofs.proven_author(fed, session, activity, max_age=age)
     except SignatureError as error:
         raise SignatureError(f"the integrity proof is refused: {error}") from None

@@ -27,6 +27,9 @@ from federation.resolve import ResolveError, fetch_actor
 from moderation.rate_limits import Action, RateLimited
 
 REFETCH_AFTER = timedelta(minutes=1)
+# A proof stands for a document another server relays or forwards only this long after it
+# was made: an older one may be of a post its author has deleted since.
+RELAYED_PROOF_AGE = timedelta(days=1)
 
 
 def prove(document: dict[str, Any], account: Account) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub.hostnames import InvalidHost, host_of
 from content.accounts import Account, by_ids
 from content.orm import utcnow
 from content.retention import Retention, expire
@@ -30,7 +29,7 @@ from federation.handlers.incoming import Incoming, NotYet
 from federation.inbox import InboxItem
 from federation.keys import signer_of
 from federation.transport import PostResult, SigningKey
-from moderation.policy import may_federate_with
+from moderation.policy import may_federate_with, may_federate_with_uri
 
 log = logging.getLogger("harbour.worker")
 POLL_SECONDS = 1.0
@@ -181,14 +180,6 @@ class Worker:
         except IntegrityError:
             await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT)
 
-    async def _federates(self, session: AsyncSession, actor: Account) -> bool:
-        """Whether the policy still accepts the actor's (canonical) host."""
-        try:
-            host = host_of(actor.uri)
-        except InvalidHost:
-            return False
-        return await may_federate_with(session, host, self.fed.mode)
-
     async def _apply(self, item_id: int, claim: str) -> None:
         async with self.fed.sessions() as session:
             item = await jobs.still_claimed(session, InboxItem, item_id, claim)
@@ -217,7 +208,7 @@ class Worker:
         """Why this node refuses the actor's activities now, or None."""
         if actor.suspended_at is not None:
             return "the actor is suspended here"
-        if not await self._federates(session, actor):
+        if not await may_federate_with_uri(session, actor.uri, self.fed.mode):
             return "this node does not federate with the actor's server"
         return None
 

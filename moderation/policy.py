@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub.hostnames import InvalidHost, host_of
 from content.accounts import Account
 from moderation import account_blocks, allowlist, domain_blocks, member_domain_blocks, mutes
 from moderation.domain_blocks import Severity
@@ -28,6 +29,15 @@ async def may_federate_with(session: AsyncSession, host: str, mode: FederationMo
     if mode == FederationMode.ALLOWLIST:
         return await allowlist.is_allowed(session, host)
     return True
+
+
+async def may_federate_with_uri(session: AsyncSession, uri: str, mode: FederationMode) -> bool:
+    """`may_federate_with` for the server a URI is on; a URI without a usable host never."""
+    try:
+        host = host_of(uri)
+    except InvalidHost:
+        return False
+    return await may_federate_with(session, host, mode)
 
 
 async def is_limited(session: AsyncSession, host: str) -> bool:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import SignatureError, id_of
-from activitypub.hostnames import InvalidHost, host_of, same_host
+from activitypub.hostnames import same_host
 from content.accounts import Account
 from federation import proofs
 from federation.context import Federation
 from federation.resolve import ResolveError, TryLater, fetch_object
-from moderation.policy import may_federate_with
-
-RELAYED_PROOF_AGE = timedelta(days=1)
+from moderation.policy import may_federate_with_uri
 
 
 class NotYet(Exception):
@@ -82,7 +79,7 @@ class Incoming:
 
     async def proven_copy(self, uri: str, document: Any) -> dict[str, Any] | None:
         """The embedded `document` of `uri` if its author's proof holds and was made within
-        RELAYED_PROOF_AGE (an old proof may be of a post its author has since deleted:
+        proofs.RELAYED_PROOF_AGE (an old proof may be of a post its author has since deleted:
         that one is asked of its origin again), on a server this node federates with."""
         if not isinstance(document, dict) or id_of(document) != uri:
             return None
@@ -90,7 +87,7 @@ class Incoming:
             return None
         try:
             author = await proofs.proven_author(
-                self.fed, self.session, document, max_age=RELAYED_PROOF_AGE
+                self.fed, self.session, document, max_age=proofs.RELAYED_PROOF_AGE
             )
         except SignatureError:
             return None  # altered on the way: only its origin's copy counts
@@ -98,10 +95,7 @@ class Incoming:
 
     async def federates(self, uri: str) -> bool:
         """Whether this node federates with the server `uri` is on."""
-        try:
-            return await may_federate_with(self.session, host_of(uri), self.fed.mode)
-        except InvalidHost:
-            return False
+        return await may_federate_with_uri(self.session, uri, self.fed.mode)
 
     async def object_document(self) -> Any:
         """The activity's object as a document: the embedded one, or fetched from its own
