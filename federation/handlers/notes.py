@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from activitypub import id_of
-from content import posts
+from content import posts, relationships
+from content.relationships import FollowState
 from federation import from_wire
-from federation.handlers.incoming import Incoming
+from federation.handlers.incoming import Incoming, NotYet
 
 NOT_RELEVANT = (
     "not relevant here: no one here follows its author, and it mentions no one here and "
@@ -17,7 +18,8 @@ async def on_create(incoming: Incoming) -> None:
     """Store a remote post if someone here follows its author, it mentions someone here or
     it replies to a post here. A note not embedded is fetched from its own origin. A reply
     whose parent is not kept here asks the worker for the rest of its thread
-    (`thread_backfill`, after this item, not in it)."""
+    (`thread_backfill`, after this item, not in it). While a follow of the author from here
+    is pending, the post waits (`NotYet`) for the Accept it may have overtaken."""
     note = await incoming.object_document()
     if (reason := from_wire.refusal(note)) is not None:
         incoming.drop(reason)
@@ -26,6 +28,11 @@ async def on_create(incoming: Incoming) -> None:
     elif (
         post := await from_wire.store_note(incoming.fed, incoming.session, note, incoming.actor)
     ) is None:
+        if (
+            await relationships.follow_state_from_here(incoming.session, incoming.actor)
+            == FollowState.PENDING
+        ):
+            raise NotYet(f"waiting for {incoming.actor.uri} to accept a follow from here")
         incoming.drop(NOT_RELEVANT)
     elif post.in_reply_to_uri and not await posts.get_by_uri(
         incoming.session, post.in_reply_to_uri

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from activitypub import PUBLIC, KeyPair, parse_actor
 from activitypub.hostnames import InvalidHost
-from content import accounts, relationships
+from content import accounts, relationships, timelines
 from content.accounts import Account
 from content.orm import utcnow
 from content.posts import Post
@@ -229,6 +229,36 @@ async def test_public_post_from_an_unfollowed_stranger_is_not_stored(
     assert await stored_posts(services) == 0
     async with services.sessions() as session:
         assert await inbox_outcome(session, str(stranger["id"])) == ("ignored", NOT_RELEVANT)
+
+
+async def test_a_post_that_overtakes_the_accept_of_a_follow_waits_for_it(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """A server that accepts a follow and posts at once may deliver both together; the post
+    must reach the follower's home whichever arrives first."""
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        eve = await resolve.actor_by_uri(services.federation, session, EVE)
+        assert alice is not None
+        await relationships.add_follow(session, alice, eve, uri=f"{BASE}/f/1", accepted=False)
+    overtaking = note_to_alice(4, to=[PUBLIC])
+    overtaking["object"] = {**overtaking["object"], "to": [PUBLIC], "tag": []}  # type: ignore[dict-item]
+    assert (await deliver(client, overtaking)).status_code == 202
+    await Worker(services.federation).run_once()
+    assert await stored_posts(services) == 0
+    async with services.sessions() as session:
+        assert await session.scalar(select(InboxItem.state)) == "retry"  # held back, quietly
+
+    follow = {"id": f"{BASE}/f/1", "type": "Follow", "actor": f"{BASE}/users/alice", "object": EVE}
+    accept = {"id": f"{EVE}#accepts/1", "type": "Accept", "actor": EVE, "object": follow}
+    assert (await deliver(client, accept)).status_code == 202
+    await Worker(services.federation).run_once()  # the Accept; it wakes the post
+    await Worker(services.federation).run_once()
+    async with services.sessions() as session:
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        home = await timelines.home(session, alice)
+    assert [entry.post.content_html for entry in home] == ["<p>hi alice</p>"]
 
 
 async def test_a_flag_from_another_server_lands_in_the_moderation_queue(
