@@ -12,6 +12,7 @@ from activitypub.integrity import ACTOR_CONTEXTS, Multikey, parse_multikey
 from activitypub.jsonld import id_of, ids_of, optional_str, require_str, require_uri, web_url
 from activitypub.keys import check_public_pem
 from activitypub.vocab import ACTOR_EXTENSIONS, AS_CONTEXT, SECURITY_CONTEXT, ActorType
+from activitypub.webfinger import USERNAME
 
 MAX_PEM_LENGTH = 16_384
 # Mastodon lets an account name a handful of aliases; more than this is not a person's.
@@ -115,10 +116,13 @@ def parse_actor(document: Mapping[str, Any]) -> Actor:
     except ValueError:
         raise InvalidDocument(f"{raw_type!r} is not an actor type") from None
     actor_id = require_uri(document, "id")
+    username = require_str(document, "preferredUsername")
+    if not USERNAME.fullmatch(username):
+        raise InvalidDocument(f"{username[:64]!r} is not a username an address can hold")
     return Actor(
         id=actor_id,
         type=actor_type,
-        preferred_username=require_str(document, "preferredUsername"),
+        preferred_username=username,
         inbox=require_uri(document, "inbox"),
         outbox=web_url(id_of(document.get("outbox"))),  # required by the spec, often absent
         public_key=_parse_public_key(document.get("publicKey"), actor_id),

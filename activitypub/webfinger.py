@@ -11,7 +11,9 @@ from activitypub.errors import InvalidDocument
 from activitypub.hostnames import InvalidHost, canonical_host
 from activitypub.vocab import ACTIVITY_JSON
 
-_USER = re.compile(r"^[A-Za-z0-9_.~-]{1,255}$")
+# The user part of an address and an actor's preferredUsername: never starting with a sign a
+# spreadsheet reads as a formula (`=`, `+`, `-`, `@`), since addresses go into CSV files.
+USERNAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.~-]{0,254}")
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ def parse_acct(resource: str) -> Acct:
     text = text.removeprefix("acct:").removeprefix("@")
     user, sep, host = text.rpartition("@")
     try:
-        if not sep or not _USER.fullmatch(user):
+        if not sep or not USERNAME.fullmatch(user):
             raise InvalidHost("no user")
         return Acct(user=user, host=canonical_host(host))
     except InvalidHost:

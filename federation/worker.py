@@ -56,6 +56,8 @@ class Worker:
         self._next_prune = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
         self._filling: set[asyncio.Task[None]] = set()  # threads being filled in
+        self._importing: asyncio.Task[None] | None = None  # members' imported lines
+        self._imported = 0  # lines applied since `run_once` last counted them
         self._stopping = False
         # How long a claimed job stays this worker's: after a crash, that long before another
         # pass takes it (scaled down with the retries by the test-only setting).
@@ -66,17 +68,38 @@ class Worker:
         many jobs ran. About once an hour it also forgets jobs that ended more than
         KEEP_ENDED ago."""
         ran = await self._pass()
-        await asyncio.gather(*self._sending.values(), *self._filling)
+        await asyncio.gather(*self._beside())
+        ran, self._imported = ran + self._imported, 0
         return ran
 
     async def _pass(self) -> int:
         if time.monotonic() >= self._next_prune:
             await self.prune()
             self._next_prune = time.monotonic() + PRUNE_EVERY
-        ran = await self._apply_inbox() + await import_rows.run_due(self.fed, self._lease)
-        ran += await self._deliver()
+        ran = await self._apply_inbox() + await self._deliver()
         self._fill_threads()
+        self._import()
         return ran
+
+    def _beside(self) -> list[asyncio.Task[None]]:
+        """The tasks running beside the passes: deliveries, threads, imports."""
+        importing = [self._importing] if self._importing else []
+        return [*self._sending.values(), *self._filling, *importing]
+
+    def _import(self) -> None:
+        """Apply members' imported lines beside the passes, batch after batch while any are
+        due: an import of follows on slow servers never holds up federation."""
+        if self._importing is None or self._importing.done():
+            self._importing = asyncio.create_task(self._import_due())
+
+    async def _import_due(self) -> None:
+        try:
+            while not self._stopping and (
+                taken := await import_rows.run_due(self.fed, self._lease)
+            ):
+                self._imported += taken
+        except Exception:  # a failed batch must not stop the worker; its leases run out
+            log.exception("applying imported lines failed")
 
     def _fill_threads(self) -> None:
         """Start filling in threads members opened, THREADS_AT_ONCE at a time, beside the
@@ -126,7 +149,7 @@ class Worker:
                 except TimeoutError:
                     pass
         finally:
-            running = [*self._sending.values(), *self._filling]
+            running = self._beside()
             if self._stopping and running:
                 await asyncio.wait(running, timeout=STOP_SECONDS)
             for task in running:

@@ -26,6 +26,7 @@ ADDRESS = "Account address"
 NOT_ACCOUNT = N_("Line %(line)s, “%(value)s”, is not an address such as name@server.example.")
 NOT_SERVER = N_("Line %(line)s, “%(value)s”, is not a server name such as server.example.")
 NOT_POST = N_("Line %(line)s, “%(value)s”, is not the address of a post.")
+NOT_CSV = N_("The file is not a CSV text file (UTF-8).")
 TOO_MANY = N_("The file has %(count)s lines; one import takes at most %(most)s. Split it.")
 
 
@@ -100,8 +101,11 @@ def read(kind: Kind, data: bytes, local_domain: str) -> list[Entry]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ListFileError(N_("The file is not a CSV text file (UTF-8).")) from None
-    lines = [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text)), 1) if any(row)]
+        raise ListFileError(NOT_CSV) from None
+    try:
+        lines = [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text)), 1) if any(row)]
+    except csv.Error:  # a field over the csv module's limit, a stray NUL
+        raise ListFileError(NOT_CSV) from None
     if lines and lines[0][1][0].strip().lower() == ADDRESS.lower():
         lines = lines[1:]
     if not lines:

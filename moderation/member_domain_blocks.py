@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
@@ -53,6 +54,17 @@ async def blocks(session: AsyncSession, account: Account, domain: str) -> bool:
         select(MemberDomainBlock.id).where(
             MemberDomainBlock.account_id == account.id, MemberDomainBlock.domain == domain
         )
+    )
+    return found is not None
+
+
+async def blocks_any(session: AsyncSession, account: Account, domains: Collection[str]) -> bool:
+    """Whether the member blocks any of `domains` (a host and its parents, from
+    `domain_names.candidates`)."""
+    found = await session.scalar(
+        select(MemberDomainBlock.id)
+        .where(MemberDomainBlock.account_id == account.id, MemberDomainBlock.domain.in_(domains))
+        .limit(1)
     )
     return found is not None
 

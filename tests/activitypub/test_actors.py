@@ -213,6 +213,8 @@ def _with(path: str, value: Any) -> dict[str, Any]:
     [
         (_without("inbox"), "'inbox' must be a non-empty string"),
         (_without("preferredUsername"), "'preferredUsername' must be a non-empty string"),
+        (_with("preferredUsername", '=HYPERLINK("x")'), "is not a username an address can hold"),
+        (_with("preferredUsername", "bea lee"), "is not a username an address can hold"),
         (_without("publicKey"), "'publicKey' must be an object"),
         (_without("type"), "None is not an actor type"),
         (_with("type", "Note"), "'Note' is not an actor type"),

@@ -31,3 +31,14 @@ def test_domains_and_bookmarks_are_one_value_a_line_without_header() -> None:
     assert write(Kind.DOMAIN_BLOCKS, [Entry("spam.example")]) == "spam.example\n"
     with pytest.raises(ListFileError, match="Line 1"):
         read(Kind.BOOKMARKS, b"javascript:alert(1)\n", "h.test")
+
+
+def test_a_field_over_the_csv_readers_limit_is_refused_with_a_reason() -> None:
+    with pytest.raises(ListFileError, match="not a CSV text file"):
+        read(Kind.FOLLOWING, b"a" * (200 * 1024) + b"@h.test\n", "h.test")
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(1)", "+1", "-1", ".x"])
+def test_an_address_a_spreadsheet_would_take_for_a_formula_is_refused(name: str) -> None:
+    with pytest.raises(ListFileError, match="Line 1"):
+        read(Kind.FOLLOWING, f"{name}@social.example\n".encode(), "h.test")

@@ -3,6 +3,7 @@ overwriting; the worker applies the lines and the page says how each went."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 
@@ -15,11 +16,13 @@ from content.accounts import Account
 from content.audience import Visibility
 from federation import outbox
 from federation.imports import ImportRow, ListImport
+from federation.transport import Transport
 from federation.worker import Worker
 from moderation import domain_blocks, member_domain_blocks, mutes
 from moderation.domain_blocks import BlockTerms, Severity
 from node.state import Services
 from tests.node.conftest import BASE, EVE
+from tests.node.test_inbox import deliver, note_to_alice, stored_posts
 from tests.node.test_settings_pages import _cache_eve, sign_in
 from tests.rig import world
 from tests.rig.remote import FakeServer
@@ -221,3 +224,42 @@ async def test_bookmarks_and_refusals_each_line_says_what_became_of_it(
     assert deleted.status_code == 200
     async with services.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ListImport)) == 0
+
+
+async def test_an_import_waiting_on_a_slow_server_never_holds_up_federation(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """victim.example takes its time to answer WebFinger; meanwhile a post to alice arrives
+    and is applied, and the import's line is done once the server answers."""
+    answer = asyncio.Event()
+
+    async def slow_victim(request: httpx.Request) -> httpx.Response:
+        if request.headers["host"] == "victim.example":
+            await answer.wait()
+        return remote.handle(request)
+
+    fed = services.federation
+    await fed.transport.aclose()
+    fed.transport = Transport(
+        fed.transport.policy, user_agent="test", transport=httpx.MockTransport(slow_victim)
+    )
+    await sign_in(client, "alice")
+    await upload(client, "following_accounts", "slow@victim.example\n")
+    worker = Worker(services.federation)
+    running = asyncio.create_task(worker.run_forever())
+    try:
+        assert (await deliver(client, note_to_alice())).status_code == 202
+        fed.notify()
+        async with asyncio.timeout(20):
+            while not await stored_posts(services):
+                await asyncio.sleep(0.05)
+        page = (await client.get("/settings/lists")).text
+        assert "Waiting: 1." in page, page
+        answer.set()
+        async with asyncio.timeout(20):
+            while "Waiting: 1." in (await client.get("/settings/lists")).text:
+                await asyncio.sleep(0.05)
+    finally:
+        worker.stop()
+        await running
+    assert "Failed: 1." in (await client.get("/settings/lists")).text  # no such account there

@@ -12,7 +12,7 @@ from content import accounts, relationships
 from content.accounts import Account
 from federation import resolve
 from federation.worker import Worker
-from moderation import allowlist
+from moderation import account_blocks, allowlist, member_domain_blocks
 from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.node.test_inbox import deliver
@@ -102,6 +102,25 @@ async def test_followers_here_follow_the_new_account_and_a_move_sent_again_chang
             "the account moved less than a week ago",
         )
     assert await following(services) == {EVE: "accepted"}
+
+
+@pytest.mark.parametrize("blocks", ["the new account", "its server"])
+async def test_a_follower_is_never_moved_to_an_account_or_server_she_blocks(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer, blocks: str
+) -> None:
+    new_account(remote)
+    await alice_follows_eve(services)
+    async with services.sessions() as session, session.begin():
+        alice = await _alice(session)
+        if blocks == "its server":
+            await member_domain_blocks.add(session, alice, "remote.example")
+        else:
+            eve2 = await resolve.actor_by_uri(services.federation, session, EVE2)
+            await account_blocks.block(session, alice, eve2, uri=f"{BASE}/b/1")
+    await apply(client, services, move(1))
+    assert await following(services) == {EVE: "accepted"}  # she keeps what she had
+    posted = [r.content for r in remote.requests if r.method == "POST"]
+    assert not any(b'"Follow"' in body for body in posted)
 
 
 async def test_a_target_that_does_not_name_the_old_account_is_refused(
