@@ -11,9 +11,10 @@ from activitypub.errors import InvalidDocument
 from activitypub.hostnames import InvalidHost, canonical_host
 from activitypub.vocab import ACTIVITY_JSON
 
-# The user part of an address and an actor's preferredUsername: never starting with a sign a
-# spreadsheet reads as a formula (`=`, `+`, `-`, `@`), since addresses go into CSV files.
-USERNAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.~-]{0,254}")
+# The user part of an address and an actor's preferredUsername (an instance actor's is its
+# host, with the port where it has one): never starting with a sign a spreadsheet reads as a
+# formula (`=`, `+`, `-`, `@`), since addresses go into CSV files.
+USERNAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.~:-]{0,254}")
 
 
 @dataclass(frozen=True)

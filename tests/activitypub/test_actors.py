@@ -288,3 +288,8 @@ def test_avatars_given_as_lists_links_or_scripts_are_read_safely() -> None:
     document["image"] = {"type": "Image", "url": "javascript:alert(1)"}
     actor = parse_actor(document)
     assert (actor.icon, actor.image) == ("https://social.example/a.png", None)
+
+
+@pytest.mark.parametrize("username", ["mastodon.social", "node-a.test:8443", "relay", "bea_lee-2"])
+def test_an_instance_actor_named_by_its_host_and_port_is_understood(username: str) -> None:
+    assert parse_actor(_with("preferredUsername", username)).preferred_username == username
