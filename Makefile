@@ -22,12 +22,13 @@ messages: $(VENV)/.installed
 
 # The runtime dependencies only (`make run`); the test extras on top for `make test`. Both
 # come from the lock files in requirements/ (exact versions, every file's hash checked), then
-# Harbour itself as an editable install built by the locked setuptools; `pip check` stops
-# here if pyproject.toml asks for something the lock files lack (run `make lock`).
-$(VENV)/.runtime: requirements/runtime.txt pyproject.toml
+# Harbour itself as an editable install, built by the setuptools pinned in
+# requirements/build.txt; `pip check` stops here if pyproject.toml asks for something the
+# lock files lack (run `make lock`).
+$(VENV)/.runtime: requirements/runtime.txt requirements/build.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/runtime.txt
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --no-deps --build-constraint requirements/build.txt -e .
 	$(BIN)/python -m pip check
 	touch $@
 
@@ -37,8 +38,9 @@ $(VENV)/.installed: $(VENV)/.runtime requirements/test.txt
 	touch $@
 
 ## lock: pin pyproject.toml's dependencies, with hashes, into requirements/runtime.txt and
-## requirements/test.txt (for Python 3.11 on Linux; pins already there are kept unless
-## UPGRADE names them: `make lock UPGRADE=starlette`, `UPGRADE="starlette==1.11.0 uvicorn"`)
+## requirements/test.txt, and its build system into requirements/build.txt (for Python 3.11
+## on Linux; pins already there are kept unless UPGRADE names them: `make lock
+## UPGRADE=starlette`, `make lock UPGRADE="starlette==1.11.0 uvicorn"`)
 LOCK_PYTHON ?= python3.11
 LOCK_VENV := .venv-lock
 # From PyPI alone, whatever this machine's pip configuration says, so the hashes are those
@@ -52,6 +54,7 @@ PIP_COMPILE = PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_EXTRA_INDEX_URL= \
 lock: $(LOCK_VENV)/bin/pip-compile
 	$(PIP_COMPILE) -o requirements/runtime.txt pyproject.toml requirements/install.in
 	$(PIP_COMPILE) --extra test -o requirements/test.txt pyproject.toml requirements/install.in
+	$(PIP_COMPILE) --only-build-deps --all-build-deps -o requirements/build.txt pyproject.toml
 
 $(LOCK_VENV)/bin/pip-compile:
 	$(LOCK_PYTHON) -m venv $(LOCK_VENV)
