@@ -16,7 +16,7 @@ def copy_to(settings: Settings, args: argparse.Namespace) -> None:
     print(
         f"copied {copied.rows} rows of {copied.tables} tables in "
         f"{time.perf_counter() - started:.1f} s; every table's row count and every account's "
-        "counters are the same in both databases"
+        "counters are the same in both databases, and the counters add up"
     )
     print(
         f"media files stay where they are, in {settings.media_dir} (the database holds only "

@@ -1,12 +1,13 @@
 """Copy a node's SQLite database into an empty PostgreSQL one (`harbour database copy-to`).
 
 The target is first brought to the current schema by the node's own migrations. Then every
-table's rows go over in dependency order, read and written in batches, in one transaction on
-the target that commits only once `database_verify` found every table's row count and every
-account's counters equal on both sides: a copy that fails leaves the target with the schema
-and no rows, so it can simply be run again. The counters are not copied: the target's
-triggers count the accounts, posts and follows as they go in, and the check compares the
-result with the source's.
+table's rows go over as they are, in dependency order, read and written in batches, in one
+transaction on the target that commits only once `database_verify` found the row counts and
+counters right: a copy that fails leaves the target with the schema and no rows, so it can
+simply be run again. The counters (`account_stats`) are copied too, with the triggers that
+keep them switched off meanwhile: counting each copied post again would update one row per
+account thousands of times in one transaction, and `last_post_at` stays where a deleted
+newest post left it, which no recount could tell.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -55,13 +56,13 @@ def copy(
         with source_engine.connect() as source, target_engine.connect() as target:
             source.exec_driver_sql("BEGIN")  # one snapshot (pysqlite would not start one)
             with target.begin():
+                triggered = _switch_triggers(target, "DISABLE")
+                report(f"  triggers off during the copy on: {', '.join(triggered)}")
                 for table in Base.metadata.sorted_tables:
-                    if table.name == database_verify.COUNTERS:
-                        report(f"  {table.name}: counted anew by the target's triggers")
-                        continue
                     rows = _copy_table(source, target, table, batch)
                     report(f"  {table.name}: {rows} rows")
                     copied = Copied(copied.tables + 1, copied.rows + rows)
+                _switch_triggers(target, "ENABLE")
                 report(f"  sequences advanced past the copied ids: {_advance_sequences(target)}")
                 found = database_verify.differences(source, target)
                 if found:
@@ -127,12 +128,33 @@ def _copy_table(source: sa.Connection, target: sa.Connection, table: sa.Table, b
         try:
             target.execute(table.insert(), [dict(row) for row in part])
         except sa.exc.DBAPIError as error:
-            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
             raise CopyError(
-                f"copying {table.name} failed, the target keeps no rows: {reason}"
+                f"copying {table.name} failed, the target keeps no rows: {_reason(error)}"
             ) from error
         copied += len(part)
     return copied
+
+
+def _switch_triggers(target: sa.Connection, switch: Literal["DISABLE", "ENABLE"]) -> list[str]:
+    """DISABLE or ENABLE the triggers Harbour's migrations made (not those of foreign keys,
+    which stay on); returns the tables they are on. Only in this transaction: if it fails,
+    they were never off."""
+    query = sa.text(
+        "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace "
+        "ORDER BY c.relname"
+    )
+    tables = [str(name) for name in target.scalars(query)]
+    quote = target.dialect.identifier_preparer.quote
+    try:
+        for name in tables:
+            target.exec_driver_sql(f"ALTER TABLE {quote(name)} {switch} TRIGGER USER")
+    except sa.exc.ProgrammingError as error:
+        raise CopyError(
+            "the target's tables belong to another database user: run copy-to as their owner "
+            f"({_reason(error)})"
+        ) from error
+    return tables
 
 
 def _advance_sequences(target: sa.Connection) -> int:
@@ -150,6 +172,10 @@ def _advance_sequences(target: sa.Connection) -> int:
             target.execute(sa.select(sa.func.setval(sequence, highest)))
             advanced += 1
     return advanced
+
+
+def _reason(error: sa.exc.DBAPIError) -> str:
+    return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
 
 
 @contextmanager

@@ -1,5 +1,6 @@
-"""Whether a copied database came out equal to its source: every table's row count, and
-every account's counters (`account_stats`, kept by triggers), on both sides."""
+"""Whether a copied database came out equal to its source: every table's row count, every
+account's counters (`account_stats`) on both sides, and the target's counters against its
+own posts and follows, counted as migration 0031's triggers count them."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from itertools import zip_longest
 
 import sqlalchemy as sa
 
+from content.audience import Visibility
 from content.orm import Base
+from content.relationships import FollowState
 
 COUNTERS = "account_stats"
-SHOWN = 10  # differences named in full; the rest are counted
+OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
+SHOWN = 10  # differences named in full
 
 
 def row_counts(connection: sa.Connection, tables: Iterable[sa.Table]) -> dict[str, int]:
@@ -47,15 +51,60 @@ def counter_differences(source: sa.Connection, target: sa.Connection) -> list[st
     return _limited(found)
 
 
+def recount_differences(connection: sa.Connection) -> list[str]:
+    """The accounts whose counters are not what their posts and follows add up to, and the
+    accounts without counters."""
+    tables = Base.metadata.tables
+    stats, posts, follows = tables[COUNTERS], tables["posts"], tables["follows"]
+    account = stats.c.account_id
+    accepted = follows.c.state == FollowState.ACCEPTED
+    recounted = {
+        "posts": sa.select(sa.func.count()).where(posts.c.account_id == account),
+        "open_posts": sa.select(sa.func.count()).where(
+            posts.c.account_id == account, posts.c.visibility.in_(OPEN)
+        ),
+        "followers": sa.select(sa.func.count()).where(accepted, follows.c.followed_id == account),
+        "following": sa.select(sa.func.count()).where(accepted, follows.c.follower_id == account),
+    }
+    counts = {name: query.scalar_subquery() for name, query in recounted.items()}
+    query = (
+        sa.select(account, *(stats.c[name] for name in counts), *counts.values())
+        .where(sa.or_(*(stats.c[name] != count for name, count in counts.items())))
+        .order_by(account)
+        .limit(SHOWN + 1)
+    )
+    rows = connection.execute(query).all()
+    found = [
+        f"{COUNTERS} of account {row[0]}: {_pairs(counts, row[1:5])}, but its rows add up to "
+        f"{_pairs(counts, row[5:])}"
+        for row in rows[:SHOWN]
+    ]
+    if len(rows) > SHOWN:
+        found.append(f"{COUNTERS}: ... and more accounts")
+    accounts = tables["accounts"]
+    uncounted = connection.scalar(
+        sa.select(sa.func.count())
+        .select_from(accounts)
+        .where(~sa.exists().where(stats.c.account_id == accounts.c.id))
+    )
+    if uncounted:
+        found.append(f"{COUNTERS}: {uncounted} accounts have no counters")
+    return found
+
+
 def differences(source: sa.Connection, target: sa.Connection) -> list[str]:
     """Every difference in row counts or counters; empty when the copy is complete."""
     tables = Base.metadata.sorted_tables
     counts = count_differences(row_counts(source, tables), row_counts(target, tables))
-    return counts + counter_differences(source, target)
+    return counts + counter_differences(source, target) + recount_differences(target)
+
+
+def _pairs(names: Iterable[str], values: Iterable[object]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in zip(names, values, strict=True))
 
 
 def _shown(row: sa.RowMapping | None) -> str:
-    return "nothing" if row is None else ", ".join(f"{k}={v}" for k, v in row.items())
+    return "nothing" if row is None else _pairs(row.keys(), row.values())
 
 
 def _limited(found: list[str]) -> list[str]:
