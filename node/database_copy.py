@@ -67,7 +67,7 @@ def copy(
                 found = database_verify.differences(source, target)
                 if found:
                     raise CopyError(
-                        "the copy differs from the source, so the target keeps no rows:\n  "
+                        "the copy did not check out, so the target keeps no rows:\n  "
                         + "\n  ".join(found)
                     )
             source.rollback()
