@@ -35,6 +35,7 @@ class _Later:
 
 backup_commands = _Later("node.backup_commands")
 country_trust_commands = _Later("node.country_trust_commands")
+database_commands = _Later("node.database_commands")
 domain_commands = _Later("node.domain_commands")
 trust_commands = _Later("node.trust_commands")
 
@@ -148,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     _country_trust_parser(verbs)
     group_commands.add_parser(verbs, _async)
     _backup_parser(verbs)
+    _database_parser(verbs)
 
     account = verbs.add_parser("account", help="manage local accounts").add_subparsers(
         required=True, metavar="ACTION"
@@ -230,6 +232,17 @@ def _backup_parser(verbs: Any) -> None:
         "--force", action="store_true", help="replace a node's existing data (cannot be undone)"
     )
     restore_verb.set_defaults(run=backup_commands.restore)
+
+
+def _database_parser(verbs: Any) -> None:
+    database = verbs.add_parser(
+        "database", help="move the node's data to another database"
+    ).add_subparsers(required=True, metavar="ACTION")
+    copy_to = database.add_parser(
+        "copy-to", help="copy this stopped node's SQLite data into an empty PostgreSQL database"
+    )
+    copy_to.add_argument("url", metavar="POSTGRESQL_URL")
+    copy_to.set_defaults(run=database_commands.copy_to)
 
 
 def _trust_parser(verbs: Any) -> None:

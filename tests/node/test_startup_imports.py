@@ -20,6 +20,7 @@ LAZY = (
     "markdown_it",
     "pyrage",
     "node.backup_commands",
+    "node.database_commands",
 )
 
 

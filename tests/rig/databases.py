@@ -89,6 +89,12 @@ class PostgresDatabases:
     def create(self) -> str:
         return self.ready.get(timeout=60)
 
+    def create_empty(self) -> str:
+        """A database without even a schema, as `createdb` makes one."""
+        name = f"harbour_test_{uuid.uuid4().hex[:12]}"
+        _execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return self.url_of(name)
+
     def drop(self, url: str) -> None:
         name = sql.Identifier(url.rpartition("/")[2])
         _execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
