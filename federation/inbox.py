@@ -26,7 +26,7 @@ from federation import hosts, proofs
 from federation.authenticity import NotAuthentic, check_origin, signed_by
 from federation.context import Federation
 from federation.delivery import Delivery
-from federation.jobs import Job, claim_index
+from federation.jobs import Job, announce, claim_index
 from federation.keys import RemoteKey
 from moderation.policy import may_federate_with
 from moderation.rate_limits import Action, RateLimited
@@ -111,6 +111,7 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         if fed.first_word_in_a_while(key.domain) and await hosts.heard_from(session, key.domain):
             await _make_due_now(session, key.domain)
         try:
+            await announce(session)  # flushes the item: a duplicate fails here on PostgreSQL
             await session.commit()
         except IntegrityError:  # a duplicate: the actor's activity id is already here
             fed.keys.forget(signing_key_id(parts))  # its account row may be rolled back too

@@ -44,7 +44,7 @@ from node.api.mastodon import reports as api_reports
 from node.api.mastodon import statuses as api_statuses
 from node.api.mastodon import tags as api_tags
 from node.api.mastodon import timelines as api_timelines
-from node.database import create_engine, create_sessionmaker
+from node.database import create_engine, create_sessionmaker, is_sqlite
 from node.errors import http_error, server_error, too_many
 from node.middleware import (
     FAVICON_PATH,
@@ -110,6 +110,12 @@ def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSess
     )
 
 
+def listen_url(settings: Settings) -> str | None:
+    """The database a worker LISTENs on for work other processes queue: PostgreSQL's; None
+    on SQLite, which has one process."""
+    return None if is_sqlite(settings.database_url) else settings.database_url
+
+
 def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
     """A Harbour node for `settings`, which must carry a secret key. With `run_worker` the
     node applies inbound activities and delivers outbound ones in this process."""
@@ -131,7 +137,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(country_names.index)  # built once, off the event loop
-        worker = Worker(federation, settings.retention)
+        worker = Worker(federation, settings.retention, listen_to=listen_url(settings))
         task = asyncio.create_task(worker.run_forever()) if run_worker else None
         try:
             yield

@@ -28,7 +28,7 @@ from content.users import Role, User, add_user, user_of
 from federation import outbox
 from federation.worker import Worker
 from moderation import approvals, audit
-from node.app import create_app, create_federation
+from node.app import create_app, create_federation, listen_url
 from node.bootstrap import Credentials, ensure_node, new_password
 from node.database import create_engine, create_sessionmaker, migrate, session_scope
 from node.settings import Settings
@@ -238,7 +238,7 @@ async def worker(settings: Settings, _args: argparse.Namespace) -> None:
     settle_heap()
     print(f"Harbour worker for {settings.domain} is running.", flush=True)
     try:
-        await Worker(federation, settings.retention).run_forever()
+        await Worker(federation, settings.retention, listen_to=listen_url(settings)).run_forever()
     finally:
         await federation.transport.aclose()
         await engine.dispose()
