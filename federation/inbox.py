@@ -84,7 +84,7 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         try:
             check_body_digest(parts)
             key = await signed_by(fed, session, parts)
-            fed.limits.take(Action.INBOX, key.domain)  # before anything more is fetched
+            await fed.limits.take(Action.INBOX, key.domain)  # before anything more is fetched
             await session.commit()  # a key fetched on the way; no lock across what follows
             forwarded = key.actor_uri != actor_uri
             author = await _proven(fed, session, activity, forwarded=forwarded)

@@ -129,12 +129,14 @@ class Worker:
 
     async def prune(self) -> None:
         """Delete applied, ignored and refused inbox items and finished deliveries that
-        ended more than KEEP_ENDED ago, so the job tables do not grow forever; and direct
+        ended more than KEEP_ENDED ago, so the job tables do not grow forever, and the
+        shared rate-limit buckets that are full again; and direct
         messages and members-only group posts past the node's retention, if it has one."""
         async with self.fed.sessions() as session:
             for model in (InboxItem, Delivery):
                 await jobs.prune(session, model, KEEP_ENDED)
             await session.commit()
+            await self.fed.limits.forget_full()
             expired = 0
             while self.retention is not None and (batch := await expire(session, self.retention)):
                 expired += batch

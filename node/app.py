@@ -22,7 +22,7 @@ from federation.context import Federation
 from federation.signature_styles import SignatureStyles
 from federation.transport import Transport, TransportPolicy
 from federation.worker import STOP_SECONDS, Worker
-from moderation.rate_limits import RateLimited
+from moderation.rate_limits import RateLimited, RateLimiter
 from node import i18n
 from node.api import activitypub, inbox, wellknown
 from node.api.mastodon import account_lists as api_account_lists
@@ -86,7 +86,8 @@ SESSION_COOKIE = "harbour_session"
 
 def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Federation:
     """The federation runtime: one outbound client, allowed to reach loopback only in
-    development."""
+    development; on PostgreSQL the members' rate limits counted in the database, for every
+    process of the node."""
     policy = TransportPolicy(
         allow_private_addresses=settings.development,
         allow_http=settings.development,
@@ -107,6 +108,7 @@ def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSess
         retry_scale=settings.test_retry_scale,
         handlers_raise=settings.test_handlers_raise,
         accepts_rfc9421=not settings.test_cavage_only,
+        limits=RateLimiter(shared=None if is_sqlite(settings.database_url) else sessions),
     )
 
 
