@@ -100,6 +100,9 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         except RateLimited as limited:  # too many keys fetched, or activities sent
             await session.commit()
             return Outcome(429, str(limited), limited.retry_after)
+        # Before the item is added: a statement after it would flush it outside the `try`.
+        if fed.first_word_in_a_while(key.domain) and await hosts.heard_from(session, key.domain):
+            await _make_due_now(session, key.domain)
         session.add(
             InboxItem(
                 activity_id=activity["id"],
@@ -108,10 +111,8 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
                 body=parts.body.decode("utf-8"),
             )
         )
-        if fed.first_word_in_a_while(key.domain) and await hosts.heard_from(session, key.domain):
-            await _make_due_now(session, key.domain)
         try:
-            await announce(session)  # flushes the item: a duplicate fails here on PostgreSQL
+            await announce(session)  # flushes the item on PostgreSQL: a duplicate fails here
             await session.commit()
         except IntegrityError:  # a duplicate: the actor's activity id is already here
             fed.keys.forget(signing_key_id(parts))  # its account row may be rolled back too
