@@ -45,7 +45,7 @@ async def key_for(
     account = None if refresh else await accounts.get_remote_by_key_id(session, key_id)
     if account is None:
         try:
-            _may_fetch(fed, key_id)
+            await _may_fetch(fed, key_id)
         except ResolveError:
             account = await _fetched_meanwhile(session, key_id)
             if account is None:
@@ -54,7 +54,7 @@ async def key_for(
             account = await fetch_actor(
                 fed, session, key_id.split("#", 1)[0], expected_key_id=key_id
             )
-            fed.limits.give_back(Action.KEY, key_id)  # only a failure is remembered
+            await fed.limits.give_back(Action.KEY, key_id)  # only a failure is remembered
     try:
         check_public_pem(account.public_key_pem)  # also one stored before sizes were checked
     except InvalidDocument:
@@ -75,15 +75,15 @@ async def _fetched_meanwhile(session: AsyncSession, key_id: str) -> Account | No
     return None
 
 
-def _may_fetch(fed: Federation, key_id: str) -> None:
+async def _may_fetch(fed: Federation, key_id: str) -> None:
     """Junk requests must not make this node fetch without limit: a host's keys are fetched
     at most KEY_HOST at a time (RateLimited: the sender is told to wait), and a keyId whose
     fetch failed is not fetched again for a minute (ResolveError)."""
-    fed.limits.take(Action.KEY_HOST, host_of(key_id))
+    await fed.limits.take(Action.KEY_HOST, host_of(key_id))
     try:
-        fed.limits.take(Action.KEY, key_id)
+        await fed.limits.take(Action.KEY, key_id)
     except RateLimited:
-        fed.limits.give_back(Action.KEY_HOST, host_of(key_id))
+        await fed.limits.give_back(Action.KEY_HOST, host_of(key_id))
         raise ResolveError(N_("fetched a moment ago; try again in a minute")) from None
 
 

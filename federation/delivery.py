@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from activitypub.hostnames import InvalidHost, host_of
 from content.accounts import Account
 from content.orm import Base, new_id, utcnow
-from federation.jobs import Job, claim_index
+from federation.jobs import Job, announce, claim_index
 from federation.proofs import prove
 
 SCHEDULE = [
@@ -103,6 +103,7 @@ async def enqueue(
     ]
     if rows:
         await session.execute(insert(Delivery), rows)
+        await announce(session)
     return len(rows)
 
 

@@ -67,7 +67,7 @@ async def post(
     """A member's new thread (with a title) or reply in a group. A local group announces it
     to its members' servers; a post to a remote group goes to that group's inbox."""
     group = space.account
-    fed.limits.take(Action.POST, str(author.id))
+    await fed.limits.take(Action.POST, str(author.id))
     if why := await groups.refuses(session, space, author):
         raise ActionError(why)
     if not await groups.is_member(session, group, author) and not await groups.is_moderator(

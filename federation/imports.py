@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from content.accounts import Account
 from content.interface_text import N_, Message
 from content.orm import Base, new_id, utcnow
-from federation.jobs import OPEN_STATES, Job, claim_index
+from federation.jobs import OPEN_STATES, Job, announce, claim_index
 from moderation.list_files import Entry, Kind
 
 
@@ -99,6 +99,7 @@ async def start(
         for e in entries
     )
     await session.flush()
+    await announce(session)
     return started
 
 

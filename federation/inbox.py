@@ -26,7 +26,7 @@ from federation import hosts, proofs
 from federation.authenticity import NotAuthentic, check_origin, signed_by
 from federation.context import Federation
 from federation.delivery import Delivery
-from federation.jobs import Job, claim_index
+from federation.jobs import Job, announce, claim_index
 from federation.keys import RemoteKey
 from moderation.policy import may_federate_with
 from moderation.rate_limits import Action, RateLimited
@@ -84,7 +84,7 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         try:
             check_body_digest(parts)
             key = await signed_by(fed, session, parts)
-            fed.limits.take(Action.INBOX, key.domain)  # before anything more is fetched
+            await fed.limits.take(Action.INBOX, key.domain)  # before anything more is fetched
             await session.commit()  # a key fetched on the way; no lock across what follows
             forwarded = key.actor_uri != actor_uri
             author = await _proven(fed, session, activity, forwarded=forwarded)
@@ -100,6 +100,9 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         except RateLimited as limited:  # too many keys fetched, or activities sent
             await session.commit()
             return Outcome(429, str(limited), limited.retry_after)
+        # Before the item is added: a statement after it would flush it outside the `try`.
+        if fed.first_word_in_a_while(key.domain) and await hosts.heard_from(session, key.domain):
+            await _make_due_now(session, key.domain)
         session.add(
             InboxItem(
                 activity_id=activity["id"],
@@ -108,9 +111,8 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
                 body=parts.body.decode("utf-8"),
             )
         )
-        if fed.first_word_in_a_while(key.domain) and await hosts.heard_from(session, key.domain):
-            await _make_due_now(session, key.domain)
         try:
+            await announce(session)  # flushes the item on PostgreSQL: a duplicate fails here
             await session.commit()
         except IntegrityError:  # a duplicate: the actor's activity id is already here
             fed.keys.forget(signing_key_id(parts))  # its account row may be rolled back too

@@ -6,7 +6,9 @@ before recording its outcome a worker checks that its claim still holds, so a wo
 lease ran out never overwrites another's work (a delivery may then be sent twice; receivers
 drop the duplicate by activity id). On PostgreSQL several
 workers share a table: the claim skips rows another worker holds (FOR UPDATE SKIP LOCKED)
-and re-checks the lease, so no job is taken twice.
+and re-checks the lease, so no job is taken twice. Work queued on PostgreSQL is announced
+(`announce`) in its own transaction, so the worker processes listening (`wakeups`) wake once
+it commits.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from content.orm import utcnow
 
 LEASE = timedelta(minutes=5)
 OPEN_STATES = ("queued", "retry")
+CHANNEL = "harbour_jobs"  # the PostgreSQL channel new work is announced on
 
 
 class Job:
@@ -98,6 +101,14 @@ async def still_claimed_all(
         select(model).where(table.c.id.in_(job_ids), table.c.claim == claim)
     )
     return {row.id: row for row in rows}  # type: ignore[attr-defined]
+
+
+async def announce(session: AsyncSession) -> None:
+    """On PostgreSQL, NOTIFY the worker processes listening (`wakeups.listen`) in the
+    caller's transaction: they wake when it commits, and not at all if it rolls back. On
+    SQLite, the one process wakes its worker with `Federation.notify`."""
+    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
 def finish(job: Job, state: str) -> None:

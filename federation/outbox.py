@@ -173,7 +173,7 @@ async def publish(
     when the author posts faster than the node allows."""
     if author.moved_to_uri is not None:
         raise ActionError(moves.MOVED_CANNOT_POST)
-    fed.limits.take(Action.POST, str(author.id))
+    await fed.limits.take(Action.POST, str(author.id))
     if in_reply_to is not None:
         parent_author = await session.get(Account, in_reply_to.account_id)
         if parent_author is not None and parent_author.id != author.id:

@@ -106,7 +106,7 @@ async def _author(fed: Federation, session: AsyncSession, uri: str, method: str)
     if fetched is not None and utcnow() - fetched < REFETCH_AFTER:
         return author
     try:
-        fed.limits.take(Action.KEY_HOST, host_of(uri))
+        await fed.limits.take(Action.KEY_HOST, host_of(uri))
         return await fetch_actor(fed, session, uri)
     except (RateLimited, ResolveError, InvalidHost):
         return author

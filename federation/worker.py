@@ -1,8 +1,8 @@
 """The worker: claims due inbox items, imported list lines and deliveries and runs them.
 
 `run_once` is one pass (tests call it until nothing is due); `run_forever` loops, waking at
-once when this process commits work and at least every POLL_SECONDS for work committed by
-other processes (the CLI, other nodes' workers) or falling due.
+once when this process commits work, on PostgreSQL when any process does (`wakeups`), and at
+least every POLL_SECONDS for work falling due or committed where nothing announced it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.accounts import Account, by_ids
 from content.orm import utcnow
 from content.retention import Retention, expire
-from federation import delivery, hosts, import_rows, jobs, thread_backfill
+from federation import delivery, hosts, import_rows, jobs, thread_backfill, wakeups
 from federation.context import Federation
 from federation.delivery import Delivery
 from federation.handlers import handler_for
@@ -50,9 +50,19 @@ PRUNE_EVERY = 3600.0
 class Worker:
     """Runs the job tables of one node."""
 
-    def __init__(self, fed: Federation, retention: Retention | None = None) -> None:
+    def __init__(
+        self,
+        fed: Federation,
+        retention: Retention | None = None,
+        *,
+        listen_to: str | None = None,
+    ) -> None:
+        """`listen_to`: the PostgreSQL database URL whose announcements of new work wake
+        this worker (`wakeups.listen`); None (SQLite, tests) to rely on `Federation.notify`
+        and the poll."""
         self.fed = fed
         self.retention = retention
+        self.listen_to = listen_to
         self._next_prune = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
         self._filling: set[asyncio.Task[None]] = set()  # threads being filled in
@@ -119,12 +129,14 @@ class Worker:
 
     async def prune(self) -> None:
         """Delete applied, ignored and refused inbox items and finished deliveries that
-        ended more than KEEP_ENDED ago, so the job tables do not grow forever; and direct
+        ended more than KEEP_ENDED ago, so the job tables do not grow forever, and the
+        shared rate-limit buckets that are full again; and direct
         messages and members-only group posts past the node's retention, if it has one."""
         async with self.fed.sessions() as session:
             for model in (InboxItem, Delivery):
                 await jobs.prune(session, model, KEEP_ENDED)
             await session.commit()
+            await self.fed.limits.forget_full()
             expired = 0
             while self.retention is not None and (batch := await expire(session, self.retention)):
                 expired += batch
@@ -134,8 +146,12 @@ class Worker:
     async def run_forever(self) -> None:
         """Work until `stop` (or cancelled). Deliveries to a host go on in the background
         while the next passes serve other hosts."""
+        listening = None
+        if self.listen_to is not None:
+            listening = asyncio.create_task(wakeups.listen(self.listen_to, self.fed.wakeup))
         try:
             while not self._stopping:
+                self.fed.wakeup.clear()  # before the pass: work committed during it wakes
                 try:
                     done = await self._pass()
                 except Exception:  # a broken pass must not stop the node's federation
@@ -143,12 +159,14 @@ class Worker:
                     done = 0
                 if done or self._stopping:
                     continue
-                self.fed.wakeup.clear()
                 try:
                     await asyncio.wait_for(self.fed.wakeup.wait(), POLL_SECONDS)
                 except TimeoutError:
                     pass
         finally:
+            if listening is not None:
+                listening.cancel()
+                await asyncio.gather(listening, return_exceptions=True)
             running = self._beside()
             if self._stopping and running:
                 await asyncio.wait(running, timeout=STOP_SECONDS)

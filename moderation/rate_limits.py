@@ -1,7 +1,11 @@
-"""Rate limits as token buckets in memory, keyed by account, nickname or host, never by IP.
+"""Rate limits as token buckets, keyed by account, nickname or host, never by IP address.
 
-Each process keeps its own buckets: a node with several processes allows a little more, and
-a restart forgets them; both are acceptable for limits meant to slow abuse down."""
+The limits that protect members (SHARED: sign-ins, failed sign-ins, joining, posting) are
+counted in the database on PostgreSQL (`shared_limits`), so a node run as several processes
+allows what one process would. The traffic-shaping limits on the hot path (an inbox POST,
+signing-key fetches) stay in each process's memory, as do all limits on SQLite, which has
+one process: several processes allow a little more of those, and a restart forgets them;
+both are acceptable for limits meant to slow a flood down."""
 
 from __future__ import annotations
 
@@ -10,6 +14,10 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from moderation import shared_limits
 
 
 class Action(StrEnum):
@@ -41,6 +49,7 @@ LIMITS = {
     Action.KEY_HOST: Limit(burst=60, seconds=60),  # a burst of new actors, then one a second
     Action.KEY: Limit(burst=1, seconds=60),
 }
+SHARED = frozenset({Action.LOGIN, Action.FAILED_LOGIN, Action.REGISTER, Action.POST})
 MAX_BUCKETS = 100_000
 
 
@@ -58,18 +67,28 @@ Bucket = tuple[float, float]  # tokens left, and when they were counted (monoton
 
 @dataclass
 class RateLimiter:
-    """Buckets of tokens per (action, key). Each action keeps at most `size` buckets: a new
-    key evicts that action's bucket used least recently, so a flood of new keys cannot reset
-    a busy bucket, nor can a flood of one action's keys (say, junk keyIds) push out
-    another's (a nickname's sign-in attempts)."""
+    """Buckets of tokens per (action, key): the SHARED actions' in the database when
+    `shared` (PostgreSQL's sessions) is given, the others in memory. In memory each action
+    keeps at most `size` buckets: a new key evicts that action's bucket used least recently,
+    so a flood of new keys cannot reset a busy bucket, nor can a flood of one action's keys
+    (say, junk keyIds) push out another's (a nickname's sign-in attempts)."""
 
     limits: dict[Action, Limit] = field(default_factory=lambda: dict(LIMITS))
     size: int = MAX_BUCKETS
+    shared: async_sessionmaker[AsyncSession] | None = None
     _buckets: dict[Action, OrderedDict[str, Bucket]] = field(default_factory=dict)
 
-    def take(self, action: Action, key: str = "") -> None:
+    async def take(self, action: Action, key: str = "") -> None:
         """Spend a token, or raise RateLimited if none is left."""
         limit = self.limits[action]
+        if self.shared is not None and action in SHARED:
+            wait = await shared_limits.take(self.shared, action, key, limit.burst, limit.seconds)
+            if wait > 0:
+                raise RateLimited(action, math.ceil(wait))
+            return
+        self._take_here(action, key, limit)
+
+    def _take_here(self, action: Action, key: str, limit: Limit) -> None:
         buckets = self._buckets.setdefault(action, OrderedDict())
         now = time.monotonic()
         rate = limit.burst / limit.seconds
@@ -80,26 +99,37 @@ class RateLimiter:
             raise RateLimited(action, math.ceil((1 - tokens) / rate))
         self._store(buckets, key, (tokens - 1, now))
 
-    def give_back(self, action: Action, key: str = "") -> None:
+    async def give_back(self, action: Action, key: str = "") -> None:
         """Return a token taken for an attempt that turned out not to count (a right password)."""
+        if self.shared is not None and action in SHARED:
+            await shared_limits.give_back(self.shared, action, key, self.limits[action].burst)
+            return
         buckets = self._buckets.get(action, OrderedDict())
         if (found := buckets.get(key)) is not None:
             burst = float(self.limits[action].burst)
             self._store(buckets, key, (min(burst, found[0] + 1), found[1]))
 
-    def take_sign_in(self, nickname: str) -> None:
+    async def take_sign_in(self, nickname: str) -> None:
         """Spend a sign-in attempt: one of the node's failed sign-ins (given back by
         `signed_in`), then one of the nickname's attempts."""
-        self.take(Action.FAILED_LOGIN)
+        await self.take(Action.FAILED_LOGIN)
         try:
-            self.take(Action.LOGIN, nickname.strip().lower())
+            await self.take(Action.LOGIN, nickname.strip().lower())
         except RateLimited:
-            self.give_back(Action.FAILED_LOGIN)
+            await self.give_back(Action.FAILED_LOGIN)
             raise
 
-    def signed_in(self) -> None:
+    async def signed_in(self) -> None:
         """The attempt was right: it does not count against the node's failed sign-ins."""
-        self.give_back(Action.FAILED_LOGIN)
+        await self.give_back(Action.FAILED_LOGIN)
+
+    async def forget_full(self) -> None:
+        """Delete the shared buckets that have refilled (the worker's hourly prune), so the
+        table holds only the buckets being spent."""
+        if self.shared is not None:
+            for action in SHARED & self.limits.keys():
+                limit = self.limits[action]
+                await shared_limits.forget_full(self.shared, action, limit.burst, limit.seconds)
 
     def _store(self, buckets: OrderedDict[str, Bucket], key: str, bucket: Bucket) -> None:
         buckets[key] = bucket

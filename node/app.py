@@ -22,7 +22,7 @@ from federation.context import Federation
 from federation.signature_styles import SignatureStyles
 from federation.transport import Transport, TransportPolicy
 from federation.worker import STOP_SECONDS, Worker
-from moderation.rate_limits import RateLimited
+from moderation.rate_limits import RateLimited, RateLimiter
 from node import i18n
 from node.api import activitypub, inbox, wellknown
 from node.api.mastodon import account_lists as api_account_lists
@@ -44,7 +44,7 @@ from node.api.mastodon import reports as api_reports
 from node.api.mastodon import statuses as api_statuses
 from node.api.mastodon import tags as api_tags
 from node.api.mastodon import timelines as api_timelines
-from node.database import create_engine, create_sessionmaker
+from node.database import create_engine, create_sessionmaker, is_sqlite
 from node.errors import http_error, server_error, too_many
 from node.middleware import (
     FAVICON_PATH,
@@ -86,7 +86,8 @@ SESSION_COOKIE = "harbour_session"
 
 def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Federation:
     """The federation runtime: one outbound client, allowed to reach loopback only in
-    development."""
+    development; on PostgreSQL the members' rate limits counted in the database, for every
+    process of the node."""
     policy = TransportPolicy(
         allow_private_addresses=settings.development,
         allow_http=settings.development,
@@ -107,7 +108,14 @@ def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSess
         retry_scale=settings.test_retry_scale,
         handlers_raise=settings.test_handlers_raise,
         accepts_rfc9421=not settings.test_cavage_only,
+        limits=RateLimiter(shared=None if is_sqlite(settings.database_url) else sessions),
     )
+
+
+def listen_url(settings: Settings) -> str | None:
+    """The database a worker LISTENs on for work other processes queue: PostgreSQL's; None
+    on SQLite, which has one process."""
+    return None if is_sqlite(settings.database_url) else settings.database_url
 
 
 def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
@@ -131,7 +139,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(country_names.index)  # built once, off the event loop
-        worker = Worker(federation, settings.retention)
+        worker = Worker(federation, settings.retention, listen_to=listen_url(settings))
         task = asyncio.create_task(worker.run_forever()) if run_worker else None
         try:
             yield

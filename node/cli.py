@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from node import commands, group_commands
 from node.settings import ConfigError, Settings
+from node.sqlite_lock import SQLiteInUse
 
 
 class _Later:
@@ -62,7 +63,7 @@ def _run(argv: list[str] | None) -> None:
     except ConfigError as error:
         _fail(f"configuration: {error}", status=2)
     # ValueError covers the content rules' errors: UsernameError, PasswordError, InviteError.
-    except (commands.CommandError, ValueError) as error:
+    except (commands.CommandError, SQLiteInUse, ValueError) as error:
         _fail(str(error))
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)

@@ -28,10 +28,11 @@ from content.users import Role, User, add_user, user_of
 from federation import outbox
 from federation.worker import Worker
 from moderation import approvals, audit
-from node.app import create_app, create_federation
+from node.app import create_app, create_federation, listen_url
 from node.bootstrap import Credentials, ensure_node, new_password
 from node.database import create_engine, create_sessionmaker, migrate, session_scope
 from node.settings import Settings
+from node.sqlite_lock import one_process
 
 KINDS = {
     "person": ActorType.PERSON,
@@ -59,24 +60,25 @@ def migrate_only(settings: Settings, _args: argparse.Namespace) -> None:
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> None:
-    """Set up if needed, then serve HTTP until interrupted."""
+    """Set up if needed, then serve HTTP until interrupted (alone on SQLite)."""
     settings = replace(
         settings,
         listen_host=args.host or settings.listen_host,
         listen_port=args.port or settings.listen_port,
     )
-    _print_welcome(settings, _set_up(settings), args)
-    app = create_app(settings, run_worker=not args.no_worker)
-    settle_heap()
-    uvicorn.run(
-        app,
-        host=settings.listen_host,
-        port=settings.listen_port,
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-        log_level="info",
-    )
+    with one_process(settings.database_url):
+        _print_welcome(settings, _set_up(settings), args)
+        app = create_app(settings, run_worker=not args.no_worker)
+        settle_heap()
+        uvicorn.run(
+            app,
+            host=settings.listen_host,
+            port=settings.listen_port,
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
+            log_level="info",
+        )
 
 
 async def account_create(settings: Settings, args: argparse.Namespace) -> None:
@@ -232,16 +234,18 @@ async def admin_grant(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def worker(settings: Settings, _args: argparse.Namespace) -> None:
-    """Run the delivery and inbox worker until interrupted."""
-    engine = create_engine(settings.database_url)
-    federation = create_federation(settings, create_sessionmaker(engine))
-    settle_heap()
-    print(f"Harbour worker for {settings.domain} is running.", flush=True)
-    try:
-        await Worker(federation, settings.retention).run_forever()
-    finally:
-        await federation.transport.aclose()
-        await engine.dispose()
+    """Run the delivery and inbox worker until interrupted (alone on SQLite)."""
+    with one_process(settings.database_url):
+        engine = create_engine(settings.database_url)
+        federation = create_federation(settings, create_sessionmaker(engine))
+        settle_heap()
+        print(f"Harbour worker for {settings.domain} is running.", flush=True)
+        try:
+            worker = Worker(federation, settings.retention, listen_to=listen_url(settings))
+            await worker.run_forever()
+        finally:
+            await federation.transport.aclose()
+            await engine.dispose()
 
 
 def settle_heap() -> None:

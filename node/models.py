@@ -16,6 +16,7 @@ from moderation.domain_blocks import DomainBlock
 from moderation.member_domain_blocks import MemberDomainBlock
 from moderation.mutes import Mute
 from moderation.reports import Report
+from moderation.shared_limits import RateBucket
 from moderation.trust_lists import TrustList, TrustListEntry
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "ListImport",
     "MemberDomainBlock",
     "Mute",
+    "RateBucket",
     "RemoteHost",
     "Report",
     "TrustList",

@@ -83,7 +83,7 @@ async def _move_away(
     fed = services(request).federation
     if form.get("confirm") != "on":
         raise MoveError(NOT_CONFIRMED)
-    fed.limits.take(Action.LOGIN, viewer.username)
+    await fed.limits.take(Action.LOGIN, viewer.username)
     password = str(form.get("password", ""))[:1000]
     if await users.authenticate(session, viewer.username, password) is None:
         raise MoveError(WRONG_PASSWORD)

@@ -101,7 +101,7 @@ async def change_password(
     request: Request, session: AsyncSession, viewer: Account, form: FormData
 ) -> Response:
     """With the current password, a new one; every other session and every app token end."""
-    services(request).federation.limits.take(Action.LOGIN, viewer.username)
+    await services(request).federation.limits.take(Action.LOGIN, viewer.username)
     if await users.authenticate(session, viewer.username, _text(form, "current_password")) is None:
         raise PasswordError(N_("Your current password is not right. Nothing was changed."))
     user = await users.user_of(session, viewer)

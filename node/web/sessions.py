@@ -106,13 +106,13 @@ async def login(request: Request) -> Response:
     password = str(form.get("password", ""))[:MAX_FORM_FIELD]
     next_path = local_path(str(form.get("next", "")))
     limits = services(request).federation.limits
-    limits.take_sign_in(username)
+    await limits.take_sign_in(username)
     try:
         async with services(request).sign_ins, session_scope(services(request).sessions) as session:
             account = await users.authenticate(session, username, password)
             user = await users.user_of(session, account) if account else None
     except AwaitingApproval:
-        limits.signed_in()
+        await limits.signed_in()
         return render(request, "login.html", 403, username=username, error=_(AWAITING_APPROVAL))
     if account is None or user is None:
         return render(
@@ -123,7 +123,7 @@ async def login(request: Request) -> Response:
             next=next_path,
             error=_("That username and password do not match an account here."),
         )
-    limits.signed_in()
+    await limits.signed_in()
     if user.has_two_factor:
         await end_session(request)
         pending = {"id": str(account.id), "at": int(time.time()), "next": next_path or ""}
@@ -155,7 +155,7 @@ async def login_code(request: Request) -> Response:
             request.session.clear()
             return render(request, "login.html", status_code=401, error=_("Please sign in again."))
         limits = services(request).federation.limits
-        limits.take_sign_in(account.username)
+        await limits.take_sign_in(account.username)
         try:
             accepted = await two_factor.check_code(session, user, secret_box(request), code)
         except TwoFactorError as error:
@@ -163,7 +163,7 @@ async def login_code(request: Request) -> Response:
     if not accepted:
         wrong = _("That code is not right, or it was used already. Try the next one.")
         return render(request, "login_code.html", status_code=401, error=wrong)
-    limits.signed_in()
+    await limits.signed_in()
     await begin_session(request, account.id)
     return RedirectResponse(local_path(str(pending.get("next"))) or "/home", status_code=303)
 
@@ -203,7 +203,7 @@ async def register(request: Request) -> Response:
     code = str(form.get("invite", code))[:MAX_FORM_FIELD]
     username = str(form.get("username", "")).strip().lower()[:MAX_FORM_FIELD]
     password = str(form.get("password", ""))[:MAX_FORM_FIELD]
-    services(request).federation.limits.take(Action.REGISTER)
+    await services(request).federation.limits.take(Action.REGISTER)
     settings = services(request).settings
     keypair = await run_in_threadpool(generate_keypair)
     try:

@@ -74,7 +74,7 @@ async def delete_account(request: Request) -> Response:
         viewer = await signed_in_account(request, session)
         if viewer is None:
             return RedirectResponse("/login", status_code=303)
-        fed.limits.take(Action.LOGIN, viewer.username)
+        await fed.limits.take(Action.LOGIN, viewer.username)
         password = str(form.get("password", ""))[:1000]
         if await users.authenticate(session, viewer.username, password) is None:
             return RedirectResponse("/settings?error=wrong+password", status_code=303)

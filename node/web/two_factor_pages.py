@@ -88,7 +88,7 @@ def with_password(step: Step) -> Callable[[Request], Awaitable[Response]]:
             viewer, user = await _viewer(request, session)
             if viewer is None or user is None:
                 return RedirectResponse("/login?next=/settings", status_code=303)
-            services(request).federation.limits.take(Action.LOGIN, viewer.username)
+            await services(request).federation.limits.take(Action.LOGIN, viewer.username)
             password = str(form.get("password", ""))[:MAX_FIELD]
             if await users.authenticate(session, viewer.username, password) is None:
                 error = "That password is not right. Nothing was changed."

@@ -298,7 +298,7 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
     await client.post("/logout")
     for _ in range(30):
         try:
-            services.federation.limits.take(Action.REGISTER)
+            await services.federation.limits.take(Action.REGISTER)
         except Exception:
             break
     await walk.post("/register", {"invite": "nope", "username": "x", "password": "y"}, 429)

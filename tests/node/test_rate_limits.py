@@ -85,24 +85,24 @@ async def test_a_flood_of_new_nicknames_does_not_reset_a_members_login_limit(
         assert guess.status_code == 429
 
 
-def test_the_least_recently_used_bucket_is_the_one_forgotten() -> None:
+async def test_the_least_recently_used_bucket_is_the_one_forgotten() -> None:
     limits = RateLimiter({Action.LOGIN: Limit(burst=1, seconds=3600)}, size=3)
-    limits.take(Action.LOGIN, "victim")
+    await limits.take(Action.LOGIN, "victim")
     for name in ("a", "b", "c", "d", "e"):
-        limits.take(Action.LOGIN, name)
+        await limits.take(Action.LOGIN, name)
         with pytest.raises(RateLimited):
-            limits.take(Action.LOGIN, "victim")  # each refusal keeps the bucket recent
-    limits.take(Action.LOGIN, "a")  # "a" was forgotten, not the victim
+            await limits.take(Action.LOGIN, "victim")  # each refusal keeps the bucket recent
+    await limits.take(Action.LOGIN, "a")  # "a" was forgotten, not the victim
 
 
-def test_a_flood_of_one_actions_keys_does_not_push_out_anothers_buckets() -> None:
+async def test_a_flood_of_one_actions_keys_does_not_push_out_anothers_buckets() -> None:
     limits = RateLimiter({**LIMITS, Action.LOGIN: Limit(burst=1, seconds=3600)}, size=3)
-    limits.take(Action.LOGIN, "victim")
+    await limits.take(Action.LOGIN, "victim")
     for n in range(10):  # junk POSTs naming new keys
-        limits.take(Action.KEY_HOST, f"host{n}.example")
-        limits.take(Action.KEY, f"https://host{n}.example/key")
+        await limits.take(Action.KEY_HOST, f"host{n}.example")
+        await limits.take(Action.KEY, f"https://host{n}.example/key")
     with pytest.raises(RateLimited):
-        limits.take(Action.LOGIN, "victim")
+        await limits.take(Action.LOGIN, "victim")
 
 
 async def test_wrong_passwords_under_any_nicknames_are_limited_for_the_whole_node(

@@ -44,7 +44,8 @@ def free_port() -> int:
 
 @dataclass
 class NodeProcess:
-    """A running `harbour serve`; its output is kept in `log_path`."""
+    """A running `harbour serve` (or another long-running `command`); its output is kept in
+    `log_path`."""
 
     port: int
     data_dir: Path
@@ -52,6 +53,7 @@ class NodeProcess:
     process: subprocess.Popen[bytes] | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     name: str = "127.0.0.1"  # a name other than an address needs HARBOUR_DEV_HOSTS
+    command: tuple[str, ...] = ("serve",)
     _log_read: int = 0
     _jobs_seen: set[tuple[str, int, str]] = field(default_factory=set)
     _pending: list[str] = field(default_factory=list)
@@ -111,7 +113,7 @@ class NodeProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(HARBOUR), "serve"], env=self.env(), stdout=log, stderr=subprocess.STDOUT
+                [str(HARBOUR), *self.command], env=self.env(), stdout=log, stderr=subprocess.STDOUT
             )
         if self not in LAUNCHED:
             LAUNCHED.append(self)
@@ -229,6 +231,22 @@ class NodeProcess:
         response = http.post("/login", data={"username": username, "password": password})
         assert response.status_code == 303, response.text
         return http
+
+
+@dataclass
+class Replica(NodeProcess):
+    """Another process of a node on its database (PostgreSQL) and data folder: its own port
+    (a worker's only names its log), the node's public name at `public_port`."""
+
+    public_port: int = 0
+
+    @property
+    def domain(self) -> str:
+        return f"{self.name}:{self.public_port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / f"{self.command[0]}-{self.port}.log"
 
 
 def _main(args: list[str], env: dict[str, str], out: io.StringIO, err: io.StringIO) -> int:

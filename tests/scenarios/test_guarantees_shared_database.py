@@ -10,7 +10,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -24,27 +23,12 @@ from content.orm import new_id, utcnow
 from content.relationships import Follow, FollowState
 from tests.rig.databases import PostgresDatabases, SQLiteDatabases
 from tests.rig.keys import keypair_for_tests
-from tests.rig.nodes import NodeProcess, free_port, read_database, wait_for
+from tests.rig.nodes import NodeProcess, Replica, free_port, read_database, wait_for
 
 pytestmark = pytest.mark.processes
 SINKS = 24  # remote servers, one follower of sam's on each
 POSTS = 6  # sam's posts, written alternately through either process
 MENTIONS = 6  # posts from the peer that mention sam
-
-
-@dataclass
-class Replica(NodeProcess):
-    """A second process of a node: its own port, the node's public name and data folder."""
-
-    public_port: int = 0
-
-    @property
-    def domain(self) -> str:
-        return f"{self.name}:{self.public_port}"
-
-    @property
-    def log_path(self) -> Path:
-        return self.data_dir / f"serve-{self.port}.log"
 
 
 class Sink:

@@ -176,9 +176,9 @@ async def token(request: Request) -> Response:
                 oauth.check_request(app, app.redirect_uris.split("\n")[0], scopes)
                 username = str(params.get("username", ""))
                 limits = services(request).federation.limits
-                limits.take_sign_in(username)
+                await limits.take_sign_in(username)
                 account = await _password_owner(session, username, str(params.get("password", "")))
-                limits.signed_in()
+                await limits.signed_in()
             elif grant == "client_credentials":
                 oauth.check_request(app, app.redirect_uris.split("\n")[0], scopes)
             else:

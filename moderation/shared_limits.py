@@ -1,0 +1,71 @@
+"""Rate-limit buckets in the database, shared by every process of a node on PostgreSQL: one
+row per (action, key), refilled and spent in one atomic statement, so sign-in attempts split
+between processes count as they would in one. Keys are nicknames, account ids or "" (the
+whole node), never addresses. A bucket that is full again says nothing a missing row would
+not, so `forget_full` deletes those (the worker's hourly prune)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Double, String, Text, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from content.orm import Base
+
+
+class RateBucket(Base):
+    """Tokens left for one action and key, as counted at `updated_at`."""
+
+    __tablename__ = "rate_buckets"
+
+    action: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    tokens: Mapped[float] = mapped_column(Double)
+    updated_at: Mapped[datetime]
+
+
+# The tokens a bucket has now: what it had, refilled since, at most a burst.
+_REFILLED = "least(:burst, b.tokens + extract(epoch FROM now() - b.updated_at)::float8 * :rate)"
+_TAKE = text(
+    f"""INSERT INTO rate_buckets AS b (action, key, tokens, updated_at)
+    VALUES (:action, :key, :burst - 1, now())
+    ON CONFLICT (action, key) DO UPDATE SET tokens = {_REFILLED} - 1, updated_at = now()
+    WHERE {_REFILLED} >= 1
+    RETURNING b.tokens"""
+)
+_LEFT = text(f"SELECT {_REFILLED} FROM rate_buckets AS b WHERE action = :action AND key = :key")
+_GIVE_BACK = text(
+    "UPDATE rate_buckets SET tokens = least(:burst, tokens + 1)"
+    " WHERE action = :action AND key = :key"
+)
+_FORGET_FULL = text(
+    f"DELETE FROM rate_buckets AS b WHERE action = :action AND {_REFILLED} >= :burst"
+)
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def take(sessions: Sessions, action: str, key: str, burst: int, seconds: float) -> float:
+    """Spend a token of the bucket; 0 if one was there, else the seconds until one is."""
+    rate = burst / seconds
+    values = {"action": action, "key": key, "burst": burst, "rate": rate}
+    async with sessions() as session, session.begin():
+        if (await session.execute(_TAKE, values)).first() is not None:
+            return 0.0
+        left = await session.scalar(_LEFT, values)
+    return max((1 - float(left if left is not None else 0.0)) / rate, 1.0)
+
+
+async def give_back(sessions: Sessions, action: str, key: str, burst: int) -> None:
+    """Return a token to the bucket (never above a burst)."""
+    async with sessions() as session, session.begin():
+        await session.execute(_GIVE_BACK, {"action": action, "key": key, "burst": burst})
+
+
+async def forget_full(sessions: Sessions, action: str, burst: int, seconds: float) -> None:
+    """Delete the action's buckets that have refilled to a burst."""
+    values = {"action": action, "burst": burst, "rate": burst / seconds}
+    async with sessions() as session, session.begin():
+        await session.execute(_FORGET_FULL, values)
