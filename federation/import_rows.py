@@ -17,7 +17,7 @@ from content import bookmarks, posts, relationships
 from content.accounts import Account
 from content.interface_text import N_, Message
 from content.posts import Post
-from federation import jobs, lookup, outbox
+from federation import import_overwrite, jobs, lookup, outbox
 from federation.context import Federation
 from federation.imports import ImportRow, ListImport, reason_text
 from federation.outbox import ActionError
@@ -37,7 +37,8 @@ class LineFailed(Exception):
 
 
 async def run_due(fed: Federation, lease: timedelta) -> int:
-    """Apply a batch of due lines, AT_ONCE at a time; returns how many were taken."""
+    """Apply a batch of due lines, AT_ONCE at a time, then the removals of overwrites whose
+    lines have all ended; returns how many lines and overwrites were taken."""
     async with fed.sessions() as session:
         claimed = await jobs.claim_due(session, ImportRow, BATCH, lease=lease)
     slots = asyncio.Semaphore(AT_ONCE)
@@ -47,7 +48,7 @@ async def run_due(fed: Federation, lease: timedelta) -> int:
             await _run(fed, row.id, str(row.claim))
 
     await asyncio.gather(*(one(row) for row in claimed))
-    return len(claimed)
+    return len(claimed) + await import_overwrite.finish_due(fed)
 
 
 async def _run(fed: Federation, row_id: int, claim: str) -> None:
@@ -90,6 +91,7 @@ async def _apply_line(
         await bookmarks.add(session, member, await _post(fed, session, member, row.value))
         return
     target = await actor_by_handle(fed, session, row.value)
+    row.account_id = target.id  # an overwrite keeps it, whatever address its server gives
     if kind is Kind.FOLLOWING:
         if await relationships.find_follow(session, member, target) is None:
             await outbox.follow(fed, session, member, target)
