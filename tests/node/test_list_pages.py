@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ from content import accounts, bookmarks, relationships
 from content.accounts import Account
 from content.audience import Visibility
 from content.relationships import FollowState
-from federation import outbox, resolve
+from federation import import_rows, outbox, resolve
 from federation.imports import ImportRow, ListImport
 from federation.transport import Transport
 from federation.worker import Worker
@@ -200,6 +201,28 @@ async def test_an_overwrite_keeps_an_account_its_server_writes_another_way(
     async with services.sessions() as session:
         follow = await relationships.find_follow(session, alice, cached)
         assert follow is not None and follow.state == FollowState.ACCEPTED
+
+
+async def test_a_long_import_shares_the_worker_with_another_members_import(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """alice queues 40 lines, then bob one: the worker's first batch applies bob's line too
+    (it once took alice's oldest 16, and on slow servers bob waited for all of hers)."""
+    await members(services, "bob")
+    await sign_in(client, "alice")
+    await upload(client, "blocked_domains", "".join(f"s{n}.example\n" for n in range(40)))
+    client.cookies.clear()
+    await sign_in(client, "bob")
+    await upload(client, "blocked_domains", "spam.example\n")
+
+    await import_rows.run_due(services.federation, timedelta(minutes=5))
+
+    page = (await client.get("/settings/lists")).text
+    assert "Lines: 1. Done: 1. Waiting: 0. Failed: 0." in page
+    client.cookies.clear()
+    await sign_in(client, "alice")
+    page = (await client.get("/settings/lists")).text
+    assert "Lines: 40. Done: 8. Waiting: 32. Failed: 0." in page
 
 
 async def test_a_file_that_cannot_be_imported_is_refused_with_the_reason(
