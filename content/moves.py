@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import accounts
@@ -15,6 +16,7 @@ from content.orm import utcnow
 
 COOLDOWN = timedelta(days=7)
 MAX_ALIASES = 10
+TOO_SOON = N_("an account can move only once a week; try again later")
 NOT_AN_ALIAS = N_("%(handle)s does not list this account as an alias: add the alias there first")
 # Why a moved account cannot post: its owner posts from the new one.
 MOVED_CANNOT_POST = N_(
@@ -66,7 +68,7 @@ def check_move(old: Account, new: Account) -> None:
     if new.is_gone:
         raise MoveError(N_("that account is not available"))
     if moved_recently(old) or moved_recently(new):
-        raise MoveError(N_("an account can move only once a week; try again later"))
+        raise MoveError(TOO_SOON)
     if not names(new, old):
         raise MoveError(Message(NOT_AN_ALIAS, handle=new.handle))
 
@@ -78,7 +80,20 @@ async def moved_to(session: AsyncSession, account: Account) -> Account | None:
     return await accounts.get_by_uri(session, account.moved_to_uri)
 
 
-def record(old: Account, new: Account) -> None:
-    """`old` moved to `new`, now."""
-    old.moved_to_uri = new.uri
-    old.moved_at = utcnow()
+async def record(session: AsyncSession, old: Account, new: Account) -> None:
+    """`old` moved to `new`, now. One conditional update, so of two moves checked at once
+    (two tabs, two workers) only one is recorded; the other raises MoveError: it had sent a
+    second `Move` and carried the followers to another account."""
+    now = utcnow()
+    moved = await session.execute(
+        update(Account)
+        .where(
+            Account.id == old.id,
+            or_(Account.moved_at.is_(None), Account.moved_at < now - COOLDOWN),
+        )
+        .values(moved_to_uri=new.uri, moved_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(old, ["moved_to_uri", "moved_at"])
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        raise MoveError(TOO_SOON)

@@ -53,7 +53,7 @@ async def move_away(
     found = await actor_by_handle(fed, session, handle.strip())
     new = await fresh_actor(fed, session, found.uri)
     moves.check_move(account, new)
-    moves.record(account, new)
+    await moves.record(session, account, new)
     inboxes = await addressing.for_followers_and(fed, session, account, [])
     await outbox.update_profile(fed, session, account)
     activity = move(f"{account.uri}#moves/{new_id()}", account.uri, new.uri)

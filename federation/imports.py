@@ -3,8 +3,9 @@ per line, applied by the worker (`import_rows`), never in the request: a list of
 means a WebFinger look-up and an actor fetch per line.
 
 A member has at most one import of each list; a new one replaces the last, once that one has
-ended. An overwrite first takes away what the list holds and the file does not
-(`import_overwrite`), then queues the file's lines like a merge."""
+ended. An overwrite queues the file's lines like a merge, then, once they are applied, takes
+away what the list holds and neither the file's addresses nor the accounts its lines named
+(`import_overwrite`): a server may write an address another way than this node does."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, ForeignKey, String, Text, delete, func, select
+from sqlalchemy import ColumnElement, ForeignKey, String, Text, delete, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,6 +47,8 @@ class ListImport(Base):
     kind: Mapped[str] = mapped_column(String(32))
     mode: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An overwrite whose removals wait until its lines are applied.
+    removing: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ImportRow(Job, Base):
@@ -62,6 +65,8 @@ class ImportRow(Job, Base):
     value: Mapped[str] = mapped_column(String(2048))
     hide_notifications: Mapped[bool] = mapped_column(default=True)
     reason: Mapped[str | None] = mapped_column(Text)
+    # The account the line named, once resolved: an overwrite keeps it, however it is written.
+    account_id: Mapped[int | None] = mapped_column()
 
 
 @dataclass(frozen=True)
@@ -79,14 +84,20 @@ async def start(
     session: AsyncSession, member: Account, kind: Kind, mode: Mode, entries: Sequence[Entry]
 ) -> ListImport:
     """Queue the file's lines for the worker, replacing the member's last import of this
-    list; refused while that one is still under way. (An overwrite's removals are
-    `import_overwrite`'s, in the same transaction.)"""
+    list; refused while that one is still under way. (An overwrite's removals follow its
+    lines, `import_overwrite.finish_due`.)"""
     last = await _latest(session, member, kind)
     if last is not None:
-        if await _count(session, last, ImportRow.state.in_(OPEN_STATES)):
+        if last.removing or await _count(session, last, ImportRow.state.in_(OPEN_STATES)):
             raise ImportRefused(N_("Your last import of this list is still under way."))
         await _delete(session, ListImport.id == last.id)
-    started = ListImport(id=new_id(), account_id=member.id, kind=kind.value, mode=mode.value)
+    started = ListImport(
+        id=new_id(),
+        account_id=member.id,
+        kind=kind.value,
+        mode=mode.value,
+        removing=mode is Mode.OVERWRITE,
+    )
     session.add(started)
     await session.flush()
     session.add_all(

@@ -9,20 +9,25 @@ from content import accounts, groups, mirrors, relationships
 from content.relationships import FollowState
 from federation import inbox, outbox
 from federation.handlers.incoming import Incoming
-from moderation import account_blocks, policy
+from moderation import account_blocks, domain_names, member_domain_blocks, policy
 
 
 async def on_follow(incoming: Incoming) -> None:
     """A remote account asks to follow a local one: auto-accepted unless the account
     approves followers by hand or the follower (or its server) is limited; refused at once
-    if the local account blocks it, or it is a group that bans it or is local-only."""
+    if the local account blocks it or its server (as Mastodon does), or it is a group that
+    bans it or is local-only."""
     target = await _local_target(incoming, incoming.object_id)
     if target is None:
         return
     session, actor = incoming.session, incoming.actor
     space = await groups.get(session, target)
-    blocked = await account_blocks.is_blocked_by(session, actor, target) or (
-        space is not None and await groups.refuses(session, space, actor) is not None
+    blocked = (
+        await account_blocks.is_blocked_by(session, actor, target)
+        or await member_domain_blocks.blocks_any(
+            session, target, domain_names.candidates(actor.domain or "")
+        )
+        or (space is not None and await groups.refuses(session, space, actor) is not None)
     )
     limited = actor.silenced_at is not None or await policy.is_limited(session, host_of(actor.uri))
     accepted = not blocked and not target.manually_approves_followers and not limited

@@ -35,8 +35,8 @@ async def on_move(incoming: Incoming) -> None:
         return incoming.drop(f"its target cannot be had from its origin: {error}")
     try:
         moves.check_move(old, new)
+        await moves.record(incoming.session, old, new)
     except MoveError as error:
         return incoming.drop(f"refused: {error}")
-    moves.record(old, new)
     await carry_followers(incoming.fed, incoming.session, old, new)
     return None

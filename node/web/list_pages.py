@@ -12,7 +12,6 @@ from starlette.routing import Route
 
 from content.interface_text import N_
 from federation import imports
-from federation.import_overwrite import remove_missing
 from federation.imports import ImportRefused, Mode
 from moderation.list_export import export
 from moderation.list_files import MAX_BYTES, MAX_ROWS, Kind, ListFileError, read
@@ -75,7 +74,7 @@ async def download(request: Request) -> Response:
 
 async def start_import(request: Request) -> Response:
     """`POST /settings/lists/import`: check the file, then queue its lines for the worker
-    (an overwrite first removes what the file does not have)."""
+    (an overwrite then removes what the file does not have, `import_overwrite`)."""
     async with request.form(max_fields=5, max_files=1) as form:
         upload = form.get("file")
         data = await upload.read(MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
@@ -96,8 +95,6 @@ async def start_import(request: Request) -> Response:
             await imports.start(session, viewer, kind, mode, entries)
         except (ListFileError, ImportRefused) as error:
             return notices.refused(request, PATH, error)
-        if mode is Mode.OVERWRITE:
-            await remove_missing(fed, session, viewer, kind, [entry.value for entry in entries])
     fed.notify()
     return notices.done(request, PATH, "import-queued")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -161,3 +163,24 @@ async def test_a_suspended_remote_actor_is_not_heard(
     assert (await deliver(client, note_to_alice(1))).status_code == 202
     await Worker(services.federation).run_once()
     assert await stored_posts(services) == 0
+
+
+async def test_an_account_on_a_server_a_member_blocks_cannot_follow_her(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """alice blocks remote.example for herself; eve there asks to follow her afterwards and
+    is refused with a Reject (she was accepted, and got alice's followers-only posts, before
+    the attack on list imports found it), as Mastodon refuses her."""
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        alice.manually_approves_followers = False
+        await outbox.block_domain(services.federation, session, alice, "remote.example")
+    follow = {"id": f"{EVE}/follows/1", "type": "Follow", "actor": EVE, "object": alice.uri}
+    assert (await deliver(client, follow)).status_code == 202
+    await Worker(services.federation).run_once()
+
+    page = (await client.get("/@alice")).text
+    assert "0 followers" in page
+    answers = [json.loads(r.content) for r in remote.requests if r.method == "POST"]
+    assert [a["type"] for a in answers] == ["Reject"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -14,7 +15,8 @@ from sqlalchemy import func, select
 from content import accounts, bookmarks, relationships
 from content.accounts import Account
 from content.audience import Visibility
-from federation import outbox
+from content.relationships import FollowState
+from federation import import_rows, outbox, resolve
 from federation.imports import ImportRow, ListImport
 from federation.transport import Transport
 from federation.worker import Worker
@@ -25,6 +27,7 @@ from tests.node.conftest import BASE, EVE
 from tests.node.test_inbox import deliver, note_to_alice, stored_posts
 from tests.node.test_settings_pages import _cache_eve, sign_in
 from tests.rig import world
+from tests.rig.keys import keypair_for_tests
 from tests.rig.remote import FakeServer
 
 pytestmark = pytest.mark.anyio
@@ -167,6 +170,59 @@ async def test_merge_adds_and_overwrite_also_removes(
     async with services.sessions() as session:
         mute = await mutes.find(session, alice, bob)
         assert mute is not None and mute.notifications is False
+
+
+async def test_an_overwrite_keeps_an_account_its_server_writes_another_way(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """dana's address is dana@remote.example (her server's WebFinger) and her actor lives at
+    victim.example, as a Mastodon server with a web domain of its own has it: the file her
+    old server wrote names her so. An overwrite keeps her approved follow (it once unfollowed
+    her and asked again, found by the attack on imports), and still drops eve."""
+    dana = "https://victim.example/users/dana"
+    remote.add_actor(dana, keypair_for_tests(4), "dana")
+    serve_webfinger(remote, "dana", dana)
+    eve = await _cache_eve(services)
+    (alice,) = await members(services)
+    async with services.sessions() as session, session.begin():
+        cached = await resolve.fetch_actor(services.federation, session, dana)
+        await relationships.add_follow(session, alice, cached, uri=f"{BASE}/f/1", accepted=True)
+        await relationships.add_follow(session, alice, eve, uri=f"{BASE}/f/2", accepted=True)
+    await sign_in(client, "alice")
+
+    file = "Account address\ndana@remote.example\n"
+    await upload(client, "following_accounts", file, mode="overwrite")
+    await drain(services)
+
+    listed = await client.get("/settings/lists/following_accounts.csv")
+    assert listed.text.splitlines()[1:] == ["dana@victim.example,true,false,"]
+    sent = [json.loads(r.content) for r in remote.requests if r.method == "POST"]
+    assert [(a["type"], a["object"]["object"]) for a in sent] == [("Undo", EVE)]
+    async with services.sessions() as session:
+        follow = await relationships.find_follow(session, alice, cached)
+        assert follow is not None and follow.state == FollowState.ACCEPTED
+
+
+async def test_a_long_import_shares_the_worker_with_another_members_import(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """alice queues 40 lines, then bob one: the worker's first batch applies bob's line too
+    (it once took alice's oldest 16, and on slow servers bob waited for all of hers)."""
+    await members(services, "bob")
+    await sign_in(client, "alice")
+    await upload(client, "blocked_domains", "".join(f"s{n}.example\n" for n in range(40)))
+    client.cookies.clear()
+    await sign_in(client, "bob")
+    await upload(client, "blocked_domains", "spam.example\n")
+
+    await import_rows.run_due(services.federation, timedelta(minutes=5))
+
+    page = (await client.get("/settings/lists")).text
+    assert "Lines: 1. Done: 1. Waiting: 0. Failed: 0." in page
+    client.cookies.clear()
+    await sign_in(client, "alice")
+    page = (await client.get("/settings/lists")).text
+    assert "Lines: 40. Done: 8. Waiting: 32. Failed: 0." in page
 
 
 async def test_a_file_that_cannot_be_imported_is_refused_with_the_reason(
