@@ -248,6 +248,35 @@ async def for_new_post(
     return found
 
 
+async def for_edit(
+    session: AsyncSession, owner: Account, post: Post, raw_ids: Sequence[object]
+) -> list[MediaAttachment]:
+    """The attachments an edit asks for, in the order asked: the owner's own, already in
+    this post or in none yet."""
+    if len(raw_ids) > MAX_PER_POST:
+        raise MediaError(f"a post has at most {MAX_PER_POST} attachments")
+    found = []
+    for raw_id in dict.fromkeys(str(i) for i in raw_ids):
+        media_id = parse_id(raw_id)
+        row = await session.get(MediaAttachment, media_id) if media_id is not None else None
+        if row is None or row.account_id != owner.id or row.post_id not in (None, post.id):
+            raise MediaError(f"there is no attachment {raw_id} of yours that is not in a post")
+        found.append(row)
+    return found
+
+
+async def replace_attachments(
+    session: AsyncSession, post: Post, attachments: Sequence[MediaAttachment]
+) -> None:
+    """Make `attachments` the post's own: the others leave it (their files stay, for the
+    post's history)."""
+    keep = {a.id for a in attachments}
+    for row in await of_post(session, post.id):
+        if row.id not in keep:
+            row.post_id = None
+    attach(post, attachments)
+
+
 def attach(post: Post, attachments: Sequence[MediaAttachment]) -> None:
     """Put attachments into a post."""
     for attachment in attachments:

@@ -26,6 +26,7 @@ from content.media import MediaAttachment
 from content.notifications import Notification
 from content.oauth import AccessToken, AuthorizationCode, OAuthApp
 from content.orm import Base
+from content.post_edits import PostEdit
 from content.posts import Mention, Post, PostTag
 from content.relationships import Follow
 from content.two_factor import RecoveryCode
@@ -60,6 +61,7 @@ __all__ = [
     "Notification",
     "OAuthApp",
     "Post",
+    "PostEdit",
     "PostTag",
     "RecoveryCode",
     "User",

@@ -15,7 +15,8 @@ from content import account_stats, audience, hashtags
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
 from content.interface_text import N_, Message
-from content.media import MediaAttachment, attach
+from content.media import MediaAttachment, attach, replace_attachments
+from content.media import of_post as media_of_post
 from content.notifications import notify_mentions
 from content.orm import Base, new_id, utcnow
 from content.relationships import followed_ids
@@ -41,6 +42,8 @@ class Post(Base):
     uri: Mapped[str] = mapped_column(String(2048), unique=True)
     url: Mapped[str] = mapped_column(String(2048))
     content_html: Mapped[str] = mapped_column(Text)
+    # A local post's text as its author wrote it, for her to edit (Mastodon's `source`).
+    source_text: Mapped[str | None] = mapped_column(Text)
     spoiler_text: Mapped[str] = mapped_column(String(1024), default="")
     # The author marked its media sensitive (Mastodon's `sensitive`); a warning implies it.
     sensitive: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -110,6 +113,7 @@ def create_local(
         content_html=render_plain_text(
             text, tag_url=tag_url(author), mentions=mention_links(author, mentioned)
         ),
+        source_text=text,
         spoiler_text=spoiler_text.strip(),
         sensitive=sensitive or bool(spoiler_text.strip()),
         visibility=visibility,
@@ -132,9 +136,16 @@ async def edit_local(
     text: str,
     *,
     spoiler_text: str | None = None,
+    sensitive: bool | None = None,
+    language: str | None = None,
+    attachments: Sequence[MediaAttachment] | None = None,
 ) -> None:
-    """Change a local post's text and hashtags; it is marked as edited."""
-    _check_text(text)
+    """Change a local post's text and hashtags and, when given, its warning, sensitivity,
+    language and attachments (the author's own, in this post or in none:
+    `media.for_edit`). The mentions stay the original's, and so does the audience; the
+    caller marks the post edited (`post_edits.record`)."""
+    kept = attachments if attachments is not None else await media_of_post(session, post.id)
+    _check_text(text, media_only=bool(kept))
     await set_tags(session, post, hashtags.hashtags_in(text))
     mentioned = await session.scalars(
         select(Account)
@@ -144,10 +155,16 @@ async def edit_local(
     post.content_html = render_plain_text(
         text, tag_url=tag_url(author), mentions=mention_links(author, list(mentioned))
     )
+    post.source_text = text
     if spoiler_text is not None:
         post.spoiler_text = spoiler_text.strip()
-        post.sensitive = post.sensitive or bool(post.spoiler_text)
-    post.edited_at = utcnow()
+    if sensitive is not None:
+        post.sensitive = sensitive
+    post.sensitive = post.sensitive or bool(post.spoiler_text)
+    if language is not None:
+        post.language = language
+    if attachments is not None:
+        await replace_attachments(session, post, attachments)
 
 
 def store_remote(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub import PUBLIC, ActorType, as_list, id_of, web_url
 from activitypub.hostnames import same_host
 from activitypub.jsonld import first_actor, has_type, language_value, preferred_link
-from content import audience, conversations, hashtags, media, posts
+from content import audience, conversations, hashtags, media, post_edits, posts
 from content.accounts import Account
 from content.audience import Visibility
 from content.media import MAX_REMOTE_PER_POST, RemoteMedia
@@ -263,14 +263,16 @@ def _dimension(value: Any) -> int | None:
 async def update_note(
     fed: Federation, session: AsyncSession, post: Post, author: Account, note: dict[str, Any]
 ) -> None:
-    """Apply an edit from the post's origin: text, warning, hashtags and attachments."""
+    """Apply an edit from the post's origin: text, warning, hashtags and attachments. The
+    version before is kept when a reader would see a change (`post_edits.record`)."""
+    before = await post_edits.current(session, post)
     await posts.set_tags(session, post, hashtags_of(note))
     post.content_html = await in_thread(clean_html, text_of(note)[0])
     post.spoiler_text = warning_of(note)
     post.sensitive = note.get("sensitive") is True or bool(post.spoiler_text)
-    post.edited_at = utcnow()
     await media.remove_remote(session, post.id)
     await _keep_attachments(fed, session, post, author, note)
+    await post_edits.record(session, post, before)
 
 
 async def _keep_attachments(

@@ -18,6 +18,7 @@ from content import (
     media,
     mirrors,
     moves,
+    post_edits,
     posts,
     relationships,
 )
@@ -201,11 +202,35 @@ async def publish(
 
 
 async def edit(
-    fed: Federation, session: AsyncSession, author: Account, post: Post, text: str
+    fed: Federation,
+    session: AsyncSession,
+    author: Account,
+    post: Post,
+    text: str,
+    *,
+    spoiler_text: str | None = None,
+    sensitive: bool | None = None,
+    language: str | None = None,
+    attachments: Sequence[MediaAttachment] | None = None,
 ) -> None:
-    """Edit a post and send the new version where the post went."""
+    """Edit a post, keep the version before, and send the new one as an `Update` where the
+    post went (its followers, mentions, group). An edit that changes nothing a reader sees
+    is neither kept nor sent. Edits count against the posting rate (RateLimited)."""
     _own(author, post)
-    await posts.edit_local(session, post, author, text)
+    await fed.limits.take(Action.POST, str(author.id))
+    before = await post_edits.current(session, post)
+    await posts.edit_local(
+        session,
+        post,
+        author,
+        text,
+        spoiler_text=spoiler_text,
+        sensitive=sensitive,
+        language=language,
+        attachments=attachments,
+    )
+    if not await post_edits.record(session, post, before):
+        return
     mentioned = await _mentioned(session, post)
     note = (await note_of(session, post, author)).to_document(with_context=False)
     activity = _activity(author, "Update", note, to=note["to"], cc=note["cc"])

@@ -41,6 +41,7 @@ from node.api.mastodon import notifications as api_notifications
 from node.api.mastodon import oauth as api_oauth
 from node.api.mastodon import profile as api_profile
 from node.api.mastodon import reports as api_reports
+from node.api.mastodon import status_edits as api_status_edits
 from node.api.mastodon import statuses as api_statuses
 from node.api.mastodon import tags as api_tags
 from node.api.mastodon import timelines as api_timelines
@@ -166,6 +167,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_blocks.routes,
             *api_domain_blocks.routes,
             *api_reports.routes,
+            *api_status_edits.routes,
             *api_statuses.routes,
             *api_timelines.routes,
             *api_tags.routes,

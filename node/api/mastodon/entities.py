@@ -15,6 +15,7 @@ from content.audience import Visibility
 from content.interactions import Interaction, Kind
 from content.media import MediaAttachment
 from content.orm import iso
+from content.post_edits import Version
 from content.posts import Post
 from content.relationships import FollowState
 from content.sanitize import render_inline_text
@@ -165,6 +166,22 @@ async def status(
         "muted": False,  # conversation mutes do not exist yet
         "bookmarked": post.id in facts.bookmarked,
         "pinned": post.pinned_at is not None,
+    }
+
+
+async def status_edit(
+    session: AsyncSession, version: Version, author: Account, base_url: str
+) -> dict[str, Any]:
+    """The StatusEdit entity: one version of a status, as its history lists it."""
+    return {
+        "content": version.content_html,
+        "spoiler_text": version.spoiler_text,
+        "sensitive": version.sensitive,
+        "created_at": iso(version.created_at),
+        "account": await account(session, author, base_url),
+        "poll": None,
+        "media_attachments": [attachment(m) for m in version.attachments()],
+        "emojis": [],
     }
 
 

@@ -56,7 +56,7 @@ async def _create(
             if earlier is not None and (post := await session.get(Post, earlier)) is not None:
                 return await entities.status(session, post, author, author, fed.base_url)
             parent = await records.post(session, params.get("in_reply_to_id"), author)
-            attachments = await media.for_new_post(session, author, _media_ids(params))
+            attachments = await media.for_new_post(session, author, media_ids(params))
             post = await outbox.publish(
                 fed,
                 session,
@@ -180,7 +180,7 @@ async def _entity(
     return await entities.status(session, post, author, viewer, base)
 
 
-def _media_ids(params: dict[str, object]) -> list[object]:
+def media_ids(params: dict[str, object]) -> list[object]:
     raw = params.get("media_ids") or []
     return list(raw) if isinstance(raw, list) else [raw]
 
