@@ -285,7 +285,10 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
     ):
         await walk.get(path)
     profile = (await client.get("/@sam")).text
-    await walk.get("/@sam/" + profile.split("/@sam/", 1)[1].split('"', 1)[0])
+    post_id = profile.split("/@sam/", 1)[1].split('"', 1)[0]
+    await client.post(f"/posts/{post_id}/edit", data={"text": "Καλησπέρα #λιμάνι"})
+    await walk.get(f"/@sam/{post_id}")  # "Edited" and the date, linking its history
+    await walk.get(f"/posts/{post_id}/history")
     await walk.post("/directory/new", {"name": ""}, status=400)
     await walk.post("/countries/RO/edit", {**COUNTRY, "last_reviewed": "soon"}, status=400)
     await walk.post("/discussions/new", {**GROUP, "name": "Not A Name!"}, status=400)
