@@ -13,10 +13,12 @@ from content import accounts, post_edits
 from content.posts import Post
 from federation.delivery import Delivery
 from federation.worker import Worker
+from moderation.rate_limits import LIMITS, Action, Limit, RateLimiter
 from node.state import Services
-from tests.node.conftest import EVE
+from tests.node.conftest import BASE, EVE
 from tests.node.test_inbox import deliver, note_to_alice
 from tests.rig import world
+from tests.rig.images import plain_png
 from tests.rig.remote import FakeServer
 
 pytestmark = pytest.mark.anyio
@@ -154,3 +156,60 @@ async def test_a_remote_edit_keeps_the_version_before_only_when_it_changed(
     history = (await client.get(f"/api/v1/statuses/{post.id}/history", headers=headers)).json()
     assert [v["content"] for v in history] == ["<p>hi alice</p>", "<p>hi alice, moved to 9</p>"]
     assert history[0]["account"]["acct"] == "eve@remote.example"
+
+
+async def test_edits_count_against_the_posting_rate(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    services.federation.limits = RateLimiter({**LIMITS, Action.POST: Limit(burst=2, seconds=3600)})
+    async with services.sessions() as session, session.begin():
+        alice = await world.bearer(session, await world.local_member(session, "alice"))
+    status = (await client.post("/api/v1/statuses", headers=alice, json={"status": "v0"})).json()
+    path = f"/api/v1/statuses/{status['id']}"
+    assert (await client.put(path, headers=alice, json={"status": "v1"})).status_code == 200
+    refused = await client.put(path, headers=alice, json={"status": "v2"})
+    assert refused.status_code == 429
+    assert (await client.get(path)).json()["content"] == "<p>v1</p>"
+
+
+async def test_an_edit_changes_the_attachments_and_the_history_keeps_the_old_ones(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    async with services.sessions() as session, session.begin():
+        alice = await world.bearer(session, await world.local_member(session, "alice"))
+        bob = await world.bearer(session, await world.local_member(session, "bob"))
+
+    async def upload(headers: dict[str, str], description: str) -> str:
+        files = {"file": ("a.png", plain_png(4, 4), "image/png")}
+        answer = await client.post(
+            "/api/v2/media", headers=headers, files=files, data={"description": description}
+        )
+        return str(answer.json()["id"])
+
+    first, second, bobs = (
+        await upload(alice, "map"),
+        await upload(alice, "poster"),
+        await upload(bob, "x"),
+    )
+    status = (
+        await client.post(
+            "/api/v1/statuses", headers=alice, json={"status": "Where", "media_ids": [first]}
+        )
+    ).json()
+    path = f"/api/v1/statuses/{status['id']}"
+    taken = await client.put(path, headers=alice, json={"status": "Where", "media_ids": [bobs]})
+    assert taken.status_code == 422
+    edited = await client.put(path, headers=alice, json={"status": "Where", "media_ids": [second]})
+    assert [m["description"] for m in edited.json()["media_attachments"]] == ["poster"]
+    kept = await client.put(path, headers=alice, json={"status": "Where now"})
+    assert [m["id"] for m in kept.json()["media_attachments"]] == [second]  # none given: kept
+    history = (await client.get(f"{path}/history")).json()
+    assert [[m["description"] for m in v["media_attachments"]] for v in history] == [
+        ["map"],
+        ["poster"],
+        ["poster"],
+    ]
+    assert history[0]["media_attachments"][0]["url"] == status["media_attachments"][0]["url"]
+    assert (
+        await client.get(status["media_attachments"][0]["url"].removeprefix(BASE))
+    ).status_code == 200
