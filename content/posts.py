@@ -20,7 +20,7 @@ from content.media import of_post as media_of_post
 from content.notifications import notify_mentions
 from content.orm import Base, new_id, utcnow
 from content.relationships import followed_ids
-from content.sanitize import render_plain_text
+from content.sanitize import render_plain_text, strip_html
 
 MAX_TEXT_LENGTH = 5000
 MAX_THREAD_DEPTH = 64  # replies above this many steps from a thread's root are cut off
@@ -165,6 +165,14 @@ async def edit_local(
         post.language = language
     if attachments is not None:
         await replace_attachments(session, post, attachments)
+
+
+def source_of(post: Post) -> str:
+    """The text to edit: as its author wrote it, or for a post from before that was kept,
+    its HTML as plain text."""
+    if post.source_text is not None:
+        return post.source_text
+    return strip_html(post.content_html.replace("</p><p>", "\n\n").replace("<br>", "\n"))
 
 
 def store_remote(

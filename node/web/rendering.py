@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from activitypub import web_url
+from content import posts
 from node import i18n
 from node.state import services
 from node.web import names
@@ -37,6 +38,7 @@ def create_templates() -> Jinja2Templates:
     templates.env.filters["moment"] = i18n.moment
     templates.env.filters["explain"] = i18n.explain
     templates.env.filters["own_name"] = i18n.own_name
+    templates.env.filters["source"] = posts.source_of  # a post's text to edit
     return templates
 
 

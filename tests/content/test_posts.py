@@ -242,3 +242,14 @@ def _remote_account(username: str, domain: str) -> Account:
         key_id=f"{uri}#main-key",
         public_key_pem=keypair_for_tests(1).public_pem,
     )
+
+
+async def test_the_text_to_edit_is_the_authors_own_or_read_back_from_the_html(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice")
+        post = await world.post(session, alice, "Line <one>\nline two\n\nSecond #tag")
+        assert posts.source_of(post) == "Line <one>\nline two\n\nSecond #tag"
+        post.source_text = None  # a post from before the text was kept
+        assert posts.source_of(post) == "Line <one>\nline two\n\nSecond #tag"

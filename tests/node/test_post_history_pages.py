@@ -27,6 +27,8 @@ async def test_an_edited_post_links_its_versions_for_whoever_may_read_it(
     edited = await client.post(f"/posts/{post.id}/edit", data={"text": "Clinic open Saturday"})
     assert edited.status_code == 303
     await client.post(f"/posts/{private.id}/edit", data={"text": "Still for followers"})
+    own = (await client.get(f"/@alice/{post.id}", headers=HTML)).text
+    assert ">Clinic open Saturday</textarea>" in own  # the edit form starts from the text
     await client.post("/logout")
 
     page = (await client.get(f"/@alice/{post.id}", headers=HTML)).text

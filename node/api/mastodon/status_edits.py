@@ -7,11 +7,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from content import media, post_edits
+from content import media, post_edits, posts
 from content.accounts import Account
 from content.media import MediaError
-from content.posts import Post, PostError
-from content.sanitize import strip_html
+from content.posts import PostError
 from federation import outbox
 from federation.outbox import ActionError
 from node.api.mastodon import entities, records
@@ -81,16 +80,8 @@ async def source(request: Request) -> Response:
         if post.account_id != author.id:
             raise HTTPException(404, "Record not found")
         return JSONResponse(
-            {"id": str(post.id), "text": source_text(post), "spoiler_text": post.spoiler_text}
+            {"id": str(post.id), "text": posts.source_of(post), "spoiler_text": post.spoiler_text}
         )
-
-
-def source_text(post: Post) -> str:
-    """The text as written; for a post from before it was kept, its HTML as plain text."""
-    if post.source_text is not None:
-        return post.source_text
-    markup = post.content_html.replace("</p><p>", "\n\n").replace("<br>", "\n")
-    return strip_html(markup)
 
 
 routes = [
