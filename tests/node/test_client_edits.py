@@ -7,7 +7,7 @@ import json
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from content import accounts, post_edits
 from content.posts import Post
@@ -88,6 +88,9 @@ async def test_an_unedited_status_has_one_version_and_history_is_bounded(
         assert answer.status_code == 200
     kept = [v["content"] for v in (await client.get(f"{path}/history")).json()]
     assert kept == ["<p>v0</p>", "<p>v3</p>", "<p>v4</p>", "<p>v5</p>"]
+    assert (await client.delete(path, headers=alice)).status_code == 200
+    async with services.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(post_edits.PostEdit)) == 0
 
 
 async def test_a_local_edit_is_sent_as_an_update_where_the_post_went(
