@@ -25,6 +25,7 @@ from benchmarks._timeline_data import (
 )
 from content.languages import primary
 from content.listing_fields import LABELS
+from content.text_search import search_text
 from node.database import is_sqlite, migrate
 
 COUNTRIES = (
@@ -104,7 +105,7 @@ def _tables(shape: Shape, rng: random.Random) -> Tables:
         picked = rng.sample(codes, rng.randint(1, 3))
         tags = rng.sample(LANGUAGES, rng.randint(1, 4))
         verified = date(2026, 11, 1) - timedelta(days=rng.randrange(3 * 365))
-        search = " ".join((name, organisation, city, "", summary)).casefold()
+        search = search_text(name, organisation, city, "", summary)
         listings.append(
             (listing_id, f"{base}/directory/{listing_id}", account_id, name, organisation,
              country, "", city, summary, "", rng.random() < 0.6, rng.random() < 0.4,

@@ -28,6 +28,7 @@ from content.listing_fields import ListingFields, Translation, normal_tag
 from content.orm import Base, new_id, utcnow
 from content.paging import Window
 from content.provenance import is_stale
+from content.text_search import matching, search_text
 
 
 class Listing(Base):
@@ -72,8 +73,8 @@ class Listing(Base):
     translation_list: Mapped[list[dict[str, str]]] = mapped_column(
         "translations", JSON, default=list, server_default="[]"
     )
-    # Name, organisation, city, region and summary (translated ones too), case-folded, for
-    # free-text search.
+    # The words of the name, organisation, city, region and summary (translated ones too),
+    # folded for free-text search (content/text_search.py).
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -185,9 +186,9 @@ async def save(
     listing.language_tags = " ".join(values.languages)
     listing.translation_list = [asdict(t) for t in values.translations]
     translated = [text for t in values.translations for text in (t.name, t.summary)]
-    listing.search_text = " ".join(
-        (values.name, values.organisation, values.city, values.region, values.summary, *translated)
-    ).casefold()
+    listing.search_text = search_text(
+        values.name, values.organisation, values.city, values.region, values.summary, *translated
+    )
     await session.flush()
     for table in (ListingCategory, ListingLanguage):
         await session.execute(delete(table).where(table.listing_id == listing.id))
@@ -273,9 +274,7 @@ async def search(
         found = found.where(
             Listing.id.in_(select(ListingLanguage.listing_id).where(column == wanted))
         )
-    for word in query.text.casefold().split()[:8]:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        found = found.where(Listing.search_text.like(f"%{escaped}%", escape="\\"))
+    found = found.where(*await matching(session, Listing.id, Listing.search_text, query.text))
     rows = [
         (listing, account)
         for listing, account in await session.execute(window.apply(found, Listing.id))

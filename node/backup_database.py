@@ -17,14 +17,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from content.orm import Base, UTCDateTime
+from content.text_search import FTS_TABLES
 from node.backup_archive import BackupError
 from node.database import driver_url, head_revisions, is_sqlite
 
 CHUNK_BYTES = 4 * 1024 * 1024
 INSERT_BATCH = 500
 # Never written to or read from a backup: kept by triggers as the rows they count are loaded
-# (account_stats), or worth minutes and naming what was tried at sign-in (rate_buckets).
-DERIVED = {"account_stats", "rate_buckets"}
+# (account_stats, the search index's FTS_TABLES), or worth minutes and naming what was tried
+# at sign-in (rate_buckets).
+DERIVED = {"account_stats", "rate_buckets", *FTS_TABLES}
 TABLES = {t.name: t for t in Base.metadata.sorted_tables if t.name not in DERIVED}
 
 

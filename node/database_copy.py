@@ -21,12 +21,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from content.orm import Base
+from content.text_search import FTS_TABLES
 from node import database_verify
 from node.commands import CommandError
 from node.database import applied_revisions, driver_url, head_revisions, migrate
 
 BATCH = 1000
-KNOWN = {table.name for table in Base.metadata.sorted_tables} | {"alembic_version"}
+# The search index's FTS5 tables are rebuilt from the rows; PostgreSQL has an index instead.
+KNOWN = {table.name for table in Base.metadata.sorted_tables} | {"alembic_version", *FTS_TABLES}
 
 
 class CopyError(CommandError):
