@@ -1,8 +1,8 @@
 """Free-text search by word prefix: `listings.search_text` holds folded words, indexed by an
 FTS5 table kept by triggers (SQLite) or a trigram index (PostgreSQL)
 
-Revision ID: 0037
-Revises: 0036
+Revision ID: 0038
+Revises: 0037
 Create Date: 2026-12-04 21:50:00.000000
 """
 
@@ -14,8 +14,8 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0037"
-down_revision = "0036"
+revision = "0038"
+down_revision = "0037"
 branch_labels = None
 depends_on = None
 
