@@ -1,6 +1,6 @@
 """Free-text search of listings: their words, folded alike when stored and when typed, each
 typed word matching the start of a stored one (an FTS5 table on SQLite, a trigram index on
-PostgreSQL; node/migrations/versions/0037_text_search.py makes both)."""
+PostgreSQL; node/migrations/versions/0038_text_search.py makes both)."""
 
 from __future__ import annotations
 
