@@ -33,7 +33,7 @@ from content.posts import Post
 from content.relationships import Follow
 from federation import addressing, country_outbox, delivery, imports, listing_outbox, to_wire
 from federation.context import Federation
-from moderation import account_blocks, domain_names, member_domain_blocks
+from moderation import account_blocks, member_domain_blocks
 from moderation.rate_limits import Action
 
 
@@ -79,9 +79,7 @@ async def follow(fed: Federation, session: AsyncSession, actor: Account, target:
         raise ActionError(N_("this account does not accept follows from you"))
     if await account_blocks.is_blocked_by(session, target, actor):
         raise ActionError(N_("you block this account: unblock it first"))
-    if target.domain and await member_domain_blocks.blocks_any(
-        session, actor, domain_names.candidates(target.domain)
-    ):
+    if await member_domain_blocks.blocks_server_of(session, actor, target):
         raise ActionError(N_("you block this server: unblock it first"))
     space = await groups.get(session, target) if target.is_local else None
     if space is not None and (refusal := await groups.refuses(session, space, actor)):

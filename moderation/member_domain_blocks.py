@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from content.accounts import Account
 from content.orm import Base, new_id, utcnow
 from content.paging import Window
-from moderation.domain_names import normalise
+from moderation.domain_names import candidates, normalise
 
 
 class MemberDomainBlock(Base):
@@ -58,12 +57,17 @@ async def blocks(session: AsyncSession, account: Account, domain: str) -> bool:
     return found is not None
 
 
-async def blocks_any(session: AsyncSession, account: Account, domains: Collection[str]) -> bool:
-    """Whether the member blocks any of `domains` (a host and its parents, from
-    `domain_names.candidates`)."""
+async def blocks_server_of(session: AsyncSession, member: Account, other: Account) -> bool:
+    """Whether the member blocks the server of `other` or a parent domain of it (a rule for
+    `example.org` covers `social.example.org`); never for a local account."""
+    if not other.domain:
+        return False
     found = await session.scalar(
         select(MemberDomainBlock.id)
-        .where(MemberDomainBlock.account_id == account.id, MemberDomainBlock.domain.in_(domains))
+        .where(
+            MemberDomainBlock.account_id == member.id,
+            MemberDomainBlock.domain.in_(candidates(other.domain)),
+        )
         .limit(1)
     )
     return found is not None

@@ -9,7 +9,7 @@ from content import accounts, groups, mirrors, relationships
 from content.relationships import FollowState
 from federation import inbox, outbox
 from federation.handlers.incoming import Incoming
-from moderation import account_blocks, domain_names, member_domain_blocks, policy
+from moderation import account_blocks, member_domain_blocks, policy
 
 
 async def on_follow(incoming: Incoming) -> None:
@@ -24,9 +24,7 @@ async def on_follow(incoming: Incoming) -> None:
     space = await groups.get(session, target)
     blocked = (
         await account_blocks.is_blocked_by(session, actor, target)
-        or await member_domain_blocks.blocks_any(
-            session, target, domain_names.candidates(actor.domain or "")
-        )
+        or await member_domain_blocks.blocks_server_of(session, target, actor)
         or (space is not None and await groups.refuses(session, space, actor) is not None)
     )
     limited = actor.silenced_at is not None or await policy.is_limited(session, host_of(actor.uri))
