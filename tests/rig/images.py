@@ -1,12 +1,14 @@
 """Test images made with Pillow: a phone photo that gives away where and with what it was
-taken, and plain images of a given size."""
+taken, and plain images of a given size; and a post of the photo through the client API."""
 
 from __future__ import annotations
 
 import io
 import struct
 import zlib
+from typing import Any
 
+import httpx
 from PIL import ExifTags, Image, ImageCms
 
 SECRETS = (b"SecretCam", b"secret comment", b"secret-xmp")
@@ -73,3 +75,20 @@ def png_header(width: int, height: int) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
+
+
+def post_photo(
+    http: httpx.Client, auth: dict[str, str], text: str
+) -> tuple[dict[str, Any], str, bytes]:
+    """Upload `phone_photo()` and post it publicly with `text` through the client API, as an
+    app does; returns the status, the photo's path on the node and the bytes it serves."""
+    photo = http.post(
+        "/api/v2/media", headers=auth, files={"file": ("p.jpg", phone_photo(), "image/jpeg")}
+    ).json()
+    posted = http.post(
+        "/api/v1/statuses",
+        headers=auth,
+        data={"status": text, "media_ids[]": photo["id"], "visibility": "public"},
+    ).json()
+    media_path = "/media/" + photo["url"].rpartition("/")[2]
+    return posted, media_path, http.get(media_path).content

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.rig.databases import PostgresDatabases, SQLiteDatabases
-from tests.rig.images import phone_photo
+from tests.rig.images import post_photo
 from tests.rig.nodes import NodeProcess, free_port
 
 pytestmark = pytest.mark.processes
@@ -67,16 +67,7 @@ def test_a_restored_backup_serves_the_same_accounts_posts_and_images(
     password = source.create_member(NICKNAME)
     with source.client() as http:
         auth = token_for(http, NICKNAME, password)
-        photo = http.post(
-            "/api/v2/media", headers=auth, files={"file": ("p.jpg", phone_photo(), "image/jpeg")}
-        ).json()
-        posted = http.post(
-            "/api/v1/statuses",
-            headers=auth,
-            data={"status": TEXT, "media_ids[]": photo["id"], "visibility": "public"},
-        ).json()
-        media_path = "/media/" + photo["url"].rpartition("/")[2]
-        image = http.get(media_path).content
+        posted, media_path, image = post_photo(http, auth, TEXT)
     assert len(image) > 200
 
     backup = tmp_path / "node.backup"

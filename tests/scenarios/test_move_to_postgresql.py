@@ -15,7 +15,7 @@ import pytest
 
 from tests.node.test_database_copy import every_row
 from tests.rig.databases import PostgresDatabases, SQLiteDatabases
-from tests.rig.images import phone_photo
+from tests.rig.images import post_photo
 from tests.rig.nodes import NodeProcess, free_port, wait_for
 from tests.scenarios.test_country_federation import ENGLISH, romania
 from tests.scenarios.test_directory_federation import LISTING, directory, publish
@@ -47,16 +47,7 @@ def fill(node: NodeProcess, rosa: str, mia: str, sam: str) -> dict[str, Any]:
     """What the node's people make through its web pages and client API; what to find again."""
     auth = {"Authorization": f"Bearer {node.app_token('rosa', rosa, 'read write')}"}
     with node.client() as http:
-        photo = http.post(
-            "/api/v2/media", headers=auth, files={"file": ("p.jpg", phone_photo(), "image/jpeg")}
-        ).json()
-        posted = http.post(
-            "/api/v1/statuses",
-            headers=auth,
-            data={"status": TEXT, "media_ids[]": photo["id"], "visibility": "public"},
-        ).json()
-        media_path = "/media/" + photo["url"].rpartition("/")[2]
-        image = http.get(media_path).content
+        posted, media_path, image = post_photo(http, auth, TEXT)
     with (
         closing(node.sign_in("mia", mia)) as mia_web,
         closing(node.sign_in("sam", sam)) as sam_web,
