@@ -18,6 +18,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import as_list, id_of
@@ -66,8 +67,12 @@ class Backfill:
             author = await actor_by_uri(self.fed, self.session, author_uri)
         except ResolveError:
             return False
-        post = await from_wire.store_note(self.fed, self.session, note, author, force=True)
-        await self.session.commit()
+        try:
+            post = await from_wire.store_note(self.fed, self.session, note, author, force=True)
+            await self.session.commit()
+        except IntegrityError:  # the inbox or another filling-in stored it meanwhile
+            await self.session.rollback()
+            return await posts.get_by_uri(self.session, str(note.get("id"))) is not None
         self.stored += post is not None
         return post is not None
 

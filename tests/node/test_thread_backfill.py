@@ -3,6 +3,7 @@ policy-bound filling in of a thread this node has only part of."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -159,3 +160,18 @@ async def test_a_thread_a_member_opens_in_an_app_is_filled_in(
     root_id = opened["ancestors"][0]["id"]
     below = (await client.get(f"/api/v1/statuses/{root_id}/context", headers=headers)).json()
     assert contents(below["descendants"]) == ["<p>note 2</p>", "<p>note 3</p>"]  # all of it
+
+
+async def test_two_fillings_in_of_one_thread_at_once_both_finish_and_store_it_once(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """Two members open two replies of one thread at the same moment: both fillings-in
+    fetch the same ancestors, and the one that stores a post second takes it as stored."""
+    for number, parent in ((1, None), (2, 1), (3, 2), (4, 2)):
+        remote.documents[f"{EVE}/statuses/{number}"] = eve_note(number, parent, context=None)
+    fed = services.federation
+    filled = await asyncio.gather(
+        *(thread_backfill.fill_in(fed, f"{EVE}/statuses/{n}") for n in (3, 4, 3, 4))
+    )
+    assert sum(filled) >= 2  # each ancestor counted by whichever stored it
+    assert await kept(services) == {f"{EVE}/statuses/{n}" for n in (1, 2)}
