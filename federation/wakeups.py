@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import psycopg
 from sqlalchemy.engine import make_url
 
 from federation.jobs import CHANNEL
@@ -20,6 +19,8 @@ LAST_RETRY = 60.0  # the longest wait, doubling from FIRST_RETRY
 
 async def listen(database_url: str, wakeup: asyncio.Event) -> None:
     """Set `wakeup` on every announcement until cancelled, reconnecting with backoff."""
+    import psycopg  # here, not at the top: a node on SQLite never loads it (start-up, memory)
+
     conninfo = make_url(database_url).set(drivername="postgresql")
     wait = FIRST_RETRY
     while True:
