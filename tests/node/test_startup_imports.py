@@ -21,6 +21,7 @@ LAZY = (
     "pyrage",
     "node.backup_commands",
     "node.database_commands",
+    "psycopg",  # on SQLite: PostgreSQL's driver is ~20 MiB of resident memory
 )
 
 
