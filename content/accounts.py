@@ -12,7 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Index, String, Text, false, func, or_, select, text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Index,
+    String,
+    Text,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, validates
@@ -458,6 +471,15 @@ def on_domain(
         column.like(f"%.{escaped}", escape="\\"),
         column.like(f"%.{escaped}:%", escape="\\"),
     )
+
+
+def not_on_any(
+    column: ColumnElement[str | None] | InstrumentedAttribute[str | None], domains: Collection[str]
+) -> ColumnElement[bool]:
+    """Local accounts, or remote ones on none of `domains` nor their sub-domains."""
+    if not domains:
+        return true()
+    return or_(column.is_(None), not_(or_(*(on_domain(column, d) for d in domains))))
 
 
 async def hiding_from_guests(session: AsyncSession) -> list[int]:

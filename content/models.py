@@ -23,6 +23,7 @@ from content.interactions import Interaction
 from content.invites import Invite
 from content.markers import Marker
 from content.media import MediaAttachment
+from content.notification_policy import NotificationPolicy, RequestAnswer
 from content.notifications import Notification
 from content.oauth import AccessToken, AuthorizationCode, OAuthApp
 from content.orm import Base
@@ -59,11 +60,13 @@ __all__ = [
     "MediaAttachment",
     "Mention",
     "Notification",
+    "NotificationPolicy",
     "OAuthApp",
     "Post",
     "PostEdit",
     "PostTag",
     "RecoveryCode",
+    "RequestAnswer",
     "User",
     "WebSession",
 ]

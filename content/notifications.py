@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Select, String, delete, func, select
+from sqlalchemy import ColumnElement, ForeignKey, Index, Select, String, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -39,6 +39,7 @@ class Notification(Base):
     """`from_account` did something `account` (always local) hears about."""
 
     __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_account_id_group_key", "account_id", "group_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
     account_id: Mapped[int] = mapped_column(
@@ -58,8 +59,28 @@ class Notification(Base):
         ForeignKey("interactions.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Likes and boosts of one post, and follows, within one GROUP_HOURS slot share a key
+    # (Mastodon's grouped notifications); None for the others.
+    group_key: Mapped[str | None] = mapped_column(String(64))
     # Declared so a flush inserts a new post before the mentions' notifications.
     post: Mapped[Post | None] = relationship(viewonly=False, lazy="raise")
+
+
+GROUP_HOURS = 12
+GROUPED = (NotificationType.FAVOURITE, NotificationType.REBLOG, NotificationType.FOLLOW)
+
+
+def group_key_for(kind: str, post_id: int | None, at: datetime) -> str | None:
+    """The key notifications of one kind about one post (or follows) share within a slot."""
+    if kind not in GROUPED:
+        return None
+    slot = int(at.timestamp()) // (GROUP_HOURS * 3600)
+    return f"{kind}-{post_id}-{slot}" if post_id is not None else f"{kind}-{slot}"
+
+
+def group_key_of(row: Notification) -> str:
+    """The row's group key as clients see it: ungrouped ones have their own."""
+    return row.group_key or f"ungrouped-{row.id}"
 
 
 def _wanted(recipient: Account, actor_id: int) -> bool:
@@ -92,6 +113,7 @@ def notify(
     """Tell a local `recipient` that `actor_id` followed, asked to, liked or boosted; never
     a remote account and never oneself."""
     if _wanted(recipient, actor_id):
+        now = utcnow()
         session.add(
             Notification(
                 account_id=recipient.id,
@@ -100,6 +122,8 @@ def notify(
                 post_id=post_id,
                 follow_id=follow_id,
                 interaction_id=interaction_id,
+                created_at=now,
+                group_key=group_key_for(kind, post_id, now),
             )
         )
 
@@ -121,6 +145,7 @@ def _of(
     exclude_types: Collection[str] = (),
     from_account_id: int | None = None,
     exclude_accounts: Collection[int] = (),
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> Select[Notification]:
     query = (
         select(Notification)
@@ -129,6 +154,7 @@ def _of(
             Notification.account_id == account.id,
             Notification.from_account_id.not_in(exclude_accounts),
             Account.suspended_at.is_(None),
+            *where,
         )
     )
     if types:
@@ -149,25 +175,31 @@ async def page(
     exclude_types: Collection[str] = (),
     from_account_id: int | None = None,
     exclude_accounts: Collection[int] = (),
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> list[Notification]:
     """The account's notifications in `window`, newest first, filtered by type and sender.
-    `exclude_accounts` come from moderation."""
+    `exclude_accounts` and the conditions `where` (on the notification and its sender,
+    `Account`) come from moderation and the member's policy."""
     query = _of(
         account,
         types=types,
         exclude_types=exclude_types,
         from_account_id=from_account_id,
         exclude_accounts=exclude_accounts,
+        where=where,
     )
     rows = (await session.scalars(window.apply(query, Notification.id))).all()
     return window.newest_first(rows, key=lambda row: row.id)
 
 
 async def get(
-    session: AsyncSession, account: Account, notification_id: int, exclude: Collection[int] = ()
+    session: AsyncSession,
+    account: Account,
+    notification_id: int,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> Notification | None:
-    """One of the account's notifications, unless it comes from an excluded account."""
-    query = _of(account, exclude_accounts=exclude).where(Notification.id == notification_id)
+    """One of the account's notifications, if it meets the conditions `where`."""
+    query = _of(account, where=where).where(Notification.id == notification_id)
     return await session.scalar(query)
 
 
@@ -181,6 +213,7 @@ async def count_after(
     exclude_types: Collection[str] = (),
     from_account_id: int | None = None,
     exclude_accounts: Collection[int] = (),
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> int:
     """How many notifications are newer than `last_read_id`, counted up to `limit`."""
     newer = (
@@ -190,6 +223,7 @@ async def count_after(
             exclude_types=exclude_types,
             from_account_id=from_account_id,
             exclude_accounts=exclude_accounts,
+            where=where,
         )
         .where(Notification.id > last_read_id)
         .limit(limit)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, not_, or_, select, true, union_all
+from sqlalchemy import ColumnElement, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
-from content.accounts import Account, by_ids, on_domain
+from content.accounts import Account, by_ids, not_on_any
 from content.audience import Visibility
 from content.interactions import Interaction, Kind
 from content.paging import NEWEST, Window
@@ -42,7 +41,7 @@ async def home(
     followed = await followed_ids(session, viewer)
     live = (
         Account.id.not_in(exclude_accounts),
-        _not_on(Account.domain, exclude_domains),
+        not_on_any(Account.domain, exclude_domains),
         Account.suspended_at.is_(None),
     )
     by_author = select(Post.id).join(Account, Account.id == Post.account_id).where(*live)
@@ -94,8 +93,8 @@ async def _boosts(
             Account.suspended_at.is_(None),  # a suspended author does not return in a boost
             Post.visibility.in_([Visibility.PUBLIC, Visibility.UNLISTED]),
             Account.id.not_in(exclude),
-            _not_on(Account.domain, exclude_domains),
-            _not_on(booster.c.domain, exclude_domains),
+            not_on_any(Account.domain, exclude_domains),
+            not_on_any(booster.c.domain, exclude_domains),
         )
         .order_by(Interaction.id.desc())
         .limit(limit)
@@ -126,7 +125,7 @@ async def public(
         .where(
             Post.visibility.in_(visible),
             Account.id.not_in(exclude_accounts),
-            _not_on(Account.domain, exclude_domains),
+            not_on_any(Account.domain, exclude_domains),
             Account.suspended_at.is_(None),
             Account.silenced_at.is_(None),
         )
@@ -170,12 +169,3 @@ async def account_posts(
         query = query.where(Post.in_reply_to_uri.is_(None))
     rows = await session.scalars(window.apply(query, Post.id))
     return window.newest_first(list(rows), key=lambda post: post.id)
-
-
-def _not_on(
-    column: ColumnElement[str | None] | InstrumentedAttribute[str | None], domains: Collection[str]
-) -> ColumnElement[bool]:
-    """Local accounts, or remote ones on none of `domains` nor their sub-domains."""
-    if not domains:
-        return true()
-    return or_(column.is_(None), not_(or_(*(on_domain(column, d) for d in domains))))

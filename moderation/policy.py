@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.hostnames import InvalidHost, host_of
-from content.accounts import Account
+from content import notification_policy
+from content.accounts import Account, not_on_any
+from content.notifications import Notification
 from moderation import account_blocks, allowlist, domain_blocks, member_domain_blocks, mutes
 from moderation.domain_blocks import Severity
 
@@ -91,3 +94,34 @@ async def hidden_from(session: AsyncSession, viewer: Account | None) -> Hidden:
     muted = await mutes.muted_ids(session, viewer)
     domains = await member_domain_blocks.blocked_domains(session, viewer)
     return Hidden(accounts=frozenset(blocked | muted), domains=frozenset(domains))
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    """What a member's notifications leave out: senders she blocked (or who blocked her),
+    muted with their notifications, or on a server she blocks (`hidden`), and how her
+    notification policy sorts the rest (`sorting`)."""
+
+    hidden: list[ColumnElement[bool]]
+    sorting: notification_policy.Sorting
+
+    def shown(self, *, include_held: bool = False) -> list[ColumnElement[bool]]:
+        """Conditions for her notifications (with those held back, if asked)."""
+        return [*self.hidden, self.sorting.shown(include_held=include_held)]
+
+    def held(self) -> list[ColumnElement[bool]]:
+        """Conditions for the notifications held back as requests."""
+        return [*self.hidden, self.sorting.held, ~self.sorting.dropped]
+
+
+async def notification_view(session: AsyncSession, viewer: Account) -> NotificationView:
+    """How `viewer`'s notifications are read, on the web and through the API alike."""
+    blocked = await account_blocks.blocked_either_way(session, viewer)
+    muted = await mutes.muted_ids(session, viewer, notifications=True)
+    domains = await member_domain_blocks.blocked_domains(session, viewer)
+    sorting = await notification_policy.sorting(session, viewer, await limited_domains(session))
+    hidden = [
+        Notification.from_account_id.not_in(blocked | muted),
+        not_on_any(Account.domain, domains),
+    ]
+    return NotificationView(hidden, sorting)

@@ -37,6 +37,8 @@ from node.api.mastodon import instance as api_instance
 from node.api.mastodon import markers as api_markers
 from node.api.mastodon import marks as api_marks
 from node.api.mastodon import media as api_media
+from node.api.mastodon import notification_groups as api_notification_groups
+from node.api.mastodon import notification_requests as api_notification_requests
 from node.api.mastodon import notifications as api_notifications
 from node.api.mastodon import oauth as api_oauth
 from node.api.mastodon import profile as api_profile
@@ -175,6 +177,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_admin.routes,
             *api_admin_reports.routes,
             *api_admin_accounts.routes,
+            *api_notification_requests.routes,
+            *api_notification_groups.routes,
             *api_notifications.routes,
             *api_markers.routes,
             *api_conversations.routes,

@@ -28,6 +28,7 @@ from federation import outbox
 from federation.context import Federation
 from federation.outbox import ActionError
 from moderation import account_blocks, mutes, reports
+from moderation.policy import notification_view
 from node import i18n
 from node.api.mastodon import records
 from node.database import session_scope
@@ -171,20 +172,29 @@ VERBS: dict[str, Verb] = {
 
 
 async def notifications_page(request: Request) -> Response:
-    """`/notifications`: mentions, replies, follows and follow requests, newest first (not
-    from accounts she blocks, nor from those she muted with their notifications)."""
+    """`/notifications`: mentions, replies, follows and follow requests, newest first, as
+    `moderation.policy.notification_view` shows them (no blocked or muted senders, nothing
+    her notification policy holds back); with `?held=1`, those her policy held back."""
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         if viewer is None:
             return RedirectResponse("/login?next=/notifications", status_code=303)
-        hidden = await account_blocks.blocked_either_way(session, viewer)
-        hidden |= await mutes.muted_ids(session, viewer, notifications=True)
+        view = await notification_view(session, viewer)
+        showing_held = request.query_params.get("held") == "1"
+        types = ("mention", "follow", "follow_request")
         rows = await inbox.page(
             session,
             viewer,
             window=NOTIFICATIONS,
-            types=("mention", "follow", "follow_request"),
-            exclude_accounts=hidden,
+            types=types,
+            where=view.held() if showing_held else view.shown(),
+        )
+        held = (
+            0
+            if showing_held
+            else await inbox.count_after(
+                session, viewer, 0, limit=100, types=types, where=view.held()
+            )
         )
         senders = await accounts.by_ids(session, {row.from_account_id for row in rows})
         ids = {row.post_id for row in rows if row.post_id}
@@ -193,6 +203,8 @@ async def notifications_page(request: Request) -> Response:
             request,
             "notifications.html",
             viewer=viewer,
+            showing_held=showing_held,
+            held=held,
             items=[
                 (row, senders.get(row.from_account_id), found.get(row.post_id or 0)) for row in rows
             ],

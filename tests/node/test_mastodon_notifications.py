@@ -59,7 +59,9 @@ async def test_follow_request_mention_favourite_and_reblog_notify_the_author(
     ]
     first = found[0]
     assert set(first) == {"id", "type", "group_key", "created_at", "account", "status"}
-    assert first["group_key"] == f"ungrouped-{first['id']}"
+    # Likes and boosts of one post group together; a mention stands alone.
+    assert first["group_key"].startswith(f"reblog-{note['id']}-")
+    assert found[2]["group_key"] == f"ungrouped-{found[2]['id']}"
     assert first["status"]["id"] == note["id"]
     assert await listed(client, bob) == []  # nothing about bob's own acts
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from content import accounts, posts, relationships
+from content import accounts, notification_policy, posts, relationships
 from content.accounts import Account
 from content.posts import Post
 from federation.worker import Worker
@@ -134,3 +134,23 @@ async def test_the_notifications_page_shows_mentions_replies_and_follows(
     assert "mentioned you." not in page and "asked to follow you." in page
     client.cookies.clear()
     assert (await client.get("/notifications")).headers["location"] == "/login?next=/notifications"
+
+
+async def test_notifications_her_policy_holds_back_wait_behind_a_link(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """She chose (in her app) to hold back notifications from people she does not follow:
+    the page says how many wait and shows them on their own page, with nothing lost."""
+    alice, bob, _ = await alice_and_bob(services)
+    async with services.sessions() as session, session.begin():
+        await notification_policy.update(session, alice, {"for_not_following": "filter"})
+        cat = await world.local_member(session, "cat", base_url=BASE)
+        mentioned = await session.get(Account, alice.id)
+        assert mentioned is not None
+        posts.create_local(session, cat, "@alice is the van coming?", mentioned=[mentioned])
+    await sign_in(client)
+    page = (await client.get("/notifications")).text
+    assert "is the van coming?" not in page
+    assert '<a href="/notifications?held=1">1 notification held back' in page
+    held = (await client.get("/notifications?held=1")).text
+    assert "Held back by your notification settings" in held and "is the van coming?" in held

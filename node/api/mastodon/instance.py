@@ -13,8 +13,11 @@ from content import accounts, media, posts
 from node.state import services
 from node.version import harbour_version
 
-# Clients enable features by the Mastodon version they see; Harbour speaks a 4.2-level API.
-MASTODON_COMPATIBILITY = "4.2.0"
+# Clients enable features by the Mastodon version they see, and, since 4.3, by
+# `api_versions`: Harbour speaks a 4.3-level API (grouped notifications, notification
+# policy and requests).
+MASTODON_COMPATIBILITY = "4.3.0"
+API_VERSIONS = {"mastodon": 2}
 MAX_CHARACTERS = posts.MAX_TEXT_LENGTH
 
 
@@ -71,6 +74,7 @@ async def instance_v2(request: Request) -> Response:
         },
         "contact": {"email": "", "account": None},
         "rules": [],
+        "api_versions": API_VERSIONS,
     }
     return JSONResponse(document)
 

@@ -1,11 +1,13 @@
-"""Notifications: list, show, dismiss, clear and the unread count after the marker."""
+"""Notifications: list, show, dismiss, clear and the unread count after the marker. What
+they leave out (blocks, mutes, blocked servers, the member's notification policy) is
+`moderation.policy.notification_view`'s, as on the web page."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -19,7 +21,7 @@ from content.notifications import Notification, NotificationType
 from content.orm import iso
 from content.paging import parse_count, parse_id
 from content.posts import Post
-from moderation.account_blocks import blocked_either_way
+from moderation.policy import NotificationView, notification_view
 from node.api.mastodon import entities
 from node.api.mastodon.entity_facts import account_counts, status_facts
 from node.api.mastodon.paging import link_header, window_of
@@ -39,8 +41,8 @@ async def index(request: Request) -> Response:
             session,
             viewer,
             window=window_of(request, default=40, maximum=80),
-            exclude_accounts=await blocked_either_way(session, viewer),
-            **_filters(request),
+            where=await shown(session, viewer, request),
+            **filters(request),
         )
         found = await _entities(session, rows, viewer, base)
     return JSONResponse(found, headers=link_header(request, base, [row.id for row in rows]))
@@ -50,8 +52,8 @@ async def show(request: Request) -> Response:
     """GET /api/v1/notifications/:id."""
     viewer = await user_of(request, "read:notifications")
     async with services(request).sessions() as session:
-        hidden = await blocked_either_way(session, viewer)
-        row = await notifications.get(session, viewer, path_id(request), hidden)
+        view = await notification_view(session, viewer)
+        row = await notifications.get(session, viewer, path_id(request), view.shown())
         if row is None:
             raise HTTPException(404, "Record not found")
         [entity] = await _entities(session, [row], viewer, services(request).settings.base_url)
@@ -87,13 +89,23 @@ async def unread_count(request: Request) -> Response:
             viewer,
             await markers.last_read(session, viewer, Timeline.NOTIFICATIONS),
             limit=limit,
-            exclude_accounts=await blocked_either_way(session, viewer),
-            **_filters(request),
+            where=await shown(session, viewer, request),
+            **filters(request),
         )
     return JSONResponse({"count": count})
 
 
-def _filters(request: Request) -> dict[str, Any]:
+async def shown(
+    session: AsyncSession, viewer: Account, request: Request
+) -> list[ColumnElement[bool]]:
+    """The conditions of the viewer's notifications, with those her policy held back if the
+    request says `include_filtered=true`."""
+    view: NotificationView = await notification_view(session, viewer)
+    held = request.query_params.get("include_filtered", "").lower() in ("true", "1")
+    return view.shown(include_held=held)
+
+
+def filters(request: Request) -> dict[str, Any]:
     """types[], exclude_types[] and account_id (an account_id that is no id matches nobody)."""
     query = request.query_params
     raw_account = query.get("account_id")
@@ -107,12 +119,16 @@ def _filters(request: Request) -> dict[str, Any]:
     }
 
 
-async def _entities(
-    session: AsyncSession, rows: Sequence[Notification], viewer: Account, base: str
-) -> list[dict[str, Any]]:
-    """Notification entities, with `status` only for the types that are about a post. The
-    senders' counts and the posts' facts are read for the whole page at once."""
-    senders = await by_ids(session, {row.from_account_id for row in rows})
+async def referenced(
+    session: AsyncSession,
+    account_ids: Collection[int],
+    rows: Sequence[Notification],
+    viewer: Account,
+    base: str,
+) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """Account entities by id, and status entities by post id for the rows that are about a
+    post. Counts and the posts' facts are read for all of them at once."""
+    senders = await by_ids(session, account_ids)
     post_ids = {row.post_id for row in rows if row.type in ABOUT_A_POST and row.post_id}
     about = {p.id: p for p in await session.scalars(select(Post).where(Post.id.in_(post_ids)))}
     authors = await by_ids(session, {post.account_id for post in about.values()})
@@ -121,20 +137,33 @@ async def _entities(
     ]
     facts = await status_facts(session, shown, viewer)
     counts = await account_counts(session, senders.keys())
+    accounts = {
+        i: await entities.account(session, sender, base, counts[i]) for i, sender in senders.items()
+    }
+    statuses = {
+        post.id: await entities.status(session, post, author, viewer, base, facts)
+        for post, author in shown
+    }
+    return accounts, statuses
+
+
+async def _entities(
+    session: AsyncSession, rows: Sequence[Notification], viewer: Account, base: str
+) -> list[dict[str, Any]]:
+    """Notification entities, with `status` only for the types that are about a post."""
+    senders = {row.from_account_id for row in rows}
+    accounts, statuses = await referenced(session, senders, rows, viewer, base)
     found = []
     for row in rows:
-        sender = senders[row.from_account_id]
         entity: dict[str, Any] = {
             "id": str(row.id),
             "type": row.type,
-            "group_key": f"ungrouped-{row.id}",
+            "group_key": notifications.group_key_of(row),
             "created_at": iso(row.created_at),
-            "account": await entities.account(session, sender, base, counts[sender.id]),
+            "account": accounts[row.from_account_id],
         }
-        post = about.get(row.post_id) if row.type in ABOUT_A_POST and row.post_id else None
-        if post is not None and post.account_id in authors:
-            author = authors[post.account_id]
-            entity["status"] = await entities.status(session, post, author, viewer, base, facts)
+        if row.type in ABOUT_A_POST and row.post_id in statuses:
+            entity["status"] = statuses[row.post_id]
         found.append(entity)
     return found
 
