@@ -189,11 +189,13 @@ def make_preview(image: Image.Image) -> Preview:
     full-size one. The blurhash, from the pure-Python `blurhash` package, is computed on a
     BLURHASH_SIDE thumbnail of the preview: it only keeps a few colours, and its cost grows
     with the pixels it reads."""
-    import blurhash
     from PIL import Image
 
-    small = image.resize(
-        _fitted(image.width, image.height, PREVIEW_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0
+    size = _fitted(image.width, image.height, PREVIEW_SIDE)
+    small = (
+        image
+        if size == image.size
+        else image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
     )
     buffer = io.BytesIO()
     if small.mode == "RGBA":
@@ -202,8 +204,17 @@ def make_preview(image: Image.Image) -> Preview:
     else:
         small.save(buffer, "JPEG", quality=80, optimize=True)
         extension = "jpg"
-    tiny = small.convert("RGB").resize(
-        _fitted(small.width, small.height, BLURHASH_SIDE), Image.Resampling.BILINEAR
+    hashed = blurhash_of(small)
+    return Preview(buffer.getvalue(), extension, small.width, small.height, hashed)
+
+
+def blurhash_of(image: Image.Image) -> str:
+    """The blurhash of `image`, computed on a BLURHASH_SIDE thumbnail of it."""
+    import blurhash
+    from PIL import Image
+
+    tiny = image.convert("RGB").resize(
+        _fitted(image.width, image.height, BLURHASH_SIDE), Image.Resampling.BILINEAR
     )
     flat = list(tiny.tobytes())
     rows = [
@@ -213,8 +224,8 @@ def make_preview(image: Image.Image) -> Preview:
     x_components, y_components = BLURHASH_COMPONENTS
     if tiny.height > tiny.width:
         x_components, y_components = y_components, x_components
-    hashed = blurhash.encode(rows, x_components, y_components)
-    return Preview(buffer.getvalue(), extension, small.width, small.height, hashed)
+    encoded: str = blurhash.encode(rows, x_components, y_components)
+    return encoded
 
 
 def _fitted(width: int, height: int, side: int) -> tuple[int, int]:
