@@ -3,9 +3,9 @@ from its own URL, so a reader's device never contacts another server.
 
 Only a URL the node stored from a remote object it accepted is ever fetched (the caller
 looks it up by id: this is no open proxy), through the SSRF-safe `Transport`, within a size
-cap, a deadline and an allow-list of image, video and audio types. What came is kept in a
-bounded on-disk cache, the least recently served files leaving first; what failed is not
-asked again for FAILED_FOR.
+cap, a deadline and an allow-list of image, video and audio types, FETCHES_AT_ONCE at a
+time. What came is kept in a bounded on-disk cache, the least recently served files leaving
+first; what failed is not asked again for FAILED_FOR.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ log = logging.getLogger("harbour.media_proxy")
 
 MAX_BYTES = 16 * 1024 * 1024  # Mastodon's own image limit; a larger file is refused
 DEADLINE = 15.0  # a whole fetch, however slowly a server sends
-DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
+FETCHES_AT_ONCE = 8  # at most 8 × MAX_BYTES held in memory, however many files pages show
 FAILED_FOR = 300.0  # a URL that failed is not fetched again for this long
 MAX_FAILED = 10_000
 TOUCH_AFTER = 3600.0  # a file served is marked recent at most once an hour (one write)
@@ -87,6 +87,7 @@ class MediaProxy:
         self._held: int | None = None  # bytes in the cache, as last counted plus added since
         self._failed: dict[str, float] = {}  # URL digest -> not asked again until (monotonic)
         self._fetching: dict[str, asyncio.Lock] = {}
+        self._slots = asyncio.Semaphore(FETCHES_AT_ONCE)
 
     async def aclose(self) -> None:
         """Close the transport's pooled connections."""
@@ -111,7 +112,7 @@ class MediaProxy:
         if self._failed.get(key, 0.0) > time.monotonic():
             raise Refused("it failed a moment ago")
         try:
-            async with asyncio.timeout(DEADLINE):
+            async with self._slots, asyncio.timeout(DEADLINE):
                 fetched = await self.transport.get_bytes(url, ACCEPT)
         except (FetchError, TimeoutError) as error:
             self._fail(key)
