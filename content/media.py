@@ -131,6 +131,8 @@ class RemoteMedia:
     description: str
     width: int | None
     height: int | None
+    blurhash: str | None = None
+    focus: tuple[float, float] | None = None
 
 
 def clean_image(data: bytes) -> CleanImage:
@@ -473,5 +475,8 @@ def add_remote(
                 description=plain_description(item.description),
                 created_at=utcnow(),
                 ever_posted=True,
+                blurhash=item.blurhash,
+                focus_x=item.focus[0] if item.focus else None,
+                focus_y=item.focus[1] if item.focus else None,
             )
         )

@@ -150,7 +150,9 @@ async def test_members_post_their_own_unattached_media_and_servers_see_the_docum
 
     assert (await client.get(media_path, headers=bob)).status_code == 404
     assert (await client.put(media_path, headers=bob, data={"description": "x"})).status_code == 404
-    described = await client.put(media_path, headers=alice, json={"description": "A\x00 stall"})
+    described = await client.put(
+        media_path, headers=alice, json={"description": "A\x00 stall", "focus": "0.25,0.5"}
+    )
     assert described.json()["description"] == "A stall"
     stolen = await client.post(
         "/api/v1/statuses", headers=bob, data={"status": "mine", "media_ids[]": photo["id"]}
@@ -187,6 +189,8 @@ async def test_members_post_their_own_unattached_media_and_servers_see_the_docum
             "name": "A stall",
             "width": 20,
             "height": 40,
+            "blurhash": photo["blurhash"],
+            "focalPoint": [0.25, 0.5],
         }
     ]
 
@@ -200,11 +204,13 @@ async def test_attachments_of_remote_posts_are_kept_as_checked_links_served_here
     image = "https://remote.example/files/1.png"
     attachments = [
         {"type": "Document", "mediaType": "image/png", "url": image, "name": "A <b>map</b>",
-         "width": 640, "height": 480},
+         "width": 640, "height": 480, "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+         "focalPoint": [-0.5, 1]},
         {"type": "Document", "mediaType": "image/png", "url": "http://remote.example/2.png"},
         {"type": "Document", "mediaType": "image/png", "url": "javascript:alert(1)"},
         {"type": "Link", "mediaType": "text/html", "href": "https://remote.example/"},
-        {"type": "Video", "mediaType": "video/mp4", "url": [{"href": image + ".mp4"}]},
+        {"type": "Video", "mediaType": "video/mp4", "url": [{"href": image + ".mp4"}],
+         "blurhash": "<script>", "focalPoint": [2, 0]},
     ]  # fmt: skip
     activity = note_to_alice()
     activity["object"]["attachment"] = attachments  # type: ignore[index]
@@ -221,10 +227,13 @@ async def test_attachments_of_remote_posts_are_kept_as_checked_links_served_here
     size = {"width": 640, "height": 480, "size": "640x480", "aspect": 640 / 480}
     [first, second] = (m["id"] for m in status["media_attachments"])
     proxy = ["https:", "", "harbour.test", "media", "proxy"]
+    meta = {"original": size, "small": size, "focus": {"x": -0.5, "y": 1.0}}
     assert shown == [
-        ("image", [*proxy, "media"], image, "A <b>map</b>", {"original": size, "small": size}),
+        ("image", [*proxy, "media"], image, "A <b>map</b>", meta),
         ("video", [*proxy, "media"], image + ".mp4", None, {}),
     ]
+    blurhashes = [m["blurhash"] for m in status["media_attachments"]]
+    assert blurhashes == ["LEHV6nWB2yk8pyo0adR*.7kCMdnj", None]
     assert [m["url"].split("/")[6] for m in status["media_attachments"]] == [first, second]
 
     edited = {**activity["object"], "attachment": [attachments[4]]}  # type: ignore[dict-item]
