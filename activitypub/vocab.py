@@ -20,6 +20,8 @@ ACTOR_EXTENSIONS: dict[str, object] = {
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
     "sensitive": "as:sensitive",
+    "blurhash": "toot:blurhash",
+    "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
     "lemmy": "https://join-lemmy.org/ns#",
     "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
     "schema": "http://schema.org#",

@@ -1,12 +1,16 @@
 """Media attachments: images decoded, checked, turned upright and re-encoded without metadata.
 
 An upload is never stored as it came: only its pixels are kept and written afresh, so EXIF
-(camera, GPS position, times), XMP, IPTC, ICC profiles and comments are gone. Files get random
-names under the node's media folder; remote attachments are kept as links, never downloaded.
+(camera, GPS position, times), XMP, IPTC, ICC profiles and comments are gone. Each upload also
+gets a small preview (`<name>.small.<ext>`, at most PREVIEW_SIDE pixels a side) and a blurhash,
+made in the same pass off the event loop. Files get random names under the node's media
+folder; remote attachments are kept as links, which readers reach only through the node's
+media proxy (`proxy_path`, federation/media_proxy.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -14,11 +18,11 @@ import secrets
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, delete, select
+from sqlalchemy import Double, ForeignKey, String, Text, delete, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,7 +49,11 @@ FORMATS = {
 }
 INPUT_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 ACCEPTED_MIME_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
-FILE_NAME = re.compile(r"^[A-Za-z0-9_-]{32}\.(jpg|png|webp)$")
+FILE_NAME = re.compile(r"^[A-Za-z0-9_-]{32}(\.small)?\.(jpg|png|webp)$")
+PREVIEW_SIDE = 640  # the preview's longer side, as Mastodon's `small`
+BLURHASH_SIDE = 32  # the blurhash is computed from an image this small: it keeps 4×3 colours
+BLURHASH_COMPONENTS = (4, 3)
+UNATTACHED_FOR = timedelta(days=1)  # an upload in no post after this long is removed
 _images = Pool(2, "images")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -76,6 +84,17 @@ class MediaAttachment(Base):
     height: Mapped[int | None]
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The preview of an upload (`<name>.small.<ext>`), its size and the blurhash of both.
+    preview_file_name: Mapped[str | None] = mapped_column(String(64))
+    preview_width: Mapped[int | None]
+    preview_height: Mapped[int | None]
+    blurhash: Mapped[str | None] = mapped_column(String(64))
+    # The focal point, -1.0 (left, bottom) to 1.0 (right, top), as Mastodon's `meta.focus`.
+    focus_x: Mapped[float | None] = mapped_column(Double)
+    focus_y: Mapped[float | None] = mapped_column(Double)
+    # Once in a post, an upload is never removed as unattached: an edit may take it out of
+    # the post, and the post's history still shows it.
+    ever_posted: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Declared so a flush always inserts a new post before the attachments put into it.
     post: Mapped[Post | None] = relationship(lazy="raise")
 
@@ -89,6 +108,18 @@ class CleanImage:
     extension: str
     width: int
     height: int
+    preview: Preview
+
+
+@dataclass(frozen=True)
+class Preview:
+    """An upload's small version and its blurhash."""
+
+    data: bytes
+    extension: str
+    width: int
+    height: int
+    blurhash: str
 
 
 @dataclass(frozen=True)
@@ -100,6 +131,8 @@ class RemoteMedia:
     description: str
     width: int | None
     height: int | None
+    blurhash: str | None = None
+    focus: tuple[float, float] | None = None
 
 
 def clean_image(data: bytes) -> CleanImage:
@@ -148,7 +181,59 @@ def clean_image(data: bytes) -> CleanImage:
     else:
         fresh.save(buffer, "PNG", optimize=True)
     mime_type, extension = FORMATS[output_format]
-    return CleanImage(buffer.getvalue(), mime_type, extension, fresh.width, fresh.height)
+    preview = make_preview(fresh)
+    return CleanImage(buffer.getvalue(), mime_type, extension, fresh.width, fresh.height, preview)
+
+
+def make_preview(image: Image.Image) -> Preview:
+    """The preview (JPEG, or WebP to keep transparency) and blurhash of decoded pixels.
+    `reducing_gap` lets Pillow shrink by whole factors first: one small copy, not a second
+    full-size one. The blurhash, from the pure-Python `blurhash` package, is computed on a
+    BLURHASH_SIDE thumbnail of the preview: it only keeps a few colours, and its cost grows
+    with the pixels it reads."""
+    from PIL import Image
+
+    size = _fitted(image.width, image.height, PREVIEW_SIDE)
+    small = (
+        image
+        if size == image.size
+        else image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    )
+    buffer = io.BytesIO()
+    if small.mode == "RGBA":
+        small.save(buffer, "WEBP", quality=80)
+        extension = "webp"
+    else:
+        small.save(buffer, "JPEG", quality=80, optimize=True)
+        extension = "jpg"
+    hashed = blurhash_of(small)
+    return Preview(buffer.getvalue(), extension, small.width, small.height, hashed)
+
+
+def blurhash_of(image: Image.Image) -> str:
+    """The blurhash of `image`, computed on a BLURHASH_SIDE thumbnail of it."""
+    import blurhash
+    from PIL import Image
+
+    tiny = image.convert("RGB").resize(
+        _fitted(image.width, image.height, BLURHASH_SIDE), Image.Resampling.BILINEAR
+    )
+    flat = list(tiny.tobytes())
+    rows = [
+        [flat[i : i + 3] for i in range(start, start + 3 * tiny.width, 3)]
+        for start in range(0, len(flat), 3 * tiny.width)
+    ]
+    x_components, y_components = BLURHASH_COMPONENTS
+    if tiny.height > tiny.width:
+        x_components, y_components = y_components, x_components
+    encoded: str = blurhash.encode(rows, x_components, y_components)
+    return encoded
+
+
+def _fitted(width: int, height: int, side: int) -> tuple[int, int]:
+    """`width`×`height` scaled down (never up) so the longer side is at most `side`."""
+    scale = min(1.0, side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _normalised(image: Image.Image, output_format: str) -> Image.Image:
@@ -168,19 +253,32 @@ async def clean_image_off_loop(data: bytes) -> CleanImage:
 
 
 def write_file(directory: Path, image: CleanImage) -> str:
-    """Write a cleaned image under a new random name in `directory`; return the name."""
+    """Write a cleaned image under a new random name in `directory`, and its preview beside
+    it (`preview_name`); return the image's name."""
     directory.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_urlsafe(24)}.{image.extension}"
-    descriptor = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(image.data)
+    _write_new(directory / name, image.data)
+    _write_new(directory / preview_name(name, image.preview.extension), image.preview.data)
     return name
 
 
+def _write_new(path: Path, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+
+
+def preview_name(name: str, extension: str) -> str:
+    """The file name of the preview of the stored image `name`."""
+    return f"{name.partition('.')[0]}.small.{extension}"
+
+
 def remove_file(directory: Path, name: str | None) -> None:
-    """Delete a stored file, if the name is one of ours."""
+    """Delete a stored file, if the name is one of ours, and its preview if it has one."""
     if name and FILE_NAME.fullmatch(name):
         (directory / name).unlink(missing_ok=True)
+        for extension in ("jpg", "webp"):
+            (directory / preview_name(name, extension)).unlink(missing_ok=True)
 
 
 def remove_files(directory: Path, names: Iterable[str | None]) -> None:
@@ -210,9 +308,51 @@ def add_local(
         height=image.height,
         description=plain_description(description),
         created_at=utcnow(),
+        preview_file_name=preview_name(file_name, image.preview.extension),
+        preview_width=image.preview.width,
+        preview_height=image.preview.height,
+        blurhash=image.preview.blurhash,
     )
     session.add(attachment)
     return attachment
+
+
+def parse_focus(value: object) -> tuple[float, float] | None:
+    """Mastodon's `focus` parameter, "x,y" each from -1.0 to 1.0; None if it is not one."""
+    parts = str(value).split(",")
+    try:
+        x, y = (float(p) for p in parts) if len(parts) == 2 else (None, None)
+    except ValueError:
+        return None
+    if x is None or y is None or not (-1.0 <= x <= 1.0 and -1.0 <= y <= 1.0):
+        return None
+    return x, y
+
+
+def proxy_path(kind: str, row_id: int, url: str) -> str:
+    """Where this node serves a remote file: `kind` is "media", "avatar" or "header", `row_id`
+    the attachment's or account's id; the digest of the remote URL makes the path change
+    when the file does (so it can be cached for long) and names nothing a reader could use."""
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return f"/media/proxy/{kind}/{row_id}/{digest}"
+
+
+async def remove_unattached(session: AsyncSession, now: datetime) -> list[str]:
+    """Delete uploads that were never in a post, UNATTACHED_FOR after they were made, and
+    commit; return their file names, to delete once committed."""
+    stale = (
+        MediaAttachment.post_id.is_(None),
+        MediaAttachment.file_name.is_not(None),
+        MediaAttachment.ever_posted.is_(False),
+        MediaAttachment.created_at < now - UNATTACHED_FOR,
+    )
+    # RETURNING: exactly the rows deleted, even if one was put into a post meanwhile.
+    removed = await session.scalars(
+        delete(MediaAttachment).where(*stale).returning(MediaAttachment.file_name)
+    )
+    names = [n for n in removed if n]
+    await session.commit()
+    return names
 
 
 def plain_description(text: str) -> str:
@@ -281,6 +421,7 @@ def attach(post: Post, attachments: Sequence[MediaAttachment]) -> None:
     """Put attachments into a post."""
     for attachment in attachments:
         attachment.post = post
+        attachment.ever_posted = True
 
 
 async def of_posts(
@@ -333,5 +474,9 @@ def add_remote(
                 height=item.height,
                 description=plain_description(item.description),
                 created_at=utcnow(),
+                ever_posted=True,
+                blurhash=item.blurhash,
+                focus_x=item.focus[0] if item.focus else None,
+                focus_y=item.focus[1] if item.focus else None,
             )
         )

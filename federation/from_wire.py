@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import mimetypes
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ ATTACHMENT_TYPES = ("Document", *MEDIA_TYPES)
 CONVERTED_TYPES = ("Article", "Page", "Event", "Document", *MEDIA_TYPES)
 NOTE_TYPES = ("Note", "Question", *CONVERTED_TYPES)
 PUBLIC_ALIASES = {PUBLIC, "as:Public", "Public"}
+BLURHASH = re.compile(r"[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]{6,64}")
 
 
 def visibility_of(note: dict[str, Any], author: Account) -> Visibility:
@@ -233,6 +235,8 @@ def attachments_of(note: dict[str, Any], allow_http: bool = False) -> list[Remot
                 description=_text(item.get("name") if item is not note else ""),
                 width=_dimension(item.get("width")),
                 height=_dimension(item.get("height")),
+                blurhash=_blurhash(item.get("blurhash")),
+                focus=_focal_point(item.get("focalPoint")),
             )
         )
     return found
@@ -252,6 +256,21 @@ def media_type_of(item: dict[str, Any], url: str) -> str:
         return guessed
     kind = next((t for t in MEDIA_TYPES if has_type(item, t)), None)
     return f"{kind.lower()}/*" if kind else ""
+
+
+def _blurhash(value: Any) -> str | None:
+    """A blurhash as Mastodon sends it: 6 to 64 characters of its base-83 alphabet."""
+    return value if isinstance(value, str) and BLURHASH.fullmatch(value) else None
+
+
+def _focal_point(value: Any) -> tuple[float, float] | None:
+    """A `focalPoint`: two numbers from -1 to 1."""
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        return None
+    x, y = float(value[0]), float(value[1])
+    return (x, y) if -1.0 <= x <= 1.0 and -1.0 <= y <= 1.0 else None
 
 
 def _dimension(value: Any) -> int | None:

@@ -103,8 +103,9 @@ def note(
 
 
 def document(attachment: MediaAttachment) -> dict[str, Any]:
-    """An attachment as the `Document` Mastodon sends; `name` is its description."""
-    return {
+    """An attachment as the `Document` Mastodon sends; `name` is its description, and its
+    blurhash and focal point come along when it has them."""
+    found: dict[str, Any] = {
         "type": "Document",
         "mediaType": attachment.mime_type,
         "url": attachment.url,
@@ -112,6 +113,11 @@ def document(attachment: MediaAttachment) -> dict[str, Any]:
         "width": attachment.width,
         "height": attachment.height,
     }
+    if attachment.blurhash:
+        found["blurhash"] = attachment.blurhash
+    if attachment.focus_x is not None and attachment.focus_y is not None:
+        found["focalPoint"] = [attachment.focus_x, attachment.focus_y]
+    return found
 
 
 def create_activity(

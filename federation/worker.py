@@ -18,6 +18,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content import media
 from content.accounts import Account, by_ids
 from content.orm import utcnow
 from content.retention import Retention, expire
@@ -130,13 +131,19 @@ class Worker:
     async def prune(self) -> None:
         """Delete applied, ignored and refused inbox items and finished deliveries that
         ended more than KEEP_ENDED ago, so the job tables do not grow forever, and the
-        shared rate-limit buckets that are full again; and direct
-        messages and members-only group posts past the node's retention, if it has one."""
+        shared rate-limit buckets that are full again; uploads never put into a post a day
+        after they were made; and direct messages and members-only group posts past the
+        node's retention, if it has one."""
         async with self.fed.sessions() as session:
             for model in (InboxItem, Delivery):
                 await jobs.prune(session, model, KEEP_ENDED)
             await session.commit()
             await self.fed.limits.forget_full()
+            if self.retention is not None:
+                unattached = await media.remove_unattached(session, utcnow())
+                media.remove_files(self.retention.media_dir, unattached)
+                if unattached:
+                    log.info("removed %d uploads never put into a post", len(unattached))
             expired = 0
             while self.retention is not None and (batch := await expire(session, self.retention)):
                 expired += batch

@@ -19,6 +19,9 @@ from starlette.staticfiles import StaticFiles
 
 from content import country_names
 from federation.context import Federation
+from federation.media_proxy import DEADLINE as MEDIA_DEADLINE
+from federation.media_proxy import MAX_BYTES as MEDIA_MAX_BYTES
+from federation.media_proxy import MediaProxy
 from federation.signature_styles import SignatureStyles
 from federation.transport import Transport, TransportPolicy
 from federation.worker import STOP_SECONDS, Worker
@@ -67,6 +70,7 @@ from node.web import (
     admin_pages,
     language_pages,
     list_pages,
+    media_proxy,
     move_pages,
     pages,
     post_history,
@@ -92,18 +96,11 @@ def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSess
     """The federation runtime: one outbound client, allowed to reach loopback only in
     development; on PostgreSQL the members' rate limits counted in the database, for every
     process of the node."""
-    policy = TransportPolicy(
-        allow_private_addresses=settings.development,
-        allow_http=settings.development,
-        static_hosts=settings.dev_hosts,
-        ca_bundle=settings.ca_bundle,
-    )
-    user_agent = f"Harbour/{harbour_version()} (+{settings.base_url}/)"
     return Federation(
         sessions=sessions,
         transport=Transport(
-            policy,
-            user_agent=user_agent,
+            transport_policy(settings),
+            user_agent=user_agent(settings),
             styles=SignatureStyles(rfc9421=not settings.test_cavage_only),
         ),
         base_url=settings.base_url,
@@ -114,6 +111,33 @@ def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSess
         accepts_rfc9421=not settings.test_cavage_only,
         limits=RateLimiter(shared=None if is_sqlite(settings.database_url) else sessions),
     )
+
+
+def transport_policy(settings: Settings) -> TransportPolicy:
+    """Where outbound requests may go: loopback and plain http only in development."""
+    return TransportPolicy(
+        allow_private_addresses=settings.development,
+        allow_http=settings.development,
+        static_hosts=settings.dev_hosts,
+        ca_bundle=settings.ca_bundle,
+    )
+
+
+def user_agent(settings: Settings) -> str:
+    """What the node calls itself to the servers it asks."""
+    return f"Harbour/{harbour_version()} (+{settings.base_url}/)"
+
+
+def create_media_proxy(settings: Settings) -> MediaProxy:
+    """The media proxy, with a client of its own: files are larger than documents and
+    never signed."""
+    transport = Transport(
+        transport_policy(settings),
+        user_agent=user_agent(settings),
+        max_response_bytes=MEDIA_MAX_BYTES,
+        deadline=MEDIA_DEADLINE,
+    )
+    return MediaProxy(transport, settings.media_cache_dir, settings.media_cache_mib * 1024 * 1024)
 
 
 def listen_url(settings: Settings) -> str | None:
@@ -138,6 +162,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
         templates=create_templates(),
         federation=federation,
         interface=interface,
+        media_proxy=create_media_proxy(settings),
     )
 
     @asynccontextmanager
@@ -153,6 +178,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(task, 2 * STOP_SECONDS)
             await federation.transport.aclose()
+            await services.media_proxy.aclose()
             await engine.dispose()
 
     app = Starlette(
@@ -183,6 +209,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_markers.routes,
             *api_conversations.routes,
             *api_media.routes,
+            *media_proxy.routes,
             *pages.routes,
             *language_pages.routes,
             *sessions.routes,

@@ -58,6 +58,8 @@ class Settings:
     # Days direct messages and members-only group posts are kept; None keeps them.
     retention_direct_days: int | None = None
     retention_group_days: int | None = None
+    # MiB of remote media (attachments, avatars, headers) the media proxy keeps on disk.
+    media_cache_mib: int = 512
     # Test switches, honoured only in development: retry waits multiplied by this factor,
     # every inbox handler raising (to prove the tests notice a crash), and playing a
     # draft-cavage-only peer (RFC 9421 signatures refused inbound, not made outbound).
@@ -77,6 +79,11 @@ class Settings:
     def media_dir(self) -> Path:
         """Where uploaded images (cleaned of metadata) are kept."""
         return self.data_dir / "media"
+
+    @property
+    def media_cache_dir(self) -> Path:
+        """Where the media proxy keeps remote files (outside media_dir: not backed up)."""
+        return self.data_dir / "media-cache"
 
     @property
     def retention(self) -> Retention:
@@ -175,6 +182,9 @@ class Settings:
             retention_group_days=_days(
                 values.get("retention_group_days"), "HARBOUR_RETENTION_GROUP_DAYS"
             ),
+            media_cache_mib=_mebibytes(
+                values.get("media_cache_mib", 512), "HARBOUR_MEDIA_CACHE_MIB"
+            ),
             test_retry_scale=retry_scale,
             test_handlers_raise=handlers_raise,
             test_locales=test_locales,
@@ -219,6 +229,7 @@ _ENV_NAMES = {
     "quick_exit_urls": EXITS,
     "retention_direct_days": "HARBOUR_RETENTION_DIRECT_DAYS",
     "retention_group_days": "HARBOUR_RETENTION_GROUP_DAYS",
+    "media_cache_mib": "HARBOUR_MEDIA_CACHE_MIB",
     "test_retry_scale": "HARBOUR_TEST_RETRY_SCALE",
     "test_handlers_raise": "HARBOUR_TEST_HANDLERS_RAISE",
     "test_locales": "HARBOUR_TEST_LOCALES",
@@ -318,6 +329,17 @@ def _days(value: Any, name: str) -> int | None:
     if not 0 < days <= 36500:
         raise ConfigError(f"{name} must be a number of days (or off), not {value!r}")
     return days
+
+
+def _mebibytes(value: Any, name: str) -> int:
+    """A size in MiB, at least 16 (one file of the largest the proxy fetches)."""
+    try:
+        size = int(str(value).strip())
+    except ValueError:
+        size = -1
+    if not 16 <= size <= 10_000_000:
+        raise ConfigError(f"{name} must be a number of MiB, at least 16, not {value!r}")
+    return size
 
 
 def _choice(enum: type[FederationMode], value: Any, name: str) -> FederationMode:

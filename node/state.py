@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from federation.context import Federation
+from federation.media_proxy import MediaProxy
 from node.i18n import Interface
 from node.settings import Settings
 
@@ -25,6 +26,8 @@ class Services:
     federation: Federation
     # The interface languages offered and their catalogues, compiled before serving.
     interface: Interface
+    # Remote attachments, avatars and headers, fetched and served by the node.
+    media_proxy: MediaProxy
     # Sign-ins checking a password or recovery code at once; the others wait for a turn
     # holding no database connection, so a storm of them cannot take the pool from pages.
     sign_ins: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))

@@ -153,6 +153,19 @@ def test_sanitise() -> None:
     )
 
 
+def test_media_upload() -> None:
+    output = run("media_upload.py", "--width", "400", "--height", "300", "--repeats", "1")
+    for name in (r"phone photo \(400x300", r"small photo \(640x480"):
+        shows(output, rf"{name}, [\d.]+ MiB\), median of 1:")
+    shows(
+        output,
+        rf"decode only \(baseline\) +{MS}",
+        rf"whole upload \(clean_image\) +{MS} = [\d.]+x decode",
+        rf"preview \+ blurhash +{MS} = [\d.]+x decode, \d+% of the upload",
+        rf"blurhash alone +{MS}",
+    )
+
+
 def test_every_benchmark_has_a_test() -> None:
     scripts = {p.stem for p in BENCHMARKS.glob("*.py") if not p.name.startswith("_")}
     tested = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}

@@ -15,7 +15,7 @@ from activitypub import web_url
 from content import posts
 from node import i18n
 from node.state import services
-from node.web import names
+from node.web import names, pictures
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -39,6 +39,7 @@ def create_templates() -> Jinja2Templates:
     templates.env.filters["explain"] = i18n.explain
     templates.env.filters["own_name"] = i18n.own_name
     templates.env.filters["source"] = posts.source_of  # a post's text to edit
+    templates.env.filters.update(pictures.FILTERS)  # pictures from this node only
     return templates
 
 

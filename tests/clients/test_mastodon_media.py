@@ -36,7 +36,10 @@ def test_a_photo_posted_from_mastodon_py_is_served_without_exif(
     photo.write_bytes(phone_photo(40, 20))
     assert has_gps(photo.read_bytes())
 
-    uploaded = api.media_post(jpeg(photo), "image/jpeg", description="Flyers for Friday")
+    uploaded = api.media_post(
+        jpeg(photo), "image/jpeg", description="Flyers for Friday", focus=(0.0, 0.5)
+    )
+    assert uploaded.preview_url != uploaded.url and len(uploaded.blurhash) == 28
     posted = api.status_post("Our stall this week", media_ids=[uploaded])
     only_media = api.status_post("", media_ids=[api.media_post(jpeg(photo), "image/jpeg")])
 
@@ -48,6 +51,10 @@ def test_a_photo_posted_from_mastodon_py_is_served_without_exif(
         "Flyers for Friday",
     )
     assert (attachment.meta.original.width, attachment.meta.original.height) == (20, 40)
+    assert (attachment.meta.small.width, attachment.meta.small.height) == (20, 40)
+    assert attachment.meta.focus == {"x": 0.0, "y": 0.5}
+    assert attachment.preview_url.endswith(".small.jpg") and attachment.blurhash
+    assert Image.open(io.BytesIO(download(attachment.preview_url))).size == (20, 40)
     served = download(attachment.url)
     assert metadata_left(served) == [] and not has_gps(served)
     assert Image.open(io.BytesIO(served)).size == (20, 40)
@@ -94,9 +101,11 @@ def test_a_photo_and_a_new_name_reach_a_follower_on_another_node(
     [copy] = bob.timeline_home()
     [attachment] = copy.media_attachments
     assert (attachment.type, attachment.description) == ("image", "Our stall")
-    assert attachment.url == attachment.remote_url == uploaded.url
+    # B serves A's photo itself, from its media proxy; `remote_url` says where it came from.
+    assert attachment.url.startswith(f"{b.base_url}/media/proxy/media/")
+    assert attachment.preview_url == attachment.url and attachment.remote_url == uploaded.url
     assert (attachment.meta.original.width, attachment.meta.original.height) == (20, 40)
-    assert metadata_left(download(attachment.url)) == []
+    assert download(attachment.url) == download(uploaded.url)
 
     avatar = alice.account_update_credentials(
         display_name="Alice at the stall", avatar=jpeg(photo), avatar_mime_type="image/jpeg"
@@ -106,4 +115,6 @@ def test_a_photo_and_a_new_name_reach_a_follower_on_another_node(
         what="alice's new name at B",
     )
     assert avatar.startswith(f"{a.base_url}/media/")
-    assert bob.account(alice_at_b.id).avatar == avatar
+    seen_at_b = bob.account(alice_at_b.id).avatar
+    assert seen_at_b.startswith(f"{b.base_url}/media/proxy/avatar/{alice_at_b.id}/")
+    assert download(seen_at_b) == download(avatar)

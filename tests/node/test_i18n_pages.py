@@ -37,6 +37,7 @@ NOT_PAGES = {
     "/actor": "the instance actor's ActivityPub document",
     "/actor/outbox": "ActivityPub collection",
     "/media/{name}": "uploaded images",
+    "/media/proxy/{kind}/{id}/{digest}": "remote images, avatars and headers",
     "/favicon.ico": "the browser tab's icon",
     "/exit": "the quick exit leaves for another site",
     "/settings/export": "a JSON download",

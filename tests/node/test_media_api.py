@@ -7,6 +7,7 @@ import io
 import json
 import os
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -15,6 +16,8 @@ from sqlalchemy import select
 
 from content import relationships
 from content.accounts import Account
+from content.media import MediaAttachment
+from content.orm import utcnow
 from federation import resolve
 from federation.delivery import Delivery
 from federation.worker import Worker
@@ -55,18 +58,26 @@ async def test_an_uploaded_photo_is_served_upright_and_without_metadata(
 ) -> None:
     [alice] = await tokens(services, "alice")
 
-    response = await upload(client, alice, phone_photo(40, 20), description="Our stall")
+    response = await upload(
+        client, alice, phone_photo(40, 20), description="Our stall", focus="0.5,-0.25"
+    )
 
     assert response.status_code == 200, response.text
     entity = response.json()
     assert entity["type"] == "image"
-    assert entity["url"].startswith(f"{BASE}/media/") and entity["preview_url"] == entity["url"]
-    assert entity["meta"]["original"] == {"width": 20, "height": 40, "size": "20x40", "aspect": 0.5}
-    assert (entity["description"], entity["remote_url"], entity["blurhash"]) == (
-        "Our stall",
-        None,
-        None,
-    )
+    assert entity["url"].startswith(f"{BASE}/media/") and entity["url"].endswith(".jpg")
+    assert entity["preview_url"] == entity["url"].removesuffix(".jpg") + ".small.jpg"
+    size = {"width": 20, "height": 40, "size": "20x40", "aspect": 0.5}
+    focus = {"x": 0.5, "y": -0.25}
+    assert entity["meta"] == {"original": size, "small": size, "focus": focus}
+    assert (entity["description"], entity["remote_url"]) == ("Our stall", None)
+    assert isinstance(entity["blurhash"], str) and len(entity["blurhash"]) == 28
+    path = f"/api/v1/media/{entity['id']}"
+    moved = await client.put(path, headers=alice, data={"focus": "-1,1"})
+    assert moved.json()["meta"]["focus"] == {"x": -1.0, "y": 1.0}
+    assert (await client.put(path, headers=alice, data={"focus": "2,0"})).status_code == 422
+    preview = await client.get(entity["preview_url"].removeprefix(BASE))
+    assert preview.status_code == 200 and preview.headers["content-type"] == "image/jpeg"
     served = await client.get(entity["url"].removeprefix(BASE))
     assert served.status_code == 200
     assert served.headers["content-type"] == "image/jpeg"
@@ -139,7 +150,9 @@ async def test_members_post_their_own_unattached_media_and_servers_see_the_docum
 
     assert (await client.get(media_path, headers=bob)).status_code == 404
     assert (await client.put(media_path, headers=bob, data={"description": "x"})).status_code == 404
-    described = await client.put(media_path, headers=alice, json={"description": "A\x00 stall"})
+    described = await client.put(
+        media_path, headers=alice, json={"description": "A\x00 stall", "focus": "0.25,0.5"}
+    )
     assert described.json()["description"] == "A stall"
     stolen = await client.post(
         "/api/v1/statuses", headers=bob, data={"status": "mine", "media_ids[]": photo["id"]}
@@ -176,6 +189,8 @@ async def test_members_post_their_own_unattached_media_and_servers_see_the_docum
             "name": "A stall",
             "width": 20,
             "height": 40,
+            "blurhash": photo["blurhash"],
+            "focalPoint": [0.25, 0.5],
         }
     ]
 
@@ -183,17 +198,19 @@ async def test_members_post_their_own_unattached_media_and_servers_see_the_docum
     assert (await client.get(photo["url"].removeprefix(BASE))).status_code == 404
 
 
-async def test_attachments_of_remote_posts_are_kept_as_checked_links(
+async def test_attachments_of_remote_posts_are_kept_as_checked_links_served_here(
     client: httpx.AsyncClient, services: Services, remote: FakeServer
 ) -> None:
     image = "https://remote.example/files/1.png"
     attachments = [
         {"type": "Document", "mediaType": "image/png", "url": image, "name": "A <b>map</b>",
-         "width": 640, "height": 480},
+         "width": 640, "height": 480, "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+         "focalPoint": [-0.5, 1]},
         {"type": "Document", "mediaType": "image/png", "url": "http://remote.example/2.png"},
         {"type": "Document", "mediaType": "image/png", "url": "javascript:alert(1)"},
         {"type": "Link", "mediaType": "text/html", "href": "https://remote.example/"},
-        {"type": "Video", "mediaType": "video/mp4", "url": [{"href": image + ".mp4"}]},
+        {"type": "Video", "mediaType": "video/mp4", "url": [{"href": image + ".mp4"}],
+         "blurhash": "<script>", "focalPoint": [2, 0]},
     ]  # fmt: skip
     activity = note_to_alice()
     activity["object"]["attachment"] = attachments  # type: ignore[index]
@@ -204,14 +221,20 @@ async def test_attachments_of_remote_posts_are_kept_as_checked_links(
     [status] = (await client.get("/api/v1/timelines/home", headers=alice)).json()
 
     shown = [
-        (m["type"], m["url"], m["remote_url"], m["description"], m["meta"])
+        (m["type"], m["url"].split("/")[:6], m["remote_url"], m["description"], m["meta"])
         for m in status["media_attachments"]
     ]
     size = {"width": 640, "height": 480, "size": "640x480", "aspect": 640 / 480}
+    [first, second] = (m["id"] for m in status["media_attachments"])
+    proxy = ["https:", "", "harbour.test", "media", "proxy"]
+    meta = {"original": size, "small": size, "focus": {"x": -0.5, "y": 1.0}}
     assert shown == [
-        ("image", image, image, "A <b>map</b>", {"original": size, "small": size}),
-        ("video", image + ".mp4", image + ".mp4", None, {}),
+        ("image", [*proxy, "media"], image, "A <b>map</b>", meta),
+        ("video", [*proxy, "media"], image + ".mp4", None, {}),
     ]
+    blurhashes = [m["blurhash"] for m in status["media_attachments"]]
+    assert blurhashes == ["LEHV6nWB2yk8pyo0adR*.7kCMdnj", None]
+    assert [m["url"].split("/")[6] for m in status["media_attachments"]] == [first, second]
 
     edited = {**activity["object"], "attachment": [attachments[4]]}  # type: ignore[dict-item]
     update = {"id": f"{EVE}#updates/1", "type": "Update", "actor": EVE, "object": edited}
@@ -288,3 +311,30 @@ async def test_profile_edits_show_in_the_api_and_the_actor_and_go_to_followers(
     assert replaced.json()["avatar"] != me["avatar"]
     assert (await client.get(me["avatar"].removeprefix(BASE))).status_code == 404
     assert (await client.get(replaced.json()["avatar"].removeprefix(BASE))).status_code == 200
+
+
+async def test_uploads_never_put_into_a_post_are_removed_after_a_day(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    [alice] = await tokens(services, "alice")
+    made = [(await upload(client, alice, phone_photo(8, 8))).json() for _ in range(3)]
+    forgotten, recent, posted = made
+    status = {"status": "posted", "media_ids[]": [posted["id"]]}
+    created = (await client.post("/api/v1/statuses", headers=alice, data=status)).json()
+    edit = {"status": "edited, without the photo"}
+    assert (
+        await client.put(f"/api/v1/statuses/{created['id']}", headers=alice, data=edit)
+    ).is_success
+    async with services.sessions() as session, session.begin():
+        for entity in (forgotten, posted):
+            row = await session.get(MediaAttachment, int(entity["id"]))
+            assert row is not None
+            row.created_at = utcnow() - timedelta(days=1, minutes=1)
+
+    await Worker(services.federation, services.settings.retention).prune()
+
+    gone = [m for m in made if (await client.get(m["url"].removeprefix(BASE))).status_code == 404]
+    assert gone == [forgotten]
+    assert (await client.get(forgotten["preview_url"].removeprefix(BASE))).status_code == 404
+    assert (await client.get(f"/api/v1/media/{forgotten['id']}", headers=alice)).status_code == 404
+    assert (await client.get(f"/api/v1/media/{recent['id']}", headers=alice)).status_code == 200

@@ -75,3 +75,12 @@ def test_a_secret_key_is_made_once_and_kept_private(tmp_path: Path) -> None:
     assert first.secret_key == second.secret_key and len(first.secret_key) >= 32
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
     assert first.secret_key not in repr(first)
+
+
+def test_the_media_cache_is_half_a_gibibyte_unless_set_and_never_below_one_file() -> None:
+    base = {"HARBOUR_DOMAIN": "harbour.example.org"}
+    assert Settings.load(base).media_cache_mib == 512
+    assert Settings.load({**base, "HARBOUR_MEDIA_CACHE_MIB": "64"}).media_cache_mib == 64
+    for wrong in ("8", "lots"):
+        with pytest.raises(ConfigError, match="HARBOUR_MEDIA_CACHE_MIB must be a number of MiB"):
+            Settings.load({**base, "HARBOUR_MEDIA_CACHE_MIB": wrong})

@@ -13,7 +13,7 @@ from content import moves, relationships
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Interaction, Kind
-from content.media import MediaAttachment
+from content.media import MediaAttachment, proxy_path
 from content.orm import iso
 from content.post_edits import Version
 from content.posts import Post
@@ -51,8 +51,8 @@ async def account(
     moved = await moves.moved_to(session, row) if with_moved else None
     counts = counts or (await account_counts(session, [row.id]))[row.id]
     last = counts.last_status_at
-    avatar = web_url(row.avatar_url) or f"{base_url}{AVATAR}"
-    header = web_url(row.header_url) or f"{base_url}{HEADER}"
+    avatar = picture_url(row, "avatar", base_url) or f"{base_url}{AVATAR}"
+    header = picture_url(row, "header", base_url) or f"{base_url}{HEADER}"
     return {
         "id": str(row.id),
         "username": row.username,
@@ -88,6 +88,15 @@ async def account(
             else {}
         ),
     }
+
+
+def picture_url(row: Account, kind: str, base_url: str) -> str | None:
+    """An account's avatar or header (`kind`) as readers fetch it: a local one from its own
+    URL here, a remote one through this node's media proxy; None if it has none."""
+    url = web_url(row.avatar_url if kind == "avatar" else row.header_url)
+    if url is None or row.is_local:
+        return url
+    return f"{base_url}{proxy_path(kind, row.id, url)}"
 
 
 async def credential_account(session: AsyncSession, row: Account, base_url: str) -> dict[str, Any]:
@@ -144,7 +153,7 @@ async def status(
         "in_reply_to_account_id": str(parent[1]) if parent else None,
         "reblog": None,
         "application": None,
-        "media_attachments": [attachment(m) for m in facts.media.get(post.id, [])],
+        "media_attachments": [attachment(m, base_url) for m in facts.media.get(post.id, [])],
         "mentions": [
             {
                 "id": str(a.id),
@@ -180,7 +189,7 @@ async def status_edit(
         "created_at": iso(version.created_at),
         "account": await account(session, author, base_url),
         "poll": None,
-        "media_attachments": [attachment(m) for m in version.attachments()],
+        "media_attachments": [attachment(m, base_url) for m in version.attachments()],
         "emojis": [],
     }
 
@@ -257,25 +266,41 @@ async def relationship(session: AsyncSession, viewer: Account, target: Account) 
     }
 
 
-def attachment(row: MediaAttachment) -> dict[str, Any]:
-    """The MediaAttachment entity. No preview is made: `preview_url` is the image itself."""
-    size = {}
+def attachment(row: MediaAttachment, base_url: str) -> dict[str, Any]:
+    """The MediaAttachment entity. An upload's `preview_url` is its preview; a remote file is
+    served through this node's media proxy (`remote_url` keeps where it came from, as
+    Mastodon does), and one this node no longer holds a row for (in an old version of an
+    edited post) has no URL at all, rather than one on another server."""
+    local = row.file_name is not None or row.url.startswith(f"{base_url}/")
+    if local:
+        url: str | None = row.url
+        preview = f"{base_url}/media/{row.preview_file_name}" if row.preview_file_name else url
+    elif row.remote_url:
+        url = f"{base_url}{proxy_path('media', row.id, row.remote_url)}"
+        preview = url
+    else:
+        url = preview = None
+    meta: dict[str, Any] = {}
     if row.width and row.height:
-        size = {
-            "width": row.width,
-            "height": row.height,
-            "size": f"{row.width}x{row.height}",
-            "aspect": row.width / row.height,
-        }
+        meta["original"] = _size(row.width, row.height)
+        meta["small"] = meta["original"]
+    if row.preview_width and row.preview_height:
+        meta["small"] = _size(row.preview_width, row.preview_height)
+    if row.focus_x is not None and row.focus_y is not None:
+        meta["focus"] = {"x": row.focus_x, "y": row.focus_y}
     return {
         "id": str(row.id),
         "type": row.type,
-        "url": row.url,
-        "preview_url": row.url if row.type == "image" else None,
-        "remote_url": row.remote_url,
+        "url": url,
+        "preview_url": preview if row.type == "image" else None,
+        "remote_url": row.remote_url or (None if local else row.url),
         "preview_remote_url": None,
         "text_url": None,
-        "meta": {"original": size, "small": size} if size else {},
+        "meta": meta,
         "description": row.description or None,
-        "blurhash": None,
+        "blurhash": row.blurhash,
     }
+
+
+def _size(width: int, height: int) -> dict[str, Any]:
+    return {"width": width, "height": height, "size": f"{width}x{height}", "aspect": width / height}

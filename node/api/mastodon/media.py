@@ -1,5 +1,6 @@
-"""Media: upload an image (re-encoded without metadata), read and describe it before it is
-posted, and the files themselves under /media/."""
+"""Media: upload an image (re-encoded without metadata, with a preview and a blurhash), read,
+describe and give it a focal point before it is posted, and the files themselves under
+/media/."""
 
 from __future__ import annotations
 
@@ -36,11 +37,22 @@ async def store_image(settings: Settings, part: object) -> tuple[CleanImage, str
     return image, await run_in_threadpool(media.write_file, settings.media_dir, image)
 
 
+def focus_of(value: object) -> tuple[float, float] | None:
+    """The `focus` parameter, if given; 422 if it is not two numbers from -1 to 1."""
+    if value is None or value == "":
+        return None
+    focus = media.parse_focus(value)
+    if focus is None:
+        raise HTTPException(422, "Validation failed: focus is two numbers from -1 to 1")
+    return focus
+
+
 async def upload(request: Request) -> Response:
     """POST /api/v1/media and /api/v2/media: processed at once, so always 200 with a URL."""
     owner = await user_of(request, "write:media")
     settings = services(request).settings
     async with request.form(max_files=1, max_fields=10) as form:
+        focus = focus_of(form.get("focus"))
         image, name = await store_image(settings, form.get("file"))
         description = form.get("description")
     async with session_scope(services(request).sessions) as session:
@@ -52,7 +64,9 @@ async def upload(request: Request) -> Response:
             base_url=settings.base_url,
             description=description if isinstance(description, str) else "",
         )
-        entity = entities.attachment(row)
+        if focus is not None:
+            row.focus_x, row.focus_y = focus
+        entity = entities.attachment(row, settings.base_url)
     return JSONResponse(entity)
 
 
@@ -63,11 +77,12 @@ async def show(request: Request) -> Response:
         row = await media.get_unattached(session, owner, request.path_params["id"])
         if row is None:
             raise HTTPException(404, "Record not found")
-        return JSONResponse(entities.attachment(row))
+        return JSONResponse(entities.attachment(row, services(request).settings.base_url))
 
 
 async def update(request: Request) -> Response:
-    """PUT /api/v1/media/:id: change the description (`focus` is accepted and ignored)."""
+    """PUT /api/v1/media/:id: change the description or the focal point (`focus`, "x,y";
+    one that is not two numbers from -1 to 1 is a 422)."""
     owner = await user_of(request, "write:media")
     params = await read_params(request)
     async with session_scope(services(request).sessions) as session:
@@ -76,7 +91,10 @@ async def update(request: Request) -> Response:
             raise HTTPException(404, "Record not found")
         if "description" in params:
             row.description = media.plain_description(str(params["description"] or ""))
-        entity = entities.attachment(row)
+        focus = focus_of(params.get("focus"))
+        if focus is not None:
+            row.focus_x, row.focus_y = focus
+        entity = entities.attachment(row, services(request).settings.base_url)
     return JSONResponse(entity)
 
 
