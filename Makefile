@@ -11,7 +11,7 @@ run: $(VENV)/.runtime
 ## test: run the whole test suite, on SQLite and on PostgreSQL, in four workers (tests wait on
 ## node processes and browsers, so four keep two CPUs busy)
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -n 4 --dist loadgroup --durations=25 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 4 --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 ## messages: extract the interface's strings (babel.cfg) and update every language's catalogue
 messages: $(VENV)/.installed

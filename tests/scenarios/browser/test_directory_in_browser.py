@@ -12,10 +12,8 @@ from playwright.sync_api import Browser, Page, expect
 from tests.rig.nodes import NodeProcess, wait_for
 
 AP = {"Accept": "application/activity+json"}
-# One worker runs the module's tests, which share its fleet.
 pytestmark = [
     pytest.mark.fleet(size=2),
-    pytest.mark.xdist_group("directory_in_browser"),
     pytest.mark.unsigned_fetches,  # the tests count follows by GETting them unsigned
 ]
 

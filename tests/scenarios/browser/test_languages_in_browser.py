@@ -30,8 +30,6 @@ GERMANY = {"ro": "germania", "bg": "Германия"}
 READER = {"ro": "mara", "bg": "vesela", "switcher": "lina"}
 BROWSER_LOCALE = {"ro": "ro-RO", "bg": "bg-BG", RTL: RTL}
 PHONE = {"width": 390, "height": 844}
-# One worker furnishes the node once for every test here (not once per worker).
-pytestmark = pytest.mark.xdist_group("languages_in_browser")
 LISTING = {
     "name": "Kassandra Beratung",
     "organisation": "Kassandra e.V.",
