@@ -264,16 +264,22 @@ async def _read_directory(incoming: Incoming) -> None:
 
 async def _announced_edit(incoming: Incoming, space: Space, document: Any) -> None:
     """An edit of a post in the group: the new version as the group vouches for it, else
-    fetched from its origin."""
+    fetched from its origin. On the group's word alone (`_vouched`, untrusted) no post of an
+    author whose server proves what it publishes is changed: that server would have proved
+    a real edit, so an unproven one is the group's own words put in the author's mouth."""
     fed, session, group = incoming.fed, incoming.session, space.account
     entry = await group_threads.entry_by_uri(session, id_of(document) or "")
     post = await session.get(Post, entry.post_id) if entry else None
     if entry is None or post is None or entry.group_id != group.id or fed.is_local(post.uri):
         return
     author = await session.get(Account, post.account_id)
-    found, _ = await _vouched(incoming, space, post.uri, document)
-    if found is not None and author is not None and from_wire.note_owned_by(found, author):
-        await from_wire.update_note(fed, session, post, author, found)
+    found, trusted = await _vouched(incoming, space, post.uri, document)
+    if found is None or author is None or not from_wire.note_owned_by(found, author):
+        return
+    if not trusted and author.assertion_key:
+        incoming.drop("an edit without its author's proof, on the group's word alone")
+        return
+    await from_wire.update_note(fed, session, post, author, found)
 
 
 async def _vouched(
