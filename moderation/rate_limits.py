@@ -76,13 +76,15 @@ class RateLimiter:
     limits: dict[Action, Limit] = field(default_factory=lambda: dict(LIMITS))
     size: int = MAX_BUCKETS
     shared: async_sessionmaker[AsyncSession] | None = None
+    secret: str = field(default="", repr=False)  # the node's: shared keys are stored as HMACs
     _buckets: dict[Action, OrderedDict[str, Bucket]] = field(default_factory=dict)
 
     async def take(self, action: Action, key: str = "") -> None:
         """Spend a token, or raise RateLimited if none is left."""
         limit = self.limits[action]
         if self.shared is not None and action in SHARED:
-            wait = await shared_limits.take(self.shared, action, key, limit.burst, limit.seconds)
+            stored = shared_limits.stored_key(key, self.secret)
+            wait = await shared_limits.take(self.shared, action, stored, limit.burst, limit.seconds)
             if wait > 0:
                 raise RateLimited(action, math.ceil(wait))
             return
@@ -102,7 +104,8 @@ class RateLimiter:
     async def give_back(self, action: Action, key: str = "") -> None:
         """Return a token taken for an attempt that turned out not to count (a right password)."""
         if self.shared is not None and action in SHARED:
-            await shared_limits.give_back(self.shared, action, key, self.limits[action].burst)
+            stored = shared_limits.stored_key(key, self.secret)
+            await shared_limits.give_back(self.shared, action, stored, self.limits[action].burst)
             return
         buckets = self._buckets.get(action, OrderedDict())
         if (found := buckets.get(key)) is not None:

@@ -1,11 +1,16 @@
 """Rate-limit buckets in the database, shared by every process of a node on PostgreSQL: one
 row per (action, key), refilled and spent in one atomic statement, so sign-in attempts split
 between processes count as they would in one. Keys are nicknames, account ids or "" (the
-whole node), never addresses. A bucket that is full again says nothing a missing row would
-not, so `forget_full` deletes those (the worker's hourly prune)."""
+whole node), never addresses, and are stored only as their HMAC under the node's secret key
+(`stored_key`): a nickname tried is whatever someone typed (her e-mail address, her name,
+a megabyte of text), which the table must neither keep readable nor keep at any length. A
+bucket that is full again says nothing a missing row would not, so `forget_full` deletes
+those (the worker's hourly prune)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 
 from sqlalchemy import Double, String, Text, text
@@ -45,6 +50,14 @@ _FORGET_FULL = text(
 )
 
 Sessions = async_sessionmaker[AsyncSession]
+
+
+def stored_key(key: str, secret: str) -> str:
+    """A bucket's key as the table holds it: "" (the whole node) as it is, any other as 64
+    hex digits of its HMAC-SHA256 under `secret`, the same in every process of the node."""
+    if not key:
+        return ""
+    return hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()
 
 
 async def take(sessions: Sessions, action: str, key: str, burst: int, seconds: float) -> float:
