@@ -302,11 +302,12 @@ def _published(note: dict[str, Any]) -> datetime:
 
 
 def _moment(value: Any) -> datetime | None:
-    """An ISO 8601 date and time as an aware datetime; None if it is none."""
+    """An ISO 8601 date and time in UTC; None if it is none, or none UTC can hold (year 1
+    at +05:00 is before the first moment a datetime has)."""
     if not isinstance(value, str):
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

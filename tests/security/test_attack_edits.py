@@ -15,6 +15,7 @@ import pytest
 
 from activitypub import integrity
 from content import post_edits, posts
+from content.orm import utcnow
 from federation.worker import Worker
 from node.state import Services
 from tests.node.conftest import EVE
@@ -101,3 +102,24 @@ async def test_an_older_edit_delivered_late_never_overwrites_a_newer_one(
     async with services.sessions() as session:
         versions = await post_edits.history(session, kept)
     assert [v.content_html for v in versions] == ["<p>hi alice</p>", "<p>moved to Friday</p>"]
+
+
+async def test_dates_beyond_what_utc_holds_are_not_taken_and_break_nothing(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """A `published` of year 1 at +05:00 failed the Create at every retry (an overflow on
+    writing it), and would have an `updated` of year 9999 at -05:00 the same way."""
+    created = note_to_alice(3)
+    note = created["object"]
+    assert isinstance(note, dict)
+    note["published"] = "0001-01-01T00:00:00+05:00"
+    assert (await deliver(client, created)).status_code == 202
+    await Worker(services.federation).run_once()
+    edited = {**note, "content": "<p>later</p>", "updated": "9999-12-31T23:59:59-05:00"}
+    update = note_to_alice(3, id=f"{EVE}/statuses/3/update/1", type="Update", object=edited)
+    assert (await deliver(client, update)).status_code == 202
+    await Worker(services.federation).run_once()
+    async with services.sessions() as session:
+        kept = await posts.get_by_uri(session, note["id"])
+    assert kept is not None and kept.content_html == "<p>later</p>"
+    assert kept.created_at.year == kept.edited_at.year == utcnow().year  # dated on arrival
