@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from activitypub import integrity
-from content import post_edits, posts
+from content import accounts, post_edits, posts
 from content.orm import utcnow
 from federation.worker import Worker
 from node.state import Services
@@ -28,6 +28,7 @@ from tests.node.test_private_groups import (
     _remote_group,
     send_as_group,
 )
+from tests.rig import world
 from tests.rig.keys import keypair_for_tests
 from tests.rig.remote import FakeServer
 
@@ -123,3 +124,22 @@ async def test_dates_beyond_what_utc_holds_are_not_taken_and_break_nothing(
         kept = await posts.get_by_uri(session, note["id"])
     assert kept is not None and kept.content_html == "<p>later</p>"
     assert kept.created_at.year == kept.edited_at.year == utcnow().year  # dated on arrival
+
+
+async def test_a_suspended_members_posts_and_their_history_are_not_served(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    async with services.sessions() as session, session.begin():
+        rosa = await world.local_member(session, "rosa")
+        headers = await world.bearer(session, rosa)
+        mia = await world.bearer(session, await world.local_member(session, "mia"))
+    posted = await client.post("/api/v1/statuses", headers=headers, json={"status": "first"})
+    path = f"/api/v1/statuses/{posted.json()['id']}"
+    assert (await client.put(path, headers=headers, json={"status": "second"})).status_code == 200
+    async with services.sessions() as session, session.begin():
+        found = await accounts.get_local(session, "rosa")
+        assert found is not None
+        found.suspended_at = utcnow()
+    for reader in ({}, mia):
+        for tail in ("", "/history"):
+            assert (await client.get(path + tail, headers=reader)).status_code == 404, tail
