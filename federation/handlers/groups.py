@@ -4,7 +4,8 @@ announced by the group to its members' servers, if its own addressing is as wide
 group's. A remote group's `Announce` of a post written to it (a Lemmy community someone
 here follows) files that post in the group; its `Announce` of an Update refreshes it from
 its origin, of a Delete removes it. An author's own Update or Delete of a post in a local
-group is relayed too (an Update only while the group accepts the author). When a remote
+group is relayed too; an Update only while the group accepts the author, and otherwise
+not applied here either (`refuses_edit`). When a remote
 group accepts a member here, its earlier threads are backfilled from its outbox; when an
 organisation accepts a follow, the groups its server lists join this node's directory."""
 
@@ -122,32 +123,41 @@ def _names(note: dict[str, Any], group: Account) -> bool:
     )
 
 
+async def refuses_edit(incoming: Incoming) -> bool:
+    """Whether an Update is of a post written in a local group that refuses its author now
+    (banned, or gone from a members-only group): neither kept here nor relayed, for the
+    post stays in the group as it was when she could still write there."""
+    space = await _group_of_authors_own(incoming)
+    return space is not None and await _refuses(incoming.session, space, incoming.actor)
+
+
 async def on_update(incoming: Incoming) -> None:
-    """A remote author edits a post written in a local group (applied by `notes.on_update`):
-    the group relays the Update to its members' servers."""
-    await _relay_authors_own(incoming)
+    """A remote author edits a post written in a local group (applied by `notes.on_update`,
+    unless the group `refuses_edit`): the group relays the Update to its members' servers."""
+    space = await _group_of_authors_own(incoming)
+    if space is not None and not await _refuses(incoming.session, space, incoming.actor):
+        await group_outbox.relay(incoming.fed, incoming.session, space, incoming.activity)
 
 
 async def on_delete(incoming: Incoming) -> None:
     """A remote author deletes a post written in a local group: the group relays the Delete
-    to its members' servers (the post itself is deleted by `notes.on_delete`)."""
-    await _relay_authors_own(incoming)
+    to its members' servers (the post itself is deleted by `notes.on_delete`), banned or
+    not."""
+    if (space := await _group_of_authors_own(incoming)) is not None:
+        await group_outbox.relay(incoming.fed, incoming.session, space, incoming.activity)
 
 
-async def _relay_authors_own(incoming: Incoming) -> None:
+async def _group_of_authors_own(incoming: Incoming) -> Space | None:
+    """The local group of the post the activity's object names, if the actor wrote that
+    post there; None otherwise."""
     session = incoming.session
     entry = await group_threads.entry_by_uri(session, incoming.object_id or "")
     post = await session.get(Post, entry.post_id) if entry else None
-    post_author = incoming.actor
-    if entry is None or post is None or post.account_id != post_author.id:
-        return
+    if entry is None or post is None or post.account_id != incoming.actor.id:
+        return None
     group = await session.get(Account, entry.group_id)
     space = await groups.get(session, group) if group is not None else None
-    if space is None:
-        return
-    if incoming.activity.get("type") == "Update" and await _refuses(session, space, post_author):
-        return  # a banned or departed author's edits are not relayed; deletes still are
-    await group_outbox.relay(incoming.fed, session, space, incoming.activity)
+    return space
 
 
 async def on_announce(incoming: Incoming) -> None:

@@ -14,11 +14,14 @@ import httpx
 import pytest
 
 from activitypub import integrity
-from content import accounts, post_edits, posts
+from content import accounts, groups, post_edits, posts
 from content.orm import utcnow
+from federation import resolve
 from federation.worker import Worker
 from node.state import Services
 from tests.node.conftest import EVE
+from tests.node.test_discussions import lemmy_page, send
+from tests.node.test_group_safety import _eve_opens_a_thread
 from tests.node.test_inbox import deliver, note_to_alice
 from tests.node.test_private_groups import (
     AS,
@@ -143,3 +146,22 @@ async def test_a_suspended_members_posts_and_their_history_are_not_served(
     for reader in ({}, mia):
         for tail in ("", "/history"):
             assert (await client.get(path + tail, headers=reader)).status_code == 404, tail
+
+
+async def test_an_author_banned_from_a_local_group_cannot_rewrite_her_post_there(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """The group no longer relayed a banned author's edits, but kept applying them to the
+    post its members read here."""
+    await _eve_opens_a_thread(client, services)
+    async with services.sessions() as session, session.begin():
+        group = await accounts.get_local(session, "peers")
+        eve = await resolve.actor_by_uri(services.federation, session, EVE)
+        assert group is not None
+        await groups.ban(session, group, eve)
+    edited = lemmy_page(1, content="<p>Edited after the ban</p>")
+    edited.update(id=f"{EVE}/activities/update/1", type="Update")
+    await send(client, services, edited)
+    async with services.sessions() as session:
+        kept = await posts.get_by_uri(session, f"{EVE}/post/1")
+    assert kept is not None and "after the ban" not in kept.content_html
