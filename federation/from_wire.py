@@ -265,12 +265,13 @@ async def update_note(
 ) -> None:
     """Apply an edit from the post's origin: text, warning, hashtags and attachments. The
     version before is kept when a reader would see a change (`post_edits.record`). An edit
-    no newer (by its `updated`) than the one applied last is stale, a retry delivered
-    late, and changes nothing; nor does any edit of a suspended author's post."""
+    older (by its `updated`) than the one applied last is stale, a retry delivered late,
+    and changes nothing (one of the same second is applied: `updated` is often given to
+    the second); nor does any edit of a suspended author's post."""
     updated = _moment(note.get("updated"))
     if author.suspended_at is not None:
         return
-    if updated is not None and post.edited_at is not None and updated <= post.edited_at:
+    if updated is not None and post.edited_at is not None and updated < post.edited_at:
         return
     before = await post_edits.current(session, post)
     await posts.set_tags(session, post, hashtags_of(note))
