@@ -14,6 +14,7 @@ import hmac
 from datetime import datetime
 
 from sqlalchemy import Double, String, Text, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -60,21 +61,43 @@ def stored_key(key: str, secret: str) -> str:
     return hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()
 
 
+# How long a take waits for a bucket's row lock (every failed sign-in shares one row): past
+# it the attempt is refused for a second rather than holding a pooled connection on.
+_LOCK_TIMEOUT = text("SET LOCAL lock_timeout = '2s'")
+BUSY_WAIT = 1.0
+
+
 async def take(sessions: Sessions, action: str, key: str, burst: int, seconds: float) -> float:
-    """Spend a token of the bucket; 0 if one was there, else the seconds until one is."""
+    """Spend a token of the bucket; 0 if one was there, else the seconds until one is
+    (BUSY_WAIT when the bucket's row stayed locked: fail closed, soon)."""
     rate = burst / seconds
     values = {"action": action, "key": key, "burst": burst, "rate": rate}
-    async with sessions() as session, session.begin():
-        if (await session.execute(_TAKE, values)).first() is not None:
-            return 0.0
-        left = await session.scalar(_LEFT, values)
+    try:
+        async with sessions() as session, session.begin():
+            await session.execute(_LOCK_TIMEOUT)
+            if (await session.execute(_TAKE, values)).first() is not None:
+                return 0.0
+            left = await session.scalar(_LEFT, values)
+    except OperationalError as error:
+        if not _lock_timed_out(error):
+            raise
+        return BUSY_WAIT
     return max((1 - float(left if left is not None else 0.0)) / rate, 1.0)
 
 
 async def give_back(sessions: Sessions, action: str, key: str, burst: int) -> None:
-    """Return a token to the bucket (never above a burst)."""
-    async with sessions() as session, session.begin():
-        await session.execute(_GIVE_BACK, {"action": action, "key": key, "burst": burst})
+    """Return a token to the bucket (never above a burst); not if its row stayed locked."""
+    try:
+        async with sessions() as session, session.begin():
+            await session.execute(_LOCK_TIMEOUT)
+            await session.execute(_GIVE_BACK, {"action": action, "key": key, "burst": burst})
+    except OperationalError as error:
+        if not _lock_timed_out(error):
+            raise
+
+
+def _lock_timed_out(error: OperationalError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == "55P03"  # lock_not_available
 
 
 async def forget_full(sessions: Sessions, action: str, burst: int, seconds: float) -> None:
