@@ -50,6 +50,7 @@ def copy(
     telling `report` about each step."""
     _check_backends(source_url, target_url)
     report(f"copying {shown_url(source_url)} to {shown_url(target_url)}")
+    _check_source(source_url)  # before the lock, which would make a folder for a wrong path
     try:
         with one_process(source_url):  # the node stays stopped until the copy is done
             return _copy(source_url, target_url, report, batch)
@@ -61,7 +62,6 @@ def copy(
 
 
 def _copy(source_url: str, target_url: str, report: Callable[[str], None], batch: int) -> Copied:
-    _check_source(source_url)
     _check_target_empty(target_url)
     migrate(target_url)
     report(f"  schema of the target: {', '.join(sorted(head_revisions()))} (migrated)")

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from node.database import driver_url, has_secret
+from node.database_copy import CopyError, copy
 from tests.rig.databases import PostgresDatabases, SQLiteDatabases
 from tests.rig.nodes import NodeProcess, free_port
 
@@ -58,3 +59,10 @@ def test_the_copy_refuses_a_running_node_and_never_prints_a_password(
     assert "password=***" in copied.stdout and SECRET not in copied.stdout + copied.stderr
     assert "accounts" in tables_of(target)
     assert has_secret(with_secret) and not has_secret(target)
+
+
+def test_a_wrong_source_path_makes_no_folder(target: str, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "harbour.db"
+    with pytest.raises(CopyError, match="no SQLite database"):
+        copy(f"sqlite:///{missing}", target, lambda _line: None)
+    assert not missing.parent.exists()
