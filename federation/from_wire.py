@@ -283,7 +283,15 @@ async def update_note(
     fed: Federation, session: AsyncSession, post: Post, author: Account, note: dict[str, Any]
 ) -> None:
     """Apply an edit from the post's origin: text, warning, hashtags and attachments. The
-    version before is kept when a reader would see a change (`post_edits.record`)."""
+    version before is kept when a reader would see a change (`post_edits.record`). An edit
+    older (by its `updated`) than the one applied last is stale, a retry delivered late,
+    and changes nothing (one of the same second is applied: `updated` is often given to
+    the second); nor does any edit of a suspended author's post."""
+    updated = _moment(note.get("updated"))
+    if author.suspended_at is not None:
+        return
+    if updated is not None and post.edited_at is not None and updated < post.edited_at:
+        return
     before = await post_edits.current(session, post)
     await posts.set_tags(session, post, hashtags_of(note))
     post.content_html = await in_thread(clean_html, text_of(note)[0])
@@ -291,7 +299,9 @@ async def update_note(
     post.sensitive = note.get("sensitive") is True or bool(post.spoiler_text)
     await media.remove_remote(session, post.id)
     await _keep_attachments(fed, session, post, author, note)
-    await post_edits.record(session, post, before)
+    if await post_edits.record(session, post, before) and updated is not None:
+        # As its origin dated it, but never before the post nor in the future.
+        post.edited_at = min(max(updated, post.created_at), post.edited_at or updated)
 
 
 async def _keep_attachments(
@@ -308,11 +318,16 @@ def _text(value: Any) -> str:
 
 
 def _published(note: dict[str, Any]) -> datetime:
-    value = note.get("published")
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return utcnow()
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return utcnow()
+    return _moment(note.get("published")) or utcnow()
+
+
+def _moment(value: Any) -> datetime | None:
+    """An ISO 8601 date and time in UTC; None if it is none, or none UTC can hold (year 1
+    at +05:00 is before the first moment a datetime has)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None

@@ -9,6 +9,7 @@ both are acceptable for limits meant to slow a flood down."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections import OrderedDict
@@ -51,6 +52,7 @@ LIMITS = {
 }
 SHARED = frozenset({Action.LOGIN, Action.FAILED_LOGIN, Action.REGISTER, Action.POST})
 MAX_BUCKETS = 100_000
+SHARED_AT_ONCE = 4  # of the pool's 15 connections
 
 
 class RateLimited(Exception):
@@ -76,13 +78,23 @@ class RateLimiter:
     limits: dict[Action, Limit] = field(default_factory=lambda: dict(LIMITS))
     size: int = MAX_BUCKETS
     shared: async_sessionmaker[AsyncSession] | None = None
+    secret: str = field(default="", repr=False)  # the node's: shared keys are stored as HMACs
     _buckets: dict[Action, OrderedDict[str, Bucket]] = field(default_factory=dict)
+    # Shared buckets spent at once in this process: each holds a pooled connection, and a
+    # flood of sign-ins queued on one bucket's row must leave the pool to everyone else.
+    _shared_turns: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(SHARED_AT_ONCE)
+    )
 
     async def take(self, action: Action, key: str = "") -> None:
         """Spend a token, or raise RateLimited if none is left."""
         limit = self.limits[action]
         if self.shared is not None and action in SHARED:
-            wait = await shared_limits.take(self.shared, action, key, limit.burst, limit.seconds)
+            stored = shared_limits.stored_key(key, self.secret)
+            async with self._shared_turns:
+                wait = await shared_limits.take(
+                    self.shared, action, stored, limit.burst, limit.seconds
+                )
             if wait > 0:
                 raise RateLimited(action, math.ceil(wait))
             return
@@ -102,7 +114,11 @@ class RateLimiter:
     async def give_back(self, action: Action, key: str = "") -> None:
         """Return a token taken for an attempt that turned out not to count (a right password)."""
         if self.shared is not None and action in SHARED:
-            await shared_limits.give_back(self.shared, action, key, self.limits[action].burst)
+            stored = shared_limits.stored_key(key, self.secret)
+            async with self._shared_turns:
+                await shared_limits.give_back(
+                    self.shared, action, stored, self.limits[action].burst
+                )
             return
         buckets = self._buckets.get(action, OrderedDict())
         if (found := buckets.get(key)) is not None:

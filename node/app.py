@@ -109,7 +109,10 @@ def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSess
         retry_scale=settings.test_retry_scale,
         handlers_raise=settings.test_handlers_raise,
         accepts_rfc9421=not settings.test_cavage_only,
-        limits=RateLimiter(shared=None if is_sqlite(settings.database_url) else sessions),
+        limits=RateLimiter(
+            shared=None if is_sqlite(settings.database_url) else sessions,
+            secret=settings.secret_key,
+        ),
     )
 
 

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import uvicorn
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType, generate_keypair
@@ -30,7 +28,13 @@ from federation.worker import Worker
 from moderation import approvals, audit
 from node.app import create_app, create_federation, listen_url
 from node.bootstrap import Credentials, ensure_node, new_password
-from node.database import create_engine, create_sessionmaker, migrate, session_scope
+from node.database import (
+    create_engine,
+    create_sessionmaker,
+    has_secret,
+    migrate,
+    session_scope,
+)
 from node.settings import Settings
 from node.sqlite_lock import one_process
 
@@ -284,18 +288,10 @@ def command_line(args: argparse.Namespace, *words: str) -> str:
     prefix = []
     for name in ("HARBOUR_CONFIG", "HARBOUR_DOMAIN", "HARBOUR_DATA_DIR", "HARBOUR_DATABASE_URL"):
         value = os.environ.get(name, "")
-        if value and _password_in(value) is None:
+        if value and not has_secret(value):
             prefix.append(f"{name}={shlex.quote(value)}")
     config = ["--config", str(args.config)] if args.config else []
     return " ".join([*prefix, shlex.join([program, *config, *words])])
-
-
-def _password_in(value: str) -> str | None:
-    """The password in a database URL, if the value is one and has one (never printed)."""
-    try:
-        return make_url(value).password
-    except ArgumentError:
-        return None
 
 
 def _print_welcome(

@@ -46,6 +46,29 @@ def driver_url(url: str, *, asynchronous: bool) -> str:
     return parsed.set(drivername=f"{backend}+{driver}").render_as_string(hide_password=False)
 
 
+# libpq also takes secrets in the query: postgresql://me@host/db?password=...
+SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
+
+
+def has_secret(url: str) -> bool:
+    """Whether a database URL carries a password, in its user part or its query."""
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        return False
+    return parsed.password is not None or any(
+        name.lower() in SECRET_PARAMETERS for name in parsed.query
+    )
+
+
+def shown_url(url: str) -> str:
+    """A database URL to print: every password in it (user part or query) as ***."""
+    parsed = make_url(url)
+    secrets = {name: "***" for name in parsed.query if name.lower() in SECRET_PARAMETERS}
+    hidden = parsed.update_query_dict(secrets).render_as_string(hide_password=True)
+    return hidden.replace("%2A%2A%2A", "***")
+
+
 def is_sqlite(url: str) -> bool:
     """Whether the URL names an SQLite database."""
     return make_url(url).get_backend_name() == "sqlite"

@@ -6,6 +6,7 @@ import argparse
 import time
 
 from node import database_copy
+from node.database import shown_url
 from node.settings import Settings
 
 
@@ -22,7 +23,7 @@ def copy_to(settings: Settings, args: argparse.Namespace) -> None:
         f"media files stay where they are, in {settings.media_dir} (the database holds only "
         "their names): nothing to copy, keep the same HARBOUR_DATA_DIR"
     )
-    print(f"next: set HARBOUR_DATABASE_URL={database_copy.shown(args.url)} and start the node")
+    print(f"next: set HARBOUR_DATABASE_URL={shown_url(args.url)} and start the node")
 
 
 def _print(line: str) -> None:

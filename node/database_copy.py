@@ -24,7 +24,8 @@ from content.orm import Base
 from content.text_search import FTS_TABLES
 from node import database_verify
 from node.commands import CommandError
-from node.database import applied_revisions, driver_url, head_revisions, migrate
+from node.database import applied_revisions, driver_url, head_revisions, migrate, shown_url
+from node.sqlite_lock import SQLiteInUse, one_process
 
 BATCH = 1000
 # The search index's FTS5 tables are rebuilt from the rows; PostgreSQL has an index instead.
@@ -48,8 +49,19 @@ def copy(
     """Copy every row from the SQLite `source_url` into the empty PostgreSQL `target_url`,
     telling `report` about each step."""
     _check_backends(source_url, target_url)
-    report(f"copying {shown(source_url)} to {shown(target_url)}")
-    _check_source(source_url)
+    report(f"copying {shown_url(source_url)} to {shown_url(target_url)}")
+    _check_source(source_url)  # before the lock, which would make a folder for a wrong path
+    try:
+        with one_process(source_url):  # the node stays stopped until the copy is done
+            return _copy(source_url, target_url, report, batch)
+    except SQLiteInUse as error:
+        raise CopyError(
+            "stop the node first (`harbour serve`, `harbour worker`): what it writes during "
+            f"and after the copy would be lost ({error})"
+        ) from None
+
+
+def _copy(source_url: str, target_url: str, report: Callable[[str], None], batch: int) -> Copied:
     _check_target_empty(target_url)
     migrate(target_url)
     report(f"  schema of the target: {', '.join(sorted(head_revisions()))} (migrated)")
@@ -74,11 +86,6 @@ def copy(
                     )
             source.rollback()
     return copied
-
-
-def shown(url: str) -> str:
-    """The URL without its password, to print."""
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _check_backends(source_url: str, target_url: str) -> None:

@@ -50,7 +50,11 @@ async def _create_note(incoming: Incoming) -> None:
 
 
 async def _update_note(incoming: Incoming) -> None:
-    """An edit of a note we keep; a local group relays its author's edit."""
+    """An edit of a note we keep; a local group relays its author's edit, and refuses one
+    of an author it refuses now (then the post stays as it was)."""
+    if await groups.refuses_edit(incoming):
+        incoming.drop("the local group the post was written in refuses its author's edits")
+        return
     await notes.on_update(incoming)
     await groups.on_update(incoming)
 

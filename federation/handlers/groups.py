@@ -4,7 +4,8 @@ announced by the group to its members' servers, if its own addressing is as wide
 group's. A remote group's `Announce` of a post written to it (a Lemmy community someone
 here follows) files that post in the group; its `Announce` of an Update refreshes it from
 its origin, of a Delete removes it. An author's own Update or Delete of a post in a local
-group is relayed too (an Update only while the group accepts the author). When a remote
+group is relayed too; an Update only while the group accepts the author, and otherwise
+not applied here either (`refuses_edit`). When a remote
 group accepts a member here, its earlier threads are backfilled from its outbox; when an
 organisation accepts a follow, the groups its server lists join this node's directory."""
 
@@ -122,32 +123,41 @@ def _names(note: dict[str, Any], group: Account) -> bool:
     )
 
 
+async def refuses_edit(incoming: Incoming) -> bool:
+    """Whether an Update is of a post written in a local group that refuses its author now
+    (banned, or gone from a members-only group): neither kept here nor relayed, for the
+    post stays in the group as it was when she could still write there."""
+    space = await _group_of_authors_own(incoming)
+    return space is not None and await _refuses(incoming.session, space, incoming.actor)
+
+
 async def on_update(incoming: Incoming) -> None:
-    """A remote author edits a post written in a local group (applied by `notes.on_update`):
-    the group relays the Update to its members' servers."""
-    await _relay_authors_own(incoming)
+    """A remote author edits a post written in a local group (applied by `notes.on_update`,
+    unless the group `refuses_edit`): the group relays the Update to its members' servers."""
+    space = await _group_of_authors_own(incoming)
+    if space is not None and not await _refuses(incoming.session, space, incoming.actor):
+        await group_outbox.relay(incoming.fed, incoming.session, space, incoming.activity)
 
 
 async def on_delete(incoming: Incoming) -> None:
     """A remote author deletes a post written in a local group: the group relays the Delete
-    to its members' servers (the post itself is deleted by `notes.on_delete`)."""
-    await _relay_authors_own(incoming)
+    to its members' servers (the post itself is deleted by `notes.on_delete`), banned or
+    not."""
+    if (space := await _group_of_authors_own(incoming)) is not None:
+        await group_outbox.relay(incoming.fed, incoming.session, space, incoming.activity)
 
 
-async def _relay_authors_own(incoming: Incoming) -> None:
+async def _group_of_authors_own(incoming: Incoming) -> Space | None:
+    """The local group of the post the activity's object names, if the actor wrote that
+    post there; None otherwise."""
     session = incoming.session
     entry = await group_threads.entry_by_uri(session, incoming.object_id or "")
     post = await session.get(Post, entry.post_id) if entry else None
-    post_author = incoming.actor
-    if entry is None or post is None or post.account_id != post_author.id:
-        return
+    if entry is None or post is None or post.account_id != incoming.actor.id:
+        return None
     group = await session.get(Account, entry.group_id)
     space = await groups.get(session, group) if group is not None else None
-    if space is None:
-        return
-    if incoming.activity.get("type") == "Update" and await _refuses(session, space, post_author):
-        return  # a banned or departed author's edits are not relayed; deletes still are
-    await group_outbox.relay(incoming.fed, session, space, incoming.activity)
+    return space
 
 
 async def on_announce(incoming: Incoming) -> None:
@@ -264,16 +274,22 @@ async def _read_directory(incoming: Incoming) -> None:
 
 async def _announced_edit(incoming: Incoming, space: Space, document: Any) -> None:
     """An edit of a post in the group: the new version as the group vouches for it, else
-    fetched from its origin."""
+    fetched from its origin. On the group's word alone (`_vouched`, untrusted) no post of an
+    author whose server proves what it publishes is changed: that server would have proved
+    a real edit, so an unproven one is the group's own words put in the author's mouth."""
     fed, session, group = incoming.fed, incoming.session, space.account
     entry = await group_threads.entry_by_uri(session, id_of(document) or "")
     post = await session.get(Post, entry.post_id) if entry else None
     if entry is None or post is None or entry.group_id != group.id or fed.is_local(post.uri):
         return
     author = await session.get(Account, post.account_id)
-    found, _ = await _vouched(incoming, space, post.uri, document)
-    if found is not None and author is not None and from_wire.note_owned_by(found, author):
-        await from_wire.update_note(fed, session, post, author, found)
+    found, trusted = await _vouched(incoming, space, post.uri, document)
+    if found is None or author is None or not from_wire.note_owned_by(found, author):
+        return
+    if not trusted and author.assertion_key:
+        incoming.drop("an edit without its author's proof, on the group's word alone")
+        return
+    await from_wire.update_note(fed, session, post, author, found)
 
 
 async def _vouched(

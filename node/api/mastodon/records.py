@@ -20,11 +20,19 @@ async def account(session: AsyncSession, raw_id: str) -> Account:
 
 
 async def post(session: AsyncSession, raw_id: object, viewer: Account | None) -> Post | None:
-    """The post with this id if the viewer may see it; None for no id; 404 otherwise."""
+    """The post with this id if the viewer may see it and its author is shown (not
+    suspended, deleted or awaiting approval, as on the web pages); None for no id; 404
+    otherwise."""
     if raw_id in (None, ""):
         return None
     found = await session.get(Post, id_) if (id_ := parse_id(raw_id)) is not None else None
-    if found is None or not await can_see(session, viewer, found):
+    author = await session.get(Account, found.account_id) if found is not None else None
+    if (
+        found is None
+        or author is None
+        or author.is_gone
+        or not await can_see(session, viewer, found)
+    ):
         raise HTTPException(404, "Record not found")
     return found
 
