@@ -29,6 +29,7 @@ from content.orm import Base
 from content.post_edits import PostEdit
 from content.posts import Mention, Post, PostTag
 from content.relationships import Follow
+from content.timeline_lists import TimelineList, TimelineListMember
 from content.two_factor import RecoveryCode
 from content.users import User
 from content.web_sessions import WebSession
@@ -64,6 +65,8 @@ __all__ = [
     "PostEdit",
     "PostTag",
     "RecoveryCode",
+    "TimelineList",
+    "TimelineListMember",
     "User",
     "WebSession",
 ]

@@ -44,6 +44,7 @@ from node.api.mastodon import reports as api_reports
 from node.api.mastodon import status_edits as api_status_edits
 from node.api.mastodon import statuses as api_statuses
 from node.api.mastodon import tags as api_tags
+from node.api.mastodon import timeline_lists as api_timeline_lists
 from node.api.mastodon import timelines as api_timelines
 from node.database import create_engine, create_sessionmaker, is_sqlite
 from node.errors import http_error, server_error, too_many
@@ -162,6 +163,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_instance.routes,
             # Before accounts and statuses, whose /{id} and /{id}/{verb} would catch these.
             *api_account_lists.routes,
+            *api_timeline_lists.routes,
             *api_marks.routes,
             *api_profile.routes,
             *api_accounts.routes,
