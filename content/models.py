@@ -26,6 +26,7 @@ from content.media import MediaAttachment
 from content.notifications import Notification
 from content.oauth import AccessToken, AuthorizationCode, OAuthApp
 from content.orm import Base
+from content.polls import Poll, PollVote
 from content.post_edits import PostEdit
 from content.posts import Mention, Post, PostTag
 from content.relationships import Follow
@@ -61,6 +62,8 @@ __all__ = [
     "Mention",
     "Notification",
     "OAuthApp",
+    "Poll",
+    "PollVote",
     "Post",
     "PostEdit",
     "PostTag",

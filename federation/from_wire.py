@@ -22,6 +22,7 @@ from content.orm import utcnow
 from content.posts import Post
 from content.relationships import Follow, FollowState
 from content.sanitize import clean_html, in_thread
+from federation import poll_wire
 from federation.context import Federation
 from moderation import policy
 
@@ -169,6 +170,7 @@ async def store_note(
     )
     await session.flush()
     await _keep_attachments(fed, session, post, author, note)
+    await poll_wire.keep_poll(session, post, note)
     await conversations.record(session, post, author, mentioned)
     return post
 
@@ -263,8 +265,9 @@ def _dimension(value: Any) -> int | None:
 async def update_note(
     fed: Federation, session: AsyncSession, post: Post, author: Account, note: dict[str, Any]
 ) -> None:
-    """Apply an edit from the post's origin: text, warning, hashtags and attachments. The
-    version before is kept when a reader would see a change (`post_edits.record`)."""
+    """Apply an edit from the post's origin: text, warning, hashtags, attachments and a
+    poll's counts. The version before is kept when a reader would see a change
+    (`post_edits.record`)."""
     before = await post_edits.current(session, post)
     await posts.set_tags(session, post, hashtags_of(note))
     post.content_html = await in_thread(clean_html, text_of(note)[0])
@@ -272,6 +275,7 @@ async def update_note(
     post.sensitive = note.get("sensitive") is True or bool(post.spoiler_text)
     await media.remove_remote(session, post.id)
     await _keep_attachments(fed, session, post, author, note)
+    await poll_wire.keep_results(session, post, note)
     await post_edits.record(session, post, before)
 
 

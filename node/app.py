@@ -39,6 +39,7 @@ from node.api.mastodon import marks as api_marks
 from node.api.mastodon import media as api_media
 from node.api.mastodon import notifications as api_notifications
 from node.api.mastodon import oauth as api_oauth
+from node.api.mastodon import polls as api_polls
 from node.api.mastodon import profile as api_profile
 from node.api.mastodon import reports as api_reports
 from node.api.mastodon import status_edits as api_status_edits
@@ -164,6 +165,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             # Before accounts and statuses, whose /{id} and /{id}/{verb} would catch these.
             *api_account_lists.routes,
             *api_timeline_lists.routes,
+            *api_polls.routes,
             *api_marks.routes,
             *api_profile.routes,
             *api_accounts.routes,
