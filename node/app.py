@@ -77,6 +77,7 @@ from node.web import (
     sessions,
     settings_pages,
     threads,
+    timeline_list_pages,
     two_factor_pages,
 )
 from node.web import countries as web_countries
@@ -191,6 +192,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *post_history.routes,
             *settings_pages.routes,
             *list_pages.routes,
+            *timeline_list_pages.routes,
             *privacy_pages.routes,
             *move_pages.routes,
             *security_pages.routes,
