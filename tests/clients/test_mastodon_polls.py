@@ -55,6 +55,7 @@ def test_a_poll_made_on_one_node_is_voted_on_from_another_and_the_results_reach_
     assert alice.poll(asked.poll.id).voters_count == 2
 
 
+@pytest.mark.both_databases
 def test_a_multiple_choice_poll_hides_its_totals_until_it_ends(node: NodeProcess) -> None:
     alice = client(node, "alice", node.create_member("alice"))
     carol = client(node, "carol", node.create_member("carol"))
