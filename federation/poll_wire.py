@@ -70,8 +70,11 @@ async def keep_poll(session: AsyncSession, post: Post, note: dict[str, Any]) -> 
 async def keep_results(session: AsyncSession, post: Post, note: dict[str, Any]) -> None:
     """A remote poll's counts, from an Update of its Question."""
     poll = await polls.of_post(session, post.id)
+    if poll is None:  # kept before its poll was read (an older copy): keep it now
+        await keep_poll(session, post, note)
+        return
     read = options_of(note) if has_type(note, "Question") else None
-    if poll is None or read is None:
+    if read is None:
         return
     options, _ = read
     polls.set_results(poll, [n for _, n in options], voters_of(note, options), end_of(note))

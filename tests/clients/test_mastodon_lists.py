@@ -35,6 +35,8 @@ def test_a_list_of_a_remote_and_a_local_account_reads_as_its_own_timeline(
     assert (friends.title, friends.replies_policy, friends.exclusive) == ("Friends", "list", False)
     alice.list_accounts_add(friends.id, [bob_at_a.id, carol_at_a.id])
     assert {x.acct for x in alice.list_accounts(friends.id)} == {f"bob@{b.domain}", "carol"}
+    assert len(alice.list_accounts(friends.id, limit=1)) == 1
+    assert len(alice.list_accounts(friends.id, limit=0)) == 2  # every one, as Mastodon
     assert [x.id for x in alice.account_lists(bob_at_a.id)] == [friends.id]
 
     from_bob = bob.status_post("Bob: the clinic is open late today")

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from content import timeline_lists
 from content.accounts import Account
-from content.paging import parse_id
+from content.paging import Window, parse_id
 from content.timeline_lists import ListError, TimelineList
 from node.api.mastodon import records
 from node.api.mastodon.lists import accounts_response
@@ -77,14 +77,18 @@ async def one(request: Request) -> Response:
 
 
 async def members(request: Request) -> Response:
-    """GET /api/v1/lists/:id/accounts (paged); POST and DELETE with account_ids[]."""
+    """GET /api/v1/lists/:id/accounts (paged; limit=0 for all); POST and DELETE with
+    account_ids[]."""
     write = request.method != "GET"
     viewer = await user_of(request, "write:lists" if write else "read:lists")
     params = await read_params(request)
     async with session_scope(services(request).sessions) as session:
         found = await owned(session, request, viewer)
         if not write:
-            page = await timeline_lists.members_page(session, found, window_of(request, 40, 80))
+            window = window_of(request, 40, 80)
+            if request.query_params.get("limit") == "0":  # every account, as Mastodon
+                window = Window(limit=timeline_lists.MAX_MEMBERS)
+            page = await timeline_lists.members_page(session, found, window)
             return await accounts_response(request, session, page)
         raw = params.get("account_ids", [])
         ids = [parse_id(r) for r in (raw if isinstance(raw, list) else [raw])][
