@@ -16,6 +16,8 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from content.accounts import Account
+from content.notifications import Notification, NotificationType
 from content.orm import Base, new_id, utcnow
 
 # What a member may ask for, as Mastodon's defaults (the instance document says so).
@@ -58,6 +60,8 @@ class Poll(Base):
     multiple: Mapped[bool] = mapped_column(default=False, server_default=false())
     hide_totals: Mapped[bool] = mapped_column(default=False, server_default=false())
     expires_at: Mapped[datetime | None]
+    # Its end was told (voters and author notified, a local poll's closed Question sent).
+    end_told: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def expired(self, now: datetime | None = None) -> bool:
@@ -219,6 +223,40 @@ async def add_choice(
         poll.voters_count += 1
     await session.flush()
     return row
+
+
+async def newly_ended(session: AsyncSession, limit: int = 100) -> list[Poll]:
+    """Polls that have ended and whose end was not told yet, now marked told (rows another
+    worker holds are skipped)."""
+    rows = list(
+        await session.scalars(
+            select(Poll)
+            .where(Poll.expires_at <= utcnow(), Poll.end_told.is_(False))
+            .order_by(Poll.expires_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for poll in rows:
+        poll.end_told = True
+    return rows
+
+
+async def notify_ended(session: AsyncSession, poll: Poll, author_id: int) -> None:
+    """A `poll` notification, as Mastodon's, to the poll's local voters and its author if
+    local: from the author, about the post."""
+    local = select(Account.id).where(Account.domain.is_(None))
+    told = set(await session.scalars(local.where(Account.id.in_(await voter_ids(session, poll)))))
+    told |= set(await session.scalars(local.where(Account.id == author_id)))
+    session.add_all(
+        Notification(
+            account_id=recipient,
+            from_account_id=author_id,
+            type=NotificationType.POLL,
+            post_id=poll.post_id,
+        )
+        for recipient in sorted(told)
+    )
 
 
 async def voter_ids(session: AsyncSession, poll: Poll) -> set[int]:

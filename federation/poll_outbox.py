@@ -81,6 +81,23 @@ async def take_vote(
     return "counted"
 
 
+async def tell_ended(fed: Federation) -> int:
+    """Tell the end of polls that have ended: a `poll` notification to their voters and
+    authors here, and a local poll's closed Question to where it went (remote copies then
+    show it ended, with its final counts). Returns how many."""
+    async with fed.sessions() as session, session.begin():
+        ended = await polls.newly_ended(session)
+        for poll in ended:
+            post = await session.get(Post, poll.post_id)
+            author = await session.get(Account, post.account_id) if post is not None else None
+            if post is None or author is None:
+                continue
+            await polls.notify_ended(session, poll, author.id)
+            if author.is_local:
+                await send_results(fed, session, post, author, poll)
+    return len(ended)
+
+
 async def _may_vote(session: AsyncSession, voter: Account, author: Account, post: Post) -> None:
     """A vote needs the post readable by the voter and no block between her and its author."""
     blocked = voter.id in await account_blocks.blocked_either_way(session, author)

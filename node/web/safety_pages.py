@@ -171,8 +171,8 @@ VERBS: dict[str, Verb] = {
 
 
 async def notifications_page(request: Request) -> Response:
-    """`/notifications`: mentions, replies, follows and follow requests, newest first (not
-    from accounts she blocks, nor from those she muted with their notifications)."""
+    """`/notifications`: mentions, replies, follows, follow requests and ended polls, newest
+    first (not from accounts she blocks, nor from those she muted with their notifications)."""
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         if viewer is None:
@@ -183,7 +183,7 @@ async def notifications_page(request: Request) -> Response:
             session,
             viewer,
             window=NOTIFICATIONS,
-            types=("mention", "follow", "follow_request"),
+            types=("mention", "follow", "follow_request", "poll"),
             exclude_accounts=hidden,
         )
         senders = await accounts.by_ids(session, {row.from_account_id for row in rows})

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("multiple", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("hide_totals", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("end_told", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["post_id"], ["posts.id"], name=op.f("fk_polls_post_id_posts"), ondelete="CASCADE"
