@@ -9,7 +9,7 @@ from activitypub.errors import DigestMismatch, InvalidDocument, SignatureError
 from activitypub.jsonld import as_list, has_type, id_of, read_json, web_url
 from activitypub.keys import KeyPair, check_public_pem, generate_keypair, public_pem_of
 from activitypub.nodeinfo import NodeInfo, Usage, build_nodeinfo, discovery_document, parse_nodeinfo
-from activitypub.objects import Note
+from activitypub.objects import Choices, Note
 from activitypub.vocab import (
     ACTIVITY_JSON,
     AS_CONTEXT,
@@ -29,6 +29,7 @@ __all__ = [
     "ActivityType",
     "Actor",
     "ActorType",
+    "Choices",
     "DigestMismatch",
     "InvalidDocument",
     "JRD_JSON",

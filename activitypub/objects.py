@@ -1,4 +1,4 @@
-"""Objects: the Note, as Harbour publishes it."""
+"""Objects: the Note (a Question when it carries a poll), as Harbour publishes it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from activitypub.vocab import AS_CONTEXT, ObjectType
+
+
+@dataclass(frozen=True)
+class Choices:
+    """A poll: a Question's options as (name, votes), one choice (`oneOf`) or several
+    (`anyOf`), when it ends or ended (`endTime`, `closed`) and how many voted."""
+
+    options: tuple[tuple[str, int], ...]
+    multiple: bool = False
+    end_time: str | None = None
+    closed: str | None = None
+    voters_count: int = 0
+
+    def fields(self) -> dict[str, Any]:
+        """The Question's own fields, as Mastodon publishes them."""
+        found: dict[str, Any] = {
+            "anyOf" if self.multiple else "oneOf": [
+                {"type": "Note", "name": name, "replies": {"type": "Collection", "totalItems": n}}
+                for name, n in self.options
+            ],
+            "votersCount": self.voters_count,
+        }
+        if self.end_time:
+            found["endTime"] = self.end_time
+        if self.closed:
+            found["closed"] = self.closed
+        return found
 
 
 @dataclass(frozen=True)
@@ -29,6 +56,7 @@ class Note:
     # FEP-7888: the collection of the note's whole thread, and of its direct replies.
     context: str | None = None
     replies: str | None = None
+    poll: Choices | None = None  # a poll is published as a Question
 
     def to_document(self, *, with_context: bool = True) -> dict[str, Any]:
         """The note as compacted JSON-LD; embedded in an activity, leave out the context."""
@@ -56,6 +84,9 @@ class Note:
             document["context"] = self.context
         if self.replies:
             document["replies"] = self.replies
+        if self.poll is not None:
+            document["type"] = str(ObjectType.QUESTION)
+            document.update(self.poll.fields())
         if with_context:
             document = {"@context": [AS_CONTEXT, {"sensitive": "as:sensitive"}], **document}
         return document

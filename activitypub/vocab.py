@@ -104,6 +104,7 @@ class ObjectType(StrEnum):
     """Object types Harbour builds."""
 
     NOTE = "Note"
+    QUESTION = "Question"
     PAGE = "Page"
     ARTICLE = "Article"
     COUNTRY_INFORMATION = "CountryInformation"

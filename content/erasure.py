@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import countries, web_sessions
+from content import countries, timeline_lists, web_sessions
 from content.accounts import Account
 from content.media import MediaAttachment
 from content.orm import utcnow
@@ -15,7 +15,7 @@ from content.users import User
 
 
 async def erase_local_account(session: AsyncSession, account: Account) -> list[str]:
-    """Delete a local account's posts, media, follows, login, sessions, app tokens and
+    """Delete a local account's posts, media, follows, lists, login, sessions, app tokens and
     profile (and its name on the country page revisions it wrote), keeping a tombstone row;
     return the names of its image files, for the caller to delete once this is committed.
 
@@ -27,6 +27,7 @@ async def erase_local_account(session: AsyncSession, account: Account) -> list[s
     files += [u.rpartition("/")[2] for u in (account.avatar_url, account.header_url) if u]
     await session.execute(delete(MediaAttachment).where(owned))
     await session.execute(delete(Post).where(Post.account_id == account.id))
+    await timeline_lists.erase_owner(session, account)
     await session.execute(
         delete(Follow).where(
             (Follow.follower_id == account.id) | (Follow.followed_id == account.id)

@@ -27,9 +27,11 @@ from content.notification_policy import NotificationPolicy, RequestAnswer
 from content.notifications import Notification
 from content.oauth import AccessToken, AuthorizationCode, OAuthApp
 from content.orm import Base
+from content.polls import Poll, PollVote
 from content.post_edits import PostEdit
 from content.posts import Mention, Post, PostTag
 from content.relationships import Follow
+from content.timeline_lists import TimelineList, TimelineListMember
 from content.two_factor import RecoveryCode
 from content.users import User
 from content.web_sessions import WebSession
@@ -62,11 +64,15 @@ __all__ = [
     "Notification",
     "NotificationPolicy",
     "OAuthApp",
+    "Poll",
+    "PollVote",
     "Post",
     "PostEdit",
     "PostTag",
     "RecoveryCode",
     "RequestAnswer",
+    "TimelineList",
+    "TimelineListMember",
     "User",
     "WebSession",
 ]

@@ -33,6 +33,7 @@ class NotificationType(StrEnum):
     MENTION = "mention"
     REBLOG = "reblog"
     FAVOURITE = "favourite"
+    POLL = "poll"  # a poll she voted in or made has ended
 
 
 class Notification(Base):

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, or_, select, true, union_all
+from sqlalchemy import ColumnElement, Select, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content import timeline_lists
 from content.accounts import Account, by_ids, not_on_any
 from content.audience import Visibility
 from content.interactions import Interaction, Kind
 from content.paging import NEWEST, Window
 from content.posts import Mention, Post, PostTag
-from content.relationships import followed_ids
+from content.relationships import Follow, FollowState, followed_ids
+from content.timeline_lists import TimelineList, TimelineListMember
 
 FOR_FOLLOWERS = [Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE, Visibility.LOCAL]
 
@@ -36,15 +38,11 @@ async def home(
     exclude_domains: Collection[str] = (),
 ) -> list[Entry]:
     """Newest first: the viewer's own posts, posts of accounts it follows that it may see,
-    boosts by them, and posts that mention it. `exclude_accounts` and `exclude_domains` come
-    from moderation."""
-    followed = await followed_ids(session, viewer)
-    live = (
-        Account.id.not_in(exclude_accounts),
-        not_on_any(Account.domain, exclude_domains),
-        Account.suspended_at.is_(None),
-    )
-    by_author = select(Post.id).join(Account, Account.id == Post.account_id).where(*live)
+    boosts by them, and posts that mention it. Accounts on her exclusive lists are read on
+    those lists only. `exclude_accounts` and `exclude_domains` come from moderation."""
+    exclusive = await timeline_lists.exclusive_members(session, viewer)
+    followed = [a for a in await followed_ids(session, viewer) if a not in exclusive]
+    by_author = _by_live_author(exclude_accounts, exclude_domains)
     branches = [
         by_author.where(Post.account_id == viewer.id),
         by_author.join(Mention, Mention.post_id == Post.id).where(Mention.account_id == viewer.id),
@@ -53,8 +51,87 @@ async def home(
         branches.append(
             by_author.where(Post.account_id.in_(followed), Post.visibility.in_(FOR_FOLLOWERS))
         )
-    # One newest-first page per branch, each read along an index, then merged: one OR
-    # across the branches makes SQLite sort every post of every followed account.
+    entries = await _merged(session, branches, window)
+    if window.is_newest_page and window.since_id is None:
+        # Boosts are shown on the newest page only, until boosts get their own ids.
+        entries += await _boosts(session, followed, window.limit, exclude_accounts, exclude_domains)
+    return window.newest_first(entries, key=lambda entry: entry.post.id)[: window.limit]
+
+
+async def list_timeline(
+    session: AsyncSession,
+    found: TimelineList,
+    *,
+    window: Window = NEWEST,
+    exclude_accounts: Collection[int] = (),
+    exclude_domains: Collection[str] = (),
+) -> list[Entry]:
+    """Newest first: what the list's owner reads of its members on her home timeline (the
+    same branch, visibility and exclusions; exclusive or not), the replies it shows by its
+    policy, and boosts by its members."""
+    members = list(
+        await session.scalars(
+            select(TimelineListMember.account_id)
+            .join(Follow, Follow.id == TimelineListMember.follow_id)
+            .where(TimelineListMember.list_id == found.id, Follow.state == FollowState.ACCEPTED)
+        )
+    )
+    if not members:
+        return []
+    query = (
+        _by_live_author(exclude_accounts, exclude_domains)
+        .join(TimelineList, TimelineList.id == found.id)
+        .where(Post.account_id.in_(members), Post.visibility.in_(FOR_FOLLOWERS))
+        .where(timeline_lists.reply_shown())
+    )
+    entries = await _merged(session, [query], window)
+    if window.is_newest_page and window.since_id is None:
+        entries += await _boosts(session, members, window.limit, exclude_accounts, exclude_domains)
+    return window.newest_first(entries, key=lambda entry: entry.post.id)[: window.limit]
+
+
+async def lists_of_post(session: AsyncSession, post: Post) -> dict[int, list[int]]:
+    """The lists a new post belongs on, as {owner account id: [list ids]}, by the rules of
+    `list_timeline` (a member followed and accepted, a visibility for followers, the list's
+    replies policy), for a `list` stream. Blocks, mutes and domain blocks are the owner's
+    (`moderation.policy.hidden_from`): the caller applies them, as the timeline's does."""
+    if post.visibility not in FOR_FOLLOWERS:
+        return {}
+    rows = await session.execute(
+        select(TimelineList.account_id, TimelineList.id)
+        .join(Post, Post.id == post.id)
+        .join(Account, Account.id == Post.account_id)
+        .where(Account.suspended_at.is_(None))
+        .where(timeline_lists.followed_members(), timeline_lists.reply_shown())
+        .order_by(TimelineList.id)
+    )
+    found: dict[int, list[int]] = {}
+    for owner_id, list_id in rows:
+        found.setdefault(owner_id, []).append(list_id)
+    return found
+
+
+def _by_live_author(
+    exclude_accounts: Collection[int], exclude_domains: Collection[str]
+) -> Select[int]:
+    """Post ids by authors neither suspended nor left out by the viewer's moderation."""
+    return (
+        select(Post.id)
+        .join(Account, Account.id == Post.account_id)
+        .where(
+            Account.id.not_in(exclude_accounts),
+            not_on_any(Account.domain, exclude_domains),
+            Account.suspended_at.is_(None),
+        )
+    )
+
+
+async def _merged(
+    session: AsyncSession, branches: list[Select[int]], window: Window
+) -> list[Entry]:
+    """The window over the union of post-id queries: one newest-first page per branch,
+    each read along an index, then merged (one OR across the branches makes SQLite sort
+    every post of every followed account)."""
     pages = [window.apply(branch, Post.id).subquery() for branch in branches]
     candidates = union_all(*(select(page.c.id) for page in pages))
     query = (
@@ -63,11 +140,7 @@ async def home(
         .where(Post.id.in_(candidates))
     )
     rows = await session.execute(window.apply(query, Post.id))
-    entries = [Entry(post, author) for post, author in rows]
-    if window.is_newest_page and window.since_id is None:
-        # Boosts are shown on the newest page only, until boosts get their own ids.
-        entries += await _boosts(session, followed, window.limit, exclude_accounts, exclude_domains)
-    return window.newest_first(entries, key=lambda entry: entry.post.id)[: window.limit]
+    return [Entry(post, author) for post, author in rows]
 
 
 async def _boosts(

@@ -23,6 +23,7 @@ from content.orm import utcnow
 from content.posts import Post
 from content.relationships import Follow, FollowState
 from content.sanitize import clean_html, in_thread
+from federation import poll_wire
 from federation.context import Federation
 from moderation import policy
 
@@ -171,6 +172,7 @@ async def store_note(
     )
     await session.flush()
     await _keep_attachments(fed, session, post, author, note)
+    await poll_wire.keep_poll(session, post, note)
     await conversations.record(session, post, author, mentioned)
     return post
 
@@ -282,11 +284,12 @@ def _dimension(value: Any) -> int | None:
 async def update_note(
     fed: Federation, session: AsyncSession, post: Post, author: Account, note: dict[str, Any]
 ) -> None:
-    """Apply an edit from the post's origin: text, warning, hashtags and attachments. The
-    version before is kept when a reader would see a change (`post_edits.record`). An edit
-    older (by its `updated`) than the one applied last is stale, a retry delivered late,
-    and changes nothing (one of the same second is applied: `updated` is often given to
-    the second); nor does any edit of a suspended author's post."""
+    """Apply an edit from the post's origin: text, warning, hashtags, attachments and a
+    poll's counts. The version before is kept when a reader would see a change
+    (`post_edits.record`). An edit older (by its `updated`) than the one applied last is
+    stale, a retry delivered late, and changes nothing (one of the same second is applied:
+    `updated` is often given to the second); nor does any edit of a suspended author's
+    post."""
     updated = _moment(note.get("updated"))
     if author.suspended_at is not None:
         return
@@ -299,6 +302,7 @@ async def update_note(
     post.sensitive = note.get("sensitive") is True or bool(post.spoiler_text)
     await media.remove_remote(session, post.id)
     await _keep_attachments(fed, session, post, author, note)
+    await poll_wire.keep_results(session, post, note)
     if await post_edits.record(session, post, before) and updated is not None:
         # As its origin dated it, but never before the post nor in the future.
         post.edited_at = min(max(updated, post.created_at), post.edited_at or updated)

@@ -18,6 +18,7 @@ from content import (
     media,
     mirrors,
     moves,
+    polls,
     post_edits,
     posts,
     relationships,
@@ -29,6 +30,7 @@ from content.interactions import Kind
 from content.interface_text import N_
 from content.media import MediaAttachment
 from content.orm import new_id
+from content.polls import PollSpec
 from content.posts import Post
 from content.relationships import Follow
 from federation import addressing, country_outbox, delivery, imports, listing_outbox, to_wire
@@ -166,9 +168,10 @@ async def publish(
     sensitive: bool = False,
     language: str | None = None,
     attachments: Sequence[MediaAttachment] = (),
+    poll: PollSpec | None = None,
 ) -> Post:
-    """Post, and deliver it to whoever the visibility and mentions say (a reply's never wider
-    than its parent's, `audience.for_reply`). Raises RateLimited
+    """Post (with a poll if asked), and deliver it to whoever the visibility and mentions
+    say (a reply's never wider than its parent's, `audience.for_reply`). Raises RateLimited
     when the author posts faster than the node allows."""
     if author.moved_to_uri is not None:
         raise ActionError(moves.MOVED_CANNOT_POST)
@@ -190,6 +193,9 @@ async def publish(
         attachments=attachments,
     )
     await session.flush()
+    if poll is not None:
+        polls.create(session, post.id, poll)
+        await session.flush()
     mentioned = [a for a in {a.id: a for a in mentioned}.values() if a.id != author.id]
     await conversations.record(session, post, author, mentioned)
     activity = {"@context": to_wire.CONTEXT, **create(await note_of(session, post, author))}
@@ -229,7 +235,7 @@ async def edit(
     )
     if not await post_edits.record(session, post, before):
         return
-    mentioned = await _mentioned(session, post)
+    mentioned = await mentioned_of(session, post)
     note = (await note_of(session, post, author)).to_document(with_context=False)
     activity = _activity(author, "Update", note, to=note["to"], cc=note["cc"])
     activity["@context"] = to_wire.CONTEXT
@@ -241,7 +247,7 @@ async def edit(
 async def delete(fed: Federation, session: AsyncSession, author: Account, post: Post) -> None:
     """Delete a post here and ask every server it went to to delete it too."""
     _own(author, post)
-    mentioned = await _mentioned(session, post)
+    mentioned = await mentioned_of(session, post)
     inboxes = await addressing.for_post(fed, session, post, author, mentioned)
     tombstone = {"id": post.uri, "type": "Tombstone"}
     activity = _activity(author, "Delete", tombstone, to=[PUBLIC])
@@ -351,10 +357,12 @@ def _own(author: Account, post: Post) -> None:
 async def note_of(session: AsyncSession, post: Post, author: Account) -> Note:
     """The one Note of a local post, as its Create and Update deliver it and as a GET
     serves it: the same Mention tags, `cc`, hashtags and attachments."""
-    mentioned = [a for a in await _mentioned(session, post) if a.id != author.id]
+    mentioned = [a for a in await mentioned_of(session, post) if a.id != author.id]
     tags = await posts.tag_names(session, post)
     attached = await media.of_post(session, post.id)
-    return to_wire.note(post, author, mentioned, tags, attached, await _context(session, post))
+    poll = await polls.of_post(session, post.id)
+    context = await _context(session, post)
+    return to_wire.note(post, author, mentioned, tags, attached, context, poll)
 
 
 async def _context(session: AsyncSession, post: Post) -> str:
@@ -365,6 +373,7 @@ async def _context(session: AsyncSession, post: Post) -> str:
     return f"{(root if origin is not None and origin.is_local else post).uri}/context"
 
 
-async def _mentioned(session: AsyncSession, post: Post) -> list[Account]:
+async def mentioned_of(session: AsyncSession, post: Post) -> list[Account]:
+    """The accounts a post mentions, in id order."""
     ids = sorted(await posts.mentioned_ids(session, post))
     return [a for i in ids if (a := await session.get(Account, i)) is not None]

@@ -6,12 +6,23 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from activitypub import AS_CONTEXT, PUBLIC, Actor, ActorType, Note, PublicKey, create, integrity
+from activitypub import (
+    AS_CONTEXT,
+    PUBLIC,
+    Actor,
+    ActorType,
+    Choices,
+    Note,
+    PublicKey,
+    create,
+    integrity,
+)
 from activitypub.hostnames import host_of
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
 from content.media import MediaAttachment
 from content.orm import iso
+from content.polls import Poll
 from content.posts import Post, tag_url
 from content.sanitize import render_inline_text
 
@@ -62,10 +73,12 @@ def note(
     hashtags: Sequence[str] = (),
     media: Sequence[MediaAttachment] = (),
     context: str | None = None,
+    poll: Poll | None = None,
 ) -> Note:
     """A post as a Note, addressed by its visibility and to the accounts it mentions, with its
     mentions and hashtags as `tag`s and its media as `attachment`s. A post anyone may read
-    links its thread (`context`, FEP-7888) and its replies, as collections served here."""
+    links its thread (`context`, FEP-7888) and its replies, as collections served here. A
+    post with a poll is a Question."""
     to, cc = _addressing(Visibility(post.visibility), author)
     mentioned_uris = tuple(a.uri for a in mentioned)
     readable = Visibility(post.visibility) in OPEN_TO_ALL  # as its collections serve it
@@ -99,6 +112,19 @@ def note(
         attachments=tuple(document(m) for m in media),
         context=(context or f"{post.uri}/context") if readable else None,
         replies=f"{post.uri}/replies" if readable else None,
+        poll=choices(poll) if poll is not None else None,
+    )
+
+
+def choices(poll: Poll) -> Choices:
+    """A poll as its Question carries it: counts, end, and `closed` once it has ended."""
+    end = iso(poll.expires_at) if poll.expires_at else None
+    return Choices(
+        options=tuple(zip(poll.options, poll.counts, strict=True)),
+        multiple=poll.multiple,
+        end_time=end,
+        closed=end if poll.expired() else None,
+        voters_count=poll.voters_count,
     )
 
 

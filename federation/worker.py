@@ -22,7 +22,7 @@ from content import media
 from content.accounts import Account, by_ids
 from content.orm import utcnow
 from content.retention import Retention, expire
-from federation import delivery, hosts, import_rows, jobs, thread_backfill, wakeups
+from federation import delivery, hosts, import_rows, jobs, poll_outbox, thread_backfill, wakeups
 from federation.context import Federation
 from federation.delivery import Delivery
 from federation.handlers import handler_for
@@ -46,6 +46,7 @@ HOSTS_AT_ONCE = 32  # no new claim while this many hosts are being delivered to
 INBOX_RETRIES = [timedelta(seconds=30), timedelta(minutes=5), timedelta(hours=1)]
 KEEP_ENDED = timedelta(days=14)  # ended jobs are kept this long for inspection, then deleted
 PRUNE_EVERY = 3600.0
+POLL_ENDS_EVERY = 30.0  # how late a poll's end may be told
 
 
 class Worker:
@@ -65,6 +66,7 @@ class Worker:
         self.retention = retention
         self.listen_to = listen_to
         self._next_prune = 0.0
+        self._next_poll_ends = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
         self._filling: set[asyncio.Task[None]] = set()  # threads being filled in
         self._importing: asyncio.Task[None] | None = None  # members' imported lines
@@ -87,6 +89,9 @@ class Worker:
         if time.monotonic() >= self._next_prune:
             await self.prune()
             self._next_prune = time.monotonic() + PRUNE_EVERY
+        if time.monotonic() >= self._next_poll_ends:
+            await poll_outbox.tell_ended(self.fed)
+            self._next_poll_ends = time.monotonic() + POLL_ENDS_EVERY
         ran = await self._apply_inbox() + await self._deliver()
         self._fill_threads()
         self._import()

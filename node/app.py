@@ -44,11 +44,13 @@ from node.api.mastodon import notification_groups as api_notification_groups
 from node.api.mastodon import notification_requests as api_notification_requests
 from node.api.mastodon import notifications as api_notifications
 from node.api.mastodon import oauth as api_oauth
+from node.api.mastodon import polls as api_polls
 from node.api.mastodon import profile as api_profile
 from node.api.mastodon import reports as api_reports
 from node.api.mastodon import status_edits as api_status_edits
 from node.api.mastodon import statuses as api_statuses
 from node.api.mastodon import tags as api_tags
+from node.api.mastodon import timeline_lists as api_timeline_lists
 from node.api.mastodon import timelines as api_timelines
 from node.database import create_engine, create_sessionmaker, is_sqlite
 from node.errors import http_error, server_error, too_many
@@ -81,6 +83,7 @@ from node.web import (
     sessions,
     settings_pages,
     threads,
+    timeline_list_pages,
     two_factor_pages,
 )
 from node.web import countries as web_countries
@@ -193,6 +196,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_instance.routes,
             # Before accounts and statuses, whose /{id} and /{id}/{verb} would catch these.
             *api_account_lists.routes,
+            *api_timeline_lists.routes,
+            *api_polls.routes,
             *api_marks.routes,
             *api_profile.routes,
             *api_accounts.routes,
@@ -221,6 +226,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *post_history.routes,
             *settings_pages.routes,
             *list_pages.routes,
+            *timeline_list_pages.routes,
             *privacy_pages.routes,
             *move_pages.routes,
             *security_pages.routes,

@@ -85,6 +85,15 @@ def test_home_timeline() -> None:
     )
 
 
+def test_list_timeline() -> None:
+    output = run("list_timeline.py", "--posts", "2000", "--runs", "2")
+    shows(
+        output,
+        rf"list, newest page: \d+ posts, p50 {MS}, p99 {MS}",
+        rf"home \(list exclusive\), 6 months back: \d+ posts, p50 {MS}",
+    )
+
+
 def test_directory_search(postgresql_databases: PostgresDatabases) -> None:
     tiny = ("--listings", "200", "--requests", "3", "--probes", "1")
     output = run("directory_search.py", *tiny, "--postgres", POSTGRES_URL)

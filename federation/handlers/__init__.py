@@ -19,6 +19,7 @@ from federation.handlers import (
     moves,
     notes,
     reactions,
+    votes,
 )
 from federation.handlers.incoming import Incoming
 
@@ -41,8 +42,11 @@ async def _delete_object(incoming: Incoming) -> None:
 
 
 async def _create_note(incoming: Incoming) -> None:
-    """A Create of a note: a post written in a local group is the group's to take first;
-    otherwise it is kept if relevant here. A note the group refused is not kept at all."""
+    """A Create of a note: a vote on a poll here is counted, not kept as a post; a post
+    written in a local group is the group's to take first; otherwise it is kept if relevant
+    here. A note the group refused is not kept at all."""
+    if await votes.on_create(incoming):
+        return
     if await groups.on_create(incoming) == groups.Verdict.REFUSED:
         incoming.drop("refused by the local group it was written in")
     else:

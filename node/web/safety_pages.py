@@ -172,16 +172,16 @@ VERBS: dict[str, Verb] = {
 
 
 async def notifications_page(request: Request) -> Response:
-    """`/notifications`: mentions, replies, follows and follow requests, newest first, as
-    `moderation.policy.notification_view` shows them (no blocked or muted senders, nothing
-    her notification policy holds back); with `?held=1`, those her policy held back."""
+    """`/notifications`: mentions, replies, follows, follow requests and ended polls, newest
+    first, as `moderation.policy.notification_view` shows them (no blocked or muted senders,
+    nothing her notification policy holds back); with `?held=1`, those her policy held back."""
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         if viewer is None:
             return RedirectResponse("/login?next=/notifications", status_code=303)
         view = await notification_view(session, viewer)
         showing_held = request.query_params.get("held") == "1"
-        types = ("mention", "follow", "follow_request")
+        types = ("mention", "follow", "follow_request", "poll")
         rows = await inbox.page(
             session,
             viewer,

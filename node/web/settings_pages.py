@@ -41,7 +41,7 @@ async def settings_page(request: Request) -> Response:
 
 async def export(request: Request) -> Response:
     """`/settings/export`: the member's profile, every post they wrote (all visibilities, as
-    ActivityPub) and who they follow and are followed by, as one JSON file."""
+    ActivityPub), who they follow and are followed by, and their lists, as one JSON file."""
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         if viewer is None:
@@ -55,6 +55,15 @@ async def export(request: Request) -> Response:
         ],
         "following": [a.uri for a in archive.following],
         "followers": [a.uri for a in archive.followers],
+        "lists": [
+            {
+                "title": found.title,
+                "replies_policy": found.replies_policy,
+                "exclusive": found.exclusive,
+                "accounts": accounts,
+            }
+            for found, accounts in archive.lists
+        ],
     }
     return Response(
         json.dumps(document, indent=2, ensure_ascii=False),

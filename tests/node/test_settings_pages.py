@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from activitypub import PUBLIC
-from content import accounts, relationships
+from content import accounts, relationships, timeline_lists
 from content.audience import Visibility
 from federation.worker import Worker
 from node.state import Services
@@ -34,6 +34,9 @@ async def test_the_export_holds_every_own_post_and_relation(
         await world.post(session, alice, "public #Hello")
         await world.post(session, alice, "just for followers", Visibility.PRIVATE)
         await relationships.add_follow(session, eve, alice, uri=f"{EVE}/f/1", accepted=True)
+        await relationships.add_follow(session, alice, eve, uri=f"{BASE}/f/2", accepted=True)
+        remote_friends = await timeline_lists.create(session, alice, "Remote friends")
+        await timeline_lists.add_members(session, remote_friends, alice, [eve.id])
     await sign_in(client, "alice")
     download = await client.get("/settings/export")
     assert download.headers["content-disposition"] == 'attachment; filename="harbour-alice.json"'
@@ -45,7 +48,10 @@ async def test_the_export_holds_every_own_post_and_relation(
     ]
     assert archive["posts"][0]["object"]["tag"][0]["name"] == "#hello"
     assert archive["posts"][1]["object"]["to"] == [f"{BASE}/users/alice/followers"]
-    assert archive["followers"] == [EVE] and archive["following"] == []
+    assert archive["followers"] == [EVE] and archive["following"] == [EVE]
+    assert archive["lists"] == [
+        {"title": "Remote friends", "replies_policy": "list", "exclusive": False, "accounts": [EVE]}
+    ]
     assert (await client.get("/settings/export", follow_redirects=False)).status_code == 200
     client.cookies.clear()
     assert (await client.get("/settings/export")).status_code == 303

@@ -15,6 +15,7 @@ from content.audience import Visibility
 from content.interactions import Interaction, Kind
 from content.media import MediaAttachment, proxy_path
 from content.orm import iso
+from content.polls import Poll
 from content.post_edits import Version
 from content.posts import Post
 from content.relationships import FollowState
@@ -166,7 +167,9 @@ async def status(
         "tags": [tag(name, base_url) for name in facts.tags.get(post.id, [])],
         "emojis": [],
         "card": None,
-        "poll": None,
+        "poll": poll_entity(facts.polls[post.id], post, viewer, facts.choices)
+        if post.id in facts.polls
+        else None,
         "replies_count": facts.replies.get(post.uri, 0),
         "reblogs_count": count_of(facts, post, Kind.BOOST),
         "favourites_count": count_of(facts, post, Kind.LIKE),
@@ -304,3 +307,28 @@ def attachment(row: MediaAttachment, base_url: str) -> dict[str, Any]:
 
 def _size(width: int, height: int) -> dict[str, Any]:
     return {"width": width, "height": height, "size": f"{width}x{height}", "aspect": width / height}
+
+
+def poll_entity(
+    poll: Poll, post: Post, viewer: Account | None, choices: dict[int, list[int]]
+) -> dict[str, Any]:
+    """The Poll entity. With `hide_totals`, counts show only to the author and once it
+    has ended; the author counts as having voted, as in Mastodon."""
+    expired = poll.expired()
+    shown = not poll.hide_totals or expired or (viewer is not None and viewer.id == post.account_id)
+    own = choices.get(poll.id, [])
+    return {
+        "id": str(poll.id),
+        "expires_at": iso(poll.expires_at) if poll.expires_at else None,
+        "expired": expired,
+        "multiple": poll.multiple,
+        "votes_count": sum(poll.counts),
+        "voters_count": poll.voters_count,
+        "options": [
+            {"title": title, "votes_count": n if shown else None}
+            for title, n in zip(poll.options, poll.counts, strict=True)
+        ],
+        "emojis": [],
+        "voted": bool(own) or (viewer is not None and viewer.id == post.account_id),
+        "own_votes": own,
+    }

@@ -14,11 +14,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import account_stats, media
+from content import account_stats, media, polls
 from content.accounts import Account
 from content.bookmarks import Bookmark
 from content.interactions import Interaction, Kind
 from content.media import MediaAttachment
+from content.polls import Poll
 from content.posts import Mention, Post, PostTag
 
 
@@ -45,6 +46,8 @@ class StatusFacts:
     media: dict[int, list[MediaAttachment]] = field(default_factory=dict)
     tags: dict[int, list[str]] = field(default_factory=dict)
     bookmarked: set[int] = field(default_factory=set)  # post ids the viewer bookmarked
+    polls: dict[int, Poll] = field(default_factory=dict)  # by post id
+    choices: dict[int, list[int]] = field(default_factory=dict)  # the viewer's, by poll id
 
     def parent_of(self, post: Post) -> tuple[int, int] | None:
         """The (id, account id) of the post this one replies to, if it is kept here."""
@@ -69,7 +72,7 @@ async def account_counts(session: AsyncSession, ids: Collection[int]) -> dict[in
 async def status_facts(
     session: AsyncSession, rows: Sequence[tuple[Post, Account]], viewer: Account | None
 ) -> StatusFacts:
-    """The facts every Status entity of a page needs, in ten queries whatever its size."""
+    """The facts every Status entity of a page needs, in a dozen queries whatever its size."""
     ids = [post.id for post, _ in rows]
     facts = StatusFacts(accounts=await account_counts(session, {a.id for _, a in rows}))
     mentioned = await session.execute(
@@ -111,6 +114,10 @@ async def status_facts(
             Bookmark.account_id == viewer.id, Bookmark.post_id.in_(ids)
         )
         facts.bookmarked = set(await session.scalars(kept))
+    facts.polls = await polls.of_posts(session, ids)
+    if viewer is not None and facts.polls:
+        poll_ids = [poll.id for poll in facts.polls.values()]
+        facts.choices = await polls.choices_of(session, viewer.id, poll_ids)
     return facts
 
 

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from activitypub import ActorType
-from content import accounts, media, posts
+from content import accounts, media, polls, posts
 from node.state import services
 from node.version import harbour_version
 
@@ -105,7 +105,12 @@ def _configuration() -> dict[str, Any]:
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,
         },
-        "polls": {"max_options": 0, "max_characters_per_option": 0},
+        "polls": {
+            "max_options": polls.MAX_OPTIONS,
+            "max_characters_per_option": polls.MAX_OPTION_CHARS,
+            "min_expiration": polls.MIN_EXPIRATION,
+            "max_expiration": polls.MAX_EXPIRATION,
+        },
         "accounts": {"max_featured_tags": 0},
         "urls": {"streaming": ""},
     }

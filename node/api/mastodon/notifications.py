@@ -29,7 +29,12 @@ from node.api.mastodon.requests import path_id, user_of
 from node.database import session_scope
 from node.state import services
 
-ABOUT_A_POST = (NotificationType.MENTION, NotificationType.REBLOG, NotificationType.FAVOURITE)
+ABOUT_A_POST = (
+    NotificationType.MENTION,
+    NotificationType.REBLOG,
+    NotificationType.FAVOURITE,
+    NotificationType.POLL,
+)
 
 
 async def index(request: Request) -> Response:

@@ -16,12 +16,14 @@ from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
 from content.media import MediaError
+from content.polls import PollError
 from content.posts import Post, PostError, can_see
 from federation import outbox
 from federation.mentions import resolve_mentions
 from federation.outbox import ActionError
 from federation.resolve import ResolveError
 from node.api.mastodon import entities, records
+from node.api.mastodon import polls as api_polls
 from node.api.mastodon.requests import optional_viewer, read_params, user_of
 from node.database import session_scope
 from node.state import services
@@ -69,11 +71,12 @@ async def _create(
                 sensitive=params.get("sensitive") in TRUE,
                 language=str(params["language"])[:35] if params.get("language") else None,
                 attachments=attachments,
+                poll=api_polls.spec_of(params),
             )
             if key:
                 await idempotency.remember(session, author, key, post.id)
             return await entities.status(session, post, author, author, fed.base_url)
-    except (PostError, ActionError, ResolveError, MediaError) as error:
+    except (PostError, ActionError, ResolveError, MediaError, PollError) as error:
         raise HTTPException(422, str(error)) from None
 
 
@@ -202,8 +205,7 @@ def _visibility(params: dict[str, object]) -> Visibility | None:
     return visibility
 
 
-# How clients write true: JSON true, or a form's "true", "1" or "on".
-TRUE = (True, "true", "1", "True", "on")
+TRUE = api_polls.TRUE
 VERBS = {
     "favourite": (Kind.LIKE, False),
     "unfavourite": (Kind.LIKE, True),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -12,6 +14,7 @@ from content.accounts import Account
 from content.timelines import Entry
 from moderation.policy import hidden_from, limited_domains
 from node.api.mastodon import entities
+from node.api.mastodon import timeline_lists as api_timeline_lists
 from node.api.mastodon.paging import link_header, window_of
 from node.api.mastodon.requests import optional_viewer, user_of
 from node.state import services
@@ -21,15 +24,32 @@ async def home(request: Request) -> Response:
     """GET /api/v1/timelines/home."""
     viewer = await user_of(request, "read:statuses")
     async with services(request).sessions() as session:
-        hidden = await hidden_from(session, viewer)
-        entries = await timelines.home(
-            session,
-            viewer,
-            window=window_of(request),
-            exclude_accounts=hidden.accounts,
-            exclude_domains=hidden.domains,
-        )
+        excluded = await _excluded(session, viewer)
+        entries = await timelines.home(session, viewer, window=window_of(request), **excluded)
         return await _page(request, session, entries, viewer)
+
+
+async def list_posts(request: Request) -> Response:
+    """GET /api/v1/timelines/list/:id: the posts of the list's members, for its owner only
+    (404 for anyone else), under her blocks, mutes and domain blocks, as her home."""
+    viewer = await user_of(request, "read:lists")
+    async with services(request).sessions() as session:
+        found = await api_timeline_lists.owned(session, request, viewer)
+        excluded = await _excluded(session, viewer)
+        window = window_of(request)
+        entries = await timelines.list_timeline(session, found, window=window, **excluded)
+        return await _page(request, session, entries, viewer)
+
+
+class _Excluded(TypedDict):
+    exclude_accounts: frozenset[int]
+    exclude_domains: frozenset[str]
+
+
+async def _excluded(session: AsyncSession, viewer: Account) -> _Excluded:
+    """What a member's own timelines leave out: accounts and domains hidden from her."""
+    hidden = await hidden_from(session, viewer)
+    return {"exclude_accounts": hidden.accounts, "exclude_domains": hidden.domains}
 
 
 async def public(request: Request) -> Response:
@@ -75,6 +95,7 @@ async def _page(
 
 routes = [
     Route("/api/v1/timelines/home", home),
+    Route("/api/v1/timelines/list/{id}", list_posts),
     Route("/api/v1/timelines/public", public),
     Route("/api/v1/timelines/tag/{hashtag}", tag),
 ]

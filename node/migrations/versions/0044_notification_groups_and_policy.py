@@ -2,7 +2,7 @@
 its rules, and her answers to the requests of senders it held back
 
 Revision ID: 0044
-Revises: 0039
+Revises: 0042
 Create Date: 2026-12-05 01:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0044"
-down_revision = "0039"
+down_revision = "0042"
 branch_labels = None
 depends_on = None
 
