@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from starlette.routing import Match, Route
 
 from activitypub import ActorType
+from content import timeline_lists
 from content.accounts import Account
 from content.users import Role
 from moderation.rate_limits import Action
@@ -201,6 +202,7 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
         await world.local_member(session, "ada", role=Role.ADMIN)
         alice = await world.local_member(session, "alice")
         await world.local_actor(session, "organisation", ActorType.ORGANIZATION)
+        night = await timeline_lists.create(session, alice, "Νυχτερινή βάρδια")
     # Staff write the content the others read.
     await walk.sign_in("sam")
     listing = (await client.post("/directory/new", data=LISTING)).headers["location"]
@@ -248,6 +250,8 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
     # A member.
     await walk.sign_in("alice")
     for path in ("/home", "/notifications", "/follow-requests", "/settings", "/settings/security"):
+        await walk.get(path)
+    for path in ("/home/lists", f"/home/lists/{night.id}", "/notifications?held=1"):
         await walk.get(path)
     for path in ("/settings/privacy", "/settings?error=wrong%20password", consent):
         await walk.get(path)
