@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
+from content.interface_text import N_
 from content.notifications import Notification, NotificationType
 from content.orm import Base, new_id, utcnow
 
@@ -188,11 +189,11 @@ async def vote(
     or several distinct ones in a multiple-choice poll. Counted at once."""
     wanted = list(dict.fromkeys(choices))
     if not wanted or any(not 0 <= c < len(poll.options) for c in wanted):
-        raise PollError("choose among the poll's options")
+        raise PollError(N_("choose among the poll's options"))
     if len(wanted) > 1 and not poll.multiple:
-        raise PollError("this poll takes one choice")
+        raise PollError(N_("this poll takes one choice"))
     if (await choices_of(session, voter_id, [poll.id])).get(poll.id):
-        raise PollError("you have already voted on this poll")
+        raise PollError(N_("you have already voted on this poll"))
     return [await add_choice(session, poll, author_id, voter_id, c) for c in wanted]
 
 
@@ -208,12 +209,12 @@ async def add_choice(
     the poll has ended, from its author, twice, or a second one in a single-choice poll. The
     voter is counted on her first choice."""
     if poll.expired():
-        raise PollError("this poll has ended")
+        raise PollError(N_("this poll has ended"))
     if voter_id == author_id:
-        raise PollError("you cannot vote on your own poll")
+        raise PollError(N_("you cannot vote on your own poll"))
     earlier = (await choices_of(session, voter_id, [poll.id])).get(poll.id, [])
     if choice in earlier or (earlier and not poll.multiple):
-        raise PollError("you have already voted on this poll")
+        raise PollError(N_("you have already voted on this poll"))
     row = PollVote(id=new_id(), poll_id=poll.id, account_id=voter_id, choice=choice, uri=uri)
     session.add(row)
     counts = list(poll.counts)

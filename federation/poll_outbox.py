@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub import AS_CONTEXT, id_of
 from content import polls, posts
 from content.accounts import Account
+from content.interface_text import N_
 from content.polls import Poll, PollError
 from content.posts import Post
 from federation import addressing, delivery, object_outbox, outbox, poll_wire, to_wire
@@ -102,7 +103,7 @@ async def _may_vote(session: AsyncSession, voter: Account, author: Account, post
     """A vote needs the post readable by the voter and no block between her and its author."""
     blocked = voter.id in await account_blocks.blocked_either_way(session, author)
     if blocked or not await posts.can_see(session, voter, post):
-        raise PollError("you cannot vote on this poll")
+        raise PollError(N_("you cannot vote on this poll"))
 
 
 async def send_results(

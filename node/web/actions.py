@@ -15,15 +15,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from content import media, posts, relationships, timelines
+from content import polls, posts, relationships, timelines
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Kind
 from content.interface_text import N_, Message
 from content.moves import MoveError
 from content.paging import Window, parse_id
+from content.polls import PollError
 from content.posts import Post, PostError
-from federation import outbox
+from federation import outbox, poll_outbox
+from federation.context import Federation
 from federation.mentions import full_handle, resolve_mentions
 from federation.outbox import ActionError
 from federation.resolve import ResolveError, actor_by_handle
@@ -31,6 +33,7 @@ from moderation.account_blocks import blocked_either_way
 from node.database import session_scope
 from node.state import services
 from node.web import notices
+from node.web.post_extras import post_extras
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -48,14 +51,14 @@ async def home(request: Request) -> Response:
             session, viewer, window=Window(limit=40), exclude_accounts=hidden
         )
         requests = await relationships.pending_requests(session, viewer)
-        attachments = await media.of_posts(session, [entry.post.id for entry in entries])
+        extras = await post_extras(session, viewer, [entry.post.id for entry in entries])
     return render(
         request,
         "timeline.html",
         viewer=viewer,
         entries=entries,
         request_count=len(requests),
-        attachments=attachments,
+        **extras,
         notice=notices.take(request),
     )
 
@@ -168,8 +171,25 @@ async def _on_post(
         await outbox.edit(fed, session, viewer, post, str(form.get("text", "")))
     elif verb == "delete":
         await outbox.delete(fed, session, viewer, post)
+    elif verb == "vote":
+        await _vote(fed, session, viewer, post, form)
     else:
         raise HTTPException(404, "no such action")
+
+
+async def _vote(
+    fed: Federation, session: AsyncSession, viewer: Account, post: Post, form: FormData
+) -> None:
+    """Vote on the post's poll with the options ticked in the form."""
+    poll = await polls.of_post(session, post.id)
+    if poll is None:
+        raise ActionError(N_("this post has no poll"))
+    ticked = [parse_id(str(value)) for value in form.getlist("choice")[:64]]
+    choices = [-1 if choice is None else choice for choice in ticked]  # -1: refused below
+    try:
+        await poll_outbox.vote(fed, session, viewer, post, poll, choices)
+    except PollError as error:
+        raise ActionError(error.args[0]) from None
 
 
 async def _post(session: AsyncSession, raw_id: str, viewer: Account) -> Post:

@@ -10,7 +10,6 @@ from content import (
     accounts,
     hashtags,
     interactions,
-    media,
     moves,
     posts,
     relationships,
@@ -26,6 +25,7 @@ from node.api.negotiation import wants_activitypub
 from node.i18n import _
 from node.state import services
 from node.web import directory
+from node.web.post_extras import post_extras
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -66,7 +66,7 @@ async def profile(request: Request, account: Account) -> Response:
             else await posts.open_posts_page(session, account, max_id=None, limit=PROFILE_PAGE_SIZE)
         )
         follower_count = await relationships.count_followers(session, account)
-        attachments = await media.of_posts(session, [item.id for item in recent])
+        extras = await post_extras(session, viewer, [item.id for item in recent])
         moved_to = await moves.moved_to(session, account)
     response = render(
         request,
@@ -76,7 +76,7 @@ async def profile(request: Request, account: Account) -> Response:
         posts=recent,
         hidden_from_guests=hidden,
         follower_count=follower_count,
-        attachments=attachments,
+        **extras,
         moved_to=moved_to,
         robots=_robots(account),
     )
@@ -113,7 +113,7 @@ async def post(request: Request, account: Account, item: Post) -> Response:
             )
         likes = await interactions.count(session, item, Kind.LIKE)
         boosts = await interactions.count(session, item, Kind.BOOST)
-        attachments = await media.of_posts(session, [item.id])
+        extras = await post_extras(session, viewer, [item.id])
     response = render(
         request,
         "post.html",
@@ -122,7 +122,7 @@ async def post(request: Request, account: Account, item: Post) -> Response:
         likes=likes,
         boosts=boosts,
         viewer=viewer,
-        attachments=attachments,
+        **extras,
         robots=_robots(account),
     )
     response.headers["X-Robots-Tag"] = _robots(account)
@@ -164,8 +164,8 @@ async def tag_page(request: Request) -> Response:
             exclude_domains=await limited_domains(session),
             hashtag=name,
         )
-        attachments = await media.of_posts(session, [entry.post.id for entry in entries])
-    return render(request, "tag.html", name=name, entries=entries, attachments=attachments)
+        extras = await post_extras(session, viewer, [entry.post.id for entry in entries])
+    return render(request, "tag.html", name=name, entries=entries, **extras)
 
 
 async def gone(request: Request) -> Response:

@@ -9,10 +9,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from content import media, timeline_lists, timelines
+from content import timeline_lists, timelines
 from content.paging import Window
 from moderation.policy import hidden_from
 from node.state import services
+from node.web.post_extras import post_extras
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -46,14 +47,14 @@ async def one(request: Request) -> Response:
             exclude_accounts=hidden.accounts,
             exclude_domains=hidden.domains,
         )
-        attachments = await media.of_posts(session, [entry.post.id for entry in entries])
+        extras = await post_extras(session, viewer, [entry.post.id for entry in entries])
     return render(
         request,
         "timeline_lists.html",
         viewer=viewer,
         current=current,
         entries=entries,
-        attachments=attachments,
+        **extras,
     )
 
 

@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.routing import Match, Route
 
 from activitypub import ActorType
-from content import timeline_lists
+from content import polls, timeline_lists
 from content.accounts import Account
 from content.users import Role
 from moderation.rate_limits import Action
@@ -198,11 +198,13 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
     client's cookie chose."""
     walk = Walk(app, client, "")
     async with services.sessions() as session, session.begin():
-        await world.local_member(session, "sam", role=Role.STAFF)
+        sam = await world.local_member(session, "sam", role=Role.STAFF)
         await world.local_member(session, "ada", role=Role.ADMIN)
         alice = await world.local_member(session, "alice")
         await world.local_actor(session, "organisation", ActorType.ORGANIZATION)
         night = await timeline_lists.create(session, alice, "Νυχτερινή βάρδια")
+        asked = await world.post(session, sam, "Πότε;")
+        polls.create(session, asked.id, polls.spec(["Τρίτη", "Πέμπτη"], 86_400))
     # Staff write the content the others read.
     await walk.sign_in("sam")
     listing = (await client.post("/directory/new", data=LISTING)).headers["location"]
@@ -253,6 +255,9 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
         await walk.get(path)
     for path in ("/home/lists", f"/home/lists/{night.id}", "/notifications?held=1"):
         await walk.get(path)
+    await walk.get(f"/@sam/{asked.id}")  # the poll's form
+    await client.post(f"/posts/{asked.id}/vote", data={"choice": "1"})
+    await walk.get(f"/@sam/{asked.id}?voted")  # its results (a page of its own in the walk)
     for path in ("/settings/privacy", "/settings?error=wrong%20password", consent):
         await walk.get(path)
     for lines in ("λιμάνι.example\n", "όχι διακομιστής!\n"):  # queued, then refused
