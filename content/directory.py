@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from content.accounts import Account
 from content.languages import primary
@@ -261,19 +261,24 @@ async def search(
     found = found.where(Account.suspended_at.is_(None), Account.deleted_at.is_(None))
     if query.country:
         found = found.where(Listing.country == query.country.upper())
+    rows_of: list[tuple[InstrumentedAttribute[int], ColumnElement[bool]]] = []
     if query.category:
-        found = found.where(
-            Listing.id.in_(
-                select(ListingCategory.listing_id).where(ListingCategory.code == query.category)
-            )
-        )
+        rows_of.append((ListingCategory.listing_id, ListingCategory.code == query.category))
     if query.language:
         tag = normal_tag(query.language)
         column = ListingLanguage.tag if "-" in tag else ListingLanguage.language
-        wanted = tag if "-" in tag else tag.lower()
-        found = found.where(
-            Listing.id.in_(select(ListingLanguage.listing_id).where(column == wanted))
-        )
+        rows_of.append((ListingLanguage.listing_id, column == (tag if "-" in tag else tag.lower())))
+    # With a country (and no words) the country's listings are walked newest first, each
+    # probed for its category or language row: bounded by the country, and no sort (5x
+    # faster on SQLite with three filters). Otherwise that walk could cross the whole
+    # directory for a rare value, so the matching ids are read as a set, bounded by the
+    # value's rows (or the words' matches).
+    probe = bool(query.country) and not query.text.strip()
+    for listing_id, wanted in rows_of:
+        if probe:
+            found = found.where(select(listing_id).where(wanted, listing_id == Listing.id).exists())
+        else:
+            found = found.where(Listing.id.in_(select(listing_id).where(wanted)))
     found = found.where(*await matching(session, Listing.id, Listing.search_text, query.text))
     rows = [
         (listing, account)

@@ -177,6 +177,13 @@ async def test_search_filters_by_country_category_language_and_text(
         assert await _names(session, Query(text="0%")) == []  # words match from their start
         assert await _names(session, Query(text="ucharest")) == []
         assert await _names(session, Query(country="DE", category="housing")) == []
+        # With a country the category and language are probed per listing, without one
+        # they are read as sets: both ways find the same.
+        both = {"category": "migration-legal", "language": "en"}
+        assert await _names(session, Query(country="RO", **both)) == ["Bucharest lawyers"]
+        assert await _names(session, Query(**both)) == ["Bucharest lawyers"]
+        assert await _names(session, Query(country="PT", language="pt")) == ["Lisbon shelter"]
+        assert await _names(session, Query(country="PT", language="pt-br")) == []
 
 
 async def test_translated_names_and_summaries_are_found_and_shown(
