@@ -15,3 +15,11 @@ def stale_before(today: date) -> date:
 def is_stale(last_verified: date, today: date) -> bool:
     """Whether an entry last verified on `last_verified` is stale on `today`."""
     return last_verified < stale_before(today)
+
+
+DUE_WITHIN = timedelta(days=30)
+
+
+def is_due(last_verified: date, today: date) -> bool:
+    """Whether an entry goes stale within DUE_WITHIN of `today`, or already has."""
+    return last_verified < stale_before(today) + DUE_WITHIN

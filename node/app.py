@@ -84,6 +84,7 @@ from node.web import (
     settings_pages,
     threads,
     timeline_list_pages,
+    to_verify,
     two_factor_pages,
 )
 from node.web import countries as web_countries
@@ -235,6 +236,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *admin_domains.routes,
             *two_factor_pages.routes,
             *web_directory.routes,
+            *to_verify.routes,
             *web_countries.routes,
             *threads.routes,
             Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),

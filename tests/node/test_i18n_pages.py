@@ -208,7 +208,10 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
     # Staff write the content the others read.
     await walk.sign_in("sam")
     listing = (await client.post("/directory/new", data=LISTING)).headers["location"]
+    old = {**LISTING, "last_verified": "2024-01-01"}  # stale: on staff's list to verify
+    assert (await client.post("/directory/new", data=old)).status_code == 303
     assert (await client.post("/countries/RO/edit", data=COUNTRY)).status_code == 303
+    await walk.get("/staff/to-verify")
     assert (await client.post("/discussions/new", data=GROUP)).status_code == 303
     thread = await client.post(
         "/discussions/peers/new", data={"title": "Νυχτερινά λεωφορεία", "text": "Ποιες γραμμές;"}

@@ -77,6 +77,7 @@ ADMIN_PAGES = [
     "/admin/reports",
     "/admin/domains",
     "/admin/audit",
+    "/staff/to-verify",
 ]
 # Forms an admin sends empty, to see them come back with every error shown: path, button.
 FORMS_WITH_ERRORS = [
