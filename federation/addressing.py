@@ -79,7 +79,9 @@ async def deliverable(fed: Federation, session: AsyncSession, inboxes: set[str])
         except InvalidHost:
             continue  # an unparseable inbox URL from a remote actor is skipped
         if host not in verdicts:
-            verdicts[host] = host not in dead and await may_federate_with(session, host, fed.mode)
+            verdicts[host] = host not in dead and await may_federate_with(
+                session, host, fed.policy_mode()
+            )
         if verdicts[host]:
             kept.add(inbox)
     return kept

@@ -22,18 +22,23 @@ class Federation:
     transport: Transport
     base_url: str
     domain: str
-    mode: FederationMode
+    mode: FederationMode  # as configured; `policy_mode` is what the policy applies
     # Test switches (development only): retry waits scaled down; every inbox handler raising.
     retry_scale: float = 1.0
     handlers_raise: bool = False
     accepts_rfc9421: bool = True  # False only to play a draft-cavage-only peer in tests
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    lockdown: bool = False  # kept as the database says by `moderation.lockdown.follow`
     keys: KeyCache = field(default_factory=KeyCache)
     limits: RateLimiter = field(default_factory=RateLimiter)
     _heard: dict[str, float] = field(default_factory=dict)
     # Posts whose threads members opened, for the worker to fill in (`want_thread`).
     threads_wanted: dict[str, None] = field(default_factory=dict)
     _threads_asked: dict[str, float] = field(default_factory=dict)
+
+    def policy_mode(self) -> FederationMode:
+        """The federation mode in force: the allowlist alone during a lockdown."""
+        return FederationMode.ALLOWLIST if self.lockdown else self.mode
 
     def notify(self) -> None:
         """Tell the worker in this process that new work was committed."""

@@ -75,7 +75,7 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
     except InvalidHost as error:
         return Outcome(400, str(error))
     async with fed.sessions() as session:
-        if not await may_federate_with(session, host, fed.mode):
+        if not await may_federate_with(session, host, fed.policy_mode()):
             return Outcome(403, "this node does not federate with your server")
         if id_of(activity.get("object")) == actor_uri and activity["type"] == "Delete":
             if await accounts.get_by_uri(session, actor_uri) is None:
@@ -89,7 +89,7 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
             forwarded = key.actor_uri != actor_uri
             author = await _proven(fed, session, activity, forwarded=forwarded)
             if author is not None and key.domain != host:  # forwarded: the forwarder's say
-                if not await may_federate_with(session, key.domain, fed.mode):
+                if not await may_federate_with(session, key.domain, fed.policy_mode()):
                     return Outcome(403, "this node does not federate with your server")
             check_origin(activity, author or key)
         except SignatureError as error:

@@ -39,7 +39,7 @@ async def fetch_document(
     or `signer`'s (a member fetching what its group shows members only); its id must be
     written in canonical form, the one the policy is asked about."""
     host = _canonical(uri)
-    if not await may_federate_with(session, host, fed.mode):
+    if not await may_federate_with(session, host, fed.policy_mode()):
         raise ResolveError(_not_federating(host))
     try:
         return await fed.transport.get_document(uri, signer or await instance_signer(session))
@@ -110,7 +110,7 @@ async def actor_by_handle(fed: Federation, session: AsyncSession, handle: str) -
     cached = await accounts.get_remote_by_handle(session, acct.user, acct.host)
     if cached is not None and not _stale(cached):
         return cached
-    if not await may_federate_with(session, acct.host, fed.mode):
+    if not await may_federate_with(session, acct.host, fed.policy_mode()):
         raise ResolveError(_not_federating(acct.host))
     failure: Exception | None = None
     for scheme in _webfinger_schemes(fed):

@@ -24,7 +24,7 @@ async def fetch_list(fed: Federation, session: AsyncSession, url: str) -> Publis
         host = host_of(url)
     except InvalidHost as error:
         raise SourceError(str(error)) from None
-    if not await may_federate_with(session, host, fed.mode):
+    if not await may_federate_with(session, host, fed.policy_mode()):
         raise SourceError(f"{host} is not a host this node federates with")
     try:
         fetched = await fed.transport.get_bytes(url, ACCEPT)

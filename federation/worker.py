@@ -261,7 +261,7 @@ class Worker:
         """Why this node refuses the actor's activities now, or None."""
         if actor.suspended_at is not None:
             return "the actor is suspended here"
-        if not await may_federate_with_uri(session, actor.uri, self.fed.mode):
+        if not await may_federate_with_uri(session, actor.uri, self.fed.policy_mode()):
             return "this node does not federate with the actor's server"
         return None
 
@@ -336,7 +336,7 @@ class Worker:
         """The claimed deliveries whose host the policy still allows; the others end as
         refused (a block takes effect on deliveries queued before it)."""
         verdicts = {
-            host: await may_federate_with(session, host, self.fed.mode)
+            host: await may_federate_with(session, host, self.fed.policy_mode())
             for host in {job.host for job in claimed}
         }
         for job in claimed:

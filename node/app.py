@@ -25,6 +25,7 @@ from federation.media_proxy import MediaProxy
 from federation.signature_styles import SignatureStyles
 from federation.transport import Transport, TransportPolicy
 from federation.worker import STOP_SECONDS, Worker
+from moderation import lockdown
 from moderation.rate_limits import RateLimited, RateLimiter
 from node import i18n
 from node.api import activitypub, inbox, wellknown
@@ -177,9 +178,11 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
         await asyncio.to_thread(country_names.index)  # built once, off the event loop
         worker = Worker(federation, settings.retention, listen_to=listen_url(settings))
         task = asyncio.create_task(worker.run_forever()) if run_worker else None
+        switches = asyncio.create_task(lockdown.follow(session_factory, federation))
         try:
             yield
         finally:
+            switches.cancel()
             if task is not None:
                 worker.stop()
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):

@@ -196,6 +196,12 @@ def _parser() -> argparse.ArgumentParser:
     invite_create.add_argument("--days", type=int, default=7, help="days until it expires")
     invite_create.set_defaults(run=_async(commands.invite_create))
 
+    locking = verbs.add_parser(
+        "lockdown", help="narrow the node to its allowlist on the day it is attacked"
+    )
+    locking.add_argument("state", choices=["on", "off", "status"])
+    locking.add_argument("--reason", default="", help="why, for the audit log")
+    locking.set_defaults(run=_async(commands.lockdown_turn))
     audit_log = verbs.add_parser("audit", help="the log of moderation actions")
     audit_log.add_argument("--limit", type=int, default=100, help="how many, newest first")
     audit_log.set_defaults(run=_async(commands.audit_list))

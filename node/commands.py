@@ -25,7 +25,7 @@ from content.accounts import Account
 from content.users import Role, User, add_user, user_of
 from federation import outbox
 from federation.worker import Worker
-from moderation import approvals, audit
+from moderation import approvals, audit, lockdown
 from node.app import create_app, create_federation, listen_url
 from node.bootstrap import Credentials, ensure_node, new_password
 from node.database import (
@@ -207,6 +207,24 @@ async def account_list(settings: Settings, _args: argparse.Namespace) -> None:
             print(f"{account.username:32} {account.actor_type:13} {role or '-':10} {state}")
 
 
+async def lockdown_turn(settings: Settings, args: argparse.Namespace) -> None:
+    """Turn lockdown on or off, or say whether it is on (every process follows within a
+    second)."""
+    async with session_for(settings) as session:
+        if args.state == "status":
+            on = await lockdown.is_on(session)
+        else:
+            on = args.state == "on"
+            await lockdown.turn(session, on, None, args.reason)
+    if on:
+        print(
+            "Lockdown is on: only servers on the allowlist, signed fetches only, nobody can "
+            "join, no remote media. `harbour lockdown off` restores what was before."
+        )
+    else:
+        print("Lockdown is off: the node runs as its settings say.")
+
+
 async def audit_list(settings: Settings, args: argparse.Namespace) -> None:
     """Print the newest moderation actions: when, who, what, to whom, why."""
     async with session_for(settings) as session:
@@ -246,7 +264,11 @@ async def worker(settings: Settings, _args: argparse.Namespace) -> None:
         print(f"Harbour worker for {settings.domain} is running.", flush=True)
         try:
             worker = Worker(federation, settings.retention, listen_to=listen_url(settings))
-            await worker.run_forever()
+            switches = asyncio.create_task(lockdown.follow(federation.sessions, federation))
+            try:
+                await worker.run_forever()
+            finally:
+                switches.cancel()
         finally:
             await federation.transport.aclose()
             await engine.dispose()

@@ -13,6 +13,7 @@ from moderation.account_blocks import AccountBlock
 from moderation.allowlist import AllowedDomain
 from moderation.audit import AuditEntry
 from moderation.domain_blocks import DomainBlock
+from moderation.lockdown import NodeSwitch
 from moderation.member_domain_blocks import MemberDomainBlock
 from moderation.mutes import Mute
 from moderation.reports import Report
@@ -31,6 +32,7 @@ __all__ = [
     "ListImport",
     "MemberDomainBlock",
     "Mute",
+    "NodeSwitch",
     "RateBucket",
     "RemoteHost",
     "Report",

@@ -95,7 +95,7 @@ class Incoming:
 
     async def federates(self, uri: str) -> bool:
         """Whether this node federates with the server `uri` is on."""
-        return await may_federate_with_uri(self.session, uri, self.fed.mode)
+        return await may_federate_with_uri(self.session, uri, self.fed.policy_mode())
 
     async def object_document(self) -> Any:
         """The activity's object as a document: the embedded one, or fetched from its own

@@ -17,9 +17,11 @@ from node.state import services
 
 
 async def require_signed_fetch(request: Request) -> None:
-    """Raise 401 or 403 unless authorized fetch is off or the GET is validly signed, for this
-    node's host, by an actor on a host this node federates with."""
-    if services(request).settings.authorized_fetch:
+    """Raise 401 or 403 unless authorized fetch is off (and the node not in lockdown) or the
+    GET is validly signed, for this node's host, by an actor on a host this node federates
+    with."""
+    node = services(request)
+    if node.settings.authorized_fetch or node.federation.lockdown:
         await signed_reader(request)
 
 
@@ -35,6 +37,6 @@ async def signed_reader(request: Request) -> str:
             await session.commit()  # keep a key fetched on the way
             raise HTTPException(401, f"this node requires signed fetches: {error}") from None
         await session.commit()
-        if not await may_federate_with(session, host_of(key.actor_uri), fed.mode):
+        if not await may_federate_with(session, host_of(key.actor_uri), fed.policy_mode()):
             raise HTTPException(403, "this node does not federate with your server")
     return key.actor_uri

@@ -18,7 +18,7 @@ from content.accounts import Account
 from content.audience import OPEN_TO_ALL
 from content.paging import Window, parse_id
 from content.posts import Post
-from moderation import allowlist, audit, reports
+from moderation import allowlist, audit, lockdown, reports
 from moderation.reports import Report
 from node.moderating import (
     ADMINS,
@@ -58,7 +58,19 @@ async def index(request: Request) -> Response:
         if isinstance(viewer, Response):
             return viewer
         is_admin = await has_role(session, viewer, ADMINS)
-    return render(request, "admin.html", viewer=viewer, is_admin=is_admin)
+        locked = await lockdown.is_on(session)
+    return render(request, "admin.html", viewer=viewer, is_admin=is_admin, locked=locked)
+
+
+async def _lockdown(
+    session: AsyncSession, viewer: Account, form: FormData, request: Request
+) -> list[str]:
+    """Turn lockdown on or off (admins only); this process follows at once."""
+    on = form.get("lockdown") == "on"
+    reason = str(form.get("reason", ""))[:2000]
+    await lockdown.turn(session, on, viewer, reason)
+    services(request).federation.lockdown = on
+    return []
 
 
 async def report_queue(request: Request) -> Response:
@@ -155,6 +167,7 @@ routes = [
     Route("/admin", index),
     Route(QUEUE_PATH, report_queue),
     Route("/admin/audit", audit_log),
+    Route("/admin/lockdown", staff_form(_lockdown, ADMINS, "/admin"), methods=["POST"]),
     Route(
         "/admin/reports/{report_id}/{verb}",
         staff_form(_on_report, MODERATORS, QUEUE_PATH),

@@ -197,6 +197,9 @@ async def logout(request: Request) -> Response:
 async def register(request: Request) -> Response:
     """Join with an invite code: a nickname and a password, nothing else."""
     code = request.query_params.get("invite", "")[:MAX_FORM_FIELD]
+    if services(request).federation.lockdown:
+        closed = _("Joining this node is closed for now. Please try again later.")
+        return render(request, "register.html", status_code=403, invite=code, error=closed)
     if request.method == "GET":
         return render(request, "register.html", invite=code)
     form = await request.form(max_fields=10, max_files=0)

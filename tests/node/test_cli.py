@@ -203,3 +203,14 @@ def test_discussion_groups_from_the_command_line(node: NodeProcess) -> None:
     )
     assert "taken by a page" in node.run("group", "create", "new").stderr
     assert "group.moderator_add" in node.run("audit").stdout
+
+
+def test_lockdown_from_the_command_line_is_audited(node: NodeProcess) -> None:
+    assert node.run("init").returncode == 0
+    turned = node.run("lockdown", "on", "--reason", "a raid from three servers")
+    assert turned.returncode == 0 and turned.stdout.startswith("Lockdown is on:"), turned.stderr
+    assert node.run("lockdown", "status").stdout.startswith("Lockdown is on:")
+    assert node.run("lockdown", "off").stdout.startswith("Lockdown is off:")
+    assert node.run("lockdown", "status").stdout.startswith("Lockdown is off:")
+    log = node.run("audit").stdout
+    assert "lockdown on" in log and "a raid from three servers" in log and "lockdown off" in log
