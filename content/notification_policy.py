@@ -33,19 +33,26 @@ FILTERABLE = (
     NotificationType.REBLOG,
     NotificationType.FOLLOW,
 )
-RULES = (
-    "for_not_following",
-    "for_not_followers",
-    "for_new_accounts",
-    "for_private_mentions",
-    "for_limited_accounts",
-)
 
 
 class Choice(StrEnum):
     ACCEPT = "accept"
     FILTER = "filter"
     DROP = "drop"
+
+
+DEFAULTS = {
+    "for_not_following": Choice.ACCEPT,
+    "for_not_followers": Choice.ACCEPT,
+    "for_new_accounts": Choice.ACCEPT,
+    "for_private_mentions": Choice.ACCEPT,
+    "for_limited_accounts": Choice.FILTER,
+}
+RULES = tuple(DEFAULTS)  # Mastodon's five, in its order
+
+
+def _rule(name: str) -> Mapped[str]:
+    return mapped_column(String(8), default=DEFAULTS[name])
 
 
 class NotificationPolicy(Base):
@@ -59,11 +66,11 @@ class NotificationPolicy(Base):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
     )
-    for_not_following: Mapped[str] = mapped_column(String(8), default=Choice.ACCEPT)
-    for_not_followers: Mapped[str] = mapped_column(String(8), default=Choice.ACCEPT)
-    for_new_accounts: Mapped[str] = mapped_column(String(8), default=Choice.ACCEPT)
-    for_private_mentions: Mapped[str] = mapped_column(String(8), default=Choice.ACCEPT)
-    for_limited_accounts: Mapped[str] = mapped_column(String(8), default=Choice.FILTER)
+    for_not_following: Mapped[str] = _rule("for_not_following")
+    for_not_followers: Mapped[str] = _rule("for_not_followers")
+    for_new_accounts: Mapped[str] = _rule("for_new_accounts")
+    for_private_mentions: Mapped[str] = _rule("for_private_mentions")
+    for_limited_accounts: Mapped[str] = _rule("for_limited_accounts")
 
 
 class RequestAnswer(Base):
@@ -87,8 +94,7 @@ async def policy_of(session: AsyncSession, account: Account) -> NotificationPoli
     found = await session.get(NotificationPolicy, account.id)
     if found is not None:
         return found
-    defaults = {rule: NotificationPolicy.__table__.c[rule].default.arg for rule in RULES}
-    return NotificationPolicy(account_id=account.id, **defaults)
+    return NotificationPolicy(account_id=account.id, **DEFAULTS)
 
 
 async def update(session: AsyncSession, account: Account, changes: Mapping[str, str]) -> None:

@@ -145,7 +145,6 @@ def _of(
     types: Collection[str] = (),
     exclude_types: Collection[str] = (),
     from_account_id: int | None = None,
-    exclude_accounts: Collection[int] = (),
     where: Sequence[ColumnElement[bool]] = (),
 ) -> Select[Notification]:
     query = (
@@ -153,7 +152,6 @@ def _of(
         .join(Account, Account.id == Notification.from_account_id)
         .where(
             Notification.account_id == account.id,
-            Notification.from_account_id.not_in(exclude_accounts),
             Account.suspended_at.is_(None),
             *where,
         )
@@ -175,18 +173,16 @@ async def page(
     types: Collection[str] = (),
     exclude_types: Collection[str] = (),
     from_account_id: int | None = None,
-    exclude_accounts: Collection[int] = (),
     where: Sequence[ColumnElement[bool]] = (),
 ) -> list[Notification]:
     """The account's notifications in `window`, newest first, filtered by type and sender.
-    `exclude_accounts` and the conditions `where` (on the notification and its sender,
-    `Account`) come from moderation and the member's policy."""
+    The conditions `where` (on the notification and its sender, `Account`) come from
+    moderation and the member's policy (`moderation.policy.notification_view`)."""
     query = _of(
         account,
         types=types,
         exclude_types=exclude_types,
         from_account_id=from_account_id,
-        exclude_accounts=exclude_accounts,
         where=where,
     )
     rows = (await session.scalars(window.apply(query, Notification.id))).all()
@@ -213,7 +209,6 @@ async def count_after(
     types: Collection[str] = (),
     exclude_types: Collection[str] = (),
     from_account_id: int | None = None,
-    exclude_accounts: Collection[int] = (),
     where: Sequence[ColumnElement[bool]] = (),
 ) -> int:
     """How many notifications are newer than `last_read_id`, counted up to `limit`."""
@@ -223,7 +218,6 @@ async def count_after(
             types=types,
             exclude_types=exclude_types,
             from_account_id=from_account_id,
-            exclude_accounts=exclude_accounts,
             where=where,
         )
         .where(Notification.id > last_read_id)

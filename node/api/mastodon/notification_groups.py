@@ -9,6 +9,7 @@ Mastodon's do (`page_min_id`, `page_max_id`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, false, func, select
@@ -41,15 +42,10 @@ async def index(request: Request) -> Response:
     viewer = await user_of(request, "read:notifications")
     base = services(request).settings.base_url
     window = window_of(request, default=40, maximum=80)
-    grouped = set(request.query_params.getlist("grouped_types[]")) or set(notifications.GROUPED)
+    grouped = _grouped_types(request)
     async with services(request).sessions() as session:
         where = await shown(session, viewer, request)
-        ahead = Window(
-            limit=window.limit * READ_AHEAD,
-            max_id=window.max_id,
-            since_id=window.since_id,
-            min_id=window.min_id,
-        )
+        ahead = replace(window, limit=window.limit * READ_AHEAD)
         rows = await notifications.page(
             session, viewer, window=ahead, where=where, **filters(request)
         )
@@ -96,7 +92,7 @@ async def unread_count(request: Request) -> Response:
     notifications marker, counted up to `limit` (100 by default, at most 1000)."""
     viewer = await user_of(request, "read:notifications")
     limit = parse_count(request.query_params.get("limit", ""), 100, 1000, minimum=1)
-    grouped = set(request.query_params.getlist("grouped_types[]")) or set(notifications.GROUPED)
+    grouped = _grouped_types(request)
     async with services(request).sessions() as session:
         last_read = await markers.last_read(session, viewer, Timeline.NOTIFICATIONS)
         rows = await notifications.page(
@@ -108,6 +104,11 @@ async def unread_count(request: Request) -> Response:
         )
     keys = {_key(row, grouped) for row in rows}
     return JSONResponse({"count": min(len(keys), limit)})
+
+
+def _grouped_types(request: Request) -> set[str]:
+    """The types the client shows grouped (`grouped_types[]`), by default all that group."""
+    return set(request.query_params.getlist("grouped_types[]")) or set(notifications.GROUPED)
 
 
 def _key(row: Notification, grouped: set[str]) -> str:
