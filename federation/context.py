@@ -29,6 +29,7 @@ class Federation:
     accepts_rfc9421: bool = True  # False only to play a draft-cavage-only peer in tests
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     lockdown: bool = False  # kept as the database says by `moderation.lockdown.follow`
+    quarantine_days: int = 0  # as configured; `days_of_quarantine` is what applies now
     keys: KeyCache = field(default_factory=KeyCache)
     limits: RateLimiter = field(default_factory=RateLimiter)
     _heard: dict[str, float] = field(default_factory=dict)
@@ -39,6 +40,10 @@ class Federation:
     def policy_mode(self) -> FederationMode:
         """The federation mode in force: the allowlist alone during a lockdown."""
         return FederationMode.ALLOWLIST if self.lockdown else self.mode
+
+    def days_of_quarantine(self) -> int:
+        """Days a server met now is quarantined: only in open federation."""
+        return self.quarantine_days if self.policy_mode() == FederationMode.OPEN else 0
 
     def notify(self) -> None:
         """Tell the worker in this process that new work was committed."""

@@ -28,6 +28,7 @@ from federation.context import Federation
 from federation.delivery import Delivery
 from federation.jobs import Job, announce, claim_index
 from federation.keys import RemoteKey
+from moderation import quarantine
 from moderation.policy import may_federate_with
 from moderation.rate_limits import Action, RateLimited
 
@@ -101,8 +102,10 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
             await session.commit()
             return Outcome(429, str(limited), limited.retry_after)
         # Before the item is added: a statement after it would flush it outside the `try`.
-        if fed.first_word_in_a_while(key.domain) and await hosts.heard_from(session, key.domain):
-            await _make_due_now(session, key.domain)
+        if fed.first_word_in_a_while(key.domain):
+            await quarantine.meet(session, key.domain, fed.days_of_quarantine())
+            if await hosts.heard_from(session, key.domain):
+                await _make_due_now(session, key.domain)
         session.add(
             InboxItem(
                 activity_id=activity["id"],

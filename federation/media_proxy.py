@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.hostnames import InvalidHost, host_of
 from federation.transport import FetchError, Transport
-from moderation.policy import FederationMode, accepts_media_from, may_federate_with
+from moderation.policy import FederationMode, may_fetch_media_from
 
 log = logging.getLogger("harbour.media_proxy")
 
@@ -68,13 +68,12 @@ class Cached:
 
 
 async def may_fetch(session: AsyncSession, url: str, mode: FederationMode) -> bool:
-    """Whether files at `url` may be fetched: its server is federated with and its media are
-    not rejected (`reject-media`) by the node's moderators."""
+    """Whether files at `url` may be fetched (`policy.may_fetch_media_from` its server)."""
     try:
         host = host_of(url)
     except InvalidHost:
         return False
-    return await may_federate_with(session, host, mode) and await accepts_media_from(session, host)
+    return await may_fetch_media_from(session, host, mode)
 
 
 class MediaProxy:

@@ -16,6 +16,7 @@ from content.orm import utcnow
 from federation.context import Federation
 from federation.keys import instance_signer
 from federation.transport import FetchError, SigningKey, Unavailable
+from moderation import quarantine
 from moderation.policy import may_federate_with
 
 ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
@@ -79,6 +80,7 @@ async def fetch_actor(
         raise ResolveError(Message(UNUSABLE, where=actor.id, why=f"no key {expected_key_id}"))
     if fed.is_local(actor.id):
         raise ResolveError(Message(UNUSABLE, where=uri, why="claims to be a local actor"))
+    await quarantine.meet(session, host, fed.days_of_quarantine())
     return await accounts.upsert_remote(session, actor, host)
 
 

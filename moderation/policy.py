@@ -12,7 +12,14 @@ from activitypub.hostnames import InvalidHost, host_of
 from content import notification_policy
 from content.accounts import Account, not_on_any
 from content.notifications import Notification
-from moderation import account_blocks, allowlist, domain_blocks, member_domain_blocks, mutes
+from moderation import (
+    account_blocks,
+    allowlist,
+    domain_blocks,
+    member_domain_blocks,
+    mutes,
+    quarantine,
+)
 from moderation.domain_blocks import Severity
 
 
@@ -44,10 +51,12 @@ async def may_federate_with_uri(session: AsyncSession, uri: str, mode: Federatio
 
 
 async def is_limited(session: AsyncSession, host: str) -> bool:
-    """Whether `host` is silenced: its follows need approval, its posts stay out of public
-    timelines."""
+    """Whether `host` is silenced or in quarantine: its follows need approval, its posts stay
+    out of public timelines."""
     block = await domain_blocks.block_for(session, host)
-    return block is not None and block.severity == Severity.SILENCE
+    if block is not None and block.severity == Severity.SILENCE:
+        return True
+    return await quarantine.is_quarantined(session, host)
 
 
 async def accepts_reports_from(session: AsyncSession, host: str) -> bool:
@@ -73,8 +82,19 @@ async def accepts_media_from(session: AsyncSession, host: str) -> bool:
 
 
 async def limited_domains(session: AsyncSession) -> list[str]:
-    """Silenced domains, whose posts public timelines leave out."""
-    return await domain_blocks.domains_with(session, Severity.SILENCE)
+    """Silenced domains and servers in quarantine, whose posts public timelines leave out."""
+    silenced = await domain_blocks.domains_with(session, Severity.SILENCE)
+    return silenced + await quarantine.quarantined_domains(session)
+
+
+async def may_fetch_media_from(session: AsyncSession, host: str, mode: FederationMode) -> bool:
+    """Whether the node may fetch media (attachments, avatars, headers) from `host` now:
+    a server it federates with, that media is not rejected from, not in quarantine."""
+    return (
+        await may_federate_with(session, host, mode)
+        and await accepts_media_from(session, host)
+        and not await quarantine.is_quarantined(session, host)
+    )
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,7 @@ def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSess
         base_url=settings.base_url,
         domain=settings.domain,
         mode=settings.federation_mode,
+        quarantine_days=settings.quarantine_days,
         retry_scale=settings.test_retry_scale,
         handlers_raise=settings.test_handlers_raise,
         accepts_rfc9421=not settings.test_cavage_only,

@@ -202,6 +202,15 @@ def _parser() -> argparse.ArgumentParser:
     locking.add_argument("state", choices=["on", "off", "status"])
     locking.add_argument("--reason", default="", help="why, for the audit log")
     locking.set_defaults(run=_async(commands.lockdown_turn))
+    held = verbs.add_parser(
+        "quarantine", help="servers met for the first time, held at a distance for a while"
+    ).add_subparsers(required=True, metavar="ACTION")
+    held.add_parser("list", help="the servers in quarantine now").set_defaults(
+        run=_async(commands.quarantine_list)
+    )
+    admit = held.add_parser("admit", help="end a server's quarantine now")
+    admit.add_argument("domain")
+    admit.set_defaults(run=_async(commands.quarantine_admit))
     audit_log = verbs.add_parser("audit", help="the log of moderation actions")
     audit_log.add_argument("--limit", type=int, default=100, help="how many, newest first")
     audit_log.set_defaults(run=_async(commands.audit_list))

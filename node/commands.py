@@ -25,7 +25,7 @@ from content.accounts import Account
 from content.users import Role, User, add_user, user_of
 from federation import outbox
 from federation.worker import Worker
-from moderation import approvals, audit, lockdown
+from moderation import approvals, audit, lockdown, quarantine
 from node.app import create_app, create_federation, listen_url
 from node.bootstrap import Credentials, ensure_node, new_password
 from node.database import (
@@ -223,6 +223,27 @@ async def lockdown_turn(settings: Settings, args: argparse.Namespace) -> None:
         )
     else:
         print("Lockdown is off: the node runs as its settings say.")
+
+
+async def quarantine_list(settings: Settings, _args: argparse.Namespace) -> None:
+    """Print the servers in quarantine: since when, and until when."""
+    async with session_for(settings) as session:
+        held = await quarantine.quarantined(session)
+    if not held:
+        print("No server is in quarantine.")
+    for server in held:
+        assert server.quarantined_until is not None
+        met = server.first_seen_at.strftime("%Y-%m-%d %H:%M")
+        until = server.quarantined_until.strftime("%Y-%m-%d %H:%M")
+        print(f"{server.domain:40} met {met}  until {until}")
+
+
+async def quarantine_admit(settings: Settings, args: argparse.Namespace) -> None:
+    """End a server's quarantine now (audited)."""
+    async with session_for(settings) as session:
+        if not await quarantine.admit(session, args.domain, None):
+            raise CommandError(f"{args.domain} is not in quarantine")
+    print(f"{args.domain} is admitted: its posts, follows and media are treated as any other's.")
 
 
 async def audit_list(settings: Settings, args: argparse.Namespace) -> None:

@@ -16,6 +16,7 @@ from moderation.domain_blocks import DomainBlock
 from moderation.lockdown import NodeSwitch
 from moderation.member_domain_blocks import MemberDomainBlock
 from moderation.mutes import Mute
+from moderation.quarantine import KnownServer
 from moderation.reports import Report
 from moderation.shared_limits import RateBucket
 from moderation.trust_lists import TrustList, TrustListEntry
@@ -29,6 +30,7 @@ __all__ = [
     "DomainBlock",
     "ImportRow",
     "InboxItem",
+    "KnownServer",
     "ListImport",
     "MemberDomainBlock",
     "Mute",

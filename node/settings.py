@@ -15,6 +15,7 @@ from activitypub.hostnames import InvalidHost, canonical_host
 from content.languages import language_tag
 from content.retention import Retention
 from moderation.policy import FederationMode
+from moderation.quarantine import DEFAULT_DAYS as DEFAULT_QUARANTINE_DAYS
 
 _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
 _USERNAME = re.compile(r"^[a-z0-9_]{1,30}$")
@@ -60,6 +61,8 @@ class Settings:
     retention_group_days: int | None = None
     # MiB of remote media (attachments, avatars, headers) the media proxy keeps on disk.
     media_cache_mib: int = 512
+    # Days a server met for the first time stays in quarantine, in open federation (0: none).
+    quarantine_days: int = DEFAULT_QUARANTINE_DAYS
     # Test switches, honoured only in development: retry waits multiplied by this factor,
     # every inbox handler raising (to prove the tests notice a crash), and playing a
     # draft-cavage-only peer (RFC 9421 signatures refused inbound, not made outbound).
@@ -185,6 +188,10 @@ class Settings:
             media_cache_mib=_mebibytes(
                 values.get("media_cache_mib", 512), "HARBOUR_MEDIA_CACHE_MIB"
             ),
+            quarantine_days=_days(
+                values.get("quarantine_days", DEFAULT_QUARANTINE_DAYS), "HARBOUR_QUARANTINE_DAYS"
+            )
+            or 0,
             test_retry_scale=retry_scale,
             test_handlers_raise=handlers_raise,
             test_locales=test_locales,
@@ -228,6 +235,7 @@ _ENV_NAMES = {
     "quick_exit_url": "HARBOUR_QUICK_EXIT_URL",
     "quick_exit_urls": EXITS,
     "retention_direct_days": "HARBOUR_RETENTION_DIRECT_DAYS",
+    "quarantine_days": "HARBOUR_QUARANTINE_DAYS",
     "retention_group_days": "HARBOUR_RETENTION_GROUP_DAYS",
     "media_cache_mib": "HARBOUR_MEDIA_CACHE_MIB",
     "test_retry_scale": "HARBOUR_TEST_RETRY_SCALE",

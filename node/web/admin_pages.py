@@ -16,14 +16,16 @@ from starlette.routing import Route
 from content import posts
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL
+from content.interface_text import N_, Message
 from content.paging import Window, parse_id
 from content.posts import Post
-from moderation import allowlist, audit, lockdown, reports
+from moderation import allowlist, audit, lockdown, quarantine, reports
 from moderation.reports import Report
 from node.moderating import (
     ADMINS,
     MODERATORS,
     AccountAction,
+    ModerationError,
     act_on_account,
     change_report,
     delete_post,
@@ -59,7 +61,16 @@ async def index(request: Request) -> Response:
             return viewer
         is_admin = await has_role(session, viewer, ADMINS)
         locked = await lockdown.is_on(session)
-    return render(request, "admin.html", viewer=viewer, is_admin=is_admin, locked=locked)
+        held = await quarantine.quarantined(session) if is_admin else []
+    return render(
+        request,
+        "admin.html",
+        viewer=viewer,
+        is_admin=is_admin,
+        locked=locked,
+        held=held,
+        notice=notices.take(request),
+    )
 
 
 async def _lockdown(
@@ -70,6 +81,16 @@ async def _lockdown(
     reason = str(form.get("reason", ""))[:2000]
     await lockdown.turn(session, on, viewer, reason)
     services(request).federation.lockdown = on
+    return []
+
+
+async def _admit(
+    session: AsyncSession, viewer: Account, form: FormData, _request: Request
+) -> list[str]:
+    """End a server's quarantine (admins only)."""
+    domain = str(form.get("domain", ""))[:255]
+    if not await quarantine.admit(session, domain, viewer):
+        raise ModerationError(Message(N_("%(domain)s is not in quarantine"), domain=domain))
     return []
 
 
@@ -168,6 +189,7 @@ routes = [
     Route(QUEUE_PATH, report_queue),
     Route("/admin/audit", audit_log),
     Route("/admin/lockdown", staff_form(_lockdown, ADMINS, "/admin"), methods=["POST"]),
+    Route("/admin/quarantine/admit", staff_form(_admit, ADMINS, "/admin"), methods=["POST"]),
     Route(
         "/admin/reports/{report_id}/{verb}",
         staff_form(_on_report, MODERATORS, QUEUE_PATH),

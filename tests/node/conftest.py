@@ -33,6 +33,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key="a-test-secret-key-that-is-long-enough-0123456789",
         # In-process tests GET documents unsigned; test_authorized_fetch turns it back on.
         authorized_fetch=False,
+        # Remote servers here stand for long-known peers; tests of quarantine set days.
+        quarantine_days=0,
     )
 
 

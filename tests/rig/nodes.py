@@ -83,6 +83,8 @@ class NodeProcess:
             "HARBOUR_DATA_DIR": str(self.data_dir),
             "HARBOUR_DATABASE_URL": self.database_url,
             "HARBOUR_LISTEN_PORT": str(self.port),
+            # Nodes in a test meet as long-known peers; the quarantine tests set days.
+            "HARBOUR_QUARANTINE_DAYS": "0",
             **self.extra_env,
         }
 

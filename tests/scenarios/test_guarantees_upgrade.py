@@ -138,6 +138,11 @@ def test_an_old_database_with_data_is_upgraded_and_served(
     migrated = node.run("migrate")
     assert migrated.returncode == 0, migrated.stderr
     assert "The database schema is up to date." in migrated.stdout
+    engine = create_engine(driver_url(empty_database, asynchronous=False))
+    with engine.connect() as db:  # every server already known was met long ago, and admitted
+        met = db.execute(text("SELECT domain, quarantined_until FROM known_servers")).all()
+    engine.dispose()
+    assert [tuple(row) for row in met] == [("far.example", None)]
     node.start()
     try:
         with closing(node.client()) as http:

@@ -1,0 +1,91 @@
+"""Quarantine: in open federation, a server this node meets for the first time is held at a
+distance until an admin admits it or its quarantine days pass without a block (a block from
+the trust network, or an admin's, makes the question moot). While quarantined, its posts
+stay out of public timelines, its follows wait for approval and its media is not fetched:
+what a silence does, with a date on it.
+
+A server is met when it first signs an activity to this node or when the node first fetches
+an actor from it. Servers on the allowlist (the trusted partners, in open mode) are never
+quarantined; in allowlist mode and in lockdown only listed servers federate at all, so the
+question does not arise there."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from content.accounts import Account
+from content.orm import Base, utcnow
+from moderation import allowlist, audit
+from moderation.domain_names import normalise
+
+DEFAULT_DAYS = 7
+ADMIT = "quarantine.admit"
+
+
+class KnownServer(Base):
+    """A remote server this node has met; `quarantined_until` is None once admitted (or for
+    a server met before quarantine existed, or in allowlist mode)."""
+
+    __tablename__ = "known_servers"
+
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    quarantined_until: Mapped[datetime | None] = mapped_column(index=True)
+
+
+async def meet(session: AsyncSession, host: str, days: int) -> None:
+    """Note that `host` has been met; the first time, it is quarantined for `days` (none if
+    0). A server met again keeps its first date: quarantine is not prolonged by talking."""
+    now = utcnow()
+    until = now + timedelta(days=days) if days > 0 else None
+    dialect = session.bind.dialect.name  # type: ignore[union-attr]
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(KnownServer)
+        .values(domain=host, first_seen_at=now, quarantined_until=until)
+        .on_conflict_do_nothing(index_elements=["domain"])
+    )
+
+
+async def is_quarantined(session: AsyncSession, host: str) -> bool:
+    """Whether `host` is in quarantine now."""
+    until = await session.scalar(
+        select(KnownServer.quarantined_until).where(KnownServer.domain == host)
+    )
+    return until is not None and until > utcnow() and not await allowlist.is_allowed(session, host)
+
+
+async def quarantined(session: AsyncSession) -> Sequence[KnownServer]:
+    """The servers in quarantine now, newest first (partners left out)."""
+    rows = await session.scalars(
+        select(KnownServer)
+        .where(KnownServer.quarantined_until > utcnow())
+        .order_by(KnownServer.first_seen_at.desc(), KnownServer.domain)
+    )
+    return [row for row in rows if not await allowlist.is_allowed(session, row.domain)]
+
+
+async def quarantined_domains(session: AsyncSession) -> list[str]:
+    """The hosts in quarantine now, for the filters that keep them out of public places."""
+    return [row.domain for row in await quarantined(session)]
+
+
+async def admit(session: AsyncSession, host: str, actor: Account | None) -> bool:
+    """End `host`'s quarantine now (audited); False if it is not in quarantine."""
+    name = normalise(host)
+    result = await session.execute(
+        update(KnownServer)
+        .where(KnownServer.domain == name, KnownServer.quarantined_until > utcnow())
+        .values(quarantined_until=None)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    audit.record(session, actor, ADMIT, name)
+    return True
