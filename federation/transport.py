@@ -154,9 +154,10 @@ class Transport:
             raise FetchError(f"{url} did not answer a JSON object")
         return document
 
-    async def get_bytes(self, url: str, accept: str) -> Fetched:
-        """An unsigned GET of any document (a published domain list), capped in size."""
-        response = await self._get(url, accept, None)
+    async def get_bytes(self, url: str, accept: str, signer: SigningKey | None = None) -> Fetched:
+        """A GET of any document (a published domain list), capped in size; signed if a key
+        is given."""
+        response = await self._get(url, accept, signer)
         return Fetched(response.headers.get("content-type", ""), response.content)
 
     async def _get(

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.hostnames import InvalidHost, host_of
 from federation.context import Federation
+from federation.keys import instance_signer
 from federation.transport import FetchError
 from moderation.policy import may_federate_with
 from moderation.published_lists import ListFormatError, Published, parse
@@ -19,7 +20,9 @@ class SourceError(Exception):
 
 async def fetch_list(fed: Federation, session: AsyncSession, url: str) -> Published:
     """The list published at `url` (size-capped, private addresses refused outside
-    development), parsed; a host this node refuses to federate with is not asked."""
+    development), parsed; a host this node refuses to federate with is not asked. The GET
+    is signed by this node's instance actor, so a partner that publishes its list only to
+    chosen partners can tell who asks."""
     try:
         host = host_of(url)
     except InvalidHost as error:
@@ -27,7 +30,7 @@ async def fetch_list(fed: Federation, session: AsyncSession, url: str) -> Publis
     if not await may_federate_with(session, host, fed.policy_mode()):
         raise SourceError(f"{host} is not a host this node federates with")
     try:
-        fetched = await fed.transport.get_bytes(url, ACCEPT)
+        fetched = await fed.transport.get_bytes(url, ACCEPT, await instance_signer(session))
     except FetchError as error:
         raise SourceError(str(error)) from None
     try:

@@ -22,7 +22,16 @@ from content import media
 from content.accounts import Account, by_ids
 from content.orm import utcnow
 from content.retention import Retention, expire
-from federation import delivery, hosts, import_rows, jobs, poll_outbox, thread_backfill, wakeups
+from federation import (
+    delivery,
+    hosts,
+    import_rows,
+    jobs,
+    poll_outbox,
+    thread_backfill,
+    trust_refresh,
+    wakeups,
+)
 from federation.context import Federation
 from federation.delivery import Delivery
 from federation.handlers import handler_for
@@ -47,6 +56,7 @@ INBOX_RETRIES = [timedelta(seconds=30), timedelta(minutes=5), timedelta(hours=1)
 KEEP_ENDED = timedelta(days=14)  # ended jobs are kept this long for inspection, then deleted
 PRUNE_EVERY = 3600.0
 POLL_ENDS_EVERY = 30.0  # how late a poll's end may be told
+TRUST_LISTS_EVERY = 10.0  # how late a trust list due (or asked for on /admin/trust) is fetched
 
 
 class Worker:
@@ -70,6 +80,8 @@ class Worker:
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
         self._filling: set[asyncio.Task[None]] = set()  # threads being filled in
         self._importing: asyncio.Task[None] | None = None  # members' imported lines
+        self._next_trust_lists = 0.0
+        self._trusting: asyncio.Task[None] | None = None  # trust lists being fetched
         self._imported = 0  # lines applied since `run_once` last counted them
         self._stopping = False
         # How long a claimed job stays this worker's: after a crash, that long before another
@@ -95,12 +107,14 @@ class Worker:
         ran = await self._apply_inbox() + await self._deliver()
         self._fill_threads()
         self._import()
+        self._refresh_trust_lists()
         return ran
 
     def _beside(self) -> list[asyncio.Task[None]]:
         """The tasks running beside the passes: deliveries, threads, imports."""
         importing = [self._importing] if self._importing else []
-        return [*self._sending.values(), *self._filling, *importing]
+        trusting = [self._trusting] if self._trusting else []
+        return [*self._sending.values(), *self._filling, *importing, *trusting]
 
     def _import(self) -> None:
         """Apply members' imported lines beside the passes, batch after batch while any are
@@ -116,6 +130,21 @@ class Worker:
                 self._imported += taken
         except Exception:  # a failed batch must not stop the worker; its leases run out
             log.exception("applying imported lines failed")
+
+    def _refresh_trust_lists(self) -> None:
+        """Every TRUST_LISTS_EVERY seconds, fetch the trust lists that are due, beside the
+        passes (a partner's slow server never holds up federation)."""
+        if time.monotonic() < self._next_trust_lists:
+            return
+        if self._trusting is None or self._trusting.done():
+            self._next_trust_lists = time.monotonic() + TRUST_LISTS_EVERY * self.fed.retry_scale
+            self._trusting = asyncio.create_task(self._trust_lists_due())
+
+    async def _trust_lists_due(self) -> None:
+        try:
+            await trust_refresh.refresh_due(self.fed)
+        except Exception:  # a failed fetch must not stop the worker; it is due again later
+            log.exception("fetching trust lists failed")
 
     def _fill_threads(self) -> None:
         """Start filling in threads members opened, THREADS_AT_ONCE at a time, beside the

@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from moderation.domain_blocks import BlockTerms, DomainBlockError, Severity, parse_csv
 from moderation.domain_names import names_a_server, normalise
 
 MAX_ENTRIES = 100_000
+
+
+class Readers(StrEnum):
+    """Who may read this node's own domain blocks (`/api/v1/instance/domain_blocks`):
+    public blocklists have been used to target the admins who publish them."""
+
+    EVERYONE = "everyone"
+    PARTNERS = "partners"  # a GET signed by a server on the allowlist
+    NOBODY = "nobody"
 
 
 class ListFormatError(ValueError):

@@ -13,10 +13,11 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text, delete, func, or_, select
+from sqlalchemy import ForeignKey, String, Text, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from content.accounts import Account
 from content.orm import Base, new_id, utcnow
 from moderation import allowlist, audit, domain_blocks
 from moderation.domain_blocks import BlockTerms, Severity
@@ -24,6 +25,9 @@ from moderation.domain_names import normalise
 from moderation.published_lists import Published
 
 STRICTNESS = {Severity.NOOP: 0, Severity.SILENCE: 1, Severity.SUSPEND: 2}
+# An automatically applied list lifts at most this many entries in one fetch; a list that
+# suddenly drops more (emptied by mistake, or taken over) waits for an admin instead.
+MAX_AUTOMATIC_REMOVALS = 10
 
 
 class Kind(StrEnum):
@@ -50,6 +54,8 @@ class TrustList(Base):
     last_fetched_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     reviewed: Mapped[str | None] = mapped_column(Text)  # JSON of the entries last reviewed
+    # Changes fetched by the worker are applied at once (see `automatic`), not held for review.
+    auto_apply: Mapped[bool] = mapped_column(default=False)
 
 
 class TrustListEntry(Base):
@@ -115,8 +121,11 @@ def diff(
     return Review(tuple(changes), published.skipped)
 
 
-async def subscribe(session: AsyncSession, url: str, kind: Kind, name: str = "") -> TrustList:
-    """Subscribe to a list at `url` (fetched and reviewed later, applied never on its own)."""
+async def subscribe(
+    session: AsyncSession, url: str, kind: Kind, name: str = "", *, auto_apply: bool = False
+) -> TrustList:
+    """Subscribe to a list at `url`: the worker fetches it soon and then every few hours;
+    its changes wait for an admin's review unless `auto_apply`."""
     if not url.startswith(("https://", "http://")):
         raise TrustListError(f"{url!r} is not an http(s) URL")
     name = name or normalise(url) + ("/allowlist" if kind == Kind.ALLOWLIST else "")
@@ -125,10 +134,52 @@ async def subscribe(session: AsyncSession, url: str, kind: Kind, name: str = "")
     )
     if taken is not None:
         raise TrustListError(f"already subscribed as {taken.name} ({taken.url}); try --name")
-    row = TrustList(name=name, url=url, kind=kind)
+    row = TrustList(name=name, url=url, kind=kind, auto_apply=auto_apply)
     session.add(row)
     await session.flush()
     return row
+
+
+async def due(session: AsyncSession, fetched_before: datetime) -> list[int]:
+    """The subscriptions never fetched, or last fetched before `fetched_before`."""
+    query = select(TrustList.id).where(
+        or_(TrustList.last_fetched_at.is_(None), TrustList.last_fetched_at < fetched_before)
+    )
+    return list(await session.scalars(query))
+
+
+async def claim(session: AsyncSession, list_id: int, fetched_before: datetime) -> bool:
+    """Take a due subscription for fetching (False if another worker took it first)."""
+    result = await session.execute(
+        update(TrustList)
+        .where(
+            TrustList.id == list_id,
+            or_(TrustList.last_fetched_at.is_(None), TrustList.last_fetched_at < fetched_before),
+        )
+        .values(last_fetched_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def fetch_soon(row: TrustList) -> None:
+    """Have the worker fetch this subscription on its next look."""
+    row.last_fetched_at = None
+
+
+def automatic(found: Review) -> list[Change]:
+    """What an automatically applied list applies now: everything, unless it would lift
+    more than MAX_AUTOMATIC_REMOVALS entries at once; then only its additions and changes."""
+    removals = [c for c in found.changes if c.action == Action.REMOVE]
+    if len(removals) <= MAX_AUTOMATIC_REMOVALS:
+        return list(found.changes)
+    return [c for c in found.changes if c.action != Action.REMOVE]
+
+
+async def pending(session: AsyncSession, row: TrustList) -> Review:
+    """The changes the copy last fetched would still make here (none if never fetched)."""
+    if row.reviewed is None:
+        return Review(())
+    return await review(session, row, reviewed_copy(row))
 
 
 async def all_lists(session: AsyncSession) -> Sequence[TrustList]:
@@ -197,9 +248,15 @@ async def review(session: AsyncSession, row: TrustList, published: Published) ->
     return diff(Kind(row.kind), published, current, brought, others)
 
 
-async def apply(session: AsyncSession, row: TrustList, changes: Sequence[Change]) -> None:
-    """Apply changes from `row`'s reviewed copy, writing an audit entry for each; a
-    suspension purges what this node keeps from the domain, as a hand-made one does."""
+async def apply(
+    session: AsyncSession,
+    row: TrustList,
+    changes: Sequence[Change],
+    actor: Account | None = None,
+) -> None:
+    """Apply changes from `row`'s reviewed copy, writing an audit entry for each (by
+    `actor`, or the command line and the worker when None); a suspension purges what this
+    node keeps from the domain, as a hand-made one does."""
     reason = f"from trust list {row.name}"
     for change in changes:
         name = change.entry.domain
@@ -211,18 +268,18 @@ async def apply(session: AsyncSession, row: TrustList, changes: Sequence[Change]
             )
             if row.kind == Kind.ALLOWLIST:
                 await allowlist.disallow(session, name)
-                audit.record(session, None, "domain.disallow", name, reason)
+                audit.record(session, actor, "domain.disallow", name, reason)
             else:
                 await domain_blocks.unblock(session, name)
-                audit.record(session, None, "domain.unblock", name, reason)
+                audit.record(session, actor, "domain.unblock", name, reason)
             continue
         if row.kind == Kind.ALLOWLIST:
             await allowlist.allow(session, name)
-            audit.record(session, None, "domain.allow", name, reason)
+            audit.record(session, actor, "domain.allow", name, reason)
         else:
             terms = replace(change.entry, private_comment=reason)
             await domain_blocks.block(session, terms)
-            audit.record(session, None, f"domain.{terms.severity}", name, reason)
+            audit.record(session, actor, f"domain.{terms.severity}", name, reason)
         if await session.get(TrustListEntry, (row.id, name)) is None:
             session.add(TrustListEntry(list_id=row.id, domain=name))
     await session.flush()

@@ -8,15 +8,18 @@ import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from activitypub.hostnames import InvalidHost, canonical_host
 from content.languages import language_tag
 from content.retention import Retention
 from moderation.policy import FederationMode
+from moderation.published_lists import Readers
 from moderation.quarantine import DEFAULT_DAYS as DEFAULT_QUARANTINE_DAYS
 
+E = TypeVar("E", bound=StrEnum)
 _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?$")
 _USERNAME = re.compile(r"^[a-z0-9_]{1,30}$")
 _TRUE = {"1", "true", "yes", "on"}
@@ -61,6 +64,8 @@ class Settings:
     retention_group_days: int | None = None
     # MiB of remote media (attachments, avatars, headers) the media proxy keeps on disk.
     media_cache_mib: int = 512
+    # Who may read this node's domain blocks: partners (a signed GET from the allowlist).
+    blocks_readers: Readers = Readers.PARTNERS
     # Days a server met for the first time stays in quarantine, in open federation (0: none).
     quarantine_days: int = DEFAULT_QUARANTINE_DAYS
     # Test switches, honoured only in development: retry waits multiplied by this factor,
@@ -188,6 +193,9 @@ class Settings:
             media_cache_mib=_mebibytes(
                 values.get("media_cache_mib", 512), "HARBOUR_MEDIA_CACHE_MIB"
             ),
+            blocks_readers=_choice(
+                Readers, values.get("blocks_readers", "partners"), "HARBOUR_BLOCKS_READERS"
+            ),
             quarantine_days=_days(
                 values.get("quarantine_days", DEFAULT_QUARANTINE_DAYS), "HARBOUR_QUARANTINE_DAYS"
             )
@@ -236,6 +244,7 @@ _ENV_NAMES = {
     "quick_exit_urls": EXITS,
     "retention_direct_days": "HARBOUR_RETENTION_DIRECT_DAYS",
     "quarantine_days": "HARBOUR_QUARANTINE_DAYS",
+    "blocks_readers": "HARBOUR_BLOCKS_READERS",
     "retention_group_days": "HARBOUR_RETENTION_GROUP_DAYS",
     "media_cache_mib": "HARBOUR_MEDIA_CACHE_MIB",
     "test_retry_scale": "HARBOUR_TEST_RETRY_SCALE",
@@ -350,7 +359,7 @@ def _mebibytes(value: Any, name: str) -> int:
     return size
 
 
-def _choice(enum: type[FederationMode], value: Any, name: str) -> FederationMode:
+def _choice(enum: type[E], value: Any, name: str) -> E:
     try:
         return enum(str(value).strip().lower())
     except ValueError:

@@ -35,6 +35,7 @@ from node.moderating import (
 )
 from node.state import services
 from node.web import notices
+from node.web.admin_trust import waiting_changes
 from node.web.rendering import render
 from node.web.staff import staff_form, staff_viewer
 
@@ -62,6 +63,7 @@ async def index(request: Request) -> Response:
         is_admin = await has_role(session, viewer, ADMINS)
         locked = await lockdown.is_on(session)
         held = await quarantine.quarantined(session) if is_admin else []
+        trust_waiting = await waiting_changes(session) if is_admin else 0
     return render(
         request,
         "admin.html",
@@ -69,6 +71,7 @@ async def index(request: Request) -> Response:
         is_admin=is_admin,
         locked=locked,
         held=held,
+        trust_waiting=trust_waiting,
         notice=notices.take(request),
     )
 

@@ -8,12 +8,14 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from content import accounts
 from federation.context import Federation
 from federation.transport import Transport, TransportPolicy
 from federation.trust_sources import SourceError, fetch_list
 from moderation import domain_blocks
 from moderation.domain_blocks import BlockTerms
 from moderation.policy import FederationMode
+from tests.rig.keys import keypair_for_tests
 
 pytestmark = pytest.mark.anyio
 URL = "https://partner.example/api/v1/instance/domain_blocks"
@@ -47,6 +49,9 @@ async def fetched(
     fed = federation(sessions, handle)
     try:
         async with sessions() as session:
+            await accounts.ensure_instance_actor(  # it signs the fetch
+                session, base_url=fed.base_url, host=fed.domain, keypair=keypair_for_tests(2)
+            )
             return list((await fetch_list(fed, session, url)).entries)
     finally:
         await fed.transport.aclose()
@@ -70,7 +75,8 @@ async def test_a_published_list_is_fetched_with_a_json_or_csv_accept(
 
     assert await fetched(sessions, handle) == [BlockTerms("hostile.example", severity="silence")]  # type: ignore[arg-type]
     assert seen[0].headers["accept"].startswith("application/json")
-    assert "signature" not in seen[0].headers
+    # Signed by the instance actor: a partner publishing to partners only can tell who asks.
+    assert 'keyid="https://here.example/actor#main-key"' in seen[0].headers["signature-input"]
 
 
 @pytest.mark.parametrize(

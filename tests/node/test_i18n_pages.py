@@ -310,6 +310,9 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
     for path in ("/admin", "/admin/reports", "/admin/reports?resolved=1", "/admin/audit"):
         await walk.get(path)
     await walk.get("/admin/domains")
+    url = "https://partner.example/api/v1/instance/domain_blocks"
+    await client.post("/admin/trust/subscribe", data={"url": url})
+    await walk.get("/admin/trust")
     # Too many: the register limit spent, as a flood of sign-ups would.
     await client.post("/logout")
     for _ in range(30):

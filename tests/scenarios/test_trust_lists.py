@@ -18,6 +18,7 @@ def harbour(node: NodeProcess, *args: str) -> str:
 
 def test_a_partners_published_blocks_are_reviewed_then_applied(fleet: list[NodeProcess]) -> None:
     a, b, c = fleet
+    harbour(b, "domain", "allow", a.domain)  # B shows its blocks to its partners only
     harbour(b, "domain", "block", "hostile.example", "--public-comment", "harassment")
     source = f"{b.base_url}/api/v1/instance/domain_blocks"
     assert f"Subscribed to {b.domain} (blocklist)" in harbour(a, "trust", "subscribe", source)

@@ -12,11 +12,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from activitypub.hostnames import host_of
 from content.accounts import Account
 from content.orm import iso
 from content.paging import parse_id
-from moderation import audit, domain_blocks
+from moderation import allowlist, audit, domain_blocks
 from moderation.domain_blocks import BlockTerms, DomainBlock, DomainBlockError, Severity
+from moderation.published_lists import Readers
+from node.api.authorized_fetch import signed_reader
 from node.api.mastodon.requests import read_params, staff_of
 from node.database import session_scope
 from node.moderating import ADMINS
@@ -74,7 +77,17 @@ async def delete_block(request: Request) -> Response:
 
 async def public_blocks(request: Request) -> Response:
     """GET /api/v1/instance/domain_blocks: what this node blocks and why, so member
-    organisations can review and share each other's lists (obfuscated domains stay so)."""
+    organisations can review and share each other's lists (obfuscated domains stay so);
+    shown to everyone, to partners only (a GET signed by a server on the allowlist), or to
+    nobody, as `HARBOUR_BLOCKS_READERS` says."""
+    node = services(request)
+    if node.settings.blocks_readers == Readers.NOBODY:
+        raise HTTPException(404, "this node does not publish its domain blocks")
+    if node.settings.blocks_readers == Readers.PARTNERS:
+        reader = host_of(await signed_reader(request))
+        async with node.sessions() as session:
+            if not await allowlist.is_allowed(session, reader):
+                raise HTTPException(403, "this node shows its domain blocks to its partners only")
     async with services(request).sessions() as session:
         rows = await domain_blocks.all_blocks(session)
     return JSONResponse(

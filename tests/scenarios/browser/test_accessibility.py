@@ -76,6 +76,7 @@ ADMIN_PAGES = [
     "/admin",
     "/admin/reports",
     "/admin/domains",
+    "/admin/trust",
     "/admin/audit",
     "/staff/to-verify",
 ]
@@ -106,6 +107,7 @@ LISTING = {
     "last_verified": "2026-10-01",
     "verified_by": "Rosa Collective",
 }
+TRUST_LIST = "https://partner.example/api/v1/instance/domain_blocks"  # unreachable: an error
 MO = {"username": "mo", "password": "a long passphrase 1"}
 BLOCK = {"severity": "suspend", "public_comment": "Spam", "private_comment": "Seen in reports"}
 COUNTRY_PAGE = {
@@ -156,6 +158,7 @@ def furnish(node: NodeProcess) -> dict[str, str]:
         reply = {"text": "Now also on Sundays.", "in_reply_to": status["id"]}
         sent(admin.post("/compose", data={**reply, "visibility": "public"}))
         sent(admin.post("/admin/domains/block", data={"domain": "bad.example", **BLOCK}))
+        sent(admin.post("/admin/trust/subscribe", data={"url": TRUST_LIST, "name": "partner"}))
         listing = re.findall(r'href="/directory/(\d+)"', admin.get("/directory").text)[0]
         invite = invited.result().stdout.split("invite=")[1].split()[0]
         sent(mo.post("/register", data={"invite": invite, **MO}))
