@@ -20,7 +20,7 @@ from moderation import allowlist, audit, domain_blocks
 from moderation.domain_blocks import BlockTerms, DomainBlock, DomainBlockError, Severity
 from moderation.published_lists import Readers
 from node.api.authorized_fetch import signed_reader
-from node.api.mastodon.requests import read_params, staff_of
+from node.api.mastodon.requests import optional_viewer, read_params, staff_of
 from node.database import session_scope
 from node.moderating import ADMINS
 from node.state import services
@@ -78,12 +78,14 @@ async def delete_block(request: Request) -> Response:
 async def public_blocks(request: Request) -> Response:
     """GET /api/v1/instance/domain_blocks: what this node blocks and why, so member
     organisations can review and share each other's lists (obfuscated domains stay so);
-    shown to everyone, to partners only (a GET signed by a server on the allowlist), or to
-    nobody, as `HARBOUR_BLOCKS_READERS` says."""
+    shown to everyone, to partners (a GET signed by a server on the allowlist) and this
+    node's own members (with a token), or to nobody, as `HARBOUR_BLOCKS_READERS` says."""
     node = services(request)
     if node.settings.blocks_readers == Readers.NOBODY:
         raise HTTPException(404, "this node does not publish its domain blocks")
-    if node.settings.blocks_readers == Readers.PARTNERS:
+    if node.settings.blocks_readers == Readers.PARTNERS and not await optional_viewer(
+        request, "read"
+    ):
         reader = host_of(await signed_reader(request))
         async with node.sessions() as session:
             if not await allowlist.is_allowed(session, reader):
