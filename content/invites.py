@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, select, update
@@ -97,6 +98,27 @@ async def register(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise InviteError(N_("this invite has been used already"))
     return account
+
+
+async def usable(session: AsyncSession, limit: int = 200) -> Sequence[Invite]:
+    """The invites that can still be used, newest first."""
+    query = (
+        select(Invite)
+        .where(Invite.uses < Invite.max_uses, Invite.expires_at > utcnow())
+        .order_by(Invite.id.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def revoke(session: AsyncSession, invite_id: int) -> bool:
+    """Make an invite unusable at once; False if it was not usable anyway."""
+    result = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite_id, Invite.uses < Invite.max_uses, Invite.expires_at > utcnow())
+        .values(expires_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _digest(code: str) -> str:

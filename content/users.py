@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
@@ -128,3 +129,14 @@ def _dummy_hash() -> str:
 async def user_of(session: AsyncSession, account: Account) -> User | None:
     """The login of a local account, if it has one."""
     return await session.get(User, account.id)
+
+
+async def with_roles(session: AsyncSession) -> Sequence[tuple[Account, str]]:
+    """The local people with a role beyond member (staff, moderators, admins), by name."""
+    rows = await session.execute(
+        select(Account, User.role)
+        .join(User, User.account_id == Account.id)
+        .where(User.role != Role.MEMBER, Account.deleted_at.is_(None))
+        .order_by(Account.username)
+    )
+    return [(account, role) for account, role in rows]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import accounts
@@ -12,6 +15,18 @@ from moderation import audit
 
 class NotAwaitingApproval(ValueError):
     """The account is not waiting for approval; the message is fit to show."""
+
+
+async def waiting(session: AsyncSession, limit: int = 200) -> Sequence[Account]:
+    """The accounts that joined while registrations needed approval and still wait, oldest
+    first."""
+    query = (
+        select(Account)
+        .where(Account.awaiting_approval.is_(True), Account.deleted_at.is_(None))
+        .order_by(Account.id)
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()
 
 
 def approve(session: AsyncSession, account: Account, by: Account | None, reason: str = "") -> None:

@@ -12,7 +12,6 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
@@ -20,12 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType, generate_keypair
-from content import accounts, invites, media, two_factor, web_sessions
+from content import accounts, media, two_factor, web_sessions
 from content.accounts import Account
 from content.users import Role, User, add_user, user_of
 from federation import outbox
 from federation.worker import Worker
 from moderation import approvals, audit, lockdown, quarantine
+from node import admission
+from node.admission import AdmissionError
 from node.app import create_app, create_federation, listen_url
 from node.bootstrap import Credentials, ensure_node, new_password
 from node.database import (
@@ -256,12 +257,11 @@ async def audit_list(settings: Settings, args: argparse.Namespace) -> None:
 
 async def invite_create(settings: Settings, args: argparse.Namespace) -> None:
     """Create an invite and print the link to join with it."""
-    if args.days < 1:
-        raise CommandError("--days must be at least 1")
     async with session_for(settings) as session:
-        code = invites.create_invite(
-            session, created_by=None, max_uses=args.uses, lifetime=timedelta(days=args.days)
-        )
+        try:
+            code = admission.create_invite(session, None, args.uses, args.days)
+        except AdmissionError as error:
+            raise CommandError(str(error.args[0])) from None
     print(f"{settings.base_url}/register?invite={code}")
     print(f"  valid for {args.uses} use(s) within {args.days} day(s); the code is shown only now")
 
@@ -269,10 +269,11 @@ async def invite_create(settings: Settings, args: argparse.Namespace) -> None:
 async def admin_grant(settings: Settings, args: argparse.Namespace) -> None:
     """Give a person's login a role."""
     async with session_for(settings) as session:
-        user = await user_of(session, await local_account(session, args.username))
-        if user is None:
-            raise CommandError(f"@{args.username} has no login (it is not a person)")
-        user.role = Role(args.role)
+        person = await local_account(session, args.username)
+        try:
+            await admission.grant_role(session, None, person, Role(args.role))
+        except AdmissionError:
+            raise CommandError(f"@{args.username} has no login (it is not a person)") from None
     print(f"@{args.username} is now {args.role}.")
 
 

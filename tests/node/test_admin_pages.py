@@ -168,3 +168,28 @@ async def test_an_admin_blocks_and_unblocks_a_domain_through_the_form(
     log = (await client.get("/admin/audit")).text
     assert "domain.suspend hostile.example — doxxing our members" in log
     assert "domain.unblock hostile.example" in log
+
+
+async def test_moderators_invite_but_only_admins_give_roles(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    await person(services, "mel", Role.MEMBER)
+    await person(services, "mo", Role.MODERATOR)
+    await sign_in(client, "mel")
+    assert (await client.get("/admin/people")).status_code == 403
+    assert (await client.post("/admin/people/invites", data={"uses": "1"})).status_code == 403
+    await sign_in(client, "mo")
+    page = await client.get("/admin/people")
+    assert "Create an invite" in page.text and 'action="/admin/people/roles"' not in page.text
+    refused = await client.post("/admin/people/roles", data={"username": "mo", "role": "admin"})
+    assert refused.status_code == 403
+    too_many = await client.post("/admin/people/invites", data={"uses": "1000", "days": "7"})
+    assert (
+        "An invite is for 1 to 100 people." in (await client.get(too_many.headers["location"])).text
+    )
+    made = await client.post("/admin/people/invites", data={"uses": "2", "days": "3"})
+    shown = (await client.get(made.headers["location"])).text
+    assert f"{BASE}/register?invite=" in shown and "Used 0 of 2 times" in shown
+    assert f"{BASE}/register?invite=" not in (await client.get("/admin/people")).text  # once
+    log = (await client.get("/admin/audit")).text
+    assert "invite.create" in log and "2 uses, 3 days" in log

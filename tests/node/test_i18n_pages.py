@@ -310,6 +310,8 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
     for path in ("/admin", "/admin/reports", "/admin/reports?resolved=1", "/admin/audit"):
         await walk.get(path)
     await walk.get("/admin/domains")
+    await client.post("/admin/people/invites", data={"uses": "2", "days": "3"})
+    await walk.get("/admin/people")  # the new link, an invite, and the roles
     url = "https://partner.example/api/v1/instance/domain_blocks"
     await client.post("/admin/trust/subscribe", data={"url": url})
     await walk.get("/admin/trust")

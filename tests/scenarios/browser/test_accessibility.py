@@ -77,6 +77,7 @@ ADMIN_PAGES = [
     "/admin/reports",
     "/admin/domains",
     "/admin/trust",
+    "/admin/people",
     "/admin/audit",
     "/staff/to-verify",
 ]
