@@ -190,6 +190,23 @@ async def pin(
     audit.record(session, moderator, "group.pin" if on else "group.unpin", target.uri)
 
 
+async def add_moderator(
+    session: AsyncSession, moderator: Account | None, space: Space, member: Account
+) -> None:
+    """A moderator (or the command line, None) lets a local member of this node moderate a
+    local group too."""
+    if moderator is not None:
+        await _check_moderator(session, space, moderator)
+    if not space.account.is_local:
+        raise ActionError(N_("only the group's moderators can do this"))
+    if not member.is_local or member.actor_type != "Person" or member.deleted_at is not None:
+        raise ActionError(N_("only a member of this node can moderate its groups"))
+    if await groups.is_banned(session, space.account, member):
+        raise ActionError(N_("lift the ban on this account first"))
+    await groups.add_moderator(session, space.account, member)
+    audit.record(session, moderator, "group.moderator_add", member.uri, space.account.uri)
+
+
 async def _check_moderator(session: AsyncSession, space: Space, moderator: Account) -> None:
     if not space.account.is_local or not await groups.is_moderator(
         session, space.account, moderator

@@ -9,6 +9,8 @@ from typing import Any
 from activitypub import generate_keypair
 from content import groups
 from content.groups import GroupVisibility
+from federation import group_outbox
+from federation.outbox import ActionError
 from moderation import audit
 from node.commands import CommandError, local_account, session_for
 from node.settings import Settings
@@ -70,6 +72,8 @@ async def moderator_add(settings: Settings, args: argparse.Namespace) -> None:
         if space is None:
             raise CommandError(f"@{args.group} is not a group of this node")
         member = await local_account(session, args.username)
-        await groups.add_moderator(session, space.account, member)
-        audit.record(session, None, "group.moderator_add", member.uri, space.account.uri)
+        try:
+            await group_outbox.add_moderator(session, None, space, member)
+        except ActionError as error:
+            raise CommandError(str(error.args[0])) from None
     print(f"@{args.username} now moderates {args.group}.")

@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from activitypub import generate_keypair
-from content import group_threads, groups
+from content import accounts, group_threads, groups
 from content.accounts import Account
 from content.groups import GroupError, Space
 from content.interface_text import N_, Message
@@ -281,6 +281,17 @@ async def _ban(
     return f"/discussions/{handle_of(space)}"
 
 
+async def _add_moderator(
+    session: AsyncSession, viewer: Account, space: Space, form: FormData, request: Request
+) -> str:
+    nickname = str(form.get("username", "")).strip().lstrip("@")[:64]
+    member = await accounts.get_local(session, nickname) if nickname else None
+    if member is None:
+        raise ActionError(N_("there is no member here with that nickname"))
+    await group_outbox.add_moderator(session, viewer, space, member)
+    return f"/discussions/{handle_of(space)}"
+
+
 routes = [
     Route("/discussions/new", new_group, methods=["GET", "POST"]),
     Route("/discussions/join", join_remote, methods=["POST"]),
@@ -288,6 +299,7 @@ routes = [
     Route("/discussions/{group}/join", group_form(_join), methods=["POST"]),
     Route("/discussions/{group}/leave", group_form(_leave), methods=["POST"]),
     Route("/discussions/{group}/ban", group_form(_ban), methods=["POST"]),
+    Route("/discussions/{group}/moderators", group_form(_add_moderator), methods=["POST"]),
     Route("/discussions/{group}/requests", group_form(_answer), methods=["POST"]),
     Route("/discussions/{group}/{post_id:id}/reply", group_form(_reply), methods=["POST"]),
     Route("/discussions/{group}/{post_id:id}/{verb}", group_form(_moderate), methods=["POST"]),
