@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from activitypub import web_url
 from activitypub.hostnames import host_of
-from content import account_stats, audience, hashtags
+from content import account_stats, audience, hashtags, stream_events
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
 from content.interface_text import N_, Message
@@ -314,6 +314,8 @@ async def mentioned_ids(session: AsyncSession, post: Post) -> set[int]:
 
 async def delete_post(session: AsyncSession, post: Post) -> None:
     """Remove a post with its mentions and the likes and boosts it received."""
+    public = Visibility(post.visibility) in (Visibility.PUBLIC, Visibility.UNLISTED)
+    stream_events.deleted(session, post.id, post.account_id, public)
     await session.execute(delete(Post).where(Post.id == post.id))
 
 

@@ -66,6 +66,8 @@ from node.middleware import (
 )
 from node.settings import Settings
 from node.state import Services
+from node.streaming import routes as streaming_routes
+from node.streaming.hub import Hub
 from node.version import harbour_version
 from node.web import (
     actions,
@@ -176,15 +178,19 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
         media_proxy=create_media_proxy(settings),
     )
 
+    streams = Hub(session_factory, settings.base_url, listen_to=listen_url(settings))
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(country_names.index)  # built once, off the event loop
         worker = Worker(federation, settings.retention, listen_to=listen_url(settings))
         task = asyncio.create_task(worker.run_forever()) if run_worker else None
         switches = asyncio.create_task(lockdown.follow(session_factory, federation))
+        await streams.start()
         try:
             yield
         finally:
+            await streams.stop()
             switches.cancel()
             if task is not None:
                 worker.stop()
@@ -224,6 +230,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_markers.routes,
             *api_conversations.routes,
             *api_media.routes,
+            *streaming_routes.routes,
             *media_proxy.routes,
             *pages.routes,
             *language_pages.routes,
@@ -283,6 +290,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.streams = streams
     return app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import logging
 import os
 import shlex
 import shutil
@@ -36,6 +37,7 @@ from node.database import (
     migrate,
     session_scope,
 )
+from node.middleware import NoAddressInWebSocketLog
 from node.settings import Settings
 from node.sqlite_lock import one_process
 
@@ -75,6 +77,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         _print_welcome(settings, _set_up(settings), args)
         app = create_app(settings, run_worker=not args.no_worker)
         settle_heap()
+        logging.getLogger("uvicorn.error").addFilter(NoAddressInWebSocketLog())
         uvicorn.run(
             app,
             host=settings.listen_host,

@@ -48,6 +48,18 @@ class DropClientAddress:
         await self.app(scope, receive, send)
 
 
+class NoAddressInWebSocketLog(logging.Filter):
+    """Uvicorn logs each WebSocket handshake with the client's address and the whole path,
+    query included (where a token may be): keep the line, as `a client - "WebSocket /path"`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith('%s - "WebSocket'):
+            rest = record.args[1:] if isinstance(record.args, tuple) else ()
+            path = str(rest[0]).split("?", 1)[0] if rest else ""
+            record.args = ("a client", path, *rest[1:])
+        return True
+
+
 class AccessLog:
     """Log method, path (without query string), status and duration; nothing about the client."""
 

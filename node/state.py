@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from starlette.templating import Jinja2Templates
 
 from federation.context import Federation
@@ -33,7 +33,7 @@ class Services:
     sign_ins: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
 
 
-def services(request: Request) -> Services:
-    """The services of the app serving this request."""
+def services(request: HTTPConnection) -> Services:
+    """The services of the app serving this request (or WebSocket)."""
     found: Services = request.app.state.services
     return found

@@ -8,6 +8,7 @@ import httpx
 import psycopg
 import pytest
 from sqlalchemy import create_engine, select
+from websockets.sync.client import connect
 
 from node.models import Base
 from tests.rig.nodes import NodeProcess, free_port
@@ -15,6 +16,7 @@ from tests.rig.nodes import NodeProcess, free_port
 pytestmark = pytest.mark.processes
 MEMBER_ADDRESS = "127.0.0.77"  # loopback, but not the address the node's own requests use
 FORWARDED = "203.0.113.77"  # what a proxy in front of the node would add
+STREAM_TOKENS: list[str] = []  # the token a stream was opened with, found nowhere either
 
 
 def test_no_database_row_or_log_line_holds_a_client_address(
@@ -32,7 +34,8 @@ def test_no_database_row_or_log_line_holds_a_client_address(
     stored = everything_stored(database_url)
     logged = node.output()
     assert "from an app" in stored and "POST /api/v1/statuses 200" in logged  # they are complete
-    for address in (MEMBER_ADDRESS, FORWARDED):
+    assert '"WebSocket /api/v1/streaming" [accepted]' in logged
+    for address in (MEMBER_ADDRESS, FORWARDED, *STREAM_TOKENS):
         assert address not in stored
         assert address not in logged
     raw = raw_bytes(database_url)  # and not in free space, deleted rows or a journal
@@ -86,6 +89,16 @@ def use_the_node_as_a_member_would(member: httpx.Client, invite: str) -> None:
     assert member.post("/api/v1/statuses", data={"status": "from an app"}, headers=auth).is_success
     assert member.get("/api/v1/timelines/home", headers=auth).is_success
     assert member.get("/api/v1/no/such/thing").status_code == 404
+    # A WebSocket stream, the token in its query as some apps send it: uvicorn logs the
+    # handshake, with neither the address nor the token.
+    port = int(str(member.base_url).rsplit(":", 1)[1].rstrip("/"))
+    with connect(
+        f"ws://127.0.0.1:{port}/api/v1/streaming?stream=user&access_token={token}",
+        additional_headers={"X-Forwarded-For": FORWARDED},
+        source_address=(MEMBER_ADDRESS, 0),
+    ) as socket:
+        socket.send('{"type": "subscribe", "stream": "public"}')
+    STREAM_TOKENS.append(token)
 
 
 def raw_bytes(database_url: str) -> bytes:

@@ -26,6 +26,7 @@ from moderation.rate_limits import LIMITS, Action
 from tests.rig.databases import PostgresDatabases, SQLiteDatabases
 from tests.rig.nodes import NodeProcess, Replica, free_port, read_database, settle, wait_for
 from tests.rig.signing import signed_post
+from tests.rig.streams import ServerSentEvents, ready
 
 pytestmark = pytest.mark.processes
 NOTES = 4  # mentions of sam from the peer, each sent to both web processes at once
@@ -128,24 +129,31 @@ def mention(author: str, of: str, number: int) -> dict[str, Any]:
     }
 
 
-def listeners(node: NodeProcess) -> int:
-    """How many connections LISTEN for the node's new work (one per worker process)."""
+def listeners(node: NodeProcess, channel: str = "harbour_jobs") -> int:
+    """How many connections LISTEN on a channel: for the node's new work (one per worker
+    process), or for what streams are told (one per web process)."""
 
     async def read(session: AsyncSession) -> int:
         found = await session.scalar(
             text(
                 "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND query LIKE 'LISTEN %'"
-            )
+                " WHERE datname = current_database() AND query = :listen"
+            ),
+            {"listen": f"LISTEN {channel}"},
         )
         return int(found or 0)
 
     return read_database(node, read)
 
 
+def compose(member: Any, text: str) -> None:
+    member.post("/compose", data={"text": text, "visibility": "public"})
+
+
 def test_two_web_processes_and_two_workers_run_one_node(node_s: NodeS) -> None:
     (web1, web2), peer = node_s.webs, node_s.peer
     wait_for(lambda: listeners(web1) == 2, what="each worker listening for new work")
+    wait_for(lambda: listeners(web1, "harbour_stream") == 2, what="each web process's streams")
     password = web1.create_member("sam")
     with (
         closing(web1.sign_in("sam", password)) as sam1,
@@ -163,6 +171,10 @@ def test_two_web_processes_and_two_workers_run_one_node(node_s: NodeS) -> None:
         for web, request_id in zip((sam1, sam2), requests, strict=True):
             web.post(f"/follow-requests/{request_id}/accept")
         wait_for(lambda: accepted_follows(peer) == 2, what="both follows accepted at P")
+
+        # A client streaming from one web process hears of a post made through the other.
+        heard = ServerSentEvents(web2, web1.app_token("sam", password), "user")
+        ready(heard, lambda text: compose(sam1, text), "sam listens on web 2")
 
         # Posts written through either web process reach each follower once.
         for number in range(POSTS):
@@ -197,6 +209,10 @@ def test_two_web_processes_and_two_workers_run_one_node(node_s: NodeS) -> None:
             assert list(pool.map(lambda each: deliver(*each), sent)) == [202] * len(sent)
         settle(web1, peer)
         assert job_states(web1, "inbox_items") == Counter({"applied": 2 + NOTES})  # and follows
+        # The mentions a worker applied reached the stream too, once each.
+        wait_for(lambda: len(heard.payloads("notification")) == NOTES, what="every mention")
+        assert {n["type"] for n in heard.payloads("notification")} == {"mention"}
+        heard.close()
         sam1.headers["authorization"] = f"Bearer {web1.app_token('sam', password)}"
         mentions = [n for n in sam1.get("/api/v1/notifications").json() if n["type"] == "mention"]
         assert sorted(n["status"]["content"] for n in mentions) == [

@@ -35,7 +35,7 @@ async def index(request: Request) -> Response:
             window=window_of(request),
             exclude_accounts=await blocked_either_way(session, viewer),
         )
-        found = await _entities(session, rows, viewer, base)
+        found = await conversation_entities(session, rows, viewer, base)
     ids = [c.last_post_id for c, _ in rows]
     return JSONResponse(found, headers=link_header(request, base, ids))
 
@@ -50,7 +50,7 @@ async def read(request: Request) -> Response:
         conversation, post = found
         conversation.unread = False
         base = services(request).settings.base_url
-        [entity] = await _entities(session, [(conversation, post)], viewer, base)
+        [entity] = await conversation_entities(session, [(conversation, post)], viewer, base)
         return JSONResponse(entity)
 
 
@@ -63,7 +63,7 @@ async def remove(request: Request) -> Response:
     return JSONResponse({})
 
 
-async def _entities(
+async def conversation_entities(
     session: AsyncSession,
     rows: Sequence[tuple[Conversation, Post]],
     viewer: Account,

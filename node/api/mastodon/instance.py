@@ -38,7 +38,7 @@ async def instance_v1(request: Request) -> Response:
         "description": "",
         "email": "",
         "version": version(),
-        "urls": {},
+        "urls": {"streaming_api": streaming_url(settings.base_url)},
         "languages": ["en"],
         "registrations": False,  # by invite only
         "approval_required": settings.registration_approval,
@@ -47,7 +47,7 @@ async def instance_v1(request: Request) -> Response:
         "thumbnail": None,
         "rules": [],
         "contact_account": None,
-        "configuration": _configuration(),
+        "configuration": _configuration(settings.base_url),
     }
     return JSONResponse(document)
 
@@ -66,7 +66,7 @@ async def instance_v2(request: Request) -> Response:
         "usage": {"users": {"active_month": users}},
         "thumbnail": {"url": ""},
         "languages": ["en"],
-        "configuration": _configuration(),
+        "configuration": _configuration(settings.base_url),
         "registrations": {
             "enabled": False,  # by invite only
             "approval_required": settings.registration_approval,
@@ -90,7 +90,12 @@ async def empty_list(request: Request) -> Response:
     return JSONResponse([])
 
 
-def _configuration() -> dict[str, Any]:
+def streaming_url(base_url: str) -> str:
+    """Where the streaming API's WebSocket is: this node, over wss (ws in development)."""
+    return "ws" + base_url.removeprefix("http")
+
+
+def _configuration(base_url: str) -> dict[str, Any]:
     return {
         "statuses": {
             "max_characters": MAX_CHARACTERS,
@@ -112,7 +117,7 @@ def _configuration() -> dict[str, Any]:
             "max_expiration": polls.MAX_EXPIRATION,
         },
         "accounts": {"max_featured_tags": 0},
-        "urls": {"streaming": ""},
+        "urls": {"streaming": streaming_url(base_url)},
     }
 
 

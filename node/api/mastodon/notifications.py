@@ -49,7 +49,7 @@ async def index(request: Request) -> Response:
             where=await shown(session, viewer, request),
             **filters(request),
         )
-        found = await _entities(session, rows, viewer, base)
+        found = await notification_entities(session, rows, viewer, base)
     return JSONResponse(found, headers=link_header(request, base, [row.id for row in rows]))
 
 
@@ -61,7 +61,9 @@ async def show(request: Request) -> Response:
         row = await notifications.get(session, viewer, path_id(request), view.shown())
         if row is None:
             raise HTTPException(404, "Record not found")
-        [entity] = await _entities(session, [row], viewer, services(request).settings.base_url)
+        [entity] = await notification_entities(
+            session, [row], viewer, services(request).settings.base_url
+        )
         return JSONResponse(entity)
 
 
@@ -152,7 +154,7 @@ async def referenced(
     return accounts, statuses
 
 
-async def _entities(
+async def notification_entities(
     session: AsyncSession, rows: Sequence[Notification], viewer: Account, base: str
 ) -> list[dict[str, Any]]:
     """Notification entities, with `status` only for the types that are about a post."""

@@ -1,0 +1,149 @@
+"""The streaming API with real clients across real nodes: Mastodon.py over server-sent
+events on node A (SQLite) and masto.js over WebSocket on node B (PostgreSQL) are told of a
+followed account's post from the other node, a mention, an edit and a deletion; a list's
+stream gets only its members' posts; a blocked account's posts reach no stream; a suspended
+account's stream ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from mastodon import Mastodon, StreamListener
+
+from tests.clients.test_mastodon_py import client, follow_approved
+from tests.rig.nodes import NodeProcess, settle, wait_for
+from tests.rig.streams import MastoJs, ServerSentEvents, ready
+
+pytestmark = [pytest.mark.processes, pytest.mark.fleet(size=2)]
+
+
+class Collector(StreamListener):  # type: ignore[misc]
+    """What Mastodon.py's stream handed over, by event."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, list[Any]] = {}
+
+    def on_update(self, status: Any) -> None:
+        self.seen.setdefault("update", []).append(status)
+
+    def on_status_update(self, status: Any) -> None:
+        self.seen.setdefault("status.update", []).append(status)
+
+    def on_notification(self, notification: Any) -> None:
+        self.seen.setdefault("notification", []).append(notification)
+
+    def on_delete(self, status_id: Any) -> None:
+        self.seen.setdefault("delete", []).append(str(status_id))
+
+    def payloads(self, event: str) -> list[Any]:
+        return list(self.seen.get(event, []))
+
+
+@contextmanager
+def mastodon_py_stream(api: Mastodon, list_id: str | None = None) -> Iterator[Collector]:
+    collector = Collector()
+    if list_id is None:
+        handle = api.stream_user(collector, run_async=True, timeout=60)
+    else:
+        handle = api.stream_list(list_id, collector, run_async=True, timeout=60)
+    try:
+        yield collector
+    finally:
+        handle.close()
+
+
+def contents(reader: Any, event: str) -> str:
+    return " ".join(str(p["content"]) for p in reader.payloads(event) if isinstance(p, dict))
+
+
+def test_mastodon_py_and_masto_js_hear_posts_mentions_edits_and_deletions(
+    fleet: list[NodeProcess],
+) -> None:
+    a, b = fleet
+    alice = client(a, "alice", a.create_member("alice"))
+    bob = client(b, "bob", b.create_member("bob"))
+    follow_approved(alice, bob, f"bob@{b.domain}")
+    follow_approved(bob, alice, f"alice@{a.domain}")
+    settle(a, b)
+    masto_js = MastoJs(b, bob.access_token, "user")
+    try:
+        with mastodon_py_stream(alice) as heard:
+            ready(heard, lambda text: alice.status_post(text), "alice is listening")
+            ready(masto_js, lambda text: bob.status_post(text), "bob is listening")
+
+            # A followed account's post, from the other node.
+            from_b = bob.status_post("News from node B")
+            wait_for(lambda: "News from node B" in contents(heard, "update"), what="B's post at A")
+            [at_a] = [s for s in heard.payloads("update") if "News from node B" in s["content"]]
+            # A mention, told to masto.js as a notification.
+            mention = alice.status_post(f"@bob@{b.domain} are you coming tonight?")
+            wait_for(
+                lambda: any(
+                    n["type"] == "mention" and "coming tonight" in n["status"]["content"]
+                    for n in masto_js.payloads("notification")
+                ),
+                what="the mention at B",
+            )
+            # Edits, both ways.
+            bob.status_update(from_b["id"], "News from node B, corrected")
+            wait_for(lambda: "corrected" in contents(heard, "status.update"), what="B's edit")
+            alice.status_update(mention["id"], f"@bob@{b.domain} are you coming at eight?")
+            wait_for(lambda: "at eight" in contents(masto_js, "status.update"), what="A's edit")
+            # Deletions, both ways: the id each client knows the post by.
+            at_b = [s for s in masto_js.payloads("update") if "coming tonight" in s["content"]]
+            bob.status_delete(from_b["id"])
+            wait_for(lambda: str(at_a["id"]) in heard.payloads("delete"), what="B's deletion")
+            alice.status_delete(mention["id"])
+            wait_for(
+                lambda: at_b and at_b[0]["id"] in masto_js.payloads("delete"),
+                what="A's deletion at B",
+            )
+    finally:
+        errors = masto_js.close()
+    assert "Error" not in errors, errors
+
+
+def test_a_list_stream_and_a_blocked_account(fleet: list[NodeProcess]) -> None:
+    a, _ = fleet
+    alice = client(a, "alice", a.create_member("alice"))
+    erin, frank, dana = (
+        client(a, name, a.create_member(name)) for name in ("erin", "frank", "dana")
+    )
+    for other, name in ((erin, "erin"), (frank, "frank"), (dana, "dana")):
+        follow_approved(alice, other, name)
+    close = alice.list_create("Close friends")
+    alice.list_accounts_add(close["id"], [alice.account_lookup("erin")["id"]])
+    alice.account_block(alice.account_lookup("dana")["id"])
+    public = ServerSentEvents(a, alice.access_token, "public/local")
+    try:
+        with mastodon_py_stream(alice) as home, mastodon_py_stream(alice, close["id"]) as listed:
+            ready(home, lambda text: alice.status_post(text), "alice is listening")
+            ready(listed, lambda text: erin.status_post(text), "erin is listening")
+            ready(public, lambda text: alice.status_post(text), "the public stream is open")
+            dana.status_post("Dana writes to everyone")
+            frank.status_post("Frank writes to his followers")
+            erin.status_post("Erin writes last")
+            wait_for(lambda: "Erin writes last" in contents(listed, "update"), what="erin")
+            wait_for(lambda: "Erin writes last" in contents(home, "update"), what="erin, home")
+            wait_for(lambda: "Erin writes last" in contents(public, "update"), what="erin, public")
+    finally:
+        public.close()
+    assert "Frank writes" in contents(home, "update")  # followed, not on the list
+    assert "Frank writes" not in contents(listed, "update")
+    for stream in (home, listed, public):
+        assert "Dana" not in contents(stream, "update")  # blocked: on no stream
+
+
+def test_a_suspended_account_s_stream_ends(fleet: list[NodeProcess]) -> None:
+    a, _ = fleet
+    alice = client(a, "alice", a.create_member("alice"))
+    reader = ServerSentEvents(a, alice.access_token, "user")
+    try:
+        ready(reader, lambda text: alice.status_post(text), "alice is listening")
+        assert a.run("account", "suspend", "alice").returncode == 0
+        assert reader.ended.wait(15), "the stream stayed open"
+    finally:
+        reader.close()
