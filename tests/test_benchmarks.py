@@ -175,6 +175,17 @@ def test_media_upload() -> None:
     )
 
 
+def test_streaming() -> None:
+    output = run("streaming.py", "--connections", "6", "--members", "3", "--posts", "2")
+    shows(
+        output,
+        rf"streaming on sqlite, one stream \(baseline\): latency p50 {MS}, p99 {MS}",
+        rf"streaming on sqlite, 6 streams \(3 members x 2\): latency p50 {MS} = [\d.]+x, "
+        rf"p99 {MS} = [\d.]+x baseline; 12/12 updates arrived",
+        r"node RSS: idle [\d.]+ MiB, one stream [\d.]+ MiB, 6 streams [\d.]+ MiB",
+    )
+
+
 def test_every_benchmark_has_a_test() -> None:
     scripts = {p.stem for p in BENCHMARKS.glob("*.py") if not p.name.startswith("_")}
     tested = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
