@@ -36,7 +36,9 @@ def test_an_admin_tool_blocks_changes_and_lifts_a_domain(node: NodeProcess) -> N
     admin.admin_delete_domain_block(made.id)
     assert admin.admin_domain_blocks() == []
 
-    log = node.run("audit").stdout.splitlines()
+    every = node.run("audit").stdout.splitlines()
+    assert "role.admin" in every[-1] and every[-1].endswith("@mira")  # her role, given first
+    log = [line for line in every if line.split()[2] == "mira"]
     assert [line.split()[2:5] for line in log] == [
         ["mira", "domain.unblock", "hostile.example"],
         ["mira", "domain.silence", "hostile.example"],

@@ -42,7 +42,9 @@ def test_a_moderator_tool_resolves_a_report_and_limits_the_account(node: NodePro
     with pytest.raises(MastodonAPIError, match="not allowed"):
         mod.admin_domain_blocks()  # domain blocks stay with admins
 
-    log = node.run("audit").stdout.splitlines()
+    every = node.run("audit").stdout.splitlines()
+    assert "role.moderator" in every[-1] and every[-1].endswith("@mira")  # her role, given first
+    log = [line for line in every if line.split()[2] == "mira"]
     assert [line.split()[2:5] for line in log] == [
         ["mira", "report.resolve", "report"],
         ["mira", "report.reopen", "report"],
