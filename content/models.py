@@ -30,6 +30,7 @@ from content.orm import Base
 from content.polls import Poll, PollVote
 from content.post_edits import PostEdit
 from content.posts import Mention, Post, PostTag
+from content.push_subscriptions import PushSubscription
 from content.relationships import Follow
 from content.timeline_lists import TimelineList, TimelineListMember
 from content.two_factor import RecoveryCode
@@ -66,6 +67,7 @@ __all__ = [
     "OAuthApp",
     "Poll",
     "PollVote",
+    "PushSubscription",
     "Post",
     "PostEdit",
     "PostTag",

@@ -195,6 +195,11 @@ class Transport:
         )
         return PostResult(response.status_code, response.headers.get("retry-after"))
 
+    async def post_bytes(self, url: str, body: bytes, headers: dict[str, str]) -> PostResult:
+        """An unsigned POST of bytes (a Web Push message); redirects are not followed."""
+        response = await self._send("POST", url, body, headers, None, read_body=False)
+        return PostResult(response.status_code, response.headers.get("retry-after"))
+
     async def _send(
         self,
         method: str,

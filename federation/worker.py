@@ -38,6 +38,7 @@ from federation.handlers import handler_for
 from federation.handlers.incoming import Incoming, NotYet
 from federation.inbox import InboxItem
 from federation.keys import signer_of
+from federation.push import Pusher, PushMessage
 from federation.transport import PostResult, SigningKey
 from moderation.policy import may_federate_with, may_federate_with_uri
 
@@ -68,6 +69,7 @@ class Worker:
         retention: Retention | None = None,
         *,
         listen_to: str | None = None,
+        pusher: Pusher | None = None,
     ) -> None:
         """`listen_to`: the PostgreSQL database URL whose announcements of new work wake
         this worker (`wakeups.listen`); None (SQLite, tests) to rely on `Federation.notify`
@@ -75,6 +77,8 @@ class Worker:
         self.fed = fed
         self.retention = retention
         self.listen_to = listen_to
+        self.pusher = pusher  # Web Push, where the node sends it
+        self._pushing: asyncio.Task[None] | None = None
         self._next_prune = 0.0
         self._next_poll_ends = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
@@ -108,13 +112,15 @@ class Worker:
         self._fill_threads()
         self._import()
         self._refresh_trust_lists()
+        self._push()
         return ran
 
     def _beside(self) -> list[asyncio.Task[None]]:
         """The tasks running beside the passes: deliveries, threads, imports."""
         importing = [self._importing] if self._importing else []
         trusting = [self._trusting] if self._trusting else []
-        return [*self._sending.values(), *self._filling, *importing, *trusting]
+        pushing = [self._pushing] if self._pushing else []
+        return [*self._sending.values(), *self._filling, *importing, *trusting, *pushing]
 
     def _import(self) -> None:
         """Apply members' imported lines beside the passes, batch after batch while any are
@@ -130,6 +136,19 @@ class Worker:
                 self._imported += taken
         except Exception:  # a failed batch must not stop the worker; its leases run out
             log.exception("applying imported lines failed")
+
+    def _push(self) -> None:
+        """Push members' new notifications to their phones, beside the passes (a slow push
+        service holds up nothing else)."""
+        if self.pusher is not None and (self._pushing is None or self._pushing.done()):
+            self._pushing = asyncio.create_task(self._push_due(self.pusher))
+
+    async def _push_due(self, pusher: Pusher) -> None:
+        try:
+            while not self._stopping and await pusher.run_due(self.fed):
+                pass
+        except Exception:  # a failed batch must not stop the worker; its leases run out
+            log.exception("pushing notifications failed")
 
     def _refresh_trust_lists(self) -> None:
         """Every TRUST_LISTS_EVERY seconds, fetch the trust lists that are due, beside the
@@ -169,7 +188,7 @@ class Worker:
         after they were made; and direct messages and members-only group posts past the
         node's retention, if it has one."""
         async with self.fed.sessions() as session:
-            for model in (InboxItem, Delivery):
+            for model in (InboxItem, Delivery, PushMessage):
                 await jobs.prune(session, model, KEEP_ENDED)
             await session.commit()
             await self.fed.limits.forget_full()

@@ -22,12 +22,13 @@ from federation.context import Federation
 from federation.media_proxy import DEADLINE as MEDIA_DEADLINE
 from federation.media_proxy import MAX_BYTES as MEDIA_MAX_BYTES
 from federation.media_proxy import MediaProxy
+from federation.push import Pusher, vapid_key
 from federation.signature_styles import SignatureStyles
 from federation.transport import Transport, TransportPolicy
 from federation.worker import STOP_SECONDS, Worker
 from moderation import lockdown
 from moderation.rate_limits import RateLimited, RateLimiter
-from node import i18n
+from node import i18n, push_texts
 from node.api import activitypub, inbox, wellknown
 from node.api.mastodon import account_lists as api_account_lists
 from node.api.mastodon import accounts as api_accounts
@@ -47,6 +48,7 @@ from node.api.mastodon import notifications as api_notifications
 from node.api.mastodon import oauth as api_oauth
 from node.api.mastodon import polls as api_polls
 from node.api.mastodon import profile as api_profile
+from node.api.mastodon import push as api_push
 from node.api.mastodon import reports as api_reports
 from node.api.mastodon import status_edits as api_status_edits
 from node.api.mastodon import statuses as api_statuses
@@ -153,6 +155,11 @@ def create_media_proxy(settings: Settings) -> MediaProxy:
     return MediaProxy(transport, settings.media_cache_dir, settings.media_cache_mib * 1024 * 1024)
 
 
+def pusher_for(settings: Settings, interface: i18n.Interface) -> Pusher:
+    """Web Push as the node sends it: its VAPID key, and its words in each member's language."""
+    return Pusher(vapid_key(settings.secret_key), push_texts.words(interface, settings.base_url))
+
+
 def listen_url(settings: Settings) -> str | None:
     """The database a worker LISTENs on for work other processes queue: PostgreSQL's; None
     on SQLite, which has one process."""
@@ -183,7 +190,12 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(country_names.index)  # built once, off the event loop
-        worker = Worker(federation, settings.retention, listen_to=listen_url(settings))
+        worker = Worker(
+            federation,
+            settings.retention,
+            listen_to=listen_url(settings),
+            pusher=pusher_for(settings, interface),
+        )
         task = asyncio.create_task(worker.run_forever()) if run_worker else None
         switches = asyncio.create_task(lockdown.follow(session_factory, federation))
         await streams.start()
@@ -231,6 +243,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *api_conversations.routes,
             *api_media.routes,
             *streaming_routes.routes,
+            *api_push.routes,
             *media_proxy.routes,
             *pages.routes,
             *language_pages.routes,

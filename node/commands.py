@@ -9,6 +9,7 @@ import logging
 import os
 import shlex
 import shutil
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,9 +27,9 @@ from content.users import Role, User, add_user, user_of
 from federation import outbox
 from federation.worker import Worker
 from moderation import approvals, audit, lockdown, quarantine
-from node import admission
+from node import admission, i18n
 from node.admission import AdmissionError
-from node.app import create_app, create_federation, listen_url
+from node.app import create_app, create_federation, listen_url, pusher_for
 from node.bootstrap import Credentials, ensure_node, new_password
 from node.database import (
     create_engine,
@@ -40,6 +41,7 @@ from node.database import (
 from node.middleware import NoAddressInWebSocketLog
 from node.settings import Settings
 from node.sqlite_lock import one_process
+from node.streaming.hub import Hub
 
 KINDS = {
     "person": ActorType.PERSON,
@@ -78,7 +80,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
         app = create_app(settings, run_worker=not args.no_worker)
         settle_heap()
         logging.getLogger("uvicorn.error").addFilter(NoAddressInWebSocketLog())
-        uvicorn.run(
+        config = uvicorn.Config(
             app,
             host=settings.listen_host,
             port=settings.listen_port,
@@ -87,6 +89,20 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             server_header=False,
             log_level="info",
         )
+        StreamsEndFirst(config, app.state.streams).run()
+
+
+class StreamsEndFirst(uvicorn.Server):
+    """Uvicorn, ending the open streams when it shuts down: it waits for every response to
+    finish before it stops, and a stream's never would."""
+
+    def __init__(self, config: uvicorn.Config, streams: Hub) -> None:
+        super().__init__(config)
+        self.streams = streams
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.streams.end_all()
+        await super().shutdown(sockets)
 
 
 async def account_create(settings: Settings, args: argparse.Namespace) -> None:
@@ -288,7 +304,12 @@ async def worker(settings: Settings, _args: argparse.Namespace) -> None:
         settle_heap()
         print(f"Harbour worker for {settings.domain} is running.", flush=True)
         try:
-            worker = Worker(federation, settings.retention, listen_to=listen_url(settings))
+            worker = Worker(
+                federation,
+                settings.retention,
+                listen_to=listen_url(settings),
+                pusher=pusher_for(settings, i18n.load(settings.test_locales)),
+            )
             switches = asyncio.create_task(lockdown.follow(federation.sessions, federation))
             try:
                 await worker.run_forever()

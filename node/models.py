@@ -9,6 +9,7 @@ from federation.delivery import Delivery
 from federation.hosts import RemoteHost
 from federation.imports import ImportRow, ListImport
 from federation.inbox import InboxItem
+from federation.push import PushMessage
 from moderation.account_blocks import AccountBlock
 from moderation.allowlist import AllowedDomain
 from moderation.audit import AuditEntry
@@ -33,6 +34,7 @@ __all__ = [
     "KnownServer",
     "ListImport",
     "MemberDomainBlock",
+    "PushMessage",
     "Mute",
     "NodeSwitch",
     "RateBucket",

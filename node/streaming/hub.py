@@ -108,12 +108,16 @@ class Hub:
         else:
             stream_events.SINKS.append(self.offer)
 
+    def end_all(self) -> None:
+        """Close every stream (the node is shutting down)."""
+        for connection in list(self.connections):
+            connection.close()
+
     async def stop(self) -> None:
         """Close every stream and stop the tasks."""
         with contextlib.suppress(ValueError):
             stream_events.SINKS.remove(self.offer)
-        for connection in list(self.connections):
-            connection.close()
+        self.end_all()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

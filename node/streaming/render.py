@@ -142,9 +142,12 @@ async def _notification(
         return []
     view = await notification_view(session, viewer)
     row = await session.scalar(
-        select(Notification).where(
+        select(Notification)
+        .join(Account, Account.id == Notification.from_account_id)  # `view` reads its domain
+        .where(
             Notification.id == notification_id,
             Notification.account_id == viewer.id,
+            Account.suspended_at.is_(None),
             *view.shown(),
         )
     )

@@ -36,7 +36,7 @@ from node.streaming.render import (
     as_json,
 )
 
-HEARTBEAT_SECONDS = 30.0
+HEARTBEAT_SECONDS = 15.0  # as Mastodon's: proxies close connections idle for a minute
 MAX_PER_TOKEN = 16  # open streams per token: a few tabs and apps, not a flood
 MAX_SUBSCRIPTIONS = 32  # streams one WebSocket may subscribe to
 SSE_PATHS = {

@@ -6,6 +6,7 @@ account's stream ends."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -52,7 +53,9 @@ def mastodon_py_stream(api: Mastodon, list_id: str | None = None) -> Iterator[Co
     try:
         yield collector
     finally:
-        handle.close()
+        # Its close waits for the stream's next line (a heartbeat comes every 15 s): let it
+        # finish on its own; the node's stop ends the connection at the latest.
+        threading.Thread(target=handle.close, daemon=True).start()
 
 
 def contents(reader: Any, event: str) -> str:
@@ -147,3 +150,40 @@ def test_a_suspended_account_s_stream_ends(fleet: list[NodeProcess]) -> None:
         assert reader.ended.wait(15), "the stream stayed open"
     finally:
         reader.close()
+
+
+def test_a_server_she_blocks_reaches_none_of_her_streams(fleet: list[NodeProcess]) -> None:
+    a, b = fleet
+    nora = client(a, "nora", a.create_member("nora"))
+    carl = client(a, "carl", a.create_member("carl"))
+    olaf = client(b, "olaf", b.create_member("olaf"))
+    [found] = olaf.search_v2(f"@nora@{a.domain}", resolve=True).accounts  # B knows her
+    nora.domain_block(b.domain)
+    reader = ServerSentEvents(a, nora.access_token, "user/notification")
+    try:
+        ready_notifications(reader, carl, "@nora are you there")
+        olaf.status_post(f"@nora@{a.domain} from a server you blocked")
+        carl.status_post("@nora and now me again")
+        settle(a, b)
+        wait_for(
+            lambda: any("now me again" in n["status"]["content"]
+                        for n in reader.payloads("notification")),
+            what="carl's second mention",
+        )  # fmt: skip
+    finally:
+        reader.close()
+    assert found.acct == f"nora@{a.domain}"
+    told = " ".join(n["status"]["content"] for n in reader.payloads("notification"))
+    assert "server you blocked" not in told
+
+
+def ready_notifications(reader: ServerSentEvents, sender: Mastodon, text: str) -> None:
+    """Mention until the notification stream shows it: it is open from then on."""
+    for attempt in range(15):
+        sender.status_post(f"{text} {attempt}")
+        try:
+            wait_for(lambda: bool(reader.payloads("notification")), timeout=2, what="a mention")
+            return
+        except AssertionError:
+            continue
+    raise AssertionError("the notification stream never opened")

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from activitypub import ActorType
 from content import accounts, media, polls, posts
+from federation.push import server_key, vapid_key
 from node.state import services
 from node.version import harbour_version
 
@@ -66,7 +67,10 @@ async def instance_v2(request: Request) -> Response:
         "usage": {"users": {"active_month": users}},
         "thumbnail": {"url": ""},
         "languages": ["en"],
-        "configuration": _configuration(settings.base_url),
+        "configuration": {
+            **_configuration(settings.base_url),
+            "vapid": {"public_key": server_key(vapid_key(settings.secret_key))},
+        },
         "registrations": {
             "enabled": False,  # by invite only
             "approval_required": settings.registration_approval,

@@ -1,0 +1,290 @@
+"""Web Push: a member's notifications, pushed to her phone's push service by the worker.
+
+Each pass, notifications newer than a subscription's last seen one become durable messages
+(`push_messages`) if her policy and filters show them and the subscription wants their kind;
+each message is then sent as RFC 8030 asks, its payload encrypted for her app (RFC 8291,
+aes128gcm, with `http_ece`) and the request signed with the node's VAPID key (RFC 8292,
+with `py_vapid`), through the node's one outbound client, so a push service is reached under
+the same rules as any server (no private address outside development, bounded time). An
+endpoint that answers 404 or 410 is gone: its subscription goes with it. 429, 5xx and
+timeouts are tried again, later each time, MAX_ATTEMPTS in all."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from urllib.parse import urlsplit
+
+import http_ece
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from py_vapid import Vapid02
+from sqlalchemy import ForeignKey, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from content import relationships
+from content.accounts import Account
+from content.notifications import Notification
+from content.oauth import AccessToken
+from content.orm import Base, new_id, utcnow
+from content.posts import Post
+from content.push_subscriptions import PushSubscription, b64url
+from content.relationships import FollowState
+from content.users import User
+from federation import jobs
+from federation.context import Federation
+from federation.jobs import Job, claim_index
+from federation.transport import FetchError
+from moderation.policy import notification_view
+
+log = logging.getLogger("harbour.push")
+BATCH = 20
+MAX_ATTEMPTS = 6
+FIRST_WAIT = timedelta(seconds=30)
+TTL_SECONDS = 48 * 3600  # as Mastodon: a phone off for two days still gets them
+_P256_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
+
+
+@dataclass(frozen=True)
+class PushText:
+    """What the phone shows: a title and a short plain-text body in her language, and the
+    sender's picture (a URL of this node, never another server's)."""
+
+    title: str
+    body: str
+    icon: str
+
+
+# title and body of a notification (its sender, its post if any) in a language: from `node`
+Words = Callable[[Notification, Account, Post | None, str], PushText]
+
+
+class PushMessage(Base, Job):
+    """One notification to push to one subscription."""
+
+    __tablename__ = "push_messages"
+    __table_args__ = (claim_index("push_messages"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("push_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@cache
+def vapid_key(secret: str) -> ec.EllipticCurvePrivateKey:
+    """The node's VAPID key, derived from its secret key: the same in every process of the
+    node and across restarts, with nothing more to keep or back up."""
+    stretched = HKDF(hashes.SHA256(), 48, b"harbour", b"web push vapid key").derive(
+        secret.encode("utf-8")
+    )
+    return ec.derive_private_key(int.from_bytes(stretched) % (_P256_ORDER - 1) + 1, ec.SECP256R1())
+
+
+def server_key(key: ec.EllipticCurvePrivateKey) -> str:
+    """The VAPID public key as apps are given it: base64url of the uncompressed point."""
+    point = key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return b64url(point)
+
+
+@dataclass(frozen=True)
+class Pusher:
+    """What the worker pushes with: the node's VAPID key and its words for the phone."""
+
+    key: ec.EllipticCurvePrivateKey
+    words: Words
+
+    async def run_due(self, fed: Federation) -> int:
+        """Queue what is new, then send what is due; how many were sent or given up."""
+        async with fed.sessions() as session:
+            await queue_new(session)
+            await session.commit()
+            claimed = await jobs.claim_due(session, PushMessage, BATCH, lease=jobs.LEASE)
+        for message in claimed:
+            await _send(fed, self.key, self.words, message)
+        return len(claimed)
+
+
+async def queue_new(session: AsyncSession) -> int:
+    """Messages for the notifications newer than each subscription's last seen one."""
+    newer = exists().where(
+        Notification.account_id == PushSubscription.account_id,
+        Notification.id > PushSubscription.seen_notification_id,
+    )
+    queued = 0
+    for subscription in await session.scalars(select(PushSubscription).where(newer).limit(200)):
+        member = await session.get(Account, subscription.account_id)
+        newest = await session.scalar(
+            select(func.max(Notification.id)).where(
+                Notification.account_id == subscription.account_id
+            )
+        )
+        if member is None or newest is None:
+            continue
+        view = await notification_view(session, member)
+        shown = await session.scalars(
+            select(Notification)
+            .join(Account, Account.id == Notification.from_account_id)  # `view` reads its domain
+            .where(
+                Account.suspended_at.is_(None),
+                Notification.account_id == member.id,
+                Notification.id > subscription.seen_notification_id,
+                Notification.id <= newest,
+                *view.shown(),
+            )
+        )
+        wanted = subscription.wanted()
+        for notification in shown:
+            if wanted.get(notification.type) and await _allowed(
+                session, subscription, member, notification
+            ):
+                session.add(
+                    PushMessage(subscription_id=subscription.id, notification_id=notification.id)
+                )
+                queued += 1
+        subscription.seen_notification_id = newest
+    return queued
+
+
+async def _allowed(
+    session: AsyncSession,
+    subscription: PushSubscription,
+    member: Account,
+    notification: Notification,
+) -> bool:
+    """The subscription's policy: from anyone, from accounts she follows, from her
+    followers, or from nobody."""
+    if subscription.policy == "all":
+        return True
+    if subscription.policy == "none":
+        return False
+    sender = await session.get(Account, notification.from_account_id)
+    if sender is None:
+        return False
+    if subscription.policy == "followed":
+        return notification.from_account_id in await relationships.followed_ids(session, member)
+    follow = await relationships.find_follow(session, sender, member)
+    return follow is not None and follow.state == FollowState.ACCEPTED
+
+
+async def _send(
+    fed: Federation, key: ec.EllipticCurvePrivateKey, words: Words, message: PushMessage
+) -> None:
+    async with fed.sessions() as session:
+        held = await jobs.still_claimed(session, PushMessage, message.id, message.claim or "")
+        found = await _parts(session, message) if held else None
+        if held is None:
+            return
+        if found is None:
+            jobs.finish(held, "dropped")  # its token was revoked, or its rows are gone
+            await session.commit()
+            return
+        subscription, notification, sender, post, language = found
+        text = words(notification, sender, post, language)
+        payload = json.dumps(
+            {
+                "access_token": "",  # Harbour keeps only tokens' digests; apps have theirs
+                "preferred_locale": language,
+                "notification_id": str(notification.id),
+                "notification_type": notification.type,
+                "icon": text.icon,
+                "title": text.title,
+                "body": text.body,
+            }
+        ).encode("utf-8")
+        endpoint = subscription.endpoint
+        body = encrypt(payload, subscription)
+        headers = {
+            "content-type": "application/octet-stream",
+            "content-encoding": "aes128gcm",
+            "ttl": str(TTL_SECONDS),
+            "urgency": "normal",
+            **vapid_headers(key, endpoint, fed.base_url),
+        }
+        await session.commit()  # no lock held while the push service answers
+    try:
+        answer = await fed.transport.post_bytes(endpoint, body, headers)
+        status, error = answer.status, f"answered {answer.status}"
+    except FetchError as failure:
+        status, error = 0, str(failure)
+    async with fed.sessions() as session:
+        held = await jobs.still_claimed(session, PushMessage, message.id, message.claim or "")
+        if held is None:
+            return
+        if 200 <= status < 300:
+            jobs.finish(held, "sent")
+        elif status in (404, 410):
+            gone = await session.get(PushSubscription, held.subscription_id)
+            if gone is not None:
+                await session.delete(gone)  # its messages go with it
+            log.info("a push endpoint is gone (%s); its subscription was removed", status)
+        elif status == 0 or status == 429 or status >= 500:
+            wait = FIRST_WAIT * (4**held.attempts) * fed.retry_scale
+            held.attempts += 1
+            jobs.retry(held, wait if held.attempts < MAX_ATTEMPTS else None, error,
+                       final_state="failed")  # fmt: skip
+        else:
+            jobs.retry(held, None, error, final_state="failed")
+        await session.commit()
+
+
+async def _parts(
+    session: AsyncSession, message: PushMessage
+) -> tuple[PushSubscription, Notification, Account, Post | None, str] | None:
+    """What a message needs, if its subscription's token still works."""
+    subscription = await session.get(PushSubscription, message.subscription_id)
+    notification = await session.get(Notification, message.notification_id)
+    if subscription is None or notification is None:
+        return None
+    token = await session.get(AccessToken, subscription.access_token_id)
+    sender = await session.get(Account, notification.from_account_id)
+    if token is None or token.revoked_at is not None or sender is None:
+        return None
+    post = await session.get(Post, notification.post_id) if notification.post_id else None
+    login = await session.get(User, subscription.account_id)
+    return subscription, notification, sender, post, (login.language if login else None) or "en"
+
+
+def encrypt(payload: bytes, subscription: PushSubscription) -> bytes:
+    """The payload encrypted for the subscription's app (RFC 8291), with a new key each time."""
+    receiver = _unb64url(subscription.p256dh)
+    return bytes(
+        http_ece.encrypt(
+            payload,
+            private_key=ec.generate_private_key(ec.SECP256R1()),
+            dh=receiver,
+            auth_secret=_unb64url(subscription.auth),
+            version="aes128gcm",
+        )
+    )
+
+
+def vapid_headers(key: ec.EllipticCurvePrivateKey, endpoint: str, base_url: str) -> dict[str, str]:
+    """`Authorization: vapid t=<JWT>, k=<key>` for the push service of `endpoint`."""
+    parts = urlsplit(endpoint)
+    claims = {
+        "aud": f"{parts.scheme}://{parts.netloc}",
+        "exp": int(time.time()) + 12 * 3600,
+        "sub": "https://" + base_url.split("://", 1)[-1],  # the node, as RFC 8292 asks
+    }
+    # not py_vapid's strict check, which refuses a host with a port (development nodes)
+    signed: dict[str, str] = Vapid02(key, conf={"no-strict": True}).sign(claims)
+    return {"authorization": signed["Authorization"]}
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
