@@ -88,8 +88,12 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             proxy_headers=False,
             server_header=False,
             log_level="info",
+            ws_max_size=MAX_WEBSOCKET_MESSAGE,
         )
         StreamsEndFirst(config, app.state.streams).run()
+
+
+MAX_WEBSOCKET_MESSAGE = 65_536  # a subscribe message is a few dozen bytes (uvicorn: 16 MiB)
 
 
 class StreamsEndFirst(uvicorn.Server):

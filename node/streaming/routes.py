@@ -38,6 +38,7 @@ from node.streaming.render import (
 
 HEARTBEAT_SECONDS = 15.0  # as Mastodon's: proxies close connections idle for a minute
 MAX_PER_TOKEN = 16  # open streams per token: a few tabs and apps, not a flood
+MAX_STREAMS = 10_000  # open streams in one process, whoever opened them
 MAX_SUBSCRIPTIONS = 32  # streams one WebSocket may subscribe to
 SSE_PATHS = {
     "user": USER,
@@ -119,8 +120,8 @@ async def server_sent(request: Request) -> Response:
     except ValueError as error:
         raise HTTPException(404, str(error)) from None
     hub = hub_of(request)
-    if hub.count(token.id) >= MAX_PER_TOKEN:
-        raise HTTPException(429, "Too many streams open with this token")
+    if hub.count(token.id) >= MAX_PER_TOKEN or len(hub.connections) >= MAX_STREAMS:
+        raise HTTPException(429, "Too many streams open")
     connection = Connection(viewer.id, token.id, {stream})
     hub.open(connection)
     return StreamingResponse(
@@ -155,8 +156,8 @@ async def websocket(socket: WebSocket) -> None:
         await socket.close(code=4001, reason="Missing access token")
         return
     hub = hub_of(socket)
-    if hub.count(token.id) >= MAX_PER_TOKEN:
-        await socket.close(code=4029, reason="Too many streams open with this token")
+    if hub.count(token.id) >= MAX_PER_TOKEN or len(hub.connections) >= MAX_STREAMS:
+        await socket.close(code=4029, reason="Too many streams open")
         return
     by_protocol = offered and offered == socket.headers.get("sec-websocket-protocol", "").strip()
     await socket.accept(subprotocol=offered if by_protocol else None)

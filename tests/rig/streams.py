@@ -24,6 +24,7 @@ class ServerSentEvents:
 
     def __init__(self, node: NodeProcess, token: str, path: str) -> None:
         self.events: list[tuple[str, str]] = []
+        self.opened = threading.Event()  # the node answered, with the stream's first line
         self.ended = threading.Event()
         self._client = httpx.Client(base_url=f"http://127.0.0.1:{node.port}", timeout=None)
         self._request = self._client.build_request(
@@ -32,10 +33,14 @@ class ServerSentEvents:
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
+    status = 0
+
     def _read(self) -> None:
         event = ""
         try:
             response = self._client.send(self._request, stream=True)
+            self.status = response.status_code
+            self.opened.set()
             for line in response.iter_lines():
                 if line.startswith("event: "):
                     event = line[7:]

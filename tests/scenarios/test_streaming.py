@@ -62,10 +62,12 @@ def contents(reader: Any, event: str) -> str:
     return " ".join(str(p["content"]) for p in reader.payloads(event) if isinstance(p, dict))
 
 
+@pytest.mark.parametrize("swapped", [False, True], ids=["py-sqlite", "py-postgresql"])
 def test_mastodon_py_and_masto_js_hear_posts_mentions_edits_and_deletions(
-    fleet: list[NodeProcess],
+    fleet: list[NodeProcess], swapped: bool
 ) -> None:
-    a, b = fleet
+    """Mastodon.py reads on A and masto.js on B; A is the SQLite node, then PostgreSQL's."""
+    a, b = reversed(fleet) if swapped else fleet
     alice = client(a, "alice", a.create_member("alice"))
     bob = client(b, "bob", b.create_member("bob"))
     follow_approved(alice, bob, f"bob@{b.domain}")
@@ -138,6 +140,20 @@ def test_a_list_stream_and_a_blocked_account(fleet: list[NodeProcess]) -> None:
     assert "Frank writes" not in contents(listed, "update")
     for stream in (home, listed, public):
         assert "Dana" not in contents(stream, "update")  # blocked: on no stream
+
+
+def test_streams_per_token_are_bounded(fleet: list[NodeProcess]) -> None:
+    a, _ = fleet
+    pia = client(a, "pia", a.create_member("pia"))
+    opened = [ServerSentEvents(a, pia.access_token, "public") for _ in range(16)]
+    try:
+        assert all(reader.opened.wait(15) and reader.status == 200 for reader in opened)
+        one_more = ServerSentEvents(a, pia.access_token, "public")
+        assert one_more.opened.wait(15) and one_more.status == 429
+        one_more.close()
+    finally:
+        for reader in opened:
+            reader.close()
 
 
 def test_a_suspended_account_s_stream_ends(fleet: list[NodeProcess]) -> None:

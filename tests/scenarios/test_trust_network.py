@@ -13,8 +13,8 @@ from tests.rig.nodes import NodeProcess, wait_for
 from tests.scenarios.test_trust_lists import harbour
 
 pytestmark = pytest.mark.processes
-# A fetches each list every 6 hours; scaled down, every 22 seconds.
-FAST = {"HARBOUR_TEST_RETRY_SCALE": "0.001"}
+# A fetches each list every 6 hours; scaled down, every 11 seconds.
+FAST = {"HARBOUR_TEST_RETRY_SCALE": "0.0005"}
 
 
 def admin_of(node: NodeProcess) -> httpx.Client:
