@@ -38,6 +38,7 @@ from node.web import notices
 from node.web.admin_trust import waiting_changes
 from node.web.rendering import render
 from node.web.staff import staff_form, staff_viewer
+from node.web.to_verify import for_admins as to_verify_counts
 
 T = TypeVar("T")
 QUEUE = Window(limit=50)
@@ -64,6 +65,7 @@ async def index(request: Request) -> Response:
         locked = await lockdown.is_on(session)
         held = await quarantine.quarantined(session) if is_admin else []
         trust_waiting = await waiting_changes(session) if is_admin else 0
+        to_verify = await to_verify_counts(request, session) if is_admin else (0, 0)
     return render(
         request,
         "admin.html",
@@ -72,6 +74,7 @@ async def index(request: Request) -> Response:
         locked=locked,
         held=held,
         trust_waiting=trust_waiting,
+        to_verify=to_verify,
         notice=notices.take(request),
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
@@ -16,6 +17,8 @@ from starlette.routing import Route
 
 from content import countries, directory
 from content.accounts import Account
+from content.countries import CountryPage
+from content.directory import Listing
 from content.orm import utcnow
 from content.provenance import is_due
 from federation import country_outbox, listing_outbox
@@ -35,18 +38,7 @@ async def page(request: Request) -> Response:
         viewer = await staff_viewer(request, session, STAFF_ROLES)
         if isinstance(viewer, Response):
             return viewer
-        owner = await _organisation(request, session)
-        listings = [
-            item
-            for item in await directory.of_account(session, owner)
-            if is_due(item.last_verified, today)
-        ]
-        pages = [
-            item
-            for versions in (await countries.of_account(session, owner)).values()
-            for item in versions
-            if is_due(item.last_reviewed, today)
-        ]
+        listings, pages = await due(session, await _organisation(request, session), today)
     return render(
         request,
         "to_verify.html",
@@ -54,9 +46,38 @@ async def page(request: Request) -> Response:
         today=today,
         listings=sorted(listings, key=lambda item: item.last_verified),
         pages=sorted(pages, key=lambda item: item.last_reviewed),
-        stale=sum(item.stale(today) for item in listings)
-        + sum(item.stale(today) for item in pages),
+        stale=stale_count(listings, pages, today),
     )
+
+
+async def due(
+    session: AsyncSession, owner: Account, today: date
+) -> tuple[list[Listing], list[CountryPage]]:
+    """The organisation's listings and country pages that go stale within a month, or have."""
+    listings = [
+        item
+        for item in await directory.of_account(session, owner)
+        if is_due(item.last_verified, today)
+    ]
+    pages = [
+        item
+        for versions in (await countries.of_account(session, owner)).values()
+        for item in versions
+        if is_due(item.last_reviewed, today)
+    ]
+    return listings, pages
+
+
+def stale_count(listings: list[Listing], pages: list[CountryPage], today: date) -> int:
+    """How many of them are stale already."""
+    return sum(item.stale(today) for item in listings) + sum(item.stale(today) for item in pages)
+
+
+async def for_admins(request: Request, session: AsyncSession) -> tuple[int, int]:
+    """(due, of which stale) for the moderation page."""
+    today = utcnow().date()
+    listings, pages = await due(session, await _organisation(request, session), today)
+    return len(listings) + len(pages), stale_count(listings, pages, today)
 
 
 async def listing_still_correct(request: Request) -> Response:

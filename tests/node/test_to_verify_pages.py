@@ -12,9 +12,11 @@ import pytest
 
 from content import directory
 from content.orm import utcnow
+from content.users import Role
 from node.state import Services
 from tests.node.test_country_pages import FORM as COUNTRY
 from tests.node.test_directory_pages import FORM, sent, setup, sign_in
+from tests.rig import world
 from tests.rig.remote import FakeServer
 
 pytestmark = pytest.mark.anyio
@@ -71,3 +73,23 @@ async def test_staff_confirm_a_stale_country_page_as_a_new_revision(
     assert "Nothing to verify this month." in (await client.get("/staff/to-verify")).text
     history = (await client.get("/countries/DE/history")).text
     assert "First version" in history  # the earlier revision is kept
+
+
+async def test_admins_see_how_many_wait_to_be_verified(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    await setup(services)
+    async with services.sessions() as session, session.begin():
+        await world.local_member(session, "ada", role=Role.ADMIN)
+    await sign_in(client, "sam")
+    made = [(await client.post("/directory/new", data={**FORM, "name": name})).headers["location"]
+            for name in ("Night clinic", "Day clinic", "Legal desk")]  # fmt: skip
+    today = utcnow().date()
+    async with services.sessions() as session, session.begin():
+        for location, days in zip(made, (350, 400, 10), strict=True):
+            listing = await directory.get(session, int(location.rsplit("/", 1)[1]))
+            assert listing is not None
+            listing.last_verified = today - timedelta(days=days)
+    await sign_in(client, "ada")
+    page = (await client.get("/admin")).text
+    assert "2 listings and country pages to verify, 1 already stale" in page
