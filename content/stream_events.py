@@ -25,8 +25,8 @@ PENDING = "stream_events"
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """One fact for open streams: `kind` is post, edit, delete, notification, gone (an
-    account suspended or deleted) or revoked (a token); `id` the row's id. A deletion
+    """One fact for open streams: `kind` is post, edit, delete, boost, notification, gone
+    (an account suspended or deleted) or revoked (a token); `id` the row's id. A deletion
     carries the post's author and whether it was public, since the row is gone."""
 
     kind: str
@@ -70,6 +70,8 @@ def _noticed(session: Session, _context: object) -> None:
             _note(session, StreamEvent("post", row.id))
         elif table == "notifications":
             _note(session, StreamEvent("notification", row.id))
+        elif table == "interactions" and row.kind == "boost":
+            _note(session, StreamEvent("boost", row.id))
     for row in session.dirty:
         table = _table(row)
         if table == "posts" and _changed(row, "edited_at"):

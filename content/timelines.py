@@ -143,12 +143,31 @@ async def _merged(
     return [Entry(post, author) for post, author in rows]
 
 
+async def boost_on_home(
+    session: AsyncSession,
+    viewer: Account,
+    interaction_id: int,
+    *,
+    exclude_accounts: Collection[int] = (),
+    exclude_domains: Collection[str] = (),
+) -> Entry | None:
+    """The boost as the viewer's home timeline shows it (by an account she follows, of a
+    post she may see), or None if it does not."""
+    exclusive = await timeline_lists.exclusive_members(session, viewer)
+    followed = [a for a in await followed_ids(session, viewer) if a not in exclusive]
+    found = await _boosts(
+        session, followed, 1, exclude_accounts, exclude_domains, Interaction.id == interaction_id
+    )
+    return found[0] if found else None
+
+
 async def _boosts(
     session: AsyncSession,
     followed: list[int],
     limit: int,
     exclude: Collection[int],
     exclude_domains: Collection[str],
+    *where: ColumnElement[bool],
 ) -> list[Entry]:
     if not followed:
         return []
@@ -168,6 +187,7 @@ async def _boosts(
             Account.id.not_in(exclude),
             not_on_any(Account.domain, exclude_domains),
             not_on_any(booster.c.domain, exclude_domains),
+            *where,
         )
         .order_by(Interaction.id.desc())
         .limit(limit)

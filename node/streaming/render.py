@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import conversations, relationships, timeline_lists, timelines
 from content.accounts import Account
+from content.interactions import Interaction
 from content.notifications import Notification
 from content.paging import Window
 from content.posts import Post
@@ -61,6 +62,8 @@ async def messages(
     """What `viewer`'s `streams` are told of `event`."""
     if event.kind in ("post", "edit"):
         return await _post(session, event, viewer, streams, base)
+    if event.kind == "boost":
+        return await _boost(session, event.id, viewer, streams, base)
     if event.kind == "notification":
         return await _notification(session, event.id, viewer, streams, base)
     if event.kind == "delete":
@@ -116,6 +119,29 @@ async def _post(
                 status = json.dumps(await entities.status(session, post, author, viewer, base))
             found.append(Message(stream, name, status))
     return found
+
+
+async def _boost(
+    session: AsyncSession, interaction_id: int, viewer: Account, streams: set[Stream], base: str
+) -> list[Message]:
+    """A boost, on her `user` stream if her home timeline shows it."""
+    wanted = [s for s in streams if s.name == USER]
+    if not wanted:
+        return []
+    hidden = await hidden_from(session, viewer)
+    entry = await timelines.boost_on_home(
+        session,
+        viewer,
+        interaction_id,
+        exclude_accounts=hidden.accounts,
+        exclude_domains=hidden.domains,
+    )
+    boost = await session.get(Interaction, interaction_id)
+    if entry is None or entry.boosted_by is None or boost is None:
+        return []
+    boosted = await entities.status(session, entry.post, entry.author, viewer, base)
+    wrapper = await entities.reblog(session, boost, entry.boosted_by, boosted, base)
+    return [Message(stream, "update", json.dumps(wrapper)) for stream in wanted]
 
 
 async def _conversation(

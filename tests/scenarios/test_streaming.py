@@ -130,10 +130,19 @@ def test_a_list_stream_and_a_blocked_account(fleet: list[NodeProcess]) -> None:
             ready(public, lambda text: alice.status_post(text), "the public stream is open")
             dana.status_post("Dana writes to everyone")
             frank.status_post("Frank writes to his followers")
-            erin.status_post("Erin writes last")
+            last = erin.status_post("Erin writes last")
             wait_for(lambda: "Erin writes last" in contents(listed, "update"), what="erin")
             wait_for(lambda: "Erin writes last" in contents(home, "update"), what="erin, home")
             wait_for(lambda: "Erin writes last" in contents(public, "update"), what="erin, public")
+            # Frank, whom she follows, boosts it: her home stream is told, as a boost.
+            frank.status_reblog(last["id"])
+            wait_for(
+                lambda: any(s["reblog"] and s["account"]["acct"] == "frank"
+                            for s in home.payloads("update")),
+                what="frank's boost",
+            )  # fmt: skip
+            [boost] = [s for s in home.payloads("update") if s["reblog"]]
+            assert boost["reblog"]["id"] == last["id"] and boost["content"] == ""
     finally:
         public.close()
     assert "Frank writes" in contents(home, "update")  # followed, not on the list
