@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from content.accounts import Account
 from content.orm import Base, utcnow
 from moderation import allowlist, audit
-from moderation.domain_names import normalise
+from moderation.domain_names import candidates, normalise
 
 DEFAULT_DAYS = 7
 ADMIT = "quarantine.admit"
@@ -63,13 +63,18 @@ async def is_quarantined(session: AsyncSession, host: str) -> bool:
 
 
 async def quarantined(session: AsyncSession) -> Sequence[KnownServer]:
-    """The servers in quarantine now, newest first (partners left out)."""
+    """The servers in quarantine now, newest first (partners left out). Public timelines
+    read this on every request: two queries, however many servers are held."""
     rows = await session.scalars(
         select(KnownServer)
         .where(KnownServer.quarantined_until > utcnow())
         .order_by(KnownServer.first_seen_at.desc(), KnownServer.domain)
     )
-    return [row for row in rows if not await allowlist.is_allowed(session, row.domain)]
+    held = list(rows)
+    if not held:
+        return held
+    partners = set(await allowlist.allowed_domains(session))
+    return [row for row in held if not candidates(row.domain) & partners]
 
 
 async def quarantined_domains(session: AsyncSession) -> list[str]:
