@@ -74,9 +74,14 @@ def stale_count(listings: list[Listing], pages: list[CountryPage], today: date) 
 
 
 async def for_admins(request: Request, session: AsyncSession) -> tuple[int, int]:
-    """(due, of which stale) for the moderation page."""
+    """(due, of which stale) for the moderation page; none on a node without its
+    organisation actor yet."""
     today = utcnow().date()
-    listings, pages = await due(session, await _organisation(request, session), today)
+    try:
+        owner = await _organisation(request, session)
+    except LookupError:
+        return 0, 0
+    listings, pages = await due(session, owner, today)
     return len(listings) + len(pages), stale_count(listings, pages, today)
 
 
