@@ -65,10 +65,8 @@ def test_a_new_server_stays_quarantined_until_an_admin_admits_it(
         assert count(a, ORGANISATION_FOLLOWERS) == 1  # bea's; bob's still waits
         assert "No server is in quarantine." in a.run("quarantine", "list").stdout
 
-
-def test_a_non_admin_cannot_admit(fleet: list[NodeProcess]) -> None:
-    a, _ = fleet
+    # A member who is not an admin cannot admit a server.
     with closing(a.sign_in("mallory", a.create_member("mallory"))) as mallory:
-        answer = mallory.post("/admin/quarantine/admit", data={"domain": "node-b.test"})
+        answer = mallory.post("/admin/quarantine/admit", data={"domain": "node-c.test"})
         assert answer.status_code in (403, 404)
-        assert "quarantine.admit" not in a.run("audit").stdout
+    assert a.run("audit").stdout.count("quarantine.admit") == 1  # ada's, only

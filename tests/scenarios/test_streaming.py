@@ -21,6 +21,12 @@ from tests.rig.streams import MastoJs, ServerSentEvents, ready
 pytestmark = [pytest.mark.processes, pytest.mark.fleet(size=2)]
 
 
+@pytest.fixture
+def fleet(shared_fleet: list[NodeProcess]) -> list[NodeProcess]:
+    """The module's nodes: its tests change no node's policy and use their own accounts."""
+    return shared_fleet
+
+
 class Collector(StreamListener):  # type: ignore[misc]
     """What Mastodon.py's stream handed over, by event."""
 
@@ -68,10 +74,11 @@ def test_mastodon_py_and_masto_js_hear_posts_mentions_edits_and_deletions(
 ) -> None:
     """Mastodon.py reads on A and masto.js on B; A is the SQLite node, then PostgreSQL's."""
     a, b = reversed(fleet) if swapped else fleet
-    alice = client(a, "alice", a.create_member("alice"))
-    bob = client(b, "bob", b.create_member("bob"))
-    follow_approved(alice, bob, f"bob@{b.domain}")
-    follow_approved(bob, alice, f"alice@{a.domain}")
+    an, bn = ("ann", "ben") if swapped else ("alice", "bob")  # the fleet is the module's
+    alice = client(a, an, a.create_member(an))
+    bob = client(b, bn, b.create_member(bn))
+    follow_approved(alice, bob, f"{bn}@{b.domain}")
+    follow_approved(bob, alice, f"{an}@{a.domain}")
     settle(a, b)
     masto_js = MastoJs(b, bob.access_token, "user")
     try:
@@ -84,7 +91,7 @@ def test_mastodon_py_and_masto_js_hear_posts_mentions_edits_and_deletions(
             wait_for(lambda: "News from node B" in contents(heard, "update"), what="B's post at A")
             [at_a] = [s for s in heard.payloads("update") if "News from node B" in s["content"]]
             # A mention, told to masto.js as a notification.
-            mention = alice.status_post(f"@bob@{b.domain} are you coming tonight?")
+            mention = alice.status_post(f"@{bn}@{b.domain} are you coming tonight?")
             wait_for(
                 lambda: any(
                     n["type"] == "mention" and "coming tonight" in n["status"]["content"]
@@ -95,7 +102,7 @@ def test_mastodon_py_and_masto_js_hear_posts_mentions_edits_and_deletions(
             # Edits, both ways.
             bob.status_update(from_b["id"], "News from node B, corrected")
             wait_for(lambda: "corrected" in contents(heard, "status.update"), what="B's edit")
-            alice.status_update(mention["id"], f"@bob@{b.domain} are you coming at eight?")
+            alice.status_update(mention["id"], f"@{bn}@{b.domain} are you coming at eight?")
             wait_for(lambda: "at eight" in contents(masto_js, "status.update"), what="A's edit")
             # Deletions, both ways: the id each client knows the post by.
             at_b = [s for s in masto_js.payloads("update") if "coming tonight" in s["content"]]
@@ -113,7 +120,7 @@ def test_mastodon_py_and_masto_js_hear_posts_mentions_edits_and_deletions(
 
 def test_a_list_stream_and_a_blocked_account(fleet: list[NodeProcess]) -> None:
     a, _ = fleet
-    alice = client(a, "alice", a.create_member("alice"))
+    alice = client(a, "lia", a.create_member("lia"))
     erin, frank, dana = (
         client(a, name, a.create_member(name)) for name in ("erin", "frank", "dana")
     )
@@ -167,11 +174,11 @@ def test_streams_per_token_are_bounded(fleet: list[NodeProcess]) -> None:
 
 def test_a_suspended_account_s_stream_ends(fleet: list[NodeProcess]) -> None:
     a, _ = fleet
-    alice = client(a, "alice", a.create_member("alice"))
+    alice = client(a, "sue", a.create_member("sue"))
     reader = ServerSentEvents(a, alice.access_token, "user")
     try:
-        ready(reader, lambda text: alice.status_post(text), "alice is listening")
-        assert a.run("account", "suspend", "alice").returncode == 0
+        ready(reader, lambda text: alice.status_post(text), "sue is listening")
+        assert a.run("account", "suspend", "sue").returncode == 0
         assert reader.ended.wait(15), "the stream stayed open"
     finally:
         reader.close()
