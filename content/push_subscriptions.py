@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import ForeignKey, String, Text, delete, func, select
+from sqlalchemy import ForeignKey, String, Text, delete, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,6 +19,7 @@ from content.accounts import Account
 from content.interface_text import N_
 from content.notifications import Notification
 from content.orm import Base, new_id, utcnow
+from content.secret_box import SecretBox
 
 ALERTS = (
     "mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update",
@@ -54,6 +55,12 @@ class PushSubscription(Base):
     auth: Mapped[str] = mapped_column(String(64))  # her app's secret, base64url
     alerts: Mapped[str] = mapped_column(Text, default="{}")  # JSON: alert -> bool
     policy: Mapped[str] = mapped_column(String(16), default="all")
+    # RFC 8291 aes128gcm if the app asked for it (`standard`), else Mastodon's older draft
+    # encoding (aesgcm), which apps that do not say expect.
+    standard: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The app's token, sealed (`secret_box`): pushes carry it, so an app signed in to several
+    # accounts can tell whose notification it is; the node otherwise keeps only its digest.
+    sealed_token: Mapped[str | None] = mapped_column(Text, default=None)
     # The newest notification already considered: only newer ones are pushed.
     seen_notification_id: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -75,6 +82,11 @@ def key_bytes(text: str, size: int, error: str) -> bytes:
     if len(raw) != size:
         raise PushError(error)
     return raw
+
+
+def token_box(node_secret_key: str) -> SecretBox:
+    """What subscriptions' tokens are sealed with."""
+    return SecretBox(node_secret_key, b"harbour push tokens")
 
 
 def b64url(raw: bytes) -> str:
@@ -105,6 +117,8 @@ async def subscribe(
     auth: bytes,
     alerts: dict[str, bool],
     policy: str,
+    standard: bool,
+    sealed_token: str,
 ) -> PushSubscription:
     """Make the token's subscription (a new one replaces the old, as in Mastodon); only
     notifications from now on are pushed."""
@@ -135,6 +149,8 @@ async def subscribe(
         auth=b64url(auth),
         alerts=json.dumps({kind: bool(alerts.get(kind)) for kind in ALERTS}),
         policy=policy if policy in POLICIES else "all",
+        standard=standard,
+        sealed_token=sealed_token,
         seen_notification_id=newest or 0,
     )
     session.add(row)

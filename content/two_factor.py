@@ -8,21 +8,17 @@ are stored as argon2 hashes, like passwords, and shown once.
 
 from __future__ import annotations
 
-import base64
 import hmac
 import secrets
 import time
 from datetime import datetime
 
 import pyotp
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import ForeignKey, String, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from content import web_sessions
+from content import secret_box, web_sessions
 from content.interface_text import N_
 from content.orm import Base, new_id, utcnow
 from content.passwords import hasher, matches, off_loop
@@ -49,30 +45,23 @@ class RecoveryCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SecretBox:
-    """Encrypts TOTP secrets with a key derived (HKDF-SHA256) from the node's secret key."""
+class SecretBox(secret_box.SecretBox):
+    """Encrypts TOTP secrets with a key derived from the node's secret key."""
 
     def __init__(self, node_secret_key: str) -> None:
-        key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"harbour totp secrets"
-        ).derive(node_secret_key.encode("utf-8"))
-        self._fernet = Fernet(base64.urlsafe_b64encode(key))
-
-    def seal(self, secret: str) -> str:
-        """The secret, encrypted."""
-        return self._fernet.encrypt(secret.encode("ascii")).decode("ascii")
+        super().__init__(node_secret_key, b"harbour totp secrets")
 
     def open(self, sealed: str) -> str:
         """The secret, or TwoFactorError if it was sealed with another node secret key."""
-        try:
-            return self._fernet.decrypt(sealed.encode("ascii")).decode("ascii")
-        except InvalidToken:
+        opened = super().open(sealed)
+        if opened is None:
             raise TwoFactorError(
                 N_(
                     "the two-factor secret cannot be read (the node's secret key changed); "
                     "an admin can turn two-factor sign-in off with `harbour account disable-2fa`"
                 )
-            ) from None
+            )
+        return opened
 
 
 def start_setup(user: User, box: SecretBox) -> str:

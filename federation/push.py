@@ -4,7 +4,8 @@ Each pass, notifications newer than a subscription's last seen one become durabl
 (`push_messages`) if her policy and filters show them and the subscription wants their kind;
 each message is then sent as RFC 8030 asks, its payload encrypted for her app (RFC 8291,
 aes128gcm, with `http_ece`) and the request signed with the node's VAPID key (RFC 8292,
-with `py_vapid`), through the node's one outbound client, so a push service is reached under
+with `py_vapid`), or with the drafts of both for apps that did not ask for the standard, as
+Mastodon does; through the node's one outbound client, so a push service is reached under
 the same rules as any server (no private address outside development, bounded time). An
 endpoint that answers 404 or 410 is gone: its subscription goes with it. 429, 5xx and
 timeouts are tried again, later each time, MAX_ATTEMPTS in all."""
@@ -14,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ import http_ece
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from py_vapid import Vapid02
+from py_vapid import Vapid01, Vapid02
 from sqlalchemy import ForeignKey, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,6 +40,7 @@ from content.orm import Base, new_id, utcnow
 from content.posts import Post
 from content.push_subscriptions import PushSubscription, b64url
 from content.relationships import FollowState
+from content.secret_box import SecretBox
 from content.users import User
 from federation import jobs
 from federation.context import Federation
@@ -103,10 +106,12 @@ def server_key(key: ec.EllipticCurvePrivateKey) -> str:
 
 @dataclass(frozen=True)
 class Pusher:
-    """What the worker pushes with: the node's VAPID key and its words for the phone."""
+    """What the worker pushes with: the node's VAPID key, its words for the phone, and the
+    box that opens subscriptions' sealed tokens."""
 
     key: ec.EllipticCurvePrivateKey
     words: Words
+    tokens: SecretBox
 
     async def run_due(self, fed: Federation) -> int:
         """Queue what is new, then send what is due; how many were sent or given up."""
@@ -115,7 +120,7 @@ class Pusher:
             await session.commit()
             claimed = await jobs.claim_due(session, PushMessage, BATCH, lease=jobs.LEASE)
         for message in claimed:
-            await _send(fed, self.key, self.words, message)
+            await _send(fed, self, message)
         return len(claimed)
 
 
@@ -181,9 +186,7 @@ async def _allowed(
     return follow is not None and follow.state == FollowState.ACCEPTED
 
 
-async def _send(
-    fed: Federation, key: ec.EllipticCurvePrivateKey, words: Words, message: PushMessage
-) -> None:
+async def _send(fed: Federation, pusher: Pusher, message: PushMessage) -> None:
     async with fed.sessions() as session:
         held = await jobs.still_claimed(session, PushMessage, message.id, message.claim or "")
         found = await _parts(session, message) if held else None
@@ -194,10 +197,11 @@ async def _send(
             await session.commit()
             return
         subscription, notification, sender, post, language = found
-        text = words(notification, sender, post, language)
+        text = pusher.words(notification, sender, post, language)
+        sealed = subscription.sealed_token
         payload = json.dumps(
             {
-                "access_token": "",  # Harbour keeps only tokens' digests; apps have theirs
+                "access_token": (pusher.tokens.open(sealed) if sealed else None) or "",
                 "preferred_locale": language,
                 "notification_id": str(notification.id),
                 "notification_type": notification.type,
@@ -207,13 +211,12 @@ async def _send(
             }
         ).encode("utf-8")
         endpoint = subscription.endpoint
-        body = encrypt(payload, subscription)
+        body, sealing = encrypt(payload, subscription, pusher.key, fed.base_url)
         headers = {
             "content-type": "application/octet-stream",
-            "content-encoding": "aes128gcm",
             "ttl": str(TTL_SECONDS),
             "urgency": "normal",
-            **vapid_headers(key, endpoint, fed.base_url),
+            **sealing,
         }
         await session.commit()  # no lock held while the push service answers
     try:
@@ -259,31 +262,44 @@ async def _parts(
     return subscription, notification, sender, post, (login.language if login else None) or "en"
 
 
-def encrypt(payload: bytes, subscription: PushSubscription) -> bytes:
-    """The payload encrypted for the subscription's app (RFC 8291), with a new key each time."""
-    receiver = _unb64url(subscription.p256dh)
-    return bytes(
-        http_ece.encrypt(
-            payload,
-            private_key=ec.generate_private_key(ec.SECP256R1()),
-            dh=receiver,
-            auth_secret=_unb64url(subscription.auth),
-            version="aes128gcm",
-        )
-    )
-
-
-def vapid_headers(key: ec.EllipticCurvePrivateKey, endpoint: str, base_url: str) -> dict[str, str]:
-    """`Authorization: vapid t=<JWT>, k=<key>` for the push service of `endpoint`."""
-    parts = urlsplit(endpoint)
+def encrypt(
+    payload: bytes, subscription: PushSubscription, key: ec.EllipticCurvePrivateKey, base_url: str
+) -> tuple[bytes, dict[str, str]]:
+    """The payload encrypted for the subscription's app with a new key each time, and the
+    headers that go with it: RFC 8291 (aes128gcm) and RFC 8292 VAPID for a `standard`
+    subscription; otherwise the drafts Mastodon sent before (aesgcm, its salt and key in
+    `Encryption` and `Crypto-Key`, and `Authorization: WebPush`), which apps that do not ask
+    for the standard decrypt."""
+    sender = ec.generate_private_key(ec.SECP256R1())
+    keys = {"private_key": sender, "dh": _unb64url(subscription.p256dh)}
+    auth = _unb64url(subscription.auth)
+    parts = urlsplit(subscription.endpoint)
     claims = {
         "aud": f"{parts.scheme}://{parts.netloc}",
         "exp": int(time.time()) + 12 * 3600,
         "sub": "https://" + base_url.split("://", 1)[-1],  # the node, as RFC 8292 asks
     }
     # not py_vapid's strict check, which refuses a host with a port (development nodes)
-    signed: dict[str, str] = Vapid02(key, conf={"no-strict": True}).sign(claims)
-    return {"authorization": signed["Authorization"]}
+    conf = {"no-strict": True}
+    if subscription.standard:
+        body = http_ece.encrypt(payload, auth_secret=auth, version="aes128gcm", **keys)
+        signed = Vapid02(key, conf=conf).sign(claims)
+        return bytes(body), {
+            "content-encoding": "aes128gcm",
+            "authorization": signed["Authorization"],
+        }
+    salt = os.urandom(16)
+    body = http_ece.encrypt(payload, salt=salt, auth_secret=auth, version="aesgcm", **keys)
+    dh = sender.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    signed = Vapid01(key, conf=conf).sign(claims, crypto_key=f"dh={b64url(dh)}")
+    return bytes(body), {
+        "content-encoding": "aesgcm",
+        "encryption": f"salt={b64url(salt)}",
+        "crypto-key": signed["Crypto-Key"],
+        "authorization": signed["Authorization"],
+    }
 
 
 def _unb64url(text: str) -> bytes:

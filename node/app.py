@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from content import country_names
+from content.push_subscriptions import token_box
 from federation.context import Federation
 from federation.media_proxy import DEADLINE as MEDIA_DEADLINE
 from federation.media_proxy import MAX_BYTES as MEDIA_MAX_BYTES
@@ -157,7 +158,11 @@ def create_media_proxy(settings: Settings) -> MediaProxy:
 
 def pusher_for(settings: Settings, interface: i18n.Interface) -> Pusher:
     """Web Push as the node sends it: its VAPID key, and its words in each member's language."""
-    return Pusher(vapid_key(settings.secret_key), push_texts.words(interface, settings.base_url))
+    return Pusher(
+        vapid_key(settings.secret_key),
+        push_texts.words(interface, settings.base_url),
+        token_box(settings.secret_key),
+    )
 
 
 def listen_url(settings: Settings) -> str | None:

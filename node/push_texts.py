@@ -37,7 +37,12 @@ def words(interface: Interface, base_url: str) -> Words:
         catalogue = _catalogue(interface, language)
         name = sender.display_name or f"@{sender.handle}"
         title = catalogue.gettext(TITLES.get(notification.type, OTHER))
-        body = strip_html(post.content_html) if post is not None else f"@{sender.handle}"
+        # As Mastodon: a post's content warning rather than what it hides (a phone's lock
+        # screen is seen by others), its text, or else the sender's profile text.
+        if post is not None:
+            body = post.spoiler_text or strip_html(post.content_html)
+        else:
+            body = strip_html(sender.summary_html) or f"@{sender.handle}"
         if len(body) > BODY_CHARACTERS:
             body = body[: BODY_CHARACTERS - 1].rstrip() + "…"
         icon = picture_url(sender, "avatar", base_url) or f"{base_url}/static/avatar.png"

@@ -17,6 +17,7 @@ from content import oauth, users
 from content.accounts import Account
 from content.oauth import OAuthError
 from content.users import AwaitingApproval
+from federation.push import server_key, vapid_key
 from node import i18n
 from node.api.mastodon.requests import read_params
 from node.database import session_scope
@@ -67,7 +68,7 @@ async def create_app(request: Request) -> Response:
             "client_id": app.client_id,
             "client_secret": secret,
             "scopes": scopes,
-            "vapid_key": "",
+            "vapid_key": server_key(vapid_key(services(request).settings.secret_key)),
         }
     )
 

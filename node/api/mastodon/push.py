@@ -11,9 +11,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from content import push_subscriptions
-from content.push_subscriptions import ALERTS, PushError, PushSubscription
+from content.push_subscriptions import ALERTS, PushError, PushSubscription, token_box
 from federation.push import server_key, vapid_key
-from node.api.mastodon.requests import read_params, token_of
+from node.api.mastodon.requests import bearer, read_params, token_of
 from node.database import session_scope
 from node.i18n import explain
 from node.state import services
@@ -55,6 +55,8 @@ async def subscription(request: Request) -> Response:
                     ),
                     alerts=_alerts(params),
                     policy=str(_field(params, "data", "policy") or params.get("policy") or "all"),
+                    standard=_true(_field(params, "subscription", "standard")),
+                    sealed_token=token_box(settings.secret_key).seal(bearer(request)),
                 )
             except PushError as error:
                 return JSONResponse({"error": explain(error)}, status_code=422)
@@ -73,7 +75,7 @@ def _entity(row: PushSubscription, secret: str) -> dict[str, Any]:
     return {
         "id": str(row.id),
         "endpoint": row.endpoint,
-        "standard": True,  # RFC 8291 aes128gcm, whatever the app asked for
+        "standard": row.standard,
         "alerts": row.wanted(),
         "policy": row.policy,
         "server_key": server_key(vapid_key(secret)),
@@ -97,8 +99,13 @@ def _alerts(params: dict[str, Any]) -> dict[str, bool]:
     for kind in ALERTS:
         value = _field(params, "data", "alerts", kind)
         if value is not None:
-            chosen[kind] = value is True or str(value).strip().lower() in TRUE
+            chosen[kind] = _true(value)
     return chosen
+
+
+def _true(value: Any) -> bool:
+    """A boolean as forms and JSON send it."""
+    return value is True or str(value).strip().lower() in TRUE
 
 
 routes = [

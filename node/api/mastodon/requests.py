@@ -38,14 +38,19 @@ async def read_params(request: Request) -> dict[str, Any]:
     return values
 
 
-async def token_of(request: Request, scope: str) -> tuple[AccessToken, Account | None]:
-    """The request's bearer token, which must grant `scope`; 401 or 403 otherwise."""
+def bearer(request: Request) -> str:
+    """The token of the request's `Authorization: Bearer` header; 401 without one."""
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         raise HTTPException(401, "The access token is invalid")
+    return header[7:].strip()
+
+
+async def token_of(request: Request, scope: str) -> tuple[AccessToken, Account | None]:
+    """The request's bearer token, which must grant `scope`; 401 or 403 otherwise."""
     async with services(request).sessions() as session:
         try:
-            token, account = await oauth.token_owner(session, header[7:].strip())
+            token, account = await oauth.token_owner(session, bearer(request))
         except OAuthError as error:
             raise HTTPException(401, str(error)) from None
     if not oauth.covers(token.scopes, scope):
