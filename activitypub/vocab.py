@@ -38,6 +38,18 @@ SCHEMA_NS = "http://schema.org#"
 # instance actor): `sharedCase` true says "for your moderators, not the reported server".
 CASE_CONTEXT: dict[str, object] = {"harbour": HARBOUR_NS, "sharedCase": "harbour:sharedCase"}
 
+# A reader's suggested correction, offered by her node's instance actor to the organisation
+# that owns the listing or country page (`context`): what is wrong (`correctionKind`), the
+# country-page `section`, and `signedBy`, the member's actor, only when she chose to sign.
+CORRECTION_CONTEXT: dict[str, object] = {
+    "harbour": HARBOUR_NS,
+    "correctionKind": "harbour:correctionKind",
+    "section": "harbour:section",
+    "schema": SCHEMA_NS,
+    "inLanguage": "schema:inLanguage",
+    "signedBy": {"@id": "harbour:signedBy", "@type": "@id"},
+}
+
 # Service listings: schema.org terms where they exist, Harbour's own for the rest.
 LISTING_CONTEXT: dict[str, object] = {
     "harbour": HARBOUR_NS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import countries, timeline_lists, web_sessions
+from content import corrections, countries, timeline_lists, web_sessions
 from content.accounts import Account
 from content.media import MediaAttachment
 from content.orm import utcnow
@@ -16,7 +16,8 @@ from content.users import User
 
 async def erase_local_account(session: AsyncSession, account: Account) -> list[str]:
     """Delete a local account's posts, media, follows, lists, login, sessions, app tokens and
-    profile (and its name on the country page revisions it wrote), keeping a tombstone row;
+    profile (and its name on the country page revisions it wrote and the corrections it
+    signed or sent), keeping a tombstone row;
     return the names of its image files, for the caller to delete once this is committed.
 
     The row stays so the username is never given to someone else: other servers still hold
@@ -36,6 +37,7 @@ async def erase_local_account(session: AsyncSession, account: Account) -> list[s
     await web_sessions.end_all(session, account.id)
     await session.execute(delete(User).where(User.account_id == account.id))
     await countries.forget_author(session, account)
+    await corrections.forget_member(session, account)
     account.display_name = ""
     account.summary_html = ""
     account.note_text = ""

@@ -13,6 +13,7 @@ from content.account_stats import AccountStats
 from content.accounts import Account
 from content.bookmarks import Bookmark
 from content.conversations import Conversation
+from content.corrections import Correction, SentCorrection
 from content.countries import CountryPage, CountryRevision
 from content.country_trust import CountryTrust
 from content.directory import Listing, ListingCategory, ListingLanguage
@@ -45,6 +46,7 @@ __all__ = [
     "Base",
     "Bookmark",
     "Conversation",
+    "Correction",
     "CountryPage",
     "CountryRevision",
     "CountryTrust",
@@ -72,6 +74,7 @@ __all__ = [
     "PostEdit",
     "PostTag",
     "RecoveryCode",
+    "SentCorrection",
     "RequestAnswer",
     "TimelineList",
     "TimelineListMember",

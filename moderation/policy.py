@@ -65,6 +65,16 @@ async def accepts_reports_from(session: AsyncSession, host: str) -> bool:
     return block is None or not block.reject_reports
 
 
+async def accepts_corrections_from(session: AsyncSession, host: str) -> bool:
+    """Whether corrections offered from `host` reach an organisation's review queue: not
+    from a blocked (silenced or suspended) server, one whose reports are rejected, or one in
+    quarantine."""
+    block = await domain_blocks.block_for(session, host)
+    if block is not None and (block.severity != Severity.NOOP or block.reject_reports):
+        return False
+    return not await quarantine.is_quarantined(session, host)
+
+
 async def in_trusted_circle(session: AsyncSession, host: str) -> bool:
     """Whether `host` is a partner organisation moderators share report cases with: a host on
     this node's allowlist (the federation allowlist in allowlist mode, the trusted partners

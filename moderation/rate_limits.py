@@ -31,6 +31,8 @@ class Action(StrEnum):
     INBOX = "inbox"  # per remote host, after its signature is verified
     KEY_HOST = "key-host"  # fetches of unknown signing keys, per host of the keyId
     KEY = "key"  # fetches of one keyId: a failure is not retried for a minute
+    CORRECTION = "correction"  # per member, or for all signed-out visitors together
+    CORRECTION_HOST = "correction-host"  # corrections received, per remote server
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,12 @@ LIMITS = {
     Action.INBOX: Limit(burst=3000, seconds=30),  # 100 a second once the burst is spent
     Action.KEY_HOST: Limit(burst=60, seconds=60),  # a burst of new actors, then one a second
     Action.KEY: Limit(burst=1, seconds=60),
+    Action.CORRECTION: Limit(burst=10, seconds=3600),
+    Action.CORRECTION_HOST: Limit(burst=60, seconds=3600),
 }
-SHARED = frozenset({Action.LOGIN, Action.FAILED_LOGIN, Action.REGISTER, Action.POST})
+SHARED = frozenset(
+    {Action.LOGIN, Action.FAILED_LOGIN, Action.REGISTER, Action.POST, Action.CORRECTION}
+)
 MAX_BUCKETS = 100_000
 SHARED_AT_ONCE = 4  # of the pool's 15 connections
 

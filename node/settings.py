@@ -55,6 +55,8 @@ class Settings:
     authorized_fetch: bool = True
     # Accounts made with an invite wait for a moderator's approval before they can sign in.
     registration_approval: bool = False
+    # Signed-out visitors may suggest corrections to listings and country pages (members may).
+    corrections_from_visitors: bool = False
     # Where the quick exit leaves for: a neutral page that says nothing about Harbour.
     quick_exit_url: str = DEFAULT_QUICK_EXIT_URL
     # Where it leaves for in a reader's language, by language tag, e.g. {"ro": "https://..."}.
@@ -177,6 +179,9 @@ class Settings:
             registration_approval=_flag(
                 values.get("registration_approval", False), "HARBOUR_REGISTRATION_APPROVAL"
             ),
+            corrections_from_visitors=_flag(
+                values.get("corrections_from_visitors", False), "HARBOUR_CORRECTIONS_FROM_VISITORS"
+            ),
             quick_exit_url=_web_address(values.get("quick_exit_url", DEFAULT_QUICK_EXIT_URL)),
             quick_exit_urls={
                 _language(tag): _web_address(url)
@@ -240,6 +245,7 @@ _ENV_NAMES = {
     "ca_bundle": "HARBOUR_CA_BUNDLE",
     "authorized_fetch": "HARBOUR_AUTHORIZED_FETCH",
     "registration_approval": "HARBOUR_REGISTRATION_APPROVAL",
+    "corrections_from_visitors": "HARBOUR_CORRECTIONS_FROM_VISITORS",
     "quick_exit_url": "HARBOUR_QUICK_EXIT_URL",
     "quick_exit_urls": EXITS,
     "retention_direct_days": "HARBOUR_RETENTION_DIRECT_DAYS",

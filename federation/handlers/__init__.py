@@ -11,6 +11,7 @@ from federation.from_wire import NOTE_TYPES
 from federation.handlers import (
     actors,
     blocks,
+    corrections,
     countries,
     flags,
     follows,
@@ -28,7 +29,18 @@ ACTOR_TYPES = ("Person", "Group", "Organization", "Application", "Service")
 
 # Activities whose handler takes any object; Create and Update only take the types listed.
 ANY_OBJECT = frozenset(
-    {"Follow", "Accept", "Reject", "Like", "Announce", "Block", "Flag", "Delete", "Move"}
+    {
+        "Follow",
+        "Accept",
+        "TentativeAccept",
+        "Reject",
+        "Like",
+        "Announce",
+        "Block",
+        "Flag",
+        "Delete",
+        "Move",
+    }
 )
 
 
@@ -65,15 +77,24 @@ async def _update_note(incoming: Incoming) -> None:
 
 async def _accept(incoming: Incoming) -> None:
     """Our follow was accepted; a group that accepted a member here is backfilled, an
-    organisation's groups are read into the directory."""
+    organisation's groups are read into the directory; or a member's correction was."""
     await follows.on_accept(incoming)
     await groups.on_accepted(incoming)
+    await corrections.on_answer(incoming)
+
+
+async def _reject(incoming: Incoming) -> None:
+    """Our follow was refused, or a member's correction was."""
+    await follows.on_reject(incoming)
+    await corrections.on_answer(incoming)
 
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Follow", None): follows.on_follow,
     ("Accept", None): _accept,
-    ("Reject", None): follows.on_reject,
+    ("Reject", None): _reject,
+    ("TentativeAccept", None): corrections.on_answer,
+    ("Offer", "Note"): corrections.on_offer,
     ("Undo", "Follow"): follows.on_undo,
     ("Undo", "Like"): reactions.on_undo,
     ("Undo", "Announce"): reactions.on_undo,

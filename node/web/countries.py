@@ -24,7 +24,7 @@ from node.api.negotiation import activity_response, wants_activitypub
 from node.database import session_scope
 from node.i18n import N_, _
 from node.state import services
-from node.web import country_form, listing_form, names
+from node.web import corrections, country_form, listing_form, names
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -91,6 +91,7 @@ async def show(request: Request) -> Response:
         country=country,
         shown=shown,
         today=utcnow().date(),
+        **corrections.form_context(request, viewer),
         **HELPERS,
     )
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
@@ -155,6 +156,7 @@ async def edit(request: Request) -> Response:
     fed = services(request).federation
     settings = services(request).settings
     errors: dict[str, str] = {}
+    suggestion = None
     async with session_scope(services(request).sessions) as session:
         viewer = await signed_in_account(request, session)
         if viewer is None or not await listing_form.is_staff(session, viewer):
@@ -170,6 +172,10 @@ async def edit(request: Request) -> Response:
                 if revision
                 else country_form.blank(country, language, utcnow().date())
             )
+            if page and (suggestion := await corrections.accepted_for(
+                request, session, organisation, page
+            )):  # fmt: skip
+                values.last_reviewed = utcnow().date()
         else:
             form = await request.form(max_fields=country_form.MAX_FIELDS, max_files=0)
             values, errors = country_form.read(form, country)
@@ -190,6 +196,7 @@ async def edit(request: Request) -> Response:
         country=country,
         values=values,
         errors=errors,
+        **corrections.note_context(suggestion),
         **HELPERS,
     )
 

@@ -26,7 +26,7 @@ from node.api.negotiation import activity_response, wants_activitypub
 from node.database import session_scope
 from node.i18n import N_, _
 from node.state import services
-from node.web import listing_form, names
+from node.web import corrections, listing_form, names
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -136,6 +136,7 @@ async def show(request: Request) -> Response:
         version=version,
         origin=origin,
         today=utcnow().date(),
+        **corrections.form_context(request, viewer),
         **HELPERS,
     )
     return _varying(page)
@@ -155,6 +156,7 @@ async def _form(request: Request, listing_id: int | None) -> Response:
     settings = services(request).settings
     fed = services(request).federation
     errors: dict[str, str] = {}
+    suggestion = None
     async with session_scope(services(request).sessions) as session:
         viewer = await signed_in_account(request, session)
         if not await listing_form.is_staff(session, viewer):
@@ -163,6 +165,10 @@ async def _form(request: Request, listing_id: int | None) -> Response:
         listing = await _own_listing(session, listing_id, organisation.id)
         if request.method == "GET":
             values = listing.values() if listing else _blank(organisation.display_name)
+            if listing and (suggestion := await corrections.accepted_for(
+                request, session, organisation, listing
+            )):  # fmt: skip
+                values.last_verified = utcnow().date()
         else:
             form = await request.form(max_fields=listing_form.MAX_FIELDS, max_files=0)
             values, errors = listing_form.read(form)
@@ -189,6 +195,7 @@ async def _form(request: Request, listing_id: int | None) -> Response:
         rows=listing_form.rows(values),
         errors=errors,
         categories=LABELS,
+        **corrections.note_context(suggestion),
     )
 
 

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from content import accounts, posts, relationships
+from content import accounts, corrections, posts, relationships
 from content import notifications as inbox
 from content.accounts import Account
 from content.paging import Window
@@ -172,9 +172,10 @@ VERBS: dict[str, Verb] = {
 
 
 async def notifications_page(request: Request) -> Response:
-    """`/notifications`: mentions, replies, follows, follow requests and ended polls, newest
-    first, as `moderation.policy.notification_view` shows them (no blocked or muted senders,
-    nothing her notification policy holds back); with `?held=1`, those her policy held back."""
+    """`/notifications`: the answers to her suggested corrections; then mentions, replies,
+    follows, follow requests and ended polls, newest first, as
+    `moderation.policy.notification_view` shows them (no blocked or muted senders, nothing
+    her notification policy holds back); with `?held=1`, those her policy held back."""
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         if viewer is None:
@@ -197,6 +198,7 @@ async def notifications_page(request: Request) -> Response:
             )
         )
         senders = await accounts.by_ids(session, {row.from_account_id for row in rows})
+        answers = [] if showing_held else await corrections.answers(session, viewer)
         ids = {row.post_id for row in rows if row.post_id}
         found = {p.id: p for p in await session.scalars(select(Post).where(Post.id.in_(ids)))}
         return render(
@@ -205,6 +207,7 @@ async def notifications_page(request: Request) -> Response:
             viewer=viewer,
             showing_held=showing_held,
             held=held,
+            answers=answers,
             items=[
                 (row, senders.get(row.from_account_id), found.get(row.post_id or 0)) for row in rows
             ],

@@ -285,6 +285,15 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
     await walk.post("/oauth/authorize", {**grant, "response_type": "code"}, status=200)
     await walk.get("/admin", status=403)
     await walk.post("/discussions/peers/new", {"title": "", "text": "Γεια"}, status=400)
+    # She suggests corrections (one refused), to a listing and to a country-page section.
+    country = (await client.get("/countries/RO")).text
+    country_page = re.findall(r'name="page" value="(\d+)"', country)
+    for kind, sent in [("hours", {"listing": listing.rsplit("/", 1)[1], "sign": "on"}),
+                       ("unsafe", {"page": country_page[0], "section": "legal"}),
+                       ("closed", {"listing": listing.rsplit("/", 1)[1]}),
+                       ("", {"listing": listing.rsplit("/", 1)[1]})]:  # fmt: skip
+        await client.post("/corrections", data={"kind": kind, "text": "Όχι πια.", **sent})
+        await walk.get(listing)  # her thanks, or why it was refused
     # Staff.
     await walk.sign_in("sam")
     for path in (
@@ -305,6 +314,18 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
     await walk.post("/directory/new", {"name": ""}, status=400)
     await walk.post("/countries/RO/edit", {**COUNTRY, "last_reviewed": "soon"}, status=400)
     await walk.post("/discussions/new", {**GROUP, "name": "Not A Name!"}, status=400)
+    # Staff answer the corrections: a call, a rejection with its reason, an acceptance.
+    queue = (await client.get("/staff/corrections")).text
+    first, second, third = re.findall(r'action="/staff/corrections/(\d+)/accept"', queue)
+    await client.post(f"/staff/corrections/{third}/call")
+    await walk.get("/staff/corrections")
+    await client.post(f"/staff/corrections/{second}/reject", data={"reason": ""})  # refused
+    await walk.get("/staff/corrections")
+    await client.post(f"/staff/corrections/{second}/reject", data={"reason": "Ισχύει ακόμη."})
+    edit = (await client.post(f"/staff/corrections/{first}/accept")).headers["location"]
+    await walk.get(edit)
+    await walk.sign_in("alice")
+    await walk.get("/notifications")  # the three answers
     # An admin.
     await walk.sign_in("ada")
     for path in ("/admin", "/admin/reports", "/admin/reports?resolved=1", "/admin/audit"):
