@@ -80,6 +80,7 @@ ADMIN_PAGES = [
     "/admin/people",
     "/admin/audit",
     "/staff/to-verify",
+    "/staff/corrections",
 ]
 # Forms an admin sends empty, to see them come back with every error shown: path, button.
 FORMS_WITH_ERRORS = [
@@ -139,8 +140,9 @@ FOCUSED = """() => {
 def furnish(node: NodeProcess) -> dict[str, str]:
     """Give node A, through its forms as far as they go, a listing, a country page, posts by
     its first admin (one behind a content warning, one a reply), a domain block, and a member
-    who asks to follow the admin and reports a post. Return the admin's password (printed by
-    the node's first start) and the values the page paths need."""
+    who asks to follow the admin, suggests a correction to the listing and reports a post.
+    Return the admin's password (printed by the node's first start) and the values the page
+    paths need."""
     password = re.findall(r"password: (\S+)", node.output())[0]
     with (
         ThreadPoolExecutor(1) as pool,  # the command takes seconds to start: meanwhile, write
@@ -165,6 +167,8 @@ def furnish(node: NodeProcess) -> dict[str, str]:
         sent(mo.post("/register", data={"invite": invite, **MO}))
         mo_id = admin.get("/api/v1/accounts/lookup", params={"acct": "mo"}).json()["id"]
         sent(mo.post("/follow", data={"handle": f"admin@{node.domain}"}))
+        correction = {"listing": listing, "kind": "hours", "text": "They open at 20:00 now."}
+        sent(mo.post("/corrections", data=correction))  # waits in the staff's queue
         report = {"account_id": admin_id, "status_ids[]": status["id"], "comment": "Spam?"}
         assert mo.post("/api/v1/reports", data=report, headers=bearer(mo)).is_success
         assert grouped.result().returncode == 0
