@@ -201,3 +201,27 @@ async def test_where_allowed_visitors_send_corrections_all_within_one_limit(
     await sign_in(client, "sam")
     queue = (await client.get("/staff/corrections")).text
     assert queue.count("from a reader of this node") == 10
+
+
+@pytest.mark.usefixtures("staffed")
+async def test_a_correction_to_a_country_page_section_opens_its_editor_once_accepted(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    await sign_in(client, "sam")
+    page = {"language": "en", "title": "Working in Romania", "health": "Free HIV tests.",
+            "last_reviewed": "2026-10-01", "note": "First version"}  # fmt: skip
+    assert (await client.post("/countries/RO/edit", data=page)).status_code == 303
+    about = f"{BASE}/countries/RO/organisation"
+    await send(client, services, offer(1, about, section="health", inLanguage="en"))
+    await send(client, services, offer(2, about))  # which section, it does not say: dropped
+    queue = (await client.get("/staff/corrections")).text
+    assert queue.count("<article") == 1 and "Access to health care" in queue
+    number = queue.split('action="/staff/corrections/')[1].split("/")[0]
+    accepted = await client.post(f"/staff/corrections/{number}/accept")
+    editor = accepted.headers["location"]
+    assert editor == f"/countries/RO/edit?version=en&correction={number}"
+    form = (await client.get(editor)).text
+    assert "The correction you accepted" in form and "Now from 20:00" in form
+    assert f'value="{utcnow().date().isoformat()}"' in form
+    [answer] = await queued(services, "Accept")
+    assert answer["object"] == "https://remote.example/corrections/1" and "content" not in answer
