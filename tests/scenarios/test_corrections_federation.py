@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import ExitStack, closing, contextmanager
 from datetime import UTC, datetime
 
 import httpx
@@ -105,24 +106,34 @@ def queue(staff: httpx.Client) -> str:
     return staff.get("/staff/corrections").text
 
 
+@contextmanager
+def mirrored(a: NodeProcess, *mirrors: NodeProcess) -> Iterator[httpx.Client]:
+    """Sam, on the staff of A, publishes LISTING once a reader on each mirror node follows
+    A's organisation; the listing is on every mirror when this yields sam's client."""
+    sam_password = a.create_member("sam")
+    assert a.run("admin", "grant", "sam", "--role", "staff").returncode == 0
+    with ExitStack() as clients:
+        sam = clients.enter_context(closing(a.sign_in("sam", sam_password)))
+        for node in mirrors:
+            reader = clients.enter_context(
+                closing(node.sign_in("reader", node.create_member("reader")))
+            )
+            follow_organisation(reader, node, "reader", a)
+        assert sam.post("/directory/new", data=LISTING).status_code == 303
+        for node in mirrors:
+            wait_for(lambda node=node: listing_path(node, "Rosa night clinic") is not None,
+                     what=f"the listing at {node.domain}")  # fmt: skip
+        yield sam
+
+
 def test_a_members_correction_reaches_the_owner_anonymously_and_her_answer_in_romanian(
     fleet: list[NodeProcess],
 ) -> None:
     a, b, c = fleet
-    sam_password = a.create_member("sam")
-    assert a.run("admin", "grant", "sam", "--role", "staff").returncode == 0
     with (
-        closing(a.sign_in("sam", sam_password)) as sam,
-        closing(b.sign_in("bob", b.create_member("bob"))) as bob,
+        mirrored(a, b, c) as sam,
         closing(b.sign_in("mihaela", b.create_member("mihaela"))) as mihaela,
-        closing(c.sign_in("carol", c.create_member("carol"))) as carol,
     ):
-        follow_organisation(bob, b, "bob", a)
-        follow_organisation(carol, c, "carol", a)
-        assert sam.post("/directory/new", data=LISTING).status_code == 303
-        for node in (b, c):
-            wait_for(lambda node=node: listing_path(node, "Rosa night clinic") is not None,
-                     what=f"the listing at {node.domain}")  # fmt: skip
         on_b = listing_path(b, "Rosa night clinic")
         assert on_b is not None
         assert mihaela.post("/language", data={"language": "ro", "next": on_b}).status_code == 303
@@ -184,15 +195,10 @@ def test_a_members_correction_reaches_the_owner_anonymously_and_her_answer_in_ro
 @pytest.mark.fleet(size=2)
 def test_a_silenced_server_cannot_fill_the_queue(fleet: list[NodeProcess]) -> None:
     a, b = fleet
-    sam_password = a.create_member("sam")
-    assert a.run("admin", "grant", "sam", "--role", "staff").returncode == 0
     with (
-        closing(a.sign_in("sam", sam_password)) as sam,
+        mirrored(a, b) as sam,
         closing(b.sign_in("bob", b.create_member("bob"))) as bob,
     ):
-        follow_organisation(bob, b, "bob", a)
-        assert sam.post("/directory/new", data=LISTING).status_code == 303
-        wait_for(lambda: listing_path(b, "Rosa night clinic") is not None, what="the mirror")
         blocked = a.run("domain", "block", b.domain, "--severity", "silence")
         assert blocked.returncode == 0, blocked.stderr
         on_b = listing_path(b, "Rosa night clinic") or ""
