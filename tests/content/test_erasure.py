@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activitypub import ActorType
-from content import accounts, media, users
+from content import accounts, corrections, media, users
+from content.corrections import Correction, Kind
+from content.directory import Listing
 from content.erasure import erase_local_account
 from content.media import MediaAttachment
 from content.posts import Post
@@ -87,3 +91,32 @@ async def test_an_erased_username_is_never_given_to_someone_else(
     async with sessions() as session, session.begin():
         with pytest.raises(accounts.UsernameError, match="^the username “ada” is taken$"):
             await world.local_member(session, "ada")
+
+
+async def test_erasure_forgets_which_corrections_she_sent_and_unsigns_hers(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        ada = await world.local_member(session, "ada")
+        organisation = await world.local_actor(session, "org", ActorType.ORGANIZATION)
+        listing = Listing(
+            uri=f"{world.BASE_URL}/directory/1", account_id=organisation.id, name="Clinic",
+            organisation="Rosa", country="RO", last_verified=date(2026, 1, 1), verified_by="Rosa",
+        )  # fmt: skip
+        session.add(listing)
+        await session.flush()
+        uri = f"{world.BASE_URL}/corrections/x"
+        corrections.file(session, uri=uri, organisation=organisation, target=listing,
+                         kind=Kind.HOURS, text="20:00", signed_by=ada.uri)  # fmt: skip
+        corrections.remember_sent(
+            session, uri=uri, member=ada, organisation_uri=organisation.uri, subject="Clinic",
+            path="/directory/1",
+        )  # fmt: skip
+    async with sessions() as session, session.begin():
+        member = await accounts.get_local(session, "ada")
+        assert member is not None
+        await erase_local_account(session, member)
+    async with sessions() as session:
+        assert await corrections.sent(session, uri) is None
+        kept = (await session.scalars(select(Correction))).one()
+        assert (kept.text, kept.signed_by) == ("20:00", "")
