@@ -2,7 +2,7 @@
 reader's node only, which member sent which correction (`sent_corrections`)
 
 Revision ID: 0050
-Revises: 0047
+Revises: 0048
 Create Date: 2026-12-05 07:40:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0050"
-down_revision = "0047"
+down_revision = "0048"
 branch_labels = None
 depends_on = None
 
