@@ -232,6 +232,7 @@ class Worker:
                 await asyncio.wait(running, timeout=STOP_SECONDS)
             for task in running:
                 task.cancel()  # their leases run out and another pass takes them again
+            await asyncio.gather(*running, return_exceptions=True)  # unwound before the pool goes
 
     def stop(self) -> None:
         """Finish the pass under way (and, for a while, the deliveries in flight), then

@@ -209,7 +209,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             yield
         finally:
             await streams.stop()
-            switches.cancel()
+            switches.cancel()  # awaited, so its connection is back before the pool is closed
+            await asyncio.gather(switches, return_exceptions=True)
             if task is not None:
                 worker.stop()
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):

@@ -319,6 +319,7 @@ async def worker(settings: Settings, _args: argparse.Namespace) -> None:
                 await worker.run_forever()
             finally:
                 switches.cancel()
+                await asyncio.gather(switches, return_exceptions=True)
         finally:
             await federation.transport.aclose()
             await engine.dispose()

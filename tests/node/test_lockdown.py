@@ -71,5 +71,6 @@ async def test_every_process_follows_the_switch_within_a_second(services: Servic
     async with services.sessions() as session, session.begin():
         await lockdown.turn(session, False, None)
     await asyncio.sleep(lockdown.FOLLOW_SECONDS * 1.5)
-    following.cancel()
+    following.cancel()  # awaited: a query cut off later would leak its connection
+    await asyncio.gather(following, return_exceptions=True)
     assert not other.lockdown
