@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from activitypub import (
@@ -150,6 +150,7 @@ def assert_safe(output: str) -> None:
 
 @FUZZ
 @given(HTML)
+@example("https://example.org/x'0")  # linked with &#x27;, which cleaning again decoded
 def test_sanitiser_output_is_safe_and_stable(markup: str) -> None:
     for clean in (clean_html, clean_document_html):
         once = clean(markup)
