@@ -9,9 +9,11 @@ The reader (`READER`, password `READER_PASSWORD`) is a local member who follows
 
 from __future__ import annotations
 
+import asyncio
 import random
 import sqlite3
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +22,8 @@ import psycopg
 from argon2 import PasswordHasher
 
 from activitypub import generate_keypair
-from node.database import is_sqlite, migrate
+from content import home_feed
+from node.database import create_engine, create_sessionmaker, is_sqlite, migrate
 
 READER = "reader"
 READER_PASSWORD = "bench-reader-password"
@@ -86,7 +89,20 @@ def build(url: str, shape: Shape = Shape()) -> Built:
         _load_sqlite(url.removeprefix("sqlite:///"), tables)
     else:
         _load_postgres(url, tables)
+    with ThreadPoolExecutor(1) as pool:  # its own event loop, beside a caller's
+        pool.submit(asyncio.run, _build_feeds(url)).result()
     return Built(rows.reader_id, rows.followed_ids, rows.post_ids)
+
+
+async def _build_feeds(url: str) -> None:
+    """Every member's home feed, as a node's worker builds those of rows loaded in bulk."""
+    engine = create_engine(url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            while await home_feed.build_missing(session):
+                await session.commit()
+    finally:
+        await engine.dispose()
 
 
 class _Rows:

@@ -19,6 +19,7 @@ from content.country_trust import CountryTrust
 from content.directory import Listing, ListingCategory, ListingLanguage
 from content.group_threads import GroupPost
 from content.groups import Group, GroupBan, GroupModerator
+from content.home_feed import FeedEntry, HomeFeed
 from content.idempotency import IdempotencyKey
 from content.interactions import Interaction
 from content.invites import Invite
@@ -50,11 +51,13 @@ __all__ = [
     "CountryPage",
     "CountryRevision",
     "CountryTrust",
+    "FeedEntry",
     "Follow",
     "Group",
     "GroupBan",
     "GroupModerator",
     "GroupPost",
+    "HomeFeed",
     "IdempotencyKey",
     "Interaction",
     "Invite",

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, or_, select, true, union_all
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from content import timeline_lists
+from content import home_feed, timeline_lists
 from content.accounts import Account, by_ids, not_on_any
 from content.audience import Visibility
+from content.home_feed import FeedEntry
 from content.interactions import Interaction, Kind
 from content.paging import NEWEST, Window
 from content.posts import Mention, Post, PostTag
@@ -27,6 +29,12 @@ class Entry:
     post: Post
     author: Account
     boosted_by: Account | None = None
+    boost_id: int | None = None
+
+    @property
+    def id(self) -> int:
+        """Where the entry sits on its timeline: the boost's id, or the post's."""
+        return self.boost_id or self.post.id
 
 
 async def home(
@@ -39,8 +47,83 @@ async def home(
 ) -> list[Entry]:
     """Newest first: the viewer's own posts, posts of accounts it follows that it may see,
     boosts by them, and posts that mention it. Accounts on her exclusive lists are read on
-    those lists only. `exclude_accounts` and `exclude_domains` come from moderation."""
+    those lists only. `exclude_accounts` and `exclude_domains` come from moderation.
+
+    Read from her feed (`content.home_feed`); a page the feed may not hold whole (below its
+    floor), or any page before her feed is built, is read from the posts themselves."""
     exclusive = await timeline_lists.exclusive_members(session, viewer)
+    floor = await home_feed.floor_of(session, viewer.id)
+    if floor is not None and (window.min_id is None or window.min_id >= floor):
+        entries = await _from_feed(
+            session, viewer, window, floor, exclusive, exclude_accounts, exclude_domains
+        )
+        lower = max(window.min_id or 0, window.since_id or 0)
+        if floor == 0 or lower >= floor or len(entries) == window.limit:
+            return entries
+    return await _from_posts(session, viewer, window, exclusive, exclude_accounts, exclude_domains)
+
+
+async def _from_feed(
+    session: AsyncSession,
+    viewer: Account,
+    window: Window,
+    floor: int,
+    exclusive: Collection[int],
+    exclude_accounts: Collection[int],
+    exclude_domains: Collection[str],
+) -> list[Entry]:
+    """A page of her feed, under what may have changed since each entry was written: the
+    follow it came through (not to an account on her exclusive lists), suspensions, her
+    moderation."""
+    via = aliased(Account)
+    still_followed = (
+        select(Follow.id)
+        .where(
+            Follow.follower_id == viewer.id,
+            Follow.followed_id == FeedEntry.via_id,
+            Follow.state == FollowState.ACCEPTED,
+        )
+        .exists()
+    )
+    query = (
+        select(FeedEntry.id, FeedEntry.boost_id, Post, Account, via)
+        .join(Post, Post.id == FeedEntry.post_id)
+        .join(Account, Account.id == Post.account_id)
+        .outerjoin(via, via.id == FeedEntry.via_id)
+        .where(
+            FeedEntry.account_id == viewer.id,
+            FeedEntry.id >= floor,
+            Account.id.not_in(exclude_accounts),
+            not_on_any(Account.domain, exclude_domains),
+            Account.suspended_at.is_(None),
+            or_(
+                FeedEntry.via_id.is_(None),
+                and_(
+                    via.id.not_in([*exclude_accounts, *exclusive]),
+                    not_on_any(via.domain, exclude_domains),
+                    via.suspended_at.is_(None),
+                    still_followed,
+                ),
+            ),
+        )
+    )
+    rows = await session.execute(window.apply(query, FeedEntry.id))
+    entries = [
+        Entry(post, author, booster if boost_id else None, boost_id)
+        for _, boost_id, post, author, booster in rows
+    ]
+    return window.newest_first(entries, key=lambda entry: entry.id)
+
+
+async def _from_posts(
+    session: AsyncSession,
+    viewer: Account,
+    window: Window,
+    exclusive: Collection[int],
+    exclude_accounts: Collection[int],
+    exclude_domains: Collection[str],
+) -> list[Entry]:
+    """The home timeline read from the posts themselves, for pages below the feed's floor."""
     followed = [a for a in await followed_ids(session, viewer) if a not in exclusive]
     by_author = _by_live_author(exclude_accounts, exclude_domains)
     branches = [
@@ -55,7 +138,7 @@ async def home(
     if window.is_newest_page and window.since_id is None:
         # Boosts are shown on the newest page only, until boosts get their own ids.
         entries += await _boosts(session, followed, window.limit, exclude_accounts, exclude_domains)
-    return window.newest_first(entries, key=lambda entry: entry.post.id)[: window.limit]
+    return window.newest_first(entries, key=lambda entry: entry.id)[: window.limit]
 
 
 async def list_timeline(
@@ -173,7 +256,7 @@ async def _boosts(
         return []
     booster = Account.__table__.alias("booster")
     rows = await session.execute(
-        select(Post, Account, booster.c.id)
+        select(Post, Account, booster.c.id, Interaction.id)
         .join(Interaction, Interaction.post_id == Post.id)
         .join(Account, Account.id == Post.account_id)
         .join(booster, booster.c.id == Interaction.account_id)
@@ -194,7 +277,10 @@ async def _boosts(
     )
     found = list(rows)
     boosters = await by_ids(session, {row[2] for row in found})
-    return [Entry(post, author, boosters[booster_id]) for post, author, booster_id in found]
+    return [
+        Entry(post, author, boosters[booster_id], boost_id)
+        for post, author, booster_id, boost_id in found
+    ]
 
 
 async def public(

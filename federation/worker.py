@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import media
+from content import home_feed, media
 from content.accounts import Account, by_ids
 from content.orm import utcnow
 from content.retention import Retention, expire
@@ -184,12 +184,17 @@ class Worker:
     async def prune(self) -> None:
         """Delete applied, ignored and refused inbox items and finished deliveries that
         ended more than KEEP_ENDED ago, so the job tables do not grow forever, and the
-        shared rate-limit buckets that are full again; uploads never put into a post a day
+        shared rate-limit buckets that are full again; build the home feeds members lack and
+        trim the long ones; uploads never put into a post a day
         after they were made; and direct messages and members-only group posts past the
         node's retention, if it has one."""
         async with self.fed.sessions() as session:
             for model in (InboxItem, Delivery, PushMessage):
                 await jobs.prune(session, model, KEEP_ENDED)
+            await session.commit()
+            while await home_feed.build_missing(session):
+                await session.commit()
+            await home_feed.trim(session)
             await session.commit()
             await self.fed.limits.forget_full()
             if self.retention is not None:

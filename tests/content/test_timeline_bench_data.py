@@ -46,13 +46,9 @@ async def test_the_built_home_timeline_is_every_visible_post_newest_first(
         ]
         seen: list[int] = []
         window = Window(limit=40)
-        while page := [
-            e.post.id
-            for e in await timelines.home(session, reader, window=window)
-            if e.boosted_by is None
-        ]:
-            seen += page
-            window = Window(limit=40, max_id=page[-1])
+        while page := await timelines.home(session, reader, window=window):
+            seen += [entry.post.id for entry in page if entry.boosted_by is None]
+            window = Window(limit=40, max_id=page[-1].id)
 
     assert len(expected) > 100
     assert seen == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -11,6 +12,7 @@ from starlette.routing import Route
 
 from content import accounts, hashtags, timelines
 from content.accounts import Account
+from content.interactions import Interaction
 from content.timelines import Entry
 from moderation.policy import hidden_from, limited_domains
 from node.api.mastodon import entities
@@ -87,9 +89,22 @@ async def _public_posts(request: Request, hashtag: str | None) -> Response:
 async def _page(
     request: Request, session: AsyncSession, entries: list[Entry], viewer: Account | None
 ) -> Response:
+    """The entries as statuses, a boost as Mastodon's wrapper with the boost's own id (the
+    id paging goes by)."""
     base = services(request).settings.base_url
     statuses = await entities.statuses(session, [(e.post, e.author) for e in entries], viewer, base)
-    headers = link_header(request, base, [e.post.id for e in entries])
+    boost_ids = [e.boost_id for e in entries if e.boost_id is not None]
+    boosts = {
+        b.id: b
+        for b in await session.scalars(select(Interaction).where(Interaction.id.in_(boost_ids)))
+    }
+    for number, entry in enumerate(entries):
+        boost = boosts.get(entry.boost_id or 0)
+        if boost is not None and entry.boosted_by is not None:
+            statuses[number] = await entities.reblog(
+                session, boost, entry.boosted_by, statuses[number], base
+            )
+    headers = link_header(request, base, [e.id for e in entries])
     return JSONResponse(statuses, headers=headers)
 
 
