@@ -53,7 +53,7 @@ async def home(
     floor), or any page before her feed is built, is read from the posts themselves."""
     exclusive = await timeline_lists.exclusive_members(session, viewer)
     floor = await home_feed.floor_of(session, viewer.id)
-    if floor is not None and (window.min_id is None or window.min_id >= floor):
+    if floor is not None and _in_feed(window, floor):
         entries = await _from_feed(
             session, viewer, window, floor, exclusive, exclude_accounts, exclude_domains
         )
@@ -61,6 +61,12 @@ async def home(
         if floor == 0 or lower >= floor or len(entries) == window.limit:
             return entries
     return await _from_posts(session, viewer, window, exclusive, exclude_accounts, exclude_domains)
+
+
+def _in_feed(window: Window, floor: int) -> bool:
+    """Whether the window may be read from a feed whole above `floor`."""
+    above = window.max_id is None or window.max_id > floor
+    return above and (window.min_id is None or window.min_id >= floor)
 
 
 async def _from_feed(
