@@ -21,12 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from content.accounts import Account
+from content.audience import Visibility
 from content.orm import Base
 
 FEED_LENGTH = 400
 TRIM_AT = FEED_LENGTH + FEED_LENGTH // 10  # trimmed in batches, not at every entry
-FOR_FOLLOWERS = ("public", "unlisted", "private", "local")  # content.timelines.FOR_FOLLOWERS
-BOOSTABLE = ("public", "unlisted")
+# What followers see of an account they follow, and what of it its boosts bring.
+FOR_FOLLOWERS = (Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE, Visibility.LOCAL)
+BOOSTABLE = (Visibility.PUBLIC, Visibility.UNLISTED)
 
 
 class FeedEntry(Base):

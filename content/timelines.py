@@ -12,14 +12,12 @@ from sqlalchemy.orm import aliased
 from content import home_feed, timeline_lists
 from content.accounts import Account, by_ids, not_on_any
 from content.audience import Visibility
-from content.home_feed import FeedEntry
+from content.home_feed import BOOSTABLE, FOR_FOLLOWERS, FeedEntry
 from content.interactions import Interaction, Kind
 from content.paging import NEWEST, Window
 from content.posts import Mention, Post, PostTag
 from content.relationships import Follow, FollowState, followed_ids
 from content.timeline_lists import TimelineList, TimelineListMember
-
-FOR_FOLLOWERS = [Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE, Visibility.LOCAL]
 
 
 @dataclass(frozen=True)
@@ -29,12 +27,12 @@ class Entry:
     post: Post
     author: Account
     boosted_by: Account | None = None
-    boost_id: int | None = None
+    boost: Interaction | None = None
 
     @property
     def id(self) -> int:
         """Where the entry sits on its timeline: the boost's id, or the post's."""
-        return self.boost_id or self.post.id
+        return self.boost.id if self.boost is not None else self.post.id
 
 
 async def home(
@@ -92,10 +90,11 @@ async def _from_feed(
         .exists()
     )
     query = (
-        select(FeedEntry.id, FeedEntry.boost_id, Post, Account, via)
+        select(FeedEntry.id, Post, Account, via, Interaction)
         .join(Post, Post.id == FeedEntry.post_id)
         .join(Account, Account.id == Post.account_id)
         .outerjoin(via, via.id == FeedEntry.via_id)
+        .outerjoin(Interaction, Interaction.id == FeedEntry.boost_id)
         .where(
             FeedEntry.account_id == viewer.id,
             FeedEntry.id >= floor,
@@ -109,14 +108,17 @@ async def _from_feed(
                     not_on_any(via.domain, exclude_domains),
                     via.suspended_at.is_(None),
                     still_followed,
+                    # As when written, in case it changed since (a post moved into a group).
+                    Post.visibility.in_(FOR_FOLLOWERS),
+                    or_(FeedEntry.boost_id.is_(None), Post.visibility.in_(BOOSTABLE)),
                 ),
             ),
         )
     )
     rows = await session.execute(window.apply(query, FeedEntry.id))
     entries = [
-        Entry(post, author, booster if boost_id else None, boost_id)
-        for _, boost_id, post, author, booster in rows
+        Entry(post, author, booster if boost is not None else None, boost)
+        for _, post, author, booster, boost in rows
     ]
     return window.newest_first(entries, key=lambda entry: entry.id)
 
@@ -262,7 +264,7 @@ async def _boosts(
         return []
     booster = Account.__table__.alias("booster")
     rows = await session.execute(
-        select(Post, Account, booster.c.id, Interaction.id)
+        select(Post, Account, booster.c.id, Interaction)
         .join(Interaction, Interaction.post_id == Post.id)
         .join(Account, Account.id == Post.account_id)
         .join(booster, booster.c.id == Interaction.account_id)
@@ -272,7 +274,7 @@ async def _boosts(
             Interaction.account_id.not_in(exclude),
             booster.c.suspended_at.is_(None),
             Account.suspended_at.is_(None),  # a suspended author does not return in a boost
-            Post.visibility.in_([Visibility.PUBLIC, Visibility.UNLISTED]),
+            Post.visibility.in_(BOOSTABLE),
             Account.id.not_in(exclude),
             not_on_any(Account.domain, exclude_domains),
             not_on_any(booster.c.domain, exclude_domains),
@@ -284,8 +286,8 @@ async def _boosts(
     found = list(rows)
     boosters = await by_ids(session, {row[2] for row in found})
     return [
-        Entry(post, author, boosters[booster_id], boost_id)
-        for post, author, booster_id, boost_id in found
+        Entry(post, author, boosters[booster_id], boost)
+        for post, author, booster_id, boost in found
     ]
 
 

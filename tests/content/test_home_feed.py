@@ -82,6 +82,9 @@ async def test_the_feed_shows_what_the_posts_show_through_every_change(
         listed = await timeline_lists.create(session, ada, "close", exclusive=True)
         await timeline_lists.add_members(session, listed, ada, [dee.id])
         await _same(session, ada)
+        for moved in written[:30]:  # into a members-only group, after its entries were written
+            moved.visibility = Visibility.MEMBERS
+        await _same(session, ada)
         bea.suspended_at = utcnow()
         await _same(session, ada)
         await session.delete(written[-1])

@@ -70,3 +70,27 @@ async def test_a_home_page_shows_counts_replies_mentions_and_what_the_reader_did
     for entity in page:  # one status alone is rendered exactly as on the page
         alone = await client.get(f"/api/v1/statuses/{entity['id']}")
         assert alone.json() == entity
+
+
+async def test_a_boost_is_its_boosters_wrapper_and_pages_go_on_from_it(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    async with services.sessions() as session, session.begin():
+        alice, bea, cy = [
+            await world.local_member(session, name, base_url=BASE)
+            for name in ("alice", "bea", "cy")
+        ]
+        await relationships.add_follow(session, alice, bea, uri=f"{BASE}/f/1", accepted=True)
+        old = await world.post(session, cy, "cy's old post, boosted later")
+        between = await world.post(session, bea, "between")
+        boost = await interactions.add(session, bea, old, Kind.BOOST, uri=f"{BASE}/b/1")
+        client.headers.update(await world.bearer(session, alice))
+
+    first = (await client.get("/api/v1/timelines/home", params={"limit": 1})).json()
+    older = {"limit": 1, "max_id": first[0]["id"]}
+    second = (await client.get("/api/v1/timelines/home", params=older)).json()
+
+    wrapper = first[0]
+    assert (wrapper["id"], wrapper["account"]["acct"]) == (str(boost.id), "bea")
+    assert (wrapper["reblog"]["id"], wrapper["reblog"]["account"]["acct"]) == (str(old.id), "cy")
+    assert [status["id"] for status in second] == [str(between.id)]

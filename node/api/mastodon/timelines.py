@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -12,7 +11,6 @@ from starlette.routing import Route
 
 from content import accounts, hashtags, timelines
 from content.accounts import Account
-from content.interactions import Interaction
 from content.timelines import Entry
 from moderation.policy import hidden_from, limited_domains
 from node.api.mastodon import entities
@@ -93,16 +91,10 @@ async def _page(
     id paging goes by)."""
     base = services(request).settings.base_url
     statuses = await entities.statuses(session, [(e.post, e.author) for e in entries], viewer, base)
-    boost_ids = [e.boost_id for e in entries if e.boost_id is not None]
-    boosts = {
-        b.id: b
-        for b in await session.scalars(select(Interaction).where(Interaction.id.in_(boost_ids)))
-    }
     for number, entry in enumerate(entries):
-        boost = boosts.get(entry.boost_id or 0)
-        if boost is not None and entry.boosted_by is not None:
+        if entry.boost is not None and entry.boosted_by is not None:
             statuses[number] = await entities.reblog(
-                session, boost, entry.boosted_by, statuses[number], base
+                session, entry.boost, entry.boosted_by, statuses[number], base
             )
     headers = link_header(request, base, [e.id for e in entries])
     return JSONResponse(statuses, headers=headers)
