@@ -104,13 +104,13 @@ async def _account(session: AsyncSession, username: str) -> Account:
 async def _plans(
     sessions: async_sessionmaker[AsyncSession], url: str, statements: list[tuple[str, Any]]
 ) -> list[str]:
-    """The plan of every statement that reads posts."""
+    """The plan of every statement that reads posts or the home feed."""
     explain = "EXPLAIN QUERY PLAN " if is_sqlite(url) else "EXPLAIN (ANALYZE, COSTS OFF) "
     plans = []
     async with sessions() as session:
         connection = await session.connection()
         for statement, params in statements:
-            if "FROM posts" not in statement:
+            if "FROM posts" not in statement and "FROM home_feed" not in statement:
                 continue
             rows = await connection.exec_driver_sql(explain + statement, params)
             lines = [_shorten(str(row[-1]), 150) for row in rows]
