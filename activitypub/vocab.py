@@ -102,6 +102,23 @@ COUNTRY_CONTEXT: dict[str, object] = {
 }
 
 
+# Events, as Mobilizon and Gancio read them (`startTime`, `endTime`, `location` a `Place`
+# with `name` and `address`, `url` the link to meet online), Mobilizon's `timezone` (an IANA
+# name), and Harbour's terms for who it is for and how to register.
+EVENT_CONTEXT: dict[str, object] = {
+    "harbour": HARBOUR_NS,
+    "schema": SCHEMA_NS,
+    "mz": "https://joinmobilizon.org/ns#",
+    "timezone": "mz:timezone",
+    "PostalAddress": "schema:PostalAddress",
+    "address": "schema:address",
+    "streetAddress": "schema:streetAddress",
+    "inLanguage": "schema:inLanguage",
+    "eventAudience": "harbour:eventAudience",
+    "registration": "harbour:registration",
+}
+
+
 class ActorType(StrEnum):
     """Actor types Harbour serves and understands."""
 
@@ -122,6 +139,7 @@ class ObjectType(StrEnum):
     COUNTRY_INFORMATION = "CountryInformation"
     SERVICE_LISTING = "ServiceListing"
     TOMBSTONE = "Tombstone"
+    EVENT = "Event"
 
 
 class ActivityType(StrEnum):
@@ -139,3 +157,5 @@ class ActivityType(StrEnum):
     BLOCK = "Block"
     FLAG = "Flag"
     MOVE = "Move"
+    JOIN = "Join"
+    LEAVE = "Leave"

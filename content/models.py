@@ -17,6 +17,7 @@ from content.corrections import Correction, SentCorrection
 from content.countries import CountryPage, CountryRevision
 from content.country_trust import CountryTrust
 from content.directory import Listing, ListingCategory, ListingLanguage
+from content.events import Event, EventAttendance
 from content.group_threads import GroupPost
 from content.groups import Group, GroupBan, GroupModerator
 from content.home_feed import FeedEntry, HomeFeed
@@ -51,6 +52,8 @@ __all__ = [
     "CountryPage",
     "CountryRevision",
     "CountryTrust",
+    "Event",
+    "EventAttendance",
     "FeedEntry",
     "Follow",
     "Group",

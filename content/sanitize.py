@@ -154,7 +154,7 @@ def render_markdown(source: str) -> str:
 
 
 def render_plain_text(
-    text: str, tag_url: str = "/tags/", mentions: Mapping[str, str] | None = None
+    text: str, tag_url: str | None = "/tags/", mentions: Mapping[str, str] | None = None
 ) -> str:
     """A member's plain text as HTML: escaped, paragraphs and line breaks kept, links made,
     each hashtag linked to `tag_url` followed by its name, and each mention found in

@@ -57,6 +57,8 @@ class User(Base):
     # The member's language (BCP 47): the interface's when it is offered, and the client
     # API's `source.language`. None until they choose one.
     language: Mapped[str | None] = mapped_column(String(35))
+    # The member's time zone (an IANA name) for times on pages; None: the node's.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def has_two_factor(self) -> bool:

@@ -119,36 +119,36 @@ def fields_of(document: dict[str, Any]) -> ListingFields:
     address = address if isinstance(address, dict) else {}
     provider = document.get("provider")
     names, summaries = _map(document.get("nameMap")), _map(document.get("summaryMap"))
-    language = _language(document)
+    language = language_of(document)
     return ListingFields(
         language=language,
         translations=[
-            Translation(tag, _text(names.get(tag)), _text(summaries.get(tag)))
+            Translation(tag, plain_text(names.get(tag)), plain_text(summaries.get(tag)))
             for tag in list(dict.fromkeys([*names, *summaries]))[: MAX_TRANSLATIONS + 1]
             if tag != language
         ],
-        name=_text(document.get("name") or names.get(language)),
-        organisation=_text(provider.get("name") if isinstance(provider, dict) else provider),
-        country=_text(address.get("addressCountry")),
-        region=_text(address.get("addressRegion")),
-        city=_text(address.get("addressLocality")),
-        summary=_text(document.get("summary") or summaries.get(language)),
-        categories=[_text(c) for c in as_list(document.get("serviceType"))][:20],
-        languages=[_text(t) for t in as_list(document.get("availableLanguage"))][:30],
-        cost=_text(document.get("cost")),
+        name=plain_text(document.get("name") or names.get(language)),
+        organisation=plain_text(provider.get("name") if isinstance(provider, dict) else provider),
+        country=plain_text(address.get("addressCountry")),
+        region=plain_text(address.get("addressRegion")),
+        city=plain_text(address.get("addressLocality")),
+        summary=plain_text(document.get("summary") or summaries.get(language)),
+        categories=[plain_text(c) for c in as_list(document.get("serviceType"))][:20],
+        languages=[plain_text(t) for t in as_list(document.get("availableLanguage"))][:30],
+        cost=plain_text(document.get("cost")),
         free=document.get("isAccessibleForFree") is True,
         anonymous=document.get("anonymous") is True,
         papers_required=document.get("papersRequired") is True,
         insurance_required=document.get("insuranceRequired") is True,
-        opening_hours=_text(document.get("openingHours")),
-        phone=_text(document.get("telephone")),
-        email=_text(document.get("email")),
-        website=_text(id_of(document.get("website"))),
-        messaging=_text(document.get("messaging")),
-        street_address=_text(address.get("streetAddress")),
-        postal_code=_text(address.get("postalCode")),
+        opening_hours=plain_text(document.get("openingHours")),
+        phone=plain_text(document.get("telephone")),
+        email=plain_text(document.get("email")),
+        website=plain_text(id_of(document.get("website"))),
+        messaging=plain_text(document.get("messaging")),
+        street_address=plain_text(address.get("streetAddress")),
+        postal_code=plain_text(address.get("postalCode")),
         last_verified=_date(document.get("lastVerified")),
-        verified_by=_text(document.get("verifiedBy")),
+        verified_by=plain_text(document.get("verifiedBy")),
     )
 
 
@@ -164,7 +164,7 @@ def _map(value: Any) -> dict[str, Any]:
     return found
 
 
-def _language(document: dict[str, Any]) -> str:
+def language_of(document: dict[str, Any]) -> str:
     """The language of a remote listing's own text: `inLanguage`, else the first key of
     `contentMap` (as Mastodon reads it), else English."""
     declared = document.get("inLanguage")
@@ -173,7 +173,7 @@ def _language(document: dict[str, Any]) -> str:
     return next(iter(_map(document.get("contentMap"))), "en")
 
 
-def _text(value: Any) -> str:
+def plain_text(value: Any) -> str:
     """Plain text from a remote value: tags stripped, entities decoded (pages escape it)."""
     if not isinstance(value, str):
         return ""

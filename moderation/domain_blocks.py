@@ -13,7 +13,7 @@ from sqlalchemy import String, Text, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from content import countries, directory
+from content import mirrors
 from content.accounts import Account, on_domain
 from content.interactions import Interaction
 from content.interface_text import N_, Message
@@ -180,13 +180,12 @@ def _truth(value: str | None) -> bool:
 
 async def purge(session: AsyncSession, domain: str) -> None:
     """Drop what this node keeps from a suspended domain: its accounts' posts (with what hangs
-    off them), service listings and country pages, their likes and boosts, and every follow
+    off them), listings, country pages and events, their likes and boosts, and every follow
     between them and this node. The account rows stay, so their ids keep resolving to a
     blocked server."""
     remote = select(Account.id).where(on_domain(Account.domain, normalise(domain)))
     await session.execute(delete(Post).where(Post.account_id.in_(remote)))
-    await directory.remove_of_accounts(session, remote)
-    await countries.remove_of_accounts(session, remote)
+    await mirrors.remove_of_accounts(session, remote)
     await session.execute(delete(Interaction).where(Interaction.account_id.in_(remote)))
     await session.execute(
         delete(Follow).where(or_(Follow.follower_id.in_(remote), Follow.followed_id.in_(remote)))

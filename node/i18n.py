@@ -39,6 +39,8 @@ SHIPPED = ("en", "ro", "bg", "ru", "uk", "es", "pt", "fr", "de", "it", "pl", "hu
 MAX_OVERRIDE = 35
 # The visitor's choice from the language switcher; a member's is kept in their account too.
 COOKIE = "harbour_language"
+# The reader's time zone, kept the same way (node.web.time_zones).
+TIME_ZONE_COOKIE = "harbour_time_zone"
 COOKIE_SECONDS = 400 * 24 * 3600  # the longest browsers keep a cookie
 # The switcher's choice in this browser's session: the one a member's account takes at sign-in
 # (never the cookie, which may be another person's on a shared phone).

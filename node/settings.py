@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from activitypub.hostnames import InvalidHost, canonical_host
+from content.event_fields import zone_of
 from content.languages import language_tag
 from content.retention import Retention
 from moderation.policy import FederationMode
@@ -48,6 +49,8 @@ class Settings:
     listen_port: int = 8000
     organisation_username: str = "organisation"
     organisation_name: str = "Harbour"
+    # The IANA time zone pages show times in, unless a reader chose another.
+    time_zone: str = "UTC"
     # Development only: host names resolved to fixed addresses, e.g. {"node-a.test": "127.0.0.1"}
     dev_hosts: Mapping[str, str] = field(default_factory=dict)
     ca_bundle: str | None = None
@@ -171,6 +174,7 @@ class Settings:
             listen_port=_port(values.get("listen_port", 8000)),
             organisation_username=organisation_username,
             organisation_name=str(values.get("organisation_name", "Harbour")),
+            time_zone=_time_zone(values.get("time_zone", "UTC")),
             dev_hosts=dev_hosts,
             ca_bundle=str(values["ca_bundle"]) if values.get("ca_bundle") else None,
             authorized_fetch=_flag(
@@ -241,6 +245,7 @@ _ENV_NAMES = {
     "listen_port": "HARBOUR_LISTEN_PORT",
     "organisation_username": "HARBOUR_ORGANISATION_USERNAME",
     "organisation_name": "HARBOUR_ORGANISATION_NAME",
+    "time_zone": "HARBOUR_TIME_ZONE",
     "dev_hosts": "HARBOUR_DEV_HOSTS",
     "ca_bundle": "HARBOUR_CA_BUNDLE",
     "authorized_fetch": "HARBOUR_AUTHORIZED_FETCH",
@@ -371,3 +376,12 @@ def _choice(enum: type[E], value: Any, name: str) -> E:
     except ValueError:
         allowed = " or ".join(member.value for member in enum)
         raise ConfigError(f"{name} must be {allowed}, not {value!r}") from None
+
+
+def _time_zone(value: object) -> str:
+    name = str(value).strip()
+    if zone_of(name) is None:
+        raise ConfigError(
+            f"HARBOUR_TIME_ZONE={name!r} is not an IANA time zone: write it like Europe/Bucharest"
+        )
+    return name

@@ -13,6 +13,7 @@ from federation.handlers import (
     blocks,
     corrections,
     countries,
+    events,
     flags,
     follows,
     groups,
@@ -46,11 +47,12 @@ ANY_OBJECT = frozenset(
 
 async def _delete_object(incoming: Incoming) -> None:
     """A Delete of an object: a post (relayed first by its local group, if it was written in
-    one), a listing or a country page, whichever we keep."""
+    one), a listing, a country page or an event, whichever we keep."""
     await groups.on_delete(incoming)
     await notes.on_delete(incoming)
     await listings.on_delete(incoming)
     await countries.on_delete(incoming)
+    await events.on_delete(incoming)
 
 
 async def _create_note(incoming: Incoming) -> None:
@@ -63,6 +65,26 @@ async def _create_note(incoming: Incoming) -> None:
         incoming.drop("refused by the local group it was written in")
     else:
         await notes.on_create(incoming)
+
+
+def _from_organisation(incoming: Incoming) -> bool:
+    """An Event from a remote organisation is mirrored into the calendar (or refused there);
+    from anyone else it is shown as a status, as Mastodon does."""
+    return incoming.actor.actor_type == "Organization" and not incoming.actor.is_local
+
+
+async def _create_event(incoming: Incoming) -> None:
+    if _from_organisation(incoming):
+        await events.on_create(incoming)
+    else:
+        await _create_note(incoming)
+
+
+async def _update_event(incoming: Incoming) -> None:
+    if _from_organisation(incoming):
+        await events.on_update(incoming)
+    else:
+        await _update_note(incoming)
 
 
 async def _update_note(incoming: Incoming) -> None:
@@ -115,6 +137,8 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Update", "ServiceListing"): listings.on_update,
     ("Create", "CountryInformation"): countries.on_create,
     ("Update", "CountryInformation"): countries.on_update,
+    ("Create", "Event"): _create_event,
+    ("Update", "Event"): _update_event,
 }
 
 

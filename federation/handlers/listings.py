@@ -12,7 +12,7 @@ from content.listing_fields import ListingError, drop_invalid_translations, vali
 from content.orm import utcnow
 from federation import listing_wire
 from federation.handlers.incoming import Incoming
-from federation.handlers.publishers import may_publish
+from federation.handlers.publishers import admit
 
 
 async def on_create(incoming: Incoming) -> None:
@@ -39,16 +39,12 @@ async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
     an Update (which made the copy) must not take the copy back to the first version, so
     only an Update (`replaces`) changes a copy we have."""
     actor = incoming.actor
-    if not listing_wire.is_listing(document) or not listing_wire.owned_by(document, actor):
-        incoming.drop("not a listing of the actor's")
+    if not listing_wire.is_listing(document):
+        incoming.drop("not a listing")
         return
-    existing = await directory.get_by_uri(incoming.session, document["id"])
-    if existing is not None and (existing.account_id != actor.id or not replaces):
-        incoming.drop("a copy exists; only its origin's Update changes it")
-        return
-    if existing is None and not await may_publish(incoming):
-        return
-    if (proven := await incoming.proven(document)) is None:
+    existing = await directory.get_by_uri(incoming.session, str(document.get("id")))
+    owner = existing.account_id if existing is not None else None
+    if (proven := await admit(incoming, document, owner, replaces=replaces)) is None:
         return
     values = listing_wire.fields_of(document)
     drop_invalid_translations(values)

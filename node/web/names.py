@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import datetime
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime, get_timezone_location
 from starlette.requests import Request
 
 from content import country_names, languages
+from content.event_fields import zone_names, zone_of
 from node import i18n
 from node.i18n import _
 
@@ -70,6 +74,46 @@ def _version_note(shown: str, missing: str, language: str) -> str:
     return _("Shown in %(shown)s: no %(missing)s version yet.") % names
 
 
+UTC_NAME = "UTC"
+# The zones the calendar's form offers (any IANA name is kept if an account holds one).
+OFFERED_REGIONS = ("Europe/", "Atlantic/", "Africa/", "Asia/")
+
+
+def when(moment: datetime, zone: str) -> str:
+    """A moment as the reader's language writes it, in the zone `zone` (`Saturday 5
+    December 2026, 18:00`)."""
+    return format_datetime(
+        moment,
+        "EEEE d MMMM y, HH:mm",
+        tzinfo=zone_of(zone) or ZoneInfo(UTC_NAME),
+        locale=i18n.locale_of(i18n.current()),
+    )
+
+
+def zone_label(zone: str) -> str:
+    """A zone as the reader's language names its city (`Букурещ`); UTC as itself."""
+    return _label(zone, i18n.current())
+
+
+@cache
+def _label(zone: str, language: str) -> str:
+    found = zone_of(zone)
+    if found is None or zone == UTC_NAME:
+        return UTC_NAME
+    return str(get_timezone_location(found, locale=i18n.locale_of(language), return_city=True))
+
+
+@cache
+def _choices(language: str) -> tuple[tuple[str, str], ...]:
+    offered = [z for z in zone_names() if z.startswith(OFFERED_REGIONS)]
+    return tuple(sorted(((z, _label(z, language)) for z in offered), key=lambda row: row[1]))
+
+
+def zone_choices() -> tuple[tuple[str, str], ...]:
+    """The zones the form offers, each with its city's name, sorted by it."""
+    return _choices(i18n.current())
+
+
 GLOBALS = {
     "country_name": country_name,
     "own_country_name": own_country_name,
@@ -79,6 +123,9 @@ GLOBALS = {
     "country_choices": country_choices,
     "language_choices": language_choices,
     "version_note": version_note,
+    "when": when,
+    "zone_label": zone_label,
+    "zone_choices": zone_choices,
 }
 
 

@@ -58,6 +58,7 @@ async def leave(request: Request) -> Response:
     settings = services(request).settings
     response = away(settings, request.headers.get("accept-language", ""))
     response.delete_cookie(i18n.COOKIE)  # no trace of the language she read Harbour in
+    response.delete_cookie(i18n.TIME_ZONE_COOKIE)
     response.set_cookie(
         MARKER,
         "1",

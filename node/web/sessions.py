@@ -191,6 +191,7 @@ async def logout(request: Request) -> Response:
     await end_session(request)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(i18n.COOKIE)  # the next person on this phone starts afresh
+    response.delete_cookie(i18n.TIME_ZONE_COOKIE)
     return response
 
 
