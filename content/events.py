@@ -173,3 +173,41 @@ async def remove_of_accounts(session: AsyncSession, accounts: Select[int]) -> No
     chosen = select(Event.id).where(Event.account_id.in_(accounts))
     await session.execute(delete(EventAttendance).where(EventAttendance.event_id.in_(chosen)))
     await session.execute(delete(Event).where(Event.account_id.in_(accounts)))
+
+
+async def is_going(session: AsyncSession, event: Event, account: Account) -> bool:
+    """Whether the member said she is going."""
+    found = await session.get(EventAttendance, (event.id, account.id))
+    return found is not None
+
+
+async def attend(
+    session: AsyncSession, event: Event, account: Account, join_uri: str | None = None
+) -> bool:
+    """Record that `account` is going; False if she had said so already."""
+    if await is_going(session, event, account):
+        return False
+    session.add(EventAttendance(event_id=event.id, account_id=account.id, join_uri=join_uri))
+    await session.flush()
+    return True
+
+
+async def leave(session: AsyncSession, event: Event, account: Account) -> bool:
+    """Forget that `account` is going; False if she had not said so."""
+    found = await session.get(EventAttendance, (event.id, account.id))
+    if found is None:
+        return False
+    await session.delete(found)
+    await session.flush()
+    return True
+
+
+async def attendees(session: AsyncSession, event: Event) -> list[Account]:
+    """Who said she is going, in the order they said it (for the organiser's staff only)."""
+    query = (
+        select(Account)
+        .join(EventAttendance, EventAttendance.account_id == Account.id)
+        .where(EventAttendance.event_id == event.id)
+        .order_by(EventAttendance.created_at, Account.id)
+    )
+    return list(await session.scalars(query))

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub import AS_CONTEXT
 from content import events
 from content.accounts import Account
 from content.event_fields import EventFields
 from content.events import Event
-from federation import event_wire, object_outbox
+from content.orm import new_id
+from federation import addressing, delivery, event_wire, object_outbox
 from federation.context import Federation
 
 
@@ -68,3 +70,44 @@ async def _send(
         fed, session, organisation, kind, event_wire.document(event, organisation),
         event_wire.CONTEXT,
     )  # fmt: skip
+
+
+async def going(
+    fed: Federation, session: AsyncSession, member: Account, event: Event, origin: Account
+) -> None:
+    """The member says she is going: recorded here, and for an event of another server a
+    `Join` to the organiser alone (Mobilizon's participation), who keeps the list."""
+    if not await events.attend(session, event, member):
+        return
+    await _tell(fed, session, member, origin, "Join", event)
+
+
+async def not_going(
+    fed: Federation, session: AsyncSession, member: Account, event: Event, origin: Account
+) -> None:
+    """The member takes it back: a `Leave` to the organiser."""
+    if not await events.leave(session, event, member):
+        return
+    await _tell(fed, session, member, origin, "Leave", event)
+
+
+async def _tell(
+    fed: Federation,
+    session: AsyncSession,
+    member: Account,
+    origin: Account,
+    kind: str,
+    event: Event,
+) -> None:
+    if origin.is_local:
+        return
+    activity = {
+        "@context": AS_CONTEXT,
+        "id": f"{member.uri}#{kind.lower()}s/{new_id()}",
+        "type": kind,
+        "actor": member.uri,
+        "object": event.uri,
+        "to": [origin.uri],
+    }
+    inboxes = await addressing.for_account(fed, session, origin)
+    await delivery.enqueue(session, activity, member.id, inboxes)

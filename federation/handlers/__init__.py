@@ -41,6 +41,8 @@ ANY_OBJECT = frozenset(
         "Flag",
         "Delete",
         "Move",
+        "Join",
+        "Leave",
     }
 )
 
@@ -139,6 +141,8 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Update", "CountryInformation"): countries.on_update,
     ("Create", "Event"): _create_event,
     ("Update", "Event"): _update_event,
+    ("Join", None): events.on_join,
+    ("Leave", None): events.on_leave,
 }
 
 

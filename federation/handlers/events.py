@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 from content import events
+from content.accounts import Account
 from content.event_fields import EventError, validate
 from federation import event_wire
 from federation.handlers.incoming import Incoming
@@ -57,3 +58,27 @@ async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
         description_html=description_html,
     )
     saved.origin_proven = proven
+
+
+async def on_join(incoming: Incoming) -> None:
+    """A member of another server says she is going to an event of ours: kept for the
+    organiser's staff, never shown to anyone else."""
+    event = await events.get_by_uri(incoming.session, incoming.object_id or "")
+    if event is None or not await _ours(incoming, event):
+        incoming.drop("no such event here")
+        return
+    join_id = incoming.activity.get("id")
+    join_uri = join_id if isinstance(join_id, str) else None
+    await events.attend(incoming.session, event, incoming.actor, join_uri)
+
+
+async def on_leave(incoming: Incoming) -> None:
+    """She is not going after all."""
+    event = await events.get_by_uri(incoming.session, incoming.object_id or "")
+    if event is None or not await events.leave(incoming.session, event, incoming.actor):
+        incoming.drop("she was not going to an event here")
+
+
+async def _ours(incoming: Incoming, event: events.Event) -> bool:
+    organiser = await incoming.session.get(Account, event.account_id)
+    return organiser is not None and organiser.is_local

@@ -75,8 +75,42 @@ async def _attendance(
     viewer: Account | None,
     staff: bool,
 ) -> dict[str, Any]:
-    """What the page says about who is going (filled in by the Join/Leave slice)."""
-    return {}
+    """What the page says about who is going: to a signed-in member, whether she said she
+    is; to the organiser's staff, who is going. Nobody else learns who is."""
+    going = await events.is_going(session, event, viewer) if viewer is not None else False
+    return {
+        "going": going,
+        "attendees": await events.attendees(session, event) if staff else [],
+    }
+
+
+async def say_going(request: Request) -> Response:
+    """`POST /events/ID/going`: a member says she is going (`Join`)."""
+    return await _answer(request, going=True)
+
+
+async def say_not_going(request: Request) -> Response:
+    """`POST /events/ID/not-going`: she takes it back (`Leave`)."""
+    return await _answer(request, going=False)
+
+
+async def _answer(request: Request, *, going: bool) -> Response:
+    fed = services(request).federation
+    path = f"/events/{request.path_params['event_id']}"
+    async with session_scope(services(request).sessions) as session:
+        viewer = await signed_in_account(request, session)
+        if viewer is None:
+            return RedirectResponse(f"/login?next={path}", status_code=303)
+        event = await events.get(session, request.path_params["event_id"])
+        origin = await session.get(Account, event.account_id) if event else None
+        if event is None or origin is None or origin.is_gone:
+            raise HTTPException(404, NO_SUCH)
+        if going:
+            await event_outbox.going(fed, session, viewer, event, origin)
+        else:
+            await event_outbox.not_going(fed, session, viewer, event, origin)
+    fed.notify()
+    return RedirectResponse(path, status_code=303)
 
 
 async def new(request: Request) -> Response:
@@ -171,4 +205,6 @@ routes = [
     Route("/events/{event_id:id}", show),
     Route("/events/{event_id:id}/edit", edit, methods=["GET", "POST"]),
     Route("/events/{event_id:id}/delete", delete, methods=["POST"]),
+    Route("/events/{event_id:id}/going", say_going, methods=["POST"]),
+    Route("/events/{event_id:id}/not-going", say_not_going, methods=["POST"]),
 ]

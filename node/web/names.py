@@ -99,7 +99,7 @@ def zone_label(zone: str) -> str:
 def _label(zone: str, language: str) -> str:
     found = zone_of(zone)
     if found is None or zone == UTC_NAME:
-        return UTC_NAME
+        return _("UTC")  # as the reader's language abbreviates Coordinated Universal Time
     return str(get_timezone_location(found, locale=i18n.locale_of(language), return_city=True))
 
 

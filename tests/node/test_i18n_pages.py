@@ -45,6 +45,19 @@ NOT_PAGES = {
     "/settings/lists/{name}": "a CSV download",
     "/countries/write": "a redirect to the country page editor",
     "/countries/{code}/{username}": "an ActivityPub document; people go to the country page",
+    "/events.ics": "an iCalendar file",
+    "/events/{event_id:id}.ics": "an iCalendar file",
+}
+EVENT = {
+    "title": "Εργαστήριο δικαιωμάτων",
+    "description": "Φέρτε ερωτήσεις.",
+    "language": "el",
+    "starts": "2030-03-14T18:00",
+    "ends": "2030-03-14T20:00",
+    "time_zone": "Europe/Athens",
+    "place_name": "Κέντρο",
+    "audience": "Εργαζόμενες",
+    "registration": "Ελάτε απλώς.",
 }
 MACHINE_PREFIXES = ("/api/", "/.well-known/", "/nodeinfo/", "/users/")
 LISTING = {
@@ -211,6 +224,7 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
     old = {**LISTING, "last_verified": "2024-01-01"}  # stale: on staff's list to verify
     assert (await client.post("/directory/new", data=old)).status_code == 303
     assert (await client.post("/countries/RO/edit", data=COUNTRY)).status_code == 303
+    event = (await client.post("/events/new", data=EVENT)).headers["location"]
     await walk.get("/staff/to-verify")
     assert (await client.post("/discussions/new", data=GROUP)).status_code == 303
     thread = await client.post(
@@ -232,6 +246,8 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
         "/countries",
         "/countries/RO",
         "/countries/RO/history",
+        "/events",
+        event,
         "/discussions",
         "/discussions/peers",
         thread_path,
@@ -259,6 +275,8 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
     for path in ("/home/lists", f"/home/lists/{night.id}", "/notifications?held=1"):
         await walk.get(path)
     await walk.get(f"/@sam/{asked.id}")  # the poll's form
+    await client.post(f"{event}/going")
+    await walk.get(f"{event}?going")  # she said she is going
     await client.post(f"/posts/{asked.id}/vote", data={"choice": "1"})
     await walk.get(f"/@sam/{asked.id}?voted")  # its results (a page of its own in the walk)
     for path in ("/settings/privacy", "/settings?error=wrong%20password", consent):
@@ -300,6 +318,9 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
         "/directory/new",
         f"{listing}/edit",
         "/countries/RO/edit",
+        "/events/new",
+        f"{event}/edit",
+        f"{event}?staff",  # who is going
         "/discussions/new",
         "/discussions/peers/new",
         f"/accounts/{alice.id}/safety",
@@ -313,6 +334,7 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
     await walk.get(f"/posts/{post_id}/history")
     await walk.post("/directory/new", {"name": ""}, status=400)
     await walk.post("/countries/RO/edit", {**COUNTRY, "last_reviewed": "soon"}, status=400)
+    await walk.post("/events/new", {**EVENT, "ends": "2030-01-01T00:00"}, status=400)
     await walk.post("/discussions/new", {**GROUP, "name": "Not A Name!"}, status=400)
     # Staff answer the corrections: a call, a rejection with its reason, an acceptance.
     queue = (await client.get("/staff/corrections")).text

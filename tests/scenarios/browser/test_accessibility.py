@@ -39,6 +39,8 @@ VISITOR_PAGES = [
     "/directory/{listing}",
     "/countries",
     "/countries/RO",
+    "/events",
+    "{event}",
     "/@admin",
     "{post}",
     "/tags/harbour",
@@ -67,6 +69,10 @@ ADMIN_PAGES = [
     "/countries",
     "/countries/RO",
     "/countries/RO/history",
+    "/events",
+    "/events/new",
+    "{event}",
+    "{event}/edit",
     "/discussions",
     "/discussions/new",
     "/discussions/peer_support",
@@ -86,6 +92,7 @@ ADMIN_PAGES = [
 FORMS_WITH_ERRORS = [
     ("/directory/new", "Publish listing"),
     ("/countries/PT/edit", "Save"),
+    ("/events/new", "Publish event"),
 ]
 # Pages whose every control the keyboard must reach, showing a focus outline on each.
 KEYBOARD_PAGES = ["/home", "/directory/new"]
@@ -108,6 +115,17 @@ LISTING = {
     "anonymous": "on",
     "last_verified": "2026-10-01",
     "verified_by": "Rosa Collective",
+}
+EVENT = {
+    "title": "Know your rights workshop",
+    "description": "Bring questions. https://example.org/rights",
+    "language": "en",
+    "starts": "2030-03-14T18:00",
+    "ends": "2030-03-14T20:00",
+    "time_zone": "Europe/Bucharest",
+    "place_name": "Community centre",
+    "audience": "Sex workers and their partners",
+    "registration": "Send a Signal message, or just come.",
 }
 TRUST_LIST = "https://partner.example/api/v1/instance/domain_blocks"  # unreachable: an error
 MO = {"username": "mo", "password": "a long passphrase 1"}
@@ -154,6 +172,7 @@ def furnish(node: NodeProcess) -> dict[str, str]:
         grouped = pool.submit(node.run, *group, "admin")
         sent(admin.post("/directory/new", data=LISTING))
         sent(admin.post("/countries/RO/edit", data=COUNTRY_PAGE))
+        event = urlsplit(admin.post("/events/new", data=EVENT).headers["location"]).path
         warned = {"text": "Clinic hours changed #harbour", "spoiler_text": "Health"}
         sent(admin.post("/compose", data={**warned, "visibility": "public"}))
         admin_id = admin.get("/api/v1/accounts/lookup", params={"acct": "admin"}).json()["id"]
@@ -167,6 +186,7 @@ def furnish(node: NodeProcess) -> dict[str, str]:
         sent(mo.post("/register", data={"invite": invite, **MO}))
         mo_id = admin.get("/api/v1/accounts/lookup", params={"acct": "mo"}).json()["id"]
         sent(mo.post("/follow", data={"handle": f"admin@{node.domain}"}))
+        sent(mo.post(f"{event}/going"))  # the admin, as staff, sees who is going
         correction = {"listing": listing, "kind": "hours", "text": "They open at 20:00 now."}
         sent(mo.post("/corrections", data=correction))  # waits in the staff's queue
         report = {"account_id": admin_id, "status_ids[]": status["id"], "comment": "Spam?"}
@@ -189,6 +209,7 @@ def furnish(node: NodeProcess) -> dict[str, str]:
         "post": urlsplit(status["url"]).path,
         "thread": thread_path,
         "mo": mo_id,
+        "event": event,
     }
 
 
