@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import corrections, countries, timeline_lists, web_sessions
 from content.accounts import Account
+from content.events import EventAttendance
 from content.media import MediaAttachment
 from content.orm import utcnow
 from content.posts import Post
@@ -17,7 +18,7 @@ from content.users import User
 async def erase_local_account(session: AsyncSession, account: Account) -> list[str]:
     """Delete a local account's posts, media, follows, lists, login, sessions, app tokens and
     profile (and its name on the country page revisions it wrote and the corrections it
-    signed or sent), keeping a tombstone row;
+    signed or sent, and the events it said it was going to), keeping a tombstone row;
     return the names of its image files, for the caller to delete once this is committed.
 
     The row stays so the username is never given to someone else: other servers still hold
@@ -37,6 +38,8 @@ async def erase_local_account(session: AsyncSession, account: Account) -> list[s
     await web_sessions.end_all(session, account.id)
     await session.execute(delete(User).where(User.account_id == account.id))
     await countries.forget_author(session, account)
+    # Which events she said she was going to.
+    await session.execute(delete(EventAttendance).where(EventAttendance.account_id == account.id))
     await corrections.forget_member(session, account)
     account.display_name = ""
     account.summary_html = ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from node.settings import ConfigError, Settings
 from node.state import Services
 from tests.node.conftest import BASE
 from tests.node.test_directory_pages import sent, setup, sign_in
@@ -90,3 +91,32 @@ async def test_only_staff_publish(
     await sign_in(client, "alice")
     refused = await client.get("/events/new")
     assert refused.status_code == 403 and "Only staff publish events." in refused.text
+
+
+async def test_a_visitor_chooses_her_time_zone_and_the_calendar_shows_it(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    await setup(services)
+    await sign_in(client, "sam")
+    assert (await client.post("/events/new", data=EVENT)).status_code == 303
+    await client.post("/logout")
+    page = (await client.get("/events")).text
+    assert "Know your rights workshop" in page and "Thursday 14 March 2030, 16:00" in page
+    assert "Times are shown in the time zone of UTC." in page  # the node's
+    chosen = await client.post("/time-zone", data={"time_zone": "Europe/Lisbon", "next": "/events"})
+    assert chosen.status_code == 303 and chosen.headers["location"] == "/events"
+    page = (await client.get("/events")).text
+    assert "Times are shown in the time zone of Lisbon." in page
+    # Lisbon is UTC+0 in March: 16:00; an unknown zone changes nothing.
+    assert "Thursday 14 March 2030, 16:00" in page
+    await client.post("/time-zone", data={"time_zone": "../../etc/passwd", "next": "/events"})
+    assert "time zone of Lisbon" in (await client.get("/events")).text
+    await client.post("/logout")  # the next person on this phone starts afresh
+    assert "time zone of UTC" in (await client.get("/events")).text
+
+
+def test_the_nodes_time_zone_must_be_an_iana_name() -> None:
+    base = {"HARBOUR_DOMAIN": "harbour.test"}
+    assert Settings.load({**base, "HARBOUR_TIME_ZONE": "Europe/Sofia"}).time_zone == "Europe/Sofia"
+    with pytest.raises(ConfigError, match="HARBOUR_TIME_ZONE"):
+        Settings.load({**base, "HARBOUR_TIME_ZONE": "Sofia"})
