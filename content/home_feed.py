@@ -79,8 +79,8 @@ _TO_ONE = text(  # her own post, or one mentioning her: shown whoever she follow
     " WHERE a.id = :account AND a.domain IS NULL"
     " ON CONFLICT (account_id, id) DO UPDATE SET via_id = NULL"
 )
-_NEW_FEED = text(
-    "INSERT INTO home_feeds (account_id, floor) VALUES (:account, 0) ON CONFLICT DO NOTHING"
+_NEW_FEED = text(  # ON CONFLICT: two workers may build the same feed at once
+    "INSERT INTO home_feeds (account_id, floor) VALUES (:account, :floor) ON CONFLICT DO NOTHING"
 )
 _RAISE_FLOOR = text(
     "UPDATE home_feeds SET floor = :floor WHERE account_id = :account AND floor < :floor"
@@ -166,9 +166,8 @@ async def build_missing(session: AsyncSession, batch: int = 50) -> int:
         for insert, cut in _BUILD:
             await session.execute(insert, values)
             floor = max(floor, await session.scalar(cut, values) or 0)
-        session.add(HomeFeed(account_id=account_id, floor=floor))
+        await session.execute(_NEW_FEED, {"account": account_id, "floor": floor})
         built += 1
-    await session.flush()
     return built
 
 
@@ -210,7 +209,7 @@ def _noticed(session: Session, _context: object) -> None:
         elif table == "interactions" and row.kind == "boost":
             _boost_noticed(session, row.id, row.post_id, row.account_id)
         elif table == "accounts" and row.domain is None:
-            session.connection().execute(_NEW_FEED, {"account": row.id})
+            session.connection().execute(_NEW_FEED, {"account": row.id, "floor": 0})
         elif table == "follows" and row.state == "accepted":
             _follow_noticed(session, row.follower_id, row.followed_id)
     for row in session.dirty:
