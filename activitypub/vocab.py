@@ -44,6 +44,7 @@ CASE_CONTEXT: dict[str, object] = {"harbour": HARBOUR_NS, "sharedCase": "harbour
 CORRECTION_CONTEXT: dict[str, object] = {
     "harbour": HARBOUR_NS,
     "correctionKind": "harbour:correctionKind",
+    "experienceRating": "harbour:experienceRating",
     "section": "harbour:section",
     "schema": SCHEMA_NS,
     "inLanguage": "schema:inLanguage",

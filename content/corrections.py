@@ -1,4 +1,6 @@
-"""Corrections readers suggest to a listing or a country-page section.
+"""Corrections readers suggest to a listing or a country-page section, and members' accounts
+of how a listed service treated them (an "experience": a suggestion of its own kind, with a
+rating, for the organisation's staff alone).
 
 Two tables, one for each side. `Correction` is the owning organisation's review queue: what
 is wrong and the reader's words, the server that sent it (when it came through federation,
@@ -9,6 +11,7 @@ correction id, so the answer reaches her; it never leaves the node."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -37,6 +40,7 @@ class Kind(StrEnum):
     COSTS = "costs"
     UNSAFE = "unsafe"
     OTHER = "other"
+    EXPERIENCE = "experience"  # how the service treated a member: never a visitor's
 
 
 KIND_LABELS: dict[Kind, str] = {
@@ -46,6 +50,23 @@ KIND_LABELS: dict[Kind, str] = {
     Kind.COSTS: N_("The costs or the papers needed are wrong"),
     Kind.UNSAFE: N_("It is not safe for sex workers any more"),
     Kind.OTHER: N_("Something else"),
+    Kind.EXPERIENCE: N_("How the service treated a member"),
+}
+WRONG = [(kind, label) for kind, label in KIND_LABELS.items() if kind != Kind.EXPERIENCE]
+
+
+class Rating(StrEnum):
+    """The short scale of an experience."""
+
+    GOOD = "good"
+    MIXED = "mixed"
+    BAD = "bad"
+
+
+RATING_LABELS: dict[Rating, str] = {
+    Rating.GOOD: N_("Well"),
+    Rating.MIXED: N_("Neither well nor badly"),
+    Rating.BAD: N_("Badly"),
 }
 
 
@@ -81,6 +102,7 @@ class Correction(Base):
     )
     section: Mapped[str] = mapped_column(String(32), default="")
     kind: Mapped[str] = mapped_column(String(16))
+    rating: Mapped[str] = mapped_column(String(8), default="")  # an experience's
     text: Mapped[str] = mapped_column(Text, default="")
     signed_by: Mapped[str] = mapped_column(String(2048), default="")
     sender_id: Mapped[int | None] = mapped_column(
@@ -104,6 +126,7 @@ class SentCorrection(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
     organisation_uri: Mapped[str] = mapped_column(String(2048))
+    kind: Mapped[str] = mapped_column(String(16), default="")
     subject: Mapped[str] = mapped_column(String(255))
     path: Mapped[str] = mapped_column(String(255))
     outcome: Mapped[str] = mapped_column(String(16), default="")
@@ -112,9 +135,20 @@ class SentCorrection(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def checked(kind: str, text: str, section: str, *, page: bool) -> tuple[Kind, str, str]:
-    """The kind, the text (stripped, at most MAX_TEXT) and the section (a country page's
-    only) of a suggestion, or CorrectionError."""
+@dataclass(frozen=True)
+class Checked:
+    """A suggestion's fields once checked: `section` a country page's only, `rating` an
+    experience's only."""
+
+    kind: Kind
+    text: str
+    section: str = ""
+    rating: Rating | None = None
+
+
+def checked(kind: str, text: str, section: str, rating: str = "", *, page: bool) -> Checked:
+    """The checked fields of a suggestion (the text stripped, at most MAX_TEXT), or
+    CorrectionError. An experience is about a listing, with a rating."""
     try:
         found = Kind(kind)
     except ValueError:
@@ -124,7 +158,14 @@ def checked(kind: str, text: str, section: str, *, page: bool) -> tuple[Kind, st
     text = text.strip()
     if len(text) > MAX_TEXT:
         raise CorrectionError(N_("Say it in at most 1000 characters."))
-    return found, text, section if page else ""
+    if found != Kind.EXPERIENCE:
+        return Checked(found, text, section if page else "")
+    if page:
+        raise CorrectionError(N_("Only a listed service can be rated."))
+    try:
+        return Checked(found, text, rating=Rating(rating))
+    except ValueError:
+        raise CorrectionError(N_("Choose how the service treated you.")) from None
 
 
 def file(
@@ -133,9 +174,7 @@ def file(
     uri: str,
     organisation: Account,
     target: Listing | CountryPage,
-    kind: Kind,
-    text: str,
-    section: str = "",
+    suggestion: Checked,
     signed_by: str = "",
     sender: Account | None = None,
 ) -> Correction:
@@ -145,9 +184,10 @@ def file(
         organisation_id=organisation.id,
         listing_id=target.id if isinstance(target, Listing) else None,
         country_page_id=target.id if isinstance(target, CountryPage) else None,
-        section=section,
-        kind=kind,
-        text=text,
+        section=suggestion.section,
+        kind=suggestion.kind,
+        rating=suggestion.rating or "",
+        text=suggestion.text,
         signed_by=signed_by,
         sender_id=sender.id if sender else None,
     )
@@ -196,6 +236,7 @@ def remember_sent(
     uri: str,
     member: Account,
     organisation_uri: str,
+    kind: Kind,
     subject: str,
     path: str,
 ) -> None:
@@ -205,6 +246,7 @@ def remember_sent(
             uri=uri,
             account_id=member.id,
             organisation_uri=organisation_uri,
+            kind=kind,
             subject=subject[:255],
             path=path[:255],
         )

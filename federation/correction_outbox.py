@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import accounts, corrections
 from content.accounts import Account
-from content.corrections import Correction, CorrectionError, Kind, State
+from content.corrections import Checked, Correction, CorrectionError, Kind, State
 from content.countries import CountryPage
 from content.directory import Listing
 from content.interface_text import N_
@@ -28,9 +28,7 @@ async def suggest(
     session: AsyncSession,
     *,
     target: Listing | CountryPage,
-    kind: Kind,
-    text: str,
-    section: str = "",
+    suggestion: Checked,
     member: Account | None = None,
     signed: bool = False,
     subject: str = "",
@@ -38,6 +36,8 @@ async def suggest(
 ) -> str:
     """File a correction to `target` with its organisation (here, or through federation) in
     the caller's transaction; a member's is remembered for her answer. Returns its id."""
+    if suggestion.kind == Kind.EXPERIENCE and member is None:
+        raise CorrectionError(N_("Sign in to tell the organisation how you were treated."))
     owner = await session.get(Account, target.account_id)
     if owner is None or owner.is_gone:
         raise CorrectionError(N_("The organisation that published this is gone."))
@@ -45,15 +45,16 @@ async def suggest(
     signed_by = member.uri if member is not None and signed else ""
     if owner.is_local:
         corrections.file(
-            session, uri=uri, organisation=owner, target=target, kind=kind, text=text,
-            section=section, signed_by=signed_by,
+            session, uri=uri, organisation=owner, target=target, suggestion=suggestion,
+            signed_by=signed_by,
         )  # fmt: skip
     else:
-        await _offer(fed, session, uri, owner, target, kind, text, section, signed_by)
+        await _offer(fed, session, uri, owner, target, suggestion, signed_by)
     if member is not None:
         corrections.remember_sent(
-            session, uri=uri, member=member, organisation_uri=owner.uri, subject=subject, path=path
-        )
+            session, uri=uri, member=member, organisation_uri=owner.uri, kind=suggestion.kind,
+            subject=subject, path=path,
+        )  # fmt: skip
     return uri
 
 
@@ -63,9 +64,7 @@ async def _offer(
     uri: str,
     owner: Account,
     target: Listing | CountryPage,
-    kind: Kind,
-    text: str,
-    section: str,
+    suggestion: Checked,
     signed_by: str,
 ) -> None:
     instance = await accounts.instance_actor(session)
@@ -77,9 +76,7 @@ async def _offer(
         instance_uri=instance.uri,
         organisation_uri=owner.uri,
         object_uri=target.uri,
-        kind=kind,
-        text=text,
-        section=section,
+        suggestion=suggestion,
         signed_by=signed_by,
         language=target.language if isinstance(target, CountryPage) else "",
     )

@@ -8,6 +8,7 @@ instance actor, as ForgeFed offers a ticket to a project's tracker:
      "object": {"type": "Note", "context": <listing or country page id>,
                 "correctionKind": "hours", "section": "health", "inLanguage": "ro",
                 "content": "<p>…</p>",
+                "experienceRating": "good" | "mixed" | "bad",  (correctionKind "experience")
                 "signedBy": <member's actor, only if she signed>}}
 
 The organisation answers the instance actor with `Accept` (accepted), `TentativeAccept`
@@ -23,7 +24,7 @@ from typing import Any
 from activitypub import AS_CONTEXT, id_of
 from activitypub.hostnames import same_host
 from activitypub.vocab import CORRECTION_CONTEXT
-from content.corrections import MAX_TEXT, CorrectionError, Kind, State, checked
+from content.corrections import MAX_TEXT, Checked, CorrectionError, State, checked
 from content.sanitize import strip_html
 
 CONTEXT: list[Any] = [AS_CONTEXT, CORRECTION_CONTEXT]
@@ -39,9 +40,7 @@ class Suggestion:
     uri: str
     organisation_uri: str
     object_uri: str
-    kind: Kind
-    text: str
-    section: str
+    checked: Checked
     language: str
     signed_by: str
 
@@ -61,23 +60,23 @@ def offer(
     instance_uri: str,
     organisation_uri: str,
     object_uri: str,
-    kind: Kind,
-    text: str,
-    section: str = "",
+    suggestion: Checked,
     signed_by: str = "",
     language: str = "",
 ) -> dict[str, Any]:
-    """The Offer of a correction to the organisation that owns `object_uri` (`section` and
-    `language`: which part of which language version of a country page)."""
+    """The Offer of a correction to the organisation that owns `object_uri` (`language`:
+    which language version of a country page)."""
     note: dict[str, Any] = {
         "type": "Note",
         "attributedTo": instance_uri,
         "context": object_uri,
-        "correctionKind": str(kind),
-        "content": _html(text),
+        "correctionKind": str(suggestion.kind),
+        "content": _html(suggestion.text),
     }
-    if section:
-        note["section"] = section
+    if suggestion.section:
+        note["section"] = suggestion.section
+    if suggestion.rating:
+        note["experienceRating"] = str(suggestion.rating)
     if language:
         note["inLanguage"] = language
     if signed_by:
@@ -113,8 +112,13 @@ def parse_offer(activity: dict[str, Any]) -> Suggestion:
     text = _text(note.get("content"))[:MAX_TEXT]
     section = note.get("section")
     section = section if isinstance(section, str) else ""
-    kind, text, section = checked(
-        str(note.get("correctionKind")), text, section, page=bool(section)
+    rating = note.get("experienceRating")
+    found = checked(
+        str(note.get("correctionKind")),
+        text,
+        section,
+        rating if isinstance(rating, str) else "",
+        page=bool(section),
     )
     signed_by = id_of(note.get("signedBy")) or ""
     if signed_by and not same_host(signed_by, str(activity.get("actor", ""))):
@@ -124,9 +128,7 @@ def parse_offer(activity: dict[str, Any]) -> Suggestion:
         uri=str(activity["id"]),
         organisation_uri=organisation,
         object_uri=object_uri,
-        kind=kind,
-        text=text,
-        section=section,
+        checked=found,
         language=language[:64] if isinstance(language, str) else "",
         signed_by=signed_by,
     )

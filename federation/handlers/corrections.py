@@ -6,6 +6,8 @@ server; the text is read as plain text and bounded (`correction_wire`)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from content import accounts, corrections, countries, directory
 from content.accounts import Account
 from content.corrections import CorrectionError
@@ -49,9 +51,10 @@ async def on_offer(incoming: Incoming) -> None:
         uri=suggestion.uri,
         organisation=organisation,
         target=target,
-        kind=suggestion.kind,
-        text=suggestion.text,
-        section=suggestion.section if isinstance(target, CountryPage) else "",
+        # A section given with a listing is dropped: listings have none.
+        suggestion=suggestion.checked
+        if isinstance(target, CountryPage)
+        else replace(suggestion.checked, section=""),
         signed_by=suggestion.signed_by,
         sender=incoming.actor,
     )
@@ -73,7 +76,7 @@ async def _target(
         for page in await countries.by_uri(session, suggestion.object_uri)
         if page.account_id == organisation.id
     ]
-    if not pages or not suggestion.section:
+    if not pages or not suggestion.checked.section:
         return None
     chosen = [page for page in pages if page.language == suggestion.language]
     return (chosen or pages)[0]

@@ -1,7 +1,9 @@
 """Corrections: readers suggest them under every listing and country-page section
 (`POST /corrections`: members, and signed-out visitors where the node allows it); staff of
 the organisation review them at `/staff/corrections`: accept (the edit form opens, the date
-last verified today's), reject with a reason, or mark that the service needs a call."""
+last verified today's), reject with a reason, or mark that the service needs a call.
+Members tell the organisation how a listed service treated them through the same form and
+queue (kind `experience`, with a rating); staff mark one read, or that it needs a call."""
 
 from __future__ import annotations
 
@@ -17,7 +19,16 @@ from starlette.routing import Route
 
 from content import accounts, corrections, directory
 from content.accounts import Account
-from content.corrections import KIND_LABELS, MAX_TEXT, Correction, CorrectionError, State
+from content.corrections import (
+    KIND_LABELS,
+    MAX_TEXT,
+    RATING_LABELS,
+    WRONG,
+    Correction,
+    CorrectionError,
+    Kind,
+    State,
+)
 from content.countries import CountryPage
 from content.country_fields import SECTIONS
 from content.directory import Listing
@@ -34,6 +45,7 @@ from node.web.staff import staff_viewer
 
 PAGE = "/staff/corrections"
 DONE = "correction"
+TOLD = "experience"  # the notice of an experience sent
 OUTCOMES = {"accept": State.ACCEPTED, "call": State.NEEDS_CALL, "reject": State.REJECTED}
 VISITORS = "visitors"  # the one rate-limit key all signed-out visitors share
 
@@ -43,8 +55,10 @@ def form_context(request: Request, viewer: Account | None) -> dict[str, Any]:
     of error, and the notice of one just sent (or refused)."""
     return {
         "can_correct": viewer is not None or services(request).settings.corrections_from_visitors,
-        "correction_kinds": list(KIND_LABELS.items()),
-        "correction_done": notices.take_done(request) == DONE,
+        "correction_kinds": WRONG,
+        "ratings": list(RATING_LABELS.items()),
+        "correction_done": (done := notices.take_done(request)) == DONE,
+        "experience_done": done == TOLD,
         "correction_refused": notices.take(request),
     }
 
@@ -57,23 +71,24 @@ async def send(request: Request) -> Response:
     async with session_scope(services(request).sessions) as session:
         viewer = await signed_in_account(request, session)
         target, back, subject = await _target(session, form)
-        if viewer is None and not services(request).settings.corrections_from_visitors:
+        kind = str(form.get("kind", ""))
+        allowed = services(request).settings.corrections_from_visitors and kind != Kind.EXPERIENCE
+        if viewer is None and not allowed:
             return RedirectResponse(f"/login?next={quote(back)}", status_code=303)
         await fed.limits.take(Action.CORRECTION, str(viewer.id) if viewer else VISITORS)
         try:
-            kind, text, section = corrections.checked(
-                str(form.get("kind", "")),
+            suggestion = corrections.checked(
+                kind,
                 str(form.get("text", ""))[: 2 * MAX_TEXT],
                 str(form.get("section", ""))[:32],
+                str(form.get("rating", ""))[:8],
                 page=isinstance(target, CountryPage),
             )
             await correction_outbox.suggest(
                 fed,
                 session,
                 target=target,
-                kind=kind,
-                text=text,
-                section=section,
+                suggestion=suggestion,
                 member=viewer,
                 signed=form.get("sign") == "on",
                 subject=subject,
@@ -82,7 +97,7 @@ async def send(request: Request) -> Response:
         except CorrectionError as error:
             return notices.refused(request, back, error)
     fed.notify()
-    return notices.done(request, back, DONE)
+    return notices.done(request, back, TOLD if suggestion.kind == Kind.EXPERIENCE else DONE)
 
 
 async def _target(session: AsyncSession, form: FormData) -> tuple[Listing | CountryPage, str, str]:
@@ -115,6 +130,7 @@ async def queue_page(request: Request) -> Response:
         rows=rows,
         senders=senders,
         kinds=KIND_LABELS,
+        ratings=RATING_LABELS,
         sections=dict(SECTIONS),
         notice=notices.take(request),
     )
@@ -122,7 +138,8 @@ async def queue_page(request: Request) -> Response:
 
 async def decide(request: Request) -> Response:
     """`POST /staff/corrections/ID/accept|call|reject`: the staff's outcome, audited and told
-    to the sender; accepting opens the object's edit form."""
+    to the sender; accepting a correction opens the object's edit form (an experience's is
+    only marked read)."""
     outcome = OUTCOMES.get(request.path_params["verb"])
     if outcome is None:
         raise HTTPException(404)
@@ -135,6 +152,8 @@ async def decide(request: Request) -> Response:
             return viewer
         owner = await _organisation(request, session)
         correction = await _own(session, owner, request.path_params["correction_id"])
+        if outcome == State.REJECTED and correction.kind == Kind.EXPERIENCE:
+            raise HTTPException(404)  # what a member lived is read, not rejected
         if outcome == State.REJECTED and not reason.strip():
             error = CorrectionError(N_("Give the reason for rejecting it: the reader reads it."))
             return notices.refused(request, PAGE, error)
@@ -147,7 +166,8 @@ async def decide(request: Request) -> Response:
             outcome=outcome,
             reason=reason,
         )
-        following = await _edit_path(session, correction) if outcome == State.ACCEPTED else PAGE
+        edits = outcome == State.ACCEPTED and correction.kind != Kind.EXPERIENCE
+        following = await _edit_path(session, correction) if edits else PAGE
     fed.notify()
     return RedirectResponse(following, status_code=303)
 

@@ -106,11 +106,12 @@ async def test_erasure_forgets_which_corrections_she_sent_and_unsigns_hers(
         session.add(listing)
         await session.flush()
         uri = f"{world.BASE_URL}/corrections/x"
+        suggestion = corrections.Checked(Kind.HOURS, "20:00")
         corrections.file(session, uri=uri, organisation=organisation, target=listing,
-                         kind=Kind.HOURS, text="20:00", signed_by=ada.uri)  # fmt: skip
+                         suggestion=suggestion, signed_by=ada.uri)  # fmt: skip
         corrections.remember_sent(
-            session, uri=uri, member=ada, organisation_uri=organisation.uri, subject="Clinic",
-            path="/directory/1",
+            session, uri=uri, member=ada, organisation_uri=organisation.uri, kind=Kind.HOURS,
+            subject="Clinic", path="/directory/1",
         )  # fmt: skip
     async with sessions() as session, session.begin():
         member = await accounts.get_local(session, "ada")

@@ -96,6 +96,15 @@ async def publish(client: httpx.AsyncClient) -> str:
     return str(answer.headers["location"])
 
 
+async def mirrored_listing(client: httpx.AsyncClient, services: Services) -> str:
+    """The id here of eve's listing, mirrored as alice follows eve; alice signed in."""
+    await follow_eve(services)
+    await send(client, services, activity("Create", listing(), 1))
+    await sign_in(client, "alice")
+    mirrored = (await client.get("/directory", params={"q": "rosa"})).text
+    return mirrored.split('href="/directory/')[1].split('"')[0]
+
+
 @pytest.mark.usefixtures("staffed")
 async def test_an_offered_correction_is_filed_once_and_answered_to_its_server(
     client: httpx.AsyncClient, services: Services
@@ -150,11 +159,7 @@ async def test_offers_signed_for_another_server_or_from_quarantine_are_dropped(
 async def test_a_members_correction_leaves_from_the_instance_actor_and_its_organisation_answers(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    await follow_eve(services)
-    await send(client, services, activity("Create", listing(), 1))
-    await sign_in(client, "alice")
-    mirrored = (await client.get("/directory", params={"q": "rosa"})).text
-    listing_id = mirrored.split('href="/directory/')[1].split('"')[0]
+    listing_id = await mirrored_listing(client, services)
     assert "Suggest a correction" in (await client.get(f"/directory/{listing_id}")).text
     form = {"listing": listing_id, "kind": "closed", "text": "Closed since May.", "sign": "on"}
     sent = await client.post("/corrections", data=form)

@@ -1,8 +1,8 @@
 """Corrections across three real nodes (B on PostgreSQL): a member on B suggests a correction
-to A's listing mirrored on B; A's staff see it (and nothing of who she is, in A's database or
-in what A received), accept it and edit the listing; B's and C's copies change, with the new
-"last verified"; the member on B reads the outcome in Romanian. A server A silenced cannot
-fill A's queue."""
+to A's listing mirrored on B, and tells A how the clinic treated her; A's staff see both (and
+nothing of who she is, in A's database or in what A received), accept the correction and
+edit the listing; B's and C's copies change, with the new "last verified"; the member on B
+reads the outcome in Romanian. A server A silenced cannot fill A's queue."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ LISTING = {
 }
 SUGGESTED = "Since November they open at 20:00, not 18:00."
 ROMANIAN_ANSWER = "Corectura ta la Rosa night clinic a fost acceptată. Mulțumim!"
+EXPERIENCE = "They would not test me without an ID card."
 ROMANIAN_THANKS = "Mulțumim: corectura ta a ajuns la personalul organizației care a publicat-o."
 
 
@@ -147,11 +148,18 @@ def test_a_members_correction_reaches_the_owner_anonymously_and_her_answer_in_ro
         )
         assert sent.status_code == 303 and sent.headers["location"] == on_b
         assert ROMANIAN_THANKS in words(mihaela.get(on_b).text)
+        # And she tells A how the clinic treated her: for A's staff alone.
+        experience = {"kind": "experience", "rating": "bad", "text": EXPERIENCE}
+        told = mihaela.post("/corrections", data={"listing": on_b.rsplit("/", 1)[1], **experience})
+        assert told.status_code == 303
 
-        wait_for(lambda: SUGGESTED in queue(sam), what="the correction in A's queue")
+        wait_for(lambda: SUGGESTED in queue(sam) and EXPERIENCE in queue(sam),
+                 what="the correction and the experience in A's queue")  # fmt: skip
         waiting = queue(sam)
         assert "The opening hours are wrong" in waiting and "not signed" in waiting
         assert f"through {b.domain}" in waiting
+        assert "How the service treated a member: Badly" in words(waiting)
+        assert EXPERIENCE not in page(a, listing_path(a, "Rosa night clinic") or "")
 
         # Nothing on A names her: not her nickname, her actor, nor B's id of her account.
         mihaela_id = mihaela.get("/api/v1/accounts/lookup", params={"acct": "mihaela"}).json()["id"]
@@ -159,10 +167,13 @@ def test_a_members_correction_reaches_the_owner_anonymously_and_her_answer_in_ro
         stored = everything_stored(a)
         for trace in ("mihaela", f"{b.base_url}/users/mihaela", mihaela_id):
             assert trace not in stored, trace
-        (offer,) = received_offers(a)
-        assert offer["actor"] == f"{b.base_url}/actor"
-        assert "mihaela" not in json.dumps(offer) and mihaela_id not in json.dumps(offer)
-        assert offer["object"]["context"] == f"{a.base_url}{listing_path(a, 'Rosa night clinic')}"
+        offers = received_offers(a)
+        assert len(offers) == 2
+        for offer in offers:
+            assert offer["actor"] == f"{b.base_url}/actor"
+            assert "mihaela" not in json.dumps(offer) and mihaela_id not in json.dumps(offer)
+            about = offer["object"]["context"]
+            assert about == f"{a.base_url}{listing_path(a, 'Rosa night clinic')}"
 
         # Sam accepts: the edit form opens with the suggestion and today as last verified.
         correction_id = re.findall(r'action="/staff/corrections/(\d+)/accept"', waiting)[0]
