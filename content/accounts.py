@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     ColumnElement,
     Index,
+    Select,
     String,
     Text,
     false,
@@ -32,6 +33,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column, validat
 
 from activitypub import Actor, ActorType, KeyPair, integrity, web_url
 from activitypub.hostnames import InvalidHost, check_canonical
+from content.domain_match import on_any
 from content.interface_text import N_, Message
 from content.orm import Base, new_id, utcnow
 from content.sanitize import clean_html, in_thread
@@ -460,26 +462,24 @@ async def known_inboxes(session: AsyncSession) -> set[str]:
     return set(await session.scalars(query.distinct()))
 
 
-def on_domain(
-    column: ColumnElement[str | None] | InstrumentedAttribute[str | None], domain: str
-) -> ColumnElement[bool]:
-    """Whether a host column is `domain` or one of its sub-domains, with or without a port."""
-    escaped = domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return or_(
-        column == domain,
-        column.like(f"{escaped}:%", escape="\\"),
-        column.like(f"%.{escaped}", escape="\\"),
-        column.like(f"%.{escaped}:%", escape="\\"),
-    )
-
-
 def not_on_any(
     column: ColumnElement[str | None] | InstrumentedAttribute[str | None], domains: Collection[str]
 ) -> ColumnElement[bool]:
     """Local accounts, or remote ones on none of `domains` nor their sub-domains."""
     if not domains:
         return true()
-    return or_(column.is_(None), not_(or_(*(on_domain(column, d) for d in domains))))
+    return or_(column.is_(None), not_(on_any(column, domains)))
+
+
+def not_among(
+    column: ColumnElement[str | None] | InstrumentedAttribute[str | None],
+    hosts: Select[str] | None,
+) -> ColumnElement[bool]:
+    """Local accounts, or remote ones on none of the `hosts` a subquery selects (exactly:
+    a server in quarantine is that server); None leaves none out."""
+    if hosts is None:
+        return true()
+    return or_(column.is_(None), column.not_in(hosts))
 
 
 async def hiding_from_guests(session: AsyncSession) -> list[int]:

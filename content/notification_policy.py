@@ -18,8 +18,9 @@ from sqlalchemy import ColumnElement, ForeignKey, Select, String, and_, false, o
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from content.accounts import Account, on_domain
+from content.accounts import Account
 from content.audience import Visibility
+from content.domain_match import on_any
 from content.notifications import Notification, NotificationType
 from content.orm import Base, utcnow
 from content.posts import Post
@@ -121,10 +122,13 @@ class Sorting:
 
 
 async def sorting(
-    session: AsyncSession, account: Account, limited_domains: Collection[str]
+    session: AsyncSession,
+    account: Account,
+    limited_domains: Collection[str],
+    held_hosts: Select[str],
 ) -> Sorting:
-    """How the member's policy sorts her notifications; `limited_domains` are the servers
-    this node silences."""
+    """How the member's policy sorts her notifications; `limited_domains` are the domains
+    this node silences, `held_hosts` selects the servers it holds in quarantine."""
     policy = await policy_of(session, account)
     followed = select(Follow.followed_id).where(
         Follow.follower_id == account.id, Follow.state == FollowState.ACCEPTED
@@ -147,7 +151,7 @@ async def sorting(
             Account.silenced_at.is_not(None),
             and_(  # never NULL: a local sender has no domain
                 Account.domain.is_not(None),
-                or_(false(), *(on_domain(Account.domain, d) for d in limited_domains)),
+                or_(on_any(Account.domain, limited_domains), Account.domain.in_(held_hosts)),
             ),
         ),
     }

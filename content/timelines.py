@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from content import home_feed, timeline_lists
-from content.accounts import Account, by_ids, not_on_any
+from content.accounts import Account, by_ids, not_among, not_on_any
 from content.audience import Visibility
 from content.home_feed import BOOSTABLE, FOR_FOLLOWERS, FeedEntry
 from content.interactions import Interaction, Kind
@@ -300,10 +300,12 @@ async def public(
     exclude_accounts: Collection[int] = (),
     hashtag: str | None = None,
     exclude_domains: Collection[str] = (),
+    exclude_hosts: Select[str] | None = None,
 ) -> list[Entry]:
     """Public posts kept here, newest first: this node's only, or every server's, and only
-    those carrying `hashtag` if given. Limited (silenced) accounts are left out. Local-only
-    posts are shown in the local timeline to people of this node, and to nobody else."""
+    those carrying `hashtag` if given. Limited (silenced) accounts are left out, and the
+    servers `exclude_hosts` selects (those in quarantine). Local-only posts are shown in the
+    local timeline to people of this node, and to nobody else."""
     shows_local_only = local_only and viewer_is_local
     visible = [Visibility.PUBLIC, *([Visibility.LOCAL] if shows_local_only else [])]
     query = (
@@ -313,6 +315,7 @@ async def public(
             Post.visibility.in_(visible),
             Account.id.not_in(exclude_accounts),
             not_on_any(Account.domain, exclude_domains),
+            not_among(Account.domain, exclude_hosts),
             Account.suspended_at.is_(None),
             Account.silenced_at.is_(None),
         )

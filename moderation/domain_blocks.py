@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content import mirrors
-from content.accounts import Account, on_domain
+from content.accounts import Account
+from content.domain_match import on_any
 from content.interactions import Interaction
 from content.interface_text import N_, Message
 from content.orm import Base, new_id, utcnow
@@ -183,7 +184,7 @@ async def purge(session: AsyncSession, domain: str) -> None:
     off them), listings, country pages and events, their likes and boosts, and every follow
     between them and this node. The account rows stay, so their ids keep resolving to a
     blocked server."""
-    remote = select(Account.id).where(on_domain(Account.domain, normalise(domain)))
+    remote = select(Account.id).where(on_any(Account.domain, [normalise(domain)]))
     await session.execute(delete(Post).where(Post.account_id.in_(remote)))
     await mirrors.remove_of_accounts(session, remote)
     await session.execute(delete(Interaction).where(Interaction.account_id.in_(remote)))

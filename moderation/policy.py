@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.hostnames import InvalidHost, host_of
@@ -91,10 +91,19 @@ async def accepts_media_from(session: AsyncSession, host: str) -> bool:
     return block is None or (not block.reject_media and block.severity != Severity.SUSPEND)
 
 
-async def limited_domains(session: AsyncSession) -> list[str]:
+@dataclass(frozen=True)
+class Limited:
+    """What public places leave out: silenced `domains` (with their sub-domains) and the
+    `held` servers in quarantine (a subquery of hosts)."""
+
+    domains: list[str]
+    held: Select[str]
+
+
+async def limited(session: AsyncSession) -> Limited:
     """Silenced domains and servers in quarantine, whose posts public timelines leave out."""
     silenced = await domain_blocks.domains_with(session, Severity.SILENCE)
-    return silenced + await quarantine.quarantined_domains(session)
+    return Limited(silenced, await quarantine.held_hosts(session))
 
 
 async def may_fetch_media_from(session: AsyncSession, host: str, mode: FederationMode) -> bool:
@@ -149,7 +158,8 @@ async def notification_view(session: AsyncSession, viewer: Account) -> Notificat
     blocked = await account_blocks.blocked_either_way(session, viewer)
     muted = await mutes.muted_ids(session, viewer, notifications=True)
     domains = await member_domain_blocks.blocked_domains(session, viewer)
-    sorting = await notification_policy.sorting(session, viewer, await limited_domains(session))
+    left_out = await limited(session)
+    sorting = await notification_policy.sorting(session, viewer, left_out.domains, left_out.held)
     hidden = [
         Notification.from_account_id.not_in(blocked | muted),
         not_on_any(Account.domain, domains),

@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, select, update
+from sqlalchemy import Select, String, not_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
+from content.domain_match import on_any
 from content.orm import Base, utcnow
 from moderation import allowlist, audit
 from moderation.domain_names import candidates, normalise
@@ -77,9 +78,15 @@ async def quarantined(session: AsyncSession) -> Sequence[KnownServer]:
     return [row for row in held if not candidates(row.domain) & partners]
 
 
-async def quarantined_domains(session: AsyncSession) -> list[str]:
-    """The hosts in quarantine now, for the filters that keep them out of public places."""
-    return [row.domain for row in await quarantined(session)]
+async def held_hosts(session: AsyncSession) -> Select[str]:
+    """The hosts in quarantine now (partners left out), as a subquery for the filters that
+    keep them out of public places: matched exactly and read by the database, so however
+    many servers are held (one can be met from thousands of sub-domains), a page costs one
+    indexed lookup per row, never a list in the statement."""
+    partners = await allowlist.allowed_domains(session)
+    return select(KnownServer.domain).where(
+        KnownServer.quarantined_until > utcnow(), not_(on_any(KnownServer.domain, partners))
+    )
 
 
 async def admit(session: AsyncSession, host: str, actor: Account | None) -> bool:

@@ -19,7 +19,7 @@ from content.notifications import Notification
 from content.paging import Window
 from content.posts import Post
 from content.stream_events import StreamEvent
-from moderation.policy import hidden_from, limited_domains, notification_view
+from moderation.policy import hidden_from, limited, notification_view
 from node.api.mastodon import entities
 from node.api.mastodon.conversations import conversation_entities
 from node.api.mastodon.notifications import notification_entities
@@ -80,7 +80,8 @@ async def _post(
     hidden = await hidden_from(session, viewer)
     only = Window(limit=1, max_id=post.id + 1, since_id=post.id - 1)  # this post, if shown
     accounts, domains = hidden.accounts, hidden.domains
-    public_domains = domains | set(await limited_domains(session))
+    left_out = await limited(session)
+    public_domains = domains | set(left_out.domains)
     found: list[Message] = []
     status: str | None = None
     name = "update" if event.kind == "post" else "status.update"
@@ -98,6 +99,7 @@ async def _post(
                 hashtag=stream.param or None,
                 exclude_accounts=accounts,
                 exclude_domains=public_domains,
+                exclude_hosts=left_out.held,
             )
         elif stream.name == LIST and stream.param.isdigit():
             owned = await timeline_lists.owned(session, viewer, int(stream.param))

@@ -20,7 +20,7 @@ from content.interactions import Kind
 from content.listing_fields import LABELS
 from content.paging import Window, parse_id
 from content.posts import Post
-from moderation.policy import limited_domains
+from moderation.policy import limited
 from node.api.negotiation import wants_activitypub
 from node.i18n import _
 from node.state import services
@@ -155,13 +155,15 @@ async def tag_page(request: Request) -> Response:
         return render(request, "error.html", status_code=404, message=_("That is not a hashtag."))
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
+        left_out = await limited(session)
         entries = await timelines.public(
             session,
             local_only=False,
             viewer_is_local=False,
             window=TAG_PAGE,
             exclude_accounts=[] if viewer else await accounts.hiding_from_guests(session),
-            exclude_domains=await limited_domains(session),
+            exclude_domains=left_out.domains,
+            exclude_hosts=left_out.held,
             hashtag=name,
         )
         extras = await post_extras(session, viewer, [entry.post.id for entry in entries])

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from content import accounts, hashtags, timelines
 from content.accounts import Account
 from content.timelines import Entry
-from moderation.policy import hidden_from, limited_domains
+from moderation.policy import hidden_from, limited
 from node.api.mastodon import entities
 from node.api.mastodon import timeline_lists as api_timeline_lists
 from node.api.mastodon.paging import link_header, window_of
@@ -72,13 +72,15 @@ async def _public_posts(request: Request, hashtag: str | None) -> Response:
         hidden = await hidden_from(session, viewer)
         # Someone not signed in (no token, or an app's own) is a guest, as on the web pages.
         guests_hidden = await accounts.hiding_from_guests(session) if viewer is None else []
+        left_out = await limited(session)
         entries = await timelines.public(
             session,
             local_only=local,
             viewer_is_local=bool(viewer and viewer.is_local),
             window=window_of(request),
             exclude_accounts=hidden.accounts | set(guests_hidden),
-            exclude_domains=hidden.domains | set(await limited_domains(session)),
+            exclude_domains=hidden.domains | set(left_out.domains),
+            exclude_hosts=left_out.held,
             hashtag=hashtag,
         )
         return await _page(request, session, entries, viewer)

@@ -1,0 +1,80 @@
+"""Hundreds of servers in quarantine, silenced, or blocked by a member: every page that leaves
+them out still answers, and still leaves out exactly them. A server can be made to meet this
+node from as many sub-domains as it likes, and a trust list can silence hundreds of domains;
+a statement with a condition per domain was refused by SQLite past about 250 of them, which
+took down the public timeline, notifications and streams of every member."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from content import accounts
+from content.orm import utcnow
+from moderation import allowlist, domain_blocks, member_domain_blocks, quarantine
+from moderation.domain_blocks import BlockTerms, Severity
+from node.state import Services
+from tests.node.conftest import BASE
+from tests.node.test_client_safety import eve_with_a_post
+from tests.rig import world
+from tests.rig.remote import FakeServer
+
+pytestmark = pytest.mark.anyio
+MANY = 400
+
+
+async def public(client: httpx.AsyncClient) -> list[str]:
+    answer = await client.get("/api/v1/timelines/public")
+    assert answer.status_code == 200, answer.text
+    return [status["account"]["acct"] for status in answer.json()]
+
+
+async def test_hundreds_of_held_silenced_and_blocked_servers_leave_out_exactly_those(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        await world.local_member(session, "bob", base_url=BASE)
+        bob = await accounts.get_local(session, "bob")
+        assert bob is not None
+        await world.post(session, bob, "bob in public")
+        for number in range(MANY):
+            await quarantine.meet(session, f"h{number}.held.example", days=7)
+            await domain_blocks.block(session, BlockTerms(f"s{number}.example", Severity.SILENCE))
+            await member_domain_blocks.add(session, alice, f"b{number}.example")
+        headers = await world.bearer(session, alice)
+    await eve_with_a_post(services, alice)
+    assert await public(client) == ["eve@remote.example", "bob"]
+    home = await client.get("/api/v1/timelines/home", headers=headers)
+    assert [s["account"]["acct"] for s in home.json()] == ["eve@remote.example"]
+    notifications = await client.get("/api/v1/notifications", headers=headers)
+    assert notifications.status_code == 200
+
+    async with services.sessions() as session, session.begin():
+        await domain_blocks.block(session, BlockTerms("remote.example", Severity.SILENCE))
+    assert await public(client) == ["bob"]
+    async with services.sessions() as session, session.begin():
+        await domain_blocks.unblock(session, "remote.example")
+        await allowlist.disallow(session, "remote.example")
+        await quarantine.meet(session, "remote.example", days=7)
+        await session.execute(
+            update(quarantine.KnownServer)
+            .where(quarantine.KnownServer.domain == "remote.example")
+            .values(quarantined_until=utcnow() + timedelta(days=7))
+        )
+    assert await public(client) == ["bob"]
+    async with services.sessions() as session, session.begin():
+        await quarantine.meet(session, "x.remote.example", days=7)  # held alone, not its parent
+        assert await quarantine.admit(session, "remote.example", None)
+    assert await public(client) == ["eve@remote.example", "bob"]
+
+    async with services.sessions() as session, session.begin():
+        member = await accounts.get_local(session, "alice")
+        assert member is not None
+        await member_domain_blocks.add(session, member, "remote.example")
+    home = await client.get("/api/v1/timelines/home", headers=headers)
+    assert home.status_code == 200 and home.json() == []
