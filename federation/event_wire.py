@@ -6,7 +6,7 @@ description sanitised."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from activitypub import AS_CONTEXT, PUBLIC, as_list, id_of
@@ -74,8 +74,8 @@ def fields_of(document: dict[str, Any]) -> tuple[EventFields, str]:
     values = EventFields(
         title=plain_text(document.get("name")),
         language=language_of(document),
-        starts=starts.astimezone(zone).replace(tzinfo=None) if starts else None,
-        ends=ends.astimezone(zone).replace(tzinfo=None) if ends else None,
+        starts=_wall_clock(starts, zone),
+        ends=_wall_clock(ends, zone),
         time_zone=zone_name,
         audience=plain_text(document.get("eventAudience"))[:255],
         registration=plain_text(document.get("registration"))[:LONG],
@@ -106,6 +106,15 @@ def _address(value: Any) -> str:
         parts = ("streetAddress", "postalCode", "addressLocality", "addressRegion")
         return ", ".join(p for p in (plain_text(value.get(k)) for k in parts) if p)[:255]
     return plain_text(value)[:255]
+
+
+def _wall_clock(moment: datetime | None, zone: tzinfo | None) -> datetime | None:
+    """The moment as a clock in `zone` shows it; None for none, or one no clock can show
+    (the first or last day of year 1 or 9999, moved past the calendar's end)."""
+    try:
+        return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+    except OverflowError:
+        return None
 
 
 def _moment(value: Any) -> datetime | None:

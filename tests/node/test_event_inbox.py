@@ -20,6 +20,7 @@ from tests.node.test_inbox import deliver
 from tests.node.test_listing_inbox import activity, follow_eve
 from tests.rig.keys import keypair_for_tests
 from tests.rig.remote import FakeServer
+from tests.rig.strict import inbox_outcome
 
 pytestmark = pytest.mark.anyio
 REMOTE_EVENT = "https://remote.example/events/7"
@@ -98,3 +99,19 @@ async def test_a_remote_members_join_and_leave_reach_only_the_organisers_staff(
     await sign_in(client, "sam")
     page = (await client.get(path)).text
     assert "@eve" not in page and "Nobody has said they are going yet." in page
+
+
+async def test_an_event_at_the_calendars_edge_is_refused_not_failed(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    remote.add_actor(EVE, keypair_for_tests(3), "eve", ActorType.ORGANIZATION)
+    await follow_eve(services)
+    edge = event(startTime="0001-01-01T00:00:00+14:00", endTime="9999-12-31T23:59:59-14:00",
+                 timezone="Pacific/Kiritimati")  # fmt: skip
+    create = activity("Create", edge, 1)
+    assert (await deliver(client, create)).status_code == 202
+    await Worker(services.federation).run_once()
+    async with services.sessions() as session:
+        state, outcome = await inbox_outcome(session, create["id"])
+    assert "invalid event" in str(outcome), (state, outcome)
+    assert "Outreach" not in await calendar(client)
