@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from activitypub import InvalidDocument, read_json
 from moderation.domain_blocks import BlockTerms, DomainBlockError, Severity, parse_csv
 from moderation.domain_names import names_a_server, normalise
 
@@ -57,9 +57,9 @@ def parse(body: bytes, content_type: str = "") -> Published:
 
 def _from_json(text: str) -> list[BlockTerms]:
     try:
-        document = json.loads(text)
-    except ValueError:
-        raise ListFormatError("the list is not valid JSON") from None
+        document = read_json(text)
+    except InvalidDocument as error:
+        raise ListFormatError(f"the list is not valid JSON: {error}") from None
     if not isinstance(document, list):
         raise ListFormatError("the JSON is not a list of domains")
     return [_entry(item, number) for number, item in enumerate(document, start=1)]

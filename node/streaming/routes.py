@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator
 
 from starlette.exceptions import HTTPException
@@ -17,6 +16,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from activitypub import InvalidDocument, read_json
 from content import hashtags, oauth, timeline_lists
 from content.accounts import Account
 from content.oauth import AccessToken, OAuthError
@@ -187,13 +187,13 @@ async def _read(socket: WebSocket, viewer: Account, connection: Connection) -> N
     while connection.open:
         text = await socket.receive_text()
         try:
-            request = json.loads(text[:4096])
+            request = read_json(text[:4096])
             kind = request.get("type")
             stream = await _stream(
                 socket, viewer, str(request.get("stream", "")), str(request.get("tag", "")),
                 str(request.get("list", "")),
             )  # fmt: skip
-        except (ValueError, AttributeError) as error:
+        except (InvalidDocument, ValueError, AttributeError) as error:
             await socket.send_json({"error": str(error), "status": 400})
             continue
         if kind == "subscribe" and len(connection.streams) < MAX_SUBSCRIPTIONS:

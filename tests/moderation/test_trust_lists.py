@@ -101,6 +101,7 @@ def test_a_csv_or_a_plain_list_is_read_too() -> None:
         (b'{"error": "nope"}', "application/json", "not a list"),
         (b"[1, 2]", "application/json", "entry 1 has no domain"),
         (b"[{", "application/json", "not valid JSON"),
+        (b"[" * 5000, "application/json", "nests deeper than"),
         (b"\xff\xfe\x00", "text/plain", "not UTF-8"),
         (b"#domain,#severity\na.example,obliterate\n", "text/csv", "line 2"),
     ],

@@ -6,12 +6,14 @@ account's stream ends."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import websockets.sync.client
 from mastodon import Mastodon, StreamListener
 
 from tests.clients.test_mastodon_py import client, follow_approved
@@ -219,3 +221,21 @@ def ready_notifications(reader: ServerSentEvents, sender: Mastodon, text: str) -
         except AssertionError:
             continue
     raise AssertionError("the notification stream never opened")
+
+
+def test_a_hostile_websocket_message_is_answered_and_the_stream_goes_on(
+    fleet: list[NodeProcess],
+) -> None:
+    a, _ = fleet
+    vera = client(a, "vera", a.create_member("vera"))
+    url = f"ws://127.0.0.1:{a.port}/api/v1/streaming?access_token={vera.access_token}"
+    with websockets.sync.client.connect(url, open_timeout=15) as socket:
+        for hostile in ("[" * 5000, '{"type": "subscribe", "stream": "nobody:s"}', "[1]"):
+            socket.send(hostile)
+            answer = json.loads(socket.recv(timeout=15))
+            assert answer["status"] == 400, answer
+        socket.send(json.dumps({"type": "subscribe", "stream": "public:local"}))
+        vera.status_post("Vera is still listening")
+        heard = json.loads(socket.recv(timeout=15))
+        assert heard["event"] == "update" and "still listening" in heard["payload"]
+    assert not a.new_failures()
