@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,13 +36,14 @@ class PushService:
     """A push service on loopback: keeps every message, answers the next of `answers`
     (201 once they are used up)."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.received: list[tuple[dict[str, str], bytes]] = []
         self.answers: list[int] = []
         service = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                time.sleep(delay)
                 length = int(self.headers.get("content-length", "0"))
                 service.received.append(
                     ({k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
@@ -271,3 +273,25 @@ def test_subscriptions_change_and_end_with_the_app(node: NodeProcess) -> None:
     reader = client(node, "alice", password, ["read"])
     with pytest.raises(MastodonAPIError, match="outside the authorized scopes"):
         reader.push_subscription()  # a token without the push scope
+
+
+def test_a_slow_push_service_holds_up_nobody_elses_pushes(quick_node: NodeProcess) -> None:
+    """A member chooses her push endpoint: one that answers slowly delays only her own."""
+    node, slow, fast = quick_node, PushService(delay=8.0), PushService()
+    try:
+        members = {
+            name: client(node, name, node.create_member(name), ["read", "write", "push"])
+            for name in ("sloane", "faye", "bob")
+        }
+        for name, service in (("sloane", slow), ("faye", fast)):
+            _, public = members[name].push_subscription_generate_keys()
+            members[name].push_subscription_set(f"{service.origin}/push/{name}", public, **EVENTS)
+        members["bob"].status_post("@sloane @faye the van is at the station")
+        started = time.monotonic()
+        wait_for(lambda: len(fast.received) == 1, what="faye's push")
+        assert time.monotonic() - started < 6, "faye's push waited for sloane's slow service"
+        wait_for(lambda: len(slow.received) == 1, what="sloane's push, in the end")
+    finally:
+        for service in (slow, fast):
+            service.server.shutdown()
+            service.server.server_close()
