@@ -17,6 +17,7 @@ from content.interface_text import N_
 from federation.context import Federation
 from federation.keys import RemoteKey
 from federation.resolve import ResolveError, fetch_actor
+from moderation.domain_names import site_of
 from moderation.rate_limits import Action, RateLimited
 
 KEY_WAIT_STEPS = 20  # 2 s for a concurrent fetch of the same key
@@ -76,14 +77,16 @@ async def _fetched_meanwhile(session: AsyncSession, key_id: str) -> Account | No
 
 
 async def _may_fetch(fed: Federation, key_id: str) -> None:
-    """Junk requests must not make this node fetch without limit: a host's keys are fetched
-    at most KEY_HOST at a time (RateLimited: the sender is told to wait), and a keyId whose
-    fetch failed is not fetched again for a minute (ResolveError)."""
-    await fed.limits.take(Action.KEY_HOST, host_of(key_id))
+    """Junk requests must not make this node fetch without limit: keys are fetched at most
+    KEY_HOST at a time for each registrable domain, whatever its sub-domains (RateLimited:
+    the sender is told to wait), and a keyId whose fetch failed is not fetched again for a
+    minute (ResolveError)."""
+    site = site_of(host_of(key_id))  # sub-domains of one domain share its limit
+    await fed.limits.take(Action.KEY_HOST, site)
     try:
         await fed.limits.take(Action.KEY, key_id)
     except RateLimited:
-        await fed.limits.give_back(Action.KEY_HOST, host_of(key_id))
+        await fed.limits.give_back(Action.KEY_HOST, site)
         raise ResolveError(N_("fetched a moment ago; try again in a minute")) from None
 
 

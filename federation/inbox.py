@@ -29,6 +29,7 @@ from federation.delivery import Delivery
 from federation.jobs import Job, announce, claim_index
 from federation.keys import RemoteKey
 from moderation import quarantine
+from moderation.domain_names import site_of
 from moderation.policy import may_federate_with
 from moderation.rate_limits import Action, RateLimited
 
@@ -85,7 +86,8 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         try:
             check_body_digest(parts)
             key = await signed_by(fed, session, parts)
-            await fed.limits.take(Action.INBOX, key.domain)  # before anything more is fetched
+            # Before anything more is fetched; by registrable domain: sub-domains cost nothing.
+            await fed.limits.take(Action.INBOX, site_of(key.domain))
             await session.commit()  # a key fetched on the way; no lock across what follows
             forwarded = key.actor_uri != actor_uri
             author = await _proven(fed, session, activity, forwarded=forwarded)

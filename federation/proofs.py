@@ -24,6 +24,7 @@ from content.accounts import Account
 from content.orm import utcnow
 from federation.context import Federation
 from federation.resolve import ResolveError, fetch_actor
+from moderation.domain_names import site_of
 from moderation.rate_limits import Action, RateLimited
 
 REFETCH_AFTER = timedelta(minutes=1)
@@ -106,7 +107,7 @@ async def _author(fed: Federation, session: AsyncSession, uri: str, method: str)
     if fetched is not None and utcnow() - fetched < REFETCH_AFTER:
         return author
     try:
-        await fed.limits.take(Action.KEY_HOST, host_of(uri))
+        await fed.limits.take(Action.KEY_HOST, site_of(host_of(uri)))
         return await fetch_actor(fed, session, uri)
     except (RateLimited, ResolveError, InvalidHost):
         return author

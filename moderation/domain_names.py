@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import cache
+
+from publicsuffixlist import PublicSuffixList
 
 from activitypub.hostnames import InvalidHost, canonical_host, split_port
 
@@ -36,6 +39,27 @@ def candidates(host: str) -> set[str]:
         return {name, bare}
     labels = bare.split(".")
     return {name, bare} | {".".join(labels[i:]) for i in range(1, len(labels) - 1)}
+
+
+def site_of(host: str) -> str:
+    """The registrable domain `host` belongs to, by the Public Suffix List: `evil.example` for
+    `a.b.evil.example:8443`, `alice.github.io` for itself. Limits per server count by it, as
+    sub-domains cost their owner nothing; an address, or a name with nothing registrable,
+    is its own."""
+    name = normalise(host)
+    try:
+        bare = split_port(name)[0]
+    except InvalidHost:
+        bare = name
+    if bare.startswith("[") or _is_ipv4(bare):
+        return bare
+    return _public_suffixes().privatesuffix(bare) or bare
+
+
+@cache
+def _public_suffixes() -> PublicSuffixList:
+    """The list, read on first use (about 40 ms: not on every start)."""
+    return PublicSuffixList()
 
 
 def names_a_server(name: str, *, localhost: bool = False) -> bool:

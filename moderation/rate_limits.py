@@ -28,11 +28,11 @@ class Action(StrEnum):
     FAILED_LOGIN = "failed-login"  # for the whole node: wrong passwords and codes, any nickname
     REGISTER = "register"  # for the whole node
     POST = "post"  # per account
-    INBOX = "inbox"  # per remote host, after its signature is verified
-    KEY_HOST = "key-host"  # fetches of unknown signing keys, per host of the keyId
+    INBOX = "inbox"  # per registrable domain (`domain_names.site_of`), signature verified
+    KEY_HOST = "key-host"  # fetches of unknown signing keys, per registrable domain
     KEY = "key"  # fetches of one keyId: a failure is not retried for a minute
     CORRECTION = "correction"  # per member, or for all signed-out visitors together
-    CORRECTION_HOST = "correction-host"  # corrections received, per remote server
+    CORRECTION_HOST = "correction-host"  # corrections received, per registrable domain
 
 
 @dataclass(frozen=True)

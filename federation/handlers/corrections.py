@@ -16,6 +16,7 @@ from content.directory import Listing
 from federation import correction_wire
 from federation.handlers.incoming import Incoming
 from moderation import policy
+from moderation.domain_names import site_of
 from moderation.rate_limits import Action, RateLimited
 
 
@@ -42,7 +43,7 @@ async def on_offer(incoming: Incoming) -> None:
     if await corrections.exists(session, suggestion.uri):
         return
     try:
-        await incoming.fed.limits.take(Action.CORRECTION_HOST, host)
+        await incoming.fed.limits.take(Action.CORRECTION_HOST, site_of(host))
     except RateLimited:
         incoming.drop("too many corrections from its server")
         return

@@ -12,7 +12,7 @@ from moderation.domain_blocks import (
     parse_csv,
     to_csv,
 )
-from moderation.domain_names import candidates
+from moderation.domain_names import candidates, site_of
 
 MASTODON_EXPORT = """#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate
 hostile.example,suspend,false,false,Harassment campaign,false
@@ -68,3 +68,19 @@ def test_a_rule_covers_sub_domains_and_ports_but_never_a_whole_top_level_domain(
         "social.hostile.example",
         "hostile.example",
     }
+
+
+@pytest.mark.parametrize(
+    ("host", "site"),
+    [
+        ("A.B.Hostile.Example:8443", "hostile.example"),
+        ("hostile.example", "hostile.example"),
+        ("news.bbc.co.uk", "bbc.co.uk"),  # under a public suffix of two labels
+        ("alice.github.io", "alice.github.io"),  # a suffix anyone can register under
+        ("127.0.0.1:8000", "127.0.0.1"),
+        ("[::1]:8000", "[::1]"),
+        ("localhost", "localhost"),
+    ],
+)
+def test_per_server_limits_count_by_the_registrable_domain(host: str, site: str) -> None:
+    assert site_of(host) == site

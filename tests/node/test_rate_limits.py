@@ -7,14 +7,18 @@ import re
 import httpx
 import pytest
 
+from federation.transport import Transport, TransportPolicy
+from moderation import allowlist
 from moderation.rate_limits import LIMITS, Action, Limit, RateLimited, RateLimiter
 from node.state import Services
 from tests.node.conftest import BASE
 from tests.node.test_inbox import deliver, note_to_alice
 from tests.rig import world
+from tests.rig.keys import keypair_for_tests
 from tests.rig.remote import FakeServer
 
 pytestmark = pytest.mark.anyio
+NEWS = "https://news.remote.example/users/news"
 
 
 async def test_guessing_a_members_password_is_slowed_down_for_that_nickname_only(
@@ -64,6 +68,19 @@ async def test_a_flooding_server_is_told_to_wait(
     flood = await deliver(client, note_to_alice(2))
     assert flood.status_code == 429
     assert 50 < int(flood.headers["retry-after"]) <= 60
+    # Its sub-domains cost it nothing, so they share its limit.
+    policy = TransportPolicy(static_hosts={"news.remote.example": "93.184.216.36"})
+    await services.federation.transport.aclose()
+    services.federation.transport = Transport(
+        policy, user_agent="test", transport=httpx.MockTransport(remote.handle)
+    )
+    remote.add_actor(NEWS, keypair_for_tests(5), "news")
+    async with services.sessions() as session, session.begin():
+        await allowlist.allow(session, "news.remote.example")
+    other = {**note_to_alice(3), "id": f"{NEWS}/activities/3", "actor": NEWS}
+    other["object"] = {**note_to_alice(3)["object"], "id": f"{NEWS}/3", "attributedTo": NEWS}  # type: ignore[dict-item]
+    signed = await deliver(client, other, keypair=keypair_for_tests(5), key_id=f"{NEWS}#main-key")
+    assert signed.status_code == 429, signed.text
 
 
 async def test_a_flood_of_new_nicknames_does_not_reset_a_members_login_limit(
