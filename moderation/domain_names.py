@@ -30,12 +30,8 @@ def candidates(host: str) -> set[str]:
     """The rule names that match `host`: itself, without its port (an IPv6 address's too),
     and every parent domain of a name (a rule for `example.org` covers
     `social.example.org`), but never a bare top-level."""
-    name = normalise(host)
-    try:
-        bare = split_port(name)[0]
-    except InvalidHost:
-        bare = name
-    if bare.startswith("[") or _is_ipv4(bare):
+    name, bare, address = _parts(host)
+    if address:
         return {name, bare}
     labels = bare.split(".")
     return {name, bare} | {".".join(labels[i:]) for i in range(1, len(labels) - 1)}
@@ -46,14 +42,20 @@ def site_of(host: str) -> str:
     `a.b.evil.example:8443`, `alice.github.io` for itself. Limits per server count by it, as
     sub-domains cost their owner nothing; an address, or a name with nothing registrable,
     is its own."""
+    _, bare, address = _parts(host)
+    if address:
+        return bare
+    return _public_suffixes().privatesuffix(bare) or bare
+
+
+def _parts(host: str) -> tuple[str, str, bool]:
+    """The host normalised, without its port, and whether it is an IP address."""
     name = normalise(host)
     try:
         bare = split_port(name)[0]
     except InvalidHost:
         bare = name
-    if bare.startswith("[") or _is_ipv4(bare):
-        return bare
-    return _public_suffixes().privatesuffix(bare) or bare
+    return name, bare, bare.startswith("[") or _is_ipv4(bare)
 
 
 @cache
