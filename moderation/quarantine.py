@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, String, not_, select, update
+from sqlalchemy import Select, String, func, not_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +24,7 @@ from content.accounts import Account
 from content.domain_match import on_any
 from content.orm import Base, utcnow
 from moderation import allowlist, audit
-from moderation.domain_names import candidates, normalise
+from moderation.domain_names import normalise
 
 DEFAULT_DAYS = 7
 ADMIT = "quarantine.admit"
@@ -63,19 +63,22 @@ async def is_quarantined(session: AsyncSession, host: str) -> bool:
     return until is not None and until > utcnow() and not await allowlist.is_allowed(session, host)
 
 
-async def quarantined(session: AsyncSession) -> Sequence[KnownServer]:
-    """The servers in quarantine now, newest first (partners left out). Public timelines
-    read this on every request: two queries, however many servers are held."""
+async def quarantined(session: AsyncSession, limit: int | None = None) -> Sequence[KnownServer]:
+    """The servers in quarantine now, newest first (partners left out); the newest `limit`
+    of them, if given (one server can be met from thousands of sub-domains)."""
     rows = await session.scalars(
         select(KnownServer)
-        .where(KnownServer.quarantined_until > utcnow())
+        .where(KnownServer.domain.in_(await held_hosts(session)))
         .order_by(KnownServer.first_seen_at.desc(), KnownServer.domain)
+        .limit(limit)
     )
-    held = list(rows)
-    if not held:
-        return held
-    partners = set(await allowlist.allowed_domains(session))
-    return [row for row in held if not candidates(row.domain) & partners]
+    return rows.all()
+
+
+async def count_held(session: AsyncSession) -> int:
+    """How many servers are in quarantine now (partners left out)."""
+    held = (await held_hosts(session)).subquery()
+    return await session.scalar(select(func.count()).select_from(held)) or 0
 
 
 async def held_hosts(session: AsyncSession) -> Select[str]:

@@ -55,6 +55,9 @@ class QueueItem:
     posts: list[Post]
 
 
+HELD_SHOWN = 100  # servers in quarantine the page lists, the newest first
+
+
 async def index(request: Request) -> Response:
     """`/admin`: where moderators start."""
     async with services(request).sessions() as session:
@@ -63,7 +66,8 @@ async def index(request: Request) -> Response:
             return viewer
         is_admin = await has_role(session, viewer, ADMINS)
         locked = await lockdown.is_on(session)
-        held = await quarantine.quarantined(session) if is_admin else []
+        held = await quarantine.quarantined(session, HELD_SHOWN) if is_admin else []
+        held_count = await quarantine.count_held(session) if is_admin else 0
         trust_waiting = await waiting_changes(session) if is_admin else 0
         to_verify = await to_verify_counts(request, session) if is_admin else (0, 0)
     return render(
@@ -73,6 +77,7 @@ async def index(request: Request) -> Response:
         is_admin=is_admin,
         locked=locked,
         held=held,
+        held_more=held_count - len(held),
         trust_waiting=trust_waiting,
         to_verify=to_verify,
         notice=notices.take(request),

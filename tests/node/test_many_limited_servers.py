@@ -14,11 +14,13 @@ from sqlalchemy import update
 
 from content import accounts
 from content.orm import utcnow
+from content.users import Role
 from moderation import allowlist, domain_blocks, member_domain_blocks, quarantine
 from moderation.domain_blocks import BlockTerms, Severity
 from node.state import Services
 from tests.node.conftest import BASE
 from tests.node.test_client_safety import eve_with_a_post
+from tests.node.test_directory_pages import sign_in
 from tests.rig import world
 from tests.rig.remote import FakeServer
 
@@ -47,8 +49,13 @@ async def test_hundreds_of_held_silenced_and_blocked_servers_leave_out_exactly_t
             await domain_blocks.block(session, BlockTerms(f"s{number}.example", Severity.SILENCE))
             await member_domain_blocks.add(session, alice, f"b{number}.example")
         headers = await world.bearer(session, alice)
+        await world.local_member(session, "ada", base_url=BASE, role=Role.ADMIN)
     await eve_with_a_post(services, alice)
     assert await public(client) == ["eve@remote.example", "bob"]
+    await sign_in(client, "ada")  # her page lists the newest held servers, and counts the rest
+    admin = (await client.get("/admin")).text
+    assert admin.count("Admit h") == 100 and f"And {MANY - 100} more servers" in admin
+    await client.post("/logout")
     home = await client.get("/api/v1/timelines/home", headers=headers)
     assert [s["account"]["acct"] for s in home.json()] == ["eve@remote.example"]
     notifications = await client.get("/api/v1/notifications", headers=headers)
