@@ -41,15 +41,20 @@ class _OnAny(ColumnElement[bool]):
 
 
 def _parents(column: str, find: str) -> str:
-    """A recursive CTE `parent(host)`: the host without its port ("[...]" is an IPv6
-    address, whose colons are its own), then each parent domain in turn."""
-    host = (
-        f"CASE WHEN {find}({column}, ':') > 0 AND substr({column}, 1, 1) <> '[' "
-        f"THEN substr({column}, 1, {find}({column}, ':') - 1) ELSE {column} END"
+    """A recursive CTE `parent(host)`: the host as it is, then without its port (an IPv6
+    address's "[...]" kept whole), then each parent domain in turn."""
+    bracketed = "substr(host, 1, 1) = '['"
+    ported = f"NOT {bracketed} AND {find}(host, ':') > 0"
+    ported_v6 = f"{bracketed} AND {find}(host, ']:') > 0"
+    dotted = f"NOT {bracketed} AND {find}(host, '.') > 0"
+    following = (
+        f"CASE WHEN {ported} THEN substr(host, 1, {find}(host, ':') - 1) "
+        f"WHEN {ported_v6} THEN substr(host, 1, {find}(host, ']:')) "
+        f"ELSE substr(host, {find}(host, '.') + 1) END"
     )
     return (
-        f"WITH RECURSIVE parent(host) AS (SELECT CAST({host} AS TEXT) UNION ALL "
-        f"SELECT substr(host, {find}(host, '.') + 1) FROM parent WHERE {find}(host, '.') > 0)"
+        f"WITH RECURSIVE parent(host) AS (SELECT CAST({column} AS TEXT) UNION ALL "
+        f"SELECT {following} FROM parent WHERE ({ported}) OR ({ported_v6}) OR ({dotted}))"
     )
 
 

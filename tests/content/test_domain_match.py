@@ -34,3 +34,13 @@ async def test_a_host_is_on_a_domain_its_sub_domains_and_ports_only(
         assert not await matches(session, "axb.example", ["a_b.example"])
         assert not await matches(session, "ab.example", ["a%b.example"])
         assert not await matches(session, "evil.example", [])
+        for host, listed in (
+            ("evil.example:8443", "evil.example:8443"),  # a rule with its port
+            ("127.0.0.1:8001", "127.0.0.1:8001"),
+            ("127.0.0.1:8001", "127.0.0.1"),
+            ("[::1]:8000", "[::1]"),
+            ("[::1]", "[::1]"),
+        ):
+            assert await matches(session, host, [*many, listed]), (host, listed)
+        assert not await matches(session, "evil.example:9000", ["evil.example:8443"])
+        assert not await matches(session, "127.0.0.1:8002", ["127.0.0.1:8001"])
