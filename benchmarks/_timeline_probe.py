@@ -91,7 +91,8 @@ async def render(
     session: AsyncSession, entries: list[timelines.Entry], viewer: Account, base_url: str
 ) -> list[dict[str, Any]]:
     """The Status entities of a page, as the API renders them."""
-    return await entities.statuses(session, [(e.post, e.author) for e in entries], viewer, base_url)
+    rows = [(e.post, e.author) for e in entries]
+    return await entities.statuses(session, rows, viewer, base_url, [e.boosted for e in entries])
 
 
 async def _account(session: AsyncSession, username: str) -> Account:

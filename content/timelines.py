@@ -34,6 +34,13 @@ class Entry:
         """Where the entry sits on its timeline: the boost's id, or the post's."""
         return self.boost.id if self.boost is not None else self.post.id
 
+    @property
+    def boosted(self) -> tuple[Interaction, Account] | None:
+        """The boost and its booster, for a boost's entry."""
+        if self.boost is None or self.boosted_by is None:
+            return None
+        return self.boost, self.boosted_by
+
 
 async def home(
     session: AsyncSession,

@@ -117,11 +117,24 @@ async def credential_account(session: AsyncSession, row: Account, base_url: str)
 
 
 async def statuses(
-    session: AsyncSession, rows: Sequence[tuple[Post, Account]], viewer: Account | None, base: str
+    session: AsyncSession,
+    rows: Sequence[tuple[Post, Account]],
+    viewer: Account | None,
+    base: str,
+    boosts: Sequence[tuple[Interaction, Account] | None] = (),
 ) -> list[dict[str, Any]]:
-    """Status entities of a page, with what they show beyond their rows read all at once."""
-    facts = await status_facts(session, rows, viewer)
-    return [await status(session, post, author, viewer, base, facts) for post, author in rows]
+    """Status entities of a page, with what they show beyond their rows read all at once;
+    where `boosts` (one per row, if given) has a boost and its booster, the row is shown as
+    that boost's wrapper."""
+    boosters = [booster for _, booster in filter(None, boosts)]
+    facts = await status_facts(session, rows, viewer, boosters)
+    shown = [await status(session, post, author, viewer, base, facts) for post, author in rows]
+    for number, boosted in enumerate(boosts):
+        if boosted is not None:
+            boost, booster = boosted
+            counts = facts.accounts[booster.id]
+            shown[number] = await reblog(session, boost, booster, shown[number], base, counts)
+    return shown
 
 
 async def status(
@@ -203,16 +216,17 @@ async def reblog(
     booster: Account,
     boosted: dict[str, Any],
     base_url: str,
+    counts: AccountCounts | None = None,
 ) -> dict[str, Any]:
     """A boost as Mastodon's wrapper status: the booster's, with no text of its own, and
-    the boosted status in `reblog`."""
+    the boosted status in `reblog` (`counts`: the booster's, when read for a whole page)."""
     return {
         **boosted,
         "id": str(boost.id),
         "uri": boost.uri,
         "created_at": iso(boost.created_at),
         "edited_at": None,
-        "account": await account(session, booster, base_url),
+        "account": await account(session, booster, base_url, counts),
         "content": "",
         "sensitive": False,
         "spoiler_text": "",

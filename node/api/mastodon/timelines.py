@@ -92,12 +92,8 @@ async def _page(
     """The entries as statuses, a boost as Mastodon's wrapper with the boost's own id (the
     id paging goes by)."""
     base = services(request).settings.base_url
-    statuses = await entities.statuses(session, [(e.post, e.author) for e in entries], viewer, base)
-    for number, entry in enumerate(entries):
-        if entry.boost is not None and entry.boosted_by is not None:
-            statuses[number] = await entities.reblog(
-                session, entry.boost, entry.boosted_by, statuses[number], base
-            )
+    rows = [(e.post, e.author) for e in entries]
+    statuses = await entities.statuses(session, rows, viewer, base, [e.boosted for e in entries])
     headers = link_header(request, base, [e.id for e in entries])
     return JSONResponse(statuses, headers=headers)
 
