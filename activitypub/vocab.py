@@ -78,6 +78,9 @@ LISTING_CONTEXT: dict[str, object] = {
     "papersRequired": "harbour:papersRequired",
     "insuranceRequired": "harbour:insuranceRequired",
     "website": {"@id": "harbour:website", "@type": "@id"},
+    "coVerifiedBy": "harbour:coVerifiedBy",
+    "CoVerification": "harbour:CoVerification",
+    "verifiedOn": {"@id": "harbour:verifiedOn", "@type": "schema:Date"},
     "messaging": "harbour:messaging",
     "lastVerified": "harbour:lastVerified",
     "verifiedBy": "harbour:verifiedBy",
@@ -139,6 +142,7 @@ class ObjectType(StrEnum):
     ARTICLE = "Article"
     COUNTRY_INFORMATION = "CountryInformation"
     SERVICE_LISTING = "ServiceListing"
+    CO_VERIFICATION = "CoVerification"
     TOMBSTONE = "Tombstone"
     EVENT = "Event"
 

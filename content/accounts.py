@@ -305,6 +305,11 @@ async def by_ids(session: AsyncSession, ids: Collection[int]) -> dict[int, Accou
     return {a.id: a for a in await session.scalars(select(Account).where(Account.id.in_(ids)))}
 
 
+async def by_uris(session: AsyncSession, uris: Collection[str]) -> list[Account]:
+    """The accounts with these actor ids that are known here."""
+    return list(await session.scalars(select(Account).where(Account.uri.in_(uris))))
+
+
 async def get_by_uri(session: AsyncSession, uri: str) -> Account | None:
     """The account (local or cached remote) with this actor id."""
     return await session.scalar(select(Account).where(Account.uri == uri))

@@ -73,6 +73,11 @@ class Listing(Base):
     translation_list: Mapped[list[dict[str, str]]] = mapped_column(
         "translations", JSON, default=list, server_default="[]"
     )
+    # Other organisations' signed statements that they checked it too (federation/vouches),
+    # as their documents: the origin's as received, a mirror's as verified.
+    vouches: Mapped[list[dict[str, object]]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
     # The words of the name, organisation, city, region and summary (translated ones too),
     # folded for free-text search (content/text_search.py).
     search_text: Mapped[str] = mapped_column(Text, default="")

@@ -38,6 +38,14 @@ async def update(
     return listing
 
 
+async def send_again(
+    fed: Federation, session: AsyncSession, organisation: Account, listing: Listing
+) -> None:
+    """The listing as it is now, sent to the organisation's followers again (another
+    organisation vouched for it)."""
+    await _send(fed, session, organisation, "Update", listing_wire.document(listing, organisation))
+
+
 async def delete(
     fed: Federation, session: AsyncSession, organisation: Account, listing: Listing
 ) -> None:

@@ -87,6 +87,7 @@ def document(listing: Listing, organisation: Account) -> dict[str, Any]:
         "messaging": listing.messaging or None,
         "lastVerified": listing.last_verified.isoformat(),
         "verifiedBy": listing.verified_by,
+        **({"coVerifiedBy": listing.vouches} if listing.vouches else {}),
     }
 
 

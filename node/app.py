@@ -98,6 +98,7 @@ from node.web import (
     timeline_list_pages,
     to_verify,
     two_factor_pages,
+    vouches,
 )
 from node.web import countries as web_countries
 from node.web import directory as web_directory
@@ -279,6 +280,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *time_zones.routes,
             *to_verify.routes,
             *corrections.routes,
+            *vouches.routes,
             *web_countries.routes,
             *threads.routes,
             Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),

@@ -22,6 +22,7 @@ from federation.handlers import (
     notes,
     reactions,
     votes,
+    vouches,
 )
 from federation.handlers.incoming import Incoming
 
@@ -135,6 +136,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     **{("Announce", kind): groups.on_announce for kind in ("Create", "Update", "Delete", "Block")},
     **{("Update", kind): _update_note for kind in NOTE_TYPES},
     **{("Update", kind): actors.on_update for kind in ACTOR_TYPES},
+    ("Add", "CoVerification"): vouches.on_add,
     ("Create", "ServiceListing"): listings.on_create,
     ("Update", "ServiceListing"): listings.on_update,
     ("Create", "CountryInformation"): countries.on_create,

@@ -10,7 +10,7 @@ from typing import Any
 from content import country_trust, directory
 from content.listing_fields import ListingError, drop_invalid_translations, validate
 from content.orm import utcnow
-from federation import listing_wire
+from federation import listing_wire, vouches
 from federation.handlers.incoming import Incoming
 from federation.handlers.publishers import admit
 
@@ -62,3 +62,6 @@ async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
         incoming.session, actor, values, uri=document["id"], listing=existing
     )
     saved.origin_proven = proven
+    saved.vouches = await vouches.proven_statements(
+        incoming.fed, incoming.session, document, saved.uri
+    )

@@ -57,7 +57,8 @@ def form_context(request: Request, viewer: Account | None) -> dict[str, Any]:
         "can_correct": viewer is not None or services(request).settings.corrections_from_visitors,
         "correction_kinds": WRONG,
         "ratings": list(RATING_LABELS.items()),
-        "correction_done": (done := notices.take_done(request)) == DONE,
+        "done": (done := notices.take_done(request)),
+        "correction_done": done == DONE,
         "experience_done": done == TOLD,
         "correction_refused": notices.take(request),
     }

@@ -26,7 +26,7 @@ from node.api.negotiation import activity_response, wants_activitypub
 from node.database import session_scope
 from node.i18n import N_, _
 from node.state import services
-from node.web import corrections, listing_form, names
+from node.web import corrections, listing_form, names, vouches
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -124,7 +124,11 @@ async def show(request: Request) -> Response:
             document = {"@context": listing_wire.CONTEXT, **listing_wire.document(listing, origin)}
             return activity_response(proofs.prove(document, origin))
         viewer = await signed_in_account(request, session)
-        staff = await listing_form.is_staff(session, viewer) and origin.is_local
+        is_staff = await listing_form.is_staff(session, viewer)
+        staff = is_staff and origin.is_local
+        vouching = await vouches.page_context(
+            request, session, listing, may_vouch=is_staff and not origin.is_local
+        )
     version = _version(listing, names.wanted(request))
     page = render(
         request,
@@ -137,6 +141,7 @@ async def show(request: Request) -> Response:
         origin=origin,
         today=utcnow().date(),
         **corrections.form_context(request, viewer),
+        **vouching,
         **HELPERS,
     )
     return _varying(page)

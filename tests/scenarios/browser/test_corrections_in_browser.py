@@ -14,6 +14,7 @@ from tests.rig.nodes import NodeProcess
 from tests.scenarios.browser.conftest import phone_context
 from tests.scenarios.browser.test_accessibility import audit, audited
 from tests.scenarios.browser.test_directory_in_browser import sign_in
+from tests.scenarios.test_corrections_federation import listing_path, mirrored
 
 pytestmark = pytest.mark.fleet(size=1)
 LISTING = {
@@ -89,3 +90,31 @@ def test_a_correction_sent_accepted_and_answered_on_a_phone_passes_the_audit(
         failures += audit(page, "the staff's queue")
     assert not failures, "\n".join(failures)
     assert not node.new_failures()
+
+
+@pytest.mark.fleet(size=2)
+@pytest.mark.unsigned_fetches
+def test_staff_say_their_organisation_checked_a_listing_too_on_a_phone(
+    fleet: list[NodeProcess], browser: Browser, axe: str
+) -> None:
+    """On B, staff open A's listing, mirrored there, and say B's organisation checked it too;
+    the page then shows it. The page with that button, and the experience form opened,
+    pass the audit."""
+    a, b = fleet
+    tess_password = b.create_member("tess")
+    assert b.run("admin", "grant", "tess", "--role", "staff").returncode == 0
+    with mirrored(a, b):
+        on_b = listing_path(b, "Rosa night clinic") or ""
+        failures: list[str] = []
+        with audited(browser, b, axe) as page:
+            sign_in(page, b, "tess", tess_password)
+            page.goto(on_b)
+            page.get_by_text("Tell the organisation how this service treated you").click()
+            failures += audit(page, "a mirrored listing, for staff, the experience form opened")
+            page.get_by_role("button", name="We checked it too").click()
+            expect(page.get_by_role("status")).to_contain_text("your organisation's check")
+            expect(page.locator("main")).to_contain_text("Also checked by")
+            expect(page.locator("main")).to_contain_text(f"({b.domain}), on")
+        assert not failures, "\n".join(failures)
+    for node in fleet:
+        assert not node.new_failures(), node.name

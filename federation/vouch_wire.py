@@ -1,0 +1,80 @@
+"""Co-verification on the wire (DESIGN.md section 6, "Co-verification"): an organisation
+that checked another's listing says so in a statement of its own, signed with its FEP-8b32
+proof, so that every node can check who made it however many servers it passed through:
+
+    {"type": "CoVerification", "id": <statement id>, "attributedTo": <organisation>,
+     "object": <listing id>, "verifiedOn": "2026-12-05", "published": …, "proof": {…}}
+
+It reaches the listing's origin as an `Add` by the organisation to the listing
+(`target`); the origin keeps it and sends the listing again, carrying every statement in
+`coVerifiedBy`, and each mirror keeps those whose proof verifies."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from activitypub import AS_CONTEXT, as_list, id_of
+from activitypub.hostnames import same_host
+from activitypub.vocab import LISTING_CONTEXT, ObjectType
+from content.accounts import Account
+from content.orm import iso, new_id, utcnow
+from content.provenance import is_stale
+
+CONTEXT: list[Any] = [AS_CONTEXT, LISTING_CONTEXT]
+MAX_READ = 20  # statements a listing carries that are read at all
+TYPE = str(ObjectType.CO_VERIFICATION)
+
+
+def statement(organisation: Account, listing_uri: str, on: date) -> dict[str, Any]:
+    """The organisation's statement that it checked the listing on `on` (to be proven)."""
+    return {
+        "@context": CONTEXT,
+        "id": f"{organisation.uri}#co-verifications/{new_id()}",
+        "type": TYPE,
+        "attributedTo": organisation.uri,
+        "object": listing_uri,
+        "verifiedOn": on.isoformat(),
+        "published": iso(utcnow()),
+    }
+
+
+def add(organisation: Account, proven: dict[str, Any], owner_uri: str) -> dict[str, Any]:
+    """The statement, added to the listing, as it travels to the listing's `owner_uri`."""
+    return {
+        "@context": CONTEXT,
+        "id": f"{organisation.uri}#adds/{new_id()}",
+        "type": "Add",
+        "actor": organisation.uri,
+        "object": proven,
+        "target": proven["object"],
+        "to": [owner_uri],
+    }
+
+
+def is_statement(document: Any) -> bool:
+    """Whether a document is a co-verification statement."""
+    return isinstance(document, dict) and TYPE in as_list(document.get("type"))
+
+
+def read(document: Any, listing_uri: str, today: date) -> tuple[str, date] | None:
+    """Who made a statement about `listing_uri` and on which day they checked it; None if it
+    is not one, is about something else, is dated ahead (beyond a day for clocks) or is
+    stale. Its proof is checked apart (`federation.vouches`)."""
+    if not is_statement(document) or id_of(document.get("object")) != listing_uri:
+        return None
+    author = id_of(document.get("attributedTo"))
+    if author is None or not same_host(str(document.get("id", "")), author):
+        return None
+    try:
+        on = date.fromisoformat(str(document.get("verifiedOn", ""))[:10])
+    except ValueError:
+        return None
+    if on > today + timedelta(days=1) or is_stale(on, today):
+        return None
+    return author, on
+
+
+def carried(document: dict[str, Any]) -> list[Any]:
+    """The statements a listing document carries (at most MAX_READ are read)."""
+    return as_list(document.get("coVerifiedBy"))[:MAX_READ]
