@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content import posts
-from content.accounts import Account
+from content.accounts import Account, not_on_any
 from content.audience import Visibility
 from content.orm import Base, new_id, utcnow
 from content.paging import NEWEST, Window
@@ -81,13 +81,20 @@ async def page(
     *,
     window: Window = NEWEST,
     exclude_accounts: Collection[int] = (),
+    exclude_domains: Collection[str] = (),
 ) -> list[tuple[Conversation, Post]]:
     """The account's conversations with their newest posts, most recently active first,
-    paged by that post's id (as Mastodon pages them)."""
+    paged by that post's id (as Mastodon pages them); those whose newest post is by an
+    account or on a server moderation leaves out (`exclude_*`) are not shown."""
     query = (
         select(Conversation, Post)
         .join(Post, Post.id == Conversation.last_post_id)
-        .where(Conversation.account_id == account.id, Post.account_id.not_in(exclude_accounts))
+        .join(Account, Account.id == Post.account_id)
+        .where(
+            Conversation.account_id == account.id,
+            Post.account_id.not_in(exclude_accounts),
+            not_on_any(Account.domain, exclude_domains),
+        )
     )
     rows = [
         (c, p) for c, p in await session.execute(window.apply(query, Conversation.last_post_id))

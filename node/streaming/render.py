@@ -19,7 +19,7 @@ from content.notifications import Notification
 from content.paging import Window
 from content.posts import Post
 from content.stream_events import StreamEvent
-from moderation.policy import hidden_from, limited, notification_view
+from moderation.policy import Hidden, hidden_from, limited, notification_view
 from node.api.mastodon import entities
 from node.api.mastodon.conversations import conversation_entities
 from node.api.mastodon.notifications import notification_entities
@@ -111,7 +111,7 @@ async def _post(
                 else []
             )
         elif stream.name == DIRECT and event.kind == "post":
-            found += await _conversation(session, post, viewer, stream, hidden.accounts, base)
+            found += await _conversation(session, post, viewer, stream, hidden, base)
             continue
         else:
             continue
@@ -151,11 +151,14 @@ async def _conversation(
     post: Post,
     viewer: Account,
     stream: Stream,
-    blocked: frozenset[int],
+    hidden: Hidden,
     base: str,
 ) -> list[Message]:
     only = Window(limit=1, max_id=post.id + 1, since_id=post.id - 1)
-    rows = await conversations.page(session, viewer, window=only, exclude_accounts=blocked)
+    rows = await conversations.page(
+        session, viewer, window=only, exclude_accounts=hidden.accounts,
+        exclude_domains=hidden.domains,
+    )  # fmt: skip
     if not rows:
         return []
     [entity] = await conversation_entities(session, rows, viewer, base)

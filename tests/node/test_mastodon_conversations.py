@@ -7,8 +7,13 @@ from typing import Any
 import httpx
 import pytest
 
+from content import accounts
+from federation.worker import Worker
 from node.state import Services
+from tests.node.test_inbox import deliver, note_to_alice
+from tests.rig import world
 from tests.rig.members import Member, get_list, members, post_status
+from tests.rig.remote import FakeServer
 
 pytestmark = pytest.mark.anyio
 
@@ -69,3 +74,29 @@ async def test_separate_threads_page_newest_first(
 
     await client.delete(f"/api/v1/statuses/{posted[2]['id']}", headers=bob.headers)
     assert [c["last_status"]["id"] for c in await listed(client, alice)] == newest_first[1:]
+
+
+async def test_a_muted_account_or_a_blocked_server_reaches_no_conversation(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """As on her home timeline: what she hides from herself stays out of her messages too."""
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        headers = await world.bearer(session, alice)
+    assert (await deliver(client, note_to_alice(1))).status_code == 202
+    await Worker(services.federation).run_once()
+
+    async def senders() -> list[str]:
+        found = await client.get("/api/v1/conversations", headers=headers)
+        return [a["acct"] for c in found.json() for a in c["accounts"]]
+
+    assert await senders() == ["eve@remote.example"]
+    [eve] = (await client.get("/api/v1/accounts/search", params={"q": "eve@remote.example"},
+                              headers=headers)).json()  # fmt: skip
+    await client.post(f"/api/v1/accounts/{eve['id']}/mute", headers=headers)
+    assert await senders() == []
+    await client.post(f"/api/v1/accounts/{eve['id']}/unmute", headers=headers)
+    assert await senders() == ["eve@remote.example"]
+    await client.post("/api/v1/domain_blocks", data={"domain": "remote.example"}, headers=headers)
+    assert await senders() == []

@@ -15,7 +15,7 @@ from content import accounts, conversations
 from content.accounts import Account
 from content.conversations import Conversation
 from content.posts import Post
-from moderation.account_blocks import blocked_either_way
+from moderation.policy import hidden_from
 from node.api.mastodon import entities
 from node.api.mastodon.entity_facts import account_counts, status_facts
 from node.api.mastodon.paging import link_header, window_of
@@ -29,11 +29,13 @@ async def index(request: Request) -> Response:
     viewer = await user_of(request, "read:statuses")
     base = services(request).settings.base_url
     async with services(request).sessions() as session:
+        hidden = await hidden_from(session, viewer)  # blocks, mutes and blocked servers
         rows = await conversations.page(
             session,
             viewer,
             window=window_of(request),
-            exclude_accounts=await blocked_either_way(session, viewer),
+            exclude_accounts=hidden.accounts,
+            exclude_domains=hidden.domains,
         )
         found = await conversation_entities(session, rows, viewer, base)
     ids = [c.last_post_id for c, _ in rows]
