@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, select
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -192,6 +192,7 @@ async def vote(
         raise PollError(N_("choose among the poll's options"))
     if len(wanted) > 1 and not poll.multiple:
         raise PollError(N_("this poll takes one choice"))
+    await _hold(session, poll)
     if (await choices_of(session, voter_id, [poll.id])).get(poll.id):
         raise PollError(N_("you have already voted on this poll"))
     return [await add_choice(session, poll, author_id, voter_id, c) for c in wanted]
@@ -212,6 +213,7 @@ async def add_choice(
         raise PollError(N_("this poll has ended"))
     if voter_id == author_id:
         raise PollError(N_("you cannot vote on your own poll"))
+    await _hold(session, poll)
     earlier = (await choices_of(session, voter_id, [poll.id])).get(poll.id, [])
     if choice in earlier or (earlier and not poll.multiple):
         raise PollError(N_("you have already voted on this poll"))
@@ -224,6 +226,17 @@ async def add_choice(
         poll.voters_count += 1
     await session.flush()
     return row
+
+
+async def _hold(session: AsyncSession, poll: Poll) -> None:
+    """Take the poll for the caller's transaction, and read it again as it is now: votes
+    on one poll are checked and counted one at a time (its row locked on PostgreSQL, the
+    one writer on SQLite), so two at once can neither both pass "not voted yet" nor count
+    over each other."""
+    await session.execute(
+        update(Poll).where(Poll.id == poll.id).values(voters_count=Poll.voters_count)
+    )
+    await session.refresh(poll)
 
 
 async def newly_ended(session: AsyncSession, limit: int = 100) -> list[Poll]:
