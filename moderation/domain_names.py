@@ -48,6 +48,13 @@ def site_of(host: str) -> str:
     return _public_suffixes().privatesuffix(bare) or bare
 
 
+def is_public_suffix(name: str) -> bool:
+    """Whether a rule name is a public suffix (`co.uk`, `github.io`): a registry under which
+    anyone registers, never one server."""
+    _, bare, address = _parts(name)
+    return not address and _public_suffixes().is_public(bare)
+
+
 def _parts(host: str) -> tuple[str, str, bool]:
     """The host normalised, without its port, and whether it is an IP address."""
     name = normalise(host)

@@ -17,11 +17,13 @@ from sqlalchemy import ForeignKey, String, Text, delete, func, or_, select, upda
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from activitypub.hostnames import host_of
+from content import accounts
 from content.accounts import Account
 from content.orm import Base, new_id, utcnow
 from moderation import allowlist, audit, domain_blocks
 from moderation.domain_blocks import BlockTerms, Severity
-from moderation.domain_names import normalise
+from moderation.domain_names import candidates, is_public_suffix, normalise
 from moderation.published_lists import Published
 
 STRICTNESS = {Severity.NOOP: 0, Severity.SILENCE: 1, Severity.SUSPEND: 2}
@@ -243,9 +245,32 @@ async def review(session: AsyncSession, row: TrustList, published: Published) ->
     if row.kind == Kind.ALLOWLIST:
         current = dict.fromkeys(await allowlist.allowed_domains(session))
     else:
+        published = await _without_protected(session, published)
         blocks = await domain_blocks.all_blocks(session)
         current = {block.domain: Severity(block.severity) for block in blocks}
     return diff(Kind(row.kind), published, current, brought, others)
+
+
+async def _without_protected(session: AsyncSession, published: Published) -> Published:
+    """A blocklist without the entries that would cut this node off: itself, a partner on
+    its allowlist (or a parent domain of either), or a public suffix such as co.uk, which
+    would block every server under it. However trusted a list is, those are an admin's
+    decision alone; they are shown as skipped, with the reason."""
+    instance = await accounts.instance_actor(session)
+    own = candidates(host_of(instance.uri)) if instance is not None else set()
+    partners = {name for p in await allowlist.allowed_domains(session) for name in candidates(p)}
+    kept: list[BlockTerms] = []
+    skipped = list(published.skipped)
+    for entry in published.entries:
+        if entry.domain in own:
+            skipped.append((entry.domain, "this node itself"))
+        elif entry.domain in partners:
+            skipped.append((entry.domain, "a partner on the allowlist"))
+        elif is_public_suffix(entry.domain):
+            skipped.append((entry.domain, "a public suffix, with every server under it"))
+        else:
+            kept.append(entry)
+    return Published(tuple(kept), tuple(skipped))
 
 
 async def apply(

@@ -6,10 +6,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from content import accounts
 from moderation import allowlist, audit, domain_blocks, trust_lists
 from moderation.domain_blocks import BlockTerms, Severity
 from moderation.published_lists import ListFormatError, Published, parse
 from moderation.trust_lists import Action, Change, Kind, TrustListEntry, diff
+from tests.rig import world
+from tests.rig.keys import keypair_for_tests
 
 SUSPEND, SILENCE, NOOP = Severity.SUSPEND, Severity.SILENCE, Severity.NOOP
 
@@ -169,3 +172,28 @@ async def test_an_allowlist_subscription_feeds_the_allowlist(
             await trust_lists.subscribe(
                 session, "https://partner.example/allowed.csv", Kind.BLOCKLIST
             )
+
+
+@pytest.mark.anyio
+async def test_a_list_never_blocks_this_node_its_partners_or_a_public_suffix(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """However trusted, a list cannot cut the node off: those entries are skipped, with why."""
+    async with sessions() as session, session.begin():
+        await accounts.ensure_instance_actor(  # this node is harbour.test
+            session, base_url=world.BASE_URL, host="harbour.test", keypair=keypair_for_tests(2)
+        )
+        await allowlist.allow(session, "social.partner.example")
+        row = await trust_lists.subscribe(session, "https://lists.example/b.csv", Kind.BLOCKLIST)
+        hostile = ("harbour.test", "social.partner.example", "partner.example", "co.uk",
+                   "github.io", "hostile.example")  # fmt: skip
+        trust_lists.record_fetch(row, listing(*(BlockTerms(name) for name in hostile)), None)
+        pending = await trust_lists.review(session, row, trust_lists.reviewed_copy(row))
+    assert [change.entry.domain for change in pending.changes] == ["hostile.example"]
+    assert dict(pending.skipped) == {
+        "harbour.test": "this node itself",
+        "social.partner.example": "a partner on the allowlist",
+        "partner.example": "a partner on the allowlist",
+        "co.uk": "a public suffix, with every server under it",
+        "github.io": "a public suffix, with every server under it",
+    }
