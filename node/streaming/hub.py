@@ -38,10 +38,13 @@ def _not_among(tokens: set[int], connection: Connection) -> bool:
 class Connection:
     """One open stream: whose it is, under which token, its streams, what waits to go out."""
 
-    def __init__(self, viewer_id: int, token_id: int, streams: set[Stream]) -> None:
+    def __init__(
+        self, viewer_id: int, token_id: int, streams: set[Stream], *, notifications: bool = True
+    ) -> None:
         self.viewer_id = viewer_id
         self.token_id = token_id
         self.streams = streams
+        self.notifications = notifications  # its token may read notifications
         self.queue: asyncio.Queue[Message | None] = asyncio.Queue(QUEUE)
         self.open = True
 
@@ -96,6 +99,14 @@ class Hub:
     def count(self, token_id: int) -> int:
         """How many streams are open with a token."""
         return sum(1 for c in self.connections if c.token_id == token_id)
+
+    def count_of(self, viewer_id: int) -> int:
+        """How many streams a member has open, whatever the tokens."""
+        return sum(1 for c in self.connections if c.viewer_id == viewer_id)
+
+    def streams_of(self, viewer_id: int) -> set[Stream]:
+        """The distinct streams a member's connections are subscribed to."""
+        return {s for c in self.connections if c.viewer_id == viewer_id for s in c.streams}
 
     async def start(self) -> None:
         """Start dispatching, and listening on PostgreSQL (or to this process's commits)."""
@@ -152,8 +163,11 @@ class Hub:
                 streams = set().union(*(c.streams for c in connections))
                 for message in await messages(session, found, viewer, streams, self.base_url):
                     for connection in connections:
-                        if message.stream in connection.streams:
-                            connection.deliver(message)
+                        if message.stream not in connection.streams:
+                            continue
+                        if message.event == "notification" and not connection.notifications:
+                            continue  # its token may not read notifications
+                        connection.deliver(message)
 
     def _close(self, which: Callable[[Connection], bool]) -> None:
         for connection in list(self.connections):

@@ -17,7 +17,7 @@ from content.accounts import Account
 from content.interactions import Interaction
 from content.notifications import Notification
 from content.paging import Window
-from content.posts import Post
+from content.posts import Post, PostTag
 from content.stream_events import StreamEvent
 from moderation.policy import Hidden, hidden_from, limited, notification_view
 from node.api.mastodon import entities
@@ -85,7 +85,15 @@ async def _post(
     found: list[Message] = []
     status: str | None = None
     name = "update" if event.kind == "post" else "status.update"
+    # A hashtag stream is asked about only if the post carries its tag: a member's many
+    # hashtag streams then cost one query an event, not one each.
+    tagged = {s.param for s in streams if s.name in (HASHTAG, HASHTAG_LOCAL)}
+    if tagged:
+        carried = select(PostTag.name).where(PostTag.post_id == post.id)
+        tagged &= set(await session.scalars(carried))
     for stream in sorted(streams, key=lambda s: (s.name, s.param)):
+        if stream.name in (HASHTAG, HASHTAG_LOCAL) and stream.param not in tagged:
+            continue
         if stream.name == USER:
             entries = await timelines.home(
                 session, viewer, window=only, exclude_accounts=accounts, exclude_domains=domains

@@ -40,6 +40,8 @@ HEARTBEAT_SECONDS = 15.0  # as Mastodon's: proxies close connections idle for a 
 MAX_PER_TOKEN = 16  # open streams per token: a few tabs and apps, not a flood
 MAX_STREAMS = 10_000  # open streams in one process, whoever opened them
 MAX_SUBSCRIPTIONS = 32  # streams one WebSocket may subscribe to
+MAX_PER_MEMBER = 32  # open streams of one member, whatever the tokens (they cost nothing)
+MAX_STREAMS_PER_MEMBER = 64  # distinct streams across a member's connections
 SSE_PATHS = {
     "user": USER,
     "user/notification": NOTIFICATIONS,
@@ -65,12 +67,35 @@ async def health(_request: Request) -> Response:
 
 async def _token(connection: HTTPConnection, offered: str) -> tuple[AccessToken, Account]:
     """The member behind the token offered; OAuthError if there is none, it has no member,
-    or it cannot read."""
+    or it can read neither statuses nor notifications."""
     async with services(connection).sessions() as session:
         token, account = await oauth.token_owner(session, offered)
-    if account is None or not oauth.covers(token.scopes, "read:statuses"):
+    if account is None or not (_reads(token, "statuses") or _reads(token, "notifications")):
         raise OAuthError("invalid_token", "this token cannot read streams")
     return token, account
+
+
+def _reads(token: AccessToken, what: str) -> bool:
+    """Whether the token may read `what` ("statuses" or "notifications"), as Mastodon's
+    streaming server asks: `read`, or `read:<what>`."""
+    return oauth.covers(token.scopes, f"read:{what}")
+
+
+def _connection(hub: Hub, token: AccessToken, viewer: Account) -> Connection | None:
+    """A new stream of the viewer's, counted at once (before anything is awaited, so
+    handshakes made all at once cannot all pass the count); None past the limits per
+    token, per member and per process."""
+    if (
+        hub.count(token.id) >= MAX_PER_TOKEN
+        or hub.count_of(viewer.id) >= MAX_PER_MEMBER
+        or len(hub.connections) >= MAX_STREAMS
+    ):
+        return None
+    connection = Connection(
+        viewer.id, token.id, set(), notifications=_reads(token, "notifications")
+    )
+    hub.open(connection)
+    return connection
 
 
 def _offered(connection: HTTPConnection) -> str:
@@ -84,11 +109,14 @@ def _offered(connection: HTTPConnection) -> str:
 
 
 async def _stream(
-    connection: HTTPConnection, viewer: Account, name: str, tag: str, list_id: str
-) -> Stream:
-    """A stream the viewer may open; ValueError saying why not."""
+    connection: HTTPConnection, token: AccessToken, viewer: Account, name: str, tag: str,
+    list_id: str,
+) -> Stream:  # fmt: skip
+    """A stream the viewer may open with this token; ValueError saying why not."""
     if name not in NAMES:
         raise ValueError(f"there is no stream {name!r}")
+    if not _reads(token, "notifications" if name == NOTIFICATIONS else "statuses"):
+        raise ValueError(f"this token cannot read the stream {name!r}")
     if name in (HASHTAG, HASHTAG_LOCAL):
         normal = hashtags.normalise(tag)
         if normal is None:
@@ -113,17 +141,18 @@ async def server_sent(request: Request) -> Response:
         raise HTTPException(401, "Error: Missing access token") from None
     name = SSE_PATHS.get(request.path_params["stream"].strip("/"))
     params = request.query_params
+    hub = hub_of(request)
+    connection = _connection(hub, token, viewer)
+    if connection is None:
+        raise HTTPException(429, "Too many streams open")
     try:
         stream = await _stream(
-            request, viewer, name or "", params.get("tag", ""), params.get("list", "")
+            request, token, viewer, name or "", params.get("tag", ""), params.get("list", "")
         )
     except ValueError as error:
+        hub.leave(connection)
         raise HTTPException(404, str(error)) from None
-    hub = hub_of(request)
-    if hub.count(token.id) >= MAX_PER_TOKEN or len(hub.connections) >= MAX_STREAMS:
-        raise HTTPException(429, "Too many streams open")
-    connection = Connection(viewer.id, token.id, {stream})
-    hub.open(connection)
+    connection.streams.add(stream)
     return StreamingResponse(
         _events(hub, connection),
         media_type="text/event-stream",
@@ -156,47 +185,59 @@ async def websocket(socket: WebSocket) -> None:
         await socket.close(code=4001, reason="Missing access token")
         return
     hub = hub_of(socket)
-    if hub.count(token.id) >= MAX_PER_TOKEN or len(hub.connections) >= MAX_STREAMS:
+    connection = _connection(hub, token, viewer)
+    if connection is None:
         await socket.close(code=4029, reason="Too many streams open")
         return
-    by_protocol = offered and offered == socket.headers.get("sec-websocket-protocol", "").strip()
-    await socket.accept(subprotocol=offered if by_protocol else None)
-    connection = Connection(viewer.id, token.id, set())
-    params = socket.query_params
-    if params.get("stream"):
-        with contextlib.suppress(ValueError):
-            connection.streams.add(
-                await _stream(
-                    socket, viewer, params["stream"], params.get("tag", ""), params.get("list", "")
-                )  # fmt: skip
-            )
-    hub.open(connection)
-    writer = asyncio.create_task(_write(socket, connection))
+    writer: asyncio.Task[None] | None = None
     try:
-        await _read(socket, viewer, connection)
+        by_protocol = (
+            offered and offered == socket.headers.get("sec-websocket-protocol", "").strip()
+        )
+        await socket.accept(subprotocol=offered if by_protocol else None)
+        params = socket.query_params
+        if params.get("stream"):
+            with contextlib.suppress(ValueError):
+                connection.streams.add(
+                    await _stream(socket, token, viewer, params["stream"],
+                                  params.get("tag", ""), params.get("list", ""))
+                )  # fmt: skip
+        writer = asyncio.create_task(_write(socket, connection))
+        await _read(socket, token, viewer, hub, connection)
     except WebSocketDisconnect:
         pass
     finally:
         hub.leave(connection)
-        writer.cancel()
-        await asyncio.gather(writer, return_exceptions=True)
+        if writer is not None:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
 
 
-async def _read(socket: WebSocket, viewer: Account, connection: Connection) -> None:
-    """Subscribe and unsubscribe messages, until the client goes or the stream is closed."""
+async def _read(
+    socket: WebSocket, token: AccessToken, viewer: Account, hub: Hub, connection: Connection
+) -> None:
+    """Subscribe and unsubscribe messages, until the client goes or the stream is closed.
+    A member's streams, across all her connections, are at most MAX_STREAMS_PER_MEMBER:
+    every event costs work for each of them."""
     while connection.open:
         text = await socket.receive_text()
         try:
             request = read_json(text[:4096])
             kind = request.get("type")
             stream = await _stream(
-                socket, viewer, str(request.get("stream", "")), str(request.get("tag", "")),
-                str(request.get("list", "")),
+                socket, token, viewer, str(request.get("stream", "")),
+                str(request.get("tag", "")), str(request.get("list", "")),
             )  # fmt: skip
         except (InvalidDocument, ValueError, AttributeError) as error:
             await socket.send_json({"error": str(error), "status": 400})
             continue
-        if kind == "subscribe" and len(connection.streams) < MAX_SUBSCRIPTIONS:
+        if kind == "subscribe":
+            if (
+                len(connection.streams) >= MAX_SUBSCRIPTIONS
+                or len(hub.streams_of(viewer.id) | {stream}) > MAX_STREAMS_PER_MEMBER
+            ):
+                await socket.send_json({"error": "Too many streams", "status": 429})
+                continue
             connection.streams.add(stream)
         elif kind == "unsubscribe":
             connection.streams.discard(stream)

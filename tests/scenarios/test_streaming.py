@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import websockets.exceptions
 import websockets.sync.client
 from mastodon import Mastodon, StreamListener
 
@@ -239,3 +240,58 @@ def test_a_hostile_websocket_message_is_answered_and_the_stream_goes_on(
         heard = json.loads(socket.recv(timeout=15))
         assert heard["event"] == "update" and "still listening" in heard["payload"]
     assert not a.new_failures()
+
+
+def test_streams_opened_all_at_once_are_bounded_too(fleet: list[NodeProcess]) -> None:
+    """Handshakes made at the same moment (a list stream is looked up before it opens)
+    cannot all pass the count: one token keeps at most 16 streams."""
+    a, _ = fleet
+    quin = client(a, "quin", a.create_member("quin"))
+    mine = quin.list_create("Mine")
+    url = (f"ws://127.0.0.1:{a.port}/api/v1/streaming?stream=list&list={mine['id']}"
+           f"&access_token={quin.access_token}")  # fmt: skip
+    opened: list[bool] = []
+    tried = threading.Semaphore(0)
+    release = threading.Event()
+
+    def connect() -> None:
+        try:
+            with websockets.sync.client.connect(url, open_timeout=30):
+                opened.append(True)
+                tried.release()
+                release.wait(60)  # held open until counted
+        except (websockets.exceptions.InvalidStatus, websockets.exceptions.ConnectionClosed):
+            tried.release()
+
+    threads = [threading.Thread(target=connect) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in threads:
+            assert tried.acquire(timeout=60)
+        assert 0 < len(opened) <= 16
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join()
+
+
+def test_only_a_token_that_reads_notifications_hears_them(fleet: list[NodeProcess]) -> None:
+    a, _ = fleet
+    password = a.create_member("rae")
+    sam = client(a, "sam2", a.create_member("sam2"))
+    statuses = a.app_token("rae", password, scope="read:statuses")
+    notifications = a.app_token("rae", password, scope="read:notifications")
+    refused = ServerSentEvents(a, statuses, "user/notification")
+    assert refused.opened.wait(15) and refused.status == 404
+    home = ServerSentEvents(a, statuses, "user")
+    told = ServerSentEvents(a, notifications, "user/notification")
+    try:
+        assert home.opened.wait(15) and told.opened.wait(15) and told.status == 200
+        sam.status_post("@rae the shelter has beds tonight")
+        wait_for(lambda: told.payloads("notification"), what="the mention, on her notifications")
+        settle(a)
+        assert home.payloads("notification") == []
+    finally:
+        for reader in (refused, home, told):
+            reader.close()
