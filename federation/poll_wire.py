@@ -13,6 +13,8 @@ from activitypub.jsonld import has_type
 from content import polls
 from content.posts import Post
 
+MAX_COUNT = 2**31 - 1
+
 
 def options_of(question: dict[str, Any]) -> tuple[list[tuple[str, int]], bool] | None:
     """A Question's options as (name, votes) and whether several may be chosen (`anyOf`);
@@ -25,8 +27,7 @@ def options_of(question: dict[str, Any]) -> tuple[list[tuple[str, int]], bool] |
             continue
         replies = item.get("replies")
         total = replies.get("totalItems") if isinstance(replies, dict) else 0
-        count = total if isinstance(total, int) and not isinstance(total, bool) else 0
-        found.append((item["name"], count))
+        found.append((item["name"], _count(total)))
     return (found, multiple) if found else None
 
 
@@ -47,8 +48,17 @@ def voters_of(question: dict[str, Any], options: list[tuple[str, int]]) -> int:
     """`votersCount`, else (an older single-choice poll) the sum of its votes."""
     given = question.get("votersCount")
     if isinstance(given, int) and not isinstance(given, bool):
-        return given
-    return sum(n for _, n in options)
+        return _count(given)
+    return min(sum(n for _, n in options), MAX_COUNT)
+
+
+def _count(value: Any) -> int:
+    """A count a remote server gives, as a number a column holds: 0 for anything but an
+    integer, at most MAX_COUNT (no poll has more voters than people on earth, and a larger
+    number does not fit the column on PostgreSQL or SQLite)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return 0
+    return max(0, min(value, MAX_COUNT))
 
 
 async def keep_poll(session: AsyncSession, post: Post, note: dict[str, Any]) -> None:

@@ -216,7 +216,12 @@ async def _send(fed: Federation, pusher: Pusher, message: PushMessage) -> None:
             }
         ).encode("utf-8")
         endpoint = subscription.endpoint
-        body, sealing = encrypt(payload, subscription, pusher.key, fed.base_url)
+        try:
+            body, sealing = encrypt(payload, subscription, pusher.key, fed.base_url)
+        except ValueError:  # its keys cannot be encrypted for (kept from before they were checked)
+            jobs.finish(held, "dropped")
+            await session.commit()
+            return
         headers = {
             "content-type": "application/octet-stream",
             "ttl": str(TTL_SECONDS),

@@ -264,6 +264,9 @@ def test_subscriptions_change_and_end_with_the_app(node: NodeProcess) -> None:
     for wrong in ("https://push.example/" + "x" * 2048, "https://push example/x"):
         with pytest.raises(MastodonAPIError, match="must be an https address"):
             alice.push_subscription_set(wrong, public, mention_events=True)
+    not_on_the_curve = {**public, "pubkey": b"\x04" + b"\x01" * 64}  # 65 bytes, not a key
+    with pytest.raises(MastodonAPIError, match="P-256"):
+        alice.push_subscription_set("http://127.0.0.1:9/push", not_on_the_curve)
     alice.push_subscription_set("http://127.0.0.1:9/push", public, mention_events=True)
     changed = alice.push_subscription_update(follow_events=True, policy="followed")
     assert changed.alerts.mention and changed.alerts.follow and changed.policy == "followed"

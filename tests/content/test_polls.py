@@ -59,5 +59,14 @@ def test_a_mastodon_question_is_read_with_its_counts_and_bounded() -> None:
     assert options[3][1] == 3
     assert iso(poll_wire.end_of(question)) == "2026-12-06T10:00:00Z"  # type: ignore[arg-type]
     assert poll_wire.voters_of(question, options) == 7
+    absurd = {**question, "votersCount": 2**40, "oneOf": [
+        {"type": "Note", "name": "a", "replies": {"totalItems": 10**30}},
+        {"type": "Note", "name": "b", "replies": {"totalItems": -5}},
+    ]}  # fmt: skip
+    del absurd["anyOf"]
+    read = poll_wire.options_of(absurd)
+    assert read is not None and read[0] == [("a", 2**31 - 1), ("b", 0)]
+    assert poll_wire.voters_of(absurd, read[0]) == 2**31 - 1
+    assert poll_wire.voters_of({}, read[0]) == 2**31 - 1  # the sum, bounded too
     vote = {"type": "Note", "name": "option 1", "inReplyTo": question["id"]}
     assert poll_wire.is_vote(vote) and not poll_wire.is_vote({**vote, "content": "<p>hi</p>"})

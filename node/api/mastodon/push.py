@@ -43,10 +43,8 @@ async def subscription(request: Request) -> Response:
                         str(_field(params, "subscription", "endpoint") or ""),
                         allow_http=settings.development,
                     ),
-                    p256dh=push_subscriptions.key_bytes(
-                        str(_field(params, "subscription", "keys", "p256dh") or ""),
-                        65,
-                        push_subscriptions.BAD_PUBLIC_KEY,
+                    p256dh=push_subscriptions.public_key_bytes(
+                        str(_field(params, "subscription", "keys", "p256dh") or "")
                     ),
                     auth=push_subscriptions.key_bytes(
                         str(_field(params, "subscription", "keys", "auth") or ""),
