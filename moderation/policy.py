@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.hostnames import InvalidHost, host_of
-from content import notification_policy
+from content import notification_policy, relationships
 from content.accounts import Account, not_on_any
+from content.domain_match import on_any
 from content.notifications import Notification
 from moderation import (
     account_blocks,
@@ -133,6 +135,41 @@ async def hidden_from(session: AsyncSession, viewer: Account | None) -> Hidden:
     muted = await mutes.muted_ids(session, viewer)
     domains = await member_domain_blocks.blocked_domains(session, viewer)
     return Hidden(accounts=frozenset(blocked | muted), domains=frozenset(domains))
+
+
+async def left_out_of_threads(
+    session: AsyncSession, viewer: Account | None, author_ids: Collection[int]
+) -> set[int]:
+    """Which of these authors' replies a thread leaves out for `viewer` (None: a visitor,
+    or another server): limited ones (silenced, on a silenced server or one in quarantine)
+    unless she follows them, as public timelines do, and those she hides herself."""
+    if not author_ids:
+        return set()
+    left_out = await limited(session)
+    limited_ids = set(
+        await session.scalars(
+            select(Account.id).where(
+                Account.id.in_(author_ids),
+                or_(
+                    Account.silenced_at.is_not(None),
+                    on_any(Account.domain, left_out.domains),
+                    Account.domain.in_(left_out.held),
+                ),
+            )
+        )
+    )
+    if viewer is None:
+        return limited_ids
+    hidden = await hidden_from(session, viewer)
+    followed = set(await relationships.followed_ids(session, viewer)) | {viewer.id}
+    on_blocked_servers = set(
+        await session.scalars(
+            select(Account.id).where(
+                Account.id.in_(author_ids), on_any(Account.domain, hidden.domains)
+            )
+        )
+    )
+    return (limited_ids - followed) | (set(author_ids) & hidden.accounts) | on_blocked_servers
 
 
 @dataclass(frozen=True)

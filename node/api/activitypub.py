@@ -25,6 +25,7 @@ from content.paging import parse_id
 from content.posts import Post
 from federation import group_wire, proofs, to_wire
 from federation.outbox import note_of
+from moderation.policy import left_out_of_threads
 from node.api import group_documents
 from node.api.authorized_fetch import require_signed_fetch, signed_reader
 from node.api.negotiation import activity_response, wants_activitypub
@@ -205,6 +206,9 @@ async def _thread_collection(request: Request, kind: str) -> Response:
         else:
             root = await posts.thread_root(session, post)
             found = await posts.open_thread(session, root, limit=THREAD_ITEMS)
+        # As to a visitor: nothing by a server in quarantine or silenced.
+        left_out = await left_out_of_threads(session, None, {p.account_id for p in found})
+        found = [p for p in found if p.account_id not in left_out]
     document = ordered_collection(f"{post.uri}/{kind}", total_items=len(found))
     document["orderedItems"] = [p.uri for p in found]
     return activity_response(document)

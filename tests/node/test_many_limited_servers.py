@@ -12,13 +12,15 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from content import accounts
+from content import accounts, posts, relationships
+from content.audience import Visibility
 from content.orm import utcnow
 from content.users import Role
+from federation import resolve
 from moderation import allowlist, domain_blocks, member_domain_blocks, quarantine
 from moderation.domain_blocks import BlockTerms, Severity
 from node.state import Services
-from tests.node.conftest import BASE
+from tests.node.conftest import BASE, EVE
 from tests.node.test_client_safety import eve_with_a_post
 from tests.node.test_directory_pages import sign_in
 from tests.rig import world
@@ -85,3 +87,41 @@ async def test_hundreds_of_held_silenced_and_blocked_servers_leave_out_exactly_t
         await member_domain_blocks.add(session, member, "remote.example")
     home = await client.get("/api/v1/timelines/home", headers=headers)
     assert home.status_code == 200 and home.json() == []
+
+
+async def test_a_held_servers_replies_stay_out_of_threads_but_for_its_followers(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    async with services.sessions() as session, session.begin():
+        bob = await world.local_member(session, "bob", base_url=BASE)
+        opener = await world.post(session, bob, "Who has a spare sleeping bag?")
+        eve = await resolve.actor_by_uri(services.federation, session, EVE)
+        posts.store_remote(session, eve, uri=f"{EVE}/statuses/9", url=None,
+                           content_html="<p>come to my place</p>", visibility=Visibility.PUBLIC,
+                           created_at=utcnow(), in_reply_to_uri=opener.uri)  # fmt: skip
+        await allowlist.disallow(session, "remote.example")
+        await quarantine.meet(session, "remote.example", days=7)
+        await session.execute(
+            update(quarantine.KnownServer).values(quarantined_until=utcnow() + timedelta(days=7))
+        )
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        headers = await world.bearer(session, alice)
+        opener_id = opener.id
+
+    async def replies(**headers: str) -> list[str]:
+        found = await client.get(f"/api/v1/statuses/{opener_id}/context", headers=headers)
+        return [status["account"]["acct"] for status in found.json()["descendants"]]
+
+    assert await replies() == []  # a visitor
+    assert await replies(**headers) == []  # alice does not follow eve
+    collection = await client.get(f"/users/bob/statuses/{opener_id}/replies",
+                                  headers={"Accept": "application/activity+json"})  # fmt: skip
+    assert collection.json()["orderedItems"] == []
+    async with services.sessions() as session, session.begin():
+        follower = await accounts.get_local(session, "alice")
+        followed = await accounts.get_by_uri(session, EVE)
+        assert follower is not None and followed is not None
+        await relationships.add_follow(session, follower, followed, uri=f"{BASE}/f/9",
+                                       accepted=True)  # fmt: skip
+    assert await replies(**headers) == ["eve@remote.example"]

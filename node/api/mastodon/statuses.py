@@ -22,6 +22,7 @@ from federation import outbox
 from federation.mentions import resolve_mentions
 from federation.outbox import ActionError
 from federation.resolve import ResolveError
+from moderation.policy import left_out_of_threads
 from node.api.mastodon import entities, records
 from node.api.mastodon import polls as api_polls
 from node.api.mastodon.requests import optional_viewer, read_params, user_of
@@ -159,10 +160,10 @@ async def context(request: Request) -> Response:
                 break
             ancestors.insert(0, parent)
             parent_uri = parent.in_reply_to_uri
+        below = await posts.replies_below(session, post, limit=MAX_THREAD)
+        left_out = await left_out_of_threads(session, viewer, {p.account_id for p in below})
         descendants = [
-            p
-            for p in await posts.replies_below(session, post, limit=MAX_THREAD)
-            if await can_see(session, viewer, p)
+            p for p in below if p.account_id not in left_out and await can_see(session, viewer, p)
         ]
         top = ancestors[0] if ancestors else post
         if viewer is not None and not fed.is_local(top.uri):
