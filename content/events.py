@@ -5,6 +5,7 @@ going. Times are kept in UTC with the event's IANA time zone beside them."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from sqlalchemy import ForeignKey, Index, Select, String, Text, delete, false, f
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from content.accounts import Account
+from content.accounts import Account, not_among, not_on_any
 from content.event_fields import EventFields, zone_of
 from content.orm import Base, new_id, utcnow
 from content.sanitize import render_plain_text
@@ -140,15 +141,23 @@ async def of_account(session: AsyncSession, account: Account) -> list[Event]:
 
 
 async def upcoming(
-    session: AsyncSession, *, limit: int = 100, language: str | None = None
+    session: AsyncSession,
+    *,
+    limit: int = 100,
+    language: str | None = None,
+    exclude_domains: Collection[str] = (),
+    exclude_hosts: Select[str] | None = None,
 ) -> list[tuple[Event, Account]]:
-    """Events not yet over, soonest first, with their organisations (live ones only); in
+    """Events not yet over, soonest first, with their organisations (live ones, not
+    silenced, on none of `exclude_domains` nor the servers `exclude_hosts` selects); in
     `language` (its primary subtag) when given."""
     found = (
         select(Event, Account)
         .join(Account, Account.id == Event.account_id)
         .where(Event.ends_at > utcnow(), Account.suspended_at.is_(None))
-        .where(Account.deleted_at.is_(None))
+        .where(Account.deleted_at.is_(None), Account.silenced_at.is_(None))
+        .where(not_on_any(Account.domain, exclude_domains))
+        .where(not_among(Account.domain, exclude_hosts))
     )
     if language:
         primary = language.split("-")[0].lower()

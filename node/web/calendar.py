@@ -9,6 +9,7 @@ from datetime import datetime
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,6 +19,7 @@ from content import events
 from content.accounts import Account
 from content.events import Event
 from content.orm import utcnow
+from moderation.policy import limited
 from node.state import services
 from node.web import listing_form, time_zones
 from node.web.events import NO_SUCH, varying
@@ -34,7 +36,7 @@ async def calendar(request: Request) -> Response:
         viewer = await signed_in_account(request, session)
         staff = await listing_form.is_staff(session, viewer)
         zone = await time_zones.reader_zone(request, session, viewer)
-        rows = await events.upcoming(session, limit=CALENDAR_SIZE)
+        rows = await _upcoming(session)
     page = render(
         request,
         "events.html",
@@ -60,8 +62,17 @@ async def event_file(request: Request) -> Response:
 async def calendar_file(request: Request) -> Response:
     """`/events.ics`: every upcoming event, for a calendar app to subscribe to."""
     async with services(request).sessions() as session:
-        rows = await events.upcoming(session, limit=CALENDAR_SIZE)
+        rows = await _upcoming(session)
     return _file(rows, services(request).settings.base_url, "events")
+
+
+async def _upcoming(session: AsyncSession) -> list[tuple[Event, Account]]:
+    """The calendar's events: none from a silenced server or one in quarantine, as public
+    timelines show none of their posts."""
+    left_out = await limited(session)
+    return await events.upcoming(
+        session, limit=CALENDAR_SIZE, exclude_domains=left_out.domains, exclude_hosts=left_out.held
+    )
 
 
 def _file(rows: list[tuple[Event, Account]], base_url: str, name: str) -> Response:

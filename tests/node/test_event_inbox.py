@@ -5,13 +5,18 @@ else is shown as a status; a remote member's Join and Leave reach the organiser'
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from activitypub import ActorType
+from content.orm import utcnow
 from federation.worker import Worker
+from moderation import allowlist, domain_blocks, quarantine
+from moderation.domain_blocks import BlockTerms, Severity
 from node.state import Services
 from tests.node.conftest import EVE
 from tests.node.test_directory_pages import setup, sign_in
@@ -115,3 +120,26 @@ async def test_an_event_at_the_calendars_edge_is_refused_not_failed(
         state, outcome = await inbox_outcome(session, create["id"])
     assert "invalid event" in str(outcome), (state, outcome)
     assert "Outreach" not in await calendar(client)
+
+
+async def test_a_held_or_silenced_servers_events_stay_off_the_calendar(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """As their posts stay out of public timelines, on the page and in /events.ics."""
+    remote.add_actor(EVE, keypair_for_tests(3), "eve", ActorType.ORGANIZATION)
+    await follow_eve(services)
+    assert (await deliver(client, activity("Create", event(), 1))).status_code == 202
+    await Worker(services.federation).run_once()
+    assert "Outreach night" in await calendar(client)
+    async with services.sessions() as session, session.begin():
+        await domain_blocks.block(session, BlockTerms("remote.example", Severity.SILENCE))
+    assert "Outreach night" not in await calendar(client)
+    assert "Outreach night" not in (await client.get("/events.ics")).text
+    async with services.sessions() as session, session.begin():
+        await domain_blocks.unblock(session, "remote.example")
+        await allowlist.disallow(session, "remote.example")
+        await quarantine.meet(session, "remote.example", days=7)
+        await session.execute(
+            update(quarantine.KnownServer).values(quarantined_until=utcnow() + timedelta(days=7))
+        )
+    assert "Outreach night" not in await calendar(client)
