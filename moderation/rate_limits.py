@@ -33,6 +33,7 @@ class Action(StrEnum):
     KEY = "key"  # fetches of one keyId: a failure is not retried for a minute
     CORRECTION = "correction"  # per member, or for all signed-out visitors together
     CORRECTION_HOST = "correction-host"  # corrections received, per registrable domain
+    UPLOAD = "upload"  # media uploads, per account: each holds an image worker
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ LIMITS = {
     Action.KEY_HOST: Limit(burst=60, seconds=60),  # a burst of new actors, then one a second
     Action.KEY: Limit(burst=1, seconds=60),
     Action.CORRECTION: Limit(burst=10, seconds=3600),
+    Action.UPLOAD: Limit(burst=30, seconds=1800),  # Mastodon's 30 uploads in 30 minutes
     Action.CORRECTION_HOST: Limit(burst=60, seconds=3600),
 }
 SHARED = frozenset(

@@ -13,7 +13,9 @@ from moderation.rate_limits import LIMITS, Action, Limit, RateLimited, RateLimit
 from node.state import Services
 from tests.node.conftest import BASE
 from tests.node.test_inbox import deliver, note_to_alice
+from tests.node.test_media_api import tokens, upload
 from tests.rig import world
+from tests.rig.images import plain_png
 from tests.rig.keys import keypair_for_tests
 from tests.rig.remote import FakeServer
 
@@ -155,3 +157,17 @@ async def test_wrong_passwords_under_any_nicknames_are_limited_for_the_whole_nod
         "/oauth/token", data={**grant, "username": "bob", "password": world.PASSWORD}
     )
     assert granted.status_code == 429
+
+
+async def test_uploads_are_limited_per_member(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """Each upload holds one of the node's two image workers: a member's flood waits."""
+    limits = {**LIMITS, Action.UPLOAD: Limit(burst=2, seconds=1800)}
+    services.federation.limits = RateLimiter(limits)
+    uma, vic = await tokens(services, "uma", "vic")
+    for _ in range(2):
+        assert (await upload(client, uma, plain_png(64, 48))).status_code == 200
+    flooded = await upload(client, uma, plain_png(64, 48))
+    assert flooded.status_code == 429 and 800 < int(flooded.headers["retry-after"]) <= 900
+    assert (await upload(client, vic, plain_png(64, 48))).status_code == 200

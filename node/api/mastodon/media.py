@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from content import media
 from content.media import MAX_UPLOAD_BYTES, CleanImage, MediaError
+from moderation.rate_limits import Action
 from node.api.mastodon import entities
 from node.api.mastodon.requests import read_params, user_of
 from node.database import session_scope
@@ -51,6 +52,7 @@ async def upload(request: Request) -> Response:
     """POST /api/v1/media and /api/v2/media: processed at once, so always 200 with a URL."""
     owner = await user_of(request, "write:media")
     settings = services(request).settings
+    await services(request).federation.limits.take(Action.UPLOAD, str(owner.id))
     async with request.form(max_files=1, max_fields=10) as form:
         focus = focus_of(form.get("focus"))
         image, name = await store_image(settings, form.get("file"))
