@@ -46,7 +46,7 @@ from content.users import User
 from federation import jobs
 from federation.context import Federation
 from federation.jobs import Job, claim_index
-from federation.transport import FetchError
+from federation.transport import BackedOff, FetchError
 from moderation.policy import notification_view
 
 log = logging.getLogger("harbour.push")
@@ -229,11 +229,12 @@ async def _send(fed: Federation, pusher: Pusher, message: PushMessage) -> None:
             **sealing,
         }
         await session.commit()  # no lock held while the push service answers
+    asked = True
     try:
         answer = await fed.transport.post_bytes(endpoint, body, headers)
         status, error = answer.status, f"answered {answer.status}"
     except FetchError as failure:
-        status, error = 0, str(failure)
+        status, error, asked = 0, str(failure), not isinstance(failure, BackedOff)
     async with fed.sessions() as session:
         held = await jobs.still_claimed(session, PushMessage, message.id, message.claim or "")
         if held is None:
@@ -247,9 +248,13 @@ async def _send(fed: Federation, pusher: Pusher, message: PushMessage) -> None:
             log.info("a push endpoint is gone (%s); its subscription was removed", status)
         elif status == 0 or status == 429 or status >= 500:
             wait = FIRST_WAIT * (4**held.attempts) * fed.retry_scale
-            held.attempts += 1
-            jobs.retry(held, wait if held.attempts < MAX_ATTEMPTS else None, error,
-                       final_state="failed")  # fmt: skip
+            # Not asked (its host timed out for another's message a moment ago, perhaps a
+            # member's endpoint that answers slowly on purpose): no attempt is spent, until
+            # the message is older than a phone would still want it.
+            held.attempts += 1 if asked else 0
+            stale = utcnow() - held.created_at > timedelta(seconds=TTL_SECONDS)
+            again = held.attempts < MAX_ATTEMPTS and not stale
+            jobs.retry(held, wait if again else None, error, final_state="failed")
         else:
             jobs.retry(held, None, error, final_state="failed")
         await session.commit()

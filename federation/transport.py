@@ -66,6 +66,10 @@ class TimedOut(Unavailable):
     """The host did not answer in time, or timed out a moment ago and is left alone for now."""
 
 
+class BackedOff(TimedOut):
+    """The host timed out a moment ago and was not asked this time."""
+
+
 @dataclass(frozen=True)
 class SigningKey:
     """Whose key signs a request: the key id published in the actor, and the private PEM."""
@@ -231,7 +235,7 @@ class Transport:
         # spelling of the URL (httpx reads some spellings differently).
         netloc = _canonical_host(url)
         if self._backed_off.get(netloc, 0.0) > time.monotonic():
-            raise TimedOut(f"{url}: {netloc} timed out a moment ago; not asked again yet")
+            raise BackedOff(f"{url}: {netloc} timed out a moment ago; not asked again yet")
         style = self.styles.first(netloc)
         try:
             async with asyncio.timeout(self.deadline):
