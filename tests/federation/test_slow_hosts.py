@@ -111,7 +111,9 @@ async def wait_for_state(
     pytest.fail(f"{model.__name__} {job_id} did not reach {states} within {PROMPTLY} s")
 
 
-@pytest.mark.expect_failures(r"delivery http://127\.0\.0\.1:\d+/inbox retry: (TimedOut|BackedOff): ")
+@pytest.mark.expect_failures(
+    r"delivery http://127\.0\.0\.1:\d+/inbox retry: (TimedOut|BackedOff): "
+)
 async def test_a_server_that_never_answers_does_not_hold_up_deliveries_to_others(
     sessions: async_sessionmaker[AsyncSession], servers: tuple[Federation, str, str]
 ) -> None:
