@@ -7,7 +7,6 @@ cannot send one, whatever the node allows for corrections."""
 from __future__ import annotations
 
 import json
-import re
 
 import httpx
 import pytest
@@ -32,11 +31,6 @@ from tests.rig.strict import inbox_outcome
 
 pytestmark = pytest.mark.anyio
 TOLD = "The nurse asked about my papers before anything else."
-
-
-def words(markup: str) -> str:
-    """A page's text as a reader reads it: tags left out."""
-    return re.sub(r"<[^>]+>", "", markup)
 
 
 @pytest.mark.usefixtures("staffed")
@@ -86,7 +80,7 @@ async def test_an_offered_experience_is_for_the_staff_alone_and_is_read_not_reje
 
     queue = (await client.get("/staff/corrections")).text
     assert queue.count("<article") == 1
-    assert "How the service treated a member: Neither well nor badly" in words(queue)
+    assert "How the service treated a member: Neither well nor badly" in world.words(queue)
     assert TOLD in queue and "Mark it read" in queue and "Reason for rejecting it" not in queue
     number = queue.split('action="/staff/corrections/')[1].split("/")[0]
     assert (
@@ -120,7 +114,7 @@ async def test_only_members_tell_their_experience_and_a_local_one_is_answered_he
     await client.post("/logout")
     await sign_in(client, "sam")
     queue = (await client.get("/staff/corrections")).text
-    assert "How the service treated a member: Well" in words(queue)
+    assert "How the service treated a member: Well" in world.words(queue)
     assert "from a reader of this node" in queue and "not signed" in queue
     number = queue.split('action="/staff/corrections/')[1].split("/")[0]
     assert (await client.post(f"/staff/corrections/{number}/call")).status_code == 303

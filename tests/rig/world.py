@@ -89,3 +89,8 @@ async def notice_after(client: httpx.AsyncClient, answer: httpx.Response) -> str
     page = (await client.get(answer.headers["location"])).text
     shown = re.search(r'<p class="error" role="alert">(.*?)</p>', page, re.S)
     return html.unescape(shown.group(1)) if shown else ""
+
+
+def words(markup: str) -> str:
+    """A page's text as a reader reads it: tags left out."""
+    return re.sub(r"<[^>]+>", "", markup)

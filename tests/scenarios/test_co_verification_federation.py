@@ -14,7 +14,8 @@ from babel.dates import format_date
 from activitypub import integrity
 from activitypub.errors import SignatureError
 from tests.rig.nodes import NodeProcess, wait_for
-from tests.scenarios.test_corrections_federation import listing_path, mirrored, page, words
+from tests.rig.world import words
+from tests.scenarios.test_corrections_federation import listing_path, mirrored, page
 
 pytestmark = [pytest.mark.processes, pytest.mark.unsigned_fetches]
 AP = {"Accept": "application/activity+json"}

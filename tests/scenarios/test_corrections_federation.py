@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.orm import Base
 from federation.inbox import InboxItem
 from moderation.audit import AuditEntry
+from tests.rig import world
 from tests.rig.nodes import NodeProcess, read_database, settle, wait_for
 
 pytestmark = [pytest.mark.processes, pytest.mark.unsigned_fetches]
@@ -41,11 +42,6 @@ SUGGESTED = "Since November they open at 20:00, not 18:00."
 ROMANIAN_ANSWER = "Corectura ta la Rosa night clinic a fost acceptată. Mulțumim!"
 EXPERIENCE = "They would not test me without an ID card."
 ROMANIAN_THANKS = "Mulțumim: corectura ta a ajuns la personalul organizației care a publicat-o."
-
-
-def words(markup: str) -> str:
-    """A page's text as a reader reads it: tags left out."""
-    return re.sub(r"<[^>]+>", "", markup)
 
 
 def following(node: NodeProcess, username: str) -> int:
@@ -147,7 +143,7 @@ def test_a_members_correction_reaches_the_owner_anonymously_and_her_answer_in_ro
             data={"listing": on_b.rsplit("/", 1)[1], "kind": "hours", "text": SUGGESTED},
         )
         assert sent.status_code == 303 and sent.headers["location"] == on_b
-        assert ROMANIAN_THANKS in words(mihaela.get(on_b).text)
+        assert ROMANIAN_THANKS in world.words(mihaela.get(on_b).text)
         # And she tells A how the clinic treated her: for A's staff alone.
         experience = {"kind": "experience", "rating": "bad", "text": EXPERIENCE}
         told = mihaela.post("/corrections", data={"listing": on_b.rsplit("/", 1)[1], **experience})
@@ -158,7 +154,7 @@ def test_a_members_correction_reaches_the_owner_anonymously_and_her_answer_in_ro
         waiting = queue(sam)
         assert "The opening hours are wrong" in waiting and "not signed" in waiting
         assert f"through {b.domain}" in waiting
-        assert "How the service treated a member: Badly" in words(waiting)
+        assert "How the service treated a member: Badly" in world.words(waiting)
         assert EXPERIENCE not in page(a, listing_path(a, "Rosa night clinic") or "")
 
         # Nothing on A names her: not her nickname, her actor, nor B's id of her account.
@@ -196,7 +192,7 @@ def test_a_members_correction_reaches_the_owner_anonymously_and_her_answer_in_ro
                      what=f"the edited listing at {node.domain}")  # fmt: skip
             assert f"{english_day} by Rosa Collective" in page(node, path)
 
-        wait_for(lambda: ROMANIAN_ANSWER in words(mihaela.get("/notifications").text),
+        wait_for(lambda: ROMANIAN_ANSWER in world.words(mihaela.get("/notifications").text),
                  what="the answer in Mihaela's notifications, in Romanian")  # fmt: skip
         assert read_database(a, audited) == ["correction.accepted"]
     for node in fleet:
