@@ -51,6 +51,13 @@ CORRECTION_CONTEXT: dict[str, object] = {
     "signedBy": {"@id": "harbour:signedBy", "@type": "@id"},
 }
 
+# Other organisations' statements that they checked a listing or a country page too.
+CO_VERIFICATION_TERMS: dict[str, object] = {
+    "coVerifiedBy": "harbour:coVerifiedBy",
+    "CoVerification": "harbour:CoVerification",
+    "verifiedOn": {"@id": "harbour:verifiedOn", "@type": "schema:Date"},
+}
+
 # Service listings: schema.org terms where they exist, Harbour's own for the rest.
 LISTING_CONTEXT: dict[str, object] = {
     "harbour": HARBOUR_NS,
@@ -78,9 +85,7 @@ LISTING_CONTEXT: dict[str, object] = {
     "papersRequired": "harbour:papersRequired",
     "insuranceRequired": "harbour:insuranceRequired",
     "website": {"@id": "harbour:website", "@type": "@id"},
-    "coVerifiedBy": "harbour:coVerifiedBy",
-    "CoVerification": "harbour:CoVerification",
-    "verifiedOn": {"@id": "harbour:verifiedOn", "@type": "schema:Date"},
+    **CO_VERIFICATION_TERMS,
     "messaging": "harbour:messaging",
     "lastVerified": "harbour:lastVerified",
     "verifiedBy": "harbour:verifiedBy",
@@ -103,6 +108,7 @@ COUNTRY_CONTEXT: dict[str, object] = {
     "sources": "harbour:sources",
     "lastReviewed": "schema:lastReviewed",
     "revision": "harbour:revision",
+    **CO_VERIFICATION_TERMS,
 }
 
 

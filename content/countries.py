@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Date,
     ForeignKey,
@@ -60,6 +61,11 @@ class CountryPage(Base):
     revision: Mapped[int] = mapped_column(default=1)
     # A mirror's copy came with its origin's FEP-8b32 integrity proof, and it verified.
     origin_proven: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Other organisations' signed statements that they checked the page too, the same on
+    # every language version (federation/vouches, as `Listing.vouches`).
+    vouches: Mapped[list[dict[str, object]]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -49,6 +49,14 @@ async def delete(
         )
 
 
+async def send_again(
+    fed: Federation, session: AsyncSession, organisation: Account, uri: str
+) -> None:
+    """The page as it is now, sent to the organisation's followers again (another
+    organisation vouched for it)."""
+    await _send(fed, session, organisation, "Update", uri)
+
+
 async def send_existing(
     fed: Federation, session: AsyncSession, organisation: Account, follower: Account
 ) -> None:

@@ -16,6 +16,7 @@ from content.countries import CountryPage
 from content.country_fields import CountryPageFields
 from content.orm import iso
 from content.sanitize import clean_document_html, render_inline_text, strip_html
+from federation.vouch_wire import merged
 
 CONTEXT: list[Any] = [AS_CONTEXT, COUNTRY_CONTEXT]
 TYPES = [str(ObjectType.ARTICLE), str(ObjectType.COUNTRY_INFORMATION)]
@@ -57,6 +58,7 @@ def document(pages: list[CountryPage], organisation: Account, url: str) -> dict[
         "updated": iso(max(page.updated_at for page in pages)),
         "countryCode": first.country,
         "languageVersions": [_version(page) for page in pages],
+        **({"coVerifiedBy": vouched} if (vouched := merged(p.vouches for p in pages)) else {}),
     }
 
 

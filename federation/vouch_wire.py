@@ -1,16 +1,19 @@
 """Co-verification on the wire (DESIGN.md section 6, "Co-verification"): an organisation
-that checked another's listing says so in a statement of its own, signed with its FEP-8b32
-proof, so that every node can check who made it however many servers it passed through:
+that checked another's listing or country page says so in a statement of its own, signed
+with its FEP-8b32 proof, so that every node can check who made it however many servers it
+passed through:
 
     {"type": "CoVerification", "id": <statement id>, "attributedTo": <organisation>,
-     "object": <listing id>, "verifiedOn": "2026-12-05", "published": …, "proof": {…}}
+     "object": <listing or country page id>, "verifiedOn": "2026-12-05",
+     "published": …, "proof": {…}}
 
-It reaches the listing's origin as an `Add` by the organisation to the listing
-(`target`); the origin keeps it and sends the listing again, carrying every statement in
-`coVerifiedBy`, and each mirror keeps those whose proof verifies."""
+It reaches the object's origin as an `Add` by the organisation to the object (`target`);
+the origin keeps it and sends the object again, carrying every statement in `coVerifiedBy`,
+and each mirror keeps those whose proof verifies."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,25 +25,25 @@ from content.orm import iso, new_id, utcnow
 from content.provenance import is_stale
 
 CONTEXT: list[Any] = [AS_CONTEXT, LISTING_CONTEXT]
-MAX_READ = 20  # statements a listing carries that are read at all
+MAX_READ = 20  # statements an object carries that are read at all
 TYPE = str(ObjectType.CO_VERIFICATION)
 
 
-def statement(organisation: Account, listing_uri: str, on: date) -> dict[str, Any]:
-    """The organisation's statement that it checked the listing on `on` (to be proven)."""
+def statement(organisation: Account, object_uri: str, on: date) -> dict[str, Any]:
+    """The organisation's statement that it checked the object on `on` (to be proven)."""
     return {
         "@context": CONTEXT,
         "id": f"{organisation.uri}#co-verifications/{new_id()}",
         "type": TYPE,
         "attributedTo": organisation.uri,
-        "object": listing_uri,
+        "object": object_uri,
         "verifiedOn": on.isoformat(),
         "published": iso(utcnow()),
     }
 
 
 def add(organisation: Account, proven: dict[str, Any], owner_uri: str) -> dict[str, Any]:
-    """The statement, added to the listing, as it travels to the listing's `owner_uri`."""
+    """The statement, added to the object, as it travels to the object's `owner_uri`."""
     return {
         "@context": CONTEXT,
         "id": f"{organisation.uri}#adds/{new_id()}",
@@ -57,11 +60,11 @@ def is_statement(document: Any) -> bool:
     return isinstance(document, dict) and TYPE in as_list(document.get("type"))
 
 
-def read(document: Any, listing_uri: str, today: date) -> tuple[str, date] | None:
-    """Who made a statement about `listing_uri` and on which day they checked it; None if it
+def read(document: Any, object_uri: str, today: date) -> tuple[str, date] | None:
+    """Who made a statement about `object_uri` and on which day they checked it; None if it
     is not one, is about something else, is dated ahead (beyond a day for clocks) or is
     stale. Its proof is checked apart (`federation.vouches`)."""
-    if not is_statement(document) or id_of(document.get("object")) != listing_uri:
+    if not is_statement(document) or id_of(document.get("object")) != object_uri:
         return None
     author = id_of(document.get("attributedTo"))
     if author is None or not same_host(str(document.get("id", "")), author):
@@ -76,5 +79,21 @@ def read(document: Any, listing_uri: str, today: date) -> tuple[str, date] | Non
 
 
 def carried(document: dict[str, Any]) -> list[Any]:
-    """The statements a listing document carries (at most MAX_READ are read)."""
+    """The statements an object's document carries (at most MAX_READ are read)."""
     return as_list(document.get("coVerifiedBy"))[:MAX_READ]
+
+
+def with_statement(kept: list[dict[str, Any]], statement: dict[str, Any]) -> list[dict[str, Any]]:
+    """The statements kept, with `statement` instead of any earlier one by its maker."""
+    maker = id_of(statement.get("attributedTo"))
+    others = [s for s in kept if id_of(s.get("attributedTo")) != maker]
+    return [*others, statement][-MAX_READ:]
+
+
+def merged(lists: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The statements of several rows of one object, one (the last seen) per maker."""
+    kept: list[dict[str, Any]] = []
+    for statements in lists:
+        for statement in statements:
+            kept = with_statement(kept, statement)
+    return kept

@@ -1,34 +1,85 @@
 """Co-verification: staff of this node's organisation say it checked another organisation's
-listing too, and statements that others checked a listing are kept only if their proofs
-verify (`vouch_wire` says what they look like).
+listing or country page too, and statements that others checked one are kept only if their
+proofs verify (`vouch_wire` says what they look like).
 
-The statement is the vouching organisation's, signed with its FEP-8b32 key, so the listing's
+The statement is the vouching organisation's, signed with its FEP-8b32 key, so the object's
 origin can pass it on to every mirror and each can check who made it: altered on the way, or
-made up by the origin itself, it verifies for nobody and is left out."""
+made up by the origin itself, it verifies for nobody and is left out.
+
+Listings and country pages share one mechanism: a `Vouched` is the rows of one object (a
+listing, or every language version of a country page), which all keep the same statements."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import id_of
 from activitypub.errors import SignatureError
-from content import accounts
+from content import accounts, countries, directory
 from content.accounts import Account
+from content.countries import CountryPage
 from content.directory import Listing
 from content.interface_text import N_
 from content.orm import utcnow
-from federation import addressing, delivery, proofs, vouch_wire
+from federation import addressing, country_outbox, delivery, listing_outbox, proofs, vouch_wire
 from federation.context import Federation
 from moderation import audit, policy
 
-AUDITED = "listing.co-verify"
+Statement = dict[str, Any]
 
 
 class VouchError(ValueError):
-    """The organisation cannot vouch for this listing; the message is fit to show."""
+    """The organisation cannot vouch for this object; the message is fit to show."""
+
+
+@dataclass(frozen=True)
+class Vouched:
+    """A listing, or every language version of a country page: one object, one origin."""
+
+    rows: Sequence[Listing] | Sequence[CountryPage]
+
+    @property
+    def uri(self) -> str:
+        return self.rows[0].uri
+
+    @property
+    def owner_id(self) -> int:
+        return self.rows[0].account_id
+
+    @property
+    def audited(self) -> str:
+        """The audit log's name for vouching for it."""
+        kind = "listing" if isinstance(self.rows[0], Listing) else "country"
+        return f"{kind}.co-verify"
+
+    @property
+    def statements(self) -> list[Statement]:
+        """The statements kept with the object (a language version added since has none)."""
+        return vouch_wire.merged([row.vouches for row in self.rows])
+
+    def keep(self, statements: list[Statement]) -> None:
+        for row in self.rows:
+            row.vouches = statements
+
+    async def send_again(self, fed: Federation, session: AsyncSession, owner: Account) -> None:
+        """The object as it is now, sent to the owner's followers again (an Update)."""
+        if isinstance(self.rows[0], Listing):
+            await listing_outbox.send_again(fed, session, owner, self.rows[0])
+        else:
+            await country_outbox.send_again(fed, session, owner, self.uri)
+
+
+async def by_uri(session: AsyncSession, uri: str) -> Vouched | None:
+    """The listing or country page with this id, if this node has it."""
+    listing = await directory.get_by_uri(session, uri)
+    if listing is not None:
+        return Vouched([listing])
+    pages = await countries.by_uri(session, uri)
+    return Vouched(pages) if pages else None
 
 
 async def vouch(
@@ -36,36 +87,29 @@ async def vouch(
     session: AsyncSession,
     staff: Account,
     organisation: Account,
-    listing: Listing,
+    subject: Vouched,
 ) -> None:
-    """The organisation checked `listing` (another's, mirrored here) today: its statement,
-    proven, is kept with the copy here and added to the listing at its origin. Audited."""
-    owner = await session.get(Account, listing.account_id)
+    """The organisation checked `subject` (another's, mirrored here) today: its statement,
+    proven, is kept with the copy here and added to the object at its origin. Audited."""
+    owner = await session.get(Account, subject.owner_id)
     if owner is None or owner.is_gone or owner.id == organisation.id:
-        raise VouchError(N_("Only another organisation's listing can be checked too."))
-    made = vouch_wire.statement(organisation, listing.uri, utcnow().date())
+        raise VouchError(N_("Only another organisation's information can be checked too."))
+    made = vouch_wire.statement(organisation, subject.uri, utcnow().date())
     proven = proofs.prove(made, organisation)
-    listing.vouches = with_statement(listing.vouches, proven)
+    subject.keep(vouch_wire.with_statement(subject.statements, proven))
     if not owner.is_local:
         inboxes = await addressing.for_account(fed, session, owner)
         activity = vouch_wire.add(organisation, proven, owner.uri)
         await delivery.enqueue(session, activity, organisation.id, inboxes)
-    audit.record(session, staff, AUDITED, listing.uri, "")
-
-
-def with_statement(kept: list[dict[str, Any]], statement: dict[str, Any]) -> list[dict[str, Any]]:
-    """The statements kept, with `statement` instead of any earlier one by its maker."""
-    maker = id_of(statement.get("attributedTo"))
-    others = [s for s in kept if id_of(s.get("attributedTo")) != maker]
-    return [*others, statement][-vouch_wire.MAX_READ :]
+    audit.record(session, staff, subject.audited, subject.uri, "")
 
 
 async def proven_statement(
-    fed: Federation, session: AsyncSession, statement: Any, listing_uri: str
+    fed: Federation, session: AsyncSession, statement: Any, object_uri: str
 ) -> Account | None:
-    """The organisation that made `statement` about the listing, if it is a current one
+    """The organisation that made `statement` about the object, if it is a current one
     whose proof verifies with that organisation's published key; None otherwise."""
-    found = vouch_wire.read(statement, listing_uri, utcnow().date())
+    found = vouch_wire.read(statement, object_uri, utcnow().date())
     if found is None:
         return None
     try:
@@ -80,12 +124,12 @@ async def proven_statement(
 
 
 async def shown(
-    session: AsyncSession, listing: Listing, here: str
+    session: AsyncSession, subject: Vouched, here: str
 ) -> list[tuple[Account, str, date]]:
-    """Who vouched for the listing, on which server (`here` for this node's) and when, as
+    """Who vouched for the object, on which server (`here` for this node's) and when, as
     its page says: current statements by organisations known here, the most recent first."""
     today = utcnow().date()
-    found = [vouch_wire.read(s, listing.uri, today) for s in listing.vouches]
+    found = [vouch_wire.read(s, subject.uri, today) for s in subject.statements]
     current = [f for f in found if f is not None]
     makers = {a.uri: a for a in await accounts.by_uris(session, [uri for uri, _ in current])}
     made = [(makers[uri], makers[uri].domain or here, on) for uri, on in current if uri in makers]
@@ -93,11 +137,11 @@ async def shown(
 
 
 async def proven_statements(
-    fed: Federation, session: AsyncSession, document: dict[str, Any], listing_uri: str
-) -> list[dict[str, Any]]:
-    """The statements a listing's document carries that verify (`proven_statement`)."""
-    kept: list[dict[str, Any]] = []
+    fed: Federation, session: AsyncSession, document: dict[str, Any], object_uri: str
+) -> list[Statement]:
+    """The statements an object's document carries that verify (`proven_statement`)."""
+    kept: list[Statement] = []
     for statement in vouch_wire.carried(document):
-        if await proven_statement(fed, session, statement, listing_uri) is not None:
-            kept = with_statement(kept, statement)
+        if await proven_statement(fed, session, statement, object_uri) is not None:
+            kept = vouch_wire.with_statement(kept, statement)
     return kept

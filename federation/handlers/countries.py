@@ -11,7 +11,7 @@ from typing import Any
 from content import countries, country_trust
 from content.country_fields import CountryPageError, validate
 from content.orm import utcnow
-from federation import country_wire
+from federation import country_wire, vouches
 from federation.handlers.incoming import Incoming
 from federation.handlers.publishers import may_publish
 from federation.listing_wire import owned_by
@@ -75,8 +75,12 @@ async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
     if complete:
         await countries.remove(session, [p for p in existing if p.language not in kept])
     ours = {page.language: page.revision for page in existing}
-    for values, revision in kept.values():
-        if revision >= ours.get(values.language, 0):
-            await countries.store_mirrored(
-                session, actor, document["id"], values, revision, proven=proven
-            )
+    newer = [(values, n) for values, n in kept.values() if n >= ours.get(values.language, 0)]
+    for values, revision in newer:
+        await countries.store_mirrored(
+            session, actor, document["id"], values, revision, proven=proven
+        )
+    if newer:  # the statements the newest document carries, on every language version
+        uri = document["id"]
+        statements = await vouches.proven_statements(incoming.fed, session, document, uri)
+        vouches.Vouched(await countries.by_uri(session, uri)).keep(statements)

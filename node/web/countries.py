@@ -18,13 +18,14 @@ from content.country_fields import SECTIONS, CountryPageError, country_code, val
 from content.orm import utcnow
 from content.sanitize import render_inline_text
 from federation import country_outbox, country_wire, proofs
+from federation.vouches import Vouched
 from node import i18n
 from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
 from node.database import session_scope
 from node.i18n import N_, _
 from node.state import services
-from node.web import corrections, country_form, listing_form, names
+from node.web import corrections, country_form, listing_form, names, vouches
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -78,6 +79,10 @@ async def show(request: Request) -> Response:
         by_origin: dict[int, tuple[Account, dict[str, CountryPage]]] = {}
         for page, origin in await countries.for_country(session, country):
             by_origin.setdefault(origin.id, (origin, {}))[1][page.language] = page
+        vouched = {
+            origin.id: await vouches.shown(request, session, Vouched(list(versions.values())))
+            for origin, versions in by_origin.values()
+        }
     wanted = names.wanted(request)
     shown = []
     for origin, versions in by_origin.values():
@@ -90,6 +95,7 @@ async def show(request: Request) -> Response:
         staff=staff,
         country=country,
         shown=shown,
+        vouched=vouched,
         today=utcnow().date(),
         **corrections.form_context(request, viewer),
         **HELPERS,

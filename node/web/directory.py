@@ -20,6 +20,7 @@ from content.listing_fields import EUROPE, LABELS, ListingError, ListingFields, 
 from content.orm import utcnow
 from content.paging import Window, parse_id
 from federation import listing_outbox, listing_wire, proofs
+from federation.vouches import Vouched
 from node import i18n
 from node.api.authorized_fetch import require_signed_fetch
 from node.api.negotiation import activity_response, wants_activitypub
@@ -126,9 +127,7 @@ async def show(request: Request) -> Response:
         viewer = await signed_in_account(request, session)
         is_staff = await listing_form.is_staff(session, viewer)
         staff = is_staff and origin.is_local
-        vouching = await vouches.page_context(
-            request, session, listing, may_vouch=is_staff and not origin.is_local
-        )
+        vouched = await vouches.shown(request, session, Vouched([listing]))
     version = _version(listing, names.wanted(request))
     page = render(
         request,
@@ -141,7 +140,8 @@ async def show(request: Request) -> Response:
         origin=origin,
         today=utcnow().date(),
         **corrections.form_context(request, viewer),
-        **vouching,
+        vouched=vouched,
+        may_vouch=is_staff and not origin.is_local,
         **HELPERS,
     )
     return _varying(page)

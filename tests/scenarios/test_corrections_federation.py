@@ -104,8 +104,10 @@ def queue(staff: httpx.Client) -> str:
 
 
 @contextmanager
-def mirrored(a: NodeProcess, *mirrors: NodeProcess) -> Iterator[httpx.Client]:
-    """Sam, on the staff of A, publishes LISTING once a reader on each mirror node follows
+def mirrored(
+    a: NodeProcess, *mirrors: NodeProcess, listing: dict[str, object] = LISTING
+) -> Iterator[httpx.Client]:
+    """Sam, on the staff of A, publishes `listing` once a reader on each mirror node follows
     A's organisation; the listing is on every mirror when this yields sam's client."""
     sam_password = a.create_member("sam")
     assert a.run("admin", "grant", "sam", "--role", "staff").returncode == 0
@@ -116,7 +118,7 @@ def mirrored(a: NodeProcess, *mirrors: NodeProcess) -> Iterator[httpx.Client]:
                 closing(node.sign_in("reader", node.create_member("reader")))
             )
             follow_organisation(reader, node, "reader", a)
-        assert sam.post("/directory/new", data=LISTING).status_code == 303
+        assert sam.post("/directory/new", data=listing).status_code == 303
         for node in mirrors:
             wait_for(lambda node=node: listing_path(node, "Rosa night clinic") is not None,
                      what=f"the listing at {node.domain}")  # fmt: skip
