@@ -93,8 +93,22 @@ def delivery_states(database_url: str, host: str) -> dict[str, int]:
 
 
 def log_failures(lines: Iterable[str]) -> list[str]:
-    """The WARNING, ERROR and Traceback lines of a node's output."""
-    return [line.rstrip() for line in lines if FAILURE_LINE.search(line)]
+    """The WARNING, ERROR and Traceback lines of a node's output; a traceback with the
+    exception it ends with and the place it was raised, so a failure can be diagnosed from
+    a CI log alone."""
+    found: list[str] = []
+    place = ""
+    in_traceback = False
+    for line in (line.rstrip() for line in lines):
+        if FAILURE_LINE.search(line):
+            found.append(line)
+            in_traceback = "Traceback" in line
+        elif in_traceback and line.startswith("  File "):
+            place = line.strip()
+        elif in_traceback and line and not line.startswith(" "):
+            found[-1] += f" … {place} … {line}"
+            in_traceback = False
+    return found
 
 
 class LogFailures(logging.Handler):
