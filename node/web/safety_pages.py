@@ -34,7 +34,7 @@ from node.api.mastodon import records
 from node.database import session_scope
 from node.i18n import N_
 from node.state import services
-from node.web import notices
+from node.web import notices, work_waiting
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -175,7 +175,8 @@ async def notifications_page(request: Request) -> Response:
     """`/notifications`: the answers to her suggested corrections; then mentions, replies,
     follows, follow requests and ended polls, newest first, as
     `moderation.policy.notification_view` shows them (no blocked or muted senders, nothing
-    her notification policy holds back); with `?held=1`, those her policy held back."""
+    her notification policy holds back), after what waits for her role
+    (`work_waiting`); with `?held=1`, those her policy held back."""
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
         if viewer is None:
@@ -201,10 +202,12 @@ async def notifications_page(request: Request) -> Response:
         answers = [] if showing_held else await corrections.answers(session, viewer)
         ids = {row.post_id for row in rows if row.post_id}
         found = {p.id: p for p in await session.scalars(select(Post).where(Post.id.in_(ids)))}
+        waiting = [] if showing_held else await work_waiting.for_viewer(request, session, viewer)
         return render(
             request,
             "notifications.html",
             viewer=viewer,
+            waiting=waiting,
             showing_held=showing_held,
             held=held,
             answers=answers,

@@ -78,6 +78,9 @@ def test_changes_wait_for_the_admins_review_unless_the_list_applies_itself(
             lambda: "1 change waits for review" in ada.get("/admin").text,
             what="the change waiting at A",
         )
+        # Her notifications say so too, with the way to the review.
+        told = ada.get("/notifications").text
+        assert "1 trust-list change waits for review" in told and 'href="/admin/trust"' in told
         page = ada.get("/admin/trust").text
         assert "Block hostile.example: suspend" in page and "harassment" in page
         assert "hostile.example" not in blocks_page(ada)  # nothing applied yet
@@ -86,6 +89,7 @@ def test_changes_wait_for_the_admins_review_unless_the_list_applies_itself(
         ada.post(f"/admin/trust/{list_id}/apply", data={"domain": "hostile.example"})
         assert "hostile.example" in blocks_page(ada)
         assert "Nothing waits" in ada.get("/admin/trust").text
+        assert "trust-list change" not in ada.get("/notifications").text
         log = ada.get("/admin/audit").text
         assert "ada" in log and "from trust list partner-b" in log
 
