@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from activitypub.hostnames import InvalidHost, host_of
 from content.accounts import Account
 from content.orm import Base, new_id, utcnow
-from federation.jobs import Job, announce, claim_index
+from federation.jobs import OPEN_STATES, Job, announce, claim_index
 from federation.proofs import prove
 
 SCHEDULE = [
@@ -51,6 +51,14 @@ class Delivery(Job, Base):
     body: Mapped[str] = mapped_column(Text)
     signer_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def forget_if_ended(job: Delivery) -> None:
+    """An ended delivery keeps no body: what it carried (a member's correction or her
+    experience of a service, a direct message, a forwarded report) stays on this node no
+    longer than it takes to send. Its state and error are kept for inspection."""
+    if job.state not in OPEN_STATES:
+        job.body = ""
 
 
 def next_attempt(attempts: int, *, age: timedelta) -> timedelta | None:

@@ -13,20 +13,31 @@ and each mirror keeps those whose proof verifies."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
 from activitypub import AS_CONTEXT, as_list, id_of
-from activitypub.hostnames import same_host
-from activitypub.vocab import LISTING_CONTEXT, ObjectType
+from activitypub.hostnames import InvalidHost, host_of, same_host
+from activitypub.vocab import CO_VERIFICATION_TERMS, HARBOUR_NS, SCHEMA_NS, ObjectType
 from content.accounts import Account
 from content.orm import iso, new_id, utcnow
 from content.provenance import is_stale
+from moderation.domain_names import site_of
 
-CONTEXT: list[Any] = [AS_CONTEXT, LISTING_CONTEXT]
+CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    {"harbour": HARBOUR_NS, "schema": SCHEMA_NS, **CO_VERIFICATION_TERMS},
+]
 MAX_READ = 20  # statements an object carries that are read at all
 TYPE = str(ObjectType.CO_VERIFICATION)
+# A statement is these and nothing more, and small: one a partner pads out would make
+# every copy of the object too large for its mirrors' inboxes.
+FIELDS = frozenset(
+    {"@context", "id", "type", "attributedTo", "object", "verifiedOn", "published", "proof"}
+)
+MAX_BYTES = 4096
 
 
 def statement(organisation: Account, object_uri: str, on: date) -> dict[str, Any]:
@@ -66,6 +77,8 @@ def read(document: Any, object_uri: str, today: date) -> tuple[str, date] | None
     stale. Its proof is checked apart (`federation.vouches`)."""
     if not is_statement(document) or id_of(document.get("object")) != object_uri:
         return None
+    if not FIELDS.issuperset(document) or len(json.dumps(document)) > MAX_BYTES:
+        return None
     author = id_of(document.get("attributedTo"))
     if author is None or not same_host(str(document.get("id", "")), author):
         return None
@@ -84,10 +97,20 @@ def carried(document: dict[str, Any]) -> list[Any]:
 
 
 def with_statement(kept: list[dict[str, Any]], statement: dict[str, Any]) -> list[dict[str, Any]]:
-    """The statements kept, with `statement` instead of any earlier one by its maker."""
-    maker = id_of(statement.get("attributedTo"))
-    others = [s for s in kept if id_of(s.get("attributedTo")) != maker]
+    """The statements kept, with `statement` instead of any earlier one from its maker's
+    site (one organisation a site: more actors on one server, or its sub-domains, add no
+    more names)."""
+    site = maker_site(statement)
+    others = [s for s in kept if maker_site(s) != site]
     return [*others, statement][-MAX_READ:]
+
+
+def maker_site(statement: dict[str, Any]) -> str:
+    """The registrable domain of the statement's maker, as it says ('' if none)."""
+    try:
+        return site_of(host_of(id_of(statement.get("attributedTo")) or ""))
+    except InvalidHost:
+        return ""
 
 
 def merged(lists: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.errors import SignatureError
+from activitypub.hostnames import InvalidHost, host_of
 from content import accounts, countries, directory
 from content.accounts import Account
 from content.countries import CountryPage
@@ -28,6 +29,8 @@ from content.orm import utcnow
 from federation import addressing, country_outbox, delivery, listing_outbox, proofs, vouch_wire
 from federation.context import Federation
 from moderation import audit, policy
+from moderation.domain_names import site_of
+from moderation.policy import FederationMode
 
 Statement = dict[str, Any]
 
@@ -105,10 +108,11 @@ async def vouch(
 
 
 async def proven_statement(
-    fed: Federation, session: AsyncSession, statement: Any, object_uri: str
+    fed: Federation, session: AsyncSession, statement: Any, object_uri: str, owner: Account
 ) -> Account | None:
-    """The organisation that made `statement` about the object, if it is a current one
-    whose proof verifies with that organisation's published key; None otherwise."""
+    """The organisation that made `statement` about `owner`'s object, if it is a current
+    one whose proof verifies with that organisation's published key and the organisation
+    may stand behind it here (`stands_behind`); None otherwise."""
     found = vouch_wire.read(statement, object_uri, utcnow().date())
     if found is None:
         return None
@@ -116,32 +120,68 @@ async def proven_statement(
         maker = await proofs.proven_author(fed, session, statement)
     except SignatureError:  # altered, or not its maker's
         return None
-    if maker is None or maker.uri != found[0] or maker.actor_type != "Organization":
+    if maker is None or maker.uri != found[0]:
         return None
-    if not maker.is_local and await policy.is_limited(session, maker.domain or ""):
-        return None  # a server this node silences or suspends vouches for nothing here
-    return maker
+    return maker if await stands_behind(session, maker, owner, fed.policy_mode()) else None
+
+
+async def stands_behind(
+    session: AsyncSession, maker: Account, owner: Account, mode: FederationMode
+) -> bool:
+    """Whether `maker`'s check of `owner`'s object counts here: an organisation other than
+    the owner, on another site (the owner's own actors or sub-domains are no second
+    opinion), on a server this node federates with and neither silences nor quarantines.
+    Asked when a statement arrives and again whenever it is shown, so a block made since
+    takes it off at once."""
+    if maker.actor_type != "Organization" or _site(maker) == _site(owner):
+        return False
+    if maker.is_local:
+        return True
+    host = maker.domain or ""
+    return await policy.may_federate_with(session, host, mode) and not await policy.is_limited(
+        session, host
+    )
+
+
+def _site(account: Account) -> str:
+    try:
+        return site_of(host_of(account.uri))
+    except InvalidHost:
+        return account.uri
 
 
 async def shown(
-    session: AsyncSession, subject: Vouched, here: str
+    session: AsyncSession, subject: Vouched, here: str, mode: FederationMode
 ) -> list[tuple[Account, str, date]]:
     """Who vouched for the object, on which server (`here` for this node's) and when, as
-    its page says: current statements by organisations known here, the most recent first."""
+    its page says: current statements by organisations that stand behind it today
+    (`stands_behind`), the most recent first."""
     today = utcnow().date()
+    owner = await session.get(Account, subject.owner_id)
     found = [vouch_wire.read(s, subject.uri, today) for s in subject.statements]
     current = [f for f in found if f is not None]
     makers = {a.uri: a for a in await accounts.by_uris(session, [uri for uri, _ in current])}
-    made = [(makers[uri], makers[uri].domain or here, on) for uri, on in current if uri in makers]
+    made = [
+        (makers[uri], makers[uri].domain or here, on)
+        for uri, on in current
+        if uri in makers
+        and owner is not None
+        and await stands_behind(session, makers[uri], owner, mode)
+    ]
     return sorted(made, key=lambda vouch: vouch[2], reverse=True)
 
 
 async def proven_statements(
-    fed: Federation, session: AsyncSession, document: dict[str, Any], object_uri: str
+    fed: Federation,
+    session: AsyncSession,
+    document: dict[str, Any],
+    object_uri: str,
+    owner: Account,
 ) -> list[Statement]:
-    """The statements an object's document carries that verify (`proven_statement`)."""
+    """The statements `owner`'s object's document carries that verify
+    (`proven_statement`)."""
     kept: list[Statement] = []
     for statement in vouch_wire.carried(document):
-        if await proven_statement(fed, session, statement, object_uri) is not None:
+        if await proven_statement(fed, session, statement, object_uri, owner) is not None:
             kept = vouch_wire.with_statement(kept, statement)
     return kept

@@ -378,6 +378,7 @@ class Worker:
                         answered = answered or (result.status < 500 and result.status != 429)
                     else:
                         self._retry(row, result, None)
+                    delivery.forget_if_ended(row)
                 if ours:
                     await hosts.record(session, {host: answered})
                 await session.commit()
@@ -397,6 +398,7 @@ class Worker:
             if not verdicts[job.host]:
                 job.last_error = "refused by this node's federation policy"
                 jobs.finish(job, "refused")
+                delivery.forget_if_ended(job)
         return [job for job in claimed if verdicts[job.host]]
 
     async def _post(

@@ -82,5 +82,5 @@ async def _store(incoming: Incoming, document: Any, *, complete: bool) -> None:
         )
     if newer:  # the statements the newest document carries, on every language version
         uri = document["id"]
-        statements = await vouches.proven_statements(incoming.fed, session, document, uri)
+        statements = await vouches.proven_statements(incoming.fed, session, document, uri, actor)
         vouches.Vouched(await countries.by_uri(session, uri)).keep(statements)

@@ -63,5 +63,5 @@ async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
     )
     saved.origin_proven = proven
     saved.vouches = await vouches.proven_statements(
-        incoming.fed, incoming.session, document, saved.uri
+        incoming.fed, incoming.session, document, saved.uri, actor
     )

@@ -23,7 +23,7 @@ async def on_add(incoming: Incoming) -> None:
         incoming.drop("co-verifications are taken from partners on the allowlist only")
         return
     statement = incoming.object
-    maker = await vouches.proven_statement(incoming.fed, session, statement, subject.uri)
+    maker = await vouches.proven_statement(incoming.fed, session, statement, subject.uri, owner)
     if maker is None or maker.id != actor.id:
         incoming.drop("not a current co-verification proven by the organisation that sends it")
         return

@@ -36,7 +36,10 @@ async def shown(
     """Who checked the listing or page too, on which server and when, as its page says.
     The thanks for a check just said is the page's notice (`corrections.form_context` takes
     it: `done`)."""
-    return await vouches.shown(session, subject, services(request).settings.domain)
+    node = services(request)
+    return await vouches.shown(
+        session, subject, node.settings.domain, node.federation.policy_mode()
+    )
 
 
 async def listing(request: Request) -> Response:

@@ -17,7 +17,9 @@ from sqlalchemy import select
 from activitypub import ActorType, integrity
 from content import accounts
 from federation import vouch_wire
+from moderation import domain_blocks
 from moderation.audit import AuditEntry
+from moderation.domain_blocks import BlockTerms, Severity
 from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.node.test_corrections import (  # noqa: F401 (a fixture)
@@ -60,6 +62,7 @@ def statement(maker: str, about: str, **changes: Any) -> dict[str, Any]:
         "object": about,
         "verifiedOn": TODAY.isoformat(),
         "published": f"{TODAY.isoformat()}T10:00:00Z",
+        **changes,
     }
     return integrity.sign(made, key_id=f"{maker}#ed25519-key", secret=SECRETS[maker])
 
@@ -134,3 +137,45 @@ async def test_a_mirror_shows_the_statements_that_verify_and_drops_one_altered(
     other = listing(coVerifiedBy=[statement(ONA, "https://remote.example/directory/2")])
     await send(client, services, activity("Update", other, 3))  # about another listing
     assert "Also checked by" not in (await client.get(page)).text
+
+
+async def test_a_mirror_takes_no_padded_statement_nor_the_owners_own_site_vouching_for_itself(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    twin = "https://remote.example/users/twin"  # another organisation on eve's own server
+    SECRETS[twin] = integrity.new_secret()
+    remote.add_actor(twin, keypair_for_tests(6), "twin", ActorType.ORGANIZATION,
+                     ed25519_secret=SECRETS[twin])  # fmt: skip
+    await follow_eve(services)
+    padded = statement(ONA, LISTING, padding="x" * 5000)
+    carried = [statement(EVE, LISTING), statement(twin, LISTING), padded]
+    await send(client, services, activity("Create", listing(coVerifiedBy=carried), 1))
+    await sign_in(client, "alice")
+    found = (await client.get("/directory", params={"q": "rosa"})).text
+    page = "/directory/" + found.split('href="/directory/')[1].split('"')[0]
+    assert "Also checked by" not in (await client.get(page)).text
+
+
+async def test_a_check_by_a_server_suspended_since_is_no_longer_shown(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    await follow_eve(services)
+    await send(
+        client, services, activity("Create", listing(coVerifiedBy=[statement(ONA, LISTING)]), 1)
+    )
+    await sign_in(client, "alice")
+    found = (await client.get("/directory", params={"q": "rosa"})).text
+    page = "/directory/" + found.split('href="/directory/')[1].split('"')[0]
+    assert f"ona (victim.example), on {SHOWN_DAY}" in (await client.get(page)).text
+    async with services.sessions() as session, session.begin():
+        await domain_blocks.block(session, BlockTerms("victim.example", Severity.SUSPEND))
+    assert "Also checked by" not in (await client.get(page)).text
+
+
+async def test_one_site_keeps_one_statement_however_many_organisations_it_runs() -> None:
+    first = statement(ONA, LISTING)
+    second = {**statement(ONA, LISTING), "attributedTo": "https://a.victim.example/users/x"}
+    assert vouch_wire.with_statement([first], second) == [second]
+    assert vouch_wire.with_statement([first], statement(EVE, LISTING)) == [
+        first, statement(EVE, LISTING)
+    ]  # fmt: skip

@@ -158,6 +158,8 @@ def test_a_members_correction_reaches_the_owner_anonymously_and_her_answer_in_ro
         assert f"through {b.domain}" in waiting
         assert "How the service treated a member: Badly" in world.words(waiting)
         assert EXPERIENCE not in page(a, listing_path(a, "Rosa night clinic") or "")
+        # Her own node keeps her words no longer than it takes to send them.
+        wait_for(lambda: EXPERIENCE not in everything_stored(b), what="B forgetting what she sent")
 
         # Nothing on A names her: not her nickname, her actor, nor B's id of her account.
         mihaela_id = mihaela.get("/api/v1/accounts/lookup", params={"acct": "mihaela"}).json()["id"]
