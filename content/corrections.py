@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, delete, select, update
+from sqlalchemy import ForeignKey, Index, String, Text, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,6 +23,7 @@ from content.accounts import Account
 from content.countries import CountryPage
 from content.country_fields import SECTION_NAMES
 from content.directory import Listing
+from content.domain_match import on_any
 from content.interface_text import N_
 from content.orm import Base, new_id, utcnow
 
@@ -193,6 +194,22 @@ def file(
     )
     session.add(correction)
     return correction
+
+
+async def open_from_site(session: AsyncSession, organisation: Account, site: str) -> int:
+    """How many of the organisation's suggestions no one has looked at yet came through
+    servers of one site (a registrable domain, its sub-domains and ports included)."""
+    query = (
+        select(func.count())
+        .select_from(Correction)
+        .join(Account, Account.id == Correction.sender_id)
+        .where(
+            Correction.organisation_id == organisation.id,
+            Correction.state == State.OPEN,
+            on_any(Account.domain, [site]),
+        )
+    )
+    return int(await session.scalar(query) or 0)
 
 
 async def exists(session: AsyncSession, uri: str) -> bool:

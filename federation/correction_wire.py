@@ -31,6 +31,7 @@ CONTEXT: list[Any] = [AS_CONTEXT, CORRECTION_CONTEXT]
 ANSWERS = {"Accept": State.ACCEPTED, "TentativeAccept": State.NEEDS_CALL, "Reject": State.REJECTED}
 ANSWER_OF = {state: kind for kind, state in ANSWERS.items()}
 MAX_MARKUP = 4 * MAX_TEXT  # of `content` read at all
+MAX_SIGNED_BY = 2048  # the width of the column it is kept in
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ def parse_offer(activity: dict[str, Any]) -> Suggestion:
         page=bool(section),
     )
     signed_by = id_of(note.get("signedBy")) or ""
+    if len(signed_by) > MAX_SIGNED_BY:
+        raise CorrectionError(f"signedBy has at most {MAX_SIGNED_BY} characters")
     if signed_by and not same_host(signed_by, str(activity.get("actor", ""))):
         raise CorrectionError("a correction is signed only by an actor of its own server")
     language = note.get("inLanguage")

@@ -34,6 +34,7 @@ from moderation.policy import may_federate_with
 from moderation.rate_limits import Action, RateLimited
 
 MAX_DEPTH = 16
+MAX_ID_LENGTH = 2048  # the width of the id columns
 
 
 class InboxItem(Job, Base):
@@ -154,6 +155,8 @@ def _parse(body: bytes) -> dict[str, Any]:
             raise ValueError(f"an activity needs {field!r}")
     if not isinstance(activity["id"], str) or not isinstance(activity["type"], str):
         raise ValueError("'id' and 'type' must be strings")
+    if max(len(activity["id"]), len(str(id_of(activity["actor"])))) > MAX_ID_LENGTH:
+        raise ValueError(f"an id has at most {MAX_ID_LENGTH} characters")
     return activity
 
 

@@ -1,8 +1,9 @@
 """Offer of a correction: filed in the queue of the local organisation that owns the object;
 Accept, TentativeAccept or Reject of one this node's member sent: her answer.
 
-Corrections are refused from servers that are blocked or in quarantine and limited per
-server; the text is read as plain text and bounded (`correction_wire`)."""
+Corrections are refused from servers that are blocked or in quarantine, limited per site
+(a registrable domain) in time and in how many may wait unread in a queue at once; the
+text is read as plain text and bounded (`correction_wire`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from federation.handlers.incoming import Incoming
 from moderation import policy
 from moderation.domain_names import site_of
 from moderation.rate_limits import Action, RateLimited
+
+MAX_OPEN_PER_SITE = 20  # suggestions from one site waiting unread in one organisation's queue
 
 
 async def on_offer(incoming: Incoming) -> None:
@@ -42,8 +45,13 @@ async def on_offer(incoming: Incoming) -> None:
         return
     if await corrections.exists(session, suggestion.uri):
         return
+    site = site_of(host)
+    if await corrections.open_from_site(session, organisation, site) >= MAX_OPEN_PER_SITE:
+        # However slowly they come, one server's suggestions never bury everyone else's.
+        incoming.drop("too many of its server's corrections wait for staff already")
+        return
     try:
-        await incoming.fed.limits.take(Action.CORRECTION_HOST, site_of(host))
+        await incoming.fed.limits.take(Action.CORRECTION_HOST, site)
     except RateLimited:
         incoming.drop("too many corrections from its server")
         return

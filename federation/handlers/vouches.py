@@ -28,5 +28,7 @@ async def on_add(incoming: Incoming) -> None:
         incoming.drop("not a current co-verification proven by the organisation that sends it")
         return
     assert isinstance(statement, dict)
+    if statement in subject.statements:
+        return  # sent again: nothing to send anyone
     subject.keep(vouch_wire.with_statement(subject.statements, statement))
     await subject.send_again(incoming.fed, session, owner)

@@ -22,6 +22,7 @@ from content.directory import Listing
 from content.orm import utcnow
 from content.provenance import is_due
 from federation import country_outbox, listing_outbox
+from moderation import audit
 from node.database import session_scope
 from node.state import services
 from node.web.listing_form import STAFF_ROLES, organisation
@@ -94,6 +95,7 @@ async def listing_still_correct(request: Request) -> Response:
             raise HTTPException(404)
         values = replace(listing.values(), last_verified=utcnow().date())
         await listing_outbox.update(services(request).federation, session, owner, listing, values)
+        audit.record(session, viewer, "listing.still-correct", listing.uri)
 
     return await _confirmed(request, confirm)
 
@@ -111,6 +113,7 @@ async def page_still_correct(request: Request) -> Response:
         values = revision.values(found[0].country, found[0].language)
         values.last_reviewed = utcnow().date()
         await country_outbox.save(services(request).federation, session, owner, viewer, values)
+        audit.record(session, viewer, "country.still-correct", found[0].uri)
 
     return await _confirmed(request, confirm)
 

@@ -139,6 +139,8 @@ async def test_offers_signed_for_another_server_or_from_quarantine_are_dropped(
     await send(client, services, foreign)
     unknown = offer(2, f"{BASE}/directory/1")
     await send(client, services, unknown)
+    long = offer(4, f"{BASE}{path}", signedBy=f"https://remote.example/{'x' * 3000}")
+    await send(client, services, long)  # a DataError on PostgreSQL, retried forever, before
     services.federation.mode = FederationMode.OPEN
     async with services.sessions() as session, session.begin():
         await allowlist.disallow(session, "remote.example")
@@ -147,10 +149,11 @@ async def test_offers_signed_for_another_server_or_from_quarantine_are_dropped(
         met.quarantined_until = utcnow() + timedelta(days=7)
     await send(client, services, offer(3, f"{BASE}{path}"))
     async with services.sessions() as session:
-        outcomes = [(await inbox_outcome(session, o["id"]))[1] for o in (foreign, unknown)]
+        outcomes = [(await inbox_outcome(session, o["id"]))[1] for o in (foreign, unknown, long)]
         held = (await inbox_outcome(session, "https://remote.example/corrections/3"))[1]
     assert "signed only by an actor of its own server" in str(outcomes[0])
     assert "corrects nothing a local organisation published" in str(outcomes[1])
+    assert "signedBy has at most 2048 characters" in str(outcomes[2])
     assert "blocked or in quarantine" in str(held)
     assert "No suggestions wait for you." in (await client.get("/staff/corrections")).text
 

@@ -179,6 +179,9 @@ async def test_malformed_and_unknown_activities(
     for _ in range(40):
         deep = {"a": deep}
     assert (await deliver(client, note_to_alice(extra=deep))).status_code == 400
+    long_id = {"id": f"{EVE}/{'x' * 3000}", "type": "Dance", "actor": EVE}
+    too_long = await deliver(client, long_id)  # a 500 on PostgreSQL before: its column is 2048
+    assert too_long.json() == {"error": "an id has at most 2048 characters"}
     dance = await deliver(client, {"id": f"{EVE}/dance/1", "type": "Dance", "actor": EVE})
     assert dance.status_code == 202
     chat = note_to_alice(9)  # Pleroma's chat messages are not posts

@@ -9,10 +9,12 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from content import directory
 from content.orm import utcnow
 from content.users import Role
+from moderation.audit import AuditEntry
 from node.state import Services
 from tests.node.test_country_pages import FORM as COUNTRY
 from tests.node.test_directory_pages import FORM, sent, setup, sign_in
@@ -47,6 +49,9 @@ async def test_staff_confirm_a_listing_about_to_go_stale_and_followers_get_the_d
     assert update["type"] == "Update" and update["object"]["name"] == "Night clinic"
     assert update["object"]["lastVerified"] == today.isoformat()
     assert "Night clinic" not in (await client.get("/staff/to-verify")).text
+    async with services.sessions() as session:
+        logged = (await session.execute(select(AuditEntry.action, AuditEntry.target))).all()
+    assert ("listing.still-correct", listing.uri) in logged
     # Members who are not staff are not let in.
     await sign_in(client, "alice")
     assert (await client.get("/staff/to-verify")).status_code == 403
@@ -73,6 +78,9 @@ async def test_staff_confirm_a_stale_country_page_as_a_new_revision(
     assert "Nothing to verify this month." in (await client.get("/staff/to-verify")).text
     history = (await client.get("/countries/DE/history")).text
     assert "First version" in history  # the earlier revision is kept
+    async with services.sessions() as session:
+        logged = list(await session.scalars(select(AuditEntry.action)))
+    assert "country.still-correct" in logged
 
 
 async def test_admins_see_how_many_wait_to_be_verified(
