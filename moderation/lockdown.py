@@ -11,30 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import String
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
-from content.orm import Base, utcnow
-from moderation import audit
+from moderation import switches
+from moderation.switches import Switch
 
 log = logging.getLogger("harbour.lockdown")
-LOCKDOWN = "lockdown"
 FOLLOW_SECONDS = 1.0
-
-
-class NodeSwitch(Base):
-    """A switch an admin turns for the whole node, at run time."""
-
-    __tablename__ = "node_switches"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    on: Mapped[bool]
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Follower(Protocol):
@@ -45,22 +31,13 @@ class Follower(Protocol):
 
 async def is_on(session: AsyncSession) -> bool:
     """Whether the node is in lockdown now."""
-    switch = await session.get(NodeSwitch, LOCKDOWN)
-    return switch is not None and switch.on
+    return await switches.value(session, Switch.LOCKDOWN)
 
 
 async def turn(session: AsyncSession, on: bool, actor: Account | None, reason: str = "") -> bool:
-    """Turn lockdown on or off (in the caller's transaction, audited); False if it already
-    was so."""
-    switch = await session.get(NodeSwitch, LOCKDOWN)
-    if (switch is not None and switch.on) == on:
-        return False
-    if switch is None:
-        session.add(NodeSwitch(name=LOCKDOWN, on=on))
-    else:
-        switch.on, switch.changed_at = on, utcnow()
-    audit.record(session, actor, "lockdown on" if on else "lockdown off", "", reason)
-    return True
+    """Turn lockdown on or off (in the caller's transaction, audited as "lockdown on" or
+    "lockdown off"); False if it already was so."""
+    return await switches.turn(session, Switch.LOCKDOWN, on, actor, reason)
 
 
 async def follow(sessions: async_sessionmaker[AsyncSession], runtime: Follower) -> None:

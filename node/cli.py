@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy.exc import OperationalError
 
+from moderation import switches
 from node import commands, group_commands
 from node.settings import ConfigError, Settings
 from node.sqlite_lock import SQLiteInUse
@@ -202,6 +203,12 @@ def _parser() -> argparse.ArgumentParser:
     locking.add_argument("state", choices=["on", "off", "status"])
     locking.add_argument("--reason", default="", help="why, for the audit log")
     locking.set_defaults(run=_async(commands.lockdown_turn))
+    setting = verbs.add_parser(
+        "setting", help="change a node setting while it runs (as /admin does)"
+    )
+    setting.add_argument("name", choices=[s.replace("_", "-") for s in switches.SETTINGS])
+    setting.add_argument("state", choices=["on", "off", "status"])
+    setting.set_defaults(run=_async(commands.setting_turn))
     held = verbs.add_parser(
         "quarantine", help="servers met for the first time, held at a distance for a while"
     ).add_subparsers(required=True, metavar="ACTION")

@@ -27,7 +27,8 @@ from content.users import Role, User, add_user, user_of
 from federation import outbox
 from federation.worker import Worker
 from moderation import approvals, audit, lockdown, quarantine
-from node import admission, i18n
+from moderation.switches import Switch
+from node import admission, i18n, run_time_settings
 from node.admission import AdmissionError
 from node.app import create_app, create_federation, listen_url, pusher_for
 from node.bootstrap import Credentials, ensure_node, new_password
@@ -229,6 +230,16 @@ async def account_list(settings: Settings, _args: argparse.Namespace) -> None:
                 else "active"
             )
             print(f"{account.username:32} {account.actor_type:13} {role or '-':10} {state}")
+
+
+async def setting_turn(settings: Settings, args: argparse.Namespace) -> None:
+    """Turn a run-time node setting on or off (audited), or say how it is now."""
+    switch = Switch(args.name.replace("-", "_"))
+    async with session_for(settings) as session:
+        if args.state != "status":
+            await run_time_settings.turn(session, settings, switch, args.state == "on", None)
+        on = await run_time_settings.is_on(session, settings, switch)
+    print(f"{args.name} is {'on' if on else 'off'}.")
 
 
 async def lockdown_turn(settings: Settings, args: argparse.Namespace) -> None:

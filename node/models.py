@@ -14,12 +14,12 @@ from moderation.account_blocks import AccountBlock
 from moderation.allowlist import AllowedDomain
 from moderation.audit import AuditEntry
 from moderation.domain_blocks import DomainBlock
-from moderation.lockdown import NodeSwitch
 from moderation.member_domain_blocks import MemberDomainBlock
 from moderation.mutes import Mute
 from moderation.quarantine import KnownServer
 from moderation.reports import Report
 from moderation.shared_limits import RateBucket
+from moderation.switches import NodeSwitch
 from moderation.trust_lists import TrustList, TrustListEntry
 
 __all__ = [

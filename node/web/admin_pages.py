@@ -19,8 +19,9 @@ from content.audience import OPEN_TO_ALL
 from content.interface_text import N_, Message
 from content.paging import Window, parse_id
 from content.posts import Post
-from moderation import allowlist, audit, lockdown, quarantine, reports
+from moderation import allowlist, audit, lockdown, quarantine, reports, switches
 from moderation.reports import Report
+from node import run_time_settings
 from node.moderating import (
     ADMINS,
     MODERATORS,
@@ -70,6 +71,11 @@ async def index(request: Request) -> Response:
         held_count = await quarantine.count_held(session) if is_admin else 0
         trust_waiting = await waiting_changes(session) if is_admin else 0
         to_verify = await to_verify_counts(request, session) if is_admin else (0, 0)
+        settings = services(request).settings
+        node_settings = {
+            str(switch): await run_time_settings.is_on(session, settings, switch)
+            for switch in switches.SETTINGS
+        }
     return render(
         request,
         "admin.html",
@@ -80,6 +86,7 @@ async def index(request: Request) -> Response:
         held_more=held_count - len(held),
         trust_waiting=trust_waiting,
         to_verify=to_verify,
+        node_settings=node_settings,
         notice=notices.take(request),
     )
 
@@ -92,6 +99,17 @@ async def _lockdown(
     reason = str(form.get("reason", ""))[:2000]
     await lockdown.turn(session, on, viewer, reason)
     services(request).federation.lockdown = on
+    return []
+
+
+async def _settings(
+    session: AsyncSession, viewer: Account, form: FormData, request: Request
+) -> list[str]:
+    """Change the node settings that are safe to change while it runs (admins only): each
+    as its box is ticked or not; every process follows at once (each reads the row)."""
+    for switch in switches.SETTINGS:
+        on = form.get(str(switch)) == "on"
+        await run_time_settings.turn(session, services(request).settings, switch, on, viewer)
     return []
 
 
@@ -200,6 +218,7 @@ routes = [
     Route(QUEUE_PATH, report_queue),
     Route("/admin/audit", audit_log),
     Route("/admin/lockdown", staff_form(_lockdown, ADMINS, "/admin"), methods=["POST"]),
+    Route("/admin/settings", staff_form(_settings, ADMINS, "/admin"), methods=["POST"]),
     Route("/admin/quarantine/admit", staff_form(_admit, ADMINS, "/admin"), methods=["POST"]),
     Route(
         "/admin/reports/{report_id}/{verb}",

@@ -34,6 +34,8 @@ from content.country_fields import SECTIONS
 from content.directory import Listing
 from federation import correction_outbox
 from moderation.rate_limits import Action
+from moderation.switches import Switch
+from node import run_time_settings
 from node.database import session_scope
 from node.i18n import N_
 from node.state import services
@@ -50,11 +52,13 @@ OUTCOMES = {"accept": State.ACCEPTED, "call": State.NEEDS_CALL, "reject": State.
 VISITORS = "visitors"  # the one rate-limit key all signed-out visitors share
 
 
-def form_context(request: Request, viewer: Account | None) -> dict[str, Any]:
+async def form_context(
+    request: Request, session: AsyncSession, viewer: Account | None
+) -> dict[str, Any]:
     """What a page with correction forms needs: whether the reader may send one, the kinds
     of error, and the notice of one just sent (or refused)."""
     return {
-        "can_correct": viewer is not None or services(request).settings.corrections_from_visitors,
+        "can_correct": viewer is not None or await _from_visitors(request, session),
         "correction_kinds": WRONG,
         "ratings": list(RATING_LABELS.items()),
         "done": (done := notices.take_done(request)),
@@ -62,6 +66,12 @@ def form_context(request: Request, viewer: Account | None) -> dict[str, Any]:
         "experience_done": done == TOLD,
         "correction_refused": notices.take(request),
     }
+
+
+async def _from_visitors(request: Request, session: AsyncSession) -> bool:
+    """Whether signed-out visitors may suggest corrections, as the node is set now."""
+    settings = services(request).settings
+    return await run_time_settings.is_on(session, settings, Switch.CORRECTIONS_FROM_VISITORS)
 
 
 async def send(request: Request) -> Response:
@@ -73,7 +83,7 @@ async def send(request: Request) -> Response:
         viewer = await signed_in_account(request, session)
         target, back, subject = await _target(session, form)
         kind = str(form.get("kind", ""))
-        allowed = services(request).settings.corrections_from_visitors and kind != Kind.EXPERIENCE
+        allowed = kind != Kind.EXPERIENCE and await _from_visitors(request, session)
         if viewer is None and not allowed:
             return RedirectResponse(f"/login?next={quote(back)}", status_code=303)
         await fed.limits.take(Action.CORRECTION, str(viewer.id) if viewer else VISITORS)

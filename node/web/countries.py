@@ -79,6 +79,7 @@ async def show(request: Request) -> Response:
         by_origin: dict[int, tuple[Account, dict[str, CountryPage]]] = {}
         for page, origin in await countries.for_country(session, country):
             by_origin.setdefault(origin.id, (origin, {}))[1][page.language] = page
+        correcting = await corrections.form_context(request, session, viewer)
         vouched = {
             origin.id: await vouches.shown(request, session, Vouched(list(versions.values())))
             for origin, versions in by_origin.values()
@@ -97,7 +98,7 @@ async def show(request: Request) -> Response:
         shown=shown,
         vouched=vouched,
         today=utcnow().date(),
-        **corrections.form_context(request, viewer),
+        **correcting,
         **HELPERS,
     )
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"

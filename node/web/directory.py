@@ -128,6 +128,7 @@ async def show(request: Request) -> Response:
         is_staff = await listing_form.is_staff(session, viewer)
         staff = is_staff and origin.is_local
         vouched = await vouches.shown(request, session, Vouched([listing]))
+        correcting = await corrections.form_context(request, session, viewer)
     version = _version(listing, names.wanted(request))
     page = render(
         request,
@@ -139,7 +140,7 @@ async def show(request: Request) -> Response:
         version=version,
         origin=origin,
         today=utcnow().date(),
-        **corrections.form_context(request, viewer),
+        **correcting,
         vouched=vouched,
         may_vouch=is_staff and not origin.is_local,
         **HELPERS,

@@ -19,7 +19,8 @@ from content.two_factor import SecretBox, TwoFactorError
 from content.users import AwaitingApproval, PasswordError
 from content.web_sessions import WebSession
 from moderation.rate_limits import Action
-from node import i18n
+from moderation.switches import Switch
+from node import i18n, run_time_settings
 from node.database import session_scope
 from node.i18n import N_, _
 from node.state import services
@@ -219,7 +220,9 @@ async def register(request: Request) -> Response:
                 username=username,
                 password=password,
                 keypair=keypair,
-                approval_required=settings.registration_approval,
+                approval_required=await run_time_settings.is_on(
+                    session, settings, Switch.REGISTRATION_APPROVAL
+                ),
             )
     except (InviteError, UsernameError, PasswordError) as error:
         return render(

@@ -214,3 +214,16 @@ def test_lockdown_from_the_command_line_is_audited(node: NodeProcess) -> None:
     assert node.run("lockdown", "status").stdout.startswith("Lockdown is off:")
     log = node.run("audit").stdout
     assert "lockdown on" in log and "a raid from three servers" in log and "lockdown off" in log
+
+
+def test_a_node_setting_changes_from_the_command_line_as_from_the_admin_page(
+    node: NodeProcess,
+) -> None:
+    assert node.run("init").returncode == 0
+    assert node.run("setting", "registration-approval", "status").stdout == (
+        "registration-approval is off.\n"
+    )
+    turned = node.run("setting", "registration-approval", "on")
+    assert turned.stdout == "registration-approval is on.\n", turned.stderr
+    assert node.run("setting", "registration-approval", "status").stdout.endswith("is on.\n")
+    assert "registration_approval on" in node.run("audit").stdout

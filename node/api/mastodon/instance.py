@@ -11,6 +11,8 @@ from starlette.routing import Route
 from activitypub import ActorType
 from content import accounts, media, polls, posts
 from federation.push import server_key, vapid_key
+from moderation.switches import Switch
+from node import run_time_settings
 from node.state import services
 from node.version import harbour_version
 
@@ -32,6 +34,7 @@ async def instance_v1(request: Request) -> Response:
     async with services(request).sessions() as session:
         users = await accounts.count_local(session, ActorType.PERSON)
         statuses = await posts.count_local_posts(session)
+        approval = await run_time_settings.is_on(session, settings, Switch.REGISTRATION_APPROVAL)
     document: dict[str, Any] = {
         "uri": settings.domain,
         "title": settings.organisation_name,
@@ -42,7 +45,7 @@ async def instance_v1(request: Request) -> Response:
         "urls": {"streaming_api": streaming_url(settings.base_url)},
         "languages": ["en"],
         "registrations": False,  # by invite only
-        "approval_required": settings.registration_approval,
+        "approval_required": approval,
         "invites_enabled": True,
         "stats": {"user_count": users, "status_count": statuses, "domain_count": 0},
         "thumbnail": None,
@@ -58,6 +61,7 @@ async def instance_v2(request: Request) -> Response:
     settings = services(request).settings
     async with services(request).sessions() as session:
         users = await accounts.count_local(session, ActorType.PERSON)
+        approval = await run_time_settings.is_on(session, settings, Switch.REGISTRATION_APPROVAL)
     document = {
         "domain": settings.domain,
         "title": settings.organisation_name,
@@ -73,7 +77,7 @@ async def instance_v2(request: Request) -> Response:
         },
         "registrations": {
             "enabled": False,  # by invite only
-            "approval_required": settings.registration_approval,
+            "approval_required": approval,
             "message": None,
         },
         "contact": {"email": "", "account": None},
