@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -53,11 +53,12 @@ class Delivery(Job, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def forget_if_ended(job: Delivery) -> None:
-    """An ended delivery keeps no body: what it carried (a member's correction or her
-    experience of a service, a direct message, a forwarded report) stays on this node no
-    longer than it takes to send. Its state and error are kept for inspection."""
-    if job.state not in OPEN_STATES:
+def forget_if_ended(job: Delivery, confidential: Collection[int]) -> None:
+    """An ended delivery signed by one of the `confidential` signers (the instance actor,
+    which sends what members tell in confidence: a correction or her experience of a
+    service, a report forwarded) keeps no body: her words stay on this node no longer than
+    it takes to send them. Its state and error are kept for inspection."""
+    if job.state not in OPEN_STATES and job.signer_id in confidential:
         job.body = ""
 
 

@@ -18,6 +18,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub import ActorType
 from content import home_feed, media
 from content.accounts import Account, by_ids
 from content.orm import utcnow
@@ -346,18 +347,28 @@ class Worker:
             if not claimed:
                 return 0
             due = await self._allowed(session, claimed)
-            accounts = await by_ids(session, {job.signer_id for job in due})
+            accounts = await by_ids(session, {job.signer_id for job in claimed})
             signers = {account_id: signer_of(a) for account_id, a in accounts.items()}
+            # What the instance actor sends, members told in confidence (`forget_if_ended`).
+            confidential = {i for i, a in accounts.items() if a.actor_type == ActorType.APPLICATION}
+            for job in claimed:
+                delivery.forget_if_ended(job, confidential)  # those refused by the policy
             await session.commit()  # no transaction stays open while we wait on the network
         queues: dict[str, list[Delivery]] = defaultdict(list)
         for job in due:
             queues[job.host].append(job)
         for host, queue in queues.items():
-            self._sending[host] = asyncio.create_task(self._send_to(host, queue, signers))
+            self._sending[host] = asyncio.create_task(
+                self._send_to(host, queue, signers, confidential)
+            )
         return len(claimed)
 
     async def _send_to(
-        self, host: str, queue: list[Delivery], signers: dict[int, SigningKey]
+        self,
+        host: str,
+        queue: list[Delivery],
+        signers: dict[int, SigningKey],
+        confidential: set[int],
     ) -> None:
         limit = asyncio.Semaphore(PER_HOST)
         try:
@@ -378,7 +389,7 @@ class Worker:
                         answered = answered or (result.status < 500 and result.status != 429)
                     else:
                         self._retry(row, result, None)
-                    delivery.forget_if_ended(row)
+                    delivery.forget_if_ended(row, confidential)
                 if ours:
                     await hosts.record(session, {host: answered})
                 await session.commit()
@@ -398,7 +409,6 @@ class Worker:
             if not verdicts[job.host]:
                 job.last_error = "refused by this node's federation policy"
                 jobs.finish(job, "refused")
-                delivery.forget_if_ended(job)
         return [job for job in claimed if verdicts[job.host]]
 
     async def _post(

@@ -102,9 +102,10 @@ async def _update_note(incoming: Incoming) -> None:
 
 async def _accept(incoming: Incoming) -> None:
     """Our follow was accepted; a group that accepted a member here is backfilled, an
-    organisation's groups are read into the directory; or a member's correction was."""
-    await follows.on_accept(incoming)
-    await groups.on_accepted(incoming)
+    organisation's groups are read into the directory (once, when the follow is accepted:
+    no other Accept makes this node fetch anything); or a member's correction was."""
+    if await follows.on_accept(incoming):
+        await groups.on_accepted(incoming)
     await corrections.on_answer(incoming)
 
 

@@ -40,13 +40,16 @@ async def on_follow(incoming: Incoming) -> None:
         await groups.tell_moderators(session, target, follow)
 
 
-async def on_accept(incoming: Incoming) -> None:
+async def on_accept(incoming: Incoming) -> bool:
     """Our follow was accepted by the account it asked; what the account sent before the
-    Accept and was held back (an organisation's listings) is applied now."""
+    Accept and was held back (an organisation's listings) is applied now. Whether a follow
+    waiting for it was accepted now (not one accepted already, nor anything else)."""
     follow = await _our_follow(incoming)
-    if follow is not None:
-        follow.state = FollowState.ACCEPTED
-        await inbox.wake_waiting(incoming.session, incoming.actor.id)
+    if follow is None or follow.state == FollowState.ACCEPTED:
+        return False
+    follow.state = FollowState.ACCEPTED
+    await inbox.wake_waiting(incoming.session, incoming.actor.id)
+    return True
 
 
 async def on_reject(incoming: Incoming) -> None:
