@@ -264,3 +264,22 @@ async def test_a_mention_of_the_organisation_reaches_every_staff_login(
         assert [(n["type"], n["account"]["username"]) for n in seen] == [("mention", "mia")]
         assert seen[0]["status"]["content"].endswith("is the clinic open?</p>")
     assert (await client.get("/api/v1/notifications", headers=member)).json() == []
+
+
+async def test_moderators_see_whose_identity_a_reported_nickname_is(
+    client: httpx.AsyncClient, services: Services, app: Starlette
+) -> None:
+    await _people(services)
+    night = await _persona(services, "mia", "nightowl")
+    async with services.sessions() as session, session.begin():
+        noor = await world.bearer(session, await world.local_member(session, "noor"))
+    filed = await client.post(
+        "/api/v1/reports", data={"account_id": str(night.id), "comment": "spam"}, headers=noor
+    )
+    assert filed.status_code == 200, filed.text
+    await _sign_in(client, "tess")
+    queue = world.words((await client.get("/admin/reports")).text)
+    assert "another identity of @mia" in queue
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as other:
+        await _sign_in(other, "noor")
+        assert "@mia" not in (await other.get("/@nightowl")).text
