@@ -53,6 +53,16 @@ async def _persona(services: Services, login: str, username: str) -> Account:
         )
 
 
+async def _with_nickname(
+    client: httpx.AsyncClient, services: Services, login: str, nickname: str
+) -> tuple[dict[str, Account], Account]:
+    """Everyone of `_people`, a further nickname of `login`, and `login` signed in."""
+    people = await _people(services)
+    made = await _persona(services, login, nickname)
+    await _sign_in(client, login)
+    return people, made
+
+
 async def _account(services: Services, username: str) -> Account:
     async with services.sessions() as session:
         found = await get_local(session, username, include_gone=True)
@@ -225,9 +235,7 @@ async def test_a_member_cannot_grant_an_app_someone_elses_identity(
 async def test_moderation_acts_on_the_login_behind_a_nickname(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    people = await _people(services)
-    night = await _persona(services, "mia", "nightowl")
-    await _sign_in(client, "mia")
+    people, night = await _with_nickname(client, services, "mia", "nightowl")
     await client.post("/settings/identity", data={"identity": str(night.id)})
     token = (await _grant(client, night)).json()["access_token"]
     async with services.sessions() as session, session.begin():
@@ -283,3 +291,23 @@ async def test_moderators_see_whose_identity_a_reported_nickname_is(
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as other:
         await _sign_in(other, "noor")
         assert "@mia" not in (await other.get("/@nightowl")).text
+
+
+async def test_staff_work_is_done_as_her_own_account_or_the_organisation_never_a_nickname(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    people, quiet = await _with_nickname(client, services, "sam", "quiet")
+    for identity, staff in ((people["sam"], True), (people["org"], True), (quiet, False)):
+        await client.post("/settings/identity", data={"identity": str(identity.id)})
+        form = await client.get("/directory/new")
+        assert (form.status_code == 200) is staff, (identity.username, form.status_code)
+
+
+async def test_deleting_her_account_erases_every_identity_she_made(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    await _with_nickname(client, services, "mia", "nightowl")
+    gone = await client.post("/settings/delete", data={"password": world.PASSWORD})
+    assert gone.status_code == 200, gone.text
+    for username in ("mia", "nightowl"):
+        assert (await _account(services, username)).deleted_at is not None
