@@ -30,6 +30,7 @@ from content.notification_policy import NotificationPolicy, RequestAnswer
 from content.notifications import Notification
 from content.oauth import AccessToken, AuthorizationCode, OAuthApp
 from content.orm import Base
+from content.personas import Persona
 from content.polls import Poll, PollVote
 from content.post_edits import PostEdit
 from content.posts import Mention, Post, PostTag
@@ -73,6 +74,7 @@ __all__ = [
     "Notification",
     "NotificationPolicy",
     "OAuthApp",
+    "Persona",
     "Poll",
     "PollVote",
     "PushSubscription",

@@ -15,9 +15,11 @@ from sqlalchemy import ForeignKey, String, Text, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from content import personas
 from content.accounts import Account
 from content.interface_text import N_, Message
 from content.orm import Base, new_id, utcnow
+from content.users import User
 
 TOP_SCOPES = ("read", "write", "follow", "push", "admin:read", "admin:write")
 OOB = "urn:ietf:wg:oauth:2.0:oob"
@@ -48,7 +50,9 @@ class OAuthApp(Base):
 
 
 class AccessToken(Base):
-    """A bearer token: of an account, or of the app alone (client credentials)."""
+    """A bearer token: of a login (`account_id`, its own account), or of the app alone
+    (client credentials). It acts as `acting_id`, an identity the login chose on the consent
+    page (`content.personas`), or as the login's own account."""
 
     __tablename__ = "access_tokens"
 
@@ -56,6 +60,7 @@ class AccessToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     app_id: Mapped[int] = mapped_column(ForeignKey("oauth_apps.id", ondelete="CASCADE"), index=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    acting_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     scopes: Mapped[str] = mapped_column(String(1024))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
@@ -69,6 +74,7 @@ class AuthorizationCode(Base):
     code_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     app_id: Mapped[int] = mapped_column(ForeignKey("oauth_apps.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    acting_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     redirect_uri: Mapped[str] = mapped_column(String(2048))
     scopes: Mapped[str] = mapped_column(String(1024))
     code_challenge: Mapped[str | None] = mapped_column(String(128))
@@ -171,14 +177,22 @@ def check_request(app: OAuthApp, redirect_uri: str, scopes: list[str]) -> None:
 
 
 def issue_token(
-    session: AsyncSession, app: OAuthApp, account: Account | None, scopes: list[str]
+    session: AsyncSession,
+    app: OAuthApp,
+    account: Account | None,
+    scopes: list[str],
+    *,
+    acting: Account | None = None,
 ) -> tuple[AccessToken, str]:
-    """A new bearer token; returns the row and the token (the only time it is known)."""
+    """A new bearer token of a login (`account`, its own account), acting as `acting` if
+    that is another of its identities; returns the row and the token (the only time it is
+    known)."""
     token = secrets.token_urlsafe(32)
     row = AccessToken(
         token_sha256=_digest(token),
         app_id=app.id,
         account_id=account.id if account else None,
+        acting_id=acting.id if acting and account and acting.id != account.id else None,
         scopes=" ".join(scopes),
     )
     session.add(row)
@@ -186,7 +200,8 @@ def issue_token(
 
 
 async def token_owner(session: AsyncSession, token: str) -> tuple[AccessToken, Account | None]:
-    """The live token and its account, or OAuthError invalid_token."""
+    """The live token and the account it acts as, or OAuthError invalid_token (also when
+    its login may no longer act as the identity it was granted for)."""
     row = await session.scalar(
         select(AccessToken).where(
             AccessToken.token_sha256 == _digest(token), AccessToken.revoked_at.is_(None)
@@ -197,7 +212,18 @@ async def token_owner(session: AsyncSession, token: str) -> tuple[AccessToken, A
     account = await session.get(Account, row.account_id) if row.account_id else None
     if account is not None and account.is_gone:
         raise OAuthError("invalid_token", N_("The access token is invalid"))
+    if account is not None and row.acting_id is not None:
+        account = await _acting(session, account, row.acting_id)
     return row, account
+
+
+async def _acting(session: AsyncSession, login: Account, acting_id: int) -> Account:
+    """The identity a token or code of the login acts as, if the login still holds it."""
+    user = await session.get(User, login.id)
+    acting = await session.get(Account, acting_id)
+    if user is None or acting is None or not await personas.may_act_as(session, user, acting):
+        raise OAuthError("invalid_token", N_("The access token is invalid"))
+    return acting
 
 
 async def revoke(session: AsyncSession, app: OAuthApp, token: str) -> None:
@@ -247,14 +273,17 @@ def create_code(
     redirect_uri: str,
     scopes: list[str],
     code_challenge: str | None,
+    acting: Account | None = None,
 ) -> str:
-    """A one-time authorization code for the app, valid ten minutes."""
+    """A one-time authorization code for the app, valid ten minutes: for the login
+    `account`, acting as `acting` (another of its identities, checked by the caller)."""
     code = secrets.token_urlsafe(32)
     session.add(
         AuthorizationCode(
             code_sha256=_digest(code),
             app_id=app.id,
             account_id=account.id,
+            acting_id=acting.id if acting and acting.id != account.id else None,
             redirect_uri=redirect_uri,
             scopes=" ".join(scopes),
             code_challenge=code_challenge,
@@ -271,8 +300,9 @@ async def redeem_code(
     *,
     redirect_uri: str,
     code_verifier: str | None,
-) -> tuple[Account, list[str]]:
-    """Exchange a code (once) for its account and scopes, checking PKCE (S256)."""
+) -> tuple[Account, Account, list[str]]:
+    """Exchange a code (once) for its login, the identity it acts as, and its scopes,
+    checking PKCE (S256)."""
     row = await session.get(AuthorizationCode, _digest(code))
     if row is None or row.app_id != app.id or row.expires_at < utcnow():
         raise OAuthError("invalid_grant", N_("the authorization code is invalid or expired"))
@@ -287,7 +317,13 @@ async def redeem_code(
     account = await session.get(Account, row.account_id)
     if account is None or account.is_gone:
         raise OAuthError("invalid_grant", N_("the account is gone"))
-    return account, row.scopes.split()
+    acting = account
+    if row.acting_id is not None:
+        try:
+            acting = await _acting(session, account, row.acting_id)
+        except OAuthError:
+            raise OAuthError("invalid_grant", N_("the account is gone")) from None
+    return account, acting, row.scopes.split()
 
 
 def _digest(value: str) -> str:

@@ -34,6 +34,8 @@ class WebSession(Base):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
+    # Who the member acts as in this browser (`content.personas`); None: her own account.
+    acting_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(MAX_LABEL))
     started_on: Mapped[date] = mapped_column(Date)
@@ -89,6 +91,13 @@ async def of_account(session: AsyncSession, account_id: int) -> list[WebSession]
         .order_by(WebSession.id.desc())
     )
     return list(rows)
+
+
+async def act_as(session: AsyncSession, session_id: int, acting_id: int | None) -> None:
+    """Make the session act as another identity of its login (checked by the caller)."""
+    await session.execute(
+        update(WebSession).where(WebSession.id == session_id).values(acting_id=acting_id)
+    )
 
 
 async def end(session: AsyncSession, account_id: int, session_id: int) -> None:

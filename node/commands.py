@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType, generate_keypair
-from content import accounts, media, two_factor, web_sessions
+from content import accounts, media, personas, two_factor, web_sessions
 from content.accounts import Account
 from content.users import Role, User, add_user, user_of
 from federation import outbox
@@ -134,8 +134,9 @@ async def account_suspend(settings: Settings, args: argparse.Namespace) -> None:
     """Suspend an account."""
     async with session_for(settings) as session:
         account = await local_account(session, args.username)
-        accounts.suspend(account)
-        await web_sessions.end_all(session, account.id)
+        for held in await personas.accounts_of(session, account):  # the login, all of it
+            accounts.suspend(held)
+            await web_sessions.end_all(session, held.id)
         audit.record(session, None, "account.suspend", f"@{args.username}", args.reason)
     print(f"Suspended @{args.username}.")
 
@@ -143,7 +144,10 @@ async def account_suspend(settings: Settings, args: argparse.Namespace) -> None:
 async def account_unsuspend(settings: Settings, args: argparse.Namespace) -> None:
     """Lift a suspension."""
     async with session_for(settings) as session:
-        accounts.unsuspend(await local_account(session, args.username))
+        for held in await personas.accounts_of(
+            session, await local_account(session, args.username)
+        ):
+            accounts.unsuspend(held)
         audit.record(session, None, "account.unsuspend", f"@{args.username}", args.reason)
     print(f"@{args.username} is no longer suspended.")
 

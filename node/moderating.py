@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import accounts, media, posts, users, web_sessions
+from content import accounts, media, personas, posts, web_sessions
 from content.accounts import Account
 from content.interface_text import N_, Message
 from content.posts import Post
@@ -40,8 +40,9 @@ class ModerationError(ValueError):
 
 
 async def has_role(session: AsyncSession, account: Account, roles: frozenset[Role]) -> bool:
-    """Whether a local account's login holds one of `roles`."""
-    login = await users.user_of(session, account)
+    """Whether a local account's login holds one of `roles` (the organisation, held by
+    every staff login, is nobody's login and holds none)."""
+    login = await personas.login_of(session, account)
     return login is not None and Role(login.role) in roles
 
 
@@ -154,7 +155,9 @@ async def act_on_account(
 ) -> None:
     """Limit, suspend, lift either, or only warn (an audit entry), local or remote alike. A
     suspension ends every session and app token of a local account."""
-    if target.id == moderator.id and action in (AccountAction.SILENCE, AccountAction.SUSPEND):
+    held = await personas.accounts_of(session, target)  # moderation acts on the login
+    mine = {moderator.id} | {a.id for a in await personas.accounts_of(session, moderator)}
+    if mine & {a.id for a in held} and action in (AccountAction.SILENCE, AccountAction.SUSPEND):
         raise ModerationError(N_("you cannot limit or suspend yourself"))
     if target.actor_type == "Application" and target.is_local:
         raise ModerationError(N_("this node's own actor cannot be moderated"))
@@ -164,10 +167,12 @@ async def act_on_account(
         AccountAction.SUSPEND: accounts.suspend,
         AccountAction.UNSUSPEND: accounts.unsuspend,
     }.get(action)
-    if change is not None:
-        change(target)
+    for account in held:
+        if change is not None:
+            change(account)
     if action == AccountAction.SUSPEND and target.is_local:
-        await web_sessions.end_all(session, target.id)
+        for account in held:
+            await web_sessions.end_all(session, account.id)
     name = "warn" if action == AccountAction.NONE else str(action)
     audit.record(session, moderator, f"account.{name}", subject(target), reason)
 
@@ -179,9 +184,12 @@ async def delete_account(
     to remove after the commit."""
     if not target.is_local or target.actor_type not in accounts.LOCAL_KINDS:
         raise ModerationError(N_("only this node's accounts can be deleted"))
-    if target.id == moderator.id:
+    held = await personas.accounts_of(session, target)  # the login, with all its identities
+    if moderator.id in {a.id for a in held}:
         raise ModerationError(N_("delete your own account from your settings"))
-    files = await outbox.delete_account(fed, session, target)
+    files = []
+    for account in held:
+        files += await outbox.delete_account(fed, session, account)
     audit.record(session, moderator, "account.delete", subject(target), reason)
     return files
 

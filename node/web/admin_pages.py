@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from content import posts
+from content import personas, posts
 from content.accounts import Account
 from content.audience import OPEN_TO_ALL
 from content.interface_text import N_, Message
@@ -54,6 +54,7 @@ class QueueItem:
     target: Account
     reporter: Account | None
     posts: list[Post]
+    login: Account | None = None  # whose further identity the target is (moderators only)
 
 
 HELD_SHOWN = 100  # servers in quarantine the page lists, the newest first
@@ -160,7 +161,15 @@ async def _item(session: AsyncSession, report: Report) -> QueueItem:
     assert target is not None
     reporter = await session.get(Account, report.reporter_id) if report.reporter_id else None
     found = [await posts.get_by_uri(session, uri) for uri in reports.reported_post_uris(report)]
-    return QueueItem(report, target, reporter, [p for p in found if p is not None])
+    user = await personas.login_of(session, target)
+    login = await session.get(Account, user.account_id) if user else None
+    return QueueItem(
+        report,
+        target,
+        reporter,
+        [p for p in found if p is not None],
+        login if login is not None and login.id != target.id else None,
+    )
 
 
 async def _on_report(

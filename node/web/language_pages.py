@@ -17,7 +17,7 @@ from node.database import session_scope
 from node.i18n import _
 from node.state import services
 from node.web.rendering import render
-from node.web.sessions import local_path, signed_in_account
+from node.web.sessions import local_path, signed_in_account, signed_in_login
 
 MADE_BY = "Made by:"
 REVIEWED = "Reviewed by a native speaker:"
@@ -64,7 +64,7 @@ async def choose_language(request: Request) -> Response:
     if language not in services(request).interface.languages:
         return response
     async with session_scope(services(request).sessions) as session:
-        viewer = await signed_in_account(request, session)
+        viewer = await signed_in_login(request, session)
         user = await users.user_of(session, viewer) if viewer else None
         if user is not None:
             user.language = language

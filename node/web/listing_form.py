@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
-from content import accounts, users
+from content import accounts, personas, users
 from content.accounts import Account
 from content.listing_fields import MAX_TRANSLATIONS, ListingFields, Translation
 from content.users import Role
@@ -28,11 +28,15 @@ MAX_VALUE = 5000
 
 
 async def is_staff(session: AsyncSession, viewer: Account | None) -> bool:
-    """Whether the viewer publishes listings for this node's organisation."""
+    """Whether the viewer publishes listings for this node's organisation: a staff login
+    acting as its own account or as the organisation itself (only staff can). Never as a
+    further nickname: staff work done under it would tell who is behind it."""
     if viewer is None:
         return False
     user = await users.user_of(session, viewer)
-    return user is not None and user.role in STAFF_ROLES
+    if user is None:
+        return await personas.is_organisation(session, viewer)
+    return user.role in STAFF_ROLES
 
 
 async def organisation(session: AsyncSession, username: str) -> Account:

@@ -28,6 +28,7 @@ from node.web.sessions import (
     current_session,
     current_session_id,
     signed_in_account,
+    signed_in_login,
 )
 
 PAGE = "/settings/security"
@@ -37,7 +38,7 @@ MAX_FIELD = 1024
 async def security_page(request: Request) -> Response:
     """The password and profile forms, and the lists of sessions and apps."""
     async with services(request).sessions() as session:
-        viewer = await signed_in_account(request, session)
+        viewer = await signed_in_login(request, session)
         if viewer is None:
             return RedirectResponse(f"/login?next={PAGE}", status_code=303)
         return await _render(request, session, viewer, notice=notices.take_done(request))
@@ -46,12 +47,13 @@ async def security_page(request: Request) -> Response:
 async def _render(
     request: Request, session: AsyncSession, viewer: Account, status_code: int = 200, **extra: Any
 ) -> Response:
+    """The page for the login `viewer`; the profile is that of the identity it acts as."""
     current = await current_session(request)
     return render(
         request,
         "security.html",
         status_code,
-        viewer=viewer,
+        viewer=await signed_in_account(request, session) or viewer,
         sessions=await web_sessions.of_account(session, viewer.id),
         current_id=current.id if current else None,
         apps=await oauth.authorised_apps(session, viewer.id),
@@ -71,13 +73,13 @@ def member_form(step: Step) -> Callable[[Request], Awaitable[Response]]:
         form = await request.form(max_fields=10, max_files=0)
         try:
             async with session_scope(services(request).sessions) as session:
-                viewer = await signed_in_account(request, session)
+                viewer = await signed_in_login(request, session)
                 if viewer is None:
                     return RedirectResponse(f"/login?next={PAGE}", status_code=303)
                 return await step(request, session, viewer, form)
         except (PasswordError, ProfileError) as error:
             async with services(request).sessions() as session:
-                viewer = await signed_in_account(request, session)
+                viewer = await signed_in_login(request, session)
                 if viewer is None:
                     return RedirectResponse(f"/login?next={PAGE}", status_code=303)
                 return await _render(request, session, viewer, 400, error=error)
@@ -116,7 +118,9 @@ async def change_password(
 async def change_profile(
     request: Request, session: AsyncSession, viewer: Account, form: FormData
 ) -> Response:
-    """A new display name and note, sent to the servers that know the account."""
+    """A new display name and note of the identity she acts as, sent to the servers that
+    know it."""
+    viewer = await signed_in_account(request, session) or viewer
     profiles.edit(viewer, display_name=_text(form, "display_name"), note=_text(form, "note"))
     await outbox.update_profile(services(request).federation, session, viewer)
     services(request).federation.notify()

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from activitypub import generate_keypair
-from content import invites, two_factor, users, web_sessions
+from content import invites, personas, two_factor, users, web_sessions
 from content.accounts import Account, UsernameError
 from content.invites import InviteError
 from content.two_factor import SecretBox, TwoFactorError
@@ -39,7 +39,22 @@ AWAITING_APPROVAL = N_(
 
 
 async def signed_in_account(request: Request, session: AsyncSession) -> Account | None:
-    """The live local account whose session cookie came with this request, if any."""
+    """Who the signed-in member acts as: the identity chosen in this browser
+    (`content.personas`, checked again on each request), else her own account."""
+    login = await signed_in_login(request, session)
+    current = await current_session(request)
+    if login is None or current is None or current.acting_id in (None, login.id):
+        return login
+    user = await session.get(users.User, login.id)
+    acting = await session.get(Account, current.acting_id)
+    if user is None or acting is None or not await personas.may_act_as(session, user, acting):
+        return login
+    return acting
+
+
+async def signed_in_login(request: Request, session: AsyncSession) -> Account | None:
+    """The own account of the login whose session cookie came with this request (for what
+    belongs to the login, whoever it acts as: password, two-factor, language, roles)."""
     current = await current_session(request)
     if current is None:
         return None

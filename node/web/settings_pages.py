@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from content import media, users
+from content import media, personas, users
 from content.archive import archive_of
 from content.orm import iso, utcnow
 from federation import outbox, to_wire
@@ -20,14 +20,14 @@ from node.i18n import _
 from node.state import services
 from node.web import notices
 from node.web.rendering import render
-from node.web.sessions import signed_in_account
+from node.web.sessions import signed_in_account, signed_in_login
 from node.web.two_factor_pages import render_settings
 
 
 async def settings_page(request: Request) -> Response:
     """`/settings`: the export link, two-factor sign-in and the deletion form."""
     async with services(request).sessions() as session:
-        viewer = await signed_in_account(request, session)
+        viewer = await signed_in_login(request, session)
         if viewer is None:
             return RedirectResponse("/login?next=/settings", status_code=303)
         return await render_settings(
@@ -35,6 +35,7 @@ async def settings_page(request: Request) -> Response:
             session,
             viewer,
             delete_error=request.query_params.get("error") == "wrong password",
+            identity_error=notices.take(request),
             notice=notices.take_done(request),
         )
 
@@ -80,14 +81,16 @@ async def delete_account(request: Request) -> Response:
     form = await request.form(max_fields=5, max_files=0)
     fed = services(request).federation
     async with session_scope(services(request).sessions) as session:
-        viewer = await signed_in_account(request, session)
+        viewer = await signed_in_login(request, session)
         if viewer is None:
             return RedirectResponse("/login", status_code=303)
         await fed.limits.take(Action.LOGIN, viewer.username)
         password = str(form.get("password", ""))[:1000]
         if await users.authenticate(session, viewer.username, password) is None:
             return RedirectResponse("/settings?error=wrong+password", status_code=303)
-        files = await outbox.delete_account(fed, session, viewer)
+        files = []
+        for persona in await personas.accounts_of(session, viewer):  # all her identities
+            files += await outbox.delete_account(fed, session, persona)
         audit.record(session, viewer, "account.delete", f"@{viewer.username}", "by its owner")
     media.remove_files(services(request).settings.media_dir, files)
     fed.notify()

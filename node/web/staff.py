@@ -21,7 +21,7 @@ from node.moderating import ModerationError, has_role
 from node.state import services
 from node.web import notices
 from node.web.rendering import render
-from node.web.sessions import signed_in_account
+from node.web.sessions import signed_in_login
 
 # A form's work: returns the media files to remove once the transaction is committed.
 StaffAction = Callable[[AsyncSession, Account, FormData, Request], Awaitable[list[str]]]
@@ -32,8 +32,8 @@ async def staff_viewer(
 ) -> Account | Response:
     """The signed-in account if its role is one of `roles`; otherwise the sign-in redirect
     or a 403 page to return instead."""
-    viewer = await signed_in_account(request, session)
-    if viewer is None:
+    viewer = await signed_in_login(request, session)  # moderation is done, and audited, as
+    if viewer is None:  # the login's own account, whoever it acts as
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     if not await has_role(session, viewer, roles):
         return render(

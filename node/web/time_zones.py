@@ -15,14 +15,15 @@ from content.event_fields import zone_of
 from node import i18n
 from node.database import session_scope
 from node.state import services
-from node.web.sessions import local_path, signed_in_account
+from node.web.sessions import local_path, signed_in_login
 
 COOKIE = i18n.TIME_ZONE_COOKIE
 
 
 async def reader_zone(request: Request, session: AsyncSession, viewer: Account | None) -> str:
     """The IANA name of the zone the reader reads times in."""
-    if viewer is not None and (user := await users.user_of(session, viewer)) is not None:
+    login = await signed_in_login(request, session) if viewer is not None else None
+    if login is not None and (user := await users.user_of(session, login)) is not None:
         if user.time_zone and zone_of(user.time_zone) is not None:
             return user.time_zone
     chosen = request.cookies.get(COOKIE, "")
@@ -41,7 +42,7 @@ async def choose_time_zone(request: Request) -> Response:
     if zone_of(zone) is None:
         return response
     async with session_scope(services(request).sessions) as session:
-        viewer = await signed_in_account(request, session)
+        viewer = await signed_in_login(request, session)
         user = await users.user_of(session, viewer) if viewer else None
         if user is not None:
             user.time_zone = zone

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from content import two_factor, users
+from content import personas, two_factor, users
 from content.accounts import Account
 from content.interface_text import N_
 from content.two_factor import TwoFactorError
@@ -26,6 +26,7 @@ from node.web.sessions import (
     current_session_id,
     secret_box,
     signed_in_account,
+    signed_in_login,
 )
 
 MAX_FIELD = 1024
@@ -34,9 +35,11 @@ MAX_FIELD = 1024
 async def render_settings(
     request: Request, session: AsyncSession, viewer: Account, status_code: int = 200, **extra: Any
 ) -> Response:
-    """The `/settings` page, with the state of the viewer's second factor."""
+    """The `/settings` page, with the state of the login's second factor and the
+    identities it acts as. `viewer` is the login's own account."""
     user = await users.user_of(session, viewer)
     context: dict[str, Any] = {"two_factor_on": False, "secret": None}
+    acting = await signed_in_account(request, session) or viewer
     if user is not None and user.has_two_factor:
         context["two_factor_on"] = True
         context["codes_left"] = await two_factor.recovery_codes_left(session, user)
@@ -52,7 +55,10 @@ async def render_settings(
         request,
         "settings.html",
         status_code,
-        viewer=viewer,
+        viewer=acting,
+        login=viewer,
+        identities=await personas.identities(session, user) if user else [],
+        max_personas=personas.MAX_PERSONAS,
         has_login=user is not None,
         moderates=await has_role(session, viewer, MODERATORS),
         **context,
@@ -131,7 +137,7 @@ async def disable(
 
 
 async def _viewer(request: Request, session: AsyncSession) -> tuple[Account | None, User | None]:
-    viewer = await signed_in_account(request, session)
+    viewer = await signed_in_login(request, session)
     return viewer, await users.user_of(session, viewer) if viewer else None
 
 

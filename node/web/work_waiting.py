@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
-from content import users
+from content import personas, users
 from content.accounts import Account
 from content.corrections import Correction, State
 from content.orm import Base
@@ -22,6 +22,7 @@ from node.state import services
 from node.web import to_verify
 from node.web.admin_trust import waiting_changes
 from node.web.listing_form import STAFF_ROLES, organisation
+from node.web.sessions import signed_in_login
 
 COUNTED_UP_TO = 1000  # a count beyond this is shown as this
 
@@ -36,8 +37,13 @@ class Waiting:
 
 
 async def for_viewer(request: Request, session: AsyncSession, viewer: Account) -> list[Waiting]:
-    """What waits for the viewer's role, the kinds with nothing waiting left out."""
-    login = await users.user_of(session, viewer)
+    """What waits for the role of the viewer's login, the kinds with nothing waiting left
+    out; nothing while she acts as a further nickname (a role shown there would tell who is
+    behind it)."""
+    own = await signed_in_login(request, session)
+    if own is None or (own.id != viewer.id and not await personas.is_organisation(session, viewer)):
+        return []
+    login = await users.user_of(session, own)
     role = Role(login.role) if login is not None else Role.MEMBER
     found: list[Waiting] = []
     if role in STAFF_ROLES:

@@ -39,20 +39,25 @@ class ByName(requests.Session):
 def client(node: NodeProcess, username: str, password: str, scopes: list[str] = SCOPES) -> Mastodon:
     """Register an app and log in with the password grant, as Mastodon.py users do. The
     node is reached on loopback by its name (`node-a.test:PORT` in the scenarios)."""
+    api = registered_app(node, scopes)
+    api.log_in(username, password, scopes=scopes, allow_http=True)
+    return api
+
+
+def registered_app(node: NodeProcess, scopes: list[str] = SCOPES) -> Mastodon:
+    """Mastodon.py with an app registered on the node, not logged in yet."""
     session = ByName(node)
     base_url = f"http://127.0.0.1:{node.port}"
     client_id, secret = Mastodon.create_app(
         "Harbour tests", api_base_url=base_url, scopes=scopes, session=session
     )
-    api = Mastodon(
+    return Mastodon(
         client_id=client_id,
         client_secret=secret,
         api_base_url=base_url,
         version_check_mode="created",
         session=session,
     )
-    api.log_in(username, password, scopes=scopes, allow_http=True)
-    return api
 
 
 def follow_approved(follower: Mastodon, followed: Mastodon, handle: str) -> Any:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import web_url
-from content import moves, relationships
+from content import moves, personas, relationships
 from content.accounts import Account
 from content.audience import Visibility
 from content.interactions import Interaction, Kind
@@ -20,7 +20,6 @@ from content.post_edits import Version
 from content.posts import Post
 from content.relationships import FollowState
 from content.sanitize import render_inline_text
-from content.users import User
 from moderation import account_blocks, member_domain_blocks, mutes
 from node.api.mastodon.entity_facts import (
     AccountCounts,
@@ -103,7 +102,7 @@ def picture_url(row: Account, kind: str, base_url: str) -> str | None:
 async def credential_account(session: AsyncSession, row: Account, base_url: str) -> dict[str, Any]:
     """The Account entity with `source`, for the account's own client."""
     entity = await account(session, row, base_url)
-    user = await session.get(User, row.id)
+    user = await personas.login_of(session, row)  # a nickname: its login's; the organisation: none
     entity["source"] = {
         "privacy": "public",
         "sensitive": False,

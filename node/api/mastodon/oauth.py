@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from activitypub import web_url
-from content import oauth, users
+from content import oauth, personas, users
 from content.accounts import Account
 from content.oauth import OAuthError
 from content.users import AwaitingApproval
@@ -25,7 +25,7 @@ from node.i18n import N_
 from node.middleware import content_security_policy
 from node.state import services
 from node.web.rendering import render
-from node.web.sessions import AWAITING_APPROVAL, signed_in_account
+from node.web.sessions import AWAITING_APPROVAL, signed_in_account, signed_in_login
 
 GRANTS = ["authorization_code", "password", "client_credentials"]
 TWO_FACTOR_NEEDS_BROWSER = (
@@ -116,27 +116,35 @@ async def authorize(request: Request) -> Response:
             redirect_uri = str(params.get("redirect_uri", oauth.OOB))
             scopes = oauth.parse_scopes(params.get("scope"))
             oauth.check_request(app, redirect_uri, scopes)
-            viewer = await signed_in_account(request, session)
-            if viewer is None:
+            login = await signed_in_login(request, session)
+            user = await users.user_of(session, login) if login else None
+            if login is None or user is None:
                 back = f"{request.url.path}?{request.url.query}"
                 return RedirectResponse(f"/login?{urlencode({'next': back})}", 303)
+            identities = await personas.identities(session, user)
             if request.method == "GET":
                 page = render(
                     request,
                     "authorize.html",
                     app=app,
                     scopes=scopes,
-                    viewer=viewer,
+                    viewer=await signed_in_account(request, session),
+                    identities=identities,
                     params=params,
                     scope_label=scope_label,
                 )
                 policy = content_security_policy(*form_target(redirect_uri))
                 page.headers["content-security-policy"] = policy.decode()
                 return page
+            chosen = str(params.get("identity", login.id))
+            acting = next((a for a in identities if str(a.id) == chosen), None)
+            if acting is None:
+                raise OAuthError("invalid_request", N_("you cannot act as that account"))
             code = oauth.create_code(
                 session,
                 app,
-                viewer,
+                login,
+                acting=acting,
                 redirect_uri=redirect_uri,
                 scopes=scopes,
                 code_challenge=str(params["code_challenge"])
@@ -164,9 +172,9 @@ async def token(request: Request) -> Response:
             if grant != "authorization_code" or params.get("client_secret"):
                 oauth.check_secret(app, str(params.get("client_secret", "")))
             scopes = oauth.parse_scopes(params.get("scope"))
-            account = None
+            account = acting = None
             if grant == "authorization_code":
-                account, scopes = await oauth.redeem_code(
+                account, acting, scopes = await oauth.redeem_code(
                     session,
                     app,
                     str(params.get("code", "")),
@@ -184,7 +192,7 @@ async def token(request: Request) -> Response:
                 oauth.check_request(app, app.redirect_uris.split("\n")[0], scopes)
             else:
                 raise OAuthError("unsupported_grant_type", f"grant_type must be one of {GRANTS}")
-            row, secret = oauth.issue_token(session, app, account, scopes)
+            row, secret = oauth.issue_token(session, app, account, scopes, acting=acting)
             await session.flush()
     except OAuthError as error:
         status = 401 if error.error == "invalid_client" else 400

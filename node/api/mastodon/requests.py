@@ -67,11 +67,16 @@ async def user_of(request: Request, scope: str) -> Account:
 
 
 async def staff_of(request: Request, scope: str, roles: frozenset[Role]) -> Account:
-    """The account behind the token, whose login must hold one of `roles` (moderators and
-    admins for reports and accounts, admins alone for domain blocks); 403 otherwise."""
-    account = await user_of(request, scope)
+    """The login's own account behind the token (moderation is done, and audited, as the
+    login, whichever identity the token acts as), whose login must hold one of `roles`
+    (moderators and admins for reports and accounts, admins alone for domain blocks); 403
+    otherwise."""
+    token, acting = await token_of(request, scope)
+    if acting is None or token.account_id is None:
+        raise HTTPException(422, "This method requires an authenticated user")
     async with services(request).sessions() as session:
-        if not await has_role(session, account, roles):
+        account = await session.get(Account, token.account_id)
+        if account is None or not await has_role(session, account, roles):
             raise HTTPException(403, "This action is not allowed")
     return account
 
