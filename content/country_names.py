@@ -3,7 +3,7 @@ any language from CLDR (langcodes' `language_data`, which holds only names: Babe
 locales would cost some 85 MB for the index), each country's official languages (Babel), and
 finding a country from what someone typed: its name in any of Harbour's languages or in its
 own, or its code, whatever the case and accents. The name index is built once per process
-(about 0.2 s). Pure functions."""
+(about 0.2 s, on the first search; langcodes is imported on first use). Pure functions."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import unicodedata
 from difflib import get_close_matches
 from functools import cache, lru_cache
 
-import langcodes
 import pycountry
 from babel.languages import get_official_languages
 
@@ -34,6 +33,8 @@ def name(code: str, language: str) -> str:
     """A country's name in `language` (`DE` in `ro`: Germania), or the code if unknown."""
     if code not in _KNOWN:
         return code
+    import langcodes
+
     try:
         return str(langcodes.Language.make(territory=code).territory_name(language))
     except ValueError:  # not a language tag

@@ -2,7 +2,8 @@
 Accept-Language header (with q-values) or an explicit `?lang=` choice, English by default;
 and the names of languages, in their own language or the reader's, from CLDR's names as
 langcodes' `language_data` holds them (Babel would load each language's whole locale to name
-it: some 70 MB for the list of languages). Pure functions."""
+it: some 70 MB for the list of languages). langcodes (~4 MiB) is imported on first use. Pure
+functions."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import unicodedata
 from collections.abc import Sequence
 from functools import cache, lru_cache
 
-import langcodes
 from babel.localedata import locale_identifiers
 
 DEFAULT = "en"
@@ -87,6 +87,8 @@ def language_tag(raw: str) -> str | None:
     raw = raw.strip()
     if not raw or len(raw) > 35 or not _BCP47_SHAPE.match(raw):
         return None
+    import langcodes
+
     forget_parsed_tags()
     if not langcodes.tag_is_valid(raw):
         return None
@@ -97,6 +99,8 @@ def forget_parsed_tags() -> None:
     """langcodes keeps every tag it has parsed in class-level dicts that never shrink, and
     tags come from requests (`?version=`, `?lang=`, filters): past a bound they are emptied,
     so no stream of made-up tags makes the node's memory grow for good."""
+    import langcodes
+
     for kept in (langcodes.Language._PARSE_CACHE, langcodes.Language._INSTANCES):
         if len(kept) > MAX_PARSED_TAGS:
             kept.clear()
@@ -113,6 +117,8 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=8192)  # tags come from stored and remote content: the cache is bounded
 def name_in(tag: str, language: str) -> str:
     """A language's name in `language` (`pt-BR` in `ro`: portugheză (Brazilia))."""
+    import langcodes
+
     forget_parsed_tags()
     try:
         return str(langcodes.Language.get(tag).display_name(language))

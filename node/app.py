@@ -17,7 +17,6 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from content import country_names
 from content.push_subscriptions import token_box
 from federation.context import Federation
 from federation.media_proxy import DEADLINE as MEDIA_DEADLINE
@@ -200,7 +199,6 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await asyncio.to_thread(country_names.index)  # built once, off the event loop
         worker = Worker(
             federation,
             settings.retention,

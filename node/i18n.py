@@ -1,16 +1,17 @@
 """The interface's words in the reader's language: gettext catalogues (`node/locale/<lang>/
-LC_MESSAGES/messages.po`, all compiled in memory when the app is made, before it serves), the
+LC_MESSAGES/messages.po`, each compiled in memory the first time a reader needs it), the
 language chosen for each request (`?lang=`, then the signed-in member's language, then the
 `harbour_language` cookie, then Accept-Language, else English), and `_`/`ngettext` for Python
 strings that reach a page. Templates get the same callables through Jinja2's i18n extension.
 
-The `.po` files are the only copy: compiling them at start-up (a few milliseconds per language,
-once per process) means no `.mo` file can be stale or missing after a `git pull`, `make run` or
-a wheel install."""
+The `.po` files are the only copy: compiling them in the process (~15 ms per language, once
+per process; on first use, so a restart does not wait ~150 ms for all eleven and a node
+whose readers use two languages holds two) means no `.mo` file can be stale or missing after
+a `git pull`, `make run` or a wheel install."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -18,12 +19,10 @@ from functools import cache, lru_cache
 from gettext import NullTranslations
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 from starlette.requests import Request
@@ -31,6 +30,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from content import languages
 from content.interface_text import Message
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
 
 LOCALES = Path(__file__).parent / "locale"
 SOURCE = "en"
@@ -58,6 +60,8 @@ def catalogue_path(language: str, locales: Path = LOCALES) -> Path:
 
 def read_catalogue(path: Path, language: str) -> Catalog:
     """A `.po` file as a Babel catalogue."""
+    from babel.messages.pofile import read_po
+
     with path.open("rb") as po:
         return read_po(po, locale=language)
 
@@ -65,15 +69,35 @@ def read_catalogue(path: Path, language: str) -> Catalog:
 @cache
 def compile_catalogue(path: Path, language: str) -> NullTranslations:
     """A `.po` file compiled in memory (once per process)."""
+    from babel.messages.mofile import write_mo
+
     compiled = BytesIO()
     write_mo(compiled, read_catalogue(path, language))
     compiled.seek(0)
     return Translations(compiled)
 
 
+class Catalogues(Mapping[str, NullTranslations]):
+    """The offered languages' catalogues by language, each compiled when first looked up
+    (English, the source, needs none)."""
+
+    def __init__(self, paths: Mapping[str, Path | None]) -> None:
+        self._paths = dict(paths)
+
+    def __getitem__(self, language: str) -> NullTranslations:
+        path = self._paths[language]
+        return _SOURCE if path is None else compile_catalogue(path, language)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
 @dataclass(frozen=True)
 class Interface:
-    """The interface languages a node offers, English first, and their compiled catalogues."""
+    """The interface languages a node offers, English first, and their catalogues."""
 
     catalogues: Mapping[str, NullTranslations]
 
@@ -113,21 +137,21 @@ class Interface:
 @cache
 def marked() -> frozenset[str]:
     """Every string of the interface's catalogue, as written in English."""
+    from babel.messages.pofile import read_po
+
     with (LOCALES / "messages.pot").open("rb") as pot:
         return frozenset(m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot) if m.id)
 
 
 def load(extra: Path | None = None) -> Interface:
-    """The shipped languages' catalogues, compiled now; with `extra` (tests only: see
-    Settings.test_locales) also every catalogue found under that directory."""
-    marked()
-    found: dict[str, NullTranslations] = {SOURCE: _SOURCE}
+    """The shipped languages' catalogues, each compiled on first use; with `extra` (tests
+    only: see Settings.test_locales) also every catalogue found under that directory."""
+    found: dict[str, Path | None] = {SOURCE: None}
     for language in SHIPPED[1:]:
-        found[language] = compile_catalogue(catalogue_path(language), language)
+        found[language] = catalogue_path(language)
     for path in sorted(extra.glob("*/LC_MESSAGES/messages.po")) if extra else []:
-        language = path.parents[1].name
-        found[language] = compile_catalogue(path, language)
-    return Interface(found)
+        found[path.parents[1].name] = path
+    return Interface(Catalogues(found))
 
 
 def current() -> str:

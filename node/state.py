@@ -24,7 +24,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     templates: Jinja2Templates
     federation: Federation
-    # The interface languages offered and their catalogues, compiled before serving.
+    # The interface languages offered and their catalogues (each compiled on first use).
     interface: Interface
     # Remote attachments, avatars and headers, fetched and served by the node.
     media_proxy: MediaProxy

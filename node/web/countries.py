@@ -46,7 +46,7 @@ async def index(request: Request) -> Response:
     """`/countries`: every country with information, local or mirrored; `?country=` finds a
     country by its name in any of Harbour's languages, its own name or its code."""
     typed = country_names.typed(request.query_params.get("country", "")[:60])
-    if found := country_names.code_of(typed, i18n.current()):
+    if found := await names.country_typed(typed):
         return RedirectResponse(f"/countries/{found}", status_code=303)
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
@@ -69,7 +69,7 @@ async def show(request: Request) -> Response:
     """`/countries/XX`: each organisation's page about the country, in the reader's language
     (`/countries/Germania` leads to `/countries/DE`)."""
     typed = request.path_params["code"][:60]
-    if country_code(typed) is None and (found := country_names.code_of(typed, i18n.current())):
+    if country_code(typed) is None and (found := await names.country_typed(typed)):
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(f"/countries/{found}{query}", status_code=303)
     country = _country(request)

@@ -60,7 +60,7 @@ async def search(request: Request) -> Response:
     """`/directory`: the search form and a page of matching listings, newest first."""
     params = request.query_params
     typed = country_names.typed(params.get("country", "")[:60])
-    country = country_names.code_of(typed, i18n.current())
+    country = await names.country_typed(typed)
     query = Query(
         country=country if country is not None else typed,
         category=params.get("category", "")[:40],
