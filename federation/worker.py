@@ -397,6 +397,9 @@ class Worker:
             log.exception("delivering to %s failed", host)
         finally:
             del self._sending[host]
+            # A place is free among HOSTS_AT_ONCE: the next pass claims more now, not at
+            # the next poll (a post to 1,000 servers waited a second for every 32 of them).
+            self.fed.wakeup.set()
 
     async def _allowed(self, session: AsyncSession, claimed: Sequence[Delivery]) -> list[Delivery]:
         """The claimed deliveries whose host the policy still allows; the others end as
