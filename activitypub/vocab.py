@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+MAX_ID_LENGTH = 2048  # the longest id this node keeps: its id columns are this wide
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 

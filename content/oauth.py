@@ -251,6 +251,26 @@ async def revoke_all(session: AsyncSession, account_id: int, app_id: int | None 
     await session.execute(codes)
 
 
+async def revoke_acting(session: AsyncSession, account_id: int, acting_ids: list[int]) -> None:
+    """Revoke the login's live tokens (and drop its unused codes) that act as one of
+    `acting_ids`: it may no longer act as them (a staff member lost the organisation)."""
+    await session.execute(
+        update(AccessToken)
+        .where(
+            AccessToken.account_id == account_id,
+            AccessToken.acting_id.in_(acting_ids),
+            AccessToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    await session.execute(
+        delete(AuthorizationCode).where(
+            AuthorizationCode.account_id == account_id,
+            AuthorizationCode.acting_id.in_(acting_ids),
+        )
+    )
+
+
 async def authorised_apps(
     session: AsyncSession, account_id: int
 ) -> list[tuple[OAuthApp, datetime]]:

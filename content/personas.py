@@ -16,7 +16,7 @@ login's own account."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, ForeignKey, and_, event, exists, func, select
+from sqlalchemy import ColumnElement, ForeignKey, and_, event, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -142,11 +142,24 @@ async def create(
     session: AsyncSession, user: User, *, base_url: str, username: str, keypair: KeyPair
 ) -> Account:
     """A new pseudonymous account of the login: an actor of its own, with its own keys.
-    PersonaError past the cap; UsernameError if the nickname is taken or not allowed."""
-    count = await session.scalar(
-        select(func.count()).select_from(Persona).where(Persona.login_id == user.account_id)
+    PersonaError past the cap, or while one of the login's identities is silenced or
+    suspended (a new nickname would escape it); UsernameError if the nickname is taken or
+    not allowed."""
+    # The login's row, taken for this transaction (locked on PostgreSQL, the one writer on
+    # SQLite): two requests at once cannot both pass the count below.
+    await session.execute(
+        update(User).where(User.account_id == user.account_id).values(role=User.role)
     )
-    if (count or 0) >= MAX_PERSONAS:
+    held = await session.scalars(
+        select(Account).where(
+            (Account.id == user.account_id)
+            | Account.id.in_(select(Persona.account_id).where(Persona.login_id == user.account_id))
+        )
+    )
+    mine = list(held)
+    if any(a.silenced_at is not None or a.suspended_at is not None for a in mine):
+        raise PersonaError(N_("A limited account cannot make new nicknames."))
+    if len(mine) - 1 >= MAX_PERSONAS:
         raise PersonaError(N_("You already have as many nicknames as one login can hold."))
     account = await accounts.create_local(
         session, base_url=base_url, username=username, keypair=keypair

@@ -7,15 +7,17 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import ForeignKey, String, Text, false, select
+from sqlalchemy import ForeignKey, String, Text, column, exists, false, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from content.accounts import Account
 from content.interface_text import N_, Message
 from content.orm import Base, utcnow
 from content.passwords import hasher, matches, off_loop
 
+# The personas table (content.personas, which builds on this module), as the sign-in reads it.
+_PERSONAS = table("personas", column("account_id"), column("login_id"))
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 
@@ -96,7 +98,9 @@ def set_password(user: User, password: str) -> None:
 async def authenticate(session: AsyncSession, username: str, password: str) -> Account | None:
     """The live local account whose password this is, or None (in the same time either way).
 
-    Raises AwaitingApproval if the password is right but the account is not approved yet."""
+    Raises AwaitingApproval if the password is right but the account is not approved yet.
+    A login one of whose nicknames is suspended is barred as the account itself would be."""
+    nickname = aliased(Account)
     row = (
         await session.execute(
             select(Account, User)
@@ -106,6 +110,11 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> A
                 Account.username == username.strip().lower(),
                 Account.deleted_at.is_(None),
                 Account.suspended_at.is_(None),
+                ~exists().where(  # nor one of its further nicknames (content.personas)
+                    _PERSONAS.c.login_id == Account.id,
+                    _PERSONAS.c.account_id == nickname.id,
+                    nickname.suspended_at.is_not(None),
+                ),
             )
         )
     ).first()

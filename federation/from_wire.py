@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activitypub import PUBLIC, ActorType, as_list, id_of, web_url
 from activitypub.hostnames import same_host
 from activitypub.jsonld import first_actor, has_type, language_value, preferred_link
+from activitypub.vocab import MAX_ID_LENGTH
 from content import audience, conversations, hashtags, media, post_edits, posts
 from content.accounts import Account
 from content.audience import Visibility
@@ -120,6 +121,8 @@ def refusal(note: Any) -> str | None:
         return "the object has no type, so it is not taken for a Note"
     if not has_type(note, *NOTE_TYPES):
         return f"objects of type {note.get('type')!r} are not shown as posts here"
+    if any(len(id_of(note.get(name)) or "") > MAX_ID_LENGTH for name in ("id", "inReplyTo")):
+        return f"an id longer than {MAX_ID_LENGTH} characters"  # wider than its column
     return None
 
 

@@ -20,6 +20,7 @@ from activitypub import InvalidDocument, SignatureError, id_of, read_json
 from activitypub.hostnames import InvalidHost, check_canonical
 from activitypub.message_signatures import check_body_digest, signing_key_id
 from activitypub.signatures import RequestParts
+from activitypub.vocab import MAX_ID_LENGTH
 from content import accounts
 from content.orm import Base, new_id, utcnow
 from federation import hosts, proofs
@@ -34,7 +35,6 @@ from moderation.policy import may_federate_with
 from moderation.rate_limits import Action, RateLimited
 
 MAX_DEPTH = 16
-MAX_ID_LENGTH = 2048  # the width of the id columns
 
 
 class InboxItem(Job, Base):

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import invites, users
+from content import invites, oauth, personas, users
 from content.accounts import Account
 from content.interface_text import N_
 from content.users import Role
@@ -49,4 +49,8 @@ async def grant_role(
     if user is None:
         raise AdmissionError(N_("Only a person's login can have a role."))
     user.role = role
+    if role not in personas.STAFF_ROLES:
+        # Its open streams and its push subscriptions end with those tokens, at once.
+        held = [organisation.id for organisation in await personas.organisations(session)]
+        await oauth.revoke_acting(session, user.account_id, held)
     audit.record(session, by, f"role.{role}", f"@{person.username}")

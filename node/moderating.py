@@ -153,9 +153,14 @@ async def act_on_account(
     action: AccountAction,
     reason: str = "",
 ) -> None:
-    """Limit, suspend, lift either, or only warn (an audit entry), local or remote alike. A
-    suspension ends every session and app token of a local account."""
-    held = await personas.accounts_of(session, target)  # moderation acts on the login
+    """Limit, suspend, lift either, or only warn (an audit entry), local or remote alike.
+
+    Moderation acts on the login, without telling anyone else which identities are hers:
+    only `target` changes where others see it (another identity suspended or limited at the
+    same moment would name it). A suspension ends every session and app token of the
+    login, and it cannot sign in again while one of its identities is suspended
+    (`users.authenticate`); a limited login makes no new nickname (`personas.create`)."""
+    held = await personas.accounts_of(session, target)
     mine = {moderator.id} | {a.id for a in await personas.accounts_of(session, moderator)}
     if mine & {a.id for a in held} and action in (AccountAction.SILENCE, AccountAction.SUSPEND):
         raise ModerationError(N_("you cannot limit or suspend yourself"))
@@ -167,9 +172,8 @@ async def act_on_account(
         AccountAction.SUSPEND: accounts.suspend,
         AccountAction.UNSUSPEND: accounts.unsuspend,
     }.get(action)
-    for account in held:
-        if change is not None:
-            change(account)
+    if change is not None:
+        change(target)
     if action == AccountAction.SUSPEND and target.is_local:
         for account in held:
             await web_sessions.end_all(session, account.id)
@@ -187,6 +191,8 @@ async def delete_account(
     held = await personas.accounts_of(session, target)  # the login, with all its identities
     if moderator.id in {a.id for a in held}:
         raise ModerationError(N_("delete your own account from your settings"))
+    if await session.get(personas.Persona, target.id) is not None:
+        held = [target]  # a further nickname goes alone: its login and the others stay
     files = []
     for account in held:
         files += await outbox.delete_account(fed, session, account)

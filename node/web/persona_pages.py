@@ -48,8 +48,6 @@ async def new_persona(request: Request) -> Response:
     own that nothing links to the others; the browser acts as it at once."""
     form = await request.form(max_fields=5, max_files=0)
     username = str(form.get("username", "")).strip().lower()[:MAX_FIELD]
-    await services(request).federation.limits.take(Action.REGISTER)
-    keypair = await run_in_threadpool(generate_keypair)
     try:
         async with session_scope(services(request).sessions) as session:
             login = await signed_in_login(request, session)
@@ -57,6 +55,11 @@ async def new_persona(request: Request) -> Response:
             user = await users.user_of(session, login) if login else None
             if user is None or current is None:
                 return RedirectResponse("/login?next=/settings", status_code=303)
+            # Her own budget, not the node's joining one, and before any key is made.
+            await services(request).federation.limits.take(
+                Action.REGISTER, f"nickname:{user.account_id}"
+            )
+            keypair = await run_in_threadpool(generate_keypair)
             account = await personas.create(
                 session,
                 user,

@@ -184,18 +184,22 @@ async def test_malformed_and_unknown_activities(
     assert too_long.json() == {"error": "an id has at most 2048 characters"}
     dance = await deliver(client, {"id": f"{EVE}/dance/1", "type": "Dance", "actor": EVE})
     assert dance.status_code == 202
+    long_reply = note_to_alice(8)  # a DataError retried on PostgreSQL, before
+    long_reply["object"] = {**long_reply["object"], "inReplyTo": f"{EVE}/{'x' * 3000}"}  # type: ignore[dict-item]
+    assert (await deliver(client, long_reply)).status_code == 202
     chat = note_to_alice(9)  # Pleroma's chat messages are not posts
     chat["object"] = {**chat["object"], "type": "ChatMessage"}  # type: ignore[dict-item]
     assert (await deliver(client, chat)).status_code == 202
     await Worker(services.federation).run_once()
     async with services.sessions() as session:
-        ended = {
-            i.activity_type: (i.state, i.outcome) for i in await session.scalars(select(InboxItem))
-        }
-    assert ended == {
-        "Dance": ("ignored", "Harbour does not act on Dance"),
-        "Create": ("ignored", "Harbour does not act on Create (ChatMessage)"),
-    }
+        ended = sorted(
+            (i.activity_type, i.state, i.outcome) for i in await session.scalars(select(InboxItem))
+        )
+    assert ended == [
+        ("Create", "ignored", "Harbour does not act on Create (ChatMessage)"),
+        ("Create", "ignored", "an id longer than 2048 characters"),
+        ("Dance", "ignored", "Harbour does not act on Dance"),
+    ]
     assert await stored_posts(services) == 0
 
 

@@ -4,19 +4,22 @@ acts on the login; a mention of the organisation reaches every staff login."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from starlette.applications import Starlette
 
 from activitypub import ActorType
 from content import personas, users
 from content.accounts import Account, get_local
+from content.oauth import AccessToken
 from content.personas import PersonaError
 from content.users import Role, User
+from node import admission
 from node.state import Services
 from tests.node.conftest import BASE
 from tests.rig import world
@@ -24,6 +27,7 @@ from tests.rig.keys import keypair_for_tests
 
 pytestmark = pytest.mark.anyio
 REDIRECT = "https://app.example/callback"
+AP = {"Accept": "application/activity+json"}
 
 
 async def _people(services: Services) -> dict[str, Account]:
@@ -244,13 +248,67 @@ async def test_moderation_acts_on_the_login_behind_a_nickname(
         f"/api/v1/admin/accounts/{night.id}/action", data={"type": "suspend"}, headers=moderator
     )
     assert suspended.status_code == 200, suspended.text
-    assert (await _account(services, "mia")).suspended_at is not None
+    # Only the nickname is suspended where others see it: her own account answers as ever,
+    # so nobody learns whose nickname it was; but her login is barred from every identity.
+    assert (await _account(services, "mia")).suspended_at is None
+    assert (await client.get("/users/mia", headers=AP)).status_code == 200
+    assert (await client.get("/users/nightowl", headers=AP)).status_code == 410
     assert (await client.get("/home")).status_code == 303  # signed out
     answer = await client.post("/login", data={"username": "mia", "password": world.PASSWORD})
     assert answer.status_code == 401
     me = await client.get(
         "/api/v1/accounts/verify_credentials", headers={"Authorization": f"Bearer {token}"}
     )
+    assert me.status_code == 401
+
+
+async def test_a_limited_nickname_stays_apart_and_its_login_makes_no_new_one(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    people, night = await _with_nickname(client, services, "mia", "nightowl")
+    async with services.sessions() as session, session.begin():
+        moderator = await world.bearer(session, people["tess"], ["admin:write"])
+    silenced = await client.post(
+        f"/api/v1/admin/accounts/{night.id}/action", data={"type": "silence"}, headers=moderator
+    )
+    assert silenced.status_code == 200, silenced.text
+    assert (await _account(services, "nightowl")).silenced_at is not None
+    assert (await _account(services, "mia")).silenced_at is None  # nothing tells it is hers
+    with pytest.raises(PersonaError, match="A limited account cannot make new nicknames"):
+        await _persona(services, "mia", "fresh")
+
+
+async def test_nicknames_made_at_once_stay_within_the_cap(services: Services) -> None:
+    await _people(services)
+
+    async def make(number: int) -> bool:
+        try:
+            await _persona(services, "mia", f"nick{number}")
+        except PersonaError:
+            return False
+        return True
+
+    made = await asyncio.gather(*(make(number) for number in range(6)))
+    assert sum(made) == personas.MAX_PERSONAS
+
+
+async def test_a_staff_member_who_loses_the_role_loses_the_organisations_app_tokens(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    people = await _people(services)
+    await _sign_in(client, "sam")
+    token = (await _grant(client, people["org"])).json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    me = await client.get("/api/v1/accounts/verify_credentials", headers=bearer)
+    assert me.json()["username"] == "organisation"
+    async with services.sessions() as session, session.begin():
+        await admission.grant_role(session, None, people["sam"], Role.MEMBER)
+    async with services.sessions() as session:
+        revoked = await session.scalar(
+            select(AccessToken.revoked_at).where(AccessToken.acting_id == people["org"].id)
+        )
+    assert revoked is not None  # so its streams and push subscriptions end too
+    me = await client.get("/api/v1/accounts/verify_credentials", headers=bearer)
     assert me.status_code == 401
 
 
