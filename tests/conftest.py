@@ -24,15 +24,18 @@ _real_handler_for = worker.handler_for
 
 
 # Tests that start node processes, browsers or client programs take seconds each.
-SLOW_PLACES = ("tests/scenarios/", "tests/interop/", "tests/clients/", "tests/test_benchmarks.py")
+# The benchmarks' tiny runs are the longest modules of all: they go first of all.
+SLOW_PLACES = ("tests/benchmarks/", "tests/scenarios/", "tests/interop/", "tests/clients/")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first, so the many quick in-process ones fill each worker's end: in
-    collection order a slow test or two came last and held the run up on one worker."""
+    """The slow tests first, the longest first, so the many quick in-process ones fill each
+    worker's end: in collection order a slow test or two came last and held the run up on
+    one worker."""
     items.sort(
         key=lambda item: (
-            not (item.nodeid.startswith(SLOW_PLACES) or item.get_closest_marker("processes"))
+            not item.nodeid.startswith(SLOW_PLACES[0]),
+            not (item.nodeid.startswith(SLOW_PLACES) or item.get_closest_marker("processes")),
         )
     )
 

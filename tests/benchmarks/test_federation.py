@@ -1,0 +1,58 @@
+"""Benchmarks of federation at a tiny size: the inbox, fan-out, signatures and integrity proofs."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.benchmarks.tiny import run, shows
+
+pytestmark = pytest.mark.processes
+
+
+def test_inbox() -> None:
+    output = run("inbox.py", "--activities", "20", "--concurrency", "2")
+    shows(
+        output,
+        r"bare Starlette endpoint: \d+ requests/s",
+        r"with 0 finished inbox items kept: idle worker poll [\d.]+ ms",
+        r"harbour inbox accepted \(verified, stored\): \d+/s .*; (\d+)/\1 got 202",
+        r"harbour accepted and applied \(posts stored\): \d+/s end to end; 20 applied, 20 posts",
+    )
+
+
+def test_fanout() -> None:
+    output = run("fanout.py", "--followers", "20", "--servers", "5", "--rounds", "1")
+    shows(
+        output,
+        r"20 followers on 5 servers -> 5 deliveries",
+        r"raw RSA-2048 signing: \d+ signatures/s",
+        r"RFC 9421: .*all 5/5 delivered in [\d.]+ s, every one signed RFC 9421",
+        r"RFC 9421 fan-out: \d+ deliveries/s = [\d.]+x raw signing",
+        r"draft-cavage: .*all 5/5 delivered in [\d.]+ s, every one signed draft-cavage",
+        r"draft-cavage fan-out: \d+ deliveries/s = [\d.]+x raw signing",
+        r"RFC 9421 fan-out = [\d.]+x draft-cavage",
+    )
+
+
+def test_signatures_rfc9421() -> None:
+    output = run("signatures_rfc9421.py", "--count", "5", "--rounds", "1")
+    shows(
+        output,
+        r"raw RSA-2048 PKCS#1 v1.5 verify: \d+/s",
+        r"RFC 9421 verify: \d+/s = [\d.]+x raw",
+        r"draft-cavage verify: \d+/s = [\d.]+x raw",
+        r"raw RSA-2048 PKCS#1 v1.5 sign: \d+/s",
+        r"RFC 9421 sign: \d+/s = [\d.]+x raw",
+        r"draft-cavage sign: \d+/s = [\d.]+x raw",
+    )
+
+
+def test_integrity_proofs() -> None:
+    output = run("integrity_proofs.py", "--count", "5", "--rounds", "1")
+    shows(
+        output,
+        r"raw Ed25519 sign: \d+/s",
+        r"eddsa-jcs-2022 proof made: \d+/s = [\d.]+x raw",
+        r"raw Ed25519 verify: \d+/s",
+        r"eddsa-jcs-2022 proof checked: \d+/s = [\d.]+x raw",
+    )
