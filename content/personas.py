@@ -123,6 +123,13 @@ async def login_of(session: AsyncSession, account: Account) -> User | None:
     return await session.get(User, held.login_id) if held is not None else None
 
 
+async def own_account(session: AsyncSession, account: Account) -> Account | None:
+    """The own account of the login whose identity this is (whose password confirms what is
+    done as it); None for the organisation, held by every staff login, and for others."""
+    user = await login_of(session, account)
+    return await session.get(Account, user.account_id) if user is not None else None
+
+
 async def accounts_of(session: AsyncSession, account: Account) -> list[Account]:
     """The account and every other account of its login (moderation acts on the login);
     just the account itself if it is nobody's (the organisation, a remote account)."""

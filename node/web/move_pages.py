@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from content import accounts, moves, users
+from content import accounts, moves, personas, users
 from content.accounts import Account
 from content.interface_text import N_
 from content.moves import MoveError
@@ -83,9 +83,11 @@ async def _move_away(
     fed = services(request).federation
     if form.get("confirm") != "on":
         raise MoveError(NOT_CONFIRMED)
-    await fed.limits.take(Action.LOGIN, viewer.username)
+    # Her login's password, whichever of her nicknames moves (never the organisation's).
+    own = await personas.own_account(session, viewer)
+    await fed.limits.take(Action.LOGIN, own.username if own else viewer.username)
     password = str(form.get("password", ""))[:1000]
-    if await users.authenticate(session, viewer.username, password) is None:
+    if own is None or await users.authenticate(session, own.username, password) is None:
         raise MoveError(WRONG_PASSWORD)
     await account_moves.move_away(fed, session, viewer, _handle(form))
 

@@ -312,6 +312,19 @@ async def test_a_staff_member_who_loses_the_role_loses_the_organisations_app_tok
     assert me.status_code == 401
 
 
+async def test_a_nickname_confirms_a_move_with_its_logins_password(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    _, night = await _with_nickname(client, services, "mia", "nightowl")
+    await client.post("/settings/identity", data={"identity": str(night.id)})
+    move = {"confirm": "on", "handle": "nobody@nowhere.invalid"}
+    wrong = await client.post("/settings/move", data={**move, "password": "not hers at all"})
+    assert "That password is not right." in await world.notice_after(client, wrong)
+    right = await client.post("/settings/move", data={**move, "password": world.PASSWORD})
+    told = await world.notice_after(client, right)  # past the password, to the move itself
+    assert told and "That password is not right." not in told
+
+
 async def test_a_mention_of_the_organisation_reaches_every_staff_login(
     client: httpx.AsyncClient, services: Services
 ) -> None:
