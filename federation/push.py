@@ -273,7 +273,8 @@ async def _parts(
     if token is None or token.revoked_at is not None or sender is None:
         return None
     post = await session.get(Post, notification.post_id) if notification.post_id else None
-    login = await session.get(User, subscription.account_id)
+    # Her login's language, whichever identity the app acts as (a nickname, the organisation).
+    login = await session.get(User, token.account_id) if token.account_id else None
     return subscription, notification, sender, post, (login.language if login else None) or "en"
 
 

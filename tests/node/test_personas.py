@@ -14,11 +14,14 @@ from sqlalchemy import select, update
 from starlette.applications import Starlette
 
 from activitypub import ActorType
-from content import personas, users
+from content import oauth, personas, push_subscriptions, users
 from content.accounts import Account, get_local
+from content.notifications import Notification
 from content.oauth import AccessToken
 from content.personas import PersonaError
 from content.users import Role, User
+from federation import push
+from federation.push import PushMessage
 from node import admission
 from node.state import Services
 from tests.node.conftest import BASE
@@ -323,6 +326,38 @@ async def test_a_nickname_confirms_a_move_with_its_logins_password(
     right = await client.post("/settings/move", data={**move, "password": world.PASSWORD})
     told = await world.notice_after(client, right)  # past the password, to the move itself
     assert told and "That password is not right." not in told
+
+
+async def test_a_push_to_an_app_acting_as_a_nickname_is_in_her_logins_language(
+    services: Services,
+) -> None:
+    people = await _people(services)
+    night = await _persona(services, "mia", "nightowl")
+    async with services.sessions() as session, session.begin():
+        login = await session.get(User, people["mia"].id)
+        assert login is not None
+        login.language = "ro"
+        app, _ = oauth.register_app(
+            session, name="Tusky", redirect_uris=[REDIRECT], scopes=["read"], website=None
+        )
+        await session.flush()
+        token, _ = oauth.issue_token(session, app, people["mia"], ["read"], acting=night)
+        await session.flush()
+        subscription = await push_subscriptions.subscribe(
+            session, token_id=token.id, member=night, endpoint="https://push.example/1",
+            p256dh=b"k" * 65, auth=b"a" * 16, alerts={"mention": True}, policy="all",
+            standard=True, sealed_token="",
+        )  # fmt: skip
+        notification = Notification(
+            account_id=night.id, from_account_id=people["sam"].id, type="follow"
+        )
+        session.add(notification)
+        await session.flush()
+        message = PushMessage(subscription_id=subscription.id, notification_id=notification.id)
+        session.add(message)
+        await session.flush()
+        parts = await push._parts(session, message)
+    assert parts is not None and parts[-1] == "ro"
 
 
 async def test_a_mention_of_the_organisation_reaches_every_staff_login(
