@@ -4,8 +4,9 @@ aiosqlite runs each SQLite call in the connection's own thread, and SQLAlchemy's
 makes four calls a statement (open a cursor, execute, fetch the rows, close): four hand-offs
 between the event loop and that thread, which cost more than the statement itself (issue
 18: about half of applying an inbox item on two busy cores). `OneTrip` is SQLAlchemy's
-adapter with a cursor that makes all four in one hand-off and keeps what they returned;
-everything else (transactions, errors, pooling) is SQLAlchemy's own. It is given to the
+adapter with a cursor that makes all four in one hand-off and keeps what they returned, and
+no hand-off for a rollback or commit outside a transaction; everything else (transactions,
+errors, pooling) is SQLAlchemy's own. It is given to the
 engine as its DBAPI module (`create_async_engine(..., module=...)`).
 """
 
@@ -95,10 +96,24 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's aiosqlite connection, with `OneTripCursor`s."""
+    """SQLAlchemy's aiosqlite connection, with `OneTripCursor`s; a rollback or commit with
+    no transaction open (the pool rolls back every connection handed back, most of them
+    committed already) makes no trip at all: SQLite would do nothing."""
 
     __slots__ = ()
     _cursor_cls = OneTripCursor  # type: ignore[assignment]
+
+    def rollback(self) -> None:
+        if self._in_transaction():
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._in_transaction():
+            super().commit()
+
+    def _in_transaction(self) -> bool:
+        connection: Any = self._connection  # an aiosqlite.Connection, open or closed
+        return connection._connection is not None and bool(connection.in_transaction)
 
 
 class OneTrip(AsyncAdapt_aiosqlite_dbapi):
