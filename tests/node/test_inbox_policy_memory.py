@@ -73,7 +73,7 @@ async def test_a_block_another_process_makes_holds_here_within_a_second(
     blocked_at = time.monotonic()
     other_process.dispose()
     while (await deliver(client, note_to_alice(2))).status_code == 202:
-        assert time.monotonic() - blocked_at < 1.5
+        assert time.monotonic() - blocked_at < 2.5  # a second, and the requests' own time
         await asyncio.sleep(0.1)
 
 
