@@ -279,9 +279,10 @@ def main() -> None:
             f"harbour inbox accepted (verified, stored): {accept_rate:.0f}/s "
             f"= {accept_rate / bare_rate:.2f}x bare; {accepted}/{sent} got 202"
         )
+        apply_rate = applied / applied_seconds
         print(
-            f"harbour accepted and applied (posts stored): {applied / applied_seconds:.0f}/s "
-            f"end to end; {applied} applied, {stored} posts"
+            f"harbour accepted and applied (posts stored): {apply_rate:.0f}/s "
+            f"= {apply_rate / bare_rate:.3f}x bare end to end; {applied} applied, {stored} posts"
         )
 
 

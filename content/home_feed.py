@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, delete, event, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.util import identity_key
 
 from content.accounts import Account
 from content.audience import Visibility
@@ -200,7 +201,8 @@ def _noticed(session: Session, _context: object) -> None:
     for row in session.new:
         table = getattr(row, "__tablename__", "")
         if table == "posts":
-            session.connection().execute(_TO_ONE, {"post": row.id, "account": row.account_id})
+            if not _known_remote(session, row.account_id):
+                session.connection().execute(_TO_ONE, {"post": row.id, "account": row.account_id})
             if row.visibility in FOR_FOLLOWERS:
                 values = {"id": row.id, "post": row.id, "boost": None, "via": row.account_id}
                 session.connection().execute(_TO_FOLLOWERS, values)
@@ -215,6 +217,13 @@ def _noticed(session: Session, _context: object) -> None:
     for row in session.dirty:
         if getattr(row, "__tablename__", "") == "follows" and _became_accepted(row):
             _follow_noticed(session, row.follower_id, row.followed_id)
+
+
+def _known_remote(session: Session, account_id: int) -> bool:
+    """Whether the session holds the account and it is remote: its posts are on no feed of
+    its own here, and asking the database would cost a statement per post received."""
+    account = session.identity_map.get(identity_key(Account, account_id))
+    return account is not None and inspect(account).dict.get("domain") is not None
 
 
 def _boost_noticed(session: Session, boost_id: int, post_id: int, booster_id: int) -> None:

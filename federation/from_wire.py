@@ -314,9 +314,10 @@ async def update_note(
 async def _keep_attachments(
     fed: Federation, session: AsyncSession, post: Post, author: Account, note: dict[str, Any]
 ) -> None:
-    """Keep links to the note's attachments, unless this node rejects media from its server."""
-    if await policy.accepts_media_from(session, author.domain or ""):
-        found = attachments_of(note, fed.transport.policy.allow_http)
+    """Keep links to the note's attachments, unless this node rejects media from its server
+    (asked only when there are some: most notes have none)."""
+    found = attachments_of(note, fed.transport.policy.allow_http)
+    if found and await policy.accepts_media_from(session, author.domain or ""):
         media.add_remote(session, author, post.id, found)
 
 

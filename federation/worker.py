@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -290,10 +291,10 @@ class Worker:
 
     async def _apply(self, item_id: int, claim: str) -> None:
         async with self.fed.sessions() as session:
-            item = await jobs.still_claimed(session, InboxItem, item_id, claim)
-            actor = await session.get(Account, item.actor_id) if item else None
-            if item is None or actor is None:
+            found = await _claimed_with_actor(session, item_id, claim)
+            if found is None:
                 return  # another worker took it over, or the actor is gone
+            item, actor = found
             refusal = await self._refusal(session, actor)
             if refusal is not None:
                 item.outcome = refusal
@@ -446,6 +447,25 @@ class Worker:
         wait = wait or delivery.next_attempt(job.attempts, age=age)
         wait = wait * self.fed.retry_scale if wait is not None else None
         jobs.retry(job, wait if age < delivery.GIVE_UP_AFTER else None, error, final_state="failed")
+
+
+async def _claimed_with_actor(
+    session: AsyncSession, item_id: int, claim: str
+) -> tuple[InboxItem, Account] | None:
+    """The item and its actor, read in one statement, if this worker's claim on the item
+    still holds (`jobs.still_claimed`) and the actor is still here."""
+    row = (
+        await session.execute(
+            select(InboxItem, Account)
+            .join(Account, Account.id == InboxItem.actor_id)
+            .where(
+                InboxItem.id == item_id,
+                InboxItem.claim == claim,
+                InboxItem.state.in_(jobs.OPEN_STATES),
+            )
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def _kind(incoming: Incoming) -> str:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 import node.models  # noqa: F401  (every mapped class, so relationships resolve in any process)
+from node.sqlite_trips import one_trip
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -79,7 +80,7 @@ def create_engine(url: str) -> AsyncEngine:
     if not is_sqlite(url):
         return create_async_engine(driver_url(url, asynchronous=True), pool_pre_ping=True)
     _make_parent_dir(url)
-    engine = create_async_engine(driver_url(url, asynchronous=True))
+    engine = create_async_engine(driver_url(url, asynchronous=True), module=one_trip())
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -385,14 +385,17 @@ async def _local_group_of(
         if isinstance(tag, dict) and tag.get("type") == "Mention"
     }
     local = [uri for uri in addressed if isinstance(uri, str) and incoming.fed.is_local(uri)]
-    candidates = await incoming.session.scalars(
-        select(Account).where(
-            Account.uri.in_(local),
-            Account.domain.is_(None),
-            Account.actor_type == str(ActorType.GROUP),
+    group = None
+    if local:  # most notes address no one here: no statement for them
+        group = await incoming.session.scalar(
+            select(Account)
+            .where(
+                Account.uri.in_(local),
+                Account.domain.is_(None),
+                Account.actor_type == str(ActorType.GROUP),
+            )
+            .limit(1)
         )
-    )
-    group = next(iter(candidates), None)
     parent_uri = id_of(note.get("inReplyTo"))
     parent = await group_threads.entry_by_uri(incoming.session, parent_uri) if parent_uri else None
     if group is None and parent is not None:

@@ -11,6 +11,7 @@ it looks at the signature (401).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,6 +48,17 @@ def inbox_answer(node: NodeProcess, server: str) -> int:
     return answer.status_code
 
 
+def answers_within_a_second(node: NodeProcess, expected: list[int]) -> bool:
+    """Whether the servers' POSTs get `expected` within a second: a block another process
+    (here the CLI) makes holds within a second (`moderation.verdicts`)."""
+    deadline = time.monotonic() + 2.5  # a second, and the requests' own time on busy cores
+    while [inbox_answer(node, server) for server in SERVERS] != expected:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def test_a_suspended_ipv6_server_is_refused_however_the_block_is_typed_and_on_any_port(
     node: NodeProcess,
 ) -> None:
@@ -55,5 +67,6 @@ def test_a_suspended_ipv6_server_is_refused_however_the_block_is_typed_and_on_an
     for typed in BLOCKED:
         blocked = node.run("domain", "block", typed)
         assert blocked.returncode == 0, blocked.stderr
-        assert [inbox_answer(node, server) for server in SERVERS] == [403, 403], typed
+        assert answers_within_a_second(node, [403, 403]), typed
         assert node.run("domain", "unblock", typed).returncode == 0
+        assert answers_within_a_second(node, [401, 401]), typed  # each typing proves itself

@@ -1,0 +1,74 @@
+"""Group commit: the writes of requests that arrive together made in one transaction.
+
+A request hands its row to `GroupCommit.write` and waits. If no transaction is under way,
+one starts with that row; rows arriving meanwhile wait for it to end and go together in the
+next. Each caller gets its own answer only after the transaction that holds its row has
+committed, so nothing is acknowledged before it is durable. A batch that fails is written
+again one row at a time, so one bad row fails only its own request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+T = TypeVar("T")
+R = TypeVar("R")
+MAX_BATCH = 200
+
+Write = Callable[[AsyncSession, Sequence[T]], Awaitable[Sequence[R]]]
+
+
+class GroupCommit(Generic[T, R]):
+    """Runs `write(session, rows)` (one result per row, in order) for the rows callers hand
+    in, in shared transactions, one transaction at a time."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], write: Write[T, R]) -> None:
+        self.sessions = sessions
+        self._write = write
+        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
+        self._writing: asyncio.Task[None] | None = None
+
+    async def write(self, row: T) -> R:
+        """Write `row` with whatever else is waiting; its result once committed."""
+        answer: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((row, answer))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._drain())
+        return await answer
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            try:
+                results = await self._commit([row for row, _ in batch])
+            except asyncio.CancelledError:  # the node is stopping: so are the requests
+                for _, answer in batch:
+                    answer.cancel()
+                raise
+            except Exception:  # one bad row: each on its own, so it fails only its request
+                for row, answer in batch:
+                    await self._commit_alone(row, answer)
+                continue
+            for (_, answer), result in zip(batch, results, strict=True):
+                if not answer.done():
+                    answer.set_result(result)
+
+    async def _commit(self, rows: Sequence[T]) -> Sequence[R]:
+        async with self.sessions() as session:
+            results = await self._write(session, rows)
+            await session.commit()
+        return results
+
+    async def _commit_alone(self, row: T, answer: asyncio.Future[R]) -> None:
+        try:
+            [result] = await self._commit([row])
+        except Exception as error:
+            if not answer.done():
+                answer.set_exception(error)
+            return
+        if not answer.done():
+            answer.set_result(result)

@@ -1,0 +1,129 @@
+"""One thread round trip per SQLite statement.
+
+aiosqlite runs each SQLite call in the connection's own thread, and SQLAlchemy's adapter
+makes four calls a statement (open a cursor, execute, fetch the rows, close): four hand-offs
+between the event loop and that thread, which cost more than the statement itself (issue
+18: about half of applying an inbox item on two busy cores). `OneTrip` is SQLAlchemy's
+adapter with a cursor that makes all four in one hand-off and keeps what they returned, and
+no hand-off for a rollback or commit outside a transaction; everything else (transactions,
+errors, pooling) is SQLAlchemy's own. It is given to the
+engine as its DBAPI module (`create_async_engine(..., module=...)`).
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+Outcome = tuple[Any, int, int | None, list[Any]]  # description, rowcount, lastrowid, rows
+
+
+def _run(connection: sqlite3.Connection, many: bool, operation: str, parameters: Any) -> Outcome:
+    """In the connection's thread: the statement run on a cursor of its own, whole."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        else:
+            cursor.execute(operation, () if parameters is None else parameters)
+        rows = cursor.fetchall() if cursor.description else []
+        return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """A cursor whose statement, rows and closing take one hand-off to the thread."""
+
+    __slots__ = ("_outcome",)
+
+    def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
+        # Not the parent's: it would open an aiosqlite cursor, a hand-off of its own.
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._outcome: Outcome = (None, -1, None, [])
+
+    @property
+    def description(self) -> Any:
+        return self._outcome[0]
+
+    @property
+    def rowcount(self) -> int:
+        return self._outcome[1]
+
+    @property
+    def lastrowid(self) -> Any:
+        return self._outcome[2]
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        return self._one_trip(False, operation, parameters)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        return self._one_trip(True, operation, seq_of_parameters)
+
+    def _one_trip(self, many: bool, operation: Any, parameters: Any) -> None:
+        try:
+            self._outcome = await_(self._trip(many, operation, parameters))
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        self._rows = collections.deque(self._outcome[3])
+
+    async def _trip(self, many: bool, operation: Any, parameters: Any) -> Outcome:
+        connection: Any = self._connection  # an aiosqlite.Connection
+        async with self._adapt_connection._execute_mutex:
+            outcome: Outcome = await connection._execute(
+                _run, connection._conn, many, operation, parameters
+            )
+        return outcome
+
+    async def _async_soft_close(self) -> None:
+        """Nothing to close: the statement's cursor closed in its trip."""
+
+    def close(self) -> None:
+        self._rows.clear()
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's aiosqlite connection, with `OneTripCursor`s; a rollback or commit with
+    no transaction open (the pool rolls back every connection handed back, most of them
+    committed already) makes no trip at all: SQLite would do nothing."""
+
+    __slots__ = ()
+    _cursor_cls = OneTripCursor  # type: ignore[assignment]
+
+    def rollback(self) -> None:
+        if self._in_transaction():
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._in_transaction():
+            super().commit()
+
+    def _in_transaction(self) -> bool:
+        connection: Any = self._connection  # an aiosqlite.Connection, open or closed
+        return connection._connection is not None and bool(connection.in_transaction)
+
+
+class OneTrip(AsyncAdapt_aiosqlite_dbapi):
+    """SQLAlchemy's aiosqlite DBAPI module, making `OneTripConnection`s."""
+
+    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        adapted = super().connect(*arg, **kw)
+        return OneTripConnection(self, adapted._connection)
+
+
+def one_trip() -> OneTrip:
+    """The DBAPI module to give an aiosqlite engine."""
+    return OneTrip(aiosqlite, sqlite3)

@@ -1,0 +1,66 @@
+"""The inbox's cost in statements, the measure that decides its speed (issue 18): a POST from
+a known server is one INSERT, and applying a mention stays within its budget."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from federation.worker import Worker
+from node.state import Services
+from tests.node.test_inbox import deliver, note_to_alice
+from tests.rig.remote import FakeServer
+
+pytestmark = pytest.mark.anyio
+# Per mention applied: the item with its actor, the post looked up, its mention, the post,
+# notification, mention and feed rows, the conversation read and written, the item closed;
+# PostgreSQL also announces the notification and the conversation to streaming clients.
+APPLY_BUDGET = {"sqlite": 11, "postgresql": 13}
+
+
+@contextmanager
+def counted(services: Services) -> Iterator[list[str]]:
+    """The statements the node runs inside the block."""
+    seen: list[str] = []
+
+    def note(*args: Any) -> None:
+        seen.append(args[2])
+
+    engine = services.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+async def test_a_post_from_a_known_server_is_stored_by_one_statement(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    await deliver(client, note_to_alice(0))  # eve's key fetched, her server met
+    with counted(services) as statements:
+        assert (await deliver(client, note_to_alice(1))).status_code == 202
+    stored = [s for s in statements if "pg_notify" not in s]
+    assert len(stored) == 1 and stored[0].startswith("INSERT INTO inbox_items")
+
+
+async def test_applying_a_mention_stays_within_its_statement_budget(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer, database_url: str
+) -> None:
+    worker = Worker(services.federation)
+    await deliver(client, note_to_alice(0))
+    await worker.run_once()  # the pass's hourly work done, eve known
+    runs = []
+    for first, count in ((1, 1), (2, 4)):
+        for number in range(first * 10, first * 10 + count):
+            assert (await deliver(client, note_to_alice(number))).status_code == 202
+        with counted(services) as statements:
+            assert await worker.run_once() == count
+        runs.append(len(statements))
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    assert (runs[1] - runs[0]) / 3 <= APPLY_BUDGET[backend]
