@@ -16,7 +16,8 @@ def test_inbox() -> None:
         r"bare Starlette endpoint: \d+ requests/s",
         r"with 0 finished inbox items kept: idle worker poll [\d.]+ ms",
         r"harbour inbox accepted \(verified, stored\): \d+/s .*; (\d+)/\1 got 202",
-        r"harbour accepted and applied \(posts stored\): \d+/s end to end; 20 applied, 20 posts",
+        r"harbour accepted and applied \(posts stored\): \d+/s = [\d.]+x bare end to end; "
+        r"20 applied, 20 posts",
     )
 
 
