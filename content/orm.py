@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -58,13 +59,19 @@ def utcnow() -> datetime:
 
 
 _sequence = itertools.count(secrets.randbits(16))
+_made = [0]  # the last id this process made
+_making = threading.Lock()
 
 
 def new_id() -> int:
     """A 63-bit id that sorts by creation time: milliseconds since 1970, then 16 bits of a
     per-process counter that starts at a random value. Ids made in one process never collide
-    (up to 65,536 a millisecond) and keep their order; other processes start elsewhere."""
-    return (int(time.time() * 1000) << 16) | (next(_sequence) & 0xFFFF)
+    and always keep their order, also when the counter wraps within a millisecond (each is
+    above the last); other processes start elsewhere."""
+    with _making:
+        made = (int(time.time() * 1000) << 16) | (next(_sequence) & 0xFFFF)
+        _made[0] = max(made, _made[0] + 1)
+        return _made[0]
 
 
 def iso(moment: datetime) -> str:
