@@ -21,7 +21,6 @@ from moderation import (
     member_domain_blocks,
     mutes,
     quarantine,
-    verdicts,
 )
 from moderation.domain_blocks import Severity
 
@@ -35,18 +34,7 @@ class FederationMode(StrEnum):
 
 async def may_federate_with(session: AsyncSession, host: str, mode: FederationMode) -> bool:
     """Whether activities from `host` are accepted, its documents fetched and activities to it
-    sent. A suspended domain is refused in every mode; the allowlist comes on top. Asked on
-    every inbox POST: the answer is kept in memory until the rules change (`verdicts`)."""
-    where = verdicts.key(session, host, mode)
-    if (known := verdicts.get(where)) is not None:
-        return known
-    read_at = verdicts.generation()
-    verdict = await _may_federate_with(session, host, mode)
-    verdicts.put(where, verdict, read_at)
-    return verdict
-
-
-async def _may_federate_with(session: AsyncSession, host: str, mode: FederationMode) -> bool:
+    sent. A suspended domain is refused in every mode; the allowlist comes on top."""
     block = await domain_blocks.block_for(session, host)
     if block is not None and block.severity == Severity.SUSPEND:
         return False
