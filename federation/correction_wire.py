@@ -23,7 +23,7 @@ from typing import Any
 
 from activitypub import AS_CONTEXT, id_of
 from activitypub.hostnames import same_host
-from activitypub.vocab import CORRECTION_CONTEXT
+from activitypub.vocab import CORRECTION_CONTEXT, MAX_ID_LENGTH
 from content.corrections import MAX_TEXT, Checked, CorrectionError, State, checked
 from content.sanitize import strip_html
 
@@ -31,7 +31,6 @@ CONTEXT: list[Any] = [AS_CONTEXT, CORRECTION_CONTEXT]
 ANSWERS = {"Accept": State.ACCEPTED, "TentativeAccept": State.NEEDS_CALL, "Reject": State.REJECTED}
 ANSWER_OF = {state: kind for kind, state in ANSWERS.items()}
 MAX_MARKUP = 4 * MAX_TEXT  # of `content` read at all
-MAX_SIGNED_BY = 2048  # the width of the column it is kept in
 
 
 @dataclass(frozen=True)
@@ -122,8 +121,8 @@ def parse_offer(activity: dict[str, Any]) -> Suggestion:
         page=bool(section),
     )
     signed_by = id_of(note.get("signedBy")) or ""
-    if len(signed_by) > MAX_SIGNED_BY:
-        raise CorrectionError(f"signedBy has at most {MAX_SIGNED_BY} characters")
+    if len(signed_by) > MAX_ID_LENGTH:
+        raise CorrectionError(f"signedBy has at most {MAX_ID_LENGTH} characters")
     if signed_by and not same_host(signed_by, str(activity.get("actor", ""))):
         raise CorrectionError("a correction is signed only by an actor of its own server")
     language = note.get("inLanguage")

@@ -106,15 +106,21 @@ def with_statement(kept: list[dict[str, Any]], statement: dict[str, Any]) -> lis
 
 
 def maker_site(statement: dict[str, Any]) -> str:
-    """The registrable domain of the statement's maker, as it says ('' if none)."""
+    """The site of the statement's maker, as it says."""
+    return site(id_of(statement.get("attributedTo")) or "")
+
+
+def site(uri: str) -> str:
+    """The registrable domain of the server `uri` is on (`site_of`); a URI naming no host
+    is its own."""
     try:
-        return site_of(host_of(id_of(statement.get("attributedTo")) or ""))
+        return site_of(host_of(uri))
     except InvalidHost:
-        return ""
+        return uri
 
 
 def merged(lists: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """The statements of several rows of one object, one (the last seen) per maker."""
+    """The statements of several rows of one object, one (the last seen) per maker's site."""
     kept: list[dict[str, Any]] = []
     for statements in lists:
         for statement in statements:

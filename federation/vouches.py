@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.errors import SignatureError
-from activitypub.hostnames import InvalidHost, host_of
 from content import accounts, countries, directory
 from content.accounts import Account
 from content.countries import CountryPage
@@ -29,7 +28,6 @@ from content.orm import utcnow
 from federation import addressing, country_outbox, delivery, listing_outbox, proofs, vouch_wire
 from federation.context import Federation
 from moderation import audit, policy
-from moderation.domain_names import site_of
 from moderation.policy import FederationMode
 
 Statement = dict[str, Any]
@@ -133,7 +131,8 @@ async def stands_behind(
     opinion), on a server this node federates with and neither silences nor quarantines.
     Asked when a statement arrives and again whenever it is shown, so a block made since
     takes it off at once."""
-    if maker.actor_type != "Organization" or _site(maker) == _site(owner):
+    same_site = vouch_wire.site(maker.uri) == vouch_wire.site(owner.uri)
+    if maker.actor_type != "Organization" or same_site:
         return False
     if maker.is_local:
         return True
@@ -141,13 +140,6 @@ async def stands_behind(
     return await policy.may_federate_with(session, host, mode) and not await policy.is_limited(
         session, host
     )
-
-
-def _site(account: Account) -> str:
-    try:
-        return site_of(host_of(account.uri))
-    except InvalidHost:
-        return account.uri
 
 
 async def shown(

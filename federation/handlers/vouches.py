@@ -28,7 +28,8 @@ async def on_add(incoming: Incoming) -> None:
         incoming.drop("not a current co-verification proven by the organisation that sends it")
         return
     assert isinstance(statement, dict)
-    if statement in subject.statements:
+    kept = subject.statements
+    if statement in kept:
         return  # sent again: nothing to send anyone
-    subject.keep(vouch_wire.with_statement(subject.statements, statement))
+    subject.keep(vouch_wire.with_statement(kept, statement))
     await subject.send_again(incoming.fed, session, owner)

@@ -25,6 +25,7 @@ from federation.push import PushMessage
 from node import admission
 from node.state import Services
 from tests.node.conftest import BASE
+from tests.node.test_directory_pages import sign_in
 from tests.rig import world
 from tests.rig.keys import keypair_for_tests
 
@@ -46,11 +47,6 @@ async def _people(services: Services) -> dict[str, Account]:
     return found
 
 
-async def _sign_in(client: httpx.AsyncClient, username: str) -> None:
-    answer = await client.post("/login", data={"username": username, "password": world.PASSWORD})
-    assert answer.status_code == 303, answer.text
-
-
 async def _persona(services: Services, login: str, username: str) -> Account:
     async with services.sessions() as session, session.begin():
         user = await session.get(User, (await _account(services, login)).id)
@@ -66,7 +62,7 @@ async def _with_nickname(
     """Everyone of `_people`, a further nickname of `login`, and `login` signed in."""
     people = await _people(services)
     made = await _persona(services, login, nickname)
-    await _sign_in(client, login)
+    await sign_in(client, login)
     return people, made
 
 
@@ -114,7 +110,7 @@ async def test_the_web_acts_as_the_identity_chosen_in_settings(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     people = await _people(services)
-    await _sign_in(client, "sam")
+    await sign_in(client, "sam")
     page = await client.get("/settings")
     assert "@organisation" in page.text and "Who you are acting as" in page.text
 
@@ -140,7 +136,7 @@ async def test_a_member_cannot_act_as_the_organisation_or_another_login(
 ) -> None:
     people = await _people(services)
     await _persona(services, "sam", "quiet")
-    await _sign_in(client, "mia")
+    await sign_in(client, "mia")
     assert "@organisation" not in (await client.get("/settings")).text
     for other in (people["org"], await _account(services, "quiet")):
         await client.post("/settings/identity", data={"identity": str(other.id)})
@@ -152,7 +148,7 @@ async def test_a_member_makes_a_second_nickname_that_no_page_links_to_the_first(
     client: httpx.AsyncClient, services: Services, app: Starlette
 ) -> None:
     await _people(services)
-    await _sign_in(client, "mia")
+    await sign_in(client, "mia")
     made = await client.post("/settings/identity/new", data={"username": "nightowl"})
     assert made.status_code == 303 and made.headers["location"] == "/@nightowl"
     await client.post("/compose", data={"text": "hello from the night"})
@@ -200,7 +196,7 @@ async def test_the_consent_page_grants_an_app_the_identity_chosen(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     people = await _people(services)
-    await _sign_in(client, "sam")
+    await sign_in(client, "sam")
     app = (
         await client.post("/api/v1/apps", data={"client_name": "Tusky", "redirect_uris": REDIRECT})
     ).json()
@@ -229,7 +225,7 @@ async def test_a_member_cannot_grant_an_app_someone_elses_identity(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     people = await _people(services)
-    await _sign_in(client, "mia")
+    await sign_in(client, "mia")
     refused = await _grant(client, people["org"])
     assert refused.status_code == 400
     own = (await _grant(client, None)).json()["access_token"]
@@ -299,7 +295,7 @@ async def test_a_staff_member_who_loses_the_role_loses_the_organisations_app_tok
     client: httpx.AsyncClient, services: Services
 ) -> None:
     people = await _people(services)
-    await _sign_in(client, "sam")
+    await sign_in(client, "sam")
     token = (await _grant(client, people["org"])).json()["access_token"]
     bearer = {"Authorization": f"Bearer {token}"}
     me = await client.get("/api/v1/accounts/verify_credentials", headers=bearer)
@@ -391,11 +387,11 @@ async def test_moderators_see_whose_identity_a_reported_nickname_is(
         "/api/v1/reports", data={"account_id": str(night.id), "comment": "spam"}, headers=noor
     )
     assert filed.status_code == 200, filed.text
-    await _sign_in(client, "tess")
+    await sign_in(client, "tess")
     queue = world.words((await client.get("/admin/reports")).text)
     assert "another identity of @mia" in queue
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as other:
-        await _sign_in(other, "noor")
+        await sign_in(other, "noor")
         assert "@mia" not in (await other.get("/@nightowl")).text
 
 

@@ -12,6 +12,7 @@ from content.users import Role
 from moderation.audit import AuditEntry
 from node.state import Services
 from tests.node.test_corrections import publish, staffed  # noqa: F401 (a fixture)
+from tests.node.test_directory_pages import sign_in
 from tests.rig import world
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("staffed")]
@@ -29,7 +30,7 @@ async def test_an_admin_changes_settings_that_take_effect_at_once(
     assert (await client.get("/api/v1/instance")).json()["approval_required"] is False
     assert (await client.post("/admin/settings", data={})).status_code in (303, 403)
 
-    await client.post("/login", data={"username": "ada", "password": world.PASSWORD})
+    await sign_in(client, "ada")
     admin = (await client.get("/admin")).text
     assert "Node settings" in admin and 'name="registration_approval">' in admin
     both = {"registration_approval": "on", "corrections_from_visitors": "on"}
@@ -40,7 +41,7 @@ async def test_an_admin_changes_settings_that_take_effect_at_once(
     assert (await client.get("/api/v1/instance")).json()["approval_required"] is True
     assert (await client.get("/api/v2/instance")).json()["registrations"]["approval_required"]
 
-    await client.post("/login", data={"username": "ada", "password": world.PASSWORD})
+    await sign_in(client, "ada")
     await client.post("/admin/settings", data={"registration_approval": "on"})
     await client.post("/logout")
     assert SUGGEST not in (await client.get(listing)).text
@@ -54,6 +55,6 @@ async def test_an_admin_changes_settings_that_take_effect_at_once(
 
 
 async def test_a_member_cannot_change_them(client: httpx.AsyncClient) -> None:
-    await client.post("/login", data={"username": "sam", "password": world.PASSWORD})
+    await sign_in(client, "sam")
     refused = await client.post("/admin/settings", data={"corrections_from_visitors": "on"})
     assert refused.status_code == 403
