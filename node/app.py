@@ -22,7 +22,7 @@ from federation.context import Federation
 from federation.media_proxy import DEADLINE as MEDIA_DEADLINE
 from federation.media_proxy import MAX_BYTES as MEDIA_MAX_BYTES
 from federation.media_proxy import MediaProxy
-from federation.push import Pusher, vapid_key
+from federation.push import Pusher
 from federation.signature_styles import SignatureStyles
 from federation.transport import Transport, TransportPolicy
 from federation.worker import STOP_SECONDS, Worker
@@ -164,7 +164,7 @@ def create_media_proxy(settings: Settings) -> MediaProxy:
 def pusher_for(settings: Settings, interface: i18n.Interface) -> Pusher:
     """Web Push as the node sends it: its VAPID key, and its words in each member's language."""
     return Pusher(
-        vapid_key(settings.secret_key),
+        settings.secret_key,
         push_texts.words(interface, settings.base_url),
         token_box(settings.secret_key),
     )
