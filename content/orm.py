@@ -6,13 +6,17 @@ import itertools
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import BigInteger, DateTime, Index, Integer, MetaData, TextClause
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -51,6 +55,39 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime, int: ID_INTEGER}
+
+
+_PARTIAL_INDEXES: list[Index] = []
+
+
+def partial_index(name: str, *columns: str, where: TextClause, unique: bool = False) -> Index:
+    """An index of the rows `where` holds, on both databases. SQLite's `sqlite_where` is given
+    here; PostgreSQL's `postgresql_where` by `for_postgresql()` when a PostgreSQL engine is
+    made, because naming it loads SQLAlchemy's PostgreSQL dialect with the modules of all its
+    drivers (~2 MiB, ~40 ms), which a node on SQLite never uses (DESIGN.md, start-up). The
+    migrations make both databases' indexes themselves."""
+    index = Index(name, *columns, unique=unique, sqlite_where=where)
+    _PARTIAL_INDEXES.append(index)
+    return index
+
+
+def for_postgresql() -> None:
+    """Give every partial index of the models imported so far (`node.models` imports them
+    all) its PostgreSQL condition; again is harmless."""
+    for index in _PARTIAL_INDEXES:
+        index.dialect_kwargs["postgresql_where"] = index.dialect_kwargs["sqlite_where"]
+
+
+def insert_of(dialect: str) -> Callable[[Any], sqlite.Insert | postgresql.Insert]:
+    """The INSERT with ON CONFLICT of the database named `dialect`: PostgreSQL's dialect is
+    imported only on PostgreSQL (`partial_index` says why)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def utcnow() -> datetime:

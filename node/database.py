@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 import node.models  # noqa: F401  (every mapped class, so relationships resolve in any process)
+from content.orm import for_postgresql
 from node.sqlite_trips import one_trip
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL, enforced foreign keys and a busy timeout."""
     if not is_sqlite(url):
+        for_postgresql()
         return create_async_engine(driver_url(url, asynchronous=True), pool_pre_ping=True)
     _make_parent_dir(url)
     engine = create_async_engine(driver_url(url, asynchronous=True), module=one_trip())

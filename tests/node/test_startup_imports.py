@@ -34,6 +34,7 @@ LAZY = (
     "http_ece",  # the first Web Push message
     "py_vapid",
     "nh3",  # the first remote HTML
+    "sqlalchemy.dialects.postgresql",  # on SQLite: ~2 MiB, all its drivers' modules
 )
 
 
