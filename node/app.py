@@ -102,7 +102,7 @@ from node.web import (
 )
 from node.web import countries as web_countries
 from node.web import directory as web_directory
-from node.web.rendering import TEMPLATES, create_templates
+from node.web.rendering import TEMPLATES
 
 MAX_BODY_BYTES = 1_048_576
 SESSION_LIFETIME_SECONDS = 14 * 24 * 3600
@@ -189,7 +189,6 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
         settings=settings,
         engine=engine,
         sessions=session_factory,
-        templates=create_templates(),
         federation=federation,
         interface=interface,
         media_proxy=create_media_proxy(settings),

@@ -35,6 +35,7 @@ LAZY = (
     "py_vapid",
     "nh3",  # the first remote HTML
     "sqlalchemy.dialects.postgresql",  # on SQLite: ~2 MiB, all its drivers' modules
+    "jinja2",  # the first page
 )
 
 
