@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, MetaData, TextClause
+from sqlalchemy import BigInteger, DateTime, Index, Integer, MetaData, Table, TextClause
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -57,25 +57,29 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, int: ID_INTEGER}
 
 
-_PARTIAL_INDEXES: list[Index] = []
+# A table's or index's options for one database (`sqlite_with_rowid`, `postgresql_where`),
+# kept in its `info` under this key and given to it by `dialect_options_for` when an engine
+# is made: naming one in the model loads that SQLAlchemy dialect, and PostgreSQL's brings
+# the modules of all its drivers (~2 MiB, ~40 ms), which a node on SQLite never uses
+# (DESIGN.md, start-up). The migrations make both databases' schemas themselves.
+DIALECT_OPTIONS = "dialect_options"
 
 
 def partial_index(name: str, *columns: str, where: TextClause, unique: bool = False) -> Index:
-    """An index of the rows `where` holds, on both databases. SQLite's `sqlite_where` is given
-    here; PostgreSQL's `postgresql_where` by `for_postgresql()` when a PostgreSQL engine is
-    made, because naming it loads SQLAlchemy's PostgreSQL dialect with the modules of all its
-    drivers (~2 MiB, ~40 ms), which a node on SQLite never uses (DESIGN.md, start-up). The
-    migrations make both databases' indexes themselves."""
-    index = Index(name, *columns, unique=unique, sqlite_where=where)
-    _PARTIAL_INDEXES.append(index)
-    return index
+    """An index of the rows `where` holds, on both databases."""
+    options = {"sqlite_where": where, "postgresql_where": where}
+    return Index(name, *columns, unique=unique, info={DIALECT_OPTIONS: options})
 
 
-def for_postgresql() -> None:
-    """Give every partial index of the models imported so far (`node.models` imports them
-    all) its PostgreSQL condition; again is harmless."""
-    for index in _PARTIAL_INDEXES:
-        index.dialect_kwargs["postgresql_where"] = index.dialect_kwargs["sqlite_where"]
+def dialect_options_for(dialect: str) -> None:
+    """Give every table and index of the models imported so far (`node.models` imports them
+    all) its options for the database named `dialect`; again is harmless."""
+    for table in Base.metadata.tables.values():
+        items: list[Table | Index] = [table, *table.indexes]
+        for item in items:
+            for key, value in item.info.get(DIALECT_OPTIONS, {}).items():
+                if key.startswith(f"{dialect}_"):
+                    item.dialect_kwargs[key] = value
 
 
 def insert_of(dialect: str) -> Callable[[Any], sqlite.Insert | postgresql.Insert]:

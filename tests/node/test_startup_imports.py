@@ -80,3 +80,23 @@ asyncio.run(serve_one())
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_the_app_loads_a_database_dialect_and_driver_only_when_an_engine_is_made() -> None:
+    """A node on PostgreSQL never loads SQLite's (aiosqlite, sqlite3), one on SQLite never
+    PostgreSQL's (~2 MiB with all its drivers' modules): the models name neither."""
+    script = """
+import sys
+import node.cli, node.app
+found = lambda: [m for m in ("sqlalchemy.dialects.sqlite", "sqlalchemy.dialects.postgresql",
+                             "aiosqlite", "sqlite3", "psycopg") if m in sys.modules]
+print(" ".join(found()))
+from node.database import create_engine
+create_engine("postgresql://nobody@127.0.0.1:1/none")
+print(" ".join(found()))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["", "sqlalchemy.dialects.postgresql psycopg"]
