@@ -36,7 +36,7 @@ LAZY = (
     "nh3",  # the first remote HTML
     "sqlalchemy.dialects.postgresql",  # on SQLite: ~2 MiB, all its drivers' modules
     "jinja2",  # the first page
-    "node.web.pages",  # pages and Mastodon API endpoints: the first request to their paths
+    "node.web.settings_pages",  # pages and Mastodon API endpoints: the first request to them
     "node.web.admin_pages",
     "node.api.mastodon.statuses",
 )
