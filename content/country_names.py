@@ -18,8 +18,18 @@ from content.languages import fold
 
 # The interface languages of issue 13: a country is found by its name in any of them.
 SEARCH_LANGUAGES = ("en", "ro", "bg", "ru", "uk", "es", "pt", "fr", "de", "it", "pl", "hu")
-CODES: tuple[str, ...] = tuple(sorted(str(c.alpha_2) for c in pycountry.countries))
-_KNOWN = frozenset(CODES)
+
+
+@cache
+def codes() -> tuple[str, ...]:
+    """Every ISO 3166-1 alpha-2 code, sorted. Read from pycountry's database on first use,
+    not at start-up (~0.4 MiB; DESIGN.md, start-up)."""
+    return tuple(sorted(str(c.alpha_2) for c in pycountry.countries))
+
+
+@cache
+def _known() -> frozenset[str]:
+    return frozenset(codes())
 
 
 def typed(text: str) -> str:
@@ -31,7 +41,7 @@ def typed(text: str) -> str:
 @lru_cache(maxsize=8192)  # codes and languages come from stored content: the cache is bounded
 def name(code: str, language: str) -> str:
     """A country's name in `language` (`DE` in `ro`: Germania), or the code if unknown."""
-    if code not in _KNOWN:
+    if code not in _known():
         return code
     import langcodes
 
@@ -60,12 +70,12 @@ def index() -> dict[str, str]:
     """Every folded name and code of every country -> its code. Earlier entries win a clash:
     codes, then the names in Harbour's languages, the countries' own names, ISO's English."""
     found: dict[str, str] = {}
-    for code in CODES:
+    for code in codes():
         found.setdefault(fold(code), code)
     for language in SEARCH_LANGUAGES:
-        for code in CODES:
+        for code in codes():
             found.setdefault(fold(name(code, language)), code)
-    for code in CODES:
+    for code in codes():
         for written in own_names(code):
             found.setdefault(fold(written), code)
     for country in pycountry.countries:
@@ -89,7 +99,7 @@ def code_of(text: str, language: str = "") -> str | None:
 @cache
 def _named_in(language: str) -> dict[str, str]:
     """Every country's folded name in one more language -> its code."""
-    return {fold(name(code, language)): code for code in CODES}
+    return {fold(name(code, language)): code for code in codes()}
 
 
 def close_to(text: str, limit: int = 3) -> list[str]:
@@ -109,4 +119,4 @@ def close_to(text: str, limit: int = 3) -> list[str]:
 def choices(language: str) -> list[tuple[str, str]]:
     """Every country as (code, name in `language`), in that language's alphabetical order
     (accents ignored)."""
-    return sorted(((code, name(code, language)) for code in CODES), key=lambda c: fold(c[1]))
+    return sorted(((code, name(code, language)) for code in codes()), key=lambda c: fold(c[1]))
