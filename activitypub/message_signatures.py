@@ -9,7 +9,7 @@ must match the body; `created` must be recent and not ahead of our clock.
 
 The two libraries (and `cryptography`) are imported by the first function that needs them,
 so a node that has not yet seen an RFC 9421 request has not loaded them (DESIGN.md,
-start-up); `http-sf` alone reads a request's keyid.
+start-up), nor `http-sf`, which alone reads a request's keyid.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
-
-import http_sf
 
 from activitypub.digests import check_digest
 from activitypub.errors import DigestMismatch, SignatureError
@@ -89,6 +87,8 @@ def _params(parts: RequestParts) -> dict[str, object]:
     value = parts.header("signature-input")
     if value is None:
         raise SignatureError("the request carries no Signature-Input")
+    import http_sf
+
     try:
         members = http_sf.parse(value.encode("latin-1"), tltype="dictionary")
     except (ValueError, TypeError, UnicodeEncodeError):
@@ -130,6 +130,8 @@ def sign(
     # signature base, to catch a message changed while an external signer worked: nothing
     # can change here, so the two fields are written as apply() writes them, a dictionary
     # of one member under the label prepare() validated, the Signature by http-sf.
+    import http_sf
+
     return {
         **message.headers,  # Content-Digest, made by prepare() for a body
         "Signature-Input": f"{prepared.label}={prepared.signature_params}",
@@ -183,6 +185,8 @@ def verify(
 def _component_key(name: str) -> str:
     """How the library's results name a covered component without parameters: its
     Structured Field String, as http-sf serialises it (`"@method"`)."""
+    import http_sf
+
     return http_sf.ser(name)
 
 

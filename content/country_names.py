@@ -8,7 +8,6 @@ own, or its code, whatever the case and accents. The name index is built once pe
 from __future__ import annotations
 
 import unicodedata
-from difflib import get_close_matches
 from functools import cache, lru_cache
 
 import pycountry
@@ -108,6 +107,8 @@ def close_to(text: str, limit: int = 3) -> list[str]:
     if len(folded) < 3:
         return []
     names = [key for key in index() if len(key) > 2]
+    from difflib import get_close_matches
+
     codes: list[str] = []
     for key in get_close_matches(folded, names, n=4 * limit, cutoff=0.75):
         if index()[key] not in codes:

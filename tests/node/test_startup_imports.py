@@ -31,6 +31,7 @@ LAZY = (
     "babel.messages.pofile",  # the catalogues, each compiled when a reader needs it
     "cryptography",  # ~7 MiB (its Rust module, its OpenSSL): the first signature or seal
     "http_message_signatures",  # the first RFC 9421 request
+    "http_sf",
     "http_ece",  # the first Web Push message
     "py_vapid",
     "nh3",  # the first remote HTML
