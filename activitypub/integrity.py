@@ -4,7 +4,8 @@ the RFC 8785 canonical form, SHA-256), and FEP-521a Multikey encoding of Ed25519
 A proof lets a document vouch for itself wherever it travels: a group's Announce or a
 forwarded activity carries its author's own signature, checked without asking the origin.
 Canonical JSON comes from `rfc8785` (numbers as ECMAScript prints them, which no hand-written
-`json.dumps` gets right) and base58btc from `base58`; Ed25519 from `cryptography`.
+`json.dumps` gets right) and base58btc from `base58`; Ed25519 from `cryptography`, imported
+when a key is first decoded (`activitypub.keys` says why).
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import base58
 import rfc8785
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from activitypub.errors import InvalidDocument, SignatureError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-jcs-2022"
@@ -93,6 +95,8 @@ def public_key(multibase: str) -> ed25519.Ed25519PublicKey:
     raw = _decode(multibase)
     if len(raw) != 34 or not raw.startswith(PUBLIC_PREFIX):
         raise InvalidDocument("publicKeyMultibase is not an Ed25519 key")
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
     return ed25519.Ed25519PublicKey.from_public_bytes(raw[2:])
 
 
@@ -151,6 +155,8 @@ def verify(document: Mapping[str, Any], public: str) -> None:
         raise SignatureError("the proof's @context does not begin the document's")
     if "@context" in unsecured:  # the proof configuration always takes the document's
         options["@context"] = unsecured["@context"]
+    from cryptography.exceptions import InvalidSignature
+
     try:
         signature = _decode(value)
         key = public_key(public)
@@ -182,6 +188,8 @@ def private_key(secret: str) -> ed25519.Ed25519PrivateKey:
     raw = _decode(secret)
     if len(raw) != 34 or not raw.startswith(SECRET_PREFIX):
         raise ValueError("not a multibase Ed25519 secret key")
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
     return ed25519.Ed25519PrivateKey.from_private_bytes(raw[2:])
 
 

@@ -1,14 +1,18 @@
-"""RSA key pairs for actors, serialised as PEM."""
+"""RSA key pairs for actors, serialised as PEM.
+
+`cryptography` (~7 MiB resident: its Rust module and OpenSSL) is imported by the first
+function that needs it, not by the import of this module, so a node that has not yet signed
+or checked anything has not loaded it (DESIGN.md, start-up)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from typing import TYPE_CHECKING
 
 from activitypub.errors import InvalidDocument
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 MIN_RSA_BITS = 2048
 MAX_RSA_BITS = 8192
@@ -25,6 +29,9 @@ class KeyPair:
 
 def generate_keypair(bits: int = 2048, exponent: int = RSA_EXPONENT) -> KeyPair:
     """A fresh RSA key pair (2048 bits, as Mastodon and every other server use)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     private = rsa.generate_private_key(public_exponent=exponent, key_size=bits)
     private_pem = private.private_bytes(
         serialization.Encoding.PEM,
@@ -36,6 +43,8 @@ def generate_keypair(bits: int = 2048, exponent: int = RSA_EXPONENT) -> KeyPair:
 
 def public_pem_of(private_pem: str) -> str:
     """The public half of a PEM private key, as SubjectPublicKeyInfo PEM."""
+    from cryptography.hazmat.primitives import serialization
+
     private = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
     return (
         private.public_key()
@@ -47,6 +56,10 @@ def public_pem_of(private_pem: str) -> str:
 def check_public_pem(public_pem: str) -> str:
     """Return `public_pem` if it is a loadable RSA public key of a usable size and exponent,
     else raise InvalidDocument."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         key = serialization.load_pem_public_key(public_pem.encode("ascii"))
     except (ValueError, UnicodeEncodeError, UnsupportedAlgorithm) as exc:

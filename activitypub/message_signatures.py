@@ -6,6 +6,10 @@ A request is RFC 9421 when it carries `Signature-Input`; `Signature` alone is dr
 (`activitypub.signatures`). Verification requires coverage of `@method` and `@target-uri`
 (which holds the authority), and of `content-digest` for a request with a body, whose value
 must match the body; `created` must be recent and not ahead of our clock.
+
+The two libraries (and `cryptography`) are imported by the first function that needs them,
+so a node that has not yet seen an RFC 9421 request has not loaded them (DESIGN.md,
+start-up), nor `http-sf`, which alone reads a request's keyid.
 """
 
 from __future__ import annotations
@@ -13,32 +17,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-
-import http_sf
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-from http_message_signatures import (
-    ContentDigest,
-    HTTPMessageSignaturesException,
-    HTTPMessageSigner,
-    HTTPMessageVerifier,
-    HTTPSignatureAlgorithm,
-    HTTPSignatureKeyResolver,
-    algorithms,
-)
+from typing import TYPE_CHECKING
 
 from activitypub.digests import check_digest
 from activitypub.errors import DigestMismatch, SignatureError
 from activitypub.signatures import RequestParts, signature_of
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+    from http_message_signatures import HTTPMessageSigner, HTTPSignatureAlgorithm
+
+    from activitypub.message_signature_library import Verifier
+
+    PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
 
 GET_COMPONENTS = ("@method", "@target-uri", "@authority")
 POST_COMPONENTS = (*GET_COMPONENTS, "content-digest")
 MAX_AGE = timedelta(hours=1)  # as draft-cavage's Date window
 MAX_AHEAD = timedelta(minutes=5)  # clocks drift; a signature from further ahead is refused
 LABEL = "sig1"
-
-PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
 
 
 @dataclass
@@ -48,27 +45,6 @@ class _Message:
     method: str
     url: str
     headers: dict[str, str] = field(default_factory=dict)
-
-
-class _Verifier(HTTPMessageVerifier):
-    """The library's verifier: it refuses a `created` ahead of the wall clock and an
-    `expires` behind it; the age limit is checked here, against an injectable clock."""
-
-    max_clock_skew = MAX_AHEAD
-
-
-class _OneKey(HTTPSignatureKeyResolver):
-    """The one key a verifier or signer is made for. A verifier's key was fetched for the
-    keyid the request names, and a signer's is ours, so every keyid resolves to it."""
-
-    def __init__(self, key: object) -> None:
-        self.key = key
-
-    def resolve_public_key(self, key_id: str) -> object:
-        return self.key
-
-    def resolve_private_key(self, key_id: str) -> object:
-        return self.key
 
 
 def is_message_signature(parts: RequestParts) -> bool:
@@ -90,6 +66,8 @@ def check_body_digest(parts: RequestParts) -> None:
     value = parts.header("content-digest")
     if value is None:
         raise DigestMismatch("the Content-Digest header is missing")
+    from http_message_signatures import ContentDigest, HTTPMessageSignaturesException
+
     try:
         ContentDigest.verify(value, parts.body)
     except HTTPMessageSignaturesException:
@@ -109,6 +87,8 @@ def _params(parts: RequestParts) -> dict[str, object]:
     value = parts.header("signature-input")
     if value is None:
         raise SignatureError("the request carries no Signature-Input")
+    import http_sf
+
     try:
         members = http_sf.parse(value.encode("latin-1"), tltype="dictionary")
     except (ValueError, TypeError, UnicodeEncodeError):
@@ -125,6 +105,8 @@ def sign(
 ) -> dict[str, str]:
     """The headers to add so the request to `url` is signed: Content-Digest (with a body),
     Signature-Input and Signature, with rsa-v1_5-sha256 for Harbour's RSA keys."""
+    from http_message_signatures import HTTPMessageSignaturesException
+
     signer, algorithm = _signer(private_pem)
     method = parts.method.upper()
     has_body = method not in ("GET", "HEAD")
@@ -148,6 +130,8 @@ def sign(
     # signature base, to catch a message changed while an external signer worked: nothing
     # can change here, so the two fields are written as apply() writes them, a dictionary
     # of one member under the label prepare() validated, the Signature by http-sf.
+    import http_sf
+
     return {
         **message.headers,  # Content-Digest, made by prepare() for a body
         "Signature-Input": f"{prepared.label}={prepared.signature_params}",
@@ -173,6 +157,8 @@ def verify(
     (one signature, its parameters, `created` not ahead, `expires`, `alg`, the signature
     itself); coverage and the digest are then read from what it verified, so no header or
     component identifier is parsed again."""
+    from http_message_signatures import ContentDigest, HTTPMessageSignaturesException
+
     message = _Message(parts.method.upper(), url, dict(parts.headers))
     try:
         (result,) = _verifier(public_pem).verify(message, max_age=None)
@@ -199,6 +185,8 @@ def verify(
 def _component_key(name: str) -> str:
     """How the library's results name a covered component without parameters: its
     Structured Field String, as http-sf serialises it (`"@method"`)."""
+    import http_sf
+
     return http_sf.ser(name)
 
 
@@ -222,34 +210,48 @@ def _reason(error: Exception) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _verifier(public_pem: str) -> _Verifier:
+def _verifier(public_pem: str) -> Verifier:
     """The verifier for one public key, made once per PEM: loading the key and choosing
     its algorithm are the same for every request it signed."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from http_message_signatures import algorithms
+
+    from activitypub.message_signature_library import OneKey, Verifier
+
     key = public_key(public_pem)
     algorithm = (
         algorithms.ED25519
         if isinstance(key, ed25519.Ed25519PublicKey)
         else algorithms.RSA_V1_5_SHA256
     )
-    return _Verifier(signature_algorithm=algorithm, key_resolver=_OneKey(key))
+    return Verifier(signature_algorithm=algorithm, key_resolver=OneKey(key))
 
 
 @lru_cache(maxsize=256)
 def _signer(private_pem: str) -> tuple[HTTPMessageSigner, HTTPSignatureAlgorithm]:
     """The signer for one private key and the library's algorithm holding the key, made
     once per PEM, as `_verifier`."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from http_message_signatures import HTTPMessageSigner, algorithms
+
+    from activitypub.message_signature_library import OneKey
+
     key = _private_key(private_pem)
     algorithm = (
         algorithms.ED25519
         if isinstance(key, ed25519.Ed25519PrivateKey)
         else algorithms.RSA_V1_5_SHA256
     )
-    signer = HTTPMessageSigner(signature_algorithm=algorithm, key_resolver=_OneKey(key))
+    signer = HTTPMessageSigner(signature_algorithm=algorithm, key_resolver=OneKey(key))
     return signer, algorithm(private_key=key)
 
 
 def public_key(public_pem: str) -> PublicKey:
     """An RSA or Ed25519 public key from PEM; SignatureError for anything else."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     try:
         key = serialization.load_pem_public_key(public_pem.encode("ascii"))
     except (ValueError, UnsupportedAlgorithm, UnicodeEncodeError):
@@ -260,6 +262,10 @@ def public_key(public_pem: str) -> PublicKey:
 
 
 def _private_key(private_pem: str) -> rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     try:
         key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as error:

@@ -2,7 +2,8 @@
 
 Built on `httpsig` for the signing string; the RSA operations use `cryptography` (OpenSSL),
 which verifies about 40 times faster than httpsig's pycryptodome path (2 ms a signature,
-measured). Requests are described by a plain `RequestParts`, so this module knows nothing
+measured), imported on the first signature made or checked (`activitypub.keys` says why).
+Requests are described by a plain `RequestParts`, so this module knows nothing
 of any HTTP library.
 """
 
@@ -16,13 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
-
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from typing import TYPE_CHECKING
 
 from activitypub.digests import check_digest, digest_header
 from activitypub.errors import SignatureError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 POST_HEADERS = ("(request-target)", "host", "date", "digest", "content-type")
 GET_HEADERS = ("(request-target)", "host", "date")
@@ -84,6 +85,9 @@ def sign(
     if missing:
         raise SignatureError(f"cannot sign without the {', '.join(missing)} header")
     message = _signing_string(list(covered), headers, parts.method.upper(), parts.path)
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     raw = _private_key(private_pem).sign(_bytes(message), padding.PKCS1v15(), hashes.SHA256())
     signature = base64.b64encode(raw).decode("ascii")
     added["Signature"] = (
@@ -147,6 +151,10 @@ def verify(
     if absent:
         raise SignatureError(f"signed header {absent[0]!r} is missing from the request")
     message = _signing_string(list(header.headers), headers, parts.method.upper(), parts.path)
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     try:
         raw = base64.b64decode(header.signature, validate=True)
         _public_key(public_pem).verify(raw, _bytes(message), padding.PKCS1v15(), hashes.SHA256())
@@ -170,6 +178,10 @@ def _check_date(value: str | None, now: datetime, max_skew: timedelta) -> None:
 
 @lru_cache(maxsize=256)
 def _private_key(private_pem: str) -> rsa.RSAPrivateKey:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as error:
@@ -181,6 +193,10 @@ def _private_key(private_pem: str) -> rsa.RSAPrivateKey:
 
 @lru_cache(maxsize=4096)
 def _public_key(public_pem: str) -> rsa.RSAPublicKey:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         key = serialization.load_pem_public_key(public_pem.encode("ascii"))
     except (ValueError, UnsupportedAlgorithm) as error:

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     ColumnElement,
-    Index,
     Select,
     String,
     Text,
@@ -35,7 +34,7 @@ from activitypub import Actor, ActorType, KeyPair, integrity, web_url
 from activitypub.hostnames import InvalidHost, check_canonical
 from content.domain_match import on_any
 from content.interface_text import N_, Message
-from content.orm import Base, new_id, utcnow
+from content.orm import Base, new_id, partial_index, utcnow
 from content.sanitize import clean_html, in_thread
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_]{1,30}$")
@@ -71,12 +70,8 @@ class Account(Base):
 
     __tablename__ = "accounts"
     __table_args__ = (
-        Index(
-            "uq_accounts_local_username",
-            "username",
-            unique=True,
-            sqlite_where=text("domain IS NULL"),
-            postgresql_where=text("domain IS NULL"),
+        partial_index(
+            "uq_accounts_local_username", "username", unique=True, where=text("domain IS NULL")
         ),
     )
 

@@ -8,7 +8,6 @@ own, or its code, whatever the case and accents. The name index is built once pe
 from __future__ import annotations
 
 import unicodedata
-from difflib import get_close_matches
 from functools import cache, lru_cache
 
 import pycountry
@@ -18,8 +17,18 @@ from content.languages import fold
 
 # The interface languages of issue 13: a country is found by its name in any of them.
 SEARCH_LANGUAGES = ("en", "ro", "bg", "ru", "uk", "es", "pt", "fr", "de", "it", "pl", "hu")
-CODES: tuple[str, ...] = tuple(sorted(str(c.alpha_2) for c in pycountry.countries))
-_KNOWN = frozenset(CODES)
+
+
+@cache
+def codes() -> tuple[str, ...]:
+    """Every ISO 3166-1 alpha-2 code, sorted. Read from pycountry's database on first use,
+    not at start-up (~0.4 MiB; DESIGN.md, start-up)."""
+    return tuple(sorted(str(c.alpha_2) for c in pycountry.countries))
+
+
+@cache
+def _known() -> frozenset[str]:
+    return frozenset(codes())
 
 
 def typed(text: str) -> str:
@@ -31,7 +40,7 @@ def typed(text: str) -> str:
 @lru_cache(maxsize=8192)  # codes and languages come from stored content: the cache is bounded
 def name(code: str, language: str) -> str:
     """A country's name in `language` (`DE` in `ro`: Germania), or the code if unknown."""
-    if code not in _KNOWN:
+    if code not in _known():
         return code
     import langcodes
 
@@ -60,12 +69,12 @@ def index() -> dict[str, str]:
     """Every folded name and code of every country -> its code. Earlier entries win a clash:
     codes, then the names in Harbour's languages, the countries' own names, ISO's English."""
     found: dict[str, str] = {}
-    for code in CODES:
+    for code in codes():
         found.setdefault(fold(code), code)
     for language in SEARCH_LANGUAGES:
-        for code in CODES:
+        for code in codes():
             found.setdefault(fold(name(code, language)), code)
-    for code in CODES:
+    for code in codes():
         for written in own_names(code):
             found.setdefault(fold(written), code)
     for country in pycountry.countries:
@@ -89,7 +98,7 @@ def code_of(text: str, language: str = "") -> str | None:
 @cache
 def _named_in(language: str) -> dict[str, str]:
     """Every country's folded name in one more language -> its code."""
-    return {fold(name(code, language)): code for code in CODES}
+    return {fold(name(code, language)): code for code in codes()}
 
 
 def close_to(text: str, limit: int = 3) -> list[str]:
@@ -98,6 +107,8 @@ def close_to(text: str, limit: int = 3) -> list[str]:
     if len(folded) < 3:
         return []
     names = [key for key in index() if len(key) > 2]
+    from difflib import get_close_matches
+
     codes: list[str] = []
     for key in get_close_matches(folded, names, n=4 * limit, cutoff=0.75):
         if index()[key] not in codes:
@@ -109,4 +120,4 @@ def close_to(text: str, limit: int = 3) -> list[str]:
 def choices(language: str) -> list[tuple[str, str]]:
     """Every country as (code, name in `language`), in that language's alphabetical order
     (accents ignored)."""
-    return sorted(((code, name(code, language)) for code in CODES), key=lambda c: fold(c[1]))
+    return sorted(((code, name(code, language)) for code in codes()), key=lambda c: fold(c[1]))

@@ -23,7 +23,7 @@ from sqlalchemy.orm.util import identity_key
 
 from content.accounts import Account
 from content.audience import Visibility
-from content.orm import Base
+from content.orm import DIALECT_OPTIONS, Base
 
 FEED_LENGTH = 400
 TRIM_AT = FEED_LENGTH + FEED_LENGTH // 10  # trimmed in batches, not at every entry
@@ -38,7 +38,7 @@ class FeedEntry(Base):
     author, or the booster); None for her own posts and posts mentioning her."""
 
     __tablename__ = "home_feed"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = ({"info": {DIALECT_OPTIONS: {"sqlite_with_rowid": False}}},)
 
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True

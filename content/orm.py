@@ -6,13 +6,17 @@ import itertools
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import BigInteger, DateTime, Index, Integer, MetaData, Table, TextClause
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -51,6 +55,43 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime, int: ID_INTEGER}
+
+
+# A table's or index's options for one database (`sqlite_with_rowid`, `postgresql_where`),
+# kept in its `info` under this key and given to it by `dialect_options_for` when an engine
+# is made: naming one in the model loads that SQLAlchemy dialect, and PostgreSQL's brings
+# the modules of all its drivers (~2 MiB, ~40 ms), which a node on SQLite never uses
+# (DESIGN.md, start-up). The migrations make both databases' schemas themselves.
+DIALECT_OPTIONS = "dialect_options"
+
+
+def partial_index(name: str, *columns: str, where: TextClause, unique: bool = False) -> Index:
+    """An index of the rows `where` holds, on both databases."""
+    options = {"sqlite_where": where, "postgresql_where": where}
+    return Index(name, *columns, unique=unique, info={DIALECT_OPTIONS: options})
+
+
+def dialect_options_for(dialect: str) -> None:
+    """Give every table and index of the models imported so far (`node.models` imports them
+    all) its options for the database named `dialect`; again is harmless."""
+    for table in Base.metadata.tables.values():
+        items: list[Table | Index] = [table, *table.indexes]
+        for item in items:
+            for key, value in item.info.get(DIALECT_OPTIONS, {}).items():
+                if key.startswith(f"{dialect}_"):
+                    item.dialect_kwargs[key] = value
+
+
+def insert_of(dialect: str) -> Callable[[Any], sqlite.Insert | postgresql.Insert]:
+    """The INSERT with ON CONFLICT of the database named `dialect`: PostgreSQL's dialect is
+    imported only on PostgreSQL (`partial_index` says why)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def utcnow() -> datetime:

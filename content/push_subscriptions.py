@@ -11,7 +11,6 @@ import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import ForeignKey, String, Text, delete, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -89,6 +88,8 @@ def public_key_bytes(text: str) -> bytes:
     """An app's `p256dh`: an uncompressed point that is on the P-256 curve (65 bytes of
     anything else would fail every push made for it); PushError otherwise."""
     raw = key_bytes(text, 65, BAD_PUBLIC_KEY)
+    from cryptography.hazmat.primitives.asymmetric import ec  # not at start-up: ~7 MiB
+
     try:
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
     except ValueError:

@@ -5,7 +5,8 @@ times faster than bleach (html5lib) on hostile shapes, and it releases the GIL. 
 parsers are still quadratic in nesting depth and in attributes per tag (the open elements
 are scanned per tag, attribute names compared with each other), so markup is cut at
 MAX_MARKUP characters, markup with more than MAX_TAGS tags keeps only its text, and large
-markup is sanitised in a worker thread (`in_thread`), never on the event loop.
+markup is sanitised in a worker thread (`in_thread`), never on the event loop. nh3 (~1.6
+MiB resident) is imported on the first cleaning, not at start-up (DESIGN.md, start-up).
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING
-
-import nh3
 
 from content import hashtags
 
@@ -97,6 +96,8 @@ def _clean(markup: str, tags: frozenset[str]) -> str:
 
 
 def _nh3(markup: str, tags: frozenset[str]) -> str:
+    import nh3
+
     return nh3.clean(
         markup,
         tags=set(tags),
@@ -243,4 +244,6 @@ def strip_html(markup: str) -> str:
     markup = markup[:MAX_MARKUP]
     if len(_TAG_START.findall(markup)) > MAX_TAGS:
         return _text_of(markup)
+    import nh3
+
     return html.unescape(nh3.clean(markup, tags=set(), clean_content_tags={"script", "style"}))

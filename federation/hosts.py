@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from content.orm import Base, utcnow
+from content.orm import Base, insert_of, utcnow
 
 UNREACHABLE_AFTER_FAILURES = 5
 DEAD_AFTER = timedelta(days=7)
@@ -34,7 +32,7 @@ async def record(session: AsyncSession, outcomes: dict[str, bool]) -> None:
         return
     # Several workers may meet a new host at once: create its row without a conflict.
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_of(dialect)
     await session.execute(
         insert(RemoteHost)
         .values([{"domain": domain, "failures": 0} for domain in outcomes])

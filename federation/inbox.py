@@ -14,8 +14,6 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import ForeignKey, String, Table, Text, UniqueConstraint, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -25,7 +23,7 @@ from activitypub.message_signatures import check_body_digest
 from activitypub.signatures import RequestParts
 from activitypub.vocab import MAX_ID_LENGTH
 from content import accounts
-from content.orm import Base, new_id, utcnow
+from content.orm import Base, insert_of, new_id, utcnow
 from federation import hosts, proofs
 from federation.authenticity import NotAuthentic, check_origin, signed_by
 from federation.context import Federation
@@ -139,7 +137,7 @@ async def _store(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[
     """Add the items in one statement (the inbox's hot path: Core, no ORM unit of work) and
     announce them; for each, False if the actor's activity id is here already."""
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_of(dialect)
     now = utcnow()
     values = [
         {**row, "id": new_id(), "received_at": now, "next_attempt_at": now, "state": "queued",

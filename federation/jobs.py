@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Index, String, Text, delete, or_, select, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from content.orm import utcnow
+from content.orm import partial_index, utcnow
 
 LEASE = timedelta(minutes=5)
 OPEN_STATES = ("queued", "retry")
@@ -47,8 +47,7 @@ def claim_index(table: str) -> Index:
     """The index a claim is looked up by. Only claimed jobs have a token, so it stays as
     small as the work in hand however many ended jobs are kept; `claim = :token` implies
     `claim IS NOT NULL`, so both databases use it with a bound token."""
-    held = text("claim IS NOT NULL")
-    return Index(f"ix_{table}_claim", "claim", sqlite_where=held, postgresql_where=held)
+    return partial_index(f"ix_{table}_claim", "claim", where=text("claim IS NOT NULL"))
 
 
 async def claim_due(

@@ -8,7 +8,10 @@ with `py_vapid`), or with the drafts of both for apps that did not ask for the s
 Mastodon does; through the node's one outbound client, so a push service is reached under
 the same rules as any server (no private address outside development, bounded time). An
 endpoint that answers 404 or 410 is gone: its subscription goes with it. 429, 5xx and
-timeouts are tried again, later each time, MAX_ATTEMPTS in all."""
+timeouts are tried again, later each time, MAX_ATTEMPTS in all.
+
+`http_ece`, `py_vapid` and `cryptography` are imported when a key is first derived or a
+message encrypted, not at start-up (`activitypub.keys` says why)."""
 
 from __future__ import annotations
 
@@ -22,13 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import http_ece
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from py_vapid import Vapid01, Vapid02
 from sqlalchemy import ForeignKey, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -48,6 +47,9 @@ from federation.context import Federation
 from federation.jobs import Job, claim_index
 from federation.transport import BackedOff, FetchError
 from moderation.policy import notification_view
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 log = logging.getLogger("harbour.push")
 BATCH = 20
@@ -91,6 +93,10 @@ class PushMessage(Base, Job):
 def vapid_key(secret: str) -> ec.EllipticCurvePrivateKey:
     """The node's VAPID key, derived from its secret key: the same in every process of the
     node and across restarts, with nothing more to keep or back up."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     stretched = HKDF(hashes.SHA256(), 48, b"harbour", b"web push vapid key").derive(
         secret.encode("utf-8")
     )
@@ -99,6 +105,8 @@ def vapid_key(secret: str) -> ec.EllipticCurvePrivateKey:
 
 def server_key(key: ec.EllipticCurvePrivateKey) -> str:
     """The VAPID public key as apps are given it: base64url of the uncompressed point."""
+    from cryptography.hazmat.primitives import serialization
+
     point = key.public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
@@ -107,12 +115,18 @@ def server_key(key: ec.EllipticCurvePrivateKey) -> str:
 
 @dataclass(frozen=True)
 class Pusher:
-    """What the worker pushes with: the node's VAPID key, its words for the phone, and the
-    box that opens subscriptions' sealed tokens."""
+    """What the worker pushes with: the node's secret key (its VAPID key is derived from it
+    on the first push), its words for the phone, and the box that opens subscriptions'
+    sealed tokens."""
 
-    key: ec.EllipticCurvePrivateKey
+    secret: str
     words: Words
     tokens: SecretBox
+
+    @property
+    def key(self) -> ec.EllipticCurvePrivateKey:
+        """The node's VAPID key."""
+        return vapid_key(self.secret)
 
     async def run_due(self, fed: Federation) -> int:
         """Queue what is new, then send what is due; how many were sent or given up."""
@@ -286,6 +300,11 @@ def encrypt(
     subscription; otherwise the drafts Mastodon sent before (aesgcm, its salt and key in
     `Encryption` and `Crypto-Key`, and `Authorization: WebPush`), which apps that do not ask
     for the standard decrypt."""
+    import http_ece
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from py_vapid import Vapid01, Vapid02
+
     sender = ec.generate_private_key(ec.SECP256R1())
     keys = {"private_key": sender, "dh": _unb64url(subscription.p256dh)}
     auth = _unb64url(subscription.auth)

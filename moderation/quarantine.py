@@ -15,14 +15,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, String, func, not_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content.accounts import Account
 from content.domain_match import on_any
-from content.orm import Base, utcnow
+from content.orm import Base, insert_of, utcnow
 from moderation import allowlist, audit
 from moderation.domain_names import normalise
 
@@ -47,7 +45,7 @@ async def meet(session: AsyncSession, host: str, days: int) -> None:
     now = utcnow()
     until = now + timedelta(days=days) if days > 0 else None
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_of(dialect)
     await session.execute(
         insert(KnownServer)
         .values(domain=host, first_seen_at=now, quarantined_until=until)

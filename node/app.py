@@ -22,7 +22,7 @@ from federation.context import Federation
 from federation.media_proxy import DEADLINE as MEDIA_DEADLINE
 from federation.media_proxy import MAX_BYTES as MEDIA_MAX_BYTES
 from federation.media_proxy import MediaProxy
-from federation.push import Pusher, vapid_key
+from federation.push import Pusher
 from federation.signature_styles import SignatureStyles
 from federation.transport import Transport, TransportPolicy
 from federation.worker import STOP_SECONDS, Worker
@@ -30,33 +30,10 @@ from moderation import lockdown
 from moderation.rate_limits import RateLimited, RateLimiter
 from node import i18n, push_texts
 from node.api import activitypub, inbox, wellknown
-from node.api.mastodon import account_lists as api_account_lists
-from node.api.mastodon import accounts as api_accounts
-from node.api.mastodon import admin as api_admin
-from node.api.mastodon import admin_accounts as api_admin_accounts
-from node.api.mastodon import admin_reports as api_admin_reports
-from node.api.mastodon import blocks as api_blocks
-from node.api.mastodon import conversations as api_conversations
-from node.api.mastodon import domain_blocks as api_domain_blocks
-from node.api.mastodon import instance as api_instance
-from node.api.mastodon import markers as api_markers
-from node.api.mastodon import marks as api_marks
 from node.api.mastodon import media as api_media
-from node.api.mastodon import notification_groups as api_notification_groups
-from node.api.mastodon import notification_requests as api_notification_requests
-from node.api.mastodon import notifications as api_notifications
-from node.api.mastodon import oauth as api_oauth
-from node.api.mastodon import polls as api_polls
-from node.api.mastodon import profile as api_profile
-from node.api.mastodon import push as api_push
-from node.api.mastodon import reports as api_reports
-from node.api.mastodon import status_edits as api_status_edits
-from node.api.mastodon import statuses as api_statuses
-from node.api.mastodon import tags as api_tags
-from node.api.mastodon import timeline_lists as api_timeline_lists
-from node.api.mastodon import timelines as api_timelines
 from node.database import create_engine, create_sessionmaker, is_sqlite
 from node.errors import http_error, server_error, too_many
+from node.lazy_routes import LazyRoutes
 from node.middleware import (
     FAVICON_PATH,
     AccessLog,
@@ -68,42 +45,13 @@ from node.middleware import (
 )
 from node.settings import Settings
 from node.state import Services
-from node.streaming import routes as streaming_routes
 from node.streaming.hub import Hub
 from node.version import harbour_version
-from node.web import (
-    actions,
-    admin_domains,
-    admin_pages,
-    admin_people,
-    admin_trust,
-    calendar,
-    corrections,
-    events,
-    language_pages,
-    list_pages,
-    media_proxy,
-    move_pages,
-    pages,
-    persona_pages,
-    post_history,
-    privacy_pages,
-    quick_exit,
-    safety_pages,
-    security_pages,
-    sessions,
-    settings_pages,
-    threads,
-    time_zones,
-    timeline_list_pages,
-    to_verify,
-    two_factor_pages,
-    vouches,
-)
-from node.web import countries as web_countries
-from node.web import directory as web_directory
-from node.web.rendering import TEMPLATES, create_templates
+from node.web import list_pages, quick_exit
+from node.web.rendering import TEMPLATES
 
+API = "node.api.mastodon."
+WEB = "node.web."
 MAX_BODY_BYTES = 1_048_576
 SESSION_LIFETIME_SECONDS = 14 * 24 * 3600
 SESSION_COOKIE = "harbour_session"
@@ -164,7 +112,7 @@ def create_media_proxy(settings: Settings) -> MediaProxy:
 def pusher_for(settings: Settings, interface: i18n.Interface) -> Pusher:
     """Web Push as the node sends it: its VAPID key, and its words in each member's language."""
     return Pusher(
-        vapid_key(settings.secret_key),
+        settings.secret_key,
         push_texts.words(interface, settings.base_url),
         token_box(settings.secret_key),
     )
@@ -189,7 +137,6 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
         settings=settings,
         engine=engine,
         sessions=session_factory,
-        templates=create_templates(),
         federation=federation,
         interface=interface,
         media_proxy=create_media_proxy(settings),
@@ -227,62 +174,80 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             *wellknown.routes,
             *activitypub.routes,
             *inbox.routes,
-            *api_oauth.routes,
-            *api_instance.routes,
+            # The rest in the same order, most imported on the first request to their
+            # paths (node/lazy_routes.py).
+            LazyRoutes(API + "oauth", "/.well-known", "/api/v1/apps", "/oauth"),
+            LazyRoutes(
+                API + "instance", "/api/v1/custom_emojis", "/api/v1/instance", "/api/v2/instance"
+            ),
             # Before accounts and statuses, whose /{id} and /{id}/{verb} would catch these.
-            *api_account_lists.routes,
-            *api_timeline_lists.routes,
-            *api_polls.routes,
-            *api_marks.routes,
-            *api_profile.routes,
-            *api_accounts.routes,
-            *api_blocks.routes,
-            *api_domain_blocks.routes,
-            *api_reports.routes,
-            *api_status_edits.routes,
-            *api_statuses.routes,
-            *api_timelines.routes,
-            *api_tags.routes,
-            *api_admin.routes,
-            *api_admin_reports.routes,
-            *api_admin_accounts.routes,
-            *api_notification_requests.routes,
-            *api_notification_groups.routes,
-            *api_notifications.routes,
-            *api_markers.routes,
-            *api_conversations.routes,
+            LazyRoutes(API + "account_lists", "/api/v1/accounts"),
+            LazyRoutes(API + "timeline_lists", "/api/v1/accounts", "/api/v1/lists"),
+            LazyRoutes(API + "polls", "/api/v1/polls"),
+            LazyRoutes(
+                API + "marks", "/api/v1/bookmarks", "/api/v1/favourites", "/api/v1/statuses"
+            ),
+            LazyRoutes(API + "profile", "/api/v1/accounts", "/api/v1/preferences"),
+            LazyRoutes(
+                API + "accounts", "/api/v1/accounts", "/api/v1/follow_requests", "/api/v2/search"
+            ),
+            LazyRoutes(API + "blocks", "/api/v1/accounts", "/api/v1/blocks", "/api/v1/mutes"),
+            LazyRoutes(API + "domain_blocks", "/api/v1/domain_blocks"),
+            LazyRoutes(API + "reports", "/api/v1/reports"),
+            LazyRoutes(API + "status_edits", "/api/v1/statuses"),
+            LazyRoutes(API + "statuses", "/api/v1/statuses"),
+            LazyRoutes(API + "timelines", "/api/v1/timelines"),
+            LazyRoutes(
+                API + "tags",
+                "/api/v1/filters",
+                "/api/v1/followed_tags",
+                "/api/v1/tags",
+                "/api/v2/filters",
+            ),
+            LazyRoutes(API + "admin", "/api/v1/admin", "/api/v1/instance"),
+            LazyRoutes(API + "admin_reports", "/api/v1/admin"),
+            LazyRoutes(API + "admin_accounts", "/api/v1/admin", "/api/v2/admin"),
+            LazyRoutes(
+                API + "notification_requests", "/api/v1/notifications", "/api/v2/notifications"
+            ),
+            LazyRoutes(API + "notification_groups", "/api/v2/notifications"),
+            LazyRoutes(API + "notifications", "/api/v1/notifications"),
+            LazyRoutes(API + "markers", "/api/v1/markers"),
+            LazyRoutes(API + "conversations", "/api/v1/conversations"),
             *api_media.routes,
-            *streaming_routes.routes,
-            *api_push.routes,
-            *media_proxy.routes,
-            *pages.routes,
-            *language_pages.routes,
-            *sessions.routes,
+            LazyRoutes("node.streaming.routes", "/api/v1/streaming"),
+            LazyRoutes(API + "push", "/api/v1/push"),
+            LazyRoutes(WEB + "media_proxy", "/media"),
+            LazyRoutes(WEB + "pages", "/@", "/about", "/tags", exact=["/"]),
+            LazyRoutes(WEB + "language_pages", "/about", "/language"),
+            LazyRoutes(WEB + "sessions", "/login", "/logout", "/register"),
             *quick_exit.routes,
-            *actions.routes,
-            *post_history.routes,
-            *settings_pages.routes,
-            *persona_pages.routes,
+            LazyRoutes(
+                WEB + "actions", "/block", "/compose", "/follow", "/home", "/posts", "/unfollow"
+            ),
+            LazyRoutes(WEB + "post_history", "/posts"),
+            LazyRoutes(WEB + "settings_pages", "/settings"),
+            LazyRoutes(WEB + "persona_pages", "/settings"),
             *list_pages.routes,
-            *timeline_list_pages.routes,
-            *privacy_pages.routes,
-            *move_pages.routes,
-            *security_pages.routes,
-            *safety_pages.routes,
-            *admin_pages.routes,
-            *admin_domains.routes,
-            *admin_trust.routes,
-            *admin_people.routes,
-            *two_factor_pages.routes,
-            *web_directory.routes,
-            *calendar.routes,
-            *events.routes,
-            *time_zones.routes,
-            *to_verify.routes,
-            *corrections.routes,
-            *vouches.routes,
-            *web_countries.routes,
-            *threads.routes,
+            LazyRoutes(WEB + "timeline_list_pages", "/home"),
+            LazyRoutes(WEB + "privacy_pages", "/settings"),
+            LazyRoutes(WEB + "move_pages", "/settings"),
+            LazyRoutes(WEB + "security_pages", "/settings"),
+            LazyRoutes(WEB + "safety_pages", "/accounts", "/notifications"),
+            LazyRoutes(WEB + "admin_pages", "/admin"),
+            LazyRoutes(WEB + "admin_domains", "/admin"),
+            LazyRoutes(WEB + "admin_trust", "/admin"),
+            LazyRoutes(WEB + "admin_people", "/admin"),
+            LazyRoutes(WEB + "two_factor_pages", "/settings"),
+            LazyRoutes(WEB + "directory", "/directory"),
+            LazyRoutes(WEB + "calendar", "/events"),
+            LazyRoutes(WEB + "events", "/events"),
+            LazyRoutes(WEB + "time_zones", "/time-zone"),
+            LazyRoutes(WEB + "to_verify", "/staff"),
+            LazyRoutes(WEB + "corrections", "/corrections", "/staff"),
+            LazyRoutes(WEB + "vouches", "/countries", "/directory"),
+            LazyRoutes(WEB + "countries", "/countries"),
+            LazyRoutes(WEB + "threads", "/discussions"),
             Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),
             Route(FAVICON_PATH, _favicon_answer(), methods=["GET", "HEAD"]),
         ],

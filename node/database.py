@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 import node.models  # noqa: F401  (every mapped class, so relationships resolve in any process)
-from node.sqlite_trips import one_trip
+from content.orm import dialect_options_for
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -78,8 +78,13 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL, enforced foreign keys and a busy timeout."""
     if not is_sqlite(url):
+        dialect_options_for("postgresql")
         return create_async_engine(driver_url(url, asynchronous=True), pool_pre_ping=True)
     _make_parent_dir(url)
+    from node.sqlite_trips import one_trip  # not on PostgreSQL: aiosqlite, sqlite3, ~2 MiB
+
+    dialect_options_for("sqlite")
+
     engine = create_async_engine(driver_url(url, asynchronous=True), module=one_trip())
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

@@ -1,4 +1,4 @@
-"""What every request handler can reach: settings, database sessions and templates."""
+"""What every request handler can reach: settings, database sessions, federation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
-from starlette.templating import Jinja2Templates
 
 from federation.context import Federation
 from federation.media_proxy import MediaProxy
@@ -22,7 +21,6 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    templates: Jinja2Templates
     federation: Federation
     # The interface languages offered and their catalogues (each compiled on first use).
     interface: Interface

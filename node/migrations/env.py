@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, event
 
+from content.orm import dialect_options_for
 from node.models import Base
 
 config = context.config
@@ -19,6 +20,7 @@ def _sqlite_foreign_keys_off(connection, _record):  # type: ignore[no-untyped-de
 
 
 sqlite = url.startswith("sqlite")
+dialect_options_for("sqlite" if sqlite else "postgresql")
 engine = create_engine(url)
 if sqlite:
     event.listen(engine, "connect", _sqlite_foreign_keys_off)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.templating import Jinja2Templates
 
 from activitypub import web_url
 from content import posts
 from node import i18n
 from node.state import services
 from node.web import names, pictures
+
+if TYPE_CHECKING:
+    from starlette.templating import Jinja2Templates
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -24,7 +26,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 def create_templates() -> Jinja2Templates:
     """The template set, with autoescaping on for every page; one per process, so each
     template is compiled once however many apps a process makes (the test suite makes one
-    per test)."""
+    per test). Made for the first page, so Jinja2 (~2 MiB) is not loaded before a page is
+    asked for (DESIGN.md, start-up)."""
+    from starlette.templating import Jinja2Templates
+
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.add_extension("jinja2.ext.i18n")
     templates.env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -56,7 +61,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     interface = services(request).interface
     language = interface.request_language(request)
     interface.activate(language)
-    return services(request).templates.TemplateResponse(
+    return create_templates().TemplateResponse(
         request,
         template,
         {

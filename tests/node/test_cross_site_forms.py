@@ -10,6 +10,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from node.lazy_routes import every_route
 from node.middleware import CROSS_SITE_REFUSED, UNSAFE_METHODS, signed_or_bearer
 from tests.node.conftest import BASE
 
@@ -20,7 +21,7 @@ EXAMPLES = {"username": "alice", "group": "peers", "code": "RO", "answer": "acce
 def unsafe_routes(app: Starlette) -> list[tuple[str, str]]:
     """(method, path) of every route that changes state, with its parameters filled in."""
     found = []
-    for route in app.routes:
+    for route in every_route(app.routes):
         if not isinstance(route, Route):
             continue
         path = re.sub(

@@ -24,6 +24,7 @@ from content import polls, timeline_lists
 from content.accounts import Account
 from content.users import Role
 from moderation.rate_limits import Action
+from node.lazy_routes import every_route
 from node.settings import Settings
 from node.state import Services
 from tests.i18n_locales import PSEUDO, RTL, write_test_locales
@@ -199,7 +200,7 @@ class Walk:
         for label in self.pages:
             method, _, url = label.partition(" ")
             scope = {"type": "http", "method": method, "path": urlsplit(url).path}
-            for route in self.app.routes:
+            for route in every_route(self.app.routes):
                 if isinstance(route, Route) and route.matches(scope)[0] == Match.FULL:
                     reached.add(route.path)
                     break
@@ -372,7 +373,7 @@ async def walk_every_page(app: Starlette, client: httpx.AsyncClient, services: S
 def html_routes(app: Starlette) -> set[str]:
     return {
         route.path
-        for route in app.routes
+        for route in every_route(app.routes)
         if isinstance(route, Route)
         and "GET" in (route.methods or ())
         and not route.path.startswith(MACHINE_PREFIXES)

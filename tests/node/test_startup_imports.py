@@ -29,6 +29,17 @@ LAZY = (
     "langcodes",  # language names and tags: pages and activities that carry them
     "language_data",  # CLDR's names of everything in every language (~16 MiB)
     "babel.messages.pofile",  # the catalogues, each compiled when a reader needs it
+    "cryptography",  # ~7 MiB (its Rust module, its OpenSSL): the first signature or seal
+    "http_message_signatures",  # the first RFC 9421 request
+    "http_sf",
+    "http_ece",  # the first Web Push message
+    "py_vapid",
+    "nh3",  # the first remote HTML
+    "sqlalchemy.dialects.postgresql",  # on SQLite: ~2 MiB, all its drivers' modules
+    "jinja2",  # the first page
+    "node.web.settings_pages",  # pages and Mastodon API endpoints: the first request to them
+    "node.web.admin_pages",
+    "node.api.mastodon.statuses",
 )
 
 
@@ -73,3 +84,23 @@ asyncio.run(serve_one())
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_the_app_loads_a_database_dialect_and_driver_only_when_an_engine_is_made() -> None:
+    """A node on PostgreSQL never loads SQLite's (aiosqlite, sqlite3), one on SQLite never
+    PostgreSQL's (~2 MiB with all its drivers' modules): the models name neither."""
+    script = """
+import sys
+import node.cli, node.app
+found = lambda: [m for m in ("sqlalchemy.dialects.sqlite", "sqlalchemy.dialects.postgresql",
+                             "aiosqlite", "sqlite3", "psycopg") if m in sys.modules]
+print(" ".join(found()))
+from node.database import create_engine
+create_engine("postgresql://nobody@127.0.0.1:1/none")
+print(" ".join(found()))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["", "sqlalchemy.dialects.postgresql psycopg"]
