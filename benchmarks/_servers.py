@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from tests.rig.nodes import loopback_client
+
 BARE_APP = textwrap.dedent(
     """
     import collections, sys, uvicorn
@@ -62,12 +64,13 @@ def bare_server(workdir: Path, port: int, post_path: str = "/inbox") -> Iterator
 
 def wait_until_listening(port: int) -> float:
     """Poll until the server on `port` answers; returns the perf_counter time it did."""
-    for _ in range(600):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/.well-known/nodeinfo", timeout=1)
-            return time.perf_counter()
-        except httpx.TransportError:
-            time.sleep(0.02)
+    with loopback_client(base_url=f"http://127.0.0.1:{port}", timeout=1) as http:
+        for _ in range(600):
+            try:
+                http.get("/.well-known/nodeinfo")
+                return time.perf_counter()
+            except httpx.TransportError:
+                time.sleep(0.02)
     raise TimeoutError(f"nothing answers on port {port}")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from tests.rig.nodes import NodeProcess, wait_for
+from tests.rig.nodes import NodeProcess, loopback_client, wait_for
 from tests.rig.npm import npm_installed
 
 MASTO_JS = Path(__file__).parents[1] / "clients" / "mastojs"
@@ -26,7 +26,7 @@ class ServerSentEvents:
         self.events: list[tuple[str, str]] = []
         self.opened = threading.Event()  # the node answered, with the stream's first line
         self.ended = threading.Event()
-        self._client = httpx.Client(base_url=f"http://127.0.0.1:{node.port}", timeout=None)
+        self._client = loopback_client(base_url=f"http://127.0.0.1:{node.port}", timeout=None)
         self._request = self._client.build_request(
             "GET", f"/api/v1/streaming/{path}", headers={"Authorization": f"Bearer {token}"}
         )
