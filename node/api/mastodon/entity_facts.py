@@ -10,12 +10,16 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    CompoundSelect,
     Integer,
     String,
+    bindparam,
     case,
     cast,
     func,
@@ -25,6 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from content import account_stats, media, polls
 from content.account_stats import AccountStats
@@ -126,67 +131,16 @@ async def _read_numbers(
     read along an index): the shown accounts' counts, the parents kept here, replies,
     likes and boosts (and whether the viewer's are among them), tags, and the viewer's
     bookmarks and poll choices."""
-    ids = [post.id for post, _ in rows]
-    stats = AccountStats.__table__.c
-    no_id, no_text = cast(null(), BigInteger), cast(null(), String)
-    mine = Interaction.account_id == (viewer.id if viewer is not None else None)
-
-    def kind(number: int) -> ColumnElement[int]:
-        return literal_column(str(number), Integer)
-
-    branches = [
-        # Columns, not entities: a row in the session would keep what the triggers changed.
-        select(
-            kind(_STATS).label("kind"),
-            stats.account_id.label("a"),
-            stats.posts.label("b"),
-            stats.followers.label("c"),
-            stats.following.label("d"),
-            no_text.label("name"),
-            stats.last_post_at.label("at"),
-        ).where(stats.account_id.in_(shown)),
-        select(kind(_REPLIES), no_id, func.count(), no_id, no_id, Post.in_reply_to_uri, _NO_TIME)
-        .where(Post.in_reply_to_uri.in_([post.uri for post, _ in rows]))
-        .group_by(Post.in_reply_to_uri),
-        select(
-            kind(_COUNTS),
-            Interaction.post_id,
-            func.count(),
-            func.max(case((mine, 1))),
-            no_id,
-            Interaction.kind,
-            _NO_TIME,
-        )
-        .where(Interaction.post_id.in_(ids))
-        .group_by(Interaction.post_id, Interaction.kind),
-        select(kind(_TAG), PostTag.post_id, no_id, no_id, no_id, PostTag.name, _NO_TIME).where(
-            PostTag.post_id.in_(ids)
-        ),
-    ]
     parent_uris = {post.in_reply_to_uri for post, _ in rows if post.in_reply_to_uri}
-    if parent_uris:
-        branches.append(
-            select(kind(_PARENT), Post.id, Post.account_id, no_id, no_id, Post.uri, _NO_TIME).where(
-                Post.uri.in_(parent_uris)
-            )
-        )
-    if viewer is not None:
-        branches.append(
-            select(kind(_BOOKMARK), Bookmark.post_id, no_id, no_id, no_id, no_text, _NO_TIME).where(
-                Bookmark.account_id == viewer.id, Bookmark.post_id.in_(ids)
-            )
-        )
-        branches.append(
-            select(
-                kind(_CHOICE), PollVote.poll_id, PollVote.choice, no_id, no_id, no_text, _NO_TIME
-            )
-            .join(Poll, Poll.id == PollVote.poll_id)
-            .where(PollVote.account_id == viewer.id, Poll.post_id.in_(ids))
-        )
-    numbers = union_all(*branches)
-    columns = numbers.selected_columns
-    # Tags by name and choices in order, as the database sorts them.
-    found = await session.execute(numbers.order_by(columns.kind, columns.name, columns.b))
+    values = {
+        "ids": [post.id for post, _ in rows],
+        "uris": [post.uri for post, _ in rows],
+        "shown": list(shown),
+        "parents": list(parent_uris),
+        "viewer": viewer.id if viewer is not None else None,
+    }
+    query = _numbers_query(bool(parent_uris), viewer is not None)
+    found = await session.execute(query, values)
     facts.tags = defaultdict(list)
     for row_kind, a, b, c, d, name, at in found:
         if row_kind == _STATS:
@@ -210,6 +164,73 @@ async def _read_numbers(
 
 
 _NO_TIME = cast(null(), AccountStats.last_post_at.type)
+
+
+@cache
+def _numbers_query(with_parents: bool, with_viewer: bool) -> CompoundSelect[Any]:
+    """`_read_numbers`'s statement, built once for each shape: a page is its values alone
+    (`ids`, `uris`, `shown`, `parents`, `viewer`), so neither building it nor its cache key
+    costs a request anything."""
+    stats = AccountStats.__table__.c
+    no_id, no_text = cast(null(), BigInteger), cast(null(), String)
+    ids: BindParameter[int] = bindparam("ids", expanding=True)
+    viewer = bindparam("viewer", type_=BigInteger)
+
+    def kind(number: int) -> ColumnElement[int]:
+        return literal_column(str(number), Integer)
+
+    branches = [
+        # Columns, not entities: a row in the session would keep what the triggers changed.
+        select(
+            kind(_STATS).label("kind"),
+            stats.account_id.label("a"),
+            stats.posts.label("b"),
+            stats.followers.label("c"),
+            stats.following.label("d"),
+            no_text.label("name"),
+            stats.last_post_at.label("at"),
+        ).where(stats.account_id.in_(bindparam("shown", expanding=True))),
+        select(kind(_REPLIES), no_id, func.count(), no_id, no_id, Post.in_reply_to_uri, _NO_TIME)
+        .where(Post.in_reply_to_uri.in_(bindparam("uris", expanding=True)))
+        .group_by(Post.in_reply_to_uri),
+        select(
+            kind(_COUNTS),
+            Interaction.post_id,
+            func.count(),
+            func.max(case((Interaction.account_id == viewer, 1))),
+            no_id,
+            Interaction.kind,
+            _NO_TIME,
+        )
+        .where(Interaction.post_id.in_(ids))
+        .group_by(Interaction.post_id, Interaction.kind),
+        select(kind(_TAG), PostTag.post_id, no_id, no_id, no_id, PostTag.name, _NO_TIME).where(
+            PostTag.post_id.in_(ids)
+        ),
+    ]
+    if with_parents:
+        branches.append(
+            select(kind(_PARENT), Post.id, Post.account_id, no_id, no_id, Post.uri, _NO_TIME).where(
+                Post.uri.in_(bindparam("parents", expanding=True))
+            )
+        )
+    if with_viewer:
+        branches.append(
+            select(kind(_BOOKMARK), Bookmark.post_id, no_id, no_id, no_id, no_text, _NO_TIME).where(
+                Bookmark.account_id == viewer, Bookmark.post_id.in_(ids)
+            )
+        )
+        branches.append(
+            select(
+                kind(_CHOICE), PollVote.poll_id, PollVote.choice, no_id, no_id, no_text, _NO_TIME
+            )
+            .join(Poll, Poll.id == PollVote.poll_id)
+            .where(PollVote.account_id == viewer, Poll.post_id.in_(ids))
+        )
+    numbers = union_all(*branches)
+    columns = numbers.selected_columns
+    # Tags by name and choices in order, as the database sorts them.
+    return numbers.order_by(columns.kind, columns.name, columns.b)
 
 
 def count_of(facts: StatusFacts, post: Post, kind: Kind) -> int:
