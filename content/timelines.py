@@ -104,7 +104,6 @@ async def _from_feed(
         .outerjoin(Interaction, Interaction.id == FeedEntry.boost_id)
         .where(
             FeedEntry.account_id == viewer.id,
-            FeedEntry.id >= floor,
             Account.id.not_in(exclude_accounts),
             not_on_any(Account.domain, exclude_domains),
             Account.suspended_at.is_(None),
@@ -124,11 +123,15 @@ async def _from_feed(
         )
     )
     rows = list(await session.execute(window.apply(query, FeedEntry.id)))
+    found_floor = rows[0][1] if rows else None
+    # Entries below the floor are left out here, not in SQL: a condition on a subquery's
+    # value keeps PostgreSQL from walking the feed's index newest first (a page read 15 ms
+    # instead of 1 at 200,000 posts). A page short of them is read from the posts.
     entries = [
         Entry(post, author, booster if boost is not None else None, boost)
-        for _, _, post, author, booster, boost in rows
+        for entry_id, _, post, author, booster, boost in rows
+        if found_floor is not None and entry_id >= found_floor
     ]
-    found_floor = rows[0][1] if rows else None
     return window.newest_first(entries, key=lambda entry: entry.id), found_floor
 
 
