@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from content import timelines
 from content.accounts import Account
 from content.paging import Window
-from moderation.account_blocks import blocked_either_way
+from moderation.policy import hidden_from
 from node.api.mastodon import entities
 from node.database import create_engine, create_sessionmaker, is_sqlite
 
@@ -64,9 +64,13 @@ async def probe(url: str, username: str, window: Window, base_url: str, runs: in
                 viewer = await _account(session, username)
                 recorder.take()
                 started = time.perf_counter()
-                hidden = await blocked_either_way(session, viewer)
+                hidden = await hidden_from(session, viewer)
                 entries = await timelines.home(
-                    session, viewer, window=window, exclude_accounts=hidden
+                    session,
+                    viewer,
+                    window=window,
+                    exclude_accounts=hidden.accounts,
+                    exclude_domains=hidden.domains,
                 )
                 picked = time.perf_counter()
                 query_statements = recorder.take()

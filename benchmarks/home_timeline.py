@@ -1,6 +1,6 @@
 """Home timeline latency: a member following 500 accounts, on a database of 1,000,000 posts.
 
-Run: .venv/bin/python benchmarks/home_timeline.py [--posts 1000000] [--requests 200]
+Run: .venv/bin/python benchmarks/home_timeline.py [--posts 1000000 ...] [--requests 200]
                                                   [--postgres URL [--only-postgres]] [--rebuild]
 
 The database (5,000 accounts, 1,000 of them local; follows; posts of every visibility, a fifth
@@ -14,7 +14,9 @@ client in the same run. In-process probes then split a page into the SQL that pi
 and the rendering of Status entities, and print the database's plan for the timeline query.
 Last, a full garbage collection is timed in this process (which then holds what a node's
 holds) before and after `settle_heap()`: on a shared machine that pause, a page's p99 when
-it strikes, is steadier to compare than the p99 itself.
+it strikes, is steadier to compare than the p99 itself. Several sizes (`--posts 10000 100000
+1000000`) print the newest page's p50 and p99 by size at the end: the curve issue 18 asks
+for, which should not grow with the table. Each SQLite size is cached apart.
 """
 
 from __future__ import annotations
@@ -70,8 +72,9 @@ def database(workdir: Path, postgres: str | None, shape: Shape, rebuild: bool) -
     cached = CACHE / f"home_timeline-{schema_key()}-{shape.posts}.db"
     if rebuild or not cached.exists():
         CACHE.mkdir(exist_ok=True)
-        for stale in CACHE.glob("home_timeline-*"):  # one cached database at a time
-            stale.unlink()
+        for stale in CACHE.glob("home_timeline-*"):  # one schema at a time, any sizes
+            if not stale.name.startswith(f"home_timeline-{schema_key()}-"):
+                stale.unlink()
         partial = cached.with_suffix(".partial")
         partial.unlink(missing_ok=True)
         started = time.perf_counter()
@@ -113,7 +116,12 @@ def reader_token(node: NodeProcess) -> str:
     return node.app_token(READER, READER_PASSWORD)
 
 
-def run_backend(workdir: Path, url: str, args: argparse.Namespace, bare_p50: float) -> None:
+def run_backend(
+    workdir: Path, url: str, args: argparse.Namespace, bare_p50: float
+) -> tuple[float, float]:
+    """Times the pages on a real node, then probes them in process; the newest page's p50
+    and p99."""
+    newest = (0.0, 0.0)
     node = NodeProcess(port=free_port(), data_dir=workdir / f"node-{free_port()}", database_url=url)
     node.start()
     try:
@@ -126,6 +134,7 @@ def run_backend(workdir: Path, url: str, args: argparse.Namespace, bare_p50: flo
                 p50, p99 = p50_p99(
                     latencies(http, "/api/v1/timelines/home?limit=20", params, args.requests)
                 )
+                newest = newest if params else (p50, p99)
                 print(
                     f"  GET home {label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
                     f"= {p50 / bare_p50:.1f}x bare p50 ({args.requests} requests)"
@@ -144,6 +153,7 @@ def run_backend(workdir: Path, url: str, args: argparse.Namespace, bare_p50: flo
         if label == "newest page":
             for plan in found.plans:
                 print(f"    plan: {plan}")
+    return newest
 
 
 def full_collection_ms(runs: int = 5) -> tuple[float, float]:
@@ -181,28 +191,41 @@ def full_collection_ms(runs: int = 5) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument(
+        "--posts",
+        type=int,
+        nargs="+",
+        default=[1_000_000],
+        help="one size, or several for a curve (e.g. 10000 100000 1000000)",
+    )
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--probes", type=int, default=30)
     parser.add_argument("--postgres", help="admin URL; also runs on a new PostgreSQL database")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached SQLite file")
     parser.add_argument("--only-postgres", action="store_true", help="skip the SQLite run")
     args = parser.parse_args()
-    shape = Shape.of_posts(args.posts)
+    curve: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         bare_p50, bare_p99 = bare_latency(workdir)
-        print(
-            f"{shape.posts} posts, {shape.accounts} accounts; the reader follows {shape.followed}"
-        )
         print(f"bare Starlette JSON endpoint: p50 {bare_p50:.2f} ms, p99 {bare_p99:.2f} ms")
-        backends = {} if args.only_postgres else {"SQLite": None}
-        if args.postgres:
-            backends["PostgreSQL"] = args.postgres
-        for name, admin_url in backends.items():
-            print(f"{name}:")
-            with database(workdir, admin_url, shape, args.rebuild) as url:
-                run_backend(workdir, url, args, bare_p50)
+        for posts in args.posts:
+            shape = Shape.of_posts(posts)
+            print(
+                f"{shape.posts} posts, {shape.accounts} accounts; "
+                f"the reader follows {shape.followed}"
+            )
+            backends = {} if args.only_postgres else {"SQLite": None}
+            if args.postgres:
+                backends["PostgreSQL"] = args.postgres
+            for name, admin_url in backends.items():
+                print(f"{name}:")
+                with database(workdir, admin_url, shape, args.rebuild) as url:
+                    p50, p99 = run_backend(workdir, url, args, bare_p50)
+                curve.append(f"  {name}, {shape.posts} posts: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    if len(args.posts) > 1:
+        print(f"newest page by table size (bare p50 {bare_p50:.2f} ms, p99 {bare_p99:.2f} ms):")
+        print("\n".join(curve))
     before, after = full_collection_ms()
     print(
         f"a full garbage collection in a process holding the app: {before:.1f} ms; "

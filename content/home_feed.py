@@ -20,6 +20,7 @@ from sqlalchemy import ForeignKey, delete, event, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from content.accounts import Account
 from content.audience import Visibility
@@ -150,6 +151,11 @@ _BUILD = [
 async def floor_of(session: AsyncSession, viewer_id: int) -> int | None:
     """The id below which the member's feed may miss entries; None if it was never built."""
     return await session.scalar(select(HomeFeed.floor).where(HomeFeed.account_id == viewer_id))
+
+
+def floor_query(viewer_id: int) -> ScalarSelect[int]:
+    """`floor_of` as a subquery, to read with a page of the feed (NULL if never built)."""
+    return select(HomeFeed.floor).where(HomeFeed.account_id == viewer_id).scalar_subquery()
 
 
 async def build_missing(session: AsyncSession, batch: int = 50) -> int:

@@ -202,14 +202,17 @@ def issue_token(
 async def token_owner(session: AsyncSession, token: str) -> tuple[AccessToken, Account | None]:
     """The live token and the account it acts as, or OAuthError invalid_token (also when
     its login may no longer act as the identity it was granted for)."""
-    row = await session.scalar(
-        select(AccessToken).where(
-            AccessToken.token_sha256 == _digest(token), AccessToken.revoked_at.is_(None)
+    # The token and its login's account in one statement: every API request asks this.
+    found = (
+        await session.execute(
+            select(AccessToken, Account)
+            .outerjoin(Account, Account.id == AccessToken.account_id)
+            .where(AccessToken.token_sha256 == _digest(token), AccessToken.revoked_at.is_(None))
         )
-    )
-    if row is None:
+    ).first()
+    if found is None:
         raise OAuthError("invalid_token", N_("The access token is invalid"))
-    account = await session.get(Account, row.account_id) if row.account_id else None
+    row, account = found
     if account is not None and account.is_gone:
         raise OAuthError("invalid_token", N_("The access token is invalid"))
     if account is not None and row.acting_id is not None:

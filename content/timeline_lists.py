@@ -15,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     ForeignKey,
     Index,
+    Select,
     String,
     UniqueConstraint,
     and_,
@@ -226,12 +227,16 @@ async def remove_members(
 
 async def exclusive_members(session: AsyncSession, owner: Account) -> set[int]:
     """Accounts on the owner's exclusive lists: left out of her home timeline."""
-    rows = await session.scalars(
+    return set(await session.scalars(exclusive_members_query(owner.id)))
+
+
+def exclusive_members_query(owner_id: int) -> Select[int]:
+    """`exclusive_members` as a query, to read as a subquery of another."""
+    return (
         select(TimelineListMember.account_id)
         .join(TimelineList, TimelineList.id == TimelineListMember.list_id)
-        .where(TimelineList.account_id == owner.id, TimelineList.exclusive.is_(True))
+        .where(TimelineList.account_id == owner_id, TimelineList.exclusive.is_(True))
     )
-    return set(rows)
 
 
 def followed_members() -> ColumnElement[bool]:

@@ -56,15 +56,16 @@ async def home(
 
     Read from her feed (`content.home_feed`); a page the feed may not hold whole (below its
     floor), or any page before her feed is built, is read from the posts themselves."""
-    exclusive = await timeline_lists.exclusive_members(session, viewer)
-    floor = await home_feed.floor_of(session, viewer.id)
+    # A page of her feed and the feed's floor in one statement (issue 18); the floor is
+    # read apart only when that page is empty.
+    entries, floor = await _from_feed(session, viewer, window, exclude_accounts, exclude_domains)
+    if floor is None and not entries:
+        floor = await home_feed.floor_of(session, viewer.id)
     if floor is not None and _in_feed(window, floor):
-        entries = await _from_feed(
-            session, viewer, window, floor, exclusive, exclude_accounts, exclude_domains
-        )
         lower = max(window.min_id or 0, window.since_id or 0)
         if floor == 0 or lower >= floor or len(entries) == window.limit:
             return entries
+    exclusive = await timeline_lists.exclusive_members(session, viewer)
     return await _from_posts(session, viewer, window, exclusive, exclude_accounts, exclude_domains)
 
 
@@ -78,14 +79,12 @@ async def _from_feed(
     session: AsyncSession,
     viewer: Account,
     window: Window,
-    floor: int,
-    exclusive: Collection[int],
     exclude_accounts: Collection[int],
     exclude_domains: Collection[str],
-) -> list[Entry]:
-    """A page of her feed, under what may have changed since each entry was written: the
-    follow it came through (not to an account on her exclusive lists), suspensions, her
-    moderation."""
+) -> tuple[list[Entry], int | None]:
+    """A page of her feed above its floor, under what may have changed since each entry
+    was written: the follow it came through (not to an account on her exclusive lists),
+    suspensions, her moderation; and the floor (None when the page is empty: unknown)."""
     via = aliased(Account)
     still_followed = (
         select(Follow.id)
@@ -96,22 +95,23 @@ async def _from_feed(
         )
         .exists()
     )
+    floor = home_feed.floor_query(viewer.id)
     query = (
-        select(FeedEntry.id, Post, Account, via, Interaction)
+        select(FeedEntry.id, floor, Post, Account, via, Interaction)
         .join(Post, Post.id == FeedEntry.post_id)
         .join(Account, Account.id == Post.account_id)
         .outerjoin(via, via.id == FeedEntry.via_id)
         .outerjoin(Interaction, Interaction.id == FeedEntry.boost_id)
         .where(
             FeedEntry.account_id == viewer.id,
-            FeedEntry.id >= floor,
             Account.id.not_in(exclude_accounts),
             not_on_any(Account.domain, exclude_domains),
             Account.suspended_at.is_(None),
             or_(
                 FeedEntry.via_id.is_(None),
                 and_(
-                    via.id.not_in([*exclude_accounts, *exclusive]),
+                    via.id.not_in(exclude_accounts),
+                    via.id.not_in(timeline_lists.exclusive_members_query(viewer.id)),
                     not_on_any(via.domain, exclude_domains),
                     via.suspended_at.is_(None),
                     still_followed,
@@ -122,12 +122,17 @@ async def _from_feed(
             ),
         )
     )
-    rows = await session.execute(window.apply(query, FeedEntry.id))
+    rows = list(await session.execute(window.apply(query, FeedEntry.id)))
+    found_floor = rows[0][1] if rows else None
+    # Entries below the floor are left out here, not in SQL: a condition on a subquery's
+    # value keeps PostgreSQL from walking the feed's index newest first (a page read 15 ms
+    # instead of 1 at 200,000 posts). A page short of them is read from the posts.
     entries = [
         Entry(post, author, booster if boost is not None else None, boost)
-        for _, post, author, booster, boost in rows
+        for entry_id, _, post, author, booster, boost in rows
+        if found_floor is not None and entry_id >= found_floor
     ]
-    return window.newest_first(entries, key=lambda entry: entry.id)
+    return window.newest_first(entries, key=lambda entry: entry.id), found_floor
 
 
 async def _from_posts(

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Select, String, cast, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.hostnames import InvalidHost, host_of
@@ -131,10 +131,26 @@ async def hidden_from(session: AsyncSession, viewer: Account | None) -> Hidden:
     """The accounts and domains to leave out of everything `viewer` reads."""
     if viewer is None:
         return Hidden()
-    blocked = await account_blocks.blocked_either_way(session, viewer)
-    muted = await mutes.muted_ids(session, viewer)
-    domains = await member_domain_blocks.blocked_domains(session, viewer)
-    return Hidden(accounts=frozenset(blocked | muted), domains=frozenset(domains))
+    # One statement, not one per table: every page a member reads asks this (issue 18).
+    no_id, no_domain = cast(null(), BigInteger), cast(null(), String)
+    AccountBlock, Mute = account_blocks.AccountBlock, mutes.Mute
+    DomainBlock = member_domain_blocks.MemberDomainBlock
+    rows = await session.execute(
+        union_all(
+            select(AccountBlock.target_id, no_domain).where(AccountBlock.account_id == viewer.id),
+            select(AccountBlock.account_id, no_domain).where(AccountBlock.target_id == viewer.id),
+            select(Mute.target_id, no_domain).where(Mute.account_id == viewer.id, mutes.in_force()),
+            select(no_id, DomainBlock.domain).where(DomainBlock.account_id == viewer.id),
+        )
+    )
+    hidden_accounts: set[int] = set()
+    domains: set[str] = set()
+    for account_id, domain in rows:
+        if domain is not None:
+            domains.add(domain)
+        elif account_id != viewer.id:
+            hidden_accounts.add(account_id)
+    return Hidden(accounts=frozenset(hidden_accounts), domains=frozenset(domains))
 
 
 async def left_out_of_threads(

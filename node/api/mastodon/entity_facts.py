@@ -10,16 +10,34 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from content import account_stats, media, polls
+from content.account_stats import AccountStats
 from content.accounts import Account
 from content.bookmarks import Bookmark
 from content.interactions import Interaction, Kind
 from content.media import MediaAttachment
-from content.polls import Poll
+from content.polls import Poll, PollVote
 from content.posts import Mention, Post, PostTag
 
 
@@ -75,12 +93,15 @@ async def status_facts(
     viewer: Account | None,
     others: Collection[Account] = (),
 ) -> StatusFacts:
-    """The facts every Status entity of a page needs, in ten queries whatever its size;
+    """The facts every Status entity of a page needs, in four queries whatever its size
+    (issue 18: each statement costs more than what it reads): every count, parent, tag,
+    bookmark and poll choice in one, then mentioned accounts, attachments and polls;
     `others`: more accounts the page shows (who boosted), whose counts come in the same
     query as the authors'."""
     ids = [post.id for post, _ in rows]
     shown = {a.id for _, a in rows} | {a.id for a in others}
-    facts = StatusFacts(accounts=await account_counts(session, shown))
+    facts = StatusFacts(accounts={account_id: AccountCounts() for account_id in shown})
+    await _read_numbers(session, facts, rows, shown, viewer)
     mentioned = await session.execute(
         select(Mention.post_id, Account)
         .join(Account, Account.id == Mention.account_id)
@@ -90,42 +111,126 @@ async def status_facts(
     facts.mentions = defaultdict(list)
     for post_id, account in mentioned:
         facts.mentions[post_id].append(account)
-    parent_uris = {post.in_reply_to_uri for post, _ in rows if post.in_reply_to_uri}
-    if parent_uris:
-        parents = select(Post.uri, Post.id, Post.account_id).where(Post.uri.in_(parent_uris))
-        facts.parents = {uri: (i, a) for uri, i, a in await session.execute(parents)}
-    replies = (
-        select(Post.in_reply_to_uri, func.count())
-        .where(Post.in_reply_to_uri.in_([post.uri for post, _ in rows]))
-        .group_by(Post.in_reply_to_uri)
-    )
-    facts.replies = {str(uri): n for uri, n in await session.execute(replies)}
-    # Likes and boosts counted, and whether the viewer's are among them, in one query.
-    mine = Interaction.account_id == (viewer.id if viewer is not None else None)
-    counted = (
-        select(Interaction.post_id, Interaction.kind, func.count(), func.max(case((mine, 1))))
-        .where(Interaction.post_id.in_(ids))
-        .group_by(Interaction.post_id, Interaction.kind)
-    )
-    for post_id, kind, number, by_viewer in await session.execute(counted):
-        facts.counts[(post_id, kind)] = number
-        if by_viewer:
-            facts.by_viewer.add((post_id, kind))
     facts.media = await media.of_posts(session, ids)
-    facts.tags = defaultdict(list)
-    tagged = select(PostTag.post_id, PostTag.name).where(PostTag.post_id.in_(ids))
-    for post_id, name in await session.execute(tagged.order_by(PostTag.name)):
-        facts.tags[post_id].append(name)
-    if viewer is not None:
-        kept = select(Bookmark.post_id).where(
-            Bookmark.account_id == viewer.id, Bookmark.post_id.in_(ids)
-        )
-        facts.bookmarked = set(await session.scalars(kept))
     facts.polls = await polls.of_posts(session, ids)
-    if viewer is not None and facts.polls:
-        poll_ids = [poll.id for poll in facts.polls.values()]
-        facts.choices = await polls.choices_of(session, viewer.id, poll_ids)
     return facts
+
+
+# The kinds of row `_read_numbers` reads, in the order it sorts them.
+_STATS, _PARENT, _REPLIES, _COUNTS, _TAG, _BOOKMARK, _CHOICE = range(7)
+
+
+async def _read_numbers(
+    session: AsyncSession,
+    facts: StatusFacts,
+    rows: Sequence[tuple[Post, Account]],
+    shown: Collection[int],
+    viewer: Account | None,
+) -> None:
+    """Into `facts`, in one statement (a UNION ALL of one branch per kind of fact, each
+    read along an index): the shown accounts' counts, the parents kept here, replies,
+    likes and boosts (and whether the viewer's are among them), tags, and the viewer's
+    bookmarks and poll choices."""
+    parent_uris = {post.in_reply_to_uri for post, _ in rows if post.in_reply_to_uri}
+    values = {
+        "ids": [post.id for post, _ in rows],
+        "uris": [post.uri for post, _ in rows],
+        "shown": list(shown),
+        "parents": list(parent_uris),
+        "viewer": viewer.id if viewer is not None else None,
+    }
+    query = _numbers_query(bool(parent_uris), viewer is not None)
+    found = await session.execute(query, values)
+    facts.tags = defaultdict(list)
+    for row_kind, a, b, c, d, name, at in found:
+        if row_kind == _STATS:
+            facts.accounts[a] = AccountCounts(
+                statuses=b, last_status_at=at, followers=c, following=d
+            )
+        elif row_kind == _PARENT:
+            facts.parents[name] = (a, b)
+        elif row_kind == _REPLIES:
+            facts.replies[str(name)] = b
+        elif row_kind == _COUNTS:
+            facts.counts[(a, name)] = b
+            if c:
+                facts.by_viewer.add((a, name))
+        elif row_kind == _TAG:
+            facts.tags[a].append(name)
+        elif row_kind == _BOOKMARK:
+            facts.bookmarked.add(a)
+        else:
+            facts.choices.setdefault(a, []).append(b)
+
+
+_NO_TIME = cast(null(), AccountStats.last_post_at.type)
+
+
+@cache
+def _numbers_query(with_parents: bool, with_viewer: bool) -> CompoundSelect[Any]:
+    """`_read_numbers`'s statement, built once for each shape: a page is its values alone
+    (`ids`, `uris`, `shown`, `parents`, `viewer`), so neither building it nor its cache key
+    costs a request anything."""
+    stats = AccountStats.__table__.c
+    no_id, no_text = cast(null(), BigInteger), cast(null(), String)
+    ids: BindParameter[int] = bindparam("ids", expanding=True)
+    viewer = bindparam("viewer", type_=BigInteger)
+
+    def kind(number: int) -> ColumnElement[int]:
+        return literal_column(str(number), Integer)
+
+    branches = [
+        # Columns, not entities: a row in the session would keep what the triggers changed.
+        select(
+            kind(_STATS).label("kind"),
+            stats.account_id.label("a"),
+            stats.posts.label("b"),
+            stats.followers.label("c"),
+            stats.following.label("d"),
+            no_text.label("name"),
+            stats.last_post_at.label("at"),
+        ).where(stats.account_id.in_(bindparam("shown", expanding=True))),
+        select(kind(_REPLIES), no_id, func.count(), no_id, no_id, Post.in_reply_to_uri, _NO_TIME)
+        .where(Post.in_reply_to_uri.in_(bindparam("uris", expanding=True)))
+        .group_by(Post.in_reply_to_uri),
+        select(
+            kind(_COUNTS),
+            Interaction.post_id,
+            func.count(),
+            func.max(case((Interaction.account_id == viewer, 1))),
+            no_id,
+            Interaction.kind,
+            _NO_TIME,
+        )
+        .where(Interaction.post_id.in_(ids))
+        .group_by(Interaction.post_id, Interaction.kind),
+        select(kind(_TAG), PostTag.post_id, no_id, no_id, no_id, PostTag.name, _NO_TIME).where(
+            PostTag.post_id.in_(ids)
+        ),
+    ]
+    if with_parents:
+        branches.append(
+            select(kind(_PARENT), Post.id, Post.account_id, no_id, no_id, Post.uri, _NO_TIME).where(
+                Post.uri.in_(bindparam("parents", expanding=True))
+            )
+        )
+    if with_viewer:
+        branches.append(
+            select(kind(_BOOKMARK), Bookmark.post_id, no_id, no_id, no_id, no_text, _NO_TIME).where(
+                Bookmark.account_id == viewer, Bookmark.post_id.in_(ids)
+            )
+        )
+        branches.append(
+            select(
+                kind(_CHOICE), PollVote.poll_id, PollVote.choice, no_id, no_id, no_text, _NO_TIME
+            )
+            .join(Poll, Poll.id == PollVote.poll_id)
+            .where(PollVote.account_id == viewer, Poll.post_id.in_(ids))
+        )
+    numbers = union_all(*branches)
+    columns = numbers.selected_columns
+    # Tags by name and choices in order, as the database sorts them.
+    return numbers.order_by(columns.kind, columns.name, columns.b)
 
 
 def count_of(facts: StatusFacts, post: Post, kind: Kind) -> int:

@@ -22,8 +22,8 @@ from node.state import services
 
 async def home(request: Request) -> Response:
     """GET /api/v1/timelines/home."""
-    viewer = await user_of(request, "read:statuses")
     async with services(request).sessions() as session:
+        viewer = await user_of(request, "read:statuses", session)  # one connection, not two
         excluded = await _excluded(session, viewer)
         entries = await timelines.home(session, viewer, window=window_of(request), **excluded)
         return await _page(request, session, entries, viewer)

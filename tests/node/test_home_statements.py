@@ -1,0 +1,79 @@
+"""The home timeline's cost in statements, the measure that decides its speed (issue 18): a
+page of the member's feed is her token, what she hides, the page itself and four queries for
+everything its statuses show, however many statuses, boosts, replies, mentions, tags,
+attachments and polls it holds."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from content import bookmarks, interactions, polls, posts, relationships
+from content.interactions import Kind
+from content.media import MediaAttachment
+from content.orm import new_id
+from moderation import account_blocks, member_domain_blocks, mutes
+from node.state import Services
+from tests.node.conftest import BASE
+from tests.node.test_inbox_statements import counted
+from tests.rig import world
+
+pytestmark = pytest.mark.anyio
+# The token with its account; blocks, mutes and domain blocks; the feed's page with its
+# floor and exclusive lists; counts, parents, tags, bookmarks and poll choices; mentioned
+# accounts; attachments; polls.
+HOME_PAGE_BUDGET = 7
+
+
+async def test_a_home_page_costs_the_same_few_statements_whatever_it_shows(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    async with services.sessions() as session, session.begin():
+        alice, bea, cy, dee = [
+            await world.local_member(session, name, base_url=BASE)
+            for name in ("alice", "bea", "cy", "dee")
+        ]
+        await relationships.add_follow(session, alice, bea, uri=f"{BASE}/f/1", accepted=True)
+        await relationships.add_follow(session, alice, cy, uri=f"{BASE}/f/2", accepted=True)
+        await account_blocks.block(session, alice, dee, uri=f"{BASE}/block/1")
+        await mutes.mute(session, alice, dee)
+        await member_domain_blocks.add(session, alice, "blocked.example")
+        old = await world.post(session, dee, "dee's post, boosted by bea")
+        first = await world.post(session, bea, "first #harbour")
+        reply = posts.create_local(session, alice, "me too", in_reply_to=first, mentioned=[bea])
+        asked = posts.create_local(session, cy, "which?")
+        await session.flush()
+        polls.create(session, asked.id, polls.spec(["a", "b"], 3600))
+        session.add(
+            MediaAttachment(
+                id=new_id(),
+                account_id=cy.id,
+                post_id=asked.id,
+                url=f"{BASE}/media/a.png",
+                mime_type="image/png",
+                ever_posted=True,
+            )
+        )
+        others = [await world.post(session, cy, f"more {n}") for n in range(3)]
+        await interactions.add(session, bea, old, Kind.BOOST, uri=f"{BASE}/b/1")
+        await interactions.add(session, bea, others[0], Kind.BOOST, uri=f"{BASE}/b/2")
+        await interactions.add(session, alice, first, Kind.LIKE, uri=f"{BASE}/l/1")
+        await bookmarks.add(session, alice, reply)
+        client.headers.update(await world.bearer(session, alice))
+    await client.get("/api/v1/timelines/home")  # anything a first request sets up, done
+
+    spent = []
+    for limit in (1, 20):
+        with counted(services) as statements:
+            answer = await client.get("/api/v1/timelines/home", params={"limit": limit})
+        assert answer.status_code == 200
+        spent.append(len(statements))
+    page = answer.json()
+
+    assert len(page) == 7  # dee's post is not there: boosted, but blocked
+    assert sum(bool(s["reblog"]) for s in page) == 1
+    shown = {s["id"]: s for s in page}
+    assert [t["name"] for t in shown[str(first.id)]["tags"]] == ["harbour"]
+    assert shown[str(asked.id)]["poll"] and shown[str(asked.id)]["media_attachments"]
+    assert shown[str(reply.id)]["bookmarked"] and shown[str(reply.id)]["mentions"]
+    assert spent == [HOME_PAGE_BUDGET, HOME_PAGE_BUDGET]
