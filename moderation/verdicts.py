@@ -88,3 +88,15 @@ class Verdicts:
         verdict = await may_federate_with(session, host, mode)
         self.put(now, host, mode, verdict)
         return verdict, now
+
+    async def now(self, session: AsyncSession, host: str, mode: FederationMode) -> bool:
+        """`may_federate_with` as the database holds it now, for the worker just before it
+        applies an item: the generation is read every time (one small read, where the policy
+        took one or two), the remembered verdict used only while it has not moved."""
+        current = await generation(session)
+        known = self.get(host, mode)
+        if known is not None and known[1] == current:
+            return known[0]
+        verdict = await may_federate_with(session, host, mode)
+        self.put(current, host, mode, verdict)
+        return verdict
