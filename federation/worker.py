@@ -267,63 +267,19 @@ class Worker:
 
     async def _apply_in_order(self, items: list[InboxItem], slots: asyncio.Semaphore) -> None:
         async with slots:
-            if len(items) > 1 and self._together(items):
-                await self._apply_together(items)
-                return
             for item in items:
-                await self._apply_alone(item)
-
-    def _together(self, items: list[InboxItem]) -> bool:
-        """Whether a host's items are applied in one transaction: on PostgreSQL, where a
-        commit waits for the disk (one per item was most of the time applying took, issue
-        18). Not on SQLite, whose commits are cheap and whose one write lock a transaction
-        of several items would hold across the fetches they make (an inbox POST waits on
-        that lock)."""
-        bind = self.fed.sessions.kw.get("bind")
-        return bind is not None and bind.dialect.name == "postgresql"
-
-    async def _apply_together(self, items: list[InboxItem]) -> None:
-        """Apply the items in order in one transaction. The first that fails rolls it back;
-        then the items before it are applied together again, it alone (its retry or its
-        waiting recorded as `_apply_alone` does), and those after it together."""
-        while items:
-            failed = await self._try_together(items)
-            if failed is None:
-                return
-            if failed > 0:
-                await self._apply_together(items[:failed])
-            await self._apply_alone(items[failed])
-            items = items[failed + 1 :]
-
-    async def _try_together(self, items: list[InboxItem]) -> int | None:
-        """The index of the first item that failed (nothing committed then), or None when
-        all were applied and committed."""
-        if len(items) == 1:
-            return 0
-        async with self.fed.sessions() as session:
-            for index, item in enumerate(items):
                 try:
-                    await asyncio.wait_for(
-                        self._apply_in(session, item.id, str(item.claim)), APPLY_TIMEOUT
+                    await self._apply_once_more_on_a_race(item)
+                except NotYet as waiting:
+                    await self._retry_later(item, str(waiting), final_state="ignored")
+                except Exception as error:  # even a broken item must not stop the others
+                    log.warning(
+                        "applying %s %s failed: %s",
+                        item.activity_type,
+                        item.activity_id,
+                        type(error).__name__,
                     )
-                except Exception:  # it is applied alone next, and its failure told there
-                    return index  # closing the session rolls the others back
-            await session.commit()
-        return None
-
-    async def _apply_alone(self, item: InboxItem) -> None:
-        try:
-            await self._apply_once_more_on_a_race(item)
-        except NotYet as waiting:
-            await self._retry_later(item, str(waiting), final_state="ignored")
-        except Exception as error:  # even a broken item must not stop the others
-            log.warning(
-                "applying %s %s failed: %s",
-                item.activity_type,
-                item.activity_id,
-                type(error).__name__,
-            )
-            await self._retry_later(item, f"{type(error).__name__}: {error}")
+                    await self._retry_later(item, f"{type(error).__name__}: {error}")
 
     async def _apply_once_more_on_a_race(self, item: InboxItem) -> None:
         """Apply the item; if another host's item stored the same row at the same moment (a
@@ -336,30 +292,27 @@ class Worker:
 
     async def _apply(self, item_id: int, claim: str) -> None:
         async with self.fed.sessions() as session:
-            await self._apply_in(session, item_id, claim)
+            found = await _claimed_with_actor(session, item_id, claim)
+            if found is None:
+                return  # another worker took it over, or the actor is gone
+            item, actor = found
+            refusal = await self._refusal(session, actor)
+            if refusal is not None:
+                item.outcome = refusal
+                jobs.finish(item, "refused")
+                await session.commit()
+                return
+            incoming = Incoming(self.fed, session, actor, json.loads(item.body))
+            handler = handler_for(incoming)
+            if handler is None:
+                item.outcome = f"Harbour does not act on {_kind(incoming)}"
+            else:
+                if self.fed.handlers_raise:
+                    raise RuntimeError("HARBOUR_TEST_HANDLERS_RAISE: every handler raises")
+                await handler(incoming)
+                item.outcome = incoming.dropped
+            jobs.finish(item, "applied" if handler and not incoming.dropped else "ignored")
             await session.commit()
-
-    async def _apply_in(self, session: AsyncSession, item_id: int, claim: str) -> None:
-        """Apply the item in the session's transaction (the caller commits)."""
-        found = await _claimed_with_actor(session, item_id, claim)
-        if found is None:
-            return  # another worker took it over, or the actor is gone
-        item, actor = found
-        refusal = await self._refusal(session, actor)
-        if refusal is not None:
-            item.outcome = refusal
-            jobs.finish(item, "refused")
-            return
-        incoming = Incoming(self.fed, session, actor, json.loads(item.body))
-        handler = handler_for(incoming)
-        if handler is None:
-            item.outcome = f"Harbour does not act on {_kind(incoming)}"
-        else:
-            if self.fed.handlers_raise:
-                raise RuntimeError("HARBOUR_TEST_HANDLERS_RAISE: every handler raises")
-            await handler(incoming)
-            item.outcome = incoming.dropped
-        jobs.finish(item, "applied" if handler and not incoming.dropped else "ignored")
 
     async def _refusal(self, session: AsyncSession, actor: Account) -> str | None:
         """Why this node refuses the actor's activities now, or None."""

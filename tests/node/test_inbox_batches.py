@@ -1,5 +1,5 @@
-"""A host's inbox items are applied together (in one transaction on PostgreSQL, issue 18), and
-one that fails costs only itself: those before and after it are applied, it is retried."""
+"""A host's inbox items are claimed and applied as a batch, and one that fails costs only
+itself: those before and after it are applied, it is retried."""
 
 from __future__ import annotations
 
