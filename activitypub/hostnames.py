@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import idna
@@ -100,6 +101,7 @@ def split_port(authority: str) -> tuple[str, int | None]:
     return host, int(digits)
 
 
+@lru_cache(maxsize=1024)  # the inbox's hot path meets a few hosts again and again
 def _canonical_name(host: str) -> str:
     if host.startswith("["):
         try:

@@ -12,6 +12,7 @@ from federation.keys import KeyCache
 from federation.transport import Transport
 from moderation.policy import FederationMode
 from moderation.rate_limits import RateLimiter
+from moderation.verdicts import Verdicts
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Federation:
     quarantine_days: int = 0  # as configured; `days_of_quarantine` is what applies now
     keys: KeyCache = field(default_factory=KeyCache)
     limits: RateLimiter = field(default_factory=RateLimiter)
+    verdicts: Verdicts = field(default_factory=Verdicts)  # the policy's, by generation
     _heard: dict[str, float] = field(default_factory=dict)
     # Posts whose threads members opened, for the worker to fill in (`want_thread`).
     threads_wanted: dict[str, None] = field(default_factory=dict)

@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ForeignKey, String, Table, Text, UniqueConstraint, update
+from sqlalchemy import ForeignKey, Insert, String, Table, Text, UniqueConstraint, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from activitypub import InvalidDocument, SignatureError, id_of, read_json
 from activitypub.hostnames import InvalidHost, check_canonical
-from activitypub.message_signatures import check_body_digest
+from activitypub.message_signatures import check_body_digest, signing_key_id
 from activitypub.signatures import RequestParts
 from activitypub.vocab import MAX_ID_LENGTH
 from content import accounts
@@ -33,8 +34,10 @@ from federation.jobs import Job, announce, claim_index
 from federation.keys import RemoteKey
 from moderation import quarantine
 from moderation.domain_names import site_of
-from moderation.policy import may_federate_with
+from moderation.policy import FederationMode, may_federate_with
 from moderation.rate_limits import Action, RateLimited
+from moderation.verdicts import GENERATION, Verdicts
+from moderation.verdicts import generation as policy_generation
 
 MAX_DEPTH = 16
 
@@ -67,6 +70,25 @@ class Outcome:
     retry_after: int | None = None
 
 
+class Stored(Enum):
+    """What became of an item handed to the shared commit."""
+
+    NEW = "new"
+    DUPLICATE = "duplicate"  # the actor's activity id is here already
+    REFUSED = "refused"  # a block committed meanwhile: its row was taken out again
+
+
+@dataclass(frozen=True)
+class _Arrival:
+    """An item to store, with the servers the policy let it in for, under which generation
+    of the policy (None: verdicts of two generations, so asked again when stored)."""
+
+    row: dict[str, Any]
+    servers: tuple[str, ...]
+    mode: FederationMode
+    generation: int | None
+
+
 async def receive(fed: Federation, parts: RequestParts) -> Outcome:
     """Check an inbox POST and store it for the worker; never applies anything itself."""
     try:
@@ -79,83 +101,149 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         check_canonical(activity["id"])
     except InvalidHost as error:
         return Outcome(400, str(error))
+    mode = fed.policy_mode()
     async with fed.sessions() as session:
-        if not await may_federate_with(session, host, fed.policy_mode()):
-            return Outcome(403, "this node does not federate with your server")
+        # Remembered verdicts only when nothing will be fetched from the host on the way.
+        fresh = "proof" in activity or not _key_in_memory(fed, parts)
+        allowed, asked_at = await fed.verdicts.ask(session, host, mode, fresh=fresh)
+        generation: int | None = asked_at
+        if not allowed:
+            return Outcome(403, REFUSED)
         if id_of(activity.get("object")) == actor_uri and activity["type"] == "Delete":
             if await accounts.get_by_uri(session, actor_uri) is None:
                 # Its key is gone with it, and there is nothing of it here to remove.
                 return Outcome(202, "an account this node never knew was deleted")
+        servers: tuple[str, ...] = (host,)
         try:
             check_body_digest(parts)
             key = await signed_by(fed, session, parts)
             # Before anything more is fetched; by registrable domain: sub-domains cost nothing.
             await fed.limits.take(Action.INBOX, site_of(key.domain))
-            await session.commit()  # a key fetched on the way; no lock across what follows
+            await _commit(session)  # a key fetched on the way; no lock across what follows
             forwarded = key.actor_uri != actor_uri
             author = await _proven(fed, session, activity, forwarded=forwarded)
             if author is not None and key.domain != host:  # forwarded: the forwarder's say
-                if not await may_federate_with(session, key.domain, fed.policy_mode()):
-                    return Outcome(403, "this node does not federate with your server")
+                allowed, also = await fed.verdicts.ask(session, key.domain, mode)
+                if not allowed:
+                    return Outcome(403, REFUSED)
+                servers = (host, key.domain)
+                generation = generation if also == generation else None
             check_origin(activity, author or key)
         except SignatureError as error:
             return Outcome(401, str(error))
         except NotAuthentic as error:
-            await session.commit()  # keep a key fetched on the way, for the next request
+            await _commit(session)  # keep a key fetched on the way, for the next request
             return Outcome(error.status, str(error))
         except RateLimited as limited:  # too many keys fetched, or activities sent
-            await session.commit()
+            await _commit(session)
             return Outcome(429, str(limited), limited.retry_after)
         if fed.first_word_in_a_while(key.domain):
             await quarantine.meet(session, key.domain, fed.days_of_quarantine())
             if await hosts.heard_from(session, key.domain):
                 await _make_due_now(session, key.domain)
-        await session.commit()  # what was met on the way; the item goes in a shared commit
+        await _commit(session)  # what was met on the way; the item goes in a shared commit
     row = {
         "activity_id": activity["id"],
         "activity_type": str(activity["type"])[:64],
         "actor_id": (author or key).account_id,
         "body": parts.body.decode("utf-8"),
     }
-    if not await _writes(fed).write(row):  # a duplicate: the actor's activity id is here
+    stored = await _writes(fed).write(_Arrival(row, servers, mode, generation))
+    if stored is Stored.REFUSED:
+        return Outcome(403, REFUSED)
+    if stored is Stored.DUPLICATE:
         return Outcome(202, "already received")
     fed.notify()
     return Outcome(202, "accepted")
 
 
-_group_commits: WeakKeyDictionary[object, GroupCommit[dict[str, Any], bool]] = WeakKeyDictionary()
+REFUSED = "this node does not federate with your server"
 
 
-def _writes(fed: Federation) -> GroupCommit[dict[str, Any], bool]:
+def _key_in_memory(fed: Federation, parts: RequestParts) -> bool:
+    """Whether the request's signing key is known without a fetch."""
+    try:
+        return fed.keys.get(signing_key_id(parts)) is not None
+    except SignatureError:
+        return False
+
+
+async def _commit(session: AsyncSession) -> None:
+    """Commit what the session wrote, if anything (a known server's POST writes nothing)."""
+    if session.in_transaction():
+        await session.commit()
+
+
+_group_commits: WeakKeyDictionary[object, GroupCommit[_Arrival, Stored]] = WeakKeyDictionary()
+
+
+def _writes(fed: Federation) -> GroupCommit[_Arrival, Stored]:
     """The group commit storing the inbox items of `fed`'s database."""
     if (writes := _group_commits.get(fed.sessions)) is None:
-        writes = _group_commits[fed.sessions] = GroupCommit(fed.sessions, _store)
+        verdicts = fed.verdicts
+
+        async def store(session: AsyncSession, arrivals: Sequence[_Arrival]) -> list[Stored]:
+            return await _store(session, verdicts, arrivals)
+
+        writes = _group_commits[fed.sessions] = GroupCommit(fed.sessions, store)
     return writes
 
 
-async def _store(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[bool]:
-    """Add the items in one statement (the inbox's hot path: Core, no ORM unit of work) and
-    announce them; for each, False if the actor's activity id is here already."""
-    dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    insert = insert_of(dialect)
+def _insert(dialect: str) -> Insert:
+    """`INSERT ... ON CONFLICT DO NOTHING RETURNING id, (the policy's generation)` for the
+    items, built once: run with a list of rows, it is compiled once whatever their number."""
+    if (statement := _INSERTS.get(dialect)) is None:
+        statement = _INSERTS[dialect] = (
+            insert_of(dialect)(_TABLE)
+            .on_conflict_do_nothing(index_elements=["actor_id", "activity_id"])
+            .returning(_TABLE.c.id, GENERATION.scalar_subquery())
+        )
+    return statement
+
+
+_INSERTS: dict[str, Insert] = {}
+_TABLE: Table = InboxItem.__table__  # type: ignore[assignment]
+
+
+async def _store(
+    session: AsyncSession, verdicts: Verdicts, arrivals: Sequence[_Arrival]
+) -> list[Stored]:
+    """Add the items in one statement (the inbox's hot path: Core, no ORM unit of work),
+    which also reads the policy's generation in the same transaction: an item let in under another
+    generation has its servers asked again here, and is taken out if one is refused now (a
+    block committed since). Announces what was added."""
     now = utcnow()
     values = [
-        {**row, "id": new_id(), "received_at": now, "next_attempt_at": now, "state": "queued",
-         "attempts": 0}
-        for row in rows
+        {**arrival.row, "id": new_id(), "received_at": now, "next_attempt_at": now,
+         "state": "queued", "attempts": 0}
+        for arrival in arrivals
     ]  # fmt: skip
-    table: Table = InboxItem.__table__  # type: ignore[assignment]
-    added = set(
-        await session.scalars(
-            insert(table)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["actor_id", "activity_id"])
-            .returning(table.c.id)
-        )
-    )
-    if added:
+    dialect = session.bind.dialect.name  # type: ignore[union-attr]
+    returned = (await session.execute(_insert(dialect), values)).all()
+    added = {row[0] for row in returned}
+    # The generation comes back with the rows (after the INSERT took SQLite's write lock);
+    # read alone only when every item was a duplicate.
+    current = returned[0][1] or 0 if returned else await policy_generation(session)
+    verdicts.settle(current)
+    asked: dict[tuple[str, FederationMode], bool] = {}
+    answers, refused = [], []
+    for arrival, value in zip(arrivals, values, strict=True):
+        if arrival.generation != current:
+            for server in arrival.servers:
+                if (server, arrival.mode) not in asked:
+                    verdict = await may_federate_with(session, server, arrival.mode)
+                    asked[(server, arrival.mode)] = verdict
+                    verdicts.put(current, server, arrival.mode, verdict)
+            if not all(asked[(server, arrival.mode)] for server in arrival.servers):
+                answers.append(Stored.REFUSED)
+                refused.append(value["id"])
+                continue
+        answers.append(Stored.NEW if value["id"] in added else Stored.DUPLICATE)
+    if refused:
+        await session.execute(delete(_TABLE).where(_TABLE.c.id.in_(refused)))
+    if Stored.NEW in answers:
         await announce(session)
-    return [value["id"] in added for value in values]
+    return answers
 
 
 async def _proven(

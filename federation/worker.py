@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType
+from activitypub.hostnames import InvalidHost, host_of
 from content import home_feed, media
 from content.accounts import Account, by_ids
 from content.orm import utcnow
@@ -42,7 +43,7 @@ from federation.inbox import InboxItem
 from federation.keys import signer_of
 from federation.push import Pusher, PushMessage
 from federation.transport import PostResult, SigningKey
-from moderation.policy import may_federate_with, may_federate_with_uri
+from moderation.policy import may_federate_with
 
 log = logging.getLogger("harbour.worker")
 POLL_SECONDS = 1.0
@@ -317,7 +318,11 @@ class Worker:
         """Why this node refuses the actor's activities now, or None."""
         if actor.suspended_at is not None:
             return "the actor is suspended here"
-        if not await may_federate_with_uri(session, actor.uri, self.fed.policy_mode()):
+        try:
+            host = host_of(actor.uri)
+        except InvalidHost:
+            return "this node does not federate with the actor's server"
+        if not await self.fed.verdicts.now(session, host, self.fed.policy_mode()):
             return "this node does not federate with the actor's server"
         return None
 

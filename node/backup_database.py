@@ -24,9 +24,9 @@ from node.database import driver_url, head_revisions, is_sqlite
 CHUNK_BYTES = 4 * 1024 * 1024
 INSERT_BATCH = 500
 # Never written to or read from a backup: kept by triggers as the rows they count are loaded
-# (account_stats, the search index's FTS_TABLES), or worth minutes and naming what was tried
-# at sign-in (rate_buckets).
-DERIVED = {"account_stats", "rate_buckets", *FTS_TABLES}
+# (account_stats, the search index's FTS_TABLES, policy_generation), or worth minutes and
+# naming what was tried at sign-in (rate_buckets).
+DERIVED = {"account_stats", "policy_generation", "rate_buckets", *FTS_TABLES}
 TABLES = {t.name: t for t in Base.metadata.sorted_tables if t.name not in DERIVED}
 
 

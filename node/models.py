@@ -21,6 +21,7 @@ from moderation.reports import Report
 from moderation.shared_limits import RateBucket
 from moderation.switches import NodeSwitch
 from moderation.trust_lists import TrustList, TrustListEntry
+from moderation.verdicts import PolicyGeneration
 
 __all__ = [
     *CONTENT_MODELS,
@@ -37,6 +38,7 @@ __all__ = [
     "PushMessage",
     "Mute",
     "NodeSwitch",
+    "PolicyGeneration",
     "RateBucket",
     "RemoteHost",
     "Report",

@@ -1,0 +1,78 @@
+"""The inbox remembers the federation policy's verdicts (issue 18), and a change made by any
+process holds for the next request all the same: blocks and the allowlist written here on a
+connection of their own, as the CLI or another web process writes them, with no word to this
+process's memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import func, select
+
+from federation.inbox import InboxItem
+from node.database import driver_url
+from node.state import Services
+from tests.node.test_inbox import deliver, note_to_alice
+from tests.rig.remote import FakeServer
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def elsewhere(database_url: str) -> Iterator[sa.Engine]:
+    """Another process's connection to the node's database."""
+    engine = sa.create_engine(driver_url(database_url, asynchronous=False))
+    yield engine
+    engine.dispose()
+
+
+def run(engine: sa.Engine, statement: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(sa.text(statement))
+
+
+async def items(services: Services) -> int:
+    async with services.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(InboxItem)) or 0)
+
+
+async def test_a_block_committed_elsewhere_refuses_the_next_post(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer, elsewhere: sa.Engine
+) -> None:
+    for number in range(3):  # the key known, the verdict remembered
+        assert (await deliver(client, note_to_alice(number))).status_code == 202
+    run(
+        elsewhere,
+        "INSERT INTO domain_blocks (id, domain, severity, reject_media, reject_reports,"
+        " public_comment, private_comment, obfuscate, created_at) VALUES (7, 'remote.example',"
+        " 'suspend', false, false, '', '', false, CURRENT_TIMESTAMP)",
+    )
+    before = await items(services)
+    refused = await deliver(client, note_to_alice(3))
+    assert refused.status_code == 403
+    assert "does not federate" in refused.text
+    assert await items(services) == before  # taken out again before the commit
+    # A duplicate is refused too, and after the block is lifted the server is heard again.
+    assert (await deliver(client, note_to_alice(2))).status_code == 403
+    run(elsewhere, "DELETE FROM domain_blocks WHERE domain = 'remote.example'")
+    assert (await deliver(client, note_to_alice(4))).status_code == 202
+    assert await items(services) == before + 1
+
+
+async def test_leaving_the_allowlist_elsewhere_refuses_the_next_post(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer, elsewhere: sa.Engine
+) -> None:
+    for number in range(2):
+        assert (await deliver(client, note_to_alice(number))).status_code == 202
+    run(elsewhere, "DELETE FROM allowed_domains WHERE domain = 'remote.example'")
+    assert (await deliver(client, note_to_alice(2))).status_code == 403
+    assert (await deliver(client, note_to_alice(3))).status_code == 403  # asked afresh
+    run(
+        elsewhere,
+        "INSERT INTO allowed_domains (domain, created_at) VALUES"
+        " ('remote.example', CURRENT_TIMESTAMP)",
+    )
+    assert (await deliver(client, note_to_alice(4))).status_code == 202
