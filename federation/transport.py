@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
@@ -46,6 +48,9 @@ BACK_OFF = 60.0  # a host that timed out is not asked again for this long
 MAX_BACKED_OFF = 10_000
 POSTS_AT_ONCE = 128  # connections the POST client opens, all hosts together
 POST_ANSWER_BYTES = 65_536  # an inbox's answer is read this far (to keep the connection)
+# Requests are signed in these threads where the process may use more than one core: the
+# RSA operation releases the GIL (cryptography >= 47), so it runs beside the event loop.
+SIGNING_THREADS = min(2, len(os.sched_getaffinity(0)) - 1)
 
 
 log = logging.getLogger("harbour.transport")
@@ -143,6 +148,11 @@ class Transport:
         self._transport = transport
         self._timeout = timeout
         self._user_agent = user_agent
+        self._signing = (
+            ThreadPoolExecutor(SIGNING_THREADS, thread_name_prefix="harbour-sign")
+            if SIGNING_THREADS > 0
+            else None
+        )
         # POSTs (deliveries, Web Push) go through aiohttp, unless a test network is given:
         # ~0.15 CPU-ms a request beside httpx's 1-3.5 ms, whose pool checks every
         # connection on every request (benchmarks/fanout.py, issue 18).
@@ -169,6 +179,8 @@ class Transport:
             await self.client.aclose()
         if self._posts is not None:
             await self._posts.close()
+        if self._signing is not None:
+            self._signing.shutdown(wait=False)
 
     async def get_document(self, url: str, signer: SigningKey | None) -> dict[str, Any]:
         """Fetch an ActivityPub (or other JSON) document, signed if a key is given. Uploads
@@ -296,7 +308,12 @@ class Transport:
         address = await self._checked_address(name.strip("[]"), port)
         headers = {**headers, "host": netloc}
         if signer is not None:
-            headers.update(_signature(method, target, netloc, headers, body, signer, style))
+            parts = (method, target, netloc, headers, body, signer, style)
+            if self._signing is None:
+                headers.update(_signature(*parts))
+            else:
+                loop = asyncio.get_running_loop()
+                headers.update(await loop.run_in_executor(self._signing, _signature, *parts))
         if method == "POST" and not read_body and self._posts_by_aiohttp:
             return await self._post(
                 url, target.copy_with(host=address, port=port), name, headers, body
