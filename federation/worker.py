@@ -405,27 +405,34 @@ class Worker:
     async def _write_outcomes(self, sent: list[_Sent]) -> None:
         """Record what these hosts answered, in one transaction for them all: each
         delivery this worker still holds ends or waits for its retry, and each host's
-        health is updated."""
+        health is updated. Those delivered are closed by one UPDATE (all but what a
+        confidential signer sent, whose body goes too); the others are loaded."""
+        delivered: dict[str, list[int]] = defaultdict(list)
+        others: list[tuple[_Sent, Delivery, PostResult | str]] = []
+        for one in sent:
+            for job, result in zip(one.queue, one.results, strict=True):
+                if _delivered(result) and job.signer_id not in one.confidential:
+                    delivered[str(job.claim)].append(job.id)
+                else:
+                    others.append((one, job, result))
         async with self.fed.sessions() as session:
-            ids = [job.id for one in sent for job in one.queue]
-            rows = {row.id: row for row in await session.scalars(_open_by_ids(ids))}
-            health: dict[str, bool] = {}
-            for one in sent:
-                answered, ours = False, False
-                for job, result in zip(one.queue, one.results, strict=True):
-                    row = rows.get(job.id)
-                    if row is None or row.claim != job.claim:
-                        continue  # the lease ran out and another worker has it now
-                    ours = True
-                    row.attempts += 1
-                    if isinstance(result, PostResult):
-                        self._record(row, result.status, result.retry_after)
-                        answered = answered or (result.status < 500 and result.status != 429)
-                    else:
-                        self._retry(row, result, None)
-                    delivery.forget_if_ended(row, one.confidential)
-                if ours:
-                    health[one.host] = health.get(one.host, False) or answered
+            closed = await jobs.finish_held(session, Delivery, delivered, "delivered")
+            health = {one.host: True for one in sent if any(job.id in closed for job in one.queue)}
+            ids = [job.id for _, job, _ in others]
+            rows = {row.id: row for row in await session.scalars(_open_by_ids(ids))} if ids else {}
+            for one, job, result in others:
+                row = rows.get(job.id)
+                if row is None or row.claim != job.claim:
+                    continue  # the lease ran out and another worker has it now
+                row.attempts += 1
+                if isinstance(result, PostResult):
+                    self._record(row, result.status, result.retry_after)
+                    answered = result.status < 500 and result.status != 429
+                else:
+                    self._retry(row, result, None)
+                    answered = False
+                delivery.forget_if_ended(row, one.confidential)
+                health[one.host] = health.get(one.host, False) or answered
             await hosts.record(session, health)
             await session.commit()
 
@@ -471,6 +478,10 @@ class Worker:
         wait = wait or delivery.next_attempt(job.attempts, age=age)
         wait = wait * self.fed.retry_scale if wait is not None else None
         jobs.retry(job, wait if age < delivery.GIVE_UP_AFTER else None, error, final_state="failed")
+
+
+def _delivered(result: PostResult | str) -> bool:
+    return isinstance(result, PostResult) and 200 <= result.status < 300
 
 
 @dataclass
