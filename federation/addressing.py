@@ -15,7 +15,7 @@ from content.posts import Post
 from content.relationships import follower_inboxes
 from federation import hosts
 from federation.context import Federation
-from moderation.policy import may_federate_with
+from moderation.policy import federating
 
 
 async def for_post(
@@ -69,19 +69,13 @@ async def for_account(fed: Federation, session: AsyncSession, target: Account) -
 
 
 async def deliverable(fed: Federation, session: AsyncSession, inboxes: set[str]) -> set[str]:
-    """`inboxes` less refused and dead hosts."""
+    """`inboxes` less refused and dead hosts (the policy read once for all of them)."""
     dead = await hosts.dead_hosts(session)
-    verdicts: dict[str, bool] = {}
-    kept = set()
+    by_host: dict[str, list[str]] = {}
     for inbox in inboxes:
         try:
-            host = host_of(inbox)
+            by_host.setdefault(host_of(inbox), []).append(inbox)
         except InvalidHost:
             continue  # an unparseable inbox URL from a remote actor is skipped
-        if host not in verdicts:
-            verdicts[host] = host not in dead and await may_federate_with(
-                session, host, fed.policy_mode()
-            )
-        if verdicts[host]:
-            kept.add(inbox)
-    return kept
+    allowed = await federating(session, set(by_host) - dead, fed.policy_mode())
+    return {inbox for host in allowed for inbox in by_host[host]}

@@ -33,28 +33,34 @@ async def record(session: AsyncSession, outcomes: dict[str, bool]) -> None:
     # Several workers may meet a new host at once: create its row without a conflict.
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
     insert = insert_of(dialect)
+    now = utcnow()
+    answered = [domain for domain, ok in outcomes.items() if ok]
+    if answered:  # one statement for every host that answered, known or new
+        statement = insert(RemoteHost).values(
+            [{"domain": domain, "failures": 0, "last_success_at": now} for domain in answered]
+        )
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["domain"],
+                set_={
+                    "failures": 0,
+                    "unreachable_since": None,
+                    "last_success_at": statement.excluded.last_success_at,
+                },
+            )
+        )
+    failed = [domain for domain, ok in outcomes.items() if not ok]
+    if not failed:
+        return
     await session.execute(
         insert(RemoteHost)
-        .values([{"domain": domain, "failures": 0} for domain in outcomes])
+        .values([{"domain": domain, "failures": 0} for domain in failed])
         .on_conflict_do_nothing(index_elements=["domain"])
     )
-    known = {
-        host.domain: host
-        for host in await session.scalars(
-            select(RemoteHost).where(RemoteHost.domain.in_(list(outcomes)))
-        )
-    }
-    now = utcnow()
-    for domain, answered in outcomes.items():
-        host = known[domain]
-        if answered:
-            host.failures = 0
-            host.unreachable_since = None
-            host.last_success_at = now
-        else:
-            host.failures += 1
-            if host.failures >= UNREACHABLE_AFTER_FAILURES and host.unreachable_since is None:
-                host.unreachable_since = now
+    for host in await session.scalars(select(RemoteHost).where(RemoteHost.domain.in_(failed))):
+        host.failures += 1
+        if host.failures >= UNREACHABLE_AFTER_FAILURES and host.unreachable_since is None:
+            host.unreachable_since = now
 
 
 async def dead_hosts(session: AsyncSession) -> set[str]:

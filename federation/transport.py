@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -31,6 +33,9 @@ from activitypub.hostnames import InvalidHost, host_of, split_port
 from activitypub.signatures import RequestParts, sign
 from federation.signature_styles import SignatureStyles, Style
 
+if TYPE_CHECKING:
+    import aiohttp
+
 ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 MAX_RESPONSE_BYTES = 1_048_576
 MAX_REDIRECTS = 3
@@ -41,6 +46,11 @@ DEADLINE = 20.0  # a whole request (lookup, connect, send, read), however a serv
 REFUSED = (401, 403)  # a signature refused: knock again the draft-cavage way
 BACK_OFF = 60.0  # a host that timed out is not asked again for this long
 MAX_BACKED_OFF = 10_000
+POSTS_AT_ONCE = 128  # connections the POST client opens, all hosts together
+POST_ANSWER_BYTES = 65_536  # an inbox's answer is read this far (to keep the connection)
+# Requests are signed in these threads where the process may use more than one core: the
+# RSA operation releases the GIL (cryptography >= 47), so it runs beside the event loop.
+SIGNING_THREADS = min(2, len(os.sched_getaffinity(0)) - 1)
 
 
 log = logging.getLogger("harbour.transport")
@@ -138,6 +148,16 @@ class Transport:
         self._transport = transport
         self._timeout = timeout
         self._user_agent = user_agent
+        self._signing = (
+            ThreadPoolExecutor(SIGNING_THREADS, thread_name_prefix="harbour-sign")
+            if SIGNING_THREADS > 0
+            else None
+        )
+        # POSTs (deliveries, Web Push) go through aiohttp, unless a test network is given:
+        # ~0.15 CPU-ms a request beside httpx's 1-3.5 ms, whose pool checks every
+        # connection on every request (benchmarks/fanout.py, issue 18).
+        self._posts: aiohttp.ClientSession | None = None
+        self._posts_by_aiohttp = transport is None
 
     @cached_property
     def client(self) -> httpx.AsyncClient:
@@ -157,6 +177,10 @@ class Transport:
         """Close pooled connections (if a request was ever made)."""
         if "client" in self.__dict__:
             await self.client.aclose()
+        if self._posts is not None:
+            await self._posts.close()
+        if self._signing is not None:
+            self._signing.shutdown(wait=False)
 
     async def get_document(self, url: str, signer: SigningKey | None) -> dict[str, Any]:
         """Fetch an ActivityPub (or other JSON) document, signed if a key is given. Uploads
@@ -284,7 +308,16 @@ class Transport:
         address = await self._checked_address(name.strip("[]"), port)
         headers = {**headers, "host": netloc}
         if signer is not None:
-            headers.update(_signature(method, target, netloc, headers, body, signer, style))
+            parts = (method, target, netloc, headers, body, signer, style)
+            if self._signing is None:
+                headers.update(_signature(*parts))
+            else:
+                loop = asyncio.get_running_loop()
+                headers.update(await loop.run_in_executor(self._signing, _signature, *parts))
+        if method == "POST" and not read_body and self._posts_by_aiohttp:
+            return await self._post(
+                url, target.copy_with(host=address, port=port), name, headers, body
+            )
         request = self.client.build_request(
             method,
             target.copy_with(host=address, port=port),
@@ -297,9 +330,7 @@ class Transport:
         except httpx.TimeoutException:
             raise TimedOut(f"{url} timed out") from None
         except httpx.ConnectError:
-            raise Unavailable(
-                f"{url}: cannot connect (the server is down or unreachable)"
-            ) from None
+            raise _cannot_connect(url) from None
         except httpx.HTTPError as error:
             raise FetchError(f"{url}: {type(error).__name__}") from None
         try:
@@ -312,6 +343,51 @@ class Transport:
         finally:
             await response.aclose()
         return response
+
+    async def _post(
+        self, url: str, to: httpx.URL, name: str, headers: dict[str, str], body: bytes
+    ) -> httpx.Response:
+        """A POST through aiohttp to the checked address `to`, with TLS verified for
+        `name` (also in its pool's key, so a connection made for one host is never used for
+        another on the same address). The answer is read up to POST_ANSWER_BYTES so the
+        connection is kept for the next; a longer one closes it. aiohttp is imported with the
+        first POST (a start need not load it)."""
+        import aiohttp  # here, not at the top: a start need not load it (memory)
+        import yarl
+
+        if self._posts is None:
+            self._posts = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=POSTS_AT_ONCE,
+                    limit_per_host=0,  # the worker bounds what it sends to a host
+                    ssl=tls_context(self.policy.ca_bundle),
+                    use_dns_cache=False,  # never asked: it is given the checked address
+                ),
+                timeout=aiohttp.ClientTimeout(
+                    connect=self._timeout.connect, sock_read=self._timeout.read
+                ),
+                headers={"User-Agent": self._user_agent},
+                auto_decompress=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        try:
+            async with self._posts.post(
+                yarl.URL(str(to), encoded=True),
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+                server_hostname=name if to.scheme == "https" else None,
+            ) as response:
+                await response.content.read(POST_ANSWER_BYTES)
+                if not response.content.at_eof():
+                    response.close()  # not read to its end: the connection is not kept
+                return httpx.Response(response.status, headers=list(response.headers.items()))
+        except (TimeoutError, aiohttp.ServerTimeoutError):
+            raise TimedOut(f"{url} timed out") from None
+        except aiohttp.ClientConnectorError:
+            raise _cannot_connect(url) from None
+        except aiohttp.ClientError as error:
+            raise FetchError(f"{url}: {type(error).__name__}") from None
 
     async def _read_capped(self, response: httpx.Response, url: str) -> None:
         declared = response.headers.get("content-length", "")
@@ -377,6 +453,10 @@ async def system_resolver(host: str, port: int) -> list[str]:
     except OSError:
         raise FetchError(f"{host} does not resolve") from None
     return [str(info[4][0]) for info in infos]
+
+
+def _cannot_connect(url: str) -> Unavailable:
+    return Unavailable(f"{url}: cannot connect (the server is down or unreachable)")
 
 
 def _is_upload(url: str) -> bool:

@@ -13,9 +13,10 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,19 +44,20 @@ from federation.inbox import InboxItem
 from federation.keys import signer_of
 from federation.push import Pusher, PushMessage
 from federation.transport import PostResult, SigningKey
-from moderation.policy import may_federate_with
+from moderation.policy import federating
 
 log = logging.getLogger("harbour.worker")
 POLL_SECONDS = 1.0
 STOP_SECONDS = 5.0  # how long a stopping worker lets its deliveries in flight finish
-BATCH = 100
+BATCH = 200  # deliveries claimed in one transaction
 INBOX_BATCH = 16
 INBOX_AT_ONCE = 4  # hosts whose inbox items are applied at once (each host's in order)
 APPLY_TIMEOUT = 60.0  # per inbox item; a fetch on the way is bounded by the transport's deadline
 SEND_TIMEOUT = 30.0  # per delivery, whatever a slow server does byte by byte
-PER_HOST = 4
+PER_HOST = 4  # requests in flight to one host
+SENDS_AT_ONCE = 64  # requests in flight to all hosts together
 THREADS_AT_ONCE = 2  # threads members opened, filled in at once
-HOSTS_AT_ONCE = 32  # no new claim while this many hosts are being delivered to
+HOSTS_AT_ONCE = 256  # no new claim while this many hosts are being delivered to
 INBOX_RETRIES = [timedelta(seconds=30), timedelta(minutes=5), timedelta(hours=1)]
 KEEP_ENDED = timedelta(days=14)  # ended jobs are kept this long for inspection, then deleted
 PRUNE_EVERY = 3600.0
@@ -85,6 +87,8 @@ class Worker:
         self._next_prune = 0.0
         self._next_poll_ends = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
+        self._sends = asyncio.Semaphore(SENDS_AT_ONCE)
+        self._outcomes = _Outcomes(self)  # hosts' outcomes waiting to be written
         self._filling: set[asyncio.Task[None]] = set()  # threads being filled in
         self._importing: asyncio.Task[None] | None = None  # members' imported lines
         self._next_trust_lists = 0.0
@@ -123,7 +127,15 @@ class Worker:
         importing = [self._importing] if self._importing else []
         trusting = [self._trusting] if self._trusting else []
         pushing = [self._pushing] if self._pushing else []
-        return [*self._sending.values(), *self._filling, *importing, *trusting, *pushing]
+        recording = self._outcomes.writing()
+        return [
+            *self._sending.values(),
+            *recording,
+            *self._filling,
+            *importing,
+            *trusting,
+            *pushing,
+        ]
 
     def _import(self) -> None:
         """Apply members' imported lines beside the passes, batch after batch while any are
@@ -381,24 +393,7 @@ class Worker:
             results = await asyncio.gather(
                 *(self._post(job, signers[job.signer_id], limit) for job in queue)
             )
-            async with self.fed.sessions() as session:
-                ours = await jobs.still_claimed_all(
-                    session, Delivery, [job.id for job in queue], str(queue[0].claim)
-                )
-                answered = False
-                for job, result in zip(queue, results, strict=True):
-                    if (row := ours.get(job.id)) is None:
-                        continue  # the lease ran out and another worker has it now
-                    row.attempts += 1
-                    if isinstance(result, PostResult):
-                        self._record(row, result.status, result.retry_after)
-                        answered = answered or (result.status < 500 and result.status != 429)
-                    else:
-                        self._retry(row, result, None)
-                    delivery.forget_if_ended(row, confidential)
-                if ours:
-                    await hosts.record(session, {host: answered})
-                await session.commit()
+            await self._outcomes.record(_Sent(host, queue, results, confidential))
         except Exception:  # the leases run out and the deliveries are tried again
             log.exception("delivering to %s failed", host)
         finally:
@@ -407,23 +402,54 @@ class Worker:
             # the next poll (a post to 1,000 servers waited a second for every 32 of them).
             self.fed.wakeup.set()
 
+    async def _write_outcomes(self, sent: list[_Sent]) -> None:
+        """Record what these hosts answered, in one transaction for them all: each
+        delivery this worker still holds ends or waits for its retry, and each host's
+        health is updated. Those delivered are closed by one UPDATE (all but what a
+        confidential signer sent, whose body goes too); the others are loaded."""
+        delivered: dict[str, list[int]] = defaultdict(list)
+        others: list[tuple[_Sent, Delivery, PostResult | str]] = []
+        for one in sent:
+            for job, result in zip(one.queue, one.results, strict=True):
+                if _delivered(result) and job.signer_id not in one.confidential:
+                    delivered[str(job.claim)].append(job.id)
+                else:
+                    others.append((one, job, result))
+        async with self.fed.sessions() as session:
+            closed = await jobs.finish_held(session, Delivery, delivered, "delivered")
+            health = {one.host: True for one in sent if any(job.id in closed for job in one.queue)}
+            ids = [job.id for _, job, _ in others]
+            rows = {row.id: row for row in await session.scalars(_open_by_ids(ids))} if ids else {}
+            for one, job, result in others:
+                row = rows.get(job.id)
+                if row is None or row.claim != job.claim:
+                    continue  # the lease ran out and another worker has it now
+                row.attempts += 1
+                if isinstance(result, PostResult):
+                    self._record(row, result.status, result.retry_after)
+                    answered = result.status < 500 and result.status != 429
+                else:
+                    self._retry(row, result, None)
+                    answered = False
+                delivery.forget_if_ended(row, one.confidential)
+                health[one.host] = health.get(one.host, False) or answered
+            await hosts.record(session, health)
+            await session.commit()
+
     async def _allowed(self, session: AsyncSession, claimed: Sequence[Delivery]) -> list[Delivery]:
         """The claimed deliveries whose host the policy still allows; the others end as
         refused (a block takes effect on deliveries queued before it)."""
-        verdicts = {
-            host: await may_federate_with(session, host, self.fed.policy_mode())
-            for host in {job.host for job in claimed}
-        }
+        allowed = await federating(session, {job.host for job in claimed}, self.fed.policy_mode())
         for job in claimed:
-            if not verdicts[job.host]:
+            if job.host not in allowed:
                 job.last_error = "refused by this node's federation policy"
                 jobs.finish(job, "refused")
-        return [job for job in claimed if verdicts[job.host]]
+        return [job for job in claimed if job.host in allowed]
 
     async def _post(
         self, job: Delivery, signer: SigningKey, limit: asyncio.Semaphore
     ) -> PostResult | str:
-        async with limit:
+        async with limit, self._sends:
             try:
                 return await asyncio.wait_for(
                     self.fed.transport.post_activity(job.inbox, job.body.encode("utf-8"), signer),
@@ -452,6 +478,64 @@ class Worker:
         wait = wait or delivery.next_attempt(job.attempts, age=age)
         wait = wait * self.fed.retry_scale if wait is not None else None
         jobs.retry(job, wait if age < delivery.GIVE_UP_AFTER else None, error, final_state="failed")
+
+
+def _delivered(result: PostResult | str) -> bool:
+    return isinstance(result, PostResult) and 200 <= result.status < 300
+
+
+@dataclass
+class _Sent:
+    """One host's claimed deliveries and what each got: an answer or why it failed."""
+
+    host: str
+    queue: list[Delivery]
+    results: list[PostResult | str]
+    confidential: set[int]  # signers whose ended deliveries keep no body
+
+
+class _Outcomes:
+    """Hosts' outcomes written in shared transactions, one at a time (a group commit): the
+    first host done is written at once, and those done meanwhile go together in the next.
+    A transaction per host cost more than the sending (issue 18). A host's task waits until
+    its outcomes are committed; a crash before that leaves its leases to run out, and the
+    deliveries are sent again (receivers drop the duplicates by activity id)."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+        self.waiting: list[tuple[_Sent, asyncio.Future[None]]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    def writing(self) -> list[asyncio.Task[None]]:
+        """The task writing outcomes, while there is one."""
+        return [self.task] if self.task is not None and not self.task.done() else []
+
+    async def record(self, sent: _Sent) -> None:
+        """Write `sent`'s outcomes with the others waiting, and return once committed."""
+        done = asyncio.get_running_loop().create_future()
+        self.waiting.append((sent, done))
+        if not self.writing():
+            self.task = asyncio.create_task(self._write_waiting())
+        await done
+
+    async def _write_waiting(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting, []
+            try:
+                await self.worker._write_outcomes([sent for sent, _ in batch])
+            except Exception as error:  # each host's task logs it; their leases run out
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
+def _open_by_ids(ids: list[int]) -> Select[Delivery]:
+    """The deliveries with these ids that are still open."""
+    return select(Delivery).where(Delivery.id.in_(ids), Delivery.state.in_(jobs.OPEN_STATES))
 
 
 async def _claimed_with_actor(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import String, delete, select
@@ -53,3 +53,15 @@ async def is_allowed(session: AsyncSession, host: str) -> bool:
         select(AllowedDomain.domain).where(AllowedDomain.domain.in_(candidates(host))).limit(1)
     )
     return found is not None
+
+
+async def allowed(session: AsyncSession, hosts: Collection[str]) -> set[str]:
+    """Those of `hosts` that `is_allowed` allows, read in one statement."""
+    wanted = {host: candidates(host) for host in hosts}
+    names = set().union(*wanted.values())
+    if not names:
+        return set()
+    listed = set(
+        await session.scalars(select(AllowedDomain.domain).where(AllowedDomain.domain.in_(names)))
+    )
+    return {host for host, names_of_host in wanted.items() if names_of_host & listed}

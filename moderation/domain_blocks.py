@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -118,6 +118,24 @@ async def block_for(session: AsyncSession, host: str) -> DomainBlock | None:
         await session.scalars(select(DomainBlock).where(DomainBlock.domain.in_(candidates(host))))
     ).all()
     return max(rows, key=lambda row: len(row.domain), default=None)
+
+
+async def blocks_for(session: AsyncSession, hosts: Collection[str]) -> dict[str, DomainBlock]:
+    """`block_for` of each of `hosts` that has one, read in one statement."""
+    wanted = {host: candidates(host) for host in hosts}
+    names = set().union(*wanted.values())
+    if not names:
+        return {}
+    rows = {
+        row.domain: row
+        for row in await session.scalars(select(DomainBlock).where(DomainBlock.domain.in_(names)))
+    }
+    found = {}
+    for host, names_of_host in wanted.items():
+        matching = [rows[name] for name in names_of_host if name in rows]
+        if matching:
+            found[host] = max(matching, key=lambda row: len(row.domain))
+    return found
 
 
 async def domains_with(session: AsyncSession, severity: Severity) -> list[str]:

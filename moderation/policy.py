@@ -43,6 +43,25 @@ async def may_federate_with(session: AsyncSession, host: str, mode: FederationMo
     return True
 
 
+async def federating(
+    session: AsyncSession, hosts: Collection[str], mode: FederationMode
+) -> set[str]:
+    """Those of `hosts` that `may_federate_with` allows, read in one query of the blocks
+    (and one of the allowlist) for all of them: a worker's batch of deliveries to 200
+    servers asked 200 times before (issue 18)."""
+    if not hosts:
+        return set()
+    blocks = await domain_blocks.blocks_for(session, hosts)
+    allowed = {
+        host
+        for host in hosts
+        if (block := blocks.get(host)) is None or block.severity != Severity.SUSPEND
+    }
+    if mode == FederationMode.ALLOWLIST:
+        allowed &= await allowlist.allowed(session, allowed)
+    return allowed
+
+
 async def may_federate_with_uri(session: AsyncSession, uri: str, mode: FederationMode) -> bool:
     """`may_federate_with` for the server a URI is on; a URI without a usable host never."""
     try:

@@ -35,6 +35,7 @@ LAZY = (
     "http_ece",  # the first Web Push message
     "py_vapid",
     "nh3",  # the first remote HTML
+    "aiohttp",  # the first delivery
     "sqlalchemy.dialects.postgresql",  # on SQLite: ~2 MiB, all its drivers' modules
     "jinja2",  # the first page
     "node.web.settings_pages",  # pages and Mastodon API endpoints: the first request to them

@@ -1,0 +1,114 @@
+"""Deliveries through the transport's own POST client (aiohttp), against a real loopback
+server: what arrives, which connections carry it, and what a server that is too slow or
+answers too much gets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from federation.transport import (
+    POST_ANSWER_BYTES,
+    SigningKey,
+    TimedOut,
+    Transport,
+    TransportPolicy,
+)
+from tests.rig.keys import keypair_for_tests
+
+pytestmark = pytest.mark.anyio
+SIGNER = SigningKey("https://harbour.test/actor#main-key", keypair_for_tests(0).private_pem)
+
+
+@dataclass
+class Inbox:
+    """A loopback HTTP/1.1 server: the requests it got (head lines by connection), and what
+    it answers."""
+
+    port: int = 0
+    answer: bytes = b""
+    silent: bool = False
+    connections: list[list[dict[str, str]]] = field(default_factory=list)
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        requests: list[dict[str, str]] = []
+        self.connections.append(requests)
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                lines = head.decode("latin-1").split("\r\n")
+                headers = {
+                    name.strip().lower(): value.strip()
+                    for name, _, value in (line.partition(":") for line in lines[1:] if line)
+                }
+                headers[":line"] = lines[0]
+                await reader.readexactly(int(headers.get("content-length", "0")))
+                requests.append(headers)
+                if self.silent:
+                    await asyncio.sleep(60)
+                writer.write(
+                    b"HTTP/1.1 202 Accepted\r\nRetry-After: 7\r\n"
+                    + f"Content-Length: {len(self.answer)}\r\n\r\n".encode()
+                    + self.answer
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+@asynccontextmanager
+async def running(inbox: Inbox) -> AsyncIterator[Transport]:
+    server = await asyncio.start_server(inbox.serve, "127.0.0.1", 0)
+    inbox.port = server.sockets[0].getsockname()[1]
+    policy = TransportPolicy(
+        allow_private_addresses=True,
+        allow_http=True,
+        static_hosts={"one.test": "127.0.0.1", "two.test": "127.0.0.1"},
+    )
+    transport = Transport(policy, user_agent="test", deadline=1.0, timeout=httpx.Timeout(1.0))
+    try:
+        yield transport
+    finally:
+        await transport.aclose()
+        server.close()
+
+
+async def test_deliveries_arrive_signed_with_the_host_name_over_kept_connections() -> None:
+    inbox = Inbox()
+    async with running(inbox) as transport:
+        for host in ("one.test", "one.test", "two.test"):
+            result = await transport.post_activity(
+                f"http://{host}:{inbox.port}/inbox", b'{"type": "Create"}', SIGNER
+            )
+            assert (result.status, result.retry_after) == (202, "7")
+    requests = [request for connection in inbox.connections for request in connection]
+    assert [request["host"] for request in requests] == [
+        f"{host}:{inbox.port}" for host in ("one.test", "one.test", "two.test")
+    ]
+    assert all("signature-input" in request and "content-digest" in request for request in requests)
+    assert all(request[":line"] == "POST /inbox HTTP/1.1" for request in requests)
+    assert len(inbox.connections) == 1  # plain http keys by address: one connection kept
+
+
+async def test_a_long_answer_is_not_read_to_its_end_and_its_connection_is_not_kept() -> None:
+    inbox = Inbox(answer=b"x" * (POST_ANSWER_BYTES * 4))
+    async with running(inbox) as transport:
+        for _ in range(2):
+            result = await transport.post_activity(
+                f"http://one.test:{inbox.port}/inbox", b"{}", SIGNER
+            )
+            assert result.status == 202
+    assert [len(requests) for requests in inbox.connections] == [1, 1]
+
+
+async def test_a_server_that_never_answers_times_out() -> None:
+    inbox = Inbox(silent=True)
+    async with running(inbox) as transport:
+        with pytest.raises(TimedOut):
+            await transport.post_activity(f"http://one.test:{inbox.port}/inbox", b"{}", SIGNER)
