@@ -170,7 +170,10 @@ class Transport:
             timeout=self._timeout,
             follow_redirects=False,
             headers={"User-Agent": self._user_agent},
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            # No connection is kept: httpx's pool is keyed by the URL's host, here the checked
+            # address, so a connection verified for one host would carry another host's
+            # request on the same address without its certificate ever being checked.
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=0),
         )
 
     async def aclose(self) -> None:
