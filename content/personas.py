@@ -19,6 +19,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, ForeignKey, and_, event, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.util import identity_key
 
 from activitypub import KeyPair
 from activitypub.vocab import ActorType
@@ -175,6 +176,18 @@ async def create(
     return account
 
 
+def _may_be_organisation(session: Session, account_id: int) -> bool:
+    """False when the session already holds the account and it is no local organisation:
+    most mentions are of members, whom the mention's handler has just read (the inbox's
+    apply then asks no query here)."""
+    held = session.identity_map.get(identity_key(Account, account_id))
+    if held is None:
+        return True
+    loaded = held.__dict__  # an attribute not loaded is not read (no query in a flush)
+    organisation = str(ActorType.ORGANIZATION)
+    return loaded.get("domain") is None and loaded.get("actor_type", organisation) == organisation
+
+
 @event.listens_for(Session, "before_flush")
 def _share_with_staff(session: Session, _context: object, _instances: object) -> None:
     """Copy each new mention of an organisation actor (a reply is one too) to every staff
@@ -186,7 +199,9 @@ def _share_with_staff(session: Session, _context: object, _instances: object) ->
     ]
     if not new:
         return
-    recipients = {row.account_id for row in new}
+    recipients = {row.account_id for row in new if _may_be_organisation(session, row.account_id)}
+    if not recipients:
+        return
     held = set(
         session.execute(
             select(Account.id).where(Account.id.in_(recipients), _organisation())

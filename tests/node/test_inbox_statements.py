@@ -25,7 +25,7 @@ pytestmark = pytest.mark.anyio
 # written, whether the mentioned account is an organisation (its staff hear of it), the item
 # closed; PostgreSQL also announces the notification and the conversation to streaming
 # clients.
-APPLY_BUDGET = {"sqlite": 13, "postgresql": 15}
+APPLY_BUDGET = {"sqlite": 12, "postgresql": 14}
 # A POST from a known server: the INSERT, which returns the policy's generation with the new
 # rows' ids, so that a block committed meanwhile (by any process) is seen before the commit.
 ACCEPT_BUDGET = 1
