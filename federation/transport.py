@@ -170,9 +170,8 @@ class Transport:
             timeout=self._timeout,
             follow_redirects=False,
             headers={"User-Agent": self._user_agent},
-            # No connection is kept: httpx's pool is keyed by the URL's host, here the checked
-            # address, so a connection verified for one host would carry another host's
-            # request on the same address without its certificate ever being checked.
+            # None kept: the pool is keyed by the checked address, so a connection verified
+            # for one host would carry another's request on that address (DESIGN.md).
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=0),
         )
 

@@ -13,10 +13,9 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +27,6 @@ from content.orm import utcnow
 from content.retention import Retention, expire
 from federation import (
     delivery,
-    hosts,
     import_rows,
     jobs,
     poll_outbox,
@@ -38,6 +36,7 @@ from federation import (
 )
 from federation.context import Federation
 from federation.delivery import Delivery
+from federation.delivery_outcomes import Outcomes, Sent
 from federation.handlers import handler_for
 from federation.handlers.incoming import Incoming, NotYet
 from federation.inbox import InboxItem
@@ -88,7 +87,7 @@ class Worker:
         self._next_poll_ends = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
         self._sends = asyncio.Semaphore(SENDS_AT_ONCE)
-        self._outcomes = _Outcomes(self)  # hosts' outcomes waiting to be written
+        self._outcomes = Outcomes(fed)  # hosts' outcomes waiting to be written
         self._filling: set[asyncio.Task[None]] = set()  # threads being filled in
         self._importing: asyncio.Task[None] | None = None  # members' imported lines
         self._next_trust_lists = 0.0
@@ -393,7 +392,7 @@ class Worker:
             results = await asyncio.gather(
                 *(self._post(job, signers[job.signer_id], limit) for job in queue)
             )
-            await self._outcomes.record(_Sent(host, queue, results, confidential))
+            await self._outcomes.record(Sent(host, queue, results, confidential))
         except Exception:  # the leases run out and the deliveries are tried again
             log.exception("delivering to %s failed", host)
         finally:
@@ -401,40 +400,6 @@ class Worker:
             # A place is free among HOSTS_AT_ONCE: the next pass claims more now, not at
             # the next poll (a post to 1,000 servers waited a second for every 32 of them).
             self.fed.wakeup.set()
-
-    async def _write_outcomes(self, sent: list[_Sent]) -> None:
-        """Record what these hosts answered, in one transaction for them all: each
-        delivery this worker still holds ends or waits for its retry, and each host's
-        health is updated. Those delivered are closed by one UPDATE (all but what a
-        confidential signer sent, whose body goes too); the others are loaded."""
-        delivered: dict[str, list[int]] = defaultdict(list)
-        others: list[tuple[_Sent, Delivery, PostResult | str]] = []
-        for one in sent:
-            for job, result in zip(one.queue, one.results, strict=True):
-                if _delivered(result) and job.signer_id not in one.confidential:
-                    delivered[str(job.claim)].append(job.id)
-                else:
-                    others.append((one, job, result))
-        async with self.fed.sessions() as session:
-            closed = await jobs.finish_held(session, Delivery, delivered, "delivered")
-            health = {one.host: True for one in sent if any(job.id in closed for job in one.queue)}
-            ids = [job.id for _, job, _ in others]
-            rows = {row.id: row for row in await session.scalars(_open_by_ids(ids))} if ids else {}
-            for one, job, result in others:
-                row = rows.get(job.id)
-                if row is None or row.claim != job.claim:
-                    continue  # the lease ran out and another worker has it now
-                row.attempts += 1
-                if isinstance(result, PostResult):
-                    self._record(row, result.status, result.retry_after)
-                    answered = result.status < 500 and result.status != 429
-                else:
-                    self._retry(row, result, None)
-                    answered = False
-                delivery.forget_if_ended(row, one.confidential)
-                health[one.host] = health.get(one.host, False) or answered
-            await hosts.record(session, health)
-            await session.commit()
 
     async def _allowed(self, session: AsyncSession, claimed: Sequence[Delivery]) -> list[Delivery]:
         """The claimed deliveries whose host the policy still allows; the others end as
@@ -459,83 +424,6 @@ class Worker:
                 return "timed out"
             except Exception as error:  # anything a remote server makes us raise is its failure
                 return f"{type(error).__name__}: {error}"
-
-    def _record(self, job: Delivery, status: int, retry_after: str | None) -> None:
-        if 200 <= status < 300:
-            jobs.finish(job, "delivered")
-        elif status == 410:
-            jobs.finish(job, "gone")
-        elif status in (429, 503):
-            self._retry(job, f"answered {status}", delivery.retry_after(retry_after))
-        elif 400 <= status < 500:
-            job.last_error = f"answered {status}"
-            jobs.finish(job, "failed")
-        else:
-            self._retry(job, f"answered {status}", None)
-
-    def _retry(self, job: Delivery, error: str, wait: timedelta | None) -> None:
-        age = utcnow() - job.created_at
-        wait = wait or delivery.next_attempt(job.attempts, age=age)
-        wait = wait * self.fed.retry_scale if wait is not None else None
-        jobs.retry(job, wait if age < delivery.GIVE_UP_AFTER else None, error, final_state="failed")
-
-
-def _delivered(result: PostResult | str) -> bool:
-    return isinstance(result, PostResult) and 200 <= result.status < 300
-
-
-@dataclass
-class _Sent:
-    """One host's claimed deliveries and what each got: an answer or why it failed."""
-
-    host: str
-    queue: list[Delivery]
-    results: list[PostResult | str]
-    confidential: set[int]  # signers whose ended deliveries keep no body
-
-
-class _Outcomes:
-    """Hosts' outcomes written in shared transactions, one at a time (a group commit): the
-    first host done is written at once, and those done meanwhile go together in the next.
-    A transaction per host cost more than the sending (issue 18). A host's task waits until
-    its outcomes are committed; a crash before that leaves its leases to run out, and the
-    deliveries are sent again (receivers drop the duplicates by activity id)."""
-
-    def __init__(self, worker: Worker) -> None:
-        self.worker = worker
-        self.waiting: list[tuple[_Sent, asyncio.Future[None]]] = []
-        self.task: asyncio.Task[None] | None = None
-
-    def writing(self) -> list[asyncio.Task[None]]:
-        """The task writing outcomes, while there is one."""
-        return [self.task] if self.task is not None and not self.task.done() else []
-
-    async def record(self, sent: _Sent) -> None:
-        """Write `sent`'s outcomes with the others waiting, and return once committed."""
-        done = asyncio.get_running_loop().create_future()
-        self.waiting.append((sent, done))
-        if not self.writing():
-            self.task = asyncio.create_task(self._write_waiting())
-        await done
-
-    async def _write_waiting(self) -> None:
-        while self.waiting:
-            batch, self.waiting = self.waiting, []
-            try:
-                await self.worker._write_outcomes([sent for sent, _ in batch])
-            except Exception as error:  # each host's task logs it; their leases run out
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(error)
-            else:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_result(None)
-
-
-def _open_by_ids(ids: list[int]) -> Select[Delivery]:
-    """The deliveries with these ids that are still open."""
-    return select(Delivery).where(Delivery.id.in_(ids), Delivery.state.in_(jobs.OPEN_STATES))
 
 
 async def _claimed_with_actor(
