@@ -103,13 +103,15 @@ def race(target: NodeProcess, sender: NodeProcess, block: Callable[[], None]) ->
 
 
 @pytest.mark.parametrize("target_index", [0, 1], ids=["sqlite", "postgresql"])
-def test_posts_racing_a_cli_block_are_refused_after_it(
-    fleet: list[NodeProcess], target_index: int
+@pytest.mark.parametrize("command", [("domain", "block", "SENDER"), ("lockdown", "on")])
+def test_posts_racing_a_block_or_a_lockdown_are_refused_after_it(
+    fleet: list[NodeProcess], target_index: int, command: tuple[str, ...]
 ) -> None:
+    """The block or the lockdown is made by the CLI, in a process of its own."""
     target, sender = fleet[target_index], fleet[1 - target_index]
 
-    def block() -> None:
-        done = target.run("domain", "block", sender.name, process=True)
+    def shut_out() -> None:
+        done = target.run(*(sender.name if a == "SENDER" else a for a in command), process=True)
         assert done.returncode == 0, done.stderr
 
-    race(target, sender, block)
+    race(target, sender, shut_out)
