@@ -19,8 +19,10 @@ from content.accounts import Account
 from federation.inbox import InboxItem
 from tests.rig.nodes import NodeProcess, loopback_client, read_database, settle
 from tests.rig.signing import signed_post
+from tests.scenarios import test_several_processes as several
 
-pytestmark = [pytest.mark.processes, pytest.mark.fleet(size=2)]
+pytestmark = pytest.mark.processes
+node_s = several.node_s  # one node as four processes on PostgreSQL
 SENDERS = 6
 
 
@@ -102,6 +104,7 @@ def race(target: NodeProcess, sender: NodeProcess, block: Callable[[], None]) ->
     assert late == []  # nothing stored from after the block
 
 
+@pytest.mark.fleet(size=2)
 @pytest.mark.parametrize("target_index", [0, 1], ids=["sqlite", "postgresql"])
 @pytest.mark.parametrize("command", [("domain", "block", "SENDER"), ("lockdown", "on")])
 def test_posts_racing_a_block_or_a_lockdown_are_refused_after_it(
@@ -109,6 +112,21 @@ def test_posts_racing_a_block_or_a_lockdown_are_refused_after_it(
 ) -> None:
     """The block or the lockdown is made by the CLI, in a process of its own."""
     target, sender = fleet[target_index], fleet[1 - target_index]
+
+    def shut_out() -> None:
+        done = target.run(*(sender.name if a == "SENDER" else a for a in command), process=True)
+        assert done.returncode == 0, done.stderr
+
+    race(target, sender, shut_out)
+
+
+@pytest.mark.parametrize("command", [("domain", "block", "SENDER"), ("lockdown", "on")])
+def test_two_web_processes_and_two_workers_hold_a_block_or_a_lockdown_at_once(
+    node_s: several.NodeS, command: tuple[str, ...]
+) -> None:
+    """On PostgreSQL, one node as four processes: the POSTs go to the second web process,
+    the CLI writes beside them, two worker processes apply what was accepted."""
+    target, sender = node_s.webs[1], node_s.peer
 
     def shut_out() -> None:
         done = target.run(*(sender.name if a == "SENDER" else a for a in command), process=True)
