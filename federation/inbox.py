@@ -34,10 +34,9 @@ from federation.jobs import Job, announce, claim_index
 from federation.keys import RemoteKey
 from moderation import quarantine
 from moderation.domain_names import site_of
-from moderation.policy import FederationMode, may_federate_with
+from moderation.policy import FederationMode
 from moderation.rate_limits import Action, RateLimited
-from moderation.verdicts import GENERATION, Verdicts
-from moderation.verdicts import generation as policy_generation
+from moderation.verdicts import GENERATION, LOCKDOWN, Verdicts, state
 
 MAX_DEPTH = 16
 
@@ -81,7 +80,8 @@ class Stored(Enum):
 @dataclass(frozen=True)
 class _Arrival:
     """An item to store, with the servers the policy let it in for, under which generation
-    of the policy (None: verdicts of two generations, so asked again when stored)."""
+    of the policy (None: verdicts of two generations, so asked again when stored); the
+    mode is the one configured (lockdown comes with the generation)."""
 
     row: dict[str, Any]
     servers: tuple[str, ...]
@@ -101,7 +101,7 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
         check_canonical(activity["id"])
     except InvalidHost as error:
         return Outcome(400, str(error))
-    mode = fed.policy_mode()
+    mode = fed.mode  # as configured: lockdown is read with the policy's generation
     async with fed.sessions() as session:
         # Remembered verdicts only when nothing will be fetched from the host on the way.
         fresh = "proof" in activity or not _key_in_memory(fed, parts)
@@ -196,7 +196,7 @@ def _insert(dialect: str) -> Insert:
         statement = _INSERTS[dialect] = (
             insert_of(dialect)(_TABLE)
             .on_conflict_do_nothing(index_elements=["actor_id", "activity_id"])
-            .returning(_TABLE.c.id, GENERATION.scalar_subquery())
+            .returning(_TABLE.c.id, GENERATION.scalar_subquery(), LOCKDOWN.scalar_subquery())
         )
     return statement
 
@@ -221,19 +221,18 @@ async def _store(
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
     returned = (await session.execute(_insert(dialect), values)).all()
     added = {row[0] for row in returned}
-    # The generation comes back with the rows (after the INSERT took SQLite's write lock);
+    # The generation and lockdown come back with the rows (after the INSERT took the write lock);
     # read alone only when every item was a duplicate.
-    current = returned[0][1] or 0 if returned else await policy_generation(session)
-    verdicts.settle(current)
+    policy = (returned[0][1] or 0, bool(returned[0][2])) if returned else await state(session)
+    verdicts.settle(*policy)
     asked: dict[tuple[str, FederationMode], bool] = {}
     answers, refused = [], []
     for arrival, value in zip(arrivals, values, strict=True):
-        if arrival.generation != current:
+        if arrival.generation != policy[0]:
             for server in arrival.servers:
                 if (server, arrival.mode) not in asked:
-                    verdict = await may_federate_with(session, server, arrival.mode)
+                    verdict = await verdicts.decide(session, server, arrival.mode, policy)
                     asked[(server, arrival.mode)] = verdict
-                    verdicts.put(current, server, arrival.mode, verdict)
             if not all(asked[(server, arrival.mode)] for server in arrival.servers):
                 answers.append(Stored.REFUSED)
                 refused.append(value["id"])

@@ -333,7 +333,7 @@ class Worker:
             host = host_of(actor.uri)
         except InvalidHost:
             return "this node does not federate with the actor's server"
-        if not await self.fed.verdicts.now(session, host, self.fed.policy_mode()):
+        if not await self.fed.verdicts.now(session, host, self.fed.mode):
             return "this node does not federate with the actor's server"
         return None
 

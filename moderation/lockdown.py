@@ -5,7 +5,9 @@ Turning it off restores exactly what was before, because lockdown changes no set
 a flag the policy reads on top of them. Both turns are in the audit log.
 
 The flag is a row shared by every process of the node; each process follows it within
-`FOLLOW_SECONDS` (`follow`), and the process that turns it follows at once."""
+`FOLLOW_SECONDS` (`follow`), and the process that turns it follows at once; the inbox and
+the worker's check before applying an item follow it at once in every process, as turning
+it moves the policy's generation on (`moderation.verdicts`)."""
 
 from __future__ import annotations
 

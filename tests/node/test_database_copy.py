@@ -74,7 +74,7 @@ def test_every_row_and_counter_arrives_in_batches(source: str, target: str) -> N
     assert rows == every_row(source)
     assert copied.rows == sum(len(table) for table in rows.values())
     assert "  posts: 3 rows" in said and "  users: 2 rows" in said
-    triggered = "accounts, allowed_domains, domain_blocks, follows, posts"
+    triggered = "accounts, allowed_domains, domain_blocks, follows, node_switches, posts"
     assert f"  triggers off during the copy on: {triggered}" in said
     engine = sa.create_engine(driver_url(target, asynchronous=False))
     with engine.connect() as connection:  # and on again, counting what the node writes next

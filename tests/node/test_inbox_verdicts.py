@@ -13,12 +13,20 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from federation.inbox import InboxItem
+from federation.worker import Worker
+from moderation.policy import FederationMode
 from node.database import driver_url
 from node.state import Services
 from tests.node.test_inbox import deliver, note_to_alice
 from tests.rig.remote import FakeServer
 
 pytestmark = pytest.mark.anyio
+BLOCK = (
+    "INSERT INTO domain_blocks (id, domain, severity, reject_media, reject_reports,"
+    " public_comment, private_comment, obfuscate, created_at) VALUES (7, 'remote.example',"
+    " 'suspend', false, false, '', '', false, CURRENT_TIMESTAMP)"
+)
+REFUSED_HERE = "this node does not federate with the actor's server"
 
 
 @pytest.fixture
@@ -44,12 +52,7 @@ async def test_a_block_committed_elsewhere_refuses_the_next_post(
 ) -> None:
     for number in range(3):  # the key known, the verdict remembered
         assert (await deliver(client, note_to_alice(number))).status_code == 202
-    run(
-        elsewhere,
-        "INSERT INTO domain_blocks (id, domain, severity, reject_media, reject_reports,"
-        " public_comment, private_comment, obfuscate, created_at) VALUES (7, 'remote.example',"
-        " 'suspend', false, false, '', '', false, CURRENT_TIMESTAMP)",
-    )
+    run(elsewhere, BLOCK)
     before = await items(services)
     refused = await deliver(client, note_to_alice(3))
     assert refused.status_code == 403
@@ -75,4 +78,49 @@ async def test_leaving_the_allowlist_elsewhere_refuses_the_next_post(
         "INSERT INTO allowed_domains (domain, created_at) VALUES"
         " ('remote.example', CURRENT_TIMESTAMP)",
     )
+    assert (await deliver(client, note_to_alice(4))).status_code == 202
+
+
+async def outcomes(services: Services) -> list[str | None]:
+    async with services.sessions() as session:
+        rows = await session.scalars(select(InboxItem.outcome).order_by(InboxItem.received_at))
+        return list(rows)
+
+
+async def test_items_accepted_before_a_block_elsewhere_are_dropped_by_the_worker(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer, elsewhere: sa.Engine
+) -> None:
+    worker = Worker(services.federation)  # shares the inbox's remembered verdicts
+    assert (await deliver(client, note_to_alice(0))).status_code == 202
+    assert await worker.run_once() >= 1  # the worker remembers a yes too
+    for number in (1, 2):
+        assert (await deliver(client, note_to_alice(number))).status_code == 202
+    run(elsewhere, BLOCK)
+    await worker.run_once()
+    assert (await outcomes(services))[1:] == [REFUSED_HERE] * 2
+    # Lifted elsewhere: the remembered no goes with the generation.
+    run(elsewhere, "DELETE FROM domain_blocks WHERE domain = 'remote.example'")
+    assert (await deliver(client, note_to_alice(3))).status_code == 202
+    await worker.run_once()
+    assert (await outcomes(services))[-1] != REFUSED_HERE
+
+
+async def test_a_lockdown_turned_elsewhere_refuses_the_next_post(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer, elsewhere: sa.Engine
+) -> None:
+    services.federation.mode = FederationMode.OPEN  # remote.example federates unlisted
+    run(elsewhere, "DELETE FROM allowed_domains WHERE domain = 'remote.example'")
+    worker = Worker(services.federation)
+    for number in range(2):  # the key known, the verdict remembered
+        assert (await deliver(client, note_to_alice(number))).status_code == 202
+    assert await worker.run_once() >= 1
+    assert (await deliver(client, note_to_alice(2))).status_code == 202
+    # This process still thinks the node open (it follows the switch within a second).
+    run(elsewhere, "INSERT INTO node_switches (name, \"on\", changed_at) VALUES"
+        " ('lockdown', true, CURRENT_TIMESTAMP)")  # fmt: skip
+    assert not services.federation.lockdown
+    assert (await deliver(client, note_to_alice(3))).status_code == 403
+    await worker.run_once()  # what came before the lockdown is not applied in it
+    assert (await outcomes(services))[-1] == REFUSED_HERE
+    run(elsewhere, "UPDATE node_switches SET \"on\" = false WHERE name = 'lockdown'")
     assert (await deliver(client, note_to_alice(4))).status_code == 202

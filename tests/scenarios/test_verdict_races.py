@@ -1,0 +1,135 @@
+"""A hostile server's signed POSTs racing a block on real node processes (issue 18: the inbox
+remembers its verdicts): every POST sent after the block command returned is refused,
+whichever way the block is made, on SQLite and on PostgreSQL, and nothing the server sent
+after the block is applied."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.accounts import Account
+from federation.inbox import InboxItem
+from tests.rig.nodes import NodeProcess, loopback_client, read_database, settle
+from tests.rig.signing import signed_post
+from tests.scenarios import test_several_processes as several
+
+pytestmark = pytest.mark.processes
+node_s = several.node_s  # one node as four processes on PostgreSQL
+SENDERS = 6
+
+
+@dataclass(frozen=True)
+class Sent:
+    started: float
+    ended: float
+    status: int
+    activity_id: str
+
+
+def key_of(node: NodeProcess, username: str) -> tuple[str, str, str]:
+    """The actor URI, key id and private key of a member of `node`."""
+
+    async def read(session: AsyncSession) -> tuple[str, str, str]:
+        account = await session.scalar(select(Account).where(Account.username == username))
+        assert account is not None and account.private_key_pem is not None
+        return account.uri, account.key_id, account.private_key_pem
+
+    return read_database(node, read)
+
+
+def flood(
+    target: NodeProcess, sender: NodeProcess, stop: threading.Event, number: int
+) -> list[Sent]:
+    """Signed Likes from the sender's member hank to the target's inbox until `stop`."""
+    actor, key_id, pem = key_of(sender, "hank")
+    sent: list[Sent] = []
+    with loopback_client(base_url=f"http://127.0.0.1:{target.port}", timeout=30) as http:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            activity_id = f"{actor}/likes/{number}-{n}"
+            activity = {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": activity_id,
+                "type": "Like",
+                "actor": actor,
+                "object": f"{target.base_url}/users/tina",
+            }
+            headers, body = signed_post(
+                "/inbox", activity, host=target.domain, key_id=key_id, private_pem=pem
+            )
+            started = time.monotonic()
+            status = http.post("/inbox", content=body, headers=headers).status_code
+            sent.append(Sent(started, time.monotonic(), status, activity_id))
+    return sent
+
+
+def applied_ids(node: NodeProcess) -> dict[str, str]:
+    """The activity ids in the node's inbox, and how each ended."""
+
+    async def read(session: AsyncSession) -> dict[str, str]:
+        rows = await session.execute(select(InboxItem.activity_id, InboxItem.state))
+        return {activity_id: state for activity_id, state in rows}
+
+    return read_database(node, read)
+
+
+def race(target: NodeProcess, sender: NodeProcess, block: Callable[[], None]) -> None:
+    target.create_member("tina")
+    sender.create_member("hank")
+    stop = threading.Event()
+    with ThreadPoolExecutor(SENDERS) as pool:
+        floods = [pool.submit(flood, target, sender, stop, n) for n in range(SENDERS)]
+        time.sleep(2.0)  # the key fetched, the verdict remembered, items flowing
+        block()
+        blocked_at = time.monotonic()
+        time.sleep(2.0)
+        stop.set()
+        sent = [s for f in floods for s in f.result()]
+    before = [s for s in sent if s.ended < blocked_at]
+    after = [s for s in sent if s.started > blocked_at]
+    assert sum(s.status == 202 for s in before) > 10, [s.status for s in before][:20]
+    assert after and {s.status for s in after} == {403}, sorted({s.status for s in after})
+    settle(target)
+    states = applied_ids(target)
+    late = [s.activity_id for s in after if s.activity_id in states]
+    assert late == []  # nothing stored from after the block
+
+
+@pytest.mark.fleet(size=2)
+@pytest.mark.parametrize("target_index", [0, 1], ids=["sqlite", "postgresql"])
+@pytest.mark.parametrize("command", [("domain", "block", "SENDER"), ("lockdown", "on")])
+def test_posts_racing_a_block_or_a_lockdown_are_refused_after_it(
+    fleet: list[NodeProcess], target_index: int, command: tuple[str, ...]
+) -> None:
+    """The block or the lockdown is made by the CLI, in a process of its own."""
+    target, sender = fleet[target_index], fleet[1 - target_index]
+
+    def shut_out() -> None:
+        done = target.run(*(sender.name if a == "SENDER" else a for a in command), process=True)
+        assert done.returncode == 0, done.stderr
+
+    race(target, sender, shut_out)
+
+
+@pytest.mark.parametrize("command", [("domain", "block", "SENDER"), ("lockdown", "on")])
+def test_two_web_processes_and_two_workers_hold_a_block_or_a_lockdown_at_once(
+    node_s: several.NodeS, command: tuple[str, ...]
+) -> None:
+    """On PostgreSQL, one node as four processes: the POSTs go to the second web process,
+    the CLI writes beside them, two worker processes apply what was accepted."""
+    target, sender = node_s.webs[1], node_s.peer
+
+    def shut_out() -> None:
+        done = target.run(*(sender.name if a == "SENDER" else a for a in command), process=True)
+        assert done.returncode == 0, done.stderr
+
+    race(target, sender, shut_out)
