@@ -10,7 +10,7 @@ from contextlib import closing
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.rig.nodes import NodeProcess
+from tests.rig.nodes import NodeProcess, settle
 from tests.scenarios.browser.conftest import phone_context
 from tests.scenarios.browser.test_accessibility import audit, audited
 from tests.scenarios.browser.test_directory_in_browser import sign_in
@@ -116,5 +116,6 @@ def test_staff_say_their_organisation_checked_a_listing_too_on_a_phone(
             expect(page.locator("main")).to_contain_text("Also checked by")
             expect(page.locator("main")).to_contain_text(f"({b.domain}), on")
         assert not failures, "\n".join(failures)
+    settle(a, b)  # B's statement reaches A before the fleet stops (A first)
     for node in fleet:
         assert not node.new_failures(), node.name
