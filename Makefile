@@ -8,14 +8,14 @@ BIN := $(VENV)/bin
 run: $(VENV)/.runtime
 	HARBOUR_CONFIG=harbour.dev.toml $(BIN)/harbour serve
 
-## test: run the whole test suite, on SQLite and on PostgreSQL, in four workers (tests wait on
-## node processes and browsers, so four keep two CPUs busy)
+## test: run the whole test suite, on SQLite and on PostgreSQL, in six workers (tests wait on
+## node processes and browsers, so six keep two CPUs busy)
 # Compiled bytecode is kept (in __pycache__, which git ignores) even where the machine sets
 # PYTHONDONTWRITEBYTECODE: otherwise each of the hundreds of node and command processes a run
 # starts compiles Harbour from source again (~0.2 s of CPU each).
 test: export PYTHONDONTWRITEBYTECODE =
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -n 4 --dist loadfile --durations=25 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 6 --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 ## messages: extract the interface's strings (babel.cfg) and update every language's catalogue
 messages: $(VENV)/.installed
