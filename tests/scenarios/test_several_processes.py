@@ -67,6 +67,9 @@ def node_s(
         )
     node.webs[0].start()  # it sets the database and the secret key up; the others share them
     for each in node.processes[1:]:
+        # Picked now: a port picked before that start's seconds can be taken meanwhile (in
+        # CI another test's node took the peer's, and answered in its place).
+        each.port = free_port()
         each.launch()
     deadline = time.perf_counter() + 90
     for each in (node.webs[1], peer):
