@@ -131,15 +131,15 @@ class NodeProcess:
         """Wait until the launched node answers, failing (and stopping it) at `deadline`, a
         `time.perf_counter()` value."""
         assert self.process is not None, "launch() first"
-        while time.perf_counter() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"harbour serve exited:\n{self.log_path.read_text()}")
-            try:
-                with self.client() as http:
+        with self.client() as http:
+            while time.perf_counter() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"harbour serve exited:\n{self.log_path.read_text()}")
+                try:
                     http.get("/.well-known/nodeinfo", timeout=1.0)
-                return
-            except httpx.TransportError:
-                time.sleep(0.05)
+                    return
+                except httpx.TransportError:
+                    time.sleep(0.05)
         self.stop()
         raise TimeoutError(f"harbour serve did not answer:\n{self.log_path.read_text()}")
 
