@@ -40,7 +40,7 @@ async def fetch_document(
     or `signer`'s (a member fetching what its group shows members only); its id must be
     written in canonical form, the one the policy is asked about."""
     host = _canonical(uri)
-    if not await may_federate_with(session, host, fed.policy_mode()):
+    if not await may_federate_with(session, host, await fed.mode_now(session)):
         raise ResolveError(_not_federating(host))
     try:
         return await fed.transport.get_document(uri, signer or await instance_signer(session))
