@@ -9,6 +9,8 @@ block that blocks nothing."""
 
 from __future__ import annotations
 
+from contextlib import closing
+
 import pytest
 
 from tests.rig.nodes import NodeProcess, loopback_client
@@ -42,22 +44,22 @@ def test_a_parent_domain_blocked_on_the_admin_page_refuses_the_racing_server(
     fleet: list[NodeProcess],
 ) -> None:
     a, b = fleet
-    admin = a.sign_in("ada", admin_of(a))
+    with closing(a.sign_in("ada", admin_of(a))) as admin:
 
-    def block() -> None:
-        done = admin.post(
-            "/admin/domains/block", data={"domain": "ÉVIL.TEST.", "severity": "suspend"}
+        def block() -> None:
+            done = admin.post(
+                "/admin/domains/block", data={"domain": "ÉVIL.TEST.", "severity": "suspend"}
+            )
+            assert done.status_code == 303 and done.headers["location"] == "/admin/domains"
+
+        race(a, b, block)
+        page = admin.get("/admin/domains").text
+        assert "xn--vil-9la.test" in page
+        refused = admin.post(
+            "/admin/domains/block", data={"domain": "*.évil.test", "severity": "suspend"}
         )
-        assert done.status_code == 303 and done.headers["location"] == "/admin/domains"
-
-    race(a, b, block)
-    page = admin.get("/admin/domains").text
-    assert "xn--vil-9la.test" in page
-    refused = admin.post(
-        "/admin/domains/block", data={"domain": "*.évil.test", "severity": "suspend"}
-    )
-    assert refused.status_code == 303
-    assert "*.xn--vil-9la.test" not in admin.get("/admin/domains").text
+        assert refused.status_code == 303
+        assert "*.xn--vil-9la.test" not in admin.get("/admin/domains").text
 
 
 @pytest.mark.fleet(size=2)
