@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.keys import KeyCache
 from federation.transport import Transport
+from moderation import lockdown
 from moderation.policy import FederationMode
 from moderation.rate_limits import RateLimiter
 from moderation.verdicts import Verdicts
@@ -42,6 +43,13 @@ class Federation:
     def policy_mode(self) -> FederationMode:
         """The federation mode in force: the allowlist alone during a lockdown."""
         return FederationMode.ALLOWLIST if self.lockdown else self.mode
+
+    async def mode_now(self, session: AsyncSession) -> FederationMode:
+        """`policy_mode` with lockdown read from the database now, not as followed (within a
+        second): for what must not reach a server off the allowlist once a lockdown is
+        turned in another process (a delivery, a fetch, remote media, an unsigned GET)."""
+        self.lockdown = await lockdown.is_on(session)
+        return self.policy_mode()
 
     def days_of_quarantine(self) -> int:
         """Days a server met now is quarantined: only in open federation."""

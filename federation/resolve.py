@@ -40,7 +40,7 @@ async def fetch_document(
     or `signer`'s (a member fetching what its group shows members only); its id must be
     written in canonical form, the one the policy is asked about."""
     host = _canonical(uri)
-    if not await may_federate_with(session, host, fed.policy_mode()):
+    if not await may_federate_with(session, host, await fed.mode_now(session)):
         raise ResolveError(_not_federating(host))
     try:
         return await fed.transport.get_document(uri, signer or await instance_signer(session))
@@ -65,7 +65,10 @@ async def fetch_object(
 async def fetch_actor(
     fed: Federation, session: AsyncSession, uri: str, *, expected_key_id: str | None = None
 ) -> Account:
-    """Fetch an actor (or the owner of a key document) and store it as a remote account."""
+    """Fetch an actor (or the owner of a key document) and store it as a remote account;
+    not from a new host of a domain that has had too many met (`quarantine.may_meet`)."""
+    if not await quarantine.may_meet(session, _canonical(uri)):
+        raise ResolveError(Message(UNUSABLE, where=uri, why="too many servers of its domain"))
     document = await fetch_document(fed, session, uri)
     if not has_type(document, *ACTOR_TYPES) and isinstance(document.get("owner"), str):
         document = await fetch_document(fed, session, document["owner"])

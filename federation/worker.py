@@ -404,7 +404,8 @@ class Worker:
     async def _allowed(self, session: AsyncSession, claimed: Sequence[Delivery]) -> list[Delivery]:
         """The claimed deliveries whose host the policy still allows; the others end as
         refused (a block takes effect on deliveries queued before it)."""
-        allowed = await federating(session, {job.host for job in claimed}, self.fed.policy_mode())
+        mode = await self.fed.mode_now(session)  # a lockdown turned elsewhere holds at once
+        allowed = await federating(session, {job.host for job in claimed}, mode)
         for job in claimed:
             if job.host not in allowed:
                 job.last_error = "refused by this node's federation policy"

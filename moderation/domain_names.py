@@ -73,8 +73,11 @@ def _public_suffixes() -> PublicSuffixList:
 
 def names_a_server(name: str, *, localhost: bool = False) -> bool:
     """Whether a normalised rule name can match a host: an IP address or a name with a dot
-    (never a bare top-level such as `com`), or `localhost` if allowed."""
+    (never a bare top-level such as `com`), or `localhost` if allowed; written as hosts are
+    (so `*.example.com`, `.example.com` or `example..com`, which no host matches, are not)."""
     try:
+        if canonical_host(name) != name:
+            return False
         bare = split_port(name)[0]
     except InvalidHost:
         return False

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from activitypub import InvalidDocument, read_json
@@ -15,12 +15,37 @@ MAX_ENTRIES = 100_000
 
 
 class Readers(StrEnum):
-    """Who may read this node's own domain blocks (`/api/v1/instance/domain_blocks`):
-    public blocklists have been used to target the admins who publish them."""
+    """Who may read this node's own domain blocks (`/api/v1/instance/domain_blocks`), or
+    their public reasons: public blocklists have been used to target the admins who publish
+    them. Mastodon's `all`, `users` and `disabled`, with partners: moderators and admins
+    (with a token) read what partners may, whatever the setting but `nobody`."""
 
     EVERYONE = "everyone"
-    PARTNERS = "partners"  # a GET signed by a server on the allowlist
+    MEMBERS = "members"  # any member's app, and partners
+    PARTNERS = "partners"  # a GET signed by a server on the allowlist (not suspended)
     NOBODY = "nobody"
+
+    def admits(self, reader: Reader) -> bool:
+        """Whether `reader` may read what this setting guards."""
+        if self == Readers.NOBODY:
+            return False
+        return (
+            reader
+            >= {
+                Readers.EVERYONE: Reader.ANYONE,
+                Readers.MEMBERS: Reader.MEMBER,
+                Readers.PARTNERS: Reader.PARTNER,
+            }[self]
+        )
+
+
+class Reader(IntEnum):
+    """Who asks for the list, from the least trusted."""
+
+    ANYONE = 0
+    MEMBER = 1
+    PARTNER = 2
+    STAFF = 3
 
 
 class ListFormatError(ValueError):

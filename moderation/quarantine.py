@@ -22,9 +22,14 @@ from content.accounts import Account
 from content.domain_match import on_any
 from content.orm import Base, insert_of, utcnow
 from moderation import allowlist, audit
-from moderation.domain_names import normalise
+from moderation.domain_names import normalise, site_of
 
 DEFAULT_DAYS = 7
+# New hosts met under one registrable domain: its owner makes sub-domains (or an address's
+# ports) for nothing, each serving an actor with a key, and would have this node record
+# servers, and fetch and keep their actors, without end. Beyond this, a new host of that
+# site is refused until an admin puts it on the allowlist.
+MAX_HOSTS_PER_SITE = 100
 ADMIT = "quarantine.admit"
 
 
@@ -35,6 +40,7 @@ class KnownServer(Base):
     __tablename__ = "known_servers"
 
     domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    site: Mapped[str | None] = mapped_column(String(255), index=True)  # `site_of(domain)`
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     quarantined_until: Mapped[datetime | None] = mapped_column(index=True)
 
@@ -48,9 +54,21 @@ async def meet(session: AsyncSession, host: str, days: int) -> None:
     insert = insert_of(dialect)
     await session.execute(
         insert(KnownServer)
-        .values(domain=host, first_seen_at=now, quarantined_until=until)
+        .values(domain=host, site=site_of(host), first_seen_at=now, quarantined_until=until)
         .on_conflict_do_nothing(index_elements=["domain"])
     )
+
+
+async def may_meet(session: AsyncSession, host: str) -> bool:
+    """Whether `host` may be met (its actors fetched and kept): met already, fewer than
+    `MAX_HOSTS_PER_SITE` hosts of its registrable domain met, or a partner's."""
+    if await session.get(KnownServer, host) is not None:
+        return True
+    of_site = select(KnownServer.domain).where(KnownServer.site == site_of(host))
+    met = await session.scalar(
+        select(func.count()).select_from(of_site.limit(MAX_HOSTS_PER_SITE).subquery())
+    )
+    return (met or 0) < MAX_HOSTS_PER_SITE or await allowlist.is_allowed(session, host)
 
 
 async def is_quarantined(session: AsyncSession, host: str) -> bool:

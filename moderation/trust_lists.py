@@ -22,7 +22,7 @@ from content import accounts
 from content.accounts import Account
 from content.orm import Base, new_id, utcnow
 from moderation import allowlist, audit, domain_blocks
-from moderation.domain_blocks import BlockTerms, Severity
+from moderation.domain_blocks import BlockTerms, DomainBlock, Severity
 from moderation.domain_names import candidates, is_public_suffix, normalise
 from moderation.published_lists import Published
 
@@ -251,6 +251,46 @@ async def review(session: AsyncSession, row: TrustList, published: Published) ->
     return diff(Kind(row.kind), published, current, brought, others)
 
 
+async def _still_wanted(
+    session: AsyncSession, row: TrustList, changes: Sequence[Change]
+) -> list[Change]:
+    """`changes` less what the node's state now makes wrong, read in the applying
+    transaction: the review was made earlier (an admin's minutes, or the worker's batches
+    before), and meanwhile an admin may have blocked a domain by hand (a list never softens
+    her block, nor takes it over) or put a partner on the allowlist (never blocked)."""
+    if row.kind != Kind.BLOCKLIST:
+        return list(changes)
+    setting = [c for c in changes if c.action != Action.REMOVE]
+    names = [c.entry.domain for c in setting]
+    kept = await _without_protected(session, Published(tuple(c.entry for c in setting)))
+    allowed = {entry.domain for entry in kept.entries}
+    here = {
+        block.domain: Severity(block.severity)
+        for block in await session.scalars(select(DomainBlock).where(DomainBlock.domain.in_(names)))
+    }
+    brought = set(
+        await session.scalars(
+            select(TrustListEntry.domain).where(
+                TrustListEntry.list_id == row.id, TrustListEntry.domain.in_(names)
+            )
+        )
+    )
+    wanted = []
+    for change in changes:
+        name, before = change.entry.domain, here.get(change.entry.domain)
+        if change.action != Action.REMOVE and (
+            name not in allowed
+            or (
+                before is not None
+                and name not in brought
+                and STRICTNESS[change.entry.severity] <= STRICTNESS[before]
+            )
+        ):
+            continue
+        wanted.append(change)
+    return wanted
+
+
 async def _without_protected(session: AsyncSession, published: Published) -> Published:
     """A blocklist without the entries that would cut this node off: itself, a partner on
     its allowlist (or a parent domain of either), or a public suffix such as co.uk, which
@@ -283,7 +323,7 @@ async def apply(
     `actor`, or the command line and the worker when None); a suspension purges what this
     node keeps from the domain, as a hand-made one does."""
     reason = f"from trust list {row.name}"
-    for change in changes:
+    for change in await _still_wanted(session, row, changes):
         name = change.entry.domain
         if change.action == Action.REMOVE:
             await session.execute(

@@ -71,6 +71,8 @@ class Settings:
     media_cache_mib: int = 512
     # Who may read this node's domain blocks: partners (a signed GET from the allowlist).
     blocks_readers: Readers = Readers.PARTNERS
+    # Who may read their public reasons (Mastodon's `show_domain_blocks_rationale`).
+    blocks_reasons_readers: Readers = Readers.PARTNERS
     # Days a server met for the first time stays in quarantine, in open federation (0: none).
     quarantine_days: int = DEFAULT_QUARANTINE_DAYS
     # Test switches, honoured only in development: retry waits multiplied by this factor,
@@ -205,6 +207,11 @@ class Settings:
             blocks_readers=_choice(
                 Readers, values.get("blocks_readers", "partners"), "HARBOUR_BLOCKS_READERS"
             ),
+            blocks_reasons_readers=_choice(
+                Readers,
+                values.get("blocks_reasons_readers", "partners"),
+                "HARBOUR_BLOCKS_REASONS_READERS",
+            ),
             quarantine_days=_days(
                 values.get("quarantine_days", DEFAULT_QUARANTINE_DAYS), "HARBOUR_QUARANTINE_DAYS"
             )
@@ -256,6 +263,7 @@ _ENV_NAMES = {
     "retention_direct_days": "HARBOUR_RETENTION_DIRECT_DAYS",
     "quarantine_days": "HARBOUR_QUARANTINE_DAYS",
     "blocks_readers": "HARBOUR_BLOCKS_READERS",
+    "blocks_reasons_readers": "HARBOUR_BLOCKS_REASONS_READERS",
     "retention_group_days": "HARBOUR_RETENTION_GROUP_DAYS",
     "media_cache_mib": "HARBOUR_MEDIA_CACHE_MIB",
     "test_retry_scale": "HARBOUR_TEST_RETRY_SCALE",

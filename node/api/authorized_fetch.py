@@ -21,7 +21,12 @@ async def require_signed_fetch(request: Request) -> None:
     GET is validly signed, for this node's host, by an actor on a host this node federates
     with."""
     node = services(request)
-    if node.settings.authorized_fetch or node.federation.lockdown:
+    if node.settings.authorized_fetch:
+        await signed_reader(request)
+        return
+    async with node.sessions() as session:  # a lockdown turned in another process holds now
+        await node.federation.mode_now(session)
+    if node.federation.lockdown:
         await signed_reader(request)
 
 
@@ -37,6 +42,7 @@ async def signed_reader(request: Request) -> str:
             await session.commit()  # keep a key fetched on the way
             raise HTTPException(401, f"this node requires signed fetches: {error}") from None
         await session.commit()
-        if not await may_federate_with(session, host_of(key.actor_uri), fed.policy_mode()):
+        mode = await fed.mode_now(session)
+        if not await may_federate_with(session, host_of(key.actor_uri), mode):
             raise HTTPException(403, "this node does not federate with your server")
     return key.actor_uri

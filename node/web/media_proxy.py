@@ -32,10 +32,11 @@ async def serve(request: Request) -> Response:
     node = services(request)
     async with node.sessions() as session:
         url = await _stored_url(session, kind, row_id)
+        mode = await node.federation.mode_now(session)  # lockdown as the database says now
         allowed = (
             url is not None
             and not node.federation.lockdown  # no remote media during a lockdown
-            and await may_fetch(session, url, node.federation.policy_mode())
+            and await may_fetch(session, url, mode)
         )
     if url is None or proxy_path(kind, row_id, url) != request.url.path:
         raise HTTPException(404, "there is no such file")

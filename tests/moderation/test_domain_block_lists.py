@@ -12,7 +12,7 @@ from moderation.domain_blocks import (
     parse_csv,
     to_csv,
 )
-from moderation.domain_names import candidates, site_of
+from moderation.domain_names import candidates, names_a_server, normalise, site_of
 
 MASTODON_EXPORT = """#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate
 hostile.example,suspend,false,false,Harassment campaign,false
@@ -84,3 +84,25 @@ def test_a_rule_covers_sub_domains_and_ports_but_never_a_whole_top_level_domain(
 )
 def test_per_server_limits_count_by_the_registrable_domain(host: str, site: str) -> None:
     assert site_of(host) == site
+
+
+@pytest.mark.parametrize(
+    ("typed", "rule"),
+    [
+        ("EXAMPLE.com.", "example.com"),
+        ("ÉVIL.example", "xn--vil-9la.example"),
+        ("XN--VIL-9LA.EXAMPLE", "xn--vil-9la.example"),
+        ("ＥＸＡＭＰＬＥ.com", "example.com"),
+        ("https://example.com:443/users/x", "example.com"),
+        ("example.com:8443", "example.com:8443"),
+        ("*.example.com", None),  # no host is written so: the block would block nothing
+        (".example.com", None),
+        ("example..com", None),
+        ("example.com..", None),
+        ("mallory@example.com", None),
+        ("exa mple.com", None),
+    ],
+)
+def test_a_rule_is_a_host_as_ids_write_it_or_refused(typed: str, rule: str | None) -> None:
+    name = normalise(typed)
+    assert (name if names_a_server(name) else None) == rule

@@ -197,3 +197,39 @@ async def test_a_list_never_blocks_this_node_its_partners_or_a_public_suffix(
         "co.uk": "a public suffix, with every server under it",
         "github.io": "a public suffix, with every server under it",
     }
+
+
+@pytest.mark.anyio
+async def test_what_an_admin_does_between_the_review_and_the_apply_holds(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The changes were reviewed (by an admin, or by the worker a batch before); meanwhile
+    another admin suspended one of the domains by hand and put another on the allowlist as
+    a partner. Applying keeps her suspension as she made it (the list's milder silence does
+    not replace it, nor does the list take it over, so the list's retraction cannot lift
+    it) and does not block the partner."""
+    async with sessions() as session, session.begin():
+        row = await trust_lists.subscribe(session, "https://lists.example/b.csv", Kind.BLOCKLIST)
+        entries = ("stalker.example", "friend.example", "spam.example")
+        trust_lists.record_fetch(row, listing(*(BlockTerms(n, SILENCE) for n in entries)), None)
+        pending = await trust_lists.review(session, row, trust_lists.reviewed_copy(row))
+    assert [c.action for c in pending.changes] == [Action.ADD] * 3
+    async with sessions() as session, session.begin():  # another admin, meanwhile
+        await domain_blocks.block(
+            session, BlockTerms("stalker.example", SUSPEND, private_comment="threats to Ana")
+        )
+        await allowlist.allow(session, "friend.example")
+    async with sessions() as session, session.begin():
+        row = await trust_lists.find(session, "https://lists.example/b.csv")
+        await trust_lists.apply(session, row, pending.changes)
+    async with sessions() as session:
+        blocks = {
+            b.domain: (b.severity, b.private_comment)
+            for b in await domain_blocks.all_blocks(session)
+        }
+        brought = list(await session.scalars(select(TrustListEntry.domain)))
+    assert blocks == {
+        "stalker.example": ("suspend", "threats to Ana"),
+        "spam.example": ("silence", "from trust list lists.example"),
+    }
+    assert brought == ["spam.example"]

@@ -10,12 +10,17 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from content import accounts, relationships
 from content.users import Role
+from federation import outbox, resolve
+from federation.delivery import Delivery
+from federation.worker import Worker
 from moderation import allowlist, audit, lockdown
 from moderation.policy import FederationMode
 from node.state import Services
-from tests.node.conftest import BASE
+from tests.node.conftest import BASE, EVE
 from tests.node.test_inbox import deliver, note_to_alice
 from tests.rig import world
 from tests.rig.remote import FakeServer
@@ -74,3 +79,36 @@ async def test_every_process_follows_the_switch_within_a_second(services: Servic
     following.cancel()  # awaited: a query cut off later would leak its connection
     await asyncio.gather(following, return_exceptions=True)
     assert not other.lockdown
+
+
+async def test_a_lockdown_turned_in_another_process_stops_deliveries_at_once(
+    services: Services, remote: FakeServer
+) -> None:
+    """A post queued to a server off the allowlist, then lockdown turned by another process
+    (`harbour lockdown on`): this worker has not followed the switch yet (it reads it within
+    a second), but what it claims next is checked against the database, so nothing leaves."""
+    services.federation.mode = FederationMode.OPEN
+    async with services.sessions() as session, session.begin():
+        await allowlist.disallow(session, "remote.example")  # a stranger, not a partner
+        alice = await accounts.get_local(session, "alice")
+        eve = await resolve.fetch_actor(services.federation, session, EVE)
+        assert alice is not None
+        await relationships.add_follow(session, eve, alice, uri=f"{EVE}/f/1", accepted=True)
+        await outbox.publish(services.federation, session, alice, "for my followers")
+    async with services.sessions() as session, session.begin():
+        assert await lockdown.turn(session, True, None, "from the command line")
+    assert not services.federation.lockdown  # this process has not followed it yet
+    await Worker(services.federation).run_once()
+    async with services.sessions() as session:
+        states = list(await session.scalars(select(Delivery.state)))
+    assert states == ["refused"]
+    assert not [r for r in remote.requests if r.method == "POST"]
+
+
+async def test_a_lockdown_turned_in_another_process_asks_signatures_at_once(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    assert (await client.get("/users/alice", headers=AP)).status_code == 200
+    async with services.sessions() as session, session.begin():
+        assert await lockdown.turn(session, True, None, "from the command line")
+    assert (await client.get("/users/alice", headers=AP)).status_code == 401

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,27 +50,32 @@ def flood(
     target: NodeProcess, sender: NodeProcess, stop: threading.Event, number: int
 ) -> list[Sent]:
     """Signed Likes from the sender's member hank to the target's inbox until `stop`."""
-    actor, key_id, pem = key_of(sender, "hank")
     sent: list[Sent] = []
     with loopback_client(base_url=f"http://127.0.0.1:{target.port}", timeout=30) as http:
         n = 0
         while not stop.is_set():
             n += 1
-            activity_id = f"{actor}/likes/{number}-{n}"
-            activity = {
-                "@context": "https://www.w3.org/ns/activitystreams",
-                "id": activity_id,
-                "type": "Like",
-                "actor": actor,
-                "object": f"{target.base_url}/users/tina",
-            }
-            headers, body = signed_post(
-                "/inbox", activity, host=target.domain, key_id=key_id, private_pem=pem
-            )
-            started = time.monotonic()
-            status = http.post("/inbox", content=body, headers=headers).status_code
-            sent.append(Sent(started, time.monotonic(), status, activity_id))
+            sent.append(like(http, target, key_of(sender, "hank"), f"{number}-{n}"))
     return sent
+
+
+def like(http: httpx.Client, target: NodeProcess, key: tuple[str, str, str], label: str) -> Sent:
+    """One signed Like from the member whose `key_of` is `key` to tina at the target."""
+    actor, key_id, pem = key
+    activity_id = f"{actor}/likes/{label}"
+    activity = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": activity_id,
+        "type": "Like",
+        "actor": actor,
+        "object": f"{target.base_url}/users/tina",
+    }
+    headers, body = signed_post(
+        "/inbox", activity, host=target.domain, key_id=key_id, private_pem=pem
+    )
+    started = time.monotonic()
+    status = http.post("/inbox", content=body, headers=headers).status_code
+    return Sent(started, time.monotonic(), status, activity_id)
 
 
 def applied_ids(node: NodeProcess) -> dict[str, str]:
@@ -85,6 +91,9 @@ def applied_ids(node: NodeProcess) -> dict[str, str]:
 def race(target: NodeProcess, sender: NodeProcess, block: Callable[[], None]) -> None:
     target.create_member("tina")
     sender.create_member("hank")
+    with loopback_client(base_url=f"http://127.0.0.1:{target.port}", timeout=30) as http:
+        # hank's key fetched first (seconds on a loaded machine), so POSTs flow before the block
+        assert like(http, target, key_of(sender, "hank"), "first").status == 202
     stop = threading.Event()
     with ThreadPoolExecutor(SENDERS) as pool:
         floods = [pool.submit(flood, target, sender, stop, n) for n in range(SENDERS)]

@@ -16,13 +16,14 @@ from activitypub.hostnames import host_of
 from content.accounts import Account
 from content.orm import iso
 from content.paging import parse_id
-from moderation import allowlist, audit, domain_blocks
+from moderation import audit, domain_blocks
 from moderation.domain_blocks import BlockTerms, DomainBlock, DomainBlockError, Severity
-from moderation.published_lists import Readers
+from moderation.policy import FederationMode, may_federate_with
+from moderation.published_lists import Reader, Readers
 from node.api.authorized_fetch import signed_reader
-from node.api.mastodon.requests import optional_viewer, read_params, staff_of
+from node.api.mastodon.requests import read_params, staff_of, token_of
 from node.database import session_scope
-from node.moderating import ADMINS
+from node.moderating import ADMINS, MODERATORS, has_role
 from node.state import services
 
 READ = "admin:read:domain_blocks"
@@ -77,20 +78,21 @@ async def delete_block(request: Request) -> Response:
 
 async def public_blocks(request: Request) -> Response:
     """GET /api/v1/instance/domain_blocks: what this node blocks and why, so member
-    organisations can review and share each other's lists (obfuscated domains stay so);
-    shown to everyone, to partners (a GET signed by a server on the allowlist) and this
-    node's own members (with a token), or to nobody, as `HARBOUR_BLOCKS_READERS` says."""
+    organisations can review and share each other's lists, as Mastodon shows it: suspended
+    and limited domains only (a block that only rejects media or reports is the node's own
+    business), obfuscated domains obfuscated, public reasons only to those
+    `HARBOUR_BLOCKS_REASONS_READERS` admits, private notes never. Shown to everyone, to
+    members (a member's app) and partners, to partners alone (a GET signed by a server on
+    the allowlist) or to nobody, as `HARBOUR_BLOCKS_READERS` says; moderators and admins
+    read what partners may."""
     node = services(request)
     if node.settings.blocks_readers == Readers.NOBODY:
         raise HTTPException(404, "this node does not publish its domain blocks")
-    if node.settings.blocks_readers == Readers.PARTNERS and not await optional_viewer(
-        request, "read"
-    ):
-        reader = host_of(await signed_reader(request))
-        async with node.sessions() as session:
-            if not await allowlist.is_allowed(session, reader):
-                raise HTTPException(403, "this node shows its domain blocks to its partners only")
-    async with services(request).sessions() as session:
+    reader = await _reader(request, node.settings.blocks_readers)
+    if not node.settings.blocks_readers.admits(reader):
+        raise HTTPException(403, "this node shows its domain blocks to its partners only")
+    with_reason = node.settings.blocks_reasons_readers.admits(reader)
+    async with node.sessions() as session:
         rows = await domain_blocks.all_blocks(session)
     return JSONResponse(
         [
@@ -98,11 +100,37 @@ async def public_blocks(request: Request) -> Response:
                 "domain": _obfuscated(row.domain) if row.obfuscate else row.domain,
                 "digest": _digest(row.domain),
                 "severity": row.severity,
-                "comment": row.public_comment or None,
+                "comment": (row.public_comment or None) if with_reason else None,
             }
             for row in rows
+            if row.severity != Severity.NOOP
         ]
     )
+
+
+async def _reader(request: Request, readers: Readers) -> Reader:
+    """Who asks: a moderator's or admin's token, a member's, a GET signed by a partner
+    (asked for only when the list is not for everyone: 401 if unsigned), or anyone."""
+    node = services(request)
+    if "authorization" in request.headers:
+        token, acting = await token_of(request, "read")
+        if acting is None or token.account_id is None:
+            return Reader.ANYONE  # an app without a user
+        async with node.sessions() as session:
+            login = await session.get(Account, token.account_id)
+            staff = login is not None and await has_role(session, login, MODERATORS)
+        return Reader.STAFF if staff else Reader.MEMBER
+    if readers == Readers.EVERYONE and "signature" not in request.headers:
+        return Reader.ANYONE
+    try:
+        host = host_of(await signed_reader(request))
+    except HTTPException:
+        if readers == Readers.EVERYONE:
+            return Reader.ANYONE
+        raise
+    async with node.sessions() as session:  # on the allowlist and not suspended
+        partner = await may_federate_with(session, host, FederationMode.ALLOWLIST)
+    return Reader.PARTNER if partner else Reader.ANYONE
 
 
 async def _admin(request: Request, scope: str) -> Account:
