@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from content import posts
 from content.accounts import Account, not_on_any
 from content.audience import Visibility
-from content.orm import Base, new_id, utcnow
+from content.orm import Base, insert_of, new_id, utcnow
 from content.paging import NEWEST, Window
 from content.posts import Post
 
@@ -49,19 +49,35 @@ async def record(
         return
     root = await _root_uri(session, post)
     participants = {a.id: a for a in (author, *mentioned) if a.is_local}
-    for account_id in participants:
-        row = await session.scalar(
-            select(Conversation).where(
-                Conversation.account_id == account_id, Conversation.root_uri == root
-            )
+    if not participants:
+        return
+    # One statement for every participant, new to the thread or not (a read and a write
+    # each had cost two: issue 18).
+    insert = insert_of(session.bind.dialect.name)  # type: ignore[union-attr]
+    now = utcnow()
+    rows = insert(Conversation).values(
+        [
+            {
+                "id": new_id(),
+                "account_id": account_id,
+                "root_uri": root,
+                "last_post_id": post.id,
+                "unread": account_id != author.id,
+                "updated_at": now,
+            }
+            for account_id in participants
+        ]
+    )
+    await session.execute(
+        rows.on_conflict_do_update(
+            index_elements=["account_id", "root_uri"],
+            set_={
+                "last_post_id": rows.excluded.last_post_id,
+                "unread": rows.excluded.unread,
+                "updated_at": rows.excluded.updated_at,
+            },
         )
-        if row is None:
-            row = Conversation(account_id=account_id, root_uri=root)
-            session.add(row)
-        row.last_post_id = post.id
-        row.unread = account_id != author.id
-        row.updated_at = utcnow()
-    await session.flush()
+    )
 
 
 async def _root_uri(session: AsyncSession, post: Post) -> str:

@@ -238,8 +238,29 @@ async def tag_names(session: AsyncSession, post: Post) -> list[str]:
     return list(await session.scalars(query))
 
 
+ABSENT = "posts absent by uri"  # session.info: ids a batch of inbox items found no post for
+
+
+async def prefetch_absent(session: AsyncSession, uris: set[str]) -> None:
+    """Note in one statement which of these post ids no post has: `get_by_uri` then answers
+    them in this session (the worker's batch of inbox items) without a statement of its own,
+    until the session itself stores a post of that id. A post another transaction stores
+    meanwhile meets the unique id when this one stores it again (the item is applied again
+    alone)."""
+    found = (
+        set(await session.scalars(select(Post.uri).where(Post.uri.in_(uris)))) if uris else set()
+    )
+    session.info[ABSENT] = uris - found
+
+
 async def get_by_uri(session: AsyncSession, uri: str) -> Post | None:
     """A post, local or remote, by its id."""
+    absent: set[str] | None = session.info.get(ABSENT)
+    if absent is not None and uri in absent:
+        rows = (*session.new, *session.identity_map.values())
+        if not any(isinstance(row, Post) and row.uri == uri for row in rows):
+            return None
+        absent.discard(uri)
     return await session.scalar(select(Post).where(Post.uri == uri))
 
 

@@ -19,6 +19,7 @@ from activitypub.vocab import MAX_ID_LENGTH
 from content import audience, conversations, hashtags, media, post_edits, posts
 from content.accounts import Account
 from content.audience import Visibility
+from content.local_accounts import local_by_uris
 from content.media import MAX_REMOTE_PER_POST, RemoteMedia
 from content.orm import utcnow
 from content.posts import Post
@@ -77,15 +78,8 @@ async def local_mentions(
     local = [u for u in uris if isinstance(u, str) and fed.is_local(u)]
     if not local:
         return []
-    return list(
-        await session.scalars(
-            select(Account).where(
-                Account.uri.in_(local),
-                Account.domain.is_(None),
-                Account.actor_type != str(ActorType.GROUP),
-            )
-        )
-    )
+    found = await local_by_uris(session, local)
+    return [account for account in found.values() if account.actor_type != ActorType.GROUP]
 
 
 async def is_relevant(

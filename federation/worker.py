@@ -8,21 +8,17 @@ least every POLL_SECONDS for work falling due or committed where nothing announc
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType
-from activitypub.hostnames import InvalidHost, host_of
 from content import home_feed, media
-from content.accounts import Account, by_ids
+from content.accounts import by_ids
 from content.orm import utcnow
 from content.retention import Retention, expire
 from federation import (
@@ -37,9 +33,9 @@ from federation import (
 from federation.context import Federation
 from federation.delivery import Delivery
 from federation.delivery_outcomes import Outcomes, Sent
-from federation.handlers import handler_for
-from federation.handlers.incoming import Incoming, NotYet
 from federation.inbox import InboxItem
+from federation.inbox_apply import INBOX_RETRIES as INBOX_RETRIES  # tests read it here
+from federation.inbox_apply import InboxApplier
 from federation.keys import signer_of
 from federation.push import Pusher, PushMessage
 from federation.transport import PostResult, SigningKey
@@ -51,13 +47,11 @@ STOP_SECONDS = 5.0  # how long a stopping worker lets its deliveries in flight f
 BATCH = 200  # deliveries claimed in one transaction
 INBOX_BATCH = 16
 INBOX_AT_ONCE = 4  # hosts whose inbox items are applied at once (each host's in order)
-APPLY_TIMEOUT = 60.0  # per inbox item; a fetch on the way is bounded by the transport's deadline
 SEND_TIMEOUT = 30.0  # per delivery, whatever a slow server does byte by byte
 PER_HOST = 4  # requests in flight to one host
 SENDS_AT_ONCE = 64  # requests in flight to all hosts together
 THREADS_AT_ONCE = 2  # threads members opened, filled in at once
 HOSTS_AT_ONCE = 256  # no new claim while this many hosts are being delivered to
-INBOX_RETRIES = [timedelta(seconds=30), timedelta(minutes=5), timedelta(hours=1)]
 KEEP_ENDED = timedelta(days=14)  # ended jobs are kept this long for inspection, then deleted
 PRUNE_EVERY = 3600.0
 POLL_ENDS_EVERY = 30.0  # how late a poll's end may be told
@@ -97,6 +91,7 @@ class Worker:
         # How long a claimed job stays this worker's: after a crash, that long before another
         # pass takes it (scaled down with the retries by the test-only setting).
         self._lease = jobs.LEASE * fed.retry_scale
+        self._applier = InboxApplier(fed)
 
     async def run_once(self) -> int:
         """Apply due inbox items, then attempt due deliveries and wait for them; returns how
@@ -273,84 +268,8 @@ class Worker:
             actor = actors.get(item.actor_id)
             queues[actor.domain or "" if actor else ""].append(item)  # canonical hosts
         slots = asyncio.Semaphore(INBOX_AT_ONCE)
-        await asyncio.gather(*(self._apply_in_order(queue, slots) for queue in queues.values()))
+        await asyncio.gather(*(self._applier.apply(queue, slots) for queue in queues.values()))
         return len(items)
-
-    async def _apply_in_order(self, items: list[InboxItem], slots: asyncio.Semaphore) -> None:
-        async with slots:
-            for item in items:
-                try:
-                    await self._apply_once_more_on_a_race(item)
-                except NotYet as waiting:
-                    await self._retry_later(item, str(waiting), final_state="ignored")
-                except Exception as error:  # even a broken item must not stop the others
-                    log.warning(
-                        "applying %s %s failed: %s",
-                        item.activity_type,
-                        item.activity_id,
-                        type(error).__name__,
-                    )
-                    await self._retry_later(item, f"{type(error).__name__}: {error}")
-
-    async def _apply_once_more_on_a_race(self, item: InboxItem) -> None:
-        """Apply the item; if another host's item stored the same row at the same moment (a
-        post both delivered by its author and announced by its group), apply it once more,
-        when what it would add is there already."""
-        try:
-            await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT)
-        except IntegrityError:
-            await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT)
-
-    async def _apply(self, item_id: int, claim: str) -> None:
-        async with self.fed.sessions() as session:
-            found = await _claimed_with_actor(session, item_id, claim)
-            if found is None:
-                return  # another worker took it over, or the actor is gone
-            item, actor = found
-            refusal = await self._refusal(session, actor)
-            if refusal is not None:
-                item.outcome = refusal
-                jobs.finish(item, "refused")
-                await session.commit()
-                return
-            incoming = Incoming(self.fed, session, actor, json.loads(item.body))
-            handler = handler_for(incoming)
-            if handler is None:
-                item.outcome = f"Harbour does not act on {_kind(incoming)}"
-            else:
-                if self.fed.handlers_raise:
-                    raise RuntimeError("HARBOUR_TEST_HANDLERS_RAISE: every handler raises")
-                await handler(incoming)
-                item.outcome = incoming.dropped
-            jobs.finish(item, "applied" if handler and not incoming.dropped else "ignored")
-            await session.commit()
-
-    async def _refusal(self, session: AsyncSession, actor: Account) -> str | None:
-        """Why this node refuses the actor's activities now, or None."""
-        if actor.suspended_at is not None:
-            return "the actor is suspended here"
-        try:
-            host = host_of(actor.uri)
-        except InvalidHost:
-            return "this node does not federate with the actor's server"
-        if not await self.fed.verdicts.now(session, host, self.fed.mode):
-            return "this node does not federate with the actor's server"
-        return None
-
-    async def _retry_later(
-        self, claimed: InboxItem, error: str, final_state: str = "errored"
-    ) -> None:
-        """Try the item again after the next of INBOX_RETRIES, or end it in `final_state`."""
-        async with self.fed.sessions() as session:
-            item = await jobs.still_claimed(session, InboxItem, claimed.id, str(claimed.claim))
-            if item is None:
-                return
-            item.attempts += 1
-            retries = INBOX_RETRIES
-            wait = retries[item.attempts - 1] if item.attempts <= len(retries) else None
-            wait = wait * self.fed.retry_scale if wait is not None else None
-            jobs.retry(item, wait, error, final_state=final_state)
-            await session.commit()
 
     async def _deliver(self) -> int:
         """Claim due deliveries to hosts not being delivered to already, and send each
@@ -425,30 +344,3 @@ class Worker:
                 return "timed out"
             except Exception as error:  # anything a remote server makes us raise is its failure
                 return f"{type(error).__name__}: {error}"
-
-
-async def _claimed_with_actor(
-    session: AsyncSession, item_id: int, claim: str
-) -> tuple[InboxItem, Account] | None:
-    """The item and its actor, read in one statement, if this worker's claim on the item
-    still holds (`jobs.still_claimed`) and the actor is still here."""
-    row = (
-        await session.execute(
-            select(InboxItem, Account)
-            .join(Account, Account.id == InboxItem.actor_id)
-            .where(
-                InboxItem.id == item_id,
-                InboxItem.claim == claim,
-                InboxItem.state.in_(jobs.OPEN_STATES),
-            )
-        )
-    ).first()
-    return None if row is None else (row[0], row[1])
-
-
-def _kind(incoming: Incoming) -> str:
-    """An activity's type with its object's, e.g. "Create (Video)"."""
-    embedded = incoming.object
-    object_type = embedded.get("type") if isinstance(embedded, dict) else None
-    kind = str(incoming.activity.get("type"))
-    return f"{kind} ({object_type})" if object_type else kind

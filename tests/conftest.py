@@ -14,13 +14,13 @@ from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from content import passwords, two_factor, users
-from federation import worker
+from federation import inbox_apply
 from node.database import create_engine, create_sessionmaker
 from tests.rig import nodes, strict
 from tests.rig.databases import PostgresDatabases, SQLiteDatabases, postgres_unreachable_reason
 
 BACKENDS = ["sqlite", "postgresql"]
-_real_handler_for = worker.handler_for
+_real_handler_for = inbox_apply.handler_for
 
 
 # Tests that start node processes, browsers or client programs take seconds each.
@@ -91,7 +91,7 @@ def failure_guard(
     ERROR of a `harbour.*` logger here, a crashed inbox item or failed delivery in its
     databases, a WARNING, ERROR or Traceback in a node's serve.log."""
     if os.environ.get("HARBOUR_TEST_HANDLERS_RAISE"):  # prove the tests notice crashes
-        monkeypatch.setattr(worker, "handler_for", _raising_handler_for)
+        monkeypatch.setattr(inbox_apply, "handler_for", _raising_handler_for)
     handler = strict.LogFailures()
     logger = logging.getLogger("harbour")
     logger.addHandler(handler)

@@ -25,6 +25,7 @@ from content.accounts import Account
 from content.audience import OPEN_TO_ALL, Visibility
 from content.group_threads import GroupPost
 from content.groups import GroupVisibility, Space
+from content.local_accounts import local_by_uris
 from content.posts import Post
 from content.relationships import Follow, FollowState
 from content.sanitize import strip_html
@@ -387,15 +388,8 @@ async def _local_group_of(
     local = [uri for uri in addressed if isinstance(uri, str) and incoming.fed.is_local(uri)]
     group = None
     if local:  # most notes address no one here: no statement for them
-        group = await incoming.session.scalar(
-            select(Account)
-            .where(
-                Account.uri.in_(local),
-                Account.domain.is_(None),
-                Account.actor_type == str(ActorType.GROUP),
-            )
-            .limit(1)
-        )
+        found = await local_by_uris(incoming.session, local)
+        group = next((a for a in found.values() if a.actor_type == ActorType.GROUP), None)
     parent_uri = id_of(note.get("inReplyTo"))
     parent = await group_threads.entry_by_uri(incoming.session, parent_uri) if parent_uri else None
     if group is None and parent is not None:

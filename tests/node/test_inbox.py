@@ -77,6 +77,15 @@ async def deliver(
     return await client.post("/users/alice/inbox", content=body, headers=headers)
 
 
+async def alice_follows_eve(services: Services, *, accepted: bool) -> None:
+    """alice follows eve (`accepted`), or has asked to."""
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        eve = await resolve.actor_by_uri(services.federation, session, EVE)
+        assert alice is not None
+        await relationships.add_follow(session, alice, eve, uri=f"{BASE}/f/1", accepted=accepted)
+
+
 async def stored_posts(services: Services) -> int:
     async with services.sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(Post)) or 0)
@@ -243,11 +252,7 @@ async def test_a_post_that_overtakes_the_accept_of_a_follow_waits_for_it(
 ) -> None:
     """A server that accepts a follow and posts at once may deliver both together; the post
     must reach the follower's home whichever arrives first."""
-    async with services.sessions() as session, session.begin():
-        alice = await accounts.get_local(session, "alice")
-        eve = await resolve.actor_by_uri(services.federation, session, EVE)
-        assert alice is not None
-        await relationships.add_follow(session, alice, eve, uri=f"{BASE}/f/1", accepted=False)
+    await alice_follows_eve(services, accepted=False)
     overtaking = note_to_alice(4, to=[PUBLIC])
     overtaking["object"] = {**overtaking["object"], "to": [PUBLIC], "tag": []}  # type: ignore[dict-item]
     assert (await deliver(client, overtaking)).status_code == 202
@@ -329,11 +334,7 @@ async def test_a_boosted_post_is_fetched_from_its_origin_and_must_be_its_own(
     client: httpx.AsyncClient, services: Services, remote: FakeServer
 ) -> None:
     # alice follows eve, so eve's boosts matter here.
-    async with services.sessions() as session, session.begin():
-        alice = await accounts.get_local(session, "alice")
-        eve = await resolve.actor_by_uri(services.federation, session, EVE)
-        assert alice is not None
-        await relationships.add_follow(session, alice, eve, uri=f"{BASE}/f/1", accepted=True)
+    await alice_follows_eve(services, accepted=True)
     mallory = "https://remote.example/users/mallory"
     victim = "https://victim.example/users/vic"
     remote.add_actor(mallory, keypair_for_tests(4), "mallory")
@@ -415,11 +416,7 @@ async def test_a_note_whose_id_respells_its_authors_host_is_never_stored(
 ) -> None:
     """Ids are stored only as their origin writes them: one canonical host, never a
     re-spelling that other checks would read as another server."""
-    async with services.sessions() as session, session.begin():
-        alice = await accounts.get_local(session, "alice")
-        eve = await resolve.actor_by_uri(services.federation, session, EVE)
-        assert alice is not None
-        await relationships.add_follow(session, alice, eve, uri=f"{BASE}/f/1", accepted=True)
+    await alice_follows_eve(services, accepted=True)
     activity = note_to_alice(9)
     activity["object"] = {**activity["object"], "id": f"{respelled}/users/eve/statuses/9"}
     assert (await deliver(client, activity)).status_code == 202
