@@ -147,8 +147,8 @@ def run_backend(
         print(
             f"  in process, {label}: timeline query {found.query_ms:.1f} ms "
             f"({found.query_statements} statements), rendering 20 statuses "
-            f"{found.render_ms:.1f} ms ({found.render_statements} statements), "
-            f"median of {args.probes}"
+            f"{found.render_ms:.1f} ms ({found.render_statements} statements); "
+            f"CPU for both {found.cpu_ms:.1f} ms; median of {args.probes}"
         )
         if label == "newest page":
             for plan in found.plans:
