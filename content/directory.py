@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     ColumnElement,
     Date,
@@ -21,7 +22,6 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
@@ -279,7 +279,10 @@ async def search(
         filters = func.listing_filters(
             Listing.country, Listing.category_codes, Listing.language_tags, type_=ARRAY(Text)
         )
-        found = found.where(filters.contains(cast(terms, ARRAY(Text))), *words)
+        # `@>` by name: the PostgreSQL dialect's ARRAY, which has `contains`, is not imported on
+        # SQLite (tests/node/test_startup_imports.py).
+        asked = cast(terms, ARRAY(Text))
+        found = found.where(filters.op("@>", is_comparison=True)(asked), *words)
         return await _page(session, found, window)
     if query.country:
         found = found.where(Listing.country == query.country.upper())
