@@ -95,12 +95,18 @@ def build(url: str, shape: Shape = Shape()) -> Built:
 
 
 async def _build_feeds(url: str) -> None:
-    """Every member's home feed, as a node's worker builds those of rows loaded in bulk."""
+    """Every member's home feed, as a node's worker builds those of rows loaded in bulk, and
+    trimmed as its next pass would: left untrimmed (up to 400 entries from each source), the
+    node's worker trimmed all 1,000 feeds in one transaction as the timed requests began,
+    holding SQLite's write lock for seconds (a token request failed with "database is
+    locked" on a loaded machine) and taking CPU from the pages being timed."""
     engine = create_engine(url)
     try:
         async with create_sessionmaker(engine)() as session:
             while await home_feed.build_missing(session):
                 await session.commit()
+            await home_feed.trim(session)
+            await session.commit()
     finally:
         await engine.dispose()
 

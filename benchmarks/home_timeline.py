@@ -52,9 +52,11 @@ PAGES = {"newest page": {}, "page 6 months back (max_id)": {"max_id": str(DEEP_I
 
 
 def schema_key() -> str:
-    """A digest of every migration, so a cached database is rebuilt when the schema changes."""
+    """A digest of every migration and of the loader, so a cached database is rebuilt when
+    the schema or what is loaded changes."""
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "node" / "migrations" / "versions").glob("*.py")):
+    loader = ROOT / "benchmarks" / "_timeline_data.py"
+    for path in [*sorted((ROOT / "node" / "migrations" / "versions").glob("*.py")), loader]:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -147,8 +149,8 @@ def run_backend(
         print(
             f"  in process, {label}: timeline query {found.query_ms:.1f} ms "
             f"({found.query_statements} statements), rendering 20 statuses "
-            f"{found.render_ms:.1f} ms ({found.render_statements} statements), "
-            f"median of {args.probes}"
+            f"{found.render_ms:.1f} ms ({found.render_statements} statements); "
+            f"CPU for both {found.cpu_ms:.1f} ms; median of {args.probes}"
         )
         if label == "newest page":
             for plan in found.plans:

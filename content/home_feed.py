@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, delete, event, func, inspect, select, text
+from sqlalchemy import ColumnElement, ForeignKey, delete, event, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
@@ -153,7 +153,7 @@ async def floor_of(session: AsyncSession, viewer_id: int) -> int | None:
     return await session.scalar(select(HomeFeed.floor).where(HomeFeed.account_id == viewer_id))
 
 
-def floor_query(viewer_id: int) -> ScalarSelect[int]:
+def floor_query(viewer_id: int | ColumnElement[int]) -> ScalarSelect[int]:
     """`floor_of` as a subquery, to read with a page of the feed (NULL if never built)."""
     return select(HomeFeed.floor).where(HomeFeed.account_id == viewer_id).scalar_subquery()
 

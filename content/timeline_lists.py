@@ -230,7 +230,7 @@ async def exclusive_members(session: AsyncSession, owner: Account) -> set[int]:
     return set(await session.scalars(exclusive_members_query(owner.id)))
 
 
-def exclusive_members_query(owner_id: int) -> Select[int]:
+def exclusive_members_query(owner_id: int | ColumnElement[int]) -> Select[int]:
     """`exclusive_members` as a query, to read as a subquery of another."""
     return (
         select(TimelineListMember.account_id)

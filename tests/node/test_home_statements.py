@@ -1,5 +1,5 @@
 """The home timeline's cost in statements, the measure that decides its speed (issue 18): a
-page of the member's feed is her token, what she hides, the page itself and four queries for
+page of the member's feed is her token, what she hides, the page itself and two queries for
 everything its statuses show, however many statuses, boosts, replies, mentions, tags,
 attachments and polls it holds."""
 
@@ -21,8 +21,8 @@ from tests.rig import world
 pytestmark = pytest.mark.anyio
 # The token with its account; blocks, mutes and domain blocks; the feed's page with its
 # floor and exclusive lists; counts, parents, tags, bookmarks and poll choices; mentioned
-# accounts; attachments; polls.
-HOME_PAGE_BUDGET = 7
+# accounts, attachments and polls together.
+HOME_PAGE_BUDGET = 5
 
 
 async def test_a_home_page_costs_the_same_few_statements_whatever_it_shows(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Integer,
+    Select,
     String,
     bindparam,
     case,
@@ -29,9 +30,10 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
-from content import account_stats, media, polls
+from content import account_stats
 from content.account_stats import AccountStats
 from content.accounts import Account
 from content.bookmarks import Bookmark
@@ -93,7 +95,7 @@ async def status_facts(
     viewer: Account | None,
     others: Collection[Account] = (),
 ) -> StatusFacts:
-    """The facts every Status entity of a page needs, in four queries whatever its size
+    """The facts every Status entity of a page needs, in two queries whatever its size
     (issue 18: each statement costs more than what it reads): every count, parent, tag,
     bookmark and poll choice in one, then mentioned accounts, attachments and polls;
     `others`: more accounts the page shows (who boosted), whose counts come in the same
@@ -102,18 +104,49 @@ async def status_facts(
     shown = {a.id for _, a in rows} | {a.id for a in others}
     facts = StatusFacts(accounts={account_id: AccountCounts() for account_id in shown})
     await _read_numbers(session, facts, rows, shown, viewer)
-    mentioned = await session.execute(
-        select(Mention.post_id, Account)
-        .join(Account, Account.id == Mention.account_id)
-        .where(Mention.post_id.in_(ids))
-        .order_by(Mention.post_id, Account.id)
-    )
-    facts.mentions = defaultdict(list)
-    for post_id, account in mentioned:
-        facts.mentions[post_id].append(account)
-    facts.media = await media.of_posts(session, ids)
-    facts.polls = await polls.of_posts(session, ids)
+    if ids:
+        await _read_attached(session, facts, ids)
     return facts
+
+
+async def _read_attached(session: AsyncSession, facts: StatusFacts, ids: list[int]) -> None:
+    """Into `facts`, in one statement: each post's mentioned accounts, attachments and
+    poll, outer-joined to the post (a row per mention and attachment pair; most posts have
+    neither, so a row each). Three statements before, each ~0.4 ms of a page's CPU through
+    the async ORM, mostly for no rows (issue 18)."""
+    facts.mentions = defaultdict(list)
+    facts.media = {post_id: [] for post_id in ids}
+    mentioned: set[tuple[int, int]] = set()
+    attached: set[int] = set()
+    for post_id, account, attachment, poll in await session.execute(
+        _attached_query(), {"ids": ids}
+    ):
+        if account is not None and (post_id, account.id) not in mentioned:
+            mentioned.add((post_id, account.id))
+            facts.mentions[post_id].append(account)
+        if attachment is not None and attachment.id not in attached:
+            attached.add(attachment.id)
+            facts.media[post_id].append(attachment)
+        if poll is not None:
+            facts.polls[post_id] = poll
+
+
+_MENTIONED = aliased(Account, name="mentioned")
+
+
+@cache
+def _attached_query() -> Select[int, Account, MediaAttachment, Poll]:
+    """`_read_attached`'s statement, built once; mentioned accounts by id and attachments
+    in upload order, as `media.of_posts` gives them."""
+    return (
+        select(Post.id, _MENTIONED, MediaAttachment, Poll)
+        .outerjoin(Mention, Mention.post_id == Post.id)
+        .outerjoin(_MENTIONED, _MENTIONED.id == Mention.account_id)
+        .outerjoin(MediaAttachment, MediaAttachment.post_id == Post.id)
+        .outerjoin(Poll, Poll.post_id == Post.id)
+        .where(Post.id.in_(bindparam("ids", expanding=True)))
+        .order_by(Post.id, _MENTIONED.id, MediaAttachment.id)
+    )
 
 
 # The kinds of row `_read_numbers` reads, in the order it sorts them.
