@@ -12,7 +12,6 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -35,7 +34,7 @@ from federation import (
     wakeups,
 )
 from federation.context import Federation
-from federation.delivery import Delivery
+from federation.delivery import Claimed, Delivery
 from federation.delivery_outcomes import Outcomes, Sent
 from federation.handlers import handler_for
 from federation.handlers.incoming import Incoming, NotYet
@@ -360,18 +359,21 @@ class Worker:
             return 0
         async with self.fed.sessions() as session:
             busy = Delivery.host.not_in(list(self._sending))
-            claimed = await jobs.claim_due(session, Delivery, BATCH, busy, lease=self._lease)
+            claimed = await delivery.claim(session, BATCH, busy, lease=self._lease)
             if not claimed:
                 return 0
-            due = await self._allowed(session, claimed)
+            hosts = {job.host for job in claimed}
+            allowed = await federating(session, hosts, self.fed.policy_mode())
             accounts = await by_ids(session, {job.signer_id for job in claimed})
             signers = {account_id: signer_of(a) for account_id, a in accounts.items()}
             # What the instance actor sends, members told in confidence (`forget_if_ended`).
             confidential = {i for i, a in accounts.items() if a.actor_type == ActorType.APPLICATION}
-            for job in claimed:
-                delivery.forget_if_ended(job, confidential)  # those refused by the policy
+            due = [job for job in claimed if job.host in allowed]
+            if len(due) < len(claimed):
+                refused = [job for job in claimed if job.host not in allowed]
+                await delivery.refuse(session, refused, confidential)
             await session.commit()  # no transaction stays open while we wait on the network
-        queues: dict[str, list[Delivery]] = defaultdict(list)
+        queues: dict[str, list[Claimed]] = defaultdict(list)
         for job in due:
             queues[job.host].append(job)
         for host, queue in queues.items():
@@ -383,7 +385,7 @@ class Worker:
     async def _send_to(
         self,
         host: str,
-        queue: list[Delivery],
+        queue: list[Claimed],
         signers: dict[int, SigningKey],
         confidential: set[int],
     ) -> None:
@@ -401,23 +403,13 @@ class Worker:
             # the next poll (a post to 1,000 servers waited a second for every 32 of them).
             self.fed.wakeup.set()
 
-    async def _allowed(self, session: AsyncSession, claimed: Sequence[Delivery]) -> list[Delivery]:
-        """The claimed deliveries whose host the policy still allows; the others end as
-        refused (a block takes effect on deliveries queued before it)."""
-        allowed = await federating(session, {job.host for job in claimed}, self.fed.policy_mode())
-        for job in claimed:
-            if job.host not in allowed:
-                job.last_error = "refused by this node's federation policy"
-                jobs.finish(job, "refused")
-        return [job for job in claimed if job.host in allowed]
-
     async def _post(
-        self, job: Delivery, signer: SigningKey, limit: asyncio.Semaphore
+        self, job: Claimed, signer: SigningKey, limit: asyncio.Semaphore
     ) -> PostResult | str:
         async with limit, self._sends:
             try:
                 return await asyncio.wait_for(
-                    self.fed.transport.post_activity(job.inbox, job.body.encode("utf-8"), signer),
+                    self.fed.transport.post_activity(job.inbox, job.body, signer),
                     SEND_TIMEOUT,
                 )
             except TimeoutError:
