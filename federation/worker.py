@@ -41,7 +41,8 @@ from federation.handlers.incoming import Incoming, NotYet
 from federation.inbox import InboxItem
 from federation.keys import signer_of
 from federation.push import Pusher, PushMessage
-from federation.transport import PostResult, SigningKey
+from federation.signature_styles import SigningKey
+from federation.transport import PostResult
 from moderation.policy import federating
 
 log = logging.getLogger("harbour.worker")
@@ -407,11 +408,9 @@ class Worker:
         self, job: Claimed, signer: SigningKey, limit: asyncio.Semaphore
     ) -> PostResult | str:
         async with limit, self._sends:
-            try:
-                return await asyncio.wait_for(
-                    self.fed.transport.post_activity(job.inbox, job.body, signer),
-                    SEND_TIMEOUT,
-                )
+            try:  # a deadline, not wait_for: that made a second task for each delivery
+                async with asyncio.timeout(SEND_TIMEOUT):
+                    return await self.fed.transport.post_activity(job.inbox, job.body, signer)
             except TimeoutError:
                 return "timed out"
             except Exception as error:  # anything a remote server makes us raise is its failure
