@@ -86,6 +86,10 @@ class Worker:
         self._next_prune = 0.0
         self._next_poll_ends = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
+        self._claim_lock = asyncio.Lock()  # one claim at a time: a host is sent to by one task
+        self._claiming: asyncio.Task[None] | None = None  # claims as hosts end (run_forever)
+        self._claim_wanted = False
+        self._forever = False
         self._sends = asyncio.Semaphore(SENDS_AT_ONCE)
         self._outcomes = Outcomes(fed)  # hosts' outcomes waiting to be written
         self._filling: set[asyncio.Task[None]] = set()  # threads being filled in
@@ -127,7 +131,9 @@ class Worker:
         trusting = [self._trusting] if self._trusting else []
         pushing = [self._pushing] if self._pushing else []
         recording = self._outcomes.writing()
+        claiming = [self._claiming] if self._claiming else []
         return [
+            *claiming,
             *self._sending.values(),
             *recording,
             *self._filling,
@@ -226,6 +232,7 @@ class Worker:
         """Work until `stop` (or cancelled). Deliveries to a host go on in the background
         while the next passes serve other hosts."""
         listening = None
+        self._forever = True
         if self.listen_to is not None:
             listening = asyncio.create_task(wakeups.listen(self.listen_to, self.fed.wakeup))
         try:
@@ -356,6 +363,10 @@ class Worker:
         """Claim due deliveries to hosts not being delivered to already, and send each
         host's in a task of its own (at most PER_HOST at once) that records its outcomes as
         soon as that host is done: a slow host delays only itself."""
+        async with self._claim_lock:
+            return await self._claim_and_send()
+
+    async def _claim_and_send(self) -> int:
         if len(self._sending) >= HOSTS_AT_ONCE:
             return 0
         async with self.fed.sessions() as session:
@@ -400,9 +411,25 @@ class Worker:
             log.exception("delivering to %s failed", host)
         finally:
             del self._sending[host]
-            # A place is free among HOSTS_AT_ONCE: the next pass claims more now, not at
-            # the next poll (a post to 1,000 servers waited a second for every 32 of them).
-            self.fed.wakeup.set()
+            # A place is free among HOSTS_AT_ONCE and this host's other deliveries may be
+            # due: claim more now, not at the next poll (a post to 1,000 servers waited a
+            # second for every 32 of them). `run_forever` claims in a task of its own rather
+            # than waking a whole pass (inbox items, imports, pushes) for each host ended.
+            if not self._forever:
+                self.fed.wakeup.set()
+            elif not self._stopping:
+                self._claim_wanted = True
+                if self._claiming is None or self._claiming.done():
+                    self._claiming = asyncio.create_task(self._claim_while_wanted())
+
+    async def _claim_while_wanted(self) -> None:
+        """Claim deliveries again as long as hosts ended since the last claim began."""
+        try:
+            while self._claim_wanted and not self._stopping:
+                self._claim_wanted = False
+                await self._deliver()
+        except Exception:  # a failed claim must not stop the worker; the next pass claims
+            log.exception("claiming deliveries failed")
 
     async def _post(
         self, job: Claimed, signer: SigningKey, limit: asyncio.Semaphore
