@@ -14,6 +14,9 @@ start-up), nor `http-sf`, which alone reads a request's keyid.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -110,6 +113,17 @@ def sign(
     signer, algorithm = _signer(private_pem)
     method = parts.method.upper()
     has_body = method not in ("GET", "HEAD")
+    created = int((now or datetime.now(UTC)).timestamp())
+    digest = content_digest(parts.body) if has_body else None
+    by_hand = _base_by_hand(method, url, key_id, created, digest, algorithm.algorithm_id)
+    if by_hand is not None:
+        params, base = by_hand
+        signature = algorithm.sign(base.encode("ascii"))
+        return {
+            **({"Content-Digest": digest} if digest is not None else {}),
+            "Signature-Input": f"{LABEL}={params}",
+            "Signature": f"{LABEL}=:{base64.b64encode(signature).decode('ascii')}:",
+        }
     # Every covered component but content-digest derives from the method and URL, and the
     # library makes Content-Digest itself, so it is handed no header to read: the request's
     # own headers would only be normalised for nothing.
@@ -118,7 +132,7 @@ def sign(
         prepared = signer.prepare(
             message,
             key_id=key_id,
-            created=(now or datetime.now(UTC)),
+            created=datetime.fromtimestamp(created, UTC),
             label=LABEL,
             covered_component_ids=POST_COMPONENTS if has_body else GET_COMPONENTS,
             body=parts.body if has_body else None,
@@ -137,6 +151,50 @@ def sign(
         "Signature-Input": f"{prepared.label}={prepared.signature_params}",
         "Signature": http_sf.ser({prepared.label: (signature, {})}),
     }
+
+
+# What the signature base is built by hand for (`_base_by_hand`): an absolute URL of a
+# lower-case host, a port that is not the scheme's default, and a path of characters that
+# need no escaping, with no query; anything else goes through the library.
+_PLAIN_URL = re.compile(
+    r"(https?)://([a-z0-9.-]+)(?::([1-9][0-9]{0,4}))?(/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)"
+)
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+@lru_cache(maxsize=64)
+def content_digest(body: bytes) -> str:
+    """The Content-Digest (RFC 9530, SHA-256) of `body`, made once for a body a fan-out
+    sends to many inboxes (the same bytes object: its hash is kept)."""
+    return f"sha-256=:{base64.b64encode(hashlib.sha256(body).digest()).decode('ascii')}:"
+
+
+def _base_by_hand(
+    method: str, url: str, key_id: str, created: int, digest: str | None, alg: str
+) -> tuple[str, str] | None:
+    """The signature parameters and signature base for Harbour's fixed components, written
+    directly, as the library writes them, or None where the library must do it (a URL or
+    keyid that needs normalising or escaping). The library's `prepare` cost ~0.17 ms a
+    request, two thirds of an RSA signature, spent serialising the same few Structured
+    Fields each time (issue 18); tests/activitypub checks this against the library."""
+    match = _PLAIN_URL.fullmatch(url)
+    if (
+        match is None
+        or match[3] == _DEFAULT_PORTS[match[1]]
+        or not key_id.isascii()
+        or not key_id.isprintable()
+        or '"' in key_id
+        or "\\" in key_id
+    ):
+        return None
+    authority = match[2] if match[3] is None else f"{match[2]}:{match[3]}"
+    covered = '"@method" "@target-uri" "@authority"'
+    lines = f'"@method": {method}\n"@target-uri": {url}\n"@authority": {authority}\n'
+    if digest is not None:
+        covered += ' "content-digest"'
+        lines += f'"content-digest": {digest}\n'
+    params = f'({covered});created={created};keyid="{key_id}";alg="{alg}"'
+    return params, f'{lines}"@signature-params": {params}'
 
 
 def verify(

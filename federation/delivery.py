@@ -13,16 +13,28 @@ import random
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, insert
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    case,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from activitypub.hostnames import InvalidHost, host_of
 from content.accounts import Account
 from content.orm import Base, new_id, utcnow
-from federation.jobs import OPEN_STATES, Job, announce, claim_index
+from federation.jobs import LEASE, OPEN_STATES, Job, announce, claim_index, lease_due
 from federation.proofs import prove
 
 SCHEDULE = [
@@ -51,6 +63,75 @@ class Delivery(Job, Base):
     body: Mapped[str] = mapped_column(Text)
     signer_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Claimed(NamedTuple):
+    """A delivery this worker holds, as sending needs it: no ORM row, and a body shared by
+    every delivery of the same activity in the claim (`claim`)."""
+
+    id: int
+    inbox: str
+    host: str
+    signer_id: int
+    claim: str
+    body: bytes
+
+
+async def claim(
+    session: AsyncSession, limit: int, *where: ColumnElement[bool], lease: timedelta = LEASE
+) -> list[Claimed]:
+    """Lease up to `limit` due deliveries (that also meet `where`) and read what sending
+    them needs, in one statement of only those columns: each distinct body is read and
+    encoded once (a post to 1,000 servers is 1,000 rows of the same body), the rows of a
+    body pointing at the first of them (a window over the body, so bodies that differ are
+    never mixed up). Loading an ORM row with its own copy of the body for each delivery was
+    ~15 % of a fan-out's CPU (issue 18)."""
+    token = await lease_due(session, Delivery, limit, *where, lease=lease)
+    table = Delivery.__table__
+    rows = (
+        await session.execute(
+            select(
+                table.c.id,
+                table.c.inbox,
+                table.c.host,
+                table.c.signer_id,
+                func.first_value(table.c.id).over(partition_by=table.c.body, order_by=table.c.id),
+                case(
+                    (
+                        func.row_number().over(partition_by=table.c.body, order_by=table.c.id) == 1,
+                        table.c.body,
+                    )
+                ),
+            ).where(table.c.claim == token)
+        )
+    ).all()
+    bodies = {row[0]: row[5].encode("utf-8") for row in rows if row[5] is not None}
+    return [Claimed(row[0], row[1], row[2], row[3], token, bodies[row[4]]) for row in rows]
+
+
+async def refuse(
+    session: AsyncSession, refused: list[Claimed], confidential: Collection[int]
+) -> None:
+    """End these claimed deliveries as refused by the policy (a block takes effect on
+    deliveries queued before it), forgetting the bodies of `confidential` signers
+    (`forget_if_ended`), in the caller's transaction."""
+    table = Delivery.__table__
+    assert isinstance(table, Table)
+    for forget in (False, True):
+        ids = [job.id for job in refused if (job.signer_id in confidential) is forget]
+        if not ids:
+            continue
+        await session.execute(
+            update(table)
+            .where(table.c.id.in_(ids), table.c.claim == refused[0].claim)
+            .values(
+                state="refused",
+                last_error="refused by this node's federation policy",
+                claim=None,
+                locked_until=None,
+                **({"body": ""} if forget else {}),
+            )
+        )
 
 
 def forget_if_ended(job: Delivery, confidential: Collection[int]) -> None:

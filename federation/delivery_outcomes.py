@@ -16,7 +16,7 @@ from sqlalchemy import Select, select
 from content.orm import utcnow
 from federation import delivery, hosts, jobs
 from federation.context import Federation
-from federation.delivery import Delivery
+from federation.delivery import Claimed, Delivery
 from federation.transport import PostResult
 
 
@@ -25,7 +25,7 @@ class Sent:
     """One host's claimed deliveries and what each got: an answer or why it failed."""
 
     host: str
-    queue: list[Delivery]
+    queue: list[Claimed]
     results: list[PostResult | str]
     confidential: set[int]  # signers whose ended deliveries keep no body
 
@@ -70,7 +70,7 @@ class Outcomes:
         health is updated. Those delivered are closed by one UPDATE (all but what a
         confidential signer sent, whose body goes too); the others are loaded."""
         delivered: dict[str, list[int]] = defaultdict(list)
-        others: list[tuple[Sent, Delivery, PostResult | str]] = []
+        others: list[tuple[Sent, Claimed, PostResult | str]] = []
         for one in sent:
             for job, result in zip(one.queue, one.results, strict=True):
                 if _delivered(result) and job.signer_id not in one.confidential:

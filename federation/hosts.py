@@ -35,10 +35,10 @@ async def record(session: AsyncSession, outcomes: dict[str, bool]) -> None:
     insert = insert_of(dialect)
     now = utcnow()
     answered = [domain for domain, ok in outcomes.items() if ok]
+    # Each statement is given its rows as parameters (one executemany): a VALUES list was a
+    # new statement to compile for every number of hosts (issue 18).
     if answered:  # one statement for every host that answered, known or new
-        statement = insert(RemoteHost).values(
-            [{"domain": domain, "failures": 0, "last_success_at": now} for domain in answered]
-        )
+        statement = insert(RemoteHost.__table__)
         await session.execute(
             statement.on_conflict_do_update(
                 index_elements=["domain"],
@@ -47,15 +47,15 @@ async def record(session: AsyncSession, outcomes: dict[str, bool]) -> None:
                     "unreachable_since": None,
                     "last_success_at": statement.excluded.last_success_at,
                 },
-            )
+            ),
+            [{"domain": domain, "failures": 0, "last_success_at": now} for domain in answered],
         )
     failed = [domain for domain, ok in outcomes.items() if not ok]
     if not failed:
         return
     await session.execute(
-        insert(RemoteHost)
-        .values([{"domain": domain, "failures": 0} for domain in failed])
-        .on_conflict_do_nothing(index_elements=["domain"])
+        insert(RemoteHost.__table__).on_conflict_do_nothing(index_elements=["domain"]),
+        [{"domain": domain, "failures": 0} for domain in failed],
     )
     for host in await session.scalars(select(RemoteHost).where(RemoteHost.domain.in_(failed))):
         host.failures += 1

@@ -59,6 +59,20 @@ async def claim_due(
 ) -> Sequence[J]:
     """Lease up to `limit` due jobs of `model` (that also meet `where`) to this worker for
     `lease` and return them."""
+    token = await lease_due(session, model, limit, *where, lease=lease)
+    return (await session.scalars(select(model).where(model.claim == token))).all()
+
+
+async def lease_due(
+    session: AsyncSession,
+    model: type[Job],
+    limit: int,
+    *where: ColumnElement[bool],
+    lease: timedelta = LEASE,
+) -> str:
+    """Lease up to `limit` due jobs of `model` (that also meet `where`) to this worker for
+    `lease`, committed; returns the claim token they now carry (for a caller that reads
+    only the columns it needs)."""
     now = utcnow()
     token = secrets.token_hex(16)
     table = model.__table__  # type: ignore[attr-defined]
@@ -78,7 +92,7 @@ async def claim_due(
         .execution_options(synchronize_session=False)
     )
     await session.commit()
-    return (await session.scalars(select(model).where(table.c.claim == token))).all()
+    return token
 
 
 async def still_claimed(session: AsyncSession, model: type[J], job_id: int, claim: str) -> J | None:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import accounts
 from content.accounts import Account
-from federation.transport import SigningKey
+from federation.signature_styles import SigningKey
 
 
 def signer_of(account: Account) -> SigningKey:

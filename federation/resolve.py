@@ -15,7 +15,8 @@ from content.interface_text import N_, Message
 from content.orm import utcnow
 from federation.context import Federation
 from federation.keys import instance_signer
-from federation.transport import FetchError, SigningKey, Unavailable
+from federation.signature_styles import SigningKey
+from federation.transport import FetchError, Unavailable
 from moderation import quarantine
 from moderation.policy import may_federate_with
 

@@ -1,4 +1,5 @@
-"""Which HTTP signature each host takes: RFC 9421 unless it refused one lately.
+"""Which HTTP signature each host takes: RFC 9421 unless it refused one lately; and the
+headers that sign a request in either style (`signing_headers`).
 
 Outbound requests are signed RFC 9421 first ("double-knocking", as Mastodon 4.5 and Fedify
 do); a host that answers 401 or 403 to that and accepts the same request signed the
@@ -14,7 +15,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+import httpx
+
+from activitypub import SignatureError, message_signatures
+from activitypub.signatures import RequestParts, sign
 
 RE_PROBE = 7 * 24 * 3600.0
 MAX_HOSTS = 10_000
@@ -58,3 +65,37 @@ class SignatureStyles:
 
     def _now(self) -> float:
         return self._clock()
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """Whose key signs a request: the key id published in the actor, and the private PEM."""
+
+    key_id: str
+    private_pem: str = field(repr=False)
+
+
+def signing_headers(
+    method: str,
+    target: httpx.URL,
+    netloc: str,
+    headers: dict[str, str],
+    body: bytes,
+    signer: SigningKey,
+    style: Style,
+) -> dict[str, str]:
+    """The headers that sign the request in `style`; the RFC 9421 `@target-uri` is built
+    from the canonical host, as the receiving node rebuilds it from its own name. A target
+    RFC 9421 cannot express (a path with characters URLs must escape, which httpx sends as
+    given) is signed draft-cavage."""
+    path = target.raw_path.decode("ascii")
+    parts = RequestParts(method, path, headers, body)
+    if style is Style.RFC9421:
+        url = f"{target.scheme}://{netloc}{path}"
+        try:
+            return message_signatures.sign(
+                parts, url, key_id=signer.key_id, private_pem=signer.private_pem
+            )
+        except SignatureError:
+            pass
+    return sign(parts, key_id=signer.key_id, private_pem=signer.private_pem)

@@ -11,10 +11,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import timedelta
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType
 from content import home_feed, media
@@ -31,14 +28,15 @@ from federation import (
     wakeups,
 )
 from federation.context import Federation
-from federation.delivery import Delivery
+from federation.delivery import Claimed, Delivery
 from federation.delivery_outcomes import Outcomes, Sent
 from federation.inbox import InboxItem
 from federation.inbox_apply import INBOX_RETRIES as INBOX_RETRIES  # tests read it here
 from federation.inbox_apply import InboxApplier
 from federation.keys import signer_of
 from federation.push import Pusher, PushMessage
-from federation.transport import PostResult, SigningKey
+from federation.signature_styles import SigningKey
+from federation.transport import PostResult
 from moderation.policy import federating
 
 log = logging.getLogger("harbour.worker")
@@ -80,6 +78,10 @@ class Worker:
         self._next_prune = 0.0
         self._next_poll_ends = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
+        self._claim_lock = asyncio.Lock()  # one claim at a time: a host is sent to by one task
+        self._claiming: asyncio.Task[None] | None = None  # claims as hosts end (run_forever)
+        self._claim_wanted = False
+        self._forever = False
         self._sends = asyncio.Semaphore(SENDS_AT_ONCE)
         self._outcomes = Outcomes(fed)  # hosts' outcomes waiting to be written
         self._filling: set[asyncio.Task[None]] = set()  # threads being filled in
@@ -122,7 +124,9 @@ class Worker:
         trusting = [self._trusting] if self._trusting else []
         pushing = [self._pushing] if self._pushing else []
         recording = self._outcomes.writing()
+        claiming = [self._claiming] if self._claiming else []
         return [
+            *claiming,
             *self._sending.values(),
             *recording,
             *self._filling,
@@ -221,6 +225,7 @@ class Worker:
         """Work until `stop` (or cancelled). Deliveries to a host go on in the background
         while the next passes serve other hosts."""
         listening = None
+        self._forever = True
         if self.listen_to is not None:
             listening = asyncio.create_task(wakeups.listen(self.listen_to, self.fed.wakeup))
         try:
@@ -275,22 +280,30 @@ class Worker:
         """Claim due deliveries to hosts not being delivered to already, and send each
         host's in a task of its own (at most PER_HOST at once) that records its outcomes as
         soon as that host is done: a slow host delays only itself."""
+        async with self._claim_lock:
+            return await self._claim_and_send()
+
+    async def _claim_and_send(self) -> int:
         if len(self._sending) >= HOSTS_AT_ONCE:
             return 0
         async with self.fed.sessions() as session:
             busy = Delivery.host.not_in(list(self._sending))
-            claimed = await jobs.claim_due(session, Delivery, BATCH, busy, lease=self._lease)
+            claimed = await delivery.claim(session, BATCH, busy, lease=self._lease)
             if not claimed:
                 return 0
-            due = await self._allowed(session, claimed)
+            hosts = {job.host for job in claimed}
+            mode = await self.fed.mode_now(session)  # a lockdown turned elsewhere holds at once
+            allowed = await federating(session, hosts, mode)
             accounts = await by_ids(session, {job.signer_id for job in claimed})
             signers = {account_id: signer_of(a) for account_id, a in accounts.items()}
             # What the instance actor sends, members told in confidence (`forget_if_ended`).
             confidential = {i for i, a in accounts.items() if a.actor_type == ActorType.APPLICATION}
-            for job in claimed:
-                delivery.forget_if_ended(job, confidential)  # those refused by the policy
+            due = [job for job in claimed if job.host in allowed]
+            if len(due) < len(claimed):
+                refused = [job for job in claimed if job.host not in allowed]
+                await delivery.refuse(session, refused, confidential)
             await session.commit()  # no transaction stays open while we wait on the network
-        queues: dict[str, list[Delivery]] = defaultdict(list)
+        queues: dict[str, list[Claimed]] = defaultdict(list)
         for job in due:
             queues[job.host].append(job)
         for host, queue in queues.items():
@@ -302,7 +315,7 @@ class Worker:
     async def _send_to(
         self,
         host: str,
-        queue: list[Delivery],
+        queue: list[Claimed],
         signers: dict[int, SigningKey],
         confidential: set[int],
     ) -> None:
@@ -316,30 +329,33 @@ class Worker:
             log.exception("delivering to %s failed", host)
         finally:
             del self._sending[host]
-            # A place is free among HOSTS_AT_ONCE: the next pass claims more now, not at
-            # the next poll (a post to 1,000 servers waited a second for every 32 of them).
-            self.fed.wakeup.set()
+            # A place is free among HOSTS_AT_ONCE and this host's other deliveries may be
+            # due: claim more now, not at the next poll (a post to 1,000 servers waited a
+            # second for every 32 of them). `run_forever` claims in a task of its own rather
+            # than waking a whole pass (inbox items, imports, pushes) for each host ended.
+            if not self._forever:
+                self.fed.wakeup.set()
+            elif not self._stopping:
+                self._claim_wanted = True
+                if self._claiming is None or self._claiming.done():
+                    self._claiming = asyncio.create_task(self._claim_while_wanted())
 
-    async def _allowed(self, session: AsyncSession, claimed: Sequence[Delivery]) -> list[Delivery]:
-        """The claimed deliveries whose host the policy still allows; the others end as
-        refused (a block takes effect on deliveries queued before it)."""
-        mode = await self.fed.mode_now(session)  # a lockdown turned elsewhere holds at once
-        allowed = await federating(session, {job.host for job in claimed}, mode)
-        for job in claimed:
-            if job.host not in allowed:
-                job.last_error = "refused by this node's federation policy"
-                jobs.finish(job, "refused")
-        return [job for job in claimed if job.host in allowed]
+    async def _claim_while_wanted(self) -> None:
+        """Claim deliveries again as long as hosts ended since the last claim began."""
+        try:
+            while self._claim_wanted and not self._stopping:
+                self._claim_wanted = False
+                await self._deliver()
+        except Exception:  # a failed claim must not stop the worker; the next pass claims
+            log.exception("claiming deliveries failed")
 
     async def _post(
-        self, job: Delivery, signer: SigningKey, limit: asyncio.Semaphore
+        self, job: Claimed, signer: SigningKey, limit: asyncio.Semaphore
     ) -> PostResult | str:
         async with limit, self._sends:
-            try:
-                return await asyncio.wait_for(
-                    self.fed.transport.post_activity(job.inbox, job.body.encode("utf-8"), signer),
-                    SEND_TIMEOUT,
-                )
+            try:  # a deadline, not wait_for: that made a second task for each delivery
+                async with asyncio.timeout(SEND_TIMEOUT):
+                    return await self.fed.transport.post_activity(job.inbox, job.body, signer)
             except TimeoutError:
                 return "timed out"
             except Exception as error:  # anything a remote server makes us raise is its failure
