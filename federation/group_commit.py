@@ -15,6 +15,8 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from content.writer_turns import URGENT
+
 T = TypeVar("T")
 R = TypeVar("R")
 MAX_BATCH = 200
@@ -41,6 +43,7 @@ class GroupCommit(Generic[T, R]):
         return await answer
 
     async def _drain(self) -> None:
+        URGENT.set(True)  # callers wait for their answer: SQLite's writer turn goes here first
         while self._waiting:
             batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
             try:

@@ -34,7 +34,10 @@ async def record(session: AsyncSession, outcomes: dict[str, bool]) -> None:
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
     insert = insert_of(dialect)
     now = utcnow()
-    answered = [domain for domain, ok in outcomes.items() if ok]
+    # Rows are written in the order of their names: two processes recording the same hosts
+    # in different orders deadlocked on PostgreSQL (tests/scenarios/test_guarantees_shared_
+    # database.py), each holding a row the other waited for.
+    answered = sorted(domain for domain, ok in outcomes.items() if ok)
     # Each statement is given its rows as parameters (one executemany): a VALUES list was a
     # new statement to compile for every number of hosts (issue 18).
     if answered:  # one statement for every host that answered, known or new
@@ -50,14 +53,16 @@ async def record(session: AsyncSession, outcomes: dict[str, bool]) -> None:
             ),
             [{"domain": domain, "failures": 0, "last_success_at": now} for domain in answered],
         )
-    failed = [domain for domain, ok in outcomes.items() if not ok]
+    failed = sorted(domain for domain, ok in outcomes.items() if not ok)
     if not failed:
         return
     await session.execute(
         insert(RemoteHost.__table__).on_conflict_do_nothing(index_elements=["domain"]),
         [{"domain": domain, "failures": 0} for domain in failed],
     )
-    for host in await session.scalars(select(RemoteHost).where(RemoteHost.domain.in_(failed))):
+    for host in await session.scalars(
+        select(RemoteHost).where(RemoteHost.domain.in_(failed)).order_by(RemoteHost.domain)
+    ):
         host.failures += 1
         if host.failures >= UNREACHABLE_AFTER_FAILURES and host.unreachable_since is None:
             host.unreachable_since = now

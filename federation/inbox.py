@@ -105,7 +105,9 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
     async with fed.sessions() as session:
         # Remembered verdicts only when nothing will be fetched from the host on the way.
         fresh = "proof" in activity or not _key_in_memory(fed, parts)
-        allowed, asked_at = await fed.verdicts.ask(session, host, mode, fresh=fresh)
+        # Not remembered until the signature and origin hold: hosts made up by strangers
+        # must not push known servers' verdicts out of memory.
+        allowed, asked_at = await fed.verdicts.ask(session, host, mode, fresh=fresh, vouched=False)
         generation: int | None = asked_at
         if not allowed:
             return Outcome(403, REFUSED)
@@ -129,6 +131,7 @@ async def receive(fed: Federation, parts: RequestParts) -> Outcome:
                 servers = (host, key.domain)
                 generation = generation if also == generation else None
             check_origin(activity, author or key)
+            fed.verdicts.vouch(host, mode, asked_at)
         except SignatureError as error:
             return Outcome(401, str(error))
         except NotAuthentic as error:

@@ -70,12 +70,18 @@ class Verdicts:
         self.generation = -1  # none known yet
         self.lockdown = False
         self._known: dict[tuple[str, FederationMode], bool] = {}
+        # Refusals of hosts no signature has vouched for yet, in a room of their own: a flood
+        # naming made-up hosts empties only this, never the verdicts on servers heard from.
+        self._refused: set[tuple[str, FederationMode]] = set()
 
     def get(self, host: str, configured: FederationMode) -> tuple[bool, int] | None:
         """The remembered verdict and its generation, or None."""
         if self.generation < 0:
             return None
-        verdict = self._known.get((host, in_force(configured, self.lockdown)))
+        key = (host, in_force(configured, self.lockdown))
+        verdict = self._known.get(key)
+        if verdict is None and key in self._refused:
+            verdict = False
         return None if verdict is None else (verdict, self.generation)
 
     def settle(self, generation: int, lockdown: bool) -> None:
@@ -83,44 +89,80 @@ class Verdicts:
         remembered under another goes."""
         if generation != self.generation:
             self._known.clear()
+            self._refused.clear()
             self.generation, self.lockdown = generation, lockdown
 
     def put(
-        self, generation: int, lockdown: bool, host: str, configured: FederationMode, verdict: bool
+        self,
+        generation: int,
+        lockdown: bool,
+        host: str,
+        configured: FederationMode,
+        verdict: bool,
+        *,
+        vouched: bool = True,
     ) -> None:
         """Remember a verdict read at `generation` (read before the verdict, so a change
-        committed in between makes it stale, never wrongly fresh)."""
+        committed in between makes it stale, never wrongly fresh). Unless `vouched` (a
+        request from the host whose signature and origin held, or an item stored from
+        one), a yes is not remembered and a no only among the other strangers' refusals."""
         if generation > self.generation:
             self.settle(generation, lockdown)
         if generation != self.generation:
             return
-        if len(self._known) >= self.size:
-            self._known.clear()
-        self._known[(host, in_force(configured, lockdown))] = verdict
+        key = (host, in_force(configured, lockdown))
+        if vouched:
+            if len(self._known) >= self.size:
+                self._known.clear()
+            self._known[key] = verdict
+        elif not verdict:
+            if len(self._refused) >= self.size:
+                self._refused.clear()
+            self._refused.add(key)
+
+    def vouch(self, host: str, configured: FederationMode, generation: int) -> None:
+        """Remember the yes `ask(..., vouched=False)` gave at `generation`, now that a
+        request from `host` has shown its signature and origin."""
+        if generation == self.generation:
+            self.put(generation, self.lockdown, host, configured, True)
 
     async def decide(
-        self, session: AsyncSession, host: str, configured: FederationMode, now: tuple[int, bool]
+        self,
+        session: AsyncSession,
+        host: str,
+        configured: FederationMode,
+        now: tuple[int, bool],
+        *,
+        vouched: bool = True,
     ) -> bool:
         """`may_federate_with` read from the database, under the generation and lockdown
-        state `now` (read before it), and remembered."""
+        state `now` (read before it), and remembered (see `put` for `vouched`)."""
         verdict = await may_federate_with(session, host, in_force(configured, now[1]))
-        self.put(now[0], now[1], host, configured, verdict)
+        self.put(now[0], now[1], host, configured, verdict, vouched=vouched)
         return verdict
 
     async def ask(
-        self, session: AsyncSession, host: str, configured: FederationMode, *, fresh: bool = False
+        self,
+        session: AsyncSession,
+        host: str,
+        configured: FederationMode,
+        *,
+        fresh: bool = False,
+        vouched: bool = True,
     ) -> tuple[bool, int]:
         """`may_federate_with` and the generation it holds for. A remembered yes is taken as
         it is (the item's commit checks its generation), unless `fresh` (before anything is
         fetched from the host, the database is asked); a remembered no only while the
-        generation has not moved, so a lifted block holds at once too."""
+        generation has not moved, so a lifted block holds at once too. Before a request's
+        signature is checked, `vouched=False`: a yes read from the database is remembered
+        only once `vouch` is called."""
         known = None if fresh else self.get(host, configured)
         if known is not None and known[0]:
             return known
         now = await state(session)
         if known is not None and known[1] == now[0]:
             return known
-        return await self.decide(session, host, configured, now), now[0]
+        return await self.decide(session, host, configured, now, vouched=vouched), now[0]
 
     async def now(self, session: AsyncSession, host: str, configured: FederationMode) -> bool:
         """`may_federate_with` as the database holds it now, for the worker just before it

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from content.foreground import background
 from content.push_subscriptions import token_box
 from federation.context import Federation
 from federation.media_proxy import DEADLINE as MEDIA_DEADLINE
@@ -152,7 +153,9 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             listen_to=listen_url(settings),
             pusher=pusher_for(settings, interface),
         )
-        task = asyncio.create_task(worker.run_forever()) if run_worker else None
+        task = (
+            asyncio.create_task(worker.run_forever(), context=background()) if run_worker else None
+        )
         switches = asyncio.create_task(lockdown.follow(session_factory, federation))
         await streams.start()
         try:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 import node.models  # noqa: F401  (every mapped class, so relationships resolve in any process)
+from content.foreground import make_way
 from content.orm import dialect_options_for
 
 if TYPE_CHECKING:
@@ -90,9 +91,18 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+class Session(AsyncSession):
+    """An AsyncSession that, opened by background work, makes way for requests in flight
+    (`content.foreground`)."""
+
+    async def __aenter__(self) -> Session:
+        await make_way()
+        return self
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions whose objects stay readable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, class_=Session)
 
 
 @asynccontextmanager

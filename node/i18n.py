@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from content import languages
 from content.interface_text import Message
+from node.middleware import is_inbox
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
@@ -236,7 +237,8 @@ class InterfaceLanguage:
         self.interface = interface
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        # Not for inboxes (English JSON for servers): 16 us of an inbox POST's middleware.
+        if scope["type"] == "http" and not is_inbox(scope["path"]):
             self.interface.activate(self.interface.request_language(Request(scope)))
         await self.app(scope, receive, send)
 

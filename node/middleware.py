@@ -156,10 +156,14 @@ CROSS_SITE_REFUSED = b"forms are accepted from this site only"
 def signed_or_bearer(path: str) -> bool:
     """Paths that authenticate every request by HTTP signature (inboxes) or bearer token (the
     client API, OAuth token and revocation): a browser's cookie grants nothing there."""
-    return (
-        path.startswith("/api/")
-        or path in ("/inbox", "/actor/inbox", "/oauth/token", "/oauth/revoke")
-        or (path.startswith("/users/") and path.endswith("/inbox") and path.count("/") == 3)
+    return path.startswith("/api/") or path in ("/oauth/token", "/oauth/revoke") or is_inbox(path)
+
+
+def is_inbox(path: str) -> bool:
+    """The shared, instance actor's and members' inboxes: signed POSTs from other servers,
+    answered with a status and English JSON, never a page."""
+    return path in ("/inbox", "/actor/inbox") or (
+        path.startswith("/users/") and path.endswith("/inbox") and path.count("/") == 3
     )
 
 

@@ -25,6 +25,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
+from content.writer_turns import WriterTurns
+
 Outcome = tuple[Any, int, int | None, list[Any]]  # description, rowcount, lastrowid, rows
 
 
@@ -82,10 +84,21 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _trip(self, many: bool, operation: Any, parameters: Any) -> Outcome:
         connection: Any = self._connection  # an aiosqlite.Connection
-        async with self._adapt_connection._execute_mutex:
-            outcome: Outcome = await connection._execute(
-                _run, connection._conn, many, operation, parameters
-            )
+        adapted: Any = self._adapt_connection
+        turns: WriterTurns = adapted.dbapi.turns
+        # sqlite3 begins a transaction before a statement that starts with one of these
+        # words, and SQLite then holds its one write lock until the commit: take the turn.
+        writes = not connection.in_transaction and _begins(operation)
+        if writes:
+            await turns.take(adapted)
+        try:
+            async with adapted._execute_mutex:
+                outcome: Outcome = await connection._execute(
+                    _run, connection._conn, many, operation, parameters
+                )
+        finally:
+            if writes and not connection.in_transaction:
+                turns.give_back(adapted)
         return outcome
 
     async def _async_soft_close(self) -> None:
@@ -104,12 +117,25 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = OneTripCursor  # type: ignore[assignment]
 
     def rollback(self) -> None:
-        if self._in_transaction():
-            super().rollback()
+        try:
+            if self._in_transaction():
+                super().rollback()
+        finally:
+            self.dbapi.turns.give_back(self)
 
     def commit(self) -> None:
-        if self._in_transaction():
-            super().commit()
+        try:
+            if self._in_transaction():
+                super().commit()
+        finally:
+            if not self._in_transaction():
+                self.dbapi.turns.give_back(self)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.dbapi.turns.give_back(self)
 
     def _in_transaction(self) -> bool:
         connection: Any = self._connection  # an aiosqlite.Connection, open or closed
@@ -117,7 +143,12 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
 
 class OneTrip(AsyncAdapt_aiosqlite_dbapi):
-    """SQLAlchemy's aiosqlite DBAPI module, making `OneTripConnection`s."""
+    """SQLAlchemy's aiosqlite DBAPI module, making `OneTripConnection`s, which take turns
+    to write (one engine, one database: one queue)."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.turns = WriterTurns()
 
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
         adapted = super().connect(*arg, **kw)
@@ -127,3 +158,12 @@ class OneTrip(AsyncAdapt_aiosqlite_dbapi):
 def one_trip() -> OneTrip:
     """The DBAPI module to give an aiosqlite engine."""
     return OneTrip(aiosqlite, sqlite3)
+
+
+_WRITES = ("insert", "update", "delete", "replace")
+
+
+def _begins(operation: str) -> bool:
+    """Whether sqlite3 begins a transaction before `operation` (its first word is one of
+    INSERT, UPDATE, DELETE or REPLACE; SQLAlchemy writes no comments before it)."""
+    return operation.lstrip()[:7].lower().startswith(_WRITES)

@@ -81,7 +81,11 @@ class LeftMarker:
         self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self._hidden(request := Request(scope)):
+        if (
+            scope["type"] == "http"
+            and not _never_hidden(scope["path"])  # the inbox's hot path: no Request made
+            and self._hidden(request := Request(scope))
+        ):
             answer = away(self.settings, request.headers.get("accept-language", ""))
             await answer(scope, receive, send)
             return
@@ -89,14 +93,15 @@ class LeftMarker:
 
     @staticmethod
     def _hidden(request: Request) -> bool:
-        path = request.url.path
         return (
             request.cookies.get(MARKER) is not None
-            and path != EXIT_PATH
-            and not path.startswith(NOT_PAGES)
-            and not signed_or_bearer(path)
+            and not _never_hidden(request.url.path)
             and not wants_activitypub(request)
         )
+
+
+def _never_hidden(path: str) -> bool:
+    return path == EXIT_PATH or path.startswith(NOT_PAGES) or signed_or_bearer(path)
 
 
 routes = [Route(EXIT_PATH, leave, methods=["GET"])]

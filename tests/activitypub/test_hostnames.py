@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import idna
 import pytest
 
 from activitypub.hostnames import InvalidHost, canonical_host, check_canonical, host_of, same_host
@@ -118,3 +119,33 @@ def test_an_id_is_on_an_actors_host_only_when_written_canonically() -> None:
     assert not same_host("https://bad.example./notes/1", actor)
     assert not same_host("https://good.example/notes/1", actor)
     assert not same_host("https://bad.example:99999/notes/1", actor)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "localhost",
+        "a.example",
+        "0a-b.example",
+        "ab--c.example",  # hyphens 3rd and 4th: reserved for A-labels
+        "xn--bcher-kva.example",
+        "xn--zz.example",  # not valid punycode
+        "a-.example",
+        "-a.example",
+        "a..example",
+        "a" * 63 + ".example",
+        "a" * 64 + ".example",
+        ".".join(["a" * 63] * 3 + ["a" * 61]),  # 253 characters
+        ".".join(["a" * 63] * 3 + ["a" * 62]),
+    ],
+)
+def test_names_already_canonical_are_taken_as_idna_takes_them(name: str) -> None:
+    try:
+        mapped = idna.uts46_remap(name, std3_rules=True, transitional=False)
+        expected: str | None = idna.encode(mapped, uts46=False, std3_rules=True).decode()
+    except idna.IDNAError:
+        expected = None
+    try:
+        assert canonical_host(name) == expected
+    except InvalidHost:
+        assert expected is None

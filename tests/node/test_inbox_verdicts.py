@@ -5,6 +5,7 @@ process's memory."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -12,12 +13,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from activitypub.hostnames import host_of
 from federation.inbox import InboxItem
 from federation.worker import Worker
 from moderation.policy import FederationMode
 from node.database import driver_url
 from node.state import Services
 from tests.node.test_inbox import deliver, note_to_alice
+from tests.node.test_inbox_statements import counted
 from tests.rig.remote import FakeServer
 
 pytestmark = pytest.mark.anyio
@@ -124,3 +127,34 @@ async def test_a_lockdown_turned_elsewhere_refuses_the_next_post(
     assert (await outcomes(services))[-1] == REFUSED_HERE
     run(elsewhere, "UPDATE node_switches SET \"on\" = false WHERE name = 'lockdown'")
     assert (await deliver(client, note_to_alice(4))).status_code == 202
+
+
+async def test_posts_naming_made_up_hosts_leave_a_known_servers_verdict_remembered(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    fed = services.federation
+    fed.mode = FederationMode.OPEN  # a made-up host is let in up to its signature
+    fed.verdicts.size = 8  # a small memory, which the strangers below would fill three times
+    for number in range(2):  # eve's key known, her server's verdict remembered
+        assert (await deliver(client, note_to_alice(number))).status_code == 202
+    strangers = [f"https://made-up-{number}.example/users/mallory" for number in range(24)]
+    for number, stranger in enumerate(strangers):
+        activity = note_to_alice(100 + number, actor=stranger, id=f"{stranger}/activities/1")
+        if number % 3 == 0:  # unsigned
+            refused = await client.post(
+                "/users/alice/inbox",
+                content=json.dumps(activity),
+                headers={"content-type": "application/activity+json"},
+            )
+        elif number % 3 == 1:  # signed with a key its made-up host does not serve
+            refused = await deliver(client, activity, key_id=f"{stranger}#main-key")
+        else:  # signed by eve's server, naming an actor elsewhere
+            refused = await deliver(client, activity)
+        assert refused.status_code == 401
+    assert all(fed.verdicts.get(host_of(s), fed.mode) is None for s in strangers)
+    assert fed.verdicts.get("remote.example", fed.mode) is not None
+    with counted(services) as statements:  # so eve's next POST reads no policy
+        assert (await deliver(client, note_to_alice(2))).status_code == 202
+    assert [s.split(" ", 3)[:3] for s in statements if "pg_notify" not in s] == [
+        ["INSERT", "INTO", "inbox_items"]
+    ]
