@@ -20,11 +20,11 @@ from tests.node.test_directory_pages import sign_in
 from tests.node.test_listing_inbox import activity, follow_eve, send
 from tests.node.test_vouches import (  # noqa: F401 (a fixture)
     ONA,
-    SHOWN_DAY,
-    TODAY,
     altered,
     organisations,
+    shown_day,
     statement,
+    today,
 )
 from tests.rig import world
 from tests.rig.strict import inbox_outcome
@@ -54,11 +54,11 @@ async def test_staff_here_vouch_for_every_language_version_of_a_mirrored_page(
     assert "your organisation's check is shown with this page" in thanked
     for language in ("en", "ro"):
         shown = (await client.get("/countries/RO", params={"version": language})).text
-        assert f"organisation (harbour.test), on {SHOWN_DAY}" in shown, language
+        assert f"organisation (harbour.test), on {shown_day()}" in shown, language
 
     [added] = await queued(services, "Add")
     assert (added["actor"], added["to"], added["target"]) == (ORGANISATION, [EVE], PAGE)
-    assert (added["object"]["object"], added["object"]["verifiedOn"]) == (PAGE, TODAY.isoformat())
+    assert (added["object"]["object"], added["object"]["verifiedOn"]) == (PAGE, today().isoformat())
     async with services.sessions() as session:
         actions = list(await session.scalars(select(AuditEntry.action)))
     assert "country.co-verify" in actions
@@ -96,7 +96,7 @@ async def test_a_partners_statement_is_kept_and_published_with_every_version_of_
     await send(client, services, {**add, "id": f"{EVE}/adds/2", "object": statement(EVE, about)})
     for language in ("en", "fr"):
         shown = (await client.get("/countries/DE", params={"version": language})).text
-        assert f"eve (remote.example), on {SHOWN_DAY}" in shown, language
+        assert f"eve (remote.example), on {shown_day()}" in shown, language
     published = (await client.get(about, headers={"Accept": "application/activity+json"})).json()
     assert [s["attributedTo"] for s in published["coVerifiedBy"]] == [EVE]
 
@@ -106,7 +106,7 @@ async def test_a_mirror_shows_the_statements_that_verify_and_drops_one_altered(
 ) -> None:
     await follow_eve(services)
     await send(client, services, activity("Create", page(coVerifiedBy=[statement(ONA, PAGE)]), 1))
-    assert f"ona (victim.example), on {SHOWN_DAY}" in (await client.get("/countries/RO")).text
+    assert f"ona (victim.example), on {shown_day()}" in (await client.get("/countries/RO")).text
     tampered = page(coVerifiedBy=[altered(statement(ONA, PAGE))])
     await send(client, services, activity("Update", tampered, 2))
     assert "Also checked by" not in (await client.get("/countries/RO")).text

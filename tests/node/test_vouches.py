@@ -6,7 +6,7 @@ verify, and drops one altered on the way."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -38,8 +38,17 @@ from tests.rig.strict import inbox_outcome
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("organisations")]
 ONA = "https://victim.example/users/ona"
 SECRETS = {EVE: integrity.new_secret(), ONA: integrity.new_secret()}
-TODAY = datetime.now(UTC).date()
-SHOWN_DAY = format_date(TODAY, "d MMM y", locale="en")
+
+
+def today() -> date:
+    """Today as the node sees it, asked when a test needs it: a constant taken when the
+    module was imported said yesterday to a test that ran just after midnight."""
+    return datetime.now(UTC).date()
+
+
+def shown_day() -> str:
+    """Today as an English page writes a statement's day."""
+    return format_date(today(), "d MMM y", locale="en")
 
 
 @pytest.fixture
@@ -60,8 +69,8 @@ def statement(maker: str, about: str, **changes: Any) -> dict[str, Any]:
         "type": "CoVerification",
         "attributedTo": maker,
         "object": about,
-        "verifiedOn": TODAY.isoformat(),
-        "published": f"{TODAY.isoformat()}T10:00:00Z",
+        "verifiedOn": today().isoformat(),
+        "published": f"{today().isoformat()}T10:00:00Z",
         **changes,
     }
     return integrity.sign(made, key_id=f"{maker}#ed25519-key", secret=SECRETS[maker])
@@ -85,13 +94,13 @@ async def test_staff_here_vouch_for_a_mirrored_listing_signed_by_the_organisatio
     assert done.headers["location"] == page
     shown = (await client.get(page)).text
     assert "your organisation's check is shown" in shown
-    assert f"organisation (harbour.test), on {SHOWN_DAY}" in shown
+    assert f"organisation (harbour.test), on {shown_day()}" in shown
 
     [added] = await queued(services, "Add")
     assert added["actor"] == ORGANISATION and added["to"] == [EVE]
     made = added["object"]
     assert (made["type"], made["object"], made["verifiedOn"]) == (
-        "CoVerification", LISTING, TODAY.isoformat()
+        "CoVerification", LISTING, today().isoformat()
     )  # fmt: skip
     async with services.sessions() as session:
         ours = await accounts.get_local(session, "organisation")
@@ -115,7 +124,7 @@ async def test_a_partners_statement_is_kept_and_published_with_our_listing(
     assert "Also checked by" not in (await client.get(path)).text
 
     await send(client, services, {**add, "id": f"{EVE}/adds/2", "object": statement(EVE, about)})
-    assert f"eve (remote.example), on {SHOWN_DAY}" in (await client.get(path)).text
+    assert f"eve (remote.example), on {shown_day()}" in (await client.get(path)).text
     published = (await client.get(path, headers={"Accept": "application/activity+json"})).json()
     [carried] = published["coVerifiedBy"]
     integrity.verify(carried, integrity.public_of(SECRETS[EVE]))
@@ -130,7 +139,7 @@ async def test_a_mirror_shows_the_statements_that_verify_and_drops_one_altered(
     await sign_in(client, "alice")
     found = (await client.get("/directory", params={"q": "rosa"})).text
     page = "/directory/" + found.split('href="/directory/')[1].split('"')[0]
-    assert f"ona (victim.example), on {SHOWN_DAY}" in (await client.get(page)).text
+    assert f"ona (victim.example), on {shown_day()}" in (await client.get(page)).text
     tampered = listing(coVerifiedBy=[altered(statement(ONA, LISTING))])
     await send(client, services, activity("Update", tampered, 2))
     assert "Also checked by" not in (await client.get(page)).text
@@ -166,7 +175,7 @@ async def test_a_check_by_a_server_suspended_since_is_no_longer_shown(
     await sign_in(client, "alice")
     found = (await client.get("/directory", params={"q": "rosa"})).text
     page = "/directory/" + found.split('href="/directory/')[1].split('"')[0]
-    assert f"ona (victim.example), on {SHOWN_DAY}" in (await client.get(page)).text
+    assert f"ona (victim.example), on {shown_day()}" in (await client.get(page)).text
     async with services.sessions() as session, session.begin():
         await domain_blocks.block(session, BlockTerms("victim.example", Severity.SUSPEND))
     assert "Also checked by" not in (await client.get(page)).text
