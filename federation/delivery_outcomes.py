@@ -78,7 +78,9 @@ class Outcomes:
                 else:
                     others.append((one, job, result))
         async with self.fed.sessions() as session:
-            closed = await jobs.finish_held(session, Delivery, delivered, "delivered")
+            closed = await jobs.finish_held(
+                session, Delivery, delivered, "delivered", attempts=Delivery.attempts + 1
+            )
             health = {one.host: True for one in sent if any(job.id in closed for job in one.queue)}
             ids = [job.id for _, job, _ in others]
             rows = {row.id: row for row in await session.scalars(_open_by_ids(ids))} if ids else {}

@@ -25,7 +25,7 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -241,24 +241,13 @@ class InboxApplier:
             await session.commit()
 
 
-async def _close(
-    session: AsyncSession, ended: dict[tuple[str, str, str | None], list[int]]
-) -> bool:
+async def _close(session: AsyncSession, ended: Ended) -> bool:
     """End the items applied together, one UPDATE per claim and outcome; False if this
     worker no longer holds every one of them (then none of the batch may be kept)."""
     closed = 0
     for (claim, state, outcome), ids in ended.items():
-        result = await session.execute(
-            update(InboxItem)
-            .where(
-                InboxItem.id.in_(ids),
-                InboxItem.claim == claim,
-                InboxItem.state.in_(jobs.OPEN_STATES),
-            )
-            .values(state=state, outcome=outcome, claim=None, locked_until=None)
-            .execution_options(synchronize_session=False)
-        )
-        closed += result.rowcount  # type: ignore[attr-defined]
+        held = await jobs.finish_held(session, InboxItem, {claim: ids}, state, outcome=outcome)
+        closed += len(held)
     return closed == sum(len(ids) for ids in ended.values())
 
 

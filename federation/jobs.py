@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Index, String, Text, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -117,9 +117,13 @@ async def still_claimed_all(
 
 
 async def finish_held(
-    session: AsyncSession, model: type[Job], held: dict[str, list[int]], state: str
+    session: AsyncSession,
+    model: type[Job],
+    held: dict[str, list[int]],
+    state: str,
+    **values: Any,
 ) -> set[int]:
-    """Close in `state`, counting the attempt, those of these jobs (ids by claim token) this
+    """Close in `state`, setting `values` too, those of these jobs (ids by claim token) this
     worker still holds: one UPDATE per token instead of loading each row. Returns their ids."""
     table = model.__table__  # type: ignore[attr-defined]
     closed: set[int] = set()
@@ -127,7 +131,7 @@ async def finish_held(
         rows = await session.execute(
             update(table)
             .where(table.c.id.in_(ids), table.c.claim == claim, table.c.state.in_(OPEN_STATES))
-            .values(state=state, claim=None, locked_until=None, attempts=table.c.attempts + 1)
+            .values(state=state, claim=None, locked_until=None, **values)
             .returning(table.c.id)
         )
         closed.update(rows.scalars())
