@@ -6,7 +6,7 @@ from activitypub.activities import create, move
 from activitypub.actors import Actor, PublicKey, parse_actor
 from activitypub.collections import ordered_collection, ordered_collection_page
 from activitypub.errors import DigestMismatch, InvalidDocument, SignatureError
-from activitypub.jsonld import as_list, has_type, id_of, read_json, web_url
+from activitypub.jsonld import as_list, has_type, id_of, read_document, read_json, web_url
 from activitypub.keys import KeyPair, check_public_pem, generate_keypair, public_pem_of
 from activitypub.nodeinfo import NodeInfo, Usage, build_nodeinfo, discovery_document, parse_nodeinfo
 from activitypub.objects import Choices, Note
@@ -58,6 +58,7 @@ __all__ = [
     "parse_actor",
     "parse_nodeinfo",
     "public_pem_of",
+    "read_document",
     "read_json",
     "self_link",
     "web_url",

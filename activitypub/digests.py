@@ -11,14 +11,19 @@ from activitypub.errors import DigestMismatch
 
 def digest_header(body: bytes) -> str:
     """The `Digest` header value for `body`."""
-    return "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
+    return "SHA-256=" + sha256_of(body)
 
 
-def check_digest(header: str | None, body: bytes) -> None:
-    """Raise DigestMismatch unless `header` carries a SHA-256 digest equal to the body's."""
+def sha256_of(body: bytes) -> str:
+    """The body's SHA-256, in base64 (as `Digest` carries it)."""
+    return base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
+
+
+def check_sha256(header: str | None, expected: str) -> None:
+    """Raise DigestMismatch unless `header` carries a SHA-256 digest equal to `expected`, the
+    body's (`sha256_of`, computed once a request: `RequestParts.body_sha256`)."""
     if not header:
         raise DigestMismatch("the Digest header is missing")
-    expected = digest_header(body).split("=", 1)[1]
     for part in header.split(","):
         algorithm, _, value = part.strip().partition("=")
         if algorithm.strip().lower() == "sha-256":

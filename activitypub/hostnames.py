@@ -19,6 +19,7 @@ import idna
 from activitypub.errors import InvalidDocument
 
 DEFAULT_PORTS = {"https": 443, "http": 80}
+_SPACE_OR_CONTROL = re.compile("[\x00-\x20\x7f]")  # a search, not a loop over characters
 _NUMERIC_LABEL = re.compile(r"(0x[0-9a-f]*|[0-9]+)", re.IGNORECASE)
 # A name already in canonical form, as nearly every server's is: lower-case ASCII letters,
 # digits and inner hyphens, labels of 1-63 characters, none with hyphens 3rd and 4th (`xn--`
@@ -74,7 +75,7 @@ def check_canonical(uri: str) -> str:
 
 
 def _authority(uri: str) -> tuple[str, str]:
-    if any(c <= " " or c == "\x7f" for c in uri):  # urlsplit would drop some silently
+    if _SPACE_OR_CONTROL.search(uri):  # urlsplit would drop some silently
         raise InvalidHost(f"{uri!r} has spaces or control characters")
     try:
         parts = urlsplit(uri)

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from activitypub.digests import check_digest
+from activitypub.digests import check_sha256
 from activitypub.errors import DigestMismatch, SignatureError
 from activitypub.signatures import RequestParts, signature_of
 
@@ -64,7 +64,7 @@ def check_body_digest(parts: RequestParts) -> None:
     """The body must match its digest: `Content-Digest` (RFC 9530) for an RFC 9421 request,
     `Digest` for draft-cavage; checked before any key is fetched for the request."""
     if not is_message_signature(parts):
-        check_digest(parts.header("digest"), parts.body)
+        check_sha256(parts.header("digest"), parts.body_sha256)
         return
     value = parts.header("content-digest")
     if value is None:
@@ -90,6 +90,14 @@ def _params(parts: RequestParts) -> dict[str, object]:
     value = parts.header("signature-input")
     if value is None:
         raise SignatureError("the request carries no Signature-Input")
+    return dict(_signature_params(value))
+
+
+@lru_cache(maxsize=64)
+def _signature_params(value: str) -> tuple[tuple[str, object], ...]:
+    """`_params` of a `Signature-Input` value, parsed once however often a request's keyid is
+    asked for (the inbox asks before and after its key is in memory). Remembered by the
+    header's text alone: a value pushed out is only parsed again."""
     import http_sf
 
     try:
@@ -100,7 +108,7 @@ def _params(parts: RequestParts) -> dict[str, object]:
         raise SignatureError("the request must carry exactly one RFC 9421 signature")
     member = next(iter(members.values()))
     params = member[1] if isinstance(member, tuple) and len(member) == 2 else None
-    return dict(params) if isinstance(params, dict) else {}
+    return tuple(params.items()) if isinstance(params, dict) else ()
 
 
 def sign(

@@ -12,14 +12,14 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
-from activitypub.digests import check_digest, digest_header
+from activitypub.digests import check_sha256, digest_header, sha256_of
 from activitypub.errors import SignatureError
 
 if TYPE_CHECKING:
@@ -42,12 +42,28 @@ class RequestParts:
     body: bytes = b""
 
     def header(self, name: str) -> str | None:
-        """A header's value, looked up case-insensitively."""
-        wanted = name.lower()
+        """A header's value, looked up case-insensitively (the first of two spellings)."""
+        return self.by_lower_name.get(name.lower())
+
+    @cached_property
+    def by_lower_name(self) -> dict[str, str]:
+        """The headers by lower-case name (the first of two spellings), built once."""
+        found: dict[str, str] = {}
         for key, value in self.headers.items():
-            if key.lower() == wanted:
-                return value
-        return None
+            found.setdefault(key.lower(), value)
+        return found
+
+    @cached_property
+    def body_sha256(self) -> str:
+        """The body's SHA-256 in base64, computed once for the request's digest checks
+        (the inbox checks `Digest` before it fetches a key, and `verify` again)."""
+        return sha256_of(self.body)
+
+    @cached_property
+    def signature(self) -> SignatureHeader:
+        """`signature_of` this request, read once however many checks ask for it (an
+        unreadable header raises SignatureError each time it is asked for)."""
+        return _signature_of(self)
 
 
 @dataclass(frozen=True)
@@ -84,11 +100,11 @@ def sign(
     missing = [h for h in covered if h != "(request-target)" and h not in headers]
     if missing:
         raise SignatureError(f"cannot sign without the {', '.join(missing)} header")
-    message = _signing_string(list(covered), headers, parts.method.upper(), parts.path)
+    message = _signing_string(covered, headers, parts.method, parts.path)
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    raw = _private_key(private_pem).sign(_bytes(message), padding.PKCS1v15(), hashes.SHA256())
+    raw = _private_key(private_pem).sign(message, padding.PKCS1v15(), hashes.SHA256())
     signature = base64.b64encode(raw).decode("ascii")
     added["Signature"] = (
         f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(covered)}",'
@@ -115,6 +131,10 @@ def parse_signature_header(value: str) -> SignatureHeader:
 
 def signature_of(parts: RequestParts) -> SignatureHeader:
     """The signature a request carries, from `Signature` or `Authorization: Signature`."""
+    return parts.signature
+
+
+def _signature_of(parts: RequestParts) -> SignatureHeader:
     value = parts.header("signature")
     if value is None:
         authorization = parts.header("authorization") or ""
@@ -145,20 +165,25 @@ def verify(
         raise SignatureError(f"the signature must cover {', '.join(uncovered)}")
     _check_date(parts.header("date"), now or datetime.now(UTC), max_skew)
     if "digest" in header.headers:
-        check_digest(parts.header("digest"), parts.body)
-    headers = {k.lower(): v for k, v in parts.headers.items()}
+        check_sha256(parts.header("digest"), parts.body_sha256)
+    headers = parts.by_lower_name
     absent = [h for h in header.headers if h != "(request-target)" and h not in headers]
     if absent:
         raise SignatureError(f"signed header {absent[0]!r} is missing from the request")
-    message = _signing_string(list(header.headers), headers, parts.method.upper(), parts.path)
+    # Only the covered headers go to httpsig, which copies what it is given on every call.
+    covered = {h: headers[h] for h in header.headers if h != "(request-target)"}
+    try:
+        message = _signing_string(header.headers, covered, parts.method, parts.path)
+    except UnicodeEncodeError:  # a header value outside ASCII cannot have been signed
+        raise SignatureError("the signature does not match the request") from None
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
     try:
         raw = base64.b64decode(header.signature, validate=True)
-        _public_key(public_pem).verify(raw, _bytes(message), padding.PKCS1v15(), hashes.SHA256())
-    except (InvalidSignature, binascii.Error, UnicodeEncodeError):
+        _public_key(public_pem).verify(raw, message, padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, binascii.Error):
         raise SignatureError("the signature does not match the request") from None
     return SignatureInfo(key_id=header.key_id, headers=header.headers)
 
@@ -166,14 +191,20 @@ def verify(
 def _check_date(value: str | None, now: datetime, max_skew: timedelta) -> None:
     if not value:
         raise SignatureError("the Date header is missing")
+    sent = _http_date(value)
+    if sent is None:
+        raise SignatureError("the Date header is not an HTTP date")
+    if abs(now - sent) > max_skew:
+        raise SignatureError("the Date header is too far from now")
+
+
+@lru_cache(maxsize=64)  # requests sent in the same second carry the same Date
+def _http_date(value: str) -> datetime | None:
     try:
         sent = parsedate_to_datetime(value)
     except (TypeError, ValueError):
-        raise SignatureError("the Date header is not an HTTP date") from None
-    if sent.tzinfo is None:
-        sent = sent.replace(tzinfo=UTC)
-    if abs(now - sent) > max_skew:
-        raise SignatureError("the Date header is too far from now")
+        return None
+    return sent if sent.tzinfo is not None else sent.replace(tzinfo=UTC)
 
 
 @lru_cache(maxsize=256)
@@ -206,18 +237,13 @@ def _public_key(public_pem: str) -> rsa.RSAPublicKey:
     return key
 
 
-def _bytes(message: str | bytes) -> bytes:
-    """httpsig builds the signing string as bytes or str depending on its inputs."""
-    return message if isinstance(message, bytes) else message.encode("utf-8")
-
-
 def _signing_string(
-    covered: list[str], headers: Mapping[str, str], method: str, path: str
-) -> str | bytes:
-    """httpsig's signing string. Imported on first use: httpsig loads pkg_resources and
-    pycryptodome (~150 ms, 8 MiB), which a node that has not yet signed or verified
-    anything need not carry."""
+    covered: Sequence[str], headers: Mapping[str, str], method: str, path: str
+) -> bytes:
+    """httpsig's signing string (UnicodeEncodeError for a header value outside ASCII).
+    Imported on first use: httpsig loads pkg_resources and pycryptodome (~150 ms, 8 MiB),
+    which a node that has not yet signed or verified anything need not carry."""
     from httpsig.utils import generate_message
 
-    message: str | bytes = generate_message(covered, headers, None, method, path)
-    return message
+    message: str | bytes = generate_message(list(covered), headers, None, method.upper(), path)
+    return message if isinstance(message, bytes) else message.encode("ascii")

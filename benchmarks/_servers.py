@@ -76,14 +76,18 @@ def wait_until_listening(port: int) -> float:
 
 
 @contextmanager
-def scratch_database(workdir: Path, postgres_admin_url: str | None) -> Iterator[str]:
-    """A new SQLite file, or a new PostgreSQL database dropped afterwards."""
+def scratch_database(
+    workdir: Path, postgres_admin_url: str | None, template: str | None = None
+) -> Iterator[str]:
+    """A new SQLite file, or a new PostgreSQL database (a copy of `template` if given)
+    dropped afterwards."""
     if postgres_admin_url is None:
         yield f"sqlite:///{workdir / f'{uuid.uuid4().hex}.db'}"
         return
     name = f"harbour_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(postgres_admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+        copying = f' TEMPLATE "{template}"' if template else ""
+        connection.execute(f'CREATE DATABASE "{name}"{copying}')
     try:
         yield f"{postgres_admin_url.rpartition('/')[0]}/{name}"
     finally:

@@ -2,35 +2,37 @@
 
 Run: .venv/bin/python benchmarks/home_timeline.py [--posts 1000000 ...] [--requests 200]
                                                   [--postgres URL [--only-postgres]] [--rebuild]
+                                                  [--clear-cache]
 
 The database (5,000 accounts, 1,000 of them local; follows; posts of every visibility, a fifth
 of them replies; mentions, likes and boosts) is migrated with Alembic and bulk-loaded
-(benchmarks/_timeline_data.py). The SQLite file is cached in benchmarks/.cache, keyed by the
-migrations and the size; PostgreSQL gets a new database, dropped afterwards. A real
-`harbour serve` answers GET /api/v1/timelines/home?limit=20 with the reader's token, for the
-newest page and for a page six months back (max_id); p50 and p99 over --requests requests
-after a warm-up. The baseline is a bare Starlette JSON endpoint under uvicorn, hit by the same
-client in the same run. In-process probes then split a page into the SQL that picks the posts
-and the rendering of Status entities, and print the database's plan for the timeline query.
-Last, a full garbage collection is timed in this process (which then holds what a node's
-holds) before and after `settle_heap()`: on a shared machine that pause, a page's p99 when
-it strikes, is steadier to compare than the p99 itself. Several sizes (`--posts 10000 100000
-1000000`) print the newest page's p50 and p99 by size at the end: the curve issue 18 asks
-for, which should not grow with the table. Each SQLite size is cached apart.
+(benchmarks/_timeline_data.py), once: the built database is kept (a SQLite file in
+benchmarks/.cache, a PostgreSQL database on the server; benchmarks/_timeline_cache.py), keyed
+by the migrations, the loader and the size, and each run times a fresh copy of it.
+`--clear-cache` drops them. A real `harbour serve` answers GET
+/api/v1/timelines/home?limit=20 with the reader's token, for the newest page and for a page
+six months back (max_id); p50 and p99 over --requests requests after a warm-up, and the
+node's CPU time per request (from /proc, the steadier figure on a shared machine). The
+baseline is a bare Starlette JSON endpoint under uvicorn, hit by the same client just before
+each page is timed, so both meet the same minute's load. In-process probes then split a page
+into the SQL that picks the posts and the rendering of Status entities, and print the
+database's plan for the timeline query. Last, a full garbage collection is timed in this
+process (which then holds what a node's holds) before and after `settle_heap()`: on a shared
+machine that pause, a page's p99 when it strikes, is steadier to compare than the p99
+itself. Several sizes (`--posts 10000 100000 1000000`) print the newest page's figures by
+size at the end: the curve issue 18 asks for, which should not grow with the table.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import shutil
+import os
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,53 +41,16 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._servers import bare_server, scratch_database  # noqa: E402
-from benchmarks._timeline_data import NOW, READER, READER_PASSWORD, Shape, build  # noqa: E402
+from benchmarks._servers import bare_server  # noqa: E402
+from benchmarks._timeline_cache import clear_cache, database  # noqa: E402
+from benchmarks._timeline_data import NOW, READER, READER_PASSWORD, Shape  # noqa: E402
 from benchmarks._timeline_probe import probe  # noqa: E402
 from content.paging import Window  # noqa: E402
 from tests.rig.nodes import NodeProcess, free_port  # noqa: E402
 
-CACHE = Path(__file__).resolve().parent / ".cache"
 WARM_UP = 20
 DEEP_ID = int((NOW - timedelta(days=180)).timestamp() * 1000) << 16
 PAGES = {"newest page": {}, "page 6 months back (max_id)": {"max_id": str(DEEP_ID)}}
-
-
-def schema_key() -> str:
-    """A digest of every migration and of the loader, so a cached database is rebuilt when
-    the schema or what is loaded changes."""
-    digest = hashlib.sha256()
-    loader = ROOT / "benchmarks" / "_timeline_data.py"
-    for path in [*sorted((ROOT / "node" / "migrations" / "versions").glob("*.py")), loader]:
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-@contextmanager
-def database(workdir: Path, postgres: str | None, shape: Shape, rebuild: bool) -> Iterator[str]:
-    """A filled database: a copy of the cached SQLite file, or a new PostgreSQL database."""
-    if postgres is not None:
-        with scratch_database(workdir, postgres) as url:
-            started = time.perf_counter()
-            build(url, shape)
-            print(f"  built PostgreSQL database in {time.perf_counter() - started:.0f} s")
-            yield url
-        return
-    cached = CACHE / f"home_timeline-{schema_key()}-{shape.posts}.db"
-    if rebuild or not cached.exists():
-        CACHE.mkdir(exist_ok=True)
-        for stale in CACHE.glob("home_timeline-*"):  # one schema at a time, any sizes
-            if not stale.name.startswith(f"home_timeline-{schema_key()}-"):
-                stale.unlink()
-        partial = cached.with_suffix(".partial")
-        partial.unlink(missing_ok=True)
-        started = time.perf_counter()
-        build(f"sqlite:///{partial}", shape)
-        partial.rename(cached)
-        print(f"  built SQLite database in {time.perf_counter() - started:.0f} s -> {cached}")
-    copy = workdir / "timeline.db"
-    shutil.copyfile(cached, copy)
-    yield f"sqlite:///{copy}"
 
 
 def latencies(http: httpx.Client, path: str, params: dict[str, str], count: int) -> list[float]:
@@ -106,10 +71,10 @@ def p50_p99(times: list[float]) -> tuple[float, float]:
     return statistics.median(times) * 1000, statistics.quantiles(times, n=100)[98] * 1000
 
 
-def bare_latency(workdir: Path) -> tuple[float, float]:
-    """p50 and p99 (ms) of 1,000 GETs of a bare Starlette JSON endpoint under uvicorn."""
+def bare_latency(workdir: Path, count: int = 1000) -> tuple[float, float]:
+    """p50 and p99 (ms) of `count` GETs of a bare Starlette JSON endpoint under uvicorn."""
     with bare_server(workdir, port := free_port()), httpx.Client() as http:
-        bare = latencies(http, f"http://127.0.0.1:{port}/.well-known/nodeinfo", {}, 1000)
+        bare = latencies(http, f"http://127.0.0.1:{port}/.well-known/nodeinfo", {}, count)
     return p50_p99(bare)
 
 
@@ -118,12 +83,16 @@ def reader_token(node: NodeProcess) -> str:
     return node.app_token(READER, READER_PASSWORD)
 
 
-def run_backend(
-    workdir: Path, url: str, args: argparse.Namespace, bare_p50: float
-) -> tuple[float, float]:
-    """Times the pages on a real node, then probes them in process; the newest page's p50
-    and p99."""
-    newest = (0.0, 0.0)
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) process `pid` has used, from Linux's /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_backend(workdir: Path, url: str, args: argparse.Namespace) -> str:
+    """Times the pages on a real node, beside the bare endpoint timed just before, then
+    probes them in process; the newest page's figures, for the curve."""
+    newest = ""
     node = NodeProcess(port=free_port(), data_dir=workdir / f"node-{free_port()}", database_url=url)
     node.start()
     try:
@@ -133,13 +102,21 @@ def run_backend(
             for label, params in PAGES.items():
                 page = http.get("/api/v1/timelines/home?limit=20", params=params).json()
                 assert len(page) == 20, f"{label}: {len(page)} statuses"
-                p50, p99 = p50_p99(
-                    latencies(http, "/api/v1/timelines/home?limit=20", params, args.requests)
+                # The same minute's load, and as many requests (at least 100).
+                bare_p50, bare_p99 = bare_latency(workdir, max(args.requests, 100))
+                assert node.process is not None
+                cpu = cpu_seconds(node.process.pid)
+                times = latencies(http, "/api/v1/timelines/home?limit=20", params, args.requests)
+                cpu = (cpu_seconds(node.process.pid) - cpu) / (args.requests + WARM_UP) * 1000
+                p50, p99 = p50_p99(times)
+                figures = (
+                    f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, node CPU {cpu:.1f} ms a request; "
+                    f"bare just before p50 {bare_p50:.2f} ms, p99 {bare_p99:.2f} ms"
                 )
-                newest = newest if params else (p50, p99)
+                newest = newest or figures
                 print(
-                    f"  GET home {label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
-                    f"= {p50 / bare_p50:.1f}x bare p50 ({args.requests} requests)"
+                    f"  GET home {label}: {figures}; {p50 / bare_p50:.1f}x bare p50, "
+                    f"{p99 / bare_p99:.1f}x bare p99 ({args.requests} requests)"
                 )
     finally:
         node.stop()
@@ -205,12 +182,16 @@ def main() -> None:
     parser.add_argument("--postgres", help="admin URL; also runs on a new PostgreSQL database")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached SQLite file")
     parser.add_argument("--only-postgres", action="store_true", help="skip the SQLite run")
+    parser.add_argument(
+        "--clear-cache", action="store_true", help="drop the kept databases (both) and stop"
+    )
     args = parser.parse_args()
+    if args.clear_cache:
+        clear_cache(args.postgres)
+        return
     curve: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        bare_p50, bare_p99 = bare_latency(workdir)
-        print(f"bare Starlette JSON endpoint: p50 {bare_p50:.2f} ms, p99 {bare_p99:.2f} ms")
         for posts in args.posts:
             shape = Shape.of_posts(posts)
             print(
@@ -223,10 +204,10 @@ def main() -> None:
             for name, admin_url in backends.items():
                 print(f"{name}:")
                 with database(workdir, admin_url, shape, args.rebuild) as url:
-                    p50, p99 = run_backend(workdir, url, args, bare_p50)
-                curve.append(f"  {name}, {shape.posts} posts: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+                    newest = run_backend(workdir, url, args)
+                curve.append(f"  {name}, {shape.posts} posts: {newest}")
     if len(args.posts) > 1:
-        print(f"newest page by table size (bare p50 {bare_p50:.2f} ms, p99 {bare_p99:.2f} ms):")
+        print("newest page by table size:")
         print("\n".join(curve))
     before, after = full_collection_ms()
     print(

@@ -1,17 +1,29 @@
 """Inbox ingestion: signed activities per second accepted (202) and applied, by a real node.
 
 Run: .venv/bin/python benchmarks/inbox.py [--activities 2000] [--concurrency 8] [--postgres URL]
-                                          [--kept 0,10000,100000,1000000]
+                                          [--no-worker] [--kept 0,10000,100000,1000000]
+                                          [--statuses 0,10000,100000,1000000]
 
 A remote actor (served from this process) sends signed Create activities mentioning a
 member of a real `harbour serve` on loopback. Requests are signed before the clock starts,
-so the figures are the receiver's. The baseline is a bare Starlette endpoint under uvicorn
-that reads the body and answers 202, hit by the same client in the same run.
+so the figures are the receiver's, with the node's CPU per request accepted (its user and
+system time while the POSTs were sent, the worker's included) and per item applied (until
+the last was: accept and apply, the steadier figure on a shared machine). The baseline is
+a bare Starlette endpoint under uvicorn that reads the body and answers 202, hit by the
+same client in the same run.
+
+With --no-worker the node applies nothing (`serve --no-worker`): the accept path alone, as
+profiled (`py-spy record --pid` on the node during the POSTs).
 
 With --kept, the run is repeated on a fresh node for each number of finished inbox items
 already in the table (ended jobs are kept 14 days), bulk-loaded before the clock starts: the
 apply rate must not fall as they grow. Before the clock starts, a worker poll that finds
 nothing due (what an idle node runs every second) is timed in process on that table.
+
+With --statuses, it is repeated on a node whose database already holds that many posts (with
+the accounts, follows, feeds, likes and boosts around them: the home timeline benchmark's
+database, from its kept copies), the curve of issue 18: the apply rate must not fall as the
+tables grow either.
 """
 
 from __future__ import annotations
@@ -20,11 +32,13 @@ import argparse
 import asyncio
 import http.client
 import json
+import os
 import statistics
 import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,6 +52,8 @@ from activitypub import generate_keypair  # noqa: E402
 from activitypub.actors import Actor, PublicKey  # noqa: E402
 from activitypub.vocab import ActorType  # noqa: E402
 from benchmarks._servers import bare_server, scratch_database  # noqa: E402
+from benchmarks._timeline_cache import database as timeline_database  # noqa: E402
+from benchmarks._timeline_data import Shape  # noqa: E402
 from content.orm import new_id, utcnow  # noqa: E402
 from federation import jobs  # noqa: E402
 from federation.inbox import InboxItem  # noqa: E402
@@ -99,6 +115,12 @@ def blast(
     for thread in threads:
         thread.join()
     return time.perf_counter() - started, accepted
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user and system) process `pid` has used so far (Linux: /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def keep_finished(database: str, actor_id: int, count: int) -> None:
@@ -182,20 +204,30 @@ def make_requests(
 
 
 def run_node(
-    args: argparse.Namespace, eve: str, private_pem: str, kept: int, bare: list[float]
-) -> tuple[float, int, int, float, int, float]:
-    """(accept seconds, how many got 202, applied, applied seconds, posts, idle poll ms) on a
-    fresh node
-    with `kept` finished inbox items; measures the bare endpoint first if `bare` is empty."""
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        scratch_database(Path(tmp), args.postgres) as database,
-    ):
+    args: argparse.Namespace,
+    eve: str,
+    private_pem: str,
+    sizes: tuple[int, int],
+    bare: list[float],
+) -> tuple[float, int, int, float, int, float, tuple[float, float]]:
+    """(accept seconds, how many got 202, applied, applied seconds, posts, idle poll ms, the
+    node's CPU seconds while the POSTs were sent, and until all were applied) on a
+    fresh node with `sizes`: finished inbox items kept and posts already stored; measures the
+    bare endpoint first if `bare` is empty."""
+    kept, statuses = sizes
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        database = stack.enter_context(
+            timeline_database(Path(tmp), args.postgres, Shape.of_posts(statuses), rebuild=False)
+            if statuses
+            else scratch_database(Path(tmp), args.postgres)
+        )
         workdir = Path(tmp)
         node = NodeProcess(port=free_port(), data_dir=workdir / "node", database_url=database)
         node.extra_env.update(
             HARBOUR_FEDERATION_MODE="open", HARBOUR_DEV_HOSTS="remote.bench=127.0.0.1"
         )
+        if args.no_worker:
+            node.command = ("serve", "--no-worker")
         node.start()
         node.create_member("alice")
         try:
@@ -210,7 +242,7 @@ def run_node(
                 )
             keep_finished(database, eve_id, kept)
             time.sleep(1.5)  # the warm-up item applied: nothing is due
-            idle_ms = idle_claim_ms(database)
+            idle_ms = 0.0 if args.no_worker else idle_claim_ms(database)  # one is queued
             time.sleep(0.5)
             if not bare:
                 bare_port = free_port()
@@ -220,20 +252,30 @@ def run_node(
                         / blast(bare_port, "bare", requests[1:], args.concurrency)[0]
                         for _ in range(3)
                     )
+            assert node.process is not None
+            cpu_before = process_cpu(node.process.pid)
             started = time.perf_counter()
             seconds, accepted = blast(node.port, node.domain, requests[1:], args.concurrency)
+            cpu = process_cpu(node.process.pid) - cpu_before
             with engine.connect() as connection:
-                while True:  # every applied Create stores one post
-                    stored = connection.scalar(text("SELECT count(*) FROM posts"))
-                    if stored >= args.activities or time.perf_counter() - started > 600:
+                if args.no_worker:  # nothing is applied: the rows stored are counted
+                    stored = connection.scalar(text("SELECT count(*) FROM inbox_items"))
+                # Every applied Create stores one post of eve's: the warm-up and each POST
+                # answered 202 (past the inbox's burst of 3,000 a domain, 429s are refused).
+                while not args.no_worker:
+                    stored = connection.scalar(
+                        text("SELECT count(*) FROM posts WHERE account_id = :eve"), {"eve": eve_id}
+                    )
+                    if stored >= 1 + accepted or time.perf_counter() - started > 600:
                         break
                     time.sleep(0.1)
                     connection.rollback()
                 applied_seconds = time.perf_counter() - started
+            cpu_applied = process_cpu(node.process.pid) - cpu_before
             engine.dispose()
         finally:
             node.stop()
-    return seconds, accepted, stored, applied_seconds, stored, idle_ms
+    return seconds, accepted, stored, applied_seconds, stored, idle_ms, (cpu, cpu_applied)
 
 
 def main() -> None:
@@ -242,7 +284,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--postgres", help="admin URL; runs on a new PostgreSQL database")
     parser.add_argument(
+        "--no-worker", action="store_true", help="the node's worker off: the accept path alone"
+    )
+    parser.add_argument(
         "--kept", default="0", help="finished inbox items kept, e.g. 0,10000,100000,1000000"
+    )
+    parser.add_argument(
+        "--statuses", default="0", help="posts already stored, e.g. 0,10000,100000,1000000"
     )
     args = parser.parse_args()
     keys = generate_keypair()
@@ -266,23 +314,29 @@ def main() -> None:
         f"concurrency {args.concurrency}"
     )
     bare: list[float] = []
-    for number, kept in enumerate(int(n) for n in args.kept.split(",")):
-        seconds, accepted, applied, applied_seconds, stored, idle_ms = run_node(
-            args, eve, keys.private_pem, kept, bare
+    runs = [(int(k), int(s)) for k in args.kept.split(",") for s in args.statuses.split(",")]
+    for number, (kept, statuses) in enumerate(runs):
+        seconds, accepted, applied, applied_seconds, stored, idle_ms, (cpu, cpu_all) = run_node(
+            args, eve, keys.private_pem, (kept, statuses), bare
         )
         bare_rate = statistics.median(bare)
         if number == 0:
             print(f"bare Starlette endpoint: {bare_rate:.0f} requests/s (median of 3)")
         accept_rate = sent / seconds
-        print(f"with {kept} finished inbox items kept: idle worker poll {idle_ms:.2f} ms (median)")
+        print(
+            f"with {kept} finished inbox items kept, {statuses} posts stored: "
+            f"idle worker poll {idle_ms:.2f} ms (median)"
+        )
         print(
             f"harbour inbox accepted (verified, stored): {accept_rate:.0f}/s "
-            f"= {accept_rate / bare_rate:.2f}x bare; {accepted}/{sent} got 202"
+            f"= {accept_rate / bare_rate:.2f}x bare; {accepted}/{sent} got 202; node CPU "
+            f"{cpu / max(accepted, 1) * 1e6:.0f} us per request accepted"
         )
         apply_rate = applied / applied_seconds
         print(
             f"harbour accepted and applied (posts stored): {apply_rate:.0f}/s "
-            f"= {apply_rate / bare_rate:.3f}x bare end to end; {applied} applied, {stored} posts"
+            f"= {apply_rate / bare_rate:.3f}x bare end to end; {applied} applied, {stored} posts; "
+            f"node CPU {cpu_all / max(applied, 1) * 1e6:.0f} us per item accepted and applied"
         )
 
 

@@ -293,12 +293,13 @@ async def search(
         tag = normal_tag(query.language)
         column = ListingLanguage.tag if "-" in tag else ListingLanguage.language
         rows_of.append((ListingLanguage.listing_id, column == (tag if "-" in tag else tag.lower())))
-    # With a country (and no words) the country's listings are walked newest first, each
-    # probed for its category or language row: bounded by the country, and no sort (5x
-    # faster on SQLite with three filters). Otherwise that walk could cross the whole
-    # directory for a rare value, so the matching ids are read as a set, bounded by the
-    # value's rows (or the words' matches).
-    probe = bool(query.country) and not query.text.strip()
+    # With a country the country's listings are walked newest first, each probed for its
+    # category or language row: bounded by the country, and no sort (5x faster on SQLite
+    # with three filters; with a common word too, 9.4-10.1 -> 7.8-8.7 ms at 100k, where
+    # reading the category's ids and sorting the matches was the worst shape). Without a
+    # country that walk could cross the whole directory for a rare value, so the matching
+    # ids are read as a set, bounded by the value's rows (or the words' matches).
+    probe = bool(query.country)
     for listing_id, wanted in rows_of:
         if probe:
             found = found.where(select(listing_id).where(wanted, listing_id == Listing.id).exists())

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from contextvars import Context, ContextVar, copy_context
 
 BACKGROUND: ContextVar[bool] = ContextVar("background", default=False)
-MAX_WAIT = 0.05
+MAX_WAIT = 0.2
 STEP = 0.002
 _in_flight = 0
 
@@ -30,6 +30,11 @@ def serving() -> Iterator[None]:
         yield
     finally:
         _in_flight -= 1
+
+
+def busy() -> bool:
+    """Whether a request of this process is being served now."""
+    return _in_flight > 0
 
 
 async def make_way() -> None:

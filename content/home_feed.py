@@ -180,7 +180,9 @@ async def build_missing(session: AsyncSession, batch: int = 50) -> int:
 
 async def trim(session: AsyncSession) -> int:
     """Keep each feed's newest FEED_LENGTH entries (once it has TRIM_AT); the floor rises to
-    the oldest kept. Returns how many feeds were trimmed; the caller commits."""
+    the oldest kept. Commits after each feed, so no lock is held across feeds (all of a
+    node's in one transaction held SQLite's write lock for seconds while pages were read).
+    Returns how many feeds were trimmed."""
     over = await session.scalars(
         select(FeedEntry.account_id).group_by(FeedEntry.account_id).having(func.count() > TRIM_AT)
     )
@@ -197,23 +199,29 @@ async def trim(session: AsyncSession) -> int:
             delete(FeedEntry).where(FeedEntry.account_id == account_id, FeedEntry.id < oldest_kept)
         )
         await session.execute(_RAISE_FLOOR, {"floor": oldest_kept, "account": account_id})
+        await session.commit()
         trimmed += 1
     return trimmed
 
 
 @event.listens_for(Session, "after_flush")
 def _noticed(session: Session, _context: object) -> None:
-    """Add to the feeds what this flush stored that belongs on them."""
+    """Add to the feeds what this flush stored that belongs on them: its posts' and
+    mentions' entries with one executemany per statement (a batch of inbox items flushes
+    many at once: `content.batch_writes`)."""
+    to_one: list[dict[str, Any]] = []
+    to_followers: list[dict[str, Any]] = []
     for row in session.new:
         table = getattr(row, "__tablename__", "")
         if table == "posts":
             if not _known_remote(session, row.account_id):
-                session.connection().execute(_TO_ONE, {"post": row.id, "account": row.account_id})
+                to_one.append({"post": row.id, "account": row.account_id})
             if row.visibility in FOR_FOLLOWERS:
-                values = {"id": row.id, "post": row.id, "boost": None, "via": row.account_id}
-                session.connection().execute(_TO_FOLLOWERS, values)
+                to_followers.append(
+                    {"id": row.id, "post": row.id, "boost": None, "via": row.account_id}
+                )
         elif table == "mentions":
-            session.connection().execute(_TO_ONE, {"post": row.post_id, "account": row.account_id})
+            to_one.append({"post": row.post_id, "account": row.account_id})
         elif table == "interactions" and row.kind == "boost":
             _boost_noticed(session, row.id, row.post_id, row.account_id)
         elif table == "accounts" and row.domain is None:
@@ -223,6 +231,9 @@ def _noticed(session: Session, _context: object) -> None:
     for row in session.dirty:
         if getattr(row, "__tablename__", "") == "follows" and _became_accepted(row):
             _follow_noticed(session, row.follower_id, row.followed_id)
+    for statement, values in ((_TO_ONE, to_one), (_TO_FOLLOWERS, to_followers)):
+        if values:
+            session.connection().execute(statement, values)
 
 
 def _known_remote(session: Session, account_id: int) -> bool:

@@ -11,7 +11,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, Text, delete, func, select, update
+from sqlalchemy import ForeignKey, String, Text, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -199,17 +199,19 @@ def issue_token(
     return row, token
 
 
+# `token_owner`'s statement, built once (building and keying it anew cost every API request).
+_TOKEN_OWNER = (
+    select(AccessToken, Account)
+    .outerjoin(Account, Account.id == AccessToken.account_id)
+    .where(AccessToken.token_sha256 == bindparam("digest"), AccessToken.revoked_at.is_(None))
+)
+
+
 async def token_owner(session: AsyncSession, token: str) -> tuple[AccessToken, Account | None]:
     """The live token and the account it acts as, or OAuthError invalid_token (also when
     its login may no longer act as the identity it was granted for)."""
     # The token and its login's account in one statement: every API request asks this.
-    found = (
-        await session.execute(
-            select(AccessToken, Account)
-            .outerjoin(Account, Account.id == AccessToken.account_id)
-            .where(AccessToken.token_sha256 == _digest(token), AccessToken.revoked_at.is_(None))
-        )
-    ).first()
+    found = (await session.execute(_TOKEN_OWNER, {"digest": _digest(token)})).first()
     if found is None:
         raise OAuthError("invalid_token", N_("The access token is invalid"))
     row, account = found

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import itertools
+import json
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, MetaData, Table, TextClause
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    TextClause,
+    any_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -92,6 +107,31 @@ def insert_of(dialect: str) -> Callable[[Any], sqlite.Insert | postgresql.Insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert
+
+
+def in_one_parameter(
+    column: ColumnElement[str], values: Collection[str], dialect: str
+) -> ColumnElement[bool]:
+    """`column IN values` with the values bound as one parameter: a PostgreSQL array
+    (`= ANY`), a JSON array read by `json_each` on SQLite. An IN list of hundreds (a
+    fan-out's hosts) was as many parameters to render and adapt each time (issue 18)."""
+    if dialect == "postgresql":
+        listed = bindparam(None, list(values), type_=ARRAY(column.type), unique=True)
+        return column == any_(listed)
+    each = func.json_each(bindparam(None, json.dumps(list(values)), unique=True))
+    return column.in_(select(each.table_valued("value").c.value))
+
+
+def among(column: Any, name: str, postgresql: bool) -> ColumnElement[bool]:
+    """`column IN` the list bound as `name`. On PostgreSQL `= ANY` of one array: the
+    statement's text is the same however many values a request binds, so SQLAlchemy expands
+    nothing and psycopg converts it once and prepares it (an expanded list past psycopg's
+    4 KiB cache was parsed again on every page, issue 18). On SQLite an expanded `IN`."""
+    if postgresql:
+        found = column == any_(bindparam(name, type_=ARRAY(column.type)))
+    else:
+        found = column.in_(bindparam(name, expanding=True))
+    return cast(ColumnElement[bool], found)
 
 
 def utcnow() -> datetime:

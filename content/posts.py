@@ -5,9 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, delete, false, func, select
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    delete,
+    event,
+    false,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from activitypub import web_url
 from activitypub.hostnames import host_of
@@ -244,23 +255,32 @@ ABSENT = "posts absent by uri"  # session.info: ids a batch of inbox items found
 async def prefetch_absent(session: AsyncSession, uris: set[str]) -> None:
     """Note in one statement which of these post ids no post has: `get_by_uri` then answers
     them in this session (the worker's batch of inbox items) without a statement of its own,
-    until the session itself stores a post of that id. A post another transaction stores
-    meanwhile meets the unique id when this one stores it again (the item is applied again
-    alone)."""
+    until the session itself adds a post of that id (`_added`). A post another
+    transaction stores meanwhile meets the unique id when this one stores it again (the
+    item is applied again alone)."""
     found = (
         set(await session.scalars(select(Post.uri).where(Post.uri.in_(uris)))) if uris else set()
     )
     session.info[ABSENT] = uris - found
 
 
+@event.listens_for(Session, "transient_to_pending")
+def _added(session: Session, instance: object) -> None:
+    """A post added to a session that noted its id absent is absent no more: `get_by_uri`
+    asks the database (which the session's next statement flushes it to). Noted as it is
+    added, not looked for among the session's new rows at each lookup: a batch of 256 notes
+    scanned all its pending rows for each note. (The session's identity map holds a stored
+    post only while something else refers to it: a note created and deleted in one batch
+    of inbox items was kept.)"""
+    if isinstance(instance, Post) and (absent := session.info.get(ABSENT)):
+        absent.discard(instance.uri)
+
+
 async def get_by_uri(session: AsyncSession, uri: str) -> Post | None:
     """A post, local or remote, by its id."""
     absent: set[str] | None = session.info.get(ABSENT)
     if absent is not None and uri in absent:
-        rows = (*session.new, *session.identity_map.values())
-        if not any(isinstance(row, Post) and row.uri == uri for row in rows):
-            return None
-        absent.discard(uri)
+        return None
     return await session.scalar(select(Post).where(Post.uri == uri))
 
 

@@ -31,6 +31,20 @@ class Retention:
     direct_days: int | None = None
     group_days: int | None = None
 
+    @property
+    def shortest_days(self) -> int | None:
+        """The shorter of the two retentions (None: neither is set)."""
+        days = [d for d in (self.direct_days, self.group_days) if d is not None]
+        return min(days) if days else None
+
+    def keep_ended(self, otherwise: timedelta) -> timedelta:
+        """How long ended inbox items and deliveries are kept: their bodies are copies of
+        what they carried, direct messages too, so no longer than the shortest retention
+        (`otherwise` when none is shorter). Before, a direct message's words stayed in them
+        for the 14 days ended jobs are kept after its retention of a day deleted it."""
+        shortest = self.shortest_days
+        return otherwise if shortest is None else min(otherwise, timedelta(days=shortest))
+
 
 async def expire(session: AsyncSession, retention: Retention) -> int:
     """Delete one batch of posts past their retention and commit; then their files.

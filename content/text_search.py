@@ -8,7 +8,16 @@ import re
 import unicodedata
 from functools import cache
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, column, func, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    column,
+    func,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Made by the migration, not by the models: FTS5's table and its shadow tables, kept by
@@ -60,6 +69,12 @@ async def matching(
     wanted = words(typed)[:MAX_WORDS]
     found: list[ColumnElement[bool]] = [stored.like(f"% {word}%") for word in wanted]
     indexed = [word for word in wanted if len(word) >= 3]
+    if wanted and session.get_bind().dialect.name == "postgresql":
+        # The statement is prepared on a pooled connection (psycopg, after 5 runs), and after
+        # common words PostgreSQL kept a generic plan that walks the newest listings for any
+        # word: 127 ms for a city's rare name at 100k, 12 ms by its trigram index (p50 110-138
+        # ms over HTTP in benchmarks/directory_search.py). Planned for its words each time.
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     if indexed and session.get_bind().dialect.name == "sqlite":
         hits = await _rare_hits(session, indexed)
         if hits is not None:

@@ -18,10 +18,10 @@ from sqlalchemy import ForeignKey, String, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from content import secret_box, web_sessions
+from content import passwords, secret_box, web_sessions
 from content.interface_text import N_
 from content.orm import Base, new_id, utcnow
-from content.passwords import hasher, matches, off_loop
+from content.passwords import matches, off_loop
 from content.users import User
 
 RECOVERY_CODES = 10
@@ -164,7 +164,7 @@ async def _accept_totp(session: AsyncSession, user: User, secret: str, code: str
 async def _new_recovery_codes(session: AsyncSession, user: User) -> list[str]:
     await session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == user.account_id))
     codes = [_format(secrets.token_hex(5)) for _ in range(RECOVERY_CODES)]
-    digests = await off_loop(lambda: [hasher.hash(_plain(c)) for c in codes])
+    digests = await off_loop(lambda: [passwords.hasher.hash(_plain(c)) for c in codes])
     session.add_all(RecoveryCode(account_id=user.account_id, code_hash=d) for d in digests)
     return codes
 

@@ -11,10 +11,11 @@ from sqlalchemy import ForeignKey, String, Text, column, exists, false, select, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
+from content import passwords
 from content.accounts import Account
 from content.interface_text import N_, Message
 from content.orm import Base, utcnow
-from content.passwords import hasher, matches, off_loop
+from content.passwords import matches, off_loop
 
 # The personas table (content.personas, which builds on this module), as the sign-in reads it.
 _PERSONAS = table("personas", column("account_id"), column("login_id"))
@@ -84,7 +85,9 @@ def check_password(password: str) -> str:
 def add_user(session: AsyncSession, account: Account, password: str, role: Role) -> User:
     """Give a local account a login with an argon2-hashed password."""
     user = User(
-        account_id=account.id, password_hash=hasher.hash(check_password(password)), role=role
+        account_id=account.id,
+        password_hash=passwords.hasher.hash(check_password(password)),
+        role=role,
     )
     session.add(user)
     return user
@@ -92,7 +95,7 @@ def add_user(session: AsyncSession, account: Account, password: str, role: Role)
 
 def set_password(user: User, password: str) -> None:
     """Give a login a new password (its second factor, if any, stays as it is)."""
-    user.password_hash = hasher.hash(check_password(password))
+    user.password_hash = passwords.hasher.hash(check_password(password))
 
 
 async def authenticate(session: AsyncSession, username: str, password: str) -> Account | None:
@@ -124,8 +127,8 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> A
         return None
     if row is None or too_long:
         return None
-    if hasher.check_needs_rehash(stored):
-        row[1].password_hash = await off_loop(lambda: hasher.hash(password))
+    if passwords.hasher.check_needs_rehash(stored):
+        row[1].password_hash = await off_loop(lambda: passwords.hasher.hash(password))
     if row[0].awaiting_approval:
         raise AwaitingApproval(row[0].username)
     return row[0]
@@ -134,7 +137,7 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> A
 @cache
 def _dummy_hash() -> str:
     """Checked when the username is unknown, so a miss takes as long as a wrong password."""
-    return hasher.hash("harbour-unknown-user")
+    return passwords.hasher.hash("harbour-unknown-user")
 
 
 async def user_of(session: AsyncSession, account: Account) -> User | None:

@@ -8,7 +8,8 @@ takes its turn before its first write (`node.sqlite_trips`), from a queue in whi
 writers (the inbox's group commit, whose callers wait for an answer) go first, and gives it
 back when it commits or rolls back. Between processes nothing changes: SQLite's lock and
 busy timeout decide, and a writer that has waited here as long as that timeout goes on to
-SQLite without its turn.
+SQLite without its turn. Work marked `INLINE_INSERTS` runs its INSERTs in the event loop's
+thread once its transaction holds the lock: they then wait for no lock.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ import itertools
 from contextvars import ContextVar
 
 URGENT: ContextVar[bool] = ContextVar("urgent_writes", default=False)
+# Set by work whose transaction writes many small rows (the worker's inbox batches): once
+# that transaction holds SQLite's write lock, its INSERTs run in the event loop's thread
+# (`node.sqlite_trips`) instead of a hand-off to the connection's thread each.
+INLINE_INSERTS: ContextVar[bool] = ContextVar("inline_inserts", default=False)
 WAIT_SECONDS = 5.0  # SQLite's busy timeout (node.database)
 
 
@@ -51,6 +56,10 @@ class WriterTurns:
         except asyncio.CancelledError:
             self.give_back(owner)
             raise
+
+    def holds(self, owner: object) -> bool:
+        """Whether it is `owner`'s turn to write."""
+        return self._holder is owner
 
     def give_back(self, owner: object) -> None:
         """`owner` has committed or rolled back: the next writer waiting goes."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import InvalidDocument, SignatureError, check_public_pem, id_of, message_signatures
-from activitypub.hostnames import InvalidHost, canonical_host, check_canonical, host_of, same_host
+from activitypub.hostnames import InvalidHost, canonical_host, check_canonical, host_of
 from activitypub.message_signatures import is_message_signature, signing_key_id
 from activitypub.signatures import RequestParts, verify
 from content import accounts
@@ -90,13 +91,16 @@ async def _may_fetch(fed: Federation, key_id: str) -> None:
         raise ResolveError(N_("fetched a moment ago; try again in a minute")) from None
 
 
-async def signed_by(fed: Federation, session: AsyncSession, parts: RequestParts) -> RemoteKey:
+async def signed_by(
+    fed: Federation, session: Callable[[], AsyncSession], parts: RequestParts
+) -> RemoteKey:
     """The remote key whose valid signature the request carries, or NotAuthentic (whose
     message never says what a fetch got: that would make the node an oracle). The request
     must be made for this node (its signed `Host` is ours; an RFC 9421 signature is checked
     against this node's own origin as `@target-uri`), so a request signed for another server
     cannot be replayed here. Either kind of signature is accepted: RFC 9421 when the request
-    carries `Signature-Input`, else draft-cavage."""
+    carries `Signature-Input`, else draft-cavage. `session()` gives the database session,
+    asked for only when the key is not in memory (the inbox opens it then)."""
     if not _made_for(parts, fed.domain):
         raise NotAuthentic("the request is signed for another host")
     rfc9421 = is_message_signature(parts)
@@ -111,7 +115,9 @@ async def signed_by(fed: Federation, session: AsyncSession, parts: RequestParts)
         raise NotAuthentic(f"the keyId is not usable: {error}", status=400) from None
     for refresh in (False, True):
         try:
-            key = await key_for(fed, session, key_id, refresh=refresh)
+            key = (None if refresh else fed.keys.get(key_id)) or await key_for(
+                fed, session(), key_id, refresh=refresh
+            )
         except ResolveError:
             if refresh:
                 break  # fetched a moment ago, or gone: the signature failure stands
@@ -128,16 +134,21 @@ async def signed_by(fed: Federation, session: AsyncSession, parts: RequestParts)
 
 
 def _made_for(parts: RequestParts, domain: str) -> bool:
+    host = parts.header("host") or ""
+    if host == domain:  # as nodes send it: no need to spell it canonically first
+        return True
     try:
-        return canonical_host(parts.header("host") or "") == domain
+        return canonical_host(host) == domain
     except InvalidHost:
         return False
 
 
-def check_origin(activity: dict[str, Any], key: RemoteKey) -> None:
-    """The activity must be the signer's own: its actor is the signer, and its id and any
-    embedded object of the actor's own making are on the signer's host."""
+def check_origin(activity: dict[str, Any], key: RemoteKey, hosts: tuple[str, str]) -> None:
+    """The activity must be the signer's own: its actor is the signer, and its id is on the
+    signer's host. `hosts` are the canonical hosts of the activity's actor and id, as the
+    inbox read them (`check_canonical`): not parsed again."""
     if id_of(activity.get("actor")) != key.actor_uri:
         raise NotAuthentic("the key's owner is not the activity's actor")
-    if not same_host(str(activity.get("id")), key.actor_uri):
+    actor_host, id_host = hosts
+    if id_host != actor_host:
         raise NotAuthentic("the activity id is not on its actor's host", status=403)

@@ -13,7 +13,7 @@ import random
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -22,19 +22,29 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    case,
+    delete,
+    exists,
     func,
     insert,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from activitypub.hostnames import InvalidHost, host_of
 from content.accounts import Account
-from content.orm import Base, new_id, utcnow
-from federation.jobs import LEASE, OPEN_STATES, Job, announce, claim_index, lease_due
+from content.orm import Base, in_one_parameter, new_id, utcnow
+from federation.jobs import (
+    LEASE,
+    OPEN_STATES,
+    Job,
+    announce,
+    claim_index,
+    due_now,
+    finishing,
+    lease_statement,
+)
 from federation.proofs import prove
 
 SCHEDULE = [
@@ -48,6 +58,18 @@ SCHEDULE = [
 ]
 GIVE_UP_AFTER = timedelta(days=7)
 MAX_RETRY_AFTER = timedelta(hours=12)
+FORGOTTEN = "harbour.forgotten_bodies"  # session.info: bodies to ask about after the commit
+
+
+class DeliveryBody(Base):
+    """An activity's body as sent, stored once for all its deliveries: a delivery row is
+    rewritten when it is leased and again when it ends, and on both databases a body kept in
+    it was rewritten with it (issue 18). Deleted once no delivery refers to it."""
+
+    __tablename__ = "delivery_bodies"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    body: Mapped[str] = mapped_column(Text)
 
 
 class Delivery(Job, Base):
@@ -60,9 +82,20 @@ class Delivery(Job, Base):
     activity_id: Mapped[str] = mapped_column(String(2048))
     inbox: Mapped[str] = mapped_column(String(2048))
     host: Mapped[str] = mapped_column(String(255), index=True)
-    body: Mapped[str] = mapped_column(Text)
+    # None once forgotten (`forget_bodies`)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_bodies.id"), index=True)
     signer_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The body as read (inspection, tests), "" once forgotten; written through `enqueue` only.
+    body: Mapped[str] = column_property(
+        func.coalesce(
+            select(DeliveryBody.body).where(DeliveryBody.id == body_id).scalar_subquery(), ""
+        )
+    )
+
+
+DELIVERIES = cast(Table, Delivery.__table__)
+_UNUSED = ~exists().where(DELIVERIES.c.body_id == DeliveryBody.id)  # no delivery refers to it
 
 
 class Claimed(NamedTuple):
@@ -75,38 +108,82 @@ class Claimed(NamedTuple):
     signer_id: int
     claim: str
     body: bytes
+    attempts: int  # before this one
+    created_at: datetime
 
 
 async def claim(
     session: AsyncSession, limit: int, *where: ColumnElement[bool], lease: timedelta = LEASE
 ) -> list[Claimed]:
     """Lease up to `limit` due deliveries (that also meet `where`) and read what sending
-    them needs, in one statement of only those columns: each distinct body is read and
-    encoded once (a post to 1,000 servers is 1,000 rows of the same body), the rows of a
-    body pointing at the first of them (a window over the body, so bodies that differ are
-    never mixed up). Loading an ORM row with its own copy of the body for each delivery was
-    ~15 % of a fan-out's CPU (issue 18)."""
-    token = await lease_due(session, Delivery, limit, *where, lease=lease)
-    table = Delivery.__table__
-    rows = (
-        await session.execute(
-            select(
-                table.c.id,
-                table.c.inbox,
-                table.c.host,
-                table.c.signer_id,
-                func.first_value(table.c.id).over(partition_by=table.c.body, order_by=table.c.id),
-                case(
-                    (
-                        func.row_number().over(partition_by=table.c.body, order_by=table.c.id) == 1,
-                        table.c.body,
-                    )
-                ),
-            ).where(table.c.claim == token)
+    them needs, returned by the leasing UPDATE (only those columns), then each distinct
+    body once, read and encoded (a post to 1,000 servers is 1,000 deliveries of one
+    body). Loading an ORM row with its own copy of the body for each delivery was ~15 % of
+    a fan-out's CPU (issue 18)."""
+    token, leasing = lease_statement(session, Delivery, limit, *where, lease=lease)
+    c = DELIVERIES.c
+    columns = (c.id, c.inbox, c.host, c.signer_id, c.body_id, c.attempts, c.created_at)
+    # The leased rows come back from the UPDATE itself (RETURNING, both databases), in the
+    # order they were made: no SELECT of them after the commit.
+    rows = sorted((await session.execute(leasing.returning(*columns))).all())
+    await session.commit()
+    if not rows:
+        return []
+    found = await session.execute(
+        select(DeliveryBody.id, DeliveryBody.body).where(
+            DeliveryBody.id.in_({row[4] for row in rows})
         )
-    ).all()
-    bodies = {row[0]: row[5].encode("utf-8") for row in rows if row[5] is not None}
-    return [Claimed(row[0], row[1], row[2], row[3], token, bodies[row[4]]) for row in rows]
+    )
+    bodies = {body_id: body.encode("utf-8") for body_id, body in found}
+    return [
+        Claimed(row[0], row[1], row[2], row[3], token, bodies.get(row[4], b""), row[5], row[6])
+        for row in rows
+    ]
+
+
+async def hosts_due(session: AsyncSession, among: list[str]) -> set[str]:
+    """Those of the hosts `among` that have deliveries due now (a claim passed over the
+    hosts being sent to: `Worker._claim_and_send`)."""
+    if not among:
+        return set()
+    found = await session.scalars(
+        select(Delivery.host)
+        .distinct()
+        .where(*due_now(Delivery, utcnow()), hosts_in(session, among))
+    )
+    return set(found)
+
+
+def hosts_in(session: AsyncSession, hosts: Collection[str]) -> ColumnElement[bool]:
+    """`Delivery.host IN hosts`, the hosts as one parameter (`in_one_parameter`): those
+    being sent to in a fan-out were 500 parameters at each claim (issue 18)."""
+    dialect = session.bind.dialect.name  # type: ignore[union-attr]
+    return in_one_parameter(DELIVERIES.c.host, hosts, dialect)
+
+
+async def end_held(
+    session: AsyncSession,
+    held: list[Claimed],
+    confidential: Collection[int],
+    state: str,
+    **values: Any,
+) -> set[int]:
+    """Close in `state`, setting `values` too, those of these claimed deliveries this worker
+    still holds, one UPDATE per claim token (and per kind of signer): those of `confidential`
+    signers forget their body (`forget_bodies`). Returns the ids closed."""
+    closed: set[int] = set()
+    groups: dict[tuple[str, bool], list[int]] = {}
+    for job in held:
+        groups.setdefault((job.claim, job.signer_id in confidential), []).append(job.id)
+    if not groups:
+        return closed
+    ending = finishing(Delivery, state, returning=(DELIVERIES.c.body_id,), **values)
+    for (token, forget), ids in groups.items():
+        ended = (await session.execute(ending, {"ids": ids, "token": token})).all()
+        closed.update(row[0] for row in ended)
+        if forget:
+            await forget_bodies(session, [row[0] for row in ended], {row[1] for row in ended})
+    return closed
 
 
 async def refuse(
@@ -114,33 +191,62 @@ async def refuse(
 ) -> None:
     """End these claimed deliveries as refused by the policy (a block takes effect on
     deliveries queued before it), forgetting the bodies of `confidential` signers
-    (`forget_if_ended`), in the caller's transaction."""
-    table = Delivery.__table__
-    assert isinstance(table, Table)
-    for forget in (False, True):
-        ids = [job.id for job in refused if (job.signer_id in confidential) is forget]
-        if not ids:
-            continue
-        await session.execute(
-            update(table)
-            .where(table.c.id.in_(ids), table.c.claim == refused[0].claim)
-            .values(
-                state="refused",
-                last_error="refused by this node's federation policy",
-                claim=None,
-                locked_until=None,
-                **({"body": ""} if forget else {}),
-            )
-        )
+    (`forget_bodies`), in the caller's transaction."""
+    await end_held(
+        session,
+        refused,
+        confidential,
+        "refused",
+        last_error="refused by this node's federation policy",
+    )
 
 
-def forget_if_ended(job: Delivery, confidential: Collection[int]) -> None:
-    """An ended delivery signed by one of the `confidential` signers (the instance actor,
-    which sends what members tell in confidence: a correction or her experience of a
-    service, a report forwarded) keeps no body: her words stay on this node no longer than
-    it takes to send them. Its state and error are kept for inspection."""
-    if job.state not in OPEN_STATES and job.signer_id in confidential:
-        job.body = ""
+async def forget_bodies(
+    session: AsyncSession, delivery_ids: Collection[int], body_ids: Collection[int | None]
+) -> None:
+    """These ended deliveries, signed by the instance actor (which sends what members tell
+    in confidence: a correction or her experience of a service, a report forwarded), keep no
+    body: her words stay on this node no longer than it takes to send them. Their state and
+    error are kept for inspection; a body no delivery refers to any more goes at once, or,
+    if another transaction still had one open, after the commit (`drop_forgotten`)."""
+    if not delivery_ids:
+        return
+    table = DELIVERIES
+    await session.execute(
+        update(table)
+        .where(table.c.id.in_(list(delivery_ids)), table.c.state.not_in(OPEN_STATES))
+        .values(body_id=None)
+    )
+    bodies = {i for i in body_ids if i is not None}
+    kept = bodies - await _drop_unused(session, bodies)
+    session.info.setdefault(FORGOTTEN, set()).update(kept)
+
+
+async def drop_forgotten(session: AsyncSession) -> None:
+    """After the commit of `forget_bodies`: drop, and commit, the bodies it kept because a
+    delivery was still open then. Two PostgreSQL workers ending a body's last two deliveries
+    at once each saw the other's still open (neither had committed), and the body stayed
+    until the hourly prune; asked again after its own commit, the later of the two sees
+    both ended. A body with a delivery really open stays, until that one ends."""
+    if bodies := session.info.pop(FORGOTTEN, None):
+        await _drop_unused(session, bodies)
+        await session.commit()
+
+
+async def _drop_unused(session: AsyncSession, body_ids: Collection[int]) -> set[int]:
+    """Delete these bodies where no delivery refers to them; the ids that went."""
+    if not body_ids:
+        return set()
+    unused = delete(DeliveryBody).where(_UNUSED, DeliveryBody.id.in_(list(body_ids)))
+    unused = unused.execution_options(synchronize_session=False)
+    return set(await session.scalars(unused.returning(DeliveryBody.id)))
+
+
+async def drop_unused_bodies(session: AsyncSession) -> int:
+    """Delete the bodies no delivery refers to any more; returns how many went."""
+    unused = delete(DeliveryBody).where(_UNUSED).execution_options(synchronize_session=False)
+    result = await session.execute(unused)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def next_attempt(attempts: int, *, age: timedelta) -> timedelta | None:
@@ -176,13 +282,14 @@ async def enqueue(
         activity = prove(activity, signer)
     body = json.dumps(activity, separators=(",", ":"), ensure_ascii=False)
     now = utcnow()
+    body_id = new_id()
     rows = [
         {
             "id": new_id(),
             "activity_id": activity["id"],
             "inbox": inbox,
             "host": host,
-            "body": body,
+            "body_id": body_id,
             "signer_id": signer_id,
             "created_at": now,
             "state": "queued",
@@ -192,7 +299,8 @@ async def enqueue(
         for inbox, host in _with_hosts(inboxes)
     ]
     if rows:
-        await session.execute(insert(Delivery), rows)
+        await session.execute(insert(DeliveryBody), [{"id": body_id, "body": body}])
+        await session.execute(insert(DELIVERIES), rows)
         await announce(session)
     return len(rows)
 

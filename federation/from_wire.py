@@ -19,6 +19,7 @@ from activitypub.vocab import MAX_ID_LENGTH
 from content import audience, conversations, hashtags, media, post_edits, posts
 from content.accounts import Account
 from content.audience import Visibility
+from content.batch_writes import defers_flush
 from content.local_accounts import local_by_uris
 from content.media import MAX_REMOTE_PER_POST, RemoteMedia
 from content.orm import utcnow
@@ -167,11 +168,18 @@ async def store_note(
         mentioned=mentioned,
         tags=hashtags_of(note),
     )
-    await session.flush()
+    if not defers_flush(session) or _refers_by_id(note):
+        await session.flush()  # else with the batch's other rows (`content.batch_writes`)
     await _keep_attachments(fed, session, post, author, note)
     await poll_wire.keep_poll(session, post, note)
     await conversations.record(session, post, author, mentioned)
     return post
+
+
+def _refers_by_id(note: dict[str, Any]) -> bool:
+    """Whether storing the note may add rows naming its post by id alone (attachments, a
+    poll), which the unit of work would not order after the post's."""
+    return bool(note.get("attachment")) or has_type(note, "Question", *MEDIA_TYPES)
 
 
 def text_of(note: dict[str, Any], *, titled: bool = True) -> tuple[str, str | None]:

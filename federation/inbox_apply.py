@@ -25,21 +25,26 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from activitypub import as_list, id_of
 from activitypub.hostnames import InvalidHost, host_of
 from content import posts
 from content.accounts import Account, by_ids
+from content.batch_writes import batched, drain
 from content.local_accounts import prefetch_local
+from content.orm import utcnow
+from content.writer_turns import INLINE_INSERTS
 from federation import jobs
 from federation.context import Federation
 from federation.handlers import handler_for
 from federation.handlers.incoming import Incoming, NotYet
 from federation.inbox import InboxItem
 from federation.transport import Transport
+from moderation.verdicts import GENERATION, unmoved
 
 log = logging.getLogger("harbour.worker")
 APPLY_TIMEOUT = 60.0  # per inbox item; a fetch on the way is bounded by the transport's deadline
@@ -49,6 +54,8 @@ NETWORK = frozenset({"get_document", "get_bytes", "get_json", "post_activity", "
 ADDRESSING = ("to", "cc", "bto", "bcc", "audience")
 REFUSED = "this node does not federate with the actor's server"
 Ended = dict[tuple[str, str, str | None], list[int]]  # item ids by claim, state and outcome
+Verdicts = dict[str, tuple[bool, int]]  # by host: the policy's answer, and its generation
+CLAIMS = 0x6861726226696E62  # the advisory lock inbox claims take, one at a time (`hosts_free`)
 
 
 class NeedsNetwork(BaseException):
@@ -88,33 +95,57 @@ class InboxApplier:
             stopped = await self.together(items)
             if stopped is None:
                 return
+            if stopped == 0 and not (items := await self._still_held(items)):
+                return  # all taken back (`liveness.release_dead`): another worker has them
             if stopped:
                 await self._in_order(items[:stopped])
             await self.alone(items[stopped])
             items = items[stopped + 1 :]
 
+    async def _still_held(self, items: list[InboxItem]) -> list[InboxItem]:
+        """Those of the items this worker still holds: a batch whose claims were taken back
+        was tried again one item shorter each time: a 64-item batch, 2,080 items applied."""
+        async with self.fed.sessions() as session:
+            held = await jobs.still_claimed_all(
+                session, InboxItem, [item.id for item in items], str(items[0].claim)
+            )
+        return [item for item in items if item.id in held]
+
     async def together(self, items: list[InboxItem]) -> int | None:
         """Apply the items in one transaction; None once done, else the position of the item
         that stopped it (it failed, asked for the network, waits for another: `NotYet`; 0
-        if this worker no longer holds them all), with nothing of them kept."""
+        if this worker no longer holds them all, or the policy changed meanwhile: a block
+        made while they were applied), with nothing of them kept."""
         at = [0]  # the position of the item being applied
+        verdicts: Verdicts = {}
+        inline = INLINE_INSERTS.set(True)  # on SQLite, its INSERTs without a thread hand-off
         try:
-            async with asyncio.timeout(APPLY_TIMEOUT), self.fed.sessions() as session:
-                ended = await self._apply_all(session, items, at)
+            async with (
+                asyncio.timeout(APPLY_TIMEOUT),
+                self.fed.limits.spent_with() as spent,  # given back unless committed
+                self.fed.sessions() as session,
+            ):
+                batched(session)  # one INSERT per table for the batch's rows, at its end
+                ended = await self._apply_all(session, items, at, verdicts)
+                at[0] = len(items) // 2  # a write failing there is no one item's: halve
+                await drain(session)
                 at[0] = 0
-                if not await _close(session, ended):
+                if not await _close(session, ended, verdicts):
                     await session.rollback()
                     return 0
                 await session.commit()
+                spent.clear()
                 return None
         except NeedsNetwork:
             return at[0]
         except Exception as error:  # the item is tried alone next, and fails alone
             log.debug("items applied together stopped: %s", type(error).__name__)
             return at[0]
+        finally:
+            INLINE_INSERTS.reset(inline)
 
     async def _apply_all(
-        self, session: AsyncSession, items: list[InboxItem], at: list[int]
+        self, session: AsyncSession, items: list[InboxItem], at: list[int], verdicts: Verdicts
     ) -> Ended:
         """Apply each item in `session`, counting in `at` the position of the one being
         applied; the ids of those applied by claim, state and outcome."""
@@ -125,14 +156,14 @@ class InboxApplier:
         offline = dataclasses.replace(
             self.fed, transport=cast(Transport, _Offline(self.fed.transport))
         )
-        verdicts: dict[str, bool] = {}
         outcome: str | None
         ended: Ended = defaultdict(list)
         for at[0], (item, body) in enumerate(zip(items, bodies, strict=True)):
             actor = actors.get(item.actor_id)
             if actor is None:
                 continue  # the actor is gone (and its items with it)
-            refusal = await self._refusal(session, actor, verdicts)
+            # The generation held from the batch's first write on: see `_refusal`.
+            refusal = await self._refusal(session, actor, body, verdicts, hold=True)
             if refusal is not None:
                 state, outcome = "refused", refusal
             elif body is None:
@@ -186,44 +217,82 @@ class InboxApplier:
 
     async def _apply_once_more_on_a_race(self, item: InboxItem) -> None:
         """Apply the item; if another host's item stored the same row at the same moment (a
-        post both delivered by its author and announced by its group), apply it once more,
-        when what it would add is there already."""
+        post both delivered by its author and announced by its group), or the policy changed
+        while it was applied (a block made meanwhile, whose purge it must not outlive), apply
+        it once more, under the policy as it is then."""
         try:
-            await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT)
+            if await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT):
+                return
         except IntegrityError:
-            await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT)
+            pass
+        if not await asyncio.wait_for(self._apply(item.id, str(item.claim)), APPLY_TIMEOUT):
+            raise RuntimeError("the federation policy changed while the item was applied")
 
-    async def _apply(self, item_id: int, claim: str) -> None:
-        async with self.fed.sessions() as session:
+    async def _apply(self, item_id: int, claim: str) -> bool:
+        """Apply the item in a transaction of its own; False, with nothing kept, if the
+        policy changed meanwhile (a fetch on the way can take seconds)."""
+        verdicts: Verdicts = {}
+        async with self.fed.limits.spent_with() as spent, self.fed.sessions() as session:
             found = await _claimed_with_actor(session, item_id, claim)
             if found is None:
-                return  # another worker took it over, or the actor is gone
+                return True  # another worker took it over, or the actor is gone
             item, actor = found
-            refusal = await self._refusal(session, actor, {})
+            refusal = await self._refusal(session, actor, _read(item.body), verdicts)
             if refusal is not None:
                 item.outcome = refusal
                 jobs.finish(item, "refused")
-                await session.commit()
-                return
-            incoming = Incoming(self.fed, session, actor, json.loads(item.body))
-            state, item.outcome = await self._handle(incoming)
-            jobs.finish(item, state)
+            else:
+                incoming = Incoming(self.fed, session, actor, json.loads(item.body))
+                state, item.outcome = await self._handle(incoming)
+                jobs.finish(item, state)
+            unchanged = _unmoved(verdicts, wait=False)
+            try:
+                if unchanged and not await session.scalar(select(and_(*unchanged))):
+                    await session.rollback()
+                    return False
+            except OperationalError as error:
+                if not _lock_not_available(error):
+                    raise
+                # A policy change is being made: waiting for it here, with this item's rows
+                # written, could deadlock with its purge. Wait with nothing held instead.
+                await session.rollback()
+                await session.execute(GENERATION.with_for_update(read=True))
+                await session.rollback()
+                return False
             await session.commit()
+            spent.clear()
+            return True
 
     async def _refusal(
-        self, session: AsyncSession, actor: Account, verdicts: dict[str, bool]
+        self,
+        session: AsyncSession,
+        actor: Account,
+        activity: object,
+        verdicts: Verdicts,
+        *,
+        hold: bool = False,
     ) -> str | None:
-        """Why this node refuses the actor's activities now, or None; `verdicts` keeps the
-        policy's answer by host for the transaction (its generation read once)."""
-        if actor.suspended_at is not None:
+        """Why this node refuses the actor's `activity` now, or None. A suspended account's
+        Deletes are taken (of its own objects, or of itself: the handlers check origin as
+        always): a Delete only removes data, and a post its author deleted must go, even
+        while the account is suspended here (its data is kept for a lifted suspension);
+        anything else of it is refused. `verdicts` keeps the
+        policy's answer by host for the transaction, with the generation it holds for. With
+        `hold` (a batch, which reads it before any handler writes and uses no network) the
+        generation's row stays held FOR SHARE on PostgreSQL until the commit: a suspension
+        then waits for the batch and purges after it, and a batch started during one waits
+        for it, in the order the suspension takes (its purge deadlocked with a batch that
+        changed a follow and then waited for the generation at its close)."""
+        deleting = isinstance(activity, dict) and activity.get("type") == "Delete"
+        if actor.suspended_at is not None and not deleting:
             return "the actor is suspended here"
         try:
             host = host_of(actor.uri)
         except InvalidHost:
             return REFUSED
         if host not in verdicts:
-            verdicts[host] = await self.fed.verdicts.now(session, host, self.fed.mode)
-        return None if verdicts[host] else REFUSED
+            verdicts[host] = await self.fed.verdicts.now(session, host, self.fed.mode, hold=hold)
+        return None if verdicts[host][0] else REFUSED
 
     async def _retry_later(
         self, claimed: InboxItem, error: str, final_state: str = "errored"
@@ -241,12 +310,46 @@ class InboxApplier:
             await session.commit()
 
 
-async def _close(session: AsyncSession, ended: Ended) -> bool:
-    """End the items applied together, one UPDATE per claim and outcome; False if this
-    worker no longer holds every one of them (then none of the batch may be kept)."""
+def hosts_free() -> ColumnElement[bool]:
+    """A condition for a claim of inbox items: no other claim holds an item of the same
+    host, so a host's items are applied by one worker at a time, in order (with several
+    workers on PostgreSQL a host's Delete was applied by one before its Create by another).
+    Claims made with `serial=CLAIMS` see each other's: one at a time, committed."""
+    held, busy = aliased(InboxItem), aliased(Account)
+    busy_hosts = (
+        select(busy.domain)
+        .join(held, held.actor_id == busy.id)
+        .where(
+            held.claim.is_not(None),
+            held.state.in_(jobs.OPEN_STATES),
+            held.locked_until > utcnow(),
+        )
+    )
+    # Uncorrelated, so read once per claim (a correlated EXISTS took 440 ms on PostgreSQL
+    # with 2,000 items of a busy host waiting).
+    return InboxItem.actor_id.not_in(select(Account.id).where(Account.domain.in_(busy_hosts)))
+
+
+def _unmoved(verdicts: Verdicts, *, wait: bool = True) -> list[ColumnElement[bool]]:
+    """Conditions that the policy is still at each generation the verdicts were read at."""
+    return [unmoved(g, wait=wait) for g in {g for _, g in verdicts.values()}]
+
+
+def _lock_not_available(error: OperationalError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == "55P03"
+
+
+async def _close(session: AsyncSession, ended: Ended, verdicts: Verdicts) -> bool:
+    """End the items applied together, one UPDATE per claim and outcome, which also checks
+    that the policy has not moved since the verdicts were read (a block made meanwhile: the
+    items are applied again under it, and none is kept after its purge); False if that
+    failed or this worker no longer holds every one of them (then none may be kept)."""
+    unchanged = _unmoved(verdicts)
     closed = 0
     for (claim, state, outcome), ids in ended.items():
-        held = await jobs.finish_held(session, InboxItem, {claim: ids}, state, outcome=outcome)
+        held = await jobs.finish_held(
+            session, InboxItem, {claim: ids}, state, *unchanged, outcome=outcome
+        )
         closed += len(held)
     return closed == sum(len(ids) for ids in ended.values())
 
@@ -255,7 +358,10 @@ async def _claimed_with_actor(
     session: AsyncSession, item_id: int, claim: str
 ) -> tuple[InboxItem, Account] | None:
     """The item and its actor, read in one statement, if this worker's claim on the item
-    still holds (`jobs.still_claimed`) and the actor is still here."""
+    still holds (`jobs.still_claimed`) and the actor is still here. The item's row stays
+    held (PostgreSQL) until the item's commit: its close is by id alone, so a claim given
+    back meanwhile (`liveness.release_dead`) and taken by another worker would have had
+    the item applied twice; the release now waits, and finds it ended."""
     row = (
         await session.execute(
             select(InboxItem, Account)
@@ -265,6 +371,7 @@ async def _claimed_with_actor(
                 InboxItem.claim == claim,
                 InboxItem.state.in_(jobs.OPEN_STATES),
             )
+            .with_for_update(of=InboxItem)
         )
     ).first()
     return None if row is None else (row[0], row[1])

@@ -18,7 +18,21 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Index, String, Text, delete, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Index,
+    String,
+    Table,
+    Text,
+    Update,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -56,43 +70,80 @@ async def claim_due(
     limit: int,
     *where: ColumnElement[bool],
     lease: timedelta = LEASE,
-) -> Sequence[J]:
+    serial: int | None = None,
+    owner: str = "",
+) -> list[J]:
     """Lease up to `limit` due jobs of `model` (that also meet `where`) to this worker for
-    `lease` and return them."""
-    token = await lease_due(session, model, limit, *where, lease=lease)
-    return (await session.scalars(select(model).where(model.claim == token))).all()
+    `lease`, committed, and return them in the order they were made (their ids: an inbox
+    item's Delete after its Create). They come back from the leasing UPDATE itself
+    (RETURNING, both databases): no SELECT of them by claim token after the commit, a round
+    trip fewer a claim. With `serial`, an advisory lock's key on PostgreSQL, such claims are
+    made one at a time across processes, so a `where` that reads what others hold (a
+    host's inbox items held by another worker) sees every claim before its own. The token
+    starts with `owner` (`liveness`: whose death gives the jobs back at once)."""
+    _, leasing = lease_statement(session, model, limit, *where, lease=lease, owner=owner)
+    if serial is not None and session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+        await session.execute(select(func.pg_advisory_xact_lock(serial)))  # until the commit
+    table = model.__table__  # type: ignore[attr-defined]
+    leased = select(model).from_statement(leasing.returning(*table.c))
+    claimed = list((await session.scalars(leased)).all())
+    await session.commit()
+    return sorted(claimed, key=lambda job: job.id)
 
 
-async def lease_due(
+def lease_statement(
     session: AsyncSession,
     model: type[Job],
     limit: int,
     *where: ColumnElement[bool],
     lease: timedelta = LEASE,
-) -> str:
-    """Lease up to `limit` due jobs of `model` (that also meet `where`) to this worker for
-    `lease`, committed; returns the claim token they now carry (for a caller that reads
-    only the columns it needs)."""
+    owner: str = "",
+) -> tuple[str, Update]:
+    """A new claim token (starting with `owner`) and the UPDATE that leases up to `limit`
+    due jobs of `model` (that also meet `where`) to it for `lease` (a caller may add
+    RETURNING and commit itself)."""
     now = utcnow()
-    token = secrets.token_hex(16)
+    token = (owner + secrets.token_hex(16))[:32]
     table = model.__table__  # type: ignore[attr-defined]
-    free = or_(table.c.locked_until.is_(None), table.c.locked_until < now)
     due = (
         select(table.c.id)
-        .where(table.c.state.in_(OPEN_STATES), table.c.next_attempt_at <= now, free, *where)
-        .order_by(table.c.next_attempt_at)
+        .where(*due_now(model, now), *where)
+        .order_by(table.c.next_attempt_at, table.c.id)  # a group commit's rows tie
         .limit(limit)
     )
     if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
         due = due.with_for_update(skip_locked=True)
-    await session.execute(
+    leasing = (
         update(table)
-        .where(table.c.id.in_(due.scalar_subquery()), free)
+        .where(table.c.id.in_(due.scalar_subquery()), _unleased(table, now))
         .values(claim=token, locked_until=now + lease)
         .execution_options(synchronize_session=False)
     )
-    await session.commit()
-    return token
+    return token, leasing
+
+
+async def release_all(session: AsyncSession, model: type[Job]) -> int:
+    """Give back every lease on open jobs of `model`, for a worker that knows no other one
+    runs (SQLite: one process, `node.sqlite_lock`): the claims it finds are a dead process's.
+    Returns how many; the caller commits."""
+    table = model.__table__  # type: ignore[attr-defined]
+    result = await session.execute(
+        update(table)
+        .where(table.c.claim.is_not(None), table.c.state.in_(OPEN_STATES))
+        .values(claim=None, locked_until=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def due_now(model: type[Job], now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """What makes a job of `model` due at `now`: open, its time come, and nobody's lease."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return (table.c.state.in_(OPEN_STATES), table.c.next_attempt_at <= now, _unleased(table, now))
+
+
+def _unleased(table: Table, now: datetime) -> ColumnElement[bool]:
+    """Nobody's lease holds the job at `now`: never leased, or the lease ran out."""
+    return or_(table.c.locked_until.is_(None), table.c.locked_until < now)
 
 
 async def still_claimed(session: AsyncSession, model: type[J], job_id: int, claim: str) -> J | None:
@@ -121,21 +172,41 @@ async def finish_held(
     model: type[Job],
     held: dict[str, list[int]],
     state: str,
+    *also: ColumnElement[bool],
     **values: Any,
 ) -> set[int]:
     """Close in `state`, setting `values` too, those of these jobs (ids by claim token) this
-    worker still holds: one UPDATE per token instead of loading each row. Returns their ids."""
-    table = model.__table__  # type: ignore[attr-defined]
+    worker still holds (and that meet `also`): one UPDATE per token instead of loading each
+    row. Returns their ids."""
+    ending = finishing(model, state, *also, **values)
     closed: set[int] = set()
     for claim, ids in held.items():
-        rows = await session.execute(
-            update(table)
-            .where(table.c.id.in_(ids), table.c.claim == claim, table.c.state.in_(OPEN_STATES))
-            .values(state=state, claim=None, locked_until=None, **values)
-            .returning(table.c.id)
-        )
-        closed.update(rows.scalars())
+        closed.update((await session.execute(ending, {"ids": ids, "token": claim})).scalars())
     return closed
+
+
+def finishing(
+    model: type[Job],
+    state: str,
+    *also: ColumnElement[bool],
+    returning: Sequence[ColumnElement[Any]] = (),
+    **values: Any,
+) -> Update:
+    """The UPDATE that closes in `state`, setting `values` too, the jobs of `model` with ids
+    `ids` that this worker still holds under the claim `token` (and that meet `also`),
+    returning their ids (and `returning`): made once, run with each token's parameters."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return (
+        update(table)
+        .where(
+            table.c.id.in_(bindparam("ids", expanding=True)),
+            table.c.claim == bindparam("token"),
+            table.c.state.in_(OPEN_STATES),
+            *also,
+        )
+        .values(state=state, claim=None, locked_until=None, **values)
+        .returning(table.c.id, *returning)
+    )
 
 
 async def announce(session: AsyncSession) -> None:

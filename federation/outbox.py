@@ -37,6 +37,7 @@ from federation import addressing, delivery, imports, published, to_wire
 from federation.context import Federation
 from moderation import account_blocks, member_domain_blocks
 from moderation.rate_limits import Action
+from moderation.verdicts import move_on
 
 
 class ActionError(ValueError):
@@ -307,6 +308,9 @@ async def block(fed: Federation, session: AsyncSession, actor: Account, target: 
     if target.id == actor.id:
         raise ActionError(N_("you cannot block yourself"))
     activity = _activity(actor, "Block", target.uri)
+    # The policy's generation moved on first, as for a suspension: an inbox batch that
+    # applied a follow between them meanwhile is applied again after the block, not kept.
+    await move_on(session)
     await account_blocks.block(session, actor, target, uri=activity["id"])
     await mirrors.forget_if_unfollowed(session, target)
     await _send(session, activity, actor, await addressing.for_account(fed, session, target))

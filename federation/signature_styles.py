@@ -17,11 +17,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-
-import httpx
+from typing import TYPE_CHECKING
 
 from activitypub import SignatureError, message_signatures
 from activitypub.signatures import RequestParts, sign
+
+if TYPE_CHECKING:
+    import httpx
 
 RE_PROBE = 7 * 24 * 3600.0
 MAX_HOSTS = 10_000

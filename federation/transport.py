@@ -10,45 +10,36 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import os
 import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from activitypub import (
-    ACTIVITY_JSON,
-    InvalidDocument,
-    read_json,
-)
+from activitypub import ACTIVITY_JSON, InvalidDocument, read_document
 from activitypub.hostnames import InvalidHost, host_of, split_port
 from federation.signature_styles import SignatureStyles, SigningKey, Style, signing_headers
+from federation.signing_threads import SigningThreads
 
 if TYPE_CHECKING:
     import aiohttp
+    import httpx  # imported by the first request out: a start need not load it (~1.3 MiB)
+    import yarl
 
 ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 MAX_RESPONSE_BYTES = 1_048_576
 MAX_REDIRECTS = 3
 # Where servers serve uploaded files (Harbour and Akkoma/Pleroma, Mastodon, Misskey).
 UPLOAD_PATHS = ("/media/", "/system/media_attachments/", "/files/")
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+READ_SECONDS, CONNECT_SECONDS = 10.0, 5.0
 DEADLINE = 20.0  # a whole request (lookup, connect, send, read), however a server dribbles
 REFUSED = (401, 403)  # a signature refused: knock again the draft-cavage way
 BACK_OFF = 60.0  # a host that timed out is not asked again for this long
 MAX_BACKED_OFF = 10_000
 POSTS_AT_ONCE = 128  # connections the POST client opens, all hosts together
 POST_ANSWER_BYTES = 65_536  # an inbox's answer is read this far (to keep the connection)
-# Requests are signed in these threads where the process may use more than one core: the
-# RSA operation releases the GIL (cryptography >= 47), so it runs beside the event loop.
-SIGNING_THREADS = min(2, len(os.sched_getaffinity(0)) - 1)
-
 
 log = logging.getLogger("harbour.transport")
 
@@ -110,6 +101,8 @@ def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
     the certificates took ~20 ms for every client made."""
     if ca_bundle:
         return ssl.create_default_context(cafile=ca_bundle)
+    import httpx
+
     return httpx.create_ssl_context()
 
 
@@ -125,7 +118,7 @@ class Transport:
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         resolver: Resolver | None = None,
         deadline: float = DEADLINE,
-        timeout: httpx.Timeout = TIMEOUT,
+        timeout: httpx.Timeout | None = None,
         styles: SignatureStyles | None = None,
     ) -> None:
         self.policy = policy
@@ -137,11 +130,7 @@ class Transport:
         self._transport = transport
         self._timeout = timeout
         self._user_agent = user_agent
-        self._signing = (
-            ThreadPoolExecutor(SIGNING_THREADS, thread_name_prefix="harbour-sign")
-            if SIGNING_THREADS > 0
-            else None
-        )
+        self._signing = SigningThreads(signing_headers)  # beside the loop where it helps
         # POSTs (deliveries, Web Push) go through aiohttp, unless a test network is given:
         # ~0.15 CPU-ms a request beside httpx's 1-3.5 ms, whose pool checks every
         # connection on every request (benchmarks/fanout.py, issue 18).
@@ -149,18 +138,26 @@ class Transport:
         self._posts_by_aiohttp = transport is None
 
     @cached_property
+    def timeout(self) -> httpx.Timeout:
+        """The timeouts of a request (READ_SECONDS, CONNECT_SECONDS unless given)."""
+        import httpx
+
+        return self._timeout or httpx.Timeout(READ_SECONDS, connect=CONNECT_SECONDS)
+
+    @cached_property
     def client(self) -> httpx.AsyncClient:
         """The pooled client, made for the first request: its TLS context loads the CA
         certificates (tens of milliseconds of CPU and ~2 MiB), which a start need not wait for
         (DESIGN.md, start-up)."""
+        import httpx
+
         return httpx.AsyncClient(
             transport=self._transport,
             verify=tls_context(self.policy.ca_bundle),
-            timeout=self._timeout,
+            timeout=self.timeout,
             follow_redirects=False,
             headers={"User-Agent": self._user_agent},
-            # None kept: the pool is keyed by the checked address, so a connection verified
-            # for one host would carry another's request on that address (DESIGN.md).
+            # None kept: the pool is keyed by the checked address (DESIGN.md).
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=0),
         )
 
@@ -170,8 +167,7 @@ class Transport:
             await self.client.aclose()
         if self._posts is not None:
             await self._posts.close()
-        if self._signing is not None:
-            self._signing.shutdown(wait=False)
+        self._signing.close()
 
     async def get_document(self, url: str, signer: SigningKey | None) -> dict[str, Any]:
         """Fetch an ActivityPub (or other JSON) document, signed if a key is given. Uploads
@@ -183,7 +179,7 @@ class Transport:
         if not media_type.endswith(("/json", "+json")):
             raise FetchError(f"{url} did not answer a JSON media type")
         try:
-            document = read_json(response.content)
+            document = read_document(response.content)
         except InvalidDocument:
             raise FetchError(f"{url} did not answer JSON") from None
         if not isinstance(document, dict):
@@ -199,10 +195,13 @@ class Transport:
     async def _get(
         self, url: str, accept: str, signer: SigningKey | None, *, documents: bool = False
     ) -> httpx.Response:
+        import httpx
+
         for _ in range(MAX_REDIRECTS + 1):
             if documents and _is_upload(url):
                 raise FetchError(f"{url} is an uploaded media file, not a document")
             response = await self._send("GET", url, b"", {"accept": accept}, signer)
+            assert isinstance(response, httpx.Response)  # only POSTs take the POST client
             if response.status_code in (301, 302, 303, 307, 308):
                 location = response.headers.get("location")
                 if not location:
@@ -229,12 +228,12 @@ class Transport:
         response = await self._send(
             "POST", inbox, body, {"content-type": ACTIVITY_JSON}, signer, read_body=False
         )
-        return PostResult(response.status_code, response.headers.get("retry-after"))
+        return _result(response)
 
     async def post_bytes(self, url: str, body: bytes, headers: dict[str, str]) -> PostResult:
         """An unsigned POST of bytes (a Web Push message); redirects are not followed."""
         response = await self._send("POST", url, body, headers, None, read_body=False)
-        return PostResult(response.status_code, response.headers.get("retry-after"))
+        return _result(response)
 
     async def _send(
         self,
@@ -245,7 +244,7 @@ class Transport:
         signer: SigningKey | None,
         *,
         read_body: bool = True,
-    ) -> httpx.Response:
+    ) -> httpx.Response | PostResult:
         """One request within DEADLINE, signed (if at all) RFC 9421 first, and draft-cavage
         if that is refused (`SignatureStyles` remembers the host); a host that times out is
         backed off for BACK_OFF seconds (its requests fail at once), so a slow server costs
@@ -264,12 +263,12 @@ class Transport:
                 response = await self._exchange(
                     method, url, target, netloc, body, headers, signer, read_body, style
                 )
-                if signer is None or style is Style.CAVAGE or response.status_code not in REFUSED:
+                if signer is None or style is Style.CAVAGE or _status(response) not in REFUSED:
                     return response
                 again = await self._exchange(
                     method, url, target, netloc, body, headers, signer, read_body, Style.CAVAGE
                 )
-                if again.status_code not in REFUSED:
+                if _status(again) not in REFUSED:
                     self.styles.takes_cavage(netloc)
                     log.info("%s refused RFC 9421 and took draft-cavage signatures", netloc)
                 return again
@@ -291,19 +290,17 @@ class Transport:
         signer: SigningKey | None,
         read_body: bool,
         style: Style,
-    ) -> httpx.Response:
-        name, port = split_port(netloc)
+    ) -> httpx.Response | PostResult:
+        import httpx
+
+        name, port = _split_port(netloc)
         address = await self._checked_address(name.strip("[]"), port)
         headers = {**headers, "host": netloc}
         if signer is not None:
             parts = (method, target, netloc, headers, body, signer, style)
-            if self._signing is None:
-                headers.update(signing_headers(*parts))
-            else:
-                loop = asyncio.get_running_loop()
-                headers.update(await loop.run_in_executor(self._signing, signing_headers, *parts))
+            headers.update(await self._signing.headers(*parts))
         if method == "POST" and not read_body and self._posts_by_aiohttp:
-            return await self._post(url, _at(url, address, port), name, headers, body)
+            return await self._post(url, _yarl(url, address, port), name, headers, body)
         request = self.client.build_request(
             method,
             _at(url, address, port),
@@ -331,15 +328,13 @@ class Transport:
         return response
 
     async def _post(
-        self, url: str, to: httpx.URL, name: str, headers: dict[str, str], body: bytes
-    ) -> httpx.Response:
+        self, url: str, to: yarl.URL, name: str, headers: dict[str, str], body: bytes
+    ) -> PostResult:
         """A POST through aiohttp to the checked address `to`, with TLS verified for
         `name` (also in its pool's key, so a connection made for one host is never used for
         another on the same address). The answer is read up to POST_ANSWER_BYTES so the
-        connection is kept for the next; a longer one closes it. aiohttp is imported with the
-        first POST (a start need not load it)."""
+        connection is kept for the next; a longer one closes it."""
         import aiohttp  # here, not at the top: a start need not load it (memory)
-        import yarl
 
         if self._posts is None:
             self._posts = aiohttp.ClientSession(
@@ -350,7 +345,7 @@ class Transport:
                     use_dns_cache=False,  # never asked: it is given the checked address
                 ),
                 timeout=aiohttp.ClientTimeout(
-                    connect=self._timeout.connect, sock_read=self._timeout.read
+                    connect=self.timeout.connect, sock_read=self.timeout.read
                 ),
                 headers={"User-Agent": self._user_agent},
                 auto_decompress=False,
@@ -358,7 +353,7 @@ class Transport:
             )
         try:
             async with self._posts.post(
-                yarl.URL(str(to), encoded=True),
+                to,
                 data=body,
                 headers=headers,
                 allow_redirects=False,
@@ -367,10 +362,8 @@ class Transport:
                 await response.content.read(POST_ANSWER_BYTES)
                 if not response.content.at_eof():
                     response.close()  # not read to its end: the connection is not kept
-                retry_after = response.headers.get("retry-after")  # all a POST's caller reads
-                return httpx.Response(
-                    response.status, headers=[("retry-after", retry_after)] if retry_after else []
-                )
+                # All a POST's caller reads (an httpx.Response cost ~20 µs a delivery).
+                return PostResult(response.status, response.headers.get("retry-after"))
         except (TimeoutError, aiohttp.ServerTimeoutError):
             raise TimedOut(f"{url} timed out") from None
         except aiohttp.ClientConnectorError:
@@ -424,6 +417,8 @@ def _cannot_connect(url: str) -> Unavailable:
 
 def _is_upload(url: str) -> bool:
     """Whether `url` is where servers (Harbour, Mastodon, Akkoma, Pleroma) serve uploads."""
+    import httpx
+
     try:
         path = httpx.URL(url).path
     except httpx.InvalidURL:
@@ -431,6 +426,7 @@ def _is_upload(url: str) -> bool:
     return any(path.startswith(prefix) for prefix in UPLOAD_PATHS)
 
 
+@lru_cache(maxsize=4096)  # asked for every request (a failed parse raises: ~5 µs)
 def _is_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -443,6 +439,8 @@ def _is_address(host: str) -> bool:
 def _url(url: str) -> httpx.URL:
     """`url` parsed, once for a URL asked again and again (a fan-out's inboxes, post after
     post: parsing, the canonical host and the address's URL were ~0.1 ms a delivery)."""
+    import httpx
+
     try:
         return httpx.URL(url)
     except httpx.InvalidURL:
@@ -456,6 +454,28 @@ def _at(url: str, address: str, port: int | None) -> httpx.URL:
 
 
 @lru_cache(maxsize=4096)
+def _yarl(url: str, address: str, port: int | None) -> yarl.URL:
+    """`_at` as aiohttp takes it, made once per URL and address."""
+    import yarl  # with aiohttp, at the first POST
+
+    return yarl.URL(str(_at(url, address, port)), encoded=True)
+
+
+def _status(response: httpx.Response | PostResult) -> int:
+    return response.status if isinstance(response, PostResult) else response.status_code
+
+
+def _result(response: httpx.Response | PostResult) -> PostResult:
+    """What a POST's caller reads of the answer."""
+    if isinstance(response, PostResult):
+        return response
+    return PostResult(response.status_code, response.headers.get("retry-after"))
+
+
+_split_port = lru_cache(maxsize=4096)(split_port)  # a canonical host[:port], every request
+
+
+@lru_cache(maxsize=4096)
 def _canonical_host(url: str) -> str:
     try:
         return host_of(url)
@@ -466,6 +486,7 @@ def _canonical_host(url: str) -> str:
 NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 
 
+@lru_cache(maxsize=4096)  # every address a request may go to, each time
 def _is_public(address: str) -> bool:
     """Global unicast, also for IPv4 wrapped in IPv6 (mapped, compatible, 6to4, Teredo, NAT64)."""
     ip = ipaddress.ip_address(address)

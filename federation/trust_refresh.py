@@ -15,7 +15,6 @@ from moderation.trust_lists import TrustList
 
 log = logging.getLogger("harbour.trust")
 REFRESH = timedelta(hours=6)
-APPLY_BATCH = 100  # changes applied in one transaction
 
 
 async def refresh_due(fed: Federation) -> int:
@@ -52,10 +51,6 @@ async def _refresh(fed: Federation, list_id: int) -> None:
         if row.auto_apply:
             changes = trust_lists.automatic(await trust_lists.review(session, row, published))
         await session.commit()
-        # A batch at a time, each committed: a list of thousands never holds the database
-        # (SQLite's one writer) for longer than a batch takes.
-        for start in range(0, len(changes), APPLY_BATCH):
-            await trust_lists.apply(session, row, changes[start : start + APPLY_BATCH])
-            await session.commit()
-        if changes:
-            log.info("trust list %s: %d changes applied", row.name, len(changes))
+    await trust_lists.apply_in_batches(fed.sessions, list_id, changes)
+    if changes:
+        log.info("trust list %s: %d changes applied", row.name, len(changes))

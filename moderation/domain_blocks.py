@@ -18,7 +18,7 @@ from content.accounts import Account
 from content.domain_match import on_any
 from content.interactions import Interaction
 from content.interface_text import N_, Message
-from content.orm import Base, new_id, utcnow
+from content.orm import Base, in_one_parameter, new_id, utcnow
 from content.posts import Post
 from content.relationships import Follow
 from moderation.domain_names import candidates, names_a_server, normalise
@@ -126,10 +126,10 @@ async def blocks_for(session: AsyncSession, hosts: Collection[str]) -> dict[str,
     names = set().union(*wanted.values())
     if not names:
         return {}
-    rows = {
-        row.domain: row
-        for row in await session.scalars(select(DomainBlock).where(DomainBlock.domain.in_(names)))
-    }
+    # One parameter, not an IN list: a fan-out's 500 hosts were ~1,000 names (issue 18).
+    dialect = session.bind.dialect.name  # type: ignore[union-attr]
+    among = in_one_parameter(DomainBlock.__table__.c.domain, names, dialect)
+    rows = {row.domain: row for row in await session.scalars(select(DomainBlock).where(among))}
     found = {}
     for host, names_of_host in wanted.items():
         matching = [rows[name] for name in names_of_host if name in rows]

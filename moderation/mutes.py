@@ -85,6 +85,6 @@ async def page(
     return await read_pairs(session, window, query, Mute.id)
 
 
-def in_force() -> ColumnElement[bool]:
-    """Mutes not yet expired."""
-    return or_(Mute.expires_at.is_(None), Mute.expires_at > utcnow())
+def in_force(now: ColumnElement[datetime] | None = None) -> ColumnElement[bool]:
+    """Mutes not yet expired (at `now`, a bound parameter in a statement built once)."""
+    return or_(Mute.expires_at.is_(None), Mute.expires_at > (utcnow() if now is None else now))

@@ -13,6 +13,9 @@ import asyncio
 import math
 import time
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -60,6 +63,8 @@ SHARED = frozenset(
     {Action.LOGIN, Action.FAILED_LOGIN, Action.REGISTER, Action.POST, Action.CORRECTION}
 )
 MAX_BUCKETS = 100_000
+# The tokens taken in the transaction under way (`spent_with`), given back unless it commits.
+_SPENT: ContextVar[list[tuple[Action, str]] | None] = ContextVar("spent", default=None)
 SHARED_AT_ONCE = 4  # of the pool's 15 connections
 
 
@@ -105,8 +110,25 @@ class RateLimiter:
                 )
             if wait > 0:
                 raise RateLimited(action, math.ceil(wait))
-            return
-        self._take_here(action, key, limit)
+        else:
+            self._take_here(action, key, limit)
+        if (spent := _SPENT.get()) is not None:
+            spent.append((action, key))
+
+    @asynccontextmanager
+    async def spent_with(self) -> AsyncIterator[list[tuple[Action, str]]]:
+        """Count the tokens taken inside as the transaction's: the caller clears the list
+        it is given once that commits, and whatever is left is given back on the way out
+        (an inbox batch rolled back and applied again must not spend a sender's budget
+        twice, nor an item that failed and is retried later)."""
+        spent: list[tuple[Action, str]] = []
+        token = _SPENT.set(spent)
+        try:
+            yield spent
+        finally:
+            _SPENT.reset(token)
+            for action, key in spent:
+                await self.give_back(action, key)
 
     def _take_here(self, action: Action, key: str, limit: Limit) -> None:
         buckets = self._buckets.setdefault(action, OrderedDict())

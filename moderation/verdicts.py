@@ -15,7 +15,7 @@ for the policy: one small read per shared commit instead of two reads per reques
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,6 +41,22 @@ GENERATION = select(PolicyGeneration.n).where(PolicyGeneration.id == 1)
 # (migration 0062), so the verdicts of one generation are of one lockdown state.
 LOCKDOWN = select(NodeSwitch.on).where(NodeSwitch.name == str(Switch.LOCKDOWN))
 STATE = select(GENERATION.scalar_subquery(), LOCKDOWN.scalar_subquery())
+# The generation FOR SHARE (PostgreSQL), beside the same row as the statement's snapshot saw it
+# and lockdown: the two differ when a change committed while the lock was awaited.
+HELD = select(
+    GENERATION.with_for_update(read=True).scalar_subquery(),
+    GENERATION.scalar_subquery(),
+    LOCKDOWN.scalar_subquery(),
+)
+# The row of generation 0, for a transaction that must hold it before any change made one (a
+# first suspension's trigger would make it, and a batch holding no row would not wait for it).
+FIRST = text("INSERT INTO policy_generation (id, n) VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
+# What the triggers of migrations 0061, 0062 and 0067 run, for a change that must move the
+# generation on before it writes (`move_on`).
+BUMP = text(
+    "INSERT INTO policy_generation (id, n) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET n = policy_generation.n + 1"
+)
 
 
 async def generation(session: AsyncSession) -> int:
@@ -52,6 +68,29 @@ async def state(session: AsyncSession) -> tuple[int, bool]:
     """The policy's generation and whether the node is in lockdown, in one read."""
     n, lockdown = (await session.execute(STATE)).one()
     return n or 0, bool(lockdown)
+
+
+async def held(session: AsyncSession) -> tuple[int, bool]:
+    """`state`, with the generation's row held FOR SHARE until the transaction ends (on
+    PostgreSQL): a transaction that takes it before it writes anything keeps the order every
+    policy change takes (the generation's row first, then what a purge deletes), so the two
+    wait for each other and never deadlock; read again if a change committed while the lock
+    was awaited (the snapshot's lockdown is then of the generation before)."""
+    locked, seen, lockdown = (await session.execute(HELD)).one()
+    if locked is None:  # no change yet, so no row to hold: made here, once per database
+        await session.execute(FIRST)
+        locked, seen, lockdown = (await session.execute(HELD)).one()
+    if (locked or 0) != (seen or 0):
+        return await state(session)
+    return locked or 0, bool(lockdown)
+
+
+async def move_on(session: AsyncSession) -> None:
+    """Move the generation on now, first in the transaction of a change that takes other
+    rows after it (an account suspended, limited or blocked: its row, its follows): the
+    trigger on those rows would take the generation's row last, in the opposite order to an
+    inbox batch, and the two could deadlock on PostgreSQL."""
+    await session.execute(BUMP)
 
 
 def in_force(configured: FederationMode, lockdown: bool) -> FederationMode:
@@ -164,12 +203,26 @@ class Verdicts:
             return known
         return await self.decide(session, host, configured, now, vouched=vouched), now[0]
 
-    async def now(self, session: AsyncSession, host: str, configured: FederationMode) -> bool:
+    async def now(
+        self, session: AsyncSession, host: str, configured: FederationMode, *, hold: bool = False
+    ) -> tuple[bool, int]:
         """`may_federate_with` as the database holds it now, for the worker just before it
-        applies an item: the generation is read every time (one small read, where the policy
-        took one or two), the remembered verdict used only while it has not moved."""
-        current = await state(session)
+        applies an item, and the generation it holds for (the worker's commit checks it has
+        not moved): the generation is read every time (one small read, where the policy
+        took one or two), the remembered verdict used only while it has not moved. With
+        `hold`, the generation's row is held FOR SHARE until the transaction ends (`held`)."""
+        current = await (held if hold else state)(session)
         known = self.get(host, configured)
         if known is not None and known[1] == current[0]:
-            return known[0]
-        return await self.decide(session, host, configured, current)
+            return known[0], current[0]
+        return await self.decide(session, host, configured, current), current[0]
+
+
+def unmoved(generation: int, *, wait: bool = True) -> ColumnElement[bool]:
+    """A condition that the policy's generation is still `generation`, for the statement
+    that closes what was applied under it. On PostgreSQL it waits for a block being made
+    (FOR SHARE of the row its trigger updates), so that block's purge comes after; unless
+    `wait` is False: then a block being made fails the statement at once (lock_not_available,
+    55P03), for a transaction that wrote before it took the lock and could deadlock."""
+    current = GENERATION.with_for_update(read=True, nowait=not wait).scalar_subquery()
+    return func.coalesce(current, 0) == generation

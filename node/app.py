@@ -56,6 +56,9 @@ WEB = "node.web."
 MAX_BODY_BYTES = 1_048_576
 SESSION_LIFETIME_SECONDS = 14 * 24 * 3600
 SESSION_COOKIE = "harbour_session"
+# The worker's first pass (which configures every mapper, ~50 ms, and reads the job tables)
+# waits this long after start-up, so the first requests are not queued behind it.
+WORKER_START_DELAY = 1.0
 
 
 def create_federation(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Federation:
@@ -153,9 +156,14 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             listen_to=listen_url(settings),
             pusher=pusher_for(settings, interface),
         )
-        task = (
-            asyncio.create_task(worker.run_forever(), context=background()) if run_worker else None
-        )
+        begun = asyncio.Event()
+
+        async def work_soon() -> None:
+            await asyncio.sleep(WORKER_START_DELAY)
+            begun.set()
+            await worker.run_forever()
+
+        task = asyncio.create_task(work_soon(), context=background()) if run_worker else None
         switches = asyncio.create_task(lockdown.follow(session_factory, federation))
         await streams.start()
         try:
@@ -166,6 +174,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             await asyncio.gather(switches, return_exceptions=True)
             if task is not None:
                 worker.stop()
+                if not begun.is_set():
+                    task.cancel()  # still waiting: no transaction to cut short
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                     await asyncio.wait_for(task, 2 * STOP_SECONDS)
             await federation.transport.aclose()
@@ -259,6 +269,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Middleware(AccessLog),
             Middleware(SecurityHeaders),
             Middleware(NoStore, cookie=SESSION_COOKIE),
+            Middleware(inbox.InboxFirst, max_bytes=MAX_BODY_BYTES),  # past what follows
             Middleware(quick_exit.LeftMarker, settings=settings),
             Middleware(SameOriginForms, origin=settings.base_url),
             Middleware(i18n.InterfaceLanguage, interface=interface),

@@ -2,10 +2,11 @@
 
 The file is a one-line header, then an age file. With a passphrase, the header is followed by
 a fresh X25519 identity encrypted with the passphrase (age's scrypt recipient, itself a small
-age file), and the tar stream is encrypted to that identity's public key: age's passphrase
-mode only works on bytes held in memory, its public-key mode streams. With public keys the tar
-stream is encrypted to them and the matching identity file decrypts it. Either way the body
-can also be read with the `age` tool alone (see DESIGN.md). The plaintext never touches disk.
+age file, which `age_scrypt` writes at a fixed work factor), and the tar stream is encrypted
+to that identity's public key: age's passphrase mode only works on bytes held in memory, its
+public-key mode streams. With public keys the tar stream is encrypted to them and the
+matching identity file decrypts it. Either way the body can also be read with the `age` tool
+alone (see DESIGN.md). The plaintext never touches disk.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import BinaryIO
 import pyrage
 from pyrage import x25519
 
+from node import age_scrypt
 from node.commands import CommandError
 
 PASSPHRASE_HEADER = b"harbour-backup/1 passphrase\n"
@@ -38,15 +40,18 @@ def write(
     *,
     passphrase: str | None = None,
     recipients: Sequence[str] = (),
+    work_factor: int = age_scrypt.WORK_FACTOR,
 ) -> None:
     """Write the tar stream `produce` fills, encrypted, to `path` (owner-readable only).
 
-    The file appears under its name only once complete; a failure leaves nothing behind."""
+    The file appears under its name only once complete; a failure leaves nothing behind.
+    `work_factor` is the passphrase lock's scrypt log N: `harbour backup create` always
+    writes age_scrypt.WORK_FACTOR; the tests of other things about the file pass a low one."""
     keys = [_recipient(text) for text in recipients]
     header = RECIPIENTS_HEADER
     if passphrase is not None:
         identity = x25519.Identity.generate()
-        wrapped = pyrage.passphrase.encrypt(str(identity).encode("ascii"), passphrase)
+        wrapped = age_scrypt.encrypt(str(identity).encode("ascii"), passphrase, log_n=work_factor)
         header = PASSPHRASE_HEADER + f"{len(wrapped)}\n".encode("ascii") + wrapped
         keys.append(identity.to_public())
     if not keys:
@@ -113,10 +118,18 @@ def _unwrap(source: BinaryIO, passphrase: str | None) -> x25519.Identity:
     if not length.isdigit() or int(length) > MAX_WRAPPED_IDENTITY:
         raise BackupError("this Harbour backup is damaged")
     try:
-        secret = pyrage.passphrase.decrypt(source.read(int(length)), passphrase)
+        secret = age_scrypt.decrypt(source.read(int(length)), passphrase)
         return x25519.Identity.from_str(secret.decode("ascii"))
-    except pyrage.DecryptError:
+    except age_scrypt.WrongPassphrase:
         raise BackupError("wrong passphrase for this backup") from None
+    except age_scrypt.TooCostly as costly:
+        raise BackupError(
+            f"this backup's passphrase lock asks for scrypt work factor {costly.log_n}"
+            f" ({costly.mebibytes} MiB of memory), more than Harbour accepts"
+            f" ({age_scrypt.MAX_WORK_FACTOR}) or this machine has: the passphrase was not tried"
+        ) from None
+    except (age_scrypt.Damaged, UnicodeDecodeError, pyrage.IdentityError):
+        raise BackupError("this Harbour backup is damaged") from None
 
 
 def _recipient(text: str) -> x25519.Recipient:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -80,15 +81,50 @@ def create_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL, enforced foreign keys and a busy timeout."""
     if not is_sqlite(url):
         dialect_options_for("postgresql")
-        return create_async_engine(driver_url(url, asynchronous=True), pool_pre_ping=True)
+        engine = create_async_engine(driver_url(url, asynchronous=True))
+        event.listen(engine.sync_engine.pool, "checkin", _checked_in)
+        event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
+        return engine
     _make_parent_dir(url)
     from node.sqlite_trips import one_trip  # not on PostgreSQL: aiosqlite, sqlite3, ~2 MiB
 
     dialect_options_for("sqlite")
 
-    engine = create_async_engine(driver_url(url, asynchronous=True), module=one_trip())
+    engine = create_async_engine(
+        driver_url(url, asynchronous=True),
+        module=one_trip(),
+        connect_args={"check_same_thread": False},
+    )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+PING_AFTER_IDLE = 30.0  # seconds a PostgreSQL connection waits in the pool before a ping
+_IDLE_SINCE = "idle since"  # a pooled connection's info: when it was last handed back
+
+
+def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """A PostgreSQL connection that waited long in the pool (a server restarted, a firewall
+    that forgets idle connections) is asked `SELECT 1` before use, and replaced if that
+    fails; a busy one is not. `pool_pre_ping` pinged at every checkout: a round trip before
+    each request's and each inbox batch's first statement (issue 18). A connection that
+    breaks while in use fails its statement, and SQLAlchemy then replaces every connection
+    of the pool opened before the failure."""
+    since = record.info.get(_IDLE_SINCE)
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+    except Exception as error:
+        raise sa.exc.DisconnectionError(str(error)) from error
 
 
 class Session(AsyncSession):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from moderation import allowlist, audit, domain_blocks
+from moderation import allowlist, audit, domain_blocks, trust_lists
 from moderation.domain_blocks import BlockTerms, DomainBlockError, Severity
 from moderation.domain_names import normalise
 from moderation.policy import FederationMode
@@ -106,11 +106,9 @@ async def export_csv(settings: Settings, args: argparse.Namespace) -> None:
 
 async def _apply(session: AsyncSession, terms: BlockTerms) -> domain_blocks.DomainBlock:
     try:
-        row = await domain_blocks.block(session, terms)
+        return await trust_lists.block_by_hand(session, terms, None)
     except DomainBlockError as error:
         raise CommandError(str(error)) from None
-    audit.record(session, None, f"domain.{row.severity}", row.domain, row.private_comment)
-    return row
 
 
 def _mode_hint(settings: Settings) -> str:

@@ -163,7 +163,10 @@ def is_inbox(path: str) -> bool:
     """The shared, instance actor's and members' inboxes: signed POSTs from other servers,
     answered with a status and English JSON, never a page."""
     return path in ("/inbox", "/actor/inbox") or (
-        path.startswith("/users/") and path.endswith("/inbox") and path.count("/") == 3
+        path.startswith("/users/")
+        and path.endswith("/inbox")
+        and path.count("/") == 3
+        and len(path) > len("/users//inbox")  # a username, as the route needs
     )
 
 
@@ -217,9 +220,8 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         max_bytes = self.larger.get(scope["path"], self.default_max_bytes)
-        declared = dict(scope["headers"]).get(b"content-length", b"0")
-        if not declared.isdigit() or int(declared) > max_bytes:
-            await _too_large(send, max_bytes)
+        if declared_too_large(scope, max_bytes):
+            await too_large(send, max_bytes)
             return
         received = 0
         started = False
@@ -241,10 +243,18 @@ class BodySizeLimit:
             await self.app(scope, counted_receive, watched_send)
         except BodyTooLarge:
             if not started:
-                await _too_large(send, max_bytes)
+                await too_large(send, max_bytes)
 
 
-async def _too_large(send: Send, max_bytes: int) -> None:
+def declared_too_large(scope: Scope, max_bytes: int) -> bool:
+    """Whether a request's Content-Length is not a number or is over `max_bytes` (a body
+    sent without one is counted as it arrives)."""
+    declared = dict(scope["headers"]).get(b"content-length", b"0")
+    return not declared.isdigit() or int(declared) > max_bytes
+
+
+async def too_large(send: Send, max_bytes: int) -> None:
+    """Answer 413, saying the cap."""
     body = b'{"error":"the request body is larger than %d bytes"}' % max_bytes
     await _answer(send, 413, b"application/json", body)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from content.models import *  # noqa: F403  (the content layer's classes, Base among them)
 from content.models import __all__ as CONTENT_MODELS
-from federation.delivery import Delivery
+from federation.delivery import Delivery, DeliveryBody
 from federation.hosts import RemoteHost
 from federation.imports import ImportRow, ListImport
 from federation.inbox import InboxItem
@@ -29,6 +29,7 @@ __all__ = [
     "AllowedDomain",
     "AuditEntry",
     "Delivery",
+    "DeliveryBody",
     "DomainBlock",
     "ImportRow",
     "InboxItem",

@@ -19,6 +19,7 @@ from federation.context import Federation
 from moderation import audit, reports
 from moderation.domain_names import normalise
 from moderation.reports import Report
+from moderation.verdicts import move_on
 
 MODERATORS = frozenset({Role.MODERATOR, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
@@ -173,6 +174,9 @@ async def act_on_account(
         AccountAction.UNSUSPEND: accounts.unsuspend,
     }.get(action)
     if change is not None:
+        # The policy's generation first, then the account's row (its trigger moves it too,
+        # but last): the order an inbox batch takes them in, so the two never deadlock.
+        await move_on(session)
         change(target)
     if action == AccountAction.SUSPEND and target.is_local:
         for account in held:

@@ -84,6 +84,11 @@ class Settings:
     # shipped ones: the test suite's pseudo and right-to-left locales. Never shipped.
     test_locales: Path | None = None
     test_cavage_only: bool = False
+    # Ready-made key pairs (PEM, private then public) a new node's first accounts take
+    # instead of generating their own: the test rig starts hundreds of nodes.
+    test_keypairs: Path | None = None
+    # Passwords hashed at content.passwords.TEST_COST, as the test suite's own are.
+    test_quick_passwords: bool = False
 
     @property
     def base_url(self) -> str:
@@ -157,9 +162,12 @@ class Settings:
         )
         test_locales = Path(values["test_locales"]) if values.get("test_locales") else None
         cavage_only = _flag(values.get("test_cavage_only", False), "HARBOUR_TEST_CAVAGE_ONLY")
-        if (
-            retry_scale != 1.0 or handlers_raise or test_locales or cavage_only
-        ) and not development:
+        keypairs = Path(values["test_keypairs"]) if values.get("test_keypairs") else None
+        quick_passwords = _flag(
+            values.get("test_quick_passwords") or False, "HARBOUR_TEST_QUICK_PASSWORDS"
+        )
+        tests_only = (handlers_raise, test_locales, cavage_only, keypairs, quick_passwords)
+        if (retry_scale != 1.0 or any(tests_only)) and not development:
             raise ConfigError("HARBOUR_TEST_* settings are only honoured with HARBOUR_DEVELOPMENT")
         return cls(
             domain=domain,
@@ -220,6 +228,8 @@ class Settings:
             test_handlers_raise=handlers_raise,
             test_locales=test_locales,
             test_cavage_only=cavage_only,
+            test_keypairs=keypairs,
+            test_quick_passwords=quick_passwords,
         )
 
     def with_secret_key(self) -> Settings:
@@ -270,6 +280,8 @@ _ENV_NAMES = {
     "test_handlers_raise": "HARBOUR_TEST_HANDLERS_RAISE",
     "test_locales": "HARBOUR_TEST_LOCALES",
     "test_cavage_only": "HARBOUR_TEST_CAVAGE_ONLY",
+    "test_keypairs": "HARBOUR_TEST_KEYPAIRS",
+    "test_quick_passwords": "HARBOUR_TEST_QUICK_PASSWORDS",
 }
 
 

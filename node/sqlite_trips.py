@@ -8,6 +8,15 @@ adapter with a cursor that makes all four in one hand-off and keeps what they re
 no hand-off for a rollback or commit outside a transaction; everything else (transactions,
 errors, pooling) is SQLAlchemy's own. It is given to the
 engine as its DBAPI module (`create_async_engine(..., module=...)`).
+
+In work marked `content.writer_turns.INLINE_INSERTS` (the worker's inbox batches), an
+INSERT in a transaction that already holds SQLite's write lock makes no hand-off at all: it
+runs in the event loop's thread, where it waits for no lock (this process's writers take
+turns, and WAL readers never block a writer). Under load the hand-offs, not the statements,
+were most of a batch's wall time (each woke the connection's thread, which then waited for
+the GIL; issue 18). The first write of a transaction (it may wait for another process's
+lock), its reads, UPDATEs and DELETEs (a DELETE may cascade far) and its commit (a WAL
+checkpoint writes to disk) still go to the connection's thread.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
-from content.writer_turns import WriterTurns
+from content.writer_turns import INLINE_INSERTS, WriterTurns
 
 Outcome = tuple[Any, int, int | None, list[Any]]  # description, rowcount, lastrowid, rows
 
@@ -76,11 +85,21 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return self._one_trip(True, operation, seq_of_parameters)
 
     def _one_trip(self, many: bool, operation: Any, parameters: Any) -> None:
+        connection: Any = self._connection  # an aiosqlite.Connection
         try:
-            self._outcome = await_(self._trip(many, operation, parameters))
+            if INLINE_INSERTS.get() and _inserts(operation) and self._holds_lock():
+                self._outcome = _run(connection._conn, many, operation, parameters)
+            else:
+                self._outcome = await_(self._trip(many, operation, parameters))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self._rows = collections.deque(self._outcome[3])
+
+    def _holds_lock(self) -> bool:
+        """Whether this connection's transaction has written, in its turn: it holds SQLite's
+        write lock, and no writer of this process waits on it."""
+        adapted: Any = self._adapt_connection
+        return bool(self._connection.in_transaction) and adapted.dbapi.turns.holds(adapted)
 
     async def _trip(self, many: bool, operation: Any, parameters: Any) -> Outcome:
         connection: Any = self._connection  # an aiosqlite.Connection
@@ -137,6 +156,14 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         finally:
             self.dbapi.turns.give_back(self)
 
+    def terminate(self) -> None:
+        """A connection thrown away (SQLAlchemy invalidates one whose statement was
+        cancelled: a client gone, a timeout) ends its turn too; it had kept it for good."""
+        try:
+            super().terminate()
+        finally:
+            self.dbapi.turns.give_back(self)
+
     def _in_transaction(self) -> bool:
         connection: Any = self._connection  # an aiosqlite.Connection, open or closed
         return connection._connection is not None and bool(connection.in_transaction)
@@ -161,6 +188,11 @@ def one_trip() -> OneTrip:
 
 
 _WRITES = ("insert", "update", "delete", "replace")
+
+
+def _inserts(operation: str) -> bool:
+    """Whether `operation` is an INSERT (with or without ON CONFLICT)."""
+    return operation.lstrip()[:6].lower() == "insert"
 
 
 def _begins(operation: str) -> bool:

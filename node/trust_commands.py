@@ -76,20 +76,27 @@ async def review(settings: Settings, args: argparse.Namespace) -> None:
 async def apply(settings: Settings, args: argparse.Namespace) -> None:
     """Apply the changes of the last review (all of them, or `--only` some domains)."""
     only = {normalise(name) for name in args.only or ()}
+    planned: list[tuple[TrustList, list[Change]]] = []
     async with session_for(settings) as session:
-        done = 0
         for row in await _targets(session, args.list):
             with _plainly():
                 copy = trust_lists.reviewed_copy(row)
             changes = (await trust_lists.review(session, row, copy)).changes
             chosen = [c for c in changes if not only or c.entry.domain in only]
             only -= {c.entry.domain for c in chosen}
-            await trust_lists.apply(session, row, chosen)
+            planned.append((row, chosen))
+    if only:
+        raise CommandError(f"no pending change for {', '.join(sorted(only))}; nothing applied")
+    engine = create_engine(settings.database_url)
+    sessions = create_sessionmaker(engine)
+    try:  # a batch to a transaction: the node goes on writing meanwhile
+        for row, chosen in planned:
+            await trust_lists.apply_in_batches(sessions, row.id, chosen)
             for change in chosen:
                 print(f"{row.name}: {_describe(row, change)}")
-            done += len(chosen)
-        if only:
-            raise CommandError(f"no pending change for {', '.join(sorted(only))}; nothing applied")
+    finally:
+        await engine.dispose()
+    done = sum(len(chosen) for _, chosen in planned)
     print(f"{done} change{'' if done == 1 else 's'} applied; they take effect at once.")
 
 

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from content import passwords, two_factor, users
+from content import passwords
 from federation import inbox_apply
 from node.database import create_engine, create_sessionmaker
 from tests.rig import nodes, strict
@@ -65,22 +64,31 @@ def _nodes_of(item: pytest.Item) -> list[nodes.NodeProcess]:
     return found
 
 
+def pytest_sessionfinish() -> None:
+    """Stop every node a test left running (one that failed or timed out before its own
+    clean-up): after a CI run on a loaded machine, two such nodes still served an hour on."""
+    for node in nodes.LAUNCHED:
+        node.stop()
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
 
 
 # Argon2id as the node uses it, at its smallest cost: every test member's password is hashed,
-# and at the node's cost (~50 ms of CPU each) that was minutes of the suite. A hash keeps its
+# and at the node's cost (~150 ms of CPU each) that was minutes of the suite. A hash keeps its
 # parameters, so one made here is checked at its own cost; tests of the cost itself
 # (test_sign_in_load) hash with content.passwords' own hasher and the node's parameters.
-QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+# The nodes the suite starts hash at the same cost (HARBOUR_TEST_QUICK_PASSWORDS), so a
+# member made here is not hashed again at the node's cost when she first signs in there.
+QUICK_HASHER = passwords.quick_hasher()
+nodes.QUICK_SET_UP = True
 
 
 @pytest.fixture(autouse=True)
 def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    for module in (passwords, users, two_factor):
-        monkeypatch.setattr(module, "hasher", QUICK_HASHER)
+    monkeypatch.setattr(passwords, "hasher", QUICK_HASHER)
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,7 @@ async def signed_reader(request: Request) -> str:
     fed = services(request).federation
     async with fed.sessions() as session:
         try:
-            key = await signed_by(fed, session, parts)
+            key = await signed_by(fed, lambda: session, parts)
         except NotAuthentic as error:
             await session.commit()  # keep a key fetched on the way
             raise HTTPException(401, f"this node requires signed fetches: {error}") from None

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from content.accounts import Account
 from content.interface_text import N_, Message
-from moderation import audit, domain_blocks
+from moderation import audit, domain_blocks, trust_lists
 from moderation.domain_blocks import BlockTerms, DomainBlockError, Severity
 from moderation.domain_names import normalise
 from node.moderating import ADMINS
@@ -55,8 +55,7 @@ async def _block(
         public_comment=str(form.get("public_comment", ""))[:1000],
         private_comment=str(form.get("private_comment", ""))[:1000],
     )
-    row = await domain_blocks.block(session, terms)
-    audit.record(session, viewer, f"domain.{row.severity}", row.domain, row.private_comment)
+    await trust_lists.block_by_hand(session, terms, viewer)
     return []
 
 

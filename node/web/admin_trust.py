@@ -38,6 +38,9 @@ class Subscription:
     skipped: tuple[tuple[str, str], ...]
 
 
+MAX_CHOSEN = 10_000  # changes applied by one form (its body is at most 1 MiB)
+
+
 async def trust_page(request: Request) -> Response:
     """Every subscription with the changes waiting for review, and the form to add one."""
     async with services(request).sessions() as session:
@@ -90,7 +93,8 @@ async def _apply(
     row = await _subscription(session, request)
     chosen = {normalise(str(name)) for name in form.getlist("domain")}
     changes = (await trust_lists.pending(session, row)).changes
-    await trust_lists.apply(session, row, [c for c in changes if c.entry.domain in chosen], viewer)
+    chosen_changes = [c for c in changes if c.entry.domain in chosen]
+    await trust_lists.apply_in_batches(services(request).sessions, row.id, chosen_changes, viewer)
     return []
 
 
@@ -131,10 +135,16 @@ async def _subscription(session: AsyncSession, request: Request) -> TrustList:
 routes = [
     Route(PATH, trust_page),
     Route(f"{PATH}/subscribe", staff_form(_subscribe, ADMINS, PATH), methods=["POST"]),
+    # One field a chosen domain: a partner's whole list, not the 19 of other forms (more
+    # were refused with a 400, so a list's review could not be applied on the page).
+    Route(
+        f"{PATH}/{{list_id}}/apply",
+        staff_form(_apply, ADMINS, PATH, max_fields=MAX_CHOSEN),
+        methods=["POST"],
+    ),
     *(
         Route(f"{PATH}/{{list_id}}/{verb}", staff_form(action, ADMINS, PATH), methods=["POST"])
         for verb, action in (
-            ("apply", _apply),
             ("fetch", _fetch),
             ("automatic", _automatic),
             ("unsubscribe", _unsubscribe),

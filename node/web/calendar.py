@@ -21,7 +21,7 @@ from content.events import Event
 from content.orm import utcnow
 from moderation.policy import limited
 from node.state import services
-from node.web import listing_form, time_zones
+from node.web import publishing, time_zones
 from node.web.events import NO_SUCH, varying
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
@@ -37,7 +37,7 @@ async def calendar(request: Request) -> Response:
     """`/events`: what is coming, in the reader's time zone."""
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
-        staff = await listing_form.is_staff(session, viewer)
+        staff = await publishing.is_staff(session, viewer)
         zone = await time_zones.reader_zone(request, session, viewer)
         rows = await _upcoming(session)
     page = render(

@@ -40,7 +40,7 @@ from node.database import session_scope
 from node.i18n import N_
 from node.state import services
 from node.web import notices
-from node.web.listing_form import STAFF_ROLES, organisation
+from node.web.publishing import STAFF_ROLES, organisation
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 from node.web.staff import staff_viewer

@@ -25,7 +25,7 @@ from node.api.negotiation import activity_response, wants_activitypub
 from node.database import session_scope
 from node.i18n import N_, _
 from node.state import services
-from node.web import corrections, country_form, listing_form, names, vouches
+from node.web import corrections, country_form, names, publishing, vouches
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -50,7 +50,7 @@ async def index(request: Request) -> Response:
         return RedirectResponse(f"/countries/{found}", status_code=303)
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
-        staff = await listing_form.is_staff(session, viewer)
+        staff = await publishing.is_staff(session, viewer)
         found_rows = await countries.countries(session)
     rows = sorted(found_rows, key=lambda row: languages.fold(names.country_name(row[0])))
     return render(
@@ -75,7 +75,7 @@ async def show(request: Request) -> Response:
     country = _country(request)
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
-        staff = await listing_form.is_staff(session, viewer)
+        staff = await publishing.is_staff(session, viewer)
         by_origin: dict[int, tuple[Account, dict[str, CountryPage]]] = {}
         for page, origin in await countries.for_country(session, country):
             by_origin.setdefault(origin.id, (origin, {}))[1][page.language] = page
@@ -144,7 +144,7 @@ async def history(request: Request) -> Response:
     settings = services(request).settings
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
-        organisation = await listing_form.organisation(session, settings.organisation_username)
+        organisation = await publishing.organisation(session, settings.organisation_username)
         revisions = await countries.history(session, organisation, country)
     return render(
         request,
@@ -161,14 +161,13 @@ async def edit(request: Request) -> Response:
     """`/countries/XX/edit?version=xx`: staff write one language version of this node's page."""
     country = _country(request)
     fed = services(request).federation
-    settings = services(request).settings
     errors: dict[str, str] = {}
     suggestion = None
     async with session_scope(services(request).sessions) as session:
-        viewer = await signed_in_account(request, session)
-        if viewer is None or not await listing_form.is_staff(session, viewer):
-            return _refused(request, viewer is None)
-        organisation = await listing_form.organisation(session, settings.organisation_username)
+        found = await publishing.publisher(request, session, _("Only staff write country pages."))
+        if isinstance(found, Response):
+            return found
+        viewer, organisation = found
         if request.method == "GET":
             asked = request.query_params.get("version", "")[:64]
             language = languages.language_tag(asked) or i18n.current()
@@ -213,11 +212,10 @@ async def delete(request: Request) -> Response:
     country = _country(request)
     fed = services(request).federation
     async with session_scope(services(request).sessions) as session:
-        viewer = await signed_in_account(request, session)
-        if not await listing_form.is_staff(session, viewer):
-            return _refused(request, viewer is None)
-        name = services(request).settings.organisation_username
-        organisation = await listing_form.organisation(session, name)
+        found = await publishing.publisher(request, session, _("Only staff write country pages."))
+        if isinstance(found, Response):
+            return found
+        organisation = found[1]
         asked = request.query_params.get("version", "")[:64]
         language = languages.language_tag(asked) or ""
         page = await countries.get(session, organisation, country, language)
@@ -226,13 +224,6 @@ async def delete(request: Request) -> Response:
         await country_outbox.delete(fed, session, organisation, page)
     fed.notify()
     return RedirectResponse(f"/countries/{country}", status_code=303)
-
-
-def _refused(request: Request, signed_out: bool) -> Response:
-    if signed_out:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    message = _("Only staff write country pages.")
-    return render(request, "error.html", status_code=403, message=message)
 
 
 routes = [

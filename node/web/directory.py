@@ -27,7 +27,7 @@ from node.api.negotiation import activity_response, wants_activitypub
 from node.database import session_scope
 from node.i18n import N_, _
 from node.state import services
-from node.web import corrections, listing_form, names, vouches
+from node.web import corrections, listing_form, names, publishing, vouches
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -70,7 +70,7 @@ async def search(request: Request) -> Response:
     window = Window(limit=PAGE_SIZE, max_id=parse_id(params.get("max_id")))
     async with services(request).sessions() as session:
         viewer = await signed_in_account(request, session)
-        staff = await listing_form.is_staff(session, viewer)
+        staff = await publishing.is_staff(session, viewer)
         rows = await directory.search(session, query, window) if country is not None else []
     older = None
     if len(rows) == PAGE_SIZE:
@@ -125,7 +125,7 @@ async def show(request: Request) -> Response:
             document = {"@context": listing_wire.CONTEXT, **listing_wire.document(listing, origin)}
             return activity_response(proofs.prove(document, origin))
         viewer = await signed_in_account(request, session)
-        is_staff = await listing_form.is_staff(session, viewer)
+        is_staff = await publishing.is_staff(session, viewer)
         staff = is_staff and origin.is_local
         vouched = await vouches.shown(request, session, Vouched([listing]))
         correcting = await corrections.form_context(request, session, viewer)
@@ -159,16 +159,17 @@ async def edit(request: Request) -> Response:
 
 
 async def _form(request: Request, listing_id: int | None) -> Response:
-    settings = services(request).settings
     fed = services(request).federation
     errors: dict[str, str] = {}
     suggestion = None
     async with session_scope(services(request).sessions) as session:
-        viewer = await signed_in_account(request, session)
-        if not await listing_form.is_staff(session, viewer):
-            return _refused(request, viewer is None)
-        organisation = await listing_form.organisation(session, settings.organisation_username)
-        listing = await _own_listing(session, listing_id, organisation.id)
+        found = await publishing.publisher(request, session, _("Only staff publish listings."))
+        if isinstance(found, Response):
+            return found
+        viewer, organisation = found
+        listing = (
+            None if listing_id is None else await _own_listing(session, listing_id, organisation)
+        )
         if request.method == "GET":
             values = listing.values() if listing else _blank(organisation.display_name)
             if listing and (suggestion := await corrections.accepted_for(
@@ -207,29 +208,20 @@ async def _form(request: Request, listing_id: int | None) -> Response:
 
 async def delete(request: Request) -> Response:
     """`POST /directory/ID/delete`: staff delete one of the organisation's listings."""
-    settings = services(request).settings
     async with session_scope(services(request).sessions) as session:
-        viewer = await signed_in_account(request, session)
-        if not await listing_form.is_staff(session, viewer):
-            return _refused(request, viewer is None)
-        organisation = await listing_form.organisation(session, settings.organisation_username)
-        listing = await _own_listing(session, request.path_params["listing_id"], organisation.id)
-        if listing is None:
-            raise HTTPException(404, N_("There is no such listing."))
+        found = await publishing.publisher(request, session, _("Only staff publish listings."))
+        if isinstance(found, Response):
+            return found
+        organisation = found[1]
+        listing = await _own_listing(session, request.path_params["listing_id"], organisation)
         await listing_outbox.delete(services(request).federation, session, organisation, listing)
     services(request).federation.notify()
     return RedirectResponse("/directory", status_code=303)
 
 
-async def _own_listing(
-    session: AsyncSession, listing_id: int | None, owner_id: int
-) -> Listing | None:
-    if listing_id is None:
-        return None
+async def _own_listing(session: AsyncSession, listing_id: int, owner: Account) -> Listing:
     found = await directory.get(session, listing_id)
-    if found is None or found.account_id != owner_id:
-        raise HTTPException(404, N_("There is no such listing of this organisation."))
-    return found
+    return publishing.owned(found, owner, N_("There is no such listing of this organisation."))
 
 
 def _blank(organisation_name: str) -> ListingFields:
@@ -240,12 +232,6 @@ def _blank(organisation_name: str) -> ListingFields:
         last_verified=utcnow().date(),
         language=i18n.current(),
     )
-
-
-def _refused(request: Request, signed_out: bool) -> Response:
-    if signed_out:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return render(request, "error.html", status_code=403, message=_("Only staff publish listings."))
 
 
 routes = [

@@ -23,7 +23,7 @@ from node.api.negotiation import activity_response, wants_activitypub
 from node.database import session_scope
 from node.i18n import N_, _
 from node.state import services
-from node.web import event_form, listing_form, time_zones
+from node.web import event_form, publishing, time_zones
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
@@ -51,7 +51,7 @@ async def show(request: Request) -> Response:
             document = {"@context": event_wire.CONTEXT, **event_wire.document(event, origin)}
             return activity_response(proofs.prove(document, origin))
         viewer = await signed_in_account(request, session)
-        staff = await listing_form.is_staff(session, viewer) and origin.is_local
+        staff = await publishing.is_staff(session, viewer) and origin.is_local
         zone = await time_zones.reader_zone(request, session, viewer)
         extra = await _attendance(request, session, event, origin, viewer, staff)
     page = render(
@@ -124,17 +124,16 @@ async def edit(request: Request) -> Response:
 
 
 async def _form(request: Request, event_id: int | None) -> Response:
-    settings = services(request).settings
     fed = services(request).federation
     errors: dict[str, str] = {}
     async with session_scope(services(request).sessions) as session:
-        viewer = await signed_in_account(request, session)
-        if not await listing_form.is_staff(session, viewer):
-            return _refused(request, viewer is None)
-        organisation = await listing_form.organisation(session, settings.organisation_username)
-        event = await _own_event(session, event_id, organisation.id)
+        found = await publishing.publisher(request, session, _("Only staff publish events."))
+        if isinstance(found, Response):
+            return found
+        viewer, organisation = found
+        event = None if event_id is None else await _own_event(session, event_id, organisation)
         if request.method == "GET":
-            values = event.values() if event else _blank(settings.time_zone)
+            values = event.values() if event else _blank(services(request).settings.time_zone)
         else:
             form = await request.form(max_fields=event_form.MAX_FIELDS, max_files=0)
             values, errors = event_form.read(form)
@@ -166,38 +165,25 @@ async def _form(request: Request, event_id: int | None) -> Response:
 
 async def delete(request: Request) -> Response:
     """`POST /events/ID/delete`: staff cancel one of the organisation's events."""
-    settings = services(request).settings
     async with session_scope(services(request).sessions) as session:
-        viewer = await signed_in_account(request, session)
-        if not await listing_form.is_staff(session, viewer):
-            return _refused(request, viewer is None)
-        organisation = await listing_form.organisation(session, settings.organisation_username)
-        event = await _own_event(session, request.path_params["event_id"], organisation.id)
-        if event is None:
-            raise HTTPException(404, NO_SUCH)
+        found = await publishing.publisher(request, session, _("Only staff publish events."))
+        if isinstance(found, Response):
+            return found
+        organisation = found[1]
+        event = await _own_event(session, request.path_params["event_id"], organisation)
         await event_outbox.delete(services(request).federation, session, organisation, event)
     services(request).federation.notify()
     return RedirectResponse("/events", status_code=303)
 
 
-async def _own_event(session: AsyncSession, event_id: int | None, owner_id: int) -> Event | None:
-    if event_id is None:
-        return None
+async def _own_event(session: AsyncSession, event_id: int, owner: Account) -> Event:
     found = await events.get(session, event_id)
-    if found is None or found.account_id != owner_id:
-        raise HTTPException(404, N_("There is no such event of this organisation."))
-    return found
+    return publishing.owned(found, owner, N_("There is no such event of this organisation."))
 
 
 def _blank(zone: str) -> EventFields:
     """A new event's values: in the staff member's language and the node's time zone."""
     return EventFields(language=i18n.current(), time_zone=zone)
-
-
-def _refused(request: Request, signed_out: bool) -> Response:
-    if signed_out:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return render(request, "error.html", status_code=403, message=_("Only staff publish events."))
 
 
 routes = [

@@ -32,7 +32,7 @@ from node.database import session_scope
 from node.state import services
 from node.web import notices
 from node.web.group_access import handle_of, opener_of, post_in, space_named
-from node.web.listing_form import is_staff
+from node.web.publishing import is_staff
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 

@@ -1,21 +1,16 @@
 """The listing form: its fields read from a POST (translations as numbered rows, a cleared
-row removed), and who may use it (staff of this node)."""
+row removed)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
-from content import accounts, personas, users
-from content.accounts import Account
 from content.listing_fields import MAX_TRANSLATIONS, ListingFields, Translation
-from content.users import Role
 from node.i18n import N_
 
-STAFF_ROLES = frozenset({Role.STAFF, Role.MODERATOR, Role.ADMIN})
 TEXT_FIELDS = (
     "name", "organisation", "country", "region", "city", "summary", "cost", "opening_hours",
     "phone", "email", "website", "messaging", "street_address", "postal_code", "verified_by",
@@ -25,26 +20,6 @@ FLAGS = ("free", "anonymous", "papers_required", "insurance_required", "address_
 BLANK_ROWS = 2
 MAX_FIELDS = 80 + 3 * (MAX_TRANSLATIONS + BLANK_ROWS)
 MAX_VALUE = 5000
-
-
-async def is_staff(session: AsyncSession, viewer: Account | None) -> bool:
-    """Whether the viewer publishes listings for this node's organisation: a staff login
-    acting as its own account or as the organisation itself (only staff can). Never as a
-    further nickname: staff work done under it would tell who is behind it."""
-    if viewer is None:
-        return False
-    user = await users.user_of(session, viewer)
-    if user is None:
-        return await personas.is_organisation(session, viewer)
-    return user.role in STAFF_ROLES
-
-
-async def organisation(session: AsyncSession, username: str) -> Account:
-    """The node's organisation actor, in whose name staff publish."""
-    found = await accounts.get_local(session, username)
-    if found is None:
-        raise LookupError("this node has no organisation actor; run `harbour init`")
-    return found
 
 
 def read(form: FormData) -> tuple[ListingFields, dict[str, str]]:

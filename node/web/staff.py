@@ -47,13 +47,13 @@ async def staff_viewer(
 
 
 def staff_form(
-    run: StaffAction, roles: frozenset[Role], back: str
+    run: StaffAction, roles: frozenset[Role], back: str, *, max_fields: int = 20
 ) -> Callable[[Request], Awaitable[Response]]:
     """A form POST by a moderator or admin, answered with a redirect to `back` (with a
     notice if the action was refused)."""
 
     async def endpoint(request: Request) -> Response:
-        form = await request.form(max_fields=20, max_files=0)
+        form = await request.form(max_fields=max_fields, max_files=0)
         try:
             async with session_scope(services(request).sessions) as session:
                 viewer = await staff_viewer(request, session, roles)

@@ -15,7 +15,7 @@ from node.api.negotiation import activity_response, wants_activitypub
 from node.state import services
 from node.web import group_forms, names, notices
 from node.web.group_access import opener_of, page_of
-from node.web.listing_form import is_staff
+from node.web.publishing import is_staff
 from node.web.rendering import render
 from node.web.sessions import signed_in_account
 

@@ -25,7 +25,7 @@ from federation import country_outbox, listing_outbox
 from moderation import audit
 from node.database import session_scope
 from node.state import services
-from node.web.listing_form import STAFF_ROLES, organisation
+from node.web.publishing import STAFF_ROLES, organisation
 from node.web.rendering import render
 from node.web.staff import staff_viewer
 
@@ -77,11 +77,16 @@ def stale_count(listings: list[Listing], pages: list[CountryPage], today: date) 
 async def for_admins(request: Request, session: AsyncSession) -> tuple[int, int]:
     """(due, of which stale) for the moderation page; none on a node without its
     organisation actor yet."""
-    today = utcnow().date()
     try:
         owner = await _organisation(request, session)
     except LookupError:
         return 0, 0
+    return await counts(session, owner)
+
+
+async def counts(session: AsyncSession, owner: Account) -> tuple[int, int]:
+    """(due, of which stale) of the organisation `owner`'s listings and country pages."""
+    today = utcnow().date()
     listings, pages = await due(session, owner, today)
     return len(listings) + len(pages), stale_count(listings, pages, today)
 

@@ -24,7 +24,7 @@ from node.database import session_scope
 from node.i18n import N_
 from node.state import services
 from node.web import notices
-from node.web.listing_form import STAFF_ROLES, organisation
+from node.web.publishing import STAFF_ROLES, organisation
 from node.web.staff import staff_viewer
 
 DONE = "co-verified"

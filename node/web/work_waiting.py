@@ -21,7 +21,7 @@ from node.moderating import ADMINS, MODERATORS
 from node.state import services
 from node.web import to_verify
 from node.web.admin_trust import waiting_changes
-from node.web.listing_form import STAFF_ROLES, organisation
+from node.web.publishing import STAFF_ROLES, organisation
 from node.web.sessions import signed_in_login
 
 COUNTED_UP_TO = 1000  # a count beyond this is shown as this
@@ -67,7 +67,7 @@ async def _for_staff(request: Request, session: AsyncSession) -> list[Waiting]:
     open_ = (Correction.organisation_id == owner.id) & Correction.state.in_(
         (State.OPEN, State.NEEDS_CALL)
     )
-    due, _ = await to_verify.for_admins(request, session)
+    due, _ = await to_verify.counts(session, owner)
     return [
         Waiting("corrections", await _count(session, Correction, open_), "/staff/corrections"),
         Waiting("to-verify", due, to_verify.PAGE),

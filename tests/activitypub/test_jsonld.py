@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from activitypub import InvalidDocument, as_list, has_type, id_of
-from activitypub.jsonld import optional_str, require_str, require_uri
+from activitypub.jsonld import optional_str, read_json, require_str, require_uri
 
 
 @pytest.mark.parametrize(
@@ -78,3 +79,20 @@ def test_require_uri_accepts_absolute_http_uris(uri: str) -> None:
 def test_require_uri_rejects_relative_and_non_http_uris(uri: str) -> None:
     with pytest.raises(InvalidDocument, match="'id' must be an absolute http\\(s\\) URI"):
         require_uri({"id": uri}, "id")
+
+
+def test_read_json_takes_documents_as_deep_as_allowed_and_no_deeper() -> None:
+    # levels alternate objects and lists, with strings and numbers beside them at each level
+    def nested(levels: int) -> object:
+        inner: object = {"leaf": "x"}
+        for level in range(levels - 1):
+            inner = [1, "s", inner] if level % 2 else {"a": "b", "n": inner}
+        return inner
+
+    for levels in (1, 2, 15, 16):
+        assert read_json(json.dumps(nested(levels)).encode(), 16) == nested(levels)
+    with pytest.raises(InvalidDocument, match="nests deeper than 16"):
+        read_json(json.dumps(nested(17)).encode(), 16)
+    assert read_json(b'"text"', 1) == "text" and read_json(b"[]", 1) == []
+    with pytest.raises(InvalidDocument):
+        read_json(b"[[]]", 1)

@@ -127,3 +127,18 @@ def test_unsigned_and_undated_requests_are_refused() -> None:
     del headers["Date"]
     with pytest.raises(SignatureError, match="Date header is missing"):
         verify(RequestParts("GET", "/", headers), keys.public_pem)
+
+
+def test_a_signed_header_outside_ascii_is_a_failed_signature() -> None:
+    # httpsig's signing string raised UnicodeEncodeError past the check (a 500 in the inbox)
+    headers = {**VECTOR_HEADERS, "Content-Type": "application/jsön"}
+    authorization = (
+        'Signature keyId="Test",algorithm="rsa-sha256",'
+        'headers="(request-target) host date content-type digest content-length",'
+        f'signature="{ALL_HEADERS_SIGNATURE}"'
+    )
+    parts = RequestParts(
+        "POST", "/foo?param=value&pet=dog", {**headers, "Authorization": authorization}, VECTOR_BODY
+    )
+    with pytest.raises(SignatureError, match="does not match"):
+        verify(parts, VECTOR_KEY, now=VECTOR_NOW)

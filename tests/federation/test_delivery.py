@@ -18,7 +18,7 @@ from federation.context import Federation
 from federation.delivery import Delivery
 from federation.hosts import RemoteHost
 from federation.transport import Transport, TransportPolicy
-from federation.worker import Worker
+from federation.worker import PER_HOST, Worker
 from moderation.policy import FederationMode
 from tests.rig import world
 
@@ -155,11 +155,76 @@ async def test_ended_jobs_are_forgotten_after_two_weeks_and_open_ones_never(
         ):  # fmt: skip
             session.add(
                 Delivery(activity_id=f"{BASE}/a/{n}", inbox=f"https://x{n}.test/inbox",
-                         host=f"x{n}.test", body="{}", signer_id=alice.id, state=state,
+                         host=f"x{n}.test", signer_id=alice.id, state=state,
                          next_attempt_at=due + timedelta(days=30) if state == "retry" else due)
             )  # fmt: skip
     await Worker(fed).prune()
     async with sessions() as session:
         kept = sorted(d.activity_id for d in await session.scalars(select(Delivery)))
     assert kept == [f"{BASE}/a/2", f"{BASE}/a/3"]  # the open one and the recent one
+    await fed.transport.aclose()
+
+
+@pytest.mark.anyio
+@pytest.mark.expect_failures(r"^delivery https://flaky\.test/inbox retry: ")
+async def test_a_host_answering_again_is_written_once_a_minute_and_a_failure_at_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    answer = [202]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(answer[0])
+
+    fed = federation_with(sessions, httpx.MockTransport(handle), ["flaky.test"])
+    worker = Worker(fed)
+    async with sessions() as session:
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        await session.commit()
+
+    async def deliver(number: int, status: int) -> RemoteHost:
+        answer[0] = status
+        async with sessions() as session, session.begin():
+            activity = {"id": f"{BASE}/users/alice#creates/{number}", "type": "Create"}
+            await delivery.enqueue(session, activity, alice.id, ["https://flaky.test/inbox"])
+        assert await worker.run_once() == 1
+        async with sessions() as session:
+            host = await session.get(RemoteHost, "flaky.test")
+            assert host is not None
+            return host
+
+    first = await deliver(1, 202)
+    assert first.failures == 0 and first.last_success_at is not None
+    again = await deliver(2, 202)  # within the minute: the row is not written again
+    assert again.last_success_at == first.last_success_at
+    assert (await deliver(3, 500)).failures == 1  # a failure is written at once
+    back = await deliver(4, 202)  # and the answer after it too: reachable again
+    assert back.failures == 0 and back.last_success_at != first.last_success_at
+    await fed.transport.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_host_gets_its_deliveries_at_most_per_host_at_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    in_flight, most, got = [0], [0], []
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        await asyncio.sleep(0.01)
+        got.append(request.content)
+        in_flight[0] -= 1
+        return httpx.Response(202)
+
+    fed = federation_with(sessions, httpx.MockTransport(handle), ["busy.test"])
+    async with sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        for number in range(3 * PER_HOST + 1):
+            activity = {"id": f"{BASE}/users/alice#creates/{number}", "type": "Create"}
+            await delivery.enqueue(session, activity, alice.id, ["https://busy.test/inbox"])
+    assert await Worker(fed).run_once() == 3 * PER_HOST + 1
+    assert most[0] == PER_HOST
+    assert len(set(got)) == 3 * PER_HOST + 1  # each activity once
+    async with sessions() as session:
+        assert {d.state for d in await session.scalars(select(Delivery))} == {"delivered"}
     await fed.transport.aclose()

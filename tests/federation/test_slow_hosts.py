@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activitypub import Actor, ActorType, PublicKey
 from content import accounts
-from federation import delivery
+from federation import delivery, worker
 from federation.context import Federation
 from federation.delivery import Delivery
 from federation.inbox import InboxItem
@@ -33,12 +33,16 @@ BASE = "https://harbour.test"
 # The transport waits 10 s for a read in service; here 5 s, still well above PROMPTLY.
 READ_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 PROMPTLY = 3.0  # seconds: below the read timeout here and the worker's 30/60 s
+LEISURELY = 0.5  # seconds a leisurely server takes to accept a delivery
 
 
 @asynccontextmanager
-async def loopback(kind: Literal["quick", "silent", "dribbling"]) -> AsyncIterator[str]:
-    """An HTTP server on loopback that answers every request 202 at once, or accepts and
-    never answers, or answers one byte every 0.2 s forever; yields its host:port."""
+async def loopback(
+    kind: Literal["quick", "silent", "dribbling", "leisurely"], arrived: list[float] | None = None
+) -> AsyncIterator[str]:
+    """An HTTP server on loopback that answers every request 202 at once (or LEISURELY
+    seconds after it came, noting when in `arrived`), or accepts and never answers, or
+    answers one byte every 0.2 s forever; yields its host:port."""
     held: list[asyncio.StreamWriter] = []
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -62,6 +66,10 @@ async def loopback(kind: Literal["quick", "silent", "dribbling"]) -> AsyncIterat
             0,
         )
         await reader.readexactly(length)
+        if kind == "leisurely":
+            assert arrived is not None
+            arrived.append(time.monotonic())
+            await asyncio.sleep(LEISURELY)
         writer.write(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
         await writer.drain()
         writer.close()
@@ -216,25 +224,13 @@ async def test_the_running_worker_goes_on_delivering_to_others_while_a_host_is_s
     sessions: async_sessionmaker[AsyncSession], servers: tuple[Federation, str, str]
 ) -> None:
     fed, slow, fast = servers
-
-    async def send(number: int, host: str) -> int:
-        activity = {"id": f"{BASE}/users/alice#creates/{number}", "type": "Create"}
-        async with sessions() as session, session.begin():
-            alice = await accounts.get_local(session, "alice")
-            assert alice is not None
-            await delivery.enqueue(session, activity, alice.id, [f"http://{host}/inbox"])
-            job = await session.scalar(select(Delivery).order_by(Delivery.id.desc()))
-        fed.notify()
-        assert job is not None
-        return job.id
-
     async with sessions() as session, session.begin():
         await world.local_member(session, "alice", base_url=BASE)
-    silent = await send(1, slow)
+    silent = await send(fed, 1, slow)
     running = asyncio.create_task(Worker(fed).run_forever())
     try:
         for number in (2, 3):  # one after the other, while the silent host is waited for
-            await wait_for_state(sessions, Delivery, await send(number, fast), {"delivered"})
+            await wait_for_state(sessions, Delivery, await send(fed, number, fast), {"delivered"})
         async with sessions() as session:
             waiting = await session.get(Delivery, silent)
             assert waiting is not None and waiting.state == "queued"
@@ -242,3 +238,45 @@ async def test_the_running_worker_goes_on_delivering_to_others_while_a_host_is_s
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await running
+
+
+async def test_a_delivery_queued_while_its_host_is_busy_goes_as_soon_as_the_host_is_free(
+    sessions: async_sessionmaker[AsyncSession],
+    servers: tuple[Federation, str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Only the host's end can claim the second delivery in time: the worker claims again as
+    # a host ends only if the last claim passed it over with deliveries due (issue 18).
+    monkeypatch.setattr(worker, "POLL_SECONDS", 60.0)
+    fed = servers[0]
+    arrived: list[float] = []
+    async with sessions() as session, session.begin():
+        await world.local_member(session, "alice", base_url=BASE)
+    async with loopback("leisurely", arrived) as host:
+        first = await send(fed, 1, host)
+        running = asyncio.create_task(Worker(fed).run_forever())
+        try:
+            while not arrived:  # the host is being sent to
+                await asyncio.sleep(0.01)
+            second = await send(fed, 2, host)  # passed over: its host is busy
+            await wait_for_state(sessions, Delivery, first, {"delivered"})
+            await wait_for_state(sessions, Delivery, second, {"delivered"})
+            assert len(arrived) == 2 and arrived[1] - arrived[0] >= LEISURELY * 0.9
+        finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+
+
+async def send(fed: Federation, number: int, host: str) -> int:
+    """Queue alice's Create `number` for the inbox of `host` and wake the worker; returns
+    the delivery's id."""
+    activity = {"id": f"{BASE}/users/alice#creates/{number}", "type": "Create"}
+    async with fed.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        await delivery.enqueue(session, activity, alice.id, [f"http://{host}/inbox"])
+        job = await session.scalar(select(Delivery).order_by(Delivery.id.desc()))
+    fed.notify()
+    assert job is not None
+    return job.id

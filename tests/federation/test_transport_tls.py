@@ -89,7 +89,9 @@ async def only_a_example(tmp_path: Path) -> AsyncIterator[tuple[int, str, list[i
         finally:
             writer.close()
 
-    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=context)
+    # The refused connection's handshake is never finished by the client: without a bound,
+    # closing the server waited out asyncio's 60 s default for it.
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=context, ssl_handshake_timeout=2)
     async with server:
         yield server.sockets[0].getsockname()[1], str(tmp_path / "ca.pem"), requests_by_connection
 

@@ -16,9 +16,8 @@ from tests.rig.nodes import NodeProcess, free_port
 
 pytestmark = pytest.mark.processes
 
-# To an age public key: the passphrase path (scrypt, whose work factor rage checks against
-# the machine's speed at that moment) is tested in tests/scenarios/test_backup.py and
-# tests/node/test_backup_archive.py; here a loaded CI machine could refuse it.
+# To an age public key: the passphrase path (scrypt, 256 MiB and ~1 s of CPU each way) is
+# tested in tests/scenarios/test_backup.py and tests/node/test_backup_archive.py.
 IDENTITY = x25519.Identity.generate()
 
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 import httpx
 import pyotp
 import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub import check_public_pem
 from content import accounts, invites, two_factor, users
 from content.two_factor import SecretBox
 from node.database import create_engine, create_sessionmaker, session_scope
 from tests.rig.keys import keypair_for_tests
-from tests.rig.nodes import NodeProcess, free_port
+from tests.rig.nodes import NodeProcess, free_port, read_database
 
 pytestmark = pytest.mark.processes
 
@@ -24,6 +29,8 @@ def node(database_url: str, tmp_path: Path) -> NodeProcess:
 
 
 def test_init_creates_the_node_and_prints_the_first_admin_login_once(node: NodeProcess) -> None:
+    # As in use: the node generates its own keys and hashes at argon2's full cost.
+    node.extra_env.update(HARBOUR_TEST_KEYPAIRS="", HARBOUR_TEST_QUICK_PASSWORDS="")
     first = node.run("init", process=True)  # one real start of the command
     assert first.returncode == 0, first.stderr
     assert f"Sign in at {node.base_url}/login" in first.stdout
@@ -35,6 +42,18 @@ def test_init_creates_the_node_and_prints_the_first_admin_login_once(node: NodeP
     assert any(line.split()[:4] == ["admin", "Person", "admin", "active"] for line in listing)
     assert any(line.split()[:2] == ["organisation", "Organization"] for line in listing)
     assert any(line.split()[:2] == [node.domain, "Application"] for line in listing)
+
+    async def keys(session: AsyncSession) -> list[str]:
+        return list(await session.scalars(select(accounts.Account.public_key_pem)))
+
+    async def hashes(session: AsyncSession) -> list[str]:
+        return list(await session.scalars(select(users.User.password_hash)))
+
+    made = read_database(node, keys)
+    assert len(made) == len(set(made)) == 3  # a key pair of its own for each first account
+    assert all(check_public_pem(pem) for pem in made)
+    (admin_hash,) = read_database(node, hashes)
+    assert not PasswordHasher().check_needs_rehash(admin_hash)  # argon2's full cost
 
 
 def test_account_lifecycle(node: NodeProcess) -> None:
@@ -62,6 +81,16 @@ def test_account_lifecycle(node: NodeProcess) -> None:
     assert node.run("admin", "grant", "talk").stderr == (
         "harbour: @talk has no login (it is not a person)\n"
     )
+
+
+def test_a_command_leaves_the_collector_on_whether_it_worked_or_failed(node: NodeProcess) -> None:
+    """`harbour` starts with the collector off (node/cli.py); a command run in this process,
+    as the tests run most of them, gives it back on."""
+    assert gc.isenabled()
+    assert node.run("migrate").returncode == 0
+    assert gc.isenabled()
+    assert node.run("account", "password", "nobody").returncode == 1
+    assert gc.isenabled()
 
 
 def test_bad_configuration_is_one_line_not_a_traceback(node: NodeProcess) -> None:

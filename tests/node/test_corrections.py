@@ -20,13 +20,16 @@ from content.orm import utcnow
 from content.users import Role
 from federation.correction_wire import CONTEXT
 from federation.delivery import Delivery
+from federation.worker import Worker
 from moderation import allowlist, quarantine
 from moderation.audit import AuditEntry
 from moderation.policy import FederationMode
+from moderation.rate_limits import Action, Limit
 from node.settings import Settings
 from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.node.test_directory_pages import sign_in
+from tests.node.test_inbox import deliver, note_to_alice
 from tests.node.test_listing_inbox import activity, follow_eve, listing, send
 from tests.rig import world
 from tests.rig.keys import keypair_for_tests
@@ -85,7 +88,7 @@ def offer(number: int, about: str, **note: Any) -> dict[str, Any]:
 async def queued(services: Services, kind: str) -> list[dict[str, Any]]:
     """The bodies of the deliveries of activities of `kind` waiting to be sent."""
     async with services.sessions() as session:
-        bodies = await session.scalars(select(Delivery.body))
+        bodies = [row.body for row in await session.scalars(select(Delivery))]
     return [found for found in map(json.loads, bodies) if found["type"] == kind]
 
 
@@ -233,3 +236,26 @@ async def test_a_correction_to_a_country_page_section_opens_its_editor_once_acce
     assert f'value="{utcnow().date().isoformat()}"' in form
     [answer] = await queued(services, "Accept")
     assert answer["object"] == "https://remote.example/corrections/1" and "content" not in answer
+
+
+@pytest.mark.usefixtures("staffed")
+async def test_a_correction_applied_again_with_its_batch_costs_its_server_once(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """A note given by id stops eve's batch, which is rolled back and applied again without
+    it: the correction in it took its server's last token the first time, and the second
+    time found none left and was dropped. A token is spent only when its item is kept."""
+    services.federation.limits.limits[Action.CORRECTION_HOST] = Limit(burst=1, seconds=3600)
+    path = await publish(client)
+    by_id = note_to_alice(3)
+    remote.documents[f"{EVE}/statuses/3"] = by_id["object"]  # type: ignore[assignment]
+    by_id["object"] = f"{EVE}/statuses/3"
+    for body in (offer(1, f"{BASE}{path}"), by_id):
+        assert (await deliver(client, body)).status_code == 202
+    await Worker(services.federation).run_once()
+    assert (await client.get("/staff/corrections")).text.count("Now from 20:00") == 1
+    async with services.sessions() as session:
+        assert await inbox_outcome(session, "https://remote.example/corrections/1") == (
+            "applied",
+            None,
+        )

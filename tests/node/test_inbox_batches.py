@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from activitypub import PUBLIC
 from content.posts import Post
@@ -22,13 +22,20 @@ from tests.rig.strict import inbox_outcome
 pytestmark = pytest.mark.anyio
 
 
+async def worker_knowing_eve(client: httpx.AsyncClient, services: Services) -> Worker:
+    """A worker that has applied one note of eve's: its pass's hourly work is done and eve
+    is known, so the next pass applies only what a test delivers."""
+    worker = Worker(services.federation)
+    await deliver(client, note_to_alice(0))
+    await worker.run_once()
+    return worker
+
+
 @pytest.mark.expect_failures(r"statuses/3/activity (failed|retry): JSONDecodeError")
 async def test_an_item_that_fails_in_a_batch_fails_alone(
     client: httpx.AsyncClient, services: Services, remote: FakeServer
 ) -> None:
-    worker = Worker(services.federation)
-    await deliver(client, note_to_alice(0))
-    await worker.run_once()  # the pass's hourly work done, eve known
+    worker = await worker_knowing_eve(client, services)
     for number in range(1, 6):
         assert (await deliver(client, note_to_alice(number))).status_code == 202
     broken = str(note_to_alice(3)["id"])
@@ -88,5 +95,43 @@ async def test_an_item_held_back_waits_alone_and_the_rest_of_its_batch_is_kept(
     async with services.sessions() as session:
         assert (await inbox_outcome(session, f"{EVE}/statuses/2/activity"))[0] == "retry"
         for number in (1, 3):
+            activity_id = f"{EVE}/statuses/{number}/activity"
+            assert await inbox_outcome(session, activity_id) == ("applied", None)
+
+
+REFUSE_NOTE_3 = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_note_3 BEFORE INSERT ON posts"
+        " WHEN NEW.uri LIKE '%/statuses/3' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_note_3() RETURNS trigger AS $$ BEGIN"
+        " IF NEW.uri LIKE '%/statuses/3' THEN RAISE EXCEPTION 'refused'; END IF;"
+        " RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_note_3 BEFORE INSERT ON posts"
+        " FOR EACH ROW EXECUTE FUNCTION refuse_note_3()",
+    ],
+}
+
+
+@pytest.mark.expect_failures(r"statuses/3/activity (failed|retry): \w+")
+async def test_a_write_failing_at_the_end_of_a_batch_fails_its_item_alone(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """A batch's rows are written together at its end (`content.batch_writes`), where a
+    failing write is no one item's: the batch is halved until the item is alone, and only
+    it fails (the database refuses note 3's row, as a constraint would)."""
+    worker = await worker_knowing_eve(client, services)
+    for number in range(1, 8):
+        assert (await deliver(client, note_to_alice(number))).status_code == 202
+    async with services.sessions() as session:
+        for statement in REFUSE_NOTE_3[session.bind.dialect.name]:  # type: ignore[union-attr]
+            await session.execute(text(statement))
+        await session.commit()
+    assert await worker.run_once() == 7
+    assert await kept(services) == [f"{EVE}/statuses/{n}" for n in (0, 1, 2, 4, 5, 6, 7)]
+    async with services.sessions() as session:
+        assert (await inbox_outcome(session, f"{EVE}/statuses/3/activity"))[0] == "retry"
+        for number in (1, 2, 4, 5, 6, 7):
             activity_id = f"{EVE}/statuses/{number}/activity"
             assert await inbox_outcome(session, activity_id) == ("applied", None)

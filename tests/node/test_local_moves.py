@@ -62,7 +62,7 @@ async def test_of_two_moves_at_once_only_the_first_is_made(
         assert alice.moved_to_uri == "https://remote.example/users/eve2"
         follows = await list_export.entries(session, bob, Kind.FOLLOWING, "harbour.test")
         assert [entry.value for entry in follows] == ["eve2@remote.example"]
-        sent = await session.scalars(select(Delivery.body))
+        sent = [row.body for row in await session.scalars(select(Delivery))]
         assert [json.loads(body)["target"] for body in sent if '"Move"' in body] == [
             "https://remote.example/users/eve2"
         ]

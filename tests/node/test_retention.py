@@ -4,6 +4,7 @@ messages and members-only group posts, with their image files; other posts stay.
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import timedelta
 
 import httpx
@@ -15,9 +16,13 @@ from content.accounts import Account
 from content.audience import Visibility
 from content.orm import utcnow
 from content.posts import Post
+from federation import delivery, delivery_retention, to_wire
+from federation.delivery import Delivery, DeliveryBody
+from federation.inbox import InboxItem
 from federation.worker import Worker
 from node.settings import Settings
 from node.state import Services
+from tests.node.conftest import EVE
 from tests.node.test_media_api import tokens, upload
 from tests.rig.images import phone_photo
 
@@ -105,3 +110,100 @@ async def test_without_retention_settings_nothing_is_forgotten(
 
     assert await texts(services) == {"old-dm", "old-group"}
     assert (settings.media_dir / old_file).exists()
+
+
+async def test_ended_jobs_keep_no_direct_message_past_the_retention(
+    services: Services, settings: Settings
+) -> None:
+    """An inbox item's and a delivery's body is a copy of what it carried: with retention,
+    ended ones go once the shortest retention has passed, not after the 14 days ended jobs
+    are otherwise kept (a direct message's words stayed there after the message went)."""
+    await tokens(services, "alice")
+    ended = {"old": utcnow() - timedelta(days=3), "new": utcnow() - timedelta(days=1)}
+    async with services.sessions() as session, session.begin():
+        alice = await session.scalar(select(Account).where(Account.username == "alice"))
+        assert alice is not None
+        for word, when in ended.items():
+            dm = {"id": f"https://x.example/{word}", "type": "Create", "content": f"{word}-dm"}
+            await delivery.enqueue(session, dm, alice.id, [f"https://x.example/{word}/inbox"])
+            session.add(
+                InboxItem(
+                    activity_id=f"https://x.example/in/{word}",
+                    activity_type="Create",
+                    actor_id=alice.id,
+                    body=json.dumps({"content": f"{word}-in"}),
+                    state="applied",
+                    next_attempt_at=when,
+                )
+            )
+            await session.flush()
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.activity_id == dm["id"])
+                .values(state="delivered", next_attempt_at=when)
+            )
+
+    short = dataclasses.replace(settings, retention_direct_days=2, retention_group_days=None)
+    await Worker(services.federation, short.retention).prune()
+
+    async with services.sessions() as session:
+        bodies = [*await session.scalars(select(DeliveryBody.body))]
+        bodies += [*await session.scalars(select(InboxItem.body))]
+    assert sorted(word for body in bodies for word in ("old", "new") if word in body) == [
+        "new",
+        "new",
+    ]
+
+
+@pytest.mark.expect_failures(r"^delivery https://x\.example/old-dm failed: given up: ")
+async def test_a_retrying_direct_message_is_given_up_when_its_retention_passes(
+    client: httpx.AsyncClient, services: Services, settings: Settings
+) -> None:
+    """A delivery retries for up to 7 days: a direct message's words stayed in its body
+    that long past a retention of 2 days. Now the body goes with the message and its
+    delivery ends as given up; a public post's and a follow's go on retrying."""
+    (alice,) = await tokens(services, "alice")
+    await direct_message(client, alice, "old-dm")
+    await direct_message(client, alice, "new-dm")
+    response = await client.post("/api/v1/statuses", headers=alice, data={"status": "old-public"})
+    assert response.status_code == 200
+    made = {"old-dm": 3, "new-dm": 1, "old-public": 3, "follow": 3}  # days ago
+    async with services.sessions() as session, session.begin():
+        author = await session.scalar(select(Account).where(Account.username == "alice"))
+        assert author is not None
+        for word, days in made.items():
+            post = await session.scalar(select(Post).where(Post.content_html.contains(word)))
+            activity = (
+                to_wire.create_activity(post, author)
+                if post is not None
+                else {"id": f"{author.uri}#follows/1", "type": "Follow", "object": EVE}
+            )
+            activity["id"] = f"{activity['id']}/{word}"
+            await delivery.enqueue(session, activity, author.id, [f"https://x.example/{word}"])
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.inbox == f"https://x.example/{word}")
+                .values(
+                    created_at=utcnow() - timedelta(days=days),
+                    state="retry",
+                    attempts=5,
+                    next_attempt_at=utcnow() + timedelta(hours=6),
+                )
+            )
+
+    short = dataclasses.replace(settings, retention_direct_days=2, retention_group_days=None)
+    await Worker(services.federation, short.retention).prune()
+
+    async with services.sessions() as session:
+        ended = {
+            row.inbox.rpartition("/")[2]: (row.state, row.last_error, bool(row.body))
+            for row in await session.scalars(select(Delivery))
+        }
+        bodies = " ".join(await session.scalars(select(DeliveryBody.body)))
+    assert ended == {
+        "old-dm": ("failed", delivery_retention.GIVEN_UP, False),
+        "new-dm": ("retry", None, True),
+        "old-public": ("retry", None, True),
+        "follow": ("retry", None, True),
+    }
+    assert "old-dm" not in bodies and "new-dm" in bodies and "old-public" in bodies

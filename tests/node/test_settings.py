@@ -41,6 +41,14 @@ def test_the_environment_overrides_the_toml_file(tmp_path: Path) -> None:
         ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_FEDERATION_MODE": "closed"}, "open or allowlist"),
         ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_DEVELOPMENT": "maybe"}, "true or false"),
         ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_LISTEN_PORT": "99999"}, "port number"),
+        (
+            {"HARBOUR_DOMAIN": "a.example", "HARBOUR_TEST_KEYPAIRS": "/tmp/keys.pem"},
+            "only honoured with HARBOUR_DEVELOPMENT",
+        ),
+        (
+            {"HARBOUR_DOMAIN": "a.example", "HARBOUR_TEST_QUICK_PASSWORDS": "true"},
+            "only honoured with HARBOUR_DEVELOPMENT",
+        ),
         ({"HARBOUR_CONFIG": "/nonexistent/harbour.toml"}, "does not exist"),
         ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_QUICK_EXIT_URL": "yr.no"}, "web address"),
         ({"HARBOUR_DOMAIN": "a.example", "HARBOUR_QUICK_EXIT_URL": "javascript:x"}, "web address"),

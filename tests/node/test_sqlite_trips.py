@@ -1,15 +1,19 @@
 """SQLite statements in one thread round trip each behave as SQLAlchemy's own adapter's:
-rows, counts, many rows at once, errors and rollbacks."""
+rows, counts, many rows at once, errors and rollbacks; an inbox batch's INSERTs make no
+trip once its transaction holds the write lock."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from node.database import create_engine
+from content.writer_turns import INLINE_INSERTS
+from node.database import create_engine, create_sessionmaker
 from node.sqlite_trips import OneTripConnection
 
 pytestmark = pytest.mark.anyio
@@ -47,5 +51,44 @@ async def test_statements_answer_as_the_database_does(tmp_path: Path) -> None:
                 await connection.execute(text("SELECT nothing FROM nowhere"))
         async with engine.connect() as connection:  # the failed transaction left nothing
             assert await connection.scalar(text("SELECT count(*) FROM t")) == 7
+    finally:
+        await engine.dispose()
+
+
+def _name_threads(connection: Any, _record: Any) -> None:
+    connection.create_function("thread_name", 0, lambda: threading.current_thread().name)
+
+
+async def test_a_batchs_inserts_run_in_the_event_loops_thread_once_it_holds_the_lock(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'inline.db'}")
+    event.listen(engine.sync_engine, "connect", _name_threads)
+    sessions = create_sessionmaker(engine)  # a batch's statements go through its session
+    here = threading.current_thread().name
+    insert = text("INSERT INTO t (id, thread) VALUES (:id, thread_name()) RETURNING id")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, thread TEXT)"))
+        inline = INLINE_INSERTS.set(True)
+        try:
+            async with sessions() as session, session.begin():
+                await session.execute(insert, {"id": 1})  # takes the lock: not inline
+                assert (await session.execute(insert, {"id": 2})).scalar() == 2
+                await session.execute(insert, [{"id": 3}, {"id": 4}])
+                await session.execute(text("UPDATE t SET thread = thread_name() WHERE id = 4"))
+            with pytest.raises(IntegrityError):  # an inline failure rolls back like any other
+                async with sessions() as session, session.begin():
+                    await session.execute(insert, {"id": 5})
+                    await session.execute(insert, {"id": 6})
+                    await session.execute(insert, {"id": 1})
+        finally:
+            INLINE_INSERTS.reset(inline)
+        async with sessions() as session, session.begin():  # unmarked work: all handed off
+            await session.execute(insert, {"id": 7})
+            await session.execute(insert, {"id": 8})
+            rows = await session.execute(text("SELECT id, thread FROM t ORDER BY id"))
+            threads = {number: name == here for number, name in rows}
+        assert threads == {1: False, 2: True, 3: True, 4: False, 7: False, 8: False}
     finally:
         await engine.dispose()

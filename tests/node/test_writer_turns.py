@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from content.writer_turns import URGENT
+from content.writer_turns import URGENT, WAIT_SECONDS
 from node.database import create_engine, create_sessionmaker
 
 pytestmark = pytest.mark.anyio
@@ -46,5 +46,35 @@ async def test_urgent_writes_go_before_others_waiting_and_turns_end_with_transac
             rows = await connection.execute(text("SELECT name FROM seen ORDER BY rowid"))
             assert [row[0] for row in rows] == ["holder", "inbox", "worker", "after"]
         assert turns.waiting == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_a_writer_cancelled_mid_transaction_gives_its_turn_back(tmp_path: Path) -> None:
+    """A request cancelled while it writes (a client gone, a timeout): SQLAlchemy throws its
+    connection away (`terminate`, not `close`), and that ends its turn too. It did not: every
+    later writer of the process waited WAIT_SECONDS (5 s) for a turn nobody would give back,
+    the inbox's shared commits among them."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE seen (name TEXT)"))
+
+        async def two_writes() -> None:
+            async with create_sessionmaker(engine)() as session:
+                await session.execute(text("INSERT INTO seen (name) VALUES ('cancelled')"))
+                await session.execute(text("INSERT INTO seen (name) VALUES ('cancelled')"))
+                await asyncio.sleep(0.01)
+                await session.commit()
+
+        for steps in range(30):  # cancelled at each point of its transaction in turn
+            writer = asyncio.create_task(two_writes())
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            writer.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await writer
+            async with asyncio.timeout(WAIT_SECONDS / 2):  # not behind a turn held forever
+                await write(engine, f"after {steps}")
     finally:
         await engine.dispose()

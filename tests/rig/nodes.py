@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import os
 import secrets
 import signal
@@ -21,18 +22,22 @@ from typing import Any, TypeVar
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activitypub import generate_keypair
 from content import accounts
 from content.users import Role, add_user
 from node import cli
 from node.database import create_engine, create_sessionmaker
 from tests.rig import strict
+from tests.rig.keys import node_keypair, node_keypairs_file
 from tests.rig.strict import job_failures, log_failures, open_jobs
 
 HARBOUR = Path(sys.executable).with_name("harbour")
 T = TypeVar("T")
 # Every node launched and not yet checked for failures (see `NodeProcess.new_failures`).
 LAUNCHED: list[NodeProcess] = []
+# The suite's nodes set up quickly (tests/conftest.py turns this on): their first accounts'
+# keys come ready-made (HARBOUR_TEST_KEYPAIRS) and passwords are hashed at the suite's own
+# argon2 cost (HARBOUR_TEST_QUICK_PASSWORDS). The benchmarks start nodes as in use.
+QUICK_SET_UP = False
 
 
 def loopback_client(**options: Any) -> httpx.Client:
@@ -43,10 +48,40 @@ def loopback_client(**options: Any) -> httpx.Client:
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now, from this test worker's
+    own slice of the ports below the kernel's ephemeral range. A port the kernel hands out
+    (bind to port 0) can be handed out again, to another worker's node or to any outgoing
+    connection, before the node that was meant to have it binds it: CI failed once on
+    exactly that ("address already in use")."""
+    for _ in range(len(_PORTS)):
+        port = next(_NEXT_PORT)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # something else on the machine listens there
+        return port
+    raise RuntimeError(f"no free port in {_PORTS}")
+
+
+def worker_ports(worker: int, workers: int) -> range:
+    """The ports of test worker `worker` (0-based) of `workers`: disjoint slices of the
+    range from 10000 up to the start of the kernel's ephemeral ports, which outgoing
+    connections take theirs from."""
+    try:
+        ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral = 32768
+    size = (max(ephemeral, 12000) - 10000) // workers
+    return range(10000 + worker * size, 10000 + (worker + 1) * size)
+
+
+_PORTS = worker_ports(
+    int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")),
+    int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")),
+)
+# A random start, so that two benchmark runs at once (each worker 0 of 1) rarely meet.
+_NEXT_PORT = itertools.islice(itertools.cycle(_PORTS), secrets.randbelow(len(_PORTS)), None)
 
 
 @dataclass
@@ -64,6 +99,7 @@ class NodeProcess:
     _log_read: int = 0
     _jobs_seen: set[tuple[str, int, str]] = field(default_factory=set)
     _pending: list[str] = field(default_factory=list)
+    _keypairs: str = ""
 
     @property
     def domain(self) -> str:
@@ -78,6 +114,14 @@ class NodeProcess:
         return self.data_dir / "serve.log"
 
     def env(self) -> dict[str, str]:
+        quick = {}
+        if QUICK_SET_UP:
+            if not self._keypairs:
+                self._keypairs = str(node_keypairs_file())
+            quick = {
+                "HARBOUR_TEST_KEYPAIRS": self._keypairs,
+                "HARBOUR_TEST_QUICK_PASSWORDS": "true",
+            }
         return {
             # The test switches (HARBOUR_TEST_*) pass through to every node.
             **{
@@ -92,6 +136,7 @@ class NodeProcess:
             "HARBOUR_LISTEN_PORT": str(self.port),
             # Nodes in a test meet as long-known peers; the quarantine tests set days.
             "HARBOUR_QUARANTINE_DAYS": "0",
+            **quick,  # a test may turn these off in `extra_env` with ""
             **self.extra_env,
         }
 
@@ -202,7 +247,7 @@ class NodeProcess:
                 session,
                 base_url=self.base_url,
                 username=username,
-                keypair=await asyncio.to_thread(generate_keypair),
+                keypair=node_keypair(),
             )
             add_user(session, account, password, Role.MEMBER)
             await session.commit()

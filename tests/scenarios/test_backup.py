@@ -4,6 +4,7 @@ posts and images."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -77,6 +78,7 @@ def test_a_restored_backup_serves_the_same_accounts_posts_and_images(
     secret_key = (source.data_dir / "secret.key").read_bytes()
     for readable in (NICKNAME.encode(), TEXT.encode(), image[100:164], secret_key, b"clinic"):
         assert readable not in content
+    assert re.search(rb"\n-> scrypt \S{22} 18\n", content)  # the real factor, 256 MiB
 
     target = NodeProcess(
         port=source.port,  # the same domain: other servers know the accounts by it

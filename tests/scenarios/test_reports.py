@@ -58,7 +58,7 @@ def flags_queued(node: NodeProcess) -> list[dict[str, Any]]:
 
 def flags_received(node: NodeProcess) -> list[dict[str, Any]]:
     """The Flags the node's inbox took, as their sender sent them (the sender keeps no copy
-    of what it delivered: `delivery.forget_if_ended`)."""
+    of what it delivered: `delivery.forget_bodies`)."""
 
     async def read(session: AsyncSession) -> list[dict[str, Any]]:
         query = select(InboxItem.body).where(InboxItem.activity_type == "Flag")

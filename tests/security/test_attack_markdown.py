@@ -60,8 +60,11 @@ async def test_hostile_markdown_in_a_country_page_does_not_freeze_the_node(
         ticker.cancel()
     assert page.revision == 1
     assert on_the_loop > 0.1, "the hostile sections should cost time to render"
-    # Inline, the loop stood still for the whole save; in a thread it only waits its turns
-    # for the GIL. Both are measured in the same window, so a loaded machine that slows
-    # the save slows its pauses alike (half the save leaves the margin).
+    # Inline, the loop stood still for the whole save: one gap as long as the save and no
+    # tick inside it. In a thread the loop keeps ticking while it waits its turns for the
+    # GIL. Both are measured in the same window, so a loaded machine that slows the save
+    # slows its pauses alike; one long pause (a full garbage collection in a big test
+    # process, the machine's scheduler) must still leave most of the save to the loop.
     stalled = max(gaps)
-    assert stalled < saved_in / 2, f"the event loop stalled {stalled * 1000:.0f} ms"
+    assert len(gaps) >= 10, f"the event loop ticked {len(gaps)} times in {saved_in:.1f} s"
+    assert stalled < saved_in * 0.75, f"the event loop stalled {stalled * 1000:.0f} ms"

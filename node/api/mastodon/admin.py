@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,7 +17,7 @@ from activitypub.hostnames import host_of
 from content.accounts import Account
 from content.orm import iso
 from content.paging import parse_id
-from moderation import audit, domain_blocks
+from moderation import audit, domain_blocks, trust_lists
 from moderation.domain_blocks import BlockTerms, DomainBlock, DomainBlockError, Severity
 from moderation.policy import FederationMode, may_federate_with
 from moderation.published_lists import Reader, Readers
@@ -28,6 +29,7 @@ from node.state import services
 
 READ = "admin:read:domain_blocks"
 WRITE = "admin:write:domain_blocks"
+EXISTING = "existing_domain_block: this domain is blocked already"
 
 
 async def list_blocks(request: Request) -> Response:
@@ -48,11 +50,15 @@ async def create_block(request: Request) -> Response:
     """POST /api/v1/admin/domain_blocks: a new block (422 if the domain has one already)."""
     admin = await _admin(request, WRITE)
     params = await read_params(request)
-    async with session_scope(services(request).sessions) as session:
-        if await domain_blocks.by_domain(session, str(params.get("domain", ""))):
-            raise HTTPException(422, "existing_domain_block: this domain is blocked already")
-        row = await _apply(session, admin, _terms(params, str(params.get("domain", ""))))
-        return JSONResponse(_entity(row))
+    domain = str(params.get("domain", ""))
+    try:
+        async with session_scope(services(request).sessions) as session:
+            if await domain_blocks.by_domain(session, domain):
+                raise HTTPException(422, EXISTING)
+            row = await _apply(session, admin, _terms(params, domain))
+    except IntegrityError:  # the same domain blocked by another request at the same moment
+        raise HTTPException(422, EXISTING) from None
+    return JSONResponse(_entity(row))
 
 
 async def update_block(request: Request) -> Response:
@@ -147,11 +153,9 @@ async def _block(session: AsyncSession, raw_id: str) -> DomainBlock:
 
 async def _apply(session: AsyncSession, admin: Account, terms: BlockTerms) -> DomainBlock:
     try:
-        row = await domain_blocks.block(session, terms)
+        return await trust_lists.block_by_hand(session, terms, admin)
     except DomainBlockError as error:
         raise HTTPException(422, str(error)) from None
-    audit.record(session, admin, f"domain.{row.severity}", row.domain, row.private_comment)
-    return row
 
 
 def _terms(params: dict[str, Any], domain: str) -> BlockTerms:

@@ -31,7 +31,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.elements import BindParameter
 
 from content import account_stats
 from content.account_stats import AccountStats
@@ -39,6 +38,7 @@ from content.accounts import Account
 from content.bookmarks import Bookmark
 from content.interactions import Interaction, Kind
 from content.media import MediaAttachment
+from content.orm import among
 from content.polls import Poll, PollVote
 from content.posts import Mention, Post, PostTag
 
@@ -118,9 +118,8 @@ async def _read_attached(session: AsyncSession, facts: StatusFacts, ids: list[in
     facts.media = {post_id: [] for post_id in ids}
     mentioned: set[tuple[int, int]] = set()
     attached: set[int] = set()
-    for post_id, account, attachment, poll in await session.execute(
-        _attached_query(), {"ids": ids}
-    ):
+    query = _attached_query(session.get_bind().dialect.name == "postgresql")
+    for post_id, account, attachment, poll in await session.execute(query, {"ids": ids}):
         if account is not None and (post_id, account.id) not in mentioned:
             mentioned.add((post_id, account.id))
             facts.mentions[post_id].append(account)
@@ -131,21 +130,20 @@ async def _read_attached(session: AsyncSession, facts: StatusFacts, ids: list[in
             facts.polls[post_id] = poll
 
 
-_MENTIONED = aliased(Account, name="mentioned")
-
-
 @cache
-def _attached_query() -> Select[int, Account, MediaAttachment, Poll]:
+def _attached_query(postgresql: bool) -> Select[int, Account, MediaAttachment, Poll]:
     """`_read_attached`'s statement, built once; mentioned accounts by id and attachments
-    in upload order, as `media.of_posts` gives them."""
+    in upload order, as `media.of_posts` gives them. The alias is made here, not at import:
+    making one configures every mapper (~50 ms), which start-up need not wait for."""
+    mentioned = aliased(Account, name="mentioned")
     return (
-        select(Post.id, _MENTIONED, MediaAttachment, Poll)
+        select(Post.id, mentioned, MediaAttachment, Poll)
         .outerjoin(Mention, Mention.post_id == Post.id)
-        .outerjoin(_MENTIONED, _MENTIONED.id == Mention.account_id)
+        .outerjoin(mentioned, mentioned.id == Mention.account_id)
         .outerjoin(MediaAttachment, MediaAttachment.post_id == Post.id)
         .outerjoin(Poll, Poll.post_id == Post.id)
-        .where(Post.id.in_(bindparam("ids", expanding=True)))
-        .order_by(Post.id, _MENTIONED.id, MediaAttachment.id)
+        .where(among(Post.id, "ids", postgresql))
+        .order_by(Post.id, mentioned.id, MediaAttachment.id)
     )
 
 
@@ -172,7 +170,8 @@ async def _read_numbers(
         "parents": list(parent_uris),
         "viewer": viewer.id if viewer is not None else None,
     }
-    query = _numbers_query(bool(parent_uris), viewer is not None)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    query = _numbers_query(bool(parent_uris), viewer is not None, postgresql)
     found = await session.execute(query, values)
     facts.tags = defaultdict(list)
     for row_kind, a, b, c, d, name, at in found:
@@ -200,14 +199,17 @@ _NO_TIME = cast(null(), AccountStats.last_post_at.type)
 
 
 @cache
-def _numbers_query(with_parents: bool, with_viewer: bool) -> CompoundSelect[Any]:
-    """`_read_numbers`'s statement, built once for each shape: a page is its values alone
-    (`ids`, `uris`, `shown`, `parents`, `viewer`), so neither building it nor its cache key
-    costs a request anything."""
+def _numbers_query(with_parents: bool, with_viewer: bool, postgresql: bool) -> CompoundSelect[Any]:
+    """`_read_numbers`'s statement, built once for each shape and database: a page is its
+    values alone (`ids`, `uris`, `shown`, `parents`, `viewer`), so neither building it nor
+    its cache key costs a request anything, and on PostgreSQL its text is the same for
+    every page (`content.orm.among`)."""
     stats = AccountStats.__table__.c
     no_id, no_text = cast(null(), BigInteger), cast(null(), String)
-    ids: BindParameter[int] = bindparam("ids", expanding=True)
     viewer = bindparam("viewer", type_=BigInteger)
+
+    def ids(column: Any, name: str = "ids") -> ColumnElement[bool]:
+        return among(column, name, postgresql)
 
     def kind(number: int) -> ColumnElement[int]:
         return literal_column(str(number), Integer)
@@ -222,9 +224,9 @@ def _numbers_query(with_parents: bool, with_viewer: bool) -> CompoundSelect[Any]
             stats.following.label("d"),
             no_text.label("name"),
             stats.last_post_at.label("at"),
-        ).where(stats.account_id.in_(bindparam("shown", expanding=True))),
+        ).where(ids(stats.account_id, "shown")),
         select(kind(_REPLIES), no_id, func.count(), no_id, no_id, Post.in_reply_to_uri, _NO_TIME)
-        .where(Post.in_reply_to_uri.in_(bindparam("uris", expanding=True)))
+        .where(ids(Post.in_reply_to_uri, "uris"))
         .group_by(Post.in_reply_to_uri),
         select(
             kind(_COUNTS),
@@ -235,22 +237,22 @@ def _numbers_query(with_parents: bool, with_viewer: bool) -> CompoundSelect[Any]
             Interaction.kind,
             _NO_TIME,
         )
-        .where(Interaction.post_id.in_(ids))
+        .where(ids(Interaction.post_id))
         .group_by(Interaction.post_id, Interaction.kind),
         select(kind(_TAG), PostTag.post_id, no_id, no_id, no_id, PostTag.name, _NO_TIME).where(
-            PostTag.post_id.in_(ids)
+            ids(PostTag.post_id)
         ),
     ]
     if with_parents:
         branches.append(
             select(kind(_PARENT), Post.id, Post.account_id, no_id, no_id, Post.uri, _NO_TIME).where(
-                Post.uri.in_(bindparam("parents", expanding=True))
+                ids(Post.uri, "parents")
             )
         )
     if with_viewer:
         branches.append(
             select(kind(_BOOKMARK), Bookmark.post_id, no_id, no_id, no_id, no_text, _NO_TIME).where(
-                Bookmark.account_id == viewer, Bookmark.post_id.in_(ids)
+                Bookmark.account_id == viewer, ids(Bookmark.post_id)
             )
         )
         branches.append(
@@ -258,7 +260,7 @@ def _numbers_query(with_parents: bool, with_viewer: bool) -> CompoundSelect[Any]
                 kind(_CHOICE), PollVote.poll_id, PollVote.choice, no_id, no_id, no_text, _NO_TIME
             )
             .join(Poll, Poll.id == PollVote.poll_id)
-            .where(PollVote.account_id == viewer, Poll.post_id.in_(ids))
+            .where(PollVote.account_id == viewer, ids(Poll.post_id))
         )
     numbers = union_all(*branches)
     columns = numbers.selected_columns

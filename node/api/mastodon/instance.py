@@ -11,6 +11,8 @@ from starlette.routing import Route
 from activitypub import ActorType
 from content import accounts, media, polls, posts
 from federation.push import server_key, vapid_key
+from moderation import domain_blocks
+from moderation.domain_names import candidates
 from moderation.switches import Switch
 from node import run_time_settings
 from node.state import services
@@ -88,9 +90,15 @@ async def instance_v2(request: Request) -> Response:
 
 
 async def peers(request: Request) -> Response:
-    """GET /api/v1/instance/peers: the servers this node knows accounts on."""
+    """GET /api/v1/instance/peers: the servers this node knows accounts on, but none it
+    blocks (a domain with a block of any severity, or under a blocked parent domain), as
+    Mastodon leaves out every domain it has a block for: the list is public, and would
+    tell a harasser which servers this node cut off or limited, however obfuscated its
+    published blocklist is."""
     async with services(request).sessions() as session:
-        return JSONResponse(await accounts.known_domains(session))
+        known = await accounts.known_domains(session)
+        blocked = {row.domain for row in await domain_blocks.all_blocks(session)}
+    return JSONResponse([domain for domain in known if blocked.isdisjoint(candidates(domain))])
 
 
 async def empty_list(request: Request) -> Response:

@@ -1,0 +1,95 @@
+"""Two `harbour worker` processes on one PostgreSQL database; the one applying a server's
+inbox items is killed (SIGKILL) mid-way. The other gives its claim back as soon as the dead
+process's liveness lock is gone (`federation.liveness`) and applies the server's items within
+seconds, each once. Before, the dead claim held that server's items (`hosts_free`) for its
+whole lease, 5 minutes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from federation import jobs, liveness
+from federation.inbox import InboxItem
+from tests.rig.nodes import Replica, read_database, wait_for
+from tests.scenarios.test_inbox_after_a_kill import counts, eves_notes
+from tests.scenarios.test_inbox_order_across_workers import node as node  # the fixture
+
+pytestmark = pytest.mark.processes
+ITEMS = 800
+
+
+def held_by(web: Replica) -> tuple[list[int], int | None]:
+    """The inbox items claimed now, and the process id of the worker holding them."""
+
+    async def read(session: AsyncSession) -> tuple[list[int], int | None]:
+        rows = (
+            await session.execute(
+                select(InboxItem.id, InboxItem.claim).where(
+                    InboxItem.claim.is_not(None), InboxItem.state.in_(jobs.OPEN_STATES)
+                )
+            )
+        ).all()
+        owners = {str(claim)[1:9] for _, claim in rows}
+        if len(owners) != 1:
+            return [], None
+        name = await session.scalar(
+            text(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a"
+                " ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.classid = :locks"
+                " AND l.objid = :number AND l.objsubid = 2"
+            ),
+            {"locks": liveness.LOCKS, "number": int(owners.pop(), 16)},
+        )
+        pid = int(name.rsplit(" ", 1)[1]) if name else None
+        return [item_id for item_id, _ in rows], pid
+
+    return read_database(web, read)
+
+
+def applied(web: Replica, ids: list[int]) -> int:
+    async def read(session: AsyncSession) -> int:
+        done = InboxItem.id.in_(ids) & (InboxItem.state == "applied")
+        return int(await session.scalar(select(func.count()).where(done)) or 0)
+
+    return read_database(web, read)
+
+
+def test_a_killed_workers_server_is_applied_by_the_other_within_seconds(
+    node: list[Replica],
+) -> None:
+    web, *workers = node
+    web.create_member("sam")
+    sam = f"{web.base_url}/users/sam"
+
+    read_database(web, lambda session: eves_notes(session, sam, ITEMS))
+    found: list[tuple[list[int], int | None]] = []
+
+    def a_claim_held() -> bool:
+        found[:] = [held_by(web)]
+        return counts(web)[0] >= 64 and bool(found[0][0]) and found[0][1] is not None
+
+    wait_for(a_claim_held, timeout=60, what="a worker applying eve's items")
+    while True:  # frozen (its lock still held), so what it holds stays put until the kill
+        pid = found[0][1]
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)
+        held, holder = held_by(web)
+        if holder == pid and applied(web, held) < len(held):
+            break
+        os.kill(pid, signal.SIGCONT)  # it was between batches: a moment later
+        wait_for(a_claim_held, timeout=60, what="a worker applying eve's items")
+    dead = next(worker for worker in workers if worker.process and worker.process.pid == pid)
+    os.kill(pid, signal.SIGKILL)
+    assert dead.process is not None
+    dead.process.wait()
+    killed = time.monotonic()
+    wait_for(lambda: applied(web, held) == len(held), timeout=120, what="the held items")
+    assert time.monotonic() - killed < 20  # the lease is 300 s
+    wait_for(lambda: counts(web)[0] == ITEMS, timeout=120, what="every item applied")
+    assert counts(web) == (ITEMS, 0, ITEMS, ITEMS)  # each applied once

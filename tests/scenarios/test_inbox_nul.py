@@ -1,0 +1,96 @@
+"""A document with a NUL character in a string, which PostgreSQL cannot store, is refused
+when it is read (`activitypub.jsonld.read_json`): before, a signed activity whose type held
+one was answered 500 with a traceback in the log on PostgreSQL, and a note whose content
+warning held one was accepted and then failed at every attempt. A backslash followed by
+`u0000` as text is no NUL and is kept."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activitypub import ActorType
+from activitypub.actors import Actor, PublicKey
+from content import accounts
+from content.posts import Post
+from tests.rig.keys import keypair_for_tests
+from tests.rig.nodes import NodeProcess, free_port, loopback_client, read_database, settle
+from tests.rig.signing import signed_post
+
+pytestmark = pytest.mark.processes
+EVE = "https://remote.example/users/eve"
+
+
+@pytest.fixture
+def node(database_url: str, tmp_path: Path) -> Iterator[NodeProcess]:
+    """A node that knows eve of remote.example (her key stored, nothing fetched)."""
+    found = NodeProcess(port=free_port(), data_dir=tmp_path / "n", database_url=database_url)
+    found.extra_env["HARBOUR_FEDERATION_MODE"] = "open"
+    found.start()
+    found.create_member("sam")
+
+    async def eve(session: AsyncSession) -> None:
+        key = PublicKey(id=f"{EVE}#main-key", owner=EVE, pem=keypair_for_tests(3).public_pem)
+        actor = Actor(EVE, ActorType.PERSON, "eve", f"{EVE}/inbox", None, key)
+        await accounts.upsert_remote(session, actor, "remote.example")
+        await session.commit()
+
+    read_database(found, eve)
+    yield found
+    found.stop()
+
+
+def note(node: NodeProcess, number: int, **fields: Any) -> dict[str, Any]:
+    sam = f"{node.base_url}/users/sam"
+    uri = f"{EVE}/statuses/{number}"
+    return {
+        "id": f"{uri}/activity",
+        "type": "Create",
+        "actor": EVE,
+        "to": [sam],
+        "object": {
+            "id": uri,
+            "type": "Note",
+            "attributedTo": EVE,
+            "to": [sam],
+            "content": "<p>hello</p>",
+            "tag": [{"type": "Mention", "href": sam}],
+            **fields,
+        },
+    }
+
+
+def post(node: NodeProcess, activity: dict[str, Any]) -> httpx.Response:
+    headers, body = signed_post(
+        "/users/sam/inbox",
+        activity,
+        host=node.domain,
+        key_id=f"{EVE}#main-key",
+        private_pem=keypair_for_tests(3).private_pem,
+    )
+    with loopback_client(base_url=f"http://127.0.0.1:{node.port}") as http:
+        return http.post("/users/sam/inbox", content=body, headers=headers)
+
+
+def test_an_activity_with_a_nul_is_refused_and_a_backslash_u0000_kept(node: NodeProcess) -> None:
+    typed = {**note(node, 1), "type": "Create\u0000"}
+    answer = post(node, typed)
+    assert answer.status_code == 400
+    assert "NUL" in answer.json()["error"]
+    assert post(node, note(node, 2, summary="careful\u0000")).status_code == 400
+    kept = note(node, 3, summary="a path: C:\\u0000")
+    assert "\\\\u0000" in json.dumps(kept)  # an escaped backslash, then u0000: no NUL
+    assert post(node, kept).status_code == 202
+    settle(node)
+
+    async def warnings(session: AsyncSession) -> dict[str, str]:
+        return {p.uri: p.spoiler_text for p in await session.scalars(select(Post))}
+
+    assert read_database(node, warnings) == {f"{EVE}/statuses/3": "a path: C:\\u0000"}
