@@ -10,7 +10,6 @@ from __future__ import annotations
 import unicodedata
 from functools import cache, lru_cache
 
-import pycountry
 from babel.languages import get_official_languages
 
 from content.languages import fold
@@ -23,6 +22,8 @@ SEARCH_LANGUAGES = ("en", "ro", "bg", "ru", "uk", "es", "pt", "fr", "de", "it", 
 def codes() -> tuple[str, ...]:
     """Every ISO 3166-1 alpha-2 code, sorted. Read from pycountry's database on first use,
     not at start-up (~0.4 MiB; DESIGN.md, start-up)."""
+    import pycountry  # ~20 ms and 0.3 MiB to import: on first use too
+
     return tuple(sorted(str(c.alpha_2) for c in pycountry.countries))
 
 
@@ -77,6 +78,8 @@ def index() -> dict[str, str]:
     for code in codes():
         for written in own_names(code):
             found.setdefault(fold(written), code)
+    import pycountry
+
     for country in pycountry.countries:
         for written in (country.alpha_3, country.name, getattr(country, "common_name", "")):
             if written:

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-import pycountry
-
 from content.field_errors import FieldErrors
 from content.interface_text import N_, Message
 from content.languages import language_tag
@@ -144,6 +142,8 @@ def validate(values: ListingFields, *, today: date, known_categories_only: bool 
             errors[name] = Message(N_("At most %(count)s characters."), count=SHORT)
     if len(values.summary) > LONG:
         errors["summary"] = Message(N_("At most %(count)s characters."), count=LONG)
+    import pycountry  # on the first listing checked, not at start-up
+
     values.country = values.country.upper()
     if pycountry.countries.get(alpha_2=values.country) is None or len(values.country) != 2:
         errors["country"] = N_("Choose a country (ISO 3166-1 two-letter code).")

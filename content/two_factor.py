@@ -13,7 +13,6 @@ import secrets
 import time
 from datetime import datetime
 
-import pyotp
 from sqlalchemy import ForeignKey, String, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -68,6 +67,8 @@ def start_setup(user: User, box: SecretBox) -> str:
     """Give the login a new secret, not enabled until a code confirms it; return it."""
     if user.has_two_factor:
         raise TwoFactorError(N_("two-factor sign-in is already on"))
+    import pyotp  # the first two-factor set-up or sign-in, not at start-up
+
     secret = pyotp.random_base32()
     user.totp_secret = box.seal(secret)
     user.totp_last_step = None
@@ -83,6 +84,8 @@ def pending_secret(user: User, box: SecretBox) -> str | None:
 
 def provisioning_uri(secret: str, *, account_name: str, issuer: str) -> str:
     """The `otpauth://totp/...` URI authenticator apps read (Key Uri Format)."""
+    import pyotp
+
     return pyotp.TOTP(secret).provisioning_uri(name=account_name, issuer_name=issuer)
 
 
@@ -135,6 +138,8 @@ async def _accept_totp(session: AsyncSession, user: User, secret: str, code: str
     """Accept `code` for the current step (give or take DRIFT_STEPS), once: the step is
     recorded with a conditional UPDATE, so a replayed code, even sent twice at the same
     moment, fails."""
+    import pyotp
+
     totp = pyotp.TOTP(secret)
     now = int(time.time()) // totp.interval
     typed = code.strip().encode("ascii", "replace")

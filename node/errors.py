@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from babel.dates import format_timedelta
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -55,6 +54,8 @@ async def too_many(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RateLimited)
     headers = {"Retry-After": str(exc.retry_after)}
     if _wants_html(request):
+        from babel.dates import format_timedelta  # Babel's dates: on the first page with one
+
         locale = i18n.locale_of(i18n.current())
         wait = format_timedelta(exc.retry_after, threshold=1.5, locale=locale)  # 89 seconds
         message = _("Too many attempts; please try again in %(time)s.") % {"time": wait}

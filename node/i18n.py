@@ -22,9 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
-from babel.support import Translations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -75,6 +72,8 @@ def compile_catalogue(path: Path, language: str) -> NullTranslations:
     compiled = BytesIO()
     write_mo(compiled, read_catalogue(path, language))
     compiled.seek(0)
+    from babel.support import Translations
+
     return Translations(compiled)
 
 
@@ -215,17 +214,23 @@ def day(when: date) -> str:
 @lru_cache(maxsize=4096)
 def _day(when: date, language: str) -> str:
     """A page lists many listings verified on the same days: Babel formats each once."""
+    from babel.dates import format_date  # on the first page that shows a day
+
     return format_date(when, "d MMM y", locale=locale_of(language))
 
 
 def moment(when: datetime) -> str:
     """A time (UTC) as the current request's language writes it (`4 dec. 2026, 11:21 UTC`)."""
+    from babel.dates import format_datetime
+
     written = format_datetime(when, "d MMM y, HH:mm", tzinfo=UTC, locale=locale_of(current()))
     return gettext("%(time)s UTC") % {"time": written}
 
 
 def number(value: int | float) -> str:
     """A number as the current request's language writes it (`12 345`, `12,345`)."""
+    from babel.numbers import format_decimal
+
     return format_decimal(value, locale=locale_of(current()))
 
 

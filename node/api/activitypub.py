@@ -30,21 +30,29 @@ from node.api import group_documents
 from node.api.authorized_fetch import require_signed_fetch, signed_reader
 from node.api.negotiation import activity_response, wants_activitypub
 from node.state import services
-from node.web import pages
 
 PAGE_SIZE = 20
 THREAD_ITEMS = 200  # a thread's collection lists at most this many posts
 
 
 async def actor(request: Request) -> Response:
-    """A local actor: JSON-LD for servers, the profile page for people."""
+    """A local actor: JSON-LD for servers, the profile page for people. The HTML pages
+    are imported here on the first one a browser asks for: serving ActivityPub alone loads
+    no page module (nor the directory's, the corrections' and the rendering they import)."""
     account = await _local_account(request)
+    browser = not wants_activitypub(request)
     if account.is_gone:
-        return _gone(account.uri) if wants_activitypub(request) else await pages.gone(request)
+        if not browser:
+            return _gone(account.uri)
+        from node.web import pages
+
+        return await pages.gone(request)
     is_group = account.actor_type == ActorType.GROUP
-    if not wants_activitypub(request):
+    if browser:
         if is_group:
             return RedirectResponse(f"/discussions/{account.username}", status_code=303)
+        from node.web import pages
+
         return await pages.profile(request, account)
     await require_signed_fetch(request)
     if is_group:
@@ -71,6 +79,8 @@ async def instance_actor(request: Request) -> Response:
     if account is None:
         raise HTTPException(503, "this node has not been initialised")
     if not wants_activitypub(request):
+        from node.web import pages
+
         return await pages.about(request)
     return activity_response(to_wire.actor(account).to_document())
 
@@ -167,6 +177,8 @@ async def status(request: Request) -> Response:
     """One public or unlisted post: a Note for servers, its page for people."""
     account, post = await _open_post(request)
     if not wants_activitypub(request):
+        from node.web import pages
+
         return await pages.post(request, account, post)
     await require_signed_fetch(request)
     note = {"@context": to_wire.CONTEXT, **await _note(request, account, post)}

@@ -10,7 +10,6 @@ from datetime import datetime
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, get_timezone_location
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -90,6 +89,8 @@ OFFERED_REGIONS = ("Europe/", "Atlantic/", "Africa/", "Asia/")
 def when(moment: datetime, zone: str) -> str:
     """A moment as the reader's language writes it, in the zone `zone` (`Saturday 5
     December 2026, 18:00`)."""
+    from babel.dates import format_datetime  # Babel's dates: on the first page with one
+
     return format_datetime(
         moment,
         "EEEE d MMMM y, HH:mm",
@@ -108,6 +109,8 @@ def _label(zone: str, language: str) -> str:
     found = zone_of(zone)
     if found is None or zone == UTC_NAME:
         return _("UTC")  # as the reader's language abbreviates Coordinated Universal Time
+    from babel.dates import get_timezone_location
+
     return str(get_timezone_location(found, locale=i18n.locale_of(language), return_city=True))
 
 

@@ -54,6 +54,13 @@ LAZY = (
     "node.web.settings_pages",  # pages and Mastodon API endpoints: the first request to them
     "node.web.admin_pages",
     "node.api.mastodon.statuses",
+    "node.web.pages",  # an actor's or a post's page: the first browser asking node.api.activitypub
+    "node.web.directory",
+    "babel.dates",  # Babel's dates and numbers: the first page that shows one
+    "babel.numbers",
+    "babel.support",
+    "pycountry",  # ~20 ms: the first country code checked or named
+    "pyotp",  # the first two-factor set-up or sign-in
 )
 
 
