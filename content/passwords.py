@@ -6,18 +6,47 @@ file work that share it."""
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
 
 from content.pools import Pool
 
-hasher = PasswordHasher()
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+
+class LazyHasher:
+    """argon2's PasswordHasher at its full cost, made on the first password hashed or
+    checked: argon2 and its cffi binding (~0.4 MiB) are not imported at start-up."""
+
+    def __init__(self) -> None:
+        self._made: PasswordHasher | None = None
+
+    def _hasher(self) -> PasswordHasher:
+        if self._made is None:
+            from argon2 import PasswordHasher
+
+            self._made = PasswordHasher()
+        return self._made
+
+    def hash(self, password: str) -> str:
+        return self._hasher().hash(password)
+
+    def verify(self, stored: str, password: str) -> bool:
+        return self._hasher().verify(stored, password)
+
+    def check_needs_rehash(self, stored: str) -> bool:
+        return self._hasher().check_needs_rehash(stored)
+
+
+hasher: PasswordHasher | LazyHasher = LazyHasher()
 
 
 def quick_hasher() -> PasswordHasher:
     """argon2id at its smallest cost, for tests only: the suite hashes hundreds of passwords,
     in its own process (tests/conftest.py) and in the nodes it starts. A hash keeps its
     parameters, so it is checked at its own cost."""
+    from argon2 import PasswordHasher
+
     return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
@@ -33,6 +62,8 @@ off_loop = Pool(2, "argon2").run  # argon2 work, two at a time
 
 def matches(stored: str, password: str) -> bool:
     """Whether `password` matches the argon2 hash `stored` (a blocking call: use `off_loop`)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
         return hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):

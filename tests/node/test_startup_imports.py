@@ -61,6 +61,7 @@ LAZY = (
     "babel.support",
     "pycountry",  # ~20 ms: the first country code checked or named
     "pyotp",  # the first two-factor set-up or sign-in
+    "argon2",  # the first password hashed or checked (its cffi binding, ~0.4 MiB)
 )
 
 
