@@ -81,6 +81,10 @@ async def test_a_home_page_costs_the_same_few_statements_whatever_it_shows(
     assert shown[str(asked.id)]["poll"] and shown[str(asked.id)]["media_attachments"]
     assert shown[str(reply.id)]["bookmarked"] and shown[str(reply.id)]["mentions"]
     assert spent == [HOME_PAGE_BUDGET, HOME_PAGE_BUDGET]
+    # The followed account an entry came through is read in the conditions; its columns
+    # come for a boost's entry only (as its booster), not again beside every author.
+    (feed,) = [s for s in statements if "FROM home_feed" in s]
+    assert "via.fields" not in feed and "booster.fields" in feed
 
 
 async def test_a_home_page_on_postgresql_sends_no_begin_and_no_rollback(
