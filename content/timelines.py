@@ -119,7 +119,7 @@ async def _from_feed(
     # value keeps PostgreSQL from walking the feed's index newest first (a page read 15 ms
     # instead of 1 at 200,000 posts). A page short of them is read from the posts.
     entries = [
-        Entry(post, author, booster if boost is not None else None, boost)
+        Entry(post, author, booster, boost)
         for entry_id, _, post, author, booster, boost in rows
         if found_floor is not None and entry_id >= found_floor
     ]
@@ -139,7 +139,10 @@ def _feed_query(
     where it configured every mapper before the node could answer."""
     viewer = bindparam("viewer", type_=BigInteger)
     shown = ~among(Account.id, "hidden", postgresql)
-    via = aliased(Account, name="via")
+    via = aliased(Account, name="via")  # read in the conditions only
+    # The booster, read for a boost's entry only: for a post's, `via` is its author, whose
+    # 37 columns (two of them JSON) came a second time on every row (issue 18).
+    booster = aliased(Account, name="booster")
     still_followed = (
         select(Follow.id)
         .where(
@@ -150,10 +153,11 @@ def _feed_query(
         .exists()
     )
     query = (
-        select(FeedEntry.id, home_feed.floor_query(viewer), Post, Account, via, Interaction)
+        select(FeedEntry.id, home_feed.floor_query(viewer), Post, Account, booster, Interaction)
         .join(Post, Post.id == FeedEntry.post_id)
         .join(Account, Account.id == Post.account_id)
         .outerjoin(via, via.id == FeedEntry.via_id)
+        .outerjoin(booster, and_(booster.id == FeedEntry.via_id, FeedEntry.boost_id.is_not(None)))
         .outerjoin(Interaction, Interaction.id == FeedEntry.boost_id)
         .where(
             FeedEntry.account_id == viewer,

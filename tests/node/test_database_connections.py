@@ -64,3 +64,26 @@ async def test_a_connection_cut_while_busy_fails_one_statement_then_the_pool_rec
             await session.scalar(text("SELECT 2"))
     async with sessions() as session:
         assert await session.scalar(text("SELECT 3")) == 3
+
+
+async def test_a_read_only_session_runs_outside_a_transaction_and_hands_back_a_normal_one(
+    engine: AsyncEngine,
+) -> None:
+    sessions = create_sessionmaker(engine)
+    async with sessions() as session:
+        await database.reading_only(session)
+        await session.scalar(text("SELECT 1"))
+        raw = (await session.connection()).sync_connection
+        assert raw is not None and not in_transaction(raw.connection.dbapi_connection)
+    async with sessions() as session:  # the pool's one connection, in a transaction again
+        await session.execute(text("CREATE TABLE kept_or_not (n int)"))
+        raw = (await session.connection()).sync_connection
+        assert raw is not None and in_transaction(raw.connection.dbapi_connection)
+    async with sessions() as session:  # closed without a commit: rolled back
+        assert await session.scalar(text("SELECT to_regclass('kept_or_not')")) is None
+
+
+def in_transaction(dbapi_connection: object) -> bool:
+    """Whether psycopg's connection (under SQLAlchemy's adapter) is inside a transaction."""
+    connection: psycopg.AsyncConnection[object] = dbapi_connection._connection  # type: ignore[attr-defined]
+    return connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE

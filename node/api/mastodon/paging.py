@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode
+
 from starlette.requests import Request
 
 from content.paging import Window, parse_count, parse_id
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
+_BOUNDS = frozenset({"max_id", "since_id", "min_id"})
 
 
 def window_of(request: Request, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> Window:
@@ -22,13 +25,18 @@ def window_of(request: Request, default: int = DEFAULT_LIMIT, maximum: int = MAX
 
 
 def link_header(request: Request, base_url: str, ids: list[int]) -> dict[str, str]:
-    """`Link` with rel="next" (older) and rel="prev" (newer) for a page holding `ids`."""
+    """`Link` with rel="next" (older) and rel="prev" (newer) for a page holding `ids`: the
+    request's path and query less its bounds, with the new bound last, as Starlette's `URL`
+    would write them; made from the scope, as that took ~6 % of a timeline page's CPU
+    (parsing the Host header and the query three times, issue 18)."""
     if not ids:
         return {}
-    url = request.url.remove_query_params(["max_id", "since_id", "min_id"])
-    older = url.include_query_params(max_id=min(ids))
-    newer = url.include_query_params(min_id=max(ids))
+    scope = request.scope
+    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    query = parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True)
+    kept = [(name, value) for name, value in query if name not in _BOUNDS]
+    older = urlencode([*kept, ("max_id", str(min(ids)))])
+    newer = urlencode([*kept, ("min_id", str(max(ids)))])
     return {
-        "Link": f'<{base_url}{older.path}?{older.query}>; rel="next", '
-        f'<{base_url}{newer.path}?{newer.query}>; rel="prev"'
+        "Link": f'<{base_url}{path}?{older}>; rel="next", <{base_url}{path}?{newer}>; rel="prev"'
     }

@@ -17,12 +17,14 @@ from node.api.mastodon import entities
 from node.api.mastodon import timeline_lists as api_timeline_lists
 from node.api.mastodon.paging import link_header, window_of
 from node.api.mastodon.requests import optional_viewer, user_of
+from node.database import reading_only
 from node.state import services
 
 
 async def home(request: Request) -> Response:
     """GET /api/v1/timelines/home."""
     async with services(request).sessions() as session:
+        await reading_only(session)
         viewer = await user_of(request, "read:statuses", session)  # one connection, not two
         excluded = await _excluded(session, viewer)
         entries = await timelines.home(session, viewer, window=window_of(request), **excluded)
