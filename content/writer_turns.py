@@ -9,7 +9,9 @@ writers (the inbox's group commit, whose callers wait for an answer) go first, a
 back when it commits or rolls back. Between processes nothing changes: SQLite's lock and
 busy timeout decide, and a writer that has waited here as long as that timeout goes on to
 SQLite without its turn. Work marked `INLINE_INSERTS` runs its INSERTs in the event loop's
-thread once its transaction holds the lock: they then wait for no lock.
+thread once its transaction holds the lock: they then wait for no lock. A writer whose
+transaction may end with its next statement (the inbox's group commit) says so with
+`commit_if`: the statement and its commit then take one hand-off to SQLite's thread.
 """
 
 from __future__ import annotations
@@ -17,13 +19,20 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 URGENT: ContextVar[bool] = ContextVar("urgent_writes", default=False)
 # Set by work whose transaction writes many small rows (the worker's inbox batches): once
 # that transaction holds SQLite's write lock, its INSERTs run in the event loop's thread
 # (`node.sqlite_trips`) instead of a hand-off to the connection's thread each.
 INLINE_INSERTS: ContextVar[bool] = ContextVar("inline_inserts", default=False)
+# Set by `commit_if` around one statement: whether its rows complete the transaction.
+COMMIT_IF: ContextVar[Callable[[Sequence[Any]], bool] | None] = ContextVar(
+    "commit_if", default=None
+)
 WAIT_SECONDS = 5.0  # SQLite's busy timeout (node.database)
 
 
@@ -72,3 +81,17 @@ class WriterTurns:
                 self._holder = waiting
                 waiter.set_result(None)
                 return
+
+
+@contextmanager
+def commit_if(complete: Callable[[Sequence[Any]], bool]) -> Iterator[None]:
+    """Within the block, a statement whose rows `complete(rows)` says end the transaction is
+    committed with them on SQLite, in the same hand-off to the connection's thread
+    (`node.sqlite_trips`), in its writer's turn; the session's own commit then finds nothing
+    left to do. `complete` runs in that thread: it only reads the rows and what it holds.
+    Elsewhere (PostgreSQL) nothing changes: the session's commit commits."""
+    token = COMMIT_IF.set(complete)
+    try:
+        yield
+    finally:
+        COMMIT_IF.reset(token)

@@ -38,6 +38,7 @@ from activitypub.signatures import RequestParts
 from activitypub.vocab import MAX_ID_LENGTH
 from content import accounts
 from content.orm import Base, insert_of, new_id, utcnow
+from content.writer_turns import commit_if
 from federation import hosts, proofs
 from federation.authenticity import NotAuthentic, check_origin, signed_by
 from federation.context import Federation
@@ -249,20 +250,25 @@ def _writes(fed: Federation) -> GroupCommit[_Arrival, Stored]:
     return writes
 
 
-def _insert(dialect: str) -> Insert:
+def _insert(dialect: str, *, unmoved: bool = False) -> Insert:
     """`INSERT ... ON CONFLICT DO NOTHING RETURNING id, (the policy's generation)` for the
     items, built once. On SQLite it is run with a list of rows (compiled once whatever their
     number). On PostgreSQL the rows come as one array per column, unnested (`_unnested`): one
     statement text whatever the batch's size, so psycopg prepares it (with a list of rows,
     insertmanyvalues wrote a text for each size, never prepared); each row added also
     announces new work (`jobs.announce`'s NOTIFY, sent once however many rows call it, at
-    commit): one round trip a batch fewer."""
-    if (statement := _INSERTS.get(dialect)) is None:
+    commit): one round trip a batch fewer. `unmoved` (PostgreSQL): rows are added only while
+    the policy's generation is `:generation` (`_alone`)."""
+    if (statement := _INSERTS.get((dialect, unmoved))) is None:
         wake = (func.pg_notify(CHANNEL, ""),) if dialect == "postgresql" else ()
         into = insert_of(dialect)(_TABLE)
         if dialect == "postgresql":
-            into = into.from_select([*_ARRAYS, *_SAME], _unnested())
-        statement = _INSERTS[dialect] = into.on_conflict_do_nothing(
+            rows = _unnested()
+            if unmoved:
+                current = func.coalesce(GENERATION.scalar_subquery(), 0)
+                rows = rows.where(current == bindparam("generation"))
+            into = into.from_select([*_ARRAYS, *_SAME], rows)
+        statement = _INSERTS[(dialect, unmoved)] = into.on_conflict_do_nothing(
             index_elements=["actor_id", "activity_id"]
         ).returning(_TABLE.c.id, GENERATION.scalar_subquery(), LOCKDOWN.scalar_subquery(), *wake)
     return statement
@@ -298,7 +304,7 @@ def _parameters(dialect: str, arrivals: Sequence[_Arrival]) -> Any:
     return {**{name: [row[name] for row in rows] for name in _ARRAYS}, **same}
 
 
-_INSERTS: dict[str, Insert] = {}
+_INSERTS: dict[tuple[str, bool], Insert] = {}
 _TABLE: Table = InboxItem.__table__  # type: ignore[assignment]
 
 
@@ -311,7 +317,20 @@ async def _store(
     block committed since). What was added is announced by the statement itself (`_insert`)."""
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
     parameters = _parameters(dialect, arrivals)
-    returned = (await session.execute(_insert(dialect), parameters)).all()
+    generations = {arrival.generation for arrival in arrivals}
+    returned: Sequence[Any] = []
+    one = next(iter(generations)) if len(generations) == 1 else None
+    if dialect == "postgresql" and one is not None:
+        returned = await _alone(session, parameters, one)
+
+    def complete(returned: Sequence[Any]) -> bool:
+        """Whether nothing is left to do after the INSERT: every item was let in under the
+        generation it read (SQLite commits it in the same hand-off: `commit_if`)."""
+        return bool(returned) and generations == {returned[0][1] or 0}
+
+    if not returned:
+        with commit_if(complete):
+            returned = (await session.execute(_insert(dialect), parameters)).all()
     ids = parameters["id"] if isinstance(parameters, dict) else [row["id"] for row in parameters]
     added = {row[0] for row in returned}
     # The generation and lockdown come back with the rows (after the INSERT took the write lock);
@@ -334,6 +353,20 @@ async def _store(
     if refused:
         await session.execute(delete(_TABLE).where(_TABLE.c.id.in_(refused)))
     return answers  # new work announced by the INSERT (on SQLite, by `receive`: fed.notify)
+
+
+async def _alone(session: AsyncSession, parameters: Any, generation: int) -> Sequence[Any]:
+    """PostgreSQL: the batch's INSERT as a transaction of its own (autocommit), one round
+    trip where BEGIN, the INSERT and COMMIT took three, adding its rows only if the policy's
+    generation is still the one they were let in under; its rows, else none (all were
+    duplicates, or the generation moved) and the session's connection handed back, so that
+    the caller's next statement starts a transaction on a connection of the pool's."""
+    connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    statement = _insert("postgresql", unmoved=True)
+    returned = (await connection.execute(statement, {**parameters, "generation": generation})).all()
+    if not returned:
+        await session.close()
+    return returned
 
 
 async def _proven(

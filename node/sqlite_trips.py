@@ -17,12 +17,17 @@ were most of a batch's wall time (each woke the connection's thread, which then 
 the GIL; issue 18). The first write of a transaction (it may wait for another process's
 lock), its reads, UPDATEs and DELETEs (a DELETE may cascade far) and its commit (a WAL
 checkpoint writes to disk) still go to the connection's thread.
+
+Within `content.writer_turns.commit_if` (the inbox's group commit), a statement whose rows
+complete its transaction is committed in the same hand-off as it ran, after taking the
+writer's turn like any other; the session's commit then makes no trip.
 """
 
 from __future__ import annotations
 
 import collections
 import sqlite3
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiosqlite
@@ -34,13 +39,21 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
-from content.writer_turns import INLINE_INSERTS, WriterTurns
+from content.writer_turns import COMMIT_IF, INLINE_INSERTS, WriterTurns
 
 Outcome = tuple[Any, int, int | None, list[Any]]  # description, rowcount, lastrowid, rows
+Complete = Callable[[Sequence[Any]], bool]
 
 
-def _run(connection: sqlite3.Connection, many: bool, operation: str, parameters: Any) -> Outcome:
-    """In the connection's thread: the statement run on a cursor of its own, whole."""
+def _run(
+    connection: sqlite3.Connection,
+    many: bool,
+    operation: str,
+    parameters: Any,
+    complete: Complete | None = None,
+) -> Outcome:
+    """In the connection's thread: the statement run on a cursor of its own, whole, and
+    committed when `complete` says its rows end the transaction."""
     cursor = connection.cursor()
     try:
         if many:
@@ -48,9 +61,12 @@ def _run(connection: sqlite3.Connection, many: bool, operation: str, parameters:
         else:
             cursor.execute(operation, () if parameters is None else parameters)
         rows = cursor.fetchall() if cursor.description else []
-        return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+        outcome = cursor.description, cursor.rowcount, cursor.lastrowid, rows
     finally:
         cursor.close()
+    if complete is not None and connection.in_transaction and complete(rows):
+        connection.commit()
+    return outcome
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -113,7 +129,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         try:
             async with adapted._execute_mutex:
                 outcome: Outcome = await connection._execute(
-                    _run, connection._conn, many, operation, parameters
+                    _run, connection._conn, many, operation, parameters, COMMIT_IF.get()
                 )
         finally:
             if writes and not connection.in_transaction:

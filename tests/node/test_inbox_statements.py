@@ -60,6 +60,33 @@ async def test_a_post_from_a_known_server_is_stored_by_one_statement(
     assert sum(s.startswith("INSERT") for s in stored) == 1
 
 
+async def test_a_post_from_a_known_server_is_stored_and_committed_in_one_round_trip(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer, monkeypatch: Any
+) -> None:
+    """Its INSERT commits with it: on SQLite in the same hand-off to the connection's thread
+    (`content.writer_turns.commit_if`), on PostgreSQL as a transaction of its own, with no
+    BEGIN or COMMIT sent (each was a round trip)."""
+    trips: list[str] = []
+    if services.engine.dialect.name == "sqlite":
+        import aiosqlite
+
+        through, name = aiosqlite.Connection, "_execute"
+    else:
+        import psycopg
+
+        through, name = psycopg.AsyncConnection, "_exec_command"  # BEGIN, COMMIT
+    original = getattr(through, name)
+
+    def noted(connection: Any, what: Any, *args: Any, **kw: Any) -> Any:
+        trips.append(getattr(what, "__name__", str(what)))
+        return original(connection, what, *args, **kw)
+
+    await deliver(client, note_to_alice(0))  # eve's key fetched, her server met
+    monkeypatch.setattr(through, name, noted)
+    assert (await deliver(client, note_to_alice(1))).status_code == 202
+    assert trips == (["_run"] if services.engine.dialect.name == "sqlite" else [])
+
+
 # On SQLite the rows go as a list (one VALUES a row): nothing is prepared there.
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_the_inbox_insert_is_one_text_whatever_the_batch_size_on_postgresql(
