@@ -48,7 +48,9 @@ def test_startup() -> None:
     output = run("startup.py", "--runs", "1")
     shows(
         output,
-        rf"bare Starlette\+uvicorn: first answer {MS} \(CPU {MS}\), idle RSS [\d.]+ MiB",
+        rf"bare Starlette\+uvicorn: first answer {MS} \(CPU {MS}\), idle RSS [\d.]+ MiB "
+        r"= [\d.]+ MB",
         rf"harbour serve on sqlite: first start {MS} .*restart {MS} = [\d.]+x bare "
-        rf"\(CPU {MS} = [\d.]+x bare\); idle RSS [\d.]+ MiB",
+        rf"\(CPU {MS} = [\d.]+x bare; goal < 2x\); idle RSS [\d.]+ MiB = [\d.]+ MB .*"
+        r"\(goal < 80 MB: (met|NOT met)\)",
     )
