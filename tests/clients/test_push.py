@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from mastodon.errors import MastodonAPIError, MastodonNotFoundError
 
 from tests.clients.test_mastodon_py import client
 from tests.rig.databases import SQLiteDatabases
+from tests.rig.listeners import LoopbackServer
 from tests.rig.nodes import NodeProcess, free_port, wait_for
 
 pytestmark = pytest.mark.processes
@@ -55,7 +56,7 @@ class PushService:
             def log_message(self, *_args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
         self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import psycopg
 import pytest
@@ -24,6 +24,7 @@ from content.orm import utcnow
 from federation import delivery, jobs, worker
 from federation.delivery import Delivery, DeliveryBody
 from federation.hosts import RemoteHost
+from tests.rig.listeners import LoopbackServer
 from tests.rig.nodes import Replica, free_port, read_database, wait_for
 from tests.scenarios.test_inbox_order_across_workers import node as node  # the fixture
 from tests.scenarios.test_several_processes import job_states
@@ -55,7 +56,7 @@ class _Accepting(BaseHTTPRequestHandler):
 @pytest.fixture
 def servers() -> Iterator[list[str]]:
     """Two servers that accept every delivery at once; their hosts."""
-    running = [ThreadingHTTPServer(("127.0.0.1", free_port()), _Accepting) for _ in range(2)]
+    running = [LoopbackServer(("127.0.0.1", free_port()), _Accepting) for _ in range(2)]
     threads = [threading.Thread(target=server.serve_forever) for server in running]
     for thread in threads:
         thread.start()

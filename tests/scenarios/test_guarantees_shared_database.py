@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
@@ -23,6 +23,7 @@ from content.orm import new_id, utcnow
 from content.relationships import Follow, FollowState
 from tests.rig.databases import PostgresDatabases, SQLiteDatabases
 from tests.rig.keys import keypair_for_tests
+from tests.rig.listeners import LoopbackServer
 from tests.rig.nodes import NodeProcess, Replica, free_port, read_database, wait_for
 
 pytestmark = pytest.mark.processes
@@ -48,7 +49,7 @@ class Sink:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

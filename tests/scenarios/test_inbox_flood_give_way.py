@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from sqlalchemy import func, select
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.inbox import InboxItem
 from tests.rig.keys import keypair_for_tests
+from tests.rig.listeners import LoopbackServer
 from tests.rig.nodes import NodeProcess, loopback_client, read_database
 from tests.rig.signing import signed_post
 from tests.scenarios.test_verdict_races import flood, key_of, like
@@ -47,7 +48,7 @@ def server_that_never_answers() -> Iterator[str]:
         def log_message(self, *_: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hang)
+    server = LoopbackServer(("127.0.0.1", 0), Hang)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

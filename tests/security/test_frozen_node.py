@@ -13,13 +13,14 @@ import statistics
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from activitypub import Actor, ActorType, PublicKey
 from tests.rig.keys import keypair_for_tests
+from tests.rig.listeners import LoopbackServer
 from tests.rig.nodes import NodeProcess, free_port
 from tests.rig.signing import signed_post
 
@@ -47,7 +48,7 @@ class HostileServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server = LoopbackServer(("127.0.0.1", port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
