@@ -33,7 +33,7 @@ from federation.context import Federation
 from federation.delivery import Claimed, Delivery
 from federation.delivery_outcomes import Outcomes, Sent
 from federation.inbox import InboxItem
-from federation.inbox_apply import CLAIMS, InboxApplier, hosts_free
+from federation.inbox_apply import CLAIMS, InboxApplier, hosts_free, items_due
 from federation.inbox_apply import INBOX_RETRIES as INBOX_RETRIES  # tests read it here
 from federation.keys import signer_of
 from federation.push import Pusher, PushMessage
@@ -317,6 +317,8 @@ class Worker:
                 self._next_release = time.monotonic() + POLL_SECONDS
                 if released := await liveness.release_dead(session, InboxItem):
                     log.info("gave back %d inbox items a dead worker held", released)
+            if not self._inbox_busy and not await session.scalar(items_due()):
+                return 0  # one plain SELECT, where an idle claim was a lock, an UPDATE, a commit
             postgres = session.bind.dialect.name == "postgresql"  # type: ignore[union-attr]
             items = await jobs.claim_due(
                 session,
