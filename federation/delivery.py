@@ -13,11 +13,13 @@ import random
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import cache
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
     ForeignKey,
+    Select,
     String,
     Table,
     Text,
@@ -44,6 +46,7 @@ from federation.jobs import (
     due_now,
     finishing,
     lease_statement,
+    run_time,
 )
 from federation.proofs import prove
 
@@ -152,6 +155,12 @@ async def hosts_due(session: AsyncSession, among: list[str]) -> set[str]:
         .where(*due_now(Delivery, utcnow()), hosts_in(session, among))
     )
     return set(found)
+
+
+@cache  # built on the first pass, not at import (mappers are configured after start-up)
+def any_due() -> Select[bool]:
+    """Whether any delivery is due, in one SELECT (an idle worker's check before a claim)."""
+    return select(select(Delivery.id).where(*due_now(Delivery, run_time(Delivery))).exists())
 
 
 def hosts_in(session: AsyncSession, hosts: Collection[str]) -> ColumnElement[bool]:

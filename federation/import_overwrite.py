@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 
-from sqlalchemy import Update, exists, select, update
+from sqlalchemy import Select, Update, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import bookmarks, posts
@@ -32,13 +32,8 @@ async def finish_due(fed: Federation) -> int:
     """Make the removals of every overwrite whose lines have all ended; returns how many
     were made. Each is taken once, by one worker (a conditional update); one that fails is
     logged and not tried again, never retried on every pass."""
-    lines_open = exists().where(
-        ImportRow.import_id == ListImport.id, ImportRow.state.in_(OPEN_STATES)
-    )
     async with fed.sessions() as session:
-        due = list(
-            await session.scalars(select(ListImport.id).where(ListImport.removing, ~lines_open))
-        )
+        due = list(await session.scalars(removals_due()))
     made = 0
     for import_id in due:
         try:
@@ -50,6 +45,14 @@ async def finish_due(fed: Federation) -> int:
     if made:
         fed.notify()  # unfollows and unblocks were queued
     return made
+
+
+def removals_due() -> Select[int]:
+    """The overwrites whose lines have all ended and whose removals are not yet made."""
+    lines_open = exists().where(
+        ImportRow.import_id == ListImport.id, ImportRow.state.in_(OPEN_STATES)
+    )
+    return select(ListImport.id).where(ListImport.removing, ~lines_open)
 
 
 def _take(import_id: int) -> Update:

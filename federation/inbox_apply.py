@@ -23,9 +23,10 @@ import json
 import logging
 from collections import defaultdict
 from datetime import timedelta
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -36,7 +37,6 @@ from content import posts
 from content.accounts import Account, by_ids
 from content.batch_writes import batched, drain
 from content.local_accounts import prefetch_local
-from content.orm import utcnow
 from content.writer_turns import INLINE_INSERTS
 from federation import jobs
 from federation.context import Federation
@@ -310,11 +310,13 @@ class InboxApplier:
             await session.commit()
 
 
+@cache  # built on the first claim, not at import: no mapper is configured before start-up
 def hosts_free() -> ColumnElement[bool]:
     """A condition for a claim of inbox items: no other claim holds an item of the same
     host, so a host's items are applied by one worker at a time, in order (with several
     workers on PostgreSQL a host's Delete was applied by one before its Create by another).
-    Claims made with `serial=CLAIMS` see each other's: one at a time, committed."""
+    Claims made with `serial=CLAIMS` see each other's: one at a time, committed. Built
+    once (each run reads the clock): its two aliases were made again on every idle pass."""
     held, busy = aliased(InboxItem), aliased(Account)
     busy_hosts = (
         select(busy.domain)
@@ -322,12 +324,19 @@ def hosts_free() -> ColumnElement[bool]:
         .where(
             held.claim.is_not(None),
             held.state.in_(jobs.OPEN_STATES),
-            held.locked_until > utcnow(),
+            held.locked_until > jobs.run_time(InboxItem),
         )
     )
     # Uncorrelated, so read once per claim (a correlated EXISTS took 440 ms on PostgreSQL
     # with 2,000 items of a busy host waiting).
     return InboxItem.actor_id.not_in(select(Account.id).where(Account.domain.in_(busy_hosts)))
+
+
+@cache
+def items_due() -> Select[bool]:
+    """Whether any inbox item is due, in one SELECT (whether its host is free aside)."""
+    due = select(InboxItem.id).where(*jobs.due_now(InboxItem, jobs.run_time(InboxItem)))
+    return select(due.exists())
 
 
 def _unmoved(verdicts: Verdicts, *, wait: bool = True) -> list[ColumnElement[bool]]:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Index,
     String,
@@ -135,13 +136,23 @@ async def release_all(session: AsyncSession, model: type[Job]) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def due_now(model: type[Job], now: datetime) -> tuple[ColumnElement[bool], ...]:
-    """What makes a job of `model` due at `now`: open, its time come, and nobody's lease."""
+def due_now(
+    model: type[Job], now: datetime | ColumnElement[datetime]
+) -> tuple[ColumnElement[bool], ...]:
+    """What makes a job of `model` due at `now` (or at a statement's `run_time`): open, its
+    time come, and nobody's lease."""
     table = model.__table__  # type: ignore[attr-defined]
     return (table.c.state.in_(OPEN_STATES), table.c.next_attempt_at <= now, _unleased(table, now))
 
 
-def _unleased(table: Table, now: datetime) -> ColumnElement[bool]:
+def run_time(model: type[Job]) -> BindParameter[datetime]:
+    """The time a statement built once is run at, to compare with `model`'s times: each
+    run reads the clock (`utcnow`), where a time written into a statement was its build's."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return bindparam(None, type_=table.c.next_attempt_at.type, callable_=utcnow)
+
+
+def _unleased(table: Table, now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """Nobody's lease holds the job at `now`: never leased, or the lease ran out."""
     return or_(table.c.locked_until.is_(None), table.c.locked_until < now)
 

@@ -28,7 +28,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from sqlalchemy import ForeignKey, exists, func, select
+from sqlalchemy import Exists, ForeignKey, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -131,6 +131,8 @@ class Pusher:
     async def run_due(self, fed: Federation) -> int:
         """Queue what is new, then send what is due; how many were sent or given up."""
         async with fed.sessions() as session:
+            if not await session.scalar(_anything_due()):
+                return 0  # one plain SELECT, where a read, a claim and two commits were
             await queue_new(session)
             await session.commit()
             claimed = await jobs.claim_due(session, PushMessage, BATCH, lease=jobs.LEASE)
@@ -143,12 +145,25 @@ class Pusher:
         return len(claimed)
 
 
-async def queue_new(session: AsyncSession) -> int:
-    """Messages for the notifications newer than each subscription's last seen one."""
-    newer = exists().where(
+@cache  # built on the first pass, not at import (mappers are configured after start-up)
+def _anything_due() -> Select[bool]:
+    """Whether a subscription has notifications to queue or a message is due, in one
+    SELECT."""
+    messages = select(PushMessage.id).where(*jobs.due_now(PushMessage, jobs.run_time(PushMessage)))
+    return select(or_(select(PushSubscription.id).where(_newer()).exists(), messages.exists()))
+
+
+def _newer() -> Exists:
+    """A subscription has notifications newer than its last seen one."""
+    return exists().where(
         Notification.account_id == PushSubscription.account_id,
         Notification.id > PushSubscription.seen_notification_id,
     )
+
+
+async def queue_new(session: AsyncSession) -> int:
+    """Messages for the notifications newer than each subscription's last seen one."""
+    newer = _newer()
     queued = 0
     for subscription in await session.scalars(select(PushSubscription).where(newer).limit(200)):
         member = await session.get(Account, subscription.account_id)

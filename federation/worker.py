@@ -33,7 +33,7 @@ from federation.context import Federation
 from federation.delivery import Claimed, Delivery
 from federation.delivery_outcomes import Outcomes, Sent
 from federation.inbox import InboxItem
-from federation.inbox_apply import CLAIMS, InboxApplier, hosts_free
+from federation.inbox_apply import CLAIMS, InboxApplier, hosts_free, items_due
 from federation.inbox_apply import INBOX_RETRIES as INBOX_RETRIES  # tests read it here
 from federation.keys import signer_of
 from federation.push import Pusher, PushMessage
@@ -90,6 +90,7 @@ class Worker:
         # After a claim that took fewer than BATCH: the hosts being sent to that it passed
         # over with deliveries due; only their ends claim again. None: claim on every end.
         self._passed_over: set[str] | None = None
+        self._claimed_some = False  # the last claim found deliveries: claim without a check
         self._forever = False
         self._sends = asyncio.Semaphore(SENDS_AT_ONCE)
         self._outcomes = Outcomes(fed)  # hosts' outcomes waiting to be written
@@ -317,6 +318,8 @@ class Worker:
                 self._next_release = time.monotonic() + POLL_SECONDS
                 if released := await liveness.release_dead(session, InboxItem):
                     log.info("gave back %d inbox items a dead worker held", released)
+            if not self._inbox_busy and not await session.scalar(items_due()):
+                return 0  # one plain SELECT, where an idle claim was a lock, an UPDATE, a commit
             postgres = session.bind.dialect.name == "postgresql"  # type: ignore[union-attr]
             items = await jobs.claim_due(
                 session,
@@ -350,8 +353,16 @@ class Worker:
             return 0
         async with self.fed.sessions() as session:
             sending = list(self._sending)
+            if (
+                not sending
+                and not self._claimed_some
+                and not await session.scalar(delivery.any_due())
+            ):  # one plain SELECT, where an idle claim was an UPDATE and a commit
+                self._passed_over = set() if self._forever else None  # as that claim left it
+                return 0
             busy = ~delivery.hosts_in(session, sending)
             claimed = await delivery.claim(session, BATCH, busy, lease=self._lease)
+            self._claimed_some = bool(claimed)
             if len(claimed) >= BATCH or not self._forever:
                 self._passed_over = None
             else:

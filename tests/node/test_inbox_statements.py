@@ -34,19 +34,22 @@ ACCEPT_BUDGET = 1
 
 
 @contextmanager
-def counted(services: Services) -> Iterator[list[str]]:
-    """The statements the node runs inside the block."""
-    seen: list[str] = []
+def counted(
+    services: Services, what: str = "before_cursor_execute", argument: int = 2
+) -> Iterator[list[Any]]:
+    """The statements the node runs inside the block (or, with `what`, another engine
+    event's calls: each one's `argument`)."""
+    seen: list[Any] = []
 
     def note(*args: Any) -> None:
-        seen.append(args[2])
+        seen.append(args[argument])
 
     engine = services.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", note)
+    event.listen(engine, what, note)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", note)
+        event.remove(engine, what, note)
 
 
 async def test_a_post_from_a_known_server_is_stored_by_one_statement(
