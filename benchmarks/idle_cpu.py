@@ -1,10 +1,11 @@
 """CPU an idle `harbour serve` (its worker in process) uses each second.
 
 Run: .venv/bin/python benchmarks/idle_cpu.py [--runs 3] [--sqlite] [--postgres URL]
+     [--settle 20] [--window 10]
 
 Each run starts a node on a fresh database (a scratch PostgreSQL database with --postgres,
-dropped afterwards), lets it settle for SETTLE_SECONDS with nothing to do, then reads its
-user and system CPU time from /proc over WINDOW_SECONDS. The worker's idle passes are what
+dropped afterwards), lets it settle for --settle seconds with nothing to do, then reads its
+user and system CPU time from /proc over --window seconds. The worker's idle passes are what
 is left: on a busy node each of them is time taken from the requests, and the test suite
 runs hundreds of idle nodes.
 """
@@ -26,11 +27,8 @@ from benchmarks._servers import scratch_database  # noqa: E402
 from benchmarks.startup import bytecode_kept, cpu_seconds  # noqa: E402
 from tests.rig.nodes import NodeProcess, free_port  # noqa: E402
 
-SETTLE_SECONDS = 20.0
-WINDOW_SECONDS = 10.0
 
-
-def idle_cpu_ms(workdir: Path, database_url: str) -> float:
+def idle_cpu_ms(workdir: Path, database_url: str, settle: float, window: float) -> float:
     """Milliseconds of CPU a node used per second of a window with nothing to do."""
     node = NodeProcess(
         port=free_port(),
@@ -41,10 +39,10 @@ def idle_cpu_ms(workdir: Path, database_url: str) -> float:
     node.start()
     try:
         assert node.process is not None
-        time.sleep(SETTLE_SECONDS)
+        time.sleep(settle)
         before = cpu_seconds(node.process.pid)
-        time.sleep(WINDOW_SECONDS)
-        return (cpu_seconds(node.process.pid) - before) / WINDOW_SECONDS * 1000
+        time.sleep(window)
+        return (cpu_seconds(node.process.pid) - before) / window * 1000
     finally:
         node.stop()
 
@@ -54,6 +52,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sqlite", action="store_true", help="measure on SQLite")
     parser.add_argument("--postgres", help="admin URL, e.g. postgresql://postgres@127.0.0.1/test")
+    parser.add_argument("--settle", type=float, default=20.0, help="seconds idle first")
+    parser.add_argument("--window", type=float, default=10.0, help="seconds measured")
     args = parser.parse_args()
     backends = {
         **({"sqlite": None} if args.sqlite or not args.postgres else {}),
@@ -65,7 +65,7 @@ def main() -> None:
             runs = []
             for _ in range(args.runs):
                 with scratch_database(workdir, admin_url) as url:
-                    runs.append(idle_cpu_ms(workdir, url))
+                    runs.append(idle_cpu_ms(workdir, url, args.settle, args.window))
             shown = ", ".join(f"{r:.1f}" for r in runs)
             print(
                 f"idle harbour serve on {backend}: {statistics.median(runs):.1f} ms of CPU "

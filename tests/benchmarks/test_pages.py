@@ -54,3 +54,10 @@ def test_startup() -> None:
         rf"\(CPU {MS} = [\d.]+x bare; goal < 2x\); idle RSS [\d.]+ MiB = [\d.]+ MB .*"
         r"\(goal < 80 MB: (met|NOT met)\)",
     )
+
+
+def test_idle_cpu() -> None:
+    tiny = ("--runs", "1", "--settle", "1", "--window", "1")
+    output = run("idle_cpu.py", *tiny, "--sqlite", "--postgres", POSTGRES_URL)
+    for backend in ("sqlite", "postgresql"):
+        shows(output, rf"idle harbour serve on {backend}: [\d.]+ ms of CPU per second")
