@@ -363,3 +363,13 @@ def settle(*nodes: NodeProcess, timeout: float = 60.0) -> None:
 def delivery_states(node: NodeProcess, host: str) -> dict[str, int]:
     """How many of the node's deliveries to `host` (name:port) are in each state."""
     return strict.delivery_states(node.database_url, host)
+
+
+def open_node(database_url: str, data_dir: Path, member: str, **settings: str) -> NodeProcess:
+    """A started node that federates openly, with one member: what an inbox attack needs.
+    `settings` are more `HARBOUR_*` variables. Stop it when done."""
+    node = NodeProcess(port=free_port(), data_dir=data_dir, database_url=database_url)
+    node.extra_env.update(HARBOUR_FEDERATION_MODE="open", **settings)
+    node.start()
+    node.create_member(member)
+    return node

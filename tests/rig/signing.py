@@ -40,3 +40,24 @@ def signed_post(
         )
     )
     return headers, body
+
+
+def mention(actor: str, number: int, member: str, **fields: Any) -> dict[str, Any]:
+    """`actor`'s Create of note `number`, addressed to the local `member` (an actor URI) and
+    mentioning her; `fields` go into the note."""
+    note = f"{actor}/statuses/{number}"
+    return {
+        "id": f"{note}/activity",
+        "type": "Create",
+        "actor": actor,
+        "to": [member],
+        "object": {
+            "id": note,
+            "type": "Note",
+            "attributedTo": actor,
+            "to": [member],
+            "content": f"<p>note {number}</p>",
+            "tag": [{"type": "Mention", "href": member}],
+            **fields,
+        },
+    }

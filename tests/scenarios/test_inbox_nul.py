@@ -21,8 +21,8 @@ from activitypub.actors import Actor, PublicKey
 from content import accounts
 from content.posts import Post
 from tests.rig.keys import keypair_for_tests
-from tests.rig.nodes import NodeProcess, free_port, loopback_client, read_database, settle
-from tests.rig.signing import signed_post
+from tests.rig.nodes import NodeProcess, loopback_client, open_node, read_database, settle
+from tests.rig.signing import mention, signed_post
 
 pytestmark = pytest.mark.processes
 EVE = "https://remote.example/users/eve"
@@ -31,10 +31,7 @@ EVE = "https://remote.example/users/eve"
 @pytest.fixture
 def node(database_url: str, tmp_path: Path) -> Iterator[NodeProcess]:
     """A node that knows eve of remote.example (her key stored, nothing fetched)."""
-    found = NodeProcess(port=free_port(), data_dir=tmp_path / "n", database_url=database_url)
-    found.extra_env["HARBOUR_FEDERATION_MODE"] = "open"
-    found.start()
-    found.create_member("sam")
+    found = open_node(database_url, tmp_path / "n", "sam")
 
     async def eve(session: AsyncSession) -> None:
         key = PublicKey(id=f"{EVE}#main-key", owner=EVE, pem=keypair_for_tests(3).public_pem)
@@ -48,23 +45,7 @@ def node(database_url: str, tmp_path: Path) -> Iterator[NodeProcess]:
 
 
 def note(node: NodeProcess, number: int, **fields: Any) -> dict[str, Any]:
-    sam = f"{node.base_url}/users/sam"
-    uri = f"{EVE}/statuses/{number}"
-    return {
-        "id": f"{uri}/activity",
-        "type": "Create",
-        "actor": EVE,
-        "to": [sam],
-        "object": {
-            "id": uri,
-            "type": "Note",
-            "attributedTo": EVE,
-            "to": [sam],
-            "content": "<p>hello</p>",
-            "tag": [{"type": "Mention", "href": sam}],
-            **fields,
-        },
-    }
+    return mention(EVE, number, f"{node.base_url}/users/sam", **fields)
 
 
 def post(node: NodeProcess, activity: dict[str, Any]) -> httpx.Response:

@@ -26,6 +26,7 @@ from federation.worker import INBOX_BATCH_POSTGRES as BATCH
 from tests.rig.databases import PostgresDatabases
 from tests.rig.keys import keypair_for_tests
 from tests.rig.nodes import Replica, free_port, read_database, wait_for
+from tests.rig.signing import mention
 from tests.scenarios.test_several_processes import job_states
 
 pytestmark = pytest.mark.processes
@@ -67,21 +68,7 @@ async def known_eve(session: AsyncSession) -> accounts.Account:
 
 
 def create(number: int, sam: str) -> dict[str, object]:
-    note = f"{EVE}/statuses/{number}"
-    return {
-        "id": f"{note}/activity",
-        "type": "Create",
-        "actor": EVE,
-        "to": [sam],
-        "object": {
-            "id": note,
-            "type": "Note",
-            "attributedTo": EVE,
-            "content": f"<p>note {number}</p>",
-            "to": [sam],
-            "tag": [{"type": "Mention", "href": sam}],
-        },
-    }
+    return mention(EVE, number, sam)
 
 
 def delete(number: int) -> dict[str, object]:

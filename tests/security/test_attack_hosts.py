@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.rig.nodes import NodeProcess, free_port
+from tests.rig.nodes import NodeProcess, open_node
 
 pytestmark = pytest.mark.processes
 # Typed as an admin would, or as the id writes it; the server it means, at ports it may use.
@@ -27,10 +27,7 @@ SERVERS = ["https://[2606:4700::1111]", "https://[2606:4700::1111]:8443"]
 
 @pytest.fixture
 def node(database_url: str, tmp_path: Path) -> Iterator[NodeProcess]:
-    node = NodeProcess(port=free_port(), data_dir=tmp_path / "node", database_url=database_url)
-    node.extra_env["HARBOUR_FEDERATION_MODE"] = "open"
-    node.start()
-    node.create_member("alice")
+    node = open_node(database_url, tmp_path / "node", "alice")
     yield node
     node.stop()
 

@@ -21,7 +21,7 @@ import pytest
 from activitypub import Actor, ActorType, PublicKey
 from tests.rig.keys import keypair_for_tests
 from tests.rig.listeners import LoopbackServer
-from tests.rig.nodes import NodeProcess, free_port
+from tests.rig.nodes import NodeProcess, free_port, open_node
 from tests.rig.signing import signed_post
 
 pytestmark = pytest.mark.processes
@@ -54,12 +54,9 @@ class HostileServer:
 
 @pytest.fixture
 def node(database_url: str, tmp_path: Path) -> Iterator[NodeProcess]:
-    node = NodeProcess(port=free_port(), data_dir=tmp_path / "node", database_url=database_url)
-    node.extra_env.update(
-        HARBOUR_FEDERATION_MODE="open", HARBOUR_DEV_HOSTS="hostile.test=127.0.0.1"
+    node = open_node(
+        database_url, tmp_path / "node", "alice", HARBOUR_DEV_HOSTS="hostile.test=127.0.0.1"
     )
-    node.start()
-    node.create_member("alice")
     yield node
     node.stop()
 
