@@ -352,24 +352,38 @@ class Transport:
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
         try:
-            async with self._posts.post(
-                to,
-                data=body,
-                headers=headers,
-                allow_redirects=False,
-                server_hostname=name if to.scheme == "https" else None,
-            ) as response:
-                await response.content.read(POST_ANSWER_BYTES)
-                if not response.content.at_eof():
-                    response.close()  # not read to its end: the connection is not kept
-                # All a POST's caller reads (an httpx.Response cost ~20 µs a delivery).
-                return PostResult(response.status, response.headers.get("retry-after"))
+            try:
+                return await self._post_once(to, name, headers, body)
+            except aiohttp.ServerDisconnectedError:
+                # A kept connection the server closed as the request went out (its
+                # keep-alive ran out: uvicorn's is 5 s, aiohttp keeps one 15 s). Sent once
+                # more, on a new connection; a receiver drops a duplicate by activity id.
+                return await self._post_once(to, name, headers, body)
         except (TimeoutError, aiohttp.ServerTimeoutError):
             raise TimedOut(f"{url} timed out") from None
         except aiohttp.ClientConnectorError:
             raise _cannot_connect(url) from None
         except aiohttp.ClientError as error:
             raise FetchError(f"{url}: {type(error).__name__}") from None
+
+    async def _post_once(
+        self, to: yarl.URL, name: str, headers: dict[str, str], body: bytes
+    ) -> PostResult:
+        """One POST through the kept client (`_post`), its answer read up to
+        POST_ANSWER_BYTES."""
+        assert self._posts is not None
+        async with self._posts.post(
+            to,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
+            server_hostname=name if to.scheme == "https" else None,
+        ) as response:
+            await response.content.read(POST_ANSWER_BYTES)
+            if not response.content.at_eof():
+                response.close()  # not read to its end: the connection is not kept
+            # All a POST's caller reads (an httpx.Response cost ~20 µs a delivery).
+            return PostResult(response.status, response.headers.get("retry-after"))
 
     async def _read_capped(self, response: httpx.Response, url: str) -> None:
         declared = response.headers.get("content-length", "")

@@ -33,6 +33,7 @@ class Inbox:
     port: int = 0
     answer: bytes = b""
     silent: bool = False
+    closes_after: int = 0  # requests a connection answers, then it closes unanswered (0: none)
     connections: list[list[dict[str, str]]] = field(default_factory=list)
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -48,6 +49,8 @@ class Inbox:
                 headers[":line"] = lines[0]
                 await reader.readexactly(int(headers.get("content-length", "0")))
                 requests.append(headers)
+                if self.closes_after and len(requests) > self.closes_after:
+                    break  # its keep-alive ran out as this request arrived
                 if self.silent:
                     await asyncio.sleep(60)
                 writer.write(
@@ -96,15 +99,27 @@ async def test_deliveries_arrive_signed_with_the_host_name_over_kept_connections
     assert len(inbox.connections) == 1  # plain http keys by address: one connection kept
 
 
-async def test_a_long_answer_is_not_read_to_its_end_and_its_connection_is_not_kept() -> None:
-    inbox = Inbox(answer=b"x" * (POST_ANSWER_BYTES * 4))
+@pytest.mark.parametrize(
+    ("inbox", "requests_by_connection"),
+    [
+        # A long answer is not read to its end, and its connection is not kept.
+        (Inbox(answer=b"x" * (POST_ANSWER_BYTES * 4)), [1, 1]),
+        # A kept connection closed as the next delivery goes out (its keep-alive ran out):
+        # that delivery is sent again, on a new connection.
+        (Inbox(closes_after=1), [2, 1]),
+    ],
+    ids=["long-answer", "closed-as-sent"],
+)
+async def test_two_deliveries_take_a_new_connection_when_the_first_is_not_kept(
+    inbox: Inbox, requests_by_connection: list[int]
+) -> None:
     async with running(inbox) as transport:
         for _ in range(2):
             result = await transport.post_activity(
                 f"http://one.test:{inbox.port}/inbox", b"{}", SIGNER
             )
             assert result.status == 202
-    assert [len(requests) for requests in inbox.connections] == [1, 1]
+    assert [len(requests) for requests in inbox.connections] == requests_by_connection
 
 
 async def test_a_server_that_never_answers_times_out() -> None:
