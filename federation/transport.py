@@ -38,7 +38,6 @@ DEADLINE = 20.0  # a whole request (lookup, connect, send, read), however a serv
 REFUSED = (401, 403)  # a signature refused: knock again the draft-cavage way
 BACK_OFF = 60.0  # a host that timed out is not asked again for this long
 MAX_BACKED_OFF = 10_000
-POSTS_AT_ONCE = 128  # connections the POST client opens, all hosts together
 POST_ANSWER_BYTES = 65_536  # an inbox's answer is read this far (to keep the connection)
 
 log = logging.getLogger("harbour.transport")
@@ -336,28 +335,17 @@ class Transport:
         connection is kept for the next; a longer one closes it."""
         import aiohttp  # here, not at the top: a start need not load it (memory)
 
+        from federation.post_client import post_client
+
         if self._posts is None:
-            self._posts = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    limit=POSTS_AT_ONCE,
-                    limit_per_host=0,  # the worker bounds what it sends to a host
-                    ssl=tls_context(self.policy.ca_bundle),
-                    use_dns_cache=False,  # never asked: it is given the checked address
-                ),
-                timeout=aiohttp.ClientTimeout(
-                    connect=self.timeout.connect, sock_read=self.timeout.read
-                ),
-                headers={"User-Agent": self._user_agent},
-                auto_decompress=False,
-                cookie_jar=aiohttp.DummyCookieJar(),
-            )
+            tls = tls_context(self.policy.ca_bundle)
+            self._posts = post_client(tls, self.timeout, self._user_agent)
         try:
             try:
                 return await self._post_once(to, name, headers, body)
             except aiohttp.ServerDisconnectedError:
-                # A kept connection the server closed as the request went out (its
-                # keep-alive ran out: uvicorn's is 5 s, aiohttp keeps one 15 s). Sent once
-                # more, on a new connection; a receiver drops a duplicate by activity id.
+                # A kept connection closed as its keep-alive ran out (uvicorn's is 5 s,
+                # aiohttp's 15 s): once more, on a new one (receivers drop duplicates by id).
                 return await self._post_once(to, name, headers, body)
         except (TimeoutError, aiohttp.ServerTimeoutError):
             raise TimedOut(f"{url} timed out") from None
@@ -369,8 +357,7 @@ class Transport:
     async def _post_once(
         self, to: yarl.URL, name: str, headers: dict[str, str], body: bytes
     ) -> PostResult:
-        """One POST through the kept client (`_post`), its answer read up to
-        POST_ANSWER_BYTES."""
+        """One POST through the kept client (`_post`)."""
         assert self._posts is not None
         async with self._posts.post(
             to,

@@ -66,7 +66,9 @@ class Inbox:
 
 
 @asynccontextmanager
-async def running(inbox: Inbox) -> AsyncIterator[Transport]:
+async def running(inbox: Inbox, patience: float = 10.0) -> AsyncIterator[Transport]:
+    """A transport to `inbox` that waits `patience` seconds for an answer (the machine may
+    be loaded: a second was too short in a CI run)."""
     server = await asyncio.start_server(inbox.serve, "127.0.0.1", 0)
     inbox.port = server.sockets[0].getsockname()[1]
     policy = TransportPolicy(
@@ -74,7 +76,9 @@ async def running(inbox: Inbox) -> AsyncIterator[Transport]:
         allow_http=True,
         static_hosts={"one.test": "127.0.0.1", "two.test": "127.0.0.1"},
     )
-    transport = Transport(policy, user_agent="test", deadline=1.0, timeout=httpx.Timeout(1.0))
+    transport = Transport(
+        policy, user_agent="test", deadline=patience, timeout=httpx.Timeout(patience)
+    )
     try:
         yield transport
     finally:
@@ -124,6 +128,6 @@ async def test_two_deliveries_take_a_new_connection_when_the_first_is_not_kept(
 
 async def test_a_server_that_never_answers_times_out() -> None:
     inbox = Inbox(silent=True)
-    async with running(inbox) as transport:
+    async with running(inbox, patience=1.0) as transport:
         with pytest.raises(TimedOut):
             await transport.post_activity(f"http://one.test:{inbox.port}/inbox", b"{}", SIGNER)
