@@ -37,11 +37,14 @@ pytestmark = pytest.mark.anyio
 Admin = Callable[[AsyncSession], Awaitable[None]]
 
 
+PAUSE = 5.0  # seconds the worker waits for the admin's change (`Moderator`)
+
+
 class Moderator:
     """An admin's change made in a thread of its own, with its own engine, once the
-    worker's engine runs a statement `when` picks: the worker waits `pause` seconds for it
+    worker's engine runs a statement `when` picks: the worker waits PAUSE seconds for it
     there (long enough for a change that need not wait for the worker to commit first, or
-    to reach the lock it waits on)."""
+    to reach the lock it waits on; 1.5 s was too short for a suspension in a CI run)."""
 
     def __init__(self, services: Services, change: Admin, when: Callable[[str], bool]) -> None:
         self.services, self.change, self.when = services, change, when
@@ -72,7 +75,7 @@ class Moderator:
         if self.armed and self.when(statement):
             self.armed = False
             self.thread.start()
-            self.done_in_pause = self.done.wait(1.5)
+            self.done_in_pause = self.done.wait(PAUSE)
 
     async def during(self, worker_pass: Awaitable[int]) -> None:
         engine = self.services.engine.sync_engine
