@@ -186,7 +186,6 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
         routes=[
             *wellknown.routes,
             *activitypub.routes,
-            *inbox.routes,
             # The rest in the same order, most imported on the first request to their
             # paths (node/lazy_routes.py).
             LazyRoutes(API + "oauth", "/.well-known", "/api/v1/apps", "/oauth"),

@@ -9,24 +9,15 @@ address dropped, access log, security headers, no-store) and the 500 handler are
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from activitypub.signatures import RequestParts
 from content.foreground import serving
 from federation import inbox
-from node.api.signed import request_parts, scope_parts
+from node.api.signed import scope_parts
 from node.middleware import declared_too_large, is_inbox, too_large
-from node.state import Services, services
-
-
-async def post_inbox(request: Request) -> Response:
-    """Verify and queue an activity; 202 once it is stored, a JSON error otherwise."""
-    body = await request.body()  # not counted: a body that trickles holds nobody back
-    outcome = await _outcome(services(request), request_parts(request, body))
-    return Response(status_code=202) if outcome.status == 202 else _refusal(outcome)
+from node.state import Services
 
 
 async def _outcome(found: Services, parts: RequestParts) -> inbox.Outcome:
@@ -34,31 +25,39 @@ async def _outcome(found: Services, parts: RequestParts) -> inbox.Outcome:
         return await inbox.receive(found.federation, parts)
 
 
-def _refusal(outcome: inbox.Outcome) -> Response:
+def _refusal(outcome: inbox.Outcome) -> JSONResponse:
     headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
     return JSONResponse({"error": outcome.message}, status_code=outcome.status, headers=headers)
 
 
 async def _accepted(send: Send) -> None:
-    """The empty 202 `Response(status_code=202)` sends, without building one per request."""
+    """An empty 202, sent without building a `Response` per request."""
     await send({"type": "http.response.start", "status": 202, "headers": [_NO_BODY]})
     await send({"type": "http.response.body", "body": b""})
 
 
 _NO_BODY = (b"content-length", b"0")
+_POST_ONLY = JSONResponse(
+    {"error": "an inbox takes only POST"}, status_code=405, headers={"Allow": "POST"}
+)
 
 
 class InboxFirst:
-    """POSTs to an inbox answered here; everything else goes on to `app`. Installed inside
-    the middleware every answer needs and outside the rest (`node.app`)."""
+    """Requests to an inbox answered here (a POST verified and queued: 202 once it is
+    stored, a JSON error otherwise; any other method 405); everything else goes on to
+    `app`. Installed inside the middleware every answer needs and outside the rest
+    (`node.app`)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or not is_inbox(scope["path"]):
+        if scope["type"] != "http" or not is_inbox(scope["path"]):
             await self.app(scope, receive, send)
+            return
+        if scope["method"] != "POST":
+            await _POST_ONLY(scope, receive, send)
             return
         if declared_too_large(scope, self.max_bytes):
             await too_large(send, self.max_bytes)
@@ -98,10 +97,3 @@ async def _body(receive: Receive, max_bytes: int) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-routes = [
-    Route("/inbox", post_inbox, methods=["POST"]),
-    Route("/users/{username}/inbox", post_inbox, methods=["POST"]),
-    Route("/actor/inbox", post_inbox, methods=["POST"]),
-]

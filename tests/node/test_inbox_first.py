@@ -39,4 +39,7 @@ async def test_only_inbox_paths_are_answered_as_inboxes(client: httpx.AsyncClien
     assert refused.status_code in (401, 403) and refused.json()["error"]
     assert (await client.post("/users//inbox", json=unsigned)).status_code == 404
     assert (await client.post("/users/alice/inbox/x", json=unsigned)).status_code == 404
-    assert (await client.get("/inbox")).status_code == 405
+    for method in ("GET", "HEAD", "PUT"):
+        answer = await client.request(method, "/users/alice/inbox")
+        assert answer.status_code == 405 and answer.headers["allow"] == "POST"
+    assert (await client.get("/inbox")).json() == {"error": "an inbox takes only POST"}
