@@ -1,6 +1,7 @@
 """Create, Update and Delete of events from organisations followed here (as
 `publishers.admit` says, the gate listings pass too): mirrored into this node's calendar,
-the description sanitised, only ever changed by their origin."""
+the description sanitised, only ever changed by their origin (`mirrored.Mirrored`); Join
+and Leave of events here."""
 
 from __future__ import annotations
 
@@ -12,36 +13,12 @@ from content.accounts import Account
 from content.event_fields import EventError, validate
 from federation import event_wire
 from federation.handlers.incoming import Incoming
-from federation.handlers.publishers import admit
+from federation.handlers.mirrored import Mirrored
 
 
-async def on_create(incoming: Incoming) -> None:
-    """Mirror an event of an organisation someone here follows (fetched from its origin
-    when given by id)."""
-    document = await incoming.object_document()
-    await _store(incoming, document, replaces=False)
-
-
-async def on_update(incoming: Incoming) -> None:
-    """The origin changed an event: our copy follows (or is made, if it was missed)."""
-    await _store(incoming, incoming.object, replaces=True)
-
-
-async def on_delete(incoming: Incoming) -> None:
-    """The origin deleted (cancelled) an event: our copy goes too."""
-    event = await events.get_by_uri(incoming.session, incoming.object_id or "")
-    if event is not None and event.account_id == incoming.actor.id:
-        await events.remove(incoming.session, event)
-
-
-async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
-    if not event_wire.is_event(document):
-        incoming.drop("not an event")
-        return
-    existing = await events.get_by_uri(incoming.session, str(document.get("id")))
-    owner = existing.account_id if existing is not None else None
-    if (proven := await admit(incoming, document, owner, replaces=replaces)) is None:
-        return
+async def _save(
+    incoming: Incoming, document: Any, existing: events.Event | None, proven: bool
+) -> None:
     # Sanitising a description is work for a thread, not the event loop.
     values, description_html = await asyncio.to_thread(event_wire.fields_of, document)
     try:
@@ -58,6 +35,10 @@ async def _store(incoming: Incoming, document: Any, *, replaces: bool) -> None:
         description_html=description_html,
     )
     saved.origin_proven = proven
+
+
+EVENTS = Mirrored("an event", event_wire.is_event, events.get_by_uri, events.remove, _save)
+on_create, on_update, on_delete = EVENTS.on_create, EVENTS.on_update, EVENTS.on_delete
 
 
 async def on_join(incoming: Incoming) -> None:
