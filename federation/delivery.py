@@ -116,14 +116,18 @@ class Claimed(NamedTuple):
 
 
 async def claim(
-    session: AsyncSession, limit: int, *where: ColumnElement[bool], lease: timedelta = LEASE
+    session: AsyncSession,
+    limit: int,
+    *where: ColumnElement[bool],
+    lease: timedelta = LEASE,
+    owner: str = "",
 ) -> list[Claimed]:
     """Lease up to `limit` due deliveries (that also meet `where`) and read what sending
     them needs, returned by the leasing UPDATE (only those columns), then each distinct
     body once, read and encoded (a post to 1,000 servers is 1,000 deliveries of one
     body). Loading an ORM row with its own copy of the body for each delivery was ~15 % of
-    a fan-out's CPU (issue 18)."""
-    token, leasing = lease_statement(session, Delivery, limit, *where, lease=lease)
+    a fan-out's CPU (issue 18). The claim's token starts with `owner` (`liveness`)."""
+    token, leasing = lease_statement(session, Delivery, limit, *where, lease=lease, owner=owner)
     c = DELIVERIES.c
     columns = (c.id, c.inbox, c.host, c.signer_id, c.body_id, c.attempts, c.created_at)
     # The leased rows come back from the UPDATE itself (RETURNING, both databases), in the

@@ -105,8 +105,8 @@ class Worker:
         # pass takes it (scaled down with the retries by the test-only setting).
         self._lease = jobs.LEASE * fed.retry_scale
         self._applier = InboxApplier(fed)
-        # On PostgreSQL (`run_forever`): the lock whose loss gives this worker's inbox
-        # claims back at once, and when the claims of dead workers were last looked for.
+        # On PostgreSQL (`run_forever`): the lock whose loss gives this worker's inbox and
+        # delivery claims back at once, and when the claims of dead workers were last looked for.
         self._liveness: liveness.Liveness | None = None
         self._next_release = 0.0
 
@@ -291,16 +291,23 @@ class Worker:
 
     async def _release_dead_claims(self) -> None:
         """On SQLite this is the node's one worker (one process holds the database), so
-        inbox items still claimed were claimed by a process that died: give them back. A
-        claim holds its host's other items too (`hosts_free`): after a kill, all of a host's
-        items waited out the dead claim's lease, 5 minutes. On PostgreSQL each pass gives
-        back the claims of workers whose liveness lock is gone (`liveness.release_dead`)."""
+        inbox items and deliveries still claimed were claimed by a process that died: give
+        them back. An inbox claim holds its host's other items too (`hosts_free`): after a
+        kill, all of a host's items waited out the dead claim's lease, 5 minutes, and so did
+        a fan-out's claimed deliveries. On PostgreSQL each pass gives back the claims of
+        workers whose liveness lock is gone (`liveness.release_dead`)."""
         async with self.fed.sessions() as session:
             if session.bind.dialect.name != "sqlite":  # type: ignore[union-attr]
                 return
-            if released := await jobs.release_all(session, InboxItem):
-                log.info("gave back %d inbox items a stopped worker held", released)
+            released = sum([await jobs.release_all(session, job) for job in (InboxItem, Delivery)])
+            if released:
+                log.info("gave back %d inbox items and deliveries a stopped worker held", released)
             await session.commit()
+
+    def _owner(self) -> str:
+        """What this worker's claims start with: its liveness lock's number, when it holds
+        one (`liveness`)."""
+        return self._liveness.owner or "" if self._liveness is not None else ""
 
     def stop(self) -> None:
         """Finish the pass under way (and, for a while, the deliveries in flight), then
@@ -312,12 +319,11 @@ class Worker:
     async def _apply_inbox(self) -> int:
         """Apply a batch of due inbox items: each host's in order, INBOX_AT_ONCE hosts at
         once, so an item waiting on a slow server holds up only its own host's."""
-        owner = self._liveness.owner or "" if self._liveness is not None else ""
         async with self.fed.sessions() as session:
             if self._liveness is not None and time.monotonic() >= self._next_release:
                 self._next_release = time.monotonic() + POLL_SECONDS
-                if released := await liveness.release_dead(session, InboxItem):
-                    log.info("gave back %d inbox items a dead worker held", released)
+                if released := await liveness.release_dead(session, InboxItem, Delivery):
+                    log.info("gave back %d inbox items and deliveries a dead worker held", released)
             if not self._inbox_busy and not await session.scalar(items_due()):
                 return 0  # one plain SELECT, where an idle claim was a lock, an UPDATE, a commit
             postgres = session.bind.dialect.name == "postgresql"  # type: ignore[union-attr]
@@ -328,7 +334,7 @@ class Worker:
                 hosts_free(),
                 lease=self._lease,
                 serial=CLAIMS,
-                owner=owner,
+                owner=self._owner(),
             )
             if not items:
                 return 0
@@ -361,7 +367,9 @@ class Worker:
                 self._passed_over = set() if self._forever else None  # as that claim left it
                 return 0
             busy = ~delivery.hosts_in(session, sending)
-            claimed = await delivery.claim(session, BATCH, busy, lease=self._lease)
+            claimed = await delivery.claim(
+                session, BATCH, busy, lease=self._lease, owner=self._owner()
+            )
             self._claimed_some = bool(claimed)
             if len(claimed) >= BATCH or not self._forever:
                 self._passed_over = None

@@ -1,0 +1,135 @@
+"""A worker's liveness on PostgreSQL (`federation.liveness`): what a dead worker claimed,
+deliveries and inbox items alike, goes back at once; what a live worker holds stays its own.
+A killed worker's fan-out had waited out its 5-minute lease."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from federation import delivery, jobs, liveness
+from federation.delivery import Delivery
+from federation.inbox import InboxItem
+from federation.worker import Worker
+from node.database import create_engine, create_sessionmaker
+from tests.federation.test_delivery import federation_with
+from tests.federation.test_slow_hosts import remote_actor
+from tests.rig import world
+from tests.rig.databases import PostgresDatabases
+
+pytestmark = pytest.mark.anyio
+BASE = "https://harbour.test"
+HOSTS = [f"s{n}.test" for n in range(3)]
+
+
+@pytest.fixture
+async def postgresql(
+    postgresql_databases: PostgresDatabases,
+) -> AsyncIterator[tuple[str, async_sessionmaker[AsyncSession]]]:
+    url = postgresql_databases.create()
+    engine = create_engine(url)
+    yield url, create_sessionmaker(engine)
+    await engine.dispose()
+    postgresql_databases.drop(url)
+
+
+async def holding(url: str) -> tuple[liveness.Liveness, asyncio.Task[None]]:
+    """A liveness lock held, as a worker holds it while it lives."""
+    alive = liveness.Liveness(url)
+    task = asyncio.create_task(alive.hold())
+    await until(lambda: alive.owner is not None)
+    return alive, task
+
+
+async def until(condition: Callable[[], bool | Awaitable[bool]], seconds: float = 10) -> None:
+    async with asyncio.timeout(seconds):
+        while not await _value(condition()):
+            await asyncio.sleep(0.02)
+
+
+async def _value(result: bool | Awaitable[bool]) -> bool:
+    return await result if not isinstance(result, bool) else result
+
+
+async def claims(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str | None]:
+    async with sessions() as session:
+        rows = await session.execute(select(Delivery.host, Delivery.claim))
+        return {host: claim for host, claim in rows}
+
+
+async def queue_deliveries(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        activity = {"id": f"{BASE}/users/alice#creates/1", "type": "Create"}
+        await delivery.enqueue(session, activity, alice.id, [f"https://{h}/inbox" for h in HOSTS])
+
+
+async def test_a_dead_workers_claims_go_back_and_a_live_ones_stay(
+    postgresql: tuple[str, async_sessionmaker[AsyncSession]],
+) -> None:
+    url, sessions = postgresql
+    await queue_deliveries(sessions)
+    async with sessions() as session, session.begin():
+        eve = await remote_actor(session, "eve.example", "eve")
+        activity = {"id": "https://eve.example/1", "type": "Like", "actor": eve.uri}
+        session.add(
+            InboxItem(
+                activity_id=activity["id"],
+                activity_type="Like",
+                actor_id=eve.id,
+                body=json.dumps(activity),
+            )
+        )
+    (alive, living), (doomed, dying) = await holding(url), await holding(url)
+    assert alive.owner is not None and doomed.owner is not None
+    async with sessions() as session:
+        kept = await delivery.claim(session, 2, owner=alive.owner)
+        lost = await delivery.claim(session, 1, owner=doomed.owner)
+        await jobs.claim_due(session, InboxItem, 1, owner=doomed.owner)
+        assert await liveness.release_dead(session, InboxItem, Delivery) == 0  # both alive
+    dying.cancel()  # its lock's connection closes, as a killed process's would
+    await asyncio.gather(dying, return_exceptions=True)
+    async with sessions() as session:
+        assert await liveness.release_dead(session, InboxItem, Delivery) == 2
+    held = await claims(sessions)
+    assert {held[job.host] for job in kept} == {kept[0].claim}  # the live worker's, as claimed
+    assert held[lost[0].host] is None
+    async with sessions() as session:
+        assert await session.scalar(select(InboxItem.claim)) is None
+        again = await delivery.claim(session, 3)  # due again at once, not in 5 minutes
+    assert [job.host for job in again] == [lost[0].host]
+    living.cancel()
+    await asyncio.gather(living, return_exceptions=True)
+
+
+async def test_a_workers_delivery_claims_carry_its_liveness(
+    postgresql: tuple[str, async_sessionmaker[AsyncSession]],
+) -> None:
+    url, sessions = postgresql
+    await queue_deliveries(sessions)
+    answer = asyncio.Event()
+
+    async def slow(_request: httpx.Request) -> httpx.Response:
+        await answer.wait()
+        return httpx.Response(202)
+
+    worker = Worker(federation_with(sessions, httpx.MockTransport(slow), HOSTS), listen_to=url)
+    running = asyncio.create_task(worker.run_forever())
+
+    async def all_claimed() -> bool:
+        return all((await claims(sessions)).values())
+
+    try:
+        await until(all_claimed)
+        owners = {str(claim)[:9] for claim in (await claims(sessions)).values()}
+        assert len(owners) == 1 and owners.pop().startswith(liveness.MARK)
+    finally:
+        answer.set()
+        worker.stop()
+        await running
