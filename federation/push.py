@@ -187,7 +187,7 @@ def _newer() -> Exists:
 async def queue_new(session: AsyncSession) -> int:
     """Messages for the notifications newer than each subscription's last seen one."""
     queued = 0
-    for subscription in await session.scalars(select(PushSubscription).where(_newer()).limit(200)):
+    for subscription in await session.scalars(_taken(_newer())):
         newest = await session.scalar(
             select(func.max(Notification.id)).where(
                 Notification.account_id == subscription.account_id
@@ -201,6 +201,15 @@ async def queue_new(session: AsyncSession) -> int:
             queued += added
             subscription.seen_notification_id = newest
     return queued
+
+
+def _taken(condition: ColumnElement[bool]) -> Select[PushSubscription]:
+    """Up to 200 subscriptions that meet `condition`, held (PostgreSQL: FOR UPDATE) until the
+    pass commits, and those another worker holds passed over: with two workers on one
+    database, both passes queued the same notifications, and the phone got each twice
+    (found by attack3). What another pass queued is seen once it commits: the statements
+    after the lock read anew."""
+    return select(PushSubscription).where(condition).limit(200).with_for_update(skip_locked=True)
 
 
 def _late_floor() -> int:
@@ -229,7 +238,7 @@ async def queue_late(session: AsyncSession) -> int:
         _unqueued(PushSubscription.id),
     )
     queued = 0
-    for subscription in await session.scalars(select(PushSubscription).where(late).limit(200)):
+    for subscription in await session.scalars(_taken(late)):
         seen = Notification.id <= subscription.seen_notification_id
         within = (Notification.id > floor, seen, _unqueued(subscription.id))
         queued += await _queue(session, subscription, *within) or 0

@@ -28,8 +28,10 @@ from tests.clients.test_push import PushService
 from tests.rig.databases import PostgresDatabases
 from tests.rig.keys import keypair_for_tests
 from tests.rig.nodes import NodeProcess, free_port, read_database, wait_for
+from tests.scenarios import test_several_processes as several
 
 pytestmark = pytest.mark.processes
+node_s = several.node_s  # one node as four processes on PostgreSQL
 
 
 @pytest.fixture
@@ -118,3 +120,42 @@ def test_a_notification_committed_after_a_later_one_is_pushed_too(
     while time.monotonic() < deadline and len(phone.received) < 2:
         time.sleep(0.2)
     assert len(phone.received) == 2, "bob's boost was never pushed to alice's phone"
+
+
+@pytest.fixture
+def phone() -> Iterator[PushService]:
+    service = PushService()
+    yield service
+    service.server.shutdown()
+    service.server.server_close()
+
+
+def waiting_on_locks(conninfo: str) -> int:
+    """How many statements of the node wait for a lock."""
+    with psycopg.connect(conninfo, autocommit=True) as watcher:
+        found = watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()
+    return int(found[0]) if found else 0
+
+
+def test_two_workers_push_a_notification_once(node_s: several.NodeS, phone: PushService) -> None:
+    """On PostgreSQL, one node as two web processes and two workers: both workers' passes
+    queue what is new at once (here they meet at the insert of the messages, which another
+    transaction holds up a moment), and the phone gets each notification once."""
+    web = node_s.webs[1]
+    alice = client(web, "alice", web.create_member("alice"), ["read", "write", "push"])
+    bob = client(web, "bob", web.create_member("bob"))
+    _, public = alice.push_subscription_generate_keys()
+    alice.push_subscription_set(f"{phone.origin}/push/alice", public, mention_events=True)
+    conninfo = make_url(web.database_url).set(drivername="postgresql")
+    conninfo_text = conninfo.render_as_string(hide_password=False)
+    with psycopg.connect(conninfo_text) as holder:
+        holder.execute("LOCK TABLE push_messages IN SHARE MODE")
+        bob.status_post("@alice the van is at the corner of Dock Street")
+        wait_for(lambda: waiting_on_locks(conninfo_text) == 2, what="both workers queueing")
+        holder.commit()
+    wait_for(lambda: len(phone.received) >= 1, what="the mention, pushed")
+    time.sleep(5)  # a second message would be sent at once
+    assert len(phone.received) == 1, "the mention was pushed twice"
