@@ -24,7 +24,7 @@ from activitypub.actors import Actor, PublicKey
 from content import accounts, relationships
 from content.accounts import Account
 from tests.clients.test_mastodon_py import client
-from tests.clients.test_push import PushService
+from tests.clients.test_push import PushService, push_service
 from tests.rig.databases import PostgresDatabases
 from tests.rig.keys import keypair_for_tests
 from tests.rig.nodes import NodeProcess, free_port, read_database, wait_for
@@ -32,6 +32,7 @@ from tests.scenarios import test_several_processes as several
 
 pytestmark = pytest.mark.processes
 node_s = several.node_s  # one node as four processes on PostgreSQL
+__all__ = ["push_service"]  # the push tests' loopback push service, a fixture here too
 
 
 @pytest.fixture
@@ -71,14 +72,14 @@ def eve_follows(node: NodeProcess, server: PushService, username: str) -> None:
     read_database(node, follow)
 
 
-def waiting_on_a_lock(conninfo: str) -> bool:
-    """Whether a statement of the node waits for a lock."""
+def waiting_on_locks(conninfo: str) -> int:
+    """How many statements of the node wait for a lock."""
     with psycopg.connect(conninfo, autocommit=True) as watcher:
         found = watcher.execute(
             "SELECT count(*) FROM pg_stat_activity"
             " WHERE datname = current_database() AND wait_event_type = 'Lock'"
         ).fetchone()
-    return bool(found and found[0])
+    return int(found[0]) if found else 0
 
 
 def test_a_notification_committed_after_a_later_one_is_pushed_too(
@@ -108,7 +109,7 @@ def test_a_notification_committed_after_a_later_one_is_pushed_too(
     with psycopg.connect(conninfo_text) as holder:
         holder.execute("LOCK TABLE delivery_bodies IN SHARE MODE")
         boosted.start()
-        wait_for(lambda: waiting_on_a_lock(conninfo_text), timeout=20, what="bob's boost waiting")
+        wait_for(lambda: waiting_on_locks(conninfo_text) == 1, what="bob's boost waiting")
         carol.status_favourite(posted.id)  # a later id, committed first
         wait_for(lambda: len(phone.received) == 1, what="carol's favourite, pushed")
         holder.commit()
@@ -122,29 +123,13 @@ def test_a_notification_committed_after_a_later_one_is_pushed_too(
     assert len(phone.received) == 2, "bob's boost was never pushed to alice's phone"
 
 
-@pytest.fixture
-def phone() -> Iterator[PushService]:
-    service = PushService()
-    yield service
-    service.server.shutdown()
-    service.server.server_close()
-
-
-def waiting_on_locks(conninfo: str) -> int:
-    """How many statements of the node wait for a lock."""
-    with psycopg.connect(conninfo, autocommit=True) as watcher:
-        found = watcher.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        ).fetchone()
-    return int(found[0]) if found else 0
-
-
-def test_two_workers_push_a_notification_once(node_s: several.NodeS, phone: PushService) -> None:
+def test_two_workers_push_a_notification_once(
+    node_s: several.NodeS, push_service: PushService
+) -> None:
     """On PostgreSQL, one node as two web processes and two workers: both workers' passes
     queue what is new at once (here they meet at the insert of the messages, which another
     transaction holds up a moment), and the phone gets each notification once."""
-    web = node_s.webs[1]
+    web, phone = node_s.webs[1], push_service
     alice = client(web, "alice", web.create_member("alice"), ["read", "write", "push"])
     bob = client(web, "bob", web.create_member("bob"))
     _, public = alice.push_subscription_generate_keys()
