@@ -229,18 +229,22 @@ async def queue_late(session: AsyncSession) -> int:
     """Messages for the notifications of the last LATE at or below a subscription's last
     seen one that have none: they committed after a notification with a higher id (an id
     is taken when the row is written, and its transaction may end after another's), so
-    `queue_new` passed them by."""
+    `queue_new` passed them by. Never one older than the subscription (its id, a
+    `new_id` too): a new one starts at her newest notification, and what came before it
+    was for the phone she had then."""
     floor = _late_floor()
     late = exists().where(
         Notification.account_id == PushSubscription.account_id,
         Notification.id > floor,
+        Notification.id > PushSubscription.id,
         Notification.id <= PushSubscription.seen_notification_id,
         _unqueued(PushSubscription.id),
     )
     queued = 0
     for subscription in await session.scalars(_taken(late)):
         seen = Notification.id <= subscription.seen_notification_id
-        within = (Notification.id > floor, seen, _unqueued(subscription.id))
+        since = Notification.id > max(floor, subscription.id)
+        within = (since, seen, _unqueued(subscription.id))
         queued += await _queue(session, subscription, *within) or 0
     return queued
 

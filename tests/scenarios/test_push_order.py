@@ -23,6 +23,7 @@ from activitypub import ActorType
 from activitypub.actors import Actor, PublicKey
 from content import accounts, relationships
 from content.accounts import Account
+from federation import push
 from tests.clients.test_mastodon_py import client
 from tests.clients.test_push import PushService, push_service
 from tests.rig.databases import PostgresDatabases
@@ -90,6 +91,8 @@ def test_a_notification_committed_after_a_later_one_is_pushed_too(
     bob = client(node, "bob", node.create_member("bob"))
     carol = client(node, "carol", node.create_member("carol"))
     eve_follows(node, eves_server, "bob")
+    earlier = alice.status_post("Who has the key to the drop-in?")
+    bob.status_favourite(earlier.id)  # before her phone subscribed: never pushed
     _, public = alice.push_subscription_generate_keys()
     alice.push_subscription_set(
         f"{phone.origin}/push/alice",
@@ -114,13 +117,15 @@ def test_a_notification_committed_after_a_later_one_is_pushed_too(
         wait_for(lambda: len(phone.received) == 1, what="carol's favourite, pushed")
         holder.commit()
     boosted.join(timeout=30)
-    wait_for(lambda: len(alice.notifications()) == 2, what="both in alice's app")
+    wait_for(lambda: len(alice.notifications()) == 3, what="all in alice's app")
     wait_for(lambda: len(eves_server.received) == 1, what="the boost at eve's server")
     # A pass of the worker comes at least every second: well within this.
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and len(phone.received) < 2:
         time.sleep(0.2)
     assert len(phone.received) == 2, "bob's boost was never pushed to alice's phone"
+    time.sleep(push.LATE_EVERY + 2)  # a look for late ones came: it takes nothing older
+    assert len(phone.received) == 2, "a notification from before the subscription was pushed"
 
 
 def test_two_workers_push_a_notification_once(
