@@ -112,7 +112,9 @@ async def remove_follow(session: AsyncSession, follower: Account, followed: Acco
 
 
 async def follower_inboxes(session: AsyncSession, account: Account) -> set[str]:
-    """The inboxes (shared where offered) of the account's accepted remote followers."""
+    """The inboxes (shared where offered) of the account's accepted remote followers, but
+    for suspended ones: a suspension keeps her follows for a lifted one, and her server went
+    on getting followers-only posts (found by attack3)."""
     rows = await session.execute(
         select(Account.shared_inbox_uri, Account.inbox_uri)
         .join(Follow, Follow.follower_id == Account.id)
@@ -120,6 +122,7 @@ async def follower_inboxes(session: AsyncSession, account: Account) -> set[str]:
             Follow.followed_id == account.id,
             Follow.state == FollowState.ACCEPTED,
             Account.domain.is_not(None),
+            Account.suspended_at.is_(None),
         )
     )
     return {shared or inbox for shared, inbox in rows}

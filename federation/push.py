@@ -27,10 +27,11 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Exists, ForeignKey, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Exists, ForeignKey, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from content import relationships
 from content.accounts import Account
@@ -56,6 +57,12 @@ BATCH = 20
 MAX_ATTEMPTS = 6
 FIRST_WAIT = timedelta(seconds=30)
 TTL_SECONDS = 48 * 3600  # as Mastodon: a phone off for two days still gets them
+# A notification that commits after one with a higher id, LATE at most after its own was
+# taken, is still pushed, within LATE_EVERY seconds (`queue_late`); the mark of the highest
+# id seen had passed it by for good (found by attack3: a boost that waited to queue its
+# deliveries, and a favourite made meanwhile).
+LATE = timedelta(minutes=2)
+LATE_EVERY = 10.0
 _P256_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
 
 
@@ -131,6 +138,8 @@ class Pusher:
     async def run_due(self, fed: Federation) -> int:
         """Queue what is new, then send what is due; how many were sent or given up."""
         async with fed.sessions() as session:
+            if _sweep_due(fed):
+                await queue_late(session)  # what it queues is due: the SELECT below sees it
             if not await session.scalar(_anything_due()):
                 return 0  # one plain SELECT, where a read, a claim and two commits were
             await queue_new(session)
@@ -143,6 +152,20 @@ class Pusher:
             if isinstance(failure, BaseException):
                 raise failure
         return len(claimed)
+
+
+_next_sweep: WeakKeyDictionary[object, float] = WeakKeyDictionary()
+
+
+def _sweep_due(fed: Federation) -> bool:
+    """Whether `queue_late` is due for `fed`'s database: every LATE_EVERY seconds, the first
+    LATE_EVERY after the first pass."""
+    now = time.monotonic()
+    due = _next_sweep.setdefault(fed.sessions, now + LATE_EVERY)
+    if now < due:
+        return False
+    _next_sweep[fed.sessions] = now + LATE_EVERY
+    return True
 
 
 @cache  # built on the first pass, not at import (mappers are configured after start-up)
@@ -163,39 +186,98 @@ def _newer() -> Exists:
 
 async def queue_new(session: AsyncSession) -> int:
     """Messages for the notifications newer than each subscription's last seen one."""
-    newer = _newer()
     queued = 0
-    for subscription in await session.scalars(select(PushSubscription).where(newer).limit(200)):
-        member = await session.get(Account, subscription.account_id)
+    for subscription in await session.scalars(_taken(_newer())):
         newest = await session.scalar(
             select(func.max(Notification.id)).where(
                 Notification.account_id == subscription.account_id
             )
         )
-        if member is None or newest is None:
+        if newest is None:
             continue
-        view = await notification_view(session, member)
-        shown = await session.scalars(
-            select(Notification)
-            .join(Account, Account.id == Notification.from_account_id)  # `view` reads its domain
-            .where(
-                Account.suspended_at.is_(None),
-                Notification.account_id == member.id,
-                Notification.id > subscription.seen_notification_id,
-                Notification.id <= newest,
-                *view.shown(),
-            )
+        newer = Notification.id > subscription.seen_notification_id
+        added = await _queue(session, subscription, newer, Notification.id <= newest)
+        if added is not None:
+            queued += added
+            subscription.seen_notification_id = newest
+    return queued
+
+
+def _taken(condition: ColumnElement[bool]) -> Select[PushSubscription]:
+    """Up to 200 subscriptions that meet `condition`, held (PostgreSQL: FOR UPDATE) until the
+    pass commits, and those another worker holds passed over: with two workers on one
+    database, both passes queued the same notifications, and the phone got each twice
+    (found by attack3). What another pass queued is seen once it commits: the statements
+    after the lock read anew."""
+    return select(PushSubscription).where(condition).limit(200).with_for_update(skip_locked=True)
+
+
+def _late_floor() -> int:
+    """The lowest id a notification made LATE ago could have (`content.orm.new_id`)."""
+    return int((time.time() - LATE.total_seconds()) * 1000) << 16
+
+
+def _unqueued(subscription_id: int | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """The notification has no message for the subscription yet."""
+    return ~exists().where(
+        PushMessage.subscription_id == subscription_id,
+        PushMessage.notification_id == Notification.id,
+    )
+
+
+async def queue_late(session: AsyncSession) -> int:
+    """Messages for the notifications of the last LATE at or below a subscription's last
+    seen one that have none: they committed after a notification with a higher id (an id
+    is taken when the row is written, and its transaction may end after another's), so
+    `queue_new` passed them by. Never one older than the subscription (its id, a
+    `new_id` too): a new one starts at her newest notification, and what came before it
+    was for the phone she had then."""
+    floor = _late_floor()
+    late = exists().where(
+        Notification.account_id == PushSubscription.account_id,
+        Notification.id > floor,
+        Notification.id > PushSubscription.id,
+        Notification.id <= PushSubscription.seen_notification_id,
+        _unqueued(PushSubscription.id),
+    )
+    queued = 0
+    for subscription in await session.scalars(_taken(late)):
+        seen = Notification.id <= subscription.seen_notification_id
+        since = Notification.id > max(floor, subscription.id)
+        within = (since, seen, _unqueued(subscription.id))
+        queued += await _queue(session, subscription, *within) or 0
+    return queued
+
+
+async def _queue(
+    session: AsyncSession, subscription: PushSubscription, *where: ColumnElement[bool]
+) -> int | None:
+    """Messages for the subscription's notifications that meet `where`, if her policy and
+    filters show them and the subscription wants their kind; how many (None: she is gone)."""
+    member = await session.get(Account, subscription.account_id)
+    if member is None:
+        return None
+    view = await notification_view(session, member)
+    shown = await session.scalars(
+        select(Notification)
+        .join(Account, Account.id == Notification.from_account_id)  # `view` reads its domain
+        .where(
+            Account.suspended_at.is_(None),
+            Notification.account_id == member.id,
+            *where,
+            *view.shown(),
         )
-        wanted = subscription.wanted()
-        for notification in shown:
-            if wanted.get(notification.type) and await _allowed(
-                session, subscription, member, notification
-            ):
-                session.add(
-                    PushMessage(subscription_id=subscription.id, notification_id=notification.id)
-                )
-                queued += 1
-        subscription.seen_notification_id = newest
+    )
+    wanted = subscription.wanted()
+    queued = 0
+    for notification in shown:
+        if wanted.get(notification.type) and await _allowed(
+            session, subscription, member, notification
+        ):
+            session.add(
+                PushMessage(subscription_id=subscription.id, notification_id=notification.id)
+            )
+            queued += 1
     return queued
 
 
