@@ -18,6 +18,7 @@ from content.orm import iso
 from content.polls import Poll
 from content.post_edits import Version
 from content.posts import Post
+from content.readers import Reader
 from content.relationships import FollowState
 from content.sanitize import render_inline_text
 from moderation import account_blocks, member_domain_blocks, mutes
@@ -118,7 +119,7 @@ async def credential_account(session: AsyncSession, row: Account, base_url: str)
 async def statuses(
     session: AsyncSession,
     rows: Sequence[tuple[Post, Account]],
-    viewer: Account | None,
+    viewer: Reader | None,
     base: str,
     boosts: Sequence[tuple[Interaction, Account] | None] = (),
 ) -> list[dict[str, Any]]:
@@ -140,7 +141,7 @@ async def status(
     session: AsyncSession,
     post: Post,
     author: Account,
-    viewer: Account | None,
+    viewer: Reader | None,
     base_url: str,
     facts: StatusFacts | None = None,
 ) -> dict[str, Any]:
@@ -323,7 +324,7 @@ def _size(width: int, height: int) -> dict[str, Any]:
 
 
 def poll_entity(
-    poll: Poll, post: Post, viewer: Account | None, choices: dict[int, list[int]]
+    poll: Poll, post: Post, viewer: Reader | None, choices: dict[int, list[int]]
 ) -> dict[str, Any]:
     """The Poll entity. With `hide_totals`, counts show only to the author and once it
     has ended; the author counts as having voted, as in Mastodon."""

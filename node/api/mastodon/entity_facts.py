@@ -41,6 +41,7 @@ from content.media import MediaAttachment
 from content.orm import among
 from content.polls import Poll, PollVote
 from content.posts import Mention, Post, PostTag
+from content.readers import Reader
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ async def account_counts(session: AsyncSession, ids: Collection[int]) -> dict[in
 async def status_facts(
     session: AsyncSession,
     rows: Sequence[tuple[Post, Account]],
-    viewer: Account | None,
+    viewer: Reader | None,
     others: Collection[Account] = (),
 ) -> StatusFacts:
     """The facts every Status entity of a page needs, in two queries whatever its size
@@ -156,7 +157,7 @@ async def _read_numbers(
     facts: StatusFacts,
     rows: Sequence[tuple[Post, Account]],
     shown: Collection[int],
-    viewer: Account | None,
+    viewer: Reader | None,
 ) -> None:
     """Into `facts`, in one statement (a UNION ALL of one branch per kind of fact, each
     read along an index): the shown accounts' counts, the parents kept here, replies,
