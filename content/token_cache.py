@@ -12,7 +12,9 @@ every time, as `personas.may_act_as` must be). It is forgotten:
   heard after this process's commits and, on PostgreSQL, every other process's through the
   LISTEN the streaming hub already holds (`node.streaming.hub`): the one mechanism;
 - all of it, whenever that LISTEN is not known to be open (before it is, after it failed,
-  and again once it is back): nothing is remembered while no one would hear a revocation;
+  and again once it is back): nothing is remembered while no one would hear a revocation,
+  and so nothing on SQLite, where a command such as `harbour account suspend` runs beside
+  the node and tells no one;
 - after TTL_SECONDS in any case (what no session sees: SQL typed by hand).
 
 A grant read while an invalidation arrived is not remembered (`epoch`), so a read that

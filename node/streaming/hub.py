@@ -125,8 +125,9 @@ class Hub:
         if self.listen_to is not None:
             self._tasks.append(asyncio.create_task(self._listen_forever(self.listen_to)))
         else:
+            # Grants are not remembered on SQLite: short commands (`harbour account suspend`,
+            # `account password`) run beside the node, and their commits reach no listener.
             stream_events.SINKS.append(self.offer)
-            self.tokens.trust(True)  # one process: its own commits are every revocation
 
     def end_all(self) -> None:
         """Close every stream (the node is shutting down)."""

@@ -30,8 +30,9 @@ pytestmark = pytest.mark.anyio
 # accounts, attachments and polls together.
 HOME_PAGE_BUDGET = 5
 # The same once the process remembers the token's grant (`content.token_cache`), which it
-# does only while it hears revocations: in `harbour serve`, whose streaming hub listens.
-REMEMBERED_PAGE_BUDGET = HOME_PAGE_BUDGET - 1
+# does only while it hears revocations: in `harbour serve` on PostgreSQL, whose streaming
+# hub listens (on SQLite a command run beside the node would go unheard: nothing is kept).
+REMEMBERED_PAGE_BUDGET = {"postgresql": HOME_PAGE_BUDGET - 1, "sqlite": HOME_PAGE_BUDGET}
 
 
 async def test_a_home_page_costs_the_same_few_statements_whatever_it_shows(
@@ -127,16 +128,18 @@ async def test_a_page_read_again_spares_the_token_until_it_is_revoked(
         client.headers.update(await world.bearer(session, alice))
     hub = app.state.streams
     await hub.start()  # as `harbour serve` does: listening on PostgreSQL
+    dialect = services.engine.dialect.name
     try:
         with anyio.fail_after(10):
-            while not services.tokens.trusted:
+            while dialect == "postgresql" and not services.tokens.trusted:
                 await anyio.sleep(0.01)
         assert (await client.get("/api/v1/timelines/home")).status_code == 200
         with counted(services) as statements:
             answer = await client.get("/api/v1/timelines/home")
         assert answer.status_code == 200 and len(answer.json()) == 1
-        assert len(statements) == REMEMBERED_PAGE_BUDGET
-        assert not any("access_tokens" in s for s in statements)
+        assert len(statements) == REMEMBERED_PAGE_BUDGET[dialect]
+        read_token = any("access_tokens" in s for s in statements)
+        assert read_token == (dialect == "sqlite")
         async with services.sessions() as session, session.begin():
             await oauth.revoke_all(session, alice.id)  # "sign out everywhere"
         assert (await client.get("/api/v1/timelines/home")).status_code == 401

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.accounts import Account
 from content.oauth import OOB
 from content.orm import utcnow
-from tests.rig.databases import PostgresDatabases
+from tests.rig.databases import PostgresDatabases, SQLiteDatabases
 from tests.rig.nodes import NodeProcess, Replica, free_port, read_database, wait_for
 from tests.scenarios.test_several_processes import listeners
 
@@ -180,3 +180,21 @@ def test_a_suspension_that_revokes_nothing_still_refuses_the_token_in_every_proc
     since = time.monotonic()
     for node in (a, b):
         refused_within_bound(node, app.token, since)
+
+
+def test_on_sqlite_a_command_run_beside_the_node_is_obeyed_at_once(
+    sqlite_databases: SQLiteDatabases, tmp_path: Path
+) -> None:
+    """On SQLite nothing hears another process's commits, and `harbour account suspend` runs
+    beside the serving node: so its grants are not remembered there at all."""
+    node = NodeProcess(free_port(), tmp_path / "a", sqlite_databases.create())
+    node.start()
+    try:
+        app = App(node, "sam", node.create_member("sam"))
+        remembered(node, app.token)
+        suspended = node.run("account", "suspend", "sam", process=True)
+        assert suspended.returncode == 0, suspended.stderr
+        assert home(node, app.token) == 401
+    finally:
+        node.stop()
+        sqlite_databases.drop(node.database_url)
