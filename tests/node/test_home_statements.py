@@ -91,6 +91,9 @@ async def test_a_home_page_costs_the_same_few_statements_whatever_it_shows(
     # come for a boost's entry only (as its booster), not again beside every author.
     (feed,) = [s for s in statements if "FROM home_feed" in s]
     assert "via.fields" not in feed and "booster.fields" in feed
+    # Of a mentioned account, what a Status shows of it alone.
+    (attached,) = [s for s in statements if "AS mentioned" in s]
+    assert "mentioned.username" in attached and "mentioned.fields" not in attached
 
 
 async def test_a_home_page_on_postgresql_sends_no_begin_and_no_rollback(

@@ -122,12 +122,14 @@ async def statuses(
     viewer: Reader | None,
     base: str,
     boosts: Sequence[tuple[Interaction, Account] | None] = (),
+    *,
+    brief_mentions: bool = False,
 ) -> list[dict[str, Any]]:
     """Status entities of a page, with what they show beyond their rows read all at once;
     where `boosts` (one per row, if given) has a boost and its booster, the row is shown as
-    that boost's wrapper."""
+    that boost's wrapper. `brief_mentions`: as `status_facts` says."""
     boosters = [booster for _, booster in filter(None, boosts)]
-    facts = await status_facts(session, rows, viewer, boosters)
+    facts = await status_facts(session, rows, viewer, boosters, brief_mentions=brief_mentions)
     shown = [await status(session, post, author, viewer, base, facts) for post, author in rows]
     for number, boosted in enumerate(boosts):
         if boosted is not None:

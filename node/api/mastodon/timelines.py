@@ -96,7 +96,9 @@ async def _page(
     id paging goes by)."""
     base = services(request).settings.base_url
     rows = [(e.post, e.author) for e in entries]
-    statuses = await entities.statuses(session, rows, viewer, base, [e.boosted for e in entries])
+    boosts = [e.boosted for e in entries]
+    # A timeline's session reads nothing after its statuses: mentioned accounts in brief.
+    statuses = await entities.statuses(session, rows, viewer, base, boosts, brief_mentions=True)
     headers = link_header(request, base, [e.id for e in entries])
     return JSONResponse(statuses, headers=headers)
 
