@@ -19,6 +19,7 @@ from content import personas
 from content.accounts import Account
 from content.interface_text import N_, Message
 from content.orm import Base, new_id, utcnow
+from content.token_cache import Grant, TokenCache
 from content.users import User
 
 TOP_SCOPES = ("read", "write", "follow", "push", "admin:read", "admin:write")
@@ -220,6 +221,21 @@ async def token_owner(session: AsyncSession, token: str) -> tuple[AccessToken, A
     if account is not None and row.acting_id is not None:
         account = await _acting(session, account, row.acting_id)
     return row, account
+
+
+async def grant_of(session: AsyncSession, token: str, cache: TokenCache) -> Grant:
+    """What a live token grants, remembered in `cache` (`content.token_cache`) if it is of a
+    login acting as itself; or OAuthError invalid_token, as `token_owner` says."""
+    digest = _digest(token)
+    found = cache.get(digest)
+    if found is not None:
+        return found
+    epoch = cache.epoch  # before the read: an invalidation heard during it wins
+    row, account = await token_owner(session, token)
+    found = Grant(row.id, row.app_id, account.id if account else None, row.scopes)
+    if account is not None and row.acting_id is None:
+        cache.keep(digest, found, epoch)
+    return found
 
 
 async def _acting(session: AsyncSession, login: Account, acting_id: int) -> Account:

@@ -14,6 +14,7 @@ from content.accounts import Account
 from content.notifications import NotificationType, drop_follow_request, notify
 from content.orm import Base, new_id, utcnow
 from content.paging import Window, read_pairs
+from content.readers import Reader
 
 
 class FollowState(StrEnum):
@@ -149,7 +150,7 @@ async def follow_state_from_here(session: AsyncSession, account: Account) -> Fol
     return FollowState.ACCEPTED if FollowState.ACCEPTED in found else FollowState.PENDING
 
 
-async def followed_ids(session: AsyncSession, account: Account) -> list[int]:
+async def followed_ids(session: AsyncSession, account: Reader) -> list[int]:
     """Ids of the accounts `account` follows (accepted)."""
     rows = await session.scalars(
         select(Follow.followed_id).where(

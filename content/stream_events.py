@@ -17,16 +17,21 @@ from typing import Any
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 CHANNEL = "harbour_stream"
 PENDING = "stream_events"
+ANNOUNCED = "stream_events_announced"
+# Tables whose rows an UPDATE or DELETE statement may take a live token's grant from (the
+# token, its app, its account): such a statement is told as "revoked" with id 0.
+REVOKING = frozenset({"access_tokens", "oauth_apps", "accounts"})
 
 
 @dataclass(frozen=True)
 class StreamEvent:
     """One fact for open streams: `kind` is post, edit, delete, boost, notification, gone
-    (an account suspended or deleted) or revoked (a token); `id` the row's id. A deletion
+    (an account suspended or deleted) or revoked (a token; id 0: tokens, apps or accounts
+    changed by a statement, which tokens unknown); `id` the row's id. A deletion
     carries the post's author and whether it was public, since the row is gone."""
 
     kind: str
@@ -50,6 +55,10 @@ class StreamEvent:
 
 Sink = Callable[[StreamEvent], None]
 SINKS: list[Sink] = []  # this process's hubs (on SQLite, where nothing else can hear)
+# Told this process's own committed events on either database, as soon as they commit
+# (`content.token_cache`: a process forgets a grant it revoked itself without waiting for
+# its NOTIFY to come back).
+COMMITTED: list[Sink] = []
 
 
 def deleted(session: AsyncSession, post_id: int, author_id: int, public: bool) -> None:
@@ -80,6 +89,19 @@ def _noticed(session: Session, _context: object) -> None:
             _note(session, StreamEvent("gone", row.id))
         elif table == "access_tokens" and _changed(row, "revoked_at"):
             _note(session, StreamEvent("revoked", row.id))
+    for row in session.deleted:
+        if _table(row) in REVOKING:  # a token, or its app or account (and so the token)
+            _note(session, StreamEvent("revoked", 0))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _statement(state: ORMExecuteState) -> None:
+    """An UPDATE or DELETE statement on tokens, apps or accounts (`oauth.revoke_all`, an
+    erasure): which tokens it revokes is not known here, so it is told as id 0 (all)."""
+    if state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in REVOKING:
+            _note(state.session, StreamEvent("revoked", 0))
 
 
 @event.listens_for(Session, "before_commit")
@@ -100,20 +122,26 @@ def _announce(session: Session) -> None:
         {"channel": CHANNEL, "payloads": [one.to_json() for one in found]},
     )
     session.info[PENDING] = []
+    session.info.setdefault(ANNOUNCED, []).extend(found)
 
 
 @event.listens_for(Session, "after_commit")
 def _publish(session: Session) -> None:
-    """On SQLite, hand what was committed to this process's hubs."""
-    found = session.info.pop(PENDING, None)
-    for one in found or ():
+    """Hand what was committed to this process's `COMMITTED` sinks and, on SQLite, to its
+    hubs."""
+    found = session.info.pop(PENDING, None) or []
+    for one in found:
         for sink in SINKS:
+            sink(one)
+    for one in [*found, *session.info.pop(ANNOUNCED, ())]:
+        for sink in COMMITTED:
             sink(one)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(ANNOUNCED, None)
 
 
 def _table(row: object) -> str:

@@ -33,6 +33,7 @@ from content.accounts import Account
 from content.orm import Base, new_id, utcnow
 from content.paging import Window, read_pairs
 from content.posts import Post
+from content.readers import Reader
 from content.relationships import Follow, FollowState
 
 MAX_LISTS = 50  # lists an account may have (Mastodon's limit)
@@ -225,7 +226,7 @@ async def remove_members(
     )
 
 
-async def exclusive_members(session: AsyncSession, owner: Account) -> set[int]:
+async def exclusive_members(session: AsyncSession, owner: Reader) -> set[int]:
     """Accounts on the owner's exclusive lists: left out of her home timeline."""
     return set(await session.scalars(exclusive_members_query(owner.id)))
 

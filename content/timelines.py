@@ -29,6 +29,7 @@ from content.interactions import Interaction, Kind
 from content.orm import among
 from content.paging import NEWEST, Window
 from content.posts import Mention, Post, PostTag
+from content.readers import Reader
 from content.relationships import Follow, FollowState, followed_ids
 from content.timeline_lists import TimelineList, TimelineListMember
 
@@ -57,7 +58,7 @@ class Entry:
 
 async def home(
     session: AsyncSession,
-    viewer: Account,
+    viewer: Reader,
     *,
     window: Window = NEWEST,
     exclude_accounts: Collection[int] = (),
@@ -90,7 +91,7 @@ def _in_feed(window: Window, floor: int) -> bool:
 
 async def _from_feed(
     session: AsyncSession,
-    viewer: Account,
+    viewer: Reader,
     window: Window,
     exclude_accounts: Collection[int],
     exclude_domains: Collection[str],
@@ -192,7 +193,7 @@ def _feed_query(
 
 async def _from_posts(
     session: AsyncSession,
-    viewer: Account,
+    viewer: Reader,
     window: Window,
     exclusive: Collection[int],
     exclude_accounts: Collection[int],

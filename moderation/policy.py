@@ -27,6 +27,7 @@ from content.accounts import Account, not_on_any
 from content.domain_match import on_any
 from content.notifications import Notification
 from content.orm import UTCDateTime, utcnow
+from content.readers import Reader
 from moderation import (
     account_blocks,
     allowlist,
@@ -177,7 +178,7 @@ def _hidden_query() -> CompoundSelect[int, str | None]:
 _HIDDEN = _hidden_query()
 
 
-async def hidden_from(session: AsyncSession, viewer: Account | None) -> Hidden:
+async def hidden_from(session: AsyncSession, viewer: Reader | None) -> Hidden:
     """The accounts and domains to leave out of everything `viewer` reads."""
     if viewer is None:
         return Hidden()

@@ -146,7 +146,9 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
         media_proxy=create_media_proxy(settings),
     )
 
-    streams = Hub(session_factory, settings.base_url, listen_to=listen_url(settings))
+    streams = Hub(
+        session_factory, settings.base_url, listen_to=listen_url(settings), tokens=services.tokens
+    )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
+from content.token_cache import TokenCache
 from federation.context import Federation
 from federation.media_proxy import MediaProxy
 from node.i18n import Interface
@@ -29,6 +30,8 @@ class Services:
     # Sign-ins checking a password or recovery code at once; the others wait for a turn
     # holding no database connection, so a storm of them cannot take the pool from pages.
     sign_ins: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    # Bearer tokens' grants, remembered while revocations are heard (`content.token_cache`).
+    tokens: TokenCache = field(default_factory=TokenCache)
 
 
 def services(request: HTTPConnection) -> Services:

@@ -22,6 +22,7 @@ from content import stream_events
 from content.accounts import Account
 from content.oauth import AccessToken
 from content.stream_events import StreamEvent
+from content.token_cache import TokenCache
 from node.streaming.render import Message, Stream, messages
 
 log = logging.getLogger("harbour.streaming")
@@ -71,13 +72,19 @@ class Hub:
     """This process's open streams and the tasks that feed them."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], base_url: str, listen_to: str | None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        base_url: str,
+        listen_to: str | None,
+        tokens: TokenCache | None = None,
     ) -> None:
         """`listen_to`: the PostgreSQL URL whose NOTIFYs bring every process's events; None
-        on SQLite, where they come from this process's commits."""
+        on SQLite, where they come from this process's commits. `tokens`: the process's
+        remembered grants, told every revocation heard, and trusted only while listening."""
         self.sessions = sessions
         self.base_url = base_url
         self.listen_to = listen_to
+        self.tokens = tokens or TokenCache()
         self.connections: set[Connection] = set()
         self.events: asyncio.Queue[StreamEvent] = asyncio.Queue(EVENTS)
         self._tasks: list[asyncio.Task[None]] = []
@@ -114,9 +121,12 @@ class Hub:
             asyncio.create_task(self._dispatch_forever()),
             asyncio.create_task(self._check_tokens_forever()),
         ]
+        stream_events.COMMITTED.append(self.tokens.heard)
         if self.listen_to is not None:
             self._tasks.append(asyncio.create_task(self._listen_forever(self.listen_to)))
         else:
+            # Grants are not remembered on SQLite: short commands (`harbour account suspend`,
+            # `account password`) run beside the node, and their commits reach no listener.
             stream_events.SINKS.append(self.offer)
 
     def end_all(self) -> None:
@@ -126,8 +136,11 @@ class Hub:
 
     async def stop(self) -> None:
         """Close every stream and stop the tasks."""
+        self.tokens.trust(False)
         with contextlib.suppress(ValueError):
             stream_events.SINKS.remove(self.offer)
+        with contextlib.suppress(ValueError):
+            stream_events.COMMITTED.remove(self.tokens.heard)
         self.end_all()
         for task in self._tasks:
             task.cancel()
@@ -213,15 +226,21 @@ class Hub:
                     conninfo.render_as_string(hide_password=False), autocommit=True
                 ) as connection:
                     await connection.execute(f"LISTEN {stream_events.CHANNEL}")
+                    self.tokens.trust(True)  # from now on every revocation is heard
                     wait = FIRST_RETRY
                     async for notice in connection.notifies():
                         try:
-                            self.offer(StreamEvent.from_json(notice.payload))
+                            found = StreamEvent.from_json(notice.payload)
                         except (ValueError, KeyError, TypeError):
                             log.warning("streaming: an unreadable event was ignored")
+                            continue
+                        self.tokens.heard(found)  # here, not after the dispatcher's queue
+                        self.offer(found)
             except psycopg.Error as error:
                 log.warning(
                     "streaming: listening failed (%s); again in %.0f s", type(error).__name__, wait
                 )
+            finally:
+                self.tokens.trust(False)  # what is said while not listening goes unheard
             await asyncio.sleep(wait)
             wait = min(wait * 2, LAST_RETRY)

@@ -18,6 +18,7 @@ from content.orm import iso
 from content.polls import Poll
 from content.post_edits import Version
 from content.posts import Post
+from content.readers import Reader
 from content.relationships import FollowState
 from content.sanitize import render_inline_text
 from moderation import account_blocks, member_domain_blocks, mutes
@@ -118,15 +119,17 @@ async def credential_account(session: AsyncSession, row: Account, base_url: str)
 async def statuses(
     session: AsyncSession,
     rows: Sequence[tuple[Post, Account]],
-    viewer: Account | None,
+    viewer: Reader | None,
     base: str,
     boosts: Sequence[tuple[Interaction, Account] | None] = (),
+    *,
+    brief_mentions: bool = False,
 ) -> list[dict[str, Any]]:
     """Status entities of a page, with what they show beyond their rows read all at once;
     where `boosts` (one per row, if given) has a boost and its booster, the row is shown as
-    that boost's wrapper."""
+    that boost's wrapper. `brief_mentions`: as `status_facts` says."""
     boosters = [booster for _, booster in filter(None, boosts)]
-    facts = await status_facts(session, rows, viewer, boosters)
+    facts = await status_facts(session, rows, viewer, boosters, brief_mentions=brief_mentions)
     shown = [await status(session, post, author, viewer, base, facts) for post, author in rows]
     for number, boosted in enumerate(boosts):
         if boosted is not None:
@@ -140,7 +143,7 @@ async def status(
     session: AsyncSession,
     post: Post,
     author: Account,
-    viewer: Account | None,
+    viewer: Reader | None,
     base_url: str,
     facts: StatusFacts | None = None,
 ) -> dict[str, Any]:
@@ -323,7 +326,7 @@ def _size(width: int, height: int) -> dict[str, Any]:
 
 
 def poll_entity(
-    poll: Poll, post: Post, viewer: Account | None, choices: dict[int, list[int]]
+    poll: Poll, post: Post, viewer: Reader | None, choices: dict[int, list[int]]
 ) -> dict[str, Any]:
     """The Poll entity. With `hide_totals`, counts show only to the author and once it
     has ended; the author counts as having voted, as in Mastodon."""

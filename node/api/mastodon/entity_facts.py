@@ -30,7 +30,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
 from content import account_stats
 from content.account_stats import AccountStats
@@ -41,6 +41,7 @@ from content.media import MediaAttachment
 from content.orm import among
 from content.polls import Poll, PollVote
 from content.posts import Mention, Post, PostTag
+from content.readers import Reader
 
 
 @dataclass(frozen=True)
@@ -92,24 +93,30 @@ async def account_counts(session: AsyncSession, ids: Collection[int]) -> dict[in
 async def status_facts(
     session: AsyncSession,
     rows: Sequence[tuple[Post, Account]],
-    viewer: Account | None,
+    viewer: Reader | None,
     others: Collection[Account] = (),
+    *,
+    brief_mentions: bool = False,
 ) -> StatusFacts:
     """The facts every Status entity of a page needs, in two queries whatever its size
     (issue 18: each statement costs more than what it reads): every count, parent, tag,
     bookmark and poll choice in one, then mentioned accounts, attachments and polls;
     `others`: more accounts the page shows (who boosted), whose counts come in the same
-    query as the authors'."""
+    query as the authors'. With `brief_mentions` the mentioned accounts are read with the
+    columns a Status shows of them alone (`MENTION_COLUMNS`), the others raising if touched:
+    for a page whose session reads nothing after its statuses (a timeline)."""
     ids = [post.id for post, _ in rows]
     shown = {a.id for _, a in rows} | {a.id for a in others}
     facts = StatusFacts(accounts={account_id: AccountCounts() for account_id in shown})
     await _read_numbers(session, facts, rows, shown, viewer)
     if ids:
-        await _read_attached(session, facts, ids)
+        await _read_attached(session, facts, ids, brief_mentions)
     return facts
 
 
-async def _read_attached(session: AsyncSession, facts: StatusFacts, ids: list[int]) -> None:
+async def _read_attached(
+    session: AsyncSession, facts: StatusFacts, ids: list[int], brief: bool = False
+) -> None:
     """Into `facts`, in one statement: each post's mentioned accounts, attachments and
     poll, outer-joined to the post (a row per mention and attachment pair; most posts have
     neither, so a row each). Three statements before, each ~0.4 ms of a page's CPU through
@@ -118,7 +125,7 @@ async def _read_attached(session: AsyncSession, facts: StatusFacts, ids: list[in
     facts.media = {post_id: [] for post_id in ids}
     mentioned: set[tuple[int, int]] = set()
     attached: set[int] = set()
-    query = _attached_query(session.get_bind().dialect.name == "postgresql")
+    query = _attached_query(session.get_bind().dialect.name == "postgresql", brief)
     for post_id, account, attachment, poll in await session.execute(query, {"ids": ids}):
         if account is not None and (post_id, account.id) not in mentioned:
             mentioned.add((post_id, account.id))
@@ -130,13 +137,19 @@ async def _read_attached(session: AsyncSession, facts: StatusFacts, ids: list[in
             facts.polls[post_id] = poll
 
 
+# What a Status shows of an account it mentions (`entities.status`: id, username, acct, url).
+MENTION_COLUMNS = ("id", "username", "domain", "url", "uri")
+
+
 @cache
-def _attached_query(postgresql: bool) -> Select[int, Account, MediaAttachment, Poll]:
+def _attached_query(postgresql: bool, brief: bool) -> Select[int, Account, MediaAttachment, Poll]:
     """`_read_attached`'s statement, built once; mentioned accounts by id and attachments
     in upload order, as `media.of_posts` gives them. The alias is made here, not at import:
-    making one configures every mapper (~50 ms), which start-up need not wait for."""
+    making one configures every mapper (~50 ms), which start-up need not wait for. `brief`:
+    the mentioned accounts' MENTION_COLUMNS only (of 37, two of them JSON), any other column
+    raising when read rather than loading silently (`raiseload`)."""
     mentioned = aliased(Account, name="mentioned")
-    return (
+    query = (
         select(Post.id, mentioned, MediaAttachment, Poll)
         .outerjoin(Mention, Mention.post_id == Post.id)
         .outerjoin(mentioned, mentioned.id == Mention.account_id)
@@ -145,6 +158,10 @@ def _attached_query(postgresql: bool) -> Select[int, Account, MediaAttachment, P
         .where(among(Post.id, "ids", postgresql))
         .order_by(Post.id, mentioned.id, MediaAttachment.id)
     )
+    if brief:
+        columns = [getattr(mentioned, name) for name in MENTION_COLUMNS]
+        query = query.options(load_only(*columns, raiseload=True))
+    return query
 
 
 # The kinds of row `_read_numbers` reads, in the order it sorts them.
@@ -156,7 +173,7 @@ async def _read_numbers(
     facts: StatusFacts,
     rows: Sequence[tuple[Post, Account]],
     shown: Collection[int],
-    viewer: Account | None,
+    viewer: Reader | None,
 ) -> None:
     """Into `facts`, in one statement (a UNION ALL of one branch per kind of fact, each
     read along an index): the shown accounts' counts, the parents kept here, replies,

@@ -13,6 +13,7 @@ from content import oauth
 from content.accounts import Account
 from content.oauth import AccessToken, OAuthError
 from content.paging import parse_id
+from content.readers import ReaderId
 from content.users import Role
 from node.moderating import has_role
 from node.state import services
@@ -70,6 +71,21 @@ async def user_of(request: Request, scope: str, session: AsyncSession | None = N
     if account is None:
         raise HTTPException(422, "This method requires an authenticated user")
     return account
+
+
+async def reader_of(request: Request, scope: str, session: AsyncSession) -> ReaderId:
+    """`user_of` for a page that needs only who reads it: her account's id, from the token's
+    grant as this process remembers it (`content.token_cache`: forgotten in every process
+    as a revocation or suspension commits), so a page read again asks nothing for it."""
+    try:
+        grant = await oauth.grant_of(session, bearer(request), services(request).tokens)
+    except OAuthError as error:
+        raise HTTPException(401, str(error)) from None
+    if not oauth.covers(grant.scopes, scope):
+        raise HTTPException(403, "This action is outside the authorized scopes")
+    if grant.account_id is None:
+        raise HTTPException(422, "This method requires an authenticated user")
+    return ReaderId(grant.account_id)
 
 
 async def staff_of(request: Request, scope: str, roles: frozenset[Role]) -> Account:

@@ -10,13 +10,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from content import accounts, hashtags, timelines
-from content.accounts import Account
+from content.readers import Reader
 from content.timelines import Entry
 from moderation.policy import hidden_from, limited
 from node.api.mastodon import entities
 from node.api.mastodon import timeline_lists as api_timeline_lists
 from node.api.mastodon.paging import link_header, window_of
-from node.api.mastodon.requests import optional_viewer, user_of
+from node.api.mastodon.requests import optional_viewer, reader_of, user_of
 from node.database import reading_only
 from node.state import services
 
@@ -25,7 +25,8 @@ async def home(request: Request) -> Response:
     """GET /api/v1/timelines/home."""
     async with services(request).sessions() as session:
         await reading_only(session)
-        viewer = await user_of(request, "read:statuses", session)  # one connection, not two
+        # One connection, not two; the token's grant remembered (no statement) once read.
+        viewer = await reader_of(request, "read:statuses", session)
         excluded = await _excluded(session, viewer)
         entries = await timelines.home(session, viewer, window=window_of(request), **excluded)
         return await _page(request, session, entries, viewer)
@@ -48,7 +49,7 @@ class _Excluded(TypedDict):
     exclude_domains: frozenset[str]
 
 
-async def _excluded(session: AsyncSession, viewer: Account) -> _Excluded:
+async def _excluded(session: AsyncSession, viewer: Reader) -> _Excluded:
     """What a member's own timelines leave out: accounts and domains hidden from her."""
     hidden = await hidden_from(session, viewer)
     return {"exclude_accounts": hidden.accounts, "exclude_domains": hidden.domains}
@@ -89,13 +90,15 @@ async def _public_posts(request: Request, hashtag: str | None) -> Response:
 
 
 async def _page(
-    request: Request, session: AsyncSession, entries: list[Entry], viewer: Account | None
+    request: Request, session: AsyncSession, entries: list[Entry], viewer: Reader | None
 ) -> Response:
     """The entries as statuses, a boost as Mastodon's wrapper with the boost's own id (the
     id paging goes by)."""
     base = services(request).settings.base_url
     rows = [(e.post, e.author) for e in entries]
-    statuses = await entities.statuses(session, rows, viewer, base, [e.boosted for e in entries])
+    boosts = [e.boosted for e in entries]
+    # A timeline's session reads nothing after its statuses: mentioned accounts in brief.
+    statuses = await entities.statuses(session, rows, viewer, base, boosts, brief_mentions=True)
     headers = link_header(request, base, [e.id for e in entries])
     return JSONResponse(statuses, headers=headers)
 
