@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import secrets
 import threading
 import time
@@ -146,6 +147,17 @@ def utcnow() -> datetime:
 _sequence = itertools.count(secrets.randbits(16))
 _made = [0]  # the last id this process made
 _making = threading.Lock()
+
+
+def _start_elsewhere() -> None:
+    """A forked process (a server that loads the app before forking its workers, the test
+    rig's forked nodes) counts from a random value of its own, not its parent's: two
+    children counting from the same value made the same ids in the same millisecond."""
+    global _sequence
+    _sequence = itertools.count(secrets.randbits(16))
+
+
+os.register_at_fork(after_in_child=_start_elsewhere)
 
 
 def new_id() -> int:
