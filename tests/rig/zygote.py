@@ -8,14 +8,17 @@ arguments, exactly as the console script would; it is its own process, with its 
 database, port and data folder, and ends by itself or by a signal as before.
 
 The child is forked twice, so that it is the test worker's own child (the worker is a
-"subreaper", PR_SET_CHILD_SUBREAPER): the worker waits for it, reads its exit status and
-signals it as it would a `subprocess.Popen`. Where that is not possible the rig starts
-`harbour` as a plain process (`start` returns None).
+"subreaper", PR_SET_CHILD_SUBREAPER, while it asks for a node): the worker waits for it,
+reads its exit status and signals it as it would a `subprocess.Popen`. Where that is not
+possible the rig starts `harbour` as a plain process (`start` returns None). A forked node
+shows in `ps` with the zygote's command line, not `harbour serve`.
 """
 
 from __future__ import annotations
 
 import atexit
+import ctypes
+import functools
 import json
 import os
 import select
@@ -101,7 +104,8 @@ class Zygote:
         """A running `program *args` (the `harbour` console script) with `env`, its output
         appended to `log`; None where forking is not possible (start a process instead)."""
         if self._usable is None:
-            self._usable = hasattr(os, "pidfd_open") and _become_subreaper()
+            self._usable = hasattr(os, "pidfd_open") and _subreaper(True)
+            _subreaper(False)
         if not self._usable:
             return None
         request = {"program": str(program), "args": args, "env": env, "log": str(log)}
@@ -109,9 +113,16 @@ class Zygote:
         with self._lock:
             zygote = self._running()
             assert zygote.stdin is not None and zygote.stdout is not None
-            zygote.stdin.write(json.dumps(request).encode() + b"\n")
-            zygote.stdin.flush()
-            answer = zygote.stdout.readline()
+            # A subreaper only while the node is forked: the worker adopts the node, and not
+            # every other orphan of its descendants (Chromium's crash handlers, which it
+            # would never wait for, left as zombies).
+            _subreaper(True)
+            try:
+                zygote.stdin.write(json.dumps(request).encode() + b"\n")
+                zygote.stdin.flush()
+                answer = zygote.stdout.readline()
+            finally:
+                _subreaper(False)
         if not answer:
             raise RuntimeError(f"the node zygote ended (status {zygote.wait()})")
         return ForkedProcess(int(answer), [str(program), *args])
@@ -138,13 +149,15 @@ class Zygote:
             self._process.wait(timeout=30)
 
 
-def _become_subreaper() -> bool:
-    """Make this process adopt its descendants whose parent ended (Linux only)."""
-    try:
-        import ctypes
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+
+def _subreaper(adopting: bool) -> bool:
+    """Make this process adopt its descendants whose parent ends, or not (Linux only)."""
+    try:
+        return bool(_libc().prctl(PR_SET_CHILD_SUBREAPER, int(adopting), 0, 0, 0) == 0)
     except (OSError, AttributeError):
         return False
 
