@@ -29,8 +29,10 @@ import time
 from pathlib import Path
 from typing import IO
 
-# What the zygote imports before forking: what `harbour serve` imports to start, and the
-# libraries a node imports lazily on its first request, delivery, page or signature.
+# What the zygote imports before forking: what `harbour serve` imports to start, what it
+# imports as it serves (uvicorn's protocols, the database drivers), and the libraries a node
+# imports lazily on its first request, delivery, page or signature. A module missing here is
+# only imported by the node itself, as before.
 PRELOAD = (
     "node.cli",
     "node.commands",
@@ -49,6 +51,29 @@ PRELOAD = (
     "babel.dates",
     "babel.numbers",
     "babel.support",
+    "node.group_commands",
+    "node.sqlite_trips",
+    "node.web.calendar",
+    "node.web.events",
+    "starlette.templating",
+    "jinja2.ext",
+    "aiosqlite",
+    "sqlalchemy.dialects.sqlite.aiosqlite",
+    "sqlalchemy.dialects.postgresql.psycopg",
+    "psycopg",
+    "anyio._backends._asyncio",
+    "anyio.streams.memory",
+    "uvicorn.lifespan.on",
+    "uvicorn.loops.auto",
+    "uvicorn.loops.asyncio",
+    "uvicorn.protocols.http.auto",
+    "uvicorn.protocols.http.h11_impl",
+    "uvicorn.protocols.websockets.auto",
+    "uvicorn.protocols.websockets.websockets_sansio_impl",
+    "langcodes",
+    "language_data.names",
+    "language_data.name_data",
+    "pycountry",
 )
 PR_SET_CHILD_SUBREAPER = 36
 
