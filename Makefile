@@ -13,9 +13,13 @@ run: $(VENV)/.runtime
 # Compiled bytecode is kept (in __pycache__, which git ignores) even where the machine sets
 # PYTHONDONTWRITEBYTECODE: otherwise each of the hundreds of node and command processes a run
 # starts compiles Harbour from source again (~0.2 s of CPU each).
+# --no-loadscope-reorder: xdist otherwise hands out the modules with the most tests first,
+# which put the slow process tests (a few tests a module) last, in the run's tail; this way
+# they go in the order tests/conftest.py sorts them, the slow ones first.
 test: export PYTHONDONTWRITEBYTECODE =
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -n 6 --dist loadfile --durations=25 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 6 --dist loadfile --no-loadscope-reorder --durations=25 \
+		$(PYTEST_ARGS)
 
 ## messages: extract the interface's strings (babel.cfg) and update every language's catalogue
 messages: $(VENV)/.installed

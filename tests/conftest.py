@@ -69,6 +69,7 @@ def pytest_sessionfinish() -> None:
     clean-up): after a CI run on a loaded machine, two such nodes still served an hour on."""
     for node in nodes.LAUNCHED:
         node.stop()
+    nodes.ZYGOTE.close()
 
 
 @pytest.fixture
@@ -84,6 +85,7 @@ def anyio_backend() -> str:
 # member made here is not hashed again at the node's cost when she first signs in there.
 QUICK_HASHER = passwords.quick_hasher()
 nodes.QUICK_SET_UP = True
+nodes.FORKED_STARTS = True
 
 
 @pytest.fixture(autouse=True)

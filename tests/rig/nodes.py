@@ -29,6 +29,7 @@ from node.database import create_engine, create_sessionmaker
 from tests.rig import strict
 from tests.rig.keys import node_keypair, node_keypairs_file
 from tests.rig.strict import job_failures, log_failures, open_jobs
+from tests.rig.zygote import ForkedProcess, Zygote
 
 HARBOUR = Path(sys.executable).with_name("harbour")
 T = TypeVar("T")
@@ -38,6 +39,11 @@ LAUNCHED: list[NodeProcess] = []
 # keys come ready-made (HARBOUR_TEST_KEYPAIRS) and passwords are hashed at the suite's own
 # argon2 cost (HARBOUR_TEST_QUICK_PASSWORDS). The benchmarks start nodes as in use.
 QUICK_SET_UP = False
+# The suite's nodes are forked from a process that has imported Harbour (tests/rig/zygote.py;
+# tests/conftest.py turns this on): most of a start's CPU was importing it. The benchmarks
+# start `harbour` itself, whose start-up they measure.
+FORKED_STARTS = False
+ZYGOTE = Zygote()
 
 
 def loopback_client(**options: Any) -> httpx.Client:
@@ -92,7 +98,7 @@ class NodeProcess:
     port: int
     data_dir: Path
     database_url: str
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | ForkedProcess | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     name: str = "127.0.0.1"  # a name other than an address needs HARBOUR_DEV_HOSTS
     command: tuple[str, ...] = ("serve",)
@@ -165,10 +171,13 @@ class NodeProcess:
     def launch(self) -> None:
         """Start `harbour serve` without waiting for it (to start several nodes at once)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(HARBOUR), *self.command], env=self.env(), stdout=log, stderr=subprocess.STDOUT
-            )
+        args, env = list(self.command), self.env()
+        self.process = ZYGOTE.start(HARBOUR, args, env, self.log_path) if FORKED_STARTS else None
+        if self.process is None:
+            with self.log_path.open("ab") as log:
+                self.process = subprocess.Popen(
+                    [str(HARBOUR), *args], env=env, stdout=log, stderr=subprocess.STDOUT
+                )
         if self not in LAUNCHED:
             LAUNCHED.append(self)
 
