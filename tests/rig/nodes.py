@@ -172,6 +172,7 @@ class NodeProcess:
         """Start `harbour serve` without waiting for it (to start several nodes at once)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args, env = list(self.command), self.env()
+        self.log_path.touch()  # there at once, as with Popen: the forked child opens it later
         self.process = ZYGOTE.start(HARBOUR, args, env, self.log_path) if FORKED_STARTS else None
         if self.process is None:
             with self.log_path.open("ab") as log:
