@@ -63,7 +63,10 @@ class Moderator:
 
     async def _change(self) -> None:
         url = driver_url(self.services.settings.database_url, asynchronous=True)
-        engine = create_async_engine(url)
+        # On SQLite a change that waits for the batch's write lock waits out PAUSE too: more
+        # than sqlite3's 5 s, which the worker never holds the lock for without the pause.
+        waits = {"timeout": 60} if url.startswith("sqlite") else {}
+        engine = create_async_engine(url, connect_args=waits)
         try:
             async with async_sessionmaker(engine, expire_on_commit=False)() as session:
                 await self.change(session)
