@@ -15,7 +15,11 @@ every time, as `personas.may_act_as` must be). It is forgotten:
   and again once it is back): nothing is remembered while no one would hear a revocation,
   and so nothing on SQLite, where a command such as `harbour account suspend` runs beside
   the node and tells no one;
-- after TTL_SECONDS in any case (what no session sees: SQL typed by hand).
+- after TTL_SECONDS in any case: what no session sees (SQL typed by hand), and what a
+  LISTEN cut without an error never brings (a stopped backend, a dropped idle connection:
+  with 30 s, a revoked token read the home timeline for 30 s after such a cut, attack4).
+  So a grant is kept 1 s, the bound revocations promise elsewhere; a heartbeat on the
+  LISTEN would let it be kept longer.
 
 A grant read while an invalidation arrived is not remembered (`epoch`), so a read that
 began before a revocation committed cannot put its answer back after the revocation was
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 from content.stream_events import StreamEvent
 
 MAX_ENTRIES = 4096
-TTL_SECONDS = 30.0
+TTL_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
