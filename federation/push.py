@@ -27,7 +27,6 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, Exists, ForeignKey, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -135,10 +134,11 @@ class Pusher:
         """The node's VAPID key."""
         return vapid_key(self.secret)
 
-    async def run_due(self, fed: Federation) -> int:
-        """Queue what is new, then send what is due; how many were sent or given up."""
+    async def run_due(self, fed: Federation, *, late: bool = False) -> int:
+        """Queue what is new (with `late`, what committed late too: the worker asks for it
+        every LATE_EVERY seconds), then send what is due; how many were sent or given up."""
         async with fed.sessions() as session:
-            if _sweep_due(fed):
+            if late:
                 await queue_late(session)  # what it queues is due: the SELECT below sees it
             if not await session.scalar(_anything_due()):
                 return 0  # one plain SELECT, where a read, a claim and two commits were
@@ -152,20 +152,6 @@ class Pusher:
             if isinstance(failure, BaseException):
                 raise failure
         return len(claimed)
-
-
-_next_sweep: WeakKeyDictionary[object, float] = WeakKeyDictionary()
-
-
-def _sweep_due(fed: Federation) -> bool:
-    """Whether `queue_late` is due for `fed`'s database: every LATE_EVERY seconds, the first
-    LATE_EVERY after the first pass."""
-    now = time.monotonic()
-    due = _next_sweep.setdefault(fed.sessions, now + LATE_EVERY)
-    if now < due:
-        return False
-    _next_sweep[fed.sessions] = now + LATE_EVERY
-    return True
 
 
 @cache  # built on the first pass, not at import (mappers are configured after start-up)

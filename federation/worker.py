@@ -25,6 +25,7 @@ from federation import (
     jobs,
     liveness,
     poll_outbox,
+    push,
     thread_backfill,
     trust_refresh,
     wakeups,
@@ -81,6 +82,7 @@ class Worker:
         self.listen_to = listen_to
         self.pusher = pusher  # Web Push, where the node sends it
         self._pushing: asyncio.Task[None] | None = None
+        self._next_late_push = time.monotonic() + push.LATE_EVERY  # `push.queue_late`
         self._next_prune = 0.0
         self._next_poll_ends = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
@@ -175,8 +177,11 @@ class Worker:
 
     async def _push_due(self, pusher: Pusher) -> None:
         try:
-            while not self._stopping and await pusher.run_due(self.fed):
-                pass
+            late = time.monotonic() >= self._next_late_push
+            if late:
+                self._next_late_push = time.monotonic() + push.LATE_EVERY
+            while not self._stopping and await pusher.run_due(self.fed, late=late):
+                late = False
         except Exception:  # a failed batch must not stop the worker; its leases run out
             log.exception("pushing notifications failed")
 
