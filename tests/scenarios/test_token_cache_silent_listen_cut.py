@@ -3,9 +3,8 @@ partition, a NAT or firewall dropping an idle flow, a stuck backend: no FIN, no 
 keeps trusting its remembered grants: `node.streaming.hub` sets `trusted` when LISTEN
 succeeds and clears it only when psycopg raises, which a silent cut never makes it do.
 A revocation committed through another process is then never heard, and the revoked token
-keeps reading her home timeline from the cache until the grant's TTL (30 s), far past the
-1 s the node promises (DESIGN.md), and the process keeps remembering new grants for as long
-as the dead LISTEN lasts (hours, at the kernel's default keepalive).
+kept reading her home timeline from the cache until the grant's TTL, 30 s, far past the 1 s
+the node promises (DESIGN.md); a grant is now kept 1 s, so that is the bound.
 
 The cut is made by stopping (SIGSTOP) the PostgreSQL backend serving A's LISTEN: to A
 that connection is exactly a silent partition. Needs permission to signal PostgreSQL's
@@ -25,9 +24,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.rig.databases import PostgresDatabases
-from tests.rig.nodes import Replica, free_port, read_database, wait_for
+from tests.rig.nodes import Replica, read_database, wait_for
 from tests.scenarios.test_several_processes import listeners
-from tests.scenarios.test_token_revocation_across_processes import App, home, remembered
+from tests.scenarios.test_token_revocation_across_processes import (
+    App,
+    home,
+    remembered,
+    web_pair,
+)
 
 pytestmark = pytest.mark.processes
 BOUND = 1.0
@@ -51,27 +55,11 @@ def webs(
     postgresql_databases: PostgresDatabases, tmp_path: Path
 ) -> Iterator[tuple[Replica, Replica, int]]:
     """Two web processes on one database, and the backend pid of A's LISTEN."""
-    url, public = postgresql_databases.create(), free_port()
-    a = Replica(
-        public,
-        tmp_path,
-        url,
-        name="node-s.test",
-        public_port=public,
-        command=("serve", "--no-worker"),
-    )
-    b = Replica(
-        public,
-        tmp_path,
-        url,
-        name="node-s.test",
-        public_port=public,
-        command=("serve", "--no-worker"),
-    )
+    url = postgresql_databases.create()
+    a, b = web_pair(url, tmp_path)
     a.start()
     wait_for(lambda: listeners(a, "harbour_stream") == 1, what="A listening")
     (a_listen,) = _listen_backends(a)
-    b.port = free_port()
     b.start()
     wait_for(lambda: listeners(a, "harbour_stream") == 2, what="both processes listening")
     try:

@@ -35,19 +35,27 @@ BOUND = 1.0  # seconds: what a block through one process promises in the others 
 @pytest.fixture
 def webs(postgresql_databases: PostgresDatabases, tmp_path: Path) -> Iterator[list[Replica]]:
     """Two web processes of one node on one PostgreSQL database, each listening."""
-    url, public = postgresql_databases.create(), free_port()
-    pair = [
-        Replica(public, tmp_path, url, name="node-s.test", public_port=public, command=command)
-        for command in (("serve", "--no-worker"), ("serve", "--no-worker"))
-    ]
+    url = postgresql_databases.create()
+    pair = web_pair(url, tmp_path)
     pair[0].start()  # it sets the database and the secret key up; the other shares them
-    pair[1].port = free_port()
     pair[1].start()
     wait_for(lambda: listeners(pair[0], "harbour_stream") == 2, what="both processes listening")
     yield pair
     for each in pair:
         each.stop()
     postgresql_databases.drop(url)
+
+
+def web_pair(url: str, tmp_path: Path) -> list[Replica]:
+    """Two web processes of one node on the database at `url`, not started: the first at
+    the node's public port, the second on a port of its own."""
+    public = free_port()
+    pair = [
+        Replica(public, tmp_path, url, name="node-s.test", public_port=public, command=command)
+        for command in (("serve", "--no-worker"), ("serve", "--no-worker"))
+    ]
+    pair[1].port = free_port()
+    return pair
 
 
 class App:
