@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, aliased, mapped_column
 
 from content import account_stats
 from content.accounts import Account
@@ -112,10 +112,41 @@ async def remove_follow(session: AsyncSession, follower: Account, followed: Acco
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def follows_of_local(
+    session: AsyncSession, follower: Account
+) -> list[tuple[Follow, Account]]:
+    """The follows and follow requests of `follower` to this node's accounts, with the
+    account each is of, oldest first."""
+    rows = await session.execute(
+        select(Follow, Account)
+        .join(Account, Account.id == Follow.followed_id)
+        .where(Follow.follower_id == follower.id, Account.domain.is_(None))
+        .order_by(Follow.id)
+    )
+    return [(follow, followed) for follow, followed in rows]
+
+
+async def suspended_remote_followers(session: AsyncSession) -> list[Account]:
+    """Suspended remote accounts that follow, or ask to follow, this node's accounts."""
+    followed = aliased(Account)
+    rows = await session.scalars(
+        select(Account)
+        .where(Account.domain.is_not(None), Account.suspended_at.is_not(None))
+        .where(
+            select(Follow.id)
+            .join(followed, followed.id == Follow.followed_id)
+            .where(Follow.follower_id == Account.id, followed.domain.is_(None))
+            .exists()
+        )
+    )
+    return list(rows)
+
+
 async def follower_inboxes(session: AsyncSession, account: Account) -> set[str]:
     """The inboxes (shared where offered) of the account's accepted remote followers, but
-    for suspended ones: a suspension keeps her follows for a lifted one, and her server went
-    on getting followers-only posts (found by attack3)."""
+    for suspended ones (found by attack3). A suspension ends a remote account's follows of
+    this node (`outbox.reject_follows`); one suspended before that was done keeps hers
+    until the worker's next prune ends them too (`outbox.reject_suspended_follows`)."""
     rows = await session.execute(
         select(Account.shared_inbox_uri, Account.inbox_uri)
         .join(Follow, Follow.follower_id == Account.id)

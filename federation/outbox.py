@@ -148,6 +148,27 @@ async def remove_follower(
         await answer_follow(fed, session, account, found, accept=False)
 
 
+async def reject_follows(fed: Federation, session: AsyncSession, account: Account) -> None:
+    """End every follow and follow request of a remote `account` (one a moderator suspends)
+    to this node's accounts, each with a `Reject` from the account followed to her own
+    inbox, as Mastodon's suspension does: her server would go on showing her the
+    followers-only posts it gets in its shared inbox for her neighbours. Nothing brings
+    them back when the suspension is lifted; her server has dropped them."""
+    if account.is_local:
+        return
+    for follow, followed in await relationships.follows_of_local(session, account):
+        await answer_follow(fed, session, followed, follow, accept=False)
+
+
+async def reject_suspended_follows(fed: Federation, session: AsyncSession) -> int:
+    """`reject_follows` for each suspended remote account that still follows this node's
+    accounts (one suspended before suspensions ended follows); how many there were."""
+    found = await relationships.suspended_remote_followers(session)
+    for account in found:
+        await reject_follows(fed, session, account)
+    return len(found)
+
+
 def default_visibility(in_reply_to: Post | None) -> Visibility:
     """A new post's visibility when none is asked for: public, or a reply's parent's."""
     if in_reply_to is None:

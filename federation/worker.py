@@ -24,6 +24,7 @@ from federation import (
     import_rows,
     jobs,
     liveness,
+    outbox,
     poll_outbox,
     push,
     thread_backfill,
@@ -222,9 +223,15 @@ class Worker:
         do not grow forever, and the shared rate-limit buckets that are full again; build
         the home feeds members lack and trim the long ones; uploads never put into a post a
         day after they were made; and direct messages and members-only group posts past the
-        node's retention, if it has one, with the delivery bodies that carry them."""
+        node's retention, if it has one, with the delivery bodies that carry them; and the
+        follows of this node's accounts by remote accounts suspended before a suspension
+        ended them (`outbox.reject_suspended_follows`)."""
         keep = KEEP_ENDED if self.retention is None else self.retention.keep_ended(KEEP_ENDED)
         async with self.fed.sessions() as session:
+            if ended := await outbox.reject_suspended_follows(self.fed, session):
+                await session.commit()
+                self.fed.notify()
+                log.info("ended the follows of %d suspended remote accounts", ended)
             for model in (InboxItem, Delivery, PushMessage):
                 await jobs.prune(session, model, keep)
             await delivery.drop_unused_bodies(session)  # those of the deliveries gone

@@ -148,6 +148,7 @@ async def change_report(
 
 
 async def act_on_account(
+    fed: Federation,
     session: AsyncSession,
     moderator: Account,
     target: Account,
@@ -160,7 +161,9 @@ async def act_on_account(
     only `target` changes where others see it (another identity suspended or limited at the
     same moment would name it). A suspension ends every session and app token of the
     login, and it cannot sign in again while one of its identities is suspended
-    (`users.authenticate`); a limited login makes no new nickname (`personas.create`)."""
+    (`users.authenticate`); a limited login makes no new nickname (`personas.create`).
+    A remote account's suspension ends her follows of this node's accounts for good, each
+    with a `Reject` to her server (`outbox.reject_follows`); the caller wakes the worker."""
     held = await personas.accounts_of(session, target)
     mine = {moderator.id} | {a.id for a in await personas.accounts_of(session, moderator)}
     if mine & {a.id for a in held} and action in (AccountAction.SILENCE, AccountAction.SUSPEND):
@@ -181,6 +184,8 @@ async def act_on_account(
     if action == AccountAction.SUSPEND and target.is_local:
         for account in held:
             await web_sessions.end_all(session, account.id)
+    elif action == AccountAction.SUSPEND:
+        await outbox.reject_follows(fed, session, target)
     name = "warn" if action == AccountAction.NONE else str(action)
     audit.record(session, moderator, f"account.{name}", subject(target), reason)
 

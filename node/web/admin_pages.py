@@ -202,7 +202,8 @@ async def _on_account(
         action = AccountAction(str(form.get("type", "")))
     except ValueError:
         raise HTTPException(400, "no such action") from None
-    await act_on_account(session, viewer, target, action, str(form.get("reason", ""))[:2000])
+    reason = str(form.get("reason", ""))[:2000]
+    await act_on_account(services(request).federation, session, viewer, target, action, reason)
     return []
 
 

@@ -64,6 +64,8 @@ async def test_a_moderator_resolves_a_report_and_deletes_the_post_through_the_fo
     assert f"Report {report_id} about @eve@remote.example" in queue.text
     assert "threats" in queue.text and "<p>threatening</p>" in queue.text
     assert '<label for="note-' in queue.text  # every field has its label
+    # Suspending a remote account ends her follows here for good: the moderator is told.
+    assert "end for good; lifting the suspension does not bring them back" in queue.text
     forwarded = await client.post(
         f"/admin/reports/{report_id}/forward", data={"comment": "threats to a member here"}
     )
@@ -124,7 +126,8 @@ async def test_a_moderator_deletes_a_reported_local_post_everywhere(
         )  # fmt: skip
     await person(services, "mo", Role.MODERATOR)
     await sign_in(client, "mo")
-    assert "doxxing someone" in (await client.get("/admin/reports")).text
+    queue = (await client.get("/admin/reports")).text
+    assert "doxxing someone" in queue and "does not bring them back" not in queue  # bob's local
     gone = await client.post(f"/admin/posts/{post.id}/delete", data={"reason": "doxxing"})
     assert gone.status_code == 303
     assert (await client.get(f"/@bob/{post.id}")).status_code == 404

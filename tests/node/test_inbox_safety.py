@@ -170,7 +170,7 @@ async def test_an_account_suspended_while_its_batch_applies_keeps_nothing_of_it(
         moderator = await accounts.get_local(session, "alice")
         eve = await session.scalar(select(Account).where(Account.uri == EVE))
         assert moderator is not None and eve is not None
-        await act_on_account(session, moderator, eve, AccountAction.SUSPEND)
+        await act_on_account(services.federation, session, moderator, eve, AccountAction.SUSPEND)
 
     moderator = Moderator(services, suspend_eve, policy_read)
     await moderator.during(worker.run_once())

@@ -31,7 +31,7 @@ async def suspend_eve(services: Services) -> None:
         moderator = await accounts.get_local(session, "alice")
         eve = await session.scalar(select(Account).where(Account.uri == EVE))
         assert moderator is not None and eve is not None
-        await act_on_account(session, moderator, eve, AccountAction.SUSPEND)
+        await act_on_account(services.federation, session, moderator, eve, AccountAction.SUSPEND)
 
 
 async def test_a_suspended_accounts_delete_removes_its_post_and_nothing_else_is_taken(

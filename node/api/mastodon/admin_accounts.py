@@ -14,6 +14,7 @@ from starlette.routing import Route
 from content import media
 from content.accounts import Account
 from content.paging import parse_id
+from federation.context import Federation
 from moderation.reports import Report
 from node.api.mastodon.admin_entities import admin_account
 from node.api.mastodon.paging import link_header, window_of
@@ -74,7 +75,7 @@ async def take_action(request: Request) -> Response:
     fed = services(request).federation
     async with session_scope(services(request).sessions) as session:
         target = await _account(session, request)
-        await _act(session, moderator, target, AccountAction(kind), text)
+        await _act(fed, session, moderator, target, AccountAction(kind), text)
         report = await _report_about(session, target, str(params.get("report_id") or ""))
         if report is not None:
             await resolve_report(fed, session, report, moderator, note=text)
@@ -88,9 +89,10 @@ async def lift(request: Request) -> Response:
     verb = request.path_params["verb"]
     if verb not in ("unsilence", "unsuspend"):
         raise HTTPException(404, "Record not found")
+    fed = services(request).federation
     async with session_scope(services(request).sessions) as session:
         target = await _account(session, request)
-        await _act(session, moderator, target, AccountAction(verb), "")
+        await _act(fed, session, moderator, target, AccountAction(verb), "")
         await session.flush()
         return JSONResponse(
             await admin_account(session, target, services(request).settings.base_url)
@@ -135,10 +137,15 @@ def _filtered(query: Select[Account], params: dict[str, str]) -> Select[Account]
 
 
 async def _act(
-    session: AsyncSession, moderator: Account, target: Account, action: AccountAction, text: str
+    fed: Federation,
+    session: AsyncSession,
+    moderator: Account,
+    target: Account,
+    action: AccountAction,
+    text: str,
 ) -> None:
     try:
-        await act_on_account(session, moderator, target, action, text)
+        await act_on_account(fed, session, moderator, target, action, text)
     except ModerationError as error:
         raise HTTPException(403, str(error)) from None
 
