@@ -1,8 +1,8 @@
 """A worker's liveness on PostgreSQL (`federation.liveness`): what a dead worker claimed,
 deliveries and inbox items alike, goes back once it has been dead for the grace; what a
-live worker holds stays its own, a worker whose lock's connection was cut included. A
-killed worker's fan-out had waited out its 5-minute lease; a cut worker's deliveries were
-given back at once and sent twice."""
+live worker holds stays its own, a worker whose lock's connection was cut included; what a
+worker may no longer start is given back, unsent. A killed worker's fan-out had waited out
+its 5-minute lease; a cut worker's deliveries were given back at once and sent twice."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation import delivery, jobs, liveness
 from federation.delivery import Delivery
+from federation.delivery_outcomes import Outcomes, Sent
 from federation.inbox import InboxItem
+from federation.inbox_apply import InboxApplier
+from federation.transport import PostResult
 from federation.worker import Worker
 from node.database import create_engine, create_sessionmaker
 from tests.federation.test_delivery import federation_with
@@ -87,22 +90,28 @@ async def queue_deliveries(sessions: async_sessionmaker[AsyncSession]) -> None:
         await delivery.enqueue(session, activity, alice.id, [f"https://{h}/inbox" for h in HOSTS])
 
 
+async def queue_likes(sessions: async_sessionmaker[AsyncSession], count: int) -> None:
+    """`count` Likes of eve's in the inbox."""
+    async with sessions() as session, session.begin():
+        eve = await remote_actor(session, "eve.example", "eve")
+        for number in range(count):
+            activity = {"id": f"https://eve.example/{number}", "type": "Like", "actor": eve.uri}
+            session.add(
+                InboxItem(
+                    activity_id=activity["id"],
+                    activity_type="Like",
+                    actor_id=eve.id,
+                    body=json.dumps(activity),
+                )
+            )
+
+
 async def test_a_dead_workers_claims_go_back_after_the_grace_and_a_live_ones_stay(
     postgresql: tuple[str, async_sessionmaker[AsyncSession]],
 ) -> None:
     url, sessions = postgresql
     await queue_deliveries(sessions)
-    async with sessions() as session, session.begin():
-        eve = await remote_actor(session, "eve.example", "eve")
-        activity = {"id": "https://eve.example/1", "type": "Like", "actor": eve.uri}
-        session.add(
-            InboxItem(
-                activity_id=activity["id"],
-                activity_type="Like",
-                actor_id=eve.id,
-                body=json.dumps(activity),
-            )
-        )
+    await queue_likes(sessions, 1)
     (alive, living), (doomed, dying) = await holding(url), await holding(url)
     deaths: liveness.Deaths = {}
 
@@ -199,3 +208,63 @@ async def test_a_workers_delivery_claims_carry_its_liveness(
         answer.set()
         worker.stop()
         await running
+
+
+async def test_after_a_cut_as_long_as_the_grace_what_was_claimed_before_is_left(
+    postgresql: tuple[str, async_sessionmaker[AsyncSession]],
+) -> None:
+    url, sessions = postgresql
+    alive, living = await holding(url, liveness.STALE_SECONDS + 0.5)
+    epoch = alive.epoch
+    living.cancel()  # its lock is gone, as long as another worker may give its claims back
+    await asyncio.gather(living, return_exceptions=True)
+    assert alive.ready(epoch) is None
+    await asyncio.sleep(1.0)
+    living = asyncio.create_task(alive.hold())
+    await until(lambda: _lock_is(sessions, alive, held=True))
+    assert alive.ready(epoch) is False  # never sent: another worker may have it now
+    assert alive.epoch == epoch + 1 and alive.ready(alive.epoch) is None  # after HOLD_OFF
+    living.cancel()
+    await asyncio.gather(living, return_exceptions=True)
+
+
+async def test_a_delivery_left_unsent_is_given_back_due_at_once_with_no_attempt_counted(
+    postgresql: tuple[str, async_sessionmaker[AsyncSession]],
+) -> None:
+    _, sessions = postgresql
+    await queue_deliveries(sessions)
+    fed = federation_with(sessions, httpx.MockTransport(lambda _: httpx.Response(202)), HOSTS)
+    async with sessions() as session:
+        claimed = await delivery.claim(session, 3, owner=f"{liveness.MARK}00000001")
+    left, *sent = claimed
+    outcomes = Outcomes(fed)
+    await outcomes.record(Sent(left.host, [left], [None], set()))
+    await outcomes.record(Sent(sent[0].host, sent[:1], [PostResult(202)], set()))
+    held = await claims(sessions)
+    assert (held[left.host], held[sent[1].host]) == (None, sent[1].claim)
+    async with sessions() as session:
+        states = dict((await session.execute(select(Delivery.host, Delivery.state))).all())
+        assert await session.scalar(select(Delivery.attempts).where(Delivery.id == left.id)) == 0
+        again = await delivery.claim(session, 3)
+    assert states == {left.host: "queued", sent[0].host: "delivered", sent[1].host: "queued"}
+    assert [job.host for job in again] == [left.host]
+
+
+async def test_inbox_items_a_worker_may_not_start_are_given_back_unapplied(
+    postgresql: tuple[str, async_sessionmaker[AsyncSession]],
+) -> None:
+    _, sessions = postgresql
+    await queue_likes(sessions, 2)
+    fed = federation_with(sessions, httpx.MockTransport(lambda _: httpx.Response(202)), HOSTS)
+    async with sessions() as session:
+        items = await jobs.claim_due(session, InboxItem, 2, owner=f"{liveness.MARK}00000001")
+
+    async def never() -> bool:  # claimed before a long cut: maybe another worker's now
+        return False
+
+    await InboxApplier(fed).apply(items, asyncio.Semaphore(1), never)
+    async with sessions() as session:
+        rows = (await session.execute(select(InboxItem.state, InboxItem.claim))).all()
+        again = await jobs.claim_due(session, InboxItem, 2)
+    assert [tuple(row) for row in rows] == [("queued", None)] * 2
+    assert len(again) == 2  # due again at once
