@@ -33,11 +33,12 @@ GATHER_SECONDS = 0.2
 
 @dataclass
 class Sent:
-    """One host's claimed deliveries and what each got: an answer or why it failed."""
+    """One host's claimed deliveries and what each got: an answer, why it failed, or None
+    if it was not sent (given back: `liveness.Liveness.ready`)."""
 
     host: str
     queue: list[Claimed]
-    results: list[PostResult | str]
+    results: list[PostResult | str | None]
     confidential: set[int]  # signers whose ended deliveries keep no body
 
 
@@ -106,9 +107,10 @@ class Outcomes:
     async def _write(self, sent: list[Sent]) -> None:
         """Record what these hosts answered, in one transaction for them all: each
         delivery this worker still holds ends or waits for its retry (one UPDATE per claim
-        for those delivered, one executemany for all the others: no row is loaded), and
-        each host's health is updated."""
+        for those delivered, one executemany for all the others: no row is loaded), or is
+        given back if it was not sent, and each host's health is updated."""
         delivered: list[Claimed] = []
+        unsent: dict[str, list[int]] = {}
         others: list[dict[str, Any]] = []
         forget: list[int] = []  # confidential deliveries ended otherwise than delivered
         health: dict[str, bool] = {}
@@ -116,6 +118,9 @@ class Outcomes:
         for one in sent:
             confidential |= one.confidential
             for job, result in zip(one.queue, one.results, strict=True):
+                if result is None:
+                    unsent.setdefault(job.claim, []).append(job.id)
+                    continue
                 if _delivered(result):
                     delivered.append(job)
                     answered = True
@@ -134,6 +139,7 @@ class Outcomes:
             await delivery.end_held(session, delivered, confidential, "delivered", **_ATTEMPTED)
             if others:
                 await session.execute(_OTHER_OUTCOME, others)
+            await jobs.give_back(session, Delivery, unsent)
             if forget:
                 body_ids = await session.scalars(
                     select(Delivery.body_id).where(Delivery.id.in_(forget))

@@ -22,6 +22,7 @@ import dataclasses
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import cache
 from typing import Any, cast
@@ -58,6 +59,13 @@ Verdicts = dict[str, tuple[bool, int]]  # by host: the policy's answer, and its 
 CLAIMS = 0x6861726226696E62  # the advisory lock inbox claims take, one at a time (`hosts_free`)
 
 
+Ready = Callable[[], Awaitable[bool]]  # whether work may start (`liveness`), once it may
+
+
+async def _always() -> bool:
+    return True
+
+
 class NeedsNetwork(BaseException):
     """A handler applying items together asked for the network: the batch stops, and its
     items are applied one at a time (no transaction, and no SQLite write lock, stays open
@@ -83,22 +91,29 @@ class InboxApplier:
     def __init__(self, fed: Federation) -> None:
         self.fed = fed
 
-    async def apply(self, items: list[InboxItem], slots: asyncio.Semaphore) -> None:
-        """Apply one host's claimed items in order, together as far as they go."""
+    async def apply(
+        self, items: list[InboxItem], slots: asyncio.Semaphore, ready: Ready = _always
+    ) -> None:
+        """Apply one host's claimed items in order, together as far as they go, each step
+        once `ready` (the worker's liveness lock held); if it never is, give the rest back."""
         async with slots:
-            await self._in_order(items)
+            await self._in_order(items, ready)
 
-    async def _in_order(self, items: list[InboxItem]) -> None:
+    async def _in_order(self, items: list[InboxItem], ready: Ready) -> None:
         """Together; when an item stops the batch, those before it together again, it
         alone, and those after it together."""
         while items:
+            if not await ready():
+                return await self._give_back(items)
             stopped = await self.together(items)
             if stopped is None:
                 return
             if stopped == 0 and not (items := await self._still_held(items)):
                 return  # all taken back (`liveness.release_dead`): another worker has them
             if stopped:
-                await self._in_order(items[:stopped])
+                await self._in_order(items[:stopped], ready)
+            if not await ready():
+                return await self._give_back(items[stopped:])
             await self.alone(items[stopped])
             items = items[stopped + 1 :]
 
@@ -110,6 +125,12 @@ class InboxApplier:
                 session, InboxItem, [item.id for item in items], str(items[0].claim)
             )
         return [item for item in items if item.id in held]
+
+    async def _give_back(self, items: list[InboxItem]) -> None:
+        """Give back those of the items this worker still holds (`jobs.give_back`)."""
+        async with self.fed.sessions() as session:
+            await jobs.give_back(session, InboxItem, {str(items[0].claim): [i.id for i in items]})
+            await session.commit()
 
     async def together(self, items: list[InboxItem]) -> int | None:
         """Apply the items in one transaction; None once done, else the position of the item

@@ -136,6 +136,24 @@ async def release_all(session: AsyncSession, model: type[Job]) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def give_back(session: AsyncSession, model: type[Job], held: dict[str, list[int]]) -> None:
+    """Give back, due again at once, those of these jobs (ids by claim token) this worker
+    still holds: work it will not start (`liveness`: claimed before a long cut, maybe
+    another worker's already). The caller commits."""
+    table = model.__table__  # type: ignore[attr-defined]
+    giving = (
+        update(table)
+        .where(
+            table.c.id.in_(bindparam("ids", expanding=True)),
+            table.c.claim == bindparam("token"),
+            table.c.state.in_(OPEN_STATES),
+        )
+        .values(claim=None, locked_until=None)
+    )
+    for token, ids in held.items():
+        await session.execute(giving, {"ids": ids, "token": token})
+
+
 def due_now(
     model: type[Job], now: datetime | ColumnElement[datetime]
 ) -> tuple[ColumnElement[bool], ...]:

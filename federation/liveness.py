@@ -2,12 +2,23 @@
 
 Each `harbour worker` (or `serve` with its worker) holds, on a connection of its own, an
 advisory lock keyed by a random number, and its inbox and delivery claims carry that number
-(`owner`). PostgreSQL releases the lock as soon as the connection dies, a SIGKILL included:
-another worker that can take the lock (`release_dead`) knows the claims are a dead
-process's and gives them back at once. An inbox claim holds its host's other items too
-(`inbox_apply.hosts_free`), so a killed worker's host had stalled for the whole lease, 5
-minutes; its claimed deliveries (up to 1,000 of a fan-out) waited as long. The lease stays
-the fallback: a worker alive but stuck, or claims made while its lock was being taken again.
+(`owner`). PostgreSQL releases the lock as soon as the connection dies, a SIGKILL included.
+Another worker that finds the lock takeable on passes at least GRACE apart (never seen held
+between, nor passes more than SAMPLES_APART apart) gives the claims back (`release_dead`):
+a killed worker's claims (a host's inbox items, up to 1,000 deliveries of a fan-out) are
+due again within GRACE, where they had waited out the 5-minute lease.
+
+A lock is also lost by a LIVE worker whose connection is cut (pg_terminate_backend, a
+dropped idle connection). It takes the same number again (`hold`), and meanwhile starts no
+send or apply of its claims (`ready`): what it has in flight ends within the transport's
+DEADLINE, well inside GRACE. Released at once, its claimed deliveries were sent again by
+another worker while it still sent them. After a cut it waits HOLD_OFF before going on, so
+no lock held too briefly to be seen between another worker's passes starts work; after a
+cut nearly as long as GRACE it leaves what it claimed before (`epoch`), which may be
+another worker's by then, and gives it back. Sending is exactly once across a cut shorter
+than GRACE; beyond, at least once (as the transport's retry on a closed connection already
+is), and the claim check keeps every outcome right. The lease stays the fallback (a worker
+alive but stuck).
 """
 
 from __future__ import annotations
@@ -16,73 +27,138 @@ import asyncio
 import logging
 import os
 import secrets
+import time
 
 from sqlalchemy import ColumnElement, Table, func, select, union, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.jobs import OPEN_STATES, Job
+from federation.transport import DEADLINE
 
 log = logging.getLogger("harbour.worker")
 LOCKS = 0x68627277  # the first key of every worker's lock (the second is its number)
 MARK = "w"  # an owned claim: "w", the owner's number in 8 hex digits, then random hex
 CHECK_SECONDS = 1.0  # how often the lock's connection is used (a dead one is noticed)
+STALE_SECONDS = 2.5  # a lock not confirmed for this long counts as lost: no new work starts
+SAMPLES_APART = 4.0  # a releaser's looks further apart than this prove no death throughout
+HOLD_OFF = SAMPLES_APART + STALE_SECONDS + 0.5  # a lock taken again is held this long first
+GRACE = DEADLINE + STALE_SECONDS + 7.5  # dead this long before its claims go back: 30 s
 FIRST_RETRY = 1.0
 LAST_RETRY = 60.0
+WAIT_STEP = 0.05  # how often work waiting for the lock looks again
 
 
 class Liveness:
     """The lock this worker holds while it lives, and the owner its claims carry."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, grace: float = GRACE) -> None:
         self.database_url = database_url
-        self.owner: str | None = None  # None while no lock is held: claims carry no owner
+        self.grace = grace
+        self.number = secrets.randbelow(2**31)
+        self.owner = f"{MARK}{self.number:08x}"
+        self.epoch = 0  # claims of an earlier epoch may be another worker's (`ready`)
+        self.taken = asyncio.Event()  # set once the lock was first taken
+        self._holding = False
+        self._open_at = 0.0  # when work may start under the lock held now
+        self._confirmed = -STALE_SECONDS  # when the lock was last known held
+        self._last_open: float | None = None  # ... while work could start
 
     async def hold(self) -> None:
-        """Hold a lock under a new number (each connection's own) until cancelled,
-        taking another when the connection fails."""
+        """Hold the lock until cancelled, taking it again under the same number when the
+        connection fails or stops answering."""
         import psycopg  # here: a node on SQLite never loads it
 
         conninfo = make_url(self.database_url).set(drivername="postgresql")
         wait = FIRST_RETRY
         while True:
-            number = secrets.randbelow(2**31)
             try:
                 async with await psycopg.AsyncConnection.connect(
                     conninfo.render_as_string(hide_password=False),
                     autocommit=True,
                     application_name=f"harbour worker {os.getpid()}",
                 ) as connection:
-                    await connection.execute("SELECT pg_advisory_lock(%s, %s)", (LOCKS, number))
-                    self.owner = f"{MARK}{number:08x}"
+                    await connection.execute(
+                        "SELECT pg_advisory_lock(%s, %s)", (LOCKS, self.number)
+                    )
+                    self._took()
                     wait = FIRST_RETRY
                     while True:
                         await asyncio.sleep(CHECK_SECONDS)
-                        await connection.execute("SELECT 1")
-            except psycopg.Error as error:
+                        asked = time.monotonic()
+                        async with asyncio.timeout(STALE_SECONDS):
+                            await connection.execute("SELECT 1")
+                        self._confirm(asked)
+            except (psycopg.Error, TimeoutError) as error:
                 log.warning(
-                    "the worker's liveness lock was lost (%s); taking another in %.0f s",
+                    "the worker's liveness lock was lost (%s); taking it again in %.0f s",
                     type(error).__name__,
                     wait,
                 )
             finally:
-                self.owner = None
+                self._holding = False
             await asyncio.sleep(wait)
             wait = min(wait * 2, LAST_RETRY)
 
+    def _took(self) -> None:
+        now = time.monotonic()
+        if self._last_open is not None and now - self._last_open >= self.grace - STALE_SECONDS:
+            self.epoch += 1  # another worker may have given back what was claimed before
+        self._open_at = now if self._last_open is None else now + HOLD_OFF
+        self._holding = True
+        self.taken.set()
+        self._confirm(now)
 
-async def release_dead(session: AsyncSession, *models: type[Job]) -> int:
-    """Give back the open jobs of `models` whose claim's owner holds no lock any more (the
-    process died), and commit; returns how many. Taking a dead owner's lock in this
-    transaction proves it is gone; a live owner's (this worker's too, held by another
-    connection) cannot be taken."""
+    def _confirm(self, asked: float) -> None:
+        self._confirmed = asked
+        if asked >= self._open_at:
+            self._last_open = asked
+
+    def ready(self, epoch: int) -> bool | None:
+        """Whether work claimed in `epoch` may start now: True; None while the lock is
+        being taken again (not yet); False once it may be another worker's (never)."""
+        if epoch != self.epoch:
+            return False
+        now = time.monotonic()
+        if self._holding and self._open_at <= now and now - self._confirmed < STALE_SECONDS:
+            return True
+        return None
+
+    async def wait_ready(self, epoch: int) -> bool:
+        """Wait while work claimed in `epoch` may not start yet; whether it may."""
+        while (answer := self.ready(epoch)) is None:
+            await asyncio.sleep(WAIT_STEP)
+        return answer
+
+
+Deaths = dict[str, tuple[float, float]]
+"""A releasing worker's owners seen dead: when first, when last (`release_dead`)."""
+
+
+async def release_dead(
+    session: AsyncSession, deaths: Deaths, *models: type[Job], grace: float = GRACE
+) -> int:
+    """Give back the open jobs of `models` whose claim's owner has held no lock for `grace`
+    (the process died), and commit; returns how many. Taking an owner's lock in this
+    transaction proves it dead now; `deaths` keeps since when, across calls, as long as
+    calls are at most SAMPLES_APART apart. A live owner's lock (this worker's too, held by
+    another connection) cannot be taken, and it is forgotten."""
     tables = [model.__table__ for model in models]  # type: ignore[attr-defined]
     owners = await session.scalars(union(*(select(_owner(t)).where(_held(t)) for t in tables)))
-    dead = []
+    now, dead, seen = time.monotonic(), [], set()
     for found in owners.all():
+        seen.add(found)
         taking = func.pg_try_advisory_xact_lock(LOCKS, int(found[len(MARK) :], 16))
-        if await session.scalar(select(taking)):
+        if not await session.scalar(select(taking)):
+            deaths.pop(found, None)
+            continue
+        first, last = deaths.get(found, (now, now))
+        first = first if now - last <= SAMPLES_APART else now
+        deaths[found] = (first, now)
+        if now - first >= grace:
             dead.append(found)
+    for gone in (deaths.keys() - seen).union(dead):
+        del deaths[gone]  # no claim left, or given back now
     released = 0
     for table in tables if dead else []:
         result = await session.execute(

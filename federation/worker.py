@@ -8,6 +8,8 @@ least every POLL_SECONDS for work falling due or committed where nothing announc
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import time
 from collections import defaultdict
@@ -109,9 +111,11 @@ class Worker:
         self._lease = jobs.LEASE * fed.retry_scale
         self._applier = InboxApplier(fed)
         # On PostgreSQL (`run_forever`): the lock whose loss gives this worker's inbox and
-        # delivery claims back at once, and when the claims of dead workers were last looked for.
+        # delivery claims back, when the claims of dead workers were last looked for, and
+        # the owners seen dead (`liveness.release_dead`).
         self._liveness: liveness.Liveness | None = None
         self._next_release = 0.0
+        self._deaths: liveness.Deaths = {}
 
     async def run_once(self) -> int:
         """Apply due inbox items, then attempt due deliveries and wait for them; returns how
@@ -265,6 +269,8 @@ class Worker:
             listening = asyncio.create_task(wakeups.listen(self.listen_to, self.fed.wakeup))
             self._liveness = liveness.Liveness(self.listen_to)
             living = asyncio.create_task(self._liveness.hold())
+            with contextlib.suppress(TimeoutError):  # no claim is made without it
+                await asyncio.wait_for(self._liveness.taken.wait(), STOP_SECONDS)
         full_pass_due = 0.0
         try:
             while not self._stopping:
@@ -290,16 +296,16 @@ class Worker:
                 except TimeoutError:
                     pass
         finally:
-            for task in (listening, living):
-                if task is not None:
-                    task.cancel()
-                    await asyncio.gather(task, return_exceptions=True)
             running = self._beside()
-            if self._stopping and running:
+            if self._stopping and running:  # the lock held meanwhile: sends go on (`_post`)
                 await asyncio.wait(running, timeout=STOP_SECONDS)
             for task in running:
                 task.cancel()  # their leases run out and another pass takes them again
             await asyncio.gather(*running, return_exceptions=True)  # unwound before the pool goes
+            for beside in (listening, living):
+                if beside is not None:
+                    beside.cancel()
+                    await asyncio.gather(beside, return_exceptions=True)
 
     async def _release_dead_claims(self) -> None:
         """On SQLite this is the node's one worker (one process holds the database), so
@@ -307,7 +313,7 @@ class Worker:
         them back. An inbox claim holds its host's other items too (`hosts_free`): after a
         kill, all of a host's items waited out the dead claim's lease, 5 minutes, and so did
         a fan-out's claimed deliveries. On PostgreSQL each pass gives back the claims of
-        workers whose liveness lock is gone (`liveness.release_dead`)."""
+        workers whose liveness lock has been gone for its grace (`liveness.release_dead`)."""
         async with self.fed.sessions() as session:
             if session.bind.dialect.name != "sqlite":  # type: ignore[union-attr]
                 return
@@ -317,9 +323,19 @@ class Worker:
             await session.commit()
 
     def _owner(self) -> str:
-        """What this worker's claims start with: its liveness lock's number, when it holds
-        one (`liveness`)."""
-        return self._liveness.owner or "" if self._liveness is not None else ""
+        """What this worker's claims start with: its liveness lock's number (`liveness`)."""
+        return self._liveness.owner if self._liveness is not None else ""
+
+    def _epoch(self) -> int | None:
+        """The liveness epoch claims are made in now; None while no work may start (its
+        lock is being taken again): claim nothing."""
+        if self._liveness is None:
+            return 0
+        return self._liveness.epoch if self._liveness.ready(self._liveness.epoch) else None
+
+    async def _ready(self, epoch: int) -> bool:
+        """Wait until work claimed in `epoch` may start; False if it never may (given back)."""
+        return self._liveness is None or await self._liveness.wait_ready(epoch)
 
     def stop(self) -> None:
         """Finish the pass under way (and, for a while, the deliveries in flight), then
@@ -334,8 +350,12 @@ class Worker:
         async with self.fed.sessions() as session:
             if self._liveness is not None and time.monotonic() >= self._next_release:
                 self._next_release = time.monotonic() + POLL_SECONDS
-                if released := await liveness.release_dead(session, InboxItem, Delivery):
+                grace, deaths = self._liveness.grace, self._deaths
+                dead = liveness.release_dead(session, deaths, InboxItem, Delivery, grace=grace)
+                if released := await dead:
                     log.info("gave back %d inbox items and deliveries a dead worker held", released)
+            if (epoch := self._epoch()) is None:
+                return 0
             if not self._inbox_busy and not await session.scalar(items_due()):
                 return 0  # one plain SELECT, where an idle claim was a lock, an UPDATE, a commit
             postgres = session.bind.dialect.name == "postgresql"  # type: ignore[union-attr]
@@ -356,7 +376,8 @@ class Worker:
             actor = actors.get(item.actor_id)
             queues[actor.domain or "" if actor else ""].append(item)  # canonical hosts
         slots = asyncio.Semaphore(INBOX_AT_ONCE)
-        await asyncio.gather(*(self._applier.apply(queue, slots) for queue in queues.values()))
+        ready = functools.partial(self._ready, epoch)
+        await asyncio.gather(*(self._applier.apply(q, slots, ready) for q in queues.values()))
         return len(items)
 
     async def _deliver(self) -> int:
@@ -367,7 +388,7 @@ class Worker:
             return await self._claim_and_send()
 
     async def _claim_and_send(self) -> int:
-        if len(self._sending) >= HOSTS_AT_ONCE:
+        if len(self._sending) >= HOSTS_AT_ONCE or (epoch := self._epoch()) is None:
             return 0
         async with self.fed.sessions() as session:
             sending = list(self._sending)
@@ -413,7 +434,7 @@ class Worker:
             queues[job.host].append(job)
         for host, queue in queues.items():
             self._sending[host] = asyncio.create_task(
-                self._send_to(host, queue, signers, confidential)
+                self._send_to(host, queue, signers, confidential, epoch)
             )
         return len(claimed)
 
@@ -423,14 +444,15 @@ class Worker:
         queue: list[Claimed],
         signers: dict[int, SigningKey],
         confidential: set[int],
+        epoch: int,
     ) -> None:
-        results: list[PostResult | str] = [""] * len(queue)
+        results: list[PostResult | str | None] = [None] * len(queue)
         turns = iter(range(len(queue)))  # shared by the host's senders, each takes the next
 
         async def sender() -> None:
             for number in turns:
                 job = queue[number]
-                results[number] = await self._post(job, signers[job.signer_id])
+                results[number] = await self._post(job, signers[job.signer_id], epoch)
 
         self._outcomes.begin()
         try:
@@ -472,8 +494,11 @@ class Worker:
         except Exception:  # a failed claim must not stop the worker; the next pass claims
             log.exception("claiming deliveries failed")
 
-    async def _post(self, job: Claimed, signer: SigningKey) -> PostResult | str:
+    async def _post(self, job: Claimed, signer: SigningKey, epoch: int) -> PostResult | str | None:
+        """Send a delivery, or None if it may not be sent any more (given back)."""
         async with self._sends:
+            if not await self._ready(epoch):  # its lock lost: in-flight sends end, none starts
+                return None
             try:  # bounded by the transport's deadline (a second timer here cost each one)
                 return await self.fed.transport.post_activity(job.inbox, job.body, signer)
             except Exception as error:  # anything a remote server makes us raise is its failure

@@ -1,0 +1,145 @@
+"""Attack on `federation.liveness` with real processes: two `harbour worker` processes on one
+PostgreSQL database fan reports the instance actor forwards (Flags) out to slow servers, and
+the liveness connection of the worker sending them is cut (pg_terminate_backend) while it
+sends. Before, it took its lock again under a new number, the other worker took the old one
+at once, gave back every delivery it held and sent them again while it still sent them:
+the servers got reports twice. Each server gets each activity once."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+
+import psycopg
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.accounts import instance_actor
+from federation import delivery, jobs
+from federation.delivery import Delivery
+from tests.rig.listeners import LoopbackServer
+from tests.rig.nodes import Replica, free_port, read_database, wait_for
+from tests.scenarios.test_inbox_after_a_worker_kill import worker_of
+from tests.scenarios.test_inbox_order_across_workers import node as node  # the fixture
+from tests.scenarios.test_several_processes import job_states
+
+pytestmark = pytest.mark.processes
+SERVERS = 4
+REPORTS = 75  # to each server: 300 deliveries, one claim
+ANSWER_SECONDS = 0.3  # each server takes this long to answer
+CUT = (
+    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND application_name = %s"
+)
+
+
+class Received:
+    """What the servers got: (server port, activity id) of each delivery."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[int, str]] = []
+        self.lock = threading.Lock()
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        received = self
+
+        class Slow(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                time.sleep(ANSWER_SECONDS)
+                activity = str(json.loads(body)["id"])
+                with received.lock:
+                    received.got.append((self.server.server_address[1], activity))
+                self.send_response(202)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Slow
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.got)
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[list[str], Received]]:
+    """SERVERS slow servers that record what they get; their hosts."""
+    received = Received()
+    running = [
+        LoopbackServer(("127.0.0.1", free_port()), received.handler()) for _ in range(SERVERS)
+    ]
+    threads = [threading.Thread(target=server.serve_forever) for server in running]
+    for thread in threads:
+        thread.start()
+    yield [f"127.0.0.1:{server.server_port}" for server in running], received
+    for server in running:
+        server.shutdown()
+        server.server_close()
+
+
+def sender(web: Replica) -> int | None:
+    """The process id of the worker holding the claimed deliveries, if one holds them all."""
+
+    async def read(session: AsyncSession) -> int | None:
+        claims = await session.scalars(
+            select(Delivery.claim).where(
+                Delivery.claim.is_not(None), Delivery.state.in_(jobs.OPEN_STATES)
+            )
+        )
+        owners = {str(claim)[:9] for claim in claims}
+        return await worker_of(session, owners.pop()) if len(owners) == 1 else None
+
+    return read_database(web, read)
+
+
+@pytest.mark.expect_failures(r"liveness lock was lost")
+def test_a_cut_senders_reports_reach_each_server_once(
+    node: list[Replica], servers: tuple[list[str], Received]
+) -> None:
+    web = node[0]
+    hosts, received = servers
+
+    async def forward(session: AsyncSession) -> None:
+        instance = await instance_actor(session)
+        assert instance is not None
+        for number in range(REPORTS):
+            flag = {"id": f"{instance.uri}#flags/{number}", "type": "Flag", "actor": instance.uri}
+            inboxes = [f"http://{host}/inbox" for host in hosts]
+            await delivery.enqueue(session, flag, instance.id, inboxes)
+        await session.commit()
+
+    read_database(web, forward)
+    found: list[int | None] = [None]
+
+    def sending() -> bool:
+        found[0] = sender(web)
+        return found[0] is not None and received.count() >= 20
+
+    wait_for(sending, timeout=60, what="one worker sending the reports")
+    conninfo = make_url(web.database_url).set(drivername="postgresql")
+    with psycopg.connect(conninfo.render_as_string(hide_password=False), autocommit=True) as db:
+        cut = db.execute(CUT, (f"harbour worker {found[0]}",)).fetchone()
+    assert cut == (1,)
+    cut_at = received.count()
+    assert cut_at < SERVERS * REPORTS // 2  # the cut came while it was sending
+    wait_for(
+        lambda: set(job_states(web, "deliveries")) == {"delivered"},
+        timeout=120,
+        what="every report delivered",
+    )
+    settled = -1
+    while settled != received.count():  # sends still in flight arrive
+        settled = received.count()
+        time.sleep(2 * ANSWER_SECONDS + 1)
+    copies = Counter(received.got)
+    twice = sum(1 for n in copies.values() if n > 1)
+    assert (len(received.got), twice) == (SERVERS * REPORTS, 0), f"cut after {cut_at}"
+    assert len(copies) == SERVERS * REPORTS
