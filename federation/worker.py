@@ -13,24 +13,21 @@ import functools
 import logging
 import time
 from collections import defaultdict
-from datetime import timedelta
 
 from activitypub import ActorType
-from content import foreground, home_feed, media
+from content import foreground
 from content.accounts import by_ids
-from content.orm import utcnow
-from content.retention import Retention, expire
+from content.retention import Retention
 from federation import (
     delivery,
-    delivery_retention,
     import_rows,
     jobs,
     liveness,
-    outbox,
     poll_outbox,
     push,
     thread_backfill,
     trust_refresh,
+    upkeep,
     wakeups,
 )
 from federation.context import Federation
@@ -40,7 +37,7 @@ from federation.inbox import InboxItem
 from federation.inbox_apply import CLAIMS, InboxApplier, hosts_free, items_due
 from federation.inbox_apply import INBOX_RETRIES as INBOX_RETRIES  # tests read it here
 from federation.keys import signer_of
-from federation.push import Pusher, PushMessage
+from federation.push import Pusher
 from federation.signature_styles import SigningKey
 from federation.transport import PostResult
 from moderation.policy import federating
@@ -60,7 +57,6 @@ PER_HOST = 4  # requests in flight to one host
 SENDS_AT_ONCE = 64  # requests in flight to all hosts together
 THREADS_AT_ONCE = 2  # threads members opened, filled in at once
 HOSTS_AT_ONCE = 1024  # no new claim while this many hosts are being delivered to
-KEEP_ENDED = timedelta(days=14)  # ended jobs are kept this long for inspection, then deleted
 PRUNE_EVERY = 3600.0
 POLL_ENDS_EVERY = 30.0  # how late a poll's end may be told
 TRUST_LISTS_EVERY = 10.0  # how late a trust list due (or asked for on /admin/trust) is fetched
@@ -120,7 +116,7 @@ class Worker:
     async def run_once(self) -> int:
         """Apply due inbox items, then attempt due deliveries and wait for them; returns how
         many jobs ran. About once an hour it also forgets jobs that ended more than
-        KEEP_ENDED ago."""
+        upkeep.KEEP_ENDED ago."""
         ran = await self._pass()
         await asyncio.gather(*self._beside())
         ran, self._imported = ran + self._imported, 0
@@ -222,42 +218,8 @@ class Worker:
             log.warning("filling in a thread failed: %s", type(error).__name__)
 
     async def prune(self) -> None:
-        """Delete applied, ignored and refused inbox items and finished deliveries that
-        ended more than KEEP_ENDED ago (or the node's shortest retention), so the job tables
-        do not grow forever, and the shared rate-limit buckets that are full again; build
-        the home feeds members lack and trim the long ones; uploads never put into a post a
-        day after they were made; and direct messages and members-only group posts past the
-        node's retention, if it has one, with the delivery bodies that carry them; and the
-        follows of this node's accounts by remote accounts suspended before a suspension
-        ended them (`outbox.reject_suspended_follows`)."""
-        keep = KEEP_ENDED if self.retention is None else self.retention.keep_ended(KEEP_ENDED)
-        async with self.fed.sessions() as session:
-            if ended := await outbox.reject_suspended_follows(self.fed, session):
-                await session.commit()
-                self.fed.notify()
-                log.info("ended the follows of %d suspended remote accounts", ended)
-            for model in (InboxItem, Delivery, PushMessage):
-                await jobs.prune(session, model, keep)
-            await delivery.drop_unused_bodies(session)  # those of the deliveries gone
-            await session.commit()
-            while await home_feed.build_missing(session):
-                await session.commit()
-            await home_feed.trim(session)  # a commit per feed
-            await session.commit()  # the read of which feeds are long
-            await self.fed.limits.forget_full()
-            if self.retention is not None:
-                unattached = await media.remove_unattached(session, utcnow())
-                media.remove_files(self.retention.media_dir, unattached)
-                if unattached:
-                    log.info("removed %d uploads never put into a post", len(unattached))
-                if given_up := await delivery_retention.give_up_expired(session, self.retention):
-                    log.info("retention: gave up %d deliveries past it", given_up)
-                await session.commit()
-            expired = 0
-            while self.retention is not None and (batch := await expire(session, self.retention)):
-                expired += batch
-            if expired:
-                log.info("retention: deleted %d direct messages and members-only posts", expired)
+        """The hourly upkeep (`upkeep.prune`)."""
+        await upkeep.prune(self.fed, self.retention)
 
     async def run_forever(self) -> None:
         """Work until `stop` (or cancelled). Deliveries to a host go on in the background
