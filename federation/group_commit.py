@@ -4,7 +4,9 @@ A request hands its row to `GroupCommit.write` and waits. If no transaction is u
 one starts with that row; rows arriving meanwhile wait for it to end and go together in the
 next. Each caller gets its own answer only after the transaction that holds its row has
 committed, so nothing is acknowledged before it is durable. A batch that fails is written
-again one row at a time, so one bad row fails only its own request.
+again one row at a time, so one bad row fails only its own request. A `quick` write, if
+given, is tried first without a session (its own transaction): None sends the batch the
+long way, through `write` in a session.
 """
 
 from __future__ import annotations
@@ -22,15 +24,22 @@ R = TypeVar("R")
 MAX_BATCH = 200
 
 Write = Callable[[AsyncSession, Sequence[T]], Awaitable[Sequence[R]]]
+Quick = Callable[[Sequence[T]], Awaitable[Sequence[R] | None]]
 
 
 class GroupCommit(Generic[T, R]):
     """Runs `write(session, rows)` (one result per row, in order) for the rows callers hand
     in, in shared transactions, one transaction at a time."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], write: Write[T, R]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        write: Write[T, R],
+        quick: Quick[T, R] | None = None,
+    ) -> None:
         self.sessions = sessions
         self._write = write
+        self._quick = quick
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._writing: asyncio.Task[None] | None = None
 
@@ -61,6 +70,8 @@ class GroupCommit(Generic[T, R]):
                     answer.set_result(result)
 
     async def _commit(self, rows: Sequence[T]) -> Sequence[R]:
+        if self._quick is not None and (results := await self._quick(rows)) is not None:
+            return results
         async with self.sessions() as session:
             results = await self._write(session, rows)
             await session.commit()

@@ -56,3 +56,21 @@ async def test_a_bad_row_fails_only_its_own_caller(
     assert answers[0] == "stored a.example" and answers[2] == "stored b.example"
     assert isinstance(answers[1], ValueError)
     assert await stored(sessions) == 2
+
+
+async def test_a_quick_write_answers_its_batch_and_one_that_declines_sends_it_the_long_way(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async def quick(names: Sequence[str]) -> list[str] | None:
+        """Stores a batch on its own session unless a name is left for the long way."""
+        if any(name.startswith("long") for name in names):
+            return None
+        async with sessions() as session:
+            answers = [f"quick {name}" for name in await add_servers(session, names)]
+            await session.commit()
+        return answers
+
+    writes = GroupCommit(sessions, add_servers, quick)
+    assert await writes.write("a.example") == "quick stored a.example"
+    assert await writes.write("long.example") == "stored long.example"
+    assert await stored(sessions) == 2
