@@ -201,6 +201,7 @@ async def publish(
         parent_author = await session.get(Account, in_reply_to.account_id)
         if parent_author is not None and parent_author.id != author.id:
             mentioned = [*mentioned, parent_author]
+    mentioned = addressing.addressable(mentioned)
     post = posts.create_local(
         session,
         author,
@@ -256,7 +257,7 @@ async def edit(
     )
     if not await post_edits.record(session, post, before):
         return
-    mentioned = await mentioned_of(session, post)
+    mentioned = addressing.addressable(await mentioned_of(session, post))
     note = (await note_of(session, post, author)).to_document(with_context=False)
     activity = _activity(author, "Update", note, to=note["to"], cc=note["cc"])
     activity["@context"] = to_wire.CONTEXT

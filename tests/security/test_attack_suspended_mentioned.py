@@ -1,0 +1,74 @@
+"""A remote account a moderator suspended still got members' posts that mention her (found
+by attack5). A member warning her followers about a hostile account ("@eve@remote.example
+follows me from place to place"), or answering a direct thread eve began before her
+suspension (clients fill her handle in), sent the post to eve's server, addressed to her:
+her server showed her the followers-only warning and the direct answer; and an edit of a
+direct message written to her before (a new address) went to her as well. Mastodon makes no
+mention of a suspended account; neither does this node: her handle stays plain text."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from content import accounts
+from content.users import Role
+from federation.delivery import Delivery
+from node.state import Services
+from tests.node.conftest import BASE, EVE
+from tests.node.test_admin_api import ADMIN_SCOPES, staff
+from tests.node.test_inbox import deliver
+from tests.rig import world
+from tests.rig.remote import FakeServer
+
+pytestmark = pytest.mark.anyio
+ALICE = f"{BASE}/users/alice"
+
+
+async def test_a_post_naming_a_suspended_remote_account_is_not_sent_to_her(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    hello = {"id": f"{EVE}/follows/1", "type": "Follow", "actor": EVE, "object": ALICE}
+    assert (await deliver(client, hello)).status_code == 202  # eve is known here
+    async with services.sessions() as session, session.begin():
+        member = await world.bearer(session, await accounts.get_by_uri(session, ALICE))
+    mod = await staff(services, "mo", Role.MODERATOR, ADMIN_SCOPES)
+    earlier = await client.post(  # before her suspension: it went to her
+        "/api/v1/statuses",
+        headers=member,
+        data={"status": "@eve@remote.example no", "visibility": "direct"},
+    )
+    assert earlier.status_code == 200, earlier.text
+    assert earlier.json()["mentions"] != []
+    async with services.sessions() as session:
+        eve = await accounts.get_by_uri(session, EVE)
+        assert eve is not None
+    action = f"/api/v1/admin/accounts/{eve.id}/action"
+    assert (await client.post(action, headers=mod, data={"type": "suspend"})).status_code == 200
+    async with services.sessions() as session, session.begin():
+        for delivery in await session.scalars(select(Delivery)):
+            await session.delete(delivery)  # what went before: not what is looked at
+
+    mentions = []
+    for visibility in ("private", "direct"):
+        text = f"@eve@remote.example is following me around ({visibility})"
+        answer = await client.post(
+            "/api/v1/statuses", headers=member, data={"status": text, "visibility": visibility}
+        )
+        assert answer.status_code == 200, answer.text
+        mentions.append(answer.json()["mentions"])
+    edited = await client.put(
+        f"/api/v1/statuses/{earlier.json()['id']}",
+        headers=member,
+        json={"status": "@eve@remote.example no, and my new address is ..."},
+    )
+    assert edited.status_code == 200, edited.text
+    async with services.sessions() as session:
+        sent = [
+            (d.inbox, json.loads(d.body)["type"]) for d in await session.scalars(select(Delivery))
+        ]
+    assert sent == []
+    assert mentions == [[], []]  # her handle is plain text
