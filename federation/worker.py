@@ -42,7 +42,7 @@ from federation.inbox_apply import INBOX_RETRIES as INBOX_RETRIES  # tests read 
 from federation.keys import signer_of
 from federation.push import Pusher, PushMessage
 from federation.signature_styles import SigningKey
-from federation.transport import PostResult
+from federation.transport import DEADLINE, PostResult
 from moderation.policy import federating
 
 log = logging.getLogger("harbour.worker")
@@ -297,8 +297,10 @@ class Worker:
                     pass
         finally:
             running = self._beside()
-            if self._stopping and running:  # the lock held meanwhile: sends go on (`_post`)
-                await asyncio.wait(running, timeout=STOP_SECONDS)
+            if self._stopping and running:  # the lock held meanwhile; no send starts (`_post`)
+                # Those in flight end within the DEADLINE and each host's are recorded:
+                # cut short, they were sent again once the lock was gone (attack5).
+                await asyncio.wait(running, timeout=DEADLINE + STOP_SECONDS)
             for task in running:
                 task.cancel()  # their leases run out and another pass takes them again
             await asyncio.gather(*running, return_exceptions=True)  # unwound before the pool goes
@@ -497,7 +499,7 @@ class Worker:
     async def _post(self, job: Claimed, signer: SigningKey, epoch: int) -> PostResult | str | None:
         """Send a delivery, or None if it may not be sent any more (given back)."""
         async with self._sends:
-            if not await self._ready(epoch):  # its lock lost: in-flight sends end, none starts
+            if self._stopping or not await self._ready(epoch):  # given back: none starts
                 return None
             try:  # bounded by the transport's deadline (a second timer here cost each one)
                 return await self.fed.transport.post_activity(job.inbox, job.body, signer)
