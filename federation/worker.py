@@ -109,6 +109,11 @@ class Worker:
         # How long a claimed job stays this worker's: after a crash, that long before another
         # pass takes it (scaled down with the retries by the test-only setting).
         self._lease = jobs.LEASE * fed.retry_scale
+        # A claimed delivery starts this long after its claim at the latest, so that it ends
+        # and is recorded within the lease: a host's queue outlasted it, another worker took
+        # the claims over and sent them again (attack5). What is left is given back.
+        lease = self._lease.total_seconds()
+        self._send_within = max(lease - DEADLINE - STOP_SECONDS, lease / 2)
         self._applier = InboxApplier(fed)
         # On PostgreSQL (`run_forever`): the lock whose loss gives this worker's inbox and
         # delivery claims back, when the claims of dead workers were last looked for, and
@@ -401,7 +406,7 @@ class Worker:
             ):  # one plain SELECT, where an idle claim was an UPDATE and a commit
                 self._passed_over = set() if self._forever else None  # as that claim left it
                 return 0
-            busy = ~delivery.hosts_in(session, sending)
+            busy, until = ~delivery.hosts_in(session, sending), time.monotonic() + self._send_within
             claimed = await delivery.claim(
                 session, BATCH, busy, lease=self._lease, owner=self._owner()
             )
@@ -436,7 +441,7 @@ class Worker:
             queues[job.host].append(job)
         for host, queue in queues.items():
             self._sending[host] = asyncio.create_task(
-                self._send_to(host, queue, signers, confidential, epoch)
+                self._send_to(host, queue, signers, confidential, (epoch, until))
             )
         return len(claimed)
 
@@ -446,7 +451,7 @@ class Worker:
         queue: list[Claimed],
         signers: dict[int, SigningKey],
         confidential: set[int],
-        epoch: int,
+        claim: tuple[int, float],
     ) -> None:
         results: list[PostResult | str | None] = [None] * len(queue)
         turns = iter(range(len(queue)))  # shared by the host's senders, each takes the next
@@ -454,7 +459,7 @@ class Worker:
         async def sender() -> None:
             for number in turns:
                 job = queue[number]
-                results[number] = await self._post(job, signers[job.signer_id], epoch)
+                results[number] = await self._post(job, signers[job.signer_id], *claim)
 
         self._outcomes.begin()
         try:
@@ -496,10 +501,12 @@ class Worker:
         except Exception:  # a failed claim must not stop the worker; the next pass claims
             log.exception("claiming deliveries failed")
 
-    async def _post(self, job: Claimed, signer: SigningKey, epoch: int) -> PostResult | str | None:
+    async def _post(
+        self, job: Claimed, signer: SigningKey, epoch: int, until: float
+    ) -> PostResult | str | None:
         """Send a delivery, or None if it may not be sent any more (given back)."""
         async with self._sends:
-            if self._stopping or not await self._ready(epoch):  # given back: none starts
+            if self._stopping or not await self._ready(epoch) or time.monotonic() > until:
                 return None
             try:  # bounded by the transport's deadline (a second timer here cost each one)
                 return await self.fed.transport.post_activity(job.inbox, job.body, signer)

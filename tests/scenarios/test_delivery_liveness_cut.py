@@ -149,18 +149,23 @@ def interrupted_sender(
     servers: tuple[list[str], Received],
     reports: int,
     interrupt: Callable[[Replica, int], None],
+    twice_at_most: int = 0,
 ) -> None:
     """The instance actor forwards `reports` Flags to each server; once 20 arrived, the
     worker sending them all is interrupted (given the web process and its process id). Each
-    server gets each once."""
+    server gets each once (but for `twice_at_most` of them, twice)."""
     web = node[0]
     hosts, received = servers
     forward_reports(web, hosts, reports)
-    interrupt(web, the_sender(web, received))
+    pid = the_sender(web, received)
     at = received.count()
+    interrupt(web, pid)
     assert at < len(hosts) * reports // 2  # interrupted while it was sending
     total = len(hosts) * reports
-    assert copies_once_all_delivered(web, received) == (total, 0, total), f"after {at}"
+    arrived, twice, different = copies_once_all_delivered(web, received)
+    assert (min(twice, twice_at_most), different) == (twice, total), (
+        f"{arrived} arrived, {twice} twice, interrupted after {at}"
+    )
 
 
 def cut_liveness(web: Replica, pid: int) -> None:
