@@ -9,13 +9,17 @@ mention of a suspended account; neither does this node: her handle stays plain t
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from content import accounts
+from content import accounts, polls
+from content.audience import Visibility
+from content.orm import utcnow
 from content.users import Role
+from federation import poll_outbox
 from federation.delivery import Delivery
 from node.state import Services
 from tests.node.conftest import BASE, EVE
@@ -72,3 +76,36 @@ async def test_a_post_naming_a_suspended_remote_account_is_not_sent_to_her(
         ]
     assert sent == []
     assert mentions == [[], []]  # her handle is plain text
+
+
+async def test_a_polls_results_are_not_sent_to_a_suspended_voter(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """eve voted on alice's followers-only poll before her suspension: its results, the
+    Question with alice's text as it is now, went to her at every vote and at its end."""
+    hello = {"id": f"{EVE}/follows/1", "type": "Follow", "actor": EVE, "object": ALICE}
+    assert (await deliver(client, hello)).status_code == 202  # eve is known here
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_by_uri(session, ALICE)
+        eve = await accounts.get_by_uri(session, EVE)
+        assert alice is not None and eve is not None
+        post = await world.post(session, alice, "Where do we meet?", Visibility.PRIVATE)
+        poll = polls.create(session, post.id, polls.spec(["Harbour St", "Dock Rd"], 300))
+        await session.flush()
+        await polls.vote(session, poll, alice.id, eve.id, [0])
+    mod = await staff(services, "mo", Role.MODERATOR, ADMIN_SCOPES)
+    action = f"/api/v1/admin/accounts/{eve.id}/action"
+    assert (await client.post(action, headers=mod, data={"type": "suspend"})).status_code == 200
+    async with services.sessions() as session, session.begin():
+        for delivery in await session.scalars(select(Delivery)):
+            await session.delete(delivery)  # the Reject of her follow: not what is looked at
+        running = await polls.of_post(session, post.id)
+        assert running is not None
+        running.expires_at = utcnow() - timedelta(seconds=1)
+
+    assert await poll_outbox.tell_ended(services.federation) == 1
+    async with services.sessions() as session:
+        sent = [
+            (d.inbox, json.loads(d.body)["type"]) for d in await session.scalars(select(Delivery))
+        ]
+    assert sent == []
