@@ -381,8 +381,11 @@ def _own(author: Account, post: Post) -> None:
 
 async def note_of(session: AsyncSession, post: Post, author: Account) -> Note:
     """The one Note of a local post, as its Create and Update deliver it and as a GET
-    serves it: the same Mention tags, `cc`, hashtags and attachments."""
-    mentioned = [a for a in await mentioned_of(session, post) if a.id != author.id]
+    serves it: the same Mention tags, `cc`, hashtags and attachments. A remote account a
+    moderator suspended is not named: an edit goes to her server's shared inbox for others
+    there, and her server showed her what named her (attack5)."""
+    mentioned = addressing.addressable(await mentioned_of(session, post))
+    mentioned = [a for a in mentioned if a.id != author.id]
     tags = await posts.tag_names(session, post)
     attached = await media.of_post(session, post.id)
     poll = await polls.of_post(session, post.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -21,15 +22,41 @@ from content.orm import utcnow
 from content.users import Role
 from federation import poll_outbox
 from federation.delivery import Delivery
+from federation.worker import Worker
 from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.node.test_admin_api import ADMIN_SCOPES, staff
 from tests.node.test_inbox import deliver
 from tests.rig import world
+from tests.rig.keys import keypair_for_tests
 from tests.rig.remote import FakeServer
 
 pytestmark = pytest.mark.anyio
 ALICE = f"{BASE}/users/alice"
+
+
+async def suspend_eve(client: httpx.AsyncClient, services: Services) -> None:
+    """A moderator suspends eve through the admin API; what was queued before (her
+    follow's Reject, posts sent before) is dropped: not what is looked at."""
+    mod = await staff(services, "mo", Role.MODERATOR, ADMIN_SCOPES)
+    async with services.sessions() as session:
+        eve = await accounts.get_by_uri(session, EVE)
+        assert eve is not None
+    action = f"/api/v1/admin/accounts/{eve.id}/action"
+    assert (await client.post(action, headers=mod, data={"type": "suspend"})).status_code == 200
+    async with services.sessions() as session, session.begin():
+        for delivery in await session.scalars(select(Delivery)):
+            await session.delete(delivery)
+
+
+async def edited(
+    client: httpx.AsyncClient, services: Services, member: dict[str, str], post: str, text: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """The member edits a post; what is queued then: (inbox, activity)."""
+    answer = await client.put(f"/api/v1/statuses/{post}", headers=member, json={"status": text})
+    assert answer.status_code == 200, answer.text
+    async with services.sessions() as session:
+        return [(d.inbox, json.loads(d.body)) for d in await session.scalars(select(Delivery))]
 
 
 async def test_a_post_naming_a_suspended_remote_account_is_not_sent_to_her(
@@ -39,7 +66,6 @@ async def test_a_post_naming_a_suspended_remote_account_is_not_sent_to_her(
     assert (await deliver(client, hello)).status_code == 202  # eve is known here
     async with services.sessions() as session, session.begin():
         member = await world.bearer(session, await accounts.get_by_uri(session, ALICE))
-    mod = await staff(services, "mo", Role.MODERATOR, ADMIN_SCOPES)
     earlier = await client.post(  # before her suspension: it went to her
         "/api/v1/statuses",
         headers=member,
@@ -47,14 +73,7 @@ async def test_a_post_naming_a_suspended_remote_account_is_not_sent_to_her(
     )
     assert earlier.status_code == 200, earlier.text
     assert earlier.json()["mentions"] != []
-    async with services.sessions() as session:
-        eve = await accounts.get_by_uri(session, EVE)
-        assert eve is not None
-    action = f"/api/v1/admin/accounts/{eve.id}/action"
-    assert (await client.post(action, headers=mod, data={"type": "suspend"})).status_code == 200
-    async with services.sessions() as session, session.begin():
-        for delivery in await session.scalars(select(Delivery)):
-            await session.delete(delivery)  # what went before: not what is looked at
+    await suspend_eve(client, services)
 
     mentions = []
     for visibility in ("private", "direct"):
@@ -64,16 +83,9 @@ async def test_a_post_naming_a_suspended_remote_account_is_not_sent_to_her(
         )
         assert answer.status_code == 200, answer.text
         mentions.append(answer.json()["mentions"])
-    edited = await client.put(
-        f"/api/v1/statuses/{earlier.json()['id']}",
-        headers=member,
-        json={"status": "@eve@remote.example no, and my new address is ..."},
-    )
-    assert edited.status_code == 200, edited.text
-    async with services.sessions() as session:
-        sent = [
-            (d.inbox, json.loads(d.body)["type"]) for d in await session.scalars(select(Delivery))
-        ]
+    text = "@eve@remote.example no, and my new address is ..."
+    edits = await edited(client, services, member, earlier.json()["id"], text)
+    sent = [(inbox, activity["type"]) for inbox, activity in edits]
     assert sent == []
     assert mentions == [[], []]  # her handle is plain text
 
@@ -93,12 +105,8 @@ async def test_a_polls_results_are_not_sent_to_a_suspended_voter(
         poll = polls.create(session, post.id, polls.spec(["Harbour St", "Dock Rd"], 300))
         await session.flush()
         await polls.vote(session, poll, alice.id, eve.id, [0])
-    mod = await staff(services, "mo", Role.MODERATOR, ADMIN_SCOPES)
-    action = f"/api/v1/admin/accounts/{eve.id}/action"
-    assert (await client.post(action, headers=mod, data={"type": "suspend"})).status_code == 200
+    await suspend_eve(client, services)
     async with services.sessions() as session, session.begin():
-        for delivery in await session.scalars(select(Delivery)):
-            await session.delete(delivery)  # the Reject of her follow: not what is looked at
         running = await polls.of_post(session, post.id)
         assert running is not None
         running.expires_at = utcnow() - timedelta(seconds=1)
@@ -109,3 +117,42 @@ async def test_a_polls_results_are_not_sent_to_a_suspended_voter(
             (d.inbox, json.loads(d.body)["type"]) for d in await session.scalars(select(Delivery))
         ]
     assert sent == []
+
+
+async def test_an_edit_sent_to_her_servers_shared_inbox_does_not_name_her(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """bob, on eve's server, follows alice: the edit of alice's followers-only post that
+    named eve before her suspension goes to that server's shared inbox for him. It named eve
+    in its `cc` and Mention tags, and her server showed it to her as well."""
+    bob = "https://remote.example/users/bob"
+    remote.add_actor(bob, keypair_for_tests(4), "bob")
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_by_uri(session, ALICE)
+        assert alice is not None
+        alice.manually_approves_followers = False
+        member = await world.bearer(session, alice)
+    follow = {"id": f"{bob}/follows/1", "type": "Follow", "actor": bob, "object": ALICE}
+    signed_as_bob = {"keypair": keypair_for_tests(4), "key_id": f"{bob}#main-key"}
+    assert (await deliver(client, follow, **signed_as_bob)).status_code == 202
+    hello = {"id": f"{EVE}/follows/1", "type": "Follow", "actor": EVE, "object": ALICE}
+    assert (await deliver(client, hello)).status_code == 202  # eve is known here
+    await Worker(services.federation).run_once()
+    earlier = await client.post(
+        "/api/v1/statuses",
+        headers=member,
+        data={"status": "@eve@remote.example stop", "visibility": "private"},
+    )
+    assert earlier.status_code == 200, earlier.text
+    await suspend_eve(client, services)
+
+    text = "@eve@remote.example stop. We moved to the new place"
+    [(inbox, update)] = await edited(client, services, member, earlier.json()["id"], text)
+    note = update["object"]
+    named = [*update["to"], *update["cc"], *note["to"], *note["cc"]]
+    named += [tag["href"] for tag in note.get("tag", [])]
+    assert (inbox, update["type"], EVE in named) == (
+        "https://remote.example/inbox",
+        "Update",
+        False,
+    )
