@@ -46,6 +46,15 @@ async def for_post(
     return await deliverable(fed, session, inboxes)
 
 
+def addressable(accounts: Iterable[Account]) -> list[Account]:
+    """Those of `accounts` a new post or an edit may name and go to: not a remote one a
+    moderator suspended (found by attack5: a member's followers-only warning naming her,
+    or an answer in a direct thread she began, went to her server, addressed to her).
+    Mastodon makes no mention of a suspended account either. A deletion still goes to her:
+    it only takes back what she was sent."""
+    return [a for a in accounts if a.is_local or a.suspended_at is None]
+
+
 async def _group_inboxes(session: AsyncSession, group: Account) -> set[str]:
     if group.is_local:
         return await follower_inboxes(session, group)

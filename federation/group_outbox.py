@@ -80,7 +80,7 @@ async def post(
     mentioned = []
     if in_reply_to is not None and in_reply_to.account_id != author.id:
         parent_author = await session.get(Account, in_reply_to.account_id)
-        mentioned = [parent_author] if parent_author is not None else []
+        mentioned = addressing.addressable([parent_author] if parent_author else [])
     created = posts.create_local(
         session,
         author,

@@ -201,6 +201,7 @@ async def publish(
         parent_author = await session.get(Account, in_reply_to.account_id)
         if parent_author is not None and parent_author.id != author.id:
             mentioned = [*mentioned, parent_author]
+    mentioned = addressing.addressable(mentioned)
     post = posts.create_local(
         session,
         author,
@@ -256,7 +257,7 @@ async def edit(
     )
     if not await post_edits.record(session, post, before):
         return
-    mentioned = await mentioned_of(session, post)
+    mentioned = addressing.addressable(await mentioned_of(session, post))
     note = (await note_of(session, post, author)).to_document(with_context=False)
     activity = _activity(author, "Update", note, to=note["to"], cc=note["cc"])
     activity["@context"] = to_wire.CONTEXT
@@ -380,8 +381,11 @@ def _own(author: Account, post: Post) -> None:
 
 async def note_of(session: AsyncSession, post: Post, author: Account) -> Note:
     """The one Note of a local post, as its Create and Update deliver it and as a GET
-    serves it: the same Mention tags, `cc`, hashtags and attachments."""
-    mentioned = [a for a in await mentioned_of(session, post) if a.id != author.id]
+    serves it: the same Mention tags, `cc`, hashtags and attachments. A remote account a
+    moderator suspended is not named: an edit goes to her server's shared inbox for others
+    there, and her server showed her what named her (attack5)."""
+    mentioned = addressing.addressable(await mentioned_of(session, post))
+    mentioned = [a for a in mentioned if a.id != author.id]
     tags = await posts.tag_names(session, post)
     attached = await media.of_post(session, post.id)
     poll = await polls.of_post(session, post.id)

@@ -112,8 +112,10 @@ async def send_results(
     """The poll's counts now, as an `Update` of its Question to where the post went and to
     every remote voter."""
     voter_ids = await polls.voter_ids(session, poll)
-    voters = list(await session.scalars(select(Account).where(Account.id.in_(voter_ids))))
+    found = await session.scalars(select(Account).where(Account.id.in_(voter_ids)))
+    voters = addressing.addressable(found)  # a suspended voter is sent no more (attack5)
     mentioned = [a for a in await outbox.mentioned_of(session, post) if a.id != author.id]
+    mentioned = addressing.addressable(mentioned)
     inboxes = await addressing.for_post(fed, session, post, author, mentioned)
     inboxes |= await addressing.for_followers_and(fed, session, author, voters)
     question = (await outbox.note_of(session, post, author)).to_document(with_context=False)

@@ -39,7 +39,7 @@ from federation.inbox_apply import INBOX_RETRIES as INBOX_RETRIES  # tests read 
 from federation.keys import signer_of
 from federation.push import Pusher
 from federation.signature_styles import SigningKey
-from federation.transport import PostResult
+from federation.transport import DEADLINE, PostResult
 from moderation.policy import federating
 
 log = logging.getLogger("harbour.worker")
@@ -105,6 +105,11 @@ class Worker:
         # How long a claimed job stays this worker's: after a crash, that long before another
         # pass takes it (scaled down with the retries by the test-only setting).
         self._lease = jobs.LEASE * fed.retry_scale
+        # A claimed delivery starts this long after its claim at the latest, so that it ends
+        # and is recorded within the lease: a host's queue outlasted it, another worker took
+        # the claims over and sent them again (attack5). What is left is given back.
+        lease = self._lease.total_seconds()
+        self._send_within = max(lease - DEADLINE - STOP_SECONDS, lease / 2)
         self._applier = InboxApplier(fed)
         # On PostgreSQL (`run_forever`): the lock whose loss gives this worker's inbox and
         # delivery claims back, when the claims of dead workers were last looked for, and
@@ -259,8 +264,10 @@ class Worker:
                     pass
         finally:
             running = self._beside()
-            if self._stopping and running:  # the lock held meanwhile: sends go on (`_post`)
-                await asyncio.wait(running, timeout=STOP_SECONDS)
+            if self._stopping and running:  # the lock held meanwhile; no send starts (`_post`)
+                # Those in flight end within the DEADLINE and each host's are recorded:
+                # cut short, they were sent again once the lock was gone (attack5).
+                await asyncio.wait(running, timeout=DEADLINE + STOP_SECONDS)
             for task in running:
                 task.cancel()  # their leases run out and another pass takes them again
             await asyncio.gather(*running, return_exceptions=True)  # unwound before the pool goes
@@ -361,7 +368,7 @@ class Worker:
             ):  # one plain SELECT, where an idle claim was an UPDATE and a commit
                 self._passed_over = set() if self._forever else None  # as that claim left it
                 return 0
-            busy = ~delivery.hosts_in(session, sending)
+            busy, until = ~delivery.hosts_in(session, sending), time.monotonic() + self._send_within
             claimed = await delivery.claim(
                 session, BATCH, busy, lease=self._lease, owner=self._owner()
             )
@@ -396,7 +403,7 @@ class Worker:
             queues[job.host].append(job)
         for host, queue in queues.items():
             self._sending[host] = asyncio.create_task(
-                self._send_to(host, queue, signers, confidential, epoch)
+                self._send_to(host, queue, signers, confidential, (epoch, until))
             )
         return len(claimed)
 
@@ -406,7 +413,7 @@ class Worker:
         queue: list[Claimed],
         signers: dict[int, SigningKey],
         confidential: set[int],
-        epoch: int,
+        claim: tuple[int, float],
     ) -> None:
         results: list[PostResult | str | None] = [None] * len(queue)
         turns = iter(range(len(queue)))  # shared by the host's senders, each takes the next
@@ -414,7 +421,7 @@ class Worker:
         async def sender() -> None:
             for number in turns:
                 job = queue[number]
-                results[number] = await self._post(job, signers[job.signer_id], epoch)
+                results[number] = await self._post(job, signers[job.signer_id], *claim)
 
         self._outcomes.begin()
         try:
@@ -456,10 +463,12 @@ class Worker:
         except Exception:  # a failed claim must not stop the worker; the next pass claims
             log.exception("claiming deliveries failed")
 
-    async def _post(self, job: Claimed, signer: SigningKey, epoch: int) -> PostResult | str | None:
+    async def _post(
+        self, job: Claimed, signer: SigningKey, epoch: int, until: float
+    ) -> PostResult | str | None:
         """Send a delivery, or None if it may not be sent any more (given back)."""
         async with self._sends:
-            if not await self._ready(epoch):  # its lock lost: in-flight sends end, none starts
+            if self._stopping or not await self._ready(epoch) or time.monotonic() > until:
                 return None
             try:  # bounded by the transport's deadline (a second timer here cost each one)
                 return await self.fed.transport.post_activity(job.inbox, job.body, signer)

@@ -25,7 +25,7 @@ from federation.media_proxy import MAX_BYTES as MEDIA_MAX_BYTES
 from federation.media_proxy import MediaProxy
 from federation.push import Pusher
 from federation.signature_styles import SignatureStyles
-from federation.transport import Transport, TransportPolicy
+from federation.transport import DEADLINE, Transport, TransportPolicy
 from federation.worker import STOP_SECONDS, Worker
 from moderation import lockdown
 from moderation.rate_limits import RateLimited, RateLimiter
@@ -179,7 +179,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
                 if not begun.is_set():
                     task.cancel()  # still waiting: no transaction to cut short
                 with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                    await asyncio.wait_for(task, 2 * STOP_SECONDS)
+                    await asyncio.wait_for(task, DEADLINE + 2 * STOP_SECONDS)
             await federation.transport.aclose()
             await services.media_proxy.aclose()
             await engine.dispose()

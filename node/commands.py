@@ -9,6 +9,7 @@ import logging
 import os
 import shlex
 import shutil
+import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -330,6 +331,11 @@ async def worker(settings: Settings, _args: argparse.Namespace) -> None:
                 pusher=pusher_for(settings, i18n.load(settings.test_locales)),
             )
             switches = asyncio.create_task(lockdown.follow(federation.sessions, federation))
+            # A stop (a deploy, a restart) ends the work under way and records it: killed by
+            # SIGTERM's default, the deliveries it had sent since its claim were never
+            # recorded and another worker sent them all again (attack5).
+            for stopping in (signal.SIGTERM, signal.SIGINT):
+                asyncio.get_running_loop().add_signal_handler(stopping, worker.stop)
             try:
                 await worker.run_forever()
             finally:
