@@ -116,12 +116,15 @@ async def follows_of_local(
     session: AsyncSession, follower: Account
 ) -> list[tuple[Follow, Account]]:
     """The follows and follow requests of `follower` to this node's accounts, with the
-    account each is of, oldest first."""
+    account each is of, oldest first; held (PostgreSQL: FOR UPDATE) until the caller
+    commits, those another transaction holds passed over: two workers' prunes, or a prune
+    and a suspension, ending the same follows at once failed the later one's delete."""
     rows = await session.execute(
         select(Follow, Account)
         .join(Account, Account.id == Follow.followed_id)
         .where(Follow.follower_id == follower.id, Account.domain.is_(None))
         .order_by(Follow.id)
+        .with_for_update(skip_locked=True, of=Follow)
     )
     return [(follow, followed) for follow, followed in rows]
 

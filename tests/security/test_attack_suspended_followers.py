@@ -8,6 +8,7 @@ them back (`tests/scenarios/test_suspended_remote_follows.py` on real nodes)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -18,6 +19,7 @@ from activitypub.signatures import RequestParts
 from content import accounts
 from content.accounts import Account
 from content.users import Role
+from federation import outbox
 from federation.worker import Worker
 from node.state import Services
 from tests.node.conftest import BASE, EVE
@@ -101,23 +103,33 @@ async def test_a_suspended_remote_follower_gets_no_followers_only_post(
     assert me.json()["followers_count"] == 0
 
 
-async def test_a_follow_an_earlier_suspension_kept_ends_at_the_workers_prune(
-    client: httpx.AsyncClient, services: Services, remote: FakeServer
-) -> None:
-    """eve was suspended before suspensions ended follows: her follow of alice was kept. The
-    worker's prune (at its first pass, then hourly) ends it as a suspension now does."""
+async def followed_then_suspended_the_old_way(
+    client: httpx.AsyncClient, services: Services
+) -> Account:
+    """eve follows alice (accepted), then is suspended as an older Harbour did it, her follow
+    kept; alice."""
     async with services.sessions() as session, session.begin():
         alice = await accounts.get_local(session, "alice")
         assert alice is not None
         alice.manually_approves_followers = False
-        member = await world.bearer(session, alice)
     assert (await deliver(client, follow_of(0, alice.uri))).status_code == 202
     await Worker(services.federation).run_once()
     async with services.sessions() as session, session.begin():
         eve = await accounts.get_by_uri(session, EVE)
         assert eve is not None
         accounts.suspend(eve)  # all an older Harbour did
+    return alice
 
+
+async def test_a_follow_an_earlier_suspension_kept_ends_at_the_workers_prune(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """eve was suspended before suspensions ended follows: her follow of alice was kept. The
+    worker's prune (at its first pass, then hourly) ends it as a suspension now does."""
+    alice = await followed_then_suspended_the_old_way(client, services)
+    async with services.sessions() as session:
+        member = await world.bearer(session, alice)
+        await session.commit()
     await Worker(services.federation).run_once()  # a worker started after the upgrade
     inbox = f"{EVE}/inbox"
     assert [(url, a["type"], a["object"], key) for url, a, key in posted(remote, alice)] == [
@@ -126,3 +138,25 @@ async def test_a_follow_an_earlier_suspension_kept_ends_at_the_workers_prune(
     ]
     me = await client.get("/api/v1/accounts/verify_credentials", headers=member)
     assert me.json()["followers_count"] == 0
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_two_prunes_at_once_end_an_old_follow_once(
+    client: httpx.AsyncClient, services: Services, remote: FakeServer
+) -> None:
+    """On PostgreSQL two workers prune at once (each at its first pass): the one that finds
+    eve's old follow held by the other passes it by, where its delete matched no row and its
+    prune failed (attack5); her server gets one Reject."""
+    alice = await followed_then_suspended_the_old_way(client, services)
+    fed = services.federation
+    async with services.sessions() as first, services.sessions() as second:
+        assert await outbox.reject_suspended_follows(fed, first) == 1
+        await first.flush()  # its delete waits in the open transaction
+        later = asyncio.create_task(outbox.reject_suspended_follows(fed, second))
+        await asyncio.sleep(0.5)
+        await first.commit()
+        await later
+        await second.commit()
+    await Worker(fed).run_once()
+    rejects = [a for _, a, _ in posted(remote, alice) if a["type"] == "Reject"]
+    assert rejects == [{**rejects[0], "object": follow_of(0, alice.uri)}]
