@@ -64,6 +64,7 @@ LAZY = (
     "argon2",  # the first password hashed or checked (its cffi binding, ~0.4 MiB)
     "idna",  # the first host that is not a plain lower-case name (~0.35 MiB)
     "federation.handlers.notes",  # the inbound handlers: the first inbox item applied
+    "node.streaming.render",  # the first event an open stream is told
 )
 
 
