@@ -41,7 +41,6 @@ from content.local_accounts import prefetch_local
 from content.writer_turns import INLINE_INSERTS
 from federation import jobs
 from federation.context import Federation
-from federation.handlers import handler_for
 from federation.handlers.incoming import Incoming, NotYet
 from federation.inbox import InboxItem
 from federation.transport import Transport
@@ -213,6 +212,9 @@ class InboxApplier:
 
     async def _handle(self, incoming: Incoming) -> tuple[str, str | None]:
         """Run the activity's handler; its final state and outcome."""
+        # The table and every handler (~0.3 MiB) load with the first item applied.
+        from federation.handlers.dispatch import handler_for
+
         handler = handler_for(incoming)
         if handler is None:
             return "ignored", f"Harbour does not act on {_kind(incoming)}"

@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from content import passwords
-from federation import inbox_apply
+from federation.handlers import dispatch
 from node.database import create_engine, create_sessionmaker
 from tests.rig import nodes, strict
 from tests.rig.databases import PostgresDatabases, SQLiteDatabases, postgres_unreachable_reason
 
 BACKENDS = ["sqlite", "postgresql"]
-_real_handler_for = inbox_apply.handler_for
+_real_handler_for = dispatch.handler_for
 
 
 # Tests that start node processes, browsers or client programs take seconds each.
@@ -101,7 +101,7 @@ def failure_guard(
     ERROR of a `harbour.*` logger here, a crashed inbox item or failed delivery in its
     databases, a WARNING, ERROR or Traceback in a node's serve.log."""
     if os.environ.get("HARBOUR_TEST_HANDLERS_RAISE"):  # prove the tests notice crashes
-        monkeypatch.setattr(inbox_apply, "handler_for", _raising_handler_for)
+        monkeypatch.setattr(dispatch, "handler_for", _raising_handler_for)
     handler = strict.LogFailures()
     logger = logging.getLogger("harbour")
     logger.addHandler(handler)

@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -23,7 +24,9 @@ from content.accounts import Account
 from content.oauth import AccessToken
 from content.stream_events import StreamEvent
 from content.token_cache import TokenCache
-from node.streaming.render import Message, Stream, messages
+
+if TYPE_CHECKING:
+    from node.streaming.render import Message, Stream
 
 log = logging.getLogger("harbour.streaming")
 QUEUE = 200  # messages waiting for one connection before it is closed as too slow
@@ -174,6 +177,10 @@ class Hub:
                         connection.close()
                     continue
                 streams = set().union(*(c.streams for c in connections))
+                # Rendering (and the Mastodon API entities it uses) loads with the first
+                # event a stream is open for.
+                from node.streaming.render import messages
+
                 for message in await messages(session, found, viewer, streams, self.base_url):
                     for connection in connections:
                         if message.stream not in connection.streams:

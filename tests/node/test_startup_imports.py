@@ -62,6 +62,9 @@ LAZY = (
     "pycountry",  # ~20 ms: the first country code checked or named
     "pyotp",  # the first two-factor set-up or sign-in
     "argon2",  # the first password hashed or checked (its cffi binding, ~0.4 MiB)
+    "idna",  # the first host that is not a plain lower-case name (~0.35 MiB)
+    "federation.handlers.notes",  # the inbound handlers: the first inbox item applied
+    "node.streaming.render",  # the first event an open stream is told
 )
 
 
@@ -174,3 +177,28 @@ def test_importing_the_command_line_loads_nothing_of_harbour_or_its_libraries() 
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_serving_loads_the_websocket_protocol_only_for_the_first_websocket() -> None:
+    """Uvicorn, as `harbour serve` sets it up, imports its WebSocket protocol and websockets
+    (~0.5 MiB of idle memory) when the first WebSocket upgrade makes a protocol, not when it
+    loads its settings at start-up."""
+    script = """
+import sys
+from uvicorn.server import ServerState
+from node.app import create_app
+from node.commands import server_config
+from node.settings import Settings
+settings = Settings.load({"HARBOUR_DOMAIN": "n.example", "HARBOUR_DEVELOPMENT": "true",
+                          "HARBOUR_DATABASE_URL": "sqlite:///unused.db"}).with_secret_key()
+config = server_config(settings, create_app(settings))
+config.load()
+print("websockets" in sys.modules)
+protocol = config.ws_protocol_class(config=config, server_state=ServerState(), app_state={})
+print("websockets" in sys.modules, type(protocol).__name__, protocol.conn.max_message_size)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["False", "True WebSocketsSansIOProtocol 65536"]
