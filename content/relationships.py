@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, delete, select
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, aliased, mapped_column
 
@@ -149,18 +158,23 @@ async def follower_inboxes(session: AsyncSession, account: Account) -> set[str]:
     """The inboxes (shared where offered) of the account's accepted remote followers, but
     for suspended ones (found by attack3). A suspension ends a remote account's follows of
     this node (`outbox.reject_follows`); one suspended before that was done keeps hers
-    until the worker's next prune ends them too (`outbox.reject_suspended_follows`)."""
-    rows = await session.execute(
-        select(Account.shared_inbox_uri, Account.inbox_uri)
-        .join(Follow, Follow.follower_id == Account.id)
-        .where(
-            Follow.followed_id == account.id,
-            Follow.state == FollowState.ACCEPTED,
-            Account.domain.is_not(None),
-            Account.suspended_at.is_(None),
+    until the worker's next prune ends them too (`outbox.reject_suspended_follows`).
+    Made distinct by the database: 10,000 followers on 1,000 servers were 10,000 rows for
+    the event loop to turn into 1,000 inboxes (issue 18)."""
+    inbox = func.coalesce(func.nullif(Account.shared_inbox_uri, ""), Account.inbox_uri)
+    return set(
+        await session.scalars(
+            select(inbox)
+            .distinct()
+            .join(Follow, Follow.follower_id == Account.id)
+            .where(
+                Follow.followed_id == account.id,
+                Follow.state == FollowState.ACCEPTED,
+                Account.domain.is_not(None),
+                Account.suspended_at.is_(None),
+            )
         )
     )
-    return {shared or inbox for shared, inbox in rows}
 
 
 async def followed_from_here(session: AsyncSession, account: Account) -> bool:

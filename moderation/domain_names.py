@@ -26,15 +26,16 @@ def normalise(domain: str) -> str:
         return text.lower().rstrip(".")
 
 
-def candidates(host: str) -> set[str]:
+@lru_cache(maxsize=4096)  # every host of a fan-out, twice (queued, claimed): ~5 µs a host
+def candidates(host: str) -> frozenset[str]:
     """The rule names that match `host`: itself, without its port (an IPv6 address's too),
     and every parent domain of a name (a rule for `example.org` covers
     `social.example.org`), but never a bare top-level."""
     name, bare, address = _parts(host)
     if address:
-        return {name, bare}
+        return frozenset((name, bare))
     labels = bare.split(".")
-    return {name, bare} | {".".join(labels[i:]) for i in range(1, len(labels) - 1)}
+    return frozenset((name, bare, *(".".join(labels[i:]) for i in range(1, len(labels) - 1))))
 
 
 @lru_cache(maxsize=4096)  # asked on every inbox POST (12 µs a time); a miss only costs time
