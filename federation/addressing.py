@@ -24,8 +24,11 @@ async def for_post(
     post: Post,
     author: Account,
     mentioned: Sequence[Account],
+    *,
+    deletion: bool = False,
 ) -> set[str]:
-    """Inboxes a post (and its later edits and deletion) goes to."""
+    """Inboxes a post (and its later edits and deletion) goes to. A replied-to author a
+    moderator suspended is left out but for a `deletion` (it takes back what she was sent)."""
     visibility = Visibility(post.visibility)
     if visibility == Visibility.LOCAL:
         return set()
@@ -41,8 +44,10 @@ async def for_post(
     if post.in_reply_to_uri and visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
         parent = await posts.get_by_uri(session, post.in_reply_to_uri)
         parent_author = await session.get(Account, parent.account_id) if parent else None
+        # A suspended one is sent a deletion only (an edit of a reply to her went; attack6).
         if parent_author is not None and not parent_author.is_local:
-            inboxes.add(parent_author.delivery_inbox)
+            if deletion or addressable([parent_author]):
+                inboxes.add(parent_author.delivery_inbox)
     return await deliverable(fed, session, inboxes)
 
 

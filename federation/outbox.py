@@ -270,7 +270,7 @@ async def delete(fed: Federation, session: AsyncSession, author: Account, post: 
     """Delete a post here and ask every server it went to to delete it too."""
     _own(author, post)
     mentioned = await mentioned_of(session, post)
-    inboxes = await addressing.for_post(fed, session, post, author, mentioned)
+    inboxes = await addressing.for_post(fed, session, post, author, mentioned, deletion=True)
     tombstone = {"id": post.uri, "type": "Tombstone"}
     activity = _activity(author, "Delete", tombstone, to=[PUBLIC])
     await posts.delete_post(session, post)

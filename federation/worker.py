@@ -263,11 +263,11 @@ class Worker:
                 except TimeoutError:
                     pass
         finally:
-            running = self._beside()
-            if self._stopping and running:  # the lock held meanwhile; no send starts (`_post`)
+            if self._stopping:  # the lock held meanwhile; no send starts (`_post`)
                 # Those in flight end within the DEADLINE and each host's are recorded:
                 # cut short, they were sent again once the lock was gone (attack5).
-                await asyncio.wait(running, timeout=DEADLINE + STOP_SECONDS)
+                await self._let_finish(time.monotonic() + DEADLINE + STOP_SECONDS)
+            running = self._beside()
             for task in running:
                 task.cancel()  # their leases run out and another pass takes them again
             await asyncio.gather(*running, return_exceptions=True)  # unwound before the pool goes
@@ -275,6 +275,15 @@ class Worker:
                 if beside is not None:
                     beside.cancel()
                     await asyncio.gather(beside, return_exceptions=True)
+
+    async def _let_finish(self, deadline: float) -> None:
+        """Wait for the tasks beside the passes, those they start meanwhile too, until
+        `deadline`: a host's claim under way at the stop starts its senders after (they give
+        their claims back), and left running they were cancelled with them held (attack6)."""
+        while (running := [t for t in self._beside() if not t.done()]) and (
+            left := deadline - time.monotonic()
+        ) > 0:
+            await asyncio.wait(running, timeout=left)
 
     async def _release_dead_claims(self) -> None:
         """On SQLite this is the node's one worker (one process holds the database), so
