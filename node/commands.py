@@ -28,7 +28,8 @@ from content import accounts, media, personas, two_factor, web_sessions
 from content.accounts import Account
 from content.users import Role, User, add_user, user_of
 from federation import outbox
-from federation.worker import Worker
+from federation.transport import DEADLINE
+from federation.worker import STOP_SECONDS, Worker
 from moderation import approvals, audit, lockdown, quarantine
 from moderation.switches import Switch
 from node import admission, i18n, run_time_settings
@@ -347,11 +348,7 @@ async def worker(settings: Settings, _args: argparse.Namespace) -> None:
                 pusher=pusher_for(settings, i18n.load(settings.test_locales)),
             )
             switches = asyncio.create_task(lockdown.follow(federation.sessions, federation))
-            # A stop (a deploy, a restart) ends the work under way and records it: killed by
-            # SIGTERM's default, the deliveries it had sent since its claim were never
-            # recorded and another worker sent them all again (attack5).
-            for stopping in (signal.SIGTERM, signal.SIGINT):
-                asyncio.get_running_loop().add_signal_handler(stopping, worker.stop)
+            stop_on_signals(worker)
             try:
                 await worker.run_forever()
             finally:
@@ -360,6 +357,34 @@ async def worker(settings: Settings, _args: argparse.Namespace) -> None:
         finally:
             await federation.transport.aclose()
             await engine.dispose()
+
+
+def stop_on_signals(worker: Worker) -> None:
+    """The first SIGTERM or SIGINT stops `worker` as a deploy needs: it ends the work under
+    way and records it (killed by SIGTERM's default, the deliveries it had sent since its
+    claim were never recorded and another worker sent them all again, attack5). That can
+    take DEADLINE + STOP_SECONDS; a second signal ends the process at once, as an operator
+    who pressed Ctrl-C twice means (its claims come back to a worker after the grace)."""
+    loop = asyncio.get_running_loop()
+
+    def stop(number: int) -> None:
+        print(
+            "Stopping: the deliveries under way are being recorded (at most "
+            f"{DEADLINE + STOP_SECONDS:.0f} s). Interrupt again to quit at once; "
+            "what was sent meanwhile may then be sent again.",
+            file=sys.stderr,
+            flush=True,
+        )
+        for each in signal.SIGTERM, signal.SIGINT:
+            loop.add_signal_handler(each, quit_now, each)
+        worker.stop()
+
+    def quit_now(number: int) -> None:
+        print("Quitting now.", file=sys.stderr, flush=True)
+        os._exit(128 + number)
+
+    for each in signal.SIGTERM, signal.SIGINT:
+        loop.add_signal_handler(each, stop, each)
 
 
 def settle_heap() -> None:

@@ -60,9 +60,14 @@ async def token_of(
         token, account = await oauth.token_owner(session, bearer(request))
     except OAuthError as error:
         raise HTTPException(401, str(error)) from None
-    if not oauth.covers(token.scopes, scope):
-        raise HTTPException(403, "This action is outside the authorized scopes")
+    _within(token.scopes, scope)
     return token, account
+
+
+def _within(granted: str, scope: str) -> None:
+    """403 unless the scopes a token was `granted` cover `scope`."""
+    if not oauth.covers(granted, scope):
+        raise HTTPException(403, "This action is outside the authorized scopes")
 
 
 async def user_of(request: Request, scope: str, session: AsyncSession | None = None) -> Account:
@@ -81,8 +86,7 @@ async def reader_of(request: Request, scope: str, session: AsyncSession) -> Read
         grant = await oauth.grant_of(session, bearer(request), services(request).tokens)
     except OAuthError as error:
         raise HTTPException(401, str(error)) from None
-    if not oauth.covers(grant.scopes, scope):
-        raise HTTPException(403, "This action is outside the authorized scopes")
+    _within(grant.scopes, scope)
     if grant.account_id is None:
         raise HTTPException(422, "This method requires an authenticated user")
     return ReaderId(grant.account_id)
