@@ -15,7 +15,9 @@ otherwise. The baseline is raw RSA-2048 PKCS#1 v1.5 signing with the same librar
 measured in the same run: every delivery is signed at send time, so signing bounds the rate.
 On a machine shared with other work the rates follow what the scheduler grants; the CPU time
 the node spends per delivery (its process's user and system time, all threads) beside the
-CPU time of one raw signature is the figure that does not.
+CPU time of one raw signature is the figure that does not. Beside the rates it prints how
+much of a core the raw baseline got, how many cores the node used, and how long the node's
+threads waited for a CPU while runnable (schedstat): a rate ratio is read with those.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import ExitStack, closing
+from contextlib import ExitStack, closing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,16 +65,18 @@ mwIDAQAB
 """
 
 
-def raw_signing_rate(seconds: float = 2.0) -> float:
-    """RSA-2048 PKCS#1 v1.5 SHA-256 signatures per second of a short message."""
+def raw_signing_rate(seconds: float = 2.0) -> tuple[float, float]:
+    """RSA-2048 PKCS#1 v1.5 SHA-256 signatures per second of a short message, and the share
+    of a core the scheduler gave them (CPU time over wall time: 1.0 on an idle core)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     message = b"(request-target): post /inbox\nhost: sink.bench\ndate: now\ndigest: SHA-256=x"
     count = 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     while time.perf_counter() - started < seconds:
         key.sign(message, padding.PKCS1v15(), hashes.SHA256())
         count += 1
-    return count / (time.perf_counter() - started)
+    wall = time.perf_counter() - started
+    return count / wall, (time.process_time() - cpu) / wall
 
 
 def raw_signing_cpu_ms(count: int = 300) -> float:
@@ -90,6 +94,16 @@ def cpu_seconds(pid: int, thread: int | None = None) -> float:
     stat = Path(f"/proc/{pid}/task/{thread}/stat" if thread else f"/proc/{pid}/stat")
     fields = stat.read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_waited(pid: int) -> float:
+    """Seconds the process's threads have spent runnable but waiting for a CPU so far, all
+    threads together (Linux schedstat): time the machine, not the node, made them lose."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with suppress(OSError):  # a thread that ended meanwhile
+            total += int((task / "schedstat").read_text().split()[1])
+    return total / 1e9
 
 
 def add_followers(engine: Engine, author_username: str, hosts: list[str], per_host: int) -> None:
@@ -170,6 +184,7 @@ class Run:
     queued: list[float] = field(default_factory=list)  # the post's answer, deliveries queued
     cpu: list[float] = field(default_factory=list)  # the node's CPU seconds per fan-out
     loop_cpu: list[float] = field(default_factory=list)  # its event loop's (main thread)
+    waited: list[float] = field(default_factory=list)  # its threads' seconds waiting for a CPU
     sink_cpu: list[float] = field(default_factory=list)  # the sink's, the same fan-outs
 
     def fan_out(self, text: str, inboxes: int, sink_port: int, sink_pid: int) -> None:
@@ -181,6 +196,7 @@ class Run:
         assert self.node.process is not None
         pid = self.node.process.pid
         cpu_before, loop_before = cpu_seconds(pid), cpu_seconds(pid, pid)
+        waited_before = cpu_waited(pid)
         sink_before = cpu_seconds(sink_pid)
         started = time.perf_counter()
         response = self.member.post("/compose", data={"text": text, "visibility": "public"})
@@ -204,6 +220,7 @@ class Run:
         self.seconds.append(time.perf_counter() - started)
         self.cpu.append(cpu_seconds(pid) - cpu_before)
         self.loop_cpu.append(cpu_seconds(pid, pid) - loop_before)
+        self.waited.append(cpu_waited(pid) - waited_before)
         self.sink_cpu.append(cpu_seconds(sink_pid) - sink_before)
         arrived = signed_at_sink(sink_port) - before
         if arrived != Counter({KINDS[self.style]: inboxes}):
@@ -217,7 +234,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="posts per signature kind")
     parser.add_argument("--postgres", help="admin URL; runs on new PostgreSQL databases")
     args = parser.parse_args()
-    signing = statistics.median(raw_signing_rate(1.0) for _ in range(3))
+    baselines = [raw_signing_rate(1.0) for _ in range(3)]
+    signing = statistics.median(rate for rate, _ in baselines)
+    granted = statistics.median(share for _, share in baselines)
     signing_cpu = statistics.median(raw_signing_cpu_ms() for _ in range(3))
     sink_port = free_port()
     names = [f"sink-{number:04d}.bench" for number in range(args.servers)]
@@ -254,7 +273,10 @@ def main() -> None:
         f"on {args.servers} servers -> {args.servers} deliveries (one per shared inbox), "
         f"medians of {args.rounds} post(s) per signature kind"
     )
-    print(f"raw RSA-2048 signing: {signing:.0f} signatures/s (median of 3)")
+    print(
+        f"raw RSA-2048 signing: {signing:.0f} signatures/s (median of 3), on "
+        f"{granted:.2f} of a core (its CPU over wall time: below 1, the machine is shared)"
+    )
     print(f"raw RSA-2048 signing: {signing_cpu:.2f} CPU-ms a signature (median of 3)")
     rates = {}
     for run in runs:
@@ -273,6 +295,17 @@ def main() -> None:
         print(
             f"{run.style} fan-out: {per_delivery:.2f} CPU-ms a delivery in the node "
             f"= {signing_cpu / per_delivery:.2f}x raw signing"
+        )
+        spans = zip(run.cpu, run.seconds, strict=True)
+        cores = statistics.median(cpu / wall for cpu, wall in spans)
+        print(
+            f"{run.style} fan-out: the node used {cores:.2f} cores (its CPU over the fan-out's "
+            "wall time; signing beside the event loop can take it above 1)"
+        )
+        waited = statistics.median(run.waited) * 1000 / args.servers
+        print(
+            f"{run.style} fan-out: the node's threads waited {waited:.2f} ms a delivery for a "
+            "CPU (runnable, all threads together: the machine's share, not the node's work)"
         )
         loop = statistics.median(run.loop_cpu) * 1000 / args.servers
         print(f"{run.style} fan-out: {loop:.2f} CPU-ms a delivery in the node's event loop")

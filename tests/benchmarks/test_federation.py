@@ -26,7 +26,7 @@ def test_fanout() -> None:
     shows(
         output,
         r"20 followers on 5 servers -> 5 deliveries",
-        r"raw RSA-2048 signing: \d+ signatures/s",
+        r"raw RSA-2048 signing: \d+ signatures/s \(median of 3\), on [\d.]+ of a core",
         r"RFC 9421: .*all 5/5 delivered in [\d.]+ s, every one signed RFC 9421",
         r"RFC 9421 fan-out: \d+ deliveries/s = [\d.]+x raw signing",
         r"draft-cavage: .*all 5/5 delivered in [\d.]+ s, every one signed draft-cavage",
@@ -34,6 +34,10 @@ def test_fanout() -> None:
         r"raw RSA-2048 signing: [\d.]+ CPU-ms a signature",
         r"RFC 9421 fan-out: [\d.]+ CPU-ms a delivery in the node = [\d.]+x raw signing",
         r"draft-cavage fan-out: [\d.]+ CPU-ms a delivery in the node = [\d.]+x raw signing",
+        r"RFC 9421 fan-out: the node used [\d.]+ cores",
+        r"draft-cavage fan-out: the node used [\d.]+ cores",
+        r"RFC 9421 fan-out: the node's threads waited [\d.]+ ms a delivery for a CPU",
+        r"draft-cavage fan-out: the node's threads waited [\d.]+ ms a delivery for a CPU",
         r"RFC 9421 fan-out = [\d.]+x draft-cavage",
     )
 
