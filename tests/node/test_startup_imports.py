@@ -74,6 +74,8 @@ LAZY = (
     "federation.thread_backfill",  # the first thread a member opens to fill in
     "federation.lookup",  # the first pasted URL or imported bookmark
     "babel",  # CLDR's locale data: the first page, or language or country named
+    "federation.published",  # what organisations publish, with its outboxes and wire forms:
+    "federation.listing_wire",  # the first follow accepted, listing, event or page published
     "tomllib",  # a node started with a settings file only
 )
 
