@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -50,11 +51,11 @@ from node.state import Services
 from node.streaming.hub import Hub
 from node.version import harbour_version
 from node.web import quick_exit
-from node.web.rendering import TEMPLATES
 
 API = "node.api.mastodon."
 WEB = "node.web."
 MAX_BODY_BYTES = 1_048_576
+STATIC = Path(__file__).parent / "web" / "static"
 SESSION_LIFETIME_SECONDS = 14 * 24 * 3600
 # The bodies that carry files have their own caps: images (an avatar and a header in one
 # request) and a member's list file (with the form around it). Named here, not in the
@@ -272,7 +273,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             LazyRoutes(WEB + "vouches", "/countries", "/directory"),
             LazyRoutes(WEB + "countries", "/countries"),
             LazyRoutes(WEB + "threads", "/discussions"),
-            Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
             Route(FAVICON_PATH, _favicon_answer(), methods=["GET", "HEAD"]),
         ],
         middleware=[
@@ -312,7 +313,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
 
 def _favicon_answer() -> Callable[[Request], Awaitable[Response]]:
     """The icon browsers ask every site for (a 1.4 KB file read once), kept for a week."""
-    icon = (TEMPLATES.parent / "static" / "favicon.ico").read_bytes()
+    icon = (STATIC / "favicon.ico").read_bytes()
 
     async def favicon(_request: Request) -> Response:
         return Response(

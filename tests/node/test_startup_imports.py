@@ -76,6 +76,8 @@ LAZY = (
     "babel",  # CLDR's locale data: the first page, or language or country named
     "federation.published",  # what organisations publish, with its outboxes and wire forms:
     "federation.listing_wire",  # the first follow accepted, listing, event or page published
+    "node.web.rendering",  # the pages' rendering (names, pictures): the first page
+    "publicsuffixlist",  # the first server rule matched against a host
     "tomllib",  # a node started with a settings file only
 )
 
