@@ -10,8 +10,6 @@ from __future__ import annotations
 import unicodedata
 from functools import cache, lru_cache
 
-from babel.languages import get_official_languages
-
 from content.languages import fold
 
 # The interface languages of issue 13: a country is found by its name in any of them.
@@ -55,6 +53,8 @@ def name(code: str, language: str) -> str:
 def own_names(code: str) -> tuple[str, ...]:
     """A country's names in its official languages (`HU`: Magyarország; `CH`: Schweiz,
     Suisse, Svizzera…), Latin-script forms too where CLDR has them (`RS`: Србија, Srbija)."""
+    from babel.languages import get_official_languages  # Babel: the first country named
+
     found: list[str] = []
     for language in get_official_languages(code, de_facto=True):
         own = language.replace("_", "-")

@@ -12,8 +12,6 @@ import unicodedata
 from collections.abc import Sequence
 from functools import cache, lru_cache
 
-from babel.localedata import locale_identifiers
-
 DEFAULT = "en"
 MAX_RANGES = 20
 MAX_FOLDED = 100
@@ -137,10 +135,13 @@ def primary(tag: str) -> str:
     return tag.split("-", 1)[0].lower()
 
 
-# The languages CLDR describes (Babel's list of its locales): each one's own name is known.
-LANGUAGES: tuple[str, ...] = tuple(
-    sorted(tag for tag in locale_identifiers() if "_" not in tag and tag != "root")
-)
+@cache
+def cldr_languages() -> tuple[str, ...]:
+    """The languages CLDR describes (Babel's list of its locales): each one's own name is
+    known. Babel is imported when a page first lists or reads language names."""
+    from babel.localedata import locale_identifiers
+
+    return tuple(sorted(tag for tag in locale_identifiers() if "_" not in tag and tag != "root"))
 
 
 @cache
@@ -148,7 +149,7 @@ def choices(language: str) -> list[tuple[str, str]]:
     """Every language CLDR names in its own words, as (tag, own name: `română`), in
     alphabetical order of its name in `language` (accents ignored)."""
     found = []
-    for tag in LANGUAGES:
+    for tag in cldr_languages():
         own = native_name(tag)
         if not own.startswith("Unknown language"):
             found.append((fold(name_in(tag, language)), tag, own))
@@ -168,7 +169,7 @@ def tag_of(typed: str, readers: Sequence[str]) -> str | None:
 def _names_index(readers: tuple[str, ...]) -> dict[str, str]:
     """Folded language names, in each reader language and their own, to their tags."""
     index: dict[str, str] = {}
-    for tag in LANGUAGES:
+    for tag in cldr_languages():
         for name in (native_name(tag), *(name_in(tag, reader) for reader in readers)):
             if not name.startswith("Unknown language"):
                 index.setdefault(fold(name), tag)

@@ -23,7 +23,6 @@ from content.audience import Visibility
 from content.orm import utcnow
 from content.retention import Retention
 from federation.delivery import DELIVERIES, DeliveryBody
-from federation.from_wire import visibility_of
 from federation.jobs import OPEN_STATES
 
 GIVEN_UP = "given up: the node's retention of direct messages and members-only posts passed"
@@ -34,6 +33,8 @@ def kept_days(activity: object, signer: Account, retention: Retention) -> int | 
     """The days the node keeps what `activity` carries (the shortest retention that applies
     to it), or None: it carries no member's words (a follow, a like, a deletion), or it is
     public or for followers, which no retention limits."""
+    from federation.from_wire import visibility_of  # inbound notes' reading: a body to check
+
     document = _words_in(activity)
     if document is None:
         return None

@@ -21,7 +21,7 @@ from content.accounts import Account
 from content.interface_text import N_, Message
 from content.orm import utcnow
 from content.posts import Post
-from federation import import_overwrite, jobs, lookup, outbox
+from federation import import_overwrite, jobs, outbox
 from federation.context import Federation
 from federation.imports import ImportRow, ListImport, reason_text
 from federation.jobs import OPEN_STATES
@@ -137,6 +137,8 @@ async def _apply_line(
 
 async def _post(fed: Federation, session: AsyncSession, member: Account, url: str) -> Post:
     """The post a bookmark names, if the member may read it."""
+    from federation import lookup  # with the inbound notes' reading: an imported bookmark
+
     found = await lookup.by_url(fed, session, url)
     if not isinstance(found, Post) or not await posts.can_see(session, member, found):
         raise LineFailed(Message(N_("%(url)s is not a post you can read"), url=url))

@@ -33,7 +33,7 @@ from content.orm import new_id
 from content.polls import PollSpec
 from content.posts import Post
 from content.relationships import Follow
-from federation import addressing, delivery, imports, published, to_wire
+from federation import addressing, delivery, imports, to_wire
 from federation.context import Federation
 from moderation import account_blocks, member_domain_blocks
 from moderation.rate_limits import Action
@@ -131,6 +131,8 @@ async def answer_follow(
     answer = _activity(target, "Accept" if accept else "Reject", original)
     await _send(session, answer, target, await addressing.for_account(fed, session, follower))
     if accept:
+        from federation import published  # the publishing outboxes: the first follow accepted
+
         await published.send_existing(fed, session, target, follower)
 
 

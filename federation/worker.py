@@ -25,7 +25,6 @@ from federation import (
     liveness,
     poll_outbox,
     push,
-    thread_backfill,
     trust_refresh,
     upkeep,
     wakeups,
@@ -217,6 +216,8 @@ class Worker:
             self._filling.add(asyncio.create_task(self._fill_thread(uri)))
 
     async def _fill_thread(self, uri: str) -> None:
+        from federation import thread_backfill  # with the inbound notes' reading: when asked
+
         try:
             await thread_backfill.fill_in(self.fed, uri)
         except Exception as error:  # a failed filling-in must not stop the worker

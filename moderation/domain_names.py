@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 from functools import cache, lru_cache
-
-from publicsuffixlist import PublicSuffixList
+from typing import TYPE_CHECKING
 
 from activitypub.hostnames import InvalidHost, canonical_host, split_port
+
+if TYPE_CHECKING:
+    from publicsuffixlist import PublicSuffixList
 
 
 def normalise(domain: str) -> str:
@@ -69,7 +71,9 @@ def _parts(host: str) -> tuple[str, str, bool]:
 
 @cache
 def _public_suffixes() -> PublicSuffixList:
-    """The list, read on first use (about 40 ms: not on every start)."""
+    """The list, imported and read on first use (about 40 ms: not on every start)."""
+    from publicsuffixlist import PublicSuffixList
+
     return PublicSuffixList()
 
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -18,6 +19,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from content.foreground import background
+from content.media import MAX_UPLOAD_BYTES
 from content.push_subscriptions import token_box
 from federation.context import Federation
 from federation.media_proxy import DEADLINE as MEDIA_DEADLINE
@@ -28,10 +30,10 @@ from federation.signature_styles import SignatureStyles
 from federation.transport import DEADLINE, Transport, TransportPolicy
 from federation.worker import STOP_SECONDS, Worker
 from moderation import lockdown
+from moderation.list_files import MAX_BYTES as MAX_LIST_BYTES
 from moderation.rate_limits import RateLimited, RateLimiter
 from node import i18n, push_texts
 from node.api import activitypub, inbox, wellknown
-from node.api.mastodon import media as api_media
 from node.database import create_engine, create_sessionmaker, is_sqlite
 from node.errors import http_error, server_error, too_many
 from node.lazy_routes import LazyRoutes
@@ -48,13 +50,22 @@ from node.settings import Settings
 from node.state import Services
 from node.streaming.hub import Hub
 from node.version import harbour_version
-from node.web import list_pages, quick_exit
-from node.web.rendering import TEMPLATES
+from node.web import quick_exit
 
 API = "node.api.mastodon."
 WEB = "node.web."
 MAX_BODY_BYTES = 1_048_576
+STATIC = Path(__file__).parent / "web" / "static"
 SESSION_LIFETIME_SECONDS = 14 * 24 * 3600
+# The bodies that carry files have their own caps: images (an avatar and a header in one
+# request) and a member's list file (with the form around it). Named here, not in the
+# modules serving them, which a start does not import.
+MAX_UPLOAD_BODY = 2 * MAX_UPLOAD_BYTES + 64 * 1024
+UPLOAD_PATHS = ("/api/v1/media", "/api/v2/media", "/api/v1/accounts/update_credentials")
+LARGER_BODIES = {
+    **dict.fromkeys(UPLOAD_PATHS, MAX_UPLOAD_BODY),
+    "/settings/lists/import": MAX_LIST_BYTES + 64 * 1024,
+}
 SESSION_COOKIE = "harbour_session"
 # The worker's first pass (which configures every mapper, ~50 ms, and reads the job tables)
 # waits this long after start-up, so the first requests are not queued behind it.
@@ -228,7 +239,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             LazyRoutes(API + "notifications", "/api/v1/notifications"),
             LazyRoutes(API + "markers", "/api/v1/markers"),
             LazyRoutes(API + "conversations", "/api/v1/conversations"),
-            *api_media.routes,
+            LazyRoutes(API + "media", "/api/v1/media", "/api/v2/media", "/media/"),
             LazyRoutes("node.streaming.routes", "/api/v1/streaming"),
             LazyRoutes(API + "push", "/api/v1/push"),
             LazyRoutes(WEB + "media_proxy", "/media"),
@@ -242,7 +253,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             LazyRoutes(WEB + "post_history", "/posts"),
             LazyRoutes(WEB + "settings_pages", "/settings"),
             LazyRoutes(WEB + "persona_pages", "/settings"),
-            *list_pages.routes,
+            LazyRoutes(WEB + "list_pages", "/settings/lists"),
             LazyRoutes(WEB + "timeline_list_pages", "/home"),
             LazyRoutes(WEB + "privacy_pages", "/settings"),
             LazyRoutes(WEB + "move_pages", "/settings"),
@@ -262,7 +273,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             LazyRoutes(WEB + "vouches", "/countries", "/directory"),
             LazyRoutes(WEB + "countries", "/countries"),
             LazyRoutes(WEB + "threads", "/discussions"),
-            Mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static"),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
             Route(FAVICON_PATH, _favicon_answer(), methods=["GET", "HEAD"]),
         ],
         middleware=[
@@ -277,10 +288,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Middleware(
                 BodySizeLimit,
                 max_bytes=MAX_BODY_BYTES,
-                larger={
-                    **dict.fromkeys(api_media.UPLOAD_PATHS, api_media.MAX_UPLOAD_BODY),
-                    list_pages.IMPORT_PATH: list_pages.MAX_IMPORT_BODY,
-                },
+                larger=LARGER_BODIES,
             ),
             Middleware(
                 SessionMiddleware,
@@ -305,7 +313,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
 
 def _favicon_answer() -> Callable[[Request], Awaitable[Response]]:
     """The icon browsers ask every site for (a 1.4 KB file read once), kept for a week."""
-    icon = (TEMPLATES.parent / "static" / "favicon.ico").read_bytes()
+    icon = (STATIC / "favicon.ico").read_bytes()
 
     async def favicon(_request: Request) -> Response:
         return Response(

@@ -12,7 +12,6 @@ from moderation.rate_limits import RateLimited
 from node import i18n
 from node.api.negotiation import wants_activitypub
 from node.i18n import N_, _
-from node.web.rendering import render
 
 log = logging.getLogger("harbour")
 # The reasons Starlette gives by default, shown translated on the error page.
@@ -34,8 +33,15 @@ async def http_error(request: Request, exc: Exception) -> Response:
         # Only the interface's own words reach the page: a detail with something a visitor
         # typed in it (a name in the address) is never shown as the page's headline.
         message = _(detail if detail in i18n.marked() else _generic(exc.status_code))
-        return render(request, "error.html", status_code=exc.status_code, message=message)
+        return _page(request, exc.status_code, message)
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def _page(request: Request, status: int, message: str) -> Response:
+    """The error page: the pages' rendering is imported with the first page."""
+    from node.web.rendering import render
+
+    return render(request, "error.html", status_code=status, message=message)
 
 
 def _generic(status: int) -> str:
@@ -59,7 +65,7 @@ async def too_many(request: Request, exc: Exception) -> Response:
         locale = i18n.locale_of(i18n.current())
         wait = format_timedelta(exc.retry_after, threshold=1.5, locale=locale)  # 89 seconds
         message = _("Too many attempts; please try again in %(time)s.") % {"time": wait}
-        response = render(request, "error.html", status_code=429, message=message)
+        response = _page(request, 429, message)
         response.headers.update(headers)
         return response
     return JSONResponse({"error": str(exc)}, status_code=429, headers=headers)
@@ -70,5 +76,5 @@ async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     message = N_("Something went wrong on this node. Please try again later.")
     if _wants_html(request):
-        return render(request, "error.html", status_code=500, message=_(message))
+        return _page(request, 500, _(message))
     return JSONResponse({"error": message}, status_code=500)

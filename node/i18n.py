@@ -21,7 +21,6 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from babel import Locale, UnknownLocaleError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -30,6 +29,7 @@ from content.interface_text import Message
 from node.middleware import is_inbox
 
 if TYPE_CHECKING:
+    from babel import Locale
     from babel.messages.catalog import Catalog
 
 LOCALES = Path(__file__).parent / "locale"
@@ -186,7 +186,9 @@ def explain(message: object) -> str:
 @cache
 def locale_of(language: str) -> Locale:
     """Babel's locale data for an interface language (its primary language if the tag is
-    not in CLDR), English if none."""
+    not in CLDR), English if none. Babel is imported on the first page that needs it."""
+    from babel import Locale, UnknownLocaleError
+
     for tag in (language, language.split("-")[0]):
         try:
             return Locale.parse(tag, sep="-")

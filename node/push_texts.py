@@ -11,7 +11,6 @@ from content.notifications import Notification
 from content.posts import Post
 from content.sanitize import strip_html
 from federation.push import PushText, Words
-from node.api.mastodon.entities import picture_url
 from node.i18n import Interface
 
 BODY_CHARACTERS = 140
@@ -34,6 +33,8 @@ def words(interface: Interface, base_url: str) -> Words:
     def text(
         notification: Notification, sender: Account, post: Post | None, language: str
     ) -> PushText:
+        from node.api.mastodon.entities import picture_url  # the Mastodon API's: the first push
+
         catalogue = _catalogue(interface, language)
         name = sender.display_name or f"@{sender.handle}"
         title = catalogue.gettext(TITLES.get(notification.type, OTHER))

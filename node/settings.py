@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -286,6 +285,8 @@ _ENV_NAMES = {
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only a node with a settings file reads TOML
+
     try:
         with path.open("rb") as handle:
             document = tomllib.load(handle)

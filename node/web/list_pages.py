@@ -22,8 +22,6 @@ from node.web.rendering import render
 from node.web.sessions import signed_in_account
 
 PATH = "/settings/lists"
-IMPORT_PATH = f"{PATH}/import"
-MAX_IMPORT_BODY = MAX_BYTES + 64 * 1024  # the file and the form around it
 LABELS = {
     Kind.FOLLOWING: N_("Accounts you follow"),
     Kind.BLOCKS: N_("Accounts you block"),
@@ -102,5 +100,5 @@ async def start_import(request: Request) -> Response:
 routes = [
     Route(PATH, lists_page),
     Route(f"{PATH}/{{name}}", download),
-    Route(IMPORT_PATH, start_import, methods=["POST"]),
+    Route(f"{PATH}/import", start_import, methods=["POST"]),
 ]

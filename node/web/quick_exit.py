@@ -21,7 +21,6 @@ from node.api.negotiation import wants_activitypub
 from node.middleware import signed_or_bearer
 from node.settings import Settings
 from node.state import services
-from node.web.sessions import end_session
 
 EXIT_PATH = "/exit"
 # Holds nothing but "1": no account, no time, nothing that says who left.
@@ -54,6 +53,8 @@ def away(settings: Settings, accept_language: str) -> RedirectResponse:
 async def leave(request: Request) -> Response:
     """`GET /exit`: sign out here (the old cookie is worth nothing after), set the marker and
     go to the neutral page. Needs nothing from the page: the link works without script."""
+    from node.web.sessions import end_session  # the sign-in pages' module: loaded at first use
+
     await end_session(request)
     settings = services(request).settings
     response = away(settings, request.headers.get("accept-language", ""))

@@ -21,7 +21,7 @@ from content.orm import utcnow
 from federation import resolve
 from federation.delivery import Delivery
 from federation.worker import Worker
-from node.api.mastodon.media import MAX_UPLOAD_BODY
+from node.app import MAX_UPLOAD_BODY
 from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.node.test_inbox import deliver, note_to_alice

@@ -65,6 +65,20 @@ LAZY = (
     "idna",  # the first host that is not a plain lower-case name (~0.35 MiB)
     "federation.handlers.notes",  # the inbound handlers: the first inbox item applied
     "node.streaming.render",  # the first event an open stream is told
+    "node.api.mastodon.media",  # the first upload or local file (/media/...)
+    "node.api.mastodon.entities",  # the first Mastodon API answer or Web Push message
+    "node.moderating",  # the first report or moderation request
+    "node.web.list_pages",  # the first visit to a member's list files
+    "node.web.sessions",  # the first sign-in page (or /exit)
+    "federation.from_wire",  # the first inbound note, thread filled in or URL looked up
+    "federation.thread_backfill",  # the first thread a member opens to fill in
+    "federation.lookup",  # the first pasted URL or imported bookmark
+    "babel",  # CLDR's locale data: the first page, or language or country named
+    "federation.published",  # what organisations publish, with its outboxes and wire forms:
+    "federation.listing_wire",  # the first follow accepted, listing, event or page published
+    "node.web.rendering",  # the pages' rendering (names, pictures): the first page
+    "publicsuffixlist",  # the first server rule matched against a host
+    "tomllib",  # a node started with a settings file only
 )
 
 

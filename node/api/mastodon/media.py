@@ -20,9 +20,6 @@ from node.database import session_scope
 from node.settings import Settings
 from node.state import services
 
-# Paths whose bodies may carry images; BodySizeLimit lets these (and only these) be larger.
-UPLOAD_PATHS = ("/api/v1/media", "/api/v2/media", "/api/v1/accounts/update_credentials")
-MAX_UPLOAD_BODY = 2 * MAX_UPLOAD_BYTES + 64 * 1024  # avatar and header in one request
 MIME_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
