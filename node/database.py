@@ -78,10 +78,17 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, enforced foreign keys and a busy timeout."""
+    """An async engine; SQLite gets WAL, enforced foreign keys and a busy timeout; PostgreSQL
+    connections that keep their prepared statements across a rollback (`pg_connections`)."""
     if not is_sqlite(url):
+        from node.pg_connections import KeepsPrepared  # not on SQLite: psycopg
+
         dialect_options_for("postgresql")
-        engine = create_async_engine(driver_url(url, asynchronous=True))
+        conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
+        engine = create_async_engine(
+            driver_url(url, asynchronous=True),
+            async_creator=lambda: KeepsPrepared.connect(conninfo),
+        )
         event.listen(engine.sync_engine.pool, "checkin", _checked_in)
         event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
         return engine

@@ -87,3 +87,22 @@ def in_transaction(dbapi_connection: object) -> bool:
     """Whether psycopg's connection (under SQLAlchemy's adapter) is inside a transaction."""
     connection: psycopg.AsyncConnection[object] = dbapi_connection._connection  # type: ignore[attr-defined]
     return connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+
+async def test_a_rollback_undoes_its_writes_and_keeps_the_statements_prepared_before(
+    engine: AsyncEngine,
+) -> None:
+    sessions = create_sessionmaker(engine)
+    async with sessions() as session:
+        await session.execute(text("CREATE TEMP TABLE jots (body text)"))  # this backend's
+        await session.commit()
+        backend = await session.scalar(text("SELECT pg_backend_pid()"))
+    async with sessions() as session:  # the pool's one connection
+        for _ in range(6):  # psycopg prepares a statement at its sixth run
+            await session.scalar(text("SELECT count(*) FROM jots"))
+        await session.execute(text("INSERT INTO jots VALUES ('undone')"))
+    async with sessions() as session:  # closed without a commit: rolled back
+        assert await session.scalar(text("SELECT pg_backend_pid()")) == backend
+        assert await session.scalar(text("SELECT count(*) FROM jots")) == 0
+        prepared = await session.scalars(text("SELECT statement FROM pg_prepared_statements"))
+        assert "SELECT count(*) FROM jots" in list(prepared)
