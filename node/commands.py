@@ -362,16 +362,17 @@ async def worker(settings: Settings, _args: argparse.Namespace) -> None:
 def stop_on_signals(worker: Worker) -> None:
     """The first SIGTERM or SIGINT stops `worker` as a deploy needs: it ends the work under
     way and records it (killed by SIGTERM's default, the deliveries it had sent since its
-    claim were never recorded and another worker sent them all again, attack5). That can
-    take DEADLINE + STOP_SECONDS; a second signal ends the process at once, as an operator
+    claim were never recorded and another worker sent them all again, attack5). The sends
+    take up to DEADLINE + STOP_SECONDS, an inbox item being applied up to its own limit
+    (APPLY_TIMEOUT, a minute; attack7); a second signal ends the process at once, as an operator
     who pressed Ctrl-C twice means (its claims come back to a worker after the grace)."""
     loop = asyncio.get_running_loop()
 
     def stop(number: int) -> None:
         print(
-            "Stopping: the deliveries under way are being recorded (at most "
-            f"{DEADLINE + STOP_SECONDS:.0f} s). Interrupt again to quit at once; "
-            "what was sent meanwhile may then be sent again.",
+            "Stopping: the work under way is being finished and recorded (the deliveries "
+            f"in flight within {DEADLINE + STOP_SECONDS:.0f} s). Interrupt again to quit at "
+            "once; what was sent meanwhile may then be sent again.",
             file=sys.stderr,
             flush=True,
         )
