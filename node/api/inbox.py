@@ -9,6 +9,8 @@ address dropped, access log, security headers, no-store) and the 500 handler are
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,8 +39,18 @@ async def _accepted(send: Send) -> None:
 
 
 _NO_BODY = (b"content-length", b"0")
+# A server sends a whole activity at once: one whose body trickles in (slowloris) held a
+# connection and its task for as long as it liked (attack7).
+BODY_SECONDS = 10.0
 _POST_ONLY = JSONResponse(
     {"error": "an inbox takes only POST"}, status_code=405, headers={"Allow": "POST"}
+)
+
+
+_SLOW = JSONResponse(
+    {"error": f"the request body did not arrive within {BODY_SECONDS:.0f} seconds"},
+    status_code=408,
+    headers={"Connection": "close"},
 )
 
 
@@ -63,9 +75,13 @@ class InboxFirst:
             await too_large(send, self.max_bytes)
             return
         try:
-            body = await _body(receive, self.max_bytes)
+            async with asyncio.timeout(BODY_SECONDS):
+                body = await _body(receive, self.max_bytes)
         except _Gone:
             return  # the sender left before its body arrived: nobody to answer
+        except TimeoutError:
+            await _SLOW(scope, receive, send)
+            return
         if body is None:
             await too_large(send, self.max_bytes)
             return

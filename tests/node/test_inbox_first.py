@@ -3,10 +3,13 @@ capped, still carrying the headers every answer carries, and only on real inbox 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+
+from node.api import inbox as inbox_api
 
 pytestmark = pytest.mark.anyio
 TOO_LARGE = {"error": "the request body is larger than 1048576 bytes"}
@@ -43,3 +46,18 @@ async def test_only_inbox_paths_are_answered_as_inboxes(client: httpx.AsyncClien
         answer = await client.request(method, "/users/alice/inbox")
         assert answer.status_code == 405 and answer.headers["allow"] == "POST"
     assert (await client.get("/inbox")).json() == {"error": "an inbox takes only POST"}
+
+
+async def test_an_inbox_body_that_trickles_is_refused_in_time(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_api, "BODY_SECONDS", 0.2)
+
+    async def stalled() -> AsyncIterator[bytes]:
+        yield b'{"type": "Create", '
+        await asyncio.sleep(30)  # a sender holding its connection open (slowloris)
+        yield b'"actor": "https://remote.example/users/eve"}'
+
+    answer = await client.post("/inbox", content=stalled())
+    assert answer.status_code == 408  # not after the 30 s stall, when it would be 401
+    assert answer.json() == {"error": "the request body did not arrive within 10 seconds"}
