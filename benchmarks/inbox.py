@@ -10,7 +10,10 @@ so the figures are the receiver's, with the node's CPU per request accepted (its
 system time while the POSTs were sent, the worker's included) and per item applied (until
 the last was: accept and apply, the steadier figure on a shared machine). The baseline is
 a bare Starlette endpoint under uvicorn that reads the body and answers 202, hit by the
-same client in the same run.
+same client in the same run, with its CPU per request too: the node's CPU per request
+accepted against the bare endpoint's ("x bare by CPU") is the ratio to read on a shared
+machine, where the bare endpoint's rate swings from run to run (2,900-5,100/s on two cores
+at load 3-5, its CPU per request 190-225 us) and the rate ratio with it.
 
 With --no-worker the node applies nothing (`serve --no-worker`): the accept path alone, as
 profiled (`py-spy record --pid` on the node during the POSTs).
@@ -203,12 +206,21 @@ def make_requests(
     return requests
 
 
+def bare_run(
+    port: int, pid: int, requests: list[tuple[dict[str, str], bytes]], args: argparse.Namespace
+) -> tuple[float, float]:
+    """The bare endpoint's (requests a second, CPU seconds a request) for one blast."""
+    cpu_before = process_cpu(pid)
+    seconds, answered = blast(port, "bare", requests, args.concurrency)
+    return len(requests) / seconds, (process_cpu(pid) - cpu_before) / max(answered, 1)
+
+
 def run_node(
     args: argparse.Namespace,
     eve: str,
     private_pem: str,
     sizes: tuple[int, int],
-    bare: list[float],
+    bare: list[tuple[float, float]],
 ) -> tuple[float, int, int, float, int, float, tuple[float, float]]:
     """(accept seconds, how many got 202, applied, applied seconds, posts, idle poll ms, the
     node's CPU seconds while the POSTs were sent, and until all were applied) on a
@@ -246,12 +258,8 @@ def run_node(
             time.sleep(0.5)
             if not bare:
                 bare_port = free_port()
-                with bare_server(workdir, bare_port, "/users/alice/inbox"):
-                    bare.extend(
-                        (len(requests) - 1)
-                        / blast(bare_port, "bare", requests[1:], args.concurrency)[0]
-                        for _ in range(3)
-                    )
+                with bare_server(workdir, bare_port, "/users/alice/inbox") as (_, bare_pid):
+                    bare.extend(bare_run(bare_port, bare_pid, requests[1:], args) for _ in range(3))
             assert node.process is not None
             cpu_before = process_cpu(node.process.pid)
             started = time.perf_counter()
@@ -313,15 +321,19 @@ def main() -> None:
         f"backend: {'PostgreSQL' if args.postgres else 'SQLite'}; {sent} signed activities, "
         f"concurrency {args.concurrency}"
     )
-    bare: list[float] = []
+    bare: list[tuple[float, float]] = []
     runs = [(int(k), int(s)) for k in args.kept.split(",") for s in args.statuses.split(",")]
     for number, (kept, statuses) in enumerate(runs):
         seconds, accepted, applied, applied_seconds, stored, idle_ms, (cpu, cpu_all) = run_node(
             args, eve, keys.private_pem, (kept, statuses), bare
         )
-        bare_rate = statistics.median(bare)
+        bare_rate = statistics.median(rate for rate, _ in bare)
+        bare_cpu = statistics.median(cpu for _, cpu in bare)
         if number == 0:
-            print(f"bare Starlette endpoint: {bare_rate:.0f} requests/s (median of 3)")
+            print(
+                f"bare Starlette endpoint: {bare_rate:.0f} requests/s (median of 3), "
+                f"{bare_cpu * 1e6:.0f} us of CPU a request"
+            )
         accept_rate = sent / seconds
         print(
             f"with {kept} finished inbox items kept, {statuses} posts stored: "
@@ -330,7 +342,8 @@ def main() -> None:
         print(
             f"harbour inbox accepted (verified, stored): {accept_rate:.0f}/s "
             f"= {accept_rate / bare_rate:.2f}x bare; {accepted}/{sent} got 202; node CPU "
-            f"{cpu / max(accepted, 1) * 1e6:.0f} us per request accepted"
+            f"{cpu / max(accepted, 1) * 1e6:.0f} us per request accepted "
+            f"= {bare_cpu * max(accepted, 1) / cpu:.2f}x bare by CPU"
         )
         apply_rate = applied / applied_seconds
         print(

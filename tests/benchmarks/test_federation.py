@@ -13,9 +13,10 @@ def test_inbox() -> None:
     output = run("inbox.py", "--activities", "20", "--concurrency", "2", "--statuses", "2000")
     shows(
         output,
-        r"bare Starlette endpoint: \d+ requests/s",
+        r"bare Starlette endpoint: \d+ requests/s \(median of 3\), \d+ us of CPU a request",
         r"with 0 finished inbox items kept, 2000 posts stored: idle worker poll [\d.]+ ms",
-        r"harbour inbox accepted \(verified, stored\): \d+/s .*; (\d+)/\1 got 202",
+        r"harbour inbox accepted \(verified, stored\): \d+/s .*; (\d+)/\1 got 202; "
+        r"node CPU \d+ us per request accepted = [\d.]+x bare by CPU",
         r"harbour accepted and applied \(posts stored\): \d+/s = [\d.]+x bare end to end; "
         r"20 applied, 20 posts; node CPU \d+ us per item accepted and applied",
     )
