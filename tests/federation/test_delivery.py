@@ -16,9 +16,10 @@ from content.orm import utcnow
 from federation import delivery
 from federation.context import Federation
 from federation.delivery import Delivery
+from federation.host_queue import PER_HOST
 from federation.hosts import RemoteHost
 from federation.transport import Transport, TransportPolicy
-from federation.worker import PER_HOST, Worker
+from federation.worker import Worker
 from moderation.policy import FederationMode
 from tests.rig import world
 
