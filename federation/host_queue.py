@@ -5,7 +5,7 @@ A host's outcomes were written only once its whole queue ended: a worker frozen 
 claim's lease (SIGSTOP, a paused VM) had sent part of the queue, recorded none of it, and
 another worker took the claim over and sent it all again (attack5, 48 of 600 twice). Now
 what a sender sent is recorded before its next send, in the group commit of the hosts'
-outcomes (`delivery_outcomes.Outcomes`, at once for such a record: a sender waits on it).
+outcomes (`delivery_outcomes.Outcomes`, after 5 ms for such a record: a sender waits).
 Each sender has at most one send not recorded at any moment, so across a freeze only the
 sends in flight go twice. A record that finds its claim taken over stops the host's
 senders: the rest is another worker's. A queue of up to PER_HOST deliveries (a fan-out's
