@@ -18,7 +18,8 @@ cut nearly as long as GRACE it leaves what it claimed before (`epoch`), which ma
 another worker's by then, and gives it back. Sending is exactly once across a cut shorter
 than GRACE; beyond, at least once (as the transport's retry on a closed connection already
 is), and the claim check keeps every outcome right. The lease stays the fallback (a worker
-alive but stuck).
+alive but stuck, or frozen with its lock held: only its sends in flight go twice, each send
+being recorded before its sender's next, `host_queue`).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import functools
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Awaitable
 
 from activitypub import ActorType
 from content import foreground
@@ -20,6 +21,7 @@ from content.accounts import by_ids
 from content.retention import Retention
 from federation import (
     delivery,
+    host_queue,
     import_rows,
     jobs,
     liveness,
@@ -31,14 +33,14 @@ from federation import (
 )
 from federation.context import Federation
 from federation.delivery import Claimed, Delivery
-from federation.delivery_outcomes import Outcomes, Sent
+from federation.delivery_outcomes import Outcomes, Result
 from federation.inbox import InboxItem
 from federation.inbox_apply import CLAIMS, InboxApplier, hosts_free, items_due
 from federation.inbox_apply import INBOX_RETRIES as INBOX_RETRIES  # tests read it here
 from federation.keys import signer_of
 from federation.push import Pusher
 from federation.signature_styles import SigningKey
-from federation.transport import DEADLINE, PostResult
+from federation.transport import DEADLINE
 from moderation.policy import federating
 
 log = logging.getLogger("harbour.worker")
@@ -52,7 +54,6 @@ INBOX_BATCH = 64  # a batch writes each table once: its fixed statements shared 
 # them when that many wait, and the worker keeps up with the requests (issue 18).
 INBOX_BATCH_POSTGRES = 256
 INBOX_AT_ONCE = 4  # hosts whose inbox items are applied at once (each host's in order)
-PER_HOST = 4  # requests in flight to one host
 SENDS_AT_ONCE = 64  # requests in flight to all hosts together
 THREADS_AT_ONCE = 2  # threads members opened, filled in at once
 HOSTS_AT_ONCE = 1024  # no new claim while this many hosts are being delivered to
@@ -361,8 +362,8 @@ class Worker:
 
     async def _deliver(self) -> int:
         """Claim due deliveries to hosts not being delivered to already, and send each
-        host's in a task of its own (at most PER_HOST at once) that records its outcomes as
-        soon as that host is done: a slow host delays only itself."""
+        host's in a task of its own (`host_queue.send`: at most PER_HOST at once, each send
+        recorded before its sender's next): a slow host delays only itself."""
         async with self._claim_lock:
             return await self._claim_and_send()
 
@@ -425,26 +426,11 @@ class Worker:
         confidential: set[int],
         claim: tuple[int, float],
     ) -> None:
-        results: list[PostResult | str | None] = [None] * len(queue)
-        turns = iter(range(len(queue)))  # shared by the host's senders, each takes the next
+        def post(job: Claimed) -> Awaitable[Result]:
+            return self._post(job, signers[job.signer_id], *claim)
 
-        async def sender() -> None:
-            for number in turns:
-                job = queue[number]
-                results[number] = await self._post(job, signers[job.signer_id], *claim)
-
-        self._outcomes.begin()
         try:
-            # At most PER_HOST senders drain the host's queue: a task per delivery cost a
-            # task, a semaphore and gather's bookkeeping for each (issue 18).
-            try:
-                if len(queue) == 1:
-                    await sender()
-                else:
-                    await asyncio.gather(*(sender() for _ in range(min(PER_HOST, len(queue)))))
-            finally:
-                self._outcomes.sent()
-            await self._outcomes.record(Sent(host, queue, results, confidential))
+            await host_queue.send(host, queue, post, self._outcomes, confidential)
         except Exception:  # the leases run out and the deliveries are tried again
             log.exception("delivering to %s failed", host)
         finally:
@@ -473,9 +459,7 @@ class Worker:
         except Exception:  # a failed claim must not stop the worker; the next pass claims
             log.exception("claiming deliveries failed")
 
-    async def _post(
-        self, job: Claimed, signer: SigningKey, epoch: int, until: float
-    ) -> PostResult | str | None:
+    async def _post(self, job: Claimed, signer: SigningKey, epoch: int, until: float) -> Result:
         """Send a delivery, or None if it may not be sent any more (given back)."""
         async with self._sends:
             if self._stopping or not await self._ready(epoch) or time.monotonic() > until:

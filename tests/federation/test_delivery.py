@@ -9,16 +9,17 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from content.orm import utcnow
 from federation import delivery
 from federation.context import Federation
 from federation.delivery import Delivery
+from federation.host_queue import PER_HOST
 from federation.hosts import RemoteHost
 from federation.transport import Transport, TransportPolicy
-from federation.worker import PER_HOST, Worker
+from federation.worker import Worker
 from moderation.policy import FederationMode
 from tests.rig import world
 
@@ -227,4 +228,35 @@ async def test_a_host_gets_its_deliveries_at_most_per_host_at_once(
     assert len(set(got)) == 3 * PER_HOST + 1  # each activity once
     async with sessions() as session:
         assert {d.state for d in await session.scalars(select(Delivery))} == {"delivered"}
+    await fed.transport.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_host_whose_claim_was_taken_over_gets_no_more_from_the_first_worker(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A worker paused past its lease (a VM whose clock did not count the pause) finds, as
+    it records its first sends, that another worker claimed the host's deliveries meanwhile:
+    it sends no more of them (it sent the whole queue, and so did the other worker)."""
+    got: list[bytes] = []
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        if not got:  # the other worker's claim lands while the first sends are out
+            async with sessions() as session, session.begin():
+                await session.execute(update(Delivery).values(claim="w00000002taken"))
+        await asyncio.sleep(0.01)
+        got.append(request.content)
+        return httpx.Response(202)
+
+    fed = federation_with(sessions, httpx.MockTransport(handle), ["busy.test"])
+    async with sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        for number in range(3 * PER_HOST + 1):
+            activity = {"id": f"{BASE}/users/alice#creates/{number}", "type": "Create"}
+            await delivery.enqueue(session, activity, alice.id, ["https://busy.test/inbox"])
+    await Worker(fed).run_once()
+    assert len(got) == PER_HOST  # those in flight as the claim was taken
+    async with sessions() as session:
+        rows = (await session.execute(select(Delivery.state, Delivery.claim))).all()
+    assert {tuple(row) for row in rows} == {("queued", "w00000002taken")}
     await fed.transport.aclose()

@@ -33,12 +33,6 @@ def freeze(_web: Replica, pid: int) -> None:
     os.kill(pid, signal.SIGCONT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed (attack5): the reports sent before the freeze are recorded only when"
-    " the host's whole queue ends, so the other worker sends them again once the lease ran out"
-    " (48 of 600 twice); recording a host's outcomes as they come would end it",
-)
 def test_a_worker_frozen_past_its_lease_sends_no_report_twice(
     quick_leases: None, node: list[Replica], servers: tuple[list[str], Received]
 ) -> None:
