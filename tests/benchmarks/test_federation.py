@@ -1,4 +1,5 @@
-"""Benchmarks of federation at a tiny size: the inbox, fan-out, signatures and integrity proofs."""
+"""Benchmarks of federation at a tiny size: the inbox, fan-out, a delivery backlog, signatures
+and integrity proofs."""
 
 from __future__ import annotations
 
@@ -65,3 +66,13 @@ def test_integrity_proofs() -> None:
         r"raw Ed25519 verify: \d+/s",
         r"eddsa-jcs-2022 proof checked: \d+/s = [\d.]+x raw",
     )
+
+
+def test_delivery_backlog() -> None:
+    for database, options in (("SQLite", ()), ("PostgreSQL", ("--postgres",))):
+        output = run("delivery_backlog.py", "--per-host", "12", "--runs", "1", *options)
+        shows(
+            output,
+            rf"{database}: 96 deliveries to 8 hosts answering in 2 ms, medians of 1: "
+            r"[\d.]+ CPU-ms a delivery \(runs: [\d.]+\), [\d.]+ s, \d+ outcome writes",
+        )
