@@ -30,9 +30,10 @@ from tests.rig.keys import keypair_for_tests
 
 pytestmark = pytest.mark.anyio
 BASE = "https://harbour.test"
-# The transport waits 10 s for a read in service; here 5 s, still well above PROMPTLY.
-READ_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
-PROMPTLY = 3.0  # seconds: below the read timeout here and the worker's 30/60 s
+# The transport waits 10 s for a read in service; here 8 s, still well above PROMPTLY, which a
+# loaded machine needs (3 s of 5 were not enough for a first item's apply in a full run).
+READ_TIMEOUT = httpx.Timeout(8.0, connect=2.0)
+PROMPTLY = 5.0  # seconds: below the read timeout here and the worker's 30/60 s
 LEISURELY = 0.5  # seconds a leisurely server takes to accept a delivery
 
 
