@@ -106,3 +106,29 @@ async def test_a_rollback_undoes_its_writes_and_keeps_the_statements_prepared_be
         assert await session.scalar(text("SELECT count(*) FROM jots")) == 0
         prepared = await session.scalars(text("SELECT statement FROM pg_prepared_statements"))
         assert "SELECT count(*) FROM jots" in list(prepared)
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_a_statement_failing_after_another_process_altered_its_table_fails_once(
+    engine: AsyncEngine, read_only: bool
+) -> None:
+    sessions = create_sessionmaker(engine)
+    async with sessions() as session:
+        await session.execute(text("CREATE TABLE tallies (n int)"))
+        await session.execute(text("INSERT INTO tallies VALUES (7)"))
+        await session.commit()
+
+    async def tally() -> object:
+        async with sessions() as session:  # the pool's one connection
+            if read_only:
+                await database.reading_only(session)
+            return await session.scalar(text("SELECT n FROM tallies"))
+
+    for _ in range(6):  # prepared at its sixth run
+        assert await tally() == 7
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as other:
+        await other.execute("ALTER TABLE tallies ALTER COLUMN n TYPE text")
+    with pytest.raises(DBAPIError, match="cached plan must not change result type"):
+        await tally()
+    assert await tally() == "7"  # planned again, on a new connection
