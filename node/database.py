@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
 
 import node.models  # noqa: F401  (every mapped class, so relationships resolve in any process)
 from content.foreground import make_way
-from content.orm import dialect_options_for
+from content.orm import dialect_options_for, libpq_conninfo
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -84,7 +84,7 @@ def create_engine(url: str) -> AsyncEngine:
         from node.pg_connections import KeepsPrepared, stale_plan  # not on SQLite: psycopg
 
         dialect_options_for("postgresql")
-        conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
+        conninfo = libpq_conninfo(url)
         engine = create_async_engine(
             driver_url(url, asynchronous=True),
             async_creator=lambda: KeepsPrepared.connect(conninfo),
