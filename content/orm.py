@@ -27,7 +27,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -100,6 +100,20 @@ def dialect_options_for(dialect: str) -> None:
             for key, value in item.info.get(DIALECT_OPTIONS, {}).items():
                 if key.startswith(f"{dialect}_"):
                     item.dialect_kwargs[key] = value
+
+
+def libpq_conninfo(url: str) -> str:
+    """A PostgreSQL URL as libpq's `key=value` string, each value quoted. Rendered back as a
+    URL, a space in its password or query (`options=-c statement_timeout=5000`) became `+`
+    or stayed bare: libpq took `+` literally and refused a bare space with an error quoting
+    the password (attack8)."""
+    from psycopg.conninfo import make_conninfo  # here: a node on SQLite never loads psycopg
+
+    parsed = make_url(url)
+    named = {"host": parsed.host, "port": parsed.port, "user": parsed.username}
+    named |= {"password": parsed.password, "dbname": parsed.database}
+    query = {key: v if isinstance(v, str) else ",".join(v) for key, v in parsed.query.items()}
+    return make_conninfo("", **{key: v for key, v in (named | query).items() if v is not None})
 
 
 def insert_of(dialect: str) -> Callable[[Any], sqlite.Insert | postgresql.Insert]:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Text, bindparam, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.orm import utcnow
 from federation import delivery, hosts, jobs
@@ -150,10 +151,22 @@ class Outcomes:
                     answered = isinstance(result, PostResult) and result.status < 500
                     answered = answered and result.status != 429  # type: ignore[union-attr]
                 health[one.host] = health.get(one.host, False) or answered
+        # A failed send a sender waits on: whether it is still this worker's (as `held` is
+        # for those delivered), or a sender sending to a failing host went on after another
+        # worker took its claim over, sending all twice (attack8).
+        watched = {
+            job.id: job.claim
+            for one in sent
+            if one.more
+            for job, result in zip(one.queue, one.results, strict=True)
+            if result is not None and not _delivered(result)
+        }
         async with self.fed.sessions() as session:
             held = await delivery.end_held(
                 session, delivered, confidential, "delivered", **_ATTEMPTED
             )
+            if watched:
+                held |= await _still_held(session, watched)
             if others:
                 await session.execute(_OTHER_OUTCOME, others)
             await jobs.give_back(session, Delivery, unsent)
@@ -172,7 +185,7 @@ class Outcomes:
             one.lost = any(
                 job.id not in held
                 for job, result in zip(one.queue, one.results, strict=True)
-                if result is not None and _delivered(result)
+                if result is not None
             )
 
     def _outcome(
@@ -218,6 +231,16 @@ class Outcomes:
                 self._answered[host] = now
         while len(self._answered) > MAX_ANSWERED:
             del self._answered[next(iter(self._answered))]  # the oldest
+
+
+async def _still_held(session: AsyncSession, claims: dict[int, str]) -> set[int]:
+    """Those of these deliveries (id -> claim) still open under that claim."""
+    rows = await session.execute(
+        select(_TABLE.c.id, _TABLE.c.claim).where(
+            _TABLE.c.id.in_(claims), _TABLE.c.state.in_(jobs.OPEN_STATES)
+        )
+    )
+    return {number for number, claim in rows if claims[number] == claim}
 
 
 def _delivered(result: PostResult | str) -> bool:

@@ -31,9 +31,9 @@ import secrets
 import time
 
 from sqlalchemy import ColumnElement, Table, func, select, union, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content.orm import libpq_conninfo
 from federation.jobs import OPEN_STATES, Job
 from federation.transport import DEADLINE
 
@@ -70,12 +70,12 @@ class Liveness:
         connection fails or stops answering."""
         import psycopg  # here: a node on SQLite never loads it
 
-        conninfo = make_url(self.database_url).set(drivername="postgresql")
+        conninfo = libpq_conninfo(self.database_url)
         wait = FIRST_RETRY
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
-                    conninfo.render_as_string(hide_password=False),
+                    conninfo,
                     autocommit=True,
                     application_name=f"harbour worker {os.getpid()}",
                 ) as connection:

@@ -8,8 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy.engine import make_url
-
+from content.orm import libpq_conninfo
 from federation.jobs import CHANNEL
 
 log = logging.getLogger("harbour.worker")
@@ -21,12 +20,12 @@ async def listen(database_url: str, wakeup: asyncio.Event) -> None:
     """Set `wakeup` on every announcement until cancelled, reconnecting with backoff."""
     import psycopg  # here, not at the top: a node on SQLite never loads it (start-up, memory)
 
-    conninfo = make_url(database_url).set(drivername="postgresql")
+    conninfo = libpq_conninfo(database_url)
     wait = FIRST_RETRY
     while True:
         try:
             async with await psycopg.AsyncConnection.connect(
-                conninfo.render_as_string(hide_password=False), autocommit=True
+                conninfo, autocommit=True
             ) as connection:
                 await connection.execute(f"LISTEN {CHANNEL}")
                 wait = FIRST_RETRY

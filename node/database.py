@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
 
 import node.models  # noqa: F401  (every mapped class, so relationships resolve in any process)
 from content.foreground import make_way
-from content.orm import dialect_options_for
+from content.orm import dialect_options_for, libpq_conninfo
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -81,16 +81,17 @@ def create_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL, enforced foreign keys and a busy timeout; PostgreSQL
     connections that keep their prepared statements across a rollback (`pg_connections`)."""
     if not is_sqlite(url):
-        from node.pg_connections import KeepsPrepared  # not on SQLite: psycopg
+        from node.pg_connections import KeepsPrepared, stale_plan  # not on SQLite: psycopg
 
         dialect_options_for("postgresql")
-        conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
+        conninfo = libpq_conninfo(url)
         engine = create_async_engine(
             driver_url(url, asynchronous=True),
             async_creator=lambda: KeepsPrepared.connect(conninfo),
         )
         event.listen(engine.sync_engine.pool, "checkin", _checked_in)
         event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
+        event.listen(engine.sync_engine, "handle_error", stale_plan)
         return engine
     _make_parent_dir(url)
     from node.sqlite_trips import one_trip  # not on PostgreSQL: aiosqlite, sqlite3, ~2 MiB

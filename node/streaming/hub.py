@@ -16,12 +16,12 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from content import stream_events
 from content.accounts import Account
 from content.oauth import AccessToken
+from content.orm import libpq_conninfo
 from content.stream_events import StreamEvent
 from content.token_cache import TokenCache
 
@@ -225,12 +225,12 @@ class Hub:
         """Every process's committed events, from PostgreSQL, until cancelled."""
         import psycopg  # here: a node on SQLite never loads it
 
-        conninfo = make_url(database_url).set(drivername="postgresql")
+        conninfo = libpq_conninfo(database_url)
         wait = FIRST_RETRY
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
-                    conninfo.render_as_string(hide_password=False), autocommit=True
+                    conninfo, autocommit=True
                 ) as connection:
                     await connection.execute(f"LISTEN {stream_events.CHANNEL}")
                     self.tokens.trust(True)  # from now on every revocation is heard

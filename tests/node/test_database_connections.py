@@ -3,14 +3,17 @@ connection idle in the pool is checked before use, a busy one costs no check (is
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from federation import wakeups
 from node import database
 from node.database import create_engine, create_sessionmaker
 from tests.rig.databases import PostgresDatabases
@@ -106,3 +109,52 @@ async def test_a_rollback_undoes_its_writes_and_keeps_the_statements_prepared_be
         assert await session.scalar(text("SELECT count(*) FROM jots")) == 0
         prepared = await session.scalars(text("SELECT statement FROM pg_prepared_statements"))
         assert "SELECT count(*) FROM jots" in list(prepared)
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_a_statement_failing_after_another_process_altered_its_table_fails_once(
+    engine: AsyncEngine, read_only: bool
+) -> None:
+    sessions = create_sessionmaker(engine)
+    async with sessions() as session:
+        await session.execute(text("CREATE TABLE tallies (n int)"))
+        await session.execute(text("INSERT INTO tallies VALUES (7)"))
+        await session.commit()
+
+    async def tally() -> object:
+        async with sessions() as session:  # the pool's one connection
+            if read_only:
+                await database.reading_only(session)
+            return await session.scalar(text("SELECT n FROM tallies"))
+
+    for _ in range(6):  # prepared at its sixth run
+        assert await tally() == 7
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as other:
+        await other.execute("ALTER TABLE tallies ALTER COLUMN n TYPE text")
+    with pytest.raises(DBAPIError, match="cached plan must not change result type"):
+        await tally()
+    assert await tally() == "7"  # planned again, on a new connection
+
+
+async def test_a_url_with_spaces_in_its_password_and_options_connects_as_written(
+    postgresql_databases: PostgresDatabases,
+) -> None:
+    url = make_url(postgresql_databases.create())
+    url = url.set(password="two words").update_query_dict(
+        {"options": "-c statement_timeout=4321", "application_name": "harbour web"}
+    )
+    written = url.render_as_string(hide_password=False)
+    made = create_engine(written)
+    try:
+        async with create_sessionmaker(made)() as session:
+            assert await session.scalar(text("SHOW statement_timeout")) == "4321ms"
+            assert await session.scalar(text("SHOW application_name")) == "harbour web"
+        wakeup = asyncio.Event()  # the worker's LISTEN connection too
+        listening = asyncio.create_task(wakeups.listen(written, wakeup))
+        await asyncio.wait_for(wakeup.wait(), 5)
+        listening.cancel()
+        await asyncio.gather(listening, return_exceptions=True)
+    finally:
+        await made.dispose()
+        postgresql_databases.drop(written)
