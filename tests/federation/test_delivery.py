@@ -203,6 +203,15 @@ async def test_a_host_answering_again_is_written_once_a_minute_and_a_failure_at_
     await fed.transport.aclose()
 
 
+async def queue_for_busy_host(sessions: async_sessionmaker[AsyncSession], count: int) -> None:
+    """alice's `count` Creates, each queued for busy.test's inbox."""
+    async with sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        for number in range(count):
+            activity = {"id": f"{BASE}/users/alice#creates/{number}", "type": "Create"}
+            await delivery.enqueue(session, activity, alice.id, ["https://busy.test/inbox"])
+
+
 @pytest.mark.anyio
 async def test_a_host_gets_its_deliveries_at_most_per_host_at_once(
     sessions: async_sessionmaker[AsyncSession],
@@ -218,11 +227,7 @@ async def test_a_host_gets_its_deliveries_at_most_per_host_at_once(
         return httpx.Response(202)
 
     fed = federation_with(sessions, httpx.MockTransport(handle), ["busy.test"])
-    async with sessions() as session, session.begin():
-        alice = await world.local_member(session, "alice", base_url=BASE)
-        for number in range(3 * PER_HOST + 1):
-            activity = {"id": f"{BASE}/users/alice#creates/{number}", "type": "Create"}
-            await delivery.enqueue(session, activity, alice.id, ["https://busy.test/inbox"])
+    await queue_for_busy_host(sessions, 3 * PER_HOST + 1)
     assert await Worker(fed).run_once() == 3 * PER_HOST + 1
     assert most[0] == PER_HOST
     assert len(set(got)) == 3 * PER_HOST + 1  # each activity once
@@ -251,11 +256,7 @@ async def test_a_host_whose_claim_was_taken_over_gets_no_more_from_the_first_wor
         return httpx.Response(answer)
 
     fed = federation_with(sessions, httpx.MockTransport(handle), ["busy.test"])
-    async with sessions() as session, session.begin():
-        alice = await world.local_member(session, "alice", base_url=BASE)
-        for number in range(3 * PER_HOST + 1):
-            activity = {"id": f"{BASE}/users/alice#creates/{number}", "type": "Create"}
-            await delivery.enqueue(session, activity, alice.id, ["https://busy.test/inbox"])
+    await queue_for_busy_host(sessions, 3 * PER_HOST + 1)
     await Worker(fed).run_once()
     assert len(got) == PER_HOST  # those in flight as the claim was taken
     async with sessions() as session:
