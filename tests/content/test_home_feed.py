@@ -140,3 +140,25 @@ async def test_a_member_from_before_the_feeds_reads_the_posts_until_hers_is_buil
         assert await home_feed.floor_of(session, ada.id) == 0
         assert await _shown(session, ada) == before
     assert before == [f"<p>p{number}</p> via None" for number in reversed(range(5))]
+
+
+async def test_a_feed_built_while_her_page_was_read_shows_her_posts(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker builds her missing feed between the page's read (empty: no feed yet) and
+    the floor's: the page shows her posts, not the empty read (as after an upgrade)."""
+    async with sessions() as session, session.begin():
+        ada, _bea = await _ada_following_bea(session)
+        await world.post(session, ada, "first drop-in")
+        await session.execute(delete(HomeFeed))
+        await session.execute(delete(FeedEntry))
+    floor_of = home_feed.floor_of
+
+    async def built_meanwhile(session: AsyncSession, viewer_id: int) -> int | None:
+        async with sessions() as worker, worker.begin():
+            await home_feed.build_missing(worker)
+        return await floor_of(session, viewer_id)
+
+    monkeypatch.setattr(home_feed, "floor_of", built_meanwhile)
+    async with sessions() as session:
+        assert await _shown(session, ada) == ["<p>first drop-in</p> via None"]
