@@ -47,15 +47,22 @@ def key_of(node: NodeProcess, username: str) -> tuple[str, str, str]:
 
 
 def flood(
-    target: NodeProcess, sender: NodeProcess, stop: threading.Event, number: int
+    target: NodeProcess,
+    sender: NodeProcess,
+    stop: threading.Event,
+    number: int,
+    accepted: threading.Event | None = None,
 ) -> list[Sent]:
-    """Signed Likes from the sender's member hank to the target's inbox until `stop`."""
+    """Signed Likes from the sender's member hank to the target's inbox until `stop`;
+    `accepted` is set once one is answered 202."""
     sent: list[Sent] = []
     with loopback_client(base_url=f"http://127.0.0.1:{target.port}", timeout=30) as http:
         n = 0
         while not stop.is_set():
             n += 1
             sent.append(like(http, target, key_of(sender, "hank"), f"{number}-{n}"))
+            if accepted is not None and sent[-1].status == 202:
+                accepted.set()
     return sent
 
 
@@ -94,10 +101,13 @@ def race(target: NodeProcess, sender: NodeProcess, block: Callable[[], None]) ->
     with loopback_client(base_url=f"http://127.0.0.1:{target.port}", timeout=30) as http:
         # hank's key fetched first (seconds on a loaded machine), so POSTs flow before the block
         assert like(http, target, key_of(sender, "hank"), "first").status == 202
-    stop = threading.Event()
+    stop, accepted = threading.Event(), threading.Event()
     with ThreadPoolExecutor(SENDERS) as pool:
-        floods = [pool.submit(flood, target, sender, stop, n) for n in range(SENDERS)]
-        time.sleep(2.0)  # the key fetched, the verdict remembered, items flowing
+        floods = [pool.submit(flood, target, sender, stop, n, accepted) for n in range(SENDERS)]
+        # The verdict remembered and items flowing: on a loaded machine the flood's first
+        # answers took over 2 s, and a block made before them left none to compare.
+        assert accepted.wait(60)
+        time.sleep(0.5)
         block()
         blocked_at = time.monotonic()
         time.sleep(2.0)
