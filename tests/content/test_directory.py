@@ -4,10 +4,11 @@ listings marked."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activitypub import ActorType
@@ -22,6 +23,7 @@ from content.listing_fields import (
     validate,
 )
 from content.paging import NEWEST, Window
+from node.database import create_engine, create_sessionmaker
 from tests.rig import world
 
 pytestmark = pytest.mark.anyio
@@ -273,3 +275,59 @@ async def test_a_search_with_words_is_planned_for_its_words_on_postgresql(
             assert await _names(session, Query(text="koln")) == ["Nachtklinik"]
         mode = await session.scalar(text("SELECT current_setting('plan_cache_mode')"))
         assert mode == "force_custom_plan"
+
+
+async def test_filters_and_words_together_find_only_listings_with_both(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Each word is tested with the filters on the same listing: a listing with the word
+    but another category, and one in the category without the word, are not found."""
+    async with sessions() as session, session.begin():
+        org = await _organisation(session)
+        await _add(session, org, name="Night clinic", categories=["prep"], languages=["de"])
+        await _add(session, org, name="Night shelter", categories=["housing"], languages=["de"])
+        await _add(session, org, name="Day clinic", categories=["prep"], languages=["de"])
+        await _add(session, org, name="Night tests", categories=["prep"], languages=["fr"])
+        await _add(session, org, name="Nightline", country="AT", categories=["prep"])
+        three = Query(country="DE", category="prep", language="de")
+        for typed in ("ni", "night", "nig cli"):  # two letters: the LIKE alone decides
+            assert await _names(session, replace(three, text=typed)) == ["Night clinic"]
+        assert await _names(session, replace(three, text="cl")) == ["Day clinic", "Night clinic"]
+        assert await _names(session, replace(three, text="shelter")) == []
+        assert await _names(session, Query(category="prep", language="de", text="ni")) == [
+            "Nightline", "Night clinic"
+        ]  # fmt: skip
+        assert await _names(session, Query(country="DE", text="ni")) == [
+            "Night tests", "Night shelter", "Night clinic"
+        ]  # fmt: skip
+        prep = await directory.search(session, Query(category="prep"), Window(limit=2))
+        assert [listing.name for listing, _ in prep] == ["Nightline", "Night tests"]
+        older = Window(limit=2, max_id=prep[-1][0].id)
+        assert await _names(session, Query(category="prep"), older) == [
+            "Day clinic", "Night clinic"
+        ]  # fmt: skip
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_sqlite_reads_a_listings_words_only_once_its_filters_hold(database_url: str) -> None:
+    """Walking a country's listings for a category and a word, the word is tested on the
+    one listing in the category, not on each of the country's (a LIKE that counts)."""
+    tested: list[str] = []
+
+    def like(pattern: str, value: str) -> bool:  # SQLite calls like(Y, X) for X LIKE Y
+        tested.append(value)
+        return pattern.strip("%") in value
+
+    engine = create_engine(database_url)
+    event.listen(engine.sync_engine, "connect", lambda db, _: db.create_function("like", 2, like))
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            org = await _organisation(session)
+            for n in range(6):
+                await _add(session, org, name=f"Night shelter {n}", categories=["housing"])
+            await _add(session, org, name="Night clinic", categories=["prep"])
+            found = await _names(session, Query(country="DE", category="prep", text="ni"))
+        assert found == ["Night clinic"]
+        assert tested == [" night clinic hydra e v berlin free and anonymous hiv and sti tests"]
+    finally:
+        await engine.dispose()
