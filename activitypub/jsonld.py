@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -143,6 +144,15 @@ def web_url(value: object) -> str | None:
     leading space would otherwise hide a scheme from this check."""
     if not isinstance(value, str) or not value or len(value) > _MAX_URL_LENGTH:
         return None
+    return _checked_url(value)
+
+
+@lru_cache(maxsize=1024)
+def _checked_url(value: str) -> str | None:
+    """`web_url` of a string, remembered: a timeline page checks ~90 URLs (each status's, its
+    author's, avatars, mentions), mostly the ones the page before it checked: ~400 us of a
+    page's CPU, 13 us remembered (issue 18). 1,024 URLs of at most 2,048 characters: 2 MiB
+    at the very most."""
     if _REFUSED_IN_URL.search(value):
         return None
     try:

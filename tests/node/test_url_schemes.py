@@ -4,13 +4,14 @@ whether they arrive now or were stored before the check existed."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import secrets
+from urllib.parse import SplitResult, urlencode, urlsplit
 
 import httpx
 import pytest
 from sqlalchemy import update
 
-from activitypub import web_url
+from activitypub import jsonld, web_url
 from content import accounts, oauth
 from content.accounts import Account
 from content.posts import Post
@@ -41,6 +42,24 @@ def test_only_absolute_http_urls_pass() -> None:
     assert [web_url(url) for url in HOSTILE] == [None] * len(HOSTILE)
     for url in ("https://a.example/@eve/1", "http://a.example:8080/x?y=1#z", "HTTPS://A.example"):
         assert web_url(url) == url
+
+
+def test_a_url_seen_again_is_not_parsed_again_and_keeps_its_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A timeline page checks the same ~90 URLs as the page before it (issue 18).
+    parsed: list[str] = []
+
+    def counted(url: str) -> SplitResult:
+        parsed.append(url)
+        return urlsplit(url)
+
+    monkeypatch.setattr(jsonld, "urlsplit", counted)
+    fresh = secrets.token_hex(8)  # URLs no other test checked in this process
+    seen = [f"https://{fresh}.example/@eve/1", f"javascript:alert({fresh})", f"https://:1/{fresh}"]
+    answers = [web_url(url) for url in seen]
+    assert [web_url(url) for url in seen] == answers == [seen[0], None, None]
+    assert parsed == [seen[0], seen[1], seen[2]]
 
 
 async def test_a_remote_notes_and_actors_urls_reach_no_page_or_client_as_scripts(
