@@ -102,18 +102,36 @@ def dialect_options_for(dialect: str) -> None:
                     item.dialect_kwargs[key] = value
 
 
+# A TCP connection to PostgreSQL that goes silent (a NAT or firewall that forgot it, a failed
+# network: the server never answers) fails within ~30 s, where Linux's defaults waited ~15
+# minutes for unacknowledged data and two hours before probing an idle one: a worker's
+# outcome write on such a connection held every sender it recorded for, and the worker, that
+# long (attack on issue 18). The kernel enforces both (libpq sets the socket's options), so
+# a query that runs long on a live server is never cut; a Unix socket ignores them. A URL
+# that names one of these keeps its own (`?tcp_user_timeout=0` turns that one off).
+SILENT_CONNECTION_BOUNDS = {
+    "keepalives_idle": "10",  # an idle connection is probed after 10 s of silence,
+    "keepalives_interval": "5",  # then every 5 s,
+    "keepalives_count": "3",  # and given up after 3 unanswered probes
+    "tcp_user_timeout": "30000",  # data sent and not acknowledged for 30 s: given up
+    "connect_timeout": "10",  # a new connection to a server that does not answer: 10 s
+}
+
+
 def libpq_conninfo(url: str) -> str:
-    """A PostgreSQL URL as libpq's `key=value` string, each value quoted. Rendered back as a
-    URL, a space in its password or query (`options=-c statement_timeout=5000`) became `+`
-    or stayed bare: libpq took `+` literally and refused a bare space with an error quoting
-    the password (attack8)."""
+    """A PostgreSQL URL as libpq's `key=value` string, each value quoted, with the
+    `SILENT_CONNECTION_BOUNDS` the URL does not set. Rendered back as a URL, a space in its
+    password or query (`options=-c statement_timeout=5000`) became `+` or stayed bare: libpq
+    took `+` literally and refused a bare space with an error quoting the password
+    (attack8)."""
     from psycopg.conninfo import make_conninfo  # here: a node on SQLite never loads psycopg
 
     parsed = make_url(url)
     named = {"host": parsed.host, "port": parsed.port, "user": parsed.username}
     named |= {"password": parsed.password, "dbname": parsed.database}
     query = {key: v if isinstance(v, str) else ",".join(v) for key, v in parsed.query.items()}
-    return make_conninfo("", **{key: v for key, v in (named | query).items() if v is not None})
+    given = SILENT_CONNECTION_BOUNDS | named | query
+    return make_conninfo("", **{key: v for key, v in given.items() if v is not None})
 
 
 def insert_of(dialect: str) -> Callable[[Any], sqlite.Insert | postgresql.Insert]:

@@ -10,6 +10,13 @@ Each sender has at most one send not recorded at any moment, so across a freeze 
 sends in flight go twice. A record that finds its claim taken over stops the host's
 senders: the rest is another worker's. A queue of up to PER_HOST deliveries (a fan-out's
 shared inbox) is recorded once, at its end, as before.
+
+A sender that fails otherwise than a send does (a bug, an error `_post` does not catch) stops
+the host's others as a lost claim does: each ends its send in flight and starts no other.
+Then what was sent is recorded, what was not is given back (due again, no attempt counted),
+and `send` raises the error for the caller to log once. Left to `gather`, the error left
+`send` at once: the other senders went on after it had returned, and nothing of the host's
+queue was recorded (its leases ran out and it was all sent again).
 """
 
 from __future__ import annotations
@@ -37,7 +44,8 @@ async def send(
     results: list[Result] = [None] * len(queue)
     recorded = [False] * len(queue)
     turns = iter(range(len(queue)))  # shared by the host's senders, each takes the next
-    lost = False  # a record found the claim taken over: send no more
+    lost = False  # a record found the claim taken over, or a sender failed: send no more
+    failed: list[Exception] = []  # what made a sender fail (`send` raises the first)
 
     async def record(number: int) -> bool:
         """Write one send's outcome now; whether this worker still held it."""
@@ -53,13 +61,17 @@ async def send(
     async def sender() -> None:
         nonlocal lost
         last = None  # this sender's send not recorded yet
-        for number in turns:
-            if last is not None and not (lost or await record(last)):
-                lost = True
-            if lost:
-                return
-            results[number] = await post(queue[number])
-            last = number if results[number] is not None else None  # unsent: nothing to lose
+        try:
+            for number in turns:
+                if last is not None and not (lost or await record(last)):
+                    lost = True
+                if lost:
+                    return
+                results[number] = await post(queue[number])
+                last = number if results[number] is not None else None  # unsent: nothing lost
+        except Exception as error:  # the others end their sends in flight and stop
+            lost = True
+            failed.append(error)
 
     outcomes.begin()
     try:
@@ -71,6 +83,10 @@ async def send(
     finally:
         outcomes.sent()
     left = [number for number, done in enumerate(recorded) if not done]
-    await outcomes.record(
-        Sent(host, [queue[n] for n in left], [results[n] for n in left], confidential)
-    )
+    try:
+        await outcomes.record(
+            Sent(host, [queue[n] for n in left], [results[n] for n in left], confidential)
+        )
+    finally:
+        if failed:
+            raise failed[0]

@@ -4,6 +4,8 @@ connection idle in the pool is checked before use, a busy one costs no check (is
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import AsyncIterator
 
 import psycopg
@@ -13,12 +15,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from federation import wakeups
+from federation import liveness, wakeups
 from node import database
 from node.database import create_engine, create_sessionmaker
 from tests.rig.databases import PostgresDatabases
 
 pytestmark = pytest.mark.anyio
+TCP_USER_TIMEOUT = 18  # Linux's option (the socket module names it only from Python 3.12)
+TCP_BOUNDS = (socket.TCP_KEEPIDLE, socket.TCP_KEEPINTVL, socket.TCP_KEEPCNT, TCP_USER_TIMEOUT)
 
 
 @pytest.fixture
@@ -158,3 +162,54 @@ async def test_a_url_with_spaces_in_its_password_and_options_connects_as_written
     finally:
         await made.dispose()
         postgresql_databases.drop(written)
+
+
+def postgresql_sockets(url: str) -> dict[int, tuple[int, ...]]:
+    """This process's open TCP connections to the server `url` names, by descriptor: each
+    one's keepalive, its three keepalive settings and its TCP user timeout."""
+    parsed = make_url(url)
+    found = {}
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            one = socket.socket(fileno=os.dup(int(name)))
+        except OSError:
+            continue  # not a socket
+        with one:
+            try:
+                peer = one.getpeername() if one.family == socket.AF_INET else None
+            except OSError:
+                peer = None
+            if peer == (parsed.host, parsed.port or 5432):
+                found[int(name)] = (
+                    one.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) != 0,
+                    *(one.getsockopt(socket.IPPROTO_TCP, option) for option in TCP_BOUNDS),
+                )
+    return found
+
+
+async def test_every_connection_to_postgresql_gives_up_on_a_silent_server_within_30_s(
+    postgresql_databases: PostgresDatabases,
+) -> None:
+    """The pool's, the worker's liveness lock's and its LISTEN connection: a server that goes
+    silent (a NAT that forgot the connection) is given up by the kernel, where Linux waited
+    ~15 minutes for an acknowledgement and two hours before probing an idle connection."""
+    url = postgresql_databases.create()
+    before = set(postgresql_sockets(url))
+    made = create_engine(url)
+    alive = liveness.Liveness(url)
+    wakeup = asyncio.Event()
+    tasks = [asyncio.create_task(alive.hold()), asyncio.create_task(wakeups.listen(url, wakeup))]
+    try:
+        async with create_sessionmaker(made)() as session:
+            assert await session.scalar(text("SELECT 1")) == 1
+            await asyncio.wait_for(alive.taken.wait(), 5)
+            await asyncio.wait_for(wakeup.wait(), 5)
+            opened = postgresql_sockets(url)
+        bounds = [bound for fd, bound in opened.items() if fd not in before]
+        assert bounds == [(True, 10, 5, 3, 30000)] * 3
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await made.dispose()
+        postgresql_databases.drop(url)
