@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import itertools
 import json
 import os
@@ -130,8 +131,32 @@ def libpq_conninfo(url: str) -> str:
     named = {"host": parsed.host, "port": parsed.port, "user": parsed.username}
     named |= {"password": parsed.password, "dbname": parsed.database}
     query = {key: v if isinstance(v, str) else ",".join(v) for key, v in parsed.query.items()}
-    given = SILENT_CONNECTION_BOUNDS | named | query
+    bounds = {k: v for k, v in SILENT_CONNECTION_BOUNDS.items() if k not in _set_elsewhere(query)}
+    given = bounds | named | query
     return make_conninfo("", **{key: v for key, v in given.items() if v is not None})
+
+
+def _set_elsewhere(query: dict[str, str]) -> set[str]:
+    """The options libpq takes from the URL's service (`?service=`, PGSERVICE) or from
+    PGCONNECT_TIMEOUT: a value written into the connection string overrides theirs, and the
+    bounds overrode an operator's own (attack9)."""
+    found = {"connect_timeout"} if os.environ.get("PGCONNECT_TIMEOUT") else set()
+    service = query.get("service") or os.environ.get("PGSERVICE")
+    if not service:
+        return found
+    user = os.environ.get("PGSERVICEFILE") or os.path.expanduser("~/.pg_service.conf")
+    system = os.path.join(
+        os.environ.get("PGSYSCONFDIR", "/etc/postgresql-common"), "pg_service.conf"
+    )
+    for path in (user, system):  # libpq reads the first file that has the service
+        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue  # libpq refuses the file itself, with its own message
+        if parser.has_section(service):
+            return found | set(parser[service])
+    return found
 
 
 def insert_of(dialect: str) -> Callable[[Any], sqlite.Insert | postgresql.Insert]:

@@ -7,6 +7,7 @@ import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from content.orm import libpq_conninfo
 from federation import liveness, wakeups
 from node import database
 from node.database import create_engine, create_sessionmaker
@@ -213,3 +215,29 @@ async def test_every_connection_to_postgresql_gives_up_on_a_silent_server_within
         await asyncio.gather(*tasks, return_exceptions=True)
         await made.dispose()
         postgresql_databases.drop(url)
+
+
+async def test_a_service_file_and_pgconnect_timeout_keep_their_bounds(
+    postgresql_databases: PostgresDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq takes a value written into the connection string over a service file's or the
+    environment's: the bounds overrode an operator's own choice (attack9)."""
+    url = postgresql_databases.create()
+    parsed = make_url(url)
+    services = tmp_path / "pg_service.conf"
+    services.write_text(
+        f"[harbour]\nhost={parsed.host}\nport={parsed.port or 5432}\nuser={parsed.username}\n"
+        f"dbname={parsed.database}\ntcp_user_timeout=0\nkeepalives_idle=300\n"
+    )
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "45")
+    wanted = (b"connect_timeout", b"tcp_user_timeout", b"keepalives_idle", b"keepalives_count")
+    try:
+        with psycopg.connect(libpq_conninfo("postgresql:///?service=harbour")) as connection:
+            used = {o.keyword: o.val for o in connection.pgconn.info if o.keyword in wanted}
+    finally:
+        postgresql_databases.drop(url)
+    assert used == {
+        b"connect_timeout": b"45", b"tcp_user_timeout": b"0", b"keepalives_idle": b"300",
+        b"keepalives_count": b"3",
+    }  # fmt: skip
