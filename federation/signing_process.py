@@ -10,7 +10,9 @@ process may use more than one core; on one core, and while it starts, the loop s
 reads its requests from a pipe and ends when that pipe closes, so it ends with the node
 (also when the node is killed: it asks the kernel to end it then). If it dies, the requests
 it held fail (`SignerEnded`: a delivery is retried on its schedule) and the next request
-starts another (one at most every RESTART seconds).
+starts another (one at most every RESTART seconds). Left IDLE seconds without a request, it
+is ended as the node ends it, its input closed once it holds nothing; the next request
+starts another.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from federation.signature_styles import SigningKey, Style, signing_headers
 SEPARATE = len(os.sched_getaffinity(0)) > 1
 FRAME = 4  # bytes of a frame's length, big-endian, before its pickle
 RESTART = 10.0  # seconds at least between two starts of the signing process
+# Seconds without a request after which the signing process is ended (its ~44 MB given back):
+# a small node's post reaches its followers in one burst, and idle it keeps its memory low.
+IDLE = 60.0
 
 Headers = dict[str, str]
 log = logging.getLogger("harbour.signing")
@@ -141,6 +146,8 @@ class _Child(asyncio.SubprocessProtocol):
         self._buffer = bytearray()
         self._gone: asyncio.Future[None] = self.loop.create_future()
         self._watching = self.loop.create_task(self._watch())
+        self._used = self.loop.time()  # the last request's time
+        self.loop.call_later(IDLE, self._end_if_idle)
 
     @property
     def pid(self) -> int:
@@ -155,6 +162,7 @@ class _Child(asyncio.SubprocessProtocol):
         self, request: tuple[Any, ...], signer: SigningKey, style: Style
     ) -> asyncio.Future[Headers]:
         """Hand the request to the child with the others of this loop iteration."""
+        self._used = self.loop.time()
         if not self._outbox:
             self.loop.call_soon(self._send)
         key = self._keys.get(signer.private_pem)
@@ -173,6 +181,19 @@ class _Child(asyncio.SubprocessProtocol):
             pipe = self._transport.get_pipe_transport(0)
             assert isinstance(pipe, asyncio.WriteTransport)
             pipe.write(len(frame).to_bytes(FRAME, "big") + frame)
+
+    def _end_if_idle(self) -> None:
+        """Close its input if it was left IDLE seconds holding nothing (it ends once it has
+        signed what it read); else look again when it may be."""
+        if self.ended:
+            return
+        idle = self.loop.time() - self._used
+        if idle < IDLE or self.waiting or self._outbox:
+            self.loop.call_later(max(IDLE - idle, 0.1), self._end_if_idle)
+            return
+        self.ended = True  # the next request starts another
+        if self._transport is not None and (pipe := self._transport.get_pipe_transport(0)):
+            pipe.close()
 
     def pipe_data_received(self, fd: int, data: bytes) -> None:
         """Settle each request as its headers (or its error) come back."""

@@ -116,6 +116,28 @@ async def test_a_crash_fails_the_requests_it_held_and_the_next_one_starts_anew(
         await signing.aclose()
 
 
+async def test_a_process_left_idle_ends_and_the_next_request_starts_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its memory is given back between bursts; no request is lost to its ending."""
+    monkeypatch.setattr(signing_process, "IDLE", 0.3)
+    monkeypatch.setattr(signing_process, "RESTART", 0.0)  # IDLE is longer in use
+    signing = SigningProcess(separate=True)
+    try:
+        first = await started(signing)
+        assert "Signature" in await sign(signing, 1, Style.RFC9421)  # by the process
+        for _ in range(500):
+            if gone(first):
+                break
+            await asyncio.sleep(0.01)
+        assert gone(first), "the signing process outlived its idleness"
+        assert signing.pid is None
+        assert "Signature" in await sign(signing, 2, Style.CAVAGE)  # on the loop meanwhile
+        assert await started(signing) != first
+    finally:
+        await signing.aclose()
+
+
 NODE = """
 import asyncio, sys
 from federation.signature_styles import SigningKey, Style
