@@ -104,7 +104,9 @@ def test_the_node_answers_within_100_ms_while_a_nested_tag_profile_is_handled(
         assert hostile.served, "the node never fetched the hostile actor"
         latencies = []
         with node.client() as client:
-            for _ in range(7):
+            # Seven answers at the least, and more until the attack has been served twice: on
+            # a loaded machine its second fetch came after the seventh answer.
+            while len(latencies) < 7 or (hostile.served < 2 and time.monotonic() < deadline):
                 started = time.perf_counter()
                 assert client.get("/.well-known/nodeinfo").status_code == 200
                 latencies.append(time.perf_counter() - started)
