@@ -2,7 +2,8 @@
 
 Every remote request Harbour makes goes through `Transport`. It resolves the host itself and
 connects to the address it checked, so a name cannot be re-pointed at an internal service
-between the check and the connection. Redirects are followed by hand, each target checked."""
+between the check and the connection. Redirects are followed by hand, each target checked.
+"""
 
 from __future__ import annotations
 
