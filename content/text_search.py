@@ -70,18 +70,19 @@ async def matching(
     before those holding a subquery, so there each LIKE is asked in one (`_last`): tested
     after the category and language probes, it reads only the rows they keep."""
     wanted = words(typed)[:MAX_WORDS]
-    sqlite = session.get_bind().dialect.name == "sqlite"
+    dialect = session.get_bind().dialect.name
     found: list[ColumnElement[bool]] = [
-        _last(like) if sqlite else like for like in (stored.like(f"% {w}%") for w in wanted)
+        _last(like) if dialect == "sqlite" else like
+        for like in (stored.like(f"% {w}%") for w in wanted)
     ]
     indexed = [word for word in wanted if len(word) >= 3]
-    if wanted and session.get_bind().dialect.name == "postgresql":
+    if wanted and dialect == "postgresql":
         # The statement is prepared on a pooled connection (psycopg, after 5 runs), and after
         # common words PostgreSQL kept a generic plan that walks the newest listings for any
         # word: 127 ms for a city's rare name at 100k, 12 ms by its trigram index (p50 110-138
         # ms over HTTP in benchmarks/directory_search.py). Planned for its words each time.
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    if indexed and sqlite:
+    if indexed and dialect == "sqlite":
         hits = await _rare_hits(session, indexed)
         if hits is not None:
             found.append(listing_id.in_(hits))

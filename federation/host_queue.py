@@ -14,11 +14,11 @@ shared inbox) is recorded once, at its end, as before.
 A sender that fails otherwise than a send does (a bug, an error `_post` does not catch) stops
 the host's others as a lost claim does: each ends its send in flight and starts no other.
 Then what was sent is recorded, what was not is given back (due again, no attempt counted),
-and `send` raises the error for the caller to log once. A send that raised counts as a failed
-attempt, due again after the usual wait: given back, a bug in sending one delivery was met
-again and logged on every pass of the worker. Left to `gather`, the error left
+and `send` raises the error for the caller to log once. Left to `gather`, the error left
 `send` at once: the other senders went on after it had returned, and nothing of the host's
-queue was recorded (its leases ran out and it was all sent again).
+queue was recorded (its leases ran out and it was all sent again). A send that raised counts
+as a failed attempt, due again after the usual wait: given back, a bug in sending one
+delivery was met again and logged on every pass of the worker.
 """
 
 from __future__ import annotations
