@@ -33,6 +33,8 @@ pytestmark = pytest.mark.processes
 SERVERS = 4
 REPORTS = 75  # to each server: 300 deliveries, one claim
 ANSWER_SECONDS = 0.3  # each server takes this long to answer
+HOLD_AT = 20  # the servers hold their answers once this many arrived, until the test interrupts
+HOLD_SECONDS = 10  # at most (well within the transport's DEADLINE)
 CUT = (
     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
     " WHERE datname = current_database() AND application_name = %s"
@@ -40,11 +42,17 @@ CUT = (
 
 
 class Received:
-    """What the servers got: (server port, activity id) of each delivery."""
+    """What the servers got: (server port, activity id) of each delivery. Once HOLD_AT
+    arrived, the servers hold their answers until `release` (so the worker is still sending
+    however long the test takes to find it on a loaded machine)."""
 
     def __init__(self) -> None:
         self.got: list[tuple[int, str]] = []
         self.lock = threading.Lock()
+        self.released = threading.Event()
+
+    def release(self) -> None:
+        self.released.set()
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         received = self
@@ -54,6 +62,8 @@ class Received:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 time.sleep(ANSWER_SECONDS)
                 activity = str(json.loads(body)["id"])
+                if received.count() >= HOLD_AT:
+                    received.released.wait(HOLD_SECONDS)
                 with received.lock:
                     received.got.append((self.server.server_address[1], activity))
                 self.send_response(202)
@@ -80,6 +90,7 @@ def servers() -> Iterator[tuple[list[str], Received]]:
     for thread in threads:
         thread.start()
     yield [f"127.0.0.1:{server.server_port}" for server in running], received
+    received.release()
     for server in running:
         server.shutdown()
         server.server_close()
@@ -116,12 +127,12 @@ def forward_reports(web: Replica, hosts: list[str], reports: int) -> None:
 
 
 def the_sender(web: Replica, received: Received) -> int:
-    """The process id of the worker sending every report, once 20 have arrived."""
+    """The process id of the worker sending every report, once HOLD_AT have arrived."""
     found: list[int | None] = [None]
 
     def sending() -> bool:
         found[0] = sender(web)
-        return found[0] is not None and received.count() >= 20
+        return found[0] is not None and received.count() >= HOLD_AT
 
     wait_for(sending, timeout=60, what="one worker sending the reports")
     assert found[0] is not None
@@ -151,14 +162,16 @@ def interrupted_sender(
     interrupt: Callable[[Replica, int], None],
     twice_at_most: int = 0,
 ) -> None:
-    """The instance actor forwards `reports` Flags to each server; once 20 arrived, the
-    worker sending them all is interrupted (given the web process and its process id). Each
-    server gets each once (but for `twice_at_most` of them, twice)."""
+    """The instance actor forwards `reports` Flags to each server; once HOLD_AT arrived, the
+    worker sending them all is interrupted (given the web process and its process id) as the
+    servers answer again. Each server gets each once (but for `twice_at_most` of them,
+    twice)."""
     web = node[0]
     hosts, received = servers
     forward_reports(web, hosts, reports)
     pid = the_sender(web, received)
     at = received.count()
+    received.release()
     interrupt(web, pid)
     assert at < len(hosts) * reports // 2  # interrupted while it was sending
     total = len(hosts) * reports
