@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from node import backup_archive, backup_database
 from node.backup_archive import BackupError
-from node.database import migrate
+from node.database import migrate, synchronous_engine
 from node.settings import Settings
 from node.version import harbour_version
 
@@ -71,7 +71,7 @@ def restore(settings: Settings, args: argparse.Namespace) -> None:
     staging = settings.data_dir / f".restore-{secrets.token_hex(8)}"
     staging.mkdir(parents=True)
     try:
-        with backup_database.engine_for(settings.database_url) as engine:
+        with synchronous_engine(settings.database_url) as engine:
             with engine.connect() as connection, connection.begin():
                 if not backup_database.is_empty(connection):
                     if not args.force:

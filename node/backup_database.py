@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from content.orm import Base, UTCDateTime
 from content.text_search import FTS_TABLES
 from node.backup_archive import BackupError
-from node.database import driver_url, head_revisions, is_sqlite
+from node.database import head_revisions, is_sqlite, synchronous_engine
 
 CHUNK_BYTES = 4 * 1024 * 1024
 INSERT_BATCH = 500
@@ -37,20 +37,10 @@ def head_revision() -> str:
 
 
 @contextmanager
-def engine_for(url: str) -> Iterator[sa.Engine]:
-    """A synchronous engine (the backup commands run outside any event loop)."""
-    engine = sa.create_engine(driver_url(url, asynchronous=False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-@contextmanager
 def snapshot(url: str) -> Iterator[tuple[str, Iterator[bytes]]]:
     """The database's schema revision and its rows in chunks of JSON lines, all read in one
     consistent snapshot."""
-    with engine_for(url) as engine, engine.connect() as connection:
+    with synchronous_engine(url) as engine, engine.connect() as connection:
         if is_sqlite(url):
             connection.exec_driver_sql("BEGIN")  # pysqlite would not start one for reads
         else:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import ast
 import re
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,6 +105,24 @@ def create_engine(url: str) -> AsyncEngine:
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+@contextmanager
+def synchronous_engine(url: str) -> Iterator[sa.Engine]:
+    """A synchronous engine, disposed after, for what runs outside an event loop (migrations,
+    backups, copies). PostgreSQL connects through `libpq_conninfo`, with the node's bounds on
+    a silent server: a migration or a copy hung for ~15 minutes without them (attack9)."""
+    options: dict[str, Any] = {"poolclass": sa.NullPool}
+    if not is_sqlite(url):
+        import psycopg  # not on SQLite
+
+        conninfo = libpq_conninfo(url)
+        options["creator"] = lambda: psycopg.connect(conninfo)
+    engine = sa.create_engine(driver_url(url, asynchronous=False), **options)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 PING_AFTER_IDLE = 30.0  # seconds a PostgreSQL connection waits in the pool before a ping
@@ -208,15 +226,11 @@ def head_revisions() -> frozenset[str]:
 
 def applied_revisions(url: str) -> frozenset[str]:
     """The revisions the database is at (none for a new one)."""
-    engine = sa.create_engine(driver_url(url, asynchronous=False), poolclass=sa.NullPool)
-    try:
-        with engine.connect() as connection:
-            if not sa.inspect(connection).has_table("alembic_version"):
-                return frozenset()
-            rows = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
-            return frozenset(str(row[0]) for row in rows)
-    finally:
-        engine.dispose()
+    with synchronous_engine(url) as engine, engine.connect() as connection:
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return frozenset()
+        rows = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+        return frozenset(str(row[0]) for row in rows)
 
 
 def _make_parent_dir(url: str) -> None:

@@ -12,8 +12,7 @@ newest post left it, which no recount could tell.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -24,7 +23,13 @@ from content.orm import Base
 from content.text_search import FTS_TABLES
 from node import database_verify
 from node.commands import CommandError
-from node.database import applied_revisions, driver_url, head_revisions, migrate, shown_url
+from node.database import (
+    applied_revisions,
+    head_revisions,
+    migrate,
+    shown_url,
+    synchronous_engine,
+)
 from node.sqlite_lock import SQLiteInUse, one_process
 
 BATCH = 1000
@@ -66,7 +71,10 @@ def _copy(source_url: str, target_url: str, report: Callable[[str], None], batch
     migrate(target_url)
     report(f"  schema of the target: {', '.join(sorted(head_revisions()))} (migrated)")
     copied = Copied(0, 0)
-    with _engine(source_url) as source_engine, _engine(target_url) as target_engine:
+    with (
+        synchronous_engine(source_url) as source_engine,
+        synchronous_engine(target_url) as target_engine,
+    ):
         with source_engine.connect() as source, target_engine.connect() as target:
             source.exec_driver_sql("BEGIN")  # one snapshot (pysqlite would not start one)
             with target.begin():
@@ -107,14 +115,14 @@ def _check_source(url: str) -> None:
         raise CopyError(
             "this node's database is behind this Harbour's schema: run `harbour migrate`"
         )
-    with _engine(url) as engine, engine.connect() as connection:
+    with synchronous_engine(url) as engine, engine.connect() as connection:
         unknown = set(sa.inspect(connection).get_table_names()) - KNOWN
     if unknown:
         raise CopyError(f"this node's database has tables Harbour does not know: {sorted(unknown)}")
 
 
 def _check_target_empty(url: str) -> None:
-    with _engine(url) as engine, engine.connect() as connection:
+    with synchronous_engine(url) as engine, engine.connect() as connection:
         names = set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
         holding = sorted(name for name in names if _has_rows(connection, name))
     if holding:
@@ -185,12 +193,3 @@ def _advance_sequences(target: sa.Connection) -> int:
 
 def _reason(error: sa.exc.DBAPIError) -> str:
     return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-
-
-@contextmanager
-def _engine(url: str) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(driver_url(url, asynchronous=False), poolclass=sa.NullPool)
-    try:
-        yield engine
-    finally:
-        engine.dispose()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, event
+from sqlalchemy import event
 
 from content.orm import dialect_options_for
+from node.database import synchronous_engine
 from node.models import Base
 
 config = context.config
@@ -21,20 +22,21 @@ def _sqlite_foreign_keys_off(connection, _record):  # type: ignore[no-untyped-de
 
 sqlite = url.startswith("sqlite")
 dialect_options_for("sqlite" if sqlite else "postgresql")
-engine = create_engine(url)
-if sqlite:
-    event.listen(engine, "connect", _sqlite_foreign_keys_off)
-with engine.connect() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=Base.metadata,
-        render_as_batch=sqlite,
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-        if sqlite:
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                raise RuntimeError(f"the migrations left rows with broken foreign keys: {broken}")
-engine.dispose()
+with synchronous_engine(url) as engine:
+    if sqlite:
+        event.listen(engine, "connect", _sqlite_foreign_keys_off)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=sqlite,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(
+                        f"the migrations left rows with broken foreign keys: {broken}"
+                    )

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from pyrage import x25519
 
-from node.backup_database import TABLES, engine_for
+from node.backup_database import TABLES
+from node.database import synchronous_engine
 from tests.rig.databases import PostgresDatabases, SQLiteDatabases
 from tests.rig.nodes import NodeProcess, free_port
 
@@ -22,7 +23,7 @@ IDENTITY = x25519.Identity.generate()
 
 
 def every_row(url: str) -> dict[str, list[tuple[object, ...]]]:
-    with engine_for(url) as engine, engine.connect() as connection:
+    with synchronous_engine(url) as engine, engine.connect() as connection:
         return {
             name: [
                 tuple(row)

@@ -217,6 +217,24 @@ async def test_every_connection_to_postgresql_gives_up_on_a_silent_server_within
         postgresql_databases.drop(url)
 
 
+def test_migrations_backups_and_copies_give_up_on_a_silent_server_too(
+    postgresql_databases: PostgresDatabases,
+) -> None:
+    """`harbour migrate`, `backup` and `database copy` connect synchronously: they waited as
+    long as Linux's defaults on a silent server (attack9)."""
+    url = postgresql_databases.create()
+    before = set(postgresql_sockets(url))
+    try:
+        with database.synchronous_engine(url) as made, made.connect() as connection:
+            assert connection.scalar(text("SELECT 1")) == 1
+            bounds = [b for fd, b in postgresql_sockets(url).items() if fd not in before]
+        assert bounds == [(True, 10, 5, 3, 30000)]
+        database.migrate(url)  # through the same engine: Alembic's too
+        assert database.applied_revisions(url) == database.head_revisions()
+    finally:
+        postgresql_databases.drop(url)
+
+
 async def test_a_service_file_and_pgconnect_timeout_keep_their_bounds(
     postgresql_databases: PostgresDatabases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
