@@ -12,7 +12,6 @@ import ipaddress
 import logging
 import socket
 import ssl
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from activitypub import ACTIVITY_JSON, InvalidDocument, read_document
 from activitypub.hostnames import InvalidHost, host_of, split_port
+from federation.back_off import BackOff
 from federation.signature_styles import SignatureStyles, SigningKey, Style, signing_headers
 from federation.signing_threads import SigningThreads
 
@@ -36,8 +36,6 @@ UPLOAD_PATHS = ("/media/", "/system/media_attachments/", "/files/")
 READ_SECONDS, CONNECT_SECONDS = 10.0, 5.0
 DEADLINE = 20.0  # a whole request (lookup, connect, send, read), however a server dribbles
 REFUSED = (401, 403)  # a signature refused: knock again the draft-cavage way
-BACK_OFF = 60.0  # a host that timed out is not asked again for this long
-MAX_BACKED_OFF = 10_000
 POST_ANSWER_BYTES = 65_536  # an inbox's answer is read this far (to keep the connection)
 
 log = logging.getLogger("harbour.transport")
@@ -125,7 +123,7 @@ class Transport:
         self.resolver = resolver or system_resolver
         self.max_response_bytes = max_response_bytes
         self.deadline = deadline
-        self._backed_off: dict[str, float] = {}  # host[:port] -> until when (monotonic)
+        self.back_off = BackOff()  # hosts that timed out a moment ago
         self._transport = transport
         self._timeout = timeout
         self._user_agent = user_agent
@@ -254,29 +252,27 @@ class Transport:
         # Connect to exactly the canonical host the policy was asked about, whatever the
         # spelling of the URL (httpx reads some spellings differently).
         netloc = _canonical_host(url)
-        if self._backed_off.get(netloc, 0.0) > time.monotonic():
+        if self.back_off.refuses(netloc):
             raise BackedOff(f"{url}: {netloc} timed out a moment ago; not asked again yet")
         style = self.styles.first(netloc)
-        try:
-            async with asyncio.timeout(self.deadline):
-                response = await self._exchange(
-                    method, url, target, netloc, body, headers, signer, read_body, style
-                )
-                if signer is None or style is Style.CAVAGE or _status(response) not in REFUSED:
-                    return response
-                again = await self._exchange(
-                    method, url, target, netloc, body, headers, signer, read_body, Style.CAVAGE
-                )
-                if _status(again) not in REFUSED:
-                    self.styles.takes_cavage(netloc)
-                    log.info("%s refused RFC 9421 and took draft-cavage signatures", netloc)
-                return again
-        except (TimeoutError, TimedOut):
-            self._backed_off.pop(netloc, None)
-            self._backed_off[netloc] = time.monotonic() + BACK_OFF
-            while len(self._backed_off) > MAX_BACKED_OFF:
-                del self._backed_off[next(iter(self._backed_off))]  # the oldest
-            raise TimedOut(f"{url} timed out") from None
+        with self.back_off.waiting() as started:
+            try:
+                async with asyncio.timeout(self.deadline):
+                    response = await self._exchange(
+                        method, url, target, netloc, body, headers, signer, read_body, style
+                    )
+                    if signer is None or style is Style.CAVAGE or _status(response) not in REFUSED:
+                        return response
+                    again = await self._exchange(
+                        method, url, target, netloc, body, headers, signer, read_body, Style.CAVAGE
+                    )
+                    if _status(again) not in REFUSED:
+                        self.styles.takes_cavage(netloc)
+                        log.info("%s refused RFC 9421 and took draft-cavage signatures", netloc)
+                    return again
+            except (TimeoutError, TimedOut):
+                self.back_off.timed_out(netloc, started)
+                raise TimedOut(f"{url} timed out") from None
 
     async def _exchange(
         self,
