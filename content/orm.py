@@ -124,7 +124,9 @@ def libpq_conninfo(url: str) -> str:
     `SILENT_CONNECTION_BOUNDS` the URL does not set. Rendered back as a URL, a space in its
     password or query (`options=-c statement_timeout=5000`) became `+` or stayed bare: libpq
     took `+` literally and refused a bare space with an error quoting the password
-    (attack8)."""
+    (attack8). A part the URL leaves empty (`postgresql://me@/?service=x`) is left to libpq,
+    which then takes it from the service or PGDATABASE (attack10: an empty dbname made it
+    use the user's name); a NUL, where libpq would end the string, is refused."""
     from psycopg.conninfo import make_conninfo  # here: a node on SQLite never loads psycopg
 
     parsed = make_url(url)
@@ -132,7 +134,9 @@ def libpq_conninfo(url: str) -> str:
     named |= {"password": parsed.password, "dbname": parsed.database}
     query = {key: v if isinstance(v, str) else ",".join(v) for key, v in parsed.query.items()}
     bounds = {k: v for k, v in SILENT_CONNECTION_BOUNDS.items() if k not in _set_elsewhere(query)}
-    given = bounds | named | query
+    given = bounds | {key: v for key, v in named.items() if v != ""} | query
+    if any("\x00" in str(v) for v in given.values() if v is not None):
+        raise ValueError("the database URL holds a NUL character (%00): libpq would cut it there")
     return make_conninfo("", **{key: v for key, v in given.items() if v is not None})
 
 

@@ -31,6 +31,7 @@ class BackOff:
         self._until: dict[str, float] = {}  # host[:port] -> until when (monotonic)
         self._waiting = 0
         self._tick: asyncio.TimerHandle | None = None
+        self._tick_loop: asyncio.AbstractEventLoop | None = None
         self._stood_still_until = float("-inf")
 
     def refuses(self, host: str) -> bool:
@@ -39,14 +40,21 @@ class BackOff:
 
     @contextmanager
     def waiting(self) -> Iterator[float]:
-        """Around a request: ticks while any waits. Gives the time it started."""
-        self._waiting += 1
+        """Around a request: ticks while any waits. Gives the time it started. A tick left
+        on another loop (one closed with a request still waiting: a test's, a command's) is
+        dropped with the count of that loop's requests, which never end (attack10)."""
+        loop = asyncio.get_running_loop()
+        if self._tick is not None and self._tick_loop is not loop:
+            self._tick.cancel()
+            self._tick, self._waiting = None, 0
         if self._tick is None:
-            self._schedule(asyncio.get_running_loop())
+            self._schedule(loop)
+        self._waiting += 1
         try:
             yield time.monotonic()
         finally:
-            self._waiting -= 1
+            if self._tick_loop is loop:  # else its count was dropped
+                self._waiting -= 1
             if not self._waiting and self._tick is not None:
                 self._tick.cancel()
                 self._tick = None
@@ -67,7 +75,7 @@ class BackOff:
         return late or self._stood_still_until > started
 
     def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._tick = loop.call_at(loop.time() + TICK, self._ticked, loop)
+        self._tick, self._tick_loop = loop.call_at(loop.time() + TICK, self._ticked, loop), loop
 
     def _ticked(self, loop: asyncio.AbstractEventLoop) -> None:
         assert self._tick is not None

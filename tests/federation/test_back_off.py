@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from federation.back_off import LATE
+from federation.back_off import LATE, BackOff
 from federation.signature_styles import SigningKey
 from federation.transport import BackedOff, TimedOut, Transport, TransportPolicy
 from tests.federation.test_slow_hosts import loopback
@@ -55,3 +55,32 @@ async def test_a_host_is_not_blamed_for_a_timeout_while_the_process_stood_still(
         assert (await waiting)[0] is TimedOut
         kind, took = await post(transport, host)
     assert kind is TimedOut and took >= DEADLINE  # asked again, and waited for
+
+
+def test_a_loop_left_with_a_request_waiting_does_not_excuse_later_timeouts() -> None:
+    """A request left waiting on an event loop no longer run (a test's, a command's) kept
+    that loop's tick, which then read as a pause for good: no host was backed off again
+    (attack10)."""
+    back_off = BackOff()
+    other = asyncio.new_event_loop()
+
+    async def left_waiting() -> None:
+        with back_off.waiting():
+            await asyncio.Event().wait()
+
+    left = other.create_task(left_waiting())
+    other.run_until_complete(asyncio.sleep(0.01))
+    time.sleep(LATE + 1.0)
+
+    async def times_out() -> None:
+        with back_off.waiting() as started:
+            await asyncio.sleep(0.05)
+            back_off.timed_out("slow.example", started)
+
+    try:
+        asyncio.run(times_out())
+        assert back_off.refuses("slow.example")
+    finally:
+        left.cancel()
+        other.run_until_complete(asyncio.gather(left, return_exceptions=True))
+        other.close()

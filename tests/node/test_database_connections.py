@@ -264,9 +264,18 @@ async def test_a_service_file_and_pgconnect_timeout_keep_their_bounds(
     try:
         with psycopg.connect(libpq_conninfo("postgresql:///?service=harbour")) as connection:
             used = {o.keyword: o.val for o in connection.pgconn.info if o.keyword in wanted}
+            database = connection.info.dbname  # the service's, where '' named the user's
     finally:
         postgresql_databases.drop(url)
     assert used == {
         b"connect_timeout": b"45", b"tcp_user_timeout": b"0", b"keepalives_idle": b"300",
         b"keepalives_count": b"3",
     }  # fmt: skip
+    assert database == parsed.database
+
+
+def test_a_nul_in_a_database_url_is_refused_not_cut() -> None:
+    """libpq ends a connection string at a NUL: what followed it (`sslmode=require`) was
+    dropped without a word (attack10)."""
+    with pytest.raises(ValueError, match="NUL"):
+        libpq_conninfo("postgresql://me:pw%00x@db.example/harbour?sslmode=require")
