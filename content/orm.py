@@ -126,8 +126,11 @@ def libpq_conninfo(url: str) -> str:
     took `+` literally and refused a bare space with an error quoting the password
     (attack8). A part the URL leaves empty (`postgresql://me@/?service=x`) is left to libpq,
     which then takes it from the service or PGDATABASE (attack10: an empty dbname made it
-    use the user's name); a NUL, where libpq would end the string, is refused."""
-    from psycopg.conninfo import make_conninfo  # here: a node on SQLite never loads psycopg
+    use the user's name); a NUL, where libpq would end the string, an option libpq does not
+    know and a connect_timeout that is not a number are refused as ValueError: the commands
+    print it in one line, where a traceback came."""
+    from psycopg import ProgrammingError  # here: a node on SQLite never loads psycopg
+    from psycopg.conninfo import make_conninfo
 
     parsed = make_url(url)
     named = {"host": parsed.host, "port": parsed.port, "user": parsed.username}
@@ -137,7 +140,12 @@ def libpq_conninfo(url: str) -> str:
     given = bounds | {key: v for key, v in named.items() if v != ""} | query
     if any("\x00" in str(v) for v in given.values() if v is not None):
         raise ValueError("the database URL holds a NUL character (%00): libpq would cut it there")
-    return make_conninfo("", **{key: v for key, v in given.items() if v is not None})
+    if not str(given.get("connect_timeout") or 0).lstrip("-").isdigit():
+        raise ValueError("the database URL's connect_timeout is not a number of seconds")
+    try:
+        return make_conninfo("", **{key: v for key, v in given.items() if v is not None})
+    except ProgrammingError as error:  # an option libpq does not know: named, not its value
+        raise ValueError(f"the database URL: {str(error).strip()}") from None
 
 
 def _set_elsewhere(query: dict[str, str]) -> set[str]:

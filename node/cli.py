@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(argv: list[str] | None, collecting: bool) -> None:
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import ArgumentError, DBAPIError
 
     from node.commands import CommandError
     from node.settings import ConfigError, Settings
@@ -90,9 +90,11 @@ def _run(argv: list[str] | None, collecting: bool) -> None:
     # ValueError covers the content rules' errors: UsernameError, PasswordError, InviteError.
     except (CommandError, SQLiteInUse, ValueError) as error:
         _fail(str(error))
-    except OperationalError as error:
+    except DBAPIError as error:  # unreachable, refused, or an option's value it refused
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         _fail(f"cannot use the database: {reason}")
+    except ArgumentError as error:  # SQLAlchemy could not read the URL (`?port=abc`)
+        _fail(f"the database URL: {error}")
     except KeyboardInterrupt:
         sys.exit(130)
 

@@ -109,6 +109,26 @@ def test_an_unreachable_database_is_one_line(node: NodeProcess) -> None:
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("query", "told"),
+    [
+        ("bogus=1", 'harbour: the database URL: invalid connection option "bogus"'),
+        ("connect_timeout=soon", "harbour: the database URL's connect_timeout is not a number"),
+        ("port=abc", "harbour: the database URL: Received non-integer port arguments"),
+        ("sslmode=wrong", "harbour: cannot use the database: connection is bad: invalid sslmode"),
+    ],
+)
+def test_a_database_url_with_a_bad_option_is_one_line(
+    node: NodeProcess, query: str, told: str
+) -> None:
+    """Each was a traceback (attack10); none shows the password."""
+    node.database_url = f"postgresql://postgres:s3cret@127.0.0.1:5432/nothing?{query}"
+    result = node.run("migrate")
+    assert result.returncode == 1
+    assert result.stderr.startswith(told)
+    assert result.stderr.count("\n") == 1 and "s3cret" not in result.stderr
+
+
 def test_an_invite_link_lets_a_newcomer_join_a_running_node(node: NodeProcess) -> None:
     node.start()
     try:
