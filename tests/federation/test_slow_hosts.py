@@ -83,6 +83,7 @@ async def loopback(
         for writer in held:
             writer.close()
         server.close()
+        await asyncio.sleep(0)  # their transports let go of the sockets while the loop runs
 
 
 @pytest.fixture
