@@ -40,9 +40,10 @@ class BackOff:
 
     @contextmanager
     def waiting(self) -> Iterator[float]:
-        """Around a request: ticks while any waits. Gives the time it started. A tick left
-        on another loop (one closed with a request still waiting: a test's, a command's) is
-        dropped with the count of that loop's requests, which never end (attack10)."""
+        """Around a request: ticks while any waits. Gives the time it started, on the loop's
+        clock, which the ticks keep too. A tick left on another loop (one closed with a
+        request still waiting: a test's, a command's) is dropped with the count of that
+        loop's requests, which never end (attack10)."""
         loop = asyncio.get_running_loop()
         if self._tick is not None and self._tick_loop is not loop:
             self._tick.cancel()
@@ -51,7 +52,7 @@ class BackOff:
             self._schedule(loop)
         self._waiting += 1
         try:
-            yield time.monotonic()
+            yield loop.time()
         finally:
             if self._tick_loop is loop:  # else its count was dropped
                 self._waiting -= 1
@@ -70,7 +71,7 @@ class BackOff:
             del self._until[next(iter(self._until))]  # the oldest
 
     def _stood_still_since(self, started: float) -> bool:
-        now = time.monotonic()
+        now = asyncio.get_running_loop().time()
         late = self._tick is not None and now - self._tick.when() > LATE
         return late or self._stood_still_until > started
 
