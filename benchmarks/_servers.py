@@ -18,7 +18,7 @@ from tests.rig.nodes import loopback_client
 
 BARE_APP = textwrap.dedent(
     """
-    import collections, sys, uvicorn
+    import collections, gc, importlib, sys, uvicorn
     from starlette.applications import Starlette
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
@@ -38,6 +38,11 @@ BARE_APP = textwrap.dedent(
     async def signed(request):
         return JSONResponse(SIGNED)
 
+    gc.disable()  # while it imports what it would beside Starlette, as `harbour` does
+    for module in sys.argv[3:]:
+        importlib.import_module(module)
+    gc.enable()
+
     app = Starlette(routes=[Route("/.well-known/nodeinfo", hello), Route("/signed", signed),
                             Route(sys.argv[2], accept, methods=["POST"])])
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
@@ -47,14 +52,16 @@ BARE_APP = textwrap.dedent(
 
 
 @contextmanager
-def bare_server(workdir: Path, port: int, post_path: str = "/inbox") -> Iterator[tuple[float, int]]:
+def bare_server(
+    workdir: Path, port: int, post_path: str = "/inbox", imports: tuple[str, ...] = ()
+) -> Iterator[tuple[float, int]]:
     """A one-file Starlette app under uvicorn that answers 202 to POSTs on `post_path` (and
-    counts them by signature kind: GET /signed); yields the seconds it took to answer its
-    first request, and its process id."""
+    counts them by signature kind: GET /signed), having imported `imports` first; yields the
+    seconds it took to answer its first request, and its process id."""
     script = workdir / "bare_server.py"
     script.write_text(BARE_APP)
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, str(script), str(port), post_path])
+    process = subprocess.Popen([sys.executable, str(script), str(port), post_path, *imports])
     try:
         yield wait_until_listening(port) - started, process.pid
     finally:

@@ -9,9 +9,11 @@ issue 18's goal (< 80 MB). The CPU time a process used until its first answer is
 read from /proc too: on a shared machine it varies less than the wall clock. The baseline
 is a one-file Starlette app under the same uvicorn, measured in the same run, so the ratios
 hold on a noisy shared machine. Both are polled for their first answer the same way (every
-20 ms). `--harbour` runs another install's program, e.g. the runtime-only one `make run`
-makes, without the test extras (some of them, such as rich, are imported by httpx when
-present).
+20 ms). A third figure is that bare app made to import SQLAlchemy's ORM, its asyncio
+extension and aiosqlite before it starts: what no node of this stack can start without, so
+the floor under the restart ratio. `--harbour` runs another install's program, e.g. the
+runtime-only one `make run` makes, without the test extras (some of them, such as rich, are
+imported by httpx when present).
 
 A node keeps its compiled bytecode, as every real install does (pip compiles it, or Python
 writes `__pycache__` on the first start), even when this benchmark runs with
@@ -74,9 +76,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure_bare(workdir: Path) -> tuple[float, float, float]:
-    """(first answer, its CPU time, idle RSS) of the bare app."""
-    with bare_server(workdir, free_port()) as (first_answer, pid):
+# What a node cannot start without, imported by the bare app for the floor's figure: the
+# stack's ORM with its asyncio extension, and the SQLite driver it runs on.
+STACK_FLOOR = ("sqlalchemy.orm", "sqlalchemy.ext.asyncio", "aiosqlite")
+
+
+def measure_bare(workdir: Path, imports: tuple[str, ...] = ()) -> tuple[float, float, float]:
+    """(first answer, its CPU time, idle RSS) of the bare app, having imported `imports`."""
+    with bare_server(workdir, free_port(), imports=imports) as (first_answer, pid):
         cpu = cpu_seconds(pid)
         time.sleep(SETTLE_SECONDS)
         return first_answer, cpu, rss_mib(pid)
@@ -128,6 +135,12 @@ def main() -> None:
             f"bare Starlette+uvicorn: first answer {bare_start * 1000:.0f} ms "
             f"(CPU {bare_cpu * 1000:.0f} ms), idle RSS {bare_rss:.1f} MiB "
             f"= {megabytes(bare_rss):.1f} MB (median of {args.runs})"
+        )
+        floor = statistics.median(measure_bare(workdir, STACK_FLOOR)[0] for _ in range(args.runs))
+        print(
+            f"the same app importing {', '.join(STACK_FLOOR)} first: first answer "
+            f"{floor * 1000:.0f} ms = {floor / bare_start:.1f}x bare (the fixed stack's "
+            f"floor under the restart goal; median of {args.runs})"
         )
         backends = {"sqlite": None, **({"postgresql": args.postgres} if args.postgres else {})}
         for backend, admin_url in backends.items():

@@ -50,6 +50,7 @@ def test_startup() -> None:
         output,
         rf"bare Starlette\+uvicorn: first answer {MS} \(CPU {MS}\), idle RSS [\d.]+ MiB "
         r"= [\d.]+ MB",
+        rf"the same app importing sqlalchemy.orm, .* first: first answer {MS} = [\d.]+x bare",
         rf"harbour serve on sqlite: first start {MS} .*restart {MS} = [\d.]+x bare "
         rf"\(CPU {MS} = [\d.]+x bare; goal < 2x\); idle RSS [\d.]+ MiB = [\d.]+ MB .*"
         r"\(goal < 80 MB: (met|NOT met)\)",
