@@ -29,13 +29,17 @@ import logging
 import os
 import secrets
 import time
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Table, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.orm import libpq_conninfo
+from content.kept_connection import keep_connected
 from federation.jobs import OPEN_STATES, Job
 from federation.transport import DEADLINE
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
 
 log = logging.getLogger("harbour.worker")
 LOCKS = 0x68627277  # the first key of every worker's lock (the second is its number)
@@ -45,8 +49,6 @@ STALE_SECONDS = 2.5  # a lock not confirmed for this long counts as lost: no new
 SAMPLES_APART = 4.0  # a releaser's looks further apart than this prove no death throughout
 HOLD_OFF = SAMPLES_APART + STALE_SECONDS + 0.5  # a lock taken again is held this long first
 GRACE = DEADLINE + STALE_SECONDS + 7.5  # dead this long before its claims go back: 30 s
-FIRST_RETRY = 1.0
-LAST_RETRY = 60.0
 WAIT_STEP = 0.05  # how often work waiting for the lock looks again
 
 
@@ -67,39 +69,29 @@ class Liveness:
 
     async def hold(self) -> None:
         """Hold the lock until cancelled, taking it again under the same number when the
-        connection fails or stops answering."""
-        import psycopg  # here: a node on SQLite never loads it
+        connection fails or stops answering (`keep_connected`)."""
+        await keep_connected(
+            self.database_url,
+            self._keep,
+            "the worker's liveness lock was lost",
+            log,
+            application_name=f"harbour worker {os.getpid()}",
+        )
 
-        conninfo = libpq_conninfo(self.database_url)
-        wait = FIRST_RETRY
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    conninfo,
-                    autocommit=True,
-                    application_name=f"harbour worker {os.getpid()}",
-                ) as connection:
-                    await connection.execute(
-                        "SELECT pg_advisory_lock(%s, %s)", (LOCKS, self.number)
-                    )
-                    self._took()
-                    wait = FIRST_RETRY
-                    while True:
-                        await asyncio.sleep(CHECK_SECONDS)
-                        asked = time.monotonic()
-                        async with asyncio.timeout(STALE_SECONDS):
-                            await connection.execute("SELECT 1")
-                        self._confirm(asked)
-            except (psycopg.Error, TimeoutError) as error:
-                log.warning(
-                    "the worker's liveness lock was lost (%s); taking it again in %.0f s",
-                    type(error).__name__,
-                    wait,
-                )
-            finally:
-                self._holding = False
-            await asyncio.sleep(wait)
-            wait = min(wait * 2, LAST_RETRY)
+    async def _keep(self, connection: AsyncConnection[Any]) -> None:
+        """Take the lock on `connection`, then confirm it every CHECK_SECONDS until the
+        connection fails or takes longer than STALE_SECONDS to answer."""
+        try:
+            await connection.execute("SELECT pg_advisory_lock(%s, %s)", (LOCKS, self.number))
+            self._took()
+            while True:
+                await asyncio.sleep(CHECK_SECONDS)
+                asked = time.monotonic()
+                async with asyncio.timeout(STALE_SECONDS):
+                    await connection.execute("SELECT 1")
+                self._confirm(asked)
+        finally:
+            self._holding = False
 
     def _took(self) -> None:
         now = time.monotonic()

@@ -7,36 +7,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING, Any
 
-from content.orm import libpq_conninfo
+from content.kept_connection import keep_connected
 from federation.jobs import CHANNEL
 
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
+
 log = logging.getLogger("harbour.worker")
-FIRST_RETRY = 1.0  # seconds before listening again after the connection failed
-LAST_RETRY = 60.0  # the longest wait, doubling from FIRST_RETRY
 
 
 async def listen(database_url: str, wakeup: asyncio.Event) -> None:
-    """Set `wakeup` on every announcement until cancelled, reconnecting with backoff."""
-    import psycopg  # here, not at the top: a node on SQLite never loads it (start-up, memory)
+    """Set `wakeup` on every announcement until cancelled, listening again when the
+    connection fails (`keep_connected`)."""
 
-    conninfo = libpq_conninfo(database_url)
-    wait = FIRST_RETRY
-    while True:
-        try:
-            async with await psycopg.AsyncConnection.connect(
-                conninfo, autocommit=True
-            ) as connection:
-                await connection.execute(f"LISTEN {CHANNEL}")
-                wait = FIRST_RETRY
-                wakeup.set()  # anything committed while nobody listened
-                async for _ in connection.notifies():
-                    wakeup.set()
-        except psycopg.Error as error:
-            log.warning(
-                "listening for new jobs failed (%s); polling until it is back in %.0f s",
-                type(error).__name__,
-                wait,
-            )
-        await asyncio.sleep(wait)
-        wait = min(wait * 2, LAST_RETRY)
+    async def hear(connection: AsyncConnection[Any]) -> None:
+        await connection.execute(f"LISTEN {CHANNEL}")
+        wakeup.set()  # anything committed while nobody listened
+        async for _ in connection.notifies():
+            wakeup.set()
+
+    # The worker polls meanwhile, so its work is still found within a second.
+    await keep_connected(database_url, hear, "listening for new jobs failed", log)

@@ -13,26 +13,27 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from content import stream_events
 from content.accounts import Account
+from content.kept_connection import keep_connected
 from content.oauth import AccessToken
-from content.orm import libpq_conninfo
 from content.stream_events import StreamEvent
 from content.token_cache import TokenCache
 
 if TYPE_CHECKING:
+    from psycopg import AsyncConnection
+
     from node.streaming.render import Message, Stream
 
 log = logging.getLogger("harbour.streaming")
 QUEUE = 200  # messages waiting for one connection before it is closed as too slow
 EVENTS = 10_000  # events waiting for the dispatcher before new ones are dropped
 TOKEN_CHECK_SECONDS = 5.0
-FIRST_RETRY, LAST_RETRY = 1.0, 60.0
 
 
 def _not_among(tokens: set[int], connection: Connection) -> bool:
@@ -223,31 +224,20 @@ class Hub:
 
     async def _listen_forever(self, database_url: str) -> None:
         """Every process's committed events, from PostgreSQL, until cancelled."""
-        import psycopg  # here: a node on SQLite never loads it
+        await keep_connected(database_url, self._hear, "streaming: listening failed", log)
 
-        conninfo = libpq_conninfo(database_url)
-        wait = FIRST_RETRY
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    conninfo, autocommit=True
-                ) as connection:
-                    await connection.execute(f"LISTEN {stream_events.CHANNEL}")
-                    self.tokens.trust(True)  # from now on every revocation is heard
-                    wait = FIRST_RETRY
-                    async for notice in connection.notifies():
-                        try:
-                            found = StreamEvent.from_json(notice.payload)
-                        except (ValueError, KeyError, TypeError):
-                            log.warning("streaming: an unreadable event was ignored")
-                            continue
-                        self.tokens.heard(found)  # here, not after the dispatcher's queue
-                        self.offer(found)
-            except psycopg.Error as error:
-                log.warning(
-                    "streaming: listening failed (%s); again in %.0f s", type(error).__name__, wait
-                )
-            finally:
-                self.tokens.trust(False)  # what is said while not listening goes unheard
-            await asyncio.sleep(wait)
-            wait = min(wait * 2, LAST_RETRY)
+    async def _hear(self, connection: AsyncConnection[Any]) -> None:
+        """Offer every event announced on `connection`, trusting the token cache meanwhile."""
+        await connection.execute(f"LISTEN {stream_events.CHANNEL}")
+        self.tokens.trust(True)  # from now on every revocation is heard
+        try:
+            async for notice in connection.notifies():
+                try:
+                    found = StreamEvent.from_json(notice.payload)
+                except (ValueError, KeyError, TypeError):
+                    log.warning("streaming: an unreadable event was ignored")
+                    continue
+                self.tokens.heard(found)  # here, not after the dispatcher's queue
+                self.offer(found)
+        finally:
+            self.tokens.trust(False)  # what is said while not listening goes unheard

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from content import kept_connection
 from federation import jobs, wakeups
 from node.database import create_engine, create_sessionmaker
 from tests.rig.databases import PostgresDatabases
@@ -71,7 +72,7 @@ async def test_a_worker_wakes_when_the_work_is_committed_not_before(
 async def test_a_cut_connection_is_listened_on_again(
     postgres: str, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(wakeups, "FIRST_RETRY", 0.05)
+    monkeypatch.setattr(kept_connection, "FIRST_RETRY", 0.05)
     wakeup = asyncio.Event()
     task = await listening(postgres, wakeup)
     try:
