@@ -44,13 +44,18 @@ class StreamEvent:
 
     @classmethod
     def from_json(cls, text_: str) -> StreamEvent:
-        values: dict[str, Any] = json.loads(text_)
-        return cls(
-            kind=str(values["kind"]),
-            id=int(values["id"]),
-            author=int(values.get("author", 0)),
-            public=bool(values.get("public", False)),
-        )
+        """The event a NOTIFY's payload names; ValueError for anything else (an escaped
+        OverflowError, from `"id": 1e400`, ended a hub's listener: attack on it)."""
+        try:
+            values: dict[str, Any] = json.loads(text_)
+            return cls(
+                kind=str(values["kind"]),
+                id=int(values["id"]),
+                author=int(values.get("author", 0)),
+                public=bool(values.get("public", False)),
+            )
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as error:
+            raise ValueError(f"not a stream event: {type(error).__name__}") from error
 
 
 Sink = Callable[[StreamEvent], None]

@@ -72,18 +72,21 @@ class Liveness:
         connection fails or stops answering (`keep_connected`)."""
         await keep_connected(
             self.database_url,
+            self._take,
             self._keep,
-            "the worker's liveness lock was lost",
+            "the worker's liveness lock was lost (%s); taking it again in %.0f s",
             log,
             application_name=f"harbour worker {os.getpid()}",
         )
 
+    async def _take(self, connection: AsyncConnection[Any]) -> None:
+        await connection.execute("SELECT pg_advisory_lock(%s, %s)", (LOCKS, self.number))
+        self._took()
+
     async def _keep(self, connection: AsyncConnection[Any]) -> None:
-        """Take the lock on `connection`, then confirm it every CHECK_SECONDS until the
-        connection fails or takes longer than STALE_SECONDS to answer."""
+        """Confirm the lock every CHECK_SECONDS until the connection fails or takes longer
+        than STALE_SECONDS to answer."""
         try:
-            await connection.execute("SELECT pg_advisory_lock(%s, %s)", (LOCKS, self.number))
-            self._took()
             while True:
                 await asyncio.sleep(CHECK_SECONDS)
                 asked = time.monotonic()

@@ -22,11 +22,13 @@ async def listen(database_url: str, wakeup: asyncio.Event) -> None:
     """Set `wakeup` on every announcement until cancelled, listening again when the
     connection fails (`keep_connected`)."""
 
-    async def hear(connection: AsyncConnection[Any]) -> None:
+    async def start(connection: AsyncConnection[Any]) -> None:
         await connection.execute(f"LISTEN {CHANNEL}")
         wakeup.set()  # anything committed while nobody listened
+
+    async def hear(connection: AsyncConnection[Any]) -> None:
         async for _ in connection.notifies():
             wakeup.set()
 
-    # The worker polls meanwhile, so its work is still found within a second.
-    await keep_connected(database_url, hear, "listening for new jobs failed", log)
+    failed = "listening for new jobs failed (%s); polling until it is back in %.0f s"
+    await keep_connected(database_url, start, hear, failed, log)

@@ -224,20 +224,24 @@ class Hub:
 
     async def _listen_forever(self, database_url: str) -> None:
         """Every process's committed events, from PostgreSQL, until cancelled."""
-        await keep_connected(database_url, self._hear, "streaming: listening failed", log)
+        failed = "streaming: listening failed (%s); again in %.0f s"
+        await keep_connected(database_url, _listen, self._hear, failed, log)
 
     async def _hear(self, connection: AsyncConnection[Any]) -> None:
         """Offer every event announced on `connection`, trusting the token cache meanwhile."""
-        await connection.execute(f"LISTEN {stream_events.CHANNEL}")
         self.tokens.trust(True)  # from now on every revocation is heard
         try:
             async for notice in connection.notifies():
                 try:
                     found = StreamEvent.from_json(notice.payload)
-                except (ValueError, KeyError, TypeError):
+                except ValueError:
                     log.warning("streaming: an unreadable event was ignored")
                     continue
                 self.tokens.heard(found)  # here, not after the dispatcher's queue
                 self.offer(found)
         finally:
             self.tokens.trust(False)  # what is said while not listening goes unheard
+
+
+async def _listen(connection: AsyncConnection[Any]) -> None:
+    await connection.execute(f"LISTEN {stream_events.CHANNEL}")
