@@ -28,6 +28,11 @@ async def postgres(postgresql_databases: PostgresDatabases) -> AsyncIterator[str
     postgresql_databases.drop(url)
 
 
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kept_connection, "FIRST_RETRY", 0.05)
+
+
 async def waits(postgres: str, caplog: pytest.LogCaptureFixture, start_fails: bool) -> list[float]:
     """The waits `keep_connected` logged in SECONDS when its start, or else every use after
     a start that worked, fails on the server."""
@@ -50,9 +55,8 @@ async def waits(postgres: str, caplog: pytest.LogCaptureFixture, start_fails: bo
 
 @pytest.mark.expect_failures(r"kept: failed \(DivisionByZero\); again in \d+ s")
 async def test_a_server_that_fails_the_first_statement_is_asked_less_and_less_often(
-    postgres: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    postgres: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(kept_connection, "FIRST_RETRY", 0.05)
     logged = await waits(postgres, caplog, start_fails=True)
     # The wait begun again at each connection made it 0.05 s every time (22 tries).
     assert len(logged) >= 3
@@ -61,9 +65,8 @@ async def test_a_server_that_fails_the_first_statement_is_asked_less_and_less_of
 
 @pytest.mark.expect_failures(r"kept: failed \(DivisionByZero\); again in 0 s")
 async def test_a_connection_cut_after_its_first_statement_worked_is_made_again_at_once(
-    postgres: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    postgres: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(kept_connection, "FIRST_RETRY", 0.05)
     logged = await waits(postgres, caplog, start_fails=False)
     assert len(logged) >= 3
     assert set(logged) == {0.05}
