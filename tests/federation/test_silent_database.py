@@ -31,6 +31,7 @@ from federation.worker import Worker
 from node.database import create_engine, create_sessionmaker
 from tests.federation.test_delivery import federation_with, queue_for_busy_host
 from tests.rig.databases import PostgresDatabases
+from tests.rig.stream_servers import stream_server
 
 pytestmark = pytest.mark.anyio
 QUEUED = 60
@@ -106,7 +107,6 @@ async def forwarder(
     (closed when the link goes down: the server notices its client gone, as its own
     keepalives would, and ends the transaction it left open)."""
     upstreams: list[asyncio.StreamWriter] = []
-    clients: list[asyncio.StreamWriter] = []
     pipes: set[asyncio.Task[None]] = set()
 
     async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -118,23 +118,20 @@ async def forwarder(
             pass
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        clients.append(writer)
         up_reader, up_writer = await asyncio.open_connection(*upstream)
         upstreams.append(up_writer)
         for one in (pipe(reader, up_writer), pipe(up_reader, writer)):
             pipes.add(asyncio.create_task(one))
 
-    server = await asyncio.start_server(handle, sock=listener)
-    try:
-        yield upstreams
-    finally:
-        server.close()
-        for task in pipes:
-            task.cancel()
-        await asyncio.gather(*pipes, return_exceptions=True)
-        for writer in upstreams + clients:
-            writer.close()
-        await server.wait_closed()
+    async with stream_server(handle, sock=listener):
+        try:
+            yield upstreams
+        finally:
+            for task in pipes:
+                task.cancel()
+            await asyncio.gather(*pipes, return_exceptions=True)
+            for writer in upstreams:
+                writer.close()
 
 
 @pytest.mark.expect_failures(r"recording a delivery to busy.test failed")

@@ -27,6 +27,7 @@ from federation.worker import Worker
 from moderation.policy import FederationMode
 from tests.rig import world
 from tests.rig.keys import keypair_for_tests
+from tests.rig.stream_servers import port_of, stream_server
 
 pytestmark = pytest.mark.anyio
 BASE = "https://harbour.test"
@@ -44,10 +45,8 @@ async def loopback(
     """An HTTP server on loopback that answers every request 202 at once (or LEISURELY
     seconds after it came, noting when in `arrived`), or accepts and never answers, or
     answers one byte every 0.2 s forever; yields its host:port."""
-    held: list[asyncio.StreamWriter] = []
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)
         if kind == "silent":
             return  # the connection stays open, unanswered
         if kind == "dribbling":
@@ -75,15 +74,8 @@ async def loopback(
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        for writer in held:
-            writer.close()
-        server.close()
-        await asyncio.sleep(0)  # their transports let go of the sockets while the loop runs
+    async with stream_server(serve, host="127.0.0.1", port=0) as server:
+        yield f"127.0.0.1:{port_of(server)}"
 
 
 @pytest.fixture

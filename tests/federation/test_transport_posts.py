@@ -20,6 +20,7 @@ from federation.transport import (
     TransportPolicy,
 )
 from tests.rig.keys import keypair_for_tests
+from tests.rig.stream_servers import port_of, stream_server
 
 pytestmark = pytest.mark.anyio
 SIGNER = SigningKey("https://harbour.test/actor#main-key", keypair_for_tests(0).private_pem)
@@ -35,12 +36,10 @@ class Inbox:
     silent: bool = False
     closes_after: int = 0  # requests a connection answers, then it closes unanswered (0: none)
     connections: list[list[dict[str, str]]] = field(default_factory=list)
-    serving: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         requests: list[dict[str, str]] = []
         self.connections.append(requests)
-        self.serving.add(asyncio.current_task())  # type: ignore[arg-type]
         try:
             while head := await reader.readuntil(b"\r\n\r\n"):
                 lines = head.decode("latin-1").split("\r\n")
@@ -71,8 +70,6 @@ class Inbox:
 async def running(inbox: Inbox, patience: float = 10.0) -> AsyncIterator[Transport]:
     """A transport to `inbox` that waits `patience` seconds for an answer (the machine may
     be loaded: a second was too short in a CI run)."""
-    server = await asyncio.start_server(inbox.serve, "127.0.0.1", 0)
-    inbox.port = server.sockets[0].getsockname()[1]
     policy = TransportPolicy(
         allow_private_addresses=True,
         allow_http=True,
@@ -81,18 +78,12 @@ async def running(inbox: Inbox, patience: float = 10.0) -> AsyncIterator[Transpo
     transport = Transport(
         policy, user_agent="test", deadline=patience, timeout=httpx.Timeout(patience)
     )
-    try:
-        yield transport
-    finally:
-        await transport.aclose()
-        server.close()
-        # A silent inbox still sleeps on its connection: ended and closed while the loop
-        # runs (left to the garbage collector, its socket warned as unclosed in whatever
-        # test ran then, and failed it).
-        for task in inbox.serving:
-            task.cancel()
-        await asyncio.gather(*inbox.serving, return_exceptions=True)
-        await asyncio.sleep(0)  # the closed connections' transports let go of their sockets
+    async with stream_server(inbox.serve, host="127.0.0.1", port=0) as server:
+        inbox.port = port_of(server)
+        try:
+            yield transport
+        finally:
+            await transport.aclose()
 
 
 async def test_deliveries_arrive_signed_with_the_host_name_over_kept_connections() -> None:

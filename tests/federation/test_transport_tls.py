@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from federation.transport import FetchError, Transport, TransportPolicy
+from tests.rig.stream_servers import port_of, stream_server
 
 pytestmark = pytest.mark.anyio
 DOCUMENT = b'{"id": "https://a.example/doc", "type": "Note"}'
@@ -91,9 +92,9 @@ async def only_a_example(tmp_path: Path) -> AsyncIterator[tuple[int, str, list[i
 
     # The refused connection's handshake is never finished by the client: without a bound,
     # closing the server waited out asyncio's 60 s default for it.
-    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=context, ssl_handshake_timeout=2)
-    async with server:
-        yield server.sockets[0].getsockname()[1], str(tmp_path / "ca.pem"), requests_by_connection
+    listening = {"host": "127.0.0.1", "port": 0, "ssl": context, "ssl_handshake_timeout": 2}
+    async with stream_server(serve, **listening) as server:
+        yield port_of(server), str(tmp_path / "ca.pem"), requests_by_connection
 
 
 async def test_a_connection_verified_for_one_host_does_not_serve_another_on_its_address(
