@@ -81,12 +81,18 @@ def cpu_seconds(pid: int) -> float:
 STACK_FLOOR = ("sqlalchemy.orm", "sqlalchemy.ext.asyncio", "aiosqlite")
 
 
-def measure_bare(workdir: Path, imports: tuple[str, ...] = ()) -> tuple[float, float, float]:
-    """(first answer, its CPU time, idle RSS) of the bare app, having imported `imports`."""
-    with bare_server(workdir, free_port(), imports=imports) as (first_answer, pid):
+def measure_bare(workdir: Path) -> tuple[float, float, float]:
+    """(first answer, its CPU time, idle RSS) of the bare app."""
+    with bare_server(workdir, free_port()) as (first_answer, pid):
         cpu = cpu_seconds(pid)
         time.sleep(SETTLE_SECONDS)
         return first_answer, cpu, rss_mib(pid)
+
+
+def measure_floor(workdir: Path) -> float:
+    """The bare app's first answer when it has imported STACK_FLOOR first."""
+    with bare_server(workdir, free_port(), imports=STACK_FLOOR) as (first_answer, _pid):
+        return first_answer
 
 
 def measure_harbour(workdir: Path, database_url: str) -> tuple[float, float, float, float]:
@@ -136,7 +142,7 @@ def main() -> None:
             f"(CPU {bare_cpu * 1000:.0f} ms), idle RSS {bare_rss:.1f} MiB "
             f"= {megabytes(bare_rss):.1f} MB (median of {args.runs})"
         )
-        floor = statistics.median(measure_bare(workdir, STACK_FLOOR)[0] for _ in range(args.runs))
+        floor = statistics.median(measure_floor(workdir) for _ in range(args.runs))
         print(
             f"the same app importing {', '.join(STACK_FLOOR)} first: first answer "
             f"{floor * 1000:.0f} ms = {floor / bare_start:.1f}x bare (the fixed stack's "

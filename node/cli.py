@@ -67,6 +67,7 @@ def _run(argv: list[str] | None, collecting: bool) -> None:
     from sqlalchemy.exc import ArgumentError, DBAPIError
 
     from node.commands import CommandError
+    from node.database import error_reason
     from node.settings import ConfigError, Settings
     from node.sqlite_lock import SQLiteInUse
 
@@ -91,8 +92,7 @@ def _run(argv: list[str] | None, collecting: bool) -> None:
     except (CommandError, SQLiteInUse, ValueError) as error:
         _fail(str(error))
     except DBAPIError as error:  # unreachable, refused, or an option's value it refused
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        _fail(f"cannot use the database: {reason}")
+        _fail(f"cannot use the database: {error_reason(error)}")
     except ArgumentError as error:  # SQLAlchemy could not read the URL (`?port=abc`)
         _fail(f"the database URL: {error}")
     except KeyboardInterrupt:

@@ -125,6 +125,11 @@ def synchronous_engine(url: str) -> Iterator[sa.Engine]:
         engine.dispose()
 
 
+def error_reason(error: sa.exc.DBAPIError) -> str:
+    """What the database driver said, in one line (for a command's one-line error)."""
+    return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+
+
 PING_AFTER_IDLE = 30.0  # seconds a PostgreSQL connection waits in the pool before a ping
 _IDLE_SINCE = "idle since"  # a pooled connection's info: when it was last handed back
 

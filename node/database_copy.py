@@ -25,6 +25,7 @@ from node import database_verify
 from node.commands import CommandError
 from node.database import (
     applied_revisions,
+    error_reason,
     head_revisions,
     migrate,
     shown_url,
@@ -146,7 +147,7 @@ def _copy_table(source: sa.Connection, target: sa.Connection, table: sa.Table, b
             target.execute(table.insert(), [dict(row) for row in part])
         except sa.exc.DBAPIError as error:
             raise CopyError(
-                f"copying {table.name} failed, the target keeps no rows: {_reason(error)}"
+                f"copying {table.name} failed, the target keeps no rows: {error_reason(error)}"
             ) from error
         copied += len(part)
     return copied
@@ -169,7 +170,7 @@ def _switch_triggers(target: sa.Connection, switch: Literal["DISABLE", "ENABLE"]
     except sa.exc.ProgrammingError as error:
         raise CopyError(
             "the target's tables belong to another database user: run copy-to as their owner "
-            f"({_reason(error)})"
+            f"({error_reason(error)})"
         ) from error
     return tables
 
@@ -189,7 +190,3 @@ def _advance_sequences(target: sa.Connection) -> int:
             target.execute(sa.select(sa.func.setval(sequence, highest)))
             advanced += 1
     return advanced
-
-
-def _reason(error: sa.exc.DBAPIError) -> str:
-    return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
