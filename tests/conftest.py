@@ -160,6 +160,14 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres(postgresql_databases: PostgresDatabases) -> Iterator[str]:
+    """A freshly migrated, empty PostgreSQL database, for what runs on PostgreSQL alone."""
+    url = postgresql_databases.create()
+    yield url
+    postgresql_databases.drop(url)
+
+
+@pytest.fixture
 async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     engine = create_engine(database_url)
     yield create_sessionmaker(engine)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,19 +12,11 @@ from psycopg import AsyncConnection
 
 from content import kept_connection
 from content.kept_connection import keep_connected
-from tests.rig.databases import PostgresDatabases
 
 pytestmark = pytest.mark.anyio
 log = logging.getLogger("harbour.test")
 FAILED = "kept: failed (%s); again in %.0f s"
 SECONDS = 1.2
-
-
-@pytest.fixture
-async def postgres(postgresql_databases: PostgresDatabases) -> AsyncIterator[str]:
-    url = postgresql_databases.create()
-    yield url
-    postgresql_databases.drop(url)
 
 
 @pytest.fixture(autouse=True)

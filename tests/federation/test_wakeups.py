@@ -14,16 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from content import kept_connection
 from federation import jobs, wakeups
 from node.database import create_engine, create_sessionmaker
-from tests.rig.databases import PostgresDatabases
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def postgres(postgresql_databases: PostgresDatabases) -> AsyncIterator[str]:
-    url = postgresql_databases.create()
-    yield url
-    postgresql_databases.drop(url)
 
 
 @pytest.fixture
