@@ -1,13 +1,20 @@
 """Attack on `delivery.drop_forgotten` with real processes: two `harbour worker` processes on
 one PostgreSQL database deliver reports the instance actor forwards (what members tell in
-confidence, kept no longer than it takes to send them) to two servers, one worker each for
-most reports (the first server's deliveries fall due first, and fill one claim).
+confidence, kept no longer than it takes to send them) to two servers, one worker each.
 The test holds the two servers' health rows, so each worker's outcomes wait there after
 ending its deliveries, both transactions open at once. Before, each saw the other's delivery
-still open and the reports' words stayed until the hourly prune."""
+still open and the reports' words stayed until the hourly prune.
+
+The split is made, not hoped for: the first server's deliveries fall due alone; once one
+worker holds them (its outcomes waiting), it is frozen (SIGSTOP) while the second server's
+fall due, so only the other worker can claim them. A whole claim of the first server's
+(`worker.BATCH`, 1,000 reports) once stood in for that; on a loaded CI machine the test
+waited 60 s in vain for two workers' outcomes (one worker, it seems, had taken both)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,16 +28,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.accounts import instance_actor
 from content.orm import utcnow
-from federation import delivery, jobs, worker
+from federation import delivery, jobs
 from federation.delivery import Delivery, DeliveryBody
 from federation.hosts import RemoteHost
 from tests.rig.listeners import LoopbackServer
 from tests.rig.nodes import Replica, free_port, read_database, wait_for
+from tests.scenarios.test_inbox_after_a_worker_kill import worker_of
 from tests.scenarios.test_inbox_order_across_workers import node as node  # the fixture
 from tests.scenarios.test_several_processes import job_states
 
 pytestmark = pytest.mark.processes
-REPORTS = worker.BATCH  # the first server's deliveries are one whole claim
+REPORTS = 4  # each worker's first outcome ends the first report's delivery to its server
 HOLD = "SELECT domain FROM remote_hosts WHERE domain = ANY(%(hosts)s) FOR UPDATE"
 WAITING = (
     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
@@ -66,6 +74,16 @@ def servers() -> Iterator[list[str]]:
         server.server_close()
 
 
+async def owners(session: AsyncSession, host: str) -> set[str]:
+    """Who holds `host`'s open deliveries: their claims' owner parts (`liveness.MARK`...)."""
+    claims = await session.scalars(
+        select(Delivery.claim).where(
+            Delivery.host == host, Delivery.claim.is_not(None), Delivery.state.in_(jobs.OPEN_STATES)
+        )
+    )
+    return {str(claim)[:9] for claim in claims}
+
+
 def test_two_workers_ending_reports_at_once_keep_none_of_their_words(
     node: list[Replica], servers: list[str]
 ) -> None:
@@ -79,14 +97,20 @@ def test_two_workers_ending_reports_at_once_keep_none_of_their_words(
             flag["content"] = f"what a member told in confidence {number}"
             inboxes = [f"http://{host}/inbox" for host in servers]
             await delivery.enqueue(session, flag, instance.id, inboxes)
-        due = utcnow() - timedelta(minutes=1)
-        await session.execute(  # the second server's after all of the first's
+        for host, when in zip(servers, (timedelta(minutes=-1), timedelta(days=1)), strict=True):
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.host == host)
+                .values(next_attempt_at=utcnow() + when)
+            )
+        await jobs.announce(session)
+        await session.commit()
+
+    async def second_due(session: AsyncSession) -> None:
+        await session.execute(
             update(Delivery)
             .where(Delivery.host == servers[1])
-            .values(next_attempt_at=due + timedelta(seconds=1))
-        )
-        await session.execute(
-            update(Delivery).where(Delivery.host == servers[0]).values(next_attempt_at=due)
+            .values(next_attempt_at=utcnow() - timedelta(minutes=1))
         )
         await jobs.announce(session)
         await session.commit()
@@ -96,13 +120,27 @@ def test_two_workers_ending_reports_at_once_keep_none_of_their_words(
             session.add(RemoteHost(domain=host, failures=0))
         await session.commit()
 
+    def holders(host: str) -> set[str]:
+        return read_database(web, lambda session: owners(session, host))
+
     read_database(web, hosts_known)
     conninfo = make_url(web.database_url).set(drivername="postgresql")
     address = conninfo.render_as_string(hide_password=False)
     with psycopg.connect(address) as held, psycopg.connect(address, autocommit=True) as look:
         held.execute(HOLD, {"hosts": servers})  # a transaction open until the commit below
         read_database(web, forward)
-        wait_for(lambda: waiting(look) >= 2, timeout=60, what="both workers' outcomes held")
+        wait_for(lambda: waiting(look) >= 1, what="the first worker's outcomes held")
+        (first,) = holders(servers[0])
+        frozen = read_database(web, lambda session: worker_of(session, first))
+        assert frozen is not None
+        os.kill(frozen, signal.SIGSTOP)  # only the other worker can claim the second's now
+        try:
+            read_database(web, second_due)
+            wait_for(lambda: bool(holders(servers[1])), what="the second server's claimed")
+        finally:
+            os.kill(frozen, signal.SIGCONT)
+        assert first not in holders(servers[1])
+        wait_for(lambda: waiting(look) >= 2, what="both workers' outcomes held")
         held.commit()
     wait_for(
         lambda: set(job_states(web, "deliveries")) == {"delivered"},
