@@ -1,4 +1,5 @@
-"""What the benchmarks share: a bare Starlette server to compare with, and scratch databases."""
+"""What the benchmarks share: a bare Starlette server to compare with, a sink standing for
+remote servers, and scratch databases."""
 
 from __future__ import annotations
 
@@ -49,6 +50,21 @@ BARE_APP = textwrap.dedent(
                 access_log=False)
     """
 )
+
+
+@contextmanager
+def sink_server(port: int) -> Iterator[int]:
+    """Every remote server of a fan-out (`benchmarks/_sink.py`) on `port`; yields its process
+    id."""
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("_sink.py")), str(port)]
+    )
+    try:
+        wait_until_listening(port)
+        yield process.pid
+    finally:
+        process.terminate()
+        process.wait()
 
 
 @contextmanager

@@ -41,7 +41,7 @@ from sqlalchemy import Engine, create_engine, func, insert, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._servers import bare_server, scratch_database  # noqa: E402
+from benchmarks._servers import scratch_database, sink_server  # noqa: E402
 from content.accounts import Account  # noqa: E402
 from content.orm import new_id, utcnow  # noqa: E402
 from content.relationships import Follow, FollowState  # noqa: E402
@@ -244,7 +244,7 @@ def main() -> None:
     runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         workdir = Path(tmp)
-        _, sink_pid = stack.enter_context(bare_server(workdir, sink_port))  # every server
+        sink_pid = stack.enter_context(sink_server(sink_port))  # every server
         for style, switches in STYLES.items():
             database = stack.enter_context(scratch_database(workdir, args.postgres))
             node = NodeProcess(
