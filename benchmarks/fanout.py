@@ -14,7 +14,8 @@ knock). The sink counts how each delivery was signed, and a run stops if one arr
 otherwise. The baseline is raw RSA-2048 PKCS#1 v1.5 signing with the same library,
 measured in the same run: every delivery is signed at send time, so signing bounds the rate.
 On a machine shared with other work the rates follow what the scheduler grants; the CPU time
-the node spends per delivery (its process's user and system time, all threads) beside the
+the node spends per delivery (its process's user and system time, all threads, and its
+signing process's, also shown apart) beside the
 CPU time of one raw signature is the figure that does not. Beside the rates it prints how
 much of a core the raw baseline got, how many cores the node used, and how long the node's
 threads waited for a CPU while runnable (schedstat): a rate ratio is read with those.
@@ -94,6 +95,24 @@ def cpu_seconds(pid: int, thread: int | None = None) -> float:
     stat = Path(f"/proc/{pid}/task/{thread}/stat" if thread else f"/proc/{pid}/stat")
     fields = stat.read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes `pid` started that still run (its signing process: Linux)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def children_cpu(pid: int) -> float:
+    """CPU seconds `pid`'s running children (the node's signing process) have used so far."""
+    total = 0.0
+    for child in children_of(pid):
+        with suppress(OSError):  # one that ended meanwhile
+            total += cpu_seconds(child)
+    return total
 
 
 def cpu_waited(pid: int) -> float:
@@ -183,6 +202,7 @@ class Run:
     seconds: list[float] = field(default_factory=list)  # one fan-out each
     queued: list[float] = field(default_factory=list)  # the post's answer, deliveries queued
     cpu: list[float] = field(default_factory=list)  # the node's CPU seconds per fan-out
+    signer_cpu: list[float] = field(default_factory=list)  # its signing process's (in `cpu`)
     loop_cpu: list[float] = field(default_factory=list)  # its event loop's (main thread)
     waited: list[float] = field(default_factory=list)  # its threads' seconds waiting for a CPU
     sink_cpu: list[float] = field(default_factory=list)  # the sink's, the same fan-outs
@@ -196,6 +216,7 @@ class Run:
         assert self.node.process is not None
         pid = self.node.process.pid
         cpu_before, loop_before = cpu_seconds(pid), cpu_seconds(pid, pid)
+        signer_before = children_cpu(pid)  # 0 before the first signed request starts it
         waited_before = cpu_waited(pid)
         sink_before = cpu_seconds(sink_pid)
         started = time.perf_counter()
@@ -218,7 +239,8 @@ class Run:
                     break
             time.sleep(0.01)
         self.seconds.append(time.perf_counter() - started)
-        self.cpu.append(cpu_seconds(pid) - cpu_before)
+        self.signer_cpu.append(children_cpu(pid) - signer_before)
+        self.cpu.append(cpu_seconds(pid) - cpu_before + self.signer_cpu[-1])
         self.loop_cpu.append(cpu_seconds(pid, pid) - loop_before)
         self.waited.append(cpu_waited(pid) - waited_before)
         self.sink_cpu.append(cpu_seconds(sink_pid) - sink_before)
@@ -309,6 +331,8 @@ def main() -> None:
         )
         loop = statistics.median(run.loop_cpu) * 1000 / args.servers
         print(f"{run.style} fan-out: {loop:.2f} CPU-ms a delivery in the node's event loop")
+        signer = statistics.median(run.signer_cpu) * 1000 / args.servers
+        print(f"{run.style} fan-out: {signer:.2f} CPU-ms a delivery in its signing process")
         # The sink stands for other machines, but takes the same cores as the node here.
         sink = statistics.median(run.sink_cpu) * 1000 / args.servers
         print(f"{run.style} fan-out: the sink took {sink:.2f} CPU-ms a delivery beside the node")

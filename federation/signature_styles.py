@@ -17,13 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from activitypub import SignatureError, message_signatures
 from activitypub.signatures import RequestParts, sign
-
-if TYPE_CHECKING:
-    import httpx
 
 RE_PROBE = 7 * 24 * 3600.0
 MAX_HOSTS = 10_000
@@ -79,7 +75,8 @@ class SigningKey:
 
 def signing_headers(
     method: str,
-    target: httpx.URL,
+    scheme: str,
+    path: str,
     netloc: str,
     headers: dict[str, str],
     body: bytes,
@@ -89,11 +86,10 @@ def signing_headers(
     """The headers that sign the request in `style`; the RFC 9421 `@target-uri` is built
     from the canonical host, as the receiving node rebuilds it from its own name. A target
     RFC 9421 cannot express (a path with characters URLs must escape, which httpx sends as
-    given) is signed draft-cavage."""
-    path = target.raw_path.decode("ascii")
+    given) is signed draft-cavage. `path` is the target's as sent (with its query)."""
     parts = RequestParts(method, path, headers, body)
     if style is Style.RFC9421:
-        url = f"{target.scheme}://{netloc}{path}"
+        url = f"{scheme}://{netloc}{path}"
         try:
             return message_signatures.sign(
                 parts, url, key_id=signer.key_id, private_pem=signer.private_pem

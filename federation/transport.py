@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from activitypub import ACTIVITY_JSON, InvalidDocument, read_document
 from activitypub.hostnames import InvalidHost, host_of, split_port
 from federation.back_off import BackOff
-from federation.signature_styles import SignatureStyles, SigningKey, Style, signing_headers
-from federation.signing_threads import SigningThreads
+from federation.signature_styles import SignatureStyles, SigningKey, Style
+from federation.signing_process import SigningProcess
 
 if TYPE_CHECKING:
     import aiohttp
@@ -127,7 +127,7 @@ class Transport:
         self._transport = transport
         self._timeout = timeout
         self._user_agent = user_agent
-        self._signing = SigningThreads(signing_headers)  # beside the loop where it helps
+        self._signing = SigningProcess()  # in a process of its own where it helps
         # POSTs (deliveries, Web Push) go through aiohttp, unless a test network is given:
         # ~0.15 CPU-ms a request beside httpx's 1-3.5 ms, whose pool checks every
         # connection on every request (benchmarks/fanout.py, issue 18).
@@ -160,11 +160,11 @@ class Transport:
 
     async def aclose(self) -> None:
         """Close pooled connections (if a request was ever made)."""
+        await self._signing.aclose()  # first: what it still signs goes out
         if "client" in self.__dict__:
             await self.client.aclose()
         if self._posts is not None:
             await self._posts.close()
-        self._signing.close()
 
     async def get_document(self, url: str, signer: SigningKey | None) -> dict[str, Any]:
         """Fetch an ActivityPub (or other JSON) document, signed if a key is given. Uploads
@@ -292,7 +292,8 @@ class Transport:
         address = await self._checked_address(name.strip("[]"), port)
         headers = {**headers, "host": netloc}
         if signer is not None:
-            parts = (method, target, netloc, headers, body, signer, style)
+            path = target.raw_path.decode("ascii")
+            parts = (method, target.scheme, path, netloc, headers, body, signer, style)
             headers.update(await self._signing.headers(*parts))
         if method == "POST" and not read_body and self._posts_by_aiohttp:
             return await self._post(url, _yarl(url, address, port), name, headers, body)

@@ -40,6 +40,8 @@ def test_fanout() -> None:
         r"draft-cavage fan-out: the node used [\d.]+ cores",
         r"RFC 9421 fan-out: the node's threads waited [\d.]+ ms a delivery for a CPU",
         r"draft-cavage fan-out: the node's threads waited [\d.]+ ms a delivery for a CPU",
+        r"RFC 9421 fan-out: [\d.]+ CPU-ms a delivery in its signing process",
+        r"draft-cavage fan-out: [\d.]+ CPU-ms a delivery in its signing process",
         r"RFC 9421 fan-out = [\d.]+x draft-cavage",
     )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections import Counter
 from datetime import timedelta
 from email.utils import format_datetime
@@ -13,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from content.orm import utcnow
-from federation import delivery
+from federation import delivery, signing_process
 from federation.context import Federation
 from federation.delivery import Delivery
 from federation.host_queue import PER_HOST
@@ -262,4 +264,54 @@ async def test_a_host_whose_claim_was_taken_over_gets_no_more_from_the_first_wor
     async with sessions() as session:
         rows = (await session.execute(select(Delivery.state, Delivery.claim))).all()
     assert {tuple(row) for row in rows} == {("queued", "w00000002taken")}
+    await fed.transport.aclose()
+
+
+@pytest.mark.anyio
+@pytest.mark.expect_failures(
+    r"harbour.signing: the signing process ended with \d+ requests$",
+    r"^delivery https://server\d\.test/inbox retry: SignerEnded",
+)
+async def test_deliveries_held_by_a_signing_process_that_crashed_are_sent_later(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(signing_process, "SEPARATE", True)  # also on a one-core machine
+    monkeypatch.setattr(signing_process, "RESTART", 0.0)
+    monkeypatch.setattr(signing_process, "BURST", 1)  # the first request starts it
+    received: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        assert "signature" in request.headers
+        received.append(request.headers["host"])
+        return httpx.Response(202)
+
+    hosts = [f"server{n}.test" for n in range(4)]
+    fed = federation_with(sessions, httpx.MockTransport(handle), hosts)
+    async with sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        for number in range(2):
+            activity = {"id": f"{BASE}/users/alice#creates/{number}", "type": "Create"}
+            await delivery.enqueue(session, activity, alice.id, [f"https://{hosts[0]}/inbox"])
+    assert await Worker(fed).run_once() == 2  # signed on the loop: the process starts
+    assert received == [hosts[0]] * 2
+    while (signer := fed.transport._signing.pid) is None:
+        await asyncio.sleep(0.01)
+    async with sessions() as session, session.begin():
+        activity = {"id": f"{BASE}/users/alice#creates/2", "type": "Create"}
+        await delivery.enqueue(session, activity, alice.id, [f"https://{h}/inbox" for h in hosts])
+    os.kill(signer, signal.SIGSTOP)  # it takes the requests, and stops before signing them
+    sending = asyncio.create_task(Worker(fed).run_once())
+    while fed.transport._signing.held < 4:
+        await asyncio.sleep(0.01)
+    os.kill(signer, signal.SIGKILL)  # a crash
+    assert await sending == 4
+    async with sessions() as session:
+        states = Counter(d.state for d in await session.scalars(select(Delivery)))
+        assert states == {"delivered": 2, "retry": 4}  # none lost
+        await session.execute(update(Delivery).values(next_attempt_at=utcnow()))
+        await session.commit()
+    assert await Worker(fed).run_once() == 4  # a new signing process signs them
+    assert sorted(received[2:]) == hosts
+    async with sessions() as session:
+        assert {d.state for d in await session.scalars(select(Delivery))} == {"delivered"}
     await fed.transport.aclose()

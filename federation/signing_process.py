@@ -1,0 +1,283 @@
+"""Requests signed in a process of their own during a burst, beside the event loop's, handed
+over in batches.
+
+A fan-out's signatures took a whole core: signed on the event loop, or in a thread that
+waited for the GIL behind the loop's Python between two of them, they bounded one process
+to one core (issue 18). Here a child process (`federation.signer_child`) signs: everything
+a loop iteration asks for goes to it in one pickled frame (a key's PEM once, then only the
+parts of each request), and it answers in frames of up to CHUNK signed requests. It starts
+only when the loop has signed BURST requests within a second, where the process may use
+more than one core: a post to a few servers is signed on the loop (~0.3 ms each), and a
+node that never fans out widely never starts one (idle memory: ~44 MB once started). While
+it starts, the loop signs. It reads its requests from a pipe and ends when that pipe
+closes, so it ends with the node (also when the node is killed: it asks the kernel to end
+it then). If it dies, the requests it held fail (`SignerEnded`: a delivery is retried on
+its schedule) and the next burst starts another (one at most every RESTART seconds). Left
+IDLE seconds without a request, it is ended as the node ends it, its input closed once it
+holds nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import signal
+import subprocess
+import sys
+from contextlib import suppress
+from typing import Any
+
+from activitypub import SignatureError
+from federation.signature_styles import SigningKey, Style, signing_headers
+
+# A process of its own where the node may use more than one core (none on one core).
+SEPARATE = len(os.sched_getaffinity(0)) > 1
+FRAME = 4  # bytes of a frame's length, big-endian, before its pickle
+RESTART = 10.0  # seconds at least between two starts of the signing process
+# Requests the loop signs within a second that start the signing process: a fan-out. A
+# post to a few servers costs the loop ~0.3 ms a signature, less than starting a process.
+BURST = 64
+# Seconds without a request after which the signing process is ended (its ~44 MB given back):
+# a small node's post reaches its followers in one burst, and idle it keeps its memory low.
+IDLE = 60.0
+
+Headers = dict[str, str]
+log = logging.getLogger("harbour.signing")
+
+
+class SignerEnded(Exception):
+    """The signing process ended before it signed this request."""
+
+
+class SigningProcess:
+    """Signs requests (`signing_headers`) on the loop, and in a child process once `burst`
+    come within a second, unless `separate` is false (by default, where the node has one
+    core: `SEPARATE`)."""
+
+    def __init__(self, *, separate: bool | None = None, burst: int | None = None) -> None:
+        self._separate = SEPARATE if separate is None else separate
+        self._burst = BURST if burst is None else burst
+        self._second = 0.0  # the loop's time the current second of signing began
+        self._signed = 0  # requests the loop signed in it
+        self._child: _Child | None = None
+        self._starting: asyncio.Task[None] | None = None
+        self._started_at = 0.0  # the loop's time of the last start
+
+    async def headers(
+        self,
+        method: str,
+        scheme: str,
+        path: str,
+        netloc: str,
+        headers: Headers,
+        body: bytes,
+        signer: SigningKey,
+        style: Style,
+    ) -> Headers:
+        """The headers that sign the request in `style` (`signing_headers`)."""
+        request = (method, scheme, path, netloc, headers, body)
+        child = self._child
+        if child is not None and not child.ended and child.loop is asyncio.get_running_loop():
+            return await child.sign(request, signer, style)
+        if self._separate and self._in_burst():
+            self._start()  # meanwhile the loop signs
+        return signing_headers(*request, signer, style)
+
+    def _in_burst(self) -> bool:
+        """Count a request the loop signs; whether `burst` came within a second."""
+        now = asyncio.get_running_loop().time()
+        if now - self._second > 1.0:
+            self._second, self._signed = now, 0
+        self._signed += 1
+        return self._signed >= self._burst
+
+    @property
+    def pid(self) -> int | None:
+        """The signing process's id, while one runs."""
+        child = self._child
+        return None if child is None or child.ended else child.pid
+
+    @property
+    def held(self) -> int:
+        """Requests handed to the signing process and not signed yet."""
+        child = self._child
+        return 0 if child is None else len(child.waiting)
+
+    async def aclose(self) -> None:
+        """End the signing process, if one runs, once it has signed what it holds."""
+        if self._starting is not None and self._starting.get_loop() is asyncio.get_running_loop():
+            await self._starting  # a fork and exec: no wait for its imports
+        child, self._child = self._child, None
+        if child is not None and child.loop is asyncio.get_running_loop():
+            await child.end()
+        elif child is not None:  # started in another event loop, since closed
+            child.kill()
+
+    def _start(self) -> None:
+        """Start a signing process in this event loop, unless one is starting or one
+        started less than RESTART seconds ago (a process that cannot run is not started
+        again and again: the loop signs meanwhile)."""
+        loop = asyncio.get_running_loop()
+        starting = self._starting
+        if starting is not None and starting.get_loop() is loop:
+            if not starting.done() or loop.time() - self._started_at < RESTART:
+                return
+        if self._child is not None:
+            self._child.kill()  # dead, or of an event loop that closed
+            self._child = None
+        self._started_at = loop.time()
+        self._starting = loop.create_task(self._spawn())
+
+    async def _spawn(self) -> None:
+        try:
+            _, child = await asyncio.get_running_loop().subprocess_exec(
+                _Child,
+                sys.executable,
+                "-P",  # not the working directory's modules: the node's own
+                "-m",
+                "federation.signer_child",
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=None,
+            )
+        except OSError as error:
+            log.warning("the signing process could not start: %s", error)
+            return
+        self._child = child
+
+
+class _Child(asyncio.SubprocessProtocol):
+    """One signing process and the requests it holds. Its pipes and process are closed when
+    it ends, when the node closes it, or when its event loop shuts down (`_watch`)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.ended = False
+        self.waiting: dict[int, asyncio.Future[Headers]] = {}
+        self._transport: asyncio.SubprocessTransport | None = None
+        self._keys: dict[str, int] = {}  # private PEM -> its number in the child
+        self._outbox: list[tuple[Any, ...]] = []
+        self._number = 0
+        self._buffer = bytearray()
+        self._gone: asyncio.Future[None] = self.loop.create_future()
+        self._watching = self.loop.create_task(self._watch())
+        self._used = self.loop.time()  # the last request's time
+        self.loop.call_later(IDLE, self._end_if_idle)
+
+    @property
+    def pid(self) -> int:
+        assert self._transport is not None
+        return self._transport.get_pid()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.SubprocessTransport)
+        self._transport = transport
+
+    def sign(
+        self, request: tuple[Any, ...], signer: SigningKey, style: Style
+    ) -> asyncio.Future[Headers]:
+        """Hand the request to the child with the others of this loop iteration."""
+        self._used = self.loop.time()
+        if not self._outbox:
+            self.loop.call_soon(self._send)
+        key = self._keys.get(signer.private_pem)
+        if key is None:
+            key = self._keys[signer.private_pem] = len(self._keys)
+            self._outbox.append((-1, key, signer.private_pem))
+        self._number += 1
+        future = self.waiting[self._number] = self.loop.create_future()
+        self._outbox.append((self._number, key, signer.key_id, style, *request))
+        return future
+
+    def _send(self) -> None:
+        frame = pickle.dumps(self._outbox, pickle.HIGHEST_PROTOCOL)
+        self._outbox = []
+        if not self.ended and self._transport is not None:
+            pipe = self._transport.get_pipe_transport(0)
+            assert isinstance(pipe, asyncio.WriteTransport)
+            pipe.write(len(frame).to_bytes(FRAME, "big") + frame)
+
+    def _end_if_idle(self) -> None:
+        """Close its input if it was left IDLE seconds holding nothing (it ends once it has
+        signed what it read); else look again when it may be."""
+        if self.ended:
+            return
+        idle = self.loop.time() - self._used
+        if idle < IDLE or self.waiting or self._outbox:
+            self.loop.call_later(max(IDLE - idle, 0.1), self._end_if_idle)
+            return
+        self.ended = True  # the next request starts another
+        if self._transport is not None and (pipe := self._transport.get_pipe_transport(0)):
+            pipe.close()
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        """Settle each request as its headers (or its error) come back."""
+        self._buffer += data
+        while len(self._buffer) >= FRAME:
+            end = FRAME + int.from_bytes(self._buffer[:FRAME], "big")
+            if len(self._buffer) < end:
+                return
+            frame = bytes(self._buffer[FRAME:end])
+            del self._buffer[:end]
+            for number, headers, error in pickle.loads(frame):
+                future = self.waiting.pop(number)
+                if future.done():  # its request was cancelled (a deadline) meanwhile
+                    continue
+                if error is None:
+                    future.set_result(headers)
+                else:
+                    future.set_exception(SignatureError(error))
+
+    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        if fd == 1:  # its output: nothing more comes back
+            self._end()
+
+    def process_exited(self) -> None:
+        self._end()
+        if not self._gone.done():
+            self._gone.set_result(None)
+
+    def _end(self) -> None:
+        """Fail the requests it still held."""
+        self.ended = True
+        if self.waiting:
+            log.warning("the signing process ended with %d requests", len(self.waiting))
+        for future in self.waiting.values():
+            if not future.done():
+                future.set_exception(SignerEnded("the signing process ended"))
+        self.waiting.clear()
+
+    async def _watch(self) -> None:
+        """Close its pipes and process once it exited, or when the event loop shuts down
+        (its tasks cancelled) without the node having closed it."""
+        try:
+            await asyncio.shield(self._gone)  # a cancellation leaves `_gone` to wait on
+        finally:
+            self.ended = True
+            if self._transport is not None:
+                if not self._gone.done():  # the loop shuts down: end it, and reap it
+                    self._transport.kill()
+                    with suppress(TimeoutError, asyncio.CancelledError):
+                        await asyncio.wait_for(self._gone, 5)
+                self._transport.close()
+
+    async def end(self) -> None:
+        """Close its input (it ends once it has signed all it read) and wait for it to go."""
+        if self._transport is not None and not self.ended:
+            pipe = self._transport.get_pipe_transport(0)
+            if pipe is not None:
+                pipe.close()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._gone), 5)
+        self._watching.cancel()
+        with suppress(asyncio.CancelledError):
+            await self._watching
+
+    def kill(self) -> None:
+        """End it at once (its event loop is gone)."""
+        self.ended = True
+        if self._transport is not None:
+            with suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
