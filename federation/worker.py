@@ -429,8 +429,12 @@ class Worker:
         def post(job: Claimed) -> Awaitable[Result]:
             return self._post(job, signers[job.signer_id], *claim)
 
+        async def allowed() -> bool:
+            async with self.fed.sessions() as session:
+                return bool(await federating(session, {host}, await self.fed.mode_now(session)))
+
         try:
-            await host_queue.send(host, queue, post, self._outcomes, confidential)
+            await host_queue.send(host, queue, post, self._outcomes, confidential, allowed)
         except Exception:  # the leases run out and the deliveries are tried again
             log.exception("delivering to %s failed", host)
         finally:
