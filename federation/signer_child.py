@@ -1,6 +1,7 @@
-"""The signing process `signing_process.SigningProcess` starts: reads frames of requests from
-its standard input, writes their headers to its standard output, and ends when its input
-closes, or when the node that started it dies (the kernel sends it SIGKILL then)."""
+"""The signing process `signing_process.SigningProcess` starts: says it is ready (an empty
+frame), reads frames of requests from its standard input, writes their headers to its
+standard output, and ends when its input closes, or when the node that started it dies (the
+kernel sends it SIGKILL then)."""
 
 from __future__ import annotations
 
@@ -25,8 +26,12 @@ def main() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != started_by:  # the node died before the line above
         return
+    # Ctrl-C reaches the whole process group: the node ends it once it has signed what it
+    # holds (its input closed), or the kernel does when the node dies.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     keys: dict[int, str] = {}
     source, sink = sys.stdin.buffer, sys.stdout.buffer
+    _write(sink, [])  # ready: what it needs is imported
     while (head := source.read(FRAME)) and len(head) == FRAME:
         batch: list[tuple[Any, ...]] = pickle.loads(source.read(int.from_bytes(head, "big")))
         done: list[tuple[int, dict[str, str] | None, str | None]] = []

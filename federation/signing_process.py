@@ -23,10 +23,10 @@ import asyncio
 import logging
 import os
 import pickle
-import signal
 import subprocess
 import sys
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 from activitypub import SignatureError
@@ -39,6 +39,9 @@ RESTART = 10.0  # seconds at least between two starts of the signing process
 # Requests the loop signs within a second that start the signing process: a fan-out. A
 # post to a few servers costs the loop ~0.3 ms a signature, less than starting a process.
 BURST = 64
+# Seconds the signing process may hold requests without answering any before it counts as
+# hung (stopped, swapped out): it is killed, and the loop signs what it held.
+STALL_SECONDS = 5.0
 # Seconds without a request after which the signing process is ended (its ~44 MB given back):
 # a small node's post reaches its followers in one burst, and idle it keeps its memory low.
 IDLE = 60.0
@@ -79,8 +82,9 @@ class SigningProcess:
         """The headers that sign the request in `style` (`signing_headers`)."""
         request = (method, scheme, path, netloc, headers, body)
         child = self._child
-        if child is not None and not child.ended and child.loop is asyncio.get_running_loop():
-            return await child.sign(request, signer, style)
+        if child is not None and child.ready and child.loop is asyncio.get_running_loop():
+            with suppress(SignerEnded):  # it ended (killed, hung): the loop signs it
+                return await child.sign(request, signer, style)
         if self._separate and self._in_burst():
             self._start()  # meanwhile the loop signs
         return signing_headers(*request, signer, style)
@@ -98,6 +102,12 @@ class SigningProcess:
         """The signing process's id, while one runs."""
         child = self._child
         return None if child is None or child.ended else child.pid
+
+    @property
+    def ready(self) -> bool:
+        """Whether a signing process runs and answers: requests go to it."""
+        child = self._child
+        return child is not None and child.ready
 
     @property
     def held(self) -> int:
@@ -120,12 +130,15 @@ class SigningProcess:
         started less than RESTART seconds ago (a process that cannot run is not started
         again and again: the loop signs meanwhile)."""
         loop = asyncio.get_running_loop()
+        child = self._child
+        if child is not None and not child.ended and child.loop is loop:
+            return  # it runs, or still imports what it needs
         starting = self._starting
         if starting is not None and starting.get_loop() is loop:
             if not starting.done() or loop.time() - self._started_at < RESTART:
                 return
         if self._child is not None:
-            self._child.kill()  # dead, or of an event loop that closed
+            self._child.kill()  # ended, or of an event loop that closed
             self._child = None
         self._started_at = loop.time()
         self._starting = loop.create_task(self._spawn())
@@ -135,12 +148,13 @@ class SigningProcess:
             _, child = await asyncio.get_running_loop().subprocess_exec(
                 _Child,
                 sys.executable,
-                "-P",  # not the working directory's modules: the node's own
+                "-P",  # not the working directory's modules: the node's own (`_CODE`)
                 "-m",
                 "federation.signer_child",
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=None,
+                env=_child_environment(),
             )
         except OSError as error:
             log.warning("the signing process could not start: %s", error)
@@ -148,13 +162,26 @@ class SigningProcess:
         self._child = child
 
 
+def _child_environment() -> dict[str, str]:
+    """The node's environment, with the code the node runs first on the module path: a node
+    run from a checkout (or upgraded in place) started a child with the installed code."""
+    paths = [_CODE, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+_CODE = str(Path(__file__).resolve().parent.parent)  # the folder holding `federation`
+
+
 class _Child(asyncio.SubprocessProtocol):
-    """One signing process and the requests it holds. Its pipes and process are closed when
-    it ends, when the node closes it, or when its event loop shuts down (`_watch`)."""
+    """One signing process and the requests it holds: ready once its first (empty) frame
+    came back, after its imports; killed when it holds requests and answers none for
+    STALL_SECONDS. Its pipes and process are closed when it ends, when the node closes it,
+    or when its event loop shuts down (`_watch`)."""
 
     def __init__(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.ended = False
+        self.ready = False  # it has imported what it needs and answers
         self.waiting: dict[int, asyncio.Future[Headers]] = {}
         self._transport: asyncio.SubprocessTransport | None = None
         self._keys: dict[str, int] = {}  # private PEM -> its number in the child
@@ -162,9 +189,10 @@ class _Child(asyncio.SubprocessProtocol):
         self._number = 0
         self._buffer = bytearray()
         self._gone: asyncio.Future[None] = self.loop.create_future()
-        self._watching = self.loop.create_task(self._watch())
+        self._watching: asyncio.Task[None] | None = None  # once it runs (`connection_made`)
         self._used = self.loop.time()  # the last request's time
-        self.loop.call_later(IDLE, self._end_if_idle)
+        self._heard = self.loop.time()  # its last answer, or the first request since
+        self._stall_check: asyncio.TimerHandle | None = None
 
     @property
     def pid(self) -> int:
@@ -172,14 +200,22 @@ class _Child(asyncio.SubprocessProtocol):
         return self._transport.get_pid()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """It runs: watch it, and end it when left idle. (A start that failed made no task
+        that would wait for it forever.)"""
         assert isinstance(transport, asyncio.SubprocessTransport)
         self._transport = transport
+        self._watching = self.loop.create_task(self._watch())
+        self.loop.call_later(IDLE, self._end_if_idle)
 
     def sign(
         self, request: tuple[Any, ...], signer: SigningKey, style: Style
     ) -> asyncio.Future[Headers]:
         """Hand the request to the child with the others of this loop iteration."""
         self._used = self.loop.time()
+        if not self.waiting:
+            self._heard = self._used  # it answers from now on
+        if self._stall_check is None:
+            self._stall_check = self.loop.call_later(STALL_SECONDS, self._kill_if_stalled)
         if not self._outbox:
             self.loop.call_soon(self._send)
         key = self._keys.get(signer.private_pem)
@@ -198,6 +234,21 @@ class _Child(asyncio.SubprocessProtocol):
             pipe = self._transport.get_pipe_transport(0)
             assert isinstance(pipe, asyncio.WriteTransport)
             pipe.write(len(frame).to_bytes(FRAME, "big") + frame)
+
+    def _kill_if_stalled(self) -> None:
+        """Kill it if it held requests for STALL_SECONDS and answered none: they fail with
+        `SignerEnded`, and the loop signs them (a hung process held every signed request of
+        the node until the transport's deadline blamed the remote servers: attack11)."""
+        self._stall_check = None
+        if self.ended or not self.waiting:
+            return
+        silent = self.loop.time() - self._heard
+        if silent < STALL_SECONDS:
+            self._stall_check = self.loop.call_later(STALL_SECONDS - silent, self._kill_if_stalled)
+            return
+        log.warning("the signing process answered nothing for %.0f s; ending it", silent)
+        self.kill()
+        self._end()
 
     def _end_if_idle(self) -> None:
         """Close its input if it was left IDLE seconds holding nothing (it ends once it has
@@ -221,6 +272,7 @@ class _Child(asyncio.SubprocessProtocol):
                 return
             frame = bytes(self._buffer[FRAME:end])
             del self._buffer[:end]
+            self._heard, self.ready = self.loop.time(), not self.ended
             for number, headers, error in pickle.loads(frame):
                 future = self.waiting.pop(number)
                 if future.done():  # its request was cancelled (a deadline) meanwhile
@@ -241,7 +293,7 @@ class _Child(asyncio.SubprocessProtocol):
 
     def _end(self) -> None:
         """Fail the requests it still held."""
-        self.ended = True
+        self.ended, self.ready = True, False
         if self.waiting:
             log.warning("the signing process ended with %d requests", len(self.waiting))
         for future in self.waiting.values():
@@ -271,13 +323,16 @@ class _Child(asyncio.SubprocessProtocol):
                 pipe.close()
             with suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._gone), 5)
-        self._watching.cancel()
-        with suppress(asyncio.CancelledError):
-            await self._watching
+        if self._watching is not None:
+            self._watching.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._watching
 
     def kill(self) -> None:
-        """End it at once (its event loop is gone)."""
-        self.ended = True
+        """End it at once, if it still runs: through its transport, which knows whether it
+        has exited and been reaped (by then its process id may be another process's, and a
+        kill by the id alone killed that one: attack11)."""
+        self.ended, self.ready = True, False
         if self._transport is not None:
             with suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+                self._transport.kill()

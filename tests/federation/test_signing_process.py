@@ -1,8 +1,9 @@
 """Requests signed in a process of their own: each gets the signature of its own body and
 target, however many go together; one request's failure is its own; the process starts
-with a burst of requests (here mostly with the first: `burst=1`), ends with the node however
-it ends, and a crash of it fails only the requests it held, which are signed again by a new
-one."""
+with a burst of requests (here mostly with the first: `burst=1`) and takes requests once it
+has imported what it needs, ends with the node however it ends (Ctrl-C included, once it
+has signed what it holds), and when it crashes or hangs (then it is killed) the loop signs
+what it held: no request fails for it. An ended one's process id is never killed."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from activitypub import SignatureError, message_signatures, signatures
 from activitypub.signatures import RequestParts
 from federation import signing_process
 from federation.signature_styles import SigningKey, Style
-from federation.signing_process import SignerEnded, SigningProcess
+from federation.signing_process import SigningProcess
 from tests.rig.keys import keypair_for_tests
 from tests.rig.processes import gone, wait_gone
 
@@ -43,11 +44,21 @@ async def sign(
 
 
 async def started(signing: SigningProcess) -> int:
-    """The signing process's id, once a request (signed on the loop) started it."""
+    """The signing process's id, once a request (signed on the loop) started it and it
+    answers."""
     await sign(signing, 0, Style.RFC9421)
-    while signing.pid is None:
+    while not signing.ready:
         await asyncio.sleep(0.01)
+    assert signing.pid is not None
     return signing.pid
+
+
+def verified(headers: dict[str, str], number: int) -> bool:
+    """Whether `headers` sign request `number` (RFC 9421) with SIGNER's key."""
+    netloc, sent, body = request(number)
+    parts = RequestParts("POST", "/inbox", {**sent, **headers}, body)
+    url = f"https://{netloc}/inbox"
+    return message_signatures.verify(parts, url, KEYS.public_pem) == SIGNER.key_id
 
 
 @pytest.mark.parametrize("separate", [True, False])
@@ -112,7 +123,7 @@ async def test_a_request_fails_alone() -> None:
 
 
 @pytest.mark.expect_failures(r"harbour.signing: the signing process ended with 5 requests$")
-async def test_a_crash_fails_the_requests_it_held_and_the_next_one_starts_anew(
+async def test_a_crash_loses_no_request_and_the_next_burst_starts_anew(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(signing_process, "RESTART", 0.0)
@@ -121,14 +132,120 @@ async def test_a_crash_fails_the_requests_it_held_and_the_next_one_starts_anew(
         first = await started(signing)
         os.kill(first, signal.SIGKILL)
         assert wait_gone(first)  # blocking: the loop has not seen it end yet
-        held = await asyncio.gather(
-            *(sign(signing, n, Style.RFC9421) for n in range(5)), return_exceptions=True
-        )
-        assert all(isinstance(one, SignerEnded) for one in held)
-        assert "Signature" in await sign(signing, 5, Style.CAVAGE)  # on the loop meanwhile
+        held = await asyncio.gather(*(sign(signing, n, Style.RFC9421) for n in range(5)))
+        assert all(verified(headers, n) for n, headers in enumerate(held))  # by the loop
         assert await started(signing) != first
     finally:
         await signing.aclose()
+
+
+async def test_requests_made_while_it_starts_are_signed_on_the_loop() -> None:
+    """It takes requests once its imports are done (~0.1 s), never before: the first ones
+    waited for them."""
+    signing = SigningProcess(separate=True, burst=1)
+    try:
+        await sign(signing, 0, Style.RFC9421)  # starts it
+        while signing.pid is None:
+            await asyncio.sleep(0.001)
+        assert not signing.ready
+        signed = await asyncio.gather(*(sign(signing, n, Style.RFC9421) for n in range(8)))
+        assert signing.held == 0 and not signing.ready
+        assert all(verified(headers, n) for n, headers in enumerate(signed))
+    finally:
+        await signing.aclose()
+
+
+@pytest.mark.expect_failures(
+    r"harbour.signing: the signing process answered nothing for \d s; ending it$",
+    r"harbour.signing: the signing process ended with 5 requests$",
+)
+async def test_a_hung_process_is_ended_and_the_loop_signs_what_it_held(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stopped (SIGSTOP, swapped out), it held every signed request of the node until the
+    transport's deadline blamed the remote servers for it."""
+    monkeypatch.setattr(signing_process, "STALL_SECONDS", 0.5)
+    signing = SigningProcess(separate=True, burst=1)
+    try:
+        hung = await started(signing)
+        os.kill(hung, signal.SIGSTOP)
+        began = asyncio.get_running_loop().time()
+        held = await asyncio.gather(*(sign(signing, n, Style.RFC9421) for n in range(5)))
+        assert asyncio.get_running_loop().time() - began < 5
+        assert all(verified(headers, n) for n, headers in enumerate(held))
+        assert wait_gone(hung), "the hung signing process was left running"
+    finally:
+        await signing.aclose()
+
+
+@pytest.mark.expect_failures(r"harbour.signing: the signing process could not start: ")
+async def test_a_start_that_fails_leaves_nothing_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(signing_process.sys, "executable", "/nonexistent/python")
+    signing = SigningProcess(separate=True, burst=1)
+    before = asyncio.all_tasks()
+    assert verified(await sign(signing, 0, Style.RFC9421), 0)  # the loop signs it
+    await asyncio.sleep(0.2)  # the start has failed by now
+    assert signing.pid is None
+    assert asyncio.all_tasks() - before == set()  # a task waited for it forever
+    await signing.aclose()
+
+
+async def test_ctrl_c_leaves_it_signing() -> None:
+    """Ctrl-C reaches the node's whole process group: the node ends it once it has signed
+    what it holds (it ended at once, and what it held failed)."""
+    signing = SigningProcess(separate=True, burst=1)
+    try:
+        pid = await started(signing)
+        os.kill(pid, signal.SIGINT)
+        await asyncio.sleep(0.2)
+        assert signing.pid == pid and signing.ready
+        assert verified(await sign(signing, 1, Style.RFC9421), 1)
+        assert signing.pid == pid  # signed by it
+    finally:
+        await signing.aclose()
+
+
+async def test_an_ended_process_whose_id_another_took_is_never_killed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The next start killed the ended one by its process id, which another process may
+    have taken by then (forced here through ns_last_pid)."""
+    if not os.access(NEXT_PID, os.W_OK):
+        pytest.skip(f"forcing a process id needs root ({NEXT_PID} is not writable)")
+    monkeypatch.setattr(signing_process, "IDLE", 0.3)
+    monkeypatch.setattr(signing_process, "RESTART", 0.0)
+    signing = SigningProcess(separate=True, burst=1)
+    try:
+        ended = await started(signing)
+        while signing.pid is not None:  # left idle, its input is closed and it ends
+            await asyncio.sleep(0.01)
+        assert wait_gone(ended)
+        await asyncio.sleep(0.1)  # reaped
+        taken = take_process_id(ended)
+        try:
+            assert await started(signing) != ended  # the next start
+            assert taken.poll() is None, "the process that took the ended one's id was killed"
+        finally:
+            taken.kill()
+            taken.wait()
+    finally:
+        await signing.aclose()
+
+
+NEXT_PID = "/proc/sys/kernel/ns_last_pid"
+
+
+def take_process_id(pid: int) -> subprocess.Popen[bytes]:
+    """A `sleep` that has process id `pid` (other processes of the machine may take it
+    first: tried again)."""
+    for _ in range(50):
+        Path(NEXT_PID).write_text(str(pid - 1))
+        taken = subprocess.Popen(["sleep", "60"])
+        if taken.pid == pid:
+            return taken
+        taken.kill()
+        taken.wait()
+    pytest.fail(f"process id {pid} was never free to take")
 
 
 async def test_a_process_left_idle_ends_and_the_next_request_starts_another(
