@@ -39,8 +39,9 @@ RESTART = 10.0  # seconds at least between two starts of the signing process
 # Requests the loop signs within a second that start the signing process: a fan-out. A
 # post to a few servers costs the loop ~0.3 ms a signature, less than starting a process.
 BURST = 64
-# Seconds the signing process may hold requests without answering any before it counts as
-# hung (stopped, swapped out): it is killed, and the loop signs what it held.
+# Seconds a request may wait in the signing process before it counts as hung or too slow
+# (stopped, swapped out, starved): it is killed, and the loop signs what it held. A fan-out's
+# 1,000 requests wait ~0.4 s at most for it on two cores.
 STALL_SECONDS = 5.0
 # Seconds without a request after which the signing process is ended (its ~44 MB given back):
 # a small node's post reaches its followers in one burst, and idle it keeps its memory low.
@@ -138,7 +139,8 @@ class SigningProcess:
             if not starting.done() or loop.time() - self._started_at < RESTART:
                 return
         if self._child is not None:
-            self._child.kill()  # ended, or of an event loop that closed
+            if self._child.loop is not loop:
+                self._child.kill()  # of an event loop that closed (one of this ends itself)
             self._child = None
         self._started_at = loop.time()
         self._starting = loop.create_task(self._spawn())
@@ -163,8 +165,14 @@ class SigningProcess:
 
 
 def _child_environment() -> dict[str, str]:
-    """The node's environment, with the code the node runs first on the module path: a node
-    run from a checkout (or upgraded in place) started a child with the installed code."""
+    """The node's environment, and the folder of the code the node runs first on the module
+    path where the child (`-P`) would not find it otherwise: the node's first path entry (the
+    working folder of `python -m`), which the child does not get, started the installed code
+    (attack11). Anywhere else (site-packages, PYTHONPATH) it is left where it is: first, it
+    put site-packages ahead of the standard library (attack12)."""
+    elsewhere = {os.path.abspath(entry) for entry in sys.path[1:] if entry}
+    if _CODE in elsewhere:
+        return dict(os.environ)
     paths = [_CODE, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
@@ -181,8 +189,9 @@ class _Child(asyncio.SubprocessProtocol):
     def __init__(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.ended = False
-        self.ready = False  # it has imported what it needs and answers
-        self.waiting: dict[int, asyncio.Future[Headers]] = {}
+        self._answered = False  # it has imported what it needs and said so
+        # Requests handed over, oldest first, with the loop's time each was: number -> both.
+        self.waiting: dict[int, tuple[asyncio.Future[Headers], float]] = {}
         self._transport: asyncio.SubprocessTransport | None = None
         self._keys: dict[str, int] = {}  # private PEM -> its number in the child
         self._outbox: list[tuple[Any, ...]] = []
@@ -191,8 +200,12 @@ class _Child(asyncio.SubprocessProtocol):
         self._gone: asyncio.Future[None] = self.loop.create_future()
         self._watching: asyncio.Task[None] | None = None  # once it runs (`connection_made`)
         self._used = self.loop.time()  # the last request's time
-        self._heard = self.loop.time()  # its last answer, or the first request since
         self._stall_check: asyncio.TimerHandle | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Whether it takes requests: it said it is ready, and has not ended."""
+        return self._answered and not self.ended
 
     @property
     def pid(self) -> int:
@@ -212,8 +225,6 @@ class _Child(asyncio.SubprocessProtocol):
     ) -> asyncio.Future[Headers]:
         """Hand the request to the child with the others of this loop iteration."""
         self._used = self.loop.time()
-        if not self.waiting:
-            self._heard = self._used  # it answers from now on
         if self._stall_check is None:
             self._stall_check = self.loop.call_later(STALL_SECONDS, self._kill_if_stalled)
         if not self._outbox:
@@ -223,7 +234,8 @@ class _Child(asyncio.SubprocessProtocol):
             key = self._keys[signer.private_pem] = len(self._keys)
             self._outbox.append((-1, key, signer.private_pem))
         self._number += 1
-        future = self.waiting[self._number] = self.loop.create_future()
+        future = self.loop.create_future()
+        self.waiting[self._number] = (future, self._used)
         self._outbox.append((self._number, key, signer.key_id, style, *request))
         return future
 
@@ -236,17 +248,19 @@ class _Child(asyncio.SubprocessProtocol):
             pipe.write(len(frame).to_bytes(FRAME, "big") + frame)
 
     def _kill_if_stalled(self) -> None:
-        """Kill it if it held requests for STALL_SECONDS and answered none: they fail with
-        `SignerEnded`, and the loop signs them (a hung process held every signed request of
-        the node until the transport's deadline blamed the remote servers: attack11)."""
+        """Kill it if the oldest request it holds has waited STALL_SECONDS: they fail with
+        `SignerEnded`, and the loop signs them. A hung process held every signed request of
+        the node until the transport's deadline blamed the remote servers (attack11); one
+        answering a frame every few seconds held them at its pace (attack12)."""
         self._stall_check = None
         if self.ended or not self.waiting:
             return
-        silent = self.loop.time() - self._heard
-        if silent < STALL_SECONDS:
-            self._stall_check = self.loop.call_later(STALL_SECONDS - silent, self._kill_if_stalled)
+        _, oldest = next(iter(self.waiting.values()))
+        waited = self.loop.time() - oldest
+        if waited < STALL_SECONDS:
+            self._stall_check = self.loop.call_later(STALL_SECONDS - waited, self._kill_if_stalled)
             return
-        log.warning("the signing process answered nothing for %.0f s; ending it", silent)
+        log.warning("a request waited %.0f s for the signing process; ending it", waited)
         self.kill()
         self._end()
 
@@ -272,9 +286,11 @@ class _Child(asyncio.SubprocessProtocol):
                 return
             frame = bytes(self._buffer[FRAME:end])
             del self._buffer[:end]
-            self._heard, self.ready = self.loop.time(), not self.ended
+            if self.ended:  # killed (hung): what it held is the loop's to sign now
+                return
+            self._answered = True
             for number, headers, error in pickle.loads(frame):
-                future = self.waiting.pop(number)
+                future, _ = self.waiting.pop(number)
                 if future.done():  # its request was cancelled (a deadline) meanwhile
                     continue
                 if error is None:
@@ -293,10 +309,10 @@ class _Child(asyncio.SubprocessProtocol):
 
     def _end(self) -> None:
         """Fail the requests it still held."""
-        self.ended, self.ready = True, False
+        self.ended = True
         if self.waiting:
             log.warning("the signing process ended with %d requests", len(self.waiting))
-        for future in self.waiting.values():
+        for future, _ in self.waiting.values():
             if not future.done():
                 future.set_exception(SignerEnded("the signing process ended"))
         self.waiting.clear()
@@ -332,7 +348,7 @@ class _Child(asyncio.SubprocessProtocol):
         """End it at once, if it still runs: through its transport, which knows whether it
         has exited and been reaped (by then its process id may be another process's, and a
         kill by the id alone killed that one: attack11)."""
-        self.ended, self.ready = True, False
+        self.ended = True
         if self._transport is not None:
             with suppress(ProcessLookupError):
                 self._transport.kill()

@@ -38,6 +38,7 @@ from federation.inbox import InboxItem
 from federation.inbox_apply import CLAIMS, InboxApplier, hosts_free, items_due
 from federation.inbox_apply import INBOX_RETRIES as INBOX_RETRIES  # tests read it here
 from federation.keys import signer_of
+from federation.policy_recheck import PolicyRecheck
 from federation.push import Pusher
 from federation.signature_styles import SigningKey
 from federation.transport import DEADLINE
@@ -85,6 +86,7 @@ class Worker:
         self._next_prune = 0.0
         self._next_poll_ends = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
+        self._policy = PolicyRecheck(fed, self._sending.keys)  # asked again as they go out
         self._claim_lock = asyncio.Lock()  # one claim at a time: a host is sent to by one task
         self._claiming: asyncio.Task[None] | None = None  # claims as hosts end (run_forever)
         self._claim_wanted = False
@@ -429,10 +431,7 @@ class Worker:
         def post(job: Claimed) -> Awaitable[Result]:
             return self._post(job, signers[job.signer_id], *claim)
 
-        async def allowed() -> bool:
-            async with self.fed.sessions() as session:
-                return bool(await federating(session, {host}, await self.fed.mode_now(session)))
-
+        allowed = functools.partial(self._policy.allowed, host)
         try:
             await host_queue.send(host, queue, post, self._outcomes, confidential, allowed)
         except Exception:  # the leases run out and the deliveries are tried again

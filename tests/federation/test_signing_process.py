@@ -156,7 +156,7 @@ async def test_requests_made_while_it_starts_are_signed_on_the_loop() -> None:
 
 
 @pytest.mark.expect_failures(
-    r"harbour.signing: the signing process answered nothing for \d s; ending it$",
+    r"harbour.signing: a request waited \d s for the signing process; ending it$",
     r"harbour.signing: the signing process ended with 5 requests$",
 )
 async def test_a_hung_process_is_ended_and_the_loop_signs_what_it_held(
@@ -176,6 +176,54 @@ async def test_a_hung_process_is_ended_and_the_loop_signs_what_it_held(
         assert wait_gone(hung), "the hung signing process was left running"
     finally:
         await signing.aclose()
+
+
+@pytest.mark.expect_failures(
+    r"harbour.signing: a request waited \d s for the signing process; ending it$",
+    r"harbour.signing: the signing process ended with \d+ requests$",
+)
+async def test_a_process_answering_now_and_then_is_ended_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stopped for a while and let run a moment, again and again, it answered often enough
+    never to seem hung, and the node's requests went at its pace (attack12)."""
+    monkeypatch.setattr(signing_process, "STALL_SECONDS", 1.0)
+    signing = SigningProcess(separate=True, burst=1)
+    try:
+        slow = await started(signing)
+        os.kill(slow, signal.SIGSTOP)
+
+        async def now_and_then() -> None:
+            while not gone(slow):
+                os.kill(slow, signal.SIGCONT)
+                await asyncio.sleep(0.05)  # some frames answered
+                os.kill(slow, signal.SIGSTOP)
+                await asyncio.sleep(0.4)  # less than STALL_SECONDS without an answer
+
+        stepping = asyncio.create_task(now_and_then())
+        try:
+            signed = await asyncio.gather(*(sign(signing, n, Style.RFC9421) for n in range(600)))
+        finally:
+            stepping.cancel()
+        assert all(verified(headers, n) for n, headers in enumerate(signed))
+        assert wait_gone(slow), "the slow signing process was left in use"
+    finally:
+        await signing.aclose()
+
+
+def test_the_process_runs_the_nodes_own_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its folder goes first on the child's path only where the child would miss it (the
+    node's first path entry, the working folder of `python -m`); where the node found it
+    otherwise (site-packages, PYTHONPATH) it stays where it is, after the standard library."""
+    code = signing_process._CODE
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    monkeypatch.setattr(sys, "path", [code, "/usr/lib/python3.11"])
+    assert signing_process._child_environment()["PYTHONPATH"].split(os.pathsep) == [
+        code,
+        "/elsewhere",
+    ]
+    monkeypatch.setattr(sys, "path", ["", "/usr/lib/python3.11", code])
+    assert signing_process._child_environment()["PYTHONPATH"] == "/elsewhere"
 
 
 @pytest.mark.expect_failures(r"harbour.signing: the signing process could not start: ")
