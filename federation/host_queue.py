@@ -11,14 +11,6 @@ sends in flight go twice. A record that finds its claim taken over stops the hos
 senders: the rest is another worker's. A queue of up to PER_HOST deliveries (a fan-out's
 shared inbox) is recorded once, at its end, as before.
 
-A queue still being sent RECHECK_SECONDS after its claim asked the policy asks it again
-(`allowed`), and again as often: a domain block (a suspension, the allowlist, lockdown)
-made while a long queue went out stopped only the next claim, and the rest of the queue,
-claimed before the block, went on to the blocked server (up to the claim's lease, minutes).
-Now its senders stop within RECHECK_SECONDS of the block's commit and the rest is given
-back, for the next claim to end as refused (`worker.Worker._claim_and_send`). A fan-out's
-one delivery a host is sent at its claim, and asks nothing more.
-
 A sender that fails otherwise than a send does (a bug, an error `_post` does not catch) stops
 the host's others as a lost claim does: each ends its send in flight and starts no other.
 Then what was sent is recorded, what was not is given back (due again, no attempt counted),
@@ -33,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from federation.delivery import Claimed
@@ -41,7 +32,6 @@ from federation.delivery_outcomes import Outcomes, Result, Sent
 
 log = logging.getLogger("harbour.worker")
 PER_HOST = 4  # requests in flight to one host
-RECHECK_SECONDS = 1.0  # how often a queue being sent asks the policy whether it still may
 
 
 async def send(
@@ -50,19 +40,14 @@ async def send(
     post: Callable[[Claimed], Awaitable[Result]],
     outcomes: Outcomes,
     confidential: set[int],
-    allowed: Callable[[], Awaitable[bool]],
 ) -> None:
     """Send `queue` to `host` with `post` (None: not sent, given back) and record each
-    outcome, while the policy (`allowed`, asked again every RECHECK_SECONDS) lets it; returns
-    once all are committed."""
+    outcome; returns once all are committed."""
     results: list[Result] = [None] * len(queue)
     recorded = [False] * len(queue)
     turns = iter(range(len(queue)))  # shared by the host's senders, each takes the next
-    # A record found the claim taken over, a sender failed, or the policy refuses the host
-    # now: send no more.
-    lost = False
+    lost = False  # a record found the claim taken over, or a sender failed: send no more
     failed: list[Exception] = []  # what made a sender fail (`send` raises the first)
-    asked = time.monotonic()  # when the policy was last asked (the claim asked it)
 
     async def record(number: int) -> bool:
         """Write one send's outcome now; whether this worker still held it."""
@@ -75,22 +60,12 @@ async def send(
         recorded[number] = True
         return not sent.lost
 
-    async def refused() -> bool:
-        """Whether the policy refuses the host now, asked once every RECHECK_SECONDS."""
-        nonlocal asked
-        if time.monotonic() - asked < RECHECK_SECONDS:
-            return False
-        asked = time.monotonic()  # the host's other senders do not ask meanwhile
-        return not await allowed()
-
     async def sender() -> None:
         nonlocal lost
         last = None  # this sender's send not recorded yet
         try:
             for number in turns:
                 if last is not None and not (lost or await record(last)):
-                    lost = True
-                if not lost and await refused():
                     lost = True
                 if lost:
                     return

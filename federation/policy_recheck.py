@@ -1,11 +1,17 @@
-"""Whether the federation policy still lets a worker send to the hosts it is sending to,
-asked again for all of them at once (`host_queue.RECHECK_SECONDS`).
+"""Whether the federation policy still lets a worker send to a host, read again before
+each send once the host's verdict is RECHECK_SECONDS old, for all the hosts being sent to at
+once.
 
-A queue still going out a second after its claim asks again, so that a block made meanwhile
-stops it (`host_queue`). Asked for each such host in a session of its own, a thousand
-backlogged hosts cost the event loop ~1.2-1.7 CPU-ms each, every second, all falling due
-together (attack12). Here one query answers every host being sent to, at most once a
-RECHECK_SECONDS, and a host's ask between two is a look-up."""
+A claim asks the policy for its hosts (`Worker._claim_and_send`), and a block made after
+that stopped only the next claim: what was claimed before it kept going to the blocked
+server, up to the claim's lease. So each send asks again (`Worker._post`, once it has its
+place among the sends in flight: a send checked before it waited for one went out whenever
+it got it, 14 s after a block on a busy worker, attack12), from the verdicts the claim read
+or, once they are RECHECK_SECONDS old, from one query for every host being sent to whose
+verdict is that old. Sends that ask while it runs wait for it. Asked for each host in a
+session of its own, a thousand backlogged hosts cost the event loop ~1.2-1.7 CPU-ms each,
+every second (attack12). A fan-out's sends all go within the second of their claim's
+verdicts and ask nothing more."""
 
 from __future__ import annotations
 
@@ -15,29 +21,41 @@ import time
 from collections.abc import Callable, Collection
 
 from federation.context import Federation
-from federation.host_queue import RECHECK_SECONDS
 from moderation.policy import federating
 
 log = logging.getLogger("harbour.worker")
+RECHECK_SECONDS = 1.0  # how old a host's verdict may be when a send to it starts
 
 
 class PolicyRecheck:
-    """The policy's verdicts for the hosts being sent to (`sending()`), refreshed together."""
+    """The policy's verdicts for the hosts being sent to (`sending()`), each with when it
+    was read."""
 
     def __init__(self, fed: Federation, sending: Callable[[], Collection[str]]) -> None:
         self.fed = fed
         self.sending = sending
-        self._verdicts: dict[str, bool] = {}  # host -> whether it may be sent to
-        self._asked_at = -RECHECK_SECONDS  # when `_verdicts` were read
+        self._verdicts: dict[str, tuple[bool, float]] = {}  # host -> allowed, read when
         self._asking: asyncio.Task[None] | None = None
+
+    def told(self, hosts: Collection[str], allowed: Collection[str]) -> None:
+        """What a claim has just read of the policy for `hosts` (those `allowed` may be sent
+        to); the verdicts of hosts no longer being sent to are forgotten."""
+        now, sending = time.monotonic(), set(self.sending())
+        kept = {host: verdict for host, verdict in self._verdicts.items() if host in sending}
+        self._verdicts = kept | {host: (host in allowed, now) for host in hosts}
 
     async def allowed(self, host: str) -> bool:
         """Whether `host` may still be sent to, as read at most RECHECK_SECONDS ago."""
-        while host not in self._verdicts or time.monotonic() - self._asked_at >= RECHECK_SECONDS:
+        while (verdict := self._verdicts.get(host)) is None or self._stale(verdict):
             if self._asking is None or self._asking.done():
-                self._asking = asyncio.create_task(self._ask({*self.sending(), host}))
+                stale = {h for h in self.sending() if self._stale(self._verdicts.get(h))}
+                self._asking = asyncio.create_task(self._ask(stale | {host}))
             await asyncio.shield(self._asking)
-        return self._verdicts[host]
+        return verdict[0]
+
+    @staticmethod
+    def _stale(verdict: tuple[bool, float] | None) -> bool:
+        return verdict is None or time.monotonic() - verdict[1] >= RECHECK_SECONDS
 
     async def _ask(self, hosts: set[str]) -> None:
         try:
@@ -45,6 +63,5 @@ class PolicyRecheck:
                 allowed = await federating(session, hosts, await self.fed.mode_now(session))
         except Exception as error:  # asked again in a second; the claims' answers stand
             log.warning("the federation policy could not be asked again: %s", error)
-            allowed = hosts
-        self._verdicts = {host: host in allowed for host in hosts}
-        self._asked_at = time.monotonic()
+            allowed = {h for h in hosts if (self._verdicts.get(h) or (True, 0.0))[0]}
+        self.told(hosts, allowed)

@@ -401,6 +401,7 @@ class Worker:
             hosts = {job.host for job in claimed}
             mode = await self.fed.mode_now(session)  # a lockdown turned elsewhere holds at once
             allowed = await federating(session, hosts, mode)
+            self._policy.told(hosts, allowed)
             accounts = await by_ids(session, {job.signer_id for job in claimed})
             signers = {account_id: signer_of(a) for account_id, a in accounts.items()}
             # What the instance actor sends, members told in confidence (`forget_bodies`).
@@ -431,9 +432,8 @@ class Worker:
         def post(job: Claimed) -> Awaitable[Result]:
             return self._post(job, signers[job.signer_id], *claim)
 
-        allowed = functools.partial(self._policy.allowed, host)
         try:
-            await host_queue.send(host, queue, post, self._outcomes, confidential, allowed)
+            await host_queue.send(host, queue, post, self._outcomes, confidential)
         except Exception:  # the leases run out and the deliveries are tried again
             log.exception("delivering to %s failed", host)
         finally:
@@ -467,6 +467,8 @@ class Worker:
         async with self._sends:
             if self._stopping or not await self._ready(epoch) or time.monotonic() > until:
                 return None
+            if not await self._policy.allowed(job.host):  # blocked since its claim
+                return None  # given back: the next claim ends it refused
             try:  # bounded by the transport's deadline (a second timer here cost each one)
                 return await self.fed.transport.post_activity(job.inbox, job.body, signer)
             except Exception as error:  # anything a remote server makes us raise is its failure

@@ -20,11 +20,6 @@ pytestmark = pytest.mark.anyio
 QUEUED = 4 * PER_HOST
 
 
-async def allowed() -> bool:
-    """The policy, letting the host be sent to throughout."""
-    return True
-
-
 @pytest.mark.expect_failures(r"sending failed: RuntimeError")
 async def test_a_sender_failing_unexpectedly_stops_the_host_and_loses_no_delivery(
     sessions: async_sessionmaker[AsyncSession],
@@ -53,7 +48,7 @@ async def test_a_sender_failing_unexpectedly_stops_the_host_and_loses_no_deliver
         return PostResult(202)
 
     with pytest.raises(RuntimeError, match="a bug"):
-        await host_queue.send("busy.test", queue, post, Outcomes(fed), set(), allowed)
+        await host_queue.send("busy.test", queue, post, Outcomes(fed), set())
     returned[0] = True
     await asyncio.sleep(0.1)  # a sender left running would send again meanwhile
     async with sessions() as session:

@@ -1,6 +1,6 @@
-"""The policy asked again for the hosts a worker is sending to (`PolicyRecheck`): one query
-for them all, at most once a RECHECK_SECONDS, that sees a block made meanwhile; a failed
-query leaves the claims' answers standing."""
+"""The policy asked again for the hosts a worker is sending to (`PolicyRecheck`): a claim's
+verdicts answer for RECHECK_SECONDS, then one query for them all sees a block made
+meanwhile; a failed query leaves the claims' answers standing."""
 
 from __future__ import annotations
 
@@ -36,6 +36,10 @@ async def test_one_query_answers_every_host_and_a_block_is_seen_within_the_inter
         statements.append(str(args[2]))
 
     try:
+        recheck.told(HOSTS[:2], HOSTS[:1])  # what a claim has just read: nothing is asked
+        assert (await recheck.allowed(HOSTS[0]), await recheck.allowed(HOSTS[1])) == (True, False)
+        assert statements == []
+        await asyncio.sleep(0.25)
         answers = await asyncio.gather(*(recheck.allowed(host) for host in HOSTS))
         assert all(answers)
         assert len(statements) <= 3  # the switches, the blocks (a session's own statements)

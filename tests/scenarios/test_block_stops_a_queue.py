@@ -1,4 +1,4 @@
-"""A domain block stops a queue while it is being sent (`host_queue.RECHECK_SECONDS`), with
+"""A domain block stops a queue while it is being sent (`policy_recheck.RECHECK_SECONDS`), with
 real processes: a node (SQLite, its worker in the same process) sends the reports its
 instance actor forwards to one slow server, and an admin suspends that server's domain with
 `harbour domain block` while they go out. Before, every delivery claimed before the block
@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from federation import jobs
-from federation.host_queue import PER_HOST, RECHECK_SECONDS
+from federation.host_queue import PER_HOST
+from federation.policy_recheck import RECHECK_SECONDS
 from tests.rig.databases import SQLiteDatabases
 from tests.rig.listeners import LoopbackServer
 from tests.rig.nodes import NodeProcess, free_port, open_node, wait_for
