@@ -8,13 +8,13 @@ a loop iteration asks for goes to it in one pickled frame (a key's PEM once, the
 parts of each request), and it answers in frames of up to CHUNK signed requests. It starts
 only when the loop has signed BURST requests within a second, where the process may use
 more than one core: a post to a few servers is signed on the loop (~0.3 ms each), and a
-node that never fans out widely never starts one (idle memory: ~44 MB once started). While
-it starts, the loop signs. It reads its requests from a pipe and ends when that pipe
-closes, so it ends with the node (also when the node is killed: it asks the kernel to end
-it then). If it dies, the requests it held fail (`SignerEnded`: a delivery is retried on
-its schedule) and the next burst starts another (one at most every RESTART seconds). Left
-IDLE seconds without a request, it is ended as the node ends it, its input closed once it
-holds nothing.
+node that never fans out widely never starts one (idle memory: ~44 MB once started). Until
+it says it is ready (after its imports), the loop signs. It reads its requests from a pipe
+and ends when that pipe closes, so it ends with the node (also when the node is killed: it
+asks the kernel to end it then). If it dies, or a request waits STALL_SECONDS in it (then
+it is killed), the loop signs what it held, and the next burst starts another (one at most
+every RESTART seconds). Left IDLE seconds without a request, it is ended as the node ends
+it, its input closed once it holds nothing.
 """
 
 from __future__ import annotations
@@ -138,10 +138,9 @@ class SigningProcess:
         if starting is not None and starting.get_loop() is loop:
             if not starting.done() or loop.time() - self._started_at < RESTART:
                 return
-        if self._child is not None:
-            if self._child.loop is not loop:
-                self._child.kill()  # of an event loop that closed (one of this ends itself)
-            self._child = None
+        if child is not None and child.loop is not loop:
+            child.kill()  # of an event loop that closed (one of this loop ends itself)
+        self._child = None
         self._started_at = loop.time()
         self._starting = loop.create_task(self._spawn())
 
@@ -182,9 +181,9 @@ _CODE = str(Path(__file__).resolve().parent.parent)  # the folder holding `feder
 
 class _Child(asyncio.SubprocessProtocol):
     """One signing process and the requests it holds: ready once its first (empty) frame
-    came back, after its imports; killed when it holds requests and answers none for
-    STALL_SECONDS. Its pipes and process are closed when it ends, when the node closes it,
-    or when its event loop shuts down (`_watch`)."""
+    came back, after its imports; killed once a request has waited STALL_SECONDS in it. Its
+    pipes and process are closed when it ends, when the node closes it, or when its event
+    loop shuts down (`_watch`)."""
 
     def __init__(self) -> None:
         self.loop = asyncio.get_running_loop()
