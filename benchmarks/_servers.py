@@ -56,15 +56,9 @@ BARE_APP = textwrap.dedent(
 def sink_server(port: int) -> Iterator[int]:
     """Every remote server of a fan-out (`benchmarks/_sink.py`) on `port`; yields its process
     id."""
-    process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("_sink.py")), str(port)]
-    )
-    try:
-        wait_until_listening(port)
-        yield process.pid
-    finally:
-        process.terminate()
-        process.wait()
+    sink = Path(__file__).with_name("_sink.py")
+    with _serving([sys.executable, str(sink), str(port)], port) as (_, pid):
+        yield pid
 
 
 @contextmanager
@@ -76,8 +70,16 @@ def bare_server(
     seconds it took to answer its first request, and its process id."""
     script = workdir / "bare_server.py"
     script.write_text(BARE_APP)
+    with _serving([sys.executable, str(script), str(port), post_path, *imports], port) as run:
+        yield run
+
+
+@contextmanager
+def _serving(command: list[str], port: int) -> Iterator[tuple[float, int]]:
+    """`command` running, until the block ends; yields the seconds it took to answer on
+    `port`, and its process id."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, str(script), str(port), post_path, *imports])
+    process = subprocess.Popen(command)
     try:
         yield wait_until_listening(port) - started, process.pid
     finally:
