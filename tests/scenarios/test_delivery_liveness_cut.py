@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.accounts import instance_actor
 from federation import delivery, jobs
 from federation.delivery import Delivery
+from federation.transport import READ_SECONDS
 from tests.rig.listeners import LoopbackServer
 from tests.rig.nodes import Replica, free_port, read_database, wait_for
 from tests.scenarios.test_inbox_after_a_worker_kill import worker_of
@@ -34,7 +35,10 @@ SERVERS = 4
 REPORTS = 75  # to each server: 300 deliveries, one claim
 ANSWER_SECONDS = 0.3  # each server takes this long to answer
 HOLD_AT = 20  # the servers hold their answers once this many arrived, until the test interrupts
-HOLD_SECONDS = 10  # at most (well within the transport's DEADLINE)
+# At most, and well short of the node's wait for an answer: a held answer that outlasted it
+# arrived all the same, and the node, having given up on it, sent it again (in CI the test
+# took over 10 s to find the sender, and 16 reports came twice before the freeze).
+HOLD_SECONDS = READ_SECONDS / 2
 CUT = (
     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
     " WHERE datname = current_database() AND application_name = %s"
@@ -43,8 +47,8 @@ CUT = (
 
 class Received:
     """What the servers got: (server port, activity id) of each delivery. Once HOLD_AT
-    arrived, the servers hold their answers until `release` (so the worker is still sending
-    however long the test takes to find it on a loaded machine)."""
+    arrived, the servers hold their answers until `release`, HOLD_SECONDS at most (so the
+    worker is still sending while the test finds it; found later, it is a later claim's)."""
 
     def __init__(self) -> None:
         self.got: list[tuple[int, str]] = []
