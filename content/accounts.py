@@ -73,6 +73,12 @@ class Account(Base):
         partial_index(
             "uq_accounts_local_username", "username", unique=True, where=text("domain IS NULL")
         ),
+        # Read by each delivery claim (`addressing.suspended_inboxes`): a few rows of many.
+        partial_index(
+            "ix_accounts_suspended_inbox",
+            "inbox_uri",
+            where=text("suspended_at IS NOT NULL AND domain IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)

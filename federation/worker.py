@@ -31,6 +31,7 @@ from federation import (
     upkeep,
     wakeups,
 )
+from federation.addressing import suspended_inboxes, withheld
 from federation.context import Federation
 from federation.delivery import Claimed, Delivery
 from federation.delivery_outcomes import Outcomes, Result
@@ -401,14 +402,18 @@ class Worker:
             hosts = {job.host for job in claimed}
             mode = await self.fed.mode_now(session)  # a lockdown turned elsewhere holds at once
             allowed = await federating(session, hosts, mode)
-            self._policy.told(hosts, allowed)
+            suspended = await suspended_inboxes(session)
+            self._policy.told(hosts, allowed, suspended)
             accounts = await by_ids(session, {job.signer_id for job in claimed})
             signers = {account_id: signer_of(a) for account_id, a in accounts.items()}
             # What the instance actor sends, members told in confidence (`forget_bodies`).
             confidential = {i for i, a in accounts.items() if a.actor_type == ActorType.APPLICATION}
-            due = [job for job in claimed if job.host in allowed]
-            if len(due) < len(claimed):
-                refused = [job for job in claimed if job.host not in allowed]
+            due: list[Claimed] = []
+            refused: list[Claimed] = []
+            for job in claimed:
+                sendable = job.host in allowed and not withheld(job.inbox, job.body, suspended)
+                (due if sendable else refused).append(job)
+            if refused:
                 await delivery.refuse(session, refused, confidential)
             await session.commit()  # no transaction stays open while we wait on the network
             await delivery.drop_forgotten(session)
@@ -467,7 +472,7 @@ class Worker:
         async with self._sends:
             if self._stopping or not await self._ready(epoch) or time.monotonic() > until:
                 return None
-            if not await self._policy.allowed(job.host):  # blocked since its claim
+            if not await self._policy.allows(job):  # blocked or suspended since its claim
                 return None  # given back: the next claim ends it refused
             try:  # bounded by the transport's deadline (a second timer here cost each one)
                 return await self.fed.transport.post_activity(job.inbox, job.body, signer)

@@ -1,24 +1,38 @@
 """The policy asked again for the hosts a worker is sending to (`PolicyRecheck`): a claim's
 verdicts answer for RECHECK_SECONDS, then one query for them all sees a block made
-meanwhile; a failed query leaves the claims' answers standing."""
+meanwhile, and an account suspended meanwhile is sent only take-backs; a failed query
+leaves the claims' answers standing."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from activitypub import ActorType
+from activitypub.actors import Actor, PublicKey
+from content import accounts
+from content.orm import utcnow
 from federation import policy_recheck
+from federation.delivery import Claimed
 from federation.policy_recheck import PolicyRecheck
 from moderation import domain_blocks
 from moderation.domain_blocks import BlockTerms
 from tests.federation.test_delivery import federation_with
+from tests.rig.keys import keypair_for_tests
 
 pytestmark = pytest.mark.anyio
 HOSTS = [f"server{number}.example" for number in range(500)]
+
+
+def to(host: str, inbox: str = "", kind: str = "Create") -> Claimed:
+    """A claimed delivery of a `kind` activity to `inbox` (the host's shared one if none)."""
+    body = json.dumps({"type": kind, "id": f"https://here.example/{kind}"}).encode()
+    return Claimed(1, inbox or f"https://{host}/inbox", host, 1, "c", body, 0, utcnow())
 
 
 async def test_one_query_answers_every_host_and_a_block_is_seen_within_the_interval(
@@ -36,21 +50,25 @@ async def test_one_query_answers_every_host_and_a_block_is_seen_within_the_inter
         statements.append(str(args[2]))
 
     try:
-        recheck.told(HOSTS[:2], HOSTS[:1])  # what a claim has just read: nothing is asked
-        assert (await recheck.allowed(HOSTS[0]), await recheck.allowed(HOSTS[1])) == (True, False)
+        recheck.told(HOSTS[:2], HOSTS[:1], set())  # what a claim has just read: nothing is asked
+        assert (await recheck.allows(to(HOSTS[0])), await recheck.allows(to(HOSTS[1]))) == (
+            True,
+            False,
+        )
         assert statements == []
         await asyncio.sleep(0.25)
-        answers = await asyncio.gather(*(recheck.allowed(host) for host in HOSTS))
+        answers = await asyncio.gather(*(recheck.allows(to(host)) for host in HOSTS))
         assert all(answers)
-        assert len(statements) <= 3  # the switches, the blocks (a session's own statements)
+        # The switches, the blocks, the suspended inboxes (and a session's own statements).
+        assert len(statements) <= 4
         asked = len(statements)
-        assert await recheck.allowed(HOSTS[7])  # within the interval: nothing asked
+        assert await recheck.allows(to(HOSTS[7]))  # within the interval: nothing asked
         assert len(statements) == asked
         async with sessions() as session, session.begin():
             await domain_blocks.block(session, BlockTerms(HOSTS[7]))
         await asyncio.sleep(0.25)
-        assert not await recheck.allowed(HOSTS[7])
-        assert await recheck.allowed(HOSTS[8])
+        assert not await recheck.allows(to(HOSTS[7]))
+        assert await recheck.allows(to(HOSTS[8]))
     finally:
         event.remove(engine, "before_cursor_execute", count)
 
@@ -65,4 +83,30 @@ async def test_a_failed_query_leaves_the_claims_answers_standing(
         raise OSError("down")
 
     monkeypatch.setattr(policy_recheck, "federating", down)
-    assert await PolicyRecheck(fed, lambda: HOSTS).allowed(HOSTS[0])
+    assert await PolicyRecheck(fed, lambda: HOSTS).allows(to(HOSTS[0]))
+
+
+async def test_an_account_suspended_since_the_claim_is_sent_take_backs_only(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(policy_recheck, "RECHECK_SECONDS", 0.2)
+    fed = federation_with(sessions, httpx.MockTransport(lambda _: httpx.Response(202)), [])
+    host, inbox = HOSTS[3], f"https://{HOSTS[3]}/users/mallory/inbox"
+    async with sessions() as session, session.begin():
+        uri = f"https://{host}/users/mallory"
+        key = PublicKey(id=f"{uri}#main-key", owner=uri, pem=keypair_for_tests(3).public_pem)
+        actor = Actor(uri, ActorType.PERSON, "mallory", inbox, None, key)
+        mallory = await accounts.upsert_remote(session, actor, host)
+    recheck = PolicyRecheck(fed, lambda: HOSTS)
+    recheck.told(HOSTS, HOSTS, set())
+    assert await recheck.allows(to(host, inbox))
+    async with sessions() as session, session.begin():
+        accounts.suspend(await session.merge(mallory))
+    assert await recheck.allows(to(host, inbox))  # within the interval: nothing asked
+    await asyncio.sleep(0.25)
+    assert not await recheck.allows(to(host, inbox))
+    assert not await recheck.allows(to(host, inbox, "Announce"))
+    assert await recheck.allows(to(host, inbox, "Delete"))
+    assert await recheck.allows(to(host, inbox, "Reject"))
+    assert await recheck.allows(to(host))  # her server's shared inbox, for others there
+    assert await recheck.allows(to(host, f"https://{host}/users/bob/inbox"))
