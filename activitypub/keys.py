@@ -13,6 +13,7 @@ from activitypub.errors import InvalidDocument
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 MIN_RSA_BITS = 2048
 MAX_RSA_BITS = 8192
@@ -47,11 +48,25 @@ def generate_keypair(bits: int = 2048, exponent: int = RSA_EXPONENT) -> KeyPair:
     return KeyPair(private_pem=private_pem, public_pem=public_pem)
 
 
+def own_private_key(private_pem: str) -> PrivateKeyTypes:
+    """This node's own private key from its PEM (ValueError, TypeError or
+    UnsupportedAlgorithm if it is none). OpenSSL 3's check of an RSA private key's
+    arithmetic took ~36 ms for each key in each process, on the event loop: every account's
+    first signature after a start, and each signing process's. It is skipped, as
+    `cryptography` allows for a key from a trusted source: the node made it
+    (`generate_keypair`) and keeps it in its own database; no remote party supplies one."""
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_pem_private_key(
+        private_pem.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=True
+    )
+
+
 def public_pem_of(private_pem: str) -> str:
     """The public half of a PEM private key, as SubjectPublicKeyInfo PEM."""
     from cryptography.hazmat.primitives import serialization
 
-    private = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
+    private = own_private_key(private_pem)
     return (
         private.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from activitypub.digests import check_sha256
 from activitypub.errors import DigestMismatch, SignatureError
+from activitypub.keys import own_private_key
 from activitypub.signatures import RequestParts, signature_of
 
 if TYPE_CHECKING:
@@ -329,11 +330,10 @@ def public_key(public_pem: str) -> PublicKey:
 
 def _private_key(private_pem: str) -> rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey:
     from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
     try:
-        key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
+        key = own_private_key(private_pem)
     except (ValueError, TypeError, UnsupportedAlgorithm) as error:
         raise SignatureError("the private key cannot sign") from error
     if not isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):

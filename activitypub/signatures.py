@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from activitypub.digests import check_sha256, digest_header, sha256_of
 from activitypub.errors import SignatureError
+from activitypub.keys import own_private_key
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -210,11 +211,10 @@ def _http_date(value: str) -> datetime | None:
 @lru_cache(maxsize=256)
 def _private_key(private_pem: str) -> rsa.RSAPrivateKey:
     from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     try:
-        key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
+        key = own_private_key(private_pem)
     except (ValueError, TypeError, UnsupportedAlgorithm) as error:
         raise SignatureError("the private key cannot sign") from error
     if not isinstance(key, rsa.RSAPrivateKey):

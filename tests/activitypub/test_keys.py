@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 from activitypub import InvalidDocument, check_public_pem, generate_keypair, public_pem_of
+from activitypub.keys import own_private_key
 from tests.rig.keys import keypair_for_tests, refused_keypair
 
 
@@ -85,3 +86,15 @@ def test_check_public_pem_rejects_rsa_keys_too_weak_or_too_costly(
 ) -> None:
     with pytest.raises(InvalidDocument, match=f"publicKeyPem is {message}"):
         check_public_pem(refused_keypair(bits, exponent).public_pem)
+
+
+def test_the_nodes_own_key_is_read_unchecked_and_signs_what_its_public_half_verifies() -> None:
+    pair = keypair_for_tests(2)
+    private = own_private_key(pair.private_pem)
+    assert isinstance(private, rsa.RSAPrivateKey)
+    public = serialization.load_pem_public_key(pair.public_pem.encode())
+    assert isinstance(public, rsa.RSAPublicKey)
+    signature = private.sign(b"hello", padding.PKCS1v15(), hashes.SHA256())
+    public.verify(signature, b"hello", padding.PKCS1v15(), hashes.SHA256())
+    with pytest.raises(ValueError):
+        own_private_key(_pem("PRIVATE KEY", b"not a key"))
