@@ -70,13 +70,23 @@ TO_SUSPENDED = frozenset({"Delete", "Reject", "Undo", "Block", "Flag"})
 
 async def suspended_inboxes(session: AsyncSession) -> set[str]:
     """The personal inboxes of the remote accounts a moderator suspended (read from an index
-    of them alone, `ix_accounts_suspended_inbox`)."""
-    found = await session.scalars(
-        select(Account.inbox_uri).where(
+    of them alone, `ix_accounts_suspended_inbox`), those on her own server only: an actor
+    document names any inbox it likes, and a hostile account naming another server's inbox
+    as hers would have had everything for that inbox refused once she was suspended."""
+    found = await session.execute(
+        select(Account.inbox_uri, Account.domain).where(
             Account.suspended_at.is_not(None), Account.domain.is_not(None)
         )
     )
-    return set(found)
+    return {inbox for inbox, domain in found if _on(inbox, domain)}
+
+
+def _on(uri: str, host: str) -> bool:
+    """Whether `uri` is on `host` (a canonical host)."""
+    try:
+        return host_of(uri) == host
+    except InvalidHost:
+        return False
 
 
 def withheld(inbox: str, body: bytes, suspended: Collection[str]) -> bool:

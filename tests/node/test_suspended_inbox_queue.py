@@ -11,13 +11,16 @@ import json
 import pytest
 from sqlalchemy import select
 
+from activitypub import ActorType
+from activitypub.actors import Actor, PublicKey
 from content import accounts, relationships
-from federation import delivery, resolve
+from federation import addressing, delivery, resolve
 from federation.delivery import Delivery
 from federation.worker import Worker
 from node.state import Services
 from tests.node.conftest import BASE, EVE
 from tests.node.test_suspended_deletes import suspend_eve
+from tests.rig.keys import keypair_for_tests
 from tests.rig.remote import FakeServer
 
 pytestmark = pytest.mark.anyio
@@ -56,3 +59,31 @@ async def test_a_suspended_accounts_queue_keeps_only_take_backs(
         "Delete": "delivered",
         "Update": "delivered",
     }
+
+
+async def test_an_inbox_on_another_server_is_not_withheld_for_a_suspended_account(
+    services: Services, remote: FakeServer
+) -> None:
+    """An actor document names any inbox: a hostile account naming another server's inbox
+    (here, that of remote.example's shared inbox) does not have it refused once suspended."""
+    hostile = "https://hostile.example/users/mallory"
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        key = PublicKey(
+            id=f"{hostile}#main-key", owner=hostile, pem=keypair_for_tests(4).public_pem
+        )
+        actor = Actor(hostile, ActorType.PERSON, "mallory", SHARED, None, key)
+        mallory = await accounts.upsert_remote(session, actor, "hostile.example")
+        accounts.suspend(mallory)
+        sent = {"id": f"{ALICE}#for-others", "type": "Create", "actor": ALICE, "to": [EVE]}
+        await delivery.enqueue(session, sent, alice.id, [SHARED])
+    assert await suspended_inboxes_now(services) == set()
+    await Worker(services.federation).run_once()
+    posts = [r for r in remote.requests if r.method == "POST"]
+    assert [(r.url.path, json.loads(r.content)["type"]) for r in posts] == [("/inbox", "Create")]
+
+
+async def suspended_inboxes_now(services: Services) -> set[str]:
+    async with services.sessions() as session:
+        return await addressing.suspended_inboxes(session)
