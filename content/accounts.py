@@ -73,7 +73,7 @@ class Account(Base):
         partial_index(
             "uq_accounts_local_username", "username", unique=True, where=text("domain IS NULL")
         ),
-        # Read by each delivery claim (`addressing.suspended_inboxes`): a few rows of many.
+        # Read when the policy moves on (`federation.withholding`): a few rows of many.
         partial_index(
             "ix_accounts_suspended_inbox",
             "inbox_uri",
@@ -362,9 +362,10 @@ async def _copy_actor(account: Account, actor: Actor) -> None:
     account.display_name = (actor.name or "")[:255]
     account.summary_html = await in_thread(clean_html, actor.summary or "")
     account.url = web_url(actor.url) or actor.id
-    account.inbox_uri = actor.inbox
+    if account.suspended_at is None:  # hers kept: what was queued for her stays withheld
+        account.inbox_uri = actor.inbox
+        account.shared_inbox_uri = actor.shared_inbox
     account.outbox_uri = actor.outbox
-    account.shared_inbox_uri = actor.shared_inbox
     account.followers_uri = actor.followers
     account.following_uri = actor.following
     account.featured_uri = actor.featured

@@ -3,10 +3,8 @@ minus hosts the policy refuses and hosts that have been dead for days; by shared
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.hostnames import InvalidHost, host_of
@@ -60,47 +58,6 @@ def addressable(accounts: Iterable[Account]) -> list[Account]:
     Mastodon makes no mention of a suspended account either. A deletion still goes to her:
     it only takes back what she was sent."""
     return [a for a in accounts if a.is_local or a.suspended_at is None]
-
-
-# What may still reach a remote account a moderator suspended once it was queued for her:
-# what takes back or refuses (her follows' Rejects, deletions, undoings, blocks) and a report
-# about her to her server. The rest is refused when a worker claims it or is about to send it.
-TO_SUSPENDED = frozenset({"Delete", "Reject", "Undo", "Block", "Flag"})
-
-
-async def suspended_inboxes(session: AsyncSession) -> set[str]:
-    """The personal inboxes of the remote accounts a moderator suspended (read from an index
-    of them alone, `ix_accounts_suspended_inbox`), those on her own server only: an actor
-    document names any inbox it likes, and a hostile account naming another server's inbox
-    as hers would have had everything for that inbox refused once she was suspended."""
-    found = await session.execute(
-        select(Account.inbox_uri, Account.domain).where(
-            Account.suspended_at.is_not(None), Account.domain.is_not(None)
-        )
-    )
-    return {inbox for inbox, domain in found if _on(inbox, domain)}
-
-
-def _on(uri: str, host: str) -> bool:
-    """Whether `uri` is on `host` (a canonical host)."""
-    try:
-        return host_of(uri) == host
-    except InvalidHost:
-        return False
-
-
-def withheld(inbox: str, body: bytes, suspended: Collection[str]) -> bool:
-    """Whether a queued delivery of `body` to `inbox` may not go any more: `inbox` is one of
-    the `suspended` accounts' (`suspended_inboxes`) and the activity is not one
-    of TO_SUSPENDED. A post queued for her as she was suspended, or waiting for her server
-    to answer again, still went to her (its addressing had read her as not suspended)."""
-    if inbox not in suspended:
-        return False
-    try:
-        activity = json.loads(body)
-    except ValueError:  # a body forgotten (b""): nothing to send
-        return True
-    return not isinstance(activity, dict) or activity.get("type") not in TO_SUSPENDED
 
 
 async def _group_inboxes(session: AsyncSession, group: Account) -> set[str]:

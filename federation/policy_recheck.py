@@ -1,6 +1,6 @@
 """Whether the federation policy still lets a worker send a delivery to its host and inbox,
 read again before each send once the host's verdict is RECHECK_SECONDS old, for all the
-hosts being sent to at once, with the inboxes of the accounts suspended meanwhile.
+hosts being sent to at once, with the accounts suspended meanwhile (`withholding`).
 
 A claim asks the policy for its hosts (`Worker._claim_and_send`), and a block made after
 that stopped only the next claim: what was claimed before it kept going to the blocked
@@ -11,9 +11,9 @@ or, once they are RECHECK_SECONDS old, from one query for every host being sent 
 verdict is that old. Sends that ask while it runs wait for it. Asked for each host in a
 session of its own, a thousand backlogged hosts cost the event loop ~1.2-1.7 CPU-ms each,
 every second (attack12). A fan-out's sends all go within the second of their claim's
-verdicts and ask nothing more. Each answer reads the suspended accounts' inboxes too (as
-fresh as the freshest verdict), so what was queued for an account suspended since goes no
-more either, but for a take-back (`addressing.withheld`)."""
+verdicts and ask nothing more. Each answer reads the suspended accounts too (again only if
+the policy's generation moved), as fresh as the freshest verdict, so what was queued for
+accounts suspended since goes no more either (`withholding`)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ import logging
 import time
 from collections.abc import Callable, Collection
 
-from federation.addressing import suspended_inboxes, withheld
 from federation.context import Federation
 from federation.delivery import Claimed
+from federation.withholding import NOT_READ, Suspended, suspended
 from moderation.policy import federating
 
 log = logging.getLogger("harbour.worker")
@@ -33,28 +33,26 @@ RECHECK_SECONDS = 1.0  # how old a host's verdict may be when a send to it start
 
 class PolicyRecheck:
     """The policy's verdicts for the hosts being sent to (`sending()`), each with when it
-    was read, and the suspended accounts' inboxes as last read."""
+    was read, and the suspended accounts as last read."""
 
     def __init__(self, fed: Federation, sending: Callable[[], Collection[str]]) -> None:
         self.fed = fed
         self.sending = sending
         self._verdicts: dict[str, tuple[bool, float]] = {}  # host -> allowed, read when
         self._asking: asyncio.Task[None] | None = None
-        self._suspended: set[str] = set()
+        self.suspended: Suspended = NOT_READ
 
-    def told(
-        self, hosts: Collection[str], allowed: Collection[str], suspended: Collection[str]
-    ) -> None:
+    def told(self, hosts: Collection[str], allowed: Collection[str], accounts: Suspended) -> None:
         """What a claim has just read of the policy for `hosts` (those `allowed` may be sent
-        to) and of the `suspended` accounts' inboxes; the verdicts of hosts no longer being
-        sent to are forgotten."""
+        to) and of the suspended `accounts`; the verdicts of hosts no longer being sent to
+        are forgotten."""
         now, sending = time.monotonic(), set(self.sending())
         kept = {host: verdict for host, verdict in self._verdicts.items() if host in sending}
         self._verdicts = kept | {host: (host in allowed, now) for host in hosts}
-        self._suspended = set(suspended)
+        self.suspended = accounts
 
     async def allows(self, job: Claimed) -> bool:
-        """Whether `job` may still be sent, its host's verdict and the suspended inboxes as
+        """Whether `job` may still be sent, its host's verdict and the suspended accounts as
         read at most RECHECK_SECONDS ago."""
         host = job.host
         while (verdict := self._verdicts.get(host)) is None or self._stale(verdict):
@@ -62,7 +60,7 @@ class PolicyRecheck:
                 stale = {h for h in self.sending() if self._stale(self._verdicts.get(h))}
                 self._asking = asyncio.create_task(self._ask(stale | {host}))
             await asyncio.shield(self._asking)
-        return verdict[0] and not withheld(job.inbox, job.body, self._suspended)
+        return verdict[0] and not self.suspended.withholds(job.inbox, job.body)
 
     @staticmethod
     def _stale(verdict: tuple[bool, float] | None) -> bool:
@@ -72,9 +70,9 @@ class PolicyRecheck:
         try:
             async with self.fed.sessions() as session:
                 allowed = await federating(session, hosts, await self.fed.mode_now(session))
-                suspended = await suspended_inboxes(session)
+                accounts = await suspended(session, self.suspended)
         except Exception as error:  # asked again in a second; the claims' answers stand
             log.warning("the federation policy could not be asked again: %s", error)
             allowed = {h for h in hosts if (self._verdicts.get(h) or (True, 0.0))[0]}
-            suspended = self._suspended
-        self.told(hosts, allowed, suspended)
+            accounts = self.suspended
+        self.told(hosts, allowed, accounts)

@@ -31,7 +31,6 @@ from federation import (
     upkeep,
     wakeups,
 )
-from federation.addressing import suspended_inboxes, withheld
 from federation.context import Federation
 from federation.delivery import Claimed, Delivery
 from federation.delivery_outcomes import Outcomes, Result
@@ -43,6 +42,7 @@ from federation.policy_recheck import PolicyRecheck
 from federation.push import Pusher
 from federation.signature_styles import SigningKey
 from federation.transport import DEADLINE
+from federation.withholding import suspended
 from moderation.policy import federating
 
 log = logging.getLogger("harbour.worker")
@@ -402,8 +402,8 @@ class Worker:
             hosts = {job.host for job in claimed}
             mode = await self.fed.mode_now(session)  # a lockdown turned elsewhere holds at once
             allowed = await federating(session, hosts, mode)
-            suspended = await suspended_inboxes(session)
-            self._policy.told(hosts, allowed, suspended)
+            accounts_suspended = await suspended(session, self._policy.suspended)
+            self._policy.told(hosts, allowed, accounts_suspended)
             accounts = await by_ids(session, {job.signer_id for job in claimed})
             signers = {account_id: signer_of(a) for account_id, a in accounts.items()}
             # What the instance actor sends, members told in confidence (`forget_bodies`).
@@ -411,7 +411,8 @@ class Worker:
             due: list[Claimed] = []
             refused: list[Claimed] = []
             for job in claimed:
-                sendable = job.host in allowed and not withheld(job.inbox, job.body, suspended)
+                withheld = accounts_suspended.withholds(job.inbox, job.body)
+                sendable = job.host in allowed and not withheld
                 (due if sendable else refused).append(job)
             if refused:
                 await delivery.refuse(session, refused, confidential)

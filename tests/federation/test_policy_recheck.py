@@ -20,6 +20,7 @@ from content.orm import utcnow
 from federation import policy_recheck
 from federation.delivery import Claimed
 from federation.policy_recheck import PolicyRecheck
+from federation.withholding import NOT_READ
 from moderation import domain_blocks
 from moderation.domain_blocks import BlockTerms
 from tests.federation.test_delivery import federation_with
@@ -29,9 +30,13 @@ pytestmark = pytest.mark.anyio
 HOSTS = [f"server{number}.example" for number in range(500)]
 
 
-def to(host: str, inbox: str = "", kind: str = "Create") -> Claimed:
-    """A claimed delivery of a `kind` activity to `inbox` (the host's shared one if none)."""
-    body = json.dumps({"type": kind, "id": f"https://here.example/{kind}"}).encode()
+def to(
+    host: str, inbox: str = "", kind: str = "Create", addressed: tuple[str, ...] = ()
+) -> Claimed:
+    """A claimed delivery of a `kind` activity to `inbox` (the host's shared one if none),
+    addressed to those `addressed`."""
+    activity = {"type": kind, "id": f"https://here.example/{kind}", "to": list(addressed)}
+    body = json.dumps(activity).encode()
     return Claimed(1, inbox or f"https://{host}/inbox", host, 1, "c", body, 0, utcnow())
 
 
@@ -50,7 +55,7 @@ async def test_one_query_answers_every_host_and_a_block_is_seen_within_the_inter
         statements.append(str(args[2]))
 
     try:
-        recheck.told(HOSTS[:2], HOSTS[:1], set())  # what a claim has just read: nothing is asked
+        recheck.told(HOSTS[:2], HOSTS[:1], NOT_READ)  # what a claim has just read: nothing is asked
         assert (await recheck.allows(to(HOSTS[0])), await recheck.allows(to(HOSTS[1]))) == (
             True,
             False,
@@ -98,7 +103,7 @@ async def test_an_account_suspended_since_the_claim_is_sent_take_backs_only(
         actor = Actor(uri, ActorType.PERSON, "mallory", inbox, None, key)
         mallory = await accounts.upsert_remote(session, actor, host)
     recheck = PolicyRecheck(fed, lambda: HOSTS)
-    recheck.told(HOSTS, HOSTS, set())
+    recheck.told(HOSTS, HOSTS, NOT_READ)
     assert await recheck.allows(to(host, inbox))
     async with sessions() as session, session.begin():
         accounts.suspend(await session.merge(mallory))
@@ -110,3 +115,8 @@ async def test_an_account_suspended_since_the_claim_is_sent_take_backs_only(
     assert await recheck.allows(to(host, inbox, "Reject"))
     assert await recheck.allows(to(host))  # her server's shared inbox, for others there
     assert await recheck.allows(to(host, f"https://{host}/users/bob/inbox"))
+    # Through her server's shared inbox: a direct message to her alone is withheld; one to
+    # her and another, or a post to followers naming her, goes.
+    assert not await recheck.allows(to(host, addressed=(uri,)))
+    assert await recheck.allows(to(host, addressed=(uri, f"https://{host}/users/bob")))
+    assert await recheck.allows(to(host, addressed=(uri, "https://here.example/followers")))

@@ -1,6 +1,6 @@
-"""an index of the inboxes of suspended remote accounts: a worker reads them at each claim
-and, while it sends, once a second, so that nothing but a take-back (a Delete, a Reject...)
-reaches an account suspended after it was queued for her (`addressing.withheld`)
+"""an index of the suspended remote accounts' inboxes: a worker reads them (when the
+policy's generation moved) so that what was queued for an account before her suspension,
+but for a take-back (a Delete, a Reject...), does not reach her (`federation.withholding`)
 
 Revision ID: 0068
 Revises: 0067
