@@ -73,12 +73,6 @@ class Account(Base):
         partial_index(
             "uq_accounts_local_username", "username", unique=True, where=text("domain IS NULL")
         ),
-        # Read when the policy moves on (`federation.withholding`): a few rows of many.
-        partial_index(
-            "ix_accounts_suspended_inbox",
-            "inbox_uri",
-            where=text("suspended_at IS NOT NULL AND domain IS NOT NULL"),
-        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
@@ -89,9 +83,10 @@ class Account(Base):
     summary_html: Mapped[str] = mapped_column(Text, default="")
     uri: Mapped[str] = mapped_column(String(2048), unique=True)
     url: Mapped[str] = mapped_column(String(2048))
-    inbox_uri: Mapped[str] = mapped_column(String(2048))
+    # Both looked up by a worker's claim (`federation.withholding`).
+    inbox_uri: Mapped[str] = mapped_column(String(2048), index=True)
     outbox_uri: Mapped[str | None] = mapped_column(String(2048))
-    shared_inbox_uri: Mapped[str | None] = mapped_column(String(2048))
+    shared_inbox_uri: Mapped[str | None] = mapped_column(String(2048), index=True)
     followers_uri: Mapped[str | None] = mapped_column(String(2048))
     following_uri: Mapped[str | None] = mapped_column(String(2048))
     featured_uri: Mapped[str | None] = mapped_column(String(2048))

@@ -1,6 +1,6 @@
 """Whether the federation policy still lets a worker send a delivery to its host and inbox,
 read again before each send once the host's verdict is RECHECK_SECONDS old, for all the
-hosts being sent to at once, with the accounts suspended meanwhile (`withholding`).
+hosts being sent to at once, and whether it is for accounts suspended meanwhile.
 
 A claim asks the policy for its hosts (`Worker._claim_and_send`), and a block made after
 that stopped only the next claim: what was claimed before it kept going to the blocked
@@ -11,20 +11,22 @@ or, once they are RECHECK_SECONDS old, from one query for every host being sent 
 verdict is that old. Sends that ask while it runs wait for it. Asked for each host in a
 session of its own, a thousand backlogged hosts cost the event loop ~1.2-1.7 CPU-ms each,
 every second (attack12). A fan-out's sends all go within the second of their claim's
-verdicts and ask nothing more. Each answer reads the suspended accounts too (again only if
-the policy's generation moved), as fresh as the freshest verdict, so what was queued for
-accounts suspended since goes no more either (`withholding`)."""
+verdicts and ask nothing more. Each such query reads the policy's generation too, and when
+it moved since the deliveries being sent were looked at (a suspension moves it), they are
+looked at again (`withholding.withheld`): what was queued for accounts suspended since goes
+no more either."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection, Mapping
 
+from federation import withholding
 from federation.context import Federation
 from federation.delivery import Claimed
-from federation.withholding import NOT_READ, Suspended, suspended
+from moderation import verdicts
 from moderation.policy import federating
 
 log = logging.getLogger("harbour.worker")
@@ -32,35 +34,47 @@ RECHECK_SECONDS = 1.0  # how old a host's verdict may be when a send to it start
 
 
 class PolicyRecheck:
-    """The policy's verdicts for the hosts being sent to (`sending()`), each with when it
-    was read, and the suspended accounts as last read."""
+    """The policy's verdicts for the hosts being sent to (`queues`: each host's claimed
+    deliveries), each with when it was read, and which of those deliveries are withheld
+    (`withholding`) as of which policy generation."""
 
-    def __init__(self, fed: Federation, sending: Callable[[], Collection[str]]) -> None:
+    def __init__(self, fed: Federation, queues: Mapping[str, list[Claimed]]) -> None:
         self.fed = fed
-        self.sending = sending
+        self.queues = queues
         self._verdicts: dict[str, tuple[bool, float]] = {}  # host -> allowed, read when
         self._asking: asyncio.Task[None] | None = None
-        self.suspended: Suspended = NOT_READ
+        self._generation: int | None = None  # None: not all looked at under one generation
+        self._withheld: set[int] = set()
 
-    def told(self, hosts: Collection[str], allowed: Collection[str], accounts: Suspended) -> None:
-        """What a claim has just read of the policy for `hosts` (those `allowed` may be sent
-        to) and of the suspended `accounts`; the verdicts of hosts no longer being sent to
-        are forgotten."""
-        now, sending = time.monotonic(), set(self.sending())
-        kept = {host: verdict for host, verdict in self._verdicts.items() if host in sending}
-        self._verdicts = kept | {host: (host in allowed, now) for host in hosts}
-        self.suspended = accounts
+    def told(
+        self, hosts: Collection[str], allowed: Collection[str], generation: int, withheld: set[int]
+    ) -> None:
+        """What a claim has just read, under the policy's `generation`: which of `hosts`
+        may be sent to (`allowed`) and which of its deliveries are `withheld`."""
+        if self.queues.keys() - set(hosts):  # others being sent, looked at before
+            self._withheld |= withheld
+            if self._generation != generation:
+                self._generation = None  # all looked at again at the next query
+        else:
+            self._generation, self._withheld = generation, set(withheld)
+        self._remember(hosts, allowed)
 
     async def allows(self, job: Claimed) -> bool:
-        """Whether `job` may still be sent, its host's verdict and the suspended accounts as
-        read at most RECHECK_SECONDS ago."""
+        """Whether `job` may still be sent: its host's verdict and whether it is withheld,
+        as read at most RECHECK_SECONDS ago."""
         host = job.host
         while (verdict := self._verdicts.get(host)) is None or self._stale(verdict):
             if self._asking is None or self._asking.done():
-                stale = {h for h in self.sending() if self._stale(self._verdicts.get(h))}
+                stale = {h for h in self.queues if self._stale(self._verdicts.get(h))}
                 self._asking = asyncio.create_task(self._ask(stale | {host}))
             await asyncio.shield(self._asking)
-        return verdict[0] and not self.suspended.withholds(job.inbox, job.body)
+        return verdict[0] and job.id not in self._withheld
+
+    def _remember(self, hosts: Collection[str], allowed: Collection[str]) -> None:
+        """The verdicts for `hosts`, read now; those of hosts no longer sent to forgotten."""
+        now = time.monotonic()
+        kept = {host: v for host, v in self._verdicts.items() if host in self.queues}
+        self._verdicts = kept | {host: (host in allowed, now) for host in hosts}
 
     @staticmethod
     def _stale(verdict: tuple[bool, float] | None) -> bool:
@@ -70,9 +84,12 @@ class PolicyRecheck:
         try:
             async with self.fed.sessions() as session:
                 allowed = await federating(session, hosts, await self.fed.mode_now(session))
-                accounts = await suspended(session, self.suspended)
+                generation = await verdicts.generation(session)
+                if generation != self._generation:  # a suspension since, maybe
+                    jobs = [job for queue in list(self.queues.values()) for job in queue]
+                    withheld = await withholding.withheld(session, jobs)
+                    self._generation, self._withheld = generation, withheld
         except Exception as error:  # asked again in a second; the claims' answers stand
             log.warning("the federation policy could not be asked again: %s", error)
             allowed = {h for h in hosts if (self._verdicts.get(h) or (True, 0.0))[0]}
-            accounts = self.suspended
-        self.told(hosts, allowed, accounts)
+        self._remember(hosts, allowed)

@@ -1,110 +1,107 @@
 """What may no longer go to the remote accounts a moderator suspended, though it was queued
-for them before: a worker asks at each claim and again before each send (`policy_recheck`).
+for them before: a worker asks at each claim, and for what it is still sending once the
+policy's generation moved (a suspension moves it: migration 0067; `policy_recheck`).
 
 A delivery's addressing read its recipients as they were when it was queued: a post queued
 for an account as she was suspended, or waiting for her server to answer again, still went
 to her. Now a delivery is withheld (ended refused) when it is for suspended accounts alone:
 sent to the own inbox of one of them, or to a shared inbox with every account its activity
 addresses (to, cc, bto, bcc, audience) suspended, as a direct message to her is. What also
-addresses a collection (followers, the public) or someone else still goes. What takes back
-or refuses (TO_SUSPENDED) goes in any case.
+addresses a collection (followers, the public) or someone else still goes, as do take-backs
+and refusals (TO_SUSPENDED).
 
-An own inbox counts only on its account's server and when no account there that is not
-suspended uses it (as its inbox or its server's shared inbox): an actor document names any
-inbox, and a hostile account naming another server's shared inbox as hers had every
-delivery to that server refused once suspended (attack13), as had a server's other accounts
-where one inbox serves them all. A suspended account's inboxes are kept as they were
-(`accounts._copy_actor`): one she changed by publishing another actor document had her
-whole queue sent to the new spelling.
+Her own inbox counts wherever it is, unless an account that is not suspended uses it as its
+inbox or shared inbox: an actor document names any inbox, and a hostile account naming
+another server's shared inbox as hers had every delivery to that server refused once
+suspended (attack13), as had a server's other accounts where one inbox serves them all.
+Counted on her server only, an inbox she had moved to another host of hers was not
+withheld (attack14). A suspended account's inboxes are kept as stored
+(`accounts._copy_actor`): one she changed by publishing another actor document had her whole
+queue sent to the new spelling (attack13).
 
-The suspended accounts are read again only when the policy's generation moved (a
-suspension moves it: migration 0067), not at every claim and every second of sending: 50,000
-of them took 61-75 ms to read (attack13)."""
+Only the deliveries at hand are looked up (their inboxes and addressees, by index): reading
+every suspended account at each claim took 61-75 ms for 50,000 of them (attack13), and a
+copy kept between generations refused what went to accounts learnt since (attack14)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Collection
+from typing import cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from activitypub.hostnames import InvalidHost, host_of
 from content.accounts import Account
-from moderation import verdicts
+from content.orm import in_one_parameter
+from federation.delivery import Claimed
 
 # What still goes to a suspended account: her follow's Reject (the suspension sends it),
 # deletions, undoings, blocks, and a moderator's report about her to her server.
 TO_SUSPENDED = frozenset({"Delete", "Reject", "Undo", "Block", "Flag"})
 ADDRESSING = ("to", "cc", "bto", "bcc", "audience")
+ACCOUNTS = cast(Table, Account.__table__)
 
 
-@dataclass(frozen=True)
-class Suspended:
-    """The suspended remote accounts, as of one policy generation."""
-
-    generation: int
-    inboxes: frozenset[str]  # their own inboxes that count (above)
-    uris: frozenset[str]  # their ids
-
-    def withholds(self, inbox: str, body: bytes) -> bool:
-        """Whether a delivery of `body` to `inbox` is for suspended accounts alone (and not
-        a take-back): it may not go."""
-        kind, addressed = _read(body)
-        if kind in TO_SUSPENDED:
-            return False
-        return inbox in self.inboxes or (bool(addressed) and addressed <= self.uris)
-
-
-NOT_READ = Suspended(-1, frozenset(), frozenset())
+async def withheld(session: AsyncSession, jobs: Collection[Claimed]) -> set[int]:
+    """The ids of those `jobs` that are for suspended remote accounts alone (above)."""
+    read = {body: _read(body) for body in {job.body for job in jobs}}  # a fan-out: one body
+    addressed = {job: read[job.body][1] for job in jobs if read[job.body][0] not in TO_SUSPENDED}
+    if not addressed:
+        return set()
+    theirs = await _suspended_own_inboxes(session, {job.inbox for job in addressed})
+    addressees = set().union(*set(addressed.values()))
+    suspended = await _suspended_ids(session, addressees) if addressees else set()
+    return {
+        job.id
+        for job, names in addressed.items()
+        if job.inbox in theirs or (bool(names) and names <= suspended)
+    }
 
 
-async def suspended(session: AsyncSession, known: Suspended = NOT_READ) -> Suspended:
-    """The suspended remote accounts now: `known` while the policy's generation is its."""
-    generation = await verdicts.generation(session)
-    if generation == known.generation:
-        return known
-    rows = (
-        await session.execute(
-            select(Account.uri, Account.inbox_uri, Account.domain).where(
-                Account.suspended_at.is_not(None), Account.domain.is_not(None)
+async def _suspended_own_inboxes(session: AsyncSession, inboxes: Collection[str]) -> set[str]:
+    """Those of `inboxes` that are a suspended remote account's own, and no account's that
+    is not suspended (as its inbox or shared inbox)."""
+    theirs = set(
+        await session.scalars(
+            select(Account.inbox_uri).where(
+                _in(session, ACCOUNTS.c.inbox_uri, inboxes),
+                Account.suspended_at.is_not(None),
+                Account.domain.is_not(None),
             )
         )
-    ).all()
-    inboxes = {inbox for _, inbox, domain in rows if _on(inbox, domain)}
-    if inboxes:
-        inboxes -= await _used_by_others(session)
-    return Suspended(generation, frozenset(inboxes), frozenset(uri for uri, _, _ in rows))
+    )
+    if not theirs:
+        return theirs
+    c = ACCOUNTS.c
+    as_inbox = select(c.inbox_uri).where(_in(session, c.inbox_uri, theirs))
+    as_shared = select(c.shared_inbox_uri).where(_in(session, c.shared_inbox_uri, theirs))
+    others = as_inbox.where(c.suspended_at.is_(None)).union(
+        as_shared.where(c.suspended_at.is_(None))
+    )
+    return theirs - set(await session.scalars(others))
 
 
-async def _used_by_others(session: AsyncSession) -> set[str]:
-    """The suspended accounts' inboxes that an account of their server that is not
-    suspended uses as its inbox or shared inbox (each server's accounts by its index)."""
-    other = aliased(Account)
+async def _suspended_ids(session: AsyncSession, uris: Collection[str]) -> set[str]:
+    """Those of `uris` that are the ids of suspended remote accounts."""
     found = await session.scalars(
-        select(Account.inbox_uri)
-        .join(other, other.domain == Account.domain)
-        .where(
+        select(Account.uri).where(
+            _in(session, ACCOUNTS.c.uri, uris),
             Account.suspended_at.is_not(None),
             Account.domain.is_not(None),
-            other.suspended_at.is_(None),
-            or_(other.inbox_uri == Account.inbox_uri, other.shared_inbox_uri == Account.inbox_uri),
         )
-        .distinct()
     )
     return set(found)
 
 
-def _on(uri: str, host: str | None) -> bool:
-    try:
-        return host_of(uri) == host
-    except InvalidHost:
-        return False
+def _in(
+    session: AsyncSession, column: ColumnElement[str], values: Collection[str]
+) -> ColumnElement[bool]:
+    """`column IN values`, the values as one parameter (`in_one_parameter`)."""
+    dialect = session.bind.dialect.name  # type: ignore[union-attr]
+    return in_one_parameter(column, values, dialect)
 
 
-@lru_cache(maxsize=16)  # a claim's deliveries share a few bodies: read once each
 def _read(body: bytes) -> tuple[str | None, frozenset[str]]:
     """An activity's type (None if the body is not one: forgotten, b"") and the ids it
     addresses."""
@@ -117,8 +114,7 @@ def _read(body: bytes) -> tuple[str | None, frozenset[str]]:
     addressed: set[str] = set()
     for field in ADDRESSING:
         value = activity.get(field)
-        addressed.update(
-            v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
-        )
+        values = value if isinstance(value, list) else [value]
+        addressed.update(v for v in values if isinstance(v, str))
     kind = activity.get("type")
     return (kind if isinstance(kind, str) else None), frozenset(addressed)

@@ -30,6 +30,7 @@ from federation import (
     trust_refresh,
     upkeep,
     wakeups,
+    withholding,
 )
 from federation.context import Federation
 from federation.delivery import Claimed, Delivery
@@ -42,7 +43,7 @@ from federation.policy_recheck import PolicyRecheck
 from federation.push import Pusher
 from federation.signature_styles import SigningKey
 from federation.transport import DEADLINE
-from federation.withholding import suspended
+from moderation import verdicts
 from moderation.policy import federating
 
 log = logging.getLogger("harbour.worker")
@@ -87,7 +88,8 @@ class Worker:
         self._next_prune = 0.0
         self._next_poll_ends = 0.0
         self._sending: dict[str, asyncio.Task[None]] = {}  # host -> its deliveries in flight
-        self._policy = PolicyRecheck(fed, self._sending.keys)  # asked again as they go out
+        self._queues: dict[str, list[Claimed]] = {}  # host -> those deliveries
+        self._policy = PolicyRecheck(fed, self._queues)  # asked again as they go out
         self._claim_lock = asyncio.Lock()  # one claim at a time: a host is sent to by one task
         self._claiming: asyncio.Task[None] | None = None  # claims as hosts end (run_forever)
         self._claim_wanted = False
@@ -402,8 +404,9 @@ class Worker:
             hosts = {job.host for job in claimed}
             mode = await self.fed.mode_now(session)  # a lockdown turned elsewhere holds at once
             allowed = await federating(session, hosts, mode)
-            accounts_suspended = await suspended(session, self._policy.suspended)
-            self._policy.told(hosts, allowed, accounts_suspended)
+            generation = await verdicts.generation(session)  # before what it is the age of
+            withheld = await withholding.withheld(session, claimed)
+            self._policy.told(hosts, allowed, generation, withheld)
             accounts = await by_ids(session, {job.signer_id for job in claimed})
             signers = {account_id: signer_of(a) for account_id, a in accounts.items()}
             # What the instance actor sends, members told in confidence (`forget_bodies`).
@@ -411,8 +414,7 @@ class Worker:
             due: list[Claimed] = []
             refused: list[Claimed] = []
             for job in claimed:
-                withheld = accounts_suspended.withholds(job.inbox, job.body)
-                sendable = job.host in allowed and not withheld
+                sendable = job.host in allowed and job.id not in withheld
                 (due if sendable else refused).append(job)
             if refused:
                 await delivery.refuse(session, refused, confidential)
@@ -422,6 +424,7 @@ class Worker:
         for job in due:
             queues[job.host].append(job)
         for host, queue in queues.items():
+            self._queues[host] = queue
             self._sending[host] = asyncio.create_task(
                 self._send_to(host, queue, signers, confidential, (epoch, until))
             )
@@ -443,7 +446,7 @@ class Worker:
         except Exception:  # the leases run out and the deliveries are tried again
             log.exception("delivering to %s failed", host)
         finally:
-            del self._sending[host]
+            del self._sending[host], self._queues[host]
             # A place is free among HOSTS_AT_ONCE and this host's other deliveries may be
             # due: claim more now, not at the next poll (a post to 1,000 servers waited a
             # second for every 32 of them). `run_forever` claims in a task of its own rather

@@ -6,6 +6,7 @@ leaves the claims' answers standing."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 
 import httpx
@@ -20,14 +21,16 @@ from content.orm import utcnow
 from federation import policy_recheck
 from federation.delivery import Claimed
 from federation.policy_recheck import PolicyRecheck
-from federation.withholding import NOT_READ
-from moderation import domain_blocks
+from moderation import domain_blocks, verdicts
 from moderation.domain_blocks import BlockTerms
 from tests.federation.test_delivery import federation_with
 from tests.rig.keys import keypair_for_tests
 
 pytestmark = pytest.mark.anyio
 HOSTS = [f"server{number}.example" for number in range(500)]
+
+
+NUMBERS = itertools.count(1)
 
 
 def to(
@@ -37,7 +40,13 @@ def to(
     addressed to those `addressed`."""
     activity = {"type": kind, "id": f"https://here.example/{kind}", "to": list(addressed)}
     body = json.dumps(activity).encode()
-    return Claimed(1, inbox or f"https://{host}/inbox", host, 1, "c", body, 0, utcnow())
+    inbox = inbox or f"https://{host}/inbox"
+    return Claimed(next(NUMBERS), inbox, host, 1, "c", body, 0, utcnow())
+
+
+def sending(hosts: list[str]) -> dict[str, list[Claimed]]:
+    """Queues being sent to `hosts` (what they hold matters only for withholding)."""
+    return {host: [] for host in hosts}
 
 
 async def test_one_query_answers_every_host_and_a_block_is_seen_within_the_interval(
@@ -45,7 +54,7 @@ async def test_one_query_answers_every_host_and_a_block_is_seen_within_the_inter
 ) -> None:
     monkeypatch.setattr(policy_recheck, "RECHECK_SECONDS", 0.2)
     fed = federation_with(sessions, httpx.MockTransport(lambda _: httpx.Response(202)), [])
-    recheck = PolicyRecheck(fed, lambda: HOSTS)
+    recheck = PolicyRecheck(fed, sending(HOSTS))
     statements: list[str] = []
     engine = sessions.kw["bind"].sync_engine
     listen = event.listens_for(engine, "before_cursor_execute")
@@ -55,7 +64,7 @@ async def test_one_query_answers_every_host_and_a_block_is_seen_within_the_inter
         statements.append(str(args[2]))
 
     try:
-        recheck.told(HOSTS[:2], HOSTS[:1], NOT_READ)  # what a claim has just read: nothing is asked
+        recheck.told(HOSTS[:2], HOSTS[:1], 0, set())  # what a claim has just read: nothing is asked
         assert (await recheck.allows(to(HOSTS[0])), await recheck.allows(to(HOSTS[1]))) == (
             True,
             False,
@@ -88,7 +97,7 @@ async def test_a_failed_query_leaves_the_claims_answers_standing(
         raise OSError("down")
 
     monkeypatch.setattr(policy_recheck, "federating", down)
-    assert await PolicyRecheck(fed, lambda: HOSTS).allows(to(HOSTS[0]))
+    assert await PolicyRecheck(fed, sending(HOSTS)).allows(to(HOSTS[0]))
 
 
 async def test_an_account_suspended_since_the_claim_is_sent_take_backs_only(
@@ -102,21 +111,37 @@ async def test_an_account_suspended_since_the_claim_is_sent_take_backs_only(
         key = PublicKey(id=f"{uri}#main-key", owner=uri, pem=keypair_for_tests(3).public_pem)
         actor = Actor(uri, ActorType.PERSON, "mallory", inbox, None, key)
         mallory = await accounts.upsert_remote(session, actor, host)
-    recheck = PolicyRecheck(fed, lambda: HOSTS)
-    recheck.told(HOSTS, HOSTS, NOT_READ)
-    assert await recheck.allows(to(host, inbox))
+    jobs = {
+        "Create": to(host, inbox),
+        "Announce": to(host, inbox, "Announce"),
+        "Delete": to(host, inbox, "Delete"),
+        "Reject": to(host, inbox, "Reject"),
+        "for others there": to(host),  # her server's shared inbox
+        "bob's": to(host, f"https://{host}/users/bob/inbox"),
+        # Through her server's shared inbox: a direct message to her alone is withheld; one
+        # to her and another, or a post to followers naming her, goes.
+        "to her alone": to(host, addressed=(uri,)),
+        "to her and bob": to(host, addressed=(uri, f"https://{host}/users/bob")),
+        "to followers": to(host, addressed=(uri, "https://here.example/followers")),
+    }
+    queues = sending(HOSTS) | {host: list(jobs.values())}
+    recheck = PolicyRecheck(fed, queues)
+    async with sessions() as session:
+        recheck.told(HOSTS, HOSTS, await verdicts.generation(session), set())
+    assert await recheck.allows(jobs["Create"])
     async with sessions() as session, session.begin():
         accounts.suspend(await session.merge(mallory))
-    assert await recheck.allows(to(host, inbox))  # within the interval: nothing asked
+    assert await recheck.allows(jobs["Create"])  # within the interval: nothing asked
     await asyncio.sleep(0.25)
-    assert not await recheck.allows(to(host, inbox))
-    assert not await recheck.allows(to(host, inbox, "Announce"))
-    assert await recheck.allows(to(host, inbox, "Delete"))
-    assert await recheck.allows(to(host, inbox, "Reject"))
-    assert await recheck.allows(to(host))  # her server's shared inbox, for others there
-    assert await recheck.allows(to(host, f"https://{host}/users/bob/inbox"))
-    # Through her server's shared inbox: a direct message to her alone is withheld; one to
-    # her and another, or a post to followers naming her, goes.
-    assert not await recheck.allows(to(host, addressed=(uri,)))
-    assert await recheck.allows(to(host, addressed=(uri, f"https://{host}/users/bob")))
-    assert await recheck.allows(to(host, addressed=(uri, "https://here.example/followers")))
+    allowed = {name: await recheck.allows(job) for name, job in jobs.items()}
+    assert allowed == {
+        "Create": False,
+        "Announce": False,
+        "Delete": True,
+        "Reject": True,
+        "for others there": True,
+        "bob's": True,
+        "to her alone": False,
+        "to her and bob": True,
+        "to followers": True,
+    }

@@ -13,11 +13,14 @@ import json
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType
 from activitypub.actors import Actor, PublicKey, parse_actor
+from activitypub.hostnames import host_of
 from content import accounts, relationships
-from federation import delivery, resolve, withholding
+from content.accounts import Account
+from federation import delivery, resolve
 from federation.delivery import Delivery
 from federation.worker import Worker
 from node.state import Services
@@ -73,28 +76,52 @@ async def test_a_suspended_accounts_queue_keeps_only_take_backs(
     }
 
 
-async def test_inboxes_others_use_are_not_withheld_and_hers_stays_while_suspended(
+async def test_inboxes_others_use_go_hers_anywhere_is_withheld_and_stays_while_suspended(
     services: Services, remote: FakeServer
 ) -> None:
-    """mallory of hostile.example names remote.example's shared inbox as hers, and eve's
-    server serves her own inbox as its shared inbox too: suspending either withholds neither
-    inbox. eve, suspended, then publishes another inbox: hers stays the one stored."""
-    hostile = "https://hostile.example/users/mallory"
+    """mallory of hostile.example names remote.example's shared inbox, which dan there has,
+    as hers; bob, whom the node learns of after eve's suspension, has eve's inbox as his
+    server's shared inbox: suspending mallory and eve withholds neither inbox. carol of
+    hostile.example has her inbox on another host of hers: it is withheld all the same. eve,
+    suspended, then publishes another inbox: hers stays the one stored."""
+    pem = keypair_for_tests(4).public_pem
+    server = EVE.rsplit("/", 1)[0]
+    mallory, carol = "https://hostile.example/users/mallory", "https://hostile.example/users/carol"
+    elsewhere = "https://elsewhere.example/carol"
+
+    async def store(session: AsyncSession, uri: str, inbox: str, shared: str = "") -> Account:
+        key = PublicKey(id=f"{uri}#main-key", owner=uri, pem=pem)
+        name = uri.rsplit("/", 1)[1]
+        known = Actor(uri, ActorType.PERSON, name, inbox, None, key, shared_inbox=shared or None)
+        return await accounts.upsert_remote(session, known, host_of(uri))
+
     async with services.sessions() as session, session.begin():
-        pem = keypair_for_tests(4).public_pem
-        key = PublicKey(id=f"{hostile}#main-key", owner=hostile, pem=pem)
-        actor = Actor(hostile, ActorType.PERSON, "mallory", SHARED, None, key)
-        accounts.suspend(await accounts.upsert_remote(session, actor, "hostile.example"))
+        accounts.suspend(await store(session, mallory, SHARED))
+        accounts.suspend(await store(session, carol, elsewhere))
+        await store(session, f"{server}/dan", f"{server}/dan/inbox", SHARED)
         eve = await resolve.fetch_actor(services.federation, session, EVE)
-        bob = f"{EVE.rsplit('/', 1)[0]}/bob"
-        key = PublicKey(id=f"{bob}#main-key", owner=bob, pem=pem)
-        inbox, shared = f"{bob}/inbox", eve.inbox_uri  # her server: one inbox for them all
-        single = Actor(bob, ActorType.PERSON, "bob", inbox, None, key, shared_inbox=shared)
-        await accounts.upsert_remote(session, single, "remote.example")
     await suspend_eve(services)
-    async with services.sessions() as session:
-        assert (await withholding.suspended(session)).inboxes == set()
     async with services.sessions() as session, session.begin():
+        await store(session, f"{server}/bob", f"{server}/bob/inbox", eve.inbox_uri)
         moved = parse_actor(remote.documents[EVE] | {"inbox": f"{EVE}/inbox2"})
-        kept = await accounts.upsert_remote(session, moved, "remote.example")
-        assert kept.inbox_uri == f"{EVE}/inbox"
+        assert (await accounts.upsert_remote(session, moved, "remote.example")).inbox_uri == (
+            eve.inbox_uri
+        )
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        for name, inbox, to in (
+            ("for-dan", SHARED, f"{server}/dan"),
+            ("for-bob", eve.inbox_uri, f"{server}/bob"),
+            ("for-carol", elsewhere, carol),
+        ):
+            sent = {"id": f"{ALICE}#{name}", "type": "Create", "actor": ALICE, "to": [to]}
+            await delivery.enqueue(session, sent, alice.id, [inbox])
+    await Worker(services.federation).run_once()
+    async with services.sessions() as session:
+        rows = await session.execute(select(Delivery.activity_id, Delivery.state))
+        states = {activity_id.rsplit("#", 1)[-1]: state for activity_id, state in rows}
+    assert {name: states[name] for name in ("for-dan", "for-bob", "for-carol")} == {
+        "for-dan": "delivered",
+        "for-bob": "delivered",
+        "for-carol": "refused",
+    }
