@@ -10,10 +10,11 @@ addresses (to, cc, bto, bcc, audience) suspended, as a direct message to her is.
 addresses a collection (followers, the public) or someone else still goes, as do take-backs
 and refusals (TO_SUSPENDED).
 
-Her own inbox counts wherever it is, unless an account that is not suspended uses it as its
-inbox or shared inbox: an actor document names any inbox, and a hostile account naming
-another server's shared inbox as hers had every delivery to that server refused once
-suspended (attack13), as had a server's other accounts where one inbox serves them all.
+Her own inbox counts wherever it is, unless an account that is not suspended, of the server
+the inbox is on, uses it as its inbox or shared inbox: an actor document names any inbox,
+and a hostile account naming another server's shared inbox as hers had every delivery to
+that server refused once suspended (attack13), as had a server's other accounts where one
+inbox serves them all.
 Counted on her server only, an inbox she had moved to another host of hers was not
 withheld (attack14). A suspended account's inboxes are kept as stored
 (`accounts._copy_actor`): one she changed by publishing another actor document had her whole
@@ -32,6 +33,7 @@ from typing import cast
 from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activitypub.hostnames import InvalidHost, host_of
 from content.accounts import Account
 from content.orm import in_one_parameter
 from federation.delivery import Claimed
@@ -74,12 +76,15 @@ async def _suspended_own_inboxes(session: AsyncSession, inboxes: Collection[str]
     if not theirs:
         return theirs
     c = ACCOUNTS.c
-    as_inbox = select(c.inbox_uri).where(_in(session, c.inbox_uri, theirs))
-    as_shared = select(c.shared_inbox_uri).where(_in(session, c.shared_inbox_uri, theirs))
+    as_inbox = select(c.inbox_uri, c.domain).where(_in(session, c.inbox_uri, theirs))
+    as_shared = select(c.shared_inbox_uri, c.domain).where(_in(session, c.shared_inbox_uri, theirs))
     others = as_inbox.where(c.suspended_at.is_(None)).union(
         as_shared.where(c.suspended_at.is_(None))
     )
-    return theirs - set(await session.scalars(others))
+    # Only an account of the server the inbox is on: one elsewhere naming her inbox as its
+    # shared inbox would have her queue sent to her all the same.
+    used = {inbox for inbox, domain in await session.execute(others) if _on(inbox, domain)}
+    return theirs - used
 
 
 async def _suspended_ids(session: AsyncSession, uris: Collection[str]) -> set[str]:
@@ -92,6 +97,13 @@ async def _suspended_ids(session: AsyncSession, uris: Collection[str]) -> set[st
         )
     )
     return set(found)
+
+
+def _on(uri: str, host: str | None) -> bool:
+    try:
+        return host_of(uri) == host
+    except InvalidHost:
+        return False
 
 
 def _in(

@@ -82,12 +82,13 @@ async def test_inboxes_others_use_go_hers_anywhere_is_withheld_and_stays_while_s
     """mallory of hostile.example names remote.example's shared inbox, which dan there has,
     as hers; bob, whom the node learns of after eve's suspension, has eve's inbox as his
     server's shared inbox: suspending mallory and eve withholds neither inbox. carol of
-    hostile.example has her inbox on another host of hers: it is withheld all the same. eve,
-    suspended, then publishes another inbox: hers stays the one stored."""
+    hostile.example has her inbox on another host of hers: it is withheld all the same,
+    though an accomplice on a third server names it as its shared inbox (only accounts of
+    the inbox's server count). eve, suspended, then publishes another inbox: hers stays."""
     pem = keypair_for_tests(4).public_pem
     server = EVE.rsplit("/", 1)[0]
     mallory, carol = "https://hostile.example/users/mallory", "https://hostile.example/users/carol"
-    elsewhere = "https://elsewhere.example/carol"
+    elsewhere = f"{server}/carol-inbox"  # not on her server
 
     async def store(session: AsyncSession, uri: str, inbox: str, shared: str = "") -> Account:
         key = PublicKey(id=f"{uri}#main-key", owner=uri, pem=pem)
@@ -99,6 +100,8 @@ async def test_inboxes_others_use_go_hers_anywhere_is_withheld_and_stays_while_s
         accounts.suspend(await store(session, mallory, SHARED))
         accounts.suspend(await store(session, carol, elsewhere))
         await store(session, f"{server}/dan", f"{server}/dan/inbox", SHARED)
+        accomplice = "https://accomplice.example/users/x"
+        await store(session, accomplice, f"{accomplice}/inbox", elsewhere)
         eve = await resolve.fetch_actor(services.federation, session, EVE)
     await suspend_eve(services)
     async with services.sessions() as session, session.begin():
@@ -112,9 +115,14 @@ async def test_inboxes_others_use_go_hers_anywhere_is_withheld_and_stays_while_s
         for name, inbox, to in (
             ("for-dan", SHARED, f"{server}/dan"),
             ("for-bob", eve.inbox_uri, f"{server}/bob"),
-            ("for-carol", elsewhere, carol),
+            ("for-carol", elsewhere, None),  # a Like of hers, say: addressed to no one
         ):
-            sent = {"id": f"{ALICE}#{name}", "type": "Create", "actor": ALICE, "to": [to]}
+            sent = {
+                "id": f"{ALICE}#{name}",
+                "type": "Create",
+                "actor": ALICE,
+                "to": [to] if to else [],
+            }
             await delivery.enqueue(session, sent, alice.id, [inbox])
     await Worker(services.federation).run_once()
     async with services.sessions() as session:
