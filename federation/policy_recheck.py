@@ -11,10 +11,13 @@ or, once they are RECHECK_SECONDS old, from one query for every host being sent 
 verdict is that old. Sends that ask while it runs wait for it. Asked for each host in a
 session of its own, a thousand backlogged hosts cost the event loop ~1.2-1.7 CPU-ms each,
 every second (attack12). A fan-out's sends all go within the second of their claim's
-verdicts and ask nothing more. Each such query reads the policy's generation too, and when
-it moved since the deliveries being sent were looked at (a suspension moves it), they are
+verdicts and ask nothing more. Each such query reads the policy's generation too, and the
+hosts whose deliveries were looked at under another (a suspension moves it) have them
 looked at again (`withholding.withheld`): what was queued for accounts suspended since goes
-no more either."""
+no more either. Each host's queue keeps its own generation and its own withheld
+deliveries: one generation for them all, moved on by a query that ran between a claim's
+look and its queue's start, passed that queue over for good (attack15), and a delivery
+withheld once stayed so when claimed again after the suspension was lifted."""
 
 from __future__ import annotations
 
@@ -34,30 +37,26 @@ RECHECK_SECONDS = 1.0  # how old a host's verdict may be when a send to it start
 
 
 class PolicyRecheck:
-    """The policy's verdicts for the hosts being sent to (`queues`: each host's claimed
-    deliveries), each with when it was read, and which of those deliveries are withheld
-    (`withholding`) as of which policy generation."""
+    """For the hosts being sent to (`queues`: each host's claimed deliveries), the policy's
+    verdict with when it was read, and which deliveries are withheld (`withholding`) under
+    which policy generation."""
 
     def __init__(self, fed: Federation, queues: Mapping[str, list[Claimed]]) -> None:
         self.fed = fed
         self.queues = queues
         self._verdicts: dict[str, tuple[bool, float]] = {}  # host -> allowed, read when
+        self._looked: dict[str, int] = {}  # host -> the generation its queue was looked at under
+        self._withheld: dict[str, set[int]] = {}  # host -> its deliveries withheld since
         self._asking: asyncio.Task[None] | None = None
-        self._generation: int | None = None  # None: not all looked at under one generation
-        self._withheld: set[int] = set()
 
-    def told(
-        self, hosts: Collection[str], allowed: Collection[str], generation: int, withheld: set[int]
-    ) -> None:
-        """What a claim has just read, under the policy's `generation`: which of `hosts`
-        may be sent to (`allowed`) and which of its deliveries are `withheld`."""
-        if self.queues.keys() - set(hosts):  # others being sent, looked at before
-            self._withheld |= withheld
-            if self._generation != generation:
-                self._generation = None  # all looked at again at the next query
-        else:
-            self._generation, self._withheld = generation, set(withheld)
-        self._remember(hosts, allowed)
+    def told(self, hosts: Collection[str], allowed: Collection[str], generation: int) -> None:
+        """What a claim has just read under the policy's `generation`: which of `hosts` may
+        be sent to (`allowed`); their deliveries withheld then are not in their queues."""
+        self._keep(hosts)
+        now = time.monotonic()
+        for host in hosts:
+            self._verdicts[host] = (host in allowed, now)
+            self._looked[host], self._withheld[host] = generation, set()
 
     async def allows(self, job: Claimed) -> bool:
         """Whether `job` may still be sent: its host's verdict and whether it is withheld,
@@ -68,28 +67,38 @@ class PolicyRecheck:
                 stale = {h for h in self.queues if self._stale(self._verdicts.get(h))}
                 self._asking = asyncio.create_task(self._ask(stale | {host}))
             await asyncio.shield(self._asking)
-        return verdict[0] and job.id not in self._withheld
+        return verdict[0] and job.id not in self._withheld.get(host, ())
 
-    def _remember(self, hosts: Collection[str], allowed: Collection[str]) -> None:
-        """The verdicts for `hosts`, read now; those of hosts no longer sent to forgotten."""
-        now = time.monotonic()
-        kept = {host: v for host, v in self._verdicts.items() if host in self.queues}
-        self._verdicts = kept | {host: (host in allowed, now) for host in hosts}
+    def _keep(self, hosts: Collection[str]) -> None:
+        """Forget what was read for the hosts no longer being sent to (nor in `hosts`)."""
+        for kept in (self._verdicts, self._looked, self._withheld):
+            for gone in kept.keys() - self.queues.keys() - set(hosts):
+                del kept[gone]
 
     @staticmethod
     def _stale(verdict: tuple[bool, float] | None) -> bool:
         return verdict is None or time.monotonic() - verdict[1] >= RECHECK_SECONDS
 
     async def _ask(self, hosts: set[str]) -> None:
+        queues = dict(self.queues)  # as they are now: a host may end while this runs
+        again: dict[str, list[Claimed]] = {}
+        withheld: set[int] = set()
         try:
             async with self.fed.sessions() as session:
                 allowed = await federating(session, hosts, await self.fed.mode_now(session))
                 generation = await verdicts.generation(session)
-                if generation != self._generation:  # a suspension since, maybe
-                    jobs = [job for queue in list(self.queues.values()) for job in queue]
+                again = {h: q for h, q in queues.items() if self._looked.get(h) != generation}
+                if again:  # a suspension since, maybe
+                    jobs = [job for queue in again.values() for job in queue]
                     withheld = await withholding.withheld(session, jobs)
-                    self._generation, self._withheld = generation, withheld
         except Exception as error:  # asked again in a second; the claims' answers stand
             log.warning("the federation policy could not be asked again: %s", error)
             allowed = {h for h in hosts if (self._verdicts.get(h) or (True, 0.0))[0]}
-        self._remember(hosts, allowed)
+            again = {}
+        self._keep(hosts)
+        for host, queue in again.items():
+            if self.queues.get(host) is queue:  # not ended, nor claimed again, meanwhile
+                self._looked[host] = generation
+                self._withheld[host] = {job.id for job in queue if job.id in withheld}
+        now = time.monotonic()
+        self._verdicts.update({host: (host in allowed, now) for host in hosts})

@@ -406,7 +406,7 @@ class Worker:
             allowed = await federating(session, hosts, mode)
             generation = await verdicts.generation(session)  # before what it is the age of
             withheld = await withholding.withheld(session, claimed)
-            self._policy.told(hosts, allowed, generation, withheld)
+            self._policy.told(hosts, allowed, generation)
             accounts = await by_ids(session, {job.signer_id for job in claimed})
             signers = {account_id: signer_of(a) for account_id, a in accounts.items()}
             # What the instance actor sends, members told in confidence (`forget_bodies`).

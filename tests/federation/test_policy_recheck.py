@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -64,7 +65,7 @@ async def test_one_query_answers_every_host_and_a_block_is_seen_within_the_inter
         statements.append(str(args[2]))
 
     try:
-        recheck.told(HOSTS[:2], HOSTS[:1], 0, set())  # what a claim has just read: nothing is asked
+        recheck.told(HOSTS[:2], HOSTS[:1], 0)  # what a claim has just read: nothing is asked
         assert (await recheck.allows(to(HOSTS[0])), await recheck.allows(to(HOSTS[1]))) == (
             True,
             False,
@@ -127,7 +128,7 @@ async def test_an_account_suspended_since_the_claim_is_sent_take_backs_only(
     queues = sending(HOSTS) | {host: list(jobs.values())}
     recheck = PolicyRecheck(fed, queues)
     async with sessions() as session:
-        recheck.told(HOSTS, HOSTS, await verdicts.generation(session), set())
+        recheck.told(HOSTS, HOSTS, await verdicts.generation(session))
     assert await recheck.allows(jobs["Create"])
     async with sessions() as session, session.begin():
         accounts.suspend(await session.merge(mallory))
@@ -145,3 +146,42 @@ async def test_an_account_suspended_since_the_claim_is_sent_take_backs_only(
         "to her and bob": True,
         "to followers": True,
     }
+
+
+async def test_a_queue_looked_at_before_a_suspension_and_started_after_it_is_looked_at_again(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claim looks at its deliveries, a suspension commits, a query for another host's
+    sends runs, and only then does the claim's queue start: it is looked at again (one
+    generation for all queues marked it looked at, attack15). Once the suspension is
+    lifted, a delivery withheld and claimed again goes."""
+    monkeypatch.setattr(policy_recheck, "RECHECK_SECONDS", 0.2)
+    fed = federation_with(sessions, httpx.MockTransport(lambda _: httpx.Response(202)), [])
+    host, inbox = HOSTS[5], f"https://{HOSTS[5]}/users/mallory/inbox"
+    uri = f"https://{host}/users/mallory"
+    async with sessions() as session, session.begin():
+        key = PublicKey(id=f"{uri}#main-key", owner=uri, pem=keypair_for_tests(3).public_pem)
+        actor = Actor(uri, ActorType.PERSON, "mallory", inbox, None, key)
+        mallory = await accounts.upsert_remote(session, actor, host)
+    other = to(HOSTS[6])
+    queues = {HOSTS[6]: [other]}
+    recheck = PolicyRecheck(fed, queues)
+
+    async def moderate(change: Callable[[accounts.Account], None]) -> int:
+        async with sessions() as session, session.begin():
+            change(await session.merge(mallory))
+        async with sessions() as session:
+            return await verdicts.generation(session)
+
+    async with sessions() as session:
+        recheck.told([HOSTS[6], host], [HOSTS[6], host], await verdicts.generation(session))
+    await moderate(accounts.suspend)
+    await asyncio.sleep(0.25)
+    assert await recheck.allows(other)  # a query, before the claim's queue started
+    job = to(host, inbox)
+    queues[host] = [job]
+    await asyncio.sleep(0.25)
+    assert not await recheck.allows(job)
+    generation = await moderate(accounts.unsuspend)
+    recheck.told([host], [host], generation)  # claimed again
+    assert await recheck.allows(job)

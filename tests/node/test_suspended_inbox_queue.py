@@ -20,7 +20,7 @@ from activitypub.actors import Actor, PublicKey, parse_actor
 from activitypub.hostnames import host_of
 from content import accounts, relationships
 from content.accounts import Account
-from federation import delivery, resolve
+from federation import delivery, resolve, withholding
 from federation.delivery import Delivery
 from federation.worker import Worker
 from node.state import Services
@@ -64,9 +64,7 @@ async def test_a_suspended_accounts_queue_keeps_only_take_backs(
         ("/users/eve/inbox", "Delete"),
         ("/users/eve/inbox", "Reject"),
     ]
-    async with services.sessions() as session:
-        rows = await session.execute(select(Delivery.activity_id, Delivery.state))
-        states = {activity_id.rsplit("#", 1)[-1]: state for activity_id, state in rows}
+    states = await delivery_states(services)
     assert {kind: states[kind] for kind in queued} == {
         "Create": "refused",
         "Like": "refused",
@@ -125,11 +123,39 @@ async def test_inboxes_others_use_go_hers_anywhere_is_withheld_and_stays_while_s
             }
             await delivery.enqueue(session, sent, alice.id, [inbox])
     await Worker(services.federation).run_once()
-    async with services.sessions() as session:
-        rows = await session.execute(select(Delivery.activity_id, Delivery.state))
-        states = {activity_id.rsplit("#", 1)[-1]: state for activity_id, state in rows}
+    states = await delivery_states(services)
     assert {name: states[name] for name in ("for-dan", "for-bob", "for-carol")} == {
         "for-dan": "delivered",
         "for-bob": "delivered",
         "for-carol": "refused",
     }
+
+
+async def test_an_activity_addressing_what_is_no_uri_or_many_goes_and_stops_no_claim(
+    services: Services, remote: FakeServer
+) -> None:
+    """Addressed to eve, suspended, and to a string with a NUL in it (which stopped every
+    claim on PostgreSQL, attack15), or to eve and many more: neither is for her alone."""
+    async with services.sessions() as session, session.begin():
+        alice = await accounts.get_local(session, "alice")
+        assert alice is not None
+        await resolve.fetch_actor(services.federation, session, EVE)
+        many = [EVE, *(f"{EVE}-{number}" for number in range(withholding.MAX_ADDRESSED))]
+        for name, to in (("nul", [EVE, f"{EVE}\u0000x"]), ("many", many), ("her", [EVE])):
+            sent = {"id": f"{ALICE}#{name}", "type": "Create", "actor": ALICE, "to": to}
+            await delivery.enqueue(session, sent, alice.id, [SHARED])
+    await suspend_eve(services)
+    await Worker(services.federation).run_once()
+    states = await delivery_states(services)
+    assert {name: states[name] for name in ("nul", "many", "her")} == {
+        "nul": "delivered",
+        "many": "delivered",
+        "her": "refused",
+    }
+
+
+async def delivery_states(services: Services) -> dict[str, str]:
+    """Each delivery's state, by its activity id's fragment."""
+    async with services.sessions() as session:
+        rows = await session.execute(select(Delivery.activity_id, Delivery.state))
+        return {activity_id.rsplit("#", 1)[-1]: state for activity_id, state in rows}
