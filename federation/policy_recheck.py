@@ -50,8 +50,9 @@ class PolicyRecheck:
         self._asking: asyncio.Task[None] | None = None
 
     def told(self, hosts: Collection[str], allowed: Collection[str], generation: int) -> None:
-        """What a claim has just read under the policy's `generation`: which of `hosts` may
-        be sent to (`allowed`); their deliveries withheld then are not in their queues."""
+        """What a claim read under the policy's `generation`, told as the queues of `hosts`
+        start (no await between, or a query meanwhile forgot them): which may be sent to
+        (`allowed`); their deliveries withheld then are not in their queues."""
         self._keep(hosts)
         now = time.monotonic()
         for host in hosts:

@@ -406,7 +406,6 @@ class Worker:
             allowed = await federating(session, hosts, mode)
             generation = await verdicts.generation(session)  # before what it is the age of
             withheld = await withholding.withheld(session, claimed)
-            self._policy.told(hosts, allowed, generation)
             accounts = await by_ids(session, {job.signer_id for job in claimed})
             signers = {account_id: signer_of(a) for account_id, a in accounts.items()}
             # What the instance actor sends, members told in confidence (`forget_bodies`).
@@ -423,6 +422,7 @@ class Worker:
         queues: dict[str, list[Claimed]] = defaultdict(list)
         for job in due:
             queues[job.host].append(job)
+        self._policy.told(queues, allowed, generation)  # with no await before they start
         for host, queue in queues.items():
             self._queues[host] = queue
             self._sending[host] = asyncio.create_task(
