@@ -52,11 +52,18 @@ ACCOUNTS = cast(Table, Account.__table__)
 
 async def withheld(session: AsyncSession, jobs: Collection[Claimed]) -> set[int]:
     """The ids of those `jobs` that are for suspended remote accounts alone (above)."""
-    read = {body: _read(body) for body in {job.body for job in jobs}}  # a fan-out: one body
-    addressed = {job: read[job.body][1] for job in jobs if read[job.body][0] not in TO_SUSPENDED}
+    if not jobs:
+        return set()
+    theirs = await _suspended_own_inboxes(session, {job.inbox for job in jobs})
+    servers = await _with_suspended(session, {job.host for job in jobs})
+    # Only bodies going to her own inbox or to a server a suspended account is on are read:
+    # a member's block moves the policy on too, and reading every body still queued at each
+    # move held the event loop for ~2 s with 51,000 queued (attack16).
+    looked = [job for job in jobs if job.inbox in theirs or job.host in servers]
+    read = {body: _read(body) for body in {job.body for job in looked}}  # a fan-out: one
+    addressed = {job: read[job.body][1] for job in looked if read[job.body][0] not in TO_SUSPENDED}
     if not addressed:
         return set()
-    theirs = await _suspended_own_inboxes(session, {job.inbox for job in addressed})
     addressees = set().union(*set(addressed.values())) - {SOMEONE_ELSE}
     suspended = await _suspended_ids(session, addressees) if addressees else set()
     return {
@@ -89,6 +96,17 @@ async def _suspended_own_inboxes(session: AsyncSession, inboxes: Collection[str]
     # shared inbox would have her queue sent to her all the same (attack15).
     used = {inbox for inbox, domain in await session.execute(others) if _on(inbox, domain)}
     return theirs - used
+
+
+async def _with_suspended(session: AsyncSession, hosts: Collection[str]) -> set[str]:
+    """Those of `hosts` that a suspended remote account is on (by the domain's index)."""
+    c = ACCOUNTS.c
+    found = await session.scalars(
+        select(c.domain)
+        .where(_in(session, c.domain, hosts), c.suspended_at.is_not(None))
+        .distinct()
+    )
+    return set(found)
 
 
 async def _suspended_ids(session: AsyncSession, uris: Collection[str]) -> set[str]:

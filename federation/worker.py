@@ -478,6 +478,8 @@ class Worker:
                 return None
             if not await self._policy.allows(job):  # blocked or suspended since its claim
                 return None  # given back: the next claim ends it refused
+            if time.monotonic() > until:  # the policy's answer came late (attack16)
+                return None
             try:  # bounded by the transport's deadline (a second timer here cost each one)
                 return await self.fed.transport.post_activity(job.inbox, job.body, signer)
             except Exception as error:  # anything a remote server makes us raise is its failure
