@@ -34,6 +34,7 @@ from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -184,12 +185,13 @@ def insert_of(dialect: str) -> Callable[[Any], sqlite.Insert | postgresql.Insert
 
 
 def in_one_parameter(
-    column: ColumnElement[str], values: Collection[str], dialect: str
+    session: AsyncSession, column: ColumnElement[str], values: Collection[str]
 ) -> ColumnElement[bool]:
-    """`column IN values` with the values bound as one parameter: a PostgreSQL array
-    (`= ANY`), a JSON array read by `json_each` on SQLite. An IN list of hundreds (a
-    fan-out's hosts) was as many parameters to render and adapt each time (issue 18)."""
-    if dialect == "postgresql":
+    """`column IN values` with the values bound as one parameter, for `session`'s database:
+    a PostgreSQL array (`= ANY`), a JSON array read by `json_each` on SQLite. An IN list of
+    hundreds (a fan-out's hosts) was as many parameters to render and adapt each time (issue
+    18)."""
+    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
         listed = bindparam(None, list(values), type_=ARRAY(column.type), unique=True)
         return column == any_(listed)
     each = func.json_each(bindparam(None, json.dumps(list(values)), unique=True))

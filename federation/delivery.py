@@ -170,8 +170,7 @@ def any_due() -> Select[bool]:
 def hosts_in(session: AsyncSession, hosts: Collection[str]) -> ColumnElement[bool]:
     """`Delivery.host IN hosts`, the hosts as one parameter (`in_one_parameter`): those
     being sent to in a fan-out were 500 parameters at each claim (issue 18)."""
-    dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    return in_one_parameter(DELIVERIES.c.host, hosts, dialect)
+    return in_one_parameter(session, DELIVERIES.c.host, hosts)
 
 
 async def end_held(

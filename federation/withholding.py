@@ -33,7 +33,7 @@ import json
 from collections.abc import Collection
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub.hostnames import InvalidHost, host_of
@@ -81,20 +81,21 @@ async def _suspended_own_inboxes(session: AsyncSession, inboxes: Collection[str]
     # chose the index of remote accounts on a fresh table, 218 ms a claim (attack15).
     found = await session.execute(
         select(c.inbox_uri, c.domain).where(
-            _in(session, c.inbox_uri, inboxes), c.suspended_at.is_not(None)
+            in_one_parameter(session, c.inbox_uri, inboxes), c.suspended_at.is_not(None)
         )
     )
     theirs = {inbox for inbox, domain in found if domain is not None}
     if not theirs:
         return theirs
-    as_inbox = select(c.inbox_uri, c.domain).where(_in(session, c.inbox_uri, theirs))
-    as_shared = select(c.shared_inbox_uri, c.domain).where(_in(session, c.shared_inbox_uri, theirs))
-    others = as_inbox.where(c.suspended_at.is_(None)).union(
-        as_shared.where(c.suspended_at.is_(None))
+    unsuspended = c.suspended_at.is_(None)
+    as_inbox, as_shared = (
+        select(column, c.domain).where(in_one_parameter(session, column, theirs), unsuspended)
+        for column in (c.inbox_uri, c.shared_inbox_uri)
     )
     # Only an account of the server the inbox is on: one elsewhere naming her inbox as its
     # shared inbox would have her queue sent to her all the same (attack15).
-    used = {inbox for inbox, domain in await session.execute(others) if _on(inbox, domain)}
+    others = await session.execute(as_inbox.union(as_shared))
+    used = {inbox for inbox, domain in others if _on(inbox, domain)}
     return theirs - used
 
 
@@ -103,7 +104,7 @@ async def _with_suspended(session: AsyncSession, hosts: Collection[str]) -> set[
     c = ACCOUNTS.c
     found = await session.scalars(
         select(c.domain)
-        .where(_in(session, c.domain, hosts), c.suspended_at.is_not(None))
+        .where(in_one_parameter(session, c.domain, hosts), c.suspended_at.is_not(None))
         .distinct()
     )
     return set(found)
@@ -113,7 +114,9 @@ async def _suspended_ids(session: AsyncSession, uris: Collection[str]) -> set[st
     """Those of `uris` that are the ids of suspended remote accounts."""
     c = ACCOUNTS.c
     found = await session.execute(
-        select(c.uri, c.domain).where(_in(session, c.uri, uris), c.suspended_at.is_not(None))
+        select(c.uri, c.domain).where(
+            in_one_parameter(session, c.uri, uris), c.suspended_at.is_not(None)
+        )
     )
     return {uri for uri, domain in found if domain is not None}
 
@@ -133,14 +136,6 @@ def _usable(uri: str) -> bool:
     except (UnicodeEncodeError, InvalidHost):
         return False
     return True
-
-
-def _in(
-    session: AsyncSession, column: ColumnElement[str], values: Collection[str]
-) -> ColumnElement[bool]:
-    """`column IN values`, the values as one parameter (`in_one_parameter`)."""
-    dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    return in_one_parameter(column, values, dialect)
 
 
 def _read(body: bytes) -> tuple[str | None, frozenset[str]]:

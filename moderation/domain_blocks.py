@@ -127,8 +127,7 @@ async def blocks_for(session: AsyncSession, hosts: Collection[str]) -> dict[str,
     if not names:
         return {}
     # One parameter, not an IN list: a fan-out's 500 hosts were ~1,000 names (issue 18).
-    dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    among = in_one_parameter(DomainBlock.__table__.c.domain, names, dialect)
+    among = in_one_parameter(session, DomainBlock.__table__.c.domain, names)
     rows = {row.domain: row for row in await session.scalars(select(DomainBlock).where(among))}
     found = {}
     for host, names_of_host in wanted.items():
