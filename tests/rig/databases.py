@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from sqlalchemy.engine import make_url
 
 from node.database import migrate
 
@@ -43,12 +44,18 @@ class SQLiteDatabases:
 
 class PostgresDatabases:
     """Databases cloned from a migrated template on the real PostgreSQL server. A clone
-    takes the server ~0.4 s, so a thread keeps the next ones cloned while tests run."""
+    takes the server ~0.4 s, so a thread keeps the next ones cloned while tests run. From
+    PostgreSQL 15 on, a clone copies the template's files (`STRATEGY FILE_COPY`) instead of
+    writing every page through the WAL, its default: a clone and its drop took 34-35 ms of
+    the machine's CPU instead of 55-65 ms (PostgreSQL 15, fsync off as `.ci/run` sets it,
+    30 of each), for the ~600 databases a run clones; with fsync on, 161-163 ms of wall
+    time against 165-181 (its checkpoints cost no more than the WAL's writes)."""
 
     READY = 2
 
     def __init__(self) -> None:
         self.template = f"harbour_template_{os.getpid()}"
+        self._copying = sql.SQL(" STRATEGY FILE_COPY" if _server_version() >= 150000 else "")
         self._drop_now(self.url_of(self.template))
         _execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.template)))
         migrate(self.url_of(self.template))
@@ -68,8 +75,8 @@ class PostgresDatabases:
     def _clone(self) -> str:
         name = f"harbour_test_{uuid.uuid4().hex[:12]}"
         _execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(self.template)
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}{}").format(
+                sql.Identifier(name), sql.Identifier(self.template), self._copying
             )
         )
         # A test database is thrown away: commits need not wait for the disk.
@@ -108,7 +115,9 @@ class PostgresDatabases:
             self._drop_now(url)
 
     def _drop_now(self, url: str) -> None:
-        name = sql.Identifier(url.rpartition("/")[2])
+        """Drop the database `url` names; its query, if any, is no part of the name (a test's
+        URL with options left its database behind, every run)."""
+        name = sql.Identifier(str(make_url(url).database))
         _execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
     def close(self) -> None:
@@ -119,6 +128,12 @@ class PostgresDatabases:
         while not self.ready.empty():
             self._drop_now(self.ready.get())
         self._drop_now(self.url_of(self.template))
+
+
+def _server_version() -> int:
+    """The test server's `server_version_num` (150000 for 15.0)."""
+    with psycopg.connect(POSTGRES_URL) as connection:
+        return connection.info.server_version
 
 
 def _execute(statement: sql.Composable) -> None:
