@@ -46,6 +46,9 @@ STALL_SECONDS = 5.0
 # Seconds without a request after which the signing process is ended (its ~44 MB given back):
 # a small node's post reaches its followers in one burst, and idle it keeps its memory low.
 IDLE = 60.0
+# Seconds a signing process may take to say it is ready (its imports take ~0.12 s): one that
+# has not by then is hung, killed, and the next burst starts another.
+START_SECONDS = 30.0
 
 Headers = dict[str, str]
 log = logging.getLogger("harbour.signing")
@@ -218,6 +221,7 @@ class _Child(asyncio.SubprocessProtocol):
         self._transport = transport
         self._watching = self.loop.create_task(self._watch())
         self.loop.call_later(IDLE, self._end_if_idle)
+        self.loop.call_later(START_SECONDS, self._kill_if_never_ready)
 
     def sign(
         self, request: tuple[Any, ...], signer: SigningKey, style: Style
@@ -263,10 +267,23 @@ class _Child(asyncio.SubprocessProtocol):
         self.kill()
         self._end()
 
+    def _kill_if_never_ready(self) -> None:
+        """Kill it if it has not said it is ready by START_SECONDS: a process hung in its
+        imports was otherwise kept for good, and no other was started (attack17)."""
+        if not self._answered and not self.ended:
+            log.warning("the signing process did not start in %.0f s; ending it", START_SECONDS)
+            self.kill()
+            self._end()
+
     def _end_if_idle(self) -> None:
-        """Close its input if it was left IDLE seconds holding nothing (it ends once it has
-        signed what it read); else look again when it may be."""
+        """Close its input if it was left IDLE seconds holding nothing since it said it is
+        ready (it ends once it has signed what it read); else look again when it may be.
+        Counted from its start, a process still importing on a loaded machine was ended
+        before it was ready, and no request asked for another: a test waited forever."""
         if self.ended:
+            return
+        if not self._answered:  # still importing: ended only once hung (START_SECONDS)
+            self.loop.call_later(IDLE, self._end_if_idle)
             return
         idle = self.loop.time() - self._used
         if idle < IDLE or self.waiting or self._outbox:
@@ -287,7 +304,8 @@ class _Child(asyncio.SubprocessProtocol):
             del self._buffer[:end]
             if self.ended:  # killed (hung): what it held is the loop's to sign now
                 return
-            self._answered = True
+            if not self._answered:  # it is idle from now on: its imports are no idleness
+                self._answered, self._used = True, self.loop.time()
             for number, headers, error in pickle.loads(frame):
                 future, _ = self.waiting.pop(number)
                 if future.done():  # its request was cancelled (a deadline) meanwhile

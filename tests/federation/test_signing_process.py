@@ -45,10 +45,11 @@ async def sign(
 
 async def started(signing: SigningProcess) -> int:
     """The signing process's id, once a request (signed on the loop) started it and it
-    answers."""
+    answers (within 30 s: a start that never ends so fails, where it held the suite)."""
     await sign(signing, 0, Style.RFC9421)
-    while not signing.ready:
-        await asyncio.sleep(0.01)
+    async with asyncio.timeout(30):
+        while not signing.ready:
+            await asyncio.sleep(0.01)
     assert signing.pid is not None
     return signing.pid
 
@@ -265,9 +266,12 @@ async def test_an_ended_process_whose_id_another_took_is_never_killed(
     signing = SigningProcess(separate=True, burst=1)
     try:
         ended = await started(signing)
-        while signing.pid is not None:  # left idle, its input is closed and it ends
-            await asyncio.sleep(0.01)
-        assert wait_gone(ended)
+        # Left idle, its input is closed and it ends. The loop goes on meanwhile: the pipe
+        # is closed by a callback after the process is marked ended, and a blocking wait
+        # there could wait for a process that never saw its input close.
+        async with asyncio.timeout(30):
+            while signing.pid is not None or not gone(ended):
+                await asyncio.sleep(0.01)
         await asyncio.sleep(0.1)  # reaped
         taken = take_process_id(ended)
         try:
@@ -314,6 +318,58 @@ async def test_a_process_left_idle_ends_and_the_next_request_starts_another(
         assert signing.pid is None
         assert "Signature" in await sign(signing, 2, Style.CAVAGE)  # on the loop meanwhile
         assert await started(signing) != first
+    finally:
+        await signing.aclose()
+
+
+async def test_a_process_slower_to_start_than_its_idleness_is_used_once_ready(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its idleness counted from its start: one still importing after IDLE (a loaded
+    machine) was ended before it said it was ready; each started since went the same way,
+    and every request was signed on the loop."""
+    monkeypatch.setattr(signing_process, "IDLE", 0.03)  # a start takes ~0.12 s
+    monkeypatch.setattr(signing_process, "RESTART", 0.0)
+    signing = SigningProcess(separate=True, burst=1)
+    try:
+        async with asyncio.timeout(30):
+            number = 0
+            while not signing.ready:  # a request every 5 ms, each in a burst
+                number += 1
+                assert "Signature" in await sign(signing, number, Style.RFC9421)
+                await asyncio.sleep(0.005)
+        ready = signing.pid
+        assert ready is not None
+        async with asyncio.timeout(30):  # then left idle, it ends
+            while not gone(ready):
+                await asyncio.sleep(0.01)
+    finally:
+        await signing.aclose()
+
+
+@pytest.mark.expect_failures(r"harbour.signing: the signing process did not start in ")
+async def test_a_process_that_never_says_it_is_ready_is_ended_and_another_started(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """One hung in its imports was kept for good, and no other was ever started: every
+    request of the node was signed on the loop (attack17)."""
+    hung = tmp_path / "hung"
+    hung.write_text("#!/bin/sh\nexec sleep 60\n")
+    hung.chmod(0o755)
+    monkeypatch.setattr(signing_process, "START_SECONDS", 0.3)
+    monkeypatch.setattr(signing_process, "RESTART", 0.0)
+    monkeypatch.setattr(signing_process.sys, "executable", str(hung))
+    signing = SigningProcess(separate=True, burst=1)
+    try:
+        starts: list[int] = []
+        async with asyncio.timeout(30):
+            for number in range(2):
+                assert verified(await sign(signing, number, Style.RFC9421), number)  # the loop
+                while (pid := signing.pid) is None or pid in starts:
+                    await asyncio.sleep(0.01)
+                starts.append(pid)
+                while not gone(pid):  # killed
+                    await asyncio.sleep(0.01)
     finally:
         await signing.aclose()
 
