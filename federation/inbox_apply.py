@@ -38,6 +38,7 @@ from content import posts
 from content.accounts import Account, by_ids
 from content.batch_writes import batched, drain
 from content.local_accounts import prefetch_local
+from content.orm import utcnow
 from content.writer_turns import INLINE_INSERTS
 from federation import jobs
 from federation.context import Federation
@@ -84,46 +85,99 @@ class _Offline:
         return getattr(self._transport, name)
 
 
-class InboxApplier:
-    """Applies claimed inbox items for the worker."""
+class Overtaken(Exception):  # noqa: N818 (what happened, not an error of the code)
+    """Another worker holds some of a host's items this worker was applying: it stops,
+    and gives back the rest."""
 
-    def __init__(self, fed: Federation) -> None:
+
+class InboxApplier:
+    """Applies claimed inbox items for the worker, each claim held for `lease` at a time."""
+
+    def __init__(self, fed: Federation, lease: timedelta = jobs.LEASE) -> None:
         self.fed = fed
+        self.lease = lease
 
     async def apply(
         self, items: list[InboxItem], slots: asyncio.Semaphore, ready: Ready = _always
     ) -> None:
         """Apply one host's claimed items in order, together as far as they go, each step
-        once `ready` (the worker's liveness lock held); if it never is, give the rest back."""
-        async with slots:
-            await self._in_order(items, ready)
+        once `ready` (the worker's liveness lock held); if it never is, give the rest back.
+        A queue that fails is logged, and its leases run out: the claim's other hosts go on
+        (one failing queue failed the whole pass, its siblings left running)."""
+        try:
+            await self._in_turn(items, slots, ready)
+        except Exception:
+            log.exception("applying %d inbox items failed", len(items))
 
-    async def _in_order(self, items: list[InboxItem], ready: Ready) -> None:
+    async def _in_turn(
+        self, items: list[InboxItem], slots: asyncio.Semaphore, ready: Ready
+    ) -> None:
+        """Items that wait for a slot until half their lease is gone are given back:
+        renewed meanwhile, every host of a claim was held as long as its slowest one; so are
+        the rest of those another worker overtook (attack17, attack18)."""
+        try:
+            async with asyncio.timeout(self._left(items).total_seconds()):
+                await slots.acquire()
+        except TimeoutError:
+            return await self._give_back(items)
+        try:
+            await self._in_order(items, ready, items)
+        except Overtaken:
+            log.info("another worker holds some of %d inbox items; the rest given back", len(items))
+            await self._give_back(items)
+        finally:
+            slots.release()
+
+    def _left(self, items: list[InboxItem]) -> timedelta:
+        """How long the items' lease holds before half of it is gone."""
+        return items[0].locked_until - utcnow() - self.lease / 2  # type: ignore[operator]
+
+    async def _in_order(self, items: list[InboxItem], ready: Ready, queue: list[InboxItem]) -> None:
         """Together; when an item stops the batch, those before it together again, it
-        alone, and those after it together."""
-        while items:
-            if not await ready():
-                return await self._give_back(items)
+        alone, and those after it together. Each step starts with at least half a lease
+        ahead (`_going_on`) and lasts 2 minutes at most (an item alone, tried twice): a lease
+        that ran out while items went alone one by one let another worker claim the host's
+        later items (the one being applied, locked, skipped) and apply them first."""
+        while items := await self._going_on(items, ready, queue):
             stopped = await self.together(items)
             if stopped is None:
                 return
-            if stopped == 0 and not (items := await self._still_held(items)):
-                return  # all taken back (`liveness.release_dead`): another worker has them
             if stopped:
-                await self._in_order(items[:stopped], ready)
-            if not await ready():
-                return await self._give_back(items[stopped:])
-            await self.alone(items[stopped])
-            items = items[stopped + 1 :]
+                await self._in_order(items[:stopped], ready, queue)
+            # Stopped at once: maybe some were taken back (`liveness.release_dead`). Tried
+            # together again one item shorter each time, 64 items were applied 2,080 times.
+            if not (rest := await self._going_on(items[stopped:], ready, queue, stopped == 0)):
+                return
+            await self.alone(rest[0])
+            items = rest[1:]
 
-    async def _still_held(self, items: list[InboxItem]) -> list[InboxItem]:
-        """Those of the items this worker still holds: a batch whose claims were taken back
-        was tried again one item shorter each time: a 64-item batch, 2,080 items applied."""
+    async def _going_on(
+        self, items: list[InboxItem], ready: Ready, queue: list[InboxItem], check: bool = False
+    ) -> list[InboxItem]:
+        """The items to go on with, none if work may not start (given back). Once half
+        their lease is gone the lease of the host's queue is renewed; then, or with `check`,
+        they must all still be this worker's (else `Overtaken`): one that went on with those
+        it still held applied them while another worker held earlier ones (attack18)."""
+        if not items:
+            return []
+        if not await ready():
+            await self._give_back(items)
+            return []
+        renewing = self._left(items) <= timedelta(0)
+        if not (renewing or check):
+            return items
+        claim, ids = str(items[0].claim), [item.id for item in queue]
         async with self.fed.sessions() as session:
-            held = await jobs.still_claimed_all(
-                session, InboxItem, [item.id for item in items], str(items[0].claim)
-            )
-        return [item for item in items if item.id in held]
+            if renewing:
+                held, until = await jobs.renew(session, InboxItem, claim, ids, self.lease)
+                for item in queue:
+                    if item.id in held:
+                        item.locked_until = until
+            else:  # a read, not a write of every item left before each one goes alone
+                held = await jobs.held(session, InboxItem, claim, ids)
+        if any(item.id not in held for item in items):
+            raise Overtaken
+        return items
 
     async def _give_back(self, items: list[InboxItem]) -> None:
         """Give back those of the items this worker still holds (`jobs.give_back`)."""

@@ -185,15 +185,33 @@ async def still_claimed(session: AsyncSession, model: type[J], job_id: int, clai
     )
 
 
-async def still_claimed_all(
-    session: AsyncSession, model: type[J], job_ids: list[int], claim: str
-) -> dict[int, J]:
-    """Those of these jobs this worker still holds, by id, loaded in `session`."""
+async def renew(
+    session: AsyncSession, model: type[Job], claim: str, ids: list[int], lease: timedelta
+) -> tuple[set[int], datetime]:
+    """Hold those of these jobs of `model` this worker still holds under `claim` (and still
+    open) for `lease` from now, committed: their ids, and the lease's new end."""
     table = model.__table__  # type: ignore[attr-defined]
-    rows = await session.scalars(
-        select(model).where(table.c.id.in_(job_ids), table.c.claim == claim)
+    until = utcnow() + lease
+    renewed = await session.scalars(
+        update(table)
+        .where(*_held_of(table, claim, ids))
+        .values(locked_until=until)
+        .returning(table.c.id)
     )
-    return {row.id: row for row in rows}  # type: ignore[attr-defined]
+    held = set(renewed)
+    await session.commit()
+    return held, until
+
+
+async def held(session: AsyncSession, model: type[Job], claim: str, ids: list[int]) -> set[int]:
+    """Those of these jobs of `model` this worker still holds under `claim`, still open."""
+    table = model.__table__  # type: ignore[attr-defined]
+    return set(await session.scalars(select(table.c.id).where(*_held_of(table, claim, ids))))
+
+
+def _held_of(table: Table, claim: str, ids: list[int]) -> tuple[ColumnElement[bool], ...]:
+    """Which of these jobs of `table` are held under `claim`, and still open."""
+    return (table.c.id.in_(ids), table.c.claim == claim, table.c.state.in_(OPEN_STATES))
 
 
 async def finish_held(

@@ -115,7 +115,7 @@ class Worker:
         # the claims over and sent them again (attack5). What is left is given back.
         lease = self._lease.total_seconds()
         self._send_within = max(lease - DEADLINE - STOP_SECONDS, lease / 2)
-        self._applier = InboxApplier(fed)
+        self._applier = InboxApplier(fed, self._lease)
         # On PostgreSQL (`run_forever`): the lock whose loss gives this worker's inbox and
         # delivery claims back, when the claims of dead workers were last looked for, and
         # the owners seen dead (`liveness.release_dead`).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class LoopbackServer(ThreadingHTTPServer):
@@ -12,3 +12,12 @@ class LoopbackServer(ThreadingHTTPServer):
     host alone for a minute (`federation.back_off.BACK_OFF`), longer than a test waits."""
 
     request_queue_size = 128
+
+
+def answer_document(handler: BaseHTTPRequestHandler, body: bytes) -> None:
+    """Answer a request with `body`, an ActivityPub document, 200."""
+    handler.send_response(200)
+    handler.send_header("content-type", "application/activity+json")
+    handler.send_header("content-length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

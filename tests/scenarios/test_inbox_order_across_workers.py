@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activitypub import ActorType
 from activitypub.actors import Actor, PublicKey
+from activitypub.hostnames import host_of
 from content import accounts
 from content.orm import utcnow
 from content.posts import Post
@@ -58,11 +59,12 @@ def node(postgresql_databases: PostgresDatabases, tmp_path: Path) -> Iterator[li
     postgresql_databases.drop(url)
 
 
-async def known_eve(session: AsyncSession) -> accounts.Account:
-    """eve of remote.example, her key stored (nothing is fetched), flushed."""
-    key = PublicKey(id=f"{EVE}#main-key", owner=EVE, pem=keypair_for_tests(3).public_pem)
-    actor = Actor(EVE, ActorType.PERSON, "eve", f"{EVE}/inbox", None, key)
-    eve = await accounts.upsert_remote(session, actor, "remote.example")
+async def known_eve(session: AsyncSession, uri: str = EVE) -> accounts.Account:
+    """eve (of remote.example unless `uri` says otherwise), her key stored (nothing is
+    fetched), flushed."""
+    key = PublicKey(id=f"{uri}#main-key", owner=uri, pem=keypair_for_tests(3).public_pem)
+    actor = Actor(uri, ActorType.PERSON, "eve", f"{uri}/inbox", None, key)
+    eve = await accounts.upsert_remote(session, actor, host_of(uri))
     await session.flush()
     return eve
 
@@ -87,14 +89,20 @@ def items_in_order(sam: str) -> list[dict[str, object]]:
 
 async def arrive_in_order(session: AsyncSession, sam: str) -> None:
     """`items_in_order` as eve's inbox items, due in that order, announced, committed."""
-    eve = await known_eve(session)
+    await arrive(session, await known_eve(session), items_in_order(sam))
+
+
+async def arrive(
+    session: AsyncSession, actor: accounts.Account, activities: list[dict[str, object]]
+) -> None:
+    """The activities as the actor's inbox items, due in that order, announced, committed."""
     due = utcnow() - timedelta(minutes=1)
-    for number, activity in enumerate(items_in_order(sam)):
+    for number, activity in enumerate(activities):
         session.add(
             InboxItem(
                 activity_id=str(activity["id"]),
                 activity_type=str(activity["type"]),
-                actor_id=eve.id,
+                actor_id=actor.id,
                 body=json.dumps(activity),
                 next_attempt_at=due + timedelta(milliseconds=number),  # the arrival order
             )
