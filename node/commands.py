@@ -92,11 +92,17 @@ MAX_WEBSOCKET_MESSAGE = 65_536  # a subscribe message is a few dozen bytes (uvic
 
 
 def server_config(settings: Settings, app: ASGIApp) -> uvicorn.Config:
-    """Uvicorn's settings for `harbour serve`."""
+    """Uvicorn's settings for `harbour serve`. Its event loop and HTTP parser are the ones
+    the node is tested on, whatever else is installed: by default uvicorn takes uvloop and
+    httptools where they are (`uvicorn[standard]`), and under uvloop the signing process
+    never started (its transport is no `asyncio.SubprocessTransport`), so a fan-out's
+    every signature was made on the event loop."""
     return uvicorn.Config(
         app,
         host=settings.listen_host,
         port=settings.listen_port,
+        loop="asyncio",
+        http="h11",
         access_log=False,
         proxy_headers=False,
         server_header=False,
