@@ -1,8 +1,9 @@
 """What the benchmarks share: a bare Starlette server to compare with, a sink standing for
-remote servers, and scratch databases."""
+remote servers, scratch databases, and processes' CPU time."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -118,3 +119,30 @@ def scratch_database(
     finally:
         with psycopg.connect(postgres_admin_url, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """User and system CPU seconds a process (or one of its threads) has used so far (Linux)."""
+    stat = Path(f"/proc/{pid}/task/{thread}/stat" if thread else f"/proc/{pid}/stat")
+    fields = stat.read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+QUIET_SECONDS = 1.0
+QUIET_SHARE = 0.05  # of a core: an idle node uses 1-2 % (its worker's passes), in 10 ms ticks
+SETTLE_LIMIT = 15.0
+
+
+def settled(pid: int) -> None:
+    """Wait until process `pid` is quiet, or SETTLE_LIMIT has passed (said on stderr): a
+    node just started works on for about a second after its first answer (~70 ms of CPU:
+    its worker's first pass), and the first searches timed then had a p99 of 17-27 ms where
+    the same searches timed later had 11-15 ms. (Quiet as under 2 % of a core, an idle
+    node on PostgreSQL on a loaded CI machine never was, and the benchmark failed.)"""
+    deadline = time.monotonic() + SETTLE_LIMIT
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        time.sleep(QUIET_SECONDS)
+        if cpu_seconds(pid) - before < QUIET_SECONDS * QUIET_SHARE:
+            return
+    print(f"process {pid} was still busy after {SETTLE_LIMIT:.0f} s: timed anyway", file=sys.stderr)

@@ -1,9 +1,11 @@
 """Every remote server of a fan-out (`benchmarks/fanout.py`): a bare asyncio HTTP/1.1 server
 on the port given, that reads each POST whole (by its Content-Length: a chunked one is
 refused with 411, as the node sends none) and answers 202 on the same connection,
-counting them by how they were signed (GET /signed). Remote servers run on machines of
-their own; this one shares the node's two cores, so it takes as little of them as it can
-(the bare Starlette app under uvicorn it replaced took 0.23 CPU-ms a delivery, 0.03 here).
+counting them by how they were signed (GET /signed) and keeping when each arrived (GET
+/arrivals: `time.monotonic()`, one clock for every process of the machine). Remote servers
+run on machines of their own; this one shares the node's two cores, so it takes as little
+of them as it can (the bare Starlette app under uvicorn it replaced took 0.23 CPU-ms a
+delivery, 0.03 here).
 
 Run: .venv/bin/python benchmarks/_sink.py PORT"""
 
@@ -12,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 
 ACCEPTED = b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n"
 LENGTH_REQUIRED = b"HTTP/1.1 411 Length Required\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 SIGNED: dict[str, int] = {}  # POSTs by how they were signed: rfc9421, draft-cavage, unsigned
+ARRIVALS: list[float] = []  # when each POST was read whole, in order
 
 
 def kind(head: bytes) -> str:
@@ -56,12 +60,15 @@ class Inbox(asyncio.Protocol):
                 self.transport.write(answer(head))
             else:
                 SIGNED[kind(head)] = SIGNED.get(kind(head), 0) + 1
+                ARRIVALS.append(time.monotonic())
                 self.transport.write(ACCEPTED)
 
 
 def answer(head: bytes) -> bytes:
-    """A GET's answer: the counts for /signed, an empty object for anything else."""
-    body = json.dumps(SIGNED).encode() if head.startswith(b"get /signed ") else b"{}"
+    """A GET's answer: the counts for /signed, the times for /arrivals, an empty object for
+    anything else."""
+    found = {b"get /signed ": SIGNED, b"get /arrivals ": ARRIVALS}
+    body = next((json.dumps(v).encode() for k, v in found.items() if head.startswith(k)), b"{}")
     return b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s" % (
         len(body),
         body,

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import tempfile
@@ -41,7 +40,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._servers import bare_server  # noqa: E402
+from benchmarks._servers import bare_server, cpu_seconds, settled  # noqa: E402
 from benchmarks._timeline_cache import clear_cache, database  # noqa: E402
 from benchmarks._timeline_data import NOW, READER, READER_PASSWORD, Shape  # noqa: E402
 from benchmarks._timeline_probe import probe  # noqa: E402
@@ -83,12 +82,6 @@ def reader_token(node: NodeProcess) -> str:
     return node.app_token(READER, READER_PASSWORD)
 
 
-def cpu_seconds(pid: int) -> float:
-    """The CPU time (user and system) process `pid` has used, from Linux's /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def run_backend(workdir: Path, url: str, args: argparse.Namespace) -> str:
     """Times the pages on a real node, beside the bare endpoint timed just before, then
     probes them in process; the newest page's figures, for the curve."""
@@ -97,6 +90,8 @@ def run_backend(workdir: Path, url: str, args: argparse.Namespace) -> str:
     node.start()
     try:
         token = reader_token(node)
+        assert node.process is not None
+        settled(node.process.pid)  # what a node does just after it starts is not a page
         with closing(node.client()) as http:
             http.headers["authorization"] = f"Bearer {token}"
             for label, params in PAGES.items():

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._servers import scratch_database  # noqa: E402
-from benchmarks.startup import bytecode_kept, cpu_seconds  # noqa: E402
+from benchmarks._servers import cpu_seconds, scratch_database  # noqa: E402
+from benchmarks.startup import bytecode_kept  # noqa: E402
 from tests.rig.nodes import NodeProcess, free_port  # noqa: E402
 
 

@@ -35,7 +35,6 @@ import argparse
 import asyncio
 import http.client
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -54,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 from activitypub import generate_keypair  # noqa: E402
 from activitypub.actors import Actor, PublicKey  # noqa: E402
 from activitypub.vocab import ActorType  # noqa: E402
-from benchmarks._servers import bare_server, scratch_database  # noqa: E402
+from benchmarks._servers import bare_server, cpu_seconds, scratch_database  # noqa: E402
 from benchmarks._timeline_cache import database as timeline_database  # noqa: E402
 from benchmarks._timeline_data import Shape  # noqa: E402
 from content.orm import new_id, utcnow  # noqa: E402
@@ -62,6 +61,7 @@ from federation import jobs  # noqa: E402
 from federation.inbox import InboxItem  # noqa: E402
 from node.database import create_engine as create_async_engine  # noqa: E402
 from node.database import create_sessionmaker, driver_url  # noqa: E402
+from tests.rig.listeners import answer_document  # noqa: E402
 from tests.rig.nodes import NodeProcess, free_port  # noqa: E402
 from tests.rig.signing import signed_post  # noqa: E402
 
@@ -71,11 +71,7 @@ def serve_actor(port: int, document: dict[str, object]) -> ThreadingHTTPServer:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
-            self.send_response(200)
-            self.send_header("content-type", "application/activity+json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            answer_document(self, body)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -118,12 +114,6 @@ def blast(
     for thread in threads:
         thread.join()
     return time.perf_counter() - started, accepted
-
-
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user and system) process `pid` has used so far (Linux: /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def keep_finished(database: str, actor_id: int, count: int) -> None:
@@ -210,9 +200,9 @@ def bare_run(
     port: int, pid: int, requests: list[tuple[dict[str, str], bytes]], args: argparse.Namespace
 ) -> tuple[float, float]:
     """The bare endpoint's (requests a second, CPU seconds a request) for one blast."""
-    cpu_before = process_cpu(pid)
+    cpu_before = cpu_seconds(pid)
     seconds, answered = blast(port, "bare", requests, args.concurrency)
-    return len(requests) / seconds, (process_cpu(pid) - cpu_before) / max(answered, 1)
+    return len(requests) / seconds, (cpu_seconds(pid) - cpu_before) / max(answered, 1)
 
 
 def run_node(
@@ -261,10 +251,10 @@ def run_node(
                 with bare_server(workdir, bare_port, "/users/alice/inbox") as (_, bare_pid):
                     bare.extend(bare_run(bare_port, bare_pid, requests[1:], args) for _ in range(3))
             assert node.process is not None
-            cpu_before = process_cpu(node.process.pid)
+            cpu_before = cpu_seconds(node.process.pid)
             started = time.perf_counter()
             seconds, accepted = blast(node.port, node.domain, requests[1:], args.concurrency)
-            cpu = process_cpu(node.process.pid) - cpu_before
+            cpu = cpu_seconds(node.process.pid) - cpu_before
             with engine.connect() as connection:
                 if args.no_worker:  # nothing is applied: the rows stored are counted
                     stored = connection.scalar(text("SELECT count(*) FROM inbox_items"))
@@ -279,7 +269,7 @@ def run_node(
                     time.sleep(0.1)
                     connection.rollback()
                 applied_seconds = time.perf_counter() - started
-            cpu_applied = process_cpu(node.process.pid) - cpu_before
+            cpu_applied = cpu_seconds(node.process.pid) - cpu_before
             engine.dispose()
         finally:
             node.stop()

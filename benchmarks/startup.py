@@ -28,7 +28,6 @@ the suite's tiny run does not compile everything again (~2.5 s of CPU).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -39,7 +38,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._servers import bare_server, scratch_database, wait_until_listening  # noqa: E402
+from benchmarks._servers import (  # noqa: E402
+    bare_server,
+    cpu_seconds,
+    scratch_database,
+    wait_until_listening,
+)
 from tests.rig import nodes  # noqa: E402
 from tests.rig.nodes import NodeProcess, free_port  # noqa: E402
 
@@ -68,12 +72,6 @@ def rss_mib(pid: int) -> float:
 def megabytes(mib: float) -> float:
     """MiB (what /proc reports, in KiB) as MB, the unit of the goal."""
     return mib * 1024 * 1024 / 1e6
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # What a node cannot start without, imported by the bare app for the floor's figure: the
