@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import time
 from datetime import timedelta
 
 import httpx
@@ -91,10 +90,10 @@ async def test_an_uploaded_photo_is_served_upright_and_without_metadata(
 async def test_a_tiny_png_claiming_900_million_pixels_is_refused_at_once(
     client: httpx.AsyncClient, services: Services
 ) -> None:
+    """Refused by the pixel count its header claims, before any decoding: a decoder would
+    have failed on the missing image data instead (a timed check failed on a loaded CI)."""
     [alice] = await tokens(services, "alice")
-    started = time.monotonic()
     bomb = await upload(client, alice, png_header(30000, 30000))
-    assert time.monotonic() - started < 2.0
     assert (bomb.status_code, bomb.json()) == (
         422,
         {"error": "Validation failed: the image has more than 33 million pixels"},

@@ -34,6 +34,7 @@ class ServerSentEvents:
         self._thread.start()
 
     status = 0
+    error = ""
 
     def _read(self) -> None:
         event = ""
@@ -46,8 +47,8 @@ class ServerSentEvents:
                     event = line[7:]
                 elif line.startswith("data: "):
                     self.events.append((event, line[6:]))
-        except httpx.HTTPError:
-            pass
+        except httpx.HTTPError as error:  # the stream could not be read (shown by `ready`)
+            self.error = f"{type(error).__name__}: {error}"
         finally:
             self.ended.set()
 
@@ -119,4 +120,9 @@ def ready(reader: ServerSentEvents | MastoJs, post: Callable[[str], object], mar
             return
         except AssertionError:
             continue
-    raise AssertionError(f"the stream never showed {marker!r}")
+    # What the reader met, for a failure seen only under load (the node logged no request
+    # for a stream that never showed its member's posts, in one CI run).
+    met = ""
+    if isinstance(reader, ServerSentEvents):
+        met = f" (answered {reader.status or 'nothing'}{reader.error and ', '}{reader.error})"
+    raise AssertionError(f"the stream never showed {marker!r}{met}")
