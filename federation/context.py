@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation.group_commit import GroupCommit
 from federation.keys import KeyCache
 from federation.transport import Transport
 from moderation import lockdown
@@ -39,6 +41,8 @@ class Federation:
     # Posts whose threads members opened, for the worker to fill in (`want_thread`).
     threads_wanted: dict[str, None] = field(default_factory=dict)
     _threads_asked: dict[str, float] = field(default_factory=dict)
+    # The group commit storing accepted inbox items, made on first use (`inbox._writes`).
+    inbox_writes: GroupCommit[Any, Any] | None = None
 
     def policy_mode(self) -> FederationMode:
         """The federation mode in force: the allowlist alone during a lockdown."""
