@@ -144,6 +144,20 @@ async def test_a_member_cannot_act_as_the_organisation_or_another_login(
         assert 'href="/@mia"' in home.text and f'href="/@{other.username}"' not in home.text
 
 
+def without_key_material(document: object) -> object:
+    """`document` without its keys' random text (PEM and multibase), in which any three
+    letters may turn up: "mia" once did, in a public key."""
+    if isinstance(document, dict):
+        return {
+            name: without_key_material(value)
+            for name, value in document.items()
+            if name not in ("publicKeyPem", "publicKeyMultibase")
+        }
+    if isinstance(document, list):
+        return [without_key_material(value) for value in document]
+    return document
+
+
 async def test_a_member_makes_a_second_nickname_that_no_page_links_to_the_first(
     client: httpx.AsyncClient, services: Services, app: Starlette
 ) -> None:
@@ -159,7 +173,7 @@ async def test_a_member_makes_a_second_nickname_that_no_page_links_to_the_first(
         actor = (
             await other.get("/users/nightowl", headers={"Accept": "application/activity+json"})
         ).json()
-    assert "mia" not in str(actor) and actor.get("alsoKnownAs", []) == []
+    assert "mia" not in str(without_key_material(actor)) and actor.get("alsoKnownAs", []) == []
 
     taken = await client.post("/settings/identity/new", data={"username": "sam"})
     assert "sam" in await world.notice_after(client, taken)

@@ -176,7 +176,12 @@ def test_a_members_correction_reaches_the_owner_anonymously_and_her_answer_in_ro
             assert about == f"{a.base_url}{listing_path(a, 'Rosa night clinic')}"
 
         # Sam accepts: the edit form opens with the suggestion and today as last verified.
-        correction_id = re.findall(r'action="/staff/corrections/(\d+)/accept"', waiting)[0]
+        # The suggestion's form, not the experience's ("Mark it read"): the two are sent
+        # apart, and the queue lists them in the order they arrived.
+        [correction_id] = re.findall(
+            r'action="/staff/corrections/(\d+)/accept"[^>]*><button type="submit">Accept and edit<',
+            waiting,
+        )
         accepted = sam.post(f"/staff/corrections/{correction_id}/accept")
         assert accepted.status_code == 303
         edit_path = accepted.headers["location"]
