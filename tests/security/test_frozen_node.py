@@ -20,7 +20,7 @@ import pytest
 
 from activitypub import Actor, ActorType, PublicKey
 from tests.rig.keys import keypair_for_tests
-from tests.rig.listeners import LoopbackServer
+from tests.rig.listeners import LoopbackServer, answer_document
 from tests.rig.nodes import NodeProcess, free_port, open_node
 from tests.rig.signing import signed_post
 
@@ -38,11 +38,7 @@ class HostileServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
-                self.send_response(200)
-                self.send_header("content-type", "application/activity+json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                answer_document(self, body)
                 owner.served += 1
 
             def log_message(self, *args: object) -> None:
