@@ -25,7 +25,7 @@ from tests.rig.keys import keypair_for_tests
 from tests.rig.listeners import LoopbackServer
 from tests.rig.nodes import NodeProcess, loopback_client, read_database
 from tests.rig.signing import signed_post
-from tests.scenarios.test_verdict_races import PACE, flood, key_of, like
+from tests.scenarios.test_verdict_races import flood, key_of, like
 
 pytestmark = pytest.mark.processes
 SENDERS = 6
@@ -118,7 +118,7 @@ def test_a_flooded_node_answers_every_post_and_its_worker_keeps_applying(
     stop = threading.Event()
     with server_that_never_answers() as hanging, ThreadPoolExecutor(SENDERS + HELD) as pool:
         held = [pool.submit(hold_in_flight, target, hanging, stop, n) for n in range(HELD)]
-        floods = [pool.submit(flood, target, hank, stop, n, None, PACE) for n in range(SENDERS)]
+        floods = [pool.submit(flood, target, hank, stop, n) for n in range(SENDERS)]
         # The flood is under way: some time has passed and its POSTs are many (on a
         # loaded machine a few seconds may bring only a few dozen).
         time.sleep(FLOOD_SECONDS / 4)

@@ -56,9 +56,8 @@ def flood(
     stop: threading.Event,
     number: int,
     accepted: threading.Event | None = None,
-    pace: float = 0.0,
 ) -> list[Sent]:
-    """Signed Likes from hank (his `key_of`) to the target's inbox until `stop`, `pace`
+    """Signed Likes from hank (his `key_of`) to the target's inbox until `stop`, PACE
     seconds apart; `accepted` is set once one is answered 202."""
     sent: list[Sent] = []
     with loopback_client(base_url=f"http://127.0.0.1:{target.port}", timeout=30) as http:
@@ -68,7 +67,7 @@ def flood(
             sent.append(like(http, target, hank, f"{number}-{n}"))
             if accepted is not None and sent[-1].status == 202:
                 accepted.set()
-            stop.wait(pace)
+            stop.wait(PACE)
     return sent
 
 
@@ -110,7 +109,7 @@ def race(target: NodeProcess, sender: NodeProcess, block: Callable[[], None]) ->
         assert like(http, target, hank, "first").status == 202
     stop, accepted = threading.Event(), threading.Event()
     with ThreadPoolExecutor(SENDERS) as pool:
-        floods = [pool.submit(flood, target, hank, stop, n, accepted, PACE) for n in range(SENDERS)]
+        floods = [pool.submit(flood, target, hank, stop, n, accepted) for n in range(SENDERS)]
         # The verdict remembered and items flowing: on a loaded machine the flood's first
         # answers took over 2 s, and a block made before them left none to compare.
         assert accepted.wait(60)
