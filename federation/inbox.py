@@ -29,10 +29,13 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    true,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.engine import Compiled
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import ColumnElement
 
 from activitypub import InvalidDocument, SignatureError, id_of, read_document
 from activitypub.hostnames import InvalidHost, check_canonical
@@ -41,7 +44,7 @@ from activitypub.signatures import RequestParts
 from activitypub.vocab import MAX_ID_LENGTH
 from content import accounts
 from content.orm import Base, insert_of, new_id, utcnow
-from content.writer_turns import commit_if
+from content.writer_turns import commit_if, write_alone
 from federation import hosts, proofs
 from federation.authenticity import NotAuthentic, check_origin, signed_by
 from federation.context import Federation
@@ -250,40 +253,40 @@ def _writes(fed: Federation) -> GroupCommit[_Arrival, Stored]:
         async def store(session: AsyncSession, arrivals: Sequence[_Arrival]) -> list[Stored]:
             return await _store(session, verdicts, arrivals)
 
-        quick = None
         if engine.dialect.name == "postgresql":
-            autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
-            async def quick(arrivals: Sequence[_Arrival]) -> list[Stored] | None:
-                return await _alone(autocommit, verdicts, arrivals)
+        async def quick(
+            connection: AsyncConnection, arrivals: Sequence[_Arrival]
+        ) -> list[Stored] | None:
+            return await _alone(connection, verdicts, arrivals)
 
-        writes = fed.inbox_writes = GroupCommit(fed.sessions, store, quick)
+        writes = GroupCommit(fed.sessions, store, quick, hold=engine.connect)
+        fed.inbox_writes = writes
     return writes
 
 
 def _insert(dialect: str, *, unmoved: bool = False) -> Insert:
-    """`INSERT ... ON CONFLICT DO NOTHING RETURNING id, (the policy's generation)` for the
-    items, built once. On SQLite it is run with a list of rows (compiled once whatever their
-    number). On PostgreSQL the rows come as one JSON text, `json_to_recordset` (`_recordset`):
-    one statement text whatever the batch's size, so psycopg prepares it (with a list of rows,
+    """`INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING id, (the policy's generation)`
+    for the items, built once. The rows come as one JSON text (`_recordset`): one statement
+    text whatever the batch's size, so PostgreSQL's psycopg prepares it (with a list of rows,
     insertmanyvalues wrote a text for each size, never prepared), and one parameter `json`
     writes in C (an array a column, escaped by psycopg in Python element by element, cost a
-    sixth of the accept path's CPU); each row added also announces new work
+    sixth of the accept path's CPU). On PostgreSQL each row added also announces new work
     (`jobs.announce`'s NOTIFY, sent once however many rows call it, at commit): one round
-    trip a batch fewer. `unmoved` (PostgreSQL): rows are added only while the policy's
-    generation is `:generation` (`_alone`)."""
+    trip a batch fewer. `unmoved`: rows are added only while the policy's generation is
+    `:generation` (`_alone`)."""
     if (statement := _INSERTS.get((dialect, unmoved))) is None:
         wake = (func.pg_notify(CHANNEL, ""),) if dialect == "postgresql" else ()
-        into = insert_of(dialect)(_TABLE)
-        if dialect == "postgresql":
-            rows = _recordset()
-            if unmoved:
-                current = func.coalesce(GENERATION.scalar_subquery(), 0)
-                rows = rows.where(current == bindparam("generation"))
-            into = into.from_select([*_EACH, *_SAME], rows)
-        statement = _INSERTS[(dialect, unmoved)] = into.on_conflict_do_nothing(
-            index_elements=["actor_id", "activity_id"]
-        ).returning(_TABLE.c.id, GENERATION.scalar_subquery(), LOCKDOWN.scalar_subquery(), *wake)
+        current = func.coalesce(GENERATION.scalar_subquery(), 0)
+        # SQLite reads an upsert's SELECT only with a WHERE clause, even `WHERE true`.
+        rows = _recordset(dialect).where(current == bindparam("generation") if unmoved else true())
+        statement = _INSERTS[(dialect, unmoved)] = (
+            insert_of(dialect)(_TABLE)
+            .from_select([*_EACH, *_SAME], rows)
+            .on_conflict_do_nothing(index_elements=["actor_id", "activity_id"])
+            .returning(_TABLE.c.id, GENERATION.scalar_subquery(), LOCKDOWN.scalar_subquery(), *wake)
+        )
     return statement
 
 
@@ -291,30 +294,32 @@ _EACH = ("id", "activity_id", "activity_type", "actor_id", "body")  # one value 
 _SAME = ("received_at", "next_attempt_at", "state", "attempts")  # one value a batch
 
 
-def _recordset() -> Select[Any]:
-    """`SELECT ... FROM json_to_recordset(:rows) AS (id BIGINT, ...)`: the rows of a batch
-    from one JSON array of objects (`_EACH`), with the values of `_SAME` the same for all."""
-    rows = (
-        func.json_to_recordset(cast(bindparam("rows", type_=Text), JSON))
-        .table_valued(*(column(name, _TABLE.c[name].type) for name in _EACH))
-        .render_derived(with_types=True)
-    )
-    return select(
-        *(rows.c[name] for name in _EACH),
-        *(bindparam(name, type_=_TABLE.c[name].type) for name in _SAME),
-    )
+def _recordset(dialect: str) -> Select[Any]:
+    """The rows of a batch from one JSON array of objects (`_EACH`), with the values of
+    `_SAME` the same for all: `json_to_recordset` on PostgreSQL, `json_each` on SQLite."""
+    if dialect == "postgresql":
+        rows = (
+            func.json_to_recordset(cast(bindparam("rows", type_=Text), JSON))
+            .table_valued(*(column(name, _TABLE.c[name].type) for name in _EACH))
+            .render_derived(with_types=True)
+        )
+        each: list[ColumnElement[Any]] = [rows.c[name] for name in _EACH]
+    else:
+        values = func.json_each(bindparam("rows", type_=Text)).table_valued("value")
+        each = [func.json_extract(values.c.value, f"$.{name}") for name in _EACH]
+    return select(*each, *(bindparam(name, type_=_TABLE.c[name].type) for name in _SAME))
 
 
-def _parameters(dialect: str, rows: list[dict[str, Any]]) -> Any:
-    """What `_insert(dialect)` is run with: a row each, or (PostgreSQL) one JSON text."""
+def _parameters(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """What `_insert` is run with: the rows as one JSON text, and the values they share."""
     now = utcnow()
     same = {"received_at": now, "next_attempt_at": now, "state": "queued", "attempts": 0}
-    if dialect != "postgresql":
-        return [{**row, **same} for row in rows]
     return {"rows": json.dumps(rows), **same}
 
 
 _INSERTS: dict[tuple[str, bool], Insert] = {}
+# SQLite's statement for `write_alone`, compiled once, its parameters' order and converters.
+_SQLITE_ALONE: dict[str, tuple[Compiled, list[str], dict[str, Any]]] = {}
 _TABLE: Table = InboxItem.__table__  # type: ignore[assignment]
 
 
@@ -335,7 +340,7 @@ async def _store(
         return bool(returned) and generations == {returned[0][1] or 0}
 
     with commit_if(complete):
-        returned = (await session.execute(_insert(dialect), _parameters(dialect, rows))).all()
+        returned = (await session.execute(_insert(dialect), _parameters(rows))).all()
     added = {row[0] for row in returned}
     # The generation and lockdown come back with the rows (after the INSERT took the write lock);
     # read alone only when every item was a duplicate.
@@ -360,20 +365,25 @@ async def _store(
 
 
 async def _alone(
-    autocommit: AsyncEngine, verdicts: Verdicts, arrivals: Sequence[_Arrival]
+    connection: AsyncConnection, verdicts: Verdicts, arrivals: Sequence[_Arrival]
 ) -> list[Stored] | None:
-    """PostgreSQL: a batch let in under one generation of the policy stored by its INSERT
-    as a transaction of its own (`autocommit`), one round trip where BEGIN, the INSERT and
-    COMMIT took three, on a Core connection (an ORM session around it, its commit and its
-    close cost a quarter of the batch's CPU), adding its rows only if the policy's generation
-    is still theirs; None if it added none (all were duplicates, or the generation moved):
-    the batch then goes the long way (`_store`)."""
+    """A batch let in under one generation of the policy stored by its INSERT as a
+    transaction of its own on `connection` (held by the group commit for a run of batches),
+    adding its rows only if the policy's generation is still theirs, outside an ORM session
+    (its commit and its close cost a quarter of a batch's CPU on PostgreSQL): there in one
+    round trip where BEGIN, the INSERT and COMMIT took three (the connection is in
+    autocommit), on SQLite in one hand-off to the connection's thread
+    (`content.writer_turns.write_alone`). None if it added none (all were duplicates, the generation
+    moved, or SQLite refused it): the batch then goes the long way (`_store`)."""
     generations = {arrival.generation for arrival in arrivals}
     if len(generations) != 1 or (generation := generations.pop()) is None:
         return None
     rows = [{**arrival.row, "id": new_id()} for arrival in arrivals]
-    parameters = {**_parameters("postgresql", rows), "generation": generation}
-    async with autocommit.connect() as connection:
+    parameters = {**_parameters(rows), "generation": generation}
+    returned: Sequence[Any] | None
+    if connection.dialect.name == "sqlite":
+        returned = await _written_alone(connection, parameters)
+    else:
         statement = _insert("postgresql", unmoved=True)
         returned = (await connection.execute(statement, parameters)).all()
     if not returned:
@@ -381,6 +391,28 @@ async def _alone(
     verdicts.settle(returned[0][1] or 0, bool(returned[0][2]))
     added = {row[0] for row in returned}
     return [Stored.NEW if row["id"] in added else Stored.DUPLICATE for row in rows]
+
+
+async def _written_alone(
+    connection: AsyncConnection, parameters: dict[str, Any]
+) -> list[Any] | None:
+    """SQLite: `_insert("sqlite", unmoved=True)` run with `parameters` by `write_alone`,
+    compiled once, its values converted as SQLAlchemy converts them (the datetimes)."""
+    if (compiled := _SQLITE_ALONE.get("sqlite")) is None:
+        dialect = connection.dialect
+        statement: Any = _insert("sqlite", unmoved=True).compile(dialect=dialect)
+        names = statement.positiontup or []
+        converters = {
+            name: convert
+            for name in names
+            if (convert := statement.binds[name].type.bind_processor(dialect))
+        }
+        compiled = _SQLITE_ALONE["sqlite"] = (statement, names, converters)
+    statement, names, converters = compiled
+    values: dict[str, Any] = statement.construct_params(parameters)
+    for name, convert in converters.items():
+        values[name] = convert(values[name])
+    return await write_alone(connection, statement.string, [values[name] for name in names])
 
 
 async def _proven(

@@ -18,9 +18,11 @@ the GIL; issue 18). The first write of a transaction (it may wait for another pr
 lock), its reads, UPDATEs and DELETEs (a DELETE may cascade far) and its commit (a WAL
 checkpoint writes to disk) still go to the connection's thread.
 
-Within `content.writer_turns.commit_if` (the inbox's group commit), a statement whose rows
-complete its transaction is committed in the same hand-off as it ran, after taking the
-writer's turn like any other; the session's commit then makes no trip.
+Within `content.writer_turns.commit_if`, a statement whose rows complete its transaction is
+committed in the same hand-off as it ran, after taking the writer's turn like any other; the
+session's commit then makes no trip. (`content.writer_turns.write_alone` goes further for
+the inbox's group commit: a statement run and committed in one hand-off, without
+SQLAlchemy's execution around it.)
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ async def test_a_bad_row_fails_only_its_own_caller(
 async def test_a_quick_write_answers_its_batch_and_one_that_declines_sends_it_the_long_way(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    async def quick(names: Sequence[str]) -> list[str] | None:
+    async def quick(held: None, names: Sequence[str]) -> list[str] | None:
         """Stores a batch on its own session unless a name is left for the long way."""
         if any(name.startswith("long") for name in names):
             return None
