@@ -4,11 +4,12 @@ once its row is durable, and a bad row fails only its own caller."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from content.orm import utcnow
 from federation.group_commit import GroupCommit
@@ -73,4 +74,65 @@ async def test_a_quick_write_answers_its_batch_and_one_that_declines_sends_it_th
     writes = GroupCommit(sessions, add_servers, quick)
     assert await writes.write("a.example") == "quick stored a.example"
     assert await writes.write("long.example") == "stored long.example"
+    assert await stored(sessions) == 2
+
+
+async def test_a_quick_write_holds_one_connection_while_batches_keep_coming(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """One connection for a run of batches; after a batch failed (its rows then each the long
+    way), a fresh one for what waits."""
+    engine = sessions.kw["bind"]
+    holds: list[AsyncConnection] = []
+    handed_in: list[asyncio.Future[str]] = []
+
+    @asynccontextmanager
+    async def hold() -> AsyncIterator[AsyncConnection]:
+        async with engine.connect() as connection:
+            holds.append(connection)
+            yield connection
+
+    def hand_in(name: str) -> None:
+        """A request arriving while a batch is written: it waits for the next batch."""
+        handed_in.append(asyncio.ensure_future(writes.write(name)))
+
+    async def quick(connection: AsyncConnection, names: Sequence[str]) -> list[str]:
+        if names == ["first.example"]:
+            hand_in("second.example")
+        if "not a host" in names:
+            hand_in("after.example")
+            raise ValueError("a bad row")
+        rows = [{"domain": name, "first_seen_at": utcnow()} for name in names]
+        await connection.execute(insert(KnownServer), rows)
+        await connection.commit()
+        return [f"quick {name}" for name in names]
+
+    writes = GroupCommit(sessions, add_servers, quick, hold=hold)
+    assert await writes.write("first.example") == "quick first.example"
+    assert await handed_in.pop() == "quick second.example"
+    assert len(holds) == 1  # two batches, one connection
+
+    answers = await asyncio.gather(
+        writes.write("a.example"), writes.write("not a host"), return_exceptions=True
+    )
+    assert answers[0] == "stored a.example" and isinstance(answers[1], ValueError)
+    assert await handed_in.pop() == "quick after.example"
+    assert len(holds) == 3 and holds[1] is not holds[2]  # a fresh one after the failure
+    assert await stored(sessions) == 4
+
+
+async def test_rows_go_the_long_way_when_no_connection_can_be_held(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    @asynccontextmanager
+    async def hold() -> AsyncIterator[None]:
+        raise ConnectionError("the database is away")
+        yield
+
+    async def quick(held: None, names: Sequence[str]) -> list[str]:
+        raise AssertionError("never asked without a connection")
+
+    writes = GroupCommit(sessions, add_servers, quick, hold=hold)
+    answers = await asyncio.gather(writes.write("a.example"), writes.write("b.example"))
+    assert list(answers) == ["stored a.example", "stored b.example"]
     assert await stored(sessions) == 2
