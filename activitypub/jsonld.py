@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,25 +50,46 @@ def read_json(body: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
 def read_document(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """A document from another server, as `read_json` reads it, or InvalidDocument also when
     a string holds a NUL character (PostgreSQL stores none: an activity's type with one was
-    a 500 at the inbox, a content warning with one an item that failed at every attempt).
-    A client's own text is read by `read_json`: its NULs are stripped where it is kept."""
+    a 500 at the inbox, a content warning with one an item that failed at every attempt) or
+    a lone UTF-16 surrogate (no UTF-8 text holds one: stored through SQLite's JSON functions
+    an activity's type with one became bytes no read could decode, and the worker's every
+    claim of the inbox failed on it, for every sender; attack20). A client's own text is
+    read by `read_json`: its NULs are stripped where it is kept."""
     value = read_json(body, max_depth)
-    # A string holds NUL only so escaped; the strings (keys too) then decide.
-    if b"\\u0000" in body and _holds_nul(value):
+    # A string holds either only so escaped; the strings (keys too) then decide.
+    if b"\\u0000" in body and _any_string(value, _holds_nul):
         raise InvalidDocument("the document has a NUL character in a string")
+    if _SURROGATE_ESCAPE.search(body) and _any_string(value, _lone_surrogate):
+        raise InvalidDocument("the document has a lone UTF-16 surrogate in a string")
     return value
 
 
 _CONTAINERS = (dict, list)
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # \uD800-\uDFFF, in a pair or not
 
 
-def _holds_nul(value: Any) -> bool:
-    """Whether a string in `value` (a key or a value, at any depth: already bounded) holds NUL."""
+def _holds_nul(text: str) -> bool:
+    return "\x00" in text
+
+
+def _lone_surrogate(text: str) -> bool:
+    """Whether `text` holds a surrogate: `json` joins the escapes of a pair into one
+    character, so any left stood alone."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _any_string(value: Any, test: Callable[[str], bool]) -> bool:
+    """Whether `test` holds for a string in `value` (a key or a value, at any depth: already
+    bounded)."""
     if isinstance(value, str):
-        return "\x00" in value
+        return test(value)
     if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    return isinstance(value, list) and any(_holds_nul(item) for item in value)
+        return any(test(key) or _any_string(item, test) for key, item in value.items())
+    return isinstance(value, list) and any(_any_string(item, test) for item in value)
 
 
 def as_list(value: Any) -> list[Any]:

@@ -75,3 +75,30 @@ def test_an_activity_with_a_nul_is_refused_and_a_backslash_u0000_kept(node: Node
         return {p.uri: p.spoiler_text for p in await session.scalars(select(Post))}
 
     assert read_database(node, warnings) == {f"{EVE}/statuses/3": "a path: C:\\u0000"}
+
+
+def test_an_activity_with_a_lone_surrogate_is_refused_and_the_queue_goes_on(
+    node: NodeProcess,
+) -> None:
+    """A lone surrogate (`"\\ud800"` in the JSON text) is no character UTF-8 can hold: in an
+    activity's type or id on SQLite it was stored as bytes no read could decode, and every
+    claim of the inbox then failed on it, for every sender (attack20). An emoji written as
+    an escaped pair is one character and is kept."""
+    lone = post(node, {**note(node, 1), "type": "\ud800"})
+    assert lone.status_code == 400
+    assert "surrogate" in lone.json()["error"]
+    activity = note(node, 2)
+    assert post(node, {**activity, "id": activity["id"] + "\udfff"}).status_code == 400
+    paired = note(node, 3, summary="careful \U0001f600")
+    assert "\\ud83d\\ude00" in json.dumps(paired)  # the pair's escapes, as json.dumps sends it
+    assert post(node, paired).status_code == 202
+    assert post(node, note(node, 4)).status_code == 202
+    settle(node)
+
+    async def warnings(session: AsyncSession) -> dict[str, str]:
+        return {p.uri: p.spoiler_text for p in await session.scalars(select(Post))}
+
+    assert read_database(node, warnings) == {
+        f"{EVE}/statuses/3": "careful \U0001f600",
+        f"{EVE}/statuses/4": "",
+    }
