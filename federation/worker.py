@@ -238,7 +238,7 @@ class Worker:
         while the next passes serve other hosts."""
         listening, living = None, None
         self._forever = True
-        await self._release_dead_claims()
+        await self._give_back_dead_claims()
         if self.listen_to is not None:
             listening = asyncio.create_task(wakeups.listen(self.listen_to, self.fed.wakeup))
             self._liveness = liveness.Liveness(self.listen_to)
@@ -291,6 +291,19 @@ class Worker:
             left := deadline - time.monotonic()
         ) > 0:
             await asyncio.wait(running, timeout=left)
+
+    async def _give_back_dead_claims(self) -> None:
+        """`_release_dead_claims`, tried again every POLL_SECONDS until it succeeds or the
+        worker stops: failing at the start (SQLite held by another process past its busy
+        timeout), it ended the worker's task for good, logging nothing, and no inbox item or
+        delivery was ever run again while the node answered 202 (attack20)."""
+        while not self._stopping:
+            try:
+                await self._release_dead_claims()
+                return
+            except Exception:
+                log.exception("giving back a stopped worker's claims failed; trying again")
+                await asyncio.sleep(POLL_SECONDS)
 
     async def _release_dead_claims(self) -> None:
         """On SQLite this is the node's one worker (one process holds the database), so
