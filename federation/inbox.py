@@ -373,8 +373,8 @@ async def _alone(
     (its commit and its close cost a quarter of a batch's CPU on PostgreSQL): there in one
     round trip where BEGIN, the INSERT and COMMIT took three (the connection is in
     autocommit), on SQLite in one hand-off to the connection's thread
-    (`content.writer_turns.write_alone`). None if it added none (all were duplicates, the generation
-    moved, or SQLite refused it): the batch then goes the long way (`_store`)."""
+    (`content.writer_turns.write_alone`). None if it added none (all were duplicates, the
+    generation moved, or SQLite refused it): the batch then goes the long way (`_store`)."""
     generations = {arrival.generation for arrival in arrivals}
     if len(generations) != 1 or (generation := generations.pop()) is None:
         return None
