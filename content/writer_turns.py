@@ -11,8 +11,7 @@ busy timeout decide, and a writer that has waited here as long as that timeout g
 SQLite without its turn. Work marked `INLINE_INSERTS` runs its INSERTs in the event loop's
 thread once its transaction holds the lock: they then wait for no lock. A writer whose
 transaction may end with its next statement (the inbox's group commit) says so with
-`commit_if`: the statement and its commit then take one hand-off to SQLite's thread;
-`write_alone` runs one write and its commit in one hand-off without SQLAlchemy's execution.
+`commit_if`: the statement and its commit then take one hand-off to SQLite's thread.
 """
 
 from __future__ import annotations
@@ -24,8 +23,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 URGENT: ContextVar[bool] = ContextVar("urgent_writes", default=False)
 # Set by work whose transaction writes many small rows (the worker's inbox batches): once
@@ -98,39 +95,3 @@ def commit_if(complete: Callable[[Sequence[Any]], bool]) -> Iterator[None]:
         yield
     finally:
         COMMIT_IF.reset(token)
-
-
-async def write_alone(
-    connection: AsyncConnection, statement: str, parameters: Sequence[Any]
-) -> list[Any] | None:
-    """SQLite: the rows of the write `statement` (SQL with `?` placeholders) run with
-    `parameters` in a transaction of its own on `connection` (checked out, none open, made by
-    `node.sqlite_trips`), committed in the same hand-off to its thread, in this process's
-    writer turn; None if SQLite refused it, for the caller to go the long way, where
-    SQLAlchemy says why. Not through SQLAlchemy's execution: its parameters, cursor, result
-    and greenlets cost a one-row batch of the inbox ~0.2 CPU-ms more than this (issue 18)."""
-    import sqlite3  # not on PostgreSQL
-
-    adapted: Any = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
-    turns: WriterTurns = adapted.dbapi.turns
-    await turns.take(adapted)
-    try:
-        async with adapted._execute_mutex:
-            thread = adapted._connection  # an aiosqlite.Connection
-            rows: list[Any] = await thread._execute(_committed, thread._conn, statement, parameters)
-            return rows
-    except sqlite3.Error:
-        return None
-    finally:
-        turns.give_back(adapted)
-
-
-def _committed(connection: Any, statement: str, parameters: Any) -> list[Any]:
-    """In the connection's thread: `statement`'s rows, committed (rolled back on failure)."""
-    try:
-        rows: list[Any] = connection.execute(statement, parameters).fetchall()
-        connection.commit()
-    except BaseException:
-        connection.rollback()
-        raise
-    return rows

@@ -44,7 +44,7 @@ from activitypub.signatures import RequestParts
 from activitypub.vocab import MAX_ID_LENGTH
 from content import accounts
 from content.orm import Base, insert_of, new_id, utcnow
-from content.writer_turns import commit_if, write_alone
+from content.writer_turns import commit_if
 from federation import hosts, proofs
 from federation.authenticity import NotAuthentic, check_origin, signed_by
 from federation.context import Federation
@@ -372,9 +372,9 @@ async def _alone(
     adding its rows only if the policy's generation is still theirs, outside an ORM session
     (its commit and its close cost a quarter of a batch's CPU on PostgreSQL): there in one
     round trip where BEGIN, the INSERT and COMMIT took three (the connection is in
-    autocommit), on SQLite in one hand-off to the connection's thread
-    (`content.writer_turns.write_alone`). None if it added none (all were duplicates, the
-    generation moved, or SQLite refused it): the batch then goes the long way (`_store`)."""
+    autocommit), on SQLite in one hand-off to the connection's thread (its `write_alone`,
+    `node.sqlite_trips`). None if it added none (all were duplicates, the generation moved,
+    or SQLite refused it): the batch then goes the long way (`_store`)."""
     generations = {arrival.generation for arrival in arrivals}
     if len(generations) != 1 or (generation := generations.pop()) is None:
         return None
@@ -396,8 +396,9 @@ async def _alone(
 async def _written_alone(
     connection: AsyncConnection, parameters: dict[str, Any]
 ) -> list[Any] | None:
-    """SQLite: `_insert("sqlite", unmoved=True)` run with `parameters` by `write_alone`,
-    compiled once, its values converted as SQLAlchemy converts them (the datetimes)."""
+    """SQLite: `_insert("sqlite", unmoved=True)` run with `parameters` by the connection's
+    `write_alone` (`node.sqlite_trips`), compiled once, its values converted as SQLAlchemy
+    converts them (the datetimes)."""
     if (compiled := _SQLITE_ALONE.get("sqlite")) is None:
         dialect = connection.dialect
         statement: Any = _insert("sqlite", unmoved=True).compile(dialect=dialect)
@@ -412,7 +413,11 @@ async def _written_alone(
     values: dict[str, Any] = statement.construct_params(parameters)
     for name, convert in converters.items():
         values[name] = convert(values[name])
-    return await write_alone(connection, statement.string, [values[name] for name in names])
+    adapted: Any = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
+    returned: list[Any] | None = await adapted.write_alone(
+        statement.string, [values[name] for name in names]
+    )
+    return returned
 
 
 async def _proven(

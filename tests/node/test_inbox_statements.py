@@ -14,8 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import event
 
-from content import writer_turns
 from federation.worker import Worker
+from node import sqlite_trips
 from node.state import Services
 from tests.node.test_inbox import deliver, note_to_alice
 from tests.rig.remote import FakeServer
@@ -39,8 +39,8 @@ def counted(
     services: Services, what: str = "before_cursor_execute", argument: int = 2
 ) -> Iterator[list[Any]]:
     """The statements the node runs inside the block, also those SQLite's inbox runs past
-    SQLAlchemy (`writer_turns.write_alone`) (or, with `what`, another engine event's calls:
-    each one's `argument`)."""
+    SQLAlchemy (`sqlite_trips.OneTripConnection.write_alone`) (or, with `what`, another
+    engine event's calls: each one's `argument`)."""
     seen: list[Any] = []
 
     def note(*args: Any) -> None:
@@ -52,14 +52,14 @@ def counted(
 
     engine = services.engine.sync_engine
     event.listen(engine, what, note)
-    original = writer_turns._committed
+    original = sqlite_trips._committed
     if what == "before_cursor_execute":
-        writer_turns._committed = committed
+        sqlite_trips._committed = committed
     try:
         yield seen
     finally:
         event.remove(engine, what, note)
-        writer_turns._committed = original
+        sqlite_trips._committed = original
 
 
 async def test_a_post_from_a_known_server_is_stored_by_one_statement(
@@ -77,8 +77,8 @@ async def test_a_post_from_a_known_server_is_stored_and_committed_in_one_round_t
     client: httpx.AsyncClient, services: Services, remote: FakeServer, monkeypatch: Any
 ) -> None:
     """Its INSERT commits with it: on SQLite in the same hand-off to the connection's thread
-    (`writer_turns.write_alone`), on PostgreSQL as a transaction of its own, with no BEGIN or
-    COMMIT sent (each was a round trip)."""
+    (`sqlite_trips.OneTripConnection.write_alone`), on PostgreSQL as a transaction of its
+    own, with no BEGIN or COMMIT sent (each was a round trip)."""
     trips: list[str] = []
     if services.engine.dialect.name == "sqlite":
         import aiosqlite
