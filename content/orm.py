@@ -9,24 +9,28 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
     BigInteger,
     ColumnElement,
     DateTime,
     Index,
     Integer,
     MetaData,
+    Select,
     Table,
+    Text,
     TextClause,
     any_,
     bindparam,
     func,
     select,
+    sql,
 )
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase
@@ -196,6 +200,27 @@ def in_one_parameter(
         return column == any_(listed)
     each = func.json_each(bindparam(None, json.dumps(list(values)), unique=True))
     return column.in_(select(each.table_valued("value").c.value))
+
+
+def json_rows(dialect: str, table: Table, each: Sequence[str], same: Sequence[str]) -> Select[Any]:
+    """Rows for `table` (an `INSERT ... SELECT`), those of columns `each` from one JSON
+    array of objects bound as `rows` (`json.dumps`), those of `same` one value for all,
+    bound by their names: `json_to_recordset` on PostgreSQL, `json_each` on SQLite. One
+    statement text whatever the number of rows, so psycopg prepares it, and one parameter
+    that `json` writes in C: a list of rows was a statement each on PostgreSQL (or a text
+    for each size), and an array a column was escaped by psycopg element by element (issue
+    18)."""
+    if dialect == "postgresql":
+        rows = (
+            func.json_to_recordset(bindparam("rows", type_=Text).cast(JSON))
+            .table_valued(*(sql.column(name, table.c[name].type) for name in each))
+            .render_derived(with_types=True)
+        )
+        values: list[ColumnElement[Any]] = [rows.c[name] for name in each]
+    else:
+        objects = func.json_each(bindparam("rows", type_=Text)).table_valued("value")
+        values = [func.json_extract(objects.c.value, f"$.{name}") for name in each]
+    return select(*values, *(bindparam(name, type_=table.c[name].type) for name in same))
 
 
 def among(column: Any, name: str, postgresql: bool) -> ColumnElement[bool]:

@@ -1,5 +1,7 @@
 """Who must receive an activity: followers, mentioned accounts, the replied-to author,
-minus hosts the policy refuses and hosts that have been dead for days; by shared inbox."""
+minus hosts the policy refuses and hosts that have been dead for days; by shared inbox.
+Each inbox comes with its canonical host (`Inboxes`), read once for the policy and kept for
+the deliveries (`delivery.enqueue`)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from federation import hosts
 from federation.context import Federation
 from moderation.policy import federating
 
+Inboxes = dict[str, str]  # inbox URL -> its canonical host
+
 
 async def for_post(
     fed: Federation,
@@ -26,12 +30,12 @@ async def for_post(
     mentioned: Sequence[Account],
     *,
     deletion: bool = False,
-) -> set[str]:
+) -> Inboxes:
     """Inboxes a post (and its later edits and deletion) goes to. A replied-to author a
     moderator suspended is left out but for a `deletion` (it takes back what she was sent)."""
     visibility = Visibility(post.visibility)
     if visibility == Visibility.LOCAL:
-        return set()
+        return {}
     inboxes = {a.delivery_inbox for a in mentioned if not a.is_local}
     group = await group_threads.group_of(session, post)
     if group is not None:  # a local group's members' servers, or the remote group
@@ -68,22 +72,23 @@ async def _group_inboxes(session: AsyncSession, group: Account) -> set[str]:
 
 async def for_followers_and(
     fed: Federation, session: AsyncSession, actor: Account, others: Iterable[Account]
-) -> set[str]:
+) -> Inboxes:
     """The actor's followers' inboxes plus those of `others` (remote ones only)."""
     inboxes = await follower_inboxes(session, actor)
     inboxes |= {a.delivery_inbox for a in others if not a.is_local}
     return await deliverable(fed, session, inboxes)
 
 
-async def for_account(fed: Federation, session: AsyncSession, target: Account) -> set[str]:
+async def for_account(fed: Federation, session: AsyncSession, target: Account) -> Inboxes:
     """The personal inbox of one remote account (follows, blocks, likes go there)."""
     if target.is_local:
-        return set()
+        return {}
     return await deliverable(fed, session, {target.inbox_uri})
 
 
-async def deliverable(fed: Federation, session: AsyncSession, inboxes: set[str]) -> set[str]:
-    """`inboxes` less refused and dead hosts (the policy read once for all of them)."""
+async def deliverable(fed: Federation, session: AsyncSession, inboxes: set[str]) -> Inboxes:
+    """`inboxes` less refused and dead hosts (the policy read once for all of them), each
+    with its host."""
     dead = await hosts.dead_hosts(session)
     by_host: dict[str, list[str]] = {}
     for inbox in inboxes:
@@ -92,4 +97,4 @@ async def deliverable(fed: Federation, session: AsyncSession, inboxes: set[str])
         except InvalidHost:
             continue  # an unparseable inbox URL from a remote actor is skipped
     allowed = await federating(session, set(by_host) - dead, fed.policy_mode())
-    return {inbox for host in allowed for inbox in by_host[host]}
+    return {inbox: host for host in allowed for inbox in by_host[host]}

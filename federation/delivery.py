@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
     ForeignKey,
+    Insert,
     Select,
     String,
     Table,
@@ -36,7 +38,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from activitypub.hostnames import InvalidHost, host_of
 from content.accounts import Account
-from content.orm import Base, in_one_parameter, new_id, utcnow
+from content.orm import Base, in_one_parameter, json_rows, new_id, utcnow
 from federation.jobs import (
     LEASE,
     OPEN_STATES,
@@ -98,6 +100,7 @@ class Delivery(Job, Base):
 
 
 DELIVERIES = cast(Table, Delivery.__table__)
+_first = itemgetter(0)  # a row's id: rows compared whole cost ~8 ms a claim of 1,000
 _UNUSED = ~exists().where(DELIVERIES.c.body_id == DeliveryBody.id)  # no delivery refers to it
 
 
@@ -132,7 +135,7 @@ async def claim(
     columns = (c.id, c.inbox, c.host, c.signer_id, c.body_id, c.attempts, c.created_at)
     # The leased rows come back from the UPDATE itself (RETURNING, both databases), in the
     # order they were made: no SELECT of them after the commit.
-    rows = sorted((await session.execute(leasing.returning(*columns))).all())
+    rows = sorted((await session.execute(leasing.returning(*columns))).all(), key=_first)
     await session.commit()
     if not rows:
         return []
@@ -285,44 +288,82 @@ def retry_after(value: str | None) -> timedelta | None:
 
 
 async def enqueue(
-    session: AsyncSession, activity: dict[str, Any], signer_id: int, inboxes: Iterable[str]
+    session: AsyncSession,
+    activity: dict[str, Any],
+    signer_id: int,
+    inboxes: Iterable[str] | Mapping[str, str],
 ) -> int:
     """Queue `activity` for each inbox, in the caller's transaction, with the signer's
-    integrity proof when it is the signer's own; returns how many."""
+    integrity proof when it is the signer's own; returns how many. A mapping gives each
+    inbox's canonical host already (as `addressing` answers, having read them for the
+    policy): a fan-out's 1,000 inboxes were parsed twice. The rows go in one statement
+    (`json_rows`): 1,000 of them were 1,000 statements on PostgreSQL (issue 18)."""
+    pairs = _with_hosts(inboxes)
+    if not pairs:
+        return 0
     signer = await session.get(Account, signer_id)
     if signer is not None:
         activity = prove(activity, signer)
     body = json.dumps(activity, separators=(",", ":"), ensure_ascii=False)
-    now = utcnow()
-    body_id = new_id()
-    rows = [
+    now, body_id = utcnow(), new_id()
+    rows = [{"id": new_id(), "inbox": inbox, "host": host} for inbox, host in pairs]
+    await session.execute(insert(DeliveryBody), [{"id": body_id, "body": body}])
+    await session.execute(
+        _insert(session.bind.dialect.name),  # type: ignore[union-attr]
         {
-            "id": new_id(),
+            "rows": json.dumps(rows),
             "activity_id": activity["id"],
-            "inbox": inbox,
-            "host": host,
             "body_id": body_id,
             "signer_id": signer_id,
             "created_at": now,
             "state": "queued",
             "attempts": 0,
             "next_attempt_at": now,
-        }
-        for inbox, host in _with_hosts(inboxes)
-    ]
-    if rows:
-        await session.execute(insert(DeliveryBody), [{"id": body_id, "body": body}])
-        await session.execute(insert(DELIVERIES), rows)
-        await announce(session)
+        },
+    )
+    await announce(session)
     return len(rows)
 
 
-def _with_hosts(inboxes: Iterable[str]) -> list[tuple[str, str]]:
-    """Each inbox with its canonical host; an unparseable inbox URL is skipped."""
-    pairs = []
-    for inbox in sorted(set(inboxes)):
-        try:
-            pairs.append((inbox, host_of(inbox)))
-        except InvalidHost:
-            continue
-    return pairs
+_EACH = ("id", "inbox", "host")  # one value a delivery
+_SAME = (
+    "activity_id",
+    "body_id",
+    "signer_id",
+    "created_at",
+    "state",
+    "attempts",
+    "next_attempt_at",
+)
+
+
+@cache  # one statement for each database, built on first use
+def _insert(dialect: str) -> Insert:
+    """The INSERT of an activity's deliveries (`enqueue`)."""
+    rows = json_rows(dialect, DELIVERIES, _EACH, _SAME)
+    return insert(DELIVERIES).from_select([*_EACH, *_SAME], rows)
+
+
+def _with_hosts(inboxes: Iterable[str] | Mapping[str, str]) -> list[tuple[str, str]]:
+    """Each inbox with its canonical host, in order; an inbox URL that is unparseable, or
+    that is not Unicode text that can be stored (a lone surrogate), is skipped."""
+    if isinstance(inboxes, Mapping):
+        pairs = sorted(inboxes.items())
+    else:
+        pairs = []
+        for inbox in sorted(set(inboxes)):
+            try:
+                pairs.append((inbox, host_of(inbox)))
+            except InvalidHost:
+                continue
+    return [(inbox, host) for inbox, host in pairs if _storable(inbox)]
+
+
+def _storable(text: str) -> bool:
+    """Whether `text` can be written as UTF-8 (JSON carries a lone surrogate as an escape,
+    which SQLite's `json_each` would store as bytes no read decodes: attack20)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

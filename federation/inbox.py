@@ -15,27 +15,21 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     ForeignKey,
     Insert,
-    Select,
     String,
     Table,
     Text,
     UniqueConstraint,
     bindparam,
-    cast,
-    column,
     delete,
     func,
-    select,
     true,
     update,
 )
 from sqlalchemy.engine import Compiled
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql import ColumnElement
 
 from activitypub import InvalidDocument, SignatureError, id_of, read_document
 from activitypub.hostnames import InvalidHost, check_canonical
@@ -43,7 +37,7 @@ from activitypub.message_signatures import check_body_digest, signing_key_id
 from activitypub.signatures import RequestParts
 from activitypub.vocab import MAX_ID_LENGTH
 from content import accounts
-from content.orm import Base, insert_of, new_id, utcnow
+from content.orm import Base, insert_of, json_rows, new_id, utcnow
 from content.writer_turns import commit_if
 from federation import hosts, proofs
 from federation.authenticity import NotAuthentic, check_origin, signed_by
@@ -268,7 +262,7 @@ def _writes(fed: Federation) -> GroupCommit[_Arrival, Stored]:
 
 def _insert(dialect: str, *, unmoved: bool = False) -> Insert:
     """`INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING id, (the policy's generation)`
-    for the items, built once. The rows come as one JSON text (`_recordset`): one statement
+    for the items, built once. The rows come as one JSON text (`json_rows`): one statement
     text whatever the batch's size, so PostgreSQL's psycopg prepares it (with a list of rows,
     insertmanyvalues wrote a text for each size, never prepared), and one parameter `json`
     writes in C (an array a column, escaped by psycopg in Python element by element, cost a
@@ -280,7 +274,9 @@ def _insert(dialect: str, *, unmoved: bool = False) -> Insert:
         wake = (func.pg_notify(CHANNEL, ""),) if dialect == "postgresql" else ()
         current = func.coalesce(GENERATION.scalar_subquery(), 0)
         # SQLite reads an upsert's SELECT only with a WHERE clause, even `WHERE true`.
-        rows = _recordset(dialect).where(current == bindparam("generation") if unmoved else true())
+        rows = json_rows(dialect, _TABLE, _EACH, _SAME).where(
+            current == bindparam("generation") if unmoved else true()
+        )
         statement = _INSERTS[(dialect, unmoved)] = (
             insert_of(dialect)(_TABLE)
             .from_select([*_EACH, *_SAME], rows)
@@ -292,22 +288,6 @@ def _insert(dialect: str, *, unmoved: bool = False) -> Insert:
 
 _EACH = ("id", "activity_id", "activity_type", "actor_id", "body")  # one value a row
 _SAME = ("received_at", "next_attempt_at", "state", "attempts")  # one value a batch
-
-
-def _recordset(dialect: str) -> Select[Any]:
-    """The rows of a batch from one JSON array of objects (`_EACH`), with the values of
-    `_SAME` the same for all: `json_to_recordset` on PostgreSQL, `json_each` on SQLite."""
-    if dialect == "postgresql":
-        rows = (
-            func.json_to_recordset(cast(bindparam("rows", type_=Text), JSON))
-            .table_valued(*(column(name, _TABLE.c[name].type) for name in _EACH))
-            .render_derived(with_types=True)
-        )
-        each: list[ColumnElement[Any]] = [rows.c[name] for name in _EACH]
-    else:
-        values = func.json_each(bindparam("rows", type_=Text)).table_valued("value")
-        each = [func.json_extract(values.c.value, f"$.{name}") for name in _EACH]
-    return select(*each, *(bindparam(name, type_=_TABLE.c[name].type) for name in _SAME))
 
 
 def _parameters(rows: list[dict[str, Any]]) -> dict[str, Any]:

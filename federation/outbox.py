@@ -56,7 +56,7 @@ def _activity(actor: Account, kind: str, object_: Any, **extra: Any) -> dict[str
 
 
 async def _send(
-    session: AsyncSession, activity: dict[str, Any], signer: Account, inboxes: set[str]
+    session: AsyncSession, activity: dict[str, Any], signer: Account, inboxes: addressing.Inboxes
 ) -> None:
     await delivery.enqueue(session, activity, signer.id, inboxes)
 

@@ -110,6 +110,39 @@ async def test_each_answer_leads_to_its_state(sessions: async_sessionmaker[Async
 
 
 @pytest.mark.anyio
+async def test_enqueue_writes_one_row_per_usable_inbox_with_its_host(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Rows go in as one JSON text: each keeps its inbox and canonical host as given, and
+    shares the activity, body and times; an inbox that is no URL, or holds a lone surrogate
+    (which `json_each` would store as bytes no read decodes), is left out."""
+    activity = {"id": f"{BASE}/users/alice#creates/1", "type": "Create", "content": "Été ✊"}
+    inboxes = [
+        "https://Server.Test/inbox",
+        "https://other.test/users/ana/inbox?x=ü",
+        "not a url",
+        "https://bad.test/\ud800",
+    ]
+    async with sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        assert await delivery.enqueue(session, activity, alice.id, inboxes) == 2
+        given = {"https://third.test/inbox": "third.test"}
+        second = {**activity, "id": f"{BASE}/users/alice#creates/2"}
+        assert await delivery.enqueue(session, second, alice.id, given) == 1
+    async with sessions() as session:
+        rows = (await session.scalars(select(Delivery).order_by(Delivery.inbox))).all()
+    assert [(row.inbox, row.host) for row in rows] == [
+        ("https://Server.Test/inbox", "server.test"),
+        ("https://other.test/users/ana/inbox?x=ü", "other.test"),
+        ("https://third.test/inbox", "third.test"),
+    ]
+    assert {row.state for row in rows} == {"queued"}
+    assert rows[0].body == rows[1].body and "Été ✊" in rows[0].body
+    assert rows[0].created_at == rows[0].next_attempt_at == rows[1].created_at
+    assert {row.signer_id for row in rows} == {alice.id}
+
+
+@pytest.mark.anyio
 async def test_concurrent_workers_deliver_each_activity_once(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
