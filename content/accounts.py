@@ -73,6 +73,12 @@ class Account(Base):
         partial_index(
             "uq_accounts_local_username", "username", unique=True, where=text("domain IS NULL")
         ),
+        # The suspended accounts alone, by server: a delivery claim asks which of its 1,000
+        # hosts and inboxes are a suspended account's (`federation.withholding`), which read
+        # every account when most are not suspended (12 ms a claim on PostgreSQL).
+        partial_index(
+            "ix_accounts_suspended_domain", "domain", where=text("suspended_at IS NOT NULL")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
