@@ -59,7 +59,7 @@ def read_document(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
     # A string holds either only so escaped; the strings (keys too) then decide.
     if b"\\u0000" in body and _any_string(value, _holds_nul):
         raise InvalidDocument("the document has a NUL character in a string")
-    if _SURROGATE_ESCAPE.search(body) and _any_string(value, _lone_surrogate):
+    if _SURROGATE_ESCAPE.search(body) and _any_string(value, has_lone_surrogate):
         raise InvalidDocument("the document has a lone UTF-16 surrogate in a string")
     return value
 
@@ -72,9 +72,9 @@ def _holds_nul(text: str) -> bool:
     return "\x00" in text
 
 
-def _lone_surrogate(text: str) -> bool:
-    """Whether `text` holds a surrogate: `json` joins the escapes of a pair into one
-    character, so any left stood alone."""
+def has_lone_surrogate(text: str) -> bool:
+    """Whether `text` holds a surrogate, which no UTF-8 text (so no database) can hold:
+    `json` joins the escapes of a pair into one character, so any left stood alone."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

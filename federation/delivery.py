@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from activitypub.hostnames import InvalidHost, host_of
+from activitypub.jsonld import has_lone_surrogate
 from content.accounts import Account
 from content.orm import Base, in_one_parameter, json_rows, new_id, utcnow
 from federation.jobs import (
@@ -356,14 +357,6 @@ def _with_hosts(inboxes: Iterable[str] | Mapping[str, str]) -> list[tuple[str, s
                 pairs.append((inbox, host_of(inbox)))
             except InvalidHost:
                 continue
-    return [(inbox, host) for inbox, host in pairs if _storable(inbox)]
-
-
-def _storable(text: str) -> bool:
-    """Whether `text` can be written as UTF-8 (JSON carries a lone surrogate as an escape,
-    which SQLite's `json_each` would store as bytes no read decodes: attack20)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    # JSON carries a lone surrogate as an escape, which SQLite's `json_each` would store as
+    # bytes no read decodes (attack20).
+    return [(inbox, host) for inbox, host in pairs if not has_lone_surrogate(inbox)]
