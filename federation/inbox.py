@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -260,6 +261,7 @@ def _writes(fed: Federation) -> GroupCommit[_Arrival, Stored]:
     return writes
 
 
+@cache  # built once for each database and kind
 def _insert(dialect: str, *, unmoved: bool = False) -> Insert:
     """`INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING id, (the policy's generation)`
     for the items, built once. The rows come as one JSON text (`json_rows`): one statement
@@ -270,20 +272,18 @@ def _insert(dialect: str, *, unmoved: bool = False) -> Insert:
     (`jobs.announce`'s NOTIFY, sent once however many rows call it, at commit): one round
     trip a batch fewer. `unmoved`: rows are added only while the policy's generation is
     `:generation` (`_alone`)."""
-    if (statement := _INSERTS.get((dialect, unmoved))) is None:
-        wake = (func.pg_notify(CHANNEL, ""),) if dialect == "postgresql" else ()
-        current = func.coalesce(GENERATION.scalar_subquery(), 0)
-        # SQLite reads an upsert's SELECT only with a WHERE clause, even `WHERE true`.
-        rows = json_rows(dialect, _TABLE, _EACH, _SAME).where(
-            current == bindparam("generation") if unmoved else true()
-        )
-        statement = _INSERTS[(dialect, unmoved)] = (
-            insert_of(dialect)(_TABLE)
-            .from_select([*_EACH, *_SAME], rows)
-            .on_conflict_do_nothing(index_elements=["actor_id", "activity_id"])
-            .returning(_TABLE.c.id, GENERATION.scalar_subquery(), LOCKDOWN.scalar_subquery(), *wake)
-        )
-    return statement
+    wake = (func.pg_notify(CHANNEL, ""),) if dialect == "postgresql" else ()
+    current = func.coalesce(GENERATION.scalar_subquery(), 0)
+    # SQLite reads an upsert's SELECT only with a WHERE clause, even `WHERE true`.
+    rows = json_rows(dialect, _TABLE, _EACH, _SAME).where(
+        current == bindparam("generation") if unmoved else true()
+    )
+    return (
+        insert_of(dialect)(_TABLE)
+        .from_select([*_EACH, *_SAME], rows)
+        .on_conflict_do_nothing(index_elements=["actor_id", "activity_id"])
+        .returning(_TABLE.c.id, GENERATION.scalar_subquery(), LOCKDOWN.scalar_subquery(), *wake)
+    )
 
 
 _EACH = ("id", "activity_id", "activity_type", "actor_id", "body")  # one value a row
@@ -297,7 +297,6 @@ def _parameters(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"rows": json.dumps(rows), **same}
 
 
-_INSERTS: dict[tuple[str, bool], Insert] = {}
 # SQLite's statement for `write_alone`, compiled once, its parameters' order and converters.
 _SQLITE_ALONE: dict[str, tuple[Compiled, list[str], dict[str, Any]]] = {}
 _TABLE: Table = InboxItem.__table__  # type: ignore[assignment]
