@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
+from content.node_usage import UsageCache
 from content.token_cache import TokenCache
 from federation.context import Federation
 from federation.media_proxy import MediaProxy
@@ -32,6 +33,8 @@ class Services:
     sign_ins: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     # Bearer tokens' grants, remembered while revocations are heard (`content.token_cache`).
     tokens: TokenCache = field(default_factory=TokenCache)
+    # What NodeInfo and the instance description count, kept a few minutes (`content.node_usage`).
+    usage: UsageCache = field(default_factory=UsageCache)
 
 
 def services(request: HTTPConnection) -> Services:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from urllib.parse import unquote
 
 from starlette.exceptions import HTTPException
@@ -13,18 +12,15 @@ from starlette.routing import Route
 
 from activitypub import (
     JRD_JSON,
-    ActorType,
     InvalidDocument,
     NodeInfo,
-    Usage,
     build_jrd,
     build_nodeinfo,
     discovery_document,
     parse_acct,
 )
 from activitypub.webfinger import Acct
-from content import accounts, posts
-from content.orm import utcnow
+from content import accounts
 from node.api.mastodon.instance import MASTODON_COMPATIBILITY
 from node.state import services
 from node.version import harbour_version
@@ -84,16 +80,7 @@ async def nodeinfo(request: Request) -> Response:
     if version not in ("2.0", "2.1"):
         raise HTTPException(404, "NodeInfo 2.0 and 2.1 are served")
     settings = services(request).settings
-    now = utcnow()
-    async with services(request).sessions() as session:
-        usage = Usage(
-            users_total=await accounts.count_local(session, ActorType.PERSON),
-            users_active_month=await posts.count_active_local_authors(session, now - timedelta(30)),
-            users_active_halfyear=await posts.count_active_local_authors(
-                session, now - timedelta(180)
-            ),
-            local_posts=await posts.count_local_posts(session),
-        )
+    usage = await services(request).usage.usage(services(request).sessions)
     document = build_nodeinfo(
         NodeInfo(
             version=version,

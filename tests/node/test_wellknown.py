@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
+from sqlalchemy import event
 
 from activitypub import ActorType, parse_nodeinfo, self_link
 from content import accounts
 from content.audience import Visibility
+from content.node_usage import USAGE_SECONDS
 from node.state import Services
 from tests.rig import world
 
@@ -103,3 +107,37 @@ async def test_nodeinfo_describes_a_closed_activitypub_node(
         assert info.usage.users_active_month == 1  # bob posted, but not publicly
         assert info.usage.local_posts == 2  # public posts of live accounts only
     assert (await client.get("/nodeinfo/3.0")).status_code == 404
+
+
+async def test_usage_is_counted_once_for_many_readers_and_again_minutes_later(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """Counting reads every public post; crawlers and every app opening ask for it."""
+    async with services.sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        await world.post(session, alice, "one")
+    now = [1000.0]
+    services.usage.clock = lambda: now[0]
+    counts: list[str] = []
+
+    def note_count(*args: object) -> None:
+        if "count(" in str(args[2]).lower():
+            counts.append(str(args[2]))
+
+    event.listen(services.engine.sync_engine, "before_cursor_execute", note_count)
+    paths = ["/nodeinfo/2.0", "/nodeinfo/2.1", "/api/v1/instance", "/api/v2/instance"] * 5
+    answers = await asyncio.gather(*(client.get(path) for path in paths))
+    assert all(answer.status_code == 200 for answer in answers)
+    assert len(counts) == 4  # one count for all twenty: people, active twice, posts
+    assert answers[0].json()["usage"]["localPosts"] == 1
+    assert answers[2].json()["stats"] == {"user_count": 1, "status_count": 1, "domain_count": 0}
+    assert answers[3].json()["usage"] == {"users": {"active_month": 1}}
+
+    async with services.sessions() as session, session.begin():
+        await world.post(session, alice, "two")
+    now[0] += USAGE_SECONDS - 1
+    assert (await client.get("/nodeinfo/2.0")).json()["usage"]["localPosts"] == 1
+    now[0] += 1
+    assert (await client.get("/nodeinfo/2.0")).json()["usage"]["localPosts"] == 2
+    assert (await client.get("/api/v1/instance")).json()["stats"]["status_count"] == 2
+    assert len(counts) == 8

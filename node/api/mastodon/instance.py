@@ -8,7 +8,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from activitypub import ActorType
 from content import accounts, media, polls, posts
 from federation.push import server_key, vapid_key
 from moderation import domain_blocks
@@ -33,9 +32,8 @@ def version() -> str:
 async def instance_v1(request: Request) -> Response:
     """GET /api/v1/instance."""
     settings = services(request).settings
+    usage = await services(request).usage.usage(services(request).sessions)
     async with services(request).sessions() as session:
-        users = await accounts.count_local(session, ActorType.PERSON)
-        statuses = await posts.count_local_posts(session)
         approval = await run_time_settings.is_on(session, settings, Switch.REGISTRATION_APPROVAL)
     document: dict[str, Any] = {
         "uri": settings.domain,
@@ -49,7 +47,11 @@ async def instance_v1(request: Request) -> Response:
         "registrations": False,  # by invite only
         "approval_required": approval,
         "invites_enabled": True,
-        "stats": {"user_count": users, "status_count": statuses, "domain_count": 0},
+        "stats": {
+            "user_count": usage.users_total,
+            "status_count": usage.local_posts,
+            "domain_count": 0,
+        },
         "thumbnail": None,
         "rules": [],
         "contact_account": None,
@@ -61,8 +63,8 @@ async def instance_v1(request: Request) -> Response:
 async def instance_v2(request: Request) -> Response:
     """GET /api/v2/instance."""
     settings = services(request).settings
+    usage = await services(request).usage.usage(services(request).sessions)
     async with services(request).sessions() as session:
-        users = await accounts.count_local(session, ActorType.PERSON)
         approval = await run_time_settings.is_on(session, settings, Switch.REGISTRATION_APPROVAL)
     document = {
         "domain": settings.domain,
@@ -70,7 +72,7 @@ async def instance_v2(request: Request) -> Response:
         "version": version(),
         "source_url": "",
         "description": "A Harbour community node",
-        "usage": {"users": {"active_month": users}},
+        "usage": {"users": {"active_month": usage.users_active_month}},
         "thumbnail": {"url": ""},
         "languages": ["en"],
         "configuration": {
