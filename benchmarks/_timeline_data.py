@@ -196,7 +196,8 @@ class _Rows:
             reply_to = post_uris[rng.randrange(n)] if n and rng.random() < 0.2 else None
             rows.append(
                 (post_id, author, uri, uri, f"<p>Post {n}: drop-in clinic news and notes</p>",
-                 "cw" if n % 50 == 0 else "", visibility, "en", reply_to, times[n], None, None)
+                 "cw" if n % 50 == 0 else "", visibility, "en", reply_to, times[n], None, None,
+                 author in local)
             )  # fmt: skip
             post_uris.append(uri)
             if visibility == "direct" or rng.random() < 0.05:
@@ -238,7 +239,7 @@ ACCOUNT_COLUMNS = [
 FOLLOW_COLUMNS = ["id", "follower_id", "followed_id", "state", "uri", "created_at"]
 POST_COLUMNS = [
     "id", "account_id", "uri", "url", "content_html", "spoiler_text", "visibility", "language",
-    "in_reply_to_uri", "created_at", "edited_at", "pinned_at",
+    "in_reply_to_uri", "created_at", "edited_at", "pinned_at", "local",
 ]  # fmt: skip
 INTERACTION_COLUMNS = ["id", "account_id", "post_id", "kind", "uri", "created_at"]
 VISIBILITIES = ["public", "unlisted", "private", "direct", "local"]

@@ -46,7 +46,11 @@ class Post(Base):
 
     __tablename__ = "posts"
     # An author's posts newest first, counted, and their latest time, from the index alone.
-    __table_args__ = (Index("ix_posts_account_id_id_created_at", "account_id", "id", "created_at"),)
+    __table_args__ = (
+        Index("ix_posts_account_id_id_created_at", "account_id", "id", "created_at"),
+        # The local timeline newest first, a visibility at a time (`timelines.public`).
+        Index("ix_posts_local_visibility_id", "local", "visibility", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
@@ -64,6 +68,8 @@ class Post(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     edited_at: Mapped[datetime | None]
     pinned_at: Mapped[datetime | None]
+    # Written here, by a member of this node (Mastodon's `statuses.local`).
+    local: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Mention(Base):
@@ -131,6 +137,7 @@ def create_local(
         language=language,
         in_reply_to_uri=in_reply_to.uri if in_reply_to else None,
         created_at=utcnow(),
+        local=True,
     )
     session.add(post)
     session.add_all(Mention(post=post, account_id=a.id) for a in _unique(mentioned))

@@ -27,7 +27,7 @@ from content.audience import Visibility
 from content.home_feed import BOOSTABLE, FOR_FOLLOWERS, FeedEntry
 from content.interactions import Interaction, Kind
 from content.orm import among
-from content.paging import NEWEST, Window
+from content.paging import NEWEST, Q, Window
 from content.posts import Mention, Post, PostTag
 from content.readers import Reader
 from content.relationships import Follow, FollowState, followed_ids
@@ -380,27 +380,36 @@ async def public(
     """Public posts kept here, newest first: this node's only, or every server's, and only
     those carrying `hashtag` if given. Limited (silenced) accounts are left out, and the
     servers `exclude_hosts` selects (those in quarantine). Local-only posts are shown in the
-    local timeline to people of this node, and to nobody else."""
+    local timeline to people of this node, and to nobody else. This node's posts are read
+    along their own index, by visibility (`Post.local`, `ix_posts_local_visibility_id`):
+    picked from all posts, those of a node whose members rarely post publicly had every
+    post walked, remote ones too (72 ms at 100,000 posts; survey21)."""
     shows_local_only = local_only and viewer_is_local
     visible = [Visibility.PUBLIC, *([Visibility.LOCAL] if shows_local_only else [])]
-    query = (
-        select(Post, Account)
-        .join(Account, Account.id == Post.account_id)
-        .where(
-            Post.visibility.in_(visible),
+
+    def shown(query: Q, *visibility: Visibility) -> Q:
+        query = query.join(Account, Account.id == Post.account_id).where(
+            Post.visibility.in_(visibility),
             Account.id.not_in(exclude_accounts),
             not_on_any(Account.domain, exclude_domains),
             not_among(Account.domain, exclude_hosts),
             Account.suspended_at.is_(None),
             Account.silenced_at.is_(None),
         )
-    )
-    if local_only:
-        query = query.where(Account.domain.is_(None))
-    if hashtag is not None:
-        query = query.join(PostTag, PostTag.post_id == Post.id).where(PostTag.name == hashtag)
-    rows = await session.execute(window.apply(query, Post.id))
-    return window.newest_first([Entry(post, author) for post, author in rows], lambda e: e.post.id)
+        if local_only:
+            query = query.where(Post.local)
+        if hashtag is not None:
+            query = query.join(PostTag, PostTag.post_id == Post.id).where(PostTag.name == hashtag)
+        return query
+
+    if len(visible) == 1:
+        rows = await session.execute(window.apply(shown(select(Post, Account), *visible), Post.id))
+        entries = [Entry(post, author) for post, author in rows]
+    else:
+        # This node's posts a visibility at a time, each newest first along the index of
+        # local posts by visibility (`ix_posts_local_visibility_id`), then merged.
+        entries = await _merged(session, [shown(select(Post.id), v) for v in visible], window)
+    return window.newest_first(entries, lambda e: e.post.id)
 
 
 async def account_posts(

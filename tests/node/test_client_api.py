@@ -26,3 +26,28 @@ async def test_logged_out_readers_see_public_posts_but_never_local_only_ones(
     missing = await client.get("/api/v1/timelines/home")
     assert missing.status_code == 401
     assert missing.json() == {"error": "The access token is invalid"}
+
+
+async def test_members_read_local_only_and_public_posts_together_newest_first(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """The local timeline reads each visibility apart along its index, then merges them."""
+    async with services.sessions() as session, session.begin():
+        alice = await world.local_member(session, "alice", base_url=BASE)
+        levels = [Visibility.PUBLIC, Visibility.LOCAL, Visibility.LOCAL, Visibility.PUBLIC]
+        for number, level in enumerate(levels * 2):
+            await world.post(session, alice, f"post {number}", level)
+        token = await world.bearer_token(session, alice)
+    reader = {"Authorization": f"Bearer {token}"}
+
+    def texts(page: httpx.Response) -> list[str]:
+        return [status["content"] for status in page.json()]
+
+    params = {"local": "true", "limit": "5"}
+    first = await client.get("/api/v1/timelines/public", params=params, headers=reader)
+    assert texts(first) == [f"<p>post {n}</p>" for n in (7, 6, 5, 4, 3)]
+    older = {**params, "max_id": first.json()[-1]["id"]}
+    second = await client.get("/api/v1/timelines/public", params=older, headers=reader)
+    assert texts(second) == [f"<p>post {n}</p>" for n in (2, 1, 0)]
+    guest = await client.get("/api/v1/timelines/public", params=params)
+    assert texts(guest) == [f"<p>post {n}</p>" for n in (7, 4, 3, 0)]

@@ -70,7 +70,8 @@ def actor_row(number: int, uri: str, keypair: KeyPair, *, local: bool) -> dict[s
 
 
 def fill_as_the_oldest_schema_had_it(url: str, base: str) -> None:
-    """A member with a login, a remote follower, and posts of two kinds, in plain SQL."""
+    """A member with a login, a remote follower, posts of two kinds and one of the
+    follower's, in plain SQL."""
     actor = f"{base}/users/olga"
     far = "https://far.example/users/rita"
     account = (
@@ -122,6 +123,10 @@ def fill_as_the_oldest_schema_had_it(url: str, base: str) -> None:
                     "html": "<p>Only for the people I trust</p>", "visibility": "private",
                     "when": WHEN,
                 },
+                {
+                    "id": 3003, "author": 1002, "uri": f"{far}/statuses/3003",
+                    "html": "<p>News from far away</p>", "visibility": "public", "when": WHEN,
+                },
             ],
         )  # fmt: skip
     engine.dispose()
@@ -158,6 +163,11 @@ def test_an_old_database_with_data_is_upgraded_and_served(
             assert outbox["totalItems"] == 1  # the public post; not the followers-only one
             note = http.get("/users/olga/statuses/3001", headers=AP).json()
             assert note["content"] == "<p>Our first drop-in was a success</p>"
+            # Posts written here before 0070 are local; the follower's is not.
+            local = http.get("/api/v1/timelines/public", params={"local": "true"}).json()
+            assert [status["content"] for status in local] == [note["content"]]
+            everyone = http.get("/api/v1/timelines/public").json()
+            assert {status["id"] for status in everyone} == {"3001", "3003"}
         with closing(node.sign_in("olga", PASSWORD)) as olga:
             home = olga.get("/home").text
             assert "Our first drop-in was a success" in home
