@@ -16,6 +16,7 @@ from sqlalchemy import (
     false,
     func,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -29,7 +30,7 @@ from content.interface_text import N_, Message
 from content.media import MediaAttachment, attach, replace_attachments
 from content.media import of_post as media_of_post
 from content.notifications import notify_mentions
-from content.orm import Base, new_id, utcnow
+from content.orm import Base, new_id, partial_index, utcnow
 from content.relationships import followed_ids
 from content.sanitize import render_plain_text, strip_html
 
@@ -50,6 +51,11 @@ class Post(Base):
         Index("ix_posts_account_id_id_created_at", "account_id", "id", "created_at"),
         # The local timeline newest first, a visibility at a time (`timelines.public`).
         Index("ix_posts_local_visibility_id", "local", "visibility", "id"),
+        # An author's pinned posts alone: anyone may ask for any author's, who may have
+        # written thousands of posts (`?pinned=true`, the featured collection, pinning).
+        partial_index(
+            "ix_posts_account_id_pinned", "account_id", "id", where=text("pinned_at IS NOT NULL")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
