@@ -100,7 +100,14 @@ class PostTag(Base):
     post_id: Mapped[int] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
     )
-    name: Mapped[str] = mapped_column(String(hashtags.MAX_LENGTH), primary_key=True)
+    # Code point order on PostgreSQL too, whatever the database's collation: a search reads
+    # the names with a prefix as one range (`tags_starting_with`).
+    name: Mapped[str] = mapped_column(
+        String(hashtags.MAX_LENGTH).with_variant(
+            String(hashtags.MAX_LENGTH, collation="C"), "postgresql"
+        ),
+        primary_key=True,
+    )
     post: Mapped[Post] = relationship(viewonly=False, lazy="raise")
 
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from content import hashtags
+from content import hashtags, tag_search
 from content.posts import PostTag
 from node.api.mastodon import entities
 from node.api.mastodon.requests import token_of, user_of
@@ -33,13 +33,7 @@ async def matching(request: Request, query: str) -> list[dict[str, object]]:
     if prefix is None:
         return []
     async with services(request).sessions() as session:
-        names = await session.scalars(
-            select(PostTag.name)
-            .where(PostTag.name.startswith(prefix, autoescape=True))
-            .distinct()
-            .order_by(PostTag.name)
-            .limit(SEARCH_LIMIT)
-        )
+        names = await tag_search.tags_starting_with(session, prefix, SEARCH_LIMIT)
         return [entities.tag(n, services(request).settings.base_url) for n in names]
 
 
