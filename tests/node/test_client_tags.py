@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from activitypub import PUBLIC
+from content.audience import Visibility
 from federation import outbox
 from federation.worker import Worker
 from node.state import Services
@@ -108,3 +109,19 @@ async def test_unknown_api_paths_answer_json_even_to_browsers(client: httpx.Asyn
     missing = await client.get("/api/v1/nothing/here", headers={"Accept": "text/html"})
     assert (missing.status_code, missing.json()) == (404, {"error": "Not Found"})
     assert (await client.get("/api/v1/filters")).status_code == 401
+
+
+async def test_a_tag_only_private_posts_carry_is_unknown_to_search_and_to_its_page(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    async with services.sessions() as session, session.begin():
+        bob = await world.local_member(session, "bob", base_url=BASE)
+        token = await world.bearer_token(session, bob)
+        await world.post(session, bob, "meet at the #safeflat", Visibility.DIRECT)
+        await world.post(session, bob, "#safespaces list updated")
+    reader = {"Authorization": f"Bearer {token}"}
+
+    found = await client.get("/api/v2/search", params={"q": "#safe"}, headers=reader)
+    assert [tag["name"] for tag in found.json()["hashtags"]] == ["safespaces"]
+    assert (await client.get("/api/v1/tags/safeflat")).status_code == 404
+    assert (await client.get("/api/v1/tags/safespaces")).json()["name"] == "safespaces"

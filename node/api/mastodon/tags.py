@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from content import hashtags, tag_search
-from content.posts import PostTag
 from node.api.mastodon import entities
 from node.api.mastodon.requests import token_of, user_of
 from node.state import services
@@ -18,10 +17,10 @@ SEARCH_LIMIT = 20
 
 
 async def show(request: Request) -> Response:
-    """GET /api/v1/tags/:name: the Tag entity of a tag some post here carries."""
+    """GET /api/v1/tags/:name: the Tag entity of a tag an open post here carries."""
     name = hashtags.normalise(request.path_params["name"])
     async with services(request).sessions() as session:
-        used = name and await session.scalar(select(PostTag.name).where(PostTag.name == name))
+        used = name and await session.scalar(select(tag_search.openly_carried(literal(name))))
     if not used:
         raise HTTPException(404, "Record not found")
     return JSONResponse(entities.tag(str(name), services(request).settings.base_url))
