@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from activitypub import ActorType
+from activitypub.jsonld import has_lone_surrogate
 from content.accounts import Account
 from content.relationships import Follow
 
@@ -26,8 +27,8 @@ async def by_prefix(
     opted in to being discoverable is found only by her exact username, or by the `viewer`
     if either follows the other (or asked to)."""
     username, _, domain = text.strip().lstrip("@").partition("@")
-    if not username:
-        return []
+    if not username or "\x00" in text or has_lone_surrogate(text):
+        return []  # no name holds these, and no database takes them (a 500 on PostgreSQL)
     name = _prefix(username)
     query = select(Account).where(
         Account.deleted_at.is_(None),

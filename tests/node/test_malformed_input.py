@@ -72,6 +72,27 @@ async def test_ids_limits_and_offsets_that_are_no_numbers_answer_4xx(
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("path", ["/api/v2/search", "/api/v1/accounts/search"])
+async def test_a_search_for_what_no_name_holds_finds_nothing(
+    probe: httpx.AsyncClient, alice: Member, path: str
+) -> None:
+    """A NUL (a 500 on PostgreSQL before) or, in a JSON body, a lone surrogate."""
+    by_url = await probe.get(path, params={"q": "ali\x00ce"}, headers=alice.headers)
+    assert by_url.status_code == 200, by_url.text
+    body = b'{"q": "ali\\ud800"}'
+    by_json = await probe.request(
+        "GET", path, content=body, headers={**alice.headers, "Content-Type": "application/json"}
+    )
+    assert by_json.status_code == 200, by_json.text
+    for answer in (by_url, by_json):
+        found = answer.json()
+        assert (found["accounts"] if isinstance(found, dict) else found) == []
+    plain = await probe.get(path, params={"q": "ali"}, headers=alice.headers)
+    accounts = plain.json()["accounts"] if path.startswith("/api/v2") else plain.json()
+    assert [account["username"] for account in accounts] == ["alice"]
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize(
     "body",
     [DEEP_ARRAYS, DEEP_OBJECTS, BAD_UTF8, UTF16],
