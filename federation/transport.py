@@ -340,9 +340,12 @@ class Transport:
         try:
             try:
                 return await self._post_once(to, name, headers, body)
-            except aiohttp.ServerDisconnectedError:
+            except aiohttp.ClientConnectorError:
+                raise  # no connection was made: nothing to try again on a new one
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
                 # A kept connection closed as its keep-alive ran out (uvicorn's is 5 s,
-                # aiohttp's 15 s): once more, on a new one (receivers drop duplicates by id).
+                # aiohttp's 15 s), in order or by a reset (a loaded receiver's, in a CI
+                # run): once more, on a new one (receivers drop duplicates by id).
                 return await self._post_once(to, name, headers, body)
         except (TimeoutError, aiohttp.ServerTimeoutError):
             raise TimedOut(f"{url} timed out") from None
