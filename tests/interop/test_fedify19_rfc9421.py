@@ -76,7 +76,6 @@ def exchange(peer: Fedify19Peer, alice: httpx.Client, node: NodeProcess) -> None
     # Fedify's Follow, signed RFC 9421 only and posted once, is accepted here...
     wait_for(
         lambda: peer.saw(event="follow-sent", spec="rfc9421"),
-        timeout=30,
         what=f"Fedify's RFC 9421 follow:\n{peer.log.read_text()}",
     )
     sent = next(e for e in peer.events() if e.get("event") == "follow-sent")
@@ -89,25 +88,21 @@ def exchange(peer: Fedify19Peer, alice: httpx.Client, node: NodeProcess) -> None
         alice.post(f"/follow-requests/{request_id}/accept")
     wait_for(
         lambda: peer.saw(event="accept", actor=alice_uri),
-        timeout=30,
         what=f"Fedify accepting Harbour's Accept:\n{peer.log.read_text()}",
     )
     alice.post("/follow", data={"handle": f"fedi@127.0.0.1:{peer.port}"})
     wait_for(
         lambda: peer.saw(event="follow", actor=alice_uri),
-        timeout=30,
         what=f"Fedify receiving the follow:\n{peer.log.read_text()}",
     )
     # Fedify's post (Fedify 1.9 signs RFC 9421 first) reaches alice; hers reaches Fedify.
     wait_for(
         lambda: "Hello from Fedify" in alice.get("/home").text,
-        timeout=30,
         what="Fedify's note on alice's timeline",
     )
     alice.post("/compose", data={"text": "Hello Fedify", "visibility": "public"})
     wait_for(
         lambda: peer.saw(event="create", actor=alice_uri),
-        timeout=30,
         what=f"alice's post at Fedify:\n{peer.log.read_text()}",
     )
     answers = [e for e in peer.events() if e.get("event") == "inbox-answer"]

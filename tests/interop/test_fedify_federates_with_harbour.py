@@ -64,7 +64,6 @@ def test_fedify_and_harbour_follow_each_other(
         # Fedify's signed Follow is verified here; our signed Accept is verified by Fedify.
         wait_for(
             lambda: peer.saw(event="accept", actor=organisation),
-            timeout=30,
             what=f"Fedify accepting Harbour's Accept:\n{peer.log.read_text()}",
         )
         with node.client() as http:
@@ -76,12 +75,10 @@ def test_fedify_and_harbour_follow_each_other(
             alice.post("/follow", data={"handle": f"fedi@127.0.0.1:{peer.port}"})
             wait_for(
                 lambda: peer.saw(event="follow", actor=f"{node.base_url}/users/alice"),
-                timeout=30,
                 what=f"Fedify receiving the follow:\n{peer.log.read_text()}",
             )
             wait_for(
                 lambda: "Hello from Fedify" in alice.get("/home").text,
-                timeout=30,
                 what="Fedify's note on alice's timeline",
             )
             with node.client() as http:
